@@ -1,0 +1,44 @@
+/**
+ * The one error type of the gateway. Use cases, adapters and the HTTP layer all throw it; the error
+ * middleware turns it into `{ error: { code, message, details } }` with `status`. Anything else that
+ * reaches the middleware is a bug and answers 500 INTERNAL without its message.
+ */
+export interface DomainErrorOptions {
+  /** HTTP status to answer with (4xx: the client can fix it; 5xx: we failed). */
+  status?: number;
+  /** True when the same request may succeed later unchanged (a node down, a lock held). */
+  retryable?: boolean;
+  details?: unknown;
+  cause?: unknown;
+}
+
+export class DomainError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly retryable: boolean;
+  readonly details?: unknown;
+
+  constructor(code: string, message: string, opts: DomainErrorOptions = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = "DomainError";
+    this.code = code;
+    this.status = opts.status ?? 400;
+    this.retryable = opts.retryable ?? false;
+    this.details = opts.details;
+  }
+}
+
+export const badRequest = (code: string, message: string, details?: unknown) =>
+  new DomainError(code, message, { status: 400, details });
+export const unauthorized = (code: string, message: string) => new DomainError(code, message, { status: 401 });
+export const forbidden = (code: string, message: string, details?: unknown) =>
+  new DomainError(code, message, { status: 403, details });
+export const notFound = (code: string, message: string) => new DomainError(code, message, { status: 404 });
+export const conflict = (code: string, message: string, details?: unknown) =>
+  new DomainError(code, message, { status: 409, details });
+export const unavailable = (code: string, message: string, cause?: unknown) =>
+  new DomainError(code, message, { status: 503, retryable: true, cause });
+
+export function isDomainError(e: unknown): e is DomainError {
+  return e instanceof DomainError;
+}

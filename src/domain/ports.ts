@@ -1,0 +1,460 @@
+/**
+ * What the domain needs from the world, and nothing more. The use cases in src/domain receive these
+ * as arguments; the chain (src/chain), the store (src/store), the indexer (src/indexer) and the
+ * document library (src/document) implement them, and src/wiring.ts adapts where the shapes differ.
+ *
+ * Conventions for implementers:
+ * - Addresses are lower-case 0x hex; bytes32 values are lower-case 0x hex of 64 digits.
+ * - Times are unix seconds (number). Ids of types are the small on-chain integers (uint16/uint32).
+ * - `Awaitable<T>` reads may be synchronous: the verify path calls them per request, so the index
+ *   should answer from memory (DESIGN 8: never an eth_call per verification).
+ * - A write that the chain refuses throws `DomainError` (src/domain/errors.ts) with one of the
+ *   codes of `ChainRejectionCode` when the reason is known (a custom error of the contracts), so the
+ *   gateway answers 4xx for a client's mistake and 5xx only for its own failures.
+ * - "Acknowledged" writes resolve only when the work is durable in the outbox AND mined AND applied to
+ *   the index, so that a read right after a write sees it (read-your-writes for the caller).
+ */
+
+export type Hex = `0x${string}`;
+export type Address = Hex;
+export type Bytes32 = Hex;
+export type Awaitable<T> = T | Promise<T>;
+
+// ---------------------------------------------------------------------------------------------
+// Clock
+// ---------------------------------------------------------------------------------------------
+
+export interface Clock {
+  /** Unix seconds. Tests pass a fixed or advancing clock; production uses Date.now(). */
+  now(): number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Index views (read side, kept current by the indexer from contract events)
+// ---------------------------------------------------------------------------------------------
+
+export type CertificateStatus = "ACTIVE" | "REVOKED" | "SUSPENDED" | "SUPERSEDED";
+
+export interface CertificateTypeView {
+  typeId: number;
+  /** Stable code, e.g. "resident-id-card" (the catalog's key). */
+  code: string;
+  name: string;
+  /** keccak256 of the canonical JSON Schema of the type's fields. */
+  schemaHash: Bytes32;
+  /** Longest validFrom..validUntil span, in seconds; 0 = unlimited. */
+  maxValiditySeconds: number;
+  active: boolean;
+}
+
+export interface AgencyView {
+  agency: Address;
+  name: string;
+  active: boolean;
+  /** Type ids the agency is accredited for now. */
+  typeIds: number[];
+}
+
+export interface SigningKeyView {
+  key: Address;
+  agency: Address;
+  /** The key may issue in [validFrom, validUntil); validUntil 0 = open-ended. */
+  validFrom: number;
+  validUntil: number;
+}
+
+export interface StatusChangeView {
+  certId: Bytes32;
+  status: CertificateStatus;
+  /** Reason code number as recorded on chain (see REASON_CODES in src/domain/reasons.ts). */
+  reason: number;
+  /** For SUPERSEDED: the replacement. */
+  supersededBy?: Bytes32;
+  at: number;
+  txHash?: Hex;
+}
+
+export interface CertificateView {
+  certId: Bytes32;
+  typeId: number;
+  /** The key that issued it (single issue: the record's key; batched: the batch's key). */
+  issuerKey: Address;
+  agency: Address;
+  issuedAt: number;
+  validFrom: number;
+  validUntil: number;
+  status: CertificateStatus;
+  /** Set when the certificate was issued inside a Merkle batch. */
+  batchRoot?: Bytes32;
+  supersededBy?: Bytes32;
+  txHash?: Hex;
+}
+
+export interface BatchView {
+  root: Bytes32;
+  typeId: number;
+  issuerKey: Address;
+  agency: Address;
+  issuedAt: number;
+  count: number;
+  txHash?: Hex;
+}
+
+export interface GrantView {
+  grantId: Bytes32;
+  certId: Bytes32;
+  grantee: Address;
+  /** keccak256 of the purpose code. */
+  purpose: Bytes32;
+  validUntil: number;
+  maxUses: number;
+  uses: number;
+  revoked: boolean;
+  createdAt: number;
+}
+
+export interface CheckView {
+  grantId: Bytes32;
+  certId: Bytes32;
+  verifier: Address;
+  purpose: Bytes32;
+  at: number;
+  txHash?: Hex;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque; pass back to get the next page. Absent on the last page. */
+  next?: string;
+}
+
+/**
+ * Reads the index. The verify path calls certificate/batch/grant/signingKey/wasAccredited once per
+ * request each: answer them from memory.
+ */
+export interface IndexReader {
+  certificateType(typeId: number): Awaitable<CertificateTypeView | undefined>;
+  certificateTypeByCode(code: string): Awaitable<CertificateTypeView | undefined>;
+  certificateTypes(): Awaitable<CertificateTypeView[]>;
+
+  agency(agency: Address): Awaitable<AgencyView | undefined>;
+  agencies(): Awaitable<AgencyView[]>;
+  signingKey(key: Address): Awaitable<SigningKeyView | undefined>;
+  signingKeys(agency: Address): Awaitable<SigningKeyView[]>;
+  /** Was `agency` accredited for `typeId` at time `at` (accreditations have a history)? */
+  wasAccredited(agency: Address, typeId: number, at: number): Awaitable<boolean>;
+
+  /** A single or batched certificate. For a batched one, known once anchored: status ACTIVE unless changed. */
+  certificate(certId: Bytes32): Awaitable<CertificateView | undefined>;
+  batch(root: Bytes32): Awaitable<BatchView | undefined>;
+  statusHistory(certId: Bytes32): Awaitable<StatusChangeView[]>;
+  /** Certificates issued by one agency, newest first. */
+  certificatesByAgency(
+    agency: Address,
+    filter: { typeId?: number; status?: CertificateStatus; limit: number; cursor?: string },
+  ): Awaitable<Page<CertificateView>>;
+
+  grant(grantId: Bytes32): Awaitable<GrantView | undefined>;
+  grantsForCertificate(certId: Bytes32): Awaitable<GrantView[]>;
+  checksForCertificate(certId: Bytes32): Awaitable<CheckView[]>;
+
+  verifiers(): Awaitable<{ verifier: Address; name: string; active: boolean }[]>;
+  verifier(address: Address): Awaitable<{ verifier: Address; name: string; active: boolean } | undefined>;
+
+  /** True once the indexer has caught up with the chain head at least once (for /readyz). */
+  ready(): Awaitable<boolean>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Chain writes (through the relayer and its outbox)
+// ---------------------------------------------------------------------------------------------
+
+export interface TxReceiptView {
+  txHash: Hex;
+  blockNumber: number;
+}
+
+/** Known refusals of the contracts, mapped from their custom errors by src/chain. */
+export type ChainRejectionCode =
+  | "CERTIFICATE_ALREADY_ISSUED"
+  | "CERTIFICATE_NOT_FOUND"
+  | "CERTIFICATE_REVOKED" // final: no further change
+  | "INVALID_STATUS_TRANSITION"
+  | "NOT_ACCREDITED"
+  | "KEY_NOT_VALID"
+  | "TYPE_NOT_FOUND"
+  | "TYPE_INACTIVE"
+  | "TYPE_ALREADY_EXISTS"
+  | "VALIDITY_TOO_LONG"
+  | "AGENCY_NOT_FOUND"
+  | "AGENCY_ALREADY_EXISTS"
+  | "BAD_SIGNATURE"
+  | "REPLAYED" // nonce already spent
+  | "SIGNATURE_EXPIRED" // past the deadline
+  | "GRANT_NOT_FOUND"
+  | "GRANT_ALREADY_EXISTS"
+  | "GRANT_REVOKED"
+  | "GRANT_EXPIRED"
+  | "GRANT_USED_UP"
+  | "WRONG_VERIFIER"
+  | "BAD_PROOF"
+  | "PAUSED";
+
+export interface IssueRequest {
+  /** Who asks (the agency principal's address). */
+  agency: Address;
+  /** The agency's signing key that issues (held in the custodial keyring). */
+  issuerKey: Address;
+  certId: Bytes32;
+  typeId: number;
+  validFrom: number;
+  validUntil: number;
+  /**
+   * Exactly-once key for the outbox: the same key twice returns the first outcome and sends nothing
+   * more (the gateway passes a hash of the agency and the client's Idempotency-Key).
+   */
+  outboxKey: string;
+}
+
+export interface BatchAnchorRequest {
+  agency: Address;
+  issuerKey: Address;
+  root: Bytes32;
+  typeId: number;
+  count: number;
+  outboxKey: string;
+  /**
+   * The leaves' certificates and validity, so that the indexer can list each batched certificate
+   * (certificate(certId), certificatesByAgency) without the documents. The chain stores only the root.
+   */
+  members: { certId: Bytes32; validFrom: number; validUntil: number }[];
+}
+
+export type StatusAction = "revoke" | "suspend" | "reinstate" | "supersede";
+
+export interface StatusChangeRequest {
+  agency: Address;
+  /** The agency's current signing key (the tx sender), from the keyring. */
+  issuerKey: Address;
+  certId: Bytes32;
+  action: StatusAction;
+  reason: number;
+  /** supersede: the replacement certificate. */
+  replacement?: Bytes32;
+  /** A batched certificate: its batch root, leaf fields and proof so the contract can check membership. */
+  batch?: { root: Bytes32; validFrom: number; validUntil: number; proof: Bytes32[] };
+  outboxKey: string;
+}
+
+export interface GrantRelayRequest {
+  grant: {
+    certId: Bytes32;
+    grantee: Address;
+    purpose: Bytes32;
+    validUntil: number;
+    maxUses: number;
+    /** uint256 as a decimal string. */
+    nonce: string;
+    deadline: number;
+  };
+  signature: Hex;
+  documentRoot: Bytes32;
+  /** For a batched certificate: the batch root, the leaf's validity and the proof. */
+  batch?: { root: Bytes32; validFrom: number; validUntil: number; proof: Bytes32[] };
+}
+
+export interface RevokeGrantRelayRequest {
+  grantId: Bytes32;
+  /** uint256 as a decimal string. */
+  nonce: string;
+  deadline: number;
+  signature: Hex;
+  /** The holder proves the binding to the grant's certId with documentRoot (certId = H(holder, root)). */
+  documentRoot: Bytes32;
+}
+
+export interface ChainWriter {
+  issue(req: IssueRequest): Promise<TxReceiptView>;
+  anchorBatch(req: BatchAnchorRequest): Promise<TxReceiptView>;
+  changeStatus(req: StatusChangeRequest): Promise<TxReceiptView>;
+  /** Relays a holder-signed grant; resolves with the grant id the ConsentRegistry assigned. */
+  relayGrant(req: GrantRelayRequest): Promise<TxReceiptView & { grantId: Bytes32 }>;
+  relayRevokeGrant(req: RevokeGrantRelayRequest): Promise<TxReceiptView>;
+  /** The verifier (grantee, a custodial key) records one check: uses one grant use. */
+  recordCheck(req: { verifier: Address; grantId: Bytes32; outboxKey: string }): Promise<TxReceiptView>;
+
+  // authority (sent from the authority's custodial key)
+  registerType(req: {
+    typeId: number;
+    code: string;
+    name: string;
+    schemaHash: Bytes32;
+    maxValiditySeconds: number;
+  }): Promise<TxReceiptView>;
+  updateType(req: { typeId: number; name?: string; schemaHash?: Bytes32; maxValiditySeconds?: number }): Promise<TxReceiptView>;
+  deactivateType(req: { typeId: number }): Promise<TxReceiptView>;
+  registerAgency(req: { agency: Address; name: string }): Promise<TxReceiptView>;
+  accredit(req: { agency: Address; typeId: number }): Promise<TxReceiptView>;
+  withdrawAccreditation(req: { agency: Address; typeId: number }): Promise<TxReceiptView>;
+  addSigningKey(req: { agency: Address; key: Address; validFrom: number; validUntil: number }): Promise<TxReceiptView>;
+  /** Ends a key's window at `at` (retire); certificates issued before stay valid. */
+  retireSigningKey(req: { agency: Address; key: Address; at: number }): Promise<TxReceiptView>;
+  registerVerifier(req: { verifier: Address; name: string }): Promise<TxReceiptView>;
+
+  /** Chain id and ConsentRegistry / CertificateLedger addresses (for documents and EIP-712). */
+  info(): Awaitable<{ chainId: number; ledger: Address; consent: Address; registry: Address }>;
+}
+
+/** Custodial keys of agencies, verifiers and the authority (src/chain keyring). */
+export interface Keyring {
+  /** Creates and stores a new key; returns its address. */
+  create(label: string): Awaitable<Address>;
+  has(address: Address): Awaitable<boolean>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Store (gateway-only state: principals, idempotency, replay guard, batch jobs)
+// ---------------------------------------------------------------------------------------------
+
+export type PrincipalRole = "authority" | "agency" | "verifier";
+
+export interface Principal {
+  id: string;
+  role: PrincipalRole;
+  /** The on-chain identity it acts for: the authority admin, an agency or a verifier address. */
+  address: Address;
+  label: string;
+  createdAt: number;
+  disabled: boolean;
+}
+
+export interface PrincipalStore {
+  /** keyHash = sha256 hex of the API key; the key itself is never stored. */
+  create(p: Principal & { keyHash: string }): Promise<void>;
+  findByKeyHash(keyHash: string): Promise<Principal | undefined>;
+  list(): Promise<Principal[]>;
+  count(): Promise<number>;
+}
+
+export interface IdempotencyRecord {
+  /** sha256 of the canonical request body. */
+  requestHash: string;
+  /** Set when the work finished; the stored response is replayed as is. */
+  response?: unknown;
+  createdAt: number;
+}
+
+export interface IdempotencyStore {
+  /**
+   * Atomically claims `key` for `requestHash`. Returns undefined when the claim is new (the caller does
+   * the work, then `complete`s), or the existing record (same or different requestHash).
+   */
+  claim(key: string, requestHash: string, now: number): Promise<IdempotencyRecord | undefined>;
+  complete(key: string, response: unknown): Promise<void>;
+  /** Drops a claim whose work failed before anything was sent, so the client may retry. */
+  release(key: string): Promise<void>;
+}
+
+export interface ReplayGuard {
+  /** Returns false when `key` was already used (before `expiresAt`); true and remembers it otherwise. */
+  claim(key: string, expiresAt: number): Awaitable<boolean>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Document library (src/document): pure functions, no I/O
+// ---------------------------------------------------------------------------------------------
+
+export type CertificateDocument = Record<string, unknown>;
+
+export interface DocumentIntegrity {
+  status: "OK" | "TAMPERED" | "MALFORMED";
+  /** Present when the document could be parsed far enough. */
+  certId?: Bytes32;
+  documentRoot?: Bytes32;
+  holder?: Address;
+  issuerKey?: Address;
+  typeCode?: string;
+  validFrom?: number;
+  validUntil?: number;
+  /** From credentialStatus: chain id, ledger and, for a batched certificate, root and proof. */
+  chainId?: number;
+  ledger?: Address;
+  batch?: { root: Bytes32; proof: Bytes32[] };
+  /** Disclosed field paths and values (redacted ones are absent). */
+  disclosed: Record<string, unknown>;
+  redacted: string[];
+  /** Why not OK, for people. */
+  problems: string[];
+}
+
+export interface BuildDocumentInput {
+  typeCode: string;
+  typeName: string;
+  issuerKey: Address;
+  holder: Address;
+  fields: Record<string, unknown>;
+  validFrom: number;
+  validUntil: number;
+  chainId: number;
+  ledger: Address;
+}
+
+export interface DocumentLibrary {
+  build(input: BuildDocumentInput): { document: CertificateDocument; certId: Bytes32; documentRoot: Bytes32 };
+  /** Builds many and a StandardMerkleTree over their leaves; each document carries its proof. */
+  buildBatch(inputs: BuildDocumentInput[]): {
+    root: Bytes32;
+    items: { document: CertificateDocument; certId: Bytes32; documentRoot: Bytes32; proof: Bytes32[] }[];
+  };
+  verifyIntegrity(document: unknown): DocumentIntegrity;
+  /** Checks a StandardMerkleTree proof of computeBatchLeaf(certId, validFrom, validUntil). */
+  verifyBatchProof(root: Bytes32, certId: Bytes32, validFrom: number, validUntil: number, proof: Bytes32[]): boolean;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Certificate type catalog (src/domain/catalog)
+// ---------------------------------------------------------------------------------------------
+
+export interface CatalogEntry {
+  code: string;
+  name: string;
+  nameZh?: string;
+  /** JSON Schema (draft 2020-12) of the fields. */
+  schema: Record<string, unknown>;
+  maxValiditySeconds: number;
+}
+
+export interface Catalog {
+  entries(): CatalogEntry[];
+  get(code: string): CatalogEntry | undefined;
+  /** Validates fields against the type's schema, check digits included. */
+  validate(code: string, fields: unknown): { ok: true } | { ok: false; errors: { path: string; message: string }[] };
+  /** keccak256 of the canonical schema (what goes on chain). */
+  schemaHash(code: string): Bytes32 | undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signatures (holder-signed messages; recovery lives outside the domain)
+// ---------------------------------------------------------------------------------------------
+
+export interface SignatureRecovery {
+  /** EIP-191 personal_sign recovery; undefined when the signature is malformed. */
+  recoverPersonal(message: string, signature: Hex): Address | undefined;
+  /** EIP-712 Grant recovery over the ConsentRegistry domain. */
+  recoverGrant(grant: GrantRelayRequest["grant"], signature: Hex): Address | undefined;
+  recoverRevokeGrant(msg: { grantId: Bytes32; nonce: string; deadline: number }, signature: Hex): Address | undefined;
+}
+
+/** Everything the use cases receive. */
+export interface DomainDeps {
+  clock: Clock;
+  index: IndexReader;
+  chain: ChainWriter;
+  keyring: Keyring;
+  principals: PrincipalStore;
+  idempotency: IdempotencyStore;
+  replay: ReplayGuard;
+  documents: DocumentLibrary;
+  catalog: Catalog;
+  signatures: SignatureRecovery;
+}
