@@ -337,22 +337,25 @@ export interface PrincipalStore {
 }
 
 export interface IdempotencyRecord {
-  /** sha256 of the canonical request body. */
+  /** sha256 of the canonical request body: the same key with another body is refused (409). */
   requestHash: string;
-  /** Set when the work finished; the stored response is replayed as is. */
-  response?: unknown;
+  /**
+   * What the first request built before it touched the chain (e.g. the document with its random salts),
+   * saved first so that a retry after a crash finishes the same work instead of building another one.
+   */
+  result: unknown;
+  /** True once the chain write is acknowledged. */
+  done: boolean;
   createdAt: number;
 }
 
 export interface IdempotencyStore {
   /**
-   * Atomically claims `key` for `requestHash`. Returns undefined when the claim is new (the caller does
-   * the work, then `complete`s), or the existing record (same or different requestHash).
+   * Atomically inserts `record` under `key` when the key is new and returns undefined; otherwise
+   * changes nothing and returns the record already there.
    */
-  claim(key: string, requestHash: string, now: number): Promise<IdempotencyRecord | undefined>;
-  complete(key: string, response: unknown): Promise<void>;
-  /** Drops a claim whose work failed before anything was sent, so the client may retry. */
-  release(key: string): Promise<void>;
+  claim(key: string, record: IdempotencyRecord): Promise<IdempotencyRecord | undefined>;
+  markDone(key: string): Promise<void>;
 }
 
 export interface ReplayGuard {

@@ -1,0 +1,90 @@
+/**
+ * Configuration, validated once at boot. A bad value stops the process with a message that names the
+ * variable; nothing downstream re-checks it.
+ */
+import { z } from "zod";
+
+const bool = z
+  .enum(["true", "false", "1", "0", "yes", "no"])
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+const ConfigSchema = z.object({
+  host: z.string().min(1).default("127.0.0.1"),
+  port: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** Where the SQLite store and the embedded chain's journal live. */
+  dataDir: z.string().min(1).default("./data"),
+  /** SQLite by default; a postgres:// URL switches the store to PostgreSQL. */
+  databaseUrl: z
+    .string()
+    .regex(/^(sqlite:|postgres(ql)?:\/\/)/, "must start with sqlite: or postgres://")
+    .optional(),
+  /** Empty: the embedded in-process Hardhat network. Otherwise any EVM JSON-RPC URL. */
+  rpcUrl: z.url().optional(),
+  /** Deployed addresses, required with rpcUrl when the contracts are already deployed. */
+  contracts: z
+    .object({
+      registry: z.string().regex(/^0x[0-9a-fA-F]{40}$/),
+      ledger: z.string().regex(/^0x[0-9a-fA-F]{40}$/),
+      consent: z.string().regex(/^0x[0-9a-fA-F]{40}$/),
+    })
+    .optional(),
+  confirmations: z.coerce.number().int().min(0).max(64).default(0),
+  /** Seed the demo principals and types on a first start. */
+  seedDemo: bool.default(true),
+  logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Largest request body, bytes (batches of thousands of certificates need a few MB). */
+  bodyLimitBytes: z.coerce.number().int().min(1024).max(512 * 1024 * 1024).default(4 * 1024 * 1024),
+  /** How far a holder's signed request timestamp may be from ours, seconds. */
+  holderAuthSkewSeconds: z.coerce.number().int().min(10).max(3600).default(300),
+  /** Largest batch accepted in one request. */
+  maxBatchSize: z.coerce.number().int().min(1).max(1_000_000).default(100_000),
+  /** Seconds to finish in-flight requests on SIGTERM before exiting anyway. */
+  shutdownGraceSeconds: z.coerce.number().int().min(0).max(300).default(10),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+/** Reads the environment (CERTLEDGER_*), validates, and returns the config or throws a readable error. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Record<keyof Config, unknown>> = {}): Config {
+  const e = (k: string) => {
+    const v = env[`CERTLEDGER_${k}`];
+    return v === undefined || v === "" ? undefined : v;
+  };
+  const contracts =
+    e("REGISTRY_ADDRESS") || e("LEDGER_ADDRESS") || e("CONSENT_ADDRESS")
+      ? { registry: e("REGISTRY_ADDRESS"), ledger: e("LEDGER_ADDRESS"), consent: e("CONSENT_ADDRESS") }
+      : undefined;
+  const raw = {
+    host: e("HOST"),
+    port: e("PORT") ?? env.PORT,
+    dataDir: e("DATA_DIR"),
+    databaseUrl: e("DATABASE_URL"),
+    rpcUrl: e("RPC_URL"),
+    contracts,
+    confirmations: e("CONFIRMATIONS"),
+    seedDemo: e("SEED_DEMO"),
+    logLevel: e("LOG_LEVEL"),
+    bodyLimitBytes: e("BODY_LIMIT_BYTES"),
+    holderAuthSkewSeconds: e("HOLDER_AUTH_SKEW_SECONDS"),
+    maxBatchSize: e("MAX_BATCH_SIZE"),
+    shutdownGraceSeconds: e("SHUTDOWN_GRACE_SECONDS"),
+    ...overrides,
+  };
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  CERTLEDGER_${envName(i.path)}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
+  }
+  return parsed.data;
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+function envName(path: PropertyKey[]): string {
+  const key = String(path[0] ?? "");
+  if (key === "contracts") return `${String(path[1] ?? "REGISTRY").toUpperCase()}_ADDRESS`;
+  if (key === "port") return "PORT";
+  return key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
+}
