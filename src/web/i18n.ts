@@ -1,0 +1,431 @@
+/**
+ * Chinese and English strings for the four pages. Chinese is the default (the pages serve a
+ * Chinese city's halls); the choice is kept in localStorage and switched from the header.
+ * Keys missing in one language fall back to the other, then to the key itself, so a missing
+ * string shows up in review rather than as a blank.
+ */
+export type Lang = "zh" | "en";
+
+const zh = {
+  "app.name": "证照链",
+  "lang.switch": "English",
+  "nav.agency": "发证机关",
+  "nav.wallet": "市民钱包",
+  "nav.counter": "窗口核验",
+  "nav.verify": "公开核验",
+  "common.loading": "加载中…",
+  "common.save": "保存",
+  "common.cancel": "取消",
+  "common.copy": "复制",
+  "common.copied": "已复制",
+  "common.download": "下载",
+  "common.submit": "提交",
+  "common.close": "关闭",
+  "common.yes": "是",
+  "common.no": "否",
+  "common.error": "出错了",
+  "common.apiKey": "API 密钥",
+  "common.signIn": "登录",
+  "common.signOut": "退出",
+  "common.signedInAs": "已登录：{name}",
+  "common.none": "暂无",
+  "common.status": "状态",
+  "common.expiresAt": "有效至 {time}",
+  "common.minutes": "分钟",
+  "common.fields": "字段",
+  "common.type": "证照类型",
+  "common.purpose": "用途",
+  "common.verifier": "核验方",
+  "common.time": "时间",
+  "common.certId": "证照编号",
+  "common.network": "网络错误，请检查连接后重试",
+
+  "agency.title": "发证机关控制台",
+  "agency.keyHint": "输入机关的 API 密钥（演示密钥见网关启动时的输出）",
+  "agency.issue": "签发证照",
+  "agency.holder": "持证人地址（由市民钱包提供）",
+  "agency.validFrom": "生效日期",
+  "agency.validUntil": "失效日期",
+  "agency.issueButton": "签发",
+  "agency.issued": "已签发，证照编号 {certId}",
+  "agency.document": "证照文件（交付给持证人钱包）",
+  "agency.batch": "批量签发（CSV）",
+  "agency.batchHint": "第一行为表头：holder 列为持证人地址，其余列为字段名",
+  "agency.batchUpload": "上传并签发",
+  "agency.batchProgress": "已处理 {done}/{total}",
+  "agency.batchDone": "批量签发完成：{count} 张，Merkle 根 {root}",
+  "agency.manage": "查询与状态管理",
+  "agency.search": "按证照编号查询",
+  "agency.revoke": "吊销",
+  "agency.suspend": "暂停",
+  "agency.reinstate": "恢复",
+  "agency.reason": "原因代码",
+  "agency.statusChanged": "状态已更新：{status}",
+  "agency.fillSample": "填入示例",
+
+  "wallet.title": "我的证照钱包",
+  "wallet.create": "创建新钱包",
+  "wallet.import": "用助记词恢复",
+  "wallet.mnemonic": "助记词",
+  "wallet.mnemonicWarning": "助记词是取回全部证照的唯一凭据。请抄写在纸上妥善保管，切勿截图或发给任何人。本页面将其保存在本浏览器的本地存储中，设置密码后加密保存。",
+  "wallet.passphrase": "本机密码（可选，用于加密助记词）",
+  "wallet.unlock": "解锁",
+  "wallet.locked": "钱包已加密，请输入本机密码",
+  "wallet.badPassphrase": "密码不正确",
+  "wallet.forget": "从本机删除钱包",
+  "wallet.forgetConfirm": "删除后只能用助记词恢复。确定删除？",
+  "wallet.certificates": "我的证照",
+  "wallet.noCertificates": "还没有证照。把下面的地址交给发证机关，再把收到的证照文件导入。",
+  "wallet.receive": "领证地址",
+  "wallet.receiveHint": "每张证照使用一个新地址，互不关联",
+  "wallet.importDoc": "导入证照文件",
+  "wallet.importDocHint": "粘贴证照 JSON，或选择文件",
+  "wallet.imported": "已导入：{type}",
+  "wallet.notMine": "这张证照不属于本钱包的任何地址",
+  "wallet.scan": "扫码授权",
+  "wallet.scanCamera": "打开摄像头扫码",
+  "wallet.scanImage": "从图片识别",
+  "wallet.scanPaste": "或粘贴二维码内容",
+  "wallet.scanOpen": "打开",
+  "wallet.noQr": "图片中没有识别到二维码",
+  "wallet.cameraUnavailable": "无法使用摄像头：{reason}",
+  "wallet.request": "授权请求",
+  "wallet.requestFrom": "{verifier} 请求查看以下证照",
+  "wallet.requestPurpose": "用途：{purpose}",
+  "wallet.requestExpires": "请求将于 {time} 过期",
+  "wallet.pickCert": "选择证照",
+  "wallet.disclose": "勾选要出示的字段（未勾选的字段将被隐藏）",
+  "wallet.present": "同意并出示",
+  "wallet.decline": "拒绝",
+  "wallet.presented": "已出示，核验结果：{verdict}",
+  "wallet.missingType": "钱包中没有所需的证照：{type}",
+  "wallet.share": "在线分享",
+  "wallet.shareTo": "分享给",
+  "wallet.shareLink": "一次性链接（任何持有链接者）",
+  "wallet.shareVerifier": "指定核验方地址",
+  "wallet.shareUses": "可用次数",
+  "wallet.shareHours": "有效期（小时）",
+  "wallet.sharePurpose": "用途代码",
+  "wallet.shareCreate": "生成分享",
+  "wallet.shareCreated": "分享已生成。链接的密钥只在 # 之后，不会发送到服务器。",
+  "wallet.grants": "我的授权",
+  "wallet.noGrants": "还没有授权",
+  "wallet.revokeGrant": "撤销授权",
+  "wallet.grantRevoked": "授权已撤销",
+  "wallet.trail": "核验记录",
+  "wallet.noTrail": "还没有核验记录",
+  "wallet.refresh": "刷新",
+  "wallet.details": "详情",
+  "wallet.delete": "删除",
+
+  "counter.title": "窗口核验",
+  "counter.keyHint": "输入核验方（窗口）的 API 密钥",
+  "counter.service": "办理事项",
+  "counter.types": "所需证照",
+  "counter.purpose": "用途代码",
+  "counter.lifetime": "有效时间（分钟）",
+  "counter.open": "生成授权二维码",
+  "counter.scanPrompt": "请市民用证照钱包扫描二维码",
+  "counter.waiting": "等待市民授权…",
+  "counter.expired": "二维码已过期，请重新生成",
+  "counter.answered": "已收到市民出示的证照",
+  "counter.disclosed": "出示的字段",
+  "counter.hidden": "{count} 个字段已被持证人隐藏",
+  "counter.newRequest": "办理下一位",
+  "counter.rejected": "收到一次无效的出示：{message}",
+
+  "verify.title": "证照核验",
+  "verify.drop": "把证照文件拖到这里，或点击选择文件",
+  "verify.paste": "或粘贴证照 JSON",
+  "verify.check": "核验",
+  "verify.share": "分享链接核验",
+  "verify.opening": "正在打开分享链接…",
+  "verify.reasons": "原因",
+  "verify.noConsent": "未经持证人授权，只显示文件完整性与链上状态",
+
+  "verdict.VALID": "有效",
+  "verdict.INVALID": "无效",
+  "service.custom": "自定义",
+
+  "status.ISSUED": "有效",
+  "status.ACTIVE": "有效",
+  "status.REVOKED": "已吊销",
+  "status.SUSPENDED": "已暂停",
+  "status.SUPERSEDED": "已被替换",
+  "status.EXPIRED": "已过期",
+  "status.PENDING": "上链中",
+  "status.UNKNOWN": "未知",
+
+  "reason.VALID": "证照有效",
+  "reason.TAMPERED": "文件被篡改：内容与链上记录不符",
+  "reason.NOT_ISSUED": "链上没有这张证照",
+  "reason.REVOKED": "证照已被吊销",
+  "reason.SUSPENDED": "证照已被暂停",
+  "reason.SUPERSEDED": "证照已被新证替换",
+  "reason.EXPIRED": "证照已过有效期",
+  "reason.NOT_YET_VALID": "证照尚未生效",
+  "reason.ISSUER_NOT_ACCREDITED": "签发机关在签发时未获该类证照的授权",
+  "reason.TYPE_MISMATCH": "证照类型不是所需的类型",
+  "reason.NO_GRANT": "没有持证人的授权",
+  "reason.GRANT_EXPIRED": "授权已过期",
+  "reason.GRANT_REVOKED": "持证人已撤销授权",
+  "reason.GRANT_USED_UP": "授权次数已用完",
+  "reason.WRONG_VERIFIER": "授权对象不是本核验方",
+  "reason.BAD_SIGNATURE": "签名无效",
+  "reason.REPLAYED": "重复提交（重放）",
+
+  "error.COUNTER_REQUEST_NOT_FOUND": "授权请求不存在，二维码可能是伪造的",
+  "error.COUNTER_REQUEST_EXPIRED": "授权请求已过期，请让窗口重新生成二维码",
+  "error.COUNTER_REQUEST_ANSWERED": "这个授权请求已经答复过了，不能再次提交",
+  "error.COUNTER_GRANT_MISMATCH": "授权与本次请求不匹配（可能属于另一个请求）",
+  "error.COUNTER_TYPE_NOT_REQUESTED": "出示了未被请求的证照类型",
+  "error.COUNTER_DOCUMENT_TAMPERED": "证照文件被篡改，未上链任何内容",
+  "error.COUNTER_BAD_SIGNATURE": "授权签名不是持证人的",
+  "error.SHARE_NOT_FOUND": "分享链接不存在",
+  "error.SHARE_BAD_PROOF": "无法证明持有分享链接的密钥",
+  "error.SHARE_LINK_INVALID": "分享链接不完整",
+  "error.UNAUTHENTICATED": "请先登录",
+  "error.FORBIDDEN": "无权执行此操作",
+  "error.VALIDATION_FAILED": "输入有误",
+};
+
+type Dict = Record<keyof typeof zh, string>;
+
+const en: Dict = {
+  "app.name": "certledger",
+  "lang.switch": "中文",
+  "nav.agency": "Agency",
+  "nav.wallet": "Wallet",
+  "nav.counter": "Counter",
+  "nav.verify": "Verify",
+  "common.loading": "Loading…",
+  "common.save": "Save",
+  "common.cancel": "Cancel",
+  "common.copy": "Copy",
+  "common.copied": "Copied",
+  "common.download": "Download",
+  "common.submit": "Submit",
+  "common.close": "Close",
+  "common.yes": "Yes",
+  "common.no": "No",
+  "common.error": "Something went wrong",
+  "common.apiKey": "API key",
+  "common.signIn": "Sign in",
+  "common.signOut": "Sign out",
+  "common.signedInAs": "Signed in as {name}",
+  "common.none": "None yet",
+  "common.status": "Status",
+  "common.expiresAt": "Valid until {time}",
+  "common.minutes": "minutes",
+  "common.fields": "Fields",
+  "common.type": "Certificate type",
+  "common.purpose": "Purpose",
+  "common.verifier": "Verifier",
+  "common.time": "Time",
+  "common.certId": "Certificate id",
+  "common.network": "Network error: check the connection and try again",
+
+  "agency.title": "Agency console",
+  "agency.keyHint": "Enter the agency's API key (the demo keys are printed when the gateway starts)",
+  "agency.issue": "Issue a certificate",
+  "agency.holder": "Holder address (from the citizen's wallet)",
+  "agency.validFrom": "Valid from",
+  "agency.validUntil": "Valid until",
+  "agency.issueButton": "Issue",
+  "agency.issued": "Issued, certificate id {certId}",
+  "agency.document": "Certificate document (deliver it to the holder's wallet)",
+  "agency.batch": "Batch issue (CSV)",
+  "agency.batchHint": "First row is the header: a holder column with the holder address, the other columns are field names",
+  "agency.batchUpload": "Upload and issue",
+  "agency.batchProgress": "{done}/{total} processed",
+  "agency.batchDone": "Batch issued: {count} certificates, Merkle root {root}",
+  "agency.manage": "Search and status",
+  "agency.search": "Find by certificate id",
+  "agency.revoke": "Revoke",
+  "agency.suspend": "Suspend",
+  "agency.reinstate": "Reinstate",
+  "agency.reason": "Reason code",
+  "agency.statusChanged": "Status changed: {status}",
+  "agency.fillSample": "Fill with sample",
+
+  "wallet.title": "My certificate wallet",
+  "wallet.create": "Create a new wallet",
+  "wallet.import": "Restore from mnemonic",
+  "wallet.mnemonic": "Mnemonic",
+  "wallet.mnemonicWarning": "The mnemonic is the only way to recover all your certificates. Write it on paper and keep it safe; never screenshot it or send it to anyone. This page keeps it in this browser's local storage, encrypted when you set a passphrase.",
+  "wallet.passphrase": "Device passphrase (optional, encrypts the mnemonic)",
+  "wallet.unlock": "Unlock",
+  "wallet.locked": "The wallet is encrypted: enter the device passphrase",
+  "wallet.badPassphrase": "Wrong passphrase",
+  "wallet.forget": "Remove wallet from this device",
+  "wallet.forgetConfirm": "After removal only the mnemonic can restore it. Remove?",
+  "wallet.certificates": "My certificates",
+  "wallet.noCertificates": "No certificates yet. Give the address below to the issuing agency, then import the document you receive.",
+  "wallet.receive": "Address to receive a certificate",
+  "wallet.receiveHint": "Each certificate uses a new address, so they cannot be linked",
+  "wallet.importDoc": "Import a certificate document",
+  "wallet.importDocHint": "Paste the certificate JSON or choose a file",
+  "wallet.imported": "Imported: {type}",
+  "wallet.notMine": "This certificate does not belong to any address of this wallet",
+  "wallet.scan": "Scan to authorise",
+  "wallet.scanCamera": "Scan with the camera",
+  "wallet.scanImage": "Read from an image",
+  "wallet.scanPaste": "or paste the QR content",
+  "wallet.scanOpen": "Open",
+  "wallet.noQr": "No QR code found in the image",
+  "wallet.cameraUnavailable": "Camera unavailable: {reason}",
+  "wallet.request": "Request",
+  "wallet.requestFrom": "{verifier} asks to see these certificates",
+  "wallet.requestPurpose": "Purpose: {purpose}",
+  "wallet.requestExpires": "The request expires at {time}",
+  "wallet.pickCert": "Choose a certificate",
+  "wallet.disclose": "Tick the fields to show (the others are hidden)",
+  "wallet.present": "Agree and present",
+  "wallet.decline": "Decline",
+  "wallet.presented": "Presented, verdict: {verdict}",
+  "wallet.missingType": "The wallet has no certificate of the requested type: {type}",
+  "wallet.share": "Share online",
+  "wallet.shareTo": "Share with",
+  "wallet.shareLink": "One-time link (whoever holds the link)",
+  "wallet.shareVerifier": "A named verifier's address",
+  "wallet.shareUses": "Uses",
+  "wallet.shareHours": "Valid for (hours)",
+  "wallet.sharePurpose": "Purpose code",
+  "wallet.shareCreate": "Create share",
+  "wallet.shareCreated": "Share created. The link's key is after the #, which is never sent to a server.",
+  "wallet.grants": "My grants",
+  "wallet.noGrants": "No grants yet",
+  "wallet.revokeGrant": "Revoke grant",
+  "wallet.grantRevoked": "Grant revoked",
+  "wallet.trail": "Checks made on my certificates",
+  "wallet.noTrail": "No checks yet",
+  "wallet.refresh": "Refresh",
+  "wallet.details": "Details",
+  "wallet.delete": "Delete",
+
+  "counter.title": "Counter",
+  "counter.keyHint": "Enter the counter verifier's API key",
+  "counter.service": "Service",
+  "counter.types": "Certificates needed",
+  "counter.purpose": "Purpose code",
+  "counter.lifetime": "Lifetime (minutes)",
+  "counter.open": "Show request QR",
+  "counter.scanPrompt": "Ask the citizen to scan this code with the certificate wallet",
+  "counter.waiting": "Waiting for the citizen…",
+  "counter.expired": "The QR code expired: open a new request",
+  "counter.answered": "The citizen presented",
+  "counter.disclosed": "Disclosed fields",
+  "counter.hidden": "{count} fields hidden by the holder",
+  "counter.newRequest": "Next citizen",
+  "counter.rejected": "An invalid presentation was refused: {message}",
+
+  "verify.title": "Verify a certificate",
+  "verify.drop": "Drop a certificate file here, or click to choose one",
+  "verify.paste": "or paste the certificate JSON",
+  "verify.check": "Verify",
+  "verify.share": "Share link",
+  "verify.opening": "Opening the share link…",
+  "verify.reasons": "Reasons",
+  "verify.noConsent": "Without the holder's grant, only integrity and on-chain status are checked",
+
+  "verdict.VALID": "VALID",
+  "verdict.INVALID": "INVALID",
+  "service.custom": "Custom",
+
+  "status.ISSUED": "Valid",
+  "status.ACTIVE": "Valid",
+  "status.REVOKED": "Revoked",
+  "status.SUSPENDED": "Suspended",
+  "status.SUPERSEDED": "Superseded",
+  "status.EXPIRED": "Expired",
+  "status.PENDING": "Pending",
+  "status.UNKNOWN": "Unknown",
+
+  "reason.VALID": "The certificate is valid",
+  "reason.TAMPERED": "Tampered: the document does not match the chain",
+  "reason.NOT_ISSUED": "No such certificate on chain",
+  "reason.REVOKED": "The certificate was revoked",
+  "reason.SUSPENDED": "The certificate is suspended",
+  "reason.SUPERSEDED": "The certificate was replaced by a newer one",
+  "reason.EXPIRED": "The certificate has expired",
+  "reason.NOT_YET_VALID": "The certificate is not valid yet",
+  "reason.ISSUER_NOT_ACCREDITED": "The issuer was not accredited for this type when it issued",
+  "reason.TYPE_MISMATCH": "Not the certificate type that was asked for",
+  "reason.NO_GRANT": "No grant from the holder",
+  "reason.GRANT_EXPIRED": "The grant has expired",
+  "reason.GRANT_REVOKED": "The holder revoked the grant",
+  "reason.GRANT_USED_UP": "The grant has no uses left",
+  "reason.WRONG_VERIFIER": "The grant is for another verifier",
+  "reason.BAD_SIGNATURE": "Bad signature",
+  "reason.REPLAYED": "Replayed presentation",
+
+  "error.COUNTER_REQUEST_NOT_FOUND": "No such request: the QR code may be forged",
+  "error.COUNTER_REQUEST_EXPIRED": "The request expired: ask the counter for a new QR code",
+  "error.COUNTER_REQUEST_ANSWERED": "This request was already answered and cannot be answered again",
+  "error.COUNTER_GRANT_MISMATCH": "The grant does not match this request (it may belong to another one)",
+  "error.COUNTER_TYPE_NOT_REQUESTED": "A certificate type that was not requested was presented",
+  "error.COUNTER_DOCUMENT_TAMPERED": "The document was tampered with; nothing was sent to the chain",
+  "error.COUNTER_BAD_SIGNATURE": "The grant was not signed by the holder",
+  "error.SHARE_NOT_FOUND": "No such share link",
+  "error.SHARE_BAD_PROOF": "Could not prove possession of the share link's key",
+  "error.SHARE_LINK_INVALID": "The share link is incomplete",
+  "error.UNAUTHENTICATED": "Sign in first",
+  "error.FORBIDDEN": "Not allowed",
+  "error.VALIDATION_FAILED": "Invalid input",
+};
+
+export type MessageKey = keyof typeof zh;
+const DICTS: Record<Lang, Record<string, string>> = { zh, en };
+const STORAGE_KEY = "certledger.lang";
+
+function initialLang(): Lang {
+  try {
+    const saved = localStorage.getItem(STORAGE_KEY);
+    if (saved === "zh" || saved === "en") return saved;
+    const q = new URLSearchParams(location.search).get("lang");
+    if (q === "zh" || q === "en") return q;
+  } catch {
+    // no storage (private mode, tests in Node): fall through to the default
+  }
+  return "zh";
+}
+
+let current: Lang = typeof window === "undefined" ? "zh" : initialLang();
+const listeners: Array<(lang: Lang) => void> = [];
+
+export function lang(): Lang {
+  return current;
+}
+
+export function setLang(next: Lang): void {
+  current = next;
+  try {
+    localStorage.setItem(STORAGE_KEY, next);
+  } catch {
+    // keep the choice for this page view only
+  }
+  if (typeof document !== "undefined") document.documentElement.lang = next === "zh" ? "zh-CN" : "en";
+  for (const l of listeners) l(next);
+}
+
+export function onLangChange(listener: (lang: Lang) => void): void {
+  listeners.push(listener);
+}
+
+/** Translates `key`, replacing `{name}` placeholders with `vars`. Accepts dynamic keys (reason codes). */
+export function t(key: MessageKey | string, vars: Record<string, string | number> = {}): string {
+  const raw = DICTS[current][key] ?? DICTS[current === "zh" ? "en" : "zh"][key] ?? key;
+  return raw.replace(/\{(\w+)\}/g, (_, name: string) => (name in vars ? String(vars[name]) : `{${name}}`));
+}
+
+/** True when a translation exists for `key` (used to prefer a translated error over the server's English). */
+export function has(key: string): boolean {
+  return key in DICTS[current];
+}
+
+export function formatTime(unixSeconds: number | string | Date): string {
+  const d = unixSeconds instanceof Date ? unixSeconds : typeof unixSeconds === "number" ? new Date(unixSeconds * 1000) : new Date(unixSeconds);
+  return d.toLocaleString(current === "zh" ? "zh-CN" : "en-GB", { hour12: false });
+}
+
+export const DICTIONARIES = DICTS;

@@ -1,0 +1,224 @@
+/**
+ * DOM helpers shared by the four pages: element building, the header with its language switch,
+ * notices, and the verdict panel. Text that must follow the language switch is created with `tx`
+ * (or the `t:` attribute) and carries its key in data attributes, so switching language rewrites
+ * those nodes in place and never loses what the user typed in a form.
+ */
+import { ApiError } from "./api";
+import { has, lang, onLangChange, setLang, t } from "./i18n";
+
+type Child = Node | string | number | null | undefined | false | Child[];
+type Attrs = Record<string, unknown> & {
+  t?: string;
+  vars?: Record<string, string | number>;
+  placeholderT?: string;
+  on?: Record<string, (ev: Event) => void>;
+};
+
+export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs | null = null, ...children: Child[]): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  if (attrs) {
+    for (const [k, v] of Object.entries(attrs)) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k === "t") {
+        el.dataset.i18n = String(v);
+        if (attrs.vars) el.dataset.i18nVars = JSON.stringify(attrs.vars);
+        el.textContent = t(String(v), attrs.vars);
+      } else if (k === "vars") continue;
+      else if (k === "placeholderT") {
+        el.dataset.i18nPlaceholder = String(v);
+        el.setAttribute("placeholder", t(String(v)));
+      } else if (k === "on") for (const [ev, fn] of Object.entries(v as Record<string, EventListener>)) el.addEventListener(ev, fn);
+      else if (k === "class") el.className = String(v);
+      else if (k in el && typeof v !== "string") (el as unknown as Record<string, unknown>)[k] = v;
+      else el.setAttribute(k, v === true ? "" : String(v));
+    }
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el: Node, children: Child[]): void {
+  for (const c of children) {
+    if (c === null || c === undefined || c === false) continue;
+    if (Array.isArray(c)) append(el, c);
+    else el.appendChild(typeof c === "string" || typeof c === "number" ? document.createTextNode(String(c)) : c);
+  }
+}
+
+/** A span whose text follows the language switch. */
+export function tx(key: string, vars?: Record<string, string | number>): HTMLSpanElement {
+  return h("span", { t: key, vars });
+}
+
+export function applyI18n(root: ParentNode = document): void {
+  root.querySelectorAll<HTMLElement>("[data-i18n]").forEach((el) => {
+    const vars = el.dataset.i18nVars ? JSON.parse(el.dataset.i18nVars) : undefined;
+    el.textContent = t(el.dataset.i18n!, vars);
+  });
+  root.querySelectorAll<HTMLElement>("[data-i18n-placeholder]").forEach((el) => el.setAttribute("placeholder", t(el.dataset.i18nPlaceholder!)));
+  document.title = `${t(document.body.dataset.titleKey ?? "app.name")} · ${t("app.name")}`;
+}
+
+const PAGES = [
+  ["agency", "nav.agency"],
+  ["wallet", "nav.wallet"],
+  ["counter", "nav.counter"],
+  ["verify", "nav.verify"],
+] as const;
+
+/** Builds the page frame (header, nav, language switch) and returns the main element. */
+export function shell(page: (typeof PAGES)[number][0], titleKey: string): HTMLElement {
+  document.body.dataset.titleKey = titleKey;
+  document.documentElement.lang = lang() === "zh" ? "zh-CN" : "en";
+  const main = h("main", { id: "main" });
+  const header = h(
+    "header",
+    { class: "top" },
+    h("a", { class: "brand", href: "/verify" }, h("span", { class: "logo", "aria-hidden": "true" }, "◆"), tx("app.name")),
+    h(
+      "nav",
+      null,
+      PAGES.map(([p, key]) => h("a", { href: `/${p}`, class: p === page ? "active" : undefined, t: key })),
+    ),
+    h("button", {
+      type: "button",
+      class: "lang",
+      id: "lang-switch",
+      t: "lang.switch",
+      on: { click: () => setLang(lang() === "zh" ? "en" : "zh") },
+    }),
+  );
+  document.body.replaceChildren(header, h("h1", { t: titleKey }), main);
+  onLangChange(() => applyI18n());
+  applyI18n();
+  return main;
+}
+
+export function section(titleKey: string, ...children: Child[]): HTMLElement {
+  return h("section", { class: "card" }, h("h2", { t: titleKey }), ...children);
+}
+
+export function field(labelKey: string, input: HTMLElement, hintKey?: string): HTMLElement {
+  return h("label", { class: "field" }, h("span", { class: "label", t: labelKey }), input, hintKey ? h("small", { t: hintKey }) : null);
+}
+
+/** The sentence to show for an error: a translation of its code when there is one. */
+export function errorText(err: unknown): string {
+  if (err instanceof ApiError) {
+    if (err.code === "NETWORK") return t("common.network");
+    for (const key of [`error.${err.code}`, `reason.${err.code}`]) if (has(key)) return t(key);
+    return `${err.message} (${err.code})`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+export function errorCode(err: unknown): string | undefined {
+  return err instanceof ApiError ? err.code : undefined;
+}
+
+/** Replaces the content of `box` with a notice; `kind` styles it. */
+export function notice(box: HTMLElement, kind: "ok" | "error" | "info", content: Child, code?: string): HTMLElement {
+  const n = h("div", { class: `notice ${kind}`, role: kind === "error" ? "alert" : "status", "data-code": code }, content);
+  box.replaceChildren(n);
+  return n;
+}
+
+export function showError(box: HTMLElement, err: unknown): void {
+  notice(box, "error", errorText(err), errorCode(err));
+}
+
+/** Runs `fn` with the button disabled, reporting a thrown error into `box`. */
+export async function busy(button: HTMLButtonElement | null, box: HTMLElement, fn: () => Promise<void>): Promise<void> {
+  if (button) button.disabled = true;
+  try {
+    await fn();
+  } catch (err) {
+    console.error(err);
+    showError(box, err);
+  } finally {
+    if (button) button.disabled = false;
+  }
+}
+
+export interface VerdictLike {
+  valid: boolean;
+  reasons?: string[];
+  fields?: Record<string, unknown>;
+  hiddenCount?: number;
+  type?: string;
+  typeTitle?: string;
+  certId?: string;
+}
+
+function fieldValue(v: unknown): string {
+  if (v === null || v === undefined) return "";
+  return typeof v === "object" ? JSON.stringify(v) : String(v);
+}
+
+/** The verdict panel: a large VALID/INVALID with its reasons and the disclosed fields. */
+export function verdictView(v: VerdictLike, labels: Record<string, string> = {}): HTMLElement {
+  const reasons = (v.reasons ?? []).filter((r) => r !== "VALID");
+  return h(
+    "div",
+    { class: `verdict ${v.valid ? "valid" : "invalid"}`, "data-verdict": v.valid ? "VALID" : reasons[0] ?? "INVALID" },
+    h("div", { class: "verdict-head" }, h("span", { class: "verdict-mark", "aria-hidden": "true" }, v.valid ? "✔" : "✖"), h("strong", { t: v.valid ? "verdict.VALID" : "verdict.INVALID" })),
+    reasons.length
+      ? h(
+          "ul",
+          { class: "reasons" },
+          reasons.map((r) => h("li", { "data-reason": r }, h("code", null, r), " ", tx(`reason.${r}`))),
+        )
+      : null,
+    v.typeTitle || v.type ? h("p", { class: "muted" }, v.typeTitle ?? v.type ?? "") : null,
+    v.fields && Object.keys(v.fields).length
+      ? h(
+          "table",
+          { class: "fields" },
+          h("caption", { t: "counter.disclosed" }),
+          Object.entries(v.fields).map(([k, val]) => h("tr", { "data-field": k }, h("th", null, labels[k] ?? k), h("td", null, fieldValue(val)))),
+        )
+      : null,
+    v.hiddenCount ? h("p", { class: "muted hidden-count", t: "counter.hidden", vars: { count: v.hiddenCount } }) : null,
+  );
+}
+
+export function copyButton(getText: () => string): HTMLButtonElement {
+  const b = h("button", { type: "button", class: "secondary", t: "common.copy" });
+  b.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(getText());
+      b.textContent = t("common.copied");
+      setTimeout(() => (b.textContent = t("common.copy")), 1500);
+    } catch {
+      // clipboard blocked (http, permissions): the text is on screen to select by hand
+    }
+  });
+  return b;
+}
+
+export function readFileText(file: File): Promise<string> {
+  return file.text();
+}
+
+/** Keeps a value (API key, preferences) per page in localStorage. */
+export function stored(key: string): { get(): string | null; set(v: string | null): void } {
+  const k = `certledger.${key}`;
+  return {
+    get: () => {
+      try {
+        return localStorage.getItem(k);
+      } catch {
+        return null;
+      }
+    },
+    set: (v) => {
+      try {
+        if (v === null) localStorage.removeItem(k);
+        else localStorage.setItem(k, v);
+      } catch {
+        // storage unavailable: the value lasts for this page view
+      }
+    },
+  };
+}
