@@ -355,6 +355,7 @@ export interface IdempotencyStore {
    * changes nothing and returns the record already there.
    */
   claim(key: string, record: IdempotencyRecord): Promise<IdempotencyRecord | undefined>;
+  get(key: string): Promise<IdempotencyRecord | undefined>;
   markDone(key: string): Promise<void>;
 }
 

@@ -1,0 +1,311 @@
+/**
+ * Issuing certificates: one at a time with an idempotency key, or many anchored as one Merkle root.
+ * The agency must be accredited for the type now, the fields must pass the type's schema, and the
+ * validity must fit the type's maximum; the gateway picks the agency's current signing key.
+ */
+import { DomainError, badRequest, conflict, forbidden, notFound } from "./errors";
+import { canonicalJson, randomId, sha256Hex } from "./hashing";
+import type {
+  Address,
+  BuildDocumentInput,
+  Bytes32,
+  CertificateDocument,
+  CertificateTypeView,
+  DomainDeps,
+  Hex,
+  SigningKeyView,
+} from "./ports";
+
+export interface IssueItem {
+  holder: Address;
+  fields: Record<string, unknown>;
+  validFrom?: number;
+  validUntil?: number;
+}
+
+export interface IssueCertificateParameters extends IssueItem {
+  agency: Address;
+  type: string;
+  /** The client's Idempotency-Key header. */
+  idempotencyKey: string;
+}
+
+export interface IssuedCertificate {
+  certId: Bytes32;
+  type: string;
+  holder: Address;
+  issuerKey: Address;
+  validFrom: number;
+  validUntil: number;
+  txHash: Hex;
+  blockNumber: number;
+  document: CertificateDocument;
+}
+
+export interface IssueCertificateReturnType {
+  certificate: IssuedCertificate;
+  /** True when this answer repeats the first request with the same key and body. */
+  replayed: boolean;
+}
+
+/** The agency's newest signing key whose window contains `now`. */
+export async function activeSigningKey(deps: Pick<DomainDeps, "index">, agency: Address, now: number): Promise<SigningKeyView> {
+  const keys = await deps.index.signingKeys(agency);
+  const usable = keys
+    .filter((k) => k.validFrom <= now && (k.validUntil === 0 || now < k.validUntil))
+    .sort((a, b) => b.validFrom - a.validFrom);
+  if (usable.length === 0)
+    throw conflict("NO_ACTIVE_KEY", "The agency has no signing key valid now; ask the authority to add or rotate a key.");
+  return usable[0];
+}
+
+/** Checks everything that does not depend on the individual item. */
+async function prepareType(
+  deps: Pick<DomainDeps, "index" | "catalog">,
+  agency: Address,
+  typeCode: string,
+): Promise<CertificateTypeView> {
+  const type = await deps.index.certificateTypeByCode(typeCode);
+  if (!type) throw notFound("TYPE_NOT_FOUND", `No certificate type "${typeCode}" is registered.`);
+  if (!type.active) throw conflict("TYPE_INACTIVE", `Certificate type "${typeCode}" is deactivated.`);
+  const view = await deps.index.agency(agency);
+  if (!view || !view.active) throw forbidden("AGENCY_NOT_FOUND", "This principal's agency is not registered or inactive.");
+  if (!view.typeIds.includes(type.typeId))
+    throw forbidden("NOT_ACCREDITED", `The agency is not accredited to issue "${typeCode}".`, { type: typeCode });
+  return type;
+}
+
+function validity(type: CertificateTypeView, item: IssueItem, now: number, index?: number): { validFrom: number; validUntil: number } {
+  const at = index === undefined ? "" : ` (item ${index})`;
+  const validFrom = item.validFrom ?? now;
+  const validUntil = item.validUntil ?? (type.maxValiditySeconds > 0 ? validFrom + type.maxValiditySeconds : 0);
+  if (validUntil !== 0 && validUntil <= validFrom)
+    throw badRequest("INVALID_VALIDITY", `validUntil must be after validFrom${at}.`, { index });
+  if (type.maxValiditySeconds > 0 && (validUntil === 0 || validUntil - validFrom > type.maxValiditySeconds))
+    throw badRequest(
+      "VALIDITY_TOO_LONG",
+      `A "${type.code}" may be valid for at most ${type.maxValiditySeconds} seconds${at}.`,
+      { index, maxValiditySeconds: type.maxValiditySeconds },
+    );
+  return { validFrom, validUntil };
+}
+
+function validateFields(deps: Pick<DomainDeps, "catalog">, type: string, fields: unknown, index?: number): void {
+  const r = deps.catalog.validate(type, fields);
+  if (!r.ok)
+    throw new DomainError(
+      "FIELDS_INVALID",
+      `The fields do not match the "${type}" schema${index === undefined ? "" : ` (item ${index})`}: ${r.errors
+        .slice(0, 3)
+        .map((e) => `${e.path || "/"} ${e.message}`)
+        .join("; ")}.`,
+      { status: 422, details: { index, errors: r.errors } },
+    );
+}
+
+interface IssueDraft {
+  certificate: Omit<IssuedCertificate, "txHash" | "blockNumber">;
+  typeId: number;
+  agency: Address;
+}
+
+export async function issueCertificate(deps: DomainDeps, p: IssueCertificateParameters): Promise<IssueCertificateReturnType> {
+  const now = deps.clock.now();
+  const agency = p.agency.toLowerCase() as Address;
+  const requestHash = sha256Hex(canonicalJson({ type: p.type, holder: p.holder.toLowerCase(), fields: p.fields, validFrom: p.validFrom, validUntil: p.validUntil }));
+  const idemKey = `issue:${agency}:${sha256Hex(p.idempotencyKey)}`;
+
+  // A retry with a known key skips validation: the first request passed it.
+  const existing = await peekIdempotent(deps, idemKey, requestHash);
+  if (existing) return finish(deps, idemKey, existing, true);
+
+  const type = await prepareType(deps, agency, p.type);
+  validateFields(deps, p.type, p.fields);
+  const { validFrom, validUntil } = validity(type, p, now);
+  const key = await activeSigningKey(deps, agency, now);
+  const info = await deps.chain.info();
+  const built = deps.documents.build({
+    typeCode: type.code,
+    typeName: type.name,
+    issuerKey: key.key,
+    holder: p.holder.toLowerCase() as Address,
+    fields: p.fields,
+    validFrom,
+    validUntil,
+    chainId: info.chainId,
+    ledger: info.ledger,
+  });
+  const draft: IssueDraft = {
+    agency,
+    typeId: type.typeId,
+    certificate: {
+      certId: built.certId,
+      type: type.code,
+      holder: p.holder.toLowerCase() as Address,
+      issuerKey: key.key,
+      validFrom,
+      validUntil,
+      document: built.document,
+    },
+  };
+  const raced = await deps.idempotency.claim(idemKey, { requestHash, result: draft, done: false, createdAt: now });
+  if (raced) {
+    if (raced.requestHash !== requestHash) throw idempotencyReused();
+    return finish(deps, idemKey, raced.result as IssueDraft, true);
+  }
+  return finish(deps, idemKey, draft, false);
+}
+
+function idempotencyReused(): DomainError {
+  return conflict(
+    "IDEMPOTENCY_KEY_REUSED",
+    "This Idempotency-Key was already used with a different request body; use a new key for a new certificate.",
+  );
+}
+
+async function peekIdempotent(deps: DomainDeps, key: string, requestHash: string): Promise<IssueDraft | undefined> {
+  const rec = await deps.idempotency.get(key);
+  if (!rec) return undefined;
+  if (rec.requestHash !== requestHash) throw idempotencyReused();
+  return rec.result as IssueDraft;
+}
+
+/** Sends (or re-sends: the outbox key makes it once) the drafted certificate and completes the key. */
+async function finish(deps: DomainDeps, idemKey: string, draft: IssueDraft, replayed: boolean): Promise<IssueCertificateReturnType> {
+  const c = draft.certificate;
+  const receipt = await deps.chain.issue({
+    agency: draft.agency,
+    issuerKey: c.issuerKey,
+    certId: c.certId,
+    typeId: draft.typeId,
+    validFrom: c.validFrom,
+    validUntil: c.validUntil,
+    outboxKey: idemKey,
+  });
+  await deps.idempotency.markDone(idemKey);
+  return { certificate: { ...c, txHash: receipt.txHash, blockNumber: receipt.blockNumber }, replayed };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Batches
+// ---------------------------------------------------------------------------------------------
+
+export interface IssueBatchParameters {
+  agency: Address;
+  type: string;
+  items: IssueItem[];
+}
+
+export type BatchJobState = "building" | "anchoring" | "done" | "failed";
+
+export interface BatchJob {
+  batchId: string;
+  agency: Address;
+  type: string;
+  state: BatchJobState;
+  total: number;
+  built: number;
+  root?: Bytes32;
+  txHash?: Hex;
+  blockNumber?: number;
+  createdAt: number;
+  finishedAt?: number;
+  error?: { code: string; message: string };
+  /** The failure as thrown, for the log; never sent to clients. */
+  cause?: unknown;
+  /** Filled when done: each document carries its batch proof in credentialStatus. */
+  items?: { certId: Bytes32; holder: Address; document: CertificateDocument; proof: Bytes32[] }[];
+}
+
+/** Where batch jobs live while they run and after (in memory; the chain write itself goes through the outbox). */
+export interface BatchJobs {
+  put(job: BatchJob): void;
+  get(batchId: string): BatchJob | undefined;
+}
+
+export function memoryBatchJobs(limit = 100): BatchJobs {
+  const jobs = new Map<string, BatchJob>();
+  return {
+    put(job) {
+      jobs.set(job.batchId, job);
+      while (jobs.size > limit) jobs.delete(jobs.keys().next().value as string);
+    },
+    get: (id) => jobs.get(id),
+  };
+}
+
+/**
+ * Validates every item up front (so a bad row is refused before anything is built), then builds and
+ * anchors in the background. Returns the job at once; `done` resolves when it finishes.
+ */
+export async function startBatch(
+  deps: DomainDeps,
+  jobs: BatchJobs,
+  p: IssueBatchParameters,
+): Promise<{ job: BatchJob; done: Promise<BatchJob> }> {
+  const now = deps.clock.now();
+  const agency = p.agency.toLowerCase() as Address;
+  if (p.items.length === 0) throw badRequest("EMPTY_BATCH", "A batch needs at least one item.");
+  const type = await prepareType(deps, agency, p.type);
+  const windows = p.items.map((item, i) => {
+    validateFields(deps, p.type, item.fields, i);
+    return validity(type, item, now, i);
+  });
+  const key = await activeSigningKey(deps, agency, now);
+  const info = await deps.chain.info();
+  const job: BatchJob = {
+    batchId: randomId(),
+    agency,
+    type: type.code,
+    state: "building",
+    total: p.items.length,
+    built: 0,
+    createdAt: now,
+  };
+  jobs.put(job);
+
+  const run = async (): Promise<BatchJob> => {
+    try {
+      const inputs: BuildDocumentInput[] = p.items.map((item, i) => ({
+        typeCode: type.code,
+        typeName: type.name,
+        issuerKey: key.key,
+        holder: item.holder.toLowerCase() as Address,
+        fields: item.fields,
+        validFrom: windows[i].validFrom,
+        validUntil: windows[i].validUntil,
+        chainId: info.chainId,
+        ledger: info.ledger,
+      }));
+      // Let the response go out before the CPU-bound build.
+      await new Promise((r) => setImmediate(r));
+      const built = deps.documents.buildBatch(inputs);
+      job.built = job.total;
+      job.root = built.root;
+      job.state = "anchoring";
+      const receipt = await deps.chain.anchorBatch({
+        agency,
+        issuerKey: key.key,
+        root: built.root,
+        typeId: type.typeId,
+        count: built.items.length,
+        outboxKey: `batch:${job.batchId}`,
+        members: built.items.map((it, i) => ({ certId: it.certId, validFrom: windows[i].validFrom, validUntil: windows[i].validUntil })),
+      });
+      job.items = built.items.map((it, i) => ({ certId: it.certId, holder: inputs[i].holder, document: it.document, proof: it.proof }));
+      job.txHash = receipt.txHash;
+      job.blockNumber = receipt.blockNumber;
+      job.state = "done";
+    } catch (e) {
+      job.state = "failed";
+      job.error =
+        e instanceof DomainError
+          ? { code: e.code, message: e.message }
+          : { code: "BATCH_FAILED", message: "The batch could not be anchored; submit it again." };
+      job.cause = e;
+    }
+    job.finishedAt = deps.clock.now();
+    return job;
+  };
+  return { job, done: run() };
+}
