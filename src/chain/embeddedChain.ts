@@ -1,0 +1,287 @@
+/**
+ * The embedded chain: an in-process Hardhat network (EDR), built from code (no hardhat.config.ts, no
+ * Hardhat runtime environment, so it starts in ~0.2 s from any cwd), made durable by a block journal.
+ *
+ * Automine is off. `BlockProducer` is the only miner: it collects the transactions submitted in the
+ * last few milliseconds (group commit), assigns nonces, signs, hands them to the node, mines one block
+ * with an explicit timestamp (`evm_mine`), appends the block (timestamp + raw transactions) to the
+ * journal with fdatasync, and only then resolves the callers. On start, `openEmbeddedChain` replays the
+ * journal into a fresh network with the same genesis: same transactions, same timestamps, same block
+ * hashes, same state. Anything not in the journal was never acknowledged.
+ */
+import { createHardhatNetworkProvider } from "hardhat/internal/hardhat-network/provider/provider";
+import type { EIP1193Provider } from "hardhat/types";
+import { BlockJournal, type GenesisSpec, type JournalBlock } from "./journal";
+import {
+  NonceManager,
+  signTx,
+  toMinedTx,
+  type FeeFields,
+  type MinedTx,
+  type Rpc,
+  type TxRequest,
+  type TxSubmitter,
+} from "./submitter";
+import type { SigningKey } from "ethers";
+
+export const EMBEDDED_CHAIN_ID = 31337;
+/** Large enough that our blocks never pass the EIP-1559 target: the base fee stays 0. */
+export const EMBEDDED_BLOCK_GAS_LIMIT = 1_000_000_000;
+/** Osaka, like Hardhat 2.29's default (EIP-7825 caps one transaction at 16,777,216 gas). */
+export const EMBEDDED_HARDFORK = "osaka";
+
+export interface EmbeddedChainOptions {
+  dataDir: string;
+  /** Genesis accounts: private key and balance. Must be the same on every start (derive them from the seed). */
+  genesisAccounts: { privateKey: string; address: string; balanceWei: bigint }[];
+  /** Resolves the signing key of a sender. */
+  signer: (address: string) => SigningKey;
+  /** Longest wait for more transactions before mining a block, ms (default 2). */
+  lingerMs?: number;
+  /** Most transactions in one block (default 400). */
+  maxTxPerBlock?: number;
+  /** Called after each block is durable (e.g. to wake the indexer). */
+  onBlock?: (blockNumber: number) => void;
+  /** Unix seconds now; tests may move time forward. */
+  now?: () => number;
+}
+
+export interface ReplayStats {
+  blocks: number;
+  transactions: number;
+  ms: number;
+}
+
+export interface EmbeddedChain {
+  provider: EIP1193Provider;
+  rpc: Rpc;
+  chainId: number;
+  producer: BlockProducer;
+  journal: BlockJournal;
+  genesis: GenesisSpec;
+  replay: ReplayStats;
+  close(): Promise<void>;
+}
+
+export async function createEdrProvider(genesis: GenesisSpec, privateKeys: string[]): Promise<EIP1193Provider> {
+  return createHardhatNetworkProvider(
+    {
+      hardfork: genesis.hardfork,
+      chainId: genesis.chainId,
+      networkId: genesis.chainId,
+      blockGasLimit: genesis.blockGasLimit,
+      minGasPrice: 0n,
+      automine: false,
+      intervalMining: 0,
+      mempoolOrder: "fifo",
+      chains: new Map(),
+      genesisAccounts: genesis.accounts.map((a, i) => ({ privateKey: privateKeys[i], balance: BigInt(a.balanceWei) })),
+      allowUnlimitedContractSize: false,
+      throwOnTransactionFailures: false,
+      throwOnCallFailures: true,
+      allowBlocksWithSameTimestamp: true,
+      initialBaseFeePerGas: 0,
+      initialDate: new Date(genesis.initialTimestamp * 1000),
+      enableTransientStorage: false,
+      enableRip7212: false,
+    },
+    { enabled: false },
+  );
+}
+
+export async function openEmbeddedChain(opts: EmbeddedChainOptions): Promise<EmbeddedChain> {
+  const journal = new BlockJournal(opts.dataDir);
+  const now = opts.now ?? (() => Math.floor(Date.now() / 1000));
+  let genesis = journal.readGenesis();
+  if (!genesis) {
+    genesis = {
+      chainId: EMBEDDED_CHAIN_ID,
+      initialTimestamp: now() - 1,
+      accounts: opts.genesisAccounts.map((a) => ({ address: a.address.toLowerCase(), balanceWei: a.balanceWei.toString() })),
+      hardfork: EMBEDDED_HARDFORK,
+      blockGasLimit: EMBEDDED_BLOCK_GAS_LIMIT,
+    };
+    journal.writeGenesis(genesis);
+  }
+  const keys = genesis.accounts.map((a) => {
+    const k = opts.genesisAccounts.find((g) => g.address.toLowerCase() === a.address);
+    if (!k) throw new Error(`the keyring seed does not derive genesis account ${a.address}: wrong seed for this data directory?`);
+    return k.privateKey;
+  });
+  const provider = await createEdrProvider(genesis, keys);
+  const rpc: Rpc = (method, params = []) => provider.request({ method, params });
+
+  const t0 = Date.now();
+  const blocks = journal.readAll();
+  let txCount = 0;
+  for (const b of blocks) {
+    await replayBlock(rpc, b);
+    txCount += b.txs.length;
+  }
+  const replay = { blocks: blocks.length, transactions: txCount, ms: Date.now() - t0 };
+  journal.open();
+  const lastTs = blocks.length > 0 ? blocks[blocks.length - 1].ts : genesis.initialTimestamp;
+  const producer = new BlockProducer(rpc, genesis.chainId, journal, opts.signer, {
+    lingerMs: opts.lingerMs ?? 2,
+    maxTxPerBlock: opts.maxTxPerBlock ?? 400,
+    onBlock: opts.onBlock,
+    now,
+    lastTimestamp: lastTs,
+  });
+  return {
+    provider,
+    rpc,
+    chainId: genesis.chainId,
+    producer,
+    journal,
+    genesis,
+    replay,
+    async close() {
+      await producer.close();
+      await journal.close();
+    },
+  };
+}
+
+async function replayBlock(rpc: Rpc, b: JournalBlock): Promise<void> {
+  for (const raw of b.txs) await rpc("eth_sendRawTransaction", [raw]);
+  await rpc("evm_mine", [b.ts]);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const block = (await rpc("eth_getBlockByNumber", ["latest", false])) as any;
+  const n = Number(BigInt(block.number));
+  if (n !== b.n || block.transactions.length !== b.txs.length || (b.h !== undefined && block.hash !== b.h)) {
+    throw new Error(
+      `chain journal replay diverged at block ${b.n} (got block ${n} with ${block.transactions.length} transactions, hash ${block.hash}); ` +
+        `the journal or the genesis does not match this network`,
+    );
+  }
+}
+
+interface Pending {
+  req: TxRequest;
+  resolve: (tx: MinedTx) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * The embedded chain's only miner (see the file comment). One flush at a time; callers wait at most
+ * `lingerMs` plus one block's work.
+ */
+export class BlockProducer implements TxSubmitter {
+  private queue: Pending[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  private closed = false;
+  private readonly nonces: NonceManager;
+  private lastTimestamp: number;
+  /** Sent to the node but not yet in a block (kept with their raw bytes for the journal). */
+  private readonly inPool = new Map<string, { raw: string; p: Pending }>();
+  readonly fees: FeeFields = { maxFeePerGas: 1_000_000_000n, maxPriorityFeePerGas: 0n };
+  /** Blocks and transactions produced since start. */
+  readonly stats = { blocks: 0, transactions: 0 };
+
+  constructor(
+    private readonly rpc: Rpc,
+    private readonly chainId: number,
+    private readonly journal: BlockJournal,
+    private readonly signer: (address: string) => SigningKey,
+    private readonly opts: {
+      lingerMs: number;
+      maxTxPerBlock: number;
+      onBlock?: (n: number) => void;
+      now: () => number;
+      lastTimestamp: number;
+    },
+  ) {
+    this.nonces = new NonceManager(rpc);
+    this.lastTimestamp = opts.lastTimestamp;
+  }
+
+  submit(req: TxRequest): Promise<MinedTx> {
+    if (this.closed) return Promise.reject(new Error("the block producer is closed"));
+    return new Promise<MinedTx>((resolve, reject) => {
+      this.queue.push({ req, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  submitAll(reqs: TxRequest[]): Promise<MinedTx>[] {
+    return reqs.map((r) => this.submit(r));
+  }
+
+  /** Mines an empty block now (moves chain time forward), journaled like any other. */
+  async mineEmpty(timestamp?: number): Promise<number> {
+    await this.flushing;
+    return this.produce([], timestamp);
+  }
+
+  private schedule(): void {
+    if (this.timer || this.flushing) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.flushing = this.flushLoop().finally(() => {
+        this.flushing = undefined;
+        if (this.queue.length > 0 && !this.closed) this.schedule();
+      });
+    }, this.opts.lingerMs);
+  }
+
+  private async flushLoop(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.opts.maxTxPerBlock);
+      try {
+        await this.produce(batch);
+      } catch (e) {
+        // The node or the disk failed: nothing of this block is acknowledged.
+        for (const p of batch) p.reject(e);
+        for (const [h, v] of this.inPool) if (batch.includes(v.p)) this.inPool.delete(h);
+      }
+    }
+  }
+
+  private async produce(batch: Pending[], timestamp?: number): Promise<number> {
+    for (const p of batch) {
+      const from = p.req.from;
+      try {
+        const nonce = await this.nonces.peek(from);
+        const { raw, hash } = signTx(p.req, nonce, this.chainId, this.fees, this.signer(from));
+        await this.rpc("eth_sendRawTransaction", [raw]);
+        this.nonces.advance(from);
+        this.inPool.set(hash, { raw, p });
+      } catch (e) {
+        this.nonces.reset(from);
+        p.reject(e);
+      }
+    }
+    const ts = Math.max(this.lastTimestamp, timestamp ?? this.opts.now());
+    await this.rpc("evm_mine", [ts]);
+    this.lastTimestamp = ts;
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const block = (await this.rpc("eth_getBlockByNumber", ["latest", false])) as any;
+    const n = Number(BigInt(block.number));
+    const hashes: string[] = block.transactions;
+    const included = hashes.map((h) => {
+      const e = this.inPool.get(h);
+      if (!e) throw new Error(`block ${n} holds transaction ${h} that the producer did not send`);
+      return { h, ...e };
+    });
+    const receipts = await Promise.all(included.map((i) => this.rpc("eth_getTransactionReceipt", [i.h])));
+    await this.journal.append({ n, ts, txs: included.map((i) => i.raw), h: block.hash });
+    this.stats.blocks++;
+    this.stats.transactions += included.length;
+    included.forEach((i, k) => {
+      this.inPool.delete(i.h);
+      i.p.resolve(toMinedTx(receipts[k]));
+    });
+    this.opts.onBlock?.(n);
+    return n;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.queue.length > 0 && !this.flushing) this.flushing = this.flushLoop();
+    await this.flushing;
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * The embedded chain's write-ahead journal: one line per mined block, `{"n":…,"ts":…,"txs":[raw…]}`,
+ * appended and fdatasync'ed BEFORE any transaction of the block is acknowledged. The genesis (chain
+ * id, accounts, start date) sits in its own file, written once. Replaying the journal into a fresh
+ * network with the same genesis reproduces every block bit for bit (same hashes: measured), so the
+ * journal is the embedded chain's only durable state.
+ *
+ * A torn last line (a crash in the middle of an append) was never acknowledged: it is dropped and the
+ * file truncated back to the last whole line.
+ */
+import fs from "node:fs";
+import path from "node:path";
+
+export interface JournalBlock {
+  /** Block number (replay checks that the network agrees). */
+  n: number;
+  /** Block timestamp, unix seconds. */
+  ts: number;
+  /** The block's signed transactions, in block order. */
+  txs: string[];
+  /** Block hash, checked on replay. */
+  h?: string;
+}
+
+export interface GenesisSpec {
+  chainId: number;
+  /** Unix seconds of the genesis block. */
+  initialTimestamp: number;
+  /** Pre-funded accounts (private keys derived from the keyring seed, never written here). */
+  accounts: { address: string; balanceWei: string }[];
+  hardfork: string;
+  blockGasLimit: number;
+}
+
+export class BlockJournal {
+  private fd: number | undefined;
+  private appendChain: Promise<void> = Promise.resolve();
+
+  constructor(readonly dir: string) {}
+
+  get file(): string {
+    return path.join(this.dir, "chain-journal.jsonl");
+  }
+
+  get genesisFile(): string {
+    return path.join(this.dir, "chain-genesis.json");
+  }
+
+  readGenesis(): GenesisSpec | undefined {
+    if (!fs.existsSync(this.genesisFile)) return undefined;
+    return JSON.parse(fs.readFileSync(this.genesisFile, "utf8")) as GenesisSpec;
+  }
+
+  /** Writes the genesis once, atomically (temp file, fsync, rename, fsync of the directory). */
+  writeGenesis(spec: GenesisSpec): void {
+    fs.mkdirSync(this.dir, { recursive: true });
+    writeFileDurably(this.genesisFile, JSON.stringify(spec, null, 2));
+  }
+
+  /** Reads every whole block; truncates a torn tail. */
+  readAll(): JournalBlock[] {
+    if (!fs.existsSync(this.file)) return [];
+    const buf = fs.readFileSync(this.file);
+    const blocks: JournalBlock[] = [];
+    let start = 0;
+    let goodEnd = 0;
+    for (let i = 0; i < buf.length; i++) {
+      if (buf[i] !== 0x0a) continue;
+      const line = buf.subarray(start, i).toString("utf8");
+      start = i + 1;
+      if (line.length === 0) {
+        goodEnd = start;
+        continue;
+      }
+      try {
+        blocks.push(JSON.parse(line) as JournalBlock);
+        goodEnd = start;
+      } catch {
+        break;
+      }
+    }
+    if (goodEnd < buf.length) fs.truncateSync(this.file, goodEnd);
+    return blocks;
+  }
+
+  open(): void {
+    fs.mkdirSync(this.dir, { recursive: true });
+    this.fd = fs.openSync(this.file, "a");
+  }
+
+  /** Appends one block and returns once it is on disk (fdatasync). Appends are serialised. */
+  append(block: JournalBlock): Promise<void> {
+    const line = Buffer.from(JSON.stringify(block) + "\n", "utf8");
+    const next = this.appendChain.then(() => this.writeSync(line));
+    this.appendChain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async writeSync(line: Buffer): Promise<void> {
+    if (this.fd === undefined) throw new Error("journal is not open");
+    const fd = this.fd;
+    await new Promise<void>((resolve, reject) =>
+      fs.write(fd, line, 0, line.length, null, (err) => (err ? reject(err) : resolve())),
+    );
+    await new Promise<void>((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve())));
+  }
+
+  async close(): Promise<void> {
+    await this.appendChain;
+    if (this.fd !== undefined) fs.closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+export function writeFileDurably(file: string, content: string): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  const fd = fs.openSync(tmp, "w", 0o600);
+  fs.writeSync(fd, content);
+  fs.fsyncSync(fd);
+  fs.closeSync(fd);
+  fs.renameSync(tmp, file);
+  const dfd = fs.openSync(path.dirname(file), "r");
+  try {
+    fs.fsyncSync(dfd);
+  } finally {
+    fs.closeSync(dfd);
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * The gateway's custodial keys: the relayer (which also funds the others), the authority admin, each
+ * agency signing key and each verifier. Every key is DERIVED, never stored:
+ *
+ *   privateKey(label) = keccak256("certledger/key/v1" ‖ seed ‖ label)   (re-hashed until a valid scalar)
+ *
+ * so the 32-byte seed is the only secret. It comes from the engine options (config) or, by default,
+ * from `<dataDir>/keyring.seed` (created on first start with mode 0600). Only labels and addresses go to
+ * the store (`custodial_keys`), so after a restart `signer(address)` finds the label again and re-derives.
+ * Losing the seed loses every custodial key; back it up with the data directory (or pass it by config
+ * and keep the data directory free of secrets).
+ */
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { keccak_256 } from "@noble/hashes/sha3";
+import { SigningKey, computeAddress } from "ethers";
+import type { Kysely } from "kysely";
+import type { Address, Keyring } from "../domain/ports";
+import type { Database } from "../store/schema";
+import { writeFileDurably } from "./journal";
+
+const N = BigInt("0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141");
+
+export function derivePrivateKey(seed: Uint8Array, label: string): string {
+  let h = keccak_256(Buffer.concat([Buffer.from("certledger/key/v1"), Buffer.from(seed), Buffer.from(label, "utf8")]));
+  for (;;) {
+    const k = BigInt("0x" + Buffer.from(h).toString("hex"));
+    if (k > 0n && k < N) return "0x" + Buffer.from(h).toString("hex");
+    h = keccak_256(h);
+  }
+}
+
+/** Reads `<dataDir>/keyring.seed`, creating it on first start. */
+export function loadOrCreateSeed(dataDir: string): Uint8Array {
+  const file = path.join(dataDir, "keyring.seed");
+  if (fs.existsSync(file)) {
+    const hex = fs.readFileSync(file, "utf8").trim();
+    if (!/^(0x)?[0-9a-fA-F]{64}$/.test(hex)) throw new Error(`${file} does not hold a 32-byte hex seed`);
+    return Buffer.from(hex.replace(/^0x/, ""), "hex");
+  }
+  fs.mkdirSync(dataDir, { recursive: true });
+  const seed = crypto.randomBytes(32);
+  writeFileDurably(file, seed.toString("hex") + "\n");
+  return seed;
+}
+
+export function parseSeed(hex: string): Uint8Array {
+  if (!/^(0x)?[0-9a-fA-F]{64}$/.test(hex)) throw new Error("the keyring seed must be 32 bytes of hex");
+  return Buffer.from(hex.replace(/^0x/, ""), "hex");
+}
+
+/** Well-known labels. Agencies and verifiers use `agency:<id>:<n>` / `verifier:<id>` by convention. */
+export const RELAYER_LABEL = "relayer";
+export const AUTHORITY_LABEL = "authority";
+
+export class CustodialKeyring implements Keyring {
+  private readonly byAddress = new Map<string, { label: string; key: SigningKey }>();
+  /** Called after `create` stores a new key (the engine funds it on the embedded chain). */
+  onCreated?: (address: Address) => Promise<void>;
+
+  constructor(
+    private readonly seed: Uint8Array,
+    private readonly db?: Kysely<Database>,
+  ) {}
+
+  /** Loads the labels stored by earlier runs. */
+  async load(): Promise<void> {
+    if (!this.db) return;
+    const rows = await this.db.selectFrom("custodial_keys").select(["label"]).execute();
+    for (const r of rows) this.derive(r.label);
+  }
+
+  /** The address of `label`'s key, without storing anything. */
+  addressOf(label: string): Address {
+    return this.derive(label);
+  }
+
+  privateKeyOf(label: string): string {
+    return derivePrivateKey(this.seed, label);
+  }
+
+  /** Derives (and remembers) the key of `label`; stores the label so that `signer` finds it after a restart. */
+  async create(label: string): Promise<Address> {
+    const address = this.derive(label);
+    if (this.db) {
+      const inserted = await this.db
+        .insertInto("custodial_keys")
+        .values({ address, label, created_ms: Date.now() })
+        .onConflict((oc) => oc.column("address").doNothing())
+        .returning("address")
+        .executeTakeFirst();
+      if (inserted && this.onCreated) await this.onCreated(address);
+    }
+    return address;
+  }
+
+  has(address: Address): boolean {
+    return this.byAddress.has(address.toLowerCase());
+  }
+
+  labelOf(address: string): string | undefined {
+    return this.byAddress.get(address.toLowerCase())?.label;
+  }
+
+  /** The signing key of a custodial address; throws when the keyring does not hold it. */
+  signer(address: string): SigningKey {
+    const e = this.byAddress.get(address.toLowerCase());
+    if (!e) throw new Error(`the keyring holds no key for ${address}`);
+    return e.key;
+  }
+
+  addresses(): Address[] {
+    return [...this.byAddress.keys()] as Address[];
+  }
+
+  private derive(label: string): Address {
+    const key = new SigningKey(derivePrivateKey(this.seed, label));
+    const address = computeAddress(key.publicKey).toLowerCase() as Address;
+    if (!this.byAddress.has(address)) this.byAddress.set(address, { label, key });
+    return address;
+  }
+}

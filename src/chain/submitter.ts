@@ -1,0 +1,135 @@
+/**
+ * What the relayer hands transactions to, and what it gets back. Two implementations:
+ * `BlockProducer` (the embedded chain: mines and journals blocks itself) and `RpcSubmitter` (any
+ * JSON-RPC node: sends, then waits for confirmations). Both sign with the keyring and keep one nonce
+ * counter per sender, assigning nonces only inside their single flush loop, so concurrent callers never
+ * collide and the node always receives a sender's transactions in nonce order.
+ */
+import { Transaction, type SigningKey } from "ethers";
+
+export type HexString = `0x${string}`;
+
+export interface TxRequest {
+  from: string;
+  /** null deploys a contract. */
+  to: string | null;
+  data: string;
+  gasLimit: bigint;
+  value?: bigint;
+}
+
+export interface MinedLog {
+  address: string;
+  topics: string[];
+  data: string;
+  logIndex: number;
+  blockNumber: number;
+  blockHash: string;
+  transactionHash: string;
+}
+
+export interface MinedTx {
+  hash: string;
+  blockNumber: number;
+  blockHash: string;
+  /** 1 success, 0 reverted. */
+  status: number;
+  gasUsed: bigint;
+  contractAddress: string | null;
+  logs: MinedLog[];
+}
+
+export interface TxSubmitter {
+  /** Resolves once the transaction is mined, durable and confirmed (reverted ones resolve with status 0). */
+  submit(req: TxRequest): Promise<MinedTx>;
+  /** Submits several at once, kept in order (same sender: consecutive nonces in one block when possible). */
+  submitAll(reqs: TxRequest[]): Promise<MinedTx>[];
+  close(): Promise<void>;
+}
+
+export type Rpc = (method: string, params?: unknown[]) => Promise<unknown>;
+
+export type FeeFields = { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } | { gasPrice: bigint };
+
+/** One counter per sender, initialised from the node's pending count the first time it is needed. */
+export class NonceManager {
+  private readonly next = new Map<string, number>();
+  constructor(private readonly rpc: Rpc) {}
+
+  async peek(address: string): Promise<number> {
+    const a = address.toLowerCase();
+    let n = this.next.get(a);
+    if (n === undefined) {
+      n = Number(BigInt((await this.rpc("eth_getTransactionCount", [a, "pending"])) as string));
+      if (!this.next.has(a)) this.next.set(a, n);
+      n = this.next.get(a)!;
+    }
+    return n;
+  }
+
+  advance(address: string): void {
+    const a = address.toLowerCase();
+    this.next.set(a, (this.next.get(a) ?? 0) + 1);
+  }
+
+  /** Forget the counter (after the node refused a nonce): the next use re-reads it from the node. */
+  reset(address: string): void {
+    this.next.delete(address.toLowerCase());
+  }
+}
+
+export function signTx(
+  req: TxRequest,
+  nonce: number,
+  chainId: number,
+  fees: FeeFields,
+  key: SigningKey,
+): { raw: string; hash: string } {
+  const tx = Transaction.from({
+    ...("gasPrice" in fees ? { type: 0, gasPrice: fees.gasPrice } : { type: 2, ...fees }),
+    chainId,
+    nonce,
+    to: req.to,
+    data: req.data,
+    value: req.value ?? 0n,
+    gasLimit: req.gasLimit,
+  });
+  tx.signature = key.sign(tx.unsignedHash);
+  return { raw: tx.serialized, hash: tx.hash! };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function toMinedTx(r: any): MinedTx {
+  return {
+    hash: r.transactionHash,
+    blockNumber: Number(BigInt(r.blockNumber)),
+    blockHash: r.blockHash,
+    status: Number(BigInt(r.status ?? "0x1")),
+    gasUsed: BigInt(r.gasUsed),
+    contractAddress: r.contractAddress ?? null,
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    logs: (r.logs ?? []).map((l: any) => ({
+      address: String(l.address).toLowerCase(),
+      topics: l.topics,
+      data: l.data,
+      logIndex: Number(BigInt(l.logIndex)),
+      blockNumber: Number(BigInt(l.blockNumber)),
+      blockHash: l.blockHash,
+      transactionHash: l.transactionHash,
+    })),
+  };
+}
+
+/** True when an RPC error is about transport (worth retrying the same request), not a refusal. */
+export function isTransportError(e: unknown): boolean {
+  const err = e as { code?: unknown; message?: string; cause?: unknown };
+  const code = String(err?.code ?? "");
+  if (["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "UND_ERR_SOCKET", "TIMEOUT", "NETWORK_ERROR", "SERVER_ERROR"].includes(code))
+    return true;
+  const msg = String(err?.message ?? "");
+  return /ECONNREFUSED|ECONNRESET|socket hang up|fetch failed|timeout|network|502|503|504/i.test(msg);
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
