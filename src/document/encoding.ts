@@ -1,0 +1,129 @@
+/**
+ * Byte, hex, address and DID encodings shared by the document library. Fast paths for the hot loop
+ * of integrity checks (hex of 32-byte hashes), strict parsers for everything read from a document.
+ */
+import { keccak_256 } from "@noble/hashes/sha3";
+import type { Hex } from "./ids";
+import { bytesToHex } from "./ids";
+import { DocumentError } from "./errors";
+
+export type Address = `0x${string}`;
+
+const HEX_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 10; i++) HEX_VALUE[48 + i] = i;
+for (let i = 0; i < 6; i++) {
+  HEX_VALUE[97 + i] = 10 + i;
+  HEX_VALUE[65 + i] = 10 + i;
+}
+
+/** Decodes "0x" + 2n hex digits into n bytes; undefined when it is not exactly that. */
+export function decodeHex(hex: string, byteLength?: number): Uint8Array | undefined {
+  if (hex.length < 2 || hex.charCodeAt(0) !== 48 || (hex.charCodeAt(1) | 32) !== 120) return undefined;
+  const n = (hex.length - 2) >> 1;
+  if ((hex.length & 1) !== 0 || (byteLength !== undefined && n !== byteLength)) return undefined;
+  const out = new Uint8Array(n);
+  for (let i = 0, j = 2; i < n; i++, j += 2) {
+    const a = hex.charCodeAt(j);
+    const b = hex.charCodeAt(j + 1);
+    const hi = a < 128 ? HEX_VALUE[a] : -1;
+    const lo = b < 128 ? HEX_VALUE[b] : -1;
+    if (hi < 0 || lo < 0) return undefined;
+    out[i] = (hi << 4) | lo;
+  }
+  return out;
+}
+
+/** True for "0x" followed by exactly 2*byteLength lowercase hex digits (the only form documents use). */
+export function isLowerHex(value: unknown, byteLength: number): value is Hex {
+  if (typeof value !== "string" || value.length !== 2 + 2 * byteLength) return false;
+  if (value.charCodeAt(0) !== 48 || value.charCodeAt(1) !== 120) return false;
+  for (let i = 2; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
+}
+
+const UTF8 = new TextEncoder();
+export function utf8(text: string): Uint8Array {
+  return UTF8.encode(text);
+}
+
+export function keccakHex(bytes: Uint8Array): Hex {
+  return bytesToHex(keccak_256(bytes));
+}
+
+/** EIP-55 mixed-case checksum form of a 20-byte address given in any case. */
+export function toChecksumAddress(address: string): Address {
+  const bytes = decodeHex(address, 20);
+  if (!bytes) throw new DocumentError("INVALID_PARAMETER", `not a 20-byte hex address: ${String(address).slice(0, 44)}`);
+  const lower = bytesToHex(bytes).slice(2);
+  const hash = keccak_256(utf8(lower));
+  let out = "0x";
+  for (let i = 0; i < 40; i++) {
+    const c = lower[i];
+    const nibble = (hash[i >> 1] >> (i & 1 ? 0 : 4)) & 15;
+    out += nibble >= 8 ? c.toUpperCase() : c;
+  }
+  return out as Address;
+}
+
+/** The address when `value` is a correctly EIP-55-checksummed address, else undefined. */
+export function parseChecksumAddress(value: unknown): Address | undefined {
+  if (typeof value !== "string" || value.length !== 42 || !decodeHex(value, 20)) return undefined;
+  return toChecksumAddress(value) === value ? (value as Address) : undefined;
+}
+
+/**
+ * did:pkh (W3C CCG) for an EVM account: did:pkh:eip155:<chainId>:<EIP-55 address>. The checksummed
+ * form is the only one a document accepts, so a DID has exactly one spelling.
+ */
+export function toDidPkh(chainId: number, address: string): string {
+  return `did:pkh:eip155:${chainId}:${toChecksumAddress(address)}`;
+}
+
+const DID_PKH = /^did:pkh:eip155:([1-9][0-9]{0,15}):(0x[0-9a-fA-F]{40})$/;
+
+export function parseDidPkh(value: unknown): { chainId: number; address: Address } | undefined {
+  if (typeof value !== "string" || value.length > 80) return undefined;
+  const m = DID_PKH.exec(value);
+  if (!m) return undefined;
+  const chainId = Number(m[1]);
+  const address = parseChecksumAddress(m[2]);
+  if (!Number.isSafeInteger(chainId) || !address) return undefined;
+  return { chainId, address };
+}
+
+/** CAIP-10 account id of a contract: eip155:<chainId>:<EIP-55 address>. */
+export function toCaip10(chainId: number, address: string): string {
+  return `eip155:${chainId}:${toChecksumAddress(address)}`;
+}
+
+/** Unix seconds the chain can store (40-bit times, DESIGN 4.2) and ISO 8601 can spell (years ≤ 9999). */
+export const MAX_TIME = 253_402_300_799; // 9999-12-31T23:59:59Z
+
+/** Whole-second ISO 8601 UTC ("2026-01-01T00:00:00Z"), the only spelling of times in a document. */
+export function toIsoSeconds(unixSeconds: number): string {
+  return new Date(unixSeconds * 1000).toISOString().slice(0, 19) + "Z";
+}
+
+const ISO_SECONDS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
+
+export function parseIsoSeconds(value: unknown): number | undefined {
+  if (typeof value !== "string" || !ISO_SECONDS.test(value)) return undefined;
+  const ms = Date.parse(value);
+  if (!Number.isFinite(ms)) return undefined;
+  const seconds = ms / 1000;
+  // Date.parse rolls "02-30" over to March: only the exact round trip is a real date.
+  if (seconds < 0 || seconds > MAX_TIME || toIsoSeconds(seconds) !== value) return undefined;
+  return seconds;
+}
+
+/** Accepts unix seconds (number or bigint) or a Date with whole seconds. */
+export function toUnixSeconds(value: number | bigint | Date, name: string): number {
+  const n = value instanceof Date ? value.getTime() / 1000 : typeof value === "bigint" ? Number(value) : value;
+  if (!Number.isSafeInteger(n) || n < 0 || n > MAX_TIME) {
+    throw new DocumentError("INVALID_PARAMETER", `${name} must be whole unix seconds between 0 and ${MAX_TIME}`);
+  }
+  return n;
+}

@@ -1,0 +1,41 @@
+/**
+ * certledger's certificate document library: build, canonicalise, salt, hash, redact and verify
+ * documents, build Merkle batches, and hold per-certificate wallet keys that sign consent grants.
+ * No I/O and no Node-only modules: the same code runs in Node and, bundled, in the browser.
+ */
+export { buildDocument, defaultRandom, type BuildDocumentParameters, type BuildDocumentReturnType, type RandomSource } from "./build";
+export { redactDocument } from "./redact";
+export { verifyDocumentIntegrity, type VerifyDocumentIntegrityReturnType, type IntegrityCode } from "./verify";
+export { serializeDocument, parseDocument } from "./serialize";
+export { buildBatch, processBatchProof, verifyBatchProof, withBatchProof, type Batch, type BatchItem } from "./batch";
+export { formatPath, parsePath, type PathSegment } from "./paths";
+export { canonicalJson, computeLeafHash } from "./leaves";
+export * from "./format";
+export { DocumentError, type DocumentErrorCode } from "./errors";
+export { parseStrictJson, type JsonValue, type JsonObject, type JsonLimits } from "./strictJson";
+export { toDidPkh, parseDidPkh, toChecksumAddress, toIsoSeconds, parseIsoSeconds, type Address } from "./encoding";
+export { computeCertId, computeBatchLeaf, bytesToHex, hexToBytes, BATCH_LEAF_ENCODING, type Hex } from "./ids";
+export * from "./typedData";
+export {
+  computeGrantId,
+  hashRevokeGrant,
+  domainSeparator,
+  purposeHash,
+  signDigest,
+  recoverDigestSigner,
+  privateKeyToAddress,
+  GRANT_TYPEHASH,
+  REVOKE_GRANT_TYPEHASH,
+} from "./grant";
+export {
+  createHolderWallet,
+  generateMnemonic,
+  validateMnemonic,
+  holderKeyPath,
+  HOLDER_KEY_ACCOUNT,
+  type HolderWallet,
+  type HolderKey,
+  type SignedGrant,
+  type SignedRevokeGrant,
+  type CreateHolderWalletParameters,
+} from "./wallet";

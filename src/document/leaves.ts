@@ -1,0 +1,90 @@
+/**
+ * Leaf hashing, flattening of fields into leaves, and the document root. Hot path of every build
+ * and every integrity check, so it hashes with @noble/hashes and avoids intermediate hex.
+ */
+import { keccak_256 } from "@noble/hashes/sha3";
+import canonicalize from "canonicalize";
+import { appendSegment, type PathSegment } from "./paths";
+import type { JsonValue } from "./strictJson";
+
+const ENCODER = new TextEncoder();
+
+/** RFC 8785 canonical JSON of a value (the `canonicalize` package, by one of the RFC's authors). */
+export function canonicalJson(value: unknown): string {
+  return canonicalize(value) as string;
+}
+
+/** keccak256(salt[16] ‖ uint32be(len(path)) ‖ utf8(path) ‖ utf8(JCS(value))). */
+export function computeLeafHash(salt: Uint8Array, path: string, value: JsonValue): Uint8Array {
+  const pathBytes = ENCODER.encode(path);
+  const valueBytes = ENCODER.encode(canonicalJson(value));
+  const buf = new Uint8Array(salt.length + 4 + pathBytes.length + valueBytes.length);
+  buf.set(salt, 0);
+  const p = salt.length;
+  const n = pathBytes.length;
+  buf[p] = n >>> 24;
+  buf[p + 1] = (n >>> 16) & 255;
+  buf[p + 2] = (n >>> 8) & 255;
+  buf[p + 3] = n & 255;
+  buf.set(pathBytes, p + 4);
+  buf.set(valueBytes, p + 4 + n);
+  return keccak_256(buf);
+}
+
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < a.length && i < b.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.length - b.length;
+}
+
+/** keccak256 over the 32-byte leaves sorted ascending; throws on a duplicate leaf. */
+export function computeDocumentRoot(leaves: Uint8Array[]): Uint8Array {
+  const sorted = leaves.slice().sort(compareBytes);
+  const buf = new Uint8Array(32 * sorted.length);
+  for (let i = 0; i < sorted.length; i++) {
+    if (i > 0 && compareBytes(sorted[i - 1], sorted[i]) === 0) throw new Error("duplicate leaf");
+    buf.set(sorted[i], 32 * i);
+  }
+  return keccak_256(buf);
+}
+
+export interface FieldNode {
+  path: string;
+  segments: PathSegment[];
+  value: JsonValue;
+  /** Inside an array (where an unsalted null marks a redacted element). */
+  inArray: boolean;
+  /** Last element of its array. */
+  last: boolean;
+}
+
+/**
+ * Walks fields depth-first in key order as given and yields every leaf position: scalars, and
+ * empty objects or arrays (so that "tags": [] survives a round trip).
+ */
+export function flattenFields(fields: { [key: string]: JsonValue }, skipTopLevelId: boolean): FieldNode[] {
+  const out: FieldNode[] = [];
+  const walk = (value: JsonValue, path: string, segments: PathSegment[], inArray: boolean, last: boolean) => {
+    if (value !== null && typeof value === "object") {
+      if (Array.isArray(value)) {
+        if (value.length > 0) {
+          for (let i = 0; i < value.length; i++) {
+            walk(value[i], appendSegment(path, i), [...segments, i], true, i === value.length - 1);
+          }
+          return;
+        }
+      } else {
+        const keys = Object.keys(value);
+        if (keys.length > 0) {
+          for (const k of keys) walk(value[k], appendSegment(path, k), [...segments, k], false, false);
+          return;
+        }
+      }
+    }
+    out.push({ path, segments, value, inArray, last });
+  };
+  for (const k of Object.keys(fields)) {
+    if (skipTopLevelId && k === "id") continue;
+    walk(fields[k], appendSegment("", k, true), [k], false, false);
+  }
+  return out;
+}
