@@ -360,7 +360,7 @@ export async function answerCounterRequest(deps: CounterDeps, input: AnswerCount
         // The chain refused the grant (a known rejection: 4xx). That is the verdict for this
         // certificate; the others are still checked.
         if (err instanceof DomainError && err.status < 500) {
-          results.push({ ...base, verdict: "INVALID", reasons: [err.code] });
+          results.push({ ...base, disclosed: {}, verdict: "INVALID", reasons: [err.code] });
           continue;
         }
         throw err;
@@ -372,7 +372,8 @@ export async function answerCounterRequest(deps: CounterDeps, input: AnswerCount
         expectedTypeCode: integrity.typeCode,
         outboxKey: `counter:${s.id}:${i}`,
       });
-      results.push({ ...base, grantId, verdict: v.verdict, reasons: v.reasons });
+      // As in the gateway's verification, a verdict that is not VALID discloses nothing.
+      results.push({ ...base, grantId, verdict: v.verdict, reasons: v.reasons, disclosed: v.verdict === "VALID" ? base.disclosed : {} });
     }
   } catch (err) {
     await deps.sessions.release(s.id);

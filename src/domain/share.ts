@@ -1,0 +1,210 @@
+/**
+ * Online sharing (DESIGN section 2, issue 6 item 2). The holder signs a Grant to either
+ *
+ * - a named verifier (mode "verifier"): the gateway relays it and keeps the redacted document for
+ *   that verifier, who fetches it with its API key and verifies it under the grant; or
+ * - the bearer of a one-time link (mode "link"): the wallet makes a fresh key, grants to its address,
+ *   encrypts the redacted document under a key derived from it, and puts the key only in the link's
+ *   fragment (`/verify?s=<id>#k=<key>`), which browsers never send to a server. The gateway stores the
+ *   ciphertext; the verify page decrypts it and proves possession of the key by signing
+ *   `shareProofMessage`, so the link's id alone (in a proxy log, a Referer) opens nothing.
+ *
+ * Every check under a link uses one of the grant's uses; after the holder revokes the grant the link
+ * answers GRANT_REVOKED, after the last use GRANT_USED_UP — both from the verdict of the gateway's
+ * ordinary verification (src/domain/verification.ts), so a link is never judged by other rules.
+ *
+ * NOTE for "contracts": ConsentRegistry.recordCheck requires msg.sender == grantee, and a link's
+ * grantee is a key with no gas. Until a `recordCheckBySig` (grantee-signed, EIP-712, e.g.
+ * RecordCheck(bytes32 grantId,uint256 nonce,uint64 deadline)) exists, link checks are counted here,
+ * in the share store (`uses`), atomically against maxUses; checks by a named verifier go on chain.
+ * NOTE for "engine" (src/store): `ShareStore` is the repository wanted (a `shares` table with the
+ * columns of ShareRecord); the routes use MemoryShareStore until then.
+ */
+import { purposeHash } from "./counter";
+import { DomainError } from "./errors";
+import type { Address, Bytes32, Clock, GrantRelayRequest, Hex, ReplayGuard, SignatureRecovery } from "./ports";
+
+export type ShareMode = "link" | "verifier";
+
+export interface ShareRecord {
+  id: string;
+  mode: ShareMode;
+  grantId: Bytes32;
+  certId: Bytes32;
+  grantee: Address;
+  purpose: string;
+  validUntil: number;
+  maxUses: number;
+  /** link: base64url(iv ‖ AES-GCM ciphertext) of the document JSON; verifier: the document JSON. */
+  payload: string;
+  /** Checks made under a link (counted here while the chain cannot record them for a link key). */
+  uses: number;
+  createdAt: number;
+}
+
+export interface ShareStore {
+  insert(share: ShareRecord): Promise<void>;
+  get(id: string): Promise<ShareRecord | undefined>;
+  /** Atomically adds one use when uses < maxUses; false (and no change) otherwise. */
+  useOnce(id: string): Promise<boolean>;
+}
+
+/** The verdict of the gateway's ordinary verification under a grant (verifyPresentation). */
+export interface ShareVerdict {
+  verdict: "VALID" | "INVALID";
+  reasons: string[];
+  disclosed?: Record<string, unknown>;
+  [k: string]: unknown;
+}
+
+export interface ShareDeps {
+  clock: Clock;
+  shares: ShareStore;
+  replay: ReplayGuard;
+  signatures: Pick<SignatureRecovery, "recoverPersonal">;
+  /** Relays the holder's signed grant (src/domain/grants.ts relayGrant), 4xx on a bad signature. */
+  relayGrant(req: GrantRelayRequest): Promise<{ grantId: Bytes32 }>;
+  /** Verifies a document under a grant for `verifier` (no check recorded). */
+  verify(input: { verifier: Address; document: unknown; grantId: Bytes32 }): Promise<ShareVerdict>;
+  /** Integrity of a plaintext document (mode "verifier"): its certId, when it parses. */
+  certIdOf(document: unknown): Bytes32 | undefined;
+  randomBytes?: (n: number) => Uint8Array;
+}
+
+export const SHARE_LIMITS = { maxUses: 100, maxDays: 90, maxPayloadChars: 256_000, proofSkewSeconds: 300 } as const;
+
+export const SHARE_ERRORS = {
+  NOT_FOUND: "SHARE_NOT_FOUND",
+  BAD_REQUEST: "SHARE_BAD_REQUEST",
+  BAD_PROOF: "SHARE_BAD_PROOF",
+  STALE_PROOF: "SHARE_STALE_PROOF",
+  REPLAYED: "REPLAYED",
+  NOT_YOURS: "SHARE_NOT_YOURS",
+} as const;
+
+const ID_RE = /^[A-Za-z0-9_-]{22}$/;
+
+function base64url(bytes: Uint8Array): string {
+  let bin = "";
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+/** The text the verify page signs with the link's key to prove it holds the link. */
+export function shareProofMessage(shareId: string, grantId: string, timestamp: number): string {
+  return ["certledger share link check", `share: ${shareId}`, `grant: ${grantId.toLowerCase()}`, `timestamp: ${timestamp}`].join("\n");
+}
+
+export interface CreateShareInput {
+  mode: ShareMode;
+  purpose: string;
+  signed: GrantRelayRequest;
+  payload: string;
+  /** mode "verifier": the plaintext document, whose certId must be the grant's. */
+  document?: unknown;
+}
+
+export async function createShare(deps: ShareDeps, input: CreateShareInput): Promise<ShareRecord> {
+  const g = input.signed.grant;
+  const now = deps.clock.now();
+  if (!/^[a-z0-9][a-z0-9._-]{0,63}$/.test(input.purpose))
+    throw new DomainError(SHARE_ERRORS.BAD_REQUEST, "The purpose is a code of 1-64 lower-case letters, digits, '.', '_' or '-'.", { status: 400 });
+  if (g.purpose.toLowerCase() !== purposeHash(input.purpose))
+    throw new DomainError(SHARE_ERRORS.BAD_REQUEST, "The grant's purpose is not the hash of the purpose code sent with it.", { status: 400 });
+  if (g.maxUses < 1 || g.maxUses > SHARE_LIMITS.maxUses)
+    throw new DomainError(SHARE_ERRORS.BAD_REQUEST, `A share allows 1 to ${SHARE_LIMITS.maxUses} uses.`, { status: 400 });
+  if (g.validUntil > now + SHARE_LIMITS.maxDays * 86_400)
+    throw new DomainError(SHARE_ERRORS.BAD_REQUEST, `A share lasts at most ${SHARE_LIMITS.maxDays} days.`, { status: 400 });
+  if (!input.payload || input.payload.length > SHARE_LIMITS.maxPayloadChars)
+    throw new DomainError(SHARE_ERRORS.BAD_REQUEST, "The shared document is missing or too large.", { status: 400 });
+  if (input.mode === "verifier") {
+    const certId = deps.certIdOf(input.document);
+    if (!certId || certId.toLowerCase() !== g.certId.toLowerCase())
+      throw new DomainError(SHARE_ERRORS.BAD_REQUEST, "The shared document is not the certificate the grant names.", { status: 422 });
+  } else if (!/^[A-Za-z0-9_-]+$/.test(input.payload)) {
+    throw new DomainError(SHARE_ERRORS.BAD_REQUEST, "A link's document is sent encrypted (base64url).", { status: 400 });
+  }
+
+  const { grantId } = await deps.relayGrant(input.signed);
+  const share: ShareRecord = {
+    id: base64url((deps.randomBytes ?? ((n) => globalThis.crypto.getRandomValues(new Uint8Array(n))))(16)),
+    mode: input.mode,
+    grantId: grantId.toLowerCase() as Bytes32,
+    certId: g.certId.toLowerCase() as Bytes32,
+    grantee: g.grantee.toLowerCase() as Address,
+    purpose: input.purpose,
+    validUntil: g.validUntil,
+    maxUses: g.maxUses,
+    payload: input.payload,
+    uses: 0,
+    createdAt: now,
+  };
+  await deps.shares.insert(share);
+  return share;
+}
+
+async function load(deps: ShareDeps, id: string): Promise<ShareRecord> {
+  const s = ID_RE.test(id) ? await deps.shares.get(id) : undefined;
+  if (!s) throw new DomainError(SHARE_ERRORS.NOT_FOUND, "No share has this id: the link may be mistyped or forged.", { status: 404 });
+  return s;
+}
+
+/** What a link's id opens: the ciphertext and the grant's public facts (no plaintext). */
+export async function getShareLink(deps: ShareDeps, id: string): Promise<Omit<ShareRecord, "uses">> {
+  const s = await load(deps, id);
+  if (s.mode !== "link") throw new DomainError(SHARE_ERRORS.NOT_FOUND, "No share link has this id.", { status: 404 });
+  const { uses: _uses, ...rest } = s;
+  return rest;
+}
+
+/** A named verifier fetches what was shared with it; nobody else learns it exists. */
+export async function getShareForVerifier(deps: ShareDeps, id: string, verifier: Address): Promise<ShareRecord> {
+  const s = await load(deps, id);
+  if (s.mode !== "verifier" || s.grantee !== verifier.toLowerCase())
+    throw new DomainError(SHARE_ERRORS.NOT_FOUND, "No share with this id for this verifier.", { status: 404 });
+  return s;
+}
+
+export interface CheckShareLinkInput {
+  id: string;
+  document: unknown;
+  proof: { timestamp: number; signature: Hex };
+}
+
+/**
+ * Checks a link: the caller proves it holds the link's key, then the document is verified under the
+ * grant; a VALID check uses one use. The proof is single-use, so a replayed request is refused.
+ */
+export async function checkShareLink(deps: ShareDeps, input: CheckShareLinkInput): Promise<ShareVerdict & { usesLeft: number }> {
+  const s = await load(deps, input.id);
+  if (s.mode !== "link") throw new DomainError(SHARE_ERRORS.NOT_FOUND, "No share link has this id.", { status: 404 });
+  const now = deps.clock.now();
+  const { timestamp, signature } = input.proof;
+  const signer = deps.signatures.recoverPersonal(shareProofMessage(s.id, s.grantId, timestamp), signature);
+  if (!signer || signer.toLowerCase() !== s.grantee)
+    throw new DomainError(SHARE_ERRORS.BAD_PROOF, "The request is not signed with this link's key: open the full link, including the part after #.", {
+      status: 401,
+    });
+  if (!Number.isInteger(timestamp) || Math.abs(now - timestamp) > SHARE_LIMITS.proofSkewSeconds)
+    throw new DomainError(SHARE_ERRORS.STALE_PROOF, "The link's proof is too old or from the future: check this device's clock and retry.", {
+      status: 401,
+    });
+  if (!(await deps.replay.claim(`share:${s.id}:${signature.toLowerCase()}`, timestamp + SHARE_LIMITS.proofSkewSeconds + 1)))
+    throw new DomainError(SHARE_ERRORS.REPLAYED, "This check was already made; reload the link to check again.", { status: 409 });
+
+  const v = await deps.verify({ verifier: s.grantee, document: input.document, grantId: s.grantId });
+  const fresh = await deps.shares.get(s.id);
+  const usesBefore = fresh?.uses ?? s.uses;
+  let reasons = [...v.reasons];
+  if (usesBefore >= s.maxUses && !reasons.includes("GRANT_USED_UP")) reasons.push("GRANT_USED_UP");
+  if (reasons.length === 0 && !(await deps.shares.useOnce(s.id))) reasons = ["GRANT_USED_UP"];
+  const verdict = reasons.length === 0 ? "VALID" : "INVALID";
+  const usesAfter = verdict === "VALID" ? usesBefore + 1 : usesBefore;
+  return {
+    ...v,
+    verdict,
+    reasons,
+    disclosed: verdict === "VALID" ? v.disclosed : {},
+    usesLeft: Math.max(0, s.maxUses - usesAfter),
+  };
+}

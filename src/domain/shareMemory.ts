@@ -1,0 +1,23 @@
+/** In-memory ShareStore: for unit tests, and for the gateway until the store's `shares` table exists. */
+import type { ShareRecord, ShareStore } from "./share";
+
+export class MemoryShareStore implements ShareStore {
+  private readonly shares = new Map<string, ShareRecord>();
+
+  async insert(share: ShareRecord): Promise<void> {
+    if (this.shares.has(share.id)) throw new Error("share id collision");
+    this.shares.set(share.id, { ...share });
+  }
+
+  async get(id: string): Promise<ShareRecord | undefined> {
+    const s = this.shares.get(id);
+    return s && { ...s };
+  }
+
+  async useOnce(id: string): Promise<boolean> {
+    const s = this.shares.get(id);
+    if (!s || s.uses >= s.maxUses) return false;
+    s.uses += 1;
+    return true;
+  }
+}
