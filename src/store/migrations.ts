@@ -1,0 +1,259 @@
+/**
+ * The store's migrations, in code (no files to find at run time), the same for SQLite and
+ * PostgreSQL. The only dialect difference is how an auto-increment key is spelled.
+ */
+import { Kysely, Migrator, type Migration, type MigrationProvider } from "kysely";
+
+export type DialectName = "sqlite" | "postgres";
+
+function migrations(dialect: DialectName): Record<string, Migration> {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  type Db = Kysely<any>;
+  const serialId = (db: Db, table: string) =>
+    dialect === "postgres"
+      ? db.schema.createTable(table).addColumn("id", "bigserial", (c) => c.primaryKey())
+      : db.schema.createTable(table).addColumn("id", "integer", (c) => c.primaryKey().autoIncrement());
+  const hex = "text";
+  const int = "bigint";
+
+  return {
+    "0001_initial": {
+      async up(db: Db) {
+        await serialId(db, "outbox")
+          .addColumn("kind", "text", (c) => c.notNull())
+          .addColumn("dedup_key", "text", (c) => c.notNull().unique())
+          .addColumn("sender", hex, (c) => c.notNull())
+          .addColumn("payload", "text", (c) => c.notNull())
+          .addColumn("state", "text", (c) => c.notNull())
+          .addColumn("tx_hash", hex)
+          .addColumn("block_number", int)
+          .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("last_error", "text")
+          .addColumn("result", "text")
+          .addColumn("created_ms", int, (c) => c.notNull())
+          .addColumn("updated_ms", int, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("outbox_state").on("outbox").columns(["state", "id"]).execute();
+
+        await db.schema
+          .createTable("custodial_keys")
+          .addColumn("address", hex, (c) => c.primaryKey())
+          .addColumn("label", "text", (c) => c.notNull().unique())
+          .addColumn("created_ms", int, (c) => c.notNull())
+          .execute();
+
+        await db.schema
+          .createTable("chain_cursor")
+          .addColumn("name", "text", (c) => c.primaryKey())
+          .addColumn("block_number", int, (c) => c.notNull())
+          .addColumn("block_hash", hex, (c) => c.notNull())
+          .addColumn("updated_ms", int, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable("indexed_blocks")
+          .addColumn("block_number", int, (c) => c.primaryKey())
+          .addColumn("block_hash", hex, (c) => c.notNull())
+          .addColumn("parent_hash", hex, (c) => c.notNull())
+          .addColumn("timestamp", int, (c) => c.notNull())
+          .execute();
+        await serialId(db, "index_undo")
+          .addColumn("block_number", int, (c) => c.notNull())
+          .addColumn("tbl", "text", (c) => c.notNull())
+          .addColumn("pk", "text", (c) => c.notNull())
+          .addColumn("before", "text")
+          .execute();
+        await db.schema.createIndex("index_undo_block").on("index_undo").column("block_number").execute();
+
+        await db.schema
+          .createTable("cert_types")
+          .addColumn("type_id", "integer", (c) => c.primaryKey())
+          .addColumn("code", "text", (c) => c.notNull())
+          .addColumn("name", "text", (c) => c.notNull())
+          .addColumn("schema_hash", hex, (c) => c.notNull())
+          .addColumn("max_validity", int, (c) => c.notNull())
+          .addColumn("active", "integer", (c) => c.notNull())
+          .addColumn("block_number", int, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable("agencies")
+          .addColumn("agency", hex, (c) => c.primaryKey())
+          .addColumn("name", "text", (c) => c.notNull())
+          .addColumn("active", "integer", (c) => c.notNull())
+          .addColumn("block_number", int, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable("accreditations")
+          .addColumn("agency", hex, (c) => c.notNull())
+          .addColumn("type_id", "integer", (c) => c.notNull())
+          .addColumn("from_at", int, (c) => c.notNull())
+          .addColumn("until_at", int, (c) => c.notNull())
+          .addColumn("block_number", int, (c) => c.notNull())
+          .addPrimaryKeyConstraint("accreditations_pk", ["agency", "type_id", "from_at"])
+          .execute();
+        await db.schema
+          .createTable("signing_keys")
+          .addColumn("key", hex, (c) => c.primaryKey())
+          .addColumn("agency", hex, (c) => c.notNull())
+          .addColumn("key_id", "integer", (c) => c.notNull())
+          .addColumn("valid_from", int, (c) => c.notNull())
+          .addColumn("valid_until", int, (c) => c.notNull())
+          .addColumn("block_number", int, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("signing_keys_agency").on("signing_keys").column("agency").execute();
+        await db.schema
+          .createTable("verifiers")
+          .addColumn("verifier", hex, (c) => c.primaryKey())
+          .addColumn("name", "text", (c) => c.notNull())
+          .addColumn("active", "integer", (c) => c.notNull())
+          .addColumn("block_number", int, (c) => c.notNull())
+          .execute();
+
+        await db.schema
+          .createTable("certificates")
+          .addColumn("batch_root", hex, (c) => c.notNull())
+          .addColumn("cert_id", hex, (c) => c.notNull())
+          .addColumn("type_id", "integer", (c) => c.notNull())
+          .addColumn("issuer_key", hex, (c) => c.notNull())
+          .addColumn("agency", hex, (c) => c.notNull())
+          .addColumn("issued_at", int, (c) => c.notNull())
+          .addColumn("valid_from", int, (c) => c.notNull())
+          .addColumn("valid_until", int, (c) => c.notNull())
+          .addColumn("status", "text", (c) => c.notNull())
+          .addColumn("superseded_by", hex)
+          .addColumn("tx_hash", hex)
+          .addColumn("block_number", int, (c) => c.notNull())
+          .addPrimaryKeyConstraint("certificates_pk", ["batch_root", "cert_id"])
+          .execute();
+        await db.schema.createIndex("certificates_cert").on("certificates").column("cert_id").execute();
+        await db.schema
+          .createIndex("certificates_agency")
+          .on("certificates")
+          .columns(["agency", "issued_at"])
+          .execute();
+        await db.schema
+          .createTable("batches")
+          .addColumn("root", hex, (c) => c.primaryKey())
+          .addColumn("type_id", "integer", (c) => c.notNull())
+          .addColumn("issuer_key", hex, (c) => c.notNull())
+          .addColumn("agency", hex, (c) => c.notNull())
+          .addColumn("issued_at", int, (c) => c.notNull())
+          .addColumn("count", int, (c) => c.notNull())
+          .addColumn("tx_hash", hex)
+          .addColumn("block_number", int, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable("batch_members")
+          .addColumn("root", hex, (c) => c.notNull())
+          .addColumn("cert_id", hex, (c) => c.notNull())
+          .addColumn("valid_from", int, (c) => c.notNull())
+          .addColumn("valid_until", int, (c) => c.notNull())
+          .addPrimaryKeyConstraint("batch_members_pk", ["root", "cert_id"])
+          .execute();
+        await db.schema.createIndex("batch_members_cert").on("batch_members").column("cert_id").execute();
+        await serialId(db, "status_history")
+          .addColumn("batch_root", hex, (c) => c.notNull())
+          .addColumn("cert_id", hex, (c) => c.notNull())
+          .addColumn("status", "text", (c) => c.notNull())
+          .addColumn("reason", "integer", (c) => c.notNull())
+          .addColumn("superseded_by", hex)
+          .addColumn("at", int, (c) => c.notNull())
+          .addColumn("tx_hash", hex, (c) => c.notNull())
+          .addColumn("log_index", "integer", (c) => c.notNull())
+          .addColumn("block_number", int, (c) => c.notNull())
+          .addUniqueConstraint("status_history_event", ["tx_hash", "log_index"])
+          .execute();
+        await db.schema.createIndex("status_history_cert").on("status_history").column("cert_id").execute();
+        await db.schema.createIndex("status_history_block").on("status_history").column("block_number").execute();
+
+        await db.schema
+          .createTable("grants")
+          .addColumn("grant_id", hex, (c) => c.primaryKey())
+          .addColumn("cert_id", hex, (c) => c.notNull())
+          .addColumn("grantee", hex, (c) => c.notNull())
+          .addColumn("purpose", hex, (c) => c.notNull())
+          .addColumn("valid_until", int, (c) => c.notNull())
+          .addColumn("max_uses", int, (c) => c.notNull())
+          .addColumn("uses", int, (c) => c.notNull())
+          .addColumn("revoked", "integer", (c) => c.notNull())
+          .addColumn("created_at", int, (c) => c.notNull())
+          .addColumn("tx_hash", hex)
+          .addColumn("block_number", int, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("grants_cert").on("grants").column("cert_id").execute();
+        await serialId(db, "checks")
+          .addColumn("grant_id", hex, (c) => c.notNull())
+          .addColumn("cert_id", hex, (c) => c.notNull())
+          .addColumn("verifier", hex, (c) => c.notNull())
+          .addColumn("purpose", hex, (c) => c.notNull())
+          .addColumn("at", int, (c) => c.notNull())
+          .addColumn("tx_hash", hex, (c) => c.notNull())
+          .addColumn("log_index", "integer", (c) => c.notNull())
+          .addColumn("block_number", int, (c) => c.notNull())
+          .addUniqueConstraint("checks_event", ["tx_hash", "log_index"])
+          .execute();
+        await db.schema.createIndex("checks_cert").on("checks").column("cert_id").execute();
+        await db.schema.createIndex("checks_block").on("checks").column("block_number").execute();
+
+        await db.schema
+          .createTable("principals")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("key_hash", "text", (c) => c.notNull().unique())
+          .addColumn("role", "text", (c) => c.notNull())
+          .addColumn("address", hex, (c) => c.notNull())
+          .addColumn("label", "text", (c) => c.notNull())
+          .addColumn("created_at", int, (c) => c.notNull())
+          .addColumn("disabled", "integer", (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable("idempotency_keys")
+          .addColumn("key", "text", (c) => c.primaryKey())
+          .addColumn("request_hash", "text", (c) => c.notNull())
+          .addColumn("result", "text", (c) => c.notNull())
+          .addColumn("done", "integer", (c) => c.notNull())
+          .addColumn("created_at", int, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable("replay_guard")
+          .addColumn("key", "text", (c) => c.primaryKey())
+          .addColumn("expires_at", int, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable("counter_sessions")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("verifier", hex, (c) => c.notNull())
+          .addColumn("types_wanted", "text", (c) => c.notNull())
+          .addColumn("purpose", "text", (c) => c.notNull())
+          .addColumn("nonce", "text", (c) => c.notNull())
+          .addColumn("expires_at", int, (c) => c.notNull())
+          .addColumn("state", "text", (c) => c.notNull())
+          .addColumn("result", "text")
+          .addColumn("created_at", int, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable("documents")
+          .addColumn("cert_id", hex, (c) => c.primaryKey())
+          .addColumn("agency", hex, (c) => c.notNull())
+          .addColumn("document", "text", (c) => c.notNull())
+          .addColumn("created_at", int, (c) => c.notNull())
+          .execute();
+      },
+    },
+  };
+}
+
+class InCodeMigrations implements MigrationProvider {
+  constructor(private readonly dialect: DialectName) {}
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return migrations(this.dialect);
+  }
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function migrateToLatest(db: Kysely<any>, dialect: DialectName): Promise<void> {
+  const migrator = new Migrator({ db, provider: new InCodeMigrations(dialect) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "?";
+    throw new Error(`store migration ${failed} failed: ${(error as Error).message ?? String(error)}`, { cause: error });
+  }
+}

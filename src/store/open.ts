@@ -1,0 +1,61 @@
+/**
+ * Opens the store: Kysely over better-sqlite3 (a file, the embedded default) or over PostgreSQL
+ * (`pg` pool), then runs the migrations. Everything above this file is dialect-free.
+ *
+ *   const store = await openStore({ url: "sqlite:./data/certledger.sqlite" });
+ *   const store = await openStore({ url: "postgres://user:pass@host/db" });
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import type { Database } from "./schema";
+import { migrateToLatest, type DialectName } from "./migrations";
+
+export interface StoreOptions {
+  /** "sqlite:<file>" (":memory:" for tests), a bare file path, or "postgres://..." */
+  url: string;
+  /** PostgreSQL pool size (default 10). */
+  poolSize?: number;
+}
+
+export interface Store {
+  db: Kysely<Database>;
+  dialect: DialectName;
+  close(): Promise<void>;
+}
+
+export function dialectOf(url: string): DialectName {
+  return /^postgres(ql)?:\/\//.test(url) ? "postgres" : "sqlite";
+}
+
+export async function openStore(opts: StoreOptions): Promise<Store> {
+  const dialect = dialectOf(opts.url);
+  let db: Kysely<Database>;
+  if (dialect === "postgres") {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const pg = require("pg") as typeof import("pg");
+    // int8 (bigint) and numeric come back as strings by default; every integer here fits a JS number.
+    const types = {
+      getTypeParser(oid: number, format?: "text" | "binary") {
+        if (oid === 20) return (v: string) => Number(v);
+        return pg.types.getTypeParser(oid, format as "text");
+      },
+    };
+    const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 10, types });
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  } else {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const BetterSqlite3 = require("better-sqlite3") as typeof import("better-sqlite3");
+    const file = opts.url.replace(/^sqlite:(\/\/)?/, "");
+    if (file !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    const conn = new BetterSqlite3(file);
+    // WAL: readers never wait for the writer. synchronous=FULL: a commit survives power loss, not
+    // only a process crash (acknowledged work must not be lost).
+    conn.pragma("journal_mode = WAL");
+    conn.pragma("synchronous = FULL");
+    conn.pragma("busy_timeout = 5000");
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: conn }) });
+  }
+  await migrateToLatest(db, dialect);
+  return { db, dialect, close: () => db.destroy() };
+}

@@ -1,0 +1,269 @@
+/**
+ * The store's tables, as Kysely sees them. One schema for SQLite and PostgreSQL: addresses and
+ * bytes32 values are lower-case 0x hex text, times are integers (unix seconds unless the column says
+ * `_ms`), booleans are 0/1 integers (SQLite has no boolean), structured values are JSON text.
+ *
+ * Three groups of tables:
+ * - the relayer's: `outbox` (accepted work until it is on chain), `custodial_keys` (labels of the
+ *   keyring's derived keys);
+ * - the indexer's projections of contract events (`cert_types`, `agencies`, `accreditations`,
+ *   `signing_keys`, `verifiers`, `certificates`, `batches`, `status_history`, `grants`, `checks`),
+ *   its cursor (`chain_cursor`), the hashes of the blocks it applied (`indexed_blocks`, for reorg
+ *   detection) and the before-images of what it changed (`index_undo`, to rewind a reorg);
+ * - the gateway's own: `principals`, `idempotency_keys`, `replay_guard`, `counter_sessions`,
+ *   `documents`, and `batch_members` (the leaves of a batch, known to the gateway only).
+ */
+import type { Generated } from "kysely";
+
+export interface OutboxTable {
+  id: Generated<number>;
+  /** What to send: "issue", "anchorBatch", "changeStatus", "grant", "revokeGrant", "check", ... */
+  kind: string;
+  /** Exactly-once key: the same key is accepted once. */
+  dedup_key: string;
+  /** The sending address (the relayer groups work per sender). */
+  sender: string;
+  payload: string;
+  /** pending → sent → done | failed */
+  state: string;
+  tx_hash: string | null;
+  block_number: number | null;
+  attempts: number;
+  last_error: string | null;
+  /** JSON of the outcome handed to a caller that asks again (e.g. the grant id). */
+  result: string | null;
+  created_ms: number;
+  updated_ms: number;
+}
+
+export interface CustodialKeysTable {
+  address: string;
+  label: string;
+  created_ms: number;
+}
+
+export interface ChainCursorTable {
+  name: string;
+  block_number: number;
+  block_hash: string;
+  updated_ms: number;
+}
+
+export interface IndexedBlocksTable {
+  block_number: number;
+  block_hash: string;
+  parent_hash: string;
+  timestamp: number;
+}
+
+export interface IndexUndoTable {
+  id: Generated<number>;
+  block_number: number;
+  tbl: string;
+  /** JSON of the primary key columns. */
+  pk: string;
+  /** JSON of the row before the change; null when the change created it. */
+  before: string | null;
+}
+
+export interface CertTypesTable {
+  type_id: number;
+  code: string;
+  name: string;
+  schema_hash: string;
+  max_validity: number;
+  active: number;
+  block_number: number;
+}
+
+export interface AgenciesTable {
+  agency: string;
+  name: string;
+  active: number;
+  block_number: number;
+}
+
+export interface AccreditationsTable {
+  agency: string;
+  type_id: number;
+  /** Accredited during [from_at, until_at); until_at 0 = still accredited. */
+  from_at: number;
+  until_at: number;
+  block_number: number;
+}
+
+export interface SigningKeysTable {
+  key: string;
+  agency: string;
+  key_id: number;
+  valid_from: number;
+  valid_until: number;
+  block_number: number;
+}
+
+export interface VerifiersTable {
+  verifier: string;
+  name: string;
+  active: number;
+  block_number: number;
+}
+
+export interface CertificatesTable {
+  /** ZERO_ROOT for a singly issued certificate; the batch root for a status override inside a batch. */
+  batch_root: string;
+  cert_id: string;
+  type_id: number;
+  issuer_key: string;
+  agency: string;
+  issued_at: number;
+  valid_from: number;
+  valid_until: number;
+  status: string;
+  superseded_by: string | null;
+  tx_hash: string | null;
+  block_number: number;
+}
+
+export interface BatchesTable {
+  root: string;
+  type_id: number;
+  issuer_key: string;
+  agency: string;
+  issued_at: number;
+  count: number;
+  tx_hash: string | null;
+  block_number: number;
+}
+
+export interface BatchMembersTable {
+  root: string;
+  cert_id: string;
+  valid_from: number;
+  valid_until: number;
+}
+
+export interface StatusHistoryTable {
+  id: Generated<number>;
+  batch_root: string;
+  cert_id: string;
+  status: string;
+  reason: number;
+  superseded_by: string | null;
+  at: number;
+  tx_hash: string;
+  log_index: number;
+  block_number: number;
+}
+
+export interface GrantsTable {
+  grant_id: string;
+  cert_id: string;
+  grantee: string;
+  purpose: string;
+  valid_until: number;
+  max_uses: number;
+  uses: number;
+  revoked: number;
+  created_at: number;
+  tx_hash: string | null;
+  block_number: number;
+}
+
+export interface ChecksTable {
+  id: Generated<number>;
+  grant_id: string;
+  cert_id: string;
+  verifier: string;
+  purpose: string;
+  at: number;
+  tx_hash: string;
+  log_index: number;
+  block_number: number;
+}
+
+export interface PrincipalsTable {
+  id: string;
+  key_hash: string;
+  role: string;
+  address: string;
+  label: string;
+  created_at: number;
+  disabled: number;
+}
+
+export interface IdempotencyKeysTable {
+  key: string;
+  request_hash: string;
+  /** JSON of what the first request built before touching the chain. */
+  result: string;
+  done: number;
+  created_at: number;
+}
+
+export interface ReplayGuardTable {
+  key: string;
+  expires_at: number;
+}
+
+export interface CounterSessionsTable {
+  id: string;
+  verifier: string;
+  /** JSON array of type codes. */
+  types_wanted: string;
+  purpose: string;
+  nonce: string;
+  expires_at: number;
+  /** open → presented → verified | failed | expired */
+  state: string;
+  /** JSON of the verdict (never document content beyond what the holder disclosed). */
+  result: string | null;
+  created_at: number;
+}
+
+export interface DocumentsTable {
+  cert_id: string;
+  agency: string;
+  document: string;
+  created_at: number;
+}
+
+export interface Database {
+  outbox: OutboxTable;
+  custodial_keys: CustodialKeysTable;
+  chain_cursor: ChainCursorTable;
+  indexed_blocks: IndexedBlocksTable;
+  index_undo: IndexUndoTable;
+  cert_types: CertTypesTable;
+  agencies: AgenciesTable;
+  accreditations: AccreditationsTable;
+  signing_keys: SigningKeysTable;
+  verifiers: VerifiersTable;
+  certificates: CertificatesTable;
+  batches: BatchesTable;
+  batch_members: BatchMembersTable;
+  status_history: StatusHistoryTable;
+  grants: GrantsTable;
+  checks: ChecksTable;
+  principals: PrincipalsTable;
+  idempotency_keys: IdempotencyKeysTable;
+  replay_guard: ReplayGuardTable;
+  counter_sessions: CounterSessionsTable;
+  documents: DocumentsTable;
+}
+
+/** The batch_root of a singly issued certificate. */
+export const ZERO_ROOT = `0x${"0".repeat(64)}`;
+
+/** Primary key columns of each projection table (the indexer's undo log needs them). */
+export const PRIMARY_KEYS = {
+  cert_types: ["type_id"],
+  agencies: ["agency"],
+  accreditations: ["agency", "type_id", "from_at"],
+  signing_keys: ["key"],
+  verifiers: ["verifier"],
+  certificates: ["batch_root", "cert_id"],
+  batches: ["root"],
+  grants: ["grant_id"],
+} as const satisfies Partial<Record<keyof Database, readonly string[]>>;
+
+export type ProjectionTable = keyof typeof PRIMARY_KEYS;

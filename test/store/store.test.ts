@@ -1,0 +1,117 @@
+import { expect } from "chai";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { openStore, type Store } from "../../src/store/open";
+import { OutboxRepository } from "../../src/store/outbox";
+import { SqlCounterSessions, SqlIdempotencyStore, SqlPrincipalStore, SqlReplayGuard } from "../../src/store/gatewayStores";
+import { freshPostgresDatabase } from "../support/postgres";
+
+/** The same suite for both dialects: the store must behave identically on SQLite and PostgreSQL. */
+function storeSuite(name: string, open: () => Promise<{ store: Store; cleanup(): Promise<void> }>) {
+  describe(`store on ${name}`, function () {
+    let store: Store;
+    let cleanup: () => Promise<void>;
+
+    beforeEach(async function () {
+      ({ store, cleanup } = await open());
+    });
+    afterEach(async function () {
+      await store.close();
+      await cleanup();
+    });
+
+    it("migrates an empty database and is idempotent on reopen", async function () {
+      const tables = ["outbox", "certificates", "grants", "checks", "principals", "counter_sessions", "chain_cursor"];
+      for (const t of tables) {
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any
+        const rows = await store.db.selectFrom(t as any).selectAll().execute();
+        expect(rows, t).to.deep.equal([]);
+      }
+    });
+
+    it("accepts outbox work once per dedup key, however many callers race", async function () {
+      const outbox = new OutboxRepository(store.db);
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () => outbox.accept("issue", "agency-a:idem-1", "0xabc", { certId: "0x01" })),
+      );
+      expect(results.filter((r) => r.created)).to.have.length(1);
+      expect(new Set(results.map((r) => r.row.id)).size).to.equal(1);
+      const [row] = await outbox.unfinished();
+      await outbox.markSent([row.id], "0xhash");
+      expect((await outbox.unfinished())[0].state).to.equal("sent");
+      await outbox.markDone([row.id], "0xhash", 7, () => ({ grantId: "0x02" }));
+      expect(await outbox.unfinished()).to.deep.equal([]);
+      const done = await outbox.byKey("agency-a:idem-1");
+      expect(done?.block_number).to.equal(7);
+      expect(JSON.parse(done!.result!)).to.deep.equal({ grantId: "0x02" });
+      expect(await outbox.counts()).to.deep.include({ done: 1, pending: 0 });
+    });
+
+    it("stores principals by key hash only and lists them", async function () {
+      const principals = new SqlPrincipalStore(store.db);
+      await principals.create({
+        id: "p1",
+        role: "agency",
+        address: "0xAbC0000000000000000000000000000000000001",
+        label: "Public security",
+        createdAt: 1,
+        disabled: false,
+        keyHash: "h1",
+      });
+      expect(await principals.findByKeyHash("h1")).to.deep.include({ id: "p1", address: "0xabc0000000000000000000000000000000000001" });
+      expect(await principals.findByKeyHash("nope")).to.equal(undefined);
+      expect(await principals.count()).to.equal(1);
+    });
+
+    it("claims an idempotency key once and returns the first record to the others", async function () {
+      const idem = new SqlIdempotencyStore(store.db);
+      const rec = { requestHash: "r1", result: { doc: 1 }, done: false, createdAt: 5 };
+      const claims = await Promise.all(Array.from({ length: 10 }, () => idem.claim("k", rec)));
+      expect(claims.filter((c) => c === undefined)).to.have.length(1);
+      expect(claims.find((c) => c !== undefined)).to.deep.equal(rec);
+      await idem.markDone("k");
+      expect((await idem.get("k"))?.done).to.equal(true);
+    });
+
+    it("refuses a replayed signature key until it expires", async function () {
+      let now = 100;
+      const guard = new SqlReplayGuard(store.db, () => now);
+      expect(await guard.claim("sig1", 200)).to.equal(true);
+      expect(await guard.claim("sig1", 200)).to.equal(false);
+      now = 300;
+      expect(await guard.claim("sig1", 400)).to.equal(true);
+    });
+
+    it("moves a counter session through its states once", async function () {
+      const sessions = new SqlCounterSessions(store.db);
+      await sessions.create({
+        id: "s1",
+        verifier: "0x0000000000000000000000000000000000000009",
+        typesWanted: ["resident-id-card"],
+        purpose: "open-account",
+        nonce: "1",
+        expiresAt: 10,
+        state: "open",
+        createdAt: 1,
+      });
+      const moves = await Promise.all([sessions.transition("s1", "open", "presented"), sessions.transition("s1", "open", "presented")]);
+      expect(moves.filter(Boolean)).to.have.length(1);
+      expect((await sessions.get("s1"))?.state).to.equal("presented");
+    });
+  });
+}
+
+storeSuite("SQLite", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "certledger-store-"));
+  const url = `sqlite:${path.join(dir, "store.sqlite")}`;
+  // Open twice: the second open must find the migrations applied.
+  await (await openStore({ url })).close();
+  return { store: await openStore({ url }), cleanup: async () => fs.rmSync(dir, { recursive: true, force: true }) };
+});
+
+storeSuite("PostgreSQL", async () => {
+  const pg = await freshPostgresDatabase("cl_store");
+  await (await openStore({ url: pg.url })).close();
+  return { store: await openStore({ url: pg.url }), cleanup: () => pg.drop() };
+});
