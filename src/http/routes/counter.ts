@@ -1,0 +1,327 @@
+/**
+ * Counter and sharing routes (issue 6 items 1, 2 and 5). Thin: parse with zod, call one use case of
+ * src/domain/counter.ts or src/domain/share.ts, map the result. Errors are DomainError and reach the
+ * gateway's error middleware as { error: { code, message, details } }.
+ *
+ *   POST /v1/counter/requests                 verifier  open a presentation request → id, url, QR urls
+ *   GET  /v1/counter/requests/:id             anyone    what the wallet shows (who asks for what, why)
+ *   GET  /v1/counter/requests/:id/qr.svg|png  anyone    the QR code: only the short wallet URL (≤ 200 chars)
+ *   POST /v1/counter/requests/:id/answer      anyone    the holder's grants + redacted documents
+ *   GET  /v1/counter/requests/:id/result      verifier  state and verdict (the counter page polls it)
+ *   GET  /v1/counter/requests/:id/events      verifier  the same as server-sent events
+ *   POST /v1/shares                           anyone    a holder-signed grant + (encrypted) document
+ *   GET  /v1/shares/:id                       anyone    a link's ciphertext and its grant's facts
+ *   POST /v1/shares/:id/check                 anyone    proof of the link key + document → verdict
+ *   GET  /v1/verifier/shares/:id              verifier  a share made for this verifier
+ *
+ * NOTE for "http": mount with `app.use(counterRouter({ domain: deps, publicUrl }))` before the
+ * error middleware; the zod schemas are exported for the OpenAPI document. Counter sessions and
+ * shares use the store's repositories when passed, in-memory ones otherwise.
+ */
+import express, { type Request, type Response, type Router } from "express";
+import QRCode from "qrcode";
+import { z } from "zod";
+import {
+  answerCounterRequest,
+  counterRequestPhase,
+  type CounterDeps,
+  type CounterSession,
+  type CounterSessionStore,
+  getCounterRequest,
+  getCounterRequestForVerifier,
+  openCounterRequest,
+} from "../../domain/counter";
+import { MemoryCounterSessionStore } from "../../domain/counterMemory";
+import { DomainError } from "../../domain/errors";
+import { relayGrant } from "../../domain/grants";
+import type { Address, Bytes32, DomainDeps, Hex } from "../../domain/ports";
+import { authenticatePrincipal, requireRole } from "../../domain/principals";
+import { checkShareLink, createShare, getShareForVerifier, getShareLink, type ShareDeps, type ShareStore } from "../../domain/share";
+import { MemoryShareStore } from "../../domain/shareMemory";
+import { recordCheck, verifyPresentation } from "../../domain/verification";
+import { CONSENT_DOMAIN_NAME, CONSENT_DOMAIN_VERSION } from "../../document/typedData";
+
+// ---------------------------------------------------------------------------------------------
+// Schemas
+// ---------------------------------------------------------------------------------------------
+
+const hex = (bytes: number) => z.string().regex(new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`), `0x and ${bytes * 2} hex digits`);
+const address = hex(20);
+const bytes32 = hex(32);
+const signature = hex(65);
+const uint = z.number().int().min(0).max(2 ** 48);
+
+export const OpenCounterRequestBody = z.strictObject({
+  types: z.array(z.string().min(1).max(64)).min(1).max(10),
+  purpose: z.string().min(1).max(64),
+  minutes: z.number().int().min(1).max(30).optional(),
+});
+
+export const GrantBody = z.strictObject({
+  certId: bytes32,
+  grantee: address,
+  purpose: bytes32,
+  validUntil: uint,
+  maxUses: z.number().int().min(1).max(2 ** 24 - 1),
+  nonce: z.string().regex(/^\d{1,78}$/, "a uint256 in decimal"),
+  deadline: uint,
+});
+
+export const AnswerCounterRequestBody = z.strictObject({
+  presentations: z
+    .array(z.strictObject({ document: z.unknown(), grant: GrantBody, signature }))
+    .min(1)
+    .max(10),
+});
+
+const BatchBody = z.strictObject({ root: bytes32, validFrom: uint, validUntil: uint, proof: z.array(bytes32).max(64) });
+
+export const CreateShareBody = z.strictObject({
+  mode: z.enum(["link", "verifier"]),
+  purpose: z.string().min(1).max(64),
+  grant: GrantBody,
+  signature,
+  documentRoot: bytes32,
+  batch: BatchBody.optional(),
+  /** link: base64url(iv ‖ AES-GCM ciphertext); verifier: omitted (the document is sent instead). */
+  payload: z.string().max(400_000).optional(),
+  document: z.unknown().optional(),
+});
+
+export const CheckShareBody = z.strictObject({
+  document: z.unknown(),
+  proof: z.strictObject({ timestamp: uint, signature }),
+});
+
+function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+  const r = schema.safeParse(value);
+  if (!r.success)
+    throw new DomainError("VALIDATION_FAILED", `Invalid request: ${r.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ")}`, {
+      status: 400,
+      details: r.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+    });
+  return r.data;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Router
+// ---------------------------------------------------------------------------------------------
+
+export interface CounterRouterOptions {
+  domain: DomainDeps;
+  sessions?: CounterSessionStore;
+  shares?: ShareStore;
+  /** Origin the QR code's URL points at (e.g. https://certs.example.gov.cn); default: the request's own. */
+  publicUrl?: string;
+  /** Milliseconds between state reads of an SSE stream. */
+  eventsPollMs?: number;
+}
+
+async function verifierOf(deps: DomainDeps, req: Request): Promise<Address> {
+  const h = req.get("authorization") ?? "";
+  const m = /^Bearer\s+(\S+)$/i.exec(h);
+  if (!m) throw new DomainError("UNAUTHENTICATED", "Send the verifier's API key as Authorization: Bearer <key>.", { status: 401 });
+  const principal = await authenticatePrincipal(deps, m[1]);
+  requireRole(principal, "verifier");
+  return principal.address;
+}
+
+function originOf(req: Request, publicUrl?: string): string {
+  if (publicUrl) return publicUrl.replace(/\/+$/, "");
+  return `${req.protocol}://${req.get("host")}`;
+}
+
+/** The text inside the QR code: the wallet page with the request id, nothing else. */
+export function walletRequestUrl(origin: string, id: string): string {
+  return `${origin}/wallet?r=${id}`;
+}
+
+export function counterRouter(opts: CounterRouterOptions): Router {
+  const { domain } = opts;
+  const sessions = opts.sessions ?? new MemoryCounterSessionStore();
+  const shares = opts.shares ?? new MemoryShareStore();
+  const router = express.Router();
+
+  const counterDeps: CounterDeps = {
+    clock: domain.clock,
+    sessions,
+    documents: {
+      verifyIntegrity: (doc) => domain.documents.verifyIntegrity(doc),
+    },
+    signatures: domain.signatures,
+    chain: { relayGrant: (req) => relayGrant(domain, req) },
+    typeExists: (code) => !!domain.catalog.get(code),
+    presentations: {
+      async verifyAndRecord({ verifier, document, grantId, expectedTypeCode, outboxKey }) {
+        const v = await verifyPresentation(domain, { verifier, document, grantId, expectedType: expectedTypeCode });
+        if (v.verdict !== "VALID") return { verdict: v.verdict, reasons: v.reasons };
+        const r = await recordCheck(domain, { verifier, document, grantId, expectedType: expectedTypeCode, idempotencyKey: outboxKey });
+        return { verdict: r.verdict, reasons: r.reasons };
+      },
+    },
+  };
+
+  const shareDeps: ShareDeps = {
+    clock: domain.clock,
+    shares,
+    replay: domain.replay,
+    signatures: domain.signatures,
+    relayGrant: (req) => relayGrant(domain, req),
+    verify: async ({ verifier, document, grantId }) => {
+      const v = await verifyPresentation(domain, { verifier, document, grantId });
+      return { ...v, verdict: v.verdict, reasons: [...v.reasons] };
+    },
+    certIdOf: (doc) => {
+      const i = domain.documents.verifyIntegrity(doc);
+      return i.status === "OK" ? i.certId : undefined;
+    },
+  };
+
+  async function typeInfo(code: string) {
+    const entry = domain.catalog.get(code);
+    return { code, name: entry?.name ?? code, nameZh: entry?.nameZh };
+  }
+
+  async function consentDomain() {
+    const info = await domain.chain.info();
+    return { name: CONSENT_DOMAIN_NAME, version: CONSENT_DOMAIN_VERSION, chainId: info.chainId, verifyingContract: info.consent };
+  }
+
+  async function walletView(s: CounterSession, req: Request) {
+    const v = await domain.index.verifier(s.verifier);
+    return {
+      id: s.id,
+      url: walletRequestUrl(originOf(req, opts.publicUrl), s.id),
+      verifier: { address: s.verifier, name: v?.name ?? s.verifier },
+      types: await Promise.all(s.types.map(typeInfo)),
+      purpose: s.purpose,
+      nonce: s.nonce,
+      createdAt: s.createdAt,
+      expiresAt: s.expiresAt,
+      state: counterRequestPhase(s, domain.clock.now()),
+      domain: await consentDomain(),
+    };
+  }
+
+  router.post("/v1/counter/requests", async (req, res) => {
+    const verifier = await verifierOf(domain, req);
+    const body = parse(OpenCounterRequestBody, req.body);
+    const s = await openCounterRequest(counterDeps, { verifier, ...body });
+    const view = await walletView(s, req);
+    const base = `/v1/counter/requests/${s.id}`;
+    res.status(201).json({ ...view, qr: { svg: `${base}/qr.svg`, png: `${base}/qr.png` } });
+  });
+
+  router.get("/v1/counter/requests/:id", async (req, res) => {
+    const s = await getCounterRequest(counterDeps, String(req.params.id));
+    res.set("cache-control", "no-store").json(await walletView(s, req));
+  });
+
+  router.get("/v1/counter/requests/:id/qr.:format", async (req, res) => {
+    const format = String(req.params.format);
+    if (format !== "svg" && format !== "png") throw new DomainError("NOT_FOUND", "QR codes come as .svg or .png.", { status: 404 });
+    const s = await getCounterRequest(counterDeps, String(req.params.id));
+    const url = walletRequestUrl(originOf(req, opts.publicUrl), s.id);
+    res.set("cache-control", "private, max-age=600");
+    if (format === "svg") res.type("image/svg+xml").send(await QRCode.toString(url, { type: "svg", errorCorrectionLevel: "M", margin: 2 }));
+    else res.type("image/png").send(await QRCode.toBuffer(url, { type: "png", errorCorrectionLevel: "M", margin: 2, scale: 8 }));
+  });
+
+  router.post("/v1/counter/requests/:id/answer", async (req, res) => {
+    const body = parse(AnswerCounterRequestBody, req.body);
+    const result = await answerCounterRequest(counterDeps, {
+      id: String(req.params.id),
+      presentations: body.presentations.map((p) => ({ document: p.document, grant: p.grant as never, signature: p.signature as Hex })),
+    });
+    // The holder learns the verdict per certificate; the disclosed fields are theirs already.
+    res.json({
+      verdict: result.verdict,
+      answeredAt: result.answeredAt,
+      presentations: result.presentations.map((p) => ({ certId: p.certId, typeCode: p.typeCode, grantId: p.grantId, verdict: p.verdict, reasons: p.reasons })),
+    });
+  });
+
+  async function resultView(req: Request) {
+    const verifier = await verifierOf(domain, req);
+    const s = await getCounterRequestForVerifier(counterDeps, String(req.params.id), verifier);
+    return { id: s.id, state: counterRequestPhase(s, domain.clock.now()), expiresAt: s.expiresAt, result: s.result ?? null };
+  }
+
+  router.get("/v1/counter/requests/:id/result", async (req, res) => {
+    res.set("cache-control", "no-store").json(await resultView(req));
+  });
+
+  router.get("/v1/counter/requests/:id/events", async (req: Request, res: Response) => {
+    let view = await resultView(req);
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive" });
+    let last = "";
+    let closed = false;
+    req.on("close", () => (closed = true));
+    while (!closed) {
+      const text = JSON.stringify(view);
+      if (text !== last) res.write(`event: state\ndata: ${text}\n\n`);
+      last = text;
+      if (view.state === "ANSWERED" || view.state === "EXPIRED") break;
+      await new Promise((r) => setTimeout(r, opts.eventsPollMs ?? 500));
+      try {
+        view = await resultView(req);
+      } catch {
+        break; // headers are sent: end the stream, the page falls back to polling
+      }
+    }
+    res.end();
+  });
+
+  // -------------------------------------------------------------------------------------------
+  // Online sharing
+  // -------------------------------------------------------------------------------------------
+
+  router.post("/v1/shares", async (req, res) => {
+    const body = parse(CreateShareBody, req.body);
+    const payload = body.mode === "verifier" ? JSON.stringify(body.document ?? null) : body.payload ?? "";
+    const share = await createShare(shareDeps, {
+      mode: body.mode,
+      purpose: body.purpose,
+      payload,
+      document: body.document,
+      signed: {
+        grant: body.grant as never,
+        signature: body.signature as Hex,
+        documentRoot: body.documentRoot as Bytes32,
+        batch: body.batch as never,
+      },
+    });
+    res.status(201).json({
+      id: share.id,
+      mode: share.mode,
+      grantId: share.grantId,
+      validUntil: share.validUntil,
+      maxUses: share.maxUses,
+      // The link's key is added by the wallet after '#': the gateway never sees it.
+      url: share.mode === "link" ? `${originOf(req, opts.publicUrl)}/verify?s=${share.id}` : undefined,
+    });
+  });
+
+  router.get("/v1/shares/:id", async (req, res) => {
+    const s = await getShareLink(shareDeps, String(req.params.id));
+    res.set("cache-control", "no-store").json({ ...s, domain: await consentDomain() });
+  });
+
+  router.post("/v1/shares/:id/check", async (req, res) => {
+    const body = parse(CheckShareBody, req.body);
+    const v = await checkShareLink(shareDeps, {
+      id: String(req.params.id),
+      document: body.document,
+      proof: { timestamp: body.proof.timestamp, signature: body.proof.signature as Hex },
+    });
+    res.json(v);
+  });
+
+  router.get("/v1/verifier/shares/:id", async (req, res) => {
+    const verifier = await verifierOf(domain, req);
+    const s = await getShareForVerifier(shareDeps, String(req.params.id), verifier);
+    res.set("cache-control", "no-store").json({ ...s, payload: undefined, document: JSON.parse(s.payload) });
+  });
+
+  return router;
+}
