@@ -138,7 +138,7 @@ export function parseStrictJson(text: string, limits: JsonLimits = DEFAULT_JSON_
       const bad = checkJsonNumber(value);
       if (bad) fail(bad);
       pos += literal.length;
-      return value;
+      return value === 0 ? 0 : value; // -0 is 0 in RFC 8785, and in a document
     }
     return fail("unexpected character");
   };
@@ -229,7 +229,7 @@ export function copyJsonValue(value: unknown, limits: JsonLimits = DEFAULT_JSON_
       case "number": {
         const bad = checkJsonNumber(v);
         if (bad) throw new JsonReadError(bad);
-        return v;
+        return v === 0 ? 0 : v; // -0 is 0 in RFC 8785, and in a document
       }
       case "boolean":
         return v;
