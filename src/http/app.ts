@@ -1,0 +1,96 @@
+/**
+ * buildApp(deps): the Express app, without listening. Order: request id + log, metrics, JSON body
+ * (1 MB; the batch route parses its own, larger, after authentication), ops routes, one router per
+ * role, extra routers (pages, counter), 404, error middleware.
+ */
+import express, { type Express, type Request } from "express";
+import { randomUUID } from "node:crypto";
+import { pinoHttp } from "pino-http";
+import { authenticatePrincipal } from "../domain/principals";
+import { unauthorized } from "../domain/errors";
+import type { Principal } from "../domain/ports";
+import type { AppDeps } from "./deps";
+import { errorMiddleware, notFoundHandler } from "./errors";
+import { httpMetrics } from "./metrics";
+import { generateOpenApi, newRegistry } from "./openapi";
+import type { RouteEnv } from "./route";
+import { agencyRouter } from "./routes/agency";
+import { authorityRouter } from "./routes/authority";
+import { holderRouter } from "./routes/holder";
+import { opsRouter } from "./routes/ops";
+import { publicRouter } from "./routes/public";
+import { verifierRouter } from "./routes/verifier";
+
+const BATCH_PATH = "/v1/agency/batches";
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Looks API keys up once a minute at most: the verify path must not hit the database per request. */
+function principalCache(deps: AppDeps) {
+  const cache = new Map<string, { p: Principal; until: number }>();
+  return async (req: Request): Promise<Principal> => {
+    const h = req.headers.authorization;
+    if (!h) throw unauthorized("MISSING_CREDENTIALS", "Send an API key: Authorization: Bearer <key>.");
+    const m = /^Bearer ([A-Za-z0-9_-]{8,200})$/.exec(h);
+    if (!m) throw unauthorized("INVALID_CREDENTIALS", "The Authorization header must be: Bearer <API key>.");
+    const now = Date.now();
+    const hit = cache.get(m[1]);
+    if (hit && hit.until > now) return hit.p;
+    const p = await authenticatePrincipal(deps, m[1]);
+    if (cache.size > 10_000) cache.clear();
+    cache.set(m[1], { p, until: now + 60_000 });
+    return p;
+  };
+}
+
+export function buildApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("etag", false);
+  app.set("query parser", "simple");
+
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: (req, res) => {
+        const given = req.headers["x-request-id"];
+        const id = typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
+        res.setHeader("X-Request-Id", id);
+        return id;
+      },
+      // No headers (API keys, holder signatures), no bodies, no query strings: nothing personal in logs.
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split("?")[0] }),
+        res: (res: { statusCode: number }) => ({ status: res.statusCode }),
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "info" : "debug"),
+    }),
+  );
+
+  const metrics = httpMetrics(deps.metrics);
+  app.use(metrics.middleware);
+
+  const smallJson = express.json({ limit: deps.settings.bodyLimitBytes, strict: true });
+  app.use((req, res, next) => (req.path === BATCH_PATH ? next() : smallJson(req, res, next)));
+
+  const registry = newRegistry();
+  const env: RouteEnv = { registry, authenticate: principalCache(deps) };
+
+  app.use(opsRouter(deps, env, metrics.registry));
+  app.use(publicRouter(deps, env));
+  app.use(authorityRouter(deps, env));
+  app.use(agencyRouter(deps, env));
+  app.use(holderRouter(deps, env));
+  app.use(verifierRouter(deps, env));
+  deps.registerOpenApi?.(registry);
+  for (const r of deps.extraRouters ?? []) app.use(r);
+
+  let openapi: object | undefined;
+  app.get("/openapi.json", (_req, res) => {
+    openapi ??= generateOpenApi(registry);
+    res.json(openapi);
+  });
+
+  app.use(notFoundHandler);
+  app.use(errorMiddleware);
+  return app;
+}

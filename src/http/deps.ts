@@ -1,0 +1,36 @@
+/** What buildApp needs: the domain's ports plus the HTTP layer's own settings and helpers. */
+import type { Router } from "express";
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+import type { BatchJobs } from "../domain/issuance";
+import type { DomainDeps } from "../domain/ports";
+
+export interface HttpSettings {
+  /** Largest JSON body for ordinary routes, bytes (a 5 MB body is refused with 413). */
+  bodyLimitBytes: number;
+  /** Largest JSON body for a batch of certificates, bytes. */
+  batchBodyLimitBytes: number;
+  holderAuthSkewSeconds: number;
+  maxBatchSize: number;
+}
+
+export interface AppDeps extends DomainDeps {
+  settings: HttpSettings;
+  logger: Logger;
+  batchJobs: BatchJobs;
+  /** Prometheus registry (a fresh one per app, so tests can build several apps). */
+  metrics?: Registry;
+  /** Readiness beyond the index (e.g. the relayer drained its outbox on start). */
+  ready?: () => boolean | Promise<boolean>;
+  /** Routers mounted before the 404 handler: pages, counter sessions. They get the same error handling. */
+  extraRouters?: Router[];
+  /** Extra OpenAPI registrations (e.g. counter routes defined elsewhere). */
+  registerOpenApi?: (registry: import("@asteasolutions/zod-to-openapi").OpenAPIRegistry) => void;
+}
+
+export const DEFAULT_HTTP_SETTINGS: HttpSettings = {
+  bodyLimitBytes: 1024 * 1024,
+  batchBodyLimitBytes: 128 * 1024 * 1024,
+  holderAuthSkewSeconds: 300,
+  maxBatchSize: 100_000,
+};

@@ -1,0 +1,72 @@
+/**
+ * Turns anything thrown in a request into `{ error: { code, message, details } }`. A DomainError
+ * keeps its status; body-parser failures are the client's (400/413/415); anything else is a bug and
+ * answers 500 INTERNAL without its text (the log has it, under the request id).
+ */
+import type { ErrorRequestHandler, RequestHandler } from "express";
+import { DomainError } from "../domain/errors";
+
+export { DomainError } from "../domain/errors";
+
+export interface ErrorBody {
+  error: { code: string; message: string; details?: unknown };
+}
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+  limit?: number;
+  expose?: boolean;
+}
+
+/** Maps body-parser and other Express errors to DomainError. */
+export function toDomainError(err: unknown): DomainError {
+  if (err instanceof DomainError) return err;
+  const e = err as BodyParserError & { message?: string };
+  switch (e?.type) {
+    case "entity.parse.failed":
+      return new DomainError("MALFORMED_JSON", "The request body is not valid JSON.", { status: 400, cause: err });
+    case "entity.too.large":
+      return new DomainError("PAYLOAD_TOO_LARGE", `The request body is larger than the limit of ${e.limit} bytes.`, {
+        status: 413,
+        details: { limitBytes: e.limit },
+        cause: err,
+      });
+    case "encoding.unsupported":
+    case "charset.unsupported":
+      return new DomainError("UNSUPPORTED_ENCODING", "Send the body as UTF-8 JSON.", { status: 415, cause: err });
+    case "request.aborted":
+      return new DomainError("REQUEST_ABORTED", "The client closed the request before its body arrived.", { status: 400, cause: err });
+    case "request.size.invalid":
+      return new DomainError("BAD_CONTENT_LENGTH", "The body's length does not match Content-Length.", { status: 400, cause: err });
+  }
+  if (typeof e?.status === "number" && e.status >= 400 && e.status < 500 && e.expose)
+    return new DomainError("BAD_REQUEST", e.message ?? "Bad request.", { status: e.status, cause: err });
+  return new DomainError("INTERNAL", "The gateway failed; try again, and report the request id if it persists.", {
+    status: 500,
+    retryable: true,
+    cause: err,
+  });
+}
+
+export function errorBody(e: DomainError): ErrorBody {
+  return { error: { code: e.code, message: e.message, ...(e.details === undefined ? {} : { details: e.details }) } };
+}
+
+export const errorMiddleware: ErrorRequestHandler = (err, req, res, _next) => {
+  const e = toDomainError(err);
+  if (e.status >= 500) req.log?.error({ err: e.cause ?? e, code: e.code }, "request failed");
+  else req.log?.debug({ code: e.code }, "request refused");
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  if (e.retryable && e.status === 503) res.setHeader("Retry-After", "1");
+  // The client may still be sending a body we refused (e.g. too large): answer and close the socket.
+  if (e.status === 413) res.setHeader("Connection", "close");
+  res.status(e.status).json(errorBody(e));
+};
+
+export const notFoundHandler: RequestHandler = (req, _res, next) => {
+  next(new DomainError("ROUTE_NOT_FOUND", `No route ${req.method} ${req.path}; see /openapi.json.`, { status: 404 }));
+};

@@ -1,0 +1,166 @@
+/**
+ * One definition per route: the same object mounts the Express handler (authentication, then zod
+ * validation of params, query, headers and body, then the handler) and registers the OpenAPI path.
+ * Routes stay thin: parse, call one use case, map the result.
+ */
+import type { OpenAPIRegistry, RouteConfig } from "@asteasolutions/zod-to-openapi";
+import type { NextFunction, Request, RequestHandler, Response, Router } from "express";
+import { z } from "zod";
+import { DomainError } from "../domain/errors";
+import type { Principal, PrincipalRole } from "../domain/ports";
+import { ErrorResponse } from "./schemas";
+
+export type Auth = "public" | "holder" | PrincipalRole;
+
+type Schema = z.ZodType;
+type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+export interface RouteContext<P, Q, H, B> {
+  params: P;
+  query: Q;
+  headers: H;
+  body: B;
+  principal: Principal | undefined;
+  req: Request;
+  res: Response;
+}
+
+export interface RouteResult {
+  status?: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface RouteDefinition<P extends Schema | undefined, Q extends Schema | undefined, H extends Schema | undefined, B extends Schema | undefined> {
+  method: "get" | "post" | "put" | "patch" | "delete";
+  /** Express syntax: /v1/agency/certificates/:certId */
+  path: string;
+  auth: Auth;
+  summary: string;
+  description?: string;
+  tag: string;
+  params?: P;
+  query?: Q;
+  headers?: H;
+  body?: B;
+  /** Extra middleware run before validation (e.g. a larger body parser). */
+  before?: RequestHandler[];
+  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  handler: (ctx: RouteContext<Out<P>, Out<Q>, Out<H>, Out<B>>) => Promise<RouteResult> | RouteResult;
+}
+
+export interface RouteEnv {
+  registry: OpenAPIRegistry;
+  /** Resolves the principal from a Bearer key; throws 401. */
+  authenticate: (req: Request) => Promise<Principal>;
+}
+
+function validation(where: string, error: z.ZodError): DomainError {
+  const issues = error.issues.slice(0, 20).map((i) => ({ path: i.path.map(String).join("."), code: i.code, message: i.message }));
+  const first = issues[0];
+  const code = error.issues.some((i) => i.code === "unrecognized_keys") ? "UNKNOWN_FIELD" : "VALIDATION_FAILED";
+  return new DomainError(code, `Invalid ${where}${first ? ` at "${first.path || "(root)"}": ${first.message}` : ""}.`, {
+    status: 400,
+    details: { in: where, issues },
+  });
+}
+
+function parse<S extends Schema | undefined>(schema: S, value: unknown, where: string): Out<S> {
+  if (!schema) return undefined as Out<S>;
+  const r = schema.safeParse(value);
+  if (!r.success) throw validation(where, r.error);
+  return r.data as Out<S>;
+}
+
+const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json\b/i;
+
+const ROLE_TEXT: Record<Auth, string> = {
+  public: "No credentials.",
+  holder: "Holder signature headers (X-Holder-*): EIP-191 over holderAuthMessage() by the certificate's holder key.",
+  authority: "Bearer API key of an authority principal.",
+  agency: "Bearer API key of an agency principal.",
+  verifier: "Bearer API key of a verifier principal.",
+};
+
+export function defineRoute<
+  P extends Schema | undefined = undefined,
+  Q extends Schema | undefined = undefined,
+  H extends Schema | undefined = undefined,
+  B extends Schema | undefined = undefined,
+>(router: Router, env: RouteEnv, def: RouteDefinition<P, Q, H, B>): void {
+  // Authentication runs before any route-specific body parser, so nobody uploads a large body unauthenticated.
+  const authenticate = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    try {
+      if (def.auth !== "public" && def.auth !== "holder") {
+        const principal = await env.authenticate(req);
+        if (principal.role !== def.auth)
+          throw new DomainError("WRONG_ROLE", `This route is for ${def.auth} principals; the key belongs to a ${principal.role}.`, {
+            status: 403,
+          });
+        res.locals.principal = principal;
+      }
+      next();
+    } catch (e) {
+      next(e);
+    }
+  };
+  const handler = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    try {
+      const principal = res.locals.principal as Principal | undefined;
+      if (def.body) {
+        const len = req.headers["content-length"];
+        const hasBody = (len !== undefined && len !== "0") || req.headers["transfer-encoding"] !== undefined;
+        if (hasBody && !JSON_TYPE.test(req.headers["content-type"] ?? ""))
+          throw new DomainError("UNSUPPORTED_MEDIA_TYPE", "Send the body as application/json.", { status: 415 });
+        if (req.body === undefined) throw new DomainError("BODY_REQUIRED", "This route needs a JSON body.", { status: 400 });
+      } else if (req.body !== undefined && Object.keys(req.body as object).length > 0) {
+        throw new DomainError("UNEXPECTED_BODY", "This route takes no body.", { status: 400 });
+      }
+      const ctx: RouteContext<Out<P>, Out<Q>, Out<H>, Out<B>> = {
+        params: parse(def.params, req.params, "path parameters") as Out<P>,
+        query: parse(def.query, req.query ?? {}, "query") as Out<Q>,
+        headers: parse(def.headers, req.headers, "headers") as Out<H>,
+        body: parse(def.body, req.body, "body") as Out<B>,
+        principal,
+        req,
+        res,
+      };
+      const out = await def.handler(ctx);
+      if (out.headers) for (const [k, v] of Object.entries(out.headers)) res.setHeader(k, v);
+      res.status(out.status ?? 200).json(out.body);
+    } catch (e) {
+      next(e);
+    }
+  };
+  router[def.method](def.path, authenticate, ...(def.before ?? []), handler);
+  register(env.registry, def);
+}
+
+function register(registry: OpenAPIRegistry, def: RouteDefinition<Schema | undefined, Schema | undefined, Schema | undefined, Schema | undefined>) {
+  const responses: RouteConfig["responses"] = {};
+  for (const [status, r] of Object.entries(def.responses))
+    responses[status] = r.schema ? { description: r.description, content: { "application/json": { schema: r.schema } } } : { description: r.description };
+  const errs: Record<number, string> = { 400: "Malformed JSON, wrong types or unknown fields.", 413: "Body too large." };
+  if (def.auth !== "public") {
+    errs[401] = "Missing, unknown or invalid credentials (or a bad, stale or replayed holder signature).";
+    errs[403] = "The principal's role or identity may not do this.";
+  }
+  for (const [s, d] of Object.entries(errs))
+    if (!responses[s]) responses[s] = { description: d, content: { "application/json": { schema: ErrorResponse } } };
+  const security = def.auth === "public" || def.auth === "holder" ? [] : [{ bearer: [] }];
+  registry.registerPath({
+    method: def.method,
+    path: def.path.replace(/:([A-Za-z0-9_]+)/g, "{$1}"),
+    summary: def.summary,
+    description: [def.description, `Auth: ${ROLE_TEXT[def.auth]}`].filter(Boolean).join("\n\n"),
+    tags: [def.tag],
+    security,
+    request: {
+      params: def.params as never,
+      query: def.query as never,
+      headers: def.headers as never,
+      body: def.body ? { content: { "application/json": { schema: def.body } }, required: true } : undefined,
+    },
+    responses,
+  });
+}

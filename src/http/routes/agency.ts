@@ -1,0 +1,231 @@
+/** /v1/agency: issue (one, idempotent; or a Merkle batch), change status, list and read own certificates. */
+import express, { type Router } from "express";
+import { z } from "zod";
+import { DomainError, notFound } from "../../domain/errors";
+import { issueCertificate, startBatch, type BatchJob } from "../../domain/issuance";
+import type { Address, Bytes32, CertificateView, StatusAction } from "../../domain/ports";
+import { changeStatus, ownCertificate } from "../../domain/status";
+import { certificateStatus } from "../../domain/verification";
+import type { AppDeps } from "../deps";
+import { defineRoute, type RouteEnv } from "../route";
+import * as S from "../schemas";
+
+const TAG = "agency";
+
+export function jobOut(j: BatchJob) {
+  return {
+    batchId: j.batchId,
+    type: j.type,
+    state: j.state,
+    total: j.total,
+    built: j.built,
+    root: j.root,
+    txHash: j.txHash,
+    blockNumber: j.blockNumber,
+    createdAt: j.createdAt,
+    finishedAt: j.finishedAt,
+    error: j.error,
+  };
+}
+
+export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
+  const r = express.Router();
+  const me = (p: { address: string } | undefined) => p!.address.toLowerCase() as Address;
+
+  const typeCodes = async () => new Map((await deps.index.certificateTypes()).map((t) => [t.typeId, t.code]));
+  const recordOut = (c: CertificateView, codes: Map<number, string>) => ({ ...c, type: codes.get(c.typeId) });
+
+  defineRoute(r, env, {
+    method: "post",
+    path: "/v1/agency/certificates",
+    auth: "agency",
+    tag: TAG,
+    summary: "Issue one certificate",
+    description:
+      "Validates the fields against the type's schema (check digits included), builds the document, and records its certId on chain. " +
+      "The same Idempotency-Key with the same body returns the same certificate (200, Idempotent-Replayed: true); with another body, 409.",
+    headers: S.IdempotencyHeaders,
+    body: S.IssueBody,
+    responses: {
+      201: { description: "Issued; deliver `document` to the holder's wallet.", schema: S.IssuedCertificate },
+      200: { description: "A replay of an earlier request with the same key.", schema: S.IssuedCertificate },
+      403: { description: "Not accredited for the type.", schema: S.ErrorResponse },
+      409: { description: "Idempotency-Key reused with another body.", schema: S.ErrorResponse },
+      422: { description: "Fields invalid for the type.", schema: S.ErrorResponse },
+    },
+    handler: async ({ principal, headers, body }) => {
+      const out = await issueCertificate(deps, {
+        agency: me(principal),
+        type: body.type,
+        holder: body.holder as Address,
+        fields: body.fields,
+        validFrom: body.validFrom,
+        validUntil: body.validUntil,
+        idempotencyKey: headers["idempotency-key"],
+      });
+      return {
+        status: out.replayed ? 200 : 201,
+        headers: out.replayed ? { "Idempotent-Replayed": "true" } : undefined,
+        body: out.certificate,
+      };
+    },
+  });
+
+  const batchParser = express.json({ limit: deps.settings.batchBodyLimitBytes, strict: true });
+
+  defineRoute(r, env, {
+    method: "post",
+    path: "/v1/agency/batches",
+    auth: "agency",
+    tag: TAG,
+    summary: "Issue a batch anchored as one Merkle root",
+    description:
+      "Every item is validated first (a bad row refuses the batch, naming its index). The batch is then built and anchored in the background: " +
+      "poll GET /v1/agency/batches/{batchId}, then read the documents with their proofs. With ?wait=true the answer comes when it is anchored.",
+    before: [batchParser],
+    query: S.BatchQuery,
+    body: S.BatchBody,
+    responses: {
+      202: { description: "Accepted; building and anchoring.", schema: S.BatchJob },
+      201: { description: "Anchored (wait=true).", schema: S.BatchJob },
+      422: { description: "An item is invalid.", schema: S.ErrorResponse },
+    },
+    handler: async ({ principal, query, body }) => {
+      if (body.items.length > deps.settings.maxBatchSize)
+        throw new DomainError("BATCH_TOO_LARGE", `A batch may hold at most ${deps.settings.maxBatchSize} certificates.`, { status: 413 });
+      const { job, done } = await startBatch(deps, deps.batchJobs, {
+        agency: me(principal),
+        type: body.type,
+        items: body.items.map((i) => ({ ...i, holder: i.holder as Address })),
+      });
+      done.then((j) => {
+        if (j.state === "failed") deps.logger.error({ err: j.cause, batchId: j.batchId }, "batch failed");
+      });
+      if (query.wait === "true") {
+        const j = await done;
+        if (j.state === "failed") throw new DomainError(j.error!.code, j.error!.message, { status: 502, retryable: true, details: jobOut(j) });
+        return { status: 201, body: jobOut(j) };
+      }
+      return { status: 202, headers: { Location: `/v1/agency/batches/${job.batchId}` }, body: jobOut(job) };
+    },
+  });
+
+  const ownJob = (batchId: string, agency: Address) => {
+    const j = deps.batchJobs.get(batchId);
+    // Another agency's batch is reported as absent: its existence is not theirs to know.
+    if (!j || j.agency !== agency) throw notFound("BATCH_NOT_FOUND", `No batch ${batchId} of this agency is known to this gateway.`);
+    return j;
+  };
+
+  defineRoute(r, env, {
+    method: "get",
+    path: "/v1/agency/batches/:batchId",
+    auth: "agency",
+    tag: TAG,
+    summary: "Progress of a batch",
+    params: S.BatchParams,
+    query: S.EmptyQuery,
+    responses: { 200: { description: "The job.", schema: S.BatchJob }, 404: { description: "Unknown batch.", schema: S.ErrorResponse } },
+    handler: ({ principal, params }) => ({ body: jobOut(ownJob(params.batchId, me(principal))) }),
+  });
+
+  defineRoute(r, env, {
+    method: "get",
+    path: "/v1/agency/batches/:batchId/documents",
+    auth: "agency",
+    tag: TAG,
+    summary: "The documents of an anchored batch, each with its Merkle proof, a page at a time",
+    params: S.BatchParams,
+    query: S.BatchDocumentsQuery,
+    responses: {
+      200: { description: "A page of documents.", schema: S.BatchDocuments },
+      409: { description: "Not anchored yet.", schema: S.ErrorResponse },
+    },
+    handler: ({ principal, params, query }) => {
+      const j = ownJob(params.batchId, me(principal));
+      if (j.state !== "done" || !j.items || !j.root)
+        throw new DomainError("BATCH_NOT_READY", `The batch is ${j.state}; its documents are ready once it is done.`, {
+          status: 409,
+          retryable: j.state !== "failed",
+        });
+      return {
+        body: { batchId: j.batchId, root: j.root, total: j.total, offset: query.offset, items: j.items.slice(query.offset, query.offset + query.limit) },
+      };
+    },
+  });
+
+  defineRoute(r, env, {
+    method: "get",
+    path: "/v1/agency/certificates",
+    auth: "agency",
+    tag: TAG,
+    summary: "List this agency's certificates, newest first",
+    query: S.ListCertificatesQuery,
+    responses: { 200: { description: "A page.", schema: S.CertificateList } },
+    handler: async ({ principal, query }) => {
+      let typeId: number | undefined;
+      if (query.type) {
+        const t = await deps.index.certificateTypeByCode(query.type);
+        if (!t) return { body: { items: [] } };
+        typeId = t.typeId;
+      }
+      const page = await deps.index.certificatesByAgency(me(principal), { typeId, status: query.status, limit: query.limit, cursor: query.cursor });
+      const codes = await typeCodes();
+      return { body: { items: page.items.map((c) => recordOut(c, codes)), next: page.next } };
+    },
+  });
+
+  defineRoute(r, env, {
+    method: "get",
+    path: "/v1/agency/certificates/:certId",
+    auth: "agency",
+    tag: TAG,
+    summary: "One of this agency's certificates with its status history",
+    params: S.CertIdParams,
+    query: S.EmptyQuery,
+    responses: { 200: { description: "The record.", schema: S.CertificateRecord.extend({ history: z.array(S.StatusHistoryEntry) }) } },
+    handler: async ({ principal, params }) => {
+      const c = await ownCertificate(deps, me(principal), params.certId as Bytes32);
+      const st = await certificateStatus(deps, c.certId);
+      return { body: { ...recordOut(c, await typeCodes()), history: st.history } };
+    },
+  });
+
+  const statusRoute = (action: StatusAction, body: z.ZodObject, summary: string) =>
+    defineRoute(r, env, {
+      method: "post",
+      path: `/v1/agency/certificates/:certId/${action}`,
+      auth: "agency",
+      tag: TAG,
+      summary,
+      params: S.CertIdParams,
+      headers: S.OptionalIdempotencyHeaders,
+      body,
+      responses: {
+        200: { description: "Changed on chain.", schema: S.StatusChangeResponse },
+        403: { description: "Another agency's certificate.", schema: S.ErrorResponse },
+        404: { description: "No such certificate.", schema: S.ErrorResponse },
+        409: { description: "Not allowed from the current status.", schema: S.ErrorResponse },
+      },
+      handler: async ({ principal, params, headers, body: b }) => {
+        const parsed = b as { reason: string; replacement?: string; batchProof?: string[] };
+        return {
+          body: await changeStatus(deps, {
+            agency: me(principal),
+            certId: params.certId as Bytes32,
+            action,
+            reason: parsed.reason,
+            replacement: parsed.replacement as Bytes32 | undefined,
+            batchProof: parsed.batchProof as Bytes32[] | undefined,
+            idempotencyKey: headers["idempotency-key"],
+          }),
+        };
+      },
+    });
+  statusRoute("revoke", S.RevokeBody, "Revoke (final)");
+  statusRoute("suspend", S.SuspendBody, "Suspend");
+  statusRoute("reinstate", S.ReinstateBody, "Reinstate a suspended certificate");
+  statusRoute("supersede", S.SupersedeBody, "Supersede by a replacement issued by the same agency");
+
+  return r;
+}

@@ -1,0 +1,92 @@
+/** /v1/public: status of a certId, integrity + status of a document (no consent, no fields disclosed), types, chain info. */
+import express, { type Router } from "express";
+import { z } from "zod";
+import type { Bytes32 } from "../../domain/ports";
+import { STATUS_REASONS } from "../../domain/reasons";
+import { certificateStatus, verifyDocument } from "../../domain/verification";
+import { CONSENT_DOMAIN_NAME, CONSENT_DOMAIN_VERSION } from "../../document/typedData";
+import type { AppDeps } from "../deps";
+import { defineRoute, type RouteEnv } from "../route";
+import * as S from "../schemas";
+
+const TAG = "public";
+
+export function publicRouter(deps: AppDeps, env: RouteEnv): Router {
+  const r = express.Router();
+
+  defineRoute(r, env, {
+    method: "get",
+    path: "/v1/public/certificates/:certId",
+    auth: "public",
+    tag: TAG,
+    summary: "Status of a certificate by certId (no personal data)",
+    params: S.CertIdParams,
+    query: S.EmptyQuery,
+    responses: { 200: { description: "The status.", schema: S.PublicStatus }, 404: { description: "Not issued.", schema: S.ErrorResponse } },
+    handler: async ({ params }) => ({ body: await certificateStatus(deps, params.certId as Bytes32) }),
+  });
+
+  defineRoute(r, env, {
+    method: "post",
+    path: "/v1/public/verify",
+    auth: "public",
+    tag: TAG,
+    summary: "Integrity and status of a document, without consent (discloses no fields)",
+    body: S.PublicVerifyBody,
+    responses: {
+      200: { description: "The verdict (no consent rules).", schema: S.VerifyResult },
+      422: { description: "Not a certledger document.", schema: S.ErrorResponse },
+    },
+    handler: async ({ body }) => ({ body: await verifyDocument(deps, body) }),
+  });
+
+  defineRoute(r, env, {
+    method: "get",
+    path: "/v1/public/types",
+    auth: "public",
+    tag: TAG,
+    summary: "Certificate types: the catalog with their JSON Schemas and their on-chain registration",
+    query: S.EmptyQuery,
+    responses: { 200: { description: "The types.", schema: z.object({ items: z.array(S.PublicType) }) } },
+    handler: async () => {
+      const onChain = new Map((await deps.index.certificateTypes()).map((t) => [t.code, t]));
+      const items = deps.catalog.entries().map((e) => {
+        const t = onChain.get(e.code);
+        return {
+          code: e.code,
+          name: t?.name ?? e.name,
+          nameZh: e.nameZh,
+          typeId: t?.typeId,
+          active: t?.active ?? false,
+          maxValiditySeconds: t?.maxValiditySeconds ?? e.maxValiditySeconds,
+          schemaHash: t?.schemaHash,
+          schema: e.schema,
+        };
+      });
+      return { body: { items } };
+    },
+  });
+
+  defineRoute(r, env, {
+    method: "get",
+    path: "/v1/public/info",
+    auth: "public",
+    tag: TAG,
+    summary: "Chain id, contract addresses and the EIP-712 domain wallets sign grants for",
+    query: S.EmptyQuery,
+    responses: { 200: { description: "The info.", schema: S.ChainInfo } },
+    handler: async () => {
+      const info = await deps.chain.info();
+      return {
+        body: {
+          chainId: info.chainId,
+          contracts: { registry: info.registry, ledger: info.ledger, consent: info.consent },
+          eip712Domain: { name: CONSENT_DOMAIN_NAME, version: CONSENT_DOMAIN_VERSION, chainId: info.chainId, verifyingContract: info.consent },
+          statusReasons: Object.fromEntries(Object.entries(STATUS_REASONS).map(([k, v]) => [k, Object.keys(v)])),
+        },
+      };
+    },
+  });
+
+  return r;
+}

@@ -1,0 +1,396 @@
+/**
+ * The zod schemas of the REST interface: they validate every request (objects are strict: unknown
+ * fields are refused) and generate the OpenAPI document. Types for handlers come from z.infer.
+ */
+import { extendZodWithOpenApi } from "@asteasolutions/zod-to-openapi";
+import { z } from "zod";
+import { STATUS_REASONS, VERDICT_REASONS } from "../domain/reasons";
+
+extendZodWithOpenApi(z);
+
+// ---------------------------------------------------------------------------------------------
+// Scalars
+// ---------------------------------------------------------------------------------------------
+
+export const Address = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte hex address")
+  .openapi("Address", { example: "0x5b38da6a701c568545dcfcb03fcb875f56beddc4" });
+export const Bytes32 = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{64}$/, "must be 0x followed by 64 hex digits")
+  .openapi("Bytes32", { example: `0x${"ab".repeat(32)}` });
+export const Signature = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{130}$/, "must be a 65-byte 0x hex signature")
+  .openapi("Signature");
+export const Uint256 = z
+  .string()
+  .regex(/^(0|[1-9][0-9]{0,77})$/, "must be a decimal uint256 string")
+  .openapi("Uint256", { example: "1" });
+export const UnixTime = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 40 - 1)
+  .openapi("UnixTime", { description: "Unix seconds (40-bit, as on chain)." });
+export const TypeCode = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{1,63}$/, "must be a catalog type code like resident-id-card")
+  .openapi("TypeCode", { example: "resident-id-card" });
+export const Name = z.string().trim().min(1).max(200);
+const Hex32List = z.array(Bytes32).max(64);
+
+// ---------------------------------------------------------------------------------------------
+// Errors and common responses
+// ---------------------------------------------------------------------------------------------
+
+export const ErrorResponse = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: "VALIDATION_FAILED" }),
+      message: z.string(),
+      details: z.unknown().optional(),
+    }),
+  })
+  .openapi("Error");
+
+export const Receipt = z.object({ txHash: Bytes32, blockNumber: z.number().int() });
+
+export const CertificateDocument = z
+  .record(z.string(), z.unknown())
+  .openapi("CertificateDocument", {
+    description: "A certledger certificate document (W3C VC 2.0 shape, DESIGN 5), possibly redacted.",
+  });
+
+// ---------------------------------------------------------------------------------------------
+// Authority
+// ---------------------------------------------------------------------------------------------
+
+export const CertificateType = z
+  .object({
+    typeId: z.number().int(),
+    code: TypeCode,
+    name: z.string(),
+    schemaHash: Bytes32,
+    maxValiditySeconds: z.number().int(),
+    active: z.boolean(),
+  })
+  .openapi("CertificateType");
+
+export const RegisterTypeBody = z
+  .strictObject({ code: TypeCode, name: Name.optional(), maxValiditySeconds: z.number().int().min(0).max(2 ** 40 - 1).optional() })
+  .openapi("RegisterTypeBody");
+export const UpdateTypeBody = z
+  .strictObject({
+    name: Name.optional(),
+    maxValiditySeconds: z.number().int().min(0).max(2 ** 40 - 1).optional(),
+    refreshSchema: z.boolean().optional().openapi({ description: "Put the catalog's current schema hash on chain." }),
+  })
+  .openapi("UpdateTypeBody");
+export const TypeCodeParams = z.strictObject({ code: TypeCode });
+
+export const RegisterAgencyBody = z
+  .strictObject({
+    name: Name,
+    types: z.array(TypeCode).max(500).optional(),
+    createApiKey: z.boolean().optional(),
+  })
+  .openapi("RegisterAgencyBody");
+export const Agency = z
+  .object({ agency: Address, name: z.string(), active: z.boolean(), types: z.array(TypeCode) })
+  .openapi("Agency");
+export const RegisterAgencyResponse = z
+  .object({ agency: Address, name: z.string(), signingKey: Address, types: z.array(TypeCode), apiKey: z.string().optional() })
+  .openapi("RegisterAgencyResponse");
+export const AgencyParams = z.strictObject({ agency: Address });
+export const AccreditBody = z.strictObject({ type: TypeCode }).openapi("AccreditBody");
+export const AccreditationParams = z.strictObject({ agency: Address, code: TypeCode });
+export const AddKeyBody = z
+  .strictObject({ validFrom: UnixTime.optional(), validUntil: UnixTime.optional() })
+  .openapi("AddKeyBody");
+export const KeyParams = z.strictObject({ agency: Address, key: Address });
+export const RetireKeyBody = z.strictObject({ at: UnixTime.optional() }).openapi("RetireKeyBody");
+export const SigningKey = z
+  .object({ key: Address, agency: Address, validFrom: z.number().int(), validUntil: z.number().int() })
+  .openapi("SigningKey");
+export const RegisterVerifierBody = z
+  .strictObject({ name: Name, createApiKey: z.boolean().optional() })
+  .openapi("RegisterVerifierBody");
+export const Verifier = z.object({ verifier: Address, name: z.string(), active: z.boolean() }).openapi("Verifier");
+export const CreatePrincipalBody = z
+  .strictObject({ role: z.enum(["authority", "agency", "verifier"]), address: Address, label: Name })
+  .openapi("CreatePrincipalBody");
+export const PrincipalOut = z
+  .object({
+    id: z.string(),
+    role: z.enum(["authority", "agency", "verifier"]),
+    address: Address,
+    label: z.string(),
+    createdAt: z.number().int(),
+    disabled: z.boolean(),
+  })
+  .openapi("Principal");
+
+// ---------------------------------------------------------------------------------------------
+// Agency
+// ---------------------------------------------------------------------------------------------
+
+const Fields = z.record(z.string(), z.unknown()).openapi({ description: "The certificate's fields, per the type's JSON Schema." });
+
+export const IssueItem = z
+  .strictObject({
+    holder: Address.openapi({ description: "The per-certificate holder key's address (from the wallet)." }),
+    fields: Fields,
+    validFrom: UnixTime.optional(),
+    validUntil: UnixTime.optional(),
+  })
+  .openapi("IssueItem");
+export const IssueBody = z
+  .strictObject({ type: TypeCode, holder: Address, fields: Fields, validFrom: UnixTime.optional(), validUntil: UnixTime.optional() })
+  .openapi("IssueBody");
+export const IdempotencyHeaders = z.object({
+  "idempotency-key": z
+    .string()
+    .regex(/^[\x21-\x7e]{1,128}$/, "must be 1-128 visible ASCII characters")
+    .openapi({ param: { description: "Same key and body = the same certificate, once. Required." } }),
+});
+export const OptionalIdempotencyHeaders = z.object({
+  "idempotency-key": z.string().regex(/^[\x21-\x7e]{1,128}$/, "must be 1-128 visible ASCII characters").optional(),
+});
+export const IssuedCertificate = z
+  .object({
+    certId: Bytes32,
+    type: TypeCode,
+    holder: Address,
+    issuerKey: Address,
+    validFrom: z.number().int(),
+    validUntil: z.number().int(),
+    txHash: Bytes32,
+    blockNumber: z.number().int(),
+    document: CertificateDocument,
+  })
+  .openapi("IssuedCertificate");
+
+export const BatchBody = z.strictObject({ type: TypeCode, items: z.array(IssueItem).min(1) }).openapi("BatchBody");
+export const BatchQuery = z.strictObject({
+  wait: z.enum(["true", "false"]).optional().openapi({ param: { description: "Answer when the batch is anchored." } }),
+});
+export const BatchParams = z.strictObject({ batchId: z.string().uuid() });
+export const BatchDocumentsQuery = z.strictObject({
+  offset: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+export const BatchJob = z
+  .object({
+    batchId: z.string(),
+    type: TypeCode,
+    state: z.enum(["building", "anchoring", "done", "failed"]),
+    total: z.number().int(),
+    built: z.number().int(),
+    root: Bytes32.optional(),
+    txHash: Bytes32.optional(),
+    blockNumber: z.number().int().optional(),
+    createdAt: z.number().int(),
+    finishedAt: z.number().int().optional(),
+    error: z.object({ code: z.string(), message: z.string() }).optional(),
+  })
+  .openapi("BatchJob");
+export const BatchDocuments = z
+  .object({
+    batchId: z.string(),
+    root: Bytes32,
+    total: z.number().int(),
+    offset: z.number().int(),
+    items: z.array(z.object({ certId: Bytes32, holder: Address, proof: z.array(Bytes32), document: CertificateDocument })),
+  })
+  .openapi("BatchDocuments");
+
+export const CertIdParams = z.strictObject({ certId: Bytes32 });
+export const CertificateStatus = z.enum(["ACTIVE", "REVOKED", "SUSPENDED", "SUPERSEDED"]).openapi("CertificateStatus");
+
+const reasonEnum = <A extends keyof typeof STATUS_REASONS>(a: A) =>
+  z.enum(Object.keys(STATUS_REASONS[a]) as [string, ...string[]]);
+const batchProof = Hex32List.optional().openapi({ description: "For a batched certificate, its Merkle proof." });
+export const RevokeBody = z.strictObject({ reason: reasonEnum("revoke"), batchProof }).openapi("RevokeBody");
+export const SuspendBody = z.strictObject({ reason: reasonEnum("suspend"), batchProof }).openapi("SuspendBody");
+export const ReinstateBody = z.strictObject({ reason: reasonEnum("reinstate"), batchProof }).openapi("ReinstateBody");
+export const SupersedeBody = z
+  .strictObject({ reason: reasonEnum("supersede"), replacement: Bytes32, batchProof })
+  .openapi("SupersedeBody");
+export const StatusChangeResponse = z
+  .object({ certId: Bytes32, status: CertificateStatus, reason: z.string(), txHash: Bytes32, blockNumber: z.number().int() })
+  .openapi("StatusChange");
+
+export const ListCertificatesQuery = z.strictObject({
+  type: TypeCode.optional(),
+  status: CertificateStatus.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(200).optional(),
+});
+export const CertificateRecord = z
+  .object({
+    certId: Bytes32,
+    type: TypeCode.optional(),
+    typeId: z.number().int(),
+    issuerKey: Address,
+    agency: Address,
+    issuedAt: z.number().int(),
+    validFrom: z.number().int(),
+    validUntil: z.number().int(),
+    status: CertificateStatus,
+    batchRoot: Bytes32.optional(),
+    supersededBy: Bytes32.optional(),
+  })
+  .openapi("CertificateRecord");
+export const CertificateList = z.object({ items: z.array(CertificateRecord), next: z.string().optional() }).openapi("CertificateList");
+
+// ---------------------------------------------------------------------------------------------
+// Holder
+// ---------------------------------------------------------------------------------------------
+
+export const GrantMessage = z
+  .strictObject({
+    certId: Bytes32,
+    grantee: Address,
+    purpose: Bytes32.openapi({ description: "keccak256 of the purpose code." }),
+    validUntil: UnixTime,
+    maxUses: z.number().int().min(1).max(2 ** 32 - 1),
+    nonce: Uint256,
+    deadline: UnixTime,
+  })
+  .openapi("GrantMessage", { description: "The EIP-712 Grant the holder signs (src/document/typedData.ts)." });
+const BatchMembership = z
+  .strictObject({ root: Bytes32, validFrom: UnixTime, validUntil: UnixTime, proof: Hex32List })
+  .openapi("BatchMembership");
+export const RelayGrantBody = z
+  .strictObject({ grant: GrantMessage, signature: Signature, documentRoot: Bytes32, batch: BatchMembership.optional() })
+  .openapi("RelayGrantBody");
+export const Grant = z
+  .object({
+    grantId: Bytes32,
+    certId: Bytes32,
+    grantee: Address,
+    purpose: Bytes32,
+    validUntil: z.number().int(),
+    maxUses: z.number().int(),
+    uses: z.number().int(),
+    revoked: z.boolean(),
+    createdAt: z.number().int(),
+  })
+  .openapi("Grant");
+export const RelayGrantResponse = z
+  .object({ grantId: Bytes32, txHash: Bytes32, blockNumber: z.number().int(), grant: Grant.optional() })
+  .openapi("RelayGrantResponse");
+export const GrantIdParams = z.strictObject({ grantId: Bytes32 });
+export const RevokeGrantBody = z
+  .strictObject({ nonce: Uint256, deadline: UnixTime, signature: Signature, documentRoot: Bytes32 })
+  .openapi("RevokeGrantBody", { description: "EIP-712 RevokeGrant(grantId, nonce, deadline) signed by the holder key." });
+export const HolderAuthHeaders = z.object({
+  "x-holder-document-root": Bytes32.openapi({ param: { description: "The certificate's documentRoot." } }),
+  "x-holder-timestamp": z
+    .string()
+    .regex(/^\d{1,12}$/)
+    .openapi({ param: { description: "Unix seconds; within ±5 minutes of the server." } }),
+  "x-holder-nonce": z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{8,64}$/)
+    .openapi({ param: { description: "One-time value, 8-64 of [A-Za-z0-9_-]." } }),
+  "x-holder-signature": Signature.openapi({
+    param: { description: "EIP-191 signature of holderAuthMessage() (src/domain/holderAuth.ts) by the holder key." },
+  }),
+});
+export const Check = z
+  .object({ grantId: Bytes32, certId: Bytes32, verifier: Address, purpose: Bytes32, at: z.number().int(), txHash: Bytes32.optional() })
+  .openapi("Check");
+export const StatusHistoryEntry = z
+  .object({ status: CertificateStatus, reason: z.string(), at: z.number().int(), supersededBy: Bytes32.optional() })
+  .openapi("StatusHistoryEntry");
+export const AuditTrail = z
+  .object({ certId: Bytes32, checks: z.array(Check), grants: z.array(Grant), history: z.array(StatusHistoryEntry) })
+  .openapi("AuditTrail");
+
+// ---------------------------------------------------------------------------------------------
+// Verifier and public
+// ---------------------------------------------------------------------------------------------
+
+export const SignedGrant = z.strictObject({ grant: GrantMessage, signature: Signature }).openapi("SignedGrant");
+export const VerifyBody = z
+  .strictObject({
+    document: CertificateDocument,
+    grantId: Bytes32.optional(),
+    grant: SignedGrant.optional().openapi({ description: "A grant not yet on chain: relayed first." }),
+    expectedType: TypeCode.optional(),
+  })
+  .openapi("VerifyBody", { description: "Exactly one of grantId or grant." });
+export const PublicVerifyBody = z
+  .strictObject({ document: CertificateDocument, expectedType: TypeCode.optional() })
+  .openapi("PublicVerifyBody");
+export const VerdictReason = z.enum(VERDICT_REASONS).openapi("VerdictReason");
+export const VerifyResult = z
+  .object({
+    verdict: z.enum(["VALID", "INVALID"]),
+    reasons: z.array(VerdictReason),
+    messages: z.array(z.string()),
+    checkedAt: z.number().int(),
+    certId: Bytes32.optional(),
+    type: z.object({ code: TypeCode, name: z.string() }).optional(),
+    issuer: z.object({ agency: Address, key: Address }).optional(),
+    status: CertificateStatus.optional(),
+    supersededBy: Bytes32.optional(),
+    validFrom: z.number().int().optional(),
+    validUntil: z.number().int().optional(),
+    batchRoot: Bytes32.optional(),
+    disclosed: z.record(z.string(), z.unknown()),
+    redacted: z.array(z.string()),
+    grant: z
+      .object({
+        grantId: Bytes32,
+        grantee: Address,
+        purpose: Bytes32,
+        validUntil: z.number().int(),
+        maxUses: z.number().int(),
+        uses: z.number().int(),
+        revoked: z.boolean(),
+      })
+      .optional(),
+  })
+  .openapi("VerifyResult");
+export const RecordCheckResult = VerifyResult.extend({
+  check: z.object({ grantId: Bytes32, verifier: Address, txHash: Bytes32, blockNumber: z.number().int(), usesLeft: z.number().int() }),
+}).openapi("RecordCheckResult");
+export const PublicStatus = z
+  .object({
+    certId: Bytes32,
+    status: CertificateStatus,
+    type: TypeCode.optional(),
+    agency: Address,
+    issuedAt: z.number().int(),
+    validFrom: z.number().int(),
+    validUntil: z.number().int(),
+    batched: z.boolean(),
+    supersededBy: Bytes32.optional(),
+    history: z.array(StatusHistoryEntry),
+  })
+  .openapi("PublicStatus");
+export const PublicType = z
+  .object({
+    code: TypeCode,
+    name: z.string(),
+    nameZh: z.string().optional(),
+    typeId: z.number().int().optional(),
+    active: z.boolean(),
+    maxValiditySeconds: z.number().int(),
+    schemaHash: Bytes32.optional(),
+    schema: z.record(z.string(), z.unknown()),
+  })
+  .openapi("PublicType");
+export const ChainInfo = z
+  .object({
+    chainId: z.number().int(),
+    contracts: z.object({ registry: Address, ledger: Address, consent: Address }),
+    eip712Domain: z.object({ name: z.string(), version: z.string(), chainId: z.number().int(), verifyingContract: Address }),
+    statusReasons: z.record(z.string(), z.array(z.string())),
+  })
+  .openapi("ChainInfo");
+export const EmptyQuery = z.strictObject({});
