@@ -40,11 +40,21 @@ function hashPair(a: Uint8Array, b: Uint8Array, scratch: Uint8Array): Uint8Array
   return keccak_256(scratch);
 }
 
+/** Writes a uint64 (≤ 2^53) big-endian into the last 8 bytes of the 32-byte word ending at offset + 8. */
+function writeUint64(buf: Uint8Array, offset: number, value: number) {
+  let v = value;
+  for (let i = offset + 7; i >= offset; i--) {
+    buf[i] = v % 256;
+    v = Math.floor(v / 256);
+  }
+}
+
 /** Builds the batch tree for certificates; throws DocumentError("INVALID_BATCH") on bad or repeated items. */
 export function buildBatch(items: readonly BatchItem[]): Batch {
   const n = items.length;
   if (n === 0) throw new DocumentError("INVALID_BATCH", "a batch needs at least one certificate");
   const seen = new Set<string>();
+  const encoded = new Uint8Array(96);
   const leafBytes: Uint8Array[] = new Array(n);
   const leaves: Hex[] = new Array(n);
   for (let i = 0; i < n; i++) {
@@ -55,11 +65,16 @@ export function buildBatch(items: readonly BatchItem[]): Batch {
     seen.add(key);
     const from = toUnixSeconds(validFrom, `item ${i} validFrom`);
     const until = toUnixSeconds(validUntil, `item ${i} validUntil`);
-    leaves[i] = computeBatchLeaf(key, from, until);
-    leafBytes[i] = decodeHex(leaves[i], 32)!;
+    // computeBatchLeaf (ids.ts) on raw bytes: keccak256(keccak256(abi.encode(certId, validFrom, validUntil))).
+    encoded.set(decodeHex(key, 32)!, 0);
+    writeUint64(encoded, 56, from);
+    writeUint64(encoded, 88, until);
+    leafBytes[i] = keccak_256(keccak_256(encoded));
+    leaves[i] = bytesToHex(leafBytes[i]);
   }
   // StandardMerkleTree sorts leaves by value, then stores the k-th sorted leaf at tree[2n-2-k].
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => compareBytes(leafBytes[a], leafBytes[b]));
+  // Lowercase hex sorts as the bytes do, and native string comparison is the fast one.
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => (leaves[a] < leaves[b] ? -1 : leaves[a] > leaves[b] ? 1 : 0));
   const tree: Uint8Array[] = new Array(2 * n - 1);
   const treeIndex = new Int32Array(n);
   for (let k = 0; k < n; k++) {
