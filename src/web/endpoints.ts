@@ -1,0 +1,34 @@
+/**
+ * Every gateway path the pages call, in one place, so a change of the HTTP API is one edit here.
+ * The counter and share paths are ours (src/http/routes/counter.ts); the others are the gateway's
+ * role routers (src/http/routes/*).
+ */
+const enc = encodeURIComponent;
+
+export const EP = {
+  chain: "/v1/chain",
+  types: "/v1/types",
+  // agency
+  issue: "/v1/agency/certificates",
+  batches: "/v1/agency/batches",
+  batch: (id: string) => `/v1/agency/batches/${enc(id)}`,
+  batchDocuments: (id: string, offset: number, limit: number) => `/v1/agency/batches/${enc(id)}/documents?offset=${offset}&limit=${limit}`,
+  agencyCertificates: (q = "") => `/v1/agency/certificates${q}`,
+  agencyCertificate: (certId: string) => `/v1/agency/certificates/${enc(certId)}`,
+  statusChange: (certId: string, action: "revoke" | "suspend" | "reinstate") => `/v1/agency/certificates/${enc(certId)}/${action}`,
+  // public
+  publicVerify: "/v1/public/verify",
+  publicStatus: (certId: string) => `/v1/public/certificates/${enc(certId)}`,
+  // holder
+  holderGrants: "/v1/holder/grants",
+  holderRevokeGrant: (grantId: string) => `/v1/holder/grants/${enc(grantId)}/revoke`,
+  holderTrail: (certId: string) => `/v1/holder/certificates/${enc(certId)}/trail`,
+  // counter and sharing (src/http/routes/counter.ts)
+  counterRequests: "/v1/counter/requests",
+  counterRequest: (id: string) => `/v1/counter/requests/${enc(id)}`,
+  counterAnswer: (id: string) => `/v1/counter/requests/${enc(id)}/answer`,
+  counterResult: (id: string) => `/v1/counter/requests/${enc(id)}/result`,
+  shares: "/v1/shares",
+  share: (id: string) => `/v1/shares/${enc(id)}`,
+  shareCheck: (id: string) => `/v1/shares/${enc(id)}/check`,
+};
