@@ -42,6 +42,11 @@ function bytesWord(hex: string, size: number, name: string): Uint8Array {
 }
 
 function uintWord(value: bigint | number, bits: number, name: string): Uint8Array {
+  if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0 && (bits > 52 || value < 2 ** bits)) {
+    const w = new Uint8Array(32);
+    for (let i = 31, v = value; v > 0; i--, v = Math.floor(v / 256)) w[i] = v % 256;
+    return w;
+  }
   let v: bigint;
   try {
     v = BigInt(value);
