@@ -24,7 +24,8 @@ export async function registerType(deps: DomainDeps, p: RegisterTypeParameters):
   if (!entry) throw badRequest("UNKNOWN_TYPE_CODE", `"${p.code}" is not in the catalog of certificate types (GET /v1/public/types lists them).`);
   if (await deps.index.certificateTypeByCode(p.code)) throw conflict("TYPE_ALREADY_EXISTS", `Type "${p.code}" is already registered.`);
   const all = await deps.index.certificateTypes();
-  const typeId = all.reduce((m, t) => Math.max(m, t.typeId), 0) + 1;
+  const typeId = entry.id ?? all.reduce((m, t) => Math.max(m, t.typeId), 0) + 1;
+  if (all.some((t) => t.typeId === typeId)) throw conflict("TYPE_ALREADY_EXISTS", `Type id ${typeId} is already registered.`);
   const name = p.name ?? entry.name;
   const schemaHash = deps.catalog.schemaHash(p.code)!;
   const maxValiditySeconds = p.maxValiditySeconds ?? entry.maxValiditySeconds;

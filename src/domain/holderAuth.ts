@@ -7,6 +7,8 @@
  * Headers: X-Holder-Document-Root, X-Holder-Timestamp (unix seconds), X-Holder-Nonce (8-64 chars of
  * [A-Za-z0-9_-]), X-Holder-Signature (0x + 65 bytes).
  */
+import { keccak_256 } from "@noble/hashes/sha3";
+import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils";
 import { computeCertId } from "../document/ids";
 import { unauthorized } from "./errors";
 import type { Address, Bytes32, DomainDeps, Hex } from "./ports";
@@ -19,6 +21,16 @@ export interface HolderAuthFields {
   documentRoot: Bytes32;
   timestamp: number;
   nonce: string;
+}
+
+/** EIP-191 (personal_sign) digest of a text: keccak256("\x19Ethereum Signed Message:\n" + length + text). */
+export function personalMessageDigest(text: string): Bytes32 {
+  const body = utf8ToBytes(text);
+  const prefix = utf8ToBytes(`\x19Ethereum Signed Message:\n${body.length}`);
+  const all = new Uint8Array(prefix.length + body.length);
+  all.set(prefix, 0);
+  all.set(body, prefix.length);
+  return `0x${bytesToHex(keccak_256(all))}`;
 }
 
 /** The exact text the wallet signs. */

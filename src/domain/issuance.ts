@@ -48,6 +48,9 @@ export interface IssueCertificateReturnType {
   replayed: boolean;
 }
 
+/** Documents always carry an end of validity: a type without a maximum defaults to a century. */
+const OPEN_ENDED_SECONDS = 100 * 365 * 24 * 3600;
+
 /** The agency's newest signing key whose window contains `now`. */
 export async function activeSigningKey(deps: Pick<DomainDeps, "index">, agency: Address, now: number): Promise<SigningKeyView> {
   const keys = await deps.index.signingKeys(agency);
@@ -78,10 +81,10 @@ async function prepareType(
 function validity(type: CertificateTypeView, item: IssueItem, now: number, index?: number): { validFrom: number; validUntil: number } {
   const at = index === undefined ? "" : ` (item ${index})`;
   const validFrom = item.validFrom ?? now;
-  const validUntil = item.validUntil ?? (type.maxValiditySeconds > 0 ? validFrom + type.maxValiditySeconds : 0);
-  if (validUntil !== 0 && validUntil <= validFrom)
+  const validUntil = item.validUntil ?? validFrom + (type.maxValiditySeconds > 0 ? type.maxValiditySeconds : OPEN_ENDED_SECONDS);
+  if (validUntil <= validFrom)
     throw badRequest("INVALID_VALIDITY", `validUntil must be after validFrom${at}.`, { index });
-  if (type.maxValiditySeconds > 0 && (validUntil === 0 || validUntil - validFrom > type.maxValiditySeconds))
+  if (type.maxValiditySeconds > 0 && validUntil - validFrom > type.maxValiditySeconds)
     throw badRequest(
       "VALIDITY_TOO_LONG",
       `A "${type.code}" may be valid for at most ${type.maxValiditySeconds} seconds${at}.`,
@@ -125,6 +128,7 @@ export async function issueCertificate(deps: DomainDeps, p: IssueCertificatePara
   const key = await activeSigningKey(deps, agency, now);
   const info = await deps.chain.info();
   const built = deps.documents.build({
+    typeId: type.typeId,
     typeCode: type.code,
     typeName: type.name,
     issuerKey: key.key,
@@ -267,6 +271,7 @@ export async function startBatch(
   const run = async (): Promise<BatchJob> => {
     try {
       const inputs: BuildDocumentInput[] = p.items.map((item, i) => ({
+        typeId: type.typeId,
         typeCode: type.code,
         typeName: type.name,
         issuerKey: key.key,

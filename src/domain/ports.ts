@@ -392,6 +392,7 @@ export interface DocumentIntegrity {
 }
 
 export interface BuildDocumentInput {
+  typeId: number;
   typeCode: string;
   typeName: string;
   issuerKey: Address;
@@ -420,6 +421,8 @@ export interface DocumentLibrary {
 // ---------------------------------------------------------------------------------------------
 
 export interface CatalogEntry {
+  /** The catalog's stable on-chain type id, when it assigns one (registration uses it). */
+  id?: number;
   code: string;
   name: string;
   nameZh?: string;

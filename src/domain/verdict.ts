@@ -52,7 +52,8 @@ export function decideVerdict(input: VerdictInput): Verdict {
   if (integrity.status !== "OK") reasons.add("TAMPERED");
 
   if (!cert) {
-    reasons.add("NOT_ISSUED");
+    // A document too damaged to name its certId is only TAMPERED; otherwise its certId is unknown.
+    if (integrity.certId !== undefined || integrity.status === "OK") reasons.add("NOT_ISSUED");
   } else {
     if (cert.batchRoot) {
       // Batched: the document must carry a proof to the anchored root the index lists for this certId.

@@ -58,7 +58,7 @@ interface Gathered {
 }
 
 function checkDocumentShape(integrity: DocumentIntegrity): void {
-  if (integrity.status === "MALFORMED" || !integrity.certId)
+  if (integrity.status === "MALFORMED")
     throw new DomainError("DOCUMENT_MALFORMED", `The document is not a certledger certificate: ${integrity.problems.slice(0, 3).join("; ") || "unreadable"}.`, {
       status: 422,
       details: { problems: integrity.problems },
@@ -68,6 +68,8 @@ function checkDocumentShape(integrity: DocumentIntegrity): void {
 async function gather(deps: DomainDeps, document: unknown): Promise<Gathered> {
   const integrity = deps.documents.verifyIntegrity(document);
   checkDocumentShape(integrity);
+  // Tampered beyond reading its certId: there is no record to look up.
+  if (!integrity.certId) return { integrity, accredited: false };
   const cert = await deps.index.certificate(integrity.certId!.toLowerCase() as Bytes32);
   if (!cert) return { integrity, accredited: false };
   let batch: BatchView | undefined;

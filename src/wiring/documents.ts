@@ -1,0 +1,137 @@
+/**
+ * Adapters from the document library (src/document) and its signature helpers to the domain's
+ * DocumentLibrary and SignatureRecovery ports. Pure; no I/O.
+ */
+import {
+  buildBatch,
+  buildDocument,
+  computeGrantId,
+  consentDomain,
+  hashRevokeGrant,
+  parsePath,
+  recoverDigestSigner,
+  verifyBatchProof,
+  verifyDocumentIntegrity,
+  withBatchProof,
+  type CertificateDocument as LibDocument,
+} from "../document";
+import { personalMessageDigest } from "../domain/holderAuth";
+import type {
+  Address,
+  BuildDocumentInput,
+  Bytes32,
+  CertificateDocument,
+  DocumentIntegrity,
+  DocumentLibrary,
+  SignatureRecovery,
+} from "../domain/ports";
+
+const HEX32 = /^0x[0-9a-fA-F]{64}$/;
+const lower = <T extends string>(s: T | undefined) => s?.toLowerCase() as T | undefined;
+
+function valueAt(subject: unknown, path: string): unknown {
+  let v: unknown = subject;
+  for (const seg of parsePath(path)) {
+    if (v === null || typeof v !== "object") return undefined;
+    v = (v as Record<string | number, unknown>)[seg];
+  }
+  return v;
+}
+
+function integrityOf(document: unknown): DocumentIntegrity {
+  const r = verifyDocumentIntegrity(document);
+  if (r.code !== "OK") {
+    // An altered document still names the certId it claims; report it (untrusted) so the verdict can say which.
+    const claimed = (document as { credentialStatus?: { certId?: unknown } } | null)?.credentialStatus?.certId;
+    return {
+      status: r.code,
+      certId: r.code === "TAMPERED" && typeof claimed === "string" && HEX32.test(claimed) ? (claimed.toLowerCase() as Bytes32) : undefined,
+      disclosed: {},
+      redacted: [],
+      problems: r.reason ? [r.reason] : [],
+    };
+  }
+  const subject = (document as LibDocument).credentialSubject;
+  const disclosed: Record<string, unknown> = {};
+  for (const p of r.disclosed) disclosed[p] = valueAt(subject, p);
+  const redactedCount = (document as LibDocument).proof?.redacted?.length ?? 0;
+  return {
+    status: "OK",
+    certId: lower(r.certId) as Bytes32,
+    documentRoot: lower(r.documentRoot) as Bytes32,
+    holder: lower(r.holder) as Address,
+    issuerKey: lower(r.issuer) as Address,
+    typeCode: r.certificateType?.code,
+    validFrom: r.validFrom,
+    validUntil: r.validUntil,
+    chainId: r.chainId,
+    ledger: lower(r.ledger) as Address,
+    batch: r.batch && { root: lower(r.batch.root) as Bytes32, proof: r.batch.proof.map((x) => x.toLowerCase() as Bytes32) },
+    disclosed,
+    // Redacted leaves do not reveal their paths: report how many, as opaque markers.
+    redacted: Array.from({ length: redactedCount }, (_, i) => `#${i + 1}`),
+    problems: [],
+  };
+}
+
+export function documentLibrary(): DocumentLibrary {
+  const build = (input: BuildDocumentInput) => {
+    const r = buildDocument({
+      certificateType: { id: input.typeId, code: input.typeCode },
+      issuer: input.issuerKey,
+      holder: input.holder,
+      chainId: input.chainId,
+      ledger: input.ledger,
+      validFrom: input.validFrom,
+      validUntil: input.validUntil,
+      fields: input.fields,
+    });
+    return { document: r.document as unknown as CertificateDocument, certId: lower(r.certId) as Bytes32, documentRoot: lower(r.documentRoot) as Bytes32 };
+  };
+  return {
+    build,
+    buildBatch(inputs) {
+      const built = inputs.map(build);
+      const batch = buildBatch(built.map((b, i) => ({ certId: b.certId, validFrom: inputs[i].validFrom, validUntil: inputs[i].validUntil })));
+      return {
+        root: lower(batch.root) as Bytes32,
+        items: built.map((b, i) => ({
+          ...b,
+          document: withBatchProof(b.document as unknown as LibDocument, batch, i) as unknown as CertificateDocument,
+          proof: batch.getProof(i).map((x) => x.toLowerCase() as Bytes32),
+        })),
+      };
+    },
+    verifyIntegrity: integrityOf,
+    verifyBatchProof: (root, certId, validFrom, validUntil, proof) => verifyBatchProof({ certId, validFrom, validUntil }, proof, root),
+  };
+}
+
+export function signatureRecovery(domain: () => { chainId: number; consent: Address }): SignatureRecovery {
+  const dom = () => {
+    const d = domain();
+    return consentDomain(d.chainId, d.consent);
+  };
+  return {
+    recoverPersonal: (message, signature) => lower(recoverDigestSigner(personalMessageDigest(message), signature)) as Address | undefined,
+    recoverGrant: (g, signature) =>
+      lower(
+        recoverDigestSigner(
+          computeGrantId(dom(), {
+            certId: g.certId,
+            grantee: g.grantee,
+            purpose: g.purpose,
+            validUntil: BigInt(g.validUntil),
+            maxUses: g.maxUses,
+            nonce: BigInt(g.nonce),
+            deadline: BigInt(g.deadline),
+          }),
+          signature,
+        ),
+      ) as Address | undefined,
+    recoverRevokeGrant: (m, signature) =>
+      lower(
+        recoverDigestSigner(hashRevokeGrant(dom(), { grantId: m.grantId, nonce: BigInt(m.nonce), deadline: BigInt(m.deadline) }), signature),
+      ) as Address | undefined,
+  };
+}
