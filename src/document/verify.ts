@@ -54,6 +54,10 @@ export interface VerifyDocumentIntegrityReturnType {
   batch?: { root: Hex; leaf: Hex; proof: Hex[] };
   /** Canonical paths of the disclosed fields, sorted; [] unless OK. */
   disclosed: string[];
+  /** When OK: the value of each disclosed field, by path. */
+  values?: Record<string, JsonValue>;
+  /** When OK: how many field leaves are redacted (their paths are not revealed). */
+  redactedCount?: number;
 }
 
 const JSON_LIMITS = { maxLength: MAX_DOCUMENT_LENGTH, maxDepth: MAX_FIELD_DEPTH + 2 };
@@ -304,6 +308,8 @@ export function verifyDocumentIntegrity(input: unknown): VerifyDocumentIntegrity
       validUntil: d.validUntil,
       ...(d.batch ? { batch: d.batch } : {}),
       disclosed: d.fields.map((f) => f.node.path).sort(),
+      values: Object.fromEntries(d.fields.map((f) => [f.node.path, f.node.value])),
+      redactedCount: d.document.proof.redacted.length,
     };
   } catch (e) {
     if (e instanceof Verdict) return { code: e.code, reason: e.reason, disclosed: [] };
