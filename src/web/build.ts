@@ -65,7 +65,7 @@ export async function buildWebBundles(opts: BuildWebOptions = {}): Promise<{ out
     bundle: true,
     format: "iife",
     platform: "browser",
-    target: ["es2020", "chrome90", "safari14"],
+    target: ["es2022", "chrome100", "safari15"],
     minify: opts.minify ?? true,
     sourcemap: false,
     legalComments: "none",

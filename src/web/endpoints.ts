@@ -6,8 +6,8 @@
 const enc = encodeURIComponent;
 
 export const EP = {
-  chain: "/v1/chain",
-  types: "/v1/types",
+  chain: "/v1/public/info",
+  types: "/v1/public/types",
   // agency
   issue: "/v1/agency/certificates",
   batches: "/v1/agency/batches",
@@ -22,7 +22,7 @@ export const EP = {
   // holder
   holderGrants: "/v1/holder/grants",
   holderRevokeGrant: (grantId: string) => `/v1/holder/grants/${enc(grantId)}/revoke`,
-  holderTrail: (certId: string) => `/v1/holder/certificates/${enc(certId)}/trail`,
+  holderTrail: (certId: string) => `/v1/holder/certificates/${enc(certId)}/audit`,
   // counter and sharing (src/http/routes/counter.ts)
   counterRequests: "/v1/counter/requests",
   counterRequest: (id: string) => `/v1/counter/requests/${enc(id)}`,

@@ -1,0 +1,355 @@
+/**
+ * The agency console: sign in with the agency's API key; issue one certificate from a form built from
+ * the type's JSON Schema; issue a CSV batch (anchored as one Merkle root) with a progress bar; list,
+ * search, revoke, suspend and reinstate this agency's certificates.
+ */
+import { STATUS_REASONS } from "../domain/reasons";
+import { sampleFields } from "../domain/catalog/samples";
+import { ApiError, api, bearer, get, post } from "./api";
+import { schemaAt, titleOf, TYPES, typeName, typeOf } from "./catalog";
+import { EP } from "./endpoints";
+import { formatTime, lang, onLangChange, t } from "./i18n";
+import { busy, copyButton, field, h, notice, section, shell, stored, tx } from "./ui";
+
+type Schema = Record<string, unknown>;
+
+const main = shell("agency", "agency.title");
+const apiKey = stored("agency.apiKey");
+const auth = () => ({ headers: bearer(apiKey.get()) });
+
+function renderLogin(): void {
+  const key = h("input", { type: "password", id: "agency-api-key", autocomplete: "off" });
+  const btn = h("button", { type: "button", id: "agency-sign-in", t: "common.signIn" });
+  btn.addEventListener("click", () => {
+    if (!key.value.trim()) return;
+    apiKey.set(key.value.trim());
+    renderMain();
+  });
+  main.replaceChildren(section("common.signIn", h("p", { class: "muted", t: "agency.keyHint" }), field("common.apiKey", key), btn));
+}
+
+// ---------------------------------------------------------------------------------------------
+// A form from a JSON Schema
+// ---------------------------------------------------------------------------------------------
+
+interface Control {
+  read(): unknown;
+  write(v: unknown): void;
+  el: HTMLElement;
+}
+
+function enumTitle(s: Schema, i: number): string {
+  const titles = s["x-enum-titles"] as { zh: string; en: string }[] | undefined;
+  const tt = titles?.[i];
+  return tt ? (lang() === "zh" ? tt.zh : tt.en) : String((s.enum as unknown[])[i]);
+}
+
+function control(s: Schema, path: string): Control {
+  const type = s.type;
+  if (Array.isArray(s.enum)) {
+    const sel = h("select", { "data-path": path }, (s.enum as unknown[]).map((v, i) => h("option", { value: String(i) }, enumTitle(s, i))));
+    return { el: sel, read: () => (s.enum as unknown[])[Number(sel.value)], write: (v) => (sel.value = String(Math.max(0, (s.enum as unknown[]).indexOf(v)))) };
+  }
+  if (type === "object" && s.properties) {
+    const props = s.properties as Record<string, Schema>;
+    const required = new Set((s.required as string[]) ?? []);
+    const children = Object.entries(props).map(([k, sub]) => ({ k, c: control(sub, path ? `${path}.${k}` : k), optional: !required.has(k) }));
+    const el = h(
+      "fieldset",
+      { class: "fields-group", "data-path": path },
+      path ? h("legend", null, titleOf(s) ?? path) : null,
+      children.map(({ k, c, optional }) =>
+        c.el.tagName === "FIELDSET" ? c.el : h("label", { class: "field" }, h("span", { class: "label" }, `${titleOf(props[k]) ?? k}${optional ? "" : " *"}`), c.el),
+      ),
+    );
+    return {
+      el,
+      read: () => {
+        const o: Record<string, unknown> = {};
+        for (const { k, c, optional } of children) {
+          const v = c.read();
+          if (optional && (v === "" || v === undefined)) continue;
+          o[k] = v;
+        }
+        return o;
+      },
+      write: (v) => {
+        const o = (v ?? {}) as Record<string, unknown>;
+        for (const { k, c } of children) c.write(o[k]);
+      },
+    };
+  }
+  if (type === "array" || type === "object") {
+    const ta = h("textarea", { rows: 3, "data-path": path, spellcheck: false, placeholder: "JSON" });
+    return {
+      el: ta,
+      read: () => (ta.value.trim() ? JSON.parse(ta.value) : undefined),
+      write: (v) => (ta.value = v === undefined ? "" : JSON.stringify(v, null, 1)),
+    };
+  }
+  if (type === "boolean") {
+    const cb = h("input", { type: "checkbox", "data-path": path });
+    return { el: cb, read: () => cb.checked, write: (v) => (cb.checked = v === true) };
+  }
+  if (type === "integer" || type === "number") {
+    const n = h("input", { type: "number", "data-path": path, step: type === "integer" ? "1" : "any" });
+    return { el: n, read: () => (n.value === "" ? undefined : Number(n.value)), write: (v) => (n.value = v === undefined ? "" : String(v)) };
+  }
+  const input = h("input", { type: s.format === "date" ? "date" : "text", "data-path": path, autocomplete: "off" });
+  return { el: input, read: () => input.value, write: (v) => (input.value = v === undefined || v === null ? "" : String(v)) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issue one
+// ---------------------------------------------------------------------------------------------
+
+const toUnix = (date: string) => (date ? Math.floor(Date.parse(`${date}T00:00:00Z`) / 1000) : undefined);
+
+function issueSection(): HTMLElement {
+  const out = h("div", { id: "agency-issue-result" });
+  const type = h("select", { id: "agency-type" }, TYPES.map((x) => h("option", { value: x.code }, typeName(x.code))));
+  const holder = h("input", { type: "text", id: "agency-holder", placeholder: "0x…", autocomplete: "off", spellcheck: false });
+  const validFrom = h("input", { type: "date", id: "agency-valid-from" });
+  const validUntil = h("input", { type: "date", id: "agency-valid-until" });
+  const formBox = h("div", { id: "agency-fields" });
+  let form: Control | undefined;
+  const build = () => {
+    const s = typeOf(type.value)?.schema as Schema | undefined;
+    form = s ? control(s, "") : undefined;
+    formBox.replaceChildren(form?.el ?? "");
+  };
+  type.addEventListener("change", build);
+  onLangChange(() => {
+    const before = form?.read();
+    Array.from(type.options).forEach((o) => (o.textContent = typeName(o.value)));
+    build();
+    form?.write(before);
+  });
+  build();
+  const sample = h("button", { type: "button", class: "secondary", id: "agency-fill-sample", t: "agency.fillSample" });
+  sample.addEventListener("click", () => form?.write(sampleFields(type.value, `${Date.now()}`)));
+  const issue = h("button", { type: "button", id: "agency-issue", t: "agency.issueButton" });
+  issue.addEventListener("click", () =>
+    busy(issue, out, async () => {
+      const body = {
+        type: type.value,
+        holder: holder.value.trim(),
+        fields: form?.read() as Record<string, unknown>,
+        ...(validFrom.value ? { validFrom: toUnix(validFrom.value) } : {}),
+        ...(validUntil.value ? { validUntil: toUnix(validUntil.value) } : {}),
+      };
+      const res = await api<{ certId: string; document: unknown }>("POST", EP.issue, body, {
+        headers: { ...bearer(apiKey.get()), "idempotency-key": crypto.randomUUID() },
+      });
+      const json = JSON.stringify(res.document, null, 2);
+      const blob = URL.createObjectURL(new Blob([json], { type: "application/json" }));
+      const docBox = h("textarea", { id: "agency-document", rows: 8, readonly: true, spellcheck: false });
+      docBox.value = json;
+      notice(out, "ok", tx("agency.issued", { certId: res.certId }), "ISSUED").dataset.certId = res.certId;
+      out.append(
+        field("agency.document", docBox),
+        h("div", { class: "row" }, copyButton(() => json), h("a", { href: blob, download: `${res.certId.slice(0, 18)}.json`, class: "button", t: "common.download" })),
+      );
+      void refreshList();
+    }),
+  );
+  return section(
+    "agency.issue",
+    field("common.type", type),
+    field("agency.holder", holder),
+    h("div", { class: "row" }, field("agency.validFrom", validFrom), field("agency.validUntil", validUntil)),
+    formBox,
+    h("div", { class: "row" }, sample, issue),
+    out,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// CSV batch
+// ---------------------------------------------------------------------------------------------
+
+/** RFC 4180-ish: quoted fields with "" escapes, commas and newlines inside quotes. */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') (cell += '"'), i++;
+      else if (ch === '"') quoted = false;
+      else cell += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ",") row.push(cell), (cell = "");
+    else if (ch === "\n" || ch === "\r") {
+      if (ch === "\r" && text[i + 1] === "\n") i++;
+      row.push(cell), (cell = "");
+      if (row.some((c) => c !== "")) rows.push(row);
+      row = [];
+    } else cell += ch;
+  }
+  row.push(cell);
+  if (row.some((c) => c !== "")) rows.push(row);
+  return rows;
+}
+
+function setPath(o: Record<string, unknown>, path: string, v: unknown): void {
+  const parts = path.split(".");
+  let cur = o;
+  for (const p of parts.slice(0, -1)) cur = (cur[p] ??= {}) as Record<string, unknown>;
+  cur[parts[parts.length - 1]] = v;
+}
+
+function csvValue(schema: Schema | undefined, raw: string): unknown {
+  if (raw === "") return undefined;
+  const ty = schema?.type;
+  if (ty === "integer" || ty === "number") return Number(raw);
+  if (ty === "boolean") return raw === "true" || raw === "1";
+  if (ty === "array" || ty === "object") return JSON.parse(raw);
+  return raw;
+}
+
+function batchSection(): HTMLElement {
+  const out = h("div", { id: "agency-batch-result" });
+  const type = h("select", { id: "agency-batch-type" }, TYPES.map((x) => h("option", { value: x.code }, typeName(x.code))));
+  const file = h("input", { type: "file", accept: ".csv,text/csv", id: "agency-batch-file" });
+  const progress = h("progress", { class: "progress", id: "agency-batch-progress", max: 1, value: 0, hidden: true });
+  const label = h("span", { class: "muted", id: "agency-batch-label" });
+  const btn = h("button", { type: "button", id: "agency-batch-upload", t: "agency.batchUpload" });
+  btn.addEventListener("click", () =>
+    busy(btn, out, async () => {
+      const f = file.files?.[0];
+      if (!f) return;
+      const rows = parseCsv(await f.text());
+      const [header, ...data] = rows;
+      const schema = typeOf(type.value)?.schema as Schema | undefined;
+      const items = data.map((r) => {
+        const fields: Record<string, unknown> = {};
+        let holder = "";
+        header.forEach((col, i) => {
+          const c = col.trim();
+          if (c === "holder") holder = r[i].trim();
+          else {
+            const v = csvValue(schemaAt(schema, c), r[i] ?? "");
+            if (v !== undefined) setPath(fields, c, v);
+          }
+        });
+        return { holder, fields };
+      });
+      progress.hidden = false;
+      progress.max = items.length;
+      progress.value = 0;
+      label.dataset.i18n = "agency.batchProgress";
+      const setLabel = (done: number, total: number) => {
+        label.dataset.i18nVars = JSON.stringify({ done, total });
+        label.textContent = t("agency.batchProgress", { done, total });
+      };
+      setLabel(0, items.length);
+      out.replaceChildren();
+      let job = await post<{ batchId: string; state: string; total: number; built: number; root?: string; error?: { message: string } }>(
+        EP.batches,
+        { type: type.value, items },
+        auth(),
+      );
+      while (job.state === "building" || job.state === "anchoring") {
+        progress.value = job.built;
+        setLabel(job.built, job.total);
+        await new Promise((r) => setTimeout(r, 400));
+        job = await get(EP.batch(job.batchId), auth());
+      }
+      progress.value = job.total;
+      setLabel(job.total, job.total);
+      if (job.state !== "done") throw new Error(job.error?.message ?? job.state);
+      notice(out, "ok", tx("agency.batchDone", { count: job.total, root: job.root ?? "" }), "BATCH_DONE");
+      void refreshList();
+    }),
+  );
+  return section("agency.batch", h("p", { class: "muted", t: "agency.batchHint" }), field("common.type", type), file, h("div", { class: "row" }, btn), progress, label, out);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Search and status
+// ---------------------------------------------------------------------------------------------
+
+interface CertRecord {
+  certId: string;
+  type?: string;
+  status: string;
+  issuedAt: number;
+  validUntil: number;
+  batchRoot?: string;
+  history?: { status: string; reason: string; at: number }[];
+}
+
+const list = h("ul", { class: "list", id: "agency-certificates" });
+const detail = h("div", { id: "agency-detail" });
+
+async function refreshList(): Promise<void> {
+  try {
+    const page = await get<{ items: CertRecord[] }>(EP.agencyCertificates("?limit=20"), auth());
+    list.replaceChildren(
+      ...page.items.map((c) => {
+        const li = h(
+          "li",
+          { "data-cert": c.certId, tabindex: 0 },
+          h("div", { class: "row" }, h("strong", null, c.type ? typeName(c.type) : "?"), h("span", { class: `badge ${c.status === "ACTIVE" ? "ok" : "bad"}`, t: `status.${c.status}` })),
+          h("small", { class: "mono" }, c.certId),
+          h("small", { class: "muted" }, formatTime(c.issuedAt)),
+        );
+        li.addEventListener("click", () => void showCert(c.certId));
+        return li;
+      }),
+    );
+  } catch (err) {
+    if (err instanceof ApiError && (err.status === 401 || err.status === 403)) return renderLogin();
+  }
+}
+
+async function showCert(certId: string): Promise<void> {
+  const box = h("div");
+  detail.replaceChildren(box);
+  await busy(null, box, async () => {
+    const c = await get<CertRecord>(EP.agencyCertificate(certId.trim()), auth());
+    const actions = (["revoke", "suspend", "reinstate"] as const).map((action) => {
+      const reason = h("select", { "data-action-reason": action }, Object.keys(STATUS_REASONS[action]).map((r) => h("option", { value: r }, r)));
+      const btn = h("button", { type: "button", class: action === "revoke" ? "" : "secondary", "data-action": action, t: `agency.${action}` });
+      btn.addEventListener("click", () =>
+        busy(btn, box, async () => {
+          const r = await post<{ status: string }>(EP.statusChange(c.certId, action), { reason: reason.value }, auth());
+          await showCert(c.certId);
+          detail.prepend(h("div", { class: "notice ok", "data-status": r.status, t: "agency.statusChanged", vars: { status: t(`status.${r.status}`) } }));
+          void refreshList();
+        }),
+      );
+      return h("div", { class: "row" }, reason, btn);
+    });
+    box.replaceChildren(
+      h("div", { class: "row" }, h("strong", null, c.type ? typeName(c.type) : "?"), h("span", { class: `badge ${c.status === "ACTIVE" ? "ok" : "bad"}`, id: "agency-detail-status", "data-status": c.status, t: `status.${c.status}` })),
+      h("p", { class: "mono" }, c.certId),
+      h("p", { class: "muted" }, `${formatTime(c.issuedAt)} → ${formatTime(c.validUntil)}`),
+      h("ul", null, (c.history ?? []).map((x) => h("li", null, `${formatTime(x.at)} · ${t(`status.${x.status}`)} · ${x.reason}`))),
+      ...actions,
+    );
+  });
+}
+
+function manageSection(): HTMLElement {
+  const q = h("input", { type: "text", id: "agency-search", placeholder: "0x…", spellcheck: false, autocomplete: "off" });
+  const btn = h("button", { type: "button", class: "secondary", id: "agency-search-go", t: "agency.search" });
+  btn.addEventListener("click", () => void showCert(q.value));
+  return section("agency.manage", h("div", { class: "row" }, q, btn), detail, list);
+}
+
+function renderMain(): void {
+  const signOut = h("button", { type: "button", class: "secondary", t: "common.signOut" });
+  signOut.addEventListener("click", () => {
+    apiKey.set(null);
+    renderLogin();
+  });
+  main.replaceChildren(issueSection(), batchSection(), manageSection(), h("div", { class: "row" }, signOut));
+  void refreshList();
+}
+
+if (apiKey.get()) renderMain();
+else renderLogin();

@@ -1,0 +1,190 @@
+/**
+ * The counter page: the officer signs in with the counter verifier's API key, picks a service (the
+ * certificate types it needs), shows the request's QR code, and sees the verdict and the disclosed
+ * fields as soon as the citizen presents — polling the result every second, no reload.
+ */
+import { ApiError, bearer, get, post } from "./api";
+import { fieldLabel, TYPES, typeName, valueLabel } from "./catalog";
+import { formatTime, onLangChange } from "./i18n";
+import { EP } from "./endpoints";
+import { busy, field, h, notice, section, shell, stored, tx, verdictView } from "./ui";
+
+interface Opened {
+  id: string;
+  url: string;
+  expiresAt: number;
+  purpose: string;
+  types: { code: string }[];
+  qr: { svg: string; png: string };
+}
+
+interface ResultView {
+  id: string;
+  state: "OPEN" | "ANSWERING" | "ANSWERED" | "EXPIRED";
+  expiresAt: number;
+  result: null | {
+    answeredAt: number;
+    verdict: "VALID" | "INVALID";
+    presentations: { certId: string; typeCode?: string; verdict: string; reasons: string[]; disclosed: Record<string, unknown>; redactedCount: number }[];
+  };
+}
+
+/** Common services at a city hall and the certificates each needs. */
+const SERVICES: { id: string; zh: string; en: string; types: string[]; purpose: string }[] = [
+  { id: "id-check", zh: "身份核验", en: "Identity check", types: ["resident-id-card"], purpose: "identity-check" },
+  { id: "bank", zh: "开立银行账户", en: "Open a bank account", types: ["resident-id-card"], purpose: "open-bank-account" },
+  { id: "company", zh: "企业开户", en: "Company account", types: ["business-licence", "resident-id-card"], purpose: "open-company-account" },
+  { id: "school", zh: "入学报名", en: "School enrolment", types: ["household-register"], purpose: "school-enrolment" },
+  { id: "job", zh: "入职核验", en: "Employment check", types: ["diploma"], purpose: "employment-check" },
+  { id: "marriage", zh: "婚姻状况核验", en: "Marital status check", types: ["marriage-certificate"], purpose: "marital-status-check" },
+];
+
+const main = shell("counter", "counter.title");
+const apiKey = stored("counter.apiKey");
+const known = new Set(TYPES.map((x) => x.code));
+let pollTimer: ReturnType<typeof setTimeout> | undefined;
+
+function renderLogin(): void {
+  const box = h("div");
+  const key = h("input", { type: "password", id: "counter-api-key", autocomplete: "off" });
+  const btn = h("button", { type: "button", id: "counter-sign-in", t: "common.signIn" });
+  btn.addEventListener("click", () => {
+    if (!key.value.trim()) return;
+    apiKey.set(key.value.trim());
+    renderMain();
+  });
+  main.replaceChildren(section("common.signIn", h("p", { class: "muted", t: "counter.keyHint" }), field("common.apiKey", key), btn, box));
+}
+
+function serviceLabel(s: (typeof SERVICES)[number]): string {
+  return document.documentElement.lang === "en" ? s.en : s.zh;
+}
+
+function renderMain(): void {
+  const services = SERVICES.filter((s) => s.types.every((x) => known.has(x)));
+  const service = h("select", { id: "counter-service" }, services.map((s) => h("option", { value: s.id }, serviceLabel(s))), h("option", { value: "custom", t: "service.custom" }));
+  const types = h("select", { id: "counter-types", multiple: true, size: 6, hidden: true }, TYPES.map((x) => h("option", { value: x.code }, typeName(x.code))));
+  const purpose = h("input", { type: "text", id: "counter-purpose", value: services[0]?.purpose ?? "identity-check" });
+  const minutes = h("input", { type: "number", id: "counter-minutes", value: "5", min: "1", max: "30" });
+  service.addEventListener("change", () => {
+    const s = services.find((x) => x.id === service.value);
+    types.hidden = !!s;
+    if (s) purpose.value = s.purpose;
+  });
+  onLangChange(() => {
+    Array.from(service.options).forEach((o) => {
+      const s = services.find((x) => x.id === o.value);
+      if (s) o.textContent = serviceLabel(s);
+    });
+    Array.from(types.options).forEach((o) => (o.textContent = typeName(o.value)));
+  });
+  const stage = h("div", { id: "counter-stage" });
+  const open = h("button", { type: "button", id: "counter-open", t: "counter.open" });
+  const out = h("div");
+  open.addEventListener("click", () =>
+    busy(open, out, async () => {
+      const s = services.find((x) => x.id === service.value);
+      const wanted = s ? s.types : Array.from(types.selectedOptions).map((o) => o.value);
+      const opened = await post<Opened>(EP.counterRequests, { types: wanted, purpose: purpose.value.trim(), minutes: Number(minutes.value) }, { headers: bearer(apiKey.get()) });
+      out.replaceChildren();
+      showRequest(stage, opened);
+    }),
+  );
+  const signOut = h("button", { type: "button", class: "secondary", t: "common.signOut" });
+  signOut.addEventListener("click", () => {
+    apiKey.set(null);
+    renderLogin();
+  });
+  main.replaceChildren(
+    section(
+      "counter.service",
+      field("counter.service", service),
+      field("counter.types", types),
+      field("counter.purpose", purpose),
+      field("counter.lifetime", minutes),
+      h("div", { class: "row" }, open, signOut),
+      out,
+    ),
+    stage,
+  );
+}
+
+function showRequest(stage: HTMLElement, r: Opened): void {
+  if (pollTimer) clearTimeout(pollTimer);
+  const status = h("div", { id: "counter-status" });
+  const verdicts = h("div", { id: "counter-verdict" });
+  const countdown = h("span", { class: "muted", id: "counter-countdown" });
+  stage.replaceChildren(
+    h(
+      "section",
+      { class: "card" },
+      h("h2", { t: "counter.scanPrompt" }),
+      h(
+        "div",
+        { class: "qr", id: "counter-qr" },
+        h("img", { src: r.qr.png, alt: "QR", id: "counter-qr-image", width: 320, height: 320 }),
+        h("code", { id: "counter-request-url" }, r.url),
+        h("p", null, r.types.map((x) => typeName(x.code)).join(" · "), " — ", r.purpose),
+        countdown,
+      ),
+      status,
+      verdicts,
+    ),
+  );
+  notice(status, "info", tx("counter.waiting"), "OPEN");
+
+  const tick = () => {
+    const left = r.expiresAt - Math.floor(Date.now() / 1000);
+    countdown.textContent = left > 0 ? `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}` : "";
+  };
+  const poll = async () => {
+    tick();
+    try {
+      const v = await get<ResultView>(EP.counterResult(r.id), { headers: bearer(apiKey.get()) });
+      if (v.state === "ANSWERED" && v.result) return showVerdict(stage, status, verdicts, v);
+      if (v.state === "EXPIRED") {
+        notice(status, "error", tx("counter.expired"), "COUNTER_REQUEST_EXPIRED");
+        stage.querySelector("#counter-qr")?.classList.add("expired");
+        stage.querySelector<HTMLImageElement>("#counter-qr-image")?.remove();
+        return nextButton(stage);
+      }
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) return renderLogin();
+      // A network blip: keep polling.
+    }
+    pollTimer = setTimeout(poll, 1000);
+  };
+  pollTimer = setTimeout(poll, 500);
+}
+
+function showVerdict(stage: HTMLElement, status: HTMLElement, verdicts: HTMLElement, v: ResultView): void {
+  const res = v.result!;
+  stage.querySelector<HTMLImageElement>("#counter-qr-image")?.remove();
+  notice(status, res.verdict === "VALID" ? "ok" : "error", [tx("counter.answered"), ` · ${formatTime(res.answeredAt)}`], res.verdict);
+  verdicts.replaceChildren(
+    ...res.presentations.map((p) => {
+      const labels: Record<string, string> = {};
+      const fields: Record<string, unknown> = {};
+      for (const [path, value] of Object.entries(p.disclosed ?? {})) {
+        if (path.startsWith("@")) continue;
+        labels[path] = p.typeCode ? fieldLabel(p.typeCode, path) : path;
+        fields[path] = p.typeCode ? valueLabel(p.typeCode, path, value) : value;
+      }
+      return verdictView(
+        { valid: p.verdict === "VALID", reasons: p.reasons, fields, hiddenCount: p.redactedCount, typeTitle: p.typeCode ? typeName(p.typeCode) : undefined, certId: p.certId },
+        labels,
+      );
+    }),
+  );
+  nextButton(stage);
+}
+
+function nextButton(stage: HTMLElement): void {
+  const next = h("button", { type: "button", id: "counter-next", t: "counter.newRequest" });
+  next.addEventListener("click", () => stage.replaceChildren());
+  stage.querySelector(".card")?.append(h("div", { class: "row" }, next));
+}
+
+if (apiKey.get()) renderMain();
+else renderLogin();
+
