@@ -205,7 +205,8 @@ async function evaluate(deps: DomainDeps, p: PresentationParameters): Promise<{ 
   let signatureProblem: "BAD_SIGNATURE" | "REPLAYED" | "GRANT_EXPIRED" | undefined;
   if (p.grantId) {
     grant = await deps.index.grant(p.grantId.toLowerCase() as Bytes32);
-  } else if (g.cert) {
+  } else if (g.cert && g.integrity.status === "OK") {
+    // Only an intact, issued document gets its grant relayed: a tampered one changes nothing on chain.
     const sg = p.signedGrant!;
     const proof = g.integrity.batch?.proof;
     try {
@@ -231,7 +232,7 @@ async function evaluate(deps: DomainDeps, p: PresentationParameters): Promise<{ 
     signingKey: g.key,
     accreditedAtIssue: g.accredited,
     expectedTypeCode: p.expectedType,
-    consent: { verifier: p.verifier, grant, signatureProblem },
+    consent: p.grantId || grant || signatureProblem || g.integrity.status === "OK" ? { verifier: p.verifier, grant, signatureProblem } : undefined,
   });
   return { r: result(g, verdict, now, grant), grant };
 }
