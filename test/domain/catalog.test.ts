@@ -318,6 +318,13 @@ describe("certificate type catalog", function () {
       expect(errorsOf("no-such-type", {}).map((e) => e.code)).to.deep.equal(["UNKNOWN_CERTIFICATE_TYPE"]);
     });
 
+    it("survives deeply nested input in an unknown field without walking it", function () {
+      let deep: unknown = {};
+      for (let i = 0; i < 100_000; i++) deep = { a: deep };
+      const fields = { ...sampleFields("passport", 1), extra: deep };
+      expect(errorsOf("passport", fields).map((e) => [e.path, e.code])).to.deep.equal([["/extra", "UNKNOWN_FIELD"]]);
+    });
+
     it("escapes JSON Pointer characters in unknown field names", function () {
       const fields = { ...sampleFields("passport", 1), "a/b~c": 1 };
       expect(errorsOf("passport", fields).map((e) => e.path)).to.deep.equal(["/a~1b~0c"]);

@@ -147,13 +147,18 @@ function toFieldError(e: AjvError, fields: unknown): FieldError {
   return { path, code, message: MESSAGES[code] };
 }
 
-/** An identity number beside birthDate/gender in the same object must agree with them. */
-function crossCheck(node: unknown, path: string, errors: FieldError[]): void {
+/**
+ * An identity number beside birthDate/gender in the same object must agree with them. The walk
+ * follows the schema, not the input, so its depth is the schema's whatever the request nests.
+ */
+function crossCheck(node: unknown, schema: Record<string, unknown>, path: string, errors: FieldError[]): void {
   if (Array.isArray(node)) {
-    node.forEach((item, i) => crossCheck(item, `${path}/${i}`, errors));
+    const items = schema.items as Record<string, unknown> | undefined;
+    if (items && (items.type === "object" || items.type === "array"))
+      node.forEach((item, i) => crossCheck(item, items, `${path}/${i}`, errors));
     return;
   }
-  if (node === null || typeof node !== "object") return;
+  if (node === null || typeof node !== "object" || !schema.properties) return;
   const obj = node as Record<string, unknown>;
   if (typeof obj.idNumber === "string" && checkIdNumber(obj.idNumber) === null) {
     const facts = idNumberFacts(obj.idNumber);
@@ -172,9 +177,9 @@ function crossCheck(node: unknown, path: string, errors: FieldError[]): void {
       });
     }
   }
-  for (const key of Object.keys(obj)) {
-    const child = obj[key];
-    if (child !== null && typeof child === "object") crossCheck(child, `${path}/${escapePointer(key)}`, errors);
+  for (const [key, sub] of Object.entries(schema.properties as Record<string, Record<string, unknown>>)) {
+    const child = Object.prototype.hasOwnProperty.call(obj, key) ? obj[key] : undefined;
+    if (child !== null && typeof child === "object") crossCheck(child, sub, `${path}/${escapePointer(key)}`, errors);
   }
 }
 
@@ -193,7 +198,7 @@ export function validateFields(type: CertificateTypeRef, fields: unknown): Valid
   const errors: FieldError[] = [];
   if (!validate(fields)) for (const e of validate.errors ?? []) errors.push(toFieldError(e, fields));
   const crossErrors: FieldError[] = [];
-  crossCheck(fields, "", crossErrors);
+  crossCheck(fields, certificateType.schema as Record<string, unknown>, "", crossErrors);
   // A field already refused on its own (say, an impossible date) is not also reported as a mismatch.
   for (const e of crossErrors) if (!errors.some((x) => x.path === e.path)) errors.push(e);
   return errors.length === 0 ? { ok: true } : { ok: false, errors };
