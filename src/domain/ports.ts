@@ -465,3 +465,46 @@ export interface DomainDeps {
   catalog: Catalog;
   signatures: SignatureRecovery;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Request to "engine": one function that opens everything below the domain
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * What src/main.ts and the HTTP tests need from the engine in one call, so that the front does not
+ * re-assemble chain + store + relayer + indexer itself. Proposed home: src/chain/runtime.ts exporting
+ * `openEngine(options: EngineOptions): Promise<EngineRuntime>`. src/wiring/ adapts if the shape differs.
+ */
+export interface EngineOptions {
+  /** Where the journal, the keyring seed and the SQLite file live (created if missing). */
+  dataDir: string;
+  /** sqlite:<file> or postgres://...; default: SQLite under dataDir. */
+  databaseUrl?: string;
+  /** Empty: the embedded chain (deployed on first start). Otherwise an external JSON-RPC node. */
+  rpcUrl?: string;
+  contracts?: { registry: string; ledger: string; consent: string };
+  confirmations?: number;
+  /** Unix seconds; tests move time forward. Block timestamps follow it on the embedded chain. */
+  now?: () => number;
+  /** Called with progress lines during start (journal replay, deploy, catch-up). */
+  log?: (msg: string, fields?: Record<string, unknown>) => void;
+}
+
+export interface EngineRuntime {
+  index: IndexReader;
+  chain: ChainWriter;
+  keyring: Keyring;
+  principals: PrincipalStore;
+  idempotency: IdempotencyStore;
+  replay: ReplayGuard;
+  /** The authority admin's custodial address (the demo's authority principal acts for it). */
+  authorityAddress: Address;
+  /** True on the first start (contracts just deployed, store empty): the gateway seeds the demo. */
+  fresh: boolean;
+  /** Outbox drained and indexer caught up. */
+  ready(): boolean;
+  /** Stops the relayer and indexer, flushes the journal, closes the database. Idempotent. */
+  close(): Promise<void>;
+  /** Anything else the engine wants to expose (counter sessions store, database handle, ...). */
+  extras?: Record<string, unknown>;
+}
