@@ -4,6 +4,7 @@
  */
 import { badRequest, conflict, notFound } from "./errors";
 import type { Address, CertificateTypeView, DomainDeps, Hex, SigningKeyView, TxReceiptView } from "./ports";
+import { randomId } from "./hashing";
 import { createPrincipal } from "./principals";
 
 type Receipt = Pick<TxReceiptView, "txHash" | "blockNumber">;
@@ -88,7 +89,7 @@ export async function registerAgency(deps: DomainDeps, p: RegisterAgencyParamete
   const types = await Promise.all((p.types ?? []).map((c) => typeByCode(deps, c)));
   const agency = (await deps.keyring.create(`agency:${p.name}`)).toLowerCase() as Address;
   await deps.chain.registerAgency({ agency, name: p.name });
-  const signingKey = (await deps.keyring.create(`agency-key:${p.name}`)).toLowerCase() as Address;
+  const signingKey = (await deps.keyring.create(`agency-key:${p.name}:${randomId()}`)).toLowerCase() as Address;
   await deps.chain.addSigningKey({ agency, key: signingKey, validFrom: deps.clock.now() - 1, validUntil: 0 });
   for (const t of types) await deps.chain.accredit({ agency, typeId: t.typeId });
   const out: RegisterAgencyReturnType = { agency, name: p.name, signingKey, types: types.map((t) => t.code) };
@@ -129,7 +130,7 @@ export async function addSigningKey(
   const validFrom = p.validFrom ?? now;
   const validUntil = p.validUntil ?? 0;
   if (validUntil !== 0 && validUntil <= validFrom) throw badRequest("INVALID_VALIDITY", "validUntil must be after validFrom.");
-  const key = (await deps.keyring.create(`agency-key:${a.name}`)).toLowerCase() as Address;
+  const key = (await deps.keyring.create(`agency-key:${a.name}:${randomId()}`)).toLowerCase() as Address;
   const r = await deps.chain.addSigningKey({ agency: a.agency, key, validFrom, validUntil });
   return { key, agency: a.agency, validFrom, validUntil, txHash: r.txHash, blockNumber: r.blockNumber };
 }
@@ -174,7 +175,7 @@ export async function registerVerifier(
   deps: DomainDeps,
   p: { name: string; createApiKey?: boolean },
 ): Promise<{ verifier: Address; name: string; apiKey?: string; txHash: Hex }> {
-  const verifier = (await deps.keyring.create(`verifier:${p.name}`)).toLowerCase() as Address;
+  const verifier = (await deps.keyring.create(`verifier:${p.name}:${randomId()}`)).toLowerCase() as Address;
   const r = await deps.chain.registerVerifier({ verifier, name: p.name });
   const out: { verifier: Address; name: string; apiKey?: string; txHash: Hex } = { verifier, name: p.name, txHash: r.txHash };
   if (p.createApiKey) out.apiKey = (await createPrincipal(deps, { role: "verifier", address: verifier, label: p.name })).apiKey;

@@ -307,7 +307,7 @@ export interface ChainWriter {
 
 /** Custodial keys of agencies, verifiers and the authority (src/chain keyring). */
 export interface Keyring {
-  /** Creates and stores a new key; returns its address. */
+  /** Creates and stores the key of `label` (the same label gives the same key: callers make labels unique). */
   create(label: string): Awaitable<Address>;
   has(address: Address): Awaitable<boolean>;
 }

@@ -1,0 +1,63 @@
+/**
+ * The demo a first start seeds: an authority principal, every catalog type registered, one agency per
+ * department accredited for its department's types (74 types, 19 agencies), and a counter verifier.
+ * The API keys are shown once by design, so the demo's are written to <dataDir>/demo-credentials.json
+ * (mode 0600) and printed on every start. Re-running after a crash mid-seed skips what exists.
+ */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { AGENCY_CATEGORIES, CERTIFICATE_TYPES } from "../domain/catalog";
+import { registerAgency, registerType, registerVerifier } from "../domain/authority";
+import { createPrincipal } from "../domain/principals";
+import type { Address, DomainDeps } from "../domain/ports";
+
+export interface DemoCredentials {
+  authority: { address: Address; apiKey: string };
+  agencies: { name: string; nameZh: string; agency: Address; types: string[]; apiKey: string }[];
+  verifier: { name: string; verifier: Address; apiKey: string };
+}
+
+export function credentialsFile(dataDir: string): string {
+  return path.join(dataDir, "demo-credentials.json");
+}
+
+export function readDemoCredentials(dataDir: string): DemoCredentials | undefined {
+  const f = credentialsFile(dataDir);
+  return existsSync(f) ? (JSON.parse(readFileSync(f, "utf8")) as DemoCredentials) : undefined;
+}
+
+export async function seedDemo(deps: DomainDeps, authorityAddress: Address, dataDir: string): Promise<DemoCredentials> {
+  const existing = readDemoCredentials(dataDir);
+  if (existing) return existing;
+
+  const authority = await createPrincipal(deps, { role: "authority", address: authorityAddress, label: "demo authority" });
+
+  const registered = new Set((await deps.index.certificateTypes()).map((t) => t.code));
+  // Independent transactions: send them together so the block producer groups them.
+  await Promise.all(CERTIFICATE_TYPES.filter((t) => !registered.has(t.code)).map((t) => registerType(deps, { code: t.code })));
+
+  const byName = new Map((await deps.index.agencies()).map((a) => [a.name, a]));
+  const agencies: DemoCredentials["agencies"] = [];
+  for (const cat of AGENCY_CATEGORIES) {
+    const types = CERTIFICATE_TYPES.filter((t) => t.agency === cat.code).map((t) => t.code);
+    if (types.length === 0) continue;
+    const name = `${cat.nameEn} Bureau`;
+    const known = byName.get(name);
+    if (known) {
+      const p = await createPrincipal(deps, { role: "agency", address: known.agency, label: name });
+      agencies.push({ name, nameZh: `${cat.nameZh}局`, agency: known.agency, types, apiKey: p.apiKey });
+      continue;
+    }
+    const a = await registerAgency(deps, { name, types, createApiKey: true });
+    agencies.push({ name, nameZh: `${cat.nameZh}局`, agency: a.agency, types, apiKey: a.apiKey! });
+  }
+
+  const v = await registerVerifier(deps, { name: "Service Hall Counter 1", createApiKey: true });
+  const creds: DemoCredentials = {
+    authority: { address: authorityAddress, apiKey: authority.apiKey },
+    agencies,
+    verifier: { name: v.name, verifier: v.verifier, apiKey: v.apiKey! },
+  };
+  writeFileSync(credentialsFile(dataDir), `${JSON.stringify(creds, null, 2)}\n`, { mode: 0o600 });
+  return creds;
+}
