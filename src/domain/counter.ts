@@ -96,6 +96,11 @@ export interface PresentationVerifier {
     /** Stable key so a retried answer records each check once. */
     outboxKey: string;
   }): Promise<{ verdict: "VALID" | "INVALID"; reasons: string[] }>;
+  /**
+   * Integrity and status without consent: used when the chain refuses the grant, so the officer
+   * reads why (REVOKED, NOT_ISSUED...) rather than only the chain's refusal code.
+   */
+  verifyWithoutGrant?(document: unknown): Promise<{ verdict: "VALID" | "INVALID"; reasons: string[] }>;
 }
 
 export interface CounterDeps {
@@ -360,7 +365,9 @@ export async function answerCounterRequest(deps: CounterDeps, input: AnswerCount
         // The chain refused the grant (a known rejection: 4xx). That is the verdict for this
         // certificate; the others are still checked.
         if (err instanceof DomainError && err.status < 500) {
-          results.push({ ...base, disclosed: {}, verdict: "INVALID", reasons: [err.code] });
+          const publicVerdict = await deps.presentations.verifyWithoutGrant?.(p.document).catch(() => undefined);
+          const reasons = publicVerdict?.reasons.length ? publicVerdict.reasons : [err.code];
+          results.push({ ...base, disclosed: {}, verdict: "INVALID", reasons });
           continue;
         }
         throw err;

@@ -38,7 +38,7 @@ import type { Address, Bytes32, DomainDeps, Hex } from "../../domain/ports";
 import { authenticatePrincipal, requireRole } from "../../domain/principals";
 import { checkShareLink, createShare, getShareForVerifier, getShareLink, type ShareDeps, type ShareStore } from "../../domain/share";
 import { MemoryShareStore } from "../../domain/shareMemory";
-import { recordCheck, verifyPresentation } from "../../domain/verification";
+import { recordCheck, verifyDocument, verifyPresentation } from "../../domain/verification";
 import { CONSENT_DOMAIN_NAME, CONSENT_DOMAIN_VERSION } from "../../document/typedData";
 
 // ---------------------------------------------------------------------------------------------
@@ -157,6 +157,10 @@ export function counterRouter(opts: CounterRouterOptions): Router {
         if (v.verdict !== "VALID") return { verdict: v.verdict, reasons: v.reasons };
         const r = await recordCheck(domain, { verifier, document, grantId, expectedType: expectedTypeCode, idempotencyKey: outboxKey });
         return { verdict: r.verdict, reasons: r.reasons };
+      },
+      async verifyWithoutGrant(document) {
+        const v = await verifyDocument(domain, { document });
+        return { verdict: v.verdict, reasons: v.reasons };
       },
     },
   };

@@ -1,0 +1,60 @@
+/**
+ * Adapts the store's SQL repository of counter sessions (src/store/gatewayStores.ts,
+ * SqlCounterSessions: states open → presented → verified, conditional transitions) to the domain's
+ * CounterSessionStore (OPEN → ANSWERING → ANSWERED). Typed structurally so the HTTP layer does not
+ * depend on the store's module.
+ */
+import type { Address } from "../domain/ports";
+import type { CounterResult, CounterSession, CounterSessionStore } from "../domain/counter";
+
+type SqlState = "open" | "presented" | "verified" | "failed" | "expired";
+
+export interface SqlCounterSessionsLike {
+  create(s: { id: string; verifier: Address; typesWanted: string[]; purpose: string; nonce: string; expiresAt: number; state: SqlState; result?: unknown; createdAt: number }): Promise<void>;
+  get(id: string): Promise<
+    { id: string; verifier: Address; typesWanted: string[]; purpose: string; nonce: string; expiresAt: number; state: SqlState; result?: unknown; createdAt: number } | undefined
+  >;
+  transition(id: string, from: SqlState, to: SqlState, result?: unknown): Promise<boolean>;
+}
+
+const TO_DOMAIN: Record<SqlState, CounterSession["state"]> = {
+  open: "OPEN",
+  presented: "ANSWERING",
+  verified: "ANSWERED",
+  failed: "ANSWERED",
+  expired: "ANSWERED",
+};
+
+export function sqlCounterSessionStore(sql: SqlCounterSessionsLike, now: () => number): CounterSessionStore {
+  return {
+    async insert(s) {
+      await sql.create({ ...s, typesWanted: s.types, state: "open", result: undefined });
+    },
+    async get(id) {
+      const r = await sql.get(id);
+      if (!r) return undefined;
+      return {
+        id: r.id,
+        verifier: r.verifier,
+        types: r.typesWanted,
+        purpose: r.purpose,
+        nonce: r.nonce,
+        createdAt: r.createdAt,
+        expiresAt: r.expiresAt,
+        state: TO_DOMAIN[r.state],
+        result: r.result as CounterResult | undefined,
+      };
+    },
+    async claim(id, at) {
+      const r = await sql.get(id);
+      if (!r || r.state !== "open" || Math.max(at, now()) >= r.expiresAt) return false;
+      return sql.transition(id, "open", "presented");
+    },
+    async complete(id, result) {
+      await sql.transition(id, "presented", "verified", result);
+    },
+    async release(id) {
+      await sql.transition(id, "presented", "open");
+    },
+  };
+}
