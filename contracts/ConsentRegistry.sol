@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {IAuthorityRegistry} from "./interfaces/IAuthorityRegistry.sol";
+import {ICertificateLedger} from "./interfaces/ICertificateLedger.sol";
+import {IConsentRegistry} from "./interfaces/IConsentRegistry.sol";
+
+/// @title ConsentRegistry
+/// @notice Holder-signed grants, holder-signed revocations and the grantees' check records.
+/// See {IConsentRegistry}.
+/// @dev Every signed action follows one recipe: typehash, nonce, _hashTypedDataV4, ECDSA.tryRecover,
+/// custom error. Both grant entry points reach {_grant}.
+contract ConsentRegistry is IConsentRegistry, EIP712 {
+    /// @dev keccak256("Grant(bytes32 certId,address grantee,bytes32 purpose,uint64 validUntil,uint32 maxUses,uint256 nonce,uint64 deadline)")
+    bytes32 private constant _GRANT_TYPEHASH =
+        keccak256(
+            "Grant(bytes32 certId,address grantee,bytes32 purpose,uint64 validUntil,uint32 maxUses,uint256 nonce,uint64 deadline)"
+        );
+
+    /// @dev keccak256("RevokeGrant(bytes32 grantId,uint256 nonce,uint64 deadline)")
+    bytes32 private constant _REVOKE_GRANT_TYPEHASH = keccak256("RevokeGrant(bytes32 grantId,uint256 nonce,uint64 deadline)");
+
+    /// @dev Everything but the certId of a grant, in one slot; recording a check rewrites only this slot.
+    /// Counts are 24-bit so that the slot holds them both: {_grant} refuses maxUses above 2^24 - 1.
+    struct GrantTerms {
+        address grantee;
+        uint40 validUntil;
+        uint24 maxUses;
+        uint24 uses;
+        bool revoked;
+    }
+
+    ICertificateLedger private immutable _ledger;
+    IAuthorityRegistry private immutable _registry;
+
+    mapping(bytes32 grantId => bytes32 certId) private _grantCert;
+    mapping(bytes32 grantId => GrantTerms) private _grantTerms;
+    mapping(address signer => mapping(uint256 nonce => bool)) private _nonceUsed;
+
+    constructor(ICertificateLedger ledger_) EIP712("certledger Consent", "1") {
+        _ledger = ledger_;
+        _registry = ledger_.registry();
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function ledger() external view returns (ICertificateLedger) {
+        return _ledger;
+    }
+
+    // ---------------------------------------------------------------- writes
+
+    /// @inheritdoc IConsentRegistry
+    function grantBySig(
+        Grant calldata grant,
+        bytes32 documentRoot,
+        bytes calldata signature
+    ) external returns (bytes32 grantId) {
+        ICertificateLedger.CertRef memory ref;
+        ref.certId = grant.certId;
+        return _grant(grant, documentRoot, ref, signature);
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function grantInBatchBySig(
+        Grant calldata grant,
+        bytes32 documentRoot,
+        BatchLeaf calldata leaf,
+        bytes calldata signature
+    ) external returns (bytes32 grantId) {
+        ICertificateLedger.CertRef memory ref = ICertificateLedger.CertRef(
+            grant.certId,
+            leaf.batchRoot,
+            leaf.validFrom,
+            leaf.validUntil,
+            leaf.proof
+        );
+        return _grant(grant, documentRoot, ref, signature);
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function revokeGrantBySig(RevokeGrant calldata revocation, bytes32 documentRoot, bytes calldata signature) external {
+        _requireNotPaused();
+        bytes32 structHash = keccak256(
+            abi.encode(_REVOKE_GRANT_TYPEHASH, revocation.grantId, revocation.nonce, revocation.deadline)
+        );
+        address signer = _recover(structHash, revocation.deadline, signature);
+        bytes32 grantId = revocation.grantId;
+        bytes32 certId = _grantCert[grantId];
+        if (certId == bytes32(0)) revert ConsentGrantUnknown(grantId);
+        if (keccak256(abi.encode(signer, documentRoot)) != certId) revert ConsentSignerNotHolder(certId, signer);
+        GrantTerms storage terms = _grantTerms[grantId];
+        if (terms.revoked) revert ConsentGrantRevoked(grantId);
+        _useNonce(signer, revocation.nonce);
+        terms.revoked = true;
+        emit GrantRevoked(grantId, certId);
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function recordCheck(bytes32 grantId) external {
+        _requireNotPaused();
+        _recordCheck(grantId, _time());
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function recordChecks(bytes32[] calldata grantIds) external {
+        if (grantIds.length == 0) revert ConsentNothingToRecord();
+        _requireNotPaused();
+        uint40 now_ = _time();
+        for (uint256 i = 0; i < grantIds.length; ++i) {
+            _recordCheck(grantIds[i], now_);
+        }
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// @inheritdoc IConsentRegistry
+    function mayCheck(bytes32 grantId, address verifier) external view returns (bool) {
+        return checkVerdict(grantId, verifier) == CheckVerdict.Allowed;
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function checkVerdict(bytes32 grantId, address verifier) public view returns (CheckVerdict) {
+        GrantTerms memory terms = _grantTerms[grantId];
+        if (terms.grantee == address(0)) return CheckVerdict.UnknownGrant;
+        if (terms.grantee != verifier) return CheckVerdict.WrongGrantee;
+        if (terms.revoked) return CheckVerdict.Revoked;
+        if (_time() >= terms.validUntil) return CheckVerdict.Expired;
+        if (terms.uses >= terms.maxUses) return CheckVerdict.UsedUp;
+        return CheckVerdict.Allowed;
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function getGrant(bytes32 grantId) external view returns (GrantState memory) {
+        GrantTerms memory terms = _grantTerms[grantId];
+        return
+            GrantState({
+                certId: _grantCert[grantId],
+                grantee: terms.grantee,
+                validUntil: terms.validUntil,
+                maxUses: terms.maxUses,
+                uses: terms.uses,
+                revoked: terms.revoked
+            });
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function grantIdOf(Grant calldata grant) external view returns (bytes32) {
+        return _hashTypedDataV4(_grantStructHash(grant));
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function nonceUsed(address signer, uint256 nonce) external view returns (bool) {
+        return _nonceUsed[signer][nonce];
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function domainSeparator() external view returns (bytes32) {
+        return _domainSeparatorV4();
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    /// @dev The current time; tests and forks may override it.
+    function _time() internal view virtual returns (uint40) {
+        return uint40(block.timestamp);
+    }
+
+    function _grant(
+        Grant calldata grant,
+        bytes32 documentRoot,
+        ICertificateLedger.CertRef memory ref,
+        bytes calldata signature
+    ) private returns (bytes32 grantId) {
+        _requireNotPaused();
+        bytes32 structHash = _grantStructHash(grant);
+        grantId = _hashTypedDataV4(structHash);
+        address signer = _recoverDigest(grantId, grant.deadline, signature);
+        if (keccak256(abi.encode(signer, documentRoot)) != grant.certId) revert ConsentSignerNotHolder(grant.certId, signer);
+        _useNonce(signer, grant.nonce);
+        if (grant.grantee == address(0)) revert ConsentGranteeZero();
+        if (grant.maxUses == 0 || grant.maxUses > type(uint24).max) revert ConsentMaxUsesInvalid(grant.maxUses);
+        uint40 now_ = _time();
+        if (grant.validUntil <= now_ || grant.validUntil > type(uint40).max) {
+            revert ConsentGrantValidUntilInvalid(grant.validUntil, now_);
+        }
+        if (!_ledger.isIssued(ref)) revert ConsentCertificateNotIssued(ref.certId, ref.batchRoot);
+        // A fresh nonce makes a fresh grantId, so nothing is stored under it yet.
+        _grantCert[grantId] = grant.certId;
+        // validUntil fits 40 bits and maxUses 24 bits, both checked above.
+        _grantTerms[grantId] = GrantTerms(grant.grantee, uint40(grant.validUntil), uint24(grant.maxUses), 0, false);
+        emit GrantCreated(grantId, grant.certId, grant.grantee, grant.purpose, uint40(grant.validUntil), grant.maxUses);
+    }
+
+    function _recordCheck(bytes32 grantId, uint40 now_) private {
+        GrantTerms storage terms = _grantTerms[grantId];
+        address grantee = terms.grantee;
+        if (grantee == address(0)) revert ConsentGrantUnknown(grantId);
+        if (grantee != msg.sender) revert ConsentWrongGrantee(grantId, grantee, msg.sender);
+        if (terms.revoked) revert ConsentGrantRevoked(grantId);
+        if (now_ >= terms.validUntil) revert ConsentGrantExpired(grantId, terms.validUntil, now_);
+        uint24 uses = terms.uses;
+        if (uses >= terms.maxUses) revert ConsentGrantUsedUp(grantId, terms.maxUses);
+        // uses < maxUses <= type(uint24).max, so uses + 1 fits.
+        unchecked {
+            ++uses;
+        }
+        terms.uses = uses;
+        emit CheckRecorded(grantId, _grantCert[grantId], msg.sender, uses);
+    }
+
+    function _grantStructHash(Grant calldata grant) private pure returns (bytes32) {
+        return
+            keccak256(
+                abi.encode(
+                    _GRANT_TYPEHASH,
+                    grant.certId,
+                    grant.grantee,
+                    grant.purpose,
+                    grant.validUntil,
+                    grant.maxUses,
+                    grant.nonce,
+                    grant.deadline
+                )
+            );
+    }
+
+    function _recover(bytes32 structHash, uint64 deadline, bytes calldata signature) private view returns (address) {
+        return _recoverDigest(_hashTypedDataV4(structHash), deadline, signature);
+    }
+
+    /// @dev Checks the deadline, then recovers the signer; a malformed or unrecoverable signature reverts.
+    function _recoverDigest(bytes32 digest, uint64 deadline, bytes calldata signature) private view returns (address signer) {
+        uint40 now_ = _time();
+        if (now_ > deadline) revert ConsentSignatureExpired(deadline, now_);
+        ECDSA.RecoverError err;
+        (signer, err, ) = ECDSA.tryRecover(digest, signature);
+        if (err != ECDSA.RecoverError.NoError) revert ConsentSignatureInvalid();
+    }
+
+    function _useNonce(address signer, uint256 nonce) private {
+        if (_nonceUsed[signer][nonce]) revert ConsentNonceUsed(signer, nonce);
+        _nonceUsed[signer][nonce] = true;
+    }
+
+    function _requireNotPaused() private view {
+        if (_registry.paused()) revert IAuthorityRegistry.RegistryPaused();
+    }
+}

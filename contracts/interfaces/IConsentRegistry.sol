@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+import {ICertificateLedger} from "./ICertificateLedger.sol";
+
+/// @title IConsentRegistry
+/// @notice Who may check a certificate, and who did. A holder signs an EIP-712 `Grant` (domain
+/// "certledger Consent", version "1", this contract, this chain) that anyone relays; the grantee records
+/// each check, which uses one of the grant's uses and emits an event the holder reads by certId.
+/// @dev The holder is never stored. A grant carries the certificate's documentRoot and the contract
+/// checks keccak256(abi.encode(signer, documentRoot)) == certId; a batched certificate's grant also
+/// carries its leaf and proof. grantId is the EIP-712 digest of the Grant, unique because each nonce is
+/// spent once per signer. No event or view carries a holder identity that spans certificates.
+interface IConsentRegistry {
+    /// @notice The signed message: Grant(bytes32 certId,address grantee,bytes32 purpose,uint64 validUntil,
+    /// uint32 maxUses,uint256 nonce,uint64 deadline).
+    struct Grant {
+        bytes32 certId;
+        address grantee;
+        bytes32 purpose;
+        uint64 validUntil;
+        uint32 maxUses;
+        uint256 nonce;
+        uint64 deadline;
+    }
+
+    /// @notice The signed message: RevokeGrant(bytes32 grantId,uint256 nonce,uint64 deadline).
+    struct RevokeGrant {
+        bytes32 grantId;
+        uint256 nonce;
+        uint64 deadline;
+    }
+
+    /// @notice Where a batched certificate sits: its anchored root, its leaf's window and the proof.
+    struct BatchLeaf {
+        bytes32 batchRoot;
+        uint64 validFrom;
+        uint64 validUntil;
+        bytes32[] proof;
+    }
+
+    /// @notice A stored grant.
+    struct GrantState {
+        bytes32 certId;
+        address grantee;
+        uint40 validUntil;
+        uint32 maxUses;
+        uint32 uses;
+        bool revoked;
+    }
+
+    /// @notice The answer of {checkVerdict}: Allowed, or why not.
+    enum CheckVerdict {
+        Allowed,
+        UnknownGrant,
+        WrongGrantee,
+        Revoked,
+        Expired,
+        UsedUp
+    }
+
+    error ConsentSignatureExpired(uint64 deadline, uint40 now_);
+    error ConsentSignatureInvalid();
+    error ConsentSignerNotHolder(bytes32 certId, address signer);
+    error ConsentNonceUsed(address signer, uint256 nonce);
+    error ConsentGranteeZero();
+    error ConsentMaxUsesInvalid(uint32 maxUses);
+    error ConsentGrantValidUntilInvalid(uint64 validUntil, uint40 now_);
+    error ConsentCertificateNotIssued(bytes32 certId, bytes32 batchRoot);
+    error ConsentGrantUnknown(bytes32 grantId);
+    error ConsentWrongGrantee(bytes32 grantId, address grantee, address caller);
+    error ConsentGrantRevoked(bytes32 grantId);
+    error ConsentGrantExpired(bytes32 grantId, uint40 validUntil, uint40 now_);
+    error ConsentGrantUsedUp(bytes32 grantId, uint32 maxUses);
+    error ConsentNothingToRecord();
+
+    event GrantCreated(
+        bytes32 indexed grantId,
+        bytes32 indexed certId,
+        address indexed grantee,
+        bytes32 purpose,
+        uint40 validUntil,
+        uint32 maxUses
+    );
+    event GrantRevoked(bytes32 indexed grantId, bytes32 indexed certId);
+    event CheckRecorded(bytes32 indexed grantId, bytes32 indexed certId, address indexed verifier, uint32 use);
+
+    /// @notice The ledger whose certificates are granted.
+    function ledger() external view returns (ICertificateLedger);
+
+    /// @notice Stores a grant for a single certificate, signed by its holder and relayed by anyone.
+    /// Reverts when paused, past the deadline, on a bad signature, a signer that is not the holder
+    /// (keccak256(abi.encode(signer, documentRoot)) != certId), a spent nonce, a zero grantee, maxUses 0 or above 2^24 - 1,
+    /// a validUntil not in the future, or a certificate the ledger has not issued.
+    /// @return grantId The EIP-712 digest of `grant`.
+    function grantBySig(
+        Grant calldata grant,
+        bytes32 documentRoot,
+        bytes calldata signature
+    ) external returns (bytes32 grantId);
+
+    /// @notice {grantBySig} for a certificate inside an anchored batch, with its leaf and proof.
+    function grantInBatchBySig(
+        Grant calldata grant,
+        bytes32 documentRoot,
+        BatchLeaf calldata leaf,
+        bytes calldata signature
+    ) external returns (bytes32 grantId);
+
+    /// @notice Revokes a grant, signed by the holder of its certificate (proved again with documentRoot).
+    function revokeGrantBySig(
+        RevokeGrant calldata revocation,
+        bytes32 documentRoot,
+        bytes calldata signature
+    ) external;
+
+    /// @notice Records a check under a grant and uses one use. msg.sender must be the grantee.
+    function recordCheck(bytes32 grantId) external;
+
+    /// @notice {recordCheck} for several grants in one transaction. All or nothing.
+    function recordChecks(bytes32[] calldata grantIds) external;
+
+    /// @notice Whether `verifier` may check under `grantId` now.
+    function mayCheck(bytes32 grantId, address verifier) external view returns (bool);
+
+    /// @notice Allowed, or why `verifier` may not check under `grantId` now.
+    function checkVerdict(bytes32 grantId, address verifier) external view returns (CheckVerdict);
+
+    function getGrant(bytes32 grantId) external view returns (GrantState memory);
+
+    /// @notice The id a grant will have: its EIP-712 digest under this contract's domain.
+    function grantIdOf(Grant calldata grant) external view returns (bytes32);
+
+    /// @notice Whether `signer` has spent `nonce`.
+    function nonceUsed(address signer, uint256 nonce) external view returns (bool);
+
+    /// @notice The EIP-712 domain separator.
+    function domainSeparator() external view returns (bytes32);
+}

@@ -1,0 +1,95 @@
+/**
+ * npm run bench:gas — gas of each on-chain operation, one JSON line per figure: {"name","value","unit"}.
+ * Figures are receipts' gasUsed on the in-process Hardhat network (paris bytecode, optimizer 10,000 runs).
+ */
+import { ethers } from "hardhat";
+import {
+  buildBatch,
+  deployedFixture,
+  DAY,
+  grantMessage,
+  anonymousBatchEntries,
+  newHolding,
+  now,
+  signGrant,
+  singleRef,
+  TYPE_ID_CARD,
+  YEAR,
+} from "../support/certledger";
+import type { ContractTransactionResponse } from "ethers";
+
+function report(name: string, value: bigint | number, unit = "gas"): void {
+  console.log(JSON.stringify({ name, value: Number(value), unit }));
+}
+
+async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<bigint> {
+  const receipt = await (await tx).wait();
+  return receipt!.gasUsed;
+}
+
+async function main(): Promise<void> {
+  const f = await deployedFixture();
+  const t = await now();
+  const validFrom = t;
+  const validUntil = t + 10n * YEAR;
+
+  const single = newHolding();
+  report("issue_single", await gasOf(f.ledger.issue(single.certId, TYPE_ID_CARD, validFrom, validUntil)));
+
+  const many = Array.from({ length: 100 }, () => ({
+    certId: newHolding().certId,
+    typeId: TYPE_ID_CARD,
+    validFrom,
+    validUntil,
+  }));
+  const manyGas = await gasOf(f.ledger.issueMany(many));
+  report("issue_many_100_total", manyGas);
+  report("issue_many_100_per_certificate", manyGas / 100n);
+
+  const batch1k = buildBatch(anonymousBatchEntries(1_000, validFrom, validUntil));
+  report("anchor_batch_1000", await gasOf(f.ledger.anchorBatch(batch1k.root, TYPE_ID_CARD, 1_000)));
+
+  const entries100k = anonymousBatchEntries(100_000, validFrom, validUntil);
+  const e = { ...newHolding(), validFrom, validUntil };
+  entries100k[42] = e;
+  const batch100k = buildBatch(entries100k);
+  report("anchor_batch_100000", await gasOf(f.ledger.anchorBatch(batch100k.root, TYPE_ID_CARD, 100_000)));
+
+  const toRevoke = newHolding();
+  await f.ledger.issue(toRevoke.certId, TYPE_ID_CARD, validFrom, validUntil);
+  report("revoke_single", await gasOf(f.ledger.revoke(singleRef(toRevoke.certId), 1)));
+  report("revoke_in_batch_100000", await gasOf(f.ledger.revoke(batch100k.refOf(7), 1)));
+
+  const deadline = (await now()) + DAY;
+  const grantOpts = { grantee: f.verifier.address, validUntil: deadline + DAY, maxUses: 3, deadline };
+  const msg = grantMessage(single.certId, grantOpts);
+  const sig = await signGrant(f.consent, single.holder, msg);
+  report("grant_by_sig_single", await gasOf(f.consent.grantBySig(msg, single.documentRoot, sig)));
+
+  const ref = batch100k.refOf(42);
+  const bmsg = grantMessage(e.certId, grantOpts);
+  const bsig = await signGrant(f.consent, e.holder, bmsg);
+  const leaf = { batchRoot: ref.batchRoot, validFrom: ref.validFrom, validUntil: ref.validUntil, proof: ref.proof };
+  report("grant_by_sig_batch_100000", await gasOf(f.consent.grantInBatchBySig(bmsg, e.documentRoot, leaf, bsig)));
+
+  const grantId = await f.consent.grantIdOf(msg);
+  const consentAsVerifier = f.consent.connect(f.verifier);
+  report("record_check", await gasOf(consentAsVerifier.recordCheck(grantId)));
+
+  // Five grants, one check each, recorded in one transaction.
+  const ids: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    const h = newHolding();
+    await f.ledger.issue(h.certId, TYPE_ID_CARD, validFrom, validUntil);
+    const m = grantMessage(h.certId, grantOpts);
+    await f.consent.grantBySig(m, h.documentRoot, await signGrant(f.consent, h.holder, m));
+    ids.push(await f.consent.grantIdOf(m));
+  }
+  report("record_checks_5_per_check", (await gasOf(consentAsVerifier.recordChecks(ids))) / 5n);
+  void ethers;
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
