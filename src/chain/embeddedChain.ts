@@ -245,6 +245,7 @@ export class BlockProducer implements TxSubmitter {
       try {
         const nonce = await this.nonces.peek(from);
         const { raw, hash } = signTx(p.req, nonce, this.chainId, this.fees, this.signer(from));
+        if (p.req.beforeSend) await p.req.beforeSend(hash);
         await this.rpc("eth_sendRawTransaction", [raw]);
         this.nonces.advance(from);
         this.inPool.set(hash, { raw, p });

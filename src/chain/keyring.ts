@@ -95,6 +95,14 @@ export class CustodialKeyring implements Keyring {
     return address;
   }
 
+  /** Holds a key given by configuration (an external chain's funded account or contract owner); not stored. */
+  importKey(label: string, privateKey: string): Address {
+    const key = new SigningKey(privateKey);
+    const address = computeAddress(key.publicKey).toLowerCase() as Address;
+    this.byAddress.set(address, { label, key });
+    return address;
+  }
+
   has(address: Address): boolean {
     return this.byAddress.has(address.toLowerCase());
   }

@@ -16,6 +16,11 @@ export interface TxRequest {
   data: string;
   gasLimit: bigint;
   value?: bigint;
+  /**
+   * Called with the transaction hash after signing and before the node sees it: lets the relayer record
+   * the hash of work that is not idempotent on chain (checks) durably first.
+   */
+  beforeSend?: (hash: string) => Promise<void>;
 }
 
 export interface MinedLog {

@@ -1,0 +1,259 @@
+/**
+ * The gateway's engine room in one call: store, keyring, chain (embedded or external), contracts
+ * (deployed on first start), indexer with its in-memory index, relayer with its outbox.
+ *
+ *   const engine = await startEngine({ dataDir: config.dataDir, databaseUrl: config.databaseUrl,
+ *                                      rpcUrl: config.rpcUrl, contracts: config.contracts,
+ *                                      confirmations: config.confirmations });
+ *   deps = { index: engine.index, chain: engine.chain, keyring: engine.keyring,
+ *            principals: engine.principals, idempotency: engine.idempotency, replay: engine.replay, ... }
+ *   ...
+ *   await engine.close();
+ *
+ * Start order matters for exactly-once: the chain is replayed (embedded) or reached (external), the
+ * indexer catches up with it, and only then are unfinished outbox rows settled (`recover`), so that
+ * "is it already on chain?" is answered from a complete index. `startEngine` resolves after all that.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { AbiCoder, getCreateAddress } from "ethers";
+import { IndexCache } from "../indexer/indexCache";
+import { Indexer } from "../indexer/indexer";
+import { SqlCounterSessions, SqlDocumentStore, SqlIdempotencyStore, SqlPrincipalStore, SqlReplayGuard } from "../store/gatewayStores";
+import { openStore, type Store } from "../store/open";
+import { OutboxRepository } from "../store/outbox";
+import { EngineChainWriter, workKinds } from "./chainWriter";
+import { bytecode, type ContractAddresses } from "./contracts";
+import { openEmbeddedChain, type EmbeddedChain, type ReplayStats } from "./embeddedChain";
+import { writeFileDurably } from "./journal";
+import { AUTHORITY_LABEL, CustodialKeyring, RELAYER_LABEL, loadOrCreateSeed, parseSeed } from "./keyring";
+import { Relayer } from "./relayer";
+import { RpcSubmitter, httpRpc } from "./rpcChain";
+import type { Rpc, TxSubmitter } from "./submitter";
+
+export interface EngineOptions {
+  /** Holds the SQLite store, the chain journal, the keyring seed and the deployment addresses. */
+  dataDir: string;
+  /** Default `sqlite:<dataDir>/certledger.sqlite`; a postgres:// URL switches to PostgreSQL. */
+  databaseUrl?: string;
+  /** Unset: the embedded chain. Otherwise an EVM JSON-RPC URL. */
+  rpcUrl?: string;
+  /** With rpcUrl: contracts deployed already (else they are deployed on first start). */
+  contracts?: ContractAddresses;
+  /** With contracts: the block to index from (default 0). */
+  fromBlock?: number;
+  /** Blocks on top of a transaction before it counts (external chain; the embedded one never reorgs). */
+  confirmations?: number;
+  /** 32-byte hex keyring seed; default `<dataDir>/keyring.seed`, created on first start. */
+  seed?: string;
+  /**
+   * External chain: private key of a funded account that pays for the custodial keys' gas (e.g. a
+   * `hardhat node` account). On the embedded chain the relayer and authority keys are funded at genesis.
+   */
+  fundingPrivateKey?: string;
+  /** External chain with given contracts: the authority admin's private key (the contracts' owner). */
+  authorityPrivateKey?: string;
+  /** Indexer poll interval on an external chain, ms (default 500). */
+  pollMs?: number;
+  /** Group-commit wait of the relayer and the block producer, ms (default 2). */
+  lingerMs?: number;
+  /** Unix seconds now (tests). */
+  now?: () => number;
+  log?: (msg: string, fields?: Record<string, unknown>) => void;
+}
+
+export interface Engine {
+  store: Store;
+  keyring: CustodialKeyring;
+  chain: EngineChainWriter;
+  index: IndexCache;
+  indexer: Indexer;
+  relayer: Relayer;
+  outbox: OutboxRepository;
+  principals: SqlPrincipalStore;
+  idempotency: SqlIdempotencyStore;
+  replay: SqlReplayGuard;
+  sessions: SqlCounterSessions;
+  documents: SqlDocumentStore;
+  rpc: Rpc;
+  chainId: number;
+  addresses: ContractAddresses;
+  /** The authority admin's and the relayer's custodial addresses. */
+  authority: string;
+  relayerAddress: string;
+  embedded?: EmbeddedChain;
+  startup: { replay?: ReplayStats; recovered: number; ms: number; deployed: boolean };
+  stats(): Record<string, unknown>;
+  close(): Promise<void>;
+}
+
+const GENESIS_BALANCE = 10n ** 30n;
+const EMBEDDED_FUNDING = 10n ** 20n;
+
+export async function startEngine(opts: EngineOptions): Promise<Engine> {
+  const t0 = Date.now();
+  const log = opts.log ?? (() => undefined);
+  const now = opts.now ?? (() => Math.floor(Date.now() / 1000));
+  fs.mkdirSync(opts.dataDir, { recursive: true });
+  const store = await openStore({ url: opts.databaseUrl ?? `sqlite:${path.join(opts.dataDir, "certledger.sqlite")}` });
+  const db = store.db;
+  try {
+    const seed = opts.seed ? parseSeed(opts.seed) : loadOrCreateSeed(opts.dataDir);
+    const keyring = new CustodialKeyring(seed, db);
+    await keyring.load();
+    const relayerAddress = await keyring.create(RELAYER_LABEL);
+    let authority = await keyring.create(AUTHORITY_LABEL);
+    if (opts.authorityPrivateKey) authority = keyring.importKey("imported:authority", opts.authorityPrivateKey);
+    const funder = opts.fundingPrivateKey ? keyring.importKey("imported:funder", opts.fundingPrivateKey) : undefined;
+
+    // ---- chain
+    let rpc: Rpc;
+    let chainId: number;
+    let submitter: TxSubmitter;
+    let embedded: EmbeddedChain | undefined;
+    let indexer: Indexer | undefined;
+    if (!opts.rpcUrl) {
+      embedded = await openEmbeddedChain({
+        dataDir: opts.dataDir,
+        genesisAccounts: [RELAYER_LABEL, AUTHORITY_LABEL].map((l) => ({
+          address: keyring.addressOf(l),
+          privateKey: keyring.privateKeyOf(l),
+          balanceWei: GENESIS_BALANCE,
+        })),
+        signer: (a) => keyring.signer(a),
+        lingerMs: opts.lingerMs,
+        onBlock: () => void indexer?.poke(),
+        now,
+      });
+      rpc = embedded.rpc;
+      chainId = embedded.chainId;
+      submitter = embedded.producer;
+      log("embedded chain replayed", { ...embedded.replay });
+    } else {
+      rpc = httpRpc(opts.rpcUrl);
+      chainId = Number(BigInt((await rpc("eth_chainId")) as string));
+      submitter = new RpcSubmitter(rpc, chainId, (a) => keyring.signer(a), { confirmations: opts.confirmations ?? 0 });
+      if (funder) {
+        for (const a of [relayerAddress, authority]) {
+          const bal = BigInt((await rpc("eth_getBalance", [a, "latest"])) as string);
+          if (bal === 0n) await submitter.submit({ from: funder, to: a, data: "0x", gasLimit: 21_000n, value: 10n ** 19n });
+        }
+      }
+    }
+
+    // ---- contracts
+    const deployFile = path.join(opts.dataDir, `deployment-${chainId}.json`);
+    let deployed = false;
+    let addresses: ContractAddresses;
+    let fromBlock: number;
+    if (opts.contracts) {
+      addresses = lower(opts.contracts);
+      fromBlock = opts.fromBlock ?? 0;
+    } else if (fs.existsSync(deployFile)) {
+      const d = JSON.parse(fs.readFileSync(deployFile, "utf8"));
+      addresses = lower(d);
+      fromBlock = d.fromBlock;
+    } else {
+      ({ addresses, fromBlock } = await deploy(rpc, submitter, authority));
+      writeFileDurably(deployFile, JSON.stringify({ chainId, ...addresses, fromBlock }, null, 2) + "\n");
+      deployed = true;
+      log("contracts deployed", { ...addresses });
+    }
+
+    // ---- index
+    const cache = new IndexCache(db, now);
+    await cache.load();
+    indexer = new Indexer(db, rpc, addresses, cache, {
+      confirmations: opts.rpcUrl ? (opts.confirmations ?? 0) : 0,
+      fromBlock,
+      onError: (e) => log("indexer error", { error: (e as Error).message }),
+    });
+    await indexer.sync();
+
+    // ---- relayer
+    const outbox = new OutboxRepository(db);
+    const ix = indexer;
+    const base = {
+      db,
+      rpc,
+      cache,
+      addresses,
+      chainId,
+      relayerAddress: funder ?? relayerAddress,
+      authorityAddress: authority,
+      fundingWei: embedded ? EMBEDDED_FUNDING : funder ? 10n ** 18n : 0n,
+      now,
+      dialect: store.dialect,
+    };
+    const relayer = new Relayer(outbox, submitter, rpc, (n) => ix.waitFor(n), workKinds(base), { lingerMs: opts.lingerMs });
+    const writer = new EngineChainWriter({ ...base, relayer });
+    const w = writer;
+    keyring.onCreated = (a) => w.fund(a);
+    const { rows: recovered } = await relayer.recover();
+    if (recovered > 0) log("outbox recovered", { rows: recovered });
+    if (opts.rpcUrl) indexer.start(opts.pollMs ?? 500);
+
+    const engine: Engine = {
+      store,
+      keyring,
+      chain: writer,
+      index: cache,
+      indexer,
+      relayer,
+      outbox,
+      principals: new SqlPrincipalStore(db),
+      idempotency: new SqlIdempotencyStore(db),
+      replay: new SqlReplayGuard(db, now),
+      sessions: new SqlCounterSessions(db),
+      documents: new SqlDocumentStore(db),
+      rpc,
+      chainId,
+      addresses,
+      authority,
+      relayerAddress: funder ?? relayerAddress,
+      embedded,
+      startup: { replay: embedded?.replay, recovered, ms: Date.now() - t0, deployed },
+      stats: () => ({
+        relayer: { ...relayer.stats },
+        indexer: { ...ix.stats },
+        producer: embedded ? { ...embedded.producer.stats } : undefined,
+        index: cache.sizes(),
+      }),
+      async close() {
+        await ix.stop();
+        if (embedded) await embedded.close();
+        else await submitter.close();
+        await store.close();
+      },
+    };
+    return engine;
+  } catch (e) {
+    await store.close().catch(() => undefined);
+    throw e;
+  }
+}
+
+function lower(a: ContractAddresses): ContractAddresses {
+  return { registry: a.registry.toLowerCase(), ledger: a.ledger.toLowerCase(), consent: a.consent.toLowerCase() };
+}
+
+/** Deploys registry, ledger and consent from the authority key (admin and pauser). */
+async function deploy(rpc: Rpc, submitter: TxSubmitter, authority: string): Promise<{ addresses: ContractAddresses; fromBlock: number }> {
+  const coder = AbiCoder.defaultAbiCoder();
+  const nonce = Number(BigInt((await rpc("eth_getTransactionCount", [authority, "pending"])) as string));
+  const registry = getCreateAddress({ from: authority, nonce }).toLowerCase();
+  const ledger = getCreateAddress({ from: authority, nonce: nonce + 1 }).toLowerCase();
+  const consent = getCreateAddress({ from: authority, nonce: nonce + 2 }).toLowerCase();
+  const gas = 15_000_000n;
+  const txs = submitter.submitAll([
+    { from: authority, to: null, gasLimit: gas, data: bytecode.registry + coder.encode(["address", "address"], [authority, authority]).slice(2) },
+    { from: authority, to: null, gasLimit: gas, data: bytecode.ledger + coder.encode(["address"], [registry]).slice(2) },
+    { from: authority, to: null, gasLimit: gas, data: bytecode.consent + coder.encode(["address"], [ledger]).slice(2) },
+  ]);
+  const mined = await Promise.all(txs);
+  const got = mined.map((m) => m.contractAddress?.toLowerCase());
+  if (mined.some((m) => m.status !== 1) || got[0] !== registry || got[1] !== ledger || got[2] !== consent) {
+    throw new Error(`deploying the contracts failed: ${JSON.stringify(mined.map((m) => ({ status: m.status, address: m.contractAddress })))}`);
+  }
+  return { addresses: { registry, ledger, consent }, fromBlock: mined[0].blockNumber };
+}

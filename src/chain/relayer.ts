@@ -1,0 +1,234 @@
+/**
+ * The relayer: exactly-once chain writes through the outbox.
+ *
+ *   execute(kind, dedupKey, sender, payload)
+ *     1. outbox row written (or found: same dedupKey = same work, never sent twice)
+ *     2. queued per (kind, sender); kinds that can share a transaction (issueMany, recordChecks) are
+ *        flushed as one transaction after `lingerMs` or at `max` items (group commit)
+ *     3. the submitter signs with its nonce manager, mines/sends, waits for durability/confirmations
+ *     4. the indexer applies the block (read-your-writes), the outbox row becomes done, callers resolve
+ *
+ * A group that reverts is split and each item sent alone, so one bad item fails only itself; a single
+ * item that reverts is explained (eth_call of the same call → the contract's custom error → the
+ * domain's code) and recorded as failed, so asking again returns the same answer.
+ *
+ * After a crash, `recover()` takes every row not done: if the index (caught up with the chain) shows
+ * its effect, it is marked done; kinds whose effect cannot be seen in state (a check uses a grant's
+ * use) record their transaction hash before sending and are settled by that hash's receipt; the rest
+ * are sent again.
+ */
+import { DomainError, unavailable } from "../domain/errors";
+import type { OutboxRepository, OutboxRow } from "../store/outbox";
+import { rejection, revertData } from "./contracts";
+import { isTransportError, sleep, toMinedTx, type MinedTx, type Rpc, type TxRequest, type TxSubmitter } from "./submitter";
+
+export interface Outcome {
+  txHash: string;
+  blockNumber: number;
+  result?: unknown;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface WorkKind<P = any> {
+  /** For messages: "issue a certificate". */
+  action: string;
+  tx(payload: P, sender: string): TxRequest;
+  /** Several items of one sender in one transaction. */
+  group?: { max: number; tx(payloads: P[], sender: string): TxRequest };
+  /** Is the effect already on chain? (Asked only for work that may have been sent before.) */
+  applied?(payload: P): Promise<{ result?: unknown } | undefined> | { result?: unknown } | undefined;
+  /** What the caller gets besides the receipt (e.g. the grant id from the event). */
+  result?(payload: P, tx: MinedTx): unknown;
+  /** Record the tx hash durably before sending (effect not visible in state). */
+  recordHash?: boolean;
+}
+
+interface Item {
+  row: OutboxRow;
+  payload: unknown;
+  resolve: (o: Outcome) => void;
+  reject: (e: unknown) => void;
+}
+
+export interface RelayerOptions {
+  /** How long a group waits for company, ms (default 2). */
+  lingerMs?: number;
+  /** Attempts when the node cannot be reached (default 6, backoff 100 ms doubling). */
+  attempts?: number;
+}
+
+export class Relayer {
+  private readonly inflight = new Map<string, Promise<Outcome>>();
+  private readonly queues = new Map<string, { kind: string; sender: string; items: Item[]; timer?: NodeJS.Timeout }>();
+  readonly stats = { executed: 0, transactions: 0, grouped: 0, splits: 0, retries: 0, recovered: 0, resent: 0 };
+
+  constructor(
+    private readonly outbox: OutboxRepository,
+    private readonly submitter: TxSubmitter,
+    private readonly rpc: Rpc,
+    private readonly waitForIndex: (blockNumber: number) => Promise<void>,
+    private readonly kinds: Record<string, WorkKind>,
+    private readonly opts: RelayerOptions = {},
+  ) {}
+
+  async execute(kind: string, dedupKey: string, sender: string, payload: unknown): Promise<Outcome> {
+    const running = this.inflight.get(dedupKey);
+    if (running) return running;
+    const { row, created } = await this.outbox.accept(kind, dedupKey, sender.toLowerCase(), payload);
+    return this.track(row, created);
+  }
+
+  /** Finishes every unfinished outbox row (call once at start, with the index caught up). */
+  async recover(): Promise<{ rows: number; failed: number }> {
+    const rows = await this.outbox.unfinished();
+    const results = await Promise.allSettled(rows.map((r) => this.track(r, false)));
+    this.stats.recovered += rows.length;
+    return { rows: rows.length, failed: results.filter((r) => r.status === "rejected").length };
+  }
+
+  private track(row: OutboxRow, fresh: boolean): Promise<Outcome> {
+    if (row.state === "done") return Promise.resolve(doneOutcome(row));
+    if (row.state === "failed") return Promise.reject(storedError(row));
+    const running = this.inflight.get(row.dedup_key);
+    if (running) return running;
+    const p = this.run(row, fresh).finally(() => this.inflight.delete(row.dedup_key));
+    this.inflight.set(row.dedup_key, p);
+    return p;
+  }
+
+  private async run(row: OutboxRow, fresh: boolean): Promise<Outcome> {
+    const k = this.kind(row.kind);
+    const payload = JSON.parse(row.payload);
+    if (!fresh) {
+      if (k.recordHash && row.tx_hash) {
+        const receipt = await this.rpc("eth_getTransactionReceipt", [row.tx_hash]);
+        if (receipt) {
+          const mined = toMinedTx(receipt);
+          if (mined.status === 1) {
+            await this.waitForIndex(mined.blockNumber);
+            const result = k.result?.(payload, mined);
+            await this.outbox.markDone([row.id], mined.hash, mined.blockNumber, () => result);
+            return { txHash: mined.hash, blockNumber: mined.blockNumber, result };
+          }
+        }
+      } else if (k.applied) {
+        const a = await k.applied(payload);
+        if (a) {
+          await this.outbox.markDone([row.id], row.tx_hash, row.block_number, () => a.result);
+          return { txHash: row.tx_hash ?? "", blockNumber: row.block_number ?? 0, result: a.result };
+        }
+      }
+      this.stats.resent++;
+    }
+    return new Promise<Outcome>((resolve, reject) => {
+      const item: Item = { row, payload, resolve, reject };
+      if (k.group) this.enqueue(row.kind, row.sender, item);
+      else void this.send(row.kind, row.sender, [item], false);
+    });
+  }
+
+  private enqueue(kind: string, sender: string, item: Item): void {
+    const key = `${kind}|${sender}`;
+    let q = this.queues.get(key);
+    if (!q) {
+      q = { kind, sender, items: [] };
+      this.queues.set(key, q);
+    }
+    q.items.push(item);
+    const max = this.kind(kind).group!.max;
+    if (q.items.length >= max) {
+      this.flush(key);
+    } else if (!q.timer) {
+      q.timer = setTimeout(() => this.flush(key), this.opts.lingerMs ?? 2);
+    }
+  }
+
+  private flush(key: string): void {
+    const q = this.queues.get(key);
+    if (!q) return;
+    if (q.timer) clearTimeout(q.timer);
+    q.timer = undefined;
+    const max = this.kind(q.kind).group!.max;
+    while (q.items.length > 0) {
+      const items = q.items.splice(0, max);
+      void this.send(q.kind, q.sender, items, items.length > 1);
+    }
+    this.queues.delete(key);
+  }
+
+  private async send(kindName: string, sender: string, items: Item[], grouped: boolean): Promise<void> {
+    const k = this.kind(kindName);
+    const ids = items.map((i) => i.row.id);
+    try {
+      const tx = grouped ? k.group!.tx(items.map((i) => i.payload), sender) : k.tx(items[0].payload, sender);
+      if (k.recordHash) tx.beforeSend = (hash) => this.outbox.markSent(ids, hash);
+      const mined = await this.submitWithRetry(tx);
+      this.stats.transactions++;
+      if (grouped) this.stats.grouped += items.length;
+      if (mined.status === 1) {
+        await this.waitForIndex(mined.blockNumber);
+        const results = new Map(items.map((i) => [i.row.id, k.result?.(i.payload, mined)]));
+        await this.outbox.markDone(ids, mined.hash, mined.blockNumber, k.result ? (id) => results.get(id) : undefined);
+        this.stats.executed += items.length;
+        for (const i of items) i.resolve({ txHash: mined.hash, blockNumber: mined.blockNumber, result: results.get(i.row.id) });
+        return;
+      }
+      if (grouped) {
+        // One bad item reverts the group: send each alone so only the bad ones fail.
+        this.stats.splits++;
+        await Promise.all(items.map((i) => this.send(kindName, sender, [i], false)));
+        return;
+      }
+      const error = await this.explain(tx, k.action);
+      await this.outbox.markFailed(ids, error.message, { code: error.code, message: error.message, status: error.status, details: error.details });
+      for (const i of items) i.reject(error);
+    } catch (e) {
+      // Not sent, or its fate unknown: the row stays pending for the next attempt or the next start.
+      const error =
+        e instanceof DomainError ? e : unavailable("CHAIN_UNAVAILABLE", `Could not ${k.action} now: the chain node did not accept the transaction. Try again.`, e);
+      await this.outbox.markRetry(ids, String((e as Error)?.message ?? e)).catch(() => undefined);
+      for (const i of items) i.reject(error);
+    }
+  }
+
+  private async submitWithRetry(tx: TxRequest): Promise<MinedTx> {
+    const attempts = this.opts.attempts ?? 6;
+    for (let n = 1; ; n++) {
+      try {
+        return await this.submitter.submit(tx);
+      } catch (e) {
+        if (n >= attempts || !isTransportError(e)) throw e;
+        this.stats.retries++;
+        await sleep(100 * 2 ** (n - 1));
+      }
+    }
+  }
+
+  /** Why a transaction reverted: the same call now, decoded. */
+  private async explain(tx: TxRequest, action: string): Promise<DomainError> {
+    try {
+      await this.rpc("eth_call", [{ from: tx.from, to: tx.to, data: tx.data, gas: "0x" + tx.gasLimit.toString(16) }, "latest"]);
+    } catch (e) {
+      return rejection(revertData(e), action);
+    }
+    return new DomainError("CHAIN_REJECTED", `The chain refused to ${action}.`, { status: 409 });
+  }
+
+  private kind(name: string): WorkKind {
+    const k = this.kinds[name];
+    if (!k) throw new Error(`relayer: unknown work kind ${name}`);
+    return k;
+  }
+}
+
+function doneOutcome(row: OutboxRow): Outcome {
+  return { txHash: row.tx_hash ?? "", blockNumber: row.block_number ?? 0, result: row.result === null ? undefined : JSON.parse(row.result) };
+}
+
+function storedError(row: OutboxRow): DomainError {
+  const r = row.result ? JSON.parse(row.result) : {};
+  return new DomainError(r.code ?? "CHAIN_REJECTED", r.message ?? row.last_error ?? "The chain refused this request.", {
+    status: r.status ?? 409,
+    details: r.details,
+  });
+}

@@ -1,0 +1,165 @@
+/**
+ * An external chain: any EVM JSON-RPC node (a `hardhat node`, anvil, Besu...). `RpcSubmitter` signs with
+ * the keyring in nonce order per sender (one flush loop), re-sends the same raw transaction when the node
+ * cannot be reached (retries with backoff; the hash makes it idempotent), and resolves once the receipt
+ * has `confirmations` blocks on top.
+ */
+import { sleep, isTransportError, NonceManager, signTx, toMinedTx, type FeeFields, type MinedTx, type Rpc, type TxRequest, type TxSubmitter } from "./submitter";
+import type { SigningKey } from "ethers";
+
+let rpcId = 0;
+
+/** A small JSON-RPC client over fetch (keep-alive): transport failures carry code NETWORK_ERROR. */
+export function httpRpc(url: string, timeoutMs = 30_000): Rpc {
+  return async (method, params = []) => {
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: ++rpcId, method, params }),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (e) {
+      throw Object.assign(new Error(`${method}: ${(e as Error).message}`), { code: "NETWORK_ERROR", cause: e });
+    }
+    if (!res.ok) throw Object.assign(new Error(`${method}: HTTP ${res.status}`), { code: res.status >= 500 ? "SERVER_ERROR" : "BAD_RESPONSE" });
+    const body = (await res.json()) as { result?: unknown; error?: { code: number; message: string; data?: unknown } };
+    if (body.error) throw Object.assign(new Error(body.error.message), { code: body.error.code, data: body.error.data });
+    return body.result;
+  };
+}
+
+export interface RpcSubmitterOptions {
+  confirmations: number;
+  pollMs?: number;
+  attempts?: number;
+}
+
+interface Pending {
+  req: TxRequest;
+  resolve: (tx: MinedTx) => void;
+  reject: (e: unknown) => void;
+}
+
+export class RpcSubmitter implements TxSubmitter {
+  private queue: Pending[] = [];
+  private flushing: Promise<void> | undefined;
+  private readonly nonces: NonceManager;
+  private fees: { at: number; value: FeeFields } | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly rpc: Rpc,
+    private readonly chainId: number,
+    private readonly signer: (address: string) => SigningKey,
+    private readonly opts: RpcSubmitterOptions,
+  ) {
+    this.nonces = new NonceManager(rpc);
+  }
+
+  submit(req: TxRequest): Promise<MinedTx> {
+    if (this.closed) return Promise.reject(new Error("the submitter is closed"));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ req, resolve, reject });
+      if (!this.flushing) this.flushing = this.flush().finally(() => (this.flushing = undefined));
+    });
+  }
+
+  submitAll(reqs: TxRequest[]): Promise<MinedTx>[] {
+    return reqs.map((r) => this.submit(r));
+  }
+
+  private async flush(): Promise<void> {
+    while (this.queue.length > 0) {
+      const p = this.queue.shift()!;
+      try {
+        const hash = await this.sendInOrder(p.req);
+        void this.watch(hash).then(p.resolve, p.reject);
+      } catch (e) {
+        p.reject(e);
+      }
+    }
+  }
+
+  private async sendInOrder(req: TxRequest): Promise<string> {
+    const from = req.from;
+    const fees = await this.currentFees();
+    for (let resigned = 0; ; resigned++) {
+      const nonce = await this.nonces.peek(from);
+      const { raw, hash } = signTx(req, nonce, this.chainId, fees, this.signer(from));
+      if (req.beforeSend) await req.beforeSend(hash);
+      try {
+        await this.withRetry(() => this.rpc("eth_sendRawTransaction", [raw]));
+        this.nonces.advance(from);
+        return hash;
+      } catch (e) {
+        const msg = String((e as Error).message);
+        if (/already known|known transaction/i.test(msg)) {
+          this.nonces.advance(from);
+          return hash;
+        }
+        this.nonces.reset(from);
+        // Someone else used this sender's nonce (another replica, a manual send): re-read and sign again.
+        if (/nonce too low|nonce has already been used|invalid nonce/i.test(msg) && resigned < 3) continue;
+        throw e;
+      }
+    }
+  }
+
+  private async watch(hash: string): Promise<MinedTx> {
+    const poll = this.opts.pollMs ?? 250;
+    for (;;) {
+      const r = await this.withRetry(() => this.rpc("eth_getTransactionReceipt", [hash]));
+      if (r) {
+        const mined = toMinedTx(r);
+        if (this.opts.confirmations <= 1) return mined;
+        const head = Number(BigInt((await this.withRetry(() => this.rpc("eth_blockNumber"))) as string));
+        if (head - mined.blockNumber + 1 >= this.opts.confirmations) {
+          // Still the same block after waiting? (A reorg may have moved or dropped it.)
+          const again = await this.withRetry(() => this.rpc("eth_getTransactionReceipt", [hash]));
+          if (again && toMinedTx(again).blockHash === mined.blockHash) return mined;
+        }
+      }
+      if (this.closed) throw new Error("the submitter closed while waiting for a receipt");
+      await sleep(poll);
+    }
+  }
+
+  private async withRetry<T>(f: () => Promise<T>): Promise<T> {
+    const attempts = this.opts.attempts ?? 6;
+    for (let n = 1; ; n++) {
+      try {
+        return await f();
+      } catch (e) {
+        if (n >= attempts || !isTransportError(e)) throw e;
+        await sleep(100 * 2 ** (n - 1));
+      }
+    }
+  }
+
+  private async currentFees(): Promise<FeeFields> {
+    if (this.fees && Date.now() - this.fees.at < 5_000) return this.fees.value;
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const block = (await this.withRetry(() => this.rpc("eth_getBlockByNumber", ["latest", false]))) as any;
+    let value: FeeFields;
+    if (block?.baseFeePerGas !== undefined) {
+      let prio = 1_000_000_000n;
+      try {
+        prio = BigInt((await this.rpc("eth_maxPriorityFeePerGas")) as string);
+      } catch {
+        // not every node answers it
+      }
+      value = { maxFeePerGas: BigInt(block.baseFeePerGas) * 2n + prio, maxPriorityFeePerGas: prio };
+    } else {
+      value = { gasPrice: BigInt((await this.withRetry(() => this.rpc("eth_gasPrice"))) as string) };
+    }
+    this.fees = { at: Date.now(), value };
+    return value;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.flushing;
+  }
+}

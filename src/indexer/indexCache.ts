@@ -1,0 +1,487 @@
+/**
+ * The index in memory: everything the verify path asks per request (certificate status, batch, grant,
+ * type, key, accreditation) answered synchronously from Maps that the indexer updates after each commit.
+ * Lists that only people read (status history, checks, an agency's certificates) go to the database.
+ *
+ * Memory: ~200 bytes per single certificate or batch member, so 100,000 batched certificates cost
+ * ~20 MB; batches' roots, grants and the registry are small.
+ */
+import type { Kysely, Selectable } from "kysely";
+import type {
+  Address,
+  AgencyView,
+  BatchView,
+  Bytes32,
+  CertificateStatus,
+  CertificateTypeView,
+  CertificateView,
+  CheckView,
+  GrantView,
+  IndexReader,
+  Page,
+  SigningKeyView,
+  StatusChangeView,
+} from "../domain/ports";
+import type {
+  AccreditationsTable,
+  AgenciesTable,
+  BatchesTable,
+  CertificatesTable,
+  CertTypesTable,
+  Database,
+  GrantsTable,
+  SigningKeysTable,
+} from "../store/schema";
+import { ZERO_ROOT } from "../store/schema";
+
+const UINT40_MAX = 2 ** 40 - 1;
+
+type Row<T> = Selectable<T>;
+
+export type CacheChange =
+  | { table: "cert_types"; row: Row<CertTypesTable> }
+  | { table: "agencies"; row: Row<AgenciesTable> }
+  | { table: "accreditations"; row: Row<AccreditationsTable> }
+  | { table: "signing_keys"; row: Row<SigningKeysTable> }
+  | { table: "certificates"; row: Row<CertificatesTable> }
+  | { table: "batches"; row: Row<BatchesTable> }
+  | { table: "grants"; row: Row<GrantsTable> };
+
+interface Member {
+  root: string;
+  validFrom: number;
+  validUntil: number;
+}
+
+export class IndexCache implements IndexReader {
+  private types = new Map<number, Row<CertTypesTable>>();
+  private typeByCode = new Map<string, number>();
+  private typeLabels = new Map<string, string>();
+  private agenciesById = new Map<number, Row<AgenciesTable>>();
+  private accountsByHash = new Map<string, { address: string; name: string }>();
+  private accountsByAddress = new Map<string, { name: string; nameHash: string }>();
+  private accreditations = new Map<string, Row<AccreditationsTable>>();
+  private keysById = new Map<number, Row<SigningKeysTable>>();
+  private keysByAddress = new Map<string, number>();
+  /** Single certificates by certId; batch overrides by `${root}:${certId}`. */
+  private certs = new Map<string, Row<CertificatesTable>>();
+  private batches = new Map<string, Row<BatchesTable>>();
+  private members = new Map<string, Member>();
+  private grants = new Map<string, Row<GrantsTable>>();
+  private grantsByCert = new Map<string, string[]>();
+  private verifierRows = new Map<string, { verifier: Address; name: string; active: boolean }>();
+  private caughtUp = false;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly now: () => number = () => Math.floor(Date.now() / 1000),
+  ) {}
+
+  /** (Re)loads everything from the database. */
+  async load(): Promise<void> {
+    const fresh = new IndexCache(this.db, this.now);
+    const [types, labels, agencies, accounts, accs, keys, certs, batches, members, grants, verifiers] = await Promise.all([
+      this.db.selectFrom("cert_types").selectAll().execute(),
+      this.db.selectFrom("type_labels").selectAll().execute(),
+      this.db.selectFrom("agencies").selectAll().execute(),
+      this.db.selectFrom("agency_accounts").selectAll().execute(),
+      this.db.selectFrom("accreditations").selectAll().execute(),
+      this.db.selectFrom("signing_keys").selectAll().execute(),
+      this.db.selectFrom("certificates").selectAll().execute(),
+      this.db.selectFrom("batches").selectAll().execute(),
+      this.db.selectFrom("batch_members").selectAll().execute(),
+      this.db.selectFrom("grants").selectAll().execute(),
+      this.db.selectFrom("verifiers").selectAll().execute(),
+    ]);
+    for (const l of labels) fresh.typeLabels.set(l.code, l.name);
+    for (const a of accounts) fresh.setAgencyAccount(a.address, a.name, a.name_hash);
+    for (const m of members) fresh.members.set(m.cert_id, { root: m.root, validFrom: Number(m.valid_from), validUntil: Number(m.valid_until) });
+    for (const v of verifiers) fresh.verifierRows.set(v.verifier, { verifier: v.verifier as Address, name: v.name, active: v.active === 1 });
+    fresh.apply([
+      ...types.map((row) => ({ table: "cert_types" as const, row })),
+      ...agencies.map((row) => ({ table: "agencies" as const, row })),
+      ...accs.map((row) => ({ table: "accreditations" as const, row })),
+      ...keys.map((row) => ({ table: "signing_keys" as const, row })),
+      ...certs.map((row) => ({ table: "certificates" as const, row })),
+      ...batches.map((row) => ({ table: "batches" as const, row })),
+      ...grants.map((row) => ({ table: "grants" as const, row })),
+    ]);
+    Object.assign(this, {
+      types: fresh.types,
+      typeByCode: fresh.typeByCode,
+      typeLabels: fresh.typeLabels,
+      agenciesById: fresh.agenciesById,
+      accountsByHash: fresh.accountsByHash,
+      accountsByAddress: fresh.accountsByAddress,
+      accreditations: fresh.accreditations,
+      keysById: fresh.keysById,
+      keysByAddress: fresh.keysByAddress,
+      certs: fresh.certs,
+      batches: fresh.batches,
+      members: fresh.members,
+      grants: fresh.grants,
+      grantsByCert: fresh.grantsByCert,
+      verifierRows: fresh.verifierRows,
+    });
+  }
+
+  /** Applies committed row images (the indexer calls this right after its transaction commits). */
+  apply(changes: CacheChange[]): void {
+    for (const c of changes) {
+      switch (c.table) {
+        case "cert_types": {
+          const old = this.types.get(c.row.type_id);
+          if (old && this.typeByCode.get(old.name) === old.type_id) this.typeByCode.delete(old.name);
+          this.types.set(c.row.type_id, c.row);
+          this.typeByCode.set(c.row.name, c.row.type_id);
+          break;
+        }
+        case "agencies":
+          this.agenciesById.set(c.row.agency_id, c.row);
+          break;
+        case "accreditations":
+          this.accreditations.set(`${c.row.agency_id}:${c.row.type_id}`, c.row);
+          break;
+        case "signing_keys":
+          this.keysById.set(c.row.key_id, c.row);
+          this.keysByAddress.set(c.row.key, c.row.key_id);
+          break;
+        case "certificates":
+          this.certs.set(c.row.batch_root === ZERO_ROOT ? c.row.cert_id : `${c.row.batch_root}:${c.row.cert_id}`, c.row);
+          break;
+        case "batches":
+          this.batches.set(c.row.root, c.row);
+          break;
+        case "grants": {
+          if (!this.grants.has(c.row.grant_id)) {
+            const list = this.grantsByCert.get(c.row.cert_id) ?? [];
+            list.push(c.row.grant_id);
+            this.grantsByCert.set(c.row.cert_id, list);
+          }
+          this.grants.set(c.row.grant_id, c.row);
+          break;
+        }
+      }
+    }
+  }
+
+  // ---- facts the gateway writes before the chain sees them
+
+  setAgencyAccount(address: string, name: string, nameHash: string): void {
+    this.accountsByHash.set(nameHash, { address: address.toLowerCase(), name });
+    this.accountsByAddress.set(address.toLowerCase(), { name, nameHash });
+  }
+
+  setTypeLabel(code: string, name: string): void {
+    this.typeLabels.set(code, name);
+  }
+
+  addMembers(root: string, members: { certId: string; validFrom: number; validUntil: number }[]): void {
+    for (const m of members) this.members.set(m.certId.toLowerCase(), { root: root.toLowerCase(), validFrom: m.validFrom, validUntil: m.validUntil });
+  }
+
+  setVerifier(verifier: string, name: string, active: boolean): void {
+    this.verifierRows.set(verifier.toLowerCase(), { verifier: verifier.toLowerCase() as Address, name, active });
+  }
+
+  setCaughtUp(): void {
+    this.caughtUp = true;
+  }
+
+  // ---- raw lookups the indexer and relayer use
+
+  typeRow(typeId: number): Row<CertTypesTable> | undefined {
+    return this.types.get(typeId);
+  }
+
+  agencyRow(agencyId: number): Row<AgenciesTable> | undefined {
+    return this.agenciesById.get(agencyId);
+  }
+
+  accreditationRow(agencyId: number, typeId: number): Row<AccreditationsTable> | undefined {
+    return this.accreditations.get(`${agencyId}:${typeId}`);
+  }
+
+  keyRow(keyId: number): Row<SigningKeysTable> | undefined {
+    return this.keysById.get(keyId);
+  }
+
+  batchRow(root: string): Row<BatchesTable> | undefined {
+    return this.batches.get(root);
+  }
+
+  grantRow(grantId: string): Row<GrantsTable> | undefined {
+    return this.grants.get(grantId);
+  }
+
+  member(certId: string): Member | undefined {
+    return this.members.get(certId);
+  }
+
+  singleRow(certId: string): Row<CertificatesTable> | undefined {
+    return this.certs.get(certId);
+  }
+
+  overrideRow(root: string, certId: string): Row<CertificatesTable> | undefined {
+    return root === ZERO_ROOT ? this.certs.get(certId) : this.certs.get(`${root}:${certId}`);
+  }
+
+  agencyIdOf(address: string): number | undefined {
+    const acc = this.accountsByAddress.get(address.toLowerCase());
+    if (!acc) return undefined;
+    for (const a of this.agenciesById.values()) if (a.name_hash === acc.nameHash) return a.agency_id;
+    return undefined;
+  }
+
+  agencyAddressOf(agencyId: number): Address {
+    const a = this.agenciesById.get(agencyId);
+    const acc = a ? this.accountsByHash.get(a.name_hash) : undefined;
+    // An agency registered by someone else than this gateway has no account here: a stable placeholder.
+    return (acc?.address ?? `0x${agencyId.toString(16).padStart(40, "0")}`) as Address;
+  }
+
+  keyIdOf(address: string): number | undefined {
+    return this.keysByAddress.get(address.toLowerCase());
+  }
+
+  typeIdByCode(code: string): number | undefined {
+    return this.typeByCode.get(code);
+  }
+
+  // ---- IndexReader
+
+  certificateType(typeId: number): CertificateTypeView | undefined {
+    const t = this.types.get(typeId);
+    return t ? this.typeView(t) : undefined;
+  }
+
+  certificateTypeByCode(code: string): CertificateTypeView | undefined {
+    const id = this.typeByCode.get(code);
+    return id === undefined ? undefined : this.certificateType(id);
+  }
+
+  certificateTypes(): CertificateTypeView[] {
+    return [...this.types.values()].sort((a, b) => a.type_id - b.type_id).map((t) => this.typeView(t));
+  }
+
+  agency(agency: Address): AgencyView | undefined {
+    const id = this.agencyIdOf(agency);
+    return id === undefined ? undefined : this.agencyView(id);
+  }
+
+  agencies(): AgencyView[] {
+    return [...this.agenciesById.keys()].sort((a, b) => a - b).map((id) => this.agencyView(id));
+  }
+
+  signingKey(key: Address): SigningKeyView | undefined {
+    const id = this.keysByAddress.get(key.toLowerCase());
+    const k = id === undefined ? undefined : this.keysById.get(id);
+    return k ? this.keyView(k) : undefined;
+  }
+
+  signingKeys(agency: Address): SigningKeyView[] {
+    const id = this.agencyIdOf(agency);
+    if (id === undefined) return [];
+    return [...this.keysById.values()].filter((k) => k.agency_id === id).sort((a, b) => a.key_id - b.key_id).map((k) => this.keyView(k));
+  }
+
+  wasAccredited(agency: Address, typeId: number, at: number): boolean {
+    const id = this.agencyIdOf(agency) ?? agencyIdFromPlaceholder(agency);
+    if (id === undefined) return false;
+    const a = this.accreditations.get(`${id}:${typeId}`);
+    return !!a && a.from_at <= at && at < a.until_at;
+  }
+
+  certificate(certId: Bytes32): CertificateView | undefined {
+    const id = certId.toLowerCase();
+    const single = this.certs.get(id);
+    if (single) return this.certView(single);
+    const m = this.members.get(id);
+    if (!m) return undefined;
+    const b = this.batches.get(m.root);
+    if (!b) return undefined;
+    const override = this.certs.get(`${m.root}:${id}`);
+    if (override) return this.certView(override);
+    const k = this.keysById.get(b.key_id);
+    return {
+      certId: id as Bytes32,
+      typeId: b.type_id,
+      issuerKey: (k?.key ?? b.issuer_key) as Address,
+      agency: this.agencyAddressOf(b.agency_id),
+      issuedAt: b.issued_at,
+      validFrom: m.validFrom,
+      validUntil: m.validUntil,
+      status: "ACTIVE",
+      batchRoot: m.root as Bytes32,
+      ...(b.tx_hash ? { txHash: b.tx_hash as Address } : {}),
+    };
+  }
+
+  batch(root: Bytes32): BatchView | undefined {
+    const b = this.batches.get(root.toLowerCase());
+    if (!b) return undefined;
+    return {
+      root: b.root as Bytes32,
+      typeId: b.type_id,
+      issuerKey: b.issuer_key as Address,
+      agency: this.agencyAddressOf(b.agency_id),
+      issuedAt: b.issued_at,
+      count: b.count,
+      ...(b.tx_hash ? { txHash: b.tx_hash as Address } : {}),
+    };
+  }
+
+  async statusHistory(certId: Bytes32): Promise<StatusChangeView[]> {
+    const rows = await this.db
+      .selectFrom("status_history")
+      .selectAll()
+      .where("cert_id", "=", certId.toLowerCase())
+      .orderBy("block_number")
+      .orderBy("log_index")
+      .execute();
+    return rows.map((r) => ({
+      certId: r.cert_id as Bytes32,
+      status: r.status as CertificateStatus,
+      reason: r.reason,
+      ...(r.superseded_by ? { supersededBy: r.superseded_by as Bytes32 } : {}),
+      at: Number(r.at),
+      txHash: r.tx_hash as Address,
+    }));
+  }
+
+  async certificatesByAgency(
+    agency: Address,
+    filter: { typeId?: number; status?: CertificateStatus; limit: number; cursor?: string },
+  ): Promise<Page<CertificateView>> {
+    const id = this.agencyIdOf(agency);
+    if (id === undefined) return { items: [] };
+    let q = this.db.selectFrom("certificates").selectAll().where("agency_id", "=", id).where("batch_root", "=", ZERO_ROOT);
+    if (filter.typeId !== undefined) q = q.where("type_id", "=", filter.typeId);
+    if (filter.status !== undefined) q = q.where("status", "=", filter.status);
+    if (filter.cursor) {
+      const [at, cert] = Buffer.from(filter.cursor, "base64url").toString("utf8").split(":");
+      q = q.where((eb) => eb.or([eb("issued_at", "<", Number(at)), eb.and([eb("issued_at", "=", Number(at)), eb("cert_id", "<", cert)])]));
+    }
+    const rows = await q.orderBy("issued_at", "desc").orderBy("cert_id", "desc").limit(filter.limit + 1).execute();
+    const items = rows.slice(0, filter.limit).map((r) => this.certView(r));
+    const last = rows.length > filter.limit ? rows[filter.limit - 1] : undefined;
+    return { items, ...(last ? { next: Buffer.from(`${last.issued_at}:${last.cert_id}`).toString("base64url") } : {}) };
+  }
+
+  grant(grantId: Bytes32): GrantView | undefined {
+    const g = this.grants.get(grantId.toLowerCase());
+    return g ? grantView(g) : undefined;
+  }
+
+  grantsForCertificate(certId: Bytes32): GrantView[] {
+    return (this.grantsByCert.get(certId.toLowerCase()) ?? []).map((id) => grantView(this.grants.get(id)!));
+  }
+
+  async checksForCertificate(certId: Bytes32): Promise<CheckView[]> {
+    const rows = await this.db
+      .selectFrom("checks")
+      .selectAll()
+      .where("cert_id", "=", certId.toLowerCase())
+      .orderBy("block_number")
+      .orderBy("log_index")
+      .execute();
+    return rows.map((r) => ({
+      grantId: r.grant_id as Bytes32,
+      certId: r.cert_id as Bytes32,
+      verifier: r.verifier as Address,
+      purpose: r.purpose as Bytes32,
+      at: Number(r.at),
+      txHash: r.tx_hash as Address,
+    }));
+  }
+
+  verifiers(): { verifier: Address; name: string; active: boolean }[] {
+    return [...this.verifierRows.values()];
+  }
+
+  verifier(address: Address): { verifier: Address; name: string; active: boolean } | undefined {
+    return this.verifierRows.get(address.toLowerCase());
+  }
+
+  ready(): boolean {
+    return this.caughtUp;
+  }
+
+  /** Sizes, for /metrics and the memory figures. */
+  sizes(): Record<string, number> {
+    return {
+      types: this.types.size,
+      agencies: this.agenciesById.size,
+      keys: this.keysById.size,
+      certificates: this.certs.size,
+      batches: this.batches.size,
+      batchMembers: this.members.size,
+      grants: this.grants.size,
+    };
+  }
+
+  // ---- views
+
+  private typeView(t: Row<CertTypesTable>): CertificateTypeView {
+    return {
+      typeId: t.type_id,
+      code: t.name,
+      name: this.typeLabels.get(t.name) ?? t.name,
+      schemaHash: t.schema_hash as Bytes32,
+      maxValiditySeconds: Number(t.max_validity),
+      active: t.active === 1,
+    };
+  }
+
+  private agencyView(id: number): AgencyView {
+    const a = this.agenciesById.get(id)!;
+    const acc = this.accountsByHash.get(a.name_hash);
+    const now = this.now();
+    const typeIds: number[] = [];
+    for (const r of this.accreditations.values()) if (r.agency_id === id && r.from_at <= now && now < r.until_at) typeIds.push(r.type_id);
+    return { agency: this.agencyAddressOf(id), name: acc?.name ?? `agency ${id}`, active: a.active === 1, typeIds: typeIds.sort((x, y) => x - y) };
+  }
+
+  private keyView(k: Row<SigningKeysTable>): SigningKeyView {
+    return {
+      key: k.key as Address,
+      agency: this.agencyAddressOf(k.agency_id),
+      validFrom: Number(k.valid_from),
+      validUntil: Number(k.valid_until) >= UINT40_MAX ? 0 : Number(k.valid_until),
+    };
+  }
+
+  private certView(r: Row<CertificatesTable>): CertificateView {
+    return {
+      certId: r.cert_id as Bytes32,
+      typeId: r.type_id,
+      issuerKey: r.issuer_key as Address,
+      agency: this.agencyAddressOf(r.agency_id),
+      issuedAt: Number(r.issued_at),
+      validFrom: Number(r.valid_from),
+      validUntil: Number(r.valid_until),
+      status: r.status as CertificateStatus,
+      ...(r.batch_root !== ZERO_ROOT ? { batchRoot: r.batch_root as Bytes32 } : {}),
+      ...(r.superseded_by ? { supersededBy: r.superseded_by as Bytes32 } : {}),
+      ...(r.tx_hash ? { txHash: r.tx_hash as Address } : {}),
+    };
+  }
+}
+
+function grantView(g: Row<GrantsTable>): GrantView {
+  return {
+    grantId: g.grant_id as Bytes32,
+    certId: g.cert_id as Bytes32,
+    grantee: g.grantee as Address,
+    purpose: g.purpose as Bytes32,
+    validUntil: Number(g.valid_until),
+    maxUses: Number(g.max_uses),
+    uses: Number(g.uses),
+    revoked: g.revoked === 1,
+    createdAt: Number(g.created_at),
+  };
+}
+
+function agencyIdFromPlaceholder(address: string): number | undefined {
+  return /^0x0{30}[0-9a-f]{10}$/.test(address) ? parseInt(address.slice(2), 16) : undefined;
+}

@@ -1,0 +1,513 @@
+/**
+ * The event follower. It reads the three contracts' logs from its cursor up to (head − confirmations),
+ * applies them to the projection tables and moves the cursor IN ONE TRANSACTION, then hands the row
+ * images to the in-memory cache. A reorg deeper than the confirmation depth shows up as a cursor block
+ * whose hash the chain no longer has: the indexer walks its stored block hashes back to the newest one
+ * the chain still agrees with, rewinds to it (before-images from `index_undo` for updated rows, deletes
+ * for rows created later) and follows again.
+ */
+import type { Kysely, Transaction } from "kysely";
+import type { LogDescription } from "ethers";
+import type { Database } from "../store/schema";
+import { PRIMARY_KEYS, ZERO_ROOT } from "../store/schema";
+import { consentIface, ledgerIface, registryIface, type ContractAddresses } from "../chain/contracts";
+import type { Rpc } from "../chain/submitter";
+import type { CacheChange, IndexCache } from "./indexCache";
+
+export const CURSOR_NAME = "certledger";
+
+export interface IndexerOptions {
+  /** Blocks behind the head that are applied (0 on the embedded chain: it never reorganises). */
+  confirmations: number;
+  /** The block of the first deployment transaction: nothing earlier is read. */
+  fromBlock: number;
+  /** Most blocks read per step (one transaction each). */
+  maxBlocksPerStep?: number;
+  /** Undo images older than this many blocks behind the cursor are dropped. */
+  keepUndoBlocks?: number;
+  onError?: (e: unknown) => void;
+}
+
+interface RawLog {
+  address: string;
+  topics: string[];
+  data: string;
+  blockNumber: string;
+  blockHash: string;
+  transactionHash: string;
+  logIndex: string;
+}
+
+interface Header {
+  number: number;
+  hash: string;
+  parentHash: string;
+  timestamp: number;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyTrx = Transaction<any>;
+
+export class Indexer {
+  private cursor: { block: number; hash: string } | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private waiters: { block: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  readonly stats = { steps: 0, logs: 0, rewinds: 0, lastError: undefined as string | undefined };
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly rpc: Rpc,
+    private readonly addresses: ContractAddresses,
+    private readonly cache: IndexCache,
+    private readonly opts: IndexerOptions,
+  ) {}
+
+  /** The last applied block (fromBlock − 1 before the first step). */
+  async cursorBlock(): Promise<number> {
+    return (await this.loadCursor()).block;
+  }
+
+  /** Follows the chain every `pollMs` (external chains); the embedded chain calls `poke` per block. */
+  start(pollMs: number): void {
+    this.stopped = false;
+    const tick = () => {
+      if (this.stopped) return;
+      this.poke();
+      this.timer = setTimeout(tick, pollMs);
+    };
+    tick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running?.catch(() => undefined);
+  }
+
+  /** Starts a sync unless one runs (then it runs once more after it). */
+  poke(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.sync();
+        } while (this.again && !this.stopped);
+      } catch (e) {
+        this.stats.lastError = (e as Error).message;
+        this.opts.onError?.(e);
+        const pending = this.waiters;
+        this.waiters = [];
+        for (const w of pending) w.reject(e);
+      } finally {
+        this.running = undefined;
+      }
+    })();
+    return this.running;
+  }
+
+  /** Resolves once `blockNumber` is applied (read-your-writes for the relayer's callers). */
+  async waitFor(blockNumber: number): Promise<void> {
+    if (this.cursor && this.cursor.block >= blockNumber) return;
+    const p = new Promise<void>((resolve, reject) => this.waiters.push({ block: blockNumber, resolve, reject }));
+    void this.poke();
+    return p;
+  }
+
+  /** Catches up with the head (confirmations aside). */
+  async sync(): Promise<void> {
+    for (;;) {
+      const cursor = await this.loadCursor();
+      const head = Number(BigInt((await this.rpc("eth_blockNumber")) as string));
+      const target = head - this.opts.confirmations;
+      if (cursor.block >= this.opts.fromBlock && cursor.hash !== "") {
+        const onChain = await this.header(cursor.block);
+        if (!onChain || onChain.hash !== cursor.hash) {
+          await this.rewind();
+          continue;
+        }
+      }
+      if (cursor.block >= target) {
+        this.cache.setCaughtUp();
+        this.release();
+        return;
+      }
+      const from = cursor.block + 1;
+      const to = Math.min(target, from + (this.opts.maxBlocksPerStep ?? 2000) - 1);
+      await this.step(from, to);
+    }
+  }
+
+  private async step(from: number, to: number): Promise<void> {
+    const logs = (await this.rpc("eth_getLogs", [
+      {
+        fromBlock: "0x" + from.toString(16),
+        toBlock: "0x" + to.toString(16),
+        address: [this.addresses.registry, this.addresses.ledger, this.addresses.consent],
+      },
+    ])) as RawLog[];
+    const numbers = new Set<number>(logs.map((l) => Number(BigInt(l.blockNumber))));
+    numbers.add(to);
+    const headers = new Map<number, Header>();
+    await Promise.all(
+      [...numbers].map(async (n) => {
+        const h = await this.header(n);
+        if (!h) throw new Error(`block ${n} vanished while indexing (reorg): retrying`);
+        headers.set(n, h);
+      }),
+    );
+    for (const l of logs) {
+      if (headers.get(Number(BigInt(l.blockNumber)))!.hash !== l.blockHash) throw new Error(`block ${Number(BigInt(l.blockNumber))} changed while indexing (reorg)`);
+    }
+    logs.sort((a, b) => Number(BigInt(a.blockNumber) - BigInt(b.blockNumber)) || Number(BigInt(a.logIndex) - BigInt(b.logIndex)));
+
+    const changes: CacheChange[] = [];
+    await this.db.transaction().execute(async (trx) => {
+      const w = new ProjectionWriter(trx as AnyTrx, this.cache, changes);
+      for (const l of logs) await applyLog(w, this.addresses, l, headers.get(Number(BigInt(l.blockNumber)))!);
+      for (const h of headers.values()) {
+        await trx
+          .insertInto("indexed_blocks")
+          .values({ block_number: h.number, block_hash: h.hash, parent_hash: h.parentHash, timestamp: h.timestamp })
+          .onConflict((oc) => oc.column("block_number").doUpdateSet({ block_hash: h.hash, parent_hash: h.parentHash, timestamp: h.timestamp }))
+          .execute();
+      }
+      const end = headers.get(to)!;
+      await trx
+        .insertInto("chain_cursor")
+        .values({ name: CURSOR_NAME, block_number: to, block_hash: end.hash, updated_ms: Date.now() })
+        .onConflict((oc) => oc.column("name").doUpdateSet({ block_number: to, block_hash: end.hash, updated_ms: Date.now() }))
+        .execute();
+      const keep = this.opts.keepUndoBlocks ?? 1024;
+      if (to % 256 === 0 && to > keep) {
+        await trx.deleteFrom("index_undo").where("block_number", "<", to - keep).execute();
+        await trx.deleteFrom("indexed_blocks").where("block_number", "<", to - keep).execute();
+      }
+    });
+    this.cache.apply(changes);
+    this.cursor = { block: to, hash: headers.get(to)!.hash };
+    this.stats.steps++;
+    this.stats.logs += logs.length;
+    this.release();
+  }
+
+  /** Rewinds to the newest stored block the chain still agrees with. */
+  private async rewind(): Promise<void> {
+    const stored = await this.db
+      .selectFrom("indexed_blocks")
+      .select(["block_number", "block_hash"])
+      .orderBy("block_number", "desc")
+      .execute();
+    let to = this.opts.fromBlock - 1;
+    let toHash = "";
+    for (const s of stored) {
+      const h = await this.header(Number(s.block_number));
+      if (h && h.hash === s.block_hash) {
+        to = Number(s.block_number);
+        toHash = h.hash;
+        break;
+      }
+    }
+    await this.db.transaction().execute(async (trx) => {
+      await rewindTo(trx as AnyTrx, to);
+      await trx
+        .insertInto("chain_cursor")
+        .values({ name: CURSOR_NAME, block_number: to, block_hash: toHash, updated_ms: Date.now() })
+        .onConflict((oc) => oc.column("name").doUpdateSet({ block_number: to, block_hash: toHash, updated_ms: Date.now() }))
+        .execute();
+    });
+    await this.cache.load();
+    this.cursor = { block: to, hash: toHash };
+    this.stats.rewinds++;
+  }
+
+  private release(): void {
+    if (!this.cursor) return;
+    const c = this.cursor.block;
+    const still: typeof this.waiters = [];
+    for (const w of this.waiters) (w.block <= c ? w.resolve() : still.push(w));
+    this.waiters = still;
+  }
+
+  private async loadCursor(): Promise<{ block: number; hash: string }> {
+    if (this.cursor) return this.cursor;
+    const r = await this.db.selectFrom("chain_cursor").selectAll().where("name", "=", CURSOR_NAME).executeTakeFirst();
+    this.cursor = r ? { block: Number(r.block_number), hash: r.block_hash } : { block: this.opts.fromBlock - 1, hash: "" };
+    return this.cursor;
+  }
+
+  private async header(n: number): Promise<Header | undefined> {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const b = (await this.rpc("eth_getBlockByNumber", ["0x" + n.toString(16), false])) as any;
+    if (!b) return undefined;
+    return { number: n, hash: b.hash, parentHash: b.parentHash, timestamp: Number(BigInt(b.timestamp)) };
+  }
+}
+
+/** Undoes every change of blocks after `block`: before-images first, then rows created later. */
+export async function rewindTo(trx: AnyTrx, block: number): Promise<void> {
+  const undo = await trx.selectFrom("index_undo").selectAll().where("block_number", ">", block).orderBy("id", "desc").execute();
+  for (const u of undo) {
+    const pk = JSON.parse(u.pk) as Record<string, unknown>;
+    let q = trx.deleteFrom(u.tbl);
+    for (const [k, v] of Object.entries(pk)) q = q.where(k, "=", v);
+    await q.execute();
+    if (u.before !== null) await trx.insertInto(u.tbl).values(JSON.parse(u.before)).execute();
+  }
+  await trx.deleteFrom("index_undo").where("block_number", ">", block).execute();
+  for (const t of [...Object.keys(PRIMARY_KEYS), "status_history", "checks", "indexed_blocks"]) {
+    await trx.deleteFrom(t).where("block_number", ">", block).execute();
+  }
+}
+
+/** Writes projection rows inside the indexer's transaction; keeps before-images of updates. */
+class ProjectionWriter {
+  /** Rows written in this transaction, read before the cache (which sees only committed ones). */
+  private readonly overlay = new Map<string, Record<string, unknown>>();
+
+  constructor(
+    readonly trx: AnyTrx,
+    readonly cache: IndexCache,
+    private readonly changes: CacheChange[],
+  ) {}
+
+  get<T>(table: keyof typeof PRIMARY_KEYS, pk: Record<string, unknown>, committed: () => T | undefined): T | undefined {
+    return (this.overlay.get(keyOf(table, pk)) as T | undefined) ?? committed();
+  }
+
+  async insert(table: keyof typeof PRIMARY_KEYS, row: Record<string, unknown>): Promise<void> {
+    await this.trx.insertInto(table).values(row).execute();
+    this.remember(table, row);
+  }
+
+  async update(table: keyof typeof PRIMARY_KEYS, before: Record<string, unknown>, patch: Record<string, unknown>, block: number): Promise<void> {
+    const pk = Object.fromEntries(PRIMARY_KEYS[table].map((k) => [k, before[k]]));
+    await this.trx.insertInto("index_undo").values({ block_number: block, tbl: table, pk: JSON.stringify(pk), before: JSON.stringify(before) }).execute();
+    let q = this.trx.updateTable(table).set(patch);
+    for (const [k, v] of Object.entries(pk)) q = q.where(k, "=", v);
+    await q.execute();
+    this.remember(table, { ...before, ...patch });
+  }
+
+  async append(table: "status_history" | "checks", row: Record<string, unknown>): Promise<void> {
+    await this.trx.insertInto(table).values(row).execute();
+  }
+
+  private remember(table: keyof typeof PRIMARY_KEYS, row: Record<string, unknown>): void {
+    const pk = Object.fromEntries(PRIMARY_KEYS[table].map((k) => [k, row[k]]));
+    this.overlay.set(keyOf(table, pk), row);
+    this.changes.push({ table, row } as CacheChange);
+  }
+}
+
+function keyOf(table: string, pk: Record<string, unknown>): string {
+  return `${table}|${Object.values(pk).join("|")}`;
+}
+
+const STATUS_OF: Record<string, string> = {
+  CertificateRevoked: "REVOKED",
+  CertificateSuspended: "SUSPENDED",
+  CertificateReinstated: "ACTIVE",
+  CertificateSuperseded: "SUPERSEDED",
+};
+
+async function applyLog(w: ProjectionWriter, addrs: ContractAddresses, l: RawLog, h: Header): Promise<void> {
+  const address = l.address.toLowerCase();
+  const iface = address === addrs.registry ? registryIface : address === addrs.ledger ? ledgerIface : address === addrs.consent ? consentIface : undefined;
+  if (!iface) return;
+  let ev: LogDescription | null;
+  try {
+    ev = iface.parseLog({ topics: l.topics, data: l.data });
+  } catch {
+    return;
+  }
+  if (!ev) return;
+  const a = ev.args;
+  const block = h.number;
+  const ts = h.timestamp;
+  const txHash = l.transactionHash;
+  const logIndex = Number(BigInt(l.logIndex));
+  const hex = (v: unknown) => String(v).toLowerCase();
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  type R = any;
+
+  switch (ev.name) {
+    case "TypeRegistered":
+      await w.insert("cert_types", {
+        type_id: Number(a.typeId),
+        name: a.name,
+        schema_hash: hex(a.schemaHash),
+        max_validity: Number(a.maxValidity),
+        active: 1,
+        block_number: block,
+      });
+      return;
+    case "TypeUpdated":
+    case "TypeDeactivated": {
+      const before = w.get<R>("cert_types", { type_id: Number(a.typeId) }, () => w.cache.typeRow(Number(a.typeId)));
+      if (!before) return;
+      const patch =
+        ev.name === "TypeDeactivated"
+          ? { active: 0 }
+          : { name: a.name, schema_hash: hex(a.schemaHash), max_validity: Number(a.maxValidity) };
+      await w.update("cert_types", before, patch, block);
+      return;
+    }
+    case "AgencyRegistered":
+      await w.insert("agencies", { agency_id: Number(a.agencyId), name_hash: hex(a.nameHash), active: 1, block_number: block });
+      return;
+    case "AgencyDeactivated": {
+      const before = w.get<R>("agencies", { agency_id: Number(a.agencyId) }, () => w.cache.agencyRow(Number(a.agencyId)));
+      if (before) await w.update("agencies", before, { active: 0 }, block);
+      return;
+    }
+    case "AccreditationSet": {
+      const pk = { agency_id: Number(a.agencyId), type_id: Number(a.typeId) };
+      const before = w.get<R>("accreditations", pk, () => w.cache.accreditationRow(pk.agency_id, pk.type_id));
+      const patch = { from_at: Number(a.accreditedFrom), until_at: Number(a.accreditedUntil) };
+      if (before) await w.update("accreditations", before, patch, block);
+      else await w.insert("accreditations", { ...pk, ...patch, block_number: block });
+      return;
+    }
+    case "KeyAdded":
+      await w.insert("signing_keys", {
+        key_id: Number(a.keyId),
+        key: hex(a.account),
+        agency_id: Number(a.agencyId),
+        valid_from: Number(a.validFrom),
+        valid_until: Number(a.validUntil),
+        block_number: block,
+      });
+      return;
+    case "KeyRetired": {
+      const before = w.get<R>("signing_keys", { key_id: Number(a.keyId) }, () => w.cache.keyRow(Number(a.keyId)));
+      if (before) await w.update("signing_keys", before, { valid_until: Number(a.validUntil) }, block);
+      return;
+    }
+    case "CertificateIssued": {
+      const key = w.get<R>("signing_keys", { key_id: Number(a.keyId) }, () => w.cache.keyRow(Number(a.keyId)));
+      await w.insert("certificates", {
+        batch_root: ZERO_ROOT,
+        cert_id: hex(a.certId),
+        type_id: Number(a.typeId),
+        key_id: Number(a.keyId),
+        issuer_key: key?.key ?? "",
+        agency_id: key?.agency_id ?? 0,
+        issued_at: ts,
+        valid_from: Number(a.validFrom),
+        valid_until: Number(a.validUntil),
+        status: "ACTIVE",
+        superseded_by: null,
+        tx_hash: txHash,
+        block_number: block,
+      });
+      return;
+    }
+    case "BatchAnchored": {
+      const key = w.get<R>("signing_keys", { key_id: Number(a.keyId) }, () => w.cache.keyRow(Number(a.keyId)));
+      await w.insert("batches", {
+        root: hex(a.root),
+        type_id: Number(a.typeId),
+        key_id: Number(a.keyId),
+        issuer_key: key?.key ?? "",
+        agency_id: key?.agency_id ?? 0,
+        issued_at: ts,
+        count: Number(a.count),
+        tx_hash: txHash,
+        block_number: block,
+      });
+      return;
+    }
+    case "CertificateRevoked":
+    case "CertificateSuspended":
+    case "CertificateReinstated":
+    case "CertificateSuperseded": {
+      const certId = hex(a.certId);
+      const root = hex(a.batchRoot);
+      const status = STATUS_OF[ev.name];
+      const supersededBy = ev.name === "CertificateSuperseded" ? hex(a.newCertId) : null;
+      const pk = { batch_root: root, cert_id: certId };
+      const before = w.get<R>("certificates", pk, () => w.cache.overrideRow(root, certId));
+      if (before) {
+        await w.update("certificates", before, { status, ...(supersededBy ? { superseded_by: supersededBy } : {}) }, block);
+      } else if (root !== ZERO_ROOT) {
+        // First change of a batched certificate: its row starts here, with the batch's facts.
+        const b = w.get<R>("batches", { root }, () => w.cache.batchRow(root));
+        const m = w.cache.member(certId);
+        await w.insert("certificates", {
+          ...pk,
+          type_id: b?.type_id ?? 0,
+          key_id: b?.key_id ?? 0,
+          issuer_key: b?.issuer_key ?? "",
+          agency_id: b?.agency_id ?? 0,
+          issued_at: b?.issued_at ?? 0,
+          valid_from: m && m.root === root ? m.validFrom : 0,
+          valid_until: m && m.root === root ? m.validUntil : 0,
+          status,
+          superseded_by: supersededBy,
+          tx_hash: b?.tx_hash ?? null,
+          block_number: block,
+        });
+      }
+      await w.append("status_history", {
+        batch_root: root,
+        cert_id: certId,
+        status,
+        reason: Number(a.reason),
+        superseded_by: supersededBy,
+        key_id: Number(a.keyId),
+        at: ts,
+        tx_hash: txHash,
+        log_index: logIndex,
+        block_number: block,
+      });
+      return;
+    }
+    case "GrantCreated":
+      await w.insert("grants", {
+        grant_id: hex(a.grantId),
+        cert_id: hex(a.certId),
+        grantee: hex(a.grantee),
+        purpose: hex(a.purpose),
+        valid_until: Number(a.validUntil),
+        max_uses: Number(a.maxUses),
+        uses: 0,
+        revoked: 0,
+        created_at: ts,
+        tx_hash: txHash,
+        block_number: block,
+      });
+      return;
+    case "GrantRevoked": {
+      const before = w.get<R>("grants", { grant_id: hex(a.grantId) }, () => w.cache.grantRow(hex(a.grantId)));
+      if (before) await w.update("grants", before, { revoked: 1 }, block);
+      return;
+    }
+    case "CheckRecorded": {
+      const grantId = hex(a.grantId);
+      const before = w.get<R>("grants", { grant_id: grantId }, () => w.cache.grantRow(grantId));
+      await w.append("checks", {
+        grant_id: grantId,
+        cert_id: hex(a.certId),
+        verifier: hex(a.verifier),
+        purpose: before?.purpose ?? ZERO_ROOT,
+        use_no: Number(a.use),
+        at: ts,
+        tx_hash: txHash,
+        log_index: logIndex,
+        block_number: block,
+      });
+      if (before) await w.update("grants", before, { uses: Number(a.use) }, block);
+      return;
+    }
+    default:
+      return;
+  }
+}
+

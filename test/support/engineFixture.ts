@@ -1,0 +1,82 @@
+/**
+ * Helpers for the engine tests: a temporary data directory, an engine on it, and a registered type,
+ * agency (with a signing key, accredited) and verifier, all sent through the engine itself.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Wallet, hexlify, randomBytes } from "ethers";
+import { startEngine, type Engine, type EngineOptions } from "../../src/chain/engine";
+import { computeCertId } from "../../src/document/ids";
+import { GRANT_TYPES, consentDomain } from "../../src/document/typedData";
+import type { Address, Bytes32, GrantRelayRequest } from "../../src/domain/ports";
+
+export function tmpDataDir(prefix = "certledger-engine-"): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export const TEST_SEED = "0x" + "42".repeat(32);
+
+export function openEngine(dataDir: string, extra: Partial<EngineOptions> = {}): Promise<Engine> {
+  return startEngine({ dataDir, seed: TEST_SEED, ...extra });
+}
+
+export interface Actors {
+  typeId: number;
+  agency: Address;
+  issuerKey: Address;
+  verifier: Address;
+}
+
+/** Registers one type, one agency with a key accredited for it, and one verifier (idempotent by name). */
+export async function setupActors(engine: Engine, name = "test"): Promise<Actors> {
+  const code = `${name}-licence`;
+  if (!engine.index.certificateTypeByCode(code)) {
+    await engine.chain.registerType({ typeId: 0, code, name: `${name} licence`, schemaHash: ("0x" + "11".repeat(32)) as Bytes32, maxValiditySeconds: 10 * 365 * 86400 });
+  }
+  const typeId = engine.index.certificateTypeByCode(code)!.typeId;
+  const agency = await engine.keyring.create(`agency:${name}`);
+  if (!engine.index.agency(agency)) await engine.chain.registerAgency({ agency, name: `${name} agency` });
+  const issuerKey = await engine.keyring.create(`agency-key:${name}`);
+  if (!engine.index.signingKey(issuerKey)) {
+    await engine.chain.addSigningKey({ agency, key: issuerKey, validFrom: engine.index["now"]() - 10, validUntil: 0 });
+  }
+  if (!engine.index.wasAccredited(agency, typeId, Math.floor(Date.now() / 1000))) await engine.chain.accredit({ agency, typeId });
+  const verifier = await engine.keyring.create(`verifier:${name}`);
+  if (!engine.index.verifier(verifier)) await engine.chain.registerVerifier({ verifier, name: `${name} verifier` });
+  return { typeId, agency, issuerKey, verifier };
+}
+
+/** A holder key and a document root, and the certId they make. */
+export function newHolderCert(): { holder: Wallet; documentRoot: Bytes32; certId: Bytes32 } {
+  const holder = Wallet.createRandom() as unknown as Wallet;
+  const documentRoot = hexlify(randomBytes(32)) as Bytes32;
+  return { holder, documentRoot, certId: computeCertId(holder.address, documentRoot) as Bytes32 };
+}
+
+export async function signGrant(
+  engine: Engine,
+  holder: Wallet,
+  certId: Bytes32,
+  documentRoot: Bytes32,
+  grantee: Address,
+  opts: { maxUses?: number; validFor?: number } = {},
+): Promise<GrantRelayRequest> {
+  const now = Math.floor(Date.now() / 1000);
+  const grant = {
+    certId,
+    grantee,
+    purpose: ("0x" + "ab".repeat(32)) as Bytes32,
+    validUntil: now + (opts.validFor ?? 3600),
+    maxUses: opts.maxUses ?? 3,
+    nonce: BigInt(hexlify(randomBytes(16))).toString(),
+    deadline: now + 600,
+  };
+  const d = consentDomain(engine.chainId, engine.addresses.consent);
+  const signature = await holder.signTypedData(
+    { name: d.name, version: d.version, chainId: d.chainId, verifyingContract: d.verifyingContract },
+    GRANT_TYPES as unknown as Record<string, { name: string; type: string }[]>,
+    { ...grant, nonce: BigInt(grant.nonce) },
+  );
+  return { grant, signature: signature as Bytes32, documentRoot };
+}
