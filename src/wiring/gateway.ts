@@ -1,0 +1,117 @@
+/**
+ * Everything between the config and a running app: the engine (chain, store, relayer, indexer), the
+ * domain's ports, the HTTP app with the pages and counter routes, and the demo seed on a first start.
+ * main.ts listens on the result; the HTTP tests use it the same way with a temporary data dir.
+ */
+import type { Express } from "express";
+import pino, { type Logger } from "pino";
+import type { Config } from "../config";
+import { startEngine, type Engine } from "../chain/engine";
+import { createCatalog } from "../domain/catalog";
+import { memoryBatchJobs } from "../domain/issuance";
+import type { Address, DomainDeps } from "../domain/ports";
+import { buildApp } from "../http/app";
+import { DEFAULT_HTTP_SETTINGS, type AppDeps } from "../http/deps";
+import { documentLibrary, signatureRecovery } from "./documents";
+import { seedDemo, type DemoCredentials } from "./seed";
+
+export interface GatewayOptions {
+  logger?: Logger;
+  /** Unix seconds now (tests move time forward). */
+  now?: () => number;
+  /** Extra routers (pages, counter); default: the counter routes and the pages when they load. */
+  extraRouters?: AppDeps["extraRouters"];
+  /** Keyring seed (tests: deterministic); default: <dataDir>/keyring.seed. */
+  seed?: string;
+}
+
+export interface Gateway {
+  app: Express;
+  deps: AppDeps;
+  engine: Engine;
+  credentials?: DemoCredentials;
+  close(): Promise<void>;
+}
+
+export async function openGateway(config: Config, opts: GatewayOptions = {}): Promise<Gateway> {
+  const logger = opts.logger ?? pino({ level: config.logLevel, base: undefined });
+  const now = opts.now ?? (() => Math.floor(Date.now() / 1000));
+  const engine = await startEngine({
+    dataDir: config.dataDir,
+    databaseUrl: config.databaseUrl,
+    rpcUrl: config.rpcUrl,
+    contracts: config.contracts,
+    confirmations: config.confirmations,
+    seed: opts.seed,
+    now,
+    log: (msg, fields) => logger.info(fields ?? {}, msg),
+  });
+  try {
+    const info = { chainId: engine.chainId, consent: engine.addresses.consent as Address };
+    const domain: DomainDeps = {
+      clock: { now },
+      index: engine.index,
+      chain: engine.chain,
+      keyring: engine.keyring,
+      principals: engine.principals,
+      idempotency: engine.idempotency,
+      replay: engine.replay,
+      documents: documentLibrary(),
+      catalog: createCatalog(),
+      signatures: signatureRecovery(() => info),
+    };
+    const deps: AppDeps = {
+      ...domain,
+      settings: {
+        ...DEFAULT_HTTP_SETTINGS,
+        bodyLimitBytes: config.bodyLimitBytes,
+        batchBodyLimitBytes: config.batchBodyLimitBytes,
+        holderAuthSkewSeconds: config.holderAuthSkewSeconds,
+        maxBatchSize: config.maxBatchSize,
+      },
+      logger,
+      batchJobs: memoryBatchJobs(),
+      extraRouters: opts.extraRouters ?? (await defaultExtraRouters(domain, engine, logger)),
+    };
+    let credentials: DemoCredentials | undefined;
+    if (config.seedDemo) {
+      const t0 = Date.now();
+      credentials = await seedDemo(domain, engine.authority.toLowerCase() as Address, config.dataDir);
+      logger.info({ ms: Date.now() - t0, agencies: credentials.agencies.length }, "demo ready");
+    }
+    const app = buildApp(deps);
+    let closed = false;
+    return {
+      app,
+      deps,
+      engine,
+      credentials,
+      async close() {
+        if (closed) return;
+        closed = true;
+        await engine.close();
+      },
+    };
+  } catch (e) {
+    await engine.close().catch(() => undefined);
+    throw e;
+  }
+}
+
+/** The counter/share routes and the pages, when their modules are present (they are owned elsewhere). */
+async function defaultExtraRouters(domain: DomainDeps, engine: Engine, logger: Logger): Promise<AppDeps["extraRouters"]> {
+  const routers: NonNullable<AppDeps["extraRouters"]> = [];
+  try {
+    const { counterRouter } = await import("../http/routes/counter");
+    routers.push(counterRouter({ domain, sessions: engine.sessions as never }));
+  } catch (e) {
+    logger.warn({ err: (e as Error).message }, "counter routes not mounted");
+  }
+  try {
+    const { webRouter } = await import("../http/web");
+    routers.push(webRouter());
+  } catch (e) {
+    logger.warn({ err: (e as Error).message }, "pages not mounted");
+  }
+  return routers;
+}
