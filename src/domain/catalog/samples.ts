@@ -35,6 +35,40 @@ const STREETS = ["深南大道", "滨海大道", "北环大道", "华强北路",
 const COMPANY_WORDS = ["鹏城", "前海", "南山", "华强", "光明", "蛇口", "科创", "湾区"];
 const COMPANY_KINDS = ["科技有限公司", "贸易有限公司", "餐饮管理有限公司", "建设工程有限公司", "医疗器械有限公司"];
 
+const UNIVERSITIES = [
+  "深圳大学",
+  "南方科技大学",
+  "哈尔滨工业大学（深圳）",
+  "深圳技术大学",
+  "深圳职业技术大学",
+  "深圳市第二高级中学",
+];
+const HOSPITALS = [
+  "深圳市人民医院",
+  "北京大学深圳医院",
+  "深圳市妇幼保健院",
+  "南方医科大学深圳医院",
+  "香港大学深圳医院",
+];
+const WORDS: Record<string, readonly string[]> = {
+  major: ["计算机科学与技术", "临床医学", "法学", "金融学", "土木工程", "电子信息工程"],
+  discipline: ["工学", "理学", "法学", "经济学", "医学", "管理学"],
+  occupation: ["电工", "焊工", "育婴员", "中式烹调师", "汽车维修工"],
+  rightType: ["国有建设用地使用权/房屋所有权"],
+  use: ["城镇住宅用地/住宅", "商服用地/商业"],
+  businessScope: ["一般经营项目：软件开发；信息技术咨询服务；货物进出口。", "餐饮服务；食品销售；日用百货销售。"],
+  purpose: ["就业", "出国（境）", "入学", "资格认定"],
+  vaccine: ["乙肝疫苗", "卡介苗", "脊灰疫苗", "百白破疫苗", "麻腮风疫苗"],
+  relationship: ["户主", "配偶", "子", "女", "父亲", "母亲"],
+  qualification: ["注册会计师", "一级建造师", "执业药师", "注册消防工程师"],
+  series: ["工程技术", "卫生", "教育", "经济"],
+  specialty: ["电子信息", "建筑工程", "护理", "会计"],
+};
+
+function company(rng: Rng): string {
+  return pick(rng, ["深圳", "深圳市", "广东"]) + pick(rng, COMPANY_WORDS) + pick(rng, COMPANY_KINDS);
+}
+
 function isoDate(rng: Rng, fromYear: number, toYear: number): string {
   const y = int(rng, fromYear, toYear);
   const m = int(rng, 1, 12);
@@ -75,9 +109,9 @@ function expandClass(body: string): string[] {
     if (tokens[i] === "0-9") for (let c = 48; c <= 57; c++) chars.push(String.fromCharCode(c));
     else if (tokens[i + 1] === "-" && i + 2 < tokens.length) {
       const lo = tokens[i].charCodeAt(0);
-      // CJK ranges are huge: a handful of common characters is enough for a sample.
-      const hi = Math.min(tokens[i + 2].charCodeAt(0), lo + 60);
-      for (let c = lo; c <= hi; c++) chars.push(String.fromCharCode(c));
+      // The CJK range is huge and mostly rare characters: samples use common ones from it.
+      if (lo === 0x4e00) chars.push(..."粤深圳市南山福田宝安龙岗罗湖盐田光明坪华");
+      else for (let c = lo; c <= tokens[i + 2].charCodeAt(0); c++) chars.push(String.fromCharCode(c));
       i += 2;
     } else chars.push(tokens[i]);
   }
@@ -180,8 +214,6 @@ function stringSample(key: string, schema: Record<string, unknown>, rng: Rng, wh
   const max = typeof schema.maxLength === "number" ? schema.maxLength : 100;
   let value: string;
   if (/name$|^name|representative|head|notary|operator|manager/i.test(key) && max <= 50) value = person(rng).name;
-  else if (/entityName|tradeName|institution|school|employer|lawFirm|agency|platform/i.test(key))
-    value = pick(rng, ["深圳", "广东"]) + pick(rng, COMPANY_WORDS) + pick(rng, COMPANY_KINDS);
   else if (key === "province") value = "广东省";
   else if (key === "city") value = "深圳市";
   else if (key === "district") value = pick(rng, DISTRICTS);
@@ -189,6 +221,10 @@ function stringSample(key: string, schema: Record<string, unknown>, rng: Rng, wh
   else if (/authority$/i.test(key))
     value = `深圳市${pick(rng, DISTRICTS)}${String(schema.title ?? "").replace(/机关$/, "")}机关`;
   else if (key === "ethnicity") value = pick(rng, ["汉族", "壮族", "回族", "满族", "苗族"]);
+  else if (key in WORDS) value = pick(rng, WORDS[key]);
+  else if (/institution|school/i.test(key) && /学|单位/.test(String(schema.title))) value = pick(rng, UNIVERSITIES);
+  else if (/institution/i.test(key)) value = pick(rng, HOSPITALS);
+  else if (/institution|school|employer|lawFirm|agency|platform|entityName|tradeName/i.test(key)) value = company(rng);
   else value = `${String(schema.title ?? key)}示例${int(rng, 1, 99)}`;
   return value.slice(0, max);
 }
@@ -198,13 +234,13 @@ function sample(key: string, schema: JsonSchema, rng: Rng, who: Person): unknown
   switch (s.type) {
     case "string":
       return stringSample(key, s, rng, who);
-    case "integer": {
-      const min = s.minimum as number;
-      return int(rng, min, Math.min(s.maximum as number, min + 100));
-    }
+    case "integer":
     case "number": {
+      // The middle half of a narrow range (a plausible birth weight), the first 10,000 of a wide one.
       const min = s.minimum as number;
-      return Math.round((min + rng() * Math.min((s.maximum as number) - min, 10_000)) * 100) / 100;
+      const span = (s.maximum as number) - min;
+      const value = span <= 10_000 ? min + span / 4 + (rng() * span) / 2 : min + rng() * 10_000;
+      return s.type === "integer" ? Math.round(value) : Math.round(value * 100) / 100;
     }
     case "boolean":
       return rng() < 0.5;
@@ -230,15 +266,49 @@ function sampleObject(schema: Record<string, unknown>, rng: Rng, who: Person): R
   for (const [key, sub] of Object.entries(props)) {
     // Optional fields appear about half the time, so consumers see both shapes.
     if (!required.has(key) && rng() < 0.5) continue;
-    out[key] =
-      key === "name" && (sub as Record<string, unknown>).maxLength === 50 ? who.name : sample(key, sub, rng, who);
+    const s = sub as Record<string, unknown>;
+    if (key === "name" && s.maxLength === 50) out[key] = who.name;
+    // A nested person (mother, owner, guardian) is somebody else.
+    else if (s.type === "object") out[key] = sampleObject(s, rng, person(rng));
+    else out[key] = sample(key, sub, rng, who);
   }
   if (typeof out.idNumber === "string") {
     const facts = idNumberFacts(out.idNumber);
     if ("birthDate" in out) out.birthDate = facts.birthDate;
     if ("gender" in out) out.gender = facts.gender;
+    // Life events of the holder happen after they turn 18 (and no later than 2024).
+    const adult = Math.min(Number(facts.birthDate.slice(0, 4)) + 18, 2024);
+    for (const [key, sub] of Object.entries(props)) {
+      const v = out[key];
+      if ((sub as Record<string, unknown>).format !== "date" || key === "birthDate" || typeof v !== "string") continue;
+      if (!FUTURE_KEYS.test(key) && Number(v.slice(0, 4)) < adult) out[key] = `${int(rng, adult, 2024)}${v.slice(4)}`;
+    }
+  }
+  if (typeof out.enrolmentDate === "string" && typeof out.graduationDate === "string")
+    out.enrolmentDate = `${Number(out.graduationDate.slice(0, 4)) - 4}-09-01`;
+  if (Array.isArray(out.parties) && out.parties.length === 2) {
+    // A marriage registry in mainland China records one man and one woman.
+    const [a, b] = out.parties as Record<string, unknown>[];
+    if (a.gender === b.gender)
+      out.parties = [
+        a,
+        retry(
+          () => sampleObject(itemsOf(props.parties), rng, person(rng)),
+          (p) => p.gender !== a.gender,
+        ),
+      ];
   }
   return out;
+}
+
+const itemsOf = (s: JsonSchema) => (s as Record<string, unknown>).items as Record<string, unknown>;
+
+function retry<T>(make: () => T, ok: (value: T) => boolean): T {
+  for (let i = 0; i < 50; i++) {
+    const v = make();
+    if (ok(v)) return v;
+  }
+  throw new Error("sampleFields: could not satisfy a constraint");
 }
 
 /** Valid, deterministic demo fields for a certificate type: same (type, seed) → same fields. */
