@@ -209,6 +209,11 @@ export class BlockProducer implements TxSubmitter {
     return reqs.map((r) => this.submit(r));
   }
 
+  /** Forgets every nonce counter (after the chain was reverted under the producer, e.g. evm_revert in tests). */
+  resetNonces(): void {
+    this.nonces.resetAll();
+  }
+
   /** Mines an empty block now (moves chain time forward), journaled like any other. */
   async mineEmpty(timestamp?: number): Promise<number> {
     await this.flushing;

@@ -77,6 +77,10 @@ export class NonceManager {
     this.next.set(a, (this.next.get(a) ?? 0) + 1);
   }
 
+  resetAll(): void {
+    this.next.clear();
+  }
+
   /** Forget the counter (after the node refused a nonce): the next use re-reads it from the node. */
   reset(address: string): void {
     this.next.delete(address.toLowerCase());

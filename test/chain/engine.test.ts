@@ -1,3 +1,4 @@
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { expect } from "chai";
 import { DomainError } from "../../src/domain/errors";
 import type { Bytes32 } from "../../src/domain/ports";
@@ -93,10 +94,28 @@ describe("engine on the embedded chain", function () {
     const a = await setupActors(engine);
     const now = Math.floor(Date.now() / 1000);
     const members = Array.from({ length: 1000 }, () => ({ certId: newHolderCert().certId, validFrom: now, validUntil: now + 3600 }));
-    const root = ("0x" + "77".repeat(32)) as Bytes32;
+    const tree = StandardMerkleTree.of(
+      members.map((m) => [m.certId, m.validFrom, m.validUntil]),
+      ["bytes32", "uint64", "uint64"],
+    );
+    const root = tree.root as Bytes32;
     await engine.chain.anchorBatch({ agency: a.agency, issuerKey: a.issuerKey, root, typeId: a.typeId, count: members.length, outboxKey: "b1", members });
     expect(engine.index.batch(root)).to.deep.include({ count: 1000, typeId: a.typeId });
     expect(engine.index.certificate(members[10].certId)).to.deep.include({ status: "ACTIVE", batchRoot: root, validUntil: now + 3600 });
+
+    const m = members[10];
+    const proof = tree.getProof(10) as Bytes32[];
+    await engine.chain.changeStatus({
+      agency: a.agency,
+      issuerKey: a.issuerKey,
+      certId: m.certId,
+      action: "revoke",
+      reason: 1,
+      batch: { root, validFrom: m.validFrom, validUntil: m.validUntil, proof },
+      outboxKey: "r1",
+    });
+    expect(engine.index.certificate(m.certId)).to.deep.include({ status: "REVOKED", batchRoot: root, validUntil: now + 3600 });
+    expect(engine.index.certificate(members[11].certId)!.status).to.equal("ACTIVE");
     await engine.close();
   });
 });
