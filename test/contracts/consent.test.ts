@@ -1,0 +1,365 @@
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import { loadFixture, time } from "@nomicfoundation/hardhat-toolbox/network-helpers";
+import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
+import { ConsentRegistry__factory } from "../../typechain-types";
+import { CONSENT_DOMAIN_NAME, CONSENT_DOMAIN_VERSION, consentDomain, GRANT_TYPES } from "../../src/document/typedData";
+import {
+  buildBatch,
+  DAY,
+  deployedFixture,
+  grantMessage,
+  newBatchEntries,
+  newHolding,
+  now,
+  signGrant,
+  signRevokeGrant,
+  TYPE_ID_CARD,
+  YEAR,
+} from "../support/certledger";
+
+const CheckVerdict = { Allowed: 0n, UnknownGrant: 1n, WrongGrantee: 2n, Revoked: 3n, Expired: 4n, UsedUp: 5n };
+
+async function consentFixture() {
+  const f = await deployedFixture();
+  const t = await now();
+  const holding = newHolding();
+  await f.ledger.issue(holding.certId, TYPE_ID_CARD, t, t + YEAR);
+  const entries = newBatchEntries(4, t, t + YEAR);
+  const batch = buildBatch(entries);
+  await f.ledger.anchorBatch(batch.root, TYPE_ID_CARD, entries.length);
+  const opts = { grantee: f.verifier.address, validUntil: t + 7n * DAY, maxUses: 2, deadline: t + DAY };
+  const leafOf = (i: number) => {
+    const r = batch.refOf(i);
+    return { batchRoot: r.batchRoot, validFrom: r.validFrom, validUntil: r.validUntil, proof: r.proof };
+  };
+  return { ...f, t, holding, entries, batch, opts, leafOf };
+}
+
+/** The fixture with one stored grant from the single certificate's holder to the verifier. */
+async function grantedFixture() {
+  const f = await consentFixture();
+  const msg = grantMessage(f.holding.certId, f.opts);
+  await f.consent.grantBySig(msg, f.holding.documentRoot, await signGrant(f.consent, f.holding.holder, msg));
+  const grantId = await f.consent.grantIdOf(msg);
+  return { ...f, msg, grantId, asVerifier: f.consent.connect(f.verifier) };
+}
+
+describe("ConsentRegistry", () => {
+  describe("EIP-712 domain", () => {
+    it("publishes the domain the TypeScript definitions use", async () => {
+      const { consent } = await loadFixture(consentFixture);
+      const d = await consent.eip712Domain();
+      const { chainId } = await ethers.provider.getNetwork();
+      expect([d.name, d.version, d.chainId, d.verifyingContract]).to.deep.equal([
+        CONSENT_DOMAIN_NAME,
+        CONSENT_DOMAIN_VERSION,
+        chainId,
+        await consent.getAddress(),
+      ]);
+      expect(await consent.domainSeparator()).to.equal(
+        ethers.TypedDataEncoder.hashDomain(consentDomain(chainId, await consent.getAddress())),
+      );
+    });
+
+    it("makes grantId the EIP-712 digest of the grant", async () => {
+      const { consent, holding, opts } = await loadFixture(consentFixture);
+      const msg = grantMessage(holding.certId, opts);
+      const { chainId } = await ethers.provider.getNetwork();
+      const digest = ethers.TypedDataEncoder.hash(consentDomain(chainId, await consent.getAddress()), { Grant: [...GRANT_TYPES.Grant] }, msg);
+      expect(await consent.grantIdOf(msg)).to.equal(digest);
+    });
+  });
+
+  describe("grantBySig", () => {
+    it("stores a grant relayed by anyone and emits GrantCreated", async () => {
+      const { consent, holding, opts, verifier, ledger } = await loadFixture(consentFixture);
+      const msg = grantMessage(holding.certId, opts);
+      const sig = await signGrant(consent, holding.holder, msg);
+      const grantId = await consent.grantIdOf(msg);
+      await expect(consent.grantBySig(msg, holding.documentRoot, sig))
+        .to.emit(consent, "GrantCreated")
+        .withArgs(grantId, holding.certId, verifier.address, msg.purpose, msg.validUntil, msg.maxUses);
+      const g = await consent.getGrant(grantId);
+      expect([g.certId, g.grantee, g.validUntil, g.maxUses, g.uses, g.revoked]).to.deep.equal([
+        holding.certId,
+        verifier.address,
+        msg.validUntil,
+        2n,
+        0n,
+        false,
+      ]);
+      expect(await consent.mayCheck(grantId, verifier.address)).to.equal(true);
+      expect(await consent.nonceUsed(holding.holder.address, msg.nonce)).to.equal(true);
+      expect(await consent.ledger()).to.equal(await ledger.getAddress());
+    });
+
+    it("rejects a grant signed by someone other than the holder", async () => {
+      const { consent, holding, opts, other } = await loadFixture(consentFixture);
+      const msg = grantMessage(holding.certId, opts);
+      const sig = await signGrant(consent, other, msg);
+      await expect(consent.grantBySig(msg, holding.documentRoot, sig))
+        .to.be.revertedWithCustomError(consent, "ConsentSignerNotHolder")
+        .withArgs(holding.certId, other.address);
+    });
+
+    it("rejects the holder's signature with another documentRoot", async () => {
+      const { consent, holding, opts } = await loadFixture(consentFixture);
+      const msg = grantMessage(holding.certId, opts);
+      const sig = await signGrant(consent, holding.holder, msg);
+      await expect(consent.grantBySig(msg, ethers.id("other root"), sig))
+        .to.be.revertedWithCustomError(consent, "ConsentSignerNotHolder")
+        .withArgs(holding.certId, holding.holder.address);
+    });
+
+    it("rejects a malformed signature", async () => {
+      const { consent, holding, opts } = await loadFixture(consentFixture);
+      const msg = grantMessage(holding.certId, opts);
+      await expect(consent.grantBySig(msg, holding.documentRoot, "0x1234")).to.be.revertedWithCustomError(
+        consent,
+        "ConsentSignatureInvalid",
+      );
+    });
+
+    it("rejects a signature past its deadline, changing nothing", async () => {
+      const { consent, holding, opts } = await loadFixture(consentFixture);
+      const msg = grantMessage(holding.certId, opts);
+      const sig = await signGrant(consent, holding.holder, msg);
+      await time.increaseTo(opts.deadline + 1n);
+      await expect(consent.grantBySig(msg, holding.documentRoot, sig))
+        .to.be.revertedWithCustomError(consent, "ConsentSignatureExpired")
+        .withArgs(opts.deadline, anyValue);
+      expect(await consent.nonceUsed(holding.holder.address, msg.nonce)).to.equal(false);
+      expect((await consent.getGrant(await consent.grantIdOf(msg))).grantee).to.equal(ethers.ZeroAddress);
+    });
+
+    it("rejects a replayed grant and another grant reusing the nonce", async () => {
+      const { consent, holding, opts, other } = await loadFixture(consentFixture);
+      const msg = grantMessage(holding.certId, opts);
+      const sig = await signGrant(consent, holding.holder, msg);
+      await consent.grantBySig(msg, holding.documentRoot, sig);
+      await expect(consent.grantBySig(msg, holding.documentRoot, sig))
+        .to.be.revertedWithCustomError(consent, "ConsentNonceUsed")
+        .withArgs(holding.holder.address, msg.nonce);
+      const again = { ...msg, grantee: other.address };
+      await expect(consent.grantBySig(again, holding.documentRoot, await signGrant(consent, holding.holder, again)))
+        .to.be.revertedWithCustomError(consent, "ConsentNonceUsed")
+        .withArgs(holding.holder.address, msg.nonce);
+    });
+
+    it("rejects a signature made for another chain or another contract", async () => {
+      const { consent, holding, opts, deployer, ledger } = await loadFixture(consentFixture);
+      const msg = grantMessage(holding.certId, opts);
+      const { chainId } = await ethers.provider.getNetwork();
+      const otherChain = await holding.holder.signTypedData(consentDomain(chainId + 1n, await consent.getAddress()), { Grant: [...GRANT_TYPES.Grant] }, msg);
+      await expect(consent.grantBySig(msg, holding.documentRoot, otherChain)).to.be.revertedWithCustomError(
+        consent,
+        "ConsentSignerNotHolder",
+      );
+      const twin = await new ConsentRegistry__factory(deployer).deploy(await ledger.getAddress());
+      const forTwin = await signGrant(twin, holding.holder, msg);
+      await expect(consent.grantBySig(msg, holding.documentRoot, forTwin)).to.be.revertedWithCustomError(
+        consent,
+        "ConsentSignerNotHolder",
+      );
+      await expect(twin.grantBySig(msg, holding.documentRoot, forTwin)).to.emit(twin, "GrantCreated");
+    });
+
+    it("rejects a zero grantee, bad use counts and a validUntil not in the future", async () => {
+      const { consent, holding, opts, t } = await loadFixture(consentFixture);
+      const cases = [
+        [{ grantee: ethers.ZeroAddress }, "ConsentGranteeZero", []],
+        [{ maxUses: 0 }, "ConsentMaxUsesInvalid", [0]],
+        [{ maxUses: 2 ** 24 }, "ConsentMaxUsesInvalid", [2 ** 24]],
+        [{ validUntil: t }, "ConsentGrantValidUntilInvalid", [t, anyValue]],
+        [{ validUntil: 2n ** 40n }, "ConsentGrantValidUntilInvalid", [2n ** 40n, anyValue]],
+      ] as const;
+      for (const [change, error, args] of cases) {
+        const msg = { ...grantMessage(holding.certId, opts), ...change };
+        const tx = consent.grantBySig(msg, holding.documentRoot, await signGrant(consent, holding.holder, msg));
+        await expect(tx).to.be.revertedWithCustomError(consent, error).withArgs(...args);
+      }
+    });
+
+    it("rejects a grant for a certificate the ledger has not issued", async () => {
+      const { consent, opts } = await loadFixture(consentFixture);
+      const ghost = newHolding();
+      const msg = grantMessage(ghost.certId, opts);
+      await expect(consent.grantBySig(msg, ghost.documentRoot, await signGrant(consent, ghost.holder, msg)))
+        .to.be.revertedWithCustomError(consent, "ConsentCertificateNotIssued")
+        .withArgs(ghost.certId, ethers.ZeroHash);
+    });
+
+    it("is refused while paused", async () => {
+      const { consent, registry, pauser, holding, opts } = await loadFixture(consentFixture);
+      await registry.connect(pauser).pause();
+      const msg = grantMessage(holding.certId, opts);
+      await expect(
+        consent.grantBySig(msg, holding.documentRoot, await signGrant(consent, holding.holder, msg)),
+      ).to.be.revertedWithCustomError(registry, "RegistryPaused");
+    });
+  });
+
+  describe("grantInBatchBySig", () => {
+    it("stores a grant for a batched certificate with its leaf and proof", async () => {
+      const { consent, entries, opts, leafOf, verifier } = await loadFixture(consentFixture);
+      const e = entries[2];
+      const msg = grantMessage(e.certId, opts);
+      const grantId = await consent.grantIdOf(msg);
+      await expect(consent.grantInBatchBySig(msg, e.documentRoot, leafOf(2), await signGrant(consent, e.holder, msg)))
+        .to.emit(consent, "GrantCreated")
+        .withArgs(grantId, e.certId, verifier.address, msg.purpose, msg.validUntil, msg.maxUses);
+      expect(await consent.mayCheck(grantId, verifier.address)).to.equal(true);
+    });
+
+    it("rejects a wrong proof", async () => {
+      const { consent, entries, opts, leafOf, batch } = await loadFixture(consentFixture);
+      const e = entries[2];
+      const msg = grantMessage(e.certId, opts);
+      await expect(consent.grantInBatchBySig(msg, e.documentRoot, leafOf(1), await signGrant(consent, e.holder, msg)))
+        .to.be.revertedWithCustomError(consent, "ConsentCertificateNotIssued")
+        .withArgs(e.certId, batch.root);
+    });
+
+    it("rejects a batched grant signed by another holder", async () => {
+      const { consent, entries, opts, leafOf } = await loadFixture(consentFixture);
+      const msg = grantMessage(entries[2].certId, opts);
+      await expect(consent.grantInBatchBySig(msg, entries[2].documentRoot, leafOf(2), await signGrant(consent, entries[1].holder, msg)))
+        .to.be.revertedWithCustomError(consent, "ConsentSignerNotHolder")
+        .withArgs(entries[2].certId, entries[1].holder.address);
+    });
+  });
+
+  describe("revokeGrantBySig", () => {
+    it("revokes a grant by the holder's signature and emits GrantRevoked", async () => {
+      const { consent, holding, grantId, t, verifier, asVerifier } = await loadFixture(grantedFixture);
+      const rev = { grantId, nonce: 1n, deadline: t + DAY };
+      const sig = await signRevokeGrant(consent, holding.holder, rev);
+      await expect(consent.revokeGrantBySig(rev, holding.documentRoot, sig))
+        .to.emit(consent, "GrantRevoked")
+        .withArgs(grantId, holding.certId);
+      expect((await consent.getGrant(grantId)).revoked).to.equal(true);
+      expect(await consent.checkVerdict(grantId, verifier.address)).to.equal(CheckVerdict.Revoked);
+      await expect(asVerifier.recordCheck(grantId)).to.be.revertedWithCustomError(consent, "ConsentGrantRevoked").withArgs(grantId);
+    });
+
+    it("rejects a revocation by someone other than the holder", async () => {
+      const { consent, holding, grantId, t, other } = await loadFixture(grantedFixture);
+      const rev = { grantId, nonce: 1n, deadline: t + DAY };
+      await expect(consent.revokeGrantBySig(rev, holding.documentRoot, await signRevokeGrant(consent, other, rev)))
+        .to.be.revertedWithCustomError(consent, "ConsentSignerNotHolder")
+        .withArgs(holding.certId, other.address);
+    });
+
+    it("rejects an unknown grant, a second revocation, a spent nonce and a late signature", async () => {
+      const { consent, holding, grantId, t, msg } = await loadFixture(grantedFixture);
+      const unknown = { grantId: ethers.id("nope"), nonce: 1n, deadline: t + DAY };
+      await expect(consent.revokeGrantBySig(unknown, holding.documentRoot, await signRevokeGrant(consent, holding.holder, unknown)))
+        .to.be.revertedWithCustomError(consent, "ConsentGrantUnknown")
+        .withArgs(unknown.grantId);
+      const spent = { grantId, nonce: msg.nonce, deadline: t + DAY };
+      await expect(consent.revokeGrantBySig(spent, holding.documentRoot, await signRevokeGrant(consent, holding.holder, spent)))
+        .to.be.revertedWithCustomError(consent, "ConsentNonceUsed")
+        .withArgs(holding.holder.address, msg.nonce);
+      const rev = { grantId, nonce: 1n, deadline: t + DAY };
+      const sig = await signRevokeGrant(consent, holding.holder, rev);
+      await consent.revokeGrantBySig(rev, holding.documentRoot, sig);
+      await expect(consent.revokeGrantBySig(rev, holding.documentRoot, sig))
+        .to.be.revertedWithCustomError(consent, "ConsentGrantRevoked")
+        .withArgs(grantId);
+      const late = { grantId, nonce: 2n, deadline: t };
+      await expect(consent.revokeGrantBySig(late, holding.documentRoot, await signRevokeGrant(consent, holding.holder, late)))
+        .to.be.revertedWithCustomError(consent, "ConsentSignatureExpired")
+        .withArgs(t, anyValue);
+    });
+
+    it("is refused while paused", async () => {
+      const { consent, registry, pauser, holding, grantId, t } = await loadFixture(grantedFixture);
+      await registry.connect(pauser).pause();
+      const rev = { grantId, nonce: 1n, deadline: t + DAY };
+      await expect(
+        consent.revokeGrantBySig(rev, holding.documentRoot, await signRevokeGrant(consent, holding.holder, rev)),
+      ).to.be.revertedWithCustomError(registry, "RegistryPaused");
+    });
+  });
+
+  describe("recordCheck", () => {
+    it("uses one use per check and emits CheckRecorded with the use number", async () => {
+      const { consent, asVerifier, grantId, holding, verifier } = await loadFixture(grantedFixture);
+      await expect(asVerifier.recordCheck(grantId)).to.emit(consent, "CheckRecorded").withArgs(grantId, holding.certId, verifier.address, 1);
+      await expect(asVerifier.recordCheck(grantId)).to.emit(consent, "CheckRecorded").withArgs(grantId, holding.certId, verifier.address, 2);
+      expect((await consent.getGrant(grantId)).uses).to.equal(2n);
+      expect(await consent.checkVerdict(grantId, verifier.address)).to.equal(CheckVerdict.UsedUp);
+      expect(await consent.mayCheck(grantId, verifier.address)).to.equal(false);
+      await expect(asVerifier.recordCheck(grantId)).to.be.revertedWithCustomError(consent, "ConsentGrantUsedUp").withArgs(grantId, 2);
+    });
+
+    it("refuses anyone but the grantee", async () => {
+      const { consent, grantId, verifier, other } = await loadFixture(grantedFixture);
+      expect(await consent.checkVerdict(grantId, other.address)).to.equal(CheckVerdict.WrongGrantee);
+      await expect(consent.connect(other).recordCheck(grantId))
+        .to.be.revertedWithCustomError(consent, "ConsentWrongGrantee")
+        .withArgs(grantId, verifier.address, other.address);
+    });
+
+    it("refuses an expired grant", async () => {
+      const { consent, asVerifier, grantId, msg, verifier } = await loadFixture(grantedFixture);
+      await time.increaseTo(msg.validUntil);
+      expect(await consent.checkVerdict(grantId, verifier.address)).to.equal(CheckVerdict.Expired);
+      await expect(asVerifier.recordCheck(grantId))
+        .to.be.revertedWithCustomError(consent, "ConsentGrantExpired")
+        .withArgs(grantId, msg.validUntil, anyValue);
+    });
+
+    it("refuses an unknown grant", async () => {
+      const { consent, asVerifier, verifier } = await loadFixture(grantedFixture);
+      const unknown = ethers.id("nope");
+      expect(await consent.checkVerdict(unknown, verifier.address)).to.equal(CheckVerdict.UnknownGrant);
+      await expect(asVerifier.recordCheck(unknown)).to.be.revertedWithCustomError(consent, "ConsentGrantUnknown").withArgs(unknown);
+    });
+
+    it("is refused while paused", async () => {
+      const { consent, registry, pauser, asVerifier, grantId, verifier } = await loadFixture(grantedFixture);
+      await registry.connect(pauser).pause();
+      await expect(asVerifier.recordCheck(grantId)).to.be.revertedWithCustomError(registry, "RegistryPaused");
+      await expect(asVerifier.recordChecks([grantId])).to.be.revertedWithCustomError(registry, "RegistryPaused");
+      expect(await consent.mayCheck(grantId, verifier.address)).to.equal(true);
+    });
+  });
+
+  describe("recordChecks", () => {
+    it("records several checks in one transaction", async () => {
+      const { consent, asVerifier, grantId, holding, verifier, entries, opts, leafOf } = await loadFixture(grantedFixture);
+      const e = entries[0];
+      const msg = grantMessage(e.certId, opts);
+      await consent.grantInBatchBySig(msg, e.documentRoot, leafOf(0), await signGrant(consent, e.holder, msg));
+      const second = await consent.grantIdOf(msg);
+      const tx = asVerifier.recordChecks([grantId, second, grantId]);
+      await expect(tx).to.emit(consent, "CheckRecorded").withArgs(grantId, holding.certId, verifier.address, 1);
+      await expect(tx).to.emit(consent, "CheckRecorded").withArgs(second, e.certId, verifier.address, 1);
+      await expect(tx).to.emit(consent, "CheckRecorded").withArgs(grantId, holding.certId, verifier.address, 2);
+    });
+
+    it("is all or nothing, and refuses an empty list", async () => {
+      const { consent, asVerifier, grantId } = await loadFixture(grantedFixture);
+      await expect(asVerifier.recordChecks([grantId, grantId, grantId]))
+        .to.be.revertedWithCustomError(consent, "ConsentGrantUsedUp")
+        .withArgs(grantId, 2);
+      expect((await consent.getGrant(grantId)).uses).to.equal(0n);
+      await expect(asVerifier.recordChecks([])).to.be.revertedWithCustomError(consent, "ConsentNothingToRecord");
+    });
+  });
+
+  describe("privacy", () => {
+    it("puts no holder address in any event or stored grant", async () => {
+      const { consent, holding, grantId, t, asVerifier } = await loadFixture(grantedFixture);
+      await asVerifier.recordCheck(grantId);
+      const rev = { grantId, nonce: 9n, deadline: t + DAY };
+      await consent.revokeGrantBySig(rev, holding.documentRoot, await signRevokeGrant(consent, holding.holder, rev));
+      const logs = await ethers.provider.getLogs({ address: await consent.getAddress(), fromBlock: 0 });
+      const needle = holding.holder.address.slice(2).toLowerCase();
+      for (const log of logs) expect((log.data + log.topics.join("")).toLowerCase()).not.to.contain(needle);
+      expect((await consent.getGrant(grantId)).map(String).join(",").toLowerCase()).not.to.contain(needle);
+    });
+  });
+});
