@@ -119,6 +119,10 @@ async function openShare(id: string, fragment: string): Promise<void> {
 }
 
 main.replaceChildren(dropSection(), h("section", { class: "card" }, result));
+// Opening the same link again in this tab changes only the fragment (no reload): check it afresh.
+window.addEventListener("hashchange", () => {
+  if (/[#&]k=/.test(location.hash)) location.reload();
+});
 const s = new URLSearchParams(location.search).get("s");
 if (s) {
   const fragment = location.hash;

@@ -1,0 +1,32 @@
+/**
+ * The routers of the people-facing part of the gateway, for buildApp's `extraRouters`: the four
+ * pages and the counter/sharing API.
+ *
+ *   buildApp({ ...deps, extraRouters: frontRouters(deps, { publicUrl, counterSessions }) })
+ */
+import type { Router } from "express";
+import type { DomainDeps } from "../domain/ports";
+import type { ShareStore } from "../domain/share";
+import { sqlCounterSessionStore, type SqlCounterSessionsLike } from "./counterStores";
+import { counterRouter } from "./routes/counter";
+import { webRouter } from "./web";
+
+export interface FrontOptions {
+  /** Origin written into QR codes and share links; default: the request's own. */
+  publicUrl?: string;
+  /** The store's counter sessions (durable); in memory when absent. */
+  counterSessions?: SqlCounterSessionsLike;
+  shares?: ShareStore;
+}
+
+export function frontRouters(domain: DomainDeps, opts: FrontOptions = {}): Router[] {
+  return [
+    webRouter(),
+    counterRouter({
+      domain,
+      publicUrl: opts.publicUrl,
+      sessions: opts.counterSessions ? sqlCounterSessionStore(opts.counterSessions, () => domain.clock.now()) : undefined,
+      shares: opts.shares,
+    }),
+  ];
+}

@@ -1,0 +1,348 @@
+/**
+ * The four pages in headless Chromium against a gateway on a random port (issue 6 items 4 and 5).
+ * Each person has their own browser profile: the agency officer, the citizen (a phone-sized screen),
+ * the counter officer and a third party who opens a share link. The citizen's wallet reads the
+ * counter's QR code from the counter page's own image (a screenshot of the <img>, decoded by jsQR in
+ * the wallet page): nothing passes the request id on the side.
+ */
+import { expect } from "chai";
+import fs from "node:fs";
+import path from "node:path";
+import type { BrowserContext, Page } from "playwright-core";
+import { ensureChromium, type Gateway, newBrowser, PHONE, RESULTS_DIR, startGateway } from "../support/e2e";
+
+const SHOTS = path.join(RESULTS_DIR, "pages");
+
+describe("the pages in a real browser (e2e)", function () {
+  this.timeout(180_000);
+  let gw: Gateway;
+  const contexts: BrowserContext[] = [];
+  let agency: Page;
+  let wallet: Page;
+  let counter: Page;
+  let third: Page;
+  const pageErrors: string[] = [];
+
+  async function person(viewport?: { width: number; height: number }): Promise<Page> {
+    const { context } = await newBrowser(viewport);
+    contexts.push(context);
+    const page = context.pages()[0] ?? (await context.newPage());
+    page.on("pageerror", (e) => pageErrors.push(e.message));
+    return page;
+  }
+
+  const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+
+  before(async function () {
+    this.timeout(900_000); // a fresh machine installs chromium (and a CJK font) here
+    ensureChromium();
+    require("node:child_process").execFileSync("bash", [path.join(__dirname, "..", "..", "scripts", "ensure-cjk-fonts.sh")], { stdio: "inherit" });
+    fs.mkdirSync(SHOTS, { recursive: true });
+    gw = await startGateway();
+    agency = await person();
+    wallet = await person(PHONE);
+    counter = await person();
+    third = await person(PHONE);
+  });
+
+  after(async function () {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await gw?.close();
+  });
+
+  afterEach(function () {
+    expect(pageErrors, "uncaught errors in the pages").to.deep.equal([]);
+  });
+
+  // --- steps shared by the scenarios ----------------------------------------------------------
+
+  async function signIn(page: Page, which: "agency" | "counter", key: string) {
+    await page.goto(`${gw.url}/${which}`);
+    await page.fill(`#${which}-api-key`, key);
+    await page.click(`#${which}-sign-in`);
+  }
+
+  async function receiveAddress(): Promise<string> {
+    await wallet.goto(`${gw.url}/wallet`);
+    return (await wallet.textContent("#wallet-receive-address"))!.trim();
+  }
+
+  /** The agency issues a resident ID card to `holder` from the console; returns the document text. */
+  async function issueInConsole(holder: string): Promise<{ certId: string; document: string }> {
+    await agency.goto(`${gw.url}/agency`);
+    await agency.selectOption("#agency-type", "resident-id-card");
+    await agency.fill("#agency-holder", holder);
+    await agency.click("#agency-fill-sample");
+    await agency.click("#agency-issue");
+    await agency.waitForSelector("#agency-document", { timeout: 30_000 });
+    const document = await agency.inputValue("#agency-document");
+    return { certId: JSON.parse(document).credentialStatus.certId, document };
+  }
+
+  async function importInWallet(document: string) {
+    await wallet.fill("#wallet-import-text", document);
+    await wallet.click("#wallet-import");
+    await wallet.waitForSelector("#wallet-import-message .notice.ok");
+  }
+
+  /** The counter opens a request for a resident ID card; returns the PNG of the QR as shown. */
+  async function openCounterRequest(): Promise<Buffer> {
+    await counter.goto(`${gw.url}/counter`);
+    await counter.selectOption("#counter-service", "bank");
+    await counter.click("#counter-open");
+    const img = counter.locator("#counter-qr-image");
+    await img.waitFor();
+    await counter.waitForFunction(() => (document.querySelector("#counter-qr-image") as HTMLImageElement | null)?.complete === true);
+    return img.screenshot();
+  }
+
+  /** The wallet reads the QR from an image file, as from a photo of the counter's screen. */
+  async function scanInWallet(png: Buffer) {
+    await wallet.goto(`${gw.url}/wallet`);
+    await wallet.setInputFiles("#wallet-scan-image", { name: "counter-qr.png", mimeType: "image/png", buffer: png });
+    await wallet.waitForSelector("#wallet-present, #wallet-request .notice.error");
+  }
+
+  async function pickCertificate(certId: string) {
+    await wallet.selectOption("select.cert-pick[data-type=resident-id-card]", certId);
+  }
+
+  // --- item 4 ---------------------------------------------------------------------------------
+
+  let firstCertId: string;
+
+  it("issues in the console, imports in the wallet, presents at the counter with two fields hidden, and shows VALID with only the disclosed fields", async () => {
+    await wallet.goto(`${gw.url}/wallet`);
+    await wallet.click("#wallet-create");
+    const mnemonic = (await wallet.textContent("#wallet-mnemonic"))!.trim();
+    expect(mnemonic.split(/\s+/)).to.have.length(12);
+    await shot(wallet, "wallet-mnemonic");
+    await wallet.click("#wallet-mnemonic-done");
+    const holder = (await wallet.textContent("#wallet-receive-address"))!.trim();
+    expect(holder).to.match(/^0x[0-9a-f]{40}$/);
+
+    await signIn(agency, "agency", gw.agencyKey);
+    const issued = await issueInConsole(holder);
+    firstCertId = issued.certId;
+    await shot(agency, "agency-issued");
+
+    await importInWallet(issued.document);
+    await wallet.waitForSelector(`li[data-cert="${firstCertId}"] .status[data-status=ACTIVE]`);
+    // The next certificate gets another address (unlinkable holders).
+    expect((await wallet.textContent("#wallet-receive-address"))!.trim()).to.not.equal(holder);
+
+    await signIn(counter, "counter", gw.verifierKey);
+    const qr = await openCounterRequest();
+    const url = (await counter.textContent("#counter-request-url"))!.trim();
+    expect(url.length).to.be.at.most(200);
+    await shot(counter, "counter-request-qr");
+
+    await scanInWallet(qr);
+    await wallet.waitForSelector("#wallet-present");
+    await pickCertificate(firstCertId);
+    await wallet.uncheck('#wallet-request input[data-path="idNumber"]');
+    await wallet.uncheck('#wallet-request input[data-path="birthDate"]');
+    await shot(wallet, "wallet-request");
+    const writesBefore = await gw.chainWrites();
+    await wallet.click("#wallet-present");
+    await wallet.waitForSelector("#wallet-present-result .verdict");
+    expect(await wallet.getAttribute("#wallet-present-result .verdict", "data-verdict")).to.equal("VALID");
+    expect(await gw.chainWrites()).to.be.greaterThan(writesBefore); // grant relayed, check recorded
+
+    // The counter page updates by itself (no reload).
+    const verdict = counter.locator("#counter-verdict .verdict");
+    await verdict.waitFor({ timeout: 15_000 });
+    expect(await verdict.getAttribute("data-verdict")).to.equal("VALID");
+    expect(await counter.locator('#counter-verdict tr[data-field="name"]').count()).to.equal(1);
+    expect(await counter.locator('#counter-verdict tr[data-field="idNumber"]').count()).to.equal(0);
+    expect(await counter.locator('#counter-verdict tr[data-field="birthDate"]').count()).to.equal(0);
+    const shown = await counter.textContent("#counter-verdict");
+    const fields = JSON.parse(issued.document).credentialSubject as Record<string, string>;
+    expect(shown).to.contain(fields.name);
+    expect(shown).to.not.contain(fields.idNumber);
+    await shot(counter, "counter-verdict-valid");
+
+    // The citizen's trail lists the check.
+    await wallet.goto(`${gw.url}/wallet`);
+    await wallet.click(`li[data-cert="${firstCertId}"] [data-action=trail]`);
+    await wallet.waitForSelector(`#wallet-trail li[data-check]`);
+    expect(await wallet.textContent("#wallet-trail")).to.contain("open-bank-account");
+    await shot(wallet, "wallet-trail");
+  });
+
+  it("shows REVOKED at the counter for a certificate the agency revoked", async () => {
+    const holder = await receiveAddress();
+    const issued = await issueInConsole(holder);
+    await importInWallet(issued.document);
+
+    await agency.fill("#agency-search", issued.certId);
+    await agency.click("#agency-search-go");
+    await agency.click("[data-action=revoke]");
+    await agency.waitForSelector('#agency-detail-status[data-status="REVOKED"]');
+    await shot(agency, "agency-revoked");
+
+    const qr = await openCounterRequest();
+    await scanInWallet(qr);
+    await pickCertificate(issued.certId);
+    await wallet.click("#wallet-present");
+    await wallet.waitForSelector("#wallet-present-result .verdict");
+
+    const verdict = counter.locator("#counter-verdict .verdict");
+    await verdict.waitFor({ timeout: 15_000 });
+    expect(await verdict.getAttribute("data-verdict")).to.equal("REVOKED");
+    expect(await counter.locator("#counter-verdict tr[data-field]").count()).to.equal(0);
+    await shot(counter, "counter-verdict-revoked");
+  });
+
+  it("opens a share link as VALID, then GRANT_REVOKED after the holder revokes it", async () => {
+    await wallet.goto(`${gw.url}/wallet`);
+    const item = wallet.locator(`li[data-cert="${firstCertId}"]`);
+    await item.locator("[data-action=share]").click();
+    await item.locator(".share-form .share-create").click();
+    const link = (await item.locator(".share-result a.share-link").getAttribute("href"))!;
+    expect(link).to.match(/\/verify\?s=[A-Za-z0-9_-]{22}#k=[0-9a-f]{64}$/);
+    await shot(wallet, "wallet-share-link");
+
+    await third.goto(link);
+    const verdict = third.locator("#verify-result .verdict");
+    await verdict.waitFor({ timeout: 15_000 });
+    expect(await verdict.getAttribute("data-verdict")).to.equal("VALID");
+    expect(third.url()).to.not.contain("#k="); // the key left the address bar
+    await shot(third, "verify-share-valid");
+
+    await wallet.goto(`${gw.url}/wallet`);
+    await wallet.click('#wallet-grants li[data-kind="link"] [data-action=revoke]');
+    await wallet.waitForSelector('#wallet-grants li[data-kind="link"][data-revoked="true"]');
+
+    await third.goto(link);
+    await third.locator("#verify-result .verdict").waitFor({ timeout: 15_000 });
+    expect(await third.getAttribute("#verify-result .verdict", "data-verdict")).to.equal("GRANT_REVOKED");
+    await shot(third, "verify-share-revoked");
+  });
+
+  it("answers GRANT_USED_UP after the last use of a share link", async () => {
+    await wallet.goto(`${gw.url}/wallet`);
+    const item = wallet.locator(`li[data-cert="${firstCertId}"]`);
+    await item.locator("[data-action=share]").click();
+    await item.locator(".share-form .share-uses").fill("1");
+    await item.locator(".share-form .share-create").click();
+    const link = (await item.locator(".share-result a.share-link").getAttribute("href"))!;
+    await third.goto(link);
+    await third.locator("#verify-result .verdict").waitFor({ timeout: 15_000 });
+    expect(await third.getAttribute("#verify-result .verdict", "data-verdict")).to.equal("VALID");
+    await third.goto(link);
+    await third.locator("#verify-result .verdict").waitFor({ timeout: 15_000 });
+    expect(await third.getAttribute("#verify-result .verdict", "data-verdict")).to.equal("GRANT_USED_UP");
+  });
+
+  it("switches the pages between Chinese and English, and fits a phone screen", async () => {
+    await third.goto(`${gw.url}/verify`);
+    expect(await third.textContent("h1")).to.equal("证照核验");
+    await third.click("#lang-switch");
+    expect(await third.textContent("h1")).to.equal("Verify a certificate");
+    await shot(third, "verify-en");
+    await third.reload();
+    expect(await third.textContent("h1")).to.equal("Verify a certificate"); // remembered
+    await third.click("#lang-switch");
+    for (const p of ["agency", "wallet", "counter", "verify"]) {
+      await third.goto(`${gw.url}/${p}`);
+      const overflow = await third.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      expect(overflow, `${p} scrolls sideways on a phone`).to.be.at.most(0);
+      await shot(third, `phone-${p}`);
+    }
+  });
+
+  // --- item 5: garbage from a browser ---------------------------------------------------------
+
+  it("refuses a forged request id with a clear message and no chain write", async () => {
+    const before = await gw.chainWrites();
+    await wallet.goto(`${gw.url}/wallet`);
+    await wallet.fill("#wallet-scan-paste", `${gw.url}/wallet?r=AAAAAAAAAAAAAAAAAAAAAA`);
+    await wallet.click("#wallet-scan-open");
+    const msg = wallet.locator('#wallet-request .notice.error[data-code="COUNTER_REQUEST_NOT_FOUND"]');
+    await msg.waitFor();
+    expect(await msg.textContent()).to.contain("伪造");
+    const status = await wallet.evaluate(async () => {
+      const r = await fetch("/v1/counter/requests/AAAAAAAAAAAAAAAAAAAAAA/answer", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ presentations: [] }),
+      });
+      return r.status;
+    });
+    expect(status).to.be.oneOf([400, 404]);
+    expect(await gw.chainWrites()).to.equal(before);
+  });
+
+  it("refuses a grant made for another request, a tampered document and a replayed presentation, changing nothing on chain", async () => {
+    // Two requests are open; the wallet answers A, but its answer is sent to B.
+    const qrA = await openCounterRequest();
+    const counterB = await person();
+    await signIn(counterB, "counter", gw.verifierKey);
+    await counterB.selectOption("#counter-service", "bank");
+    await counterB.click("#counter-open");
+    const urlB = (await counterB.locator("#counter-request-url").textContent())!.trim();
+    const idB = new URL(urlB).searchParams.get("r")!;
+
+    await scanInWallet(qrA);
+    await pickCertificate(firstCertId);
+    let before = await gw.chainWrites();
+    await wallet.route("**/v1/counter/requests/*/answer", (route) => route.continue({ url: `${gw.url}/v1/counter/requests/${idB}/answer` }));
+    await wallet.click("#wallet-present");
+    await wallet.locator('#wallet-present-result .notice.error[data-code="COUNTER_GRANT_MISMATCH"]').waitFor();
+    await wallet.unroute("**/v1/counter/requests/*/answer");
+    expect(await gw.chainWrites()).to.equal(before);
+    await shot(wallet, "wallet-garbage-foreign-grant");
+
+    // A tampered document: the wallet's answer has a field changed on the way.
+    await wallet.route("**/v1/counter/requests/*/answer", (route) => {
+      const body = JSON.parse(route.request().postData()!);
+      body.presentations[0].document.credentialSubject.name = "李四";
+      return route.continue({ postData: JSON.stringify(body) });
+    });
+    await wallet.click("#wallet-present");
+    await wallet.locator('#wallet-present-result .notice.error[data-code="COUNTER_DOCUMENT_TAMPERED"]').waitFor();
+    await wallet.unroute("**/v1/counter/requests/*/answer");
+    expect(await gw.chainWrites()).to.equal(before);
+
+    // The honest answer goes through once; replaying it is refused.
+    let answer: string | undefined;
+    await wallet.route("**/v1/counter/requests/*/answer", (route) => {
+      answer = route.request().postData()!;
+      return route.continue();
+    });
+    await wallet.click("#wallet-present");
+    await wallet.waitForSelector("#wallet-present-result .verdict");
+    await wallet.unroute("**/v1/counter/requests/*/answer");
+    const answerUrl = `${gw.url}/v1/counter/requests/${new URL((await counter.textContent("#counter-request-url"))!.trim()).searchParams.get("r")}/answer`;
+    before = await gw.chainWrites();
+    const replay = await wallet.evaluate(
+      async ([url, body]) => {
+        const r = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body });
+        return { status: r.status, body: await r.json() };
+      },
+      [answerUrl, answer!] as const,
+    );
+    expect(replay.status).to.equal(409);
+    expect(replay.body.error.code).to.equal("COUNTER_REQUEST_ANSWERED");
+    // On the page: opening the same QR again says it was answered.
+    await scanInWallet(qrA);
+    await wallet.locator('#wallet-request .notice.error[data-code="COUNTER_REQUEST_ANSWERED"]').waitFor();
+    expect(await gw.chainWrites()).to.equal(before);
+    await shot(wallet, "wallet-garbage-replayed");
+  });
+
+  it("shows TAMPERED on the verify page for an altered document, without asking the gateway", async () => {
+    const doc = JSON.parse((await agency.inputValue("#agency-document").catch(() => "")) || "null") ?? undefined;
+    const before = await gw.chainWrites();
+    const issued = doc ?? JSON.parse((await issueInConsole(await receiveAddress())).document);
+    issued.credentialSubject.name = "王五";
+    await third.goto(`${gw.url}/verify`);
+    await third.fill("#verify-paste", JSON.stringify(issued));
+    await third.click("#verify-check");
+    await third.locator("#verify-result .verdict").waitFor();
+    expect(await third.getAttribute("#verify-result .verdict", "data-verdict")).to.equal("TAMPERED");
+    await shot(third, "verify-tampered");
+    if (doc) expect(await gw.chainWrites()).to.equal(before);
+  });
+});

@@ -1,0 +1,106 @@
+/**
+ * Helpers of the browser tests (test/e2e): a gateway on a random port and headless Chromium.
+ *
+ * startGateway() runs the real gateway in this process when src/main.ts offers a programmatic start
+ * (`startGateway`); until then it builds the HTTP app (buildApp) over the in-memory ports of
+ * test/support/frontFakes.ts, seeded with the demo's roles. Either way the pages, the counter and
+ * sharing routes and the domain are the real ones; `chainWrites()` counts transactions sent, so a
+ * test can show that garbage changed nothing on chain.
+ */
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import pino from "pino";
+import { chromium, type BrowserContext } from "playwright-core";
+import { registerAgency, registerType, registerVerifier } from "../../src/domain/authority";
+import { memoryBatchJobs } from "../../src/domain/issuance";
+import type { Address } from "../../src/domain/ports";
+import { createPrincipal } from "../../src/domain/principals";
+import { buildApp } from "../../src/http/app";
+import { DEFAULT_HTTP_SETTINGS } from "../../src/http/deps";
+import { frontRouters } from "../../src/http/front";
+import { fakeDeps } from "./frontFakes";
+
+export interface Gateway {
+  url: string;
+  agencyKey: string;
+  verifierKey: string;
+  verifierAddress: Address;
+  verifierName: string;
+  chainWrites(): Promise<number>;
+  close(): Promise<void>;
+  kind: "embedded-chain" | "in-memory-ports";
+}
+
+const TYPES = ["resident-id-card", "business-licence", "household-register", "diploma", "marriage-certificate"];
+
+async function startInMemory(): Promise<Gateway> {
+  const deps = fakeDeps();
+  // The fake world's clock follows the wall clock, as the browser's does.
+  Object.defineProperty(deps.world, "now", { get: () => Math.floor(Date.now() / 1000), set: () => undefined });
+  for (const code of TYPES) await registerType(deps, { code });
+  const agency = await registerAgency(deps, { name: "Shenzhen Public Security Bureau", types: TYPES });
+  const verifier = await registerVerifier(deps, { name: "Futian Service Hall, counter 3" });
+  const agencyKey = (await createPrincipal(deps, { role: "agency", address: agency.agency, label: "agency" })).apiKey;
+  const verifierKey = (await createPrincipal(deps, { role: "verifier", address: verifier.verifier, label: "counter" })).apiKey;
+  const app = buildApp({
+    ...deps,
+    settings: DEFAULT_HTTP_SETTINGS,
+    logger: pino({ level: "silent" }),
+    batchJobs: memoryBatchJobs(),
+    extraRouters: frontRouters(deps),
+  });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, "127.0.0.1", () => resolve(s));
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    kind: "in-memory-ports",
+    url: `http://127.0.0.1:${port}`,
+    agencyKey,
+    verifierKey,
+    verifierAddress: verifier.verifier,
+    verifierName: "Futian Service Hall, counter 3",
+    chainWrites: async () => deps.world.sent.length,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}
+
+export async function startGateway(): Promise<Gateway> {
+  return startInMemory();
+}
+
+export const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+export function ensureChromium(): void {
+  execFileSync("bash", [path.join(__dirname, "..", "..", "scripts", "ensure-chromium.sh")], { stdio: "inherit" });
+}
+
+/** A fresh browser profile (its own localStorage): one per person in the scenario. */
+export async function newBrowser(viewport = { width: 1280, height: 900 }): Promise<{ context: BrowserContext; dir: string }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "certledger-e2e-"));
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport,
+    locale: "zh-CN",
+  });
+  return { context, dir };
+}
+
+export const PHONE = { width: 390, height: 844 };
+
+export const RESULTS_DIR = path.join(__dirname, "..", "..", "test-results");
