@@ -5,7 +5,7 @@
  * standard library accept the proofs. Built on raw bytes: 10,000 leaves take a few tens of ms, where
  * the general-purpose library takes seconds.
  */
-import { keccak_256 } from "@noble/hashes/sha3";
+import { keccak256 as keccak_256 } from "./keccak";
 import { bytesToHex, computeBatchLeaf, type Hex } from "./ids";
 import { decodeHex, toUnixSeconds } from "./encoding";
 import { DocumentError } from "./errors";
@@ -74,7 +74,9 @@ export function buildBatch(items: readonly BatchItem[]): Batch {
   }
   // StandardMerkleTree sorts leaves by value, then stores the k-th sorted leaf at tree[2n-2-k].
   // Lowercase hex sorts as the bytes do, and native string comparison is the fast one.
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => (leaves[a] < leaves[b] ? -1 : leaves[a] > leaves[b] ? 1 : 0));
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) =>
+    leaves[a] < leaves[b] ? -1 : leaves[a] > leaves[b] ? 1 : 0,
+  );
   const tree: Uint8Array[] = new Array(2 * n - 1);
   const treeIndex = new Int32Array(n);
   for (let k = 0; k < n; k++) {
@@ -88,7 +90,8 @@ export function buildBatch(items: readonly BatchItem[]): Batch {
     size: n,
     leaves,
     getProof(index: number): Hex[] {
-      if (!Number.isInteger(index) || index < 0 || index >= n) throw new DocumentError("INVALID_BATCH", `no item ${index} in a batch of ${n}`);
+      if (!Number.isInteger(index) || index < 0 || index >= n)
+        throw new DocumentError("INVALID_BATCH", `no item ${index} in a batch of ${n}`);
       const proof: Hex[] = [];
       for (let t = treeIndex[index]; t > 0; t = (t - 1) >> 1) proof.push(bytesToHex(tree[t % 2 === 1 ? t + 1 : t - 1]));
       return proof;
@@ -111,7 +114,11 @@ export function processBatchProof(leaf: string, proof: readonly string[]): Hex {
 
 /** True when `proof` shows that the certificate is in the batch with this root. */
 export function verifyBatchProof(item: BatchItem, proof: readonly string[], root: string): boolean {
-  const leaf = computeBatchLeaf(item.certId, toUnixSeconds(item.validFrom, "validFrom"), toUnixSeconds(item.validUntil, "validUntil"));
+  const leaf = computeBatchLeaf(
+    item.certId,
+    toUnixSeconds(item.validFrom, "validFrom"),
+    toUnixSeconds(item.validUntil, "validUntil"),
+  );
   return processBatchProof(leaf, proof) === root.toLowerCase();
 }
 

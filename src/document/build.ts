@@ -1,9 +1,9 @@
 /**
  * Builds a certificate document (DESIGN 5): salts every leaf, hashes, and commits to the holder.
  */
-import { keccak_256 } from "@noble/hashes/sha3";
-import { bytesToHex, computeCertId, type Hex } from "./ids";
-import { toCaip10, toChecksumAddress, toDidPkh, toIsoSeconds, toUnixSeconds } from "./encoding";
+import { keccak256 as keccak_256 } from "./keccak";
+import { bytesToHex, type Hex } from "./ids";
+import { decodeHex, toCaip10, toChecksumAddress, toDidPkh, toIsoSeconds, toUnixSeconds } from "./encoding";
 import { DocumentError } from "./errors";
 import {
   MAX_DOCUMENT_LENGTH,
@@ -17,7 +17,7 @@ import {
   VC_CONTEXT_V2,
   type CertificateDocument,
 } from "./format";
-import { compareBytes, computeLeafHash, flattenFields } from "./leaves";
+import { certIdBytes, compareBytes, computeLeafHash, flattenFields } from "./leaves";
 import { copyJsonValue, JsonReadError, type JsonObject, type JsonValue } from "./strictJson";
 
 /**
@@ -29,7 +29,8 @@ export type RandomSource = (length: number) => Uint8Array;
 export const defaultRandom: RandomSource = (length) => {
   const out = new Uint8Array(length);
   // getRandomValues fills at most 65,536 bytes per call.
-  for (let o = 0; o < length; o += 65536) globalThis.crypto.getRandomValues(out.subarray(o, Math.min(length, o + 65536)));
+  for (let o = 0; o < length; o += 65536)
+    globalThis.crypto.getRandomValues(out.subarray(o, Math.min(length, o + 65536)));
   return out;
 };
 
@@ -69,10 +70,14 @@ export function buildDocument(params: BuildDocumentParameters): BuildDocumentRet
     typeof certificateType.code !== "string" ||
     !TYPE_CODE.test(certificateType.code)
   ) {
-    throw new DocumentError("INVALID_PARAMETER", "certificateType must be { id: uint32, code: a letter then up to 63 letters, digits, _ or - }");
+    throw new DocumentError(
+      "INVALID_PARAMETER",
+      "certificateType must be { id: uint32, code: a letter then up to 63 letters, digits, _ or - }",
+    );
   }
   const chainId = typeof params.chainId === "bigint" ? Number(params.chainId) : params.chainId;
-  if (!Number.isSafeInteger(chainId) || chainId < 1) throw new DocumentError("INVALID_PARAMETER", "chainId must be a positive safe integer");
+  if (!Number.isSafeInteger(chainId) || chainId < 1)
+    throw new DocumentError("INVALID_PARAMETER", "chainId must be a positive safe integer");
   const issuer = toChecksumAddress(params.issuer);
   const holder = toChecksumAddress(params.holder);
   const ledger = toChecksumAddress(params.ledger);
@@ -83,13 +88,17 @@ export function buildDocument(params: BuildDocumentParameters): BuildDocumentRet
   let fields: JsonObject;
   try {
     const copy = copyJsonValue(params.fields, { maxLength: MAX_DOCUMENT_LENGTH, maxDepth: MAX_FIELD_DEPTH });
-    if (typeof copy !== "object" || copy === null || Array.isArray(copy)) throw new JsonReadError("fields must be an object");
+    if (typeof copy !== "object" || copy === null || Array.isArray(copy))
+      throw new JsonReadError("fields must be an object");
     fields = copy;
   } catch (e) {
     throw new DocumentError("INVALID_FIELD", e instanceof Error ? e.message : String(e));
   }
   if (Object.prototype.hasOwnProperty.call(fields, "id")) {
-    throw new DocumentError("INVALID_FIELD", 'a top-level field may not be named "id": credentialSubject.id is the holder');
+    throw new DocumentError(
+      "INVALID_FIELD",
+      'a top-level field may not be named "id": credentialSubject.id is the holder',
+    );
   }
 
   const issuerDid = toDidPkh(chainId, issuer);
@@ -102,7 +111,8 @@ export function buildDocument(params: BuildDocumentParameters): BuildDocumentRet
   };
   const nodes = flattenFields(fields, false);
   const count = META_PATHS.length + nodes.length;
-  if (count > MAX_LEAVES) throw new DocumentError("INVALID_FIELD", `the fields make ${count} leaves, more than ${MAX_LEAVES}`);
+  if (count > MAX_LEAVES)
+    throw new DocumentError("INVALID_FIELD", `the fields make ${count} leaves, more than ${MAX_LEAVES}`);
 
   const random = params.random ?? defaultRandom;
   const saltBytes = random(SALT_BYTES * count);
@@ -124,11 +134,13 @@ export function buildDocument(params: BuildDocumentParameters): BuildDocumentRet
   const buf = new Uint8Array(32 * leaves.length);
   for (let i = 0; i < leaves.length; i++) {
     // A repeat would need two equal salts: only a broken random source gets here.
-    if (i > 0 && compareBytes(leaves[i - 1], leaves[i]) === 0) throw new DocumentError("INVALID_PARAMETER", "the random source repeated a salt");
+    if (i > 0 && compareBytes(leaves[i - 1], leaves[i]) === 0)
+      throw new DocumentError("INVALID_PARAMETER", "the random source repeated a salt");
     buf.set(leaves[i], 32 * i);
   }
-  const documentRoot = bytesToHex(keccak_256(buf));
-  const certId = computeCertId(holder, documentRoot);
+  const rootBytes = keccak_256(buf);
+  const documentRoot = bytesToHex(rootBytes);
+  const certId = bytesToHex(certIdBytes(decodeHex(holder, 20)!, rootBytes));
 
   const document: CertificateDocument = {
     "@context": [VC_CONTEXT_V2],

@@ -2,7 +2,7 @@
  * Byte, hex, address and DID encodings shared by the document library. Fast paths for the hot loop
  * of integrity checks (hex of 32-byte hashes), strict parsers for everything read from a document.
  */
-import { keccak_256 } from "@noble/hashes/sha3";
+import { keccak256 as keccak_256 } from "./keccak";
 import type { Hex } from "./ids";
 import { bytesToHex } from "./ids";
 import { DocumentError } from "./errors";
@@ -53,10 +53,16 @@ export function keccakHex(bytes: Uint8Array): Hex {
   return bytesToHex(keccak_256(bytes));
 }
 
+// Issuer and ledger addresses repeat in every document: remember recent checksums (one keccak each).
+const checksumCache = new Map<string, Address>();
+
 /** EIP-55 mixed-case checksum form of a 20-byte address given in any case. */
 export function toChecksumAddress(address: string): Address {
+  const cached = typeof address === "string" ? checksumCache.get(address) : undefined;
+  if (cached) return cached;
   const bytes = decodeHex(address, 20);
-  if (!bytes) throw new DocumentError("INVALID_PARAMETER", `not a 20-byte hex address: ${String(address).slice(0, 44)}`);
+  if (!bytes)
+    throw new DocumentError("INVALID_PARAMETER", `not a 20-byte hex address: ${String(address).slice(0, 44)}`);
   const lower = bytesToHex(bytes).slice(2);
   const hash = keccak_256(utf8(lower));
   let out = "0x";
@@ -65,6 +71,8 @@ export function toChecksumAddress(address: string): Address {
     const nibble = (hash[i >> 1] >> (i & 1 ? 0 : 4)) & 15;
     out += nibble >= 8 ? c.toUpperCase() : c;
   }
+  if (checksumCache.size >= 4096) checksumCache.clear();
+  checksumCache.set(address, out as Address);
   return out as Address;
 }
 

@@ -5,7 +5,7 @@
  * ethers' TypedDataEncoder. Signing uses @noble/curves (RFC 6979, low-s), so Node and the browser
  * produce the same signature for the same key and message.
  */
-import { keccak_256 } from "@noble/hashes/sha3";
+import { keccak256 as keccak_256 } from "./keccak";
 import { secp256k1 } from "@noble/curves/secp256k1";
 import { bytesToHex, type Hex } from "./ids";
 import { decodeHex, toChecksumAddress, utf8, type Address } from "./encoding";
@@ -19,7 +19,9 @@ import {
 } from "./typedData";
 
 /** keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)") */
-const DOMAIN_TYPEHASH = keccak_256(utf8("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"));
+const DOMAIN_TYPEHASH = keccak_256(
+  utf8("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
+);
 /** keccak256(GRANT_TYPE_STRING) */
 export const GRANT_TYPEHASH: Hex = bytesToHex(keccak_256(utf8(GRANT_TYPE_STRING)));
 /** keccak256(REVOKE_GRANT_TYPE_STRING) */
@@ -53,7 +55,8 @@ function uintWord(value: bigint | number, bits: number, name: string): Uint8Arra
   } catch {
     throw new DocumentError("INVALID_PARAMETER", `${name} must be an integer`);
   }
-  if (v < 0n || v >= 1n << BigInt(bits)) throw new DocumentError("INVALID_PARAMETER", `${name} must fit in uint${bits}`);
+  if (v < 0n || v >= 1n << BigInt(bits))
+    throw new DocumentError("INVALID_PARAMETER", `${name} must fit in uint${bits}`);
   const w = new Uint8Array(32);
   for (let i = 31; i >= 0 && v > 0n; i--) {
     w[i] = Number(v & 0xffn);
@@ -102,7 +105,8 @@ function typedDataDigest(domain: TypedDataDomain, structHash: Uint8Array): Uint8
 }
 
 function grantStructHash(m: GrantMessage): Uint8Array {
-  if (typeof m.maxUses !== "number" && typeof m.maxUses !== "bigint") throw new DocumentError("INVALID_PARAMETER", "maxUses must be an integer");
+  if (typeof m.maxUses !== "number" && typeof m.maxUses !== "bigint")
+    throw new DocumentError("INVALID_PARAMETER", "maxUses must be an integer");
   return hashWords([
     GRANT_TYPEHASH_BYTES,
     bytesWord(m.certId, 32, "certId"),

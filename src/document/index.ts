@@ -3,7 +3,13 @@
  * documents, build Merkle batches, and hold per-certificate wallet keys that sign consent grants.
  * No I/O and no Node-only modules: the same code runs in Node and, bundled, in the browser.
  */
-export { buildDocument, defaultRandom, type BuildDocumentParameters, type BuildDocumentReturnType, type RandomSource } from "./build";
+export {
+  buildDocument,
+  defaultRandom,
+  type BuildDocumentParameters,
+  type BuildDocumentReturnType,
+  type RandomSource,
+} from "./build";
 export { redactDocument } from "./redact";
 export { verifyDocumentIntegrity, type VerifyDocumentIntegrityReturnType, type IntegrityCode } from "./verify";
 export { serializeDocument, parseDocument } from "./serialize";

@@ -2,7 +2,7 @@
  * Leaf hashing, flattening of fields into leaves, and the document root. Hot path of every build
  * and every integrity check, so it hashes with @noble/hashes and avoids intermediate hex.
  */
-import { keccak_256 } from "@noble/hashes/sha3";
+import { keccak256 as keccak_256 } from "./keccak";
 import canonicalize from "canonicalize";
 import { appendSegment, type PathSegment } from "./paths";
 import type { JsonValue } from "./strictJson";
@@ -16,18 +16,29 @@ export function canonicalJson(value: unknown): string {
 
 /** keccak256(salt[16] ‖ uint32be(len(path)) ‖ utf8(path) ‖ utf8(JCS(value))). */
 export function computeLeafHash(salt: Uint8Array, path: string, value: JsonValue): Uint8Array {
-  const pathBytes = ENCODER.encode(path);
-  const valueBytes = ENCODER.encode(canonicalJson(value));
-  const buf = new Uint8Array(salt.length + 4 + pathBytes.length + valueBytes.length);
+  const json = canonicalJson(value);
+  // UTF-8 takes at most 3 bytes per UTF-16 code unit: encode both strings straight into one
+  // reused buffer (keccak256 copies what it reads), so a leaf allocates nothing but its hash.
+  const need = salt.length + 4 + 3 * (path.length + json.length);
+  if (scratch.length < need) scratch = new Uint8Array(Math.max(need, 2 * scratch.length));
+  const buf = scratch;
   buf.set(salt, 0);
   const p = salt.length;
-  const n = pathBytes.length;
+  const n = ENCODER.encodeInto(path, buf.subarray(p + 4)).written;
   buf[p] = n >>> 24;
   buf[p + 1] = (n >>> 16) & 255;
   buf[p + 2] = (n >>> 8) & 255;
   buf[p + 3] = n & 255;
-  buf.set(pathBytes, p + 4);
-  buf.set(valueBytes, p + 4 + n);
+  const m = ENCODER.encodeInto(json, buf.subarray(p + 4 + n)).written;
+  return keccak_256(buf.subarray(0, p + 4 + n + m));
+}
+let scratch = new Uint8Array(1024);
+
+/** computeCertId (ids.ts) on raw bytes: keccak256(abi.encode(address holder, bytes32 documentRoot)). */
+export function certIdBytes(holder: Uint8Array, documentRoot: Uint8Array): Uint8Array {
+  const buf = new Uint8Array(64);
+  buf.set(holder, 12);
+  buf.set(documentRoot, 32);
   return keccak_256(buf);
 }
 

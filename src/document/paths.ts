@@ -83,7 +83,7 @@ export function parsePath(text: string): PathSegment[] {
       let j = i;
       while (j < text.length && text[j] !== "." && text[j] !== "[") j++;
       const name = text.slice(i, j);
-      if (!isName(name)) fail("a bare key is letters, digits, _, $ and -; quote anything else as [\"...\"]");
+      if (!isName(name)) fail('a bare key is letters, digits, _, $ and -; quote anything else as ["..."]');
       segments.push(name);
       i = j;
     }

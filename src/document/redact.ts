@@ -24,7 +24,10 @@ export function redactDocument(document: CertificateDocument | unknown, paths: r
     inspected = inspectDocument(document);
   } catch (e) {
     if (e instanceof IntegrityVerdictError) {
-      throw new DocumentError(e.code === "TAMPERED" ? "TAMPERED_DOCUMENT" : "MALFORMED_DOCUMENT", `cannot redact: ${e.reason}`);
+      throw new DocumentError(
+        e.code === "TAMPERED" ? "TAMPERED_DOCUMENT" : "MALFORMED_DOCUMENT",
+        `cannot redact: ${e.reason}`,
+      );
     }
     throw e;
   }
@@ -56,7 +59,8 @@ export function redactDocument(document: CertificateDocument | unknown, paths: r
         return r === REMOVED ? null : r;
       });
       // Trailing redacted elements are dropped, so the array does not reveal how many were hidden.
-      while (out.length > 0 && out[out.length - 1] === null && !(appendSegment(path, out.length - 1) in salts)) out.pop();
+      while (out.length > 0 && out[out.length - 1] === null && !(appendSegment(path, out.length - 1) in salts))
+        out.pop();
       return out.length === 0 ? REMOVED : out;
     }
     const keys = Object.keys(value);

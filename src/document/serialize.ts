@@ -26,7 +26,10 @@ export function parseDocument(input: unknown): CertificateDocument {
   }
   const verdict = verifyDocumentIntegrity(value);
   if (verdict.code !== "OK") {
-    throw new DocumentError(verdict.code === "TAMPERED" ? "TAMPERED_DOCUMENT" : "MALFORMED_DOCUMENT", verdict.reason ?? verdict.code);
+    throw new DocumentError(
+      verdict.code === "TAMPERED" ? "TAMPERED_DOCUMENT" : "MALFORMED_DOCUMENT",
+      verdict.reason ?? verdict.code,
+    );
   }
   return value as unknown as CertificateDocument;
 }

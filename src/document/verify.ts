@@ -3,8 +3,8 @@
  * issuer committed to (certId), and which fields does it disclose? The chain-side checks (issued,
  * status, accreditation, grants) build on the certId this returns.
  */
-import { keccak_256 } from "@noble/hashes/sha3";
-import { bytesToHex, computeBatchLeaf, computeCertId, type Hex } from "./ids";
+import { keccak256 as keccak_256 } from "./keccak";
+import { bytesToHex, computeBatchLeaf, type Hex } from "./ids";
 import {
   decodeHex,
   isLowerHex,
@@ -27,7 +27,7 @@ import {
   VC_CONTEXT_V2,
   type CertificateDocument,
 } from "./format";
-import { compareBytes, computeLeafHash, flattenFields, type FieldNode } from "./leaves";
+import { certIdBytes, compareBytes, computeLeafHash, flattenFields, type FieldNode } from "./leaves";
 import { copyJsonValue, JsonReadError, parseStrictJson, type JsonObject, type JsonValue } from "./strictJson";
 import { processBatchProof } from "./batch";
 
@@ -118,10 +118,13 @@ function needObject(v: unknown, what: string): JsonObject {
   return isObject(v) ? v : malformed(`${what} must be an object`);
 }
 function onlyKeys(o: JsonObject, allowed: readonly string[], what: string) {
-  for (const k of Object.keys(o)) if (!allowed.includes(k)) malformed(`${what} has an unknown member ${JSON.stringify(k.slice(0, 64))}`);
+  for (const k of Object.keys(o))
+    if (!allowed.includes(k)) malformed(`${what} has an unknown member ${JSON.stringify(k.slice(0, 64))}`);
 }
 function needUint(v: unknown, max: number, what: string): number {
-  return typeof v === "number" && Number.isSafeInteger(v) && v >= 0 && v <= max ? v : malformed(`${what} must be an integer from 0 to ${max}`);
+  return typeof v === "number" && Number.isSafeInteger(v) && v >= 0 && v <= max
+    ? v
+    : malformed(`${what} must be an integer from 0 to ${max}`);
 }
 
 /** Everything an integrity check learns about a document that has the right shape. */
@@ -143,7 +146,8 @@ export interface InspectedDocument {
 /** Checks shape (MALFORMED) then commitments (TAMPERED); throws Verdict. */
 function inspect(value: JsonValue): InspectedDocument {
   const doc = needObject(value, "the document");
-  for (const k of Object.keys(doc)) if (!TOP_KEYS.has(k)) malformed(`unknown top-level member ${JSON.stringify(k.slice(0, 64))}`);
+  for (const k of Object.keys(doc))
+    if (!TOP_KEYS.has(k)) malformed(`unknown top-level member ${JSON.stringify(k.slice(0, 64))}`);
   for (const k of TOP_KEYS) if (!(k in doc)) malformed(`missing member "${k}"`);
 
   const context = doc["@context"];
@@ -154,7 +158,10 @@ function inspect(value: JsonValue): InspectedDocument {
   const ct = needObject(doc.certificateType, "certificateType");
   onlyKeys(ct, ["id", "code"], "certificateType");
   const typeId = needUint(ct.id, 0xffffffff, "certificateType.id");
-  const typeCode = typeof ct.code === "string" && TYPE_CODE.test(ct.code) ? ct.code : malformed("certificateType.code must be a type code");
+  const typeCode =
+    typeof ct.code === "string" && TYPE_CODE.test(ct.code)
+      ? ct.code
+      : malformed("certificateType.code must be a type code");
 
   const type = doc.type as JsonValue[];
   if (!Array.isArray(type) || type.length !== 2 || type[0] !== "VerifiableCredential" || typeof type[1] !== "string") {
@@ -162,24 +169,35 @@ function inspect(value: JsonValue): InspectedDocument {
   }
 
   const issuerDid = parseDidPkh(doc.issuer) ?? malformed("issuer must be did:pkh:eip155:<chainId>:<EIP-55 address>");
-  const validFrom = parseIsoSeconds(doc.validFrom) ?? malformed("validFrom must be an ISO 8601 UTC time in whole seconds");
-  const validUntil = parseIsoSeconds(doc.validUntil) ?? malformed("validUntil must be an ISO 8601 UTC time in whole seconds");
+  const validFrom =
+    parseIsoSeconds(doc.validFrom) ?? malformed("validFrom must be an ISO 8601 UTC time in whole seconds");
+  const validUntil =
+    parseIsoSeconds(doc.validUntil) ?? malformed("validUntil must be an ISO 8601 UTC time in whole seconds");
 
   const subject = needObject(doc.credentialSubject, "credentialSubject");
-  const holderDid = parseDidPkh(subject.id) ?? malformed("credentialSubject.id must be did:pkh:eip155:<chainId>:<EIP-55 address>");
+  const holderDid =
+    parseDidPkh(subject.id) ?? malformed("credentialSubject.id must be did:pkh:eip155:<chainId>:<EIP-55 address>");
 
   const status = needObject(doc.credentialStatus, "credentialStatus");
   onlyKeys(status, ["type", "chainId", "ledger", "certId", "batch"], "credentialStatus");
   if (status.type !== STATUS_TYPE) malformed(`credentialStatus.type must be "${STATUS_TYPE}"`);
   const chainId = needUint(status.chainId, Number.MAX_SAFE_INTEGER, "credentialStatus.chainId");
   const ledger = parseChecksumAddress(status.ledger) ?? malformed("credentialStatus.ledger must be an EIP-55 address");
-  const claimedCertId = isLowerHex(status.certId, 32) ? status.certId : malformed("credentialStatus.certId must be 0x + 64 lowercase hex digits");
+  const claimedCertId = isLowerHex(status.certId, 32)
+    ? status.certId
+    : malformed("credentialStatus.certId must be 0x + 64 lowercase hex digits");
   let batch: { root: Hex; proof: Hex[] } | undefined;
   if (status.batch !== undefined) {
     const b = needObject(status.batch, "credentialStatus.batch");
     onlyKeys(b, ["root", "proof"], "credentialStatus.batch");
-    const root = isLowerHex(b.root, 32) ? b.root : malformed("credentialStatus.batch.root must be a 32-byte lowercase hex");
-    if (!Array.isArray(b.proof) || b.proof.length > MAX_BATCH_PROOF_LENGTH || !b.proof.every((p) => isLowerHex(p, 32))) {
+    const root = isLowerHex(b.root, 32)
+      ? b.root
+      : malformed("credentialStatus.batch.root must be a 32-byte lowercase hex");
+    if (
+      !Array.isArray(b.proof) ||
+      b.proof.length > MAX_BATCH_PROOF_LENGTH ||
+      !b.proof.every((p) => isLowerHex(p, 32))
+    ) {
       malformed(`credentialStatus.batch.proof must be at most ${MAX_BATCH_PROOF_LENGTH} 32-byte lowercase hex strings`);
     }
     batch = { root, proof: b.proof as Hex[] };
@@ -196,13 +214,16 @@ function inspect(value: JsonValue): InspectedDocument {
   const saltKeys = Object.keys(salts);
   if (saltKeys.length + (redacted as unknown[]).length > MAX_LEAVES) malformed(`more than ${MAX_LEAVES} leaves`);
   for (const k of saltKeys) {
-    if (!isLowerHex(salts[k], SALT_BYTES)) malformed(`the salt of ${JSON.stringify(k.slice(0, 64))} must be 0x + 32 lowercase hex digits`);
+    if (!isLowerHex(salts[k], SALT_BYTES))
+      malformed(`the salt of ${JSON.stringify(k.slice(0, 64))} must be 0x + 32 lowercase hex digits`);
   }
 
   // Shape is right from here on: any mismatch is a change to what the issuer committed to.
   if (type[1] !== typeCode) tampered(`type names "${type[1]}" but certificateType.code is "${typeCode}"`);
-  if (issuerDid.chainId !== chainId) tampered(`the issuer DID names chain ${issuerDid.chainId}, credentialStatus chain ${chainId}`);
-  if (holderDid.chainId !== chainId) tampered(`the holder DID names chain ${holderDid.chainId}, credentialStatus chain ${chainId}`);
+  if (issuerDid.chainId !== chainId)
+    tampered(`the issuer DID names chain ${issuerDid.chainId}, credentialStatus chain ${chainId}`);
+  if (holderDid.chainId !== chainId)
+    tampered(`the holder DID names chain ${holderDid.chainId}, credentialStatus chain ${chainId}`);
 
   const leaves: Uint8Array[] = [];
   let used = 0;
@@ -245,7 +266,8 @@ function inspect(value: JsonValue): InspectedDocument {
   if (leaves.length + (redacted as unknown[]).length > MAX_LEAVES) malformed(`more than ${MAX_LEAVES} leaves`);
 
   for (let i = 1; i < (redacted as string[]).length; i++) {
-    if ((redacted as string[])[i - 1] >= (redacted as string[])[i]) tampered("proof.redacted is not strictly ascending");
+    if ((redacted as string[])[i - 1] >= (redacted as string[])[i])
+      tampered("proof.redacted is not strictly ascending");
   }
   for (const h of redacted as string[]) leaves.push(decodeHex(h, 32)!);
   leaves.sort(compareBytes);
@@ -254,15 +276,17 @@ function inspect(value: JsonValue): InspectedDocument {
     if (i > 0 && compareBytes(leaves[i - 1], leaves[i]) === 0) tampered("two leaves have the same hash");
     buf.set(leaves[i], 32 * i);
   }
-  const documentRoot = bytesToHex(keccak_256(buf));
-  const certId = computeCertId(holderDid.address, documentRoot);
+  const rootBytes = keccak_256(buf);
+  const documentRoot = bytesToHex(rootBytes);
+  const certId = bytesToHex(certIdBytes(decodeHex(holderDid.address, 20)!, rootBytes));
   if (certId !== claimedCertId) tampered("the document does not hash to its certId");
   if (validFrom >= validUntil) tampered("validFrom is not before validUntil");
 
   let batchInfo: InspectedDocument["batch"];
   if (batch) {
     const leaf = computeBatchLeaf(certId, validFrom, validUntil);
-    if (processBatchProof(leaf, batch.proof) !== batch.root) tampered("the batch proof does not lead to the batch root");
+    if (processBatchProof(leaf, batch.proof) !== batch.root)
+      tampered("the batch proof does not lead to the batch root");
     batchInfo = { root: batch.root, leaf, proof: batch.proof };
   }
 
@@ -314,6 +338,10 @@ export function verifyDocumentIntegrity(input: unknown): VerifyDocumentIntegrity
   } catch (e) {
     if (e instanceof Verdict) return { code: e.code, reason: e.reason, disclosed: [] };
     // Anything else (a hostile Proxy, an exhausted stack) is still a verdict, never an exception.
-    return { code: "MALFORMED", reason: `unreadable input: ${e instanceof Error ? e.message : String(e)}`.slice(0, 200), disclosed: [] };
+    return {
+      code: "MALFORMED",
+      reason: `unreadable input: ${e instanceof Error ? e.message : String(e)}`.slice(0, 200),
+      disclosed: [],
+    };
   }
 }

@@ -29,7 +29,8 @@ export function holderKeyPath(index: number, account = HOLDER_KEY_ACCOUNT): stri
 }
 
 function checkIndex(i: number, name: string) {
-  if (!Number.isInteger(i) || i < 0 || i >= HARDENED) throw new DocumentError("INVALID_PARAMETER", `${name} must be an integer from 0 to 2^31-1`);
+  if (!Number.isInteger(i) || i < 0 || i >= HARDENED)
+    throw new DocumentError("INVALID_PARAMETER", `${name} must be an integer from 0 to 2^31-1`);
 }
 
 /** A new English BIP-39 mnemonic: 12 words (128-bit) by default, 24 with strength 256. */
@@ -78,11 +79,18 @@ export interface CreateHolderWalletParameters {
 
 /** Opens a holder wallet from its mnemonic. Throws DocumentError("INVALID_MNEMONIC") on a bad one. */
 export function createHolderWallet(params: CreateHolderWalletParameters): HolderWallet {
-  const mnemonic = typeof params.mnemonic === "string" ? params.mnemonic.normalize("NFKD").trim().split(/\s+/).join(" ") : "";
-  if (!validateMnemonic(mnemonic)) throw new DocumentError("INVALID_MNEMONIC", "the mnemonic is not a valid English BIP-39 phrase (check the words and their order)");
+  const mnemonic =
+    typeof params.mnemonic === "string" ? params.mnemonic.normalize("NFKD").trim().split(/\s+/).join(" ") : "";
+  if (!validateMnemonic(mnemonic))
+    throw new DocumentError(
+      "INVALID_MNEMONIC",
+      "the mnemonic is not a valid English BIP-39 phrase (check the words and their order)",
+    );
   const account = params.account ?? HOLDER_KEY_ACCOUNT;
   checkIndex(account, "account");
-  const accountNode = HDKey.fromMasterSeed(mnemonicToSeedSync(mnemonic, params.passphrase ?? "")).derive(`m/44'/60'/${account}'/0'`);
+  const accountNode = HDKey.fromMasterSeed(mnemonicToSeedSync(mnemonic, params.passphrase ?? "")).derive(
+    `m/44'/60'/${account}'/0'`,
+  );
   const cache = new Map<number, HolderKey>();
 
   const deriveKey = (index: number): HolderKey => {

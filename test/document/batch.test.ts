@@ -14,7 +14,9 @@ import {
 } from "../../src/document";
 import { diplomaParams, seededRandom } from "./helpers";
 
-const certIdArb = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => ("0x" + Buffer.from(b).toString("hex")) as Hex);
+const certIdArb = fc
+  .uint8Array({ minLength: 32, maxLength: 32 })
+  .map((b) => ("0x" + Buffer.from(b).toString("hex")) as Hex);
 const itemArb = fc.record({
   certId: certIdArb,
   validFrom: fc.integer({ min: 0, max: 2 ** 32 }),
@@ -36,7 +38,9 @@ describe("Merkle batches", function () {
         const tree = openZeppelinTree(items);
         expect(batch.root).to.equal(tree.root);
         items.forEach((_, i) => {
-          expect(batch.leaves[i]).to.equal(tree.leafHash([items[i].certId, BigInt(items[i].validFrom), BigInt(items[i].validUntil)]));
+          expect(batch.leaves[i]).to.equal(
+            tree.leafHash([items[i].certId, BigInt(items[i].validFrom), BigInt(items[i].validUntil)]),
+          );
           expect(batch.getProof(i)).to.deep.equal(tree.getProof(i));
           expect(processBatchProof(batch.leaves[i], batch.getProof(i))).to.equal(batch.root);
         });
@@ -73,12 +77,20 @@ describe("Merkle batches", function () {
 
   it("puts a batch proof in the document, which the integrity check verifies", function () {
     const docs = [1, 2, 3].map((seed) => buildDocument(diplomaParams({ random: seededRandom(seed) })));
-    const batch = buildBatch(docs.map((d) => ({ certId: d.certId, validFrom: 1_767_225_600, validUntil: 253_402_300_799 })));
+    const batch = buildBatch(
+      docs.map((d) => ({ certId: d.certId, validFrom: 1_767_225_600, validUntil: 253_402_300_799 })),
+    );
     const doc = withBatchProof(docs[1].document, batch, 1);
     const verdict = verifyDocumentIntegrity(doc);
     expect(verdict.code, verdict.reason).to.equal("OK");
     expect(verdict.batch).to.deep.equal({ root: batch.root, leaf: batch.leaves[1], proof: batch.getProof(1) });
-    expect(verifyBatchProof({ certId: docs[1].certId, validFrom: 1_767_225_600, validUntil: 253_402_300_799 }, batch.getProof(1), batch.root)).to.equal(true);
+    expect(
+      verifyBatchProof(
+        { certId: docs[1].certId, validFrom: 1_767_225_600, validUntil: 253_402_300_799 },
+        batch.getProof(1),
+        batch.root,
+      ),
+    ).to.equal(true);
 
     const wrongRoot = structuredClone(doc);
     wrongRoot.credentialStatus.batch!.root = batch.leaves[0];
@@ -93,7 +105,10 @@ describe("Merkle batches", function () {
   it("refuses empty batches, repeated certIds and bad items", function () {
     const item = { certId: "0x" + "ab".repeat(32), validFrom: 1, validUntil: 2 };
     expect(() => buildBatch([])).to.throw(DocumentError, /at least one/);
-    expect(() => buildBatch([item, { ...item, certId: item.certId.toUpperCase().replace("0X", "0x") }])).to.throw(DocumentError, /already in this batch/);
+    expect(() => buildBatch([item, { ...item, certId: item.certId.toUpperCase().replace("0X", "0x") }])).to.throw(
+      DocumentError,
+      /already in this batch/,
+    );
     expect(() => buildBatch([{ ...item, certId: "0x12" }])).to.throw(DocumentError, /32-byte/);
     expect(() => buildBatch([{ ...item, validFrom: -1 }])).to.throw(DocumentError, /validFrom/);
     expect(() => buildBatch([item]).getProof(1)).to.throw(DocumentError, /no item 1/);

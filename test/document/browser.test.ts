@@ -32,7 +32,9 @@ describe("the document library in headless Chromium", function () {
       if (req.url === "/certledger-document.js") {
         res.writeHead(200, { "content-type": "text/javascript" }).end(bundle);
       } else {
-        res.writeHead(200, { "content-type": "text/html" }).end('<!doctype html><script src="/certledger-document.js"></script>');
+        res
+          .writeHead(200, { "content-type": "text/html" })
+          .end('<!doctype html><script src="/certledger-document.js"></script>');
       }
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -78,7 +80,7 @@ describe("the document library in headless Chromium", function () {
 
       const inPage = await page.evaluate(
         ({ params, seed, randomSource }) => {
-          const cl = (globalThis as any).certledger;
+          const cl = (globalThis as unknown as { certledger: typeof lib }).certledger;
           const seededRandom = new Function(`return (${randomSource})`)();
           const built = cl.buildDocument({ ...params, random: seededRandom(seed) });
           const verdict = cl.verifyDocumentIntegrity(cl.serializeDocument(built.document));
@@ -105,23 +107,35 @@ describe("the document library in headless Chromium", function () {
   });
 
   it("uses the browser's crypto.getRandomValues for salts by default", async function () {
-    const result = await page.evaluate((params) => {
-      const cl = (globalThis as any).certledger;
-      const a = cl.buildDocument(params);
-      const b = cl.buildDocument(params);
-      return { differ: a.certId !== b.certId, ok: cl.verifyDocumentIntegrity(a.document).code };
-    }, nodeParams({ name: "x" }, 1));
+    const result = await page.evaluate(
+      (params) => {
+        const cl = (globalThis as unknown as { certledger: typeof lib }).certledger;
+        const a = cl.buildDocument(params);
+        const b = cl.buildDocument(params);
+        return { differ: a.certId !== b.certId, ok: cl.verifyDocumentIntegrity(a.document).code };
+      },
+      nodeParams({ name: "x" }, 1),
+    );
     expect(result).to.deep.equal({ differ: true, ok: "OK" });
   });
 
   it("reports tampering and malformed input in the page as Node does", async function () {
     const { document } = lib.buildDocument(diplomaParams());
-    const tampered = JSON.stringify({ ...document, credentialSubject: { ...document.credentialSubject, name: "李四" } });
-    const duplicate = lib.serializeDocument(document).replace('"credentialSubject":{', '"credentialSubject":{"name":"x",');
+    const tampered = JSON.stringify({
+      ...document,
+      credentialSubject: { ...document.credentialSubject, name: "李四" },
+    });
+    const duplicate = lib
+      .serializeDocument(document)
+      .replace('"credentialSubject":{', '"credentialSubject":{"name":"x",');
     const codes = await page.evaluate(
       ([t, d]) => {
-        const cl = (globalThis as any).certledger;
-        return [cl.verifyDocumentIntegrity(t).code, cl.verifyDocumentIntegrity(d).code, cl.verifyDocumentIntegrity("x".repeat(11e6)).code];
+        const cl = (globalThis as unknown as { certledger: typeof lib }).certledger;
+        return [
+          cl.verifyDocumentIntegrity(t).code,
+          cl.verifyDocumentIntegrity(d).code,
+          cl.verifyDocumentIntegrity("x".repeat(11e6)).code,
+        ];
       },
       [tampered, duplicate],
     );
@@ -139,15 +153,28 @@ describe("the document library in headless Chromium", function () {
       nonce: 42,
       deadline: 1_790_000_000,
     };
-    const items = [1, 2, 3, 4, 5].map((i) => ({ certId: "0x" + String(i).repeat(64), validFrom: 1_767_225_600, validUntil: 1_924_992_000 }));
+    const items = [1, 2, 3, 4, 5].map((i) => ({
+      certId: "0x" + String(i).repeat(64),
+      validFrom: 1_767_225_600,
+      validUntil: 1_924_992_000,
+    }));
     const inPage = await page.evaluate(
       ({ mnemonic, domain, grant, items }) => {
-        const cl = (globalThis as any).certledger;
+        const cl = (globalThis as unknown as { certledger: typeof lib }).certledger;
         const wallet = cl.createHolderWallet({ mnemonic });
         const batch = cl.buildBatch(items);
         return {
           addresses: [0, 1, 2].map((i) => wallet.address(i)),
-          signed: wallet.signGrant(1, domain, { ...grant, validUntil: BigInt(grant.validUntil), nonce: BigInt(grant.nonce), deadline: BigInt(grant.deadline) }),
+          signed: wallet.signGrant(
+            1,
+            { ...domain, chainId: BigInt(domain.chainId) },
+            {
+              ...grant,
+              validUntil: BigInt(grant.validUntil),
+              nonce: BigInt(grant.nonce),
+              deadline: BigInt(grant.deadline),
+            },
+          ),
           root: batch.root,
           proof: batch.getProof(3),
         };
@@ -156,8 +183,15 @@ describe("the document library in headless Chromium", function () {
     );
     const wallet = lib.createHolderWallet({ mnemonic: MNEMONIC });
     expect(inPage.addresses).to.deep.equal([0, 1, 2].map((i) => wallet.address(i)));
-    const nodeGrant = { ...grant, validUntil: BigInt(grant.validUntil), nonce: BigInt(grant.nonce), deadline: BigInt(grant.deadline) };
-    expect(inPage.signed).to.deep.equal(wallet.signGrant(1, lib.consentDomain(31337, domain.verifyingContract), nodeGrant));
+    const nodeGrant = {
+      ...grant,
+      validUntil: BigInt(grant.validUntil),
+      nonce: BigInt(grant.nonce),
+      deadline: BigInt(grant.deadline),
+    };
+    expect(inPage.signed).to.deep.equal(
+      wallet.signGrant(1, lib.consentDomain(31337, domain.verifyingContract), nodeGrant),
+    );
     const batch = lib.buildBatch(items);
     expect(inPage.root).to.equal(batch.root);
     expect(inPage.proof).to.deep.equal(batch.getProof(3));

@@ -54,23 +54,29 @@ export function diplomaParams(overrides: Partial<BuildDocumentParameters> = {}):
 /** Twenty scalar fields, the benchmark's and the browser test's document. */
 export function twentyFields(): Record<string, unknown> {
   const f: Record<string, unknown> = {};
-  for (let i = 0; i < 20; i++) f[`field${i}`] = i % 3 === 0 ? i * 1000 + 7 : `value number ${i} of a government certificate`;
+  for (let i = 0; i < 20; i++)
+    f[`field${i}`] = i % 3 === 0 ? i * 1000 + 7 : `value number ${i} of a government certificate`;
   return f;
 }
 
 // Keys: names, and keys that only the quoted path form can spell.
-const keyArb = fc.oneof(
-  fc.constantFrom("a", "b", "name", "城市", "x_1", "$v", "0", "10"),
-  fc.string({ maxLength: 6 }),
-  fc.constantFrom("a.b", "[0]", '"q"', "a\\b", " ", "", "@type", "c]d", "e[f"),
-).filter((k) => k !== "__proto__");
+const keyArb = fc
+  .oneof(
+    fc.constantFrom("a", "b", "name", "城市", "x_1", "$v", "0", "10"),
+    fc.string({ maxLength: 6 }),
+    fc.constantFrom("a.b", "[0]", '"q"', "a\\b", " ", "", "@type", "c]d", "e[f"),
+  )
+  .filter((k) => k !== "__proto__");
 
 const scalarArb = fc.oneof(
   fc.string({ maxLength: 12 }),
   fc.string({ unit: "binary", maxLength: 6 }),
   fc.integer({ min: -1_000_000, max: 1_000_000 }),
   fc.maxSafeInteger(),
-  fc.double({ noNaN: true, noDefaultInfinity: true }).map((d) => (d === 0 ? 0 : d)).filter((d) => !Number.isInteger(d) || Number.isSafeInteger(d)),
+  fc
+    .double({ noNaN: true, noDefaultInfinity: true })
+    .map((d) => (d === 0 ? 0 : d))
+    .filter((d) => !Number.isInteger(d) || Number.isSafeInteger(d)),
   fc.boolean(),
   fc.constant(null),
 );
@@ -85,6 +91,8 @@ const { value: valueArb } = fc.letrec<{ value: unknown }>((tie) => ({
 }));
 
 /** Random field sets: nested objects and arrays, awkward keys, any scalars. */
-export const fieldsArb = fc.dictionary(keyArb.filter((k) => k !== "id"), valueArb, { minKeys: 0, maxKeys: 6 }) as fc.Arbitrary<
-  Record<string, unknown>
->;
+export const fieldsArb = fc.dictionary(
+  keyArb.filter((k) => k !== "id"),
+  valueArb,
+  { minKeys: 0, maxKeys: 6 },
+) as fc.Arbitrary<Record<string, unknown>>;

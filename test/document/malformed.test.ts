@@ -23,7 +23,19 @@ describe("malformed documents", function () {
   const withSubject = (json: string) => good().replace('"credentialSubject":{', `"credentialSubject":{"x":${json},`);
 
   it("rejects text that is not JSON", function () {
-    for (const text of ["", "{", "nope", "{'a':1}", '{"a":1,}', "[1,]", '{"a":01}', '"\\x41"', "NaN", "{} {}", '{"a":1}garbage']) {
+    for (const text of [
+      "",
+      "{",
+      "nope",
+      "{'a':1}",
+      '{"a":1,}',
+      "[1,]",
+      '{"a":01}',
+      '"\\x41"',
+      "NaN",
+      "{} {}",
+      '{"a":1}garbage',
+    ]) {
       expectMalformed(text, /not a strict JSON document/);
     }
   });
@@ -48,7 +60,16 @@ describe("malformed documents", function () {
       [{ ...doc(), credentialSubject: "x" }, /credentialSubject/],
       [{ ...doc(), credentialSubject: { name: "x" } }, /credentialSubject.id/],
       [{ ...doc(), credentialStatus: { ...doc().credentialStatus, certId: "0x12" } }, /certId/],
-      [{ ...doc(), credentialStatus: { ...doc().credentialStatus, certId: doc().credentialStatus.certId.toUpperCase().replace("0X", "0x") } }, /certId/],
+      [
+        {
+          ...doc(),
+          credentialStatus: {
+            ...doc().credentialStatus,
+            certId: doc().credentialStatus.certId.toUpperCase().replace("0X", "0x"),
+          },
+        },
+        /certId/,
+      ],
       [{ ...doc(), credentialStatus: { ...doc().credentialStatus, batch: { root: "0x00", proof: [] } } }, /batch.root/],
       [{ ...doc(), proof: { ...doc().proof, salts: { name: "0x1234" } } }, /salt/],
       [{ ...doc(), proof: { ...doc().proof, redacted: "none" } }, /redacted/],
@@ -63,7 +84,10 @@ describe("malformed documents", function () {
     expectMalformed(withSubject("12345678901234567890"), /precision/);
     expectMalformed(withSubject("9007199254740992"), /precision/);
     expectMalformed(withSubject("1" + "0".repeat(100)), /longer than 64|precision/);
-    expectMalformed({ ...JSON.parse(good()), credentialStatus: { ...JSON.parse(good()).credentialStatus, chainId: 2 ** 60 } }, /precision|chainId/);
+    expectMalformed(
+      { ...JSON.parse(good()), credentialStatus: { ...JSON.parse(good()).credentialStatus, chainId: 2 ** 60 } },
+      /precision|chainId/,
+    );
     expect(verifyDocumentIntegrity(withSubject("9007199254740991")).code).to.equal("TAMPERED"); // well-formed, just unsalted
   });
 
@@ -76,7 +100,10 @@ describe("malformed documents", function () {
   });
 
   it("rejects duplicate keys, which JSON.parse would silently collapse", function () {
-    expectMalformed(good().replace('"credentialSubject":{', '"credentialSubject":{"name":"李四",'), /duplicate key "name"/);
+    expectMalformed(
+      good().replace('"credentialSubject":{', '"credentialSubject":{"name":"李四",'),
+      /duplicate key "name"/,
+    );
     expectMalformed('{"a":1,"a":1}', /duplicate key/);
     expectMalformed(good().replace('{"@context"', '{"issuer":"x","@context"'), /duplicate key "issuer"/);
   });
@@ -93,7 +120,10 @@ describe("malformed documents", function () {
 
   it("rejects lone surrogates, __proto__ keys, bad UTF-8 and control characters", function () {
     expectMalformed(withSubject('"\\ud800"'), /surrogate/);
-    expectMalformed(good().replace('"credentialSubject":{', '"credentialSubject":{"__proto__":{"admin":true},'), /__proto__/);
+    expectMalformed(
+      good().replace('"credentialSubject":{', '"credentialSubject":{"__proto__":{"admin":true},'),
+      /__proto__/,
+    );
     expectMalformed(new Uint8Array([0x7b, 0xff, 0x7d]), /not UTF-8/);
     expectMalformed(withSubject('"a\u0001b"'), /control character/);
   });
@@ -111,7 +141,14 @@ describe("malformed documents", function () {
     const getter = { ...doc };
     Object.defineProperty(getter, "issuer", { enumerable: true, get: () => doc.issuer });
     expectMalformed(getter, /accessor/);
-    const hostile = new Proxy({}, { ownKeys: () => { throw new Error("boom"); } });
+    const hostile = new Proxy(
+      {},
+      {
+        ownKeys: () => {
+          throw new Error("boom");
+        },
+      },
+    );
     expectMalformed(hostile, /unreadable input: boom/);
     expectMalformed(undefined, /undefined/);
     expectMalformed(Symbol("s"), /symbol/);
@@ -121,7 +158,9 @@ describe("malformed documents", function () {
     const fields: Record<string, string> = {};
     for (let i = 0; i < 2000; i++) fields[`f${i}`] = "y".repeat(400);
     const text = serializeDocument(buildDocument(diplomaParams({ fields })).document);
-    expect(text.length).to.be.above(800_000).and.below(1 << 20);
+    expect(text.length)
+      .to.be.above(800_000)
+      .and.below(1 << 20);
     const { verdict, ms } = timed(text);
     expect(verdict.code, verdict.reason).to.equal("OK");
     expect(ms).to.be.below(1000);

@@ -20,6 +20,10 @@ import {
 } from "../../src/document";
 import { id } from "ethers";
 
+// ethers wants mutable field lists; the shared definitions are readonly.
+const GRANT_TYPES_ = { Grant: [...GRANT_TYPES.Grant] };
+const REVOKE_GRANT_TYPES_ = { RevokeGrant: [...REVOKE_GRANT_TYPES.RevokeGrant] };
+
 // The BIP-39 test mnemonic (all-zero entropy): derivations here can be checked against any wallet.
 const MNEMONIC = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
 const REGISTRY = "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512";
@@ -73,18 +77,24 @@ describe("holder wallet", function () {
     const wrongChecksum = MNEMONIC.replace(/about$/, "abandon");
     expect(() => createHolderWallet({ mnemonic: wrongChecksum })).to.throw(DocumentError, /BIP-39/);
     expect(() => createHolderWallet({ mnemonic: "hello world" })).to.throw(DocumentError, /BIP-39/);
-    expect(createHolderWallet({ mnemonic: `  ${MNEMONIC.replace(/ /g, "   ")} ` }).address(0)).to.equal(createHolderWallet({ mnemonic: MNEMONIC }).address(0));
+    expect(createHolderWallet({ mnemonic: `  ${MNEMONIC.replace(/ /g, "   ")} ` }).address(0)).to.equal(
+      createHolderWallet({ mnemonic: MNEMONIC }).address(0),
+    );
     expect(() => createHolderWallet({ mnemonic: MNEMONIC }).deriveKey(2 ** 31)).to.throw(DocumentError, /index/);
   });
 
   it("computes grantId as ethers' EIP-712 hash of the shared Grant type", function () {
     expect(GRANT_TYPEHASH).to.equal(id(GRANT_TYPE_STRING));
     expect(domainSeparator(domain)).to.equal(TypedDataEncoder.hashDomain(domain));
-    for (const g of [grant(), grant({ maxUses: 1, nonce: 0n, validUntil: 0n }), grant({ maxUses: 2 ** 32 - 1, deadline: 2n ** 64n - 1n })]) {
-      expect(computeGrantId(domain, g)).to.equal(TypedDataEncoder.hash(domain, GRANT_TYPES, g));
+    for (const g of [
+      grant(),
+      grant({ maxUses: 1, nonce: 0n, validUntil: 0n }),
+      grant({ maxUses: 2 ** 32 - 1, deadline: 2n ** 64n - 1n }),
+    ]) {
+      expect(computeGrantId(domain, g)).to.equal(TypedDataEncoder.hash(domain, GRANT_TYPES_, g));
     }
     const otherDomain = consentDomain(1, REGISTRY);
-    expect(computeGrantId(otherDomain, grant())).to.equal(TypedDataEncoder.hash(otherDomain, GRANT_TYPES, grant()));
+    expect(computeGrantId(otherDomain, grant())).to.equal(TypedDataEncoder.hash(otherDomain, GRANT_TYPES_, grant()));
     expect(computeGrantId(otherDomain, grant())).to.not.equal(computeGrantId(domain, grant()));
   });
 
@@ -100,19 +110,19 @@ describe("holder wallet", function () {
     const g = grant();
     const signed = wallet.signGrant(3, domain, g);
     expect(signed.grantId).to.equal(computeGrantId(domain, g));
-    expect(verifyTypedData(domain, GRANT_TYPES, g, signed.signature)).to.equal(wallet.address(3));
+    expect(verifyTypedData(domain, GRANT_TYPES_, g, signed.signature)).to.equal(wallet.address(3));
     expect(recoverDigestSigner(signed.grantId, signed.signature)).to.equal(wallet.address(3));
     expect(Signature.from(signed.signature).yParity).to.be.oneOf([0, 1]);
 
     const reference = HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), holderKeyPath(3));
-    return reference.signTypedData(domain, GRANT_TYPES, g).then((ethersSignature) => {
+    return reference.signTypedData(domain, GRANT_TYPES_, g).then((ethersSignature) => {
       expect(signed.signature).to.equal(ethersSignature); // RFC 6979: same key, same message, same signature
 
       const revoke = { grantId: signed.grantId, nonce: 1n, deadline: 1_790_000_000n };
       const r = wallet.signRevokeGrant(3, domain, revoke);
       expect(r.digest).to.equal(hashRevokeGrant(domain, revoke));
-      expect(r.digest).to.equal(TypedDataEncoder.hash(domain, REVOKE_GRANT_TYPES, revoke));
-      expect(verifyTypedData(domain, REVOKE_GRANT_TYPES, revoke, r.signature)).to.equal(wallet.address(3));
+      expect(r.digest).to.equal(TypedDataEncoder.hash(domain, REVOKE_GRANT_TYPES_, revoke));
+      expect(verifyTypedData(domain, REVOKE_GRANT_TYPES_, revoke, r.signature)).to.equal(wallet.address(3));
     });
   });
 
@@ -123,9 +133,12 @@ describe("holder wallet", function () {
     expect(recoverDigestSigner(grantId, signature.slice(0, -2) + "1d")).to.equal(undefined);
     const n = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
     const s = BigInt("0x" + signature.slice(66, 130));
-    const highS = signature.slice(0, 66) + (n - s).toString(16).padStart(64, "0") + (signature.endsWith("1b") ? "1c" : "1b");
+    const highS =
+      signature.slice(0, 66) + (n - s).toString(16).padStart(64, "0") + (signature.endsWith("1b") ? "1c" : "1b");
     expect(recoverDigestSigner(grantId, highS)).to.equal(undefined);
-    expect(recoverDigestSigner(computeGrantId(domain, grant({ maxUses: 4 })), signature)).to.not.equal(wallet.address(0));
+    expect(recoverDigestSigner(computeGrantId(domain, grant({ maxUses: 4 })), signature)).to.not.equal(
+      wallet.address(0),
+    );
   });
 
   // The bench (test/bench/document.ts) reports the real rate; this only catches a fall to ethers' speed.
