@@ -1,5 +1,5 @@
 /**
- * A fingerprint of everything validators.generated.ts is compiled from. The generator writes it into
+ * A fingerprint of everything validators.generated.js is compiled from. The generator writes it into
  * the generated file and a test recomputes it, so a schema edited without regenerating fails CI
  * (cheaper than recompiling and diffing 1 MB of code in every test run).
  */

@@ -2,7 +2,7 @@
  * The JSON Schema formats the catalog's schemas use. One object, CATALOG_FORMATS, serves both the
  * compiler (ajv.addFormat at build time) and the precompiled validators, which reach it with
  * `require("./formats").CATALOG_FORMATS`: the name and export must not change without regenerating
- * validators.generated.ts.
+ * validators.generated.js.
  */
 import { fullFormats } from "ajv-formats/dist/formats";
 import { checkCreditCode, checkIdNumber, isMobileNumber, isPostcode } from "./identifiers";

@@ -5,6 +5,7 @@
  * path and a sentence; messages never echo the submitted value (it is personal data).
  */
 import * as generated from "./validators.generated";
+import type { GeneratedValidator, GeneratedValidatorError } from "./validators.generated";
 import { getCertificateType, type CertificateTypeRef } from "./lookup";
 import { checkCreditCode, checkIdNumber, idNumberFacts } from "./identifiers";
 
@@ -49,14 +50,9 @@ export interface FieldError {
 export type ValidateFieldsResult =
   { readonly ok: true } | { readonly ok: false; readonly errors: readonly FieldError[] };
 
-interface AjvError {
-  instancePath: string;
-  keyword: string;
-  params: Record<string, unknown>;
-}
-type CompiledValidator = ((data: unknown) => boolean) & { errors?: AjvError[] | null };
+type AjvError = GeneratedValidatorError;
 
-const validators = generated as unknown as Record<string, CompiledValidator>;
+const validators = generated as unknown as Record<string, GeneratedValidator | undefined>;
 
 const MESSAGES: Record<FieldErrorCode, string> = {
   UNKNOWN_CERTIFICATE_TYPE: "No certificate type has this id or code; see CERTIFICATE_TYPES.",
