@@ -47,17 +47,17 @@ contract AuthorityRegistry is IAuthorityRegistry, Ownable2Step {
     uint32 private _agencyCount;
     uint32 private _keyCount;
 
-    mapping(uint32 typeId => TypeState) private _typeStates;
-    mapping(uint32 typeId => string) private _typeNames;
-    mapping(uint32 typeId => bytes32) private _typeSchemas;
+    mapping(uint32 typeId => TypeState state) private _typeStates;
+    mapping(uint32 typeId => string name) private _typeNames;
+    mapping(uint32 typeId => bytes32 schemaHash) private _typeSchemas;
 
-    mapping(uint32 agencyId => Agency) private _agencies;
-    mapping(uint32 agencyId => uint32[]) private _agencyKeyIds;
+    mapping(uint32 agencyId => Agency agency) private _agencies;
+    mapping(uint32 agencyId => uint32[] keyIds) private _agencyKeyIds;
     mapping(uint32 agencyId => mapping(uint32 typeId => AccreditationState)) private _accreditations;
-    mapping(uint32 typeId => uint32[]) private _typeAgencyIds;
+    mapping(uint32 typeId => uint32[] agencyIds) private _typeAgencyIds;
 
-    mapping(address account => KeyState) private _keyStates;
-    mapping(uint32 keyId => address) private _keyAccounts;
+    mapping(address account => KeyState state) private _keyStates;
+    mapping(uint32 keyId => address account) private _keyAccounts;
 
     modifier onlyPauser() {
         if (msg.sender != _pause.pauser) revert RegistryUnauthorizedPauser(msg.sender);

@@ -24,8 +24,8 @@ contract CertificateLedger is ICertificateLedger {
 
     IAuthorityRegistry private immutable _registry;
 
-    mapping(bytes32 certId => CertificateRecord) private _certificates;
-    mapping(bytes32 root => BatchRecord) private _batches;
+    mapping(bytes32 certId => CertificateRecord record) private _certificates;
+    mapping(bytes32 root => BatchRecord batch) private _batches;
     mapping(bytes32 root => mapping(bytes32 certId => Status)) private _batchStatus;
     /// @dev Keyed by {_statusKey}: certId for a single certificate, keccak256(root, certId) for a batched one.
     mapping(bytes32 statusKey => bytes32 newCertId) private _supersededBy;

@@ -13,7 +13,8 @@ import {IConsentRegistry} from "./interfaces/IConsentRegistry.sol";
 /// @dev Every signed action follows one recipe: typehash, nonce, _hashTypedDataV4, ECDSA.tryRecover,
 /// custom error. Both grant entry points reach {_grant}.
 contract ConsentRegistry is IConsentRegistry, EIP712 {
-    /// @dev keccak256("Grant(bytes32 certId,address grantee,bytes32 purpose,uint64 validUntil,uint32 maxUses,uint256 nonce,uint64 deadline)")
+    /// @dev keccak256("Grant(bytes32 certId,address grantee,bytes32 purpose,uint64 validUntil,uint32 maxUses,
+    /// uint256 nonce,uint64 deadline)"), the type string on one line.
     bytes32 private constant _GRANT_TYPEHASH =
         keccak256(
             "Grant(bytes32 certId,address grantee,bytes32 purpose,uint64 validUntil,uint32 maxUses,uint256 nonce,uint64 deadline)"
@@ -36,7 +37,7 @@ contract ConsentRegistry is IConsentRegistry, EIP712 {
     IAuthorityRegistry private immutable _registry;
 
     mapping(bytes32 grantId => bytes32 certId) private _grantCert;
-    mapping(bytes32 grantId => GrantTerms) private _grantTerms;
+    mapping(bytes32 grantId => GrantTerms terms) private _grantTerms;
     mapping(address signer => mapping(uint256 nonce => bool)) private _nonceUsed;
 
     constructor(ICertificateLedger ledger_) EIP712("certledger Consent", "1") {

@@ -1,0 +1,326 @@
+/**
+ * Property test: random sequences of issue, batch, revoke, suspend, reinstate, supersede, grant,
+ * revoke-grant, check and time jumps, run against the contracts and against a small model of the
+ * rules; after every step every view of the contracts must equal the model's.
+ */
+import { expect } from "chai";
+import fc from "fast-check";
+import { ethers, network } from "hardhat";
+import { loadFixture } from "@nomicfoundation/hardhat-toolbox/network-helpers";
+import {
+  buildBatch,
+  DAY,
+  deployedFixture,
+  grantMessage,
+  newHolding,
+  signGrant,
+  signRevokeGrant,
+  singleRef,
+  TYPE_ID_CARD,
+  type CertRef,
+  type Holding,
+} from "../support/certledger";
+
+const RUNS = Number(process.env.PROPERTY_RUNS ?? 200);
+const SINGLES = 4;
+const BATCHES = 2;
+const PER_BATCH = 3;
+
+enum Status {
+  Active,
+  Suspended,
+  Revoked,
+  Superseded,
+}
+enum Verdict {
+  Valid,
+  NotIssued,
+  Revoked,
+  Suspended,
+  Superseded,
+  NotYetValid,
+  Expired,
+  IssuerNotAccredited,
+}
+enum CheckVerdict {
+  Allowed,
+  UnknownGrant,
+  WrongGrantee,
+  Revoked,
+  Expired,
+  UsedUp,
+}
+
+type Action =
+  | { kind: "issue"; cert: number; from: number; span: number }
+  | { kind: "batch"; batch: number }
+  | { kind: "status"; cert: number; to: "revoke" | "suspend" | "reinstate" }
+  | { kind: "supersede"; cert: number; by: number }
+  | { kind: "grant"; cert: number; grantee: number; lifetime: number; maxUses: number }
+  | { kind: "revokeGrant"; grant: number }
+  | { kind: "check"; grant: number; caller: number }
+  | { kind: "wait"; seconds: number };
+
+const certIndex = fc.nat({ max: SINGLES + BATCHES * PER_BATCH - 1 });
+const actionArb: fc.Arbitrary<Action> = fc.oneof(
+  fc.record({
+    kind: fc.constant("issue" as const),
+    cert: fc.nat({ max: SINGLES - 1 }),
+    from: fc.integer({ min: -2 * 3600, max: 2 * 3600 }),
+    span: fc.integer({ min: 1, max: 6 * 3600 }),
+  }),
+  fc.record({ kind: fc.constant("batch" as const), batch: fc.nat({ max: BATCHES - 1 }) }),
+  fc.record({
+    kind: fc.constant("status" as const),
+    cert: certIndex,
+    to: fc.constantFrom("revoke" as const, "suspend" as const, "reinstate" as const),
+  }),
+  fc.record({ kind: fc.constant("supersede" as const), cert: certIndex, by: certIndex }),
+  fc.record({
+    kind: fc.constant("grant" as const),
+    cert: certIndex,
+    grantee: fc.nat({ max: 1 }),
+    lifetime: fc.integer({ min: 1, max: 4 * 3600 }),
+    maxUses: fc.integer({ min: 1, max: 3 }),
+  }),
+  fc.record({ kind: fc.constant("revokeGrant" as const), grant: fc.nat({ max: 7 }) }),
+  fc.record({ kind: fc.constant("check" as const), grant: fc.nat({ max: 7 }), caller: fc.nat({ max: 1 }) }),
+  fc.record({ kind: fc.constant("wait" as const), seconds: fc.integer({ min: 1, max: 3 * 3600 }) }),
+);
+
+interface ModelCert {
+  issued: boolean;
+  validFrom: bigint;
+  validUntil: bigint;
+  status: Status;
+  supersededBy: string;
+}
+interface ModelGrant {
+  grantId: string;
+  cert: number;
+  grantee: number;
+  validUntil: bigint;
+  maxUses: number;
+  uses: number;
+  revoked: boolean;
+}
+
+/** Holders and windows are fixed for the whole run; a sequence starts from the same snapshot. */
+async function propertyFixture() {
+  const f = await deployedFixture();
+  const base = BigInt((await ethers.provider.getBlock("latest"))!.timestamp) + 100n;
+  const singles: Holding[] = Array.from({ length: SINGLES }, () => newHolding());
+  const batches = Array.from({ length: BATCHES }, (_, b) => {
+    const entries = Array.from({ length: PER_BATCH }, (_, i) => ({
+      ...newHolding(),
+      validFrom: base - 3600n + BigInt(b * 1800 + i * 600),
+      validUntil: base + 3600n * BigInt(2 + i + b),
+    }));
+    return { entries, ...buildBatch(entries) };
+  });
+  return { ...f, base, singles, batches };
+}
+
+describe("CertificateLedger and ConsentRegistry against a model", function () {
+  this.timeout(600_000);
+
+  it(`agree on every view over ${RUNS} random sequences`, async () => {
+    const f = await loadFixture(propertyFixture);
+    const grantees = [f.verifier, f.other];
+    const holdingOf = (c: number): Holding =>
+      c < SINGLES ? f.singles[c] : f.batches[Math.floor((c - SINGLES) / PER_BATCH)].entries[(c - SINGLES) % PER_BATCH];
+    const refOf = (c: number): CertRef =>
+      c < SINGLES ? singleRef(f.singles[c].certId) : f.batches[Math.floor((c - SINGLES) / PER_BATCH)].refOf((c - SINGLES) % PER_BATCH);
+    const total = SINGLES + BATCHES * PER_BATCH;
+    let snapshot: string = await network.provider.send("evm_snapshot");
+    let nonce = 0n;
+
+    await fc.assert(
+      fc.asyncProperty(fc.array(actionArb, { minLength: 1, maxLength: 12 }), async (actions) => {
+        // evm_revert spends the snapshot: take it again for the next sequence.
+        await network.provider.send("evm_revert", [snapshot]);
+        snapshot = await network.provider.send("evm_snapshot");
+        let now = f.base;
+        await network.provider.send("evm_mine", [Number(now)]);
+        const certs: ModelCert[] = Array.from({ length: total }, (_, c) => ({
+          issued: false,
+          validFrom: c < SINGLES ? 0n : holdingOfBatched(c).validFrom,
+          validUntil: c < SINGLES ? 0n : holdingOfBatched(c).validUntil,
+          status: Status.Active,
+          supersededBy: ethers.ZeroHash,
+        }));
+        const grants: ModelGrant[] = [];
+
+        /** Sends a transaction at now + 1 and says whether it went through. */
+        async function send(tx: () => Promise<{ wait(): Promise<unknown> }>): Promise<boolean> {
+          await network.provider.send("evm_setNextBlockTimestamp", [Number(now + 1n)]);
+          let ok = true;
+          try {
+            await (await tx()).wait();
+          } catch (err) {
+            if (!/reverted/i.test(String(err))) throw err;
+            ok = false;
+          }
+          // A refused transaction may still have been mined.
+          now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
+          return ok;
+        }
+
+        function verdictOf(c: number): Verdict {
+          const m = certs[c];
+          if (!m.issued) return Verdict.NotIssued;
+          if (m.status === Status.Revoked) return Verdict.Revoked;
+          if (m.status === Status.Superseded) return Verdict.Superseded;
+          if (m.status === Status.Suspended) return Verdict.Suspended;
+          if (now < m.validFrom) return Verdict.NotYetValid;
+          if (now >= m.validUntil) return Verdict.Expired;
+          return Verdict.Valid;
+        }
+
+        function checkVerdictOf(g: ModelGrant, caller: number): CheckVerdict {
+          if (g.grantee !== caller) return CheckVerdict.WrongGrantee;
+          if (g.revoked) return CheckVerdict.Revoked;
+          if (now >= g.validUntil) return CheckVerdict.Expired;
+          if (g.uses >= g.maxUses) return CheckVerdict.UsedUp;
+          return CheckVerdict.Allowed;
+        }
+
+        for (const a of actions) {
+          switch (a.kind) {
+            case "issue": {
+              const m = certs[a.cert];
+              const validFrom = now + BigInt(a.from);
+              const validUntil = validFrom + BigInt(a.span);
+              const ok = await send(() => f.ledger.issue(f.singles[a.cert].certId, TYPE_ID_CARD, validFrom, validUntil));
+              expect(ok, "issue").to.equal(!m.issued);
+              if (ok) Object.assign(m, { issued: true, validFrom, validUntil });
+              break;
+            }
+            case "batch": {
+              const b = f.batches[a.batch];
+              const anchored = certs[SINGLES + a.batch * PER_BATCH].issued;
+              const ok = await send(() => f.ledger.anchorBatch(b.root, TYPE_ID_CARD, PER_BATCH));
+              expect(ok, "anchor").to.equal(!anchored);
+              for (let i = 0; i < PER_BATCH; i++) certs[SINGLES + a.batch * PER_BATCH + i].issued = true;
+              break;
+            }
+            case "status": {
+              const m = certs[a.cert];
+              const next = { revoke: Status.Revoked, suspend: Status.Suspended, reinstate: Status.Active }[a.to];
+              const allowed =
+                m.issued &&
+                (next === Status.Active
+                  ? m.status === Status.Suspended
+                  : next === Status.Suspended
+                    ? m.status === Status.Active
+                    : m.status === Status.Active || m.status === Status.Suspended);
+              const ok = await send(() => f.ledger[a.to](refOf(a.cert), 7));
+              expect(ok, a.to).to.equal(allowed);
+              if (ok) m.status = next;
+              break;
+            }
+            case "supersede": {
+              const m = certs[a.cert];
+              const allowed =
+                a.cert !== a.by &&
+                certs[a.by].issued &&
+                m.issued &&
+                (m.status === Status.Active || m.status === Status.Suspended);
+              const ok = await send(() => f.ledger.supersede(refOf(a.cert), refOf(a.by), 9));
+              expect(ok, "supersede").to.equal(allowed);
+              if (ok) Object.assign(m, { status: Status.Superseded, supersededBy: holdingOf(a.by).certId });
+              break;
+            }
+            case "grant": {
+              const h = holdingOf(a.cert);
+              const validUntil = now + BigInt(a.lifetime);
+              const msg = grantMessage(h.certId, {
+                grantee: grantees[a.grantee].address,
+                validUntil,
+                maxUses: a.maxUses,
+                nonce: ++nonce,
+                deadline: now + DAY,
+              });
+              const sig = await signGrant(f.consent, h.holder, msg);
+              const { batchRoot, validFrom, validUntil: leafUntil, proof } = refOf(a.cert);
+              const leaf = { batchRoot, validFrom, validUntil: leafUntil, proof };
+              const ok = await send(() =>
+                a.cert < SINGLES
+                  ? f.consent.grantBySig(msg, h.documentRoot, sig)
+                  : f.consent.grantInBatchBySig(msg, h.documentRoot, leaf, sig),
+              );
+              // validUntil is checked against the block time, now + 1.
+              expect(ok, "grant").to.equal(certs[a.cert].issued && validUntil > now + 1n);
+              if (ok) {
+                grants.push({
+                  grantId: await f.consent.grantIdOf(msg),
+                  cert: a.cert,
+                  grantee: a.grantee,
+                  validUntil,
+                  maxUses: a.maxUses,
+                  uses: 0,
+                  revoked: false,
+                });
+              }
+              break;
+            }
+            case "revokeGrant": {
+              const g = grants[a.grant % Math.max(grants.length, 1)];
+              if (!g) break;
+              const h = holdingOf(g.cert);
+              const rev = { grantId: g.grantId, nonce: ++nonce, deadline: now + DAY };
+              const sig = await signRevokeGrant(f.consent, h.holder, rev);
+              const ok = await send(() => f.consent.revokeGrantBySig(rev, h.documentRoot, sig));
+              expect(ok, "revokeGrant").to.equal(!g.revoked);
+              g.revoked = true;
+              break;
+            }
+            case "check": {
+              const g = grants[a.grant % Math.max(grants.length, 1)];
+              if (!g) break;
+              const before = now;
+              now += 1n; // the check's block
+              const expected = checkVerdictOf(g, a.caller) === CheckVerdict.Allowed;
+              now = before;
+              const ok = await send(() => f.consent.connect(grantees[a.caller]).recordCheck(g.grantId));
+              expect(ok, "check").to.equal(expected);
+              if (ok) g.uses += 1;
+              break;
+            }
+            case "wait": {
+              now += BigInt(a.seconds);
+              await network.provider.send("evm_mine", [Number(now)]);
+              break;
+            }
+          }
+
+          for (let c = 0; c < total; c++) {
+            const ref = refOf(c);
+            const [verdict, status] = await Promise.all([f.ledger.verdict(ref), f.ledger.getStatus(ref)]);
+            expect(Number(verdict), `verdict of certificate ${c} after ${a.kind}`).to.equal(verdictOf(c));
+            expect(status.exists).to.equal(certs[c].issued);
+            if (certs[c].issued) {
+              expect(Number(status.status)).to.equal(certs[c].status);
+              expect(status.supersededBy).to.equal(certs[c].supersededBy);
+              expect([status.validFrom, status.validUntil]).to.deep.equal([certs[c].validFrom, certs[c].validUntil]);
+            }
+          }
+          for (const g of grants) {
+            const [state, v0, v1] = await Promise.all([
+              f.consent.getGrant(g.grantId),
+              f.consent.checkVerdict(g.grantId, grantees[0].address),
+              f.consent.checkVerdict(g.grantId, grantees[1].address),
+            ]);
+            expect([Number(state.uses), state.revoked, state.certId]).to.deep.equal([g.uses, g.revoked, holdingOf(g.cert).certId]);
+            expect([Number(v0), Number(v1)]).to.deep.equal([checkVerdictOf(g, 0), checkVerdictOf(g, 1)]);
+          }
+        }
+      }),
+      { numRuns: RUNS },
+    );
+
+    function holdingOfBatched(c: number) {
+      return f.batches[Math.floor((c - SINGLES) / PER_BATCH)].entries[(c - SINGLES) % PER_BATCH];
+    }
+  });
+});
