@@ -143,7 +143,8 @@ export async function retireSigningKey(
   const k = await deps.index.signingKey(p.key.toLowerCase() as Address);
   if (!k || k.agency.toLowerCase() !== a.agency) throw notFound("KEY_NOT_FOUND", `The agency has no signing key ${p.key}.`);
   const now = deps.clock.now();
-  const at = p.at ?? now;
+  // Windows are [validFrom, validUntil): ending at now + 1 keeps what the key issued this second valid.
+  const at = p.at ?? now + 1;
   if (at < now) throw badRequest("INVALID_RETIREMENT", "A key cannot be retired in the past: certificates it issued would lose their validity.");
   if (k.validUntil !== 0 && k.validUntil <= now) throw conflict("KEY_RETIRED", "The key is already retired.");
   const r = await deps.chain.retireSigningKey({ agency: a.agency, key: k.key, at });
@@ -161,7 +162,7 @@ export async function rotateSigningKey(
   const retired: Address[] = [];
   for (const k of keys) {
     if (k.key === added.key || (k.validUntil !== 0 && k.validUntil <= now)) continue;
-    await deps.chain.retireSigningKey({ agency: added.agency, key: k.key, at: now });
+    await deps.chain.retireSigningKey({ agency: added.agency, key: k.key, at: now + 1 });
     retired.push(k.key);
   }
   return { key: added.key, retired, txHash: added.txHash, blockNumber: added.blockNumber };

@@ -7,6 +7,8 @@ import { computeCertId } from "../document/ids";
 import { badRequest, conflict, notFound, unauthorized } from "./errors";
 import type { Bytes32, DomainDeps, GrantRelayRequest, GrantView, Hex, RevokeGrantRelayRequest } from "./ports";
 
+const ZERO_HASH = `0x${"0".repeat(64)}` as Hex;
+
 export interface RelayGrantReturnType {
   grantId: Bytes32;
   txHash: Hex;
@@ -14,7 +16,12 @@ export interface RelayGrantReturnType {
   grant: GrantView | undefined;
 }
 
-export async function relayGrant(deps: DomainDeps, req: GrantRelayRequest): Promise<RelayGrantReturnType> {
+export interface RelayGrantOptions {
+  /** Answer with the grant already on chain instead of 409 REPLAYED (a retried answer of our own). */
+  allowExisting?: boolean;
+}
+
+export async function relayGrant(deps: DomainDeps, req: GrantRelayRequest, opts: RelayGrantOptions = {}): Promise<RelayGrantReturnType> {
   const now = deps.clock.now();
   const g = req.grant;
   if (g.deadline < now)
@@ -26,6 +33,13 @@ export async function relayGrant(deps: DomainDeps, req: GrantRelayRequest): Prom
     throw unauthorized("BAD_SIGNATURE", "The grant is not signed by the holder key of this certificate (check documentRoot and the signing key).");
   const cert = await deps.index.certificate(g.certId.toLowerCase() as Bytes32);
   if (!cert) throw notFound("CERTIFICATE_NOT_FOUND", `No certificate ${g.certId} is on the ledger.`);
+  const grantId = deps.signatures.grantId(g);
+  const existing = await deps.index.grant(grantId);
+  if (existing) {
+    if (!opts.allowExisting)
+      throw conflict("REPLAYED", "This signed grant was already relayed; present its grantId, or sign a new grant.", { grantId });
+    return { grantId, txHash: ZERO_HASH, blockNumber: 0, grant: existing };
+  }
   if (cert.batchRoot && !req.batch)
     throw badRequest("BATCH_PROOF_REQUIRED", "This certificate was issued in a batch: send the batch root, validity and proof.");
   const receipt = await deps.chain.relayGrant(req);

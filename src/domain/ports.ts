@@ -447,6 +447,8 @@ export interface Catalog {
 export interface SignatureRecovery {
   /** EIP-191 personal_sign recovery; undefined when the signature is malformed. */
   recoverPersonal(message: string, signature: Hex): Address | undefined;
+  /** The grant's id: its EIP-712 digest over the ConsentRegistry domain (what the registry keys grants by). */
+  grantId(grant: GrantRelayRequest["grant"]): Bytes32;
   /** EIP-712 Grant recovery over the ConsentRegistry domain. */
   recoverGrant(grant: GrantRelayRequest["grant"], signature: Hex): Address | undefined;
   recoverRevokeGrant(msg: { grantId: Bytes32; nonce: string; deadline: number }, signature: Hex): Address | undefined;

@@ -112,23 +112,20 @@ export function signatureRecovery(domain: () => { chainId: number; consent: Addr
     const d = domain();
     return consentDomain(d.chainId, d.consent);
   };
+  const digest = (g: Parameters<SignatureRecovery["grantId"]>[0]) =>
+    computeGrantId(dom(), {
+      certId: g.certId,
+      grantee: g.grantee,
+      purpose: g.purpose,
+      validUntil: BigInt(g.validUntil),
+      maxUses: g.maxUses,
+      nonce: BigInt(g.nonce),
+      deadline: BigInt(g.deadline),
+    });
   return {
+    grantId: (g) => digest(g).toLowerCase() as Bytes32,
     recoverPersonal: (message, signature) => lower(recoverDigestSigner(personalMessageDigest(message), signature)) as Address | undefined,
-    recoverGrant: (g, signature) =>
-      lower(
-        recoverDigestSigner(
-          computeGrantId(dom(), {
-            certId: g.certId,
-            grantee: g.grantee,
-            purpose: g.purpose,
-            validUntil: BigInt(g.validUntil),
-            maxUses: g.maxUses,
-            nonce: BigInt(g.nonce),
-            deadline: BigInt(g.deadline),
-          }),
-          signature,
-        ),
-      ) as Address | undefined,
+    recoverGrant: (g, signature) => lower(recoverDigestSigner(digest(g), signature)) as Address | undefined,
     recoverRevokeGrant: (m, signature) =>
       lower(
         recoverDigestSigner(hashRevokeGrant(dom(), { grantId: m.grantId, nonce: BigInt(m.nonce), deadline: BigInt(m.deadline) }), signature),

@@ -1,0 +1,158 @@
+/**
+ * One real gateway for the HTTP tests: embedded Hardhat chain, SQLite store, relayer, indexer, demo
+ * seed, in a temporary data dir. Shared by the test/http files (seeding takes a few seconds) and
+ * closed by a root after-hook.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import pino from "pino";
+import request from "supertest";
+import { loadConfig } from "../../src/config";
+import { sampleFields } from "../../src/domain/catalog";
+import { holderAuthMessage, personalMessageDigest } from "../../src/domain/holderAuth";
+import type { Address, Bytes32, Hex } from "../../src/domain/ports";
+import { consentDomain, createHolderWallet, generateMnemonic, purposeHash, signDigest, type HolderWallet } from "../../src/document";
+import { openGateway, type Gateway } from "../../src/wiring/gateway";
+
+export interface Front {
+  gw: Gateway;
+  http: ReturnType<typeof request>;
+  dataDir: string;
+  keys: { authority: string; agencyA: string; agencyB: string; verifierV: string; verifierW: string };
+  ids: { agencyA: Address; agencyB: Address; verifierV: Address; verifierW: Address };
+  wallet: HolderWallet;
+  domain: ReturnType<typeof consentDomain>;
+  nextIndex(): number;
+  now(): number;
+  blockNumber(): Promise<number>;
+}
+
+let front: Promise<Front> | undefined;
+let opened: Front | undefined;
+
+export function getFront(): Promise<Front> {
+  front ??= open();
+  return front;
+}
+
+after(async () => {
+  if (opened) {
+    await opened.gw.close();
+    rmSync(opened.dataDir, { recursive: true, force: true });
+  }
+});
+
+async function open(): Promise<Front> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "certledger-http-"));
+  const config = loadConfig({}, { dataDir, port: 0, logLevel: "silent" });
+  const gw = await openGateway(config, { logger: pino({ level: "silent" }), extraRouters: [] });
+  const creds = gw.credentials!;
+  const http = request(gw.app);
+  const a = creds.agencies.find((x) => x.types.includes("diploma"))!;
+  const b = creds.agencies.find((x) => x.types.includes("resident-id-card"))!;
+  const w = await http
+    .post("/v1/authority/verifiers")
+    .set("authorization", `Bearer ${creds.authority.apiKey}`)
+    .send({ name: "Landlord W", createApiKey: true })
+    .expect(201);
+  const info = await http.get("/v1/public/info").expect(200);
+  let index = 0;
+  opened = {
+    gw,
+    http,
+    dataDir,
+    keys: { authority: creds.authority.apiKey, agencyA: a.apiKey, agencyB: b.apiKey, verifierV: creds.verifier.apiKey, verifierW: w.body.apiKey },
+    ids: { agencyA: a.agency, agencyB: b.agency, verifierV: creds.verifier.verifier, verifierW: w.body.verifier },
+    wallet: createHolderWallet({ mnemonic: generateMnemonic() }),
+    domain: consentDomain(info.body.chainId, info.body.contracts.consent),
+    nextIndex: () => ++index,
+    now: () => Math.floor(Date.now() / 1000),
+    blockNumber: async () => Number(BigInt((await gw.engine.rpc("eth_blockNumber")) as string)),
+  };
+  return opened;
+}
+
+export const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
+
+/** Issues a diploma by agency A (or another type/agency) to a fresh holder key. */
+export async function issue(f: Front, opts: { type?: string; key?: string; validFrom?: number; validUntil?: number } = {}) {
+  const index = f.nextIndex();
+  const type = opts.type ?? "diploma";
+  const holder = f.wallet.address(index).toLowerCase();
+  const res = await f.http
+    .post("/v1/agency/certificates")
+    .set(bearer(opts.key ?? f.keys.agencyA))
+    .set("idempotency-key", `issue-${index}-${Date.now()}`)
+    .send({ type, holder, fields: sampleFields(type, index), validFrom: opts.validFrom, validUntil: opts.validUntil });
+  if (res.status !== 201) throw new Error(`issue failed: ${res.status} ${JSON.stringify(res.body)}`);
+  const document = res.body.document;
+  return { index, certId: res.body.certId as Bytes32, document, documentRoot: documentRootOf(f, document) };
+}
+
+export function documentRootOf(f: Front, document: unknown): Bytes32 {
+  return f.gw.deps.documents.verifyIntegrity(document).documentRoot!;
+}
+
+let nonceSeq = BigInt(Date.now()) * 1000n;
+
+/** A grant signed by holder key `index` (or `signer`'s key, to forge one). */
+export function signGrant(
+  f: Front,
+  index: number,
+  certId: Bytes32,
+  grantee: Address,
+  over: Partial<{ validUntil: number; maxUses: number; deadline: number; signer: number; purpose: string }> = {},
+) {
+  const grant = {
+    certId,
+    grantee: grantee.toLowerCase(),
+    purpose: purposeHash(over.purpose ?? "open-bank-account").toLowerCase(),
+    validUntil: over.validUntil ?? f.now() + 3600,
+    maxUses: over.maxUses ?? 3,
+    nonce: String(++nonceSeq),
+    deadline: over.deadline ?? f.now() + 600,
+  };
+  const s = f.wallet.signGrant(over.signer ?? index, f.domain, {
+    ...grant,
+    validUntil: BigInt(grant.validUntil),
+    nonce: BigInt(grant.nonce),
+    deadline: BigInt(grant.deadline),
+  });
+  return { grant, signature: s.signature as Hex, grantId: s.grantId.toLowerCase() as Bytes32 };
+}
+
+export function signRevoke(f: Front, index: number, grantId: Bytes32, documentRoot: Bytes32) {
+  const msg = { grantId, nonce: ++nonceSeq, deadline: BigInt(f.now() + 600) };
+  const s = f.wallet.signRevokeGrant(index, f.domain, msg);
+  return { nonce: String(msg.nonce), deadline: Number(msg.deadline), signature: s.signature as Hex, documentRoot };
+}
+
+let holderNonce = 0;
+
+/** X-Holder-* headers for `method path` signed by holder key `index`. */
+export function holderHeaders(
+  f: Front,
+  index: number,
+  method: string,
+  path: string,
+  certId: Bytes32,
+  documentRoot: Bytes32,
+  over: Partial<{ nonce: string; timestamp: number }> = {},
+) {
+  const fields = {
+    method,
+    path,
+    certId,
+    documentRoot,
+    timestamp: over.timestamp ?? f.now(),
+    nonce: over.nonce ?? `n${Date.now()}x${++holderNonce}`,
+  };
+  const signature = signDigest(f.wallet.deriveKey(index).privateKey, personalMessageDigest(holderAuthMessage(fields)));
+  return {
+    "x-holder-document-root": documentRoot,
+    "x-holder-timestamp": String(fields.timestamp),
+    "x-holder-nonce": fields.nonce,
+    "x-holder-signature": signature,
+  };
+}
