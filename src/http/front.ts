@@ -7,7 +7,7 @@
 import type { Router } from "express";
 import type { DomainDeps } from "../domain/ports";
 import type { ShareStore } from "../domain/share";
-import { sqlCounterSessionStore, type SqlCounterSessionsLike } from "./counterStores";
+import type { SqlCounterSessionsLike } from "./counterStores";
 import { counterRouter } from "./routes/counter";
 import { webRouter } from "./web";
 
@@ -25,7 +25,7 @@ export function frontRouters(domain: DomainDeps, opts: FrontOptions = {}): Route
     counterRouter({
       domain,
       publicUrl: opts.publicUrl,
-      sessions: opts.counterSessions ? sqlCounterSessionStore(opts.counterSessions, () => domain.clock.now()) : undefined,
+      sessions: opts.counterSessions,
       shares: opts.shares,
     }),
   ];

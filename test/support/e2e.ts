@@ -13,6 +13,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
+import express from "express";
 import pino from "pino";
 import { chromium, type BrowserContext } from "playwright-core";
 import { registerAgency, registerType, registerVerifier } from "../../src/domain/authority";
@@ -69,8 +70,59 @@ async function startInMemory(): Promise<Gateway> {
   };
 }
 
+/** The real gateway (src/wiring/gateway.ts: embedded chain, SQLite store, relayer, indexer, demo seed). */
+async function startReal(): Promise<Gateway> {
+  const { loadConfig } = await import("../../src/config");
+  const { openGateway } = await import("../../src/wiring/gateway");
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "certledger-e2e-data-"));
+  const config = loadConfig({}, { dataDir, port: 0, seedDemo: "true", logLevel: "silent" });
+  const g = await openGateway(config, { logger: pino({ level: "silent" }), extraRouters: frontRoutersFor() });
+  const server: Server = await new Promise((resolve) => {
+    const s = g.app.listen(0, "127.0.0.1", () => resolve(s));
+  });
+  const port = (server.address() as AddressInfo).port;
+  const creds = g.credentials!;
+  const agency = creds.agencies.find((a) => a.types.includes("resident-id-card"))!;
+  const db = g.engine.store.db as unknown as import("kysely").Kysely<{ outbox: { id: number } }>;
+  return {
+    kind: "embedded-chain",
+    url: `http://127.0.0.1:${port}`,
+    agencyKey: agency.apiKey,
+    verifierKey: creds.verifier.apiKey,
+    verifierAddress: creds.verifier.verifier,
+    verifierName: creds.verifier.name,
+    // Every chain write goes through the relayer's outbox: its row count is the number of writes accepted.
+    chainWrites: async () => Number((await db.selectFrom("outbox").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n),
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      await g.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+
+  function frontRoutersFor() {
+    // openGateway builds the domain deps itself; the routers need them, so mount lazily.
+    const router = express.Router();
+    let inner: express.Router[] | undefined;
+    router.use((req, res, next) => {
+      inner ??= frontRouters(g.deps, { counterSessions: g.engine.sessions });
+      let i = 0;
+      const step = (err?: unknown): void => {
+        if (err) return next(err);
+        const r = inner![i++];
+        if (!r) return next();
+        r(req, res, step);
+      };
+      step();
+    });
+    return [router];
+  }
+}
+
+/** CERTLEDGER_E2E_PORTS=memory runs the pages over in-memory ports (fast, for page work). */
 export async function startGateway(): Promise<Gateway> {
-  return startInMemory();
+  return process.env.CERTLEDGER_E2E_PORTS === "memory" ? startInMemory() : startReal();
 }
 
 export const CHROMIUM_ARGS = [

@@ -38,6 +38,7 @@ import type { Address, Bytes32, DomainDeps, Hex } from "../../domain/ports";
 import { authenticatePrincipal, requireRole } from "../../domain/principals";
 import { checkShareLink, createShare, getShareForVerifier, getShareLink, type ShareDeps, type ShareStore } from "../../domain/share";
 import { MemoryShareStore } from "../../domain/shareMemory";
+import { sqlCounterSessionStore, type SqlCounterSessionsLike } from "../counterStores";
 import { recordCheck, verifyDocument, verifyPresentation } from "../../domain/verification";
 import { CONSENT_DOMAIN_NAME, CONSENT_DOMAIN_VERSION } from "../../document/typedData";
 
@@ -109,7 +110,8 @@ function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
 
 export interface CounterRouterOptions {
   domain: DomainDeps;
-  sessions?: CounterSessionStore;
+  /** The domain's store, or the store's SqlCounterSessions (adapted here). */
+  sessions?: CounterSessionStore | SqlCounterSessionsLike;
   shares?: ShareStore;
   /** Origin the QR code's URL points at (e.g. https://certs.example.gov.cn); default: the request's own. */
   publicUrl?: string;
@@ -138,7 +140,11 @@ export function walletRequestUrl(origin: string, id: string): string {
 
 export function counterRouter(opts: CounterRouterOptions): Router {
   const { domain } = opts;
-  const sessions = opts.sessions ?? new MemoryCounterSessionStore();
+  const sessions: CounterSessionStore = !opts.sessions
+    ? new MemoryCounterSessionStore()
+    : "transition" in opts.sessions
+      ? sqlCounterSessionStore(opts.sessions, () => domain.clock.now())
+      : opts.sessions;
   const shares = opts.shares ?? new MemoryShareStore();
   const router = express.Router();
 
