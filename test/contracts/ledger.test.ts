@@ -9,6 +9,7 @@ import {
   DAY,
   deployedFixture,
   newBatchEntries,
+  minedAt,
   newHolding,
   now,
   singleRef,
@@ -33,11 +34,11 @@ async function issuedFixture() {
   const f = await deployedFixture();
   const t = await now();
   const single = newHolding();
-  await f.ledger.issue(single.certId, TYPE_ID_CARD, t, t + YEAR);
+  const singleAt = await minedAt(f.ledger.issue(single.certId, TYPE_ID_CARD, t, t + YEAR));
   const entries = newBatchEntries(8, t, t + YEAR);
   const batch = buildBatch(entries);
-  await f.ledger.anchorBatch(batch.root, TYPE_ID_CARD, entries.length);
-  return { ...f, t, single, entries, batch };
+  const batchAt = await minedAt(f.ledger.anchorBatch(batch.root, TYPE_ID_CARD, entries.length));
+  return { ...f, t, single, singleAt, entries, batch, batchAt };
 }
 
 describe("CertificateLedger", () => {
@@ -46,14 +47,14 @@ describe("CertificateLedger", () => {
       const { ledger, registry } = await loadFixture(deployedFixture);
       const h = newHolding();
       const t = await now();
-      await expect(ledger.issue(h.certId, TYPE_ID_CARD, t, t + YEAR))
-        .to.emit(ledger, "CertificateIssued")
-        .withArgs(h.certId, 1, TYPE_ID_CARD, t, t + YEAR);
+      const tx = ledger.issue(h.certId, TYPE_ID_CARD, t, t + YEAR);
+      const at = await minedAt(tx);
+      await expect(tx).to.emit(ledger, "CertificateIssued").withArgs(h.certId, 1, TYPE_ID_CARD, t, t + YEAR);
       const r = await ledger.getCertificate(h.certId);
       expect([r.keyId, r.typeId, r.issuedAt, r.validFrom, r.validUntil, r.status]).to.deep.equal([
         1n,
         TYPE_ID_CARD,
-        t + 1n,
+        at,
         t,
         t + YEAR,
         Status.Active,
@@ -132,11 +133,11 @@ describe("CertificateLedger", () => {
       const { ledger } = await loadFixture(deployedFixture);
       const t = await now();
       const batch = buildBatch(newBatchEntries(3, t, t + YEAR));
-      await expect(ledger.anchorBatch(batch.root, TYPE_ID_CARD, 3))
-        .to.emit(ledger, "BatchAnchored")
-        .withArgs(batch.root, 1, TYPE_ID_CARD, 3);
+      const tx = ledger.anchorBatch(batch.root, TYPE_ID_CARD, 3);
+      const at = await minedAt(tx);
+      await expect(tx).to.emit(ledger, "BatchAnchored").withArgs(batch.root, 1, TYPE_ID_CARD, 3);
       const b = await ledger.getBatch(batch.root);
-      expect([b.keyId, b.typeId, b.issuedAt, b.count]).to.deep.equal([1n, TYPE_ID_CARD, t + 1n, 3n]);
+      expect([b.keyId, b.typeId, b.issuedAt, b.count]).to.deep.equal([1n, TYPE_ID_CARD, at, 3n]);
       expect(await ledger.isValidNow(batch.refOf(2))).to.equal(true);
     });
 
@@ -199,6 +200,20 @@ describe("CertificateLedger", () => {
               .to.be.revertedWithCustomError(ledger, "LedgerStatusChangeInvalid")
               .withArgs(ref.certId, Status.Revoked, requested);
           }
+        });
+
+        it("revokes a suspended certificate", async () => {
+          const { ledger, ref, root } = await loadFixture(refFixture);
+          await ledger.suspend(ref, 1);
+          await expect(ledger.revoke(ref, 2)).to.emit(ledger, "CertificateRevoked").withArgs(ref.certId, root, 1, 2);
+        });
+
+        it("supersedes a suspended certificate", async () => {
+          const { ledger, ref, t } = await loadFixture(refFixture);
+          const replacement = newHolding();
+          await ledger.issue(replacement.certId, TYPE_ID_CARD, t, t + YEAR);
+          await ledger.suspend(ref, 1);
+          await expect(ledger.supersede(ref, singleRef(replacement.certId), 3)).to.emit(ledger, "CertificateSuperseded");
         });
 
         it("supersedes with a link to an issued replacement", async () => {
@@ -285,7 +300,7 @@ describe("CertificateLedger", () => {
 
   describe("views", () => {
     it("returns the full status of a single and of a batched certificate", async () => {
-      const { ledger, single, batch, t, policeKey1 } = await loadFixture(issuedFixture);
+      const { ledger, single, batch, t, singleAt, batchAt, policeKey1 } = await loadFixture(issuedFixture);
       const s = await ledger.getStatus(singleRef(single.certId));
       expect([s.exists, s.batched, s.keyId, s.agencyId, s.issuerKey, s.typeId, s.issuedAt, s.validFrom, s.validUntil]).to.deep.equal([
         true,
@@ -294,7 +309,7 @@ describe("CertificateLedger", () => {
         AGENCY_POLICE,
         policeKey1.address,
         TYPE_ID_CARD,
-        t + 1n,
+        singleAt,
         t,
         t + YEAR,
       ]);
@@ -303,7 +318,7 @@ describe("CertificateLedger", () => {
         true,
         true,
         1n,
-        t + 2n,
+        batchAt,
         t,
         t + YEAR,
         Status.Active,

@@ -8,6 +8,7 @@ import {
   DAY,
   deployedFixture,
   FAR_FUTURE,
+  minedAt,
   newHolding,
   now,
   TYPE_ID_CARD,
@@ -22,6 +23,28 @@ describe("AuthorityRegistry", () => {
       await expect(registry.connect(other).registerType("x", ethers.ZeroHash, 1))
         .to.be.revertedWithCustomError(registry, "OwnableUnauthorizedAccount")
         .withArgs(other.address);
+    });
+
+    it("refuses every admin function to anyone but the admin", async () => {
+      const { registry, other } = await loadFixture(deployedFixture);
+      const r = registry.connect(other);
+      const calls = [
+        () => r.setPauser(other.address),
+        () => r.registerType("x", ethers.ZeroHash, 1),
+        () => r.updateType(TYPE_ID_CARD, "x", ethers.ZeroHash, 1),
+        () => r.deactivateType(TYPE_ID_CARD),
+        () => r.registerAgency(ethers.id("a")),
+        () => r.deactivateAgency(AGENCY_POLICE),
+        () => r.accredit(AGENCY_POLICE, TYPE_ID_CARD, 0, 1),
+        () => r.withdrawAccreditation(AGENCY_POLICE, TYPE_ID_CARD),
+        () => r.addKey(AGENCY_POLICE, other.address, 0, 1),
+        () => r.rotateKey(1, other.address, 0, 1),
+        () => r.retireKey(1),
+      ];
+      for (const call of calls) {
+        await expect(call()).to.be.revertedWithCustomError(registry, "OwnableUnauthorizedAccount").withArgs(other.address);
+      }
+      await expect(r.unpause()).to.be.revertedWithCustomError(registry, "RegistryUnauthorizedPauser").withArgs(other.address);
     });
 
     it("transfers the admin role in two steps", async () => {
@@ -202,17 +225,17 @@ describe("AuthorityRegistry", () => {
       const h = newHolding();
       const t = await now();
       await ledger.issue(h.certId, TYPE_ID_CARD, t, t + YEAR);
-      await expect(registry.withdrawAccreditation(AGENCY_POLICE, TYPE_ID_CARD))
-        .to.emit(registry, "AccreditationSet")
-        .withArgs(AGENCY_POLICE, TYPE_ID_CARD, 0, t + 2n);
+      const tx = registry.withdrawAccreditation(AGENCY_POLICE, TYPE_ID_CARD);
+      const at = await minedAt(tx);
+      await expect(tx).to.emit(registry, "AccreditationSet").withArgs(AGENCY_POLICE, TYPE_ID_CARD, 0, at);
       const ref = { certId: h.certId, batchRoot: ethers.ZeroHash, validFrom: 0, validUntil: 0, proof: [] };
       expect(await ledger.isValidNow(ref)).to.equal(true);
       await expect(ledger.issue(newHolding().certId, TYPE_ID_CARD, t, t + YEAR))
         .to.be.revertedWithCustomError(registry, "RegistryNotAccredited")
-        .withArgs(AGENCY_POLICE, TYPE_ID_CARD, t + 3n);
+        .withArgs(AGENCY_POLICE, TYPE_ID_CARD, anyValue);
       await expect(registry.withdrawAccreditation(AGENCY_POLICE, TYPE_ID_CARD))
         .to.be.revertedWithCustomError(registry, "RegistryNotAccredited")
-        .withArgs(AGENCY_POLICE, TYPE_ID_CARD, t + 4n);
+        .withArgs(AGENCY_POLICE, TYPE_ID_CARD, anyValue);
     });
 
     it("withdraws a future accreditation to an empty window", async () => {
@@ -233,6 +256,20 @@ describe("AuthorityRegistry", () => {
       await expect(ledger.connect(marketKey).issue(newHolding().certId, TYPE_ID_CARD, t, t + DAY))
         .to.be.revertedWithCustomError(registry, "RegistryNotAccredited")
         .withArgs(AGENCY_MARKET, TYPE_ID_CARD, anyValue);
+    });
+
+    it("refuses issuance before the accreditation window opens", async () => {
+      const { registry, ledger, marketKey } = await loadFixture(deployedFixture);
+      const t = await now();
+      await registry.accredit(AGENCY_MARKET, TYPE_ID_CARD, t + DAY, t + 2n * DAY);
+      await expect(ledger.connect(marketKey).issue(newHolding().certId, TYPE_ID_CARD, t, t + DAY))
+        .to.be.revertedWithCustomError(registry, "RegistryNotAccredited")
+        .withArgs(AGENCY_MARKET, TYPE_ID_CARD, anyValue);
+      await time.increaseTo(t + DAY);
+      await expect(ledger.connect(marketKey).issue(newHolding().certId, TYPE_ID_CARD, t, t + DAY)).to.emit(
+        ledger,
+        "CertificateIssued",
+      );
     });
 
     it("keeps mirrored type terms current for every accredited agency", async () => {
@@ -277,30 +314,33 @@ describe("AuthorityRegistry", () => {
       const { registry, ledger, policeKey1, spare } = await loadFixture(deployedFixture);
       const t = await now();
       const tx = registry.rotateKey(1, spare.address, 0, FAR_FUTURE);
+      const at = await minedAt(tx);
       await expect(tx).to.emit(registry, "KeyAdded").withArgs(4, AGENCY_POLICE, spare.address, 0, FAR_FUTURE);
-      await expect(tx).to.emit(registry, "KeyRetired").withArgs(1, AGENCY_POLICE, t + 1n);
+      await expect(tx).to.emit(registry, "KeyRetired").withArgs(1, AGENCY_POLICE, at);
       await expect(ledger.connect(spare).issue(newHolding().certId, TYPE_ID_CARD, t, t + DAY)).to.emit(
         ledger,
         "CertificateIssued",
       );
       await expect(ledger.connect(policeKey1).issue(newHolding().certId, TYPE_ID_CARD, t, t + DAY))
         .to.be.revertedWithCustomError(registry, "RegistryKeyOutsideWindow")
-        .withArgs(1, 0, t + 1n, t + 3n);
+        .withArgs(1, 0, at, anyValue);
     });
 
     it("retires a key: what it issued stays valid, it can issue nothing after", async () => {
       const { registry, ledger } = await loadFixture(deployedFixture);
       const h = newHolding();
       const t = await now();
-      await ledger.issue(h.certId, TYPE_ID_CARD, t, t + YEAR);
-      await expect(registry.retireKey(1)).to.emit(registry, "KeyRetired").withArgs(1, AGENCY_POLICE, t + 2n);
+      const issuedAt = await minedAt(ledger.issue(h.certId, TYPE_ID_CARD, t, t + YEAR));
+      const tx = registry.retireKey(1);
+      const at = await minedAt(tx);
+      await expect(tx).to.emit(registry, "KeyRetired").withArgs(1, AGENCY_POLICE, at);
       const ref = { certId: h.certId, batchRoot: ethers.ZeroHash, validFrom: 0, validUntil: 0, proof: [] };
       expect(await ledger.isValidNow(ref)).to.equal(true);
-      expect(await registry.wasAllowedToIssue(1, TYPE_ID_CARD, t + 1n)).to.equal(true);
-      expect(await registry.wasAllowedToIssue(1, TYPE_ID_CARD, t + 2n)).to.equal(false);
+      expect(await registry.wasAllowedToIssue(1, TYPE_ID_CARD, issuedAt)).to.equal(true);
+      expect(await registry.wasAllowedToIssue(1, TYPE_ID_CARD, at)).to.equal(false);
       await expect(registry.retireKey(1))
         .to.be.revertedWithCustomError(registry, "RegistryKeyOutsideWindow")
-        .withArgs(1, 0, t + 2n, t + 3n);
+        .withArgs(1, 0, at, anyValue);
       await expect(registry.retireKey(77)).to.be.revertedWithCustomError(registry, "RegistryKeyUnknown").withArgs(77);
     });
 
@@ -336,6 +376,10 @@ describe("AuthorityRegistry", () => {
       expect(await registry.wasAllowedToIssue(3, TYPE_ID_CARD, t + 10n)).to.equal(true);
       expect(await registry.wasAllowedToIssue(3, TYPE_ID_CARD, t + 20n)).to.equal(false);
       expect(await registry.wasAllowedToIssue(99, TYPE_ID_CARD, t)).to.equal(false);
+      await registry.addKey(AGENCY_MARKET, (await ethers.getSigners())[9].address, t + 12n, t + 15n);
+      expect(await registry.wasAllowedToIssue(4, TYPE_ID_CARD, t + 11n)).to.equal(false);
+      expect(await registry.wasAllowedToIssue(4, TYPE_ID_CARD, t + 12n)).to.equal(true);
+      expect(await registry.wasAllowedToIssue(4, TYPE_ID_CARD, t + 15n)).to.equal(false);
     });
 
     it("reports the acting key and its agency", async () => {

@@ -24,6 +24,13 @@ export async function now(): Promise<bigint> {
   return BigInt(block!.timestamp);
 }
 
+/** The timestamp of the block that mined a transaction: what `_time()` returned inside it. */
+export async function minedAt(tx: Promise<{ wait(): Promise<{ blockNumber: number } | null> }>): Promise<bigint> {
+  const receipt = await (await tx).wait();
+  const block = await ethers.provider.getBlock(receipt!.blockNumber);
+  return BigInt(block!.timestamp);
+}
+
 /** A deployed, configured certledger: two types, two agencies, three keys. */
 export async function deployedFixture() {
   const [deployer, admin, pauser, policeKey1, policeKey2, marketKey, verifier, other, spare] = await ethers.getSigners();
