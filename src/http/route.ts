@@ -72,6 +72,21 @@ function parse<S extends Schema | undefined>(schema: S, value: unknown, where: s
   return r.data as Out<S>;
 }
 
+/** A holder route without valid signature headers is unauthenticated (401), not merely malformed. */
+function parseHeaders(def: { auth: Auth; headers?: Schema }, req: Request): unknown {
+  if (!def.headers) return undefined;
+  const r = def.headers.safeParse(req.headers);
+  if (r.success) return r.data;
+  if (def.auth === "holder")
+    throw new DomainError("MISSING_HOLDER_SIGNATURE", "Sign the request with the certificate's holder key: X-Holder-Document-Root, X-Holder-Timestamp, X-Holder-Nonce, X-Holder-Signature.", {
+      status: 401,
+      details: { issues: r.error.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message })) },
+    });
+  throw validation("headers", r.error);
+}
+
+const NO_QUERY = z.strictObject({});
+
 const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json\b/i;
 
 const ROLE_TEXT: Record<Auth, string> = {
@@ -118,8 +133,9 @@ export function defineRoute<
       }
       const ctx: RouteContext<Out<P>, Out<Q>, Out<H>, Out<B>> = {
         params: parse(def.params, req.params, "path parameters") as Out<P>,
-        query: parse(def.query, req.query ?? {}, "query") as Out<Q>,
-        headers: parse(def.headers, req.headers, "headers") as Out<H>,
+        // A route without a query schema takes no query parameters at all.
+        query: parse(def.query ?? NO_QUERY, req.query ?? {}, "query") as Out<Q>,
+        headers: parseHeaders(def, req) as Out<H>,
         body: parse(def.body, req.body, "body") as Out<B>,
         principal,
         req,
