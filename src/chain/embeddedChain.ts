@@ -28,7 +28,7 @@ export const EMBEDDED_CHAIN_ID = 31337;
 /** Large enough that our blocks never pass the EIP-1559 target: the base fee stays 0. */
 export const EMBEDDED_BLOCK_GAS_LIMIT = 1_000_000_000;
 /** Osaka, like Hardhat 2.29's default (EIP-7825 caps one transaction at 16,777,216 gas). */
-export const EMBEDDED_HARDFORK = "osaka";
+export const EMBEDDED_HARDFORK = process.env.CERTLEDGER_EMBEDDED_HARDFORK ?? "osaka";
 
 export interface EmbeddedChainOptions {
   dataDir: string;
@@ -178,7 +178,7 @@ export class BlockProducer implements TxSubmitter {
   private readonly inPool = new Map<string, { raw: string; p: Pending }>();
   readonly fees: FeeFields = { maxFeePerGas: 1_000_000_000n, maxPriorityFeePerGas: 0n };
   /** Blocks and transactions produced since start. */
-  readonly stats = { blocks: 0, transactions: 0 };
+  readonly stats = { blocks: 0, transactions: 0, sendMs: 0, mineMs: 0, journalMs: 0 };
 
   constructor(
     private readonly rpc: Rpc,
@@ -245,6 +245,7 @@ export class BlockProducer implements TxSubmitter {
   }
 
   private async produce(batch: Pending[], timestamp?: number): Promise<number> {
+    const t0 = performance.now();
     for (const p of batch) {
       const from = p.req.from;
       try {
@@ -260,6 +261,7 @@ export class BlockProducer implements TxSubmitter {
       }
     }
     const ts = Math.max(this.lastTimestamp, timestamp ?? this.opts.now());
+    const t1 = performance.now();
     await this.rpc("evm_mine", [ts]);
     this.lastTimestamp = ts;
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -272,7 +274,11 @@ export class BlockProducer implements TxSubmitter {
       return { h, ...e };
     });
     const receipts = await Promise.all(included.map((i) => this.rpc("eth_getTransactionReceipt", [i.h])));
+    const t2 = performance.now();
     await this.journal.append({ n, ts, txs: included.map((i) => i.raw), h: block.hash });
+    this.stats.sendMs += t1 - t0;
+    this.stats.mineMs += t2 - t1;
+    this.stats.journalMs += performance.now() - t2;
     this.stats.blocks++;
     this.stats.transactions += included.length;
     included.forEach((i, k) => {

@@ -55,7 +55,7 @@ export class Indexer {
   private waiters: { block: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
-  readonly stats = { steps: 0, logs: 0, rewinds: 0, lastError: undefined as string | undefined };
+  readonly stats = { steps: 0, logs: 0, rewinds: 0, stepMs: 0, lastError: undefined as string | undefined };
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -145,6 +145,7 @@ export class Indexer {
   }
 
   private async step(from: number, to: number): Promise<void> {
+    const t0 = performance.now();
     const logs = (await this.rpc("eth_getLogs", [
       {
         fromBlock: "0x" + from.toString(16),
@@ -194,6 +195,7 @@ export class Indexer {
     this.cursor = { block: to, hash: headers.get(to)!.hash };
     this.stats.steps++;
     this.stats.logs += logs.length;
+    this.stats.stepMs += performance.now() - t0;
     this.release();
   }
 

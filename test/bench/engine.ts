@@ -44,6 +44,13 @@ async function main() {
   emit("engine_single_issues_per_s", N / secs, "issues/s", { issues: N, concurrency: CONCURRENCY, transactions: txs, blocks });
   emit("engine_issues_per_transaction", N / txs, "issues/tx");
   emit("engine_rss_per_1000_issues", (rss1 - rss0) / 1e6 / (N / 1000), "MB", { rssMB: Math.round(rss1 / 1e6) });
+  const st = engine.stats() as { producer: Record<string, number>; indexer: Record<string, number> };
+  emit("engine_block_breakdown_ms", secs * 1000 / blocks, "ms/block", {
+    send: st.producer.sendMs / st.producer.blocks,
+    mine: st.producer.mineMs / st.producer.blocks,
+    journal: st.producer.journalMs / st.producer.blocks,
+    indexStep: st.indexer.stepMs / st.indexer.steps,
+  });
   await engine.close();
 
   const journalBytes = fs.statSync(`${dir}/chain-journal.jsonl`).size;
