@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { buildDocument, serializeDocument, verifyDocumentIntegrity } from "../../src/document";
+import fc from "fast-check";
+import { buildDocument, parseStrictJson, serializeDocument, verifyDocumentIntegrity } from "../../src/document";
 import { diplomaParams } from "./helpers";
 
 /** Runs a check and returns its verdict and how long it took. */
@@ -164,5 +165,56 @@ describe("malformed documents", function () {
     const { verdict, ms } = timed(text);
     expect(verdict.code, verdict.reason).to.equal("OK");
     expect(ms).to.be.below(1000);
+  });
+});
+
+describe("strict JSON reading", function () {
+  it("property: reads any JSON text as JSON.parse does, when it holds nothing it must refuse", function () {
+    fc.assert(
+      fc.property(fc.json({ maxDepth: 6 }), (text) => {
+        let expected: unknown;
+        let refuse = false;
+        try {
+          expected = JSON.parse(text, (_k, v) => {
+            if (
+              typeof v === "number" &&
+              (Object.is(v, -0) || !Number.isFinite(v) || (Number.isInteger(v) && !Number.isSafeInteger(v)))
+            )
+              refuse = true;
+            return v;
+          });
+        } catch {
+          refuse = true;
+        }
+        if (refuse || /__proto__/.test(text)) return;
+        expect(parseStrictJson(text)).to.deep.equal(expected);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("property: finds a duplicate key anywhere, whatever the strings around it hold", function () {
+    const key = fc.string({ maxLength: 5 }).map((k) => JSON.stringify(k));
+    const acceptable = (t: string) => {
+      try {
+        parseStrictJson(t);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    fc.assert(
+      fc.property(
+        key,
+        fc.json({ maxDepth: 3 }).filter(acceptable),
+        fc.json({ maxDepth: 3 }).filter(acceptable),
+        fc.string(),
+        (k, a, b, filler) => {
+          const text = `{"f":${JSON.stringify(filler + '\\"')},"o":{${k}:${a},"g":[${b}],${k}:${b}}}`;
+          expect(() => parseStrictJson(text)).to.throw(/duplicate key/);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
