@@ -90,9 +90,12 @@ function base64url(bytes: Uint8Array): string {
   return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
-/** The text the verify page signs with the link's key to prove it holds the link. */
-export function shareProofMessage(shareId: string, grantId: string, timestamp: number): string {
-  return ["certledger share link check", `share: ${shareId}`, `grant: ${grantId.toLowerCase()}`, `timestamp: ${timestamp}`].join("\n");
+/**
+ * The text the verify page signs with the link's key to prove it holds the link. The random nonce
+ * makes two checks in the same second distinct (signatures are deterministic, RFC 6979).
+ */
+export function shareProofMessage(shareId: string, grantId: string, timestamp: number, nonce: string): string {
+  return ["certledger share link check", `share: ${shareId}`, `grant: ${grantId.toLowerCase()}`, `timestamp: ${timestamp}`, `nonce: ${nonce}`].join("\n");
 }
 
 export interface CreateShareInput {
@@ -168,7 +171,7 @@ export async function getShareForVerifier(deps: ShareDeps, id: string, verifier:
 export interface CheckShareLinkInput {
   id: string;
   document: unknown;
-  proof: { timestamp: number; signature: Hex };
+  proof: { timestamp: number; nonce: string; signature: Hex };
 }
 
 /**
@@ -179,8 +182,10 @@ export async function checkShareLink(deps: ShareDeps, input: CheckShareLinkInput
   const s = await load(deps, input.id);
   if (s.mode !== "link") throw new DomainError(SHARE_ERRORS.NOT_FOUND, "No share link has this id.", { status: 404 });
   const now = deps.clock.now();
-  const { timestamp, signature } = input.proof;
-  const signer = deps.signatures.recoverPersonal(shareProofMessage(s.id, s.grantId, timestamp), signature);
+  const { timestamp, nonce, signature } = input.proof;
+  if (!/^[A-Za-z0-9_-]{8,64}$/.test(nonce))
+    throw new DomainError(SHARE_ERRORS.BAD_PROOF, "The link's proof needs a nonce of 8-64 letters, digits, '_' or '-'.", { status: 400 });
+  const signer = deps.signatures.recoverPersonal(shareProofMessage(s.id, s.grantId, timestamp, nonce), signature);
   if (!signer || signer.toLowerCase() !== s.grantee)
     throw new DomainError(SHARE_ERRORS.BAD_PROOF, "The request is not signed with this link's key: open the full link, including the part after #.", {
       status: 401,
@@ -189,7 +194,7 @@ export async function checkShareLink(deps: ShareDeps, input: CheckShareLinkInput
     throw new DomainError(SHARE_ERRORS.STALE_PROOF, "The link's proof is too old or from the future: check this device's clock and retry.", {
       status: 401,
     });
-  if (!(await deps.replay.claim(`share:${s.id}:${signature.toLowerCase()}`, timestamp + SHARE_LIMITS.proofSkewSeconds + 1)))
+  if (!(await deps.replay.claim(`share:${s.id}:${nonce}`, timestamp + SHARE_LIMITS.proofSkewSeconds + 1)))
     throw new DomainError(SHARE_ERRORS.REPLAYED, "This check was already made; reload the link to check again.", { status: 409 });
 
   const v = await deps.verify({ verifier: s.grantee, document: input.document, grantId: s.grantId });

@@ -9,7 +9,7 @@ import { verifyDocumentIntegrity } from "../document";
 import { shareProofMessage } from "../domain/share";
 import { ApiError, get, post } from "./api";
 import { fieldLabel, typeName, valueLabel } from "./catalog";
-import { decryptForLink, linkKeyFromFragment, personalSign } from "./crypto";
+import { decryptForLink, linkKeyFromFragment, personalSign, randomNonce } from "./crypto";
 import { EP } from "./endpoints";
 import { t } from "./i18n";
 import { busy, h, notice, section, shell, showError, tx, verdictView } from "./ui";
@@ -107,8 +107,9 @@ async function openShare(id: string, fragment: string): Promise<void> {
       return void notice(box, "error", t("error.SHARE_BAD_PROOF"), "SHARE_BAD_PROOF");
     }
     const timestamp = Math.floor(Date.now() / 1000);
-    const signature = personalSign(key.privateKey, shareProofMessage(share.id, share.grantId, timestamp));
-    const v = await post<VerifyResult>(EP.shareCheck(id), { document: doc, proof: { timestamp, signature } });
+    const nonce = randomNonce();
+    const signature = personalSign(key.privateKey, shareProofMessage(share.id, share.grantId, timestamp, nonce));
+    const v = await post<VerifyResult>(EP.shareCheck(id), { document: doc, proof: { timestamp, nonce, signature } });
     box.replaceChildren(h("p", { class: "muted" }, share.purpose));
     show(v, verifyDocumentIntegrity(doc).certificateType?.code);
   } catch (err) {

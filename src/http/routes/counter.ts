@@ -91,7 +91,7 @@ export const CreateShareBody = z.strictObject({
 
 export const CheckShareBody = z.strictObject({
   document: z.unknown(),
-  proof: z.strictObject({ timestamp: uint, signature }),
+  proof: z.strictObject({ timestamp: uint, nonce: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/), signature }),
 });
 
 function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
@@ -322,7 +322,7 @@ export function counterRouter(opts: CounterRouterOptions): Router {
     const v = await checkShareLink(shareDeps, {
       id: String(req.params.id),
       document: body.document,
-      proof: { timestamp: body.proof.timestamp, signature: body.proof.signature as Hex },
+      proof: { timestamp: body.proof.timestamp, nonce: body.proof.nonce, signature: body.proof.signature as Hex },
     });
     res.json(v);
   });
