@@ -12,7 +12,7 @@ import {
   withBatchProof,
   type Hex,
 } from "../../src/document";
-import { diplomaParams, seededRandom } from "./helpers";
+import { cpuMs, diplomaParams, seededRandom } from "./helpers";
 
 const certIdArb = fc
   .uint8Array({ minLength: 32, maxLength: 32 })
@@ -69,10 +69,11 @@ describe("Merkle batches", function () {
       validFrom: 1_767_225_600,
       validUntil: 1_924_992_000,
     }));
-    const t0 = performance.now();
-    const batch = buildBatch(items);
-    for (let i = 0; i < items.length; i++) batch.getProof(i);
-    expect(performance.now() - t0).to.be.below(1000);
+    const ms = cpuMs(() => {
+      const batch = buildBatch(items);
+      for (let i = 0; i < items.length; i++) batch.getProof(i);
+    });
+    expect(ms).to.be.below(1000);
   });
 
   it("puts a batch proof in the document, which the integrity check verifies", function () {

@@ -96,3 +96,14 @@ export const fieldsArb = fc.dictionary(
   valueArb,
   { minKeys: 0, maxKeys: 6 },
 ) as fc.Arbitrary<Record<string, unknown>>;
+
+/**
+ * CPU milliseconds this process spent in fn. Time bounds in tests use it rather than wall time:
+ * on a shared 2-core machine wall time also counts every other process.
+ */
+export function cpuMs(fn: () => unknown): number {
+  const c0 = process.cpuUsage();
+  fn();
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1000;
+}

@@ -19,6 +19,7 @@ import {
   type GrantMessage,
 } from "../../src/document";
 import { id } from "ethers";
+import { cpuMs } from "./helpers";
 
 // ethers wants mutable field lists; the shared definitions are readonly.
 const GRANT_TYPES_ = { Grant: [...GRANT_TYPES.Grant] };
@@ -145,9 +146,10 @@ describe("holder wallet", function () {
   it("hashes grants fast: at least 5,000 grantIds per second even on a loaded machine", function () {
     const g = grant();
     computeGrantId(domain, g);
-    const t0 = performance.now();
-    for (let i = 0; i < 5000; i++) computeGrantId(domain, { ...g, nonce: BigInt(i) });
-    const perSecond = 5000 / ((performance.now() - t0) / 1000);
+    const ms = cpuMs(() => {
+      for (let i = 0; i < 5000; i++) computeGrantId(domain, { ...g, nonce: BigInt(i) });
+    });
+    const perSecond = 5000 / (ms / 1000);
     expect(perSecond).to.be.above(5_000);
   });
 });
