@@ -188,17 +188,30 @@ export interface OpenCounterRequestInput {
 export async function openCounterRequest(deps: CounterDeps, input: OpenCounterRequestInput): Promise<CounterSession> {
   const minutes = input.minutes ?? COUNTER_LIMITS.defaultMinutes;
   if (!Number.isInteger(minutes) || minutes < COUNTER_LIMITS.minMinutes || minutes > COUNTER_LIMITS.maxMinutes)
-    throw new DomainError(COUNTER_ERRORS.BAD_REQUEST, `A request lives ${COUNTER_LIMITS.minMinutes} to ${COUNTER_LIMITS.maxMinutes} whole minutes.`, {
-      status: 400,
-    });
+    throw new DomainError(
+      COUNTER_ERRORS.BAD_REQUEST,
+      `A request lives ${COUNTER_LIMITS.minMinutes} to ${COUNTER_LIMITS.maxMinutes} whole minutes.`,
+      {
+        status: 400,
+      },
+    );
   const types = [...new Set(input.types)];
   if (types.length === 0 || types.length > COUNTER_LIMITS.maxTypes)
-    throw new DomainError(COUNTER_ERRORS.BAD_REQUEST, `Ask for 1 to ${COUNTER_LIMITS.maxTypes} certificate types.`, { status: 400 });
+    throw new DomainError(COUNTER_ERRORS.BAD_REQUEST, `Ask for 1 to ${COUNTER_LIMITS.maxTypes} certificate types.`, {
+      status: 400,
+    });
   const unknown = types.filter((t) => !deps.typeExists(t));
   if (unknown.length)
-    throw new DomainError(COUNTER_ERRORS.BAD_REQUEST, `Unknown certificate type: ${unknown.join(", ")}.`, { status: 400, details: { unknown } });
+    throw new DomainError(COUNTER_ERRORS.BAD_REQUEST, `Unknown certificate type: ${unknown.join(", ")}.`, {
+      status: 400,
+      details: { unknown },
+    });
   if (!/^[a-z0-9][a-z0-9._-]{0,63}$/.test(input.purpose))
-    throw new DomainError(COUNTER_ERRORS.BAD_REQUEST, "The purpose is a code of 1-64 lower-case letters, digits, '.', '_' or '-'.", { status: 400 });
+    throw new DomainError(
+      COUNTER_ERRORS.BAD_REQUEST,
+      "The purpose is a code of 1-64 lower-case letters, digits, '.', '_' or '-'.",
+      { status: 400 },
+    );
 
   const random = deps.randomBytes ?? defaultRandom;
   const now = deps.clock.now();
@@ -219,7 +232,11 @@ export async function openCounterRequest(deps: CounterDeps, input: OpenCounterRe
 async function load(deps: CounterDeps, id: string): Promise<CounterSession> {
   const session = isCounterSessionId(id) ? await deps.sessions.get(id) : undefined;
   if (!session)
-    throw new DomainError(COUNTER_ERRORS.NOT_FOUND, "No presentation request has this id: scan the counter's QR code again.", { status: 404 });
+    throw new DomainError(
+      COUNTER_ERRORS.NOT_FOUND,
+      "No presentation request has this id: scan the counter's QR code again.",
+      { status: 404 },
+    );
   return session;
 }
 
@@ -231,10 +248,16 @@ export async function getCounterRequest(deps: CounterDeps, id: string): Promise<
 }
 
 /** The verifier's view, with the result once answered; another verifier gets 404, not a hint. */
-export async function getCounterRequestForVerifier(deps: CounterDeps, id: string, verifier: Address): Promise<CounterSession> {
+export async function getCounterRequestForVerifier(
+  deps: CounterDeps,
+  id: string,
+  verifier: Address,
+): Promise<CounterSession> {
   const s = await load(deps, id);
   if (lower(s.verifier) !== lower(verifier))
-    throw new DomainError(COUNTER_ERRORS.NOT_FOUND, "No presentation request has this id for this verifier.", { status: 404 });
+    throw new DomainError(COUNTER_ERRORS.NOT_FOUND, "No presentation request has this id for this verifier.", {
+      status: 404,
+    });
   return s;
 }
 
@@ -256,9 +279,15 @@ export interface AnswerCounterRequestInput {
 
 function refuseIfClosed(s: CounterSession, now: number): void {
   if (s.state !== "OPEN")
-    throw new DomainError(COUNTER_ERRORS.ANSWERED, "This request was already answered; ask the counter for a new one.", { status: 409 });
+    throw new DomainError(
+      COUNTER_ERRORS.ANSWERED,
+      "This request was already answered; ask the counter for a new one.",
+      { status: 409 },
+    );
   if (now >= s.expiresAt)
-    throw new DomainError(COUNTER_ERRORS.EXPIRED, "This request has expired; ask the counter for a new QR code.", { status: 410 });
+    throw new DomainError(COUNTER_ERRORS.EXPIRED, "This request has expired; ask the counter for a new QR code.", {
+      status: 410,
+    });
 }
 
 interface Checked {
@@ -292,38 +321,61 @@ function precheck(deps: CounterDeps, s: CounterSession, presentations: CounterPr
       );
     const integrity = deps.documents.verifyIntegrity(p.document);
     if (integrity.status !== "OK" || !integrity.certId || !integrity.holder || !integrity.documentRoot)
-      throw new DomainError(COUNTER_ERRORS.DOCUMENT_TAMPERED, "A document does not match its own hashes: it was altered. Nothing was sent to the chain.", {
-        status: 422,
-        details: { ...at, problems: integrity.problems },
-      });
+      throw new DomainError(
+        COUNTER_ERRORS.DOCUMENT_TAMPERED,
+        "A document does not match its own hashes: it was altered. Nothing was sent to the chain.",
+        {
+          status: 422,
+          details: { ...at, problems: integrity.problems },
+        },
+      );
     if (lower(integrity.certId) !== lower(g.certId))
-      throw new DomainError(COUNTER_ERRORS.GRANT_MISMATCH, "A grant names another certificate than its document. Nothing was sent to the chain.", {
-        status: 422,
+      throw new DomainError(
+        COUNTER_ERRORS.GRANT_MISMATCH,
+        "A grant names another certificate than its document. Nothing was sent to the chain.",
+        {
+          status: 422,
+          details: at,
+        },
+      );
+    if (!integrity.typeCode || !s.types.includes(integrity.typeCode))
+      throw new DomainError(
+        COUNTER_ERRORS.TYPE_NOT_REQUESTED,
+        `A certificate of type ${integrity.typeCode ?? "?"} was not asked for.`,
+        {
+          status: 422,
+          details: { ...at, wanted: s.types },
+        },
+      );
+    if (seenTypes.has(integrity.typeCode) || seenCerts.has(lower(integrity.certId)))
+      throw new DomainError(COUNTER_ERRORS.BAD_REQUEST, "Present each requested type once.", {
+        status: 400,
         details: at,
       });
-    if (!integrity.typeCode || !s.types.includes(integrity.typeCode))
-      throw new DomainError(COUNTER_ERRORS.TYPE_NOT_REQUESTED, `A certificate of type ${integrity.typeCode ?? "?"} was not asked for.`, {
-        status: 422,
-        details: { ...at, wanted: s.types },
-      });
-    if (seenTypes.has(integrity.typeCode) || seenCerts.has(lower(integrity.certId)))
-      throw new DomainError(COUNTER_ERRORS.BAD_REQUEST, "Present each requested type once.", { status: 400, details: at });
     seenTypes.add(integrity.typeCode);
     seenCerts.add(lower(integrity.certId));
     const signer = deps.signatures.recoverGrant(g, p.signature);
     if (!signer || lower(signer) !== lower(integrity.holder))
-      throw new DomainError(COUNTER_ERRORS.BAD_SIGNATURE, "A grant was not signed by the certificate's holder key. Nothing was sent to the chain.", {
-        status: 422,
-        details: at,
-      });
+      throw new DomainError(
+        COUNTER_ERRORS.BAD_SIGNATURE,
+        "A grant was not signed by the certificate's holder key. Nothing was sent to the chain.",
+        {
+          status: 422,
+          details: at,
+        },
+      );
     checked.push({ p, integrity });
   });
   const missing = s.types.filter((t) => !seenTypes.has(t));
   if (missing.length)
-    throw new DomainError(COUNTER_ERRORS.TYPES_MISSING, `The counter needs these certificates too: ${missing.join(", ")}.`, {
-      status: 422,
-      details: { missing },
-    });
+    throw new DomainError(
+      COUNTER_ERRORS.TYPES_MISSING,
+      `The counter needs these certificates too: ${missing.join(", ")}.`,
+      {
+        status: 422,
+        details: { missing },
+      },
+    );
   return checked;
 }
 
@@ -331,7 +383,10 @@ function precheck(deps: CounterDeps, s: CounterSession, presentations: CounterPr
  * Answers a request: refuses what is wrong before the chain, then relays each grant, verifies each
  * presentation with its check recorded, and completes the session with the verdict.
  */
-export async function answerCounterRequest(deps: CounterDeps, input: AnswerCounterRequestInput): Promise<CounterResult> {
+export async function answerCounterRequest(
+  deps: CounterDeps,
+  input: AnswerCounterRequestInput,
+): Promise<CounterResult> {
   const s = await load(deps, input.id);
   refuseIfClosed(s, deps.clock.now());
   const checked = precheck(deps, s, input.presentations);
@@ -357,9 +412,15 @@ export async function answerCounterRequest(deps: CounterDeps, input: AnswerCount
           grant: p.grant,
           signature: p.signature,
           documentRoot: integrity.documentRoot!,
-          batch: integrity.batch && integrity.validFrom !== undefined && integrity.validUntil !== undefined
-            ? { root: integrity.batch.root, proof: integrity.batch.proof, validFrom: integrity.validFrom, validUntil: integrity.validUntil }
-            : undefined,
+          batch:
+            integrity.batch && integrity.validFrom !== undefined && integrity.validUntil !== undefined
+              ? {
+                  root: integrity.batch.root,
+                  proof: integrity.batch.proof,
+                  validFrom: integrity.validFrom,
+                  validUntil: integrity.validUntil,
+                }
+              : undefined,
         }));
       } catch (err) {
         // The chain refused the grant (a known rejection: 4xx). That is the verdict for this
@@ -380,7 +441,13 @@ export async function answerCounterRequest(deps: CounterDeps, input: AnswerCount
         outboxKey: `counter:${s.id}:${i}`,
       });
       // As in the gateway's verification, a verdict that is not VALID discloses nothing.
-      results.push({ ...base, grantId, verdict: v.verdict, reasons: v.reasons, disclosed: v.verdict === "VALID" ? base.disclosed : {} });
+      results.push({
+        ...base,
+        grantId,
+        verdict: v.verdict,
+        reasons: v.reasons,
+        disclosed: v.verdict === "VALID" ? base.disclosed : {},
+      });
     }
   } catch (err) {
     await deps.sessions.release(s.id);

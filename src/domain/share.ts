@@ -95,7 +95,13 @@ function base64url(bytes: Uint8Array): string {
  * makes two checks in the same second distinct (signatures are deterministic, RFC 6979).
  */
 export function shareProofMessage(shareId: string, grantId: string, timestamp: number, nonce: string): string {
-  return ["certledger share link check", `share: ${shareId}`, `grant: ${grantId.toLowerCase()}`, `timestamp: ${timestamp}`, `nonce: ${nonce}`].join("\n");
+  return [
+    "certledger share link check",
+    `share: ${shareId}`,
+    `grant: ${grantId.toLowerCase()}`,
+    `timestamp: ${timestamp}`,
+    `nonce: ${nonce}`,
+  ].join("\n");
 }
 
 export interface CreateShareInput {
@@ -111,21 +117,37 @@ export async function createShare(deps: ShareDeps, input: CreateShareInput): Pro
   const g = input.signed.grant;
   const now = deps.clock.now();
   if (!/^[a-z0-9][a-z0-9._-]{0,63}$/.test(input.purpose))
-    throw new DomainError(SHARE_ERRORS.BAD_REQUEST, "The purpose is a code of 1-64 lower-case letters, digits, '.', '_' or '-'.", { status: 400 });
+    throw new DomainError(
+      SHARE_ERRORS.BAD_REQUEST,
+      "The purpose is a code of 1-64 lower-case letters, digits, '.', '_' or '-'.",
+      { status: 400 },
+    );
   if (g.purpose.toLowerCase() !== purposeHash(input.purpose))
-    throw new DomainError(SHARE_ERRORS.BAD_REQUEST, "The grant's purpose is not the hash of the purpose code sent with it.", { status: 400 });
+    throw new DomainError(
+      SHARE_ERRORS.BAD_REQUEST,
+      "The grant's purpose is not the hash of the purpose code sent with it.",
+      { status: 400 },
+    );
   if (g.maxUses < 1 || g.maxUses > SHARE_LIMITS.maxUses)
-    throw new DomainError(SHARE_ERRORS.BAD_REQUEST, `A share allows 1 to ${SHARE_LIMITS.maxUses} uses.`, { status: 400 });
+    throw new DomainError(SHARE_ERRORS.BAD_REQUEST, `A share allows 1 to ${SHARE_LIMITS.maxUses} uses.`, {
+      status: 400,
+    });
   if (g.validUntil > now + SHARE_LIMITS.maxDays * 86_400)
-    throw new DomainError(SHARE_ERRORS.BAD_REQUEST, `A share lasts at most ${SHARE_LIMITS.maxDays} days.`, { status: 400 });
+    throw new DomainError(SHARE_ERRORS.BAD_REQUEST, `A share lasts at most ${SHARE_LIMITS.maxDays} days.`, {
+      status: 400,
+    });
   if (!input.payload || input.payload.length > SHARE_LIMITS.maxPayloadChars)
     throw new DomainError(SHARE_ERRORS.BAD_REQUEST, "The shared document is missing or too large.", { status: 400 });
   if (input.mode === "verifier") {
     const certId = deps.certIdOf(input.document);
     if (!certId || certId.toLowerCase() !== g.certId.toLowerCase())
-      throw new DomainError(SHARE_ERRORS.BAD_REQUEST, "The shared document is not the certificate the grant names.", { status: 422 });
+      throw new DomainError(SHARE_ERRORS.BAD_REQUEST, "The shared document is not the certificate the grant names.", {
+        status: 422,
+      });
   } else if (!/^[A-Za-z0-9_-]+$/.test(input.payload)) {
-    throw new DomainError(SHARE_ERRORS.BAD_REQUEST, "A link's document is sent encrypted (base64url).", { status: 400 });
+    throw new DomainError(SHARE_ERRORS.BAD_REQUEST, "A link's document is sent encrypted (base64url).", {
+      status: 400,
+    });
   }
 
   const { grantId } = await deps.relayGrant(input.signed);
@@ -148,7 +170,10 @@ export async function createShare(deps: ShareDeps, input: CreateShareInput): Pro
 
 async function load(deps: ShareDeps, id: string): Promise<ShareRecord> {
   const s = ID_RE.test(id) ? await deps.shares.get(id) : undefined;
-  if (!s) throw new DomainError(SHARE_ERRORS.NOT_FOUND, "No share has this id: the link may be mistyped or forged.", { status: 404 });
+  if (!s)
+    throw new DomainError(SHARE_ERRORS.NOT_FOUND, "No share has this id: the link may be mistyped or forged.", {
+      status: 404,
+    });
   return s;
 }
 
@@ -178,24 +203,41 @@ export interface CheckShareLinkInput {
  * Checks a link: the caller proves it holds the link's key, then the document is verified under the
  * grant; a VALID check uses one use. The proof is single-use, so a replayed request is refused.
  */
-export async function checkShareLink(deps: ShareDeps, input: CheckShareLinkInput): Promise<ShareVerdict & { usesLeft: number }> {
+export async function checkShareLink(
+  deps: ShareDeps,
+  input: CheckShareLinkInput,
+): Promise<ShareVerdict & { usesLeft: number }> {
   const s = await load(deps, input.id);
   if (s.mode !== "link") throw new DomainError(SHARE_ERRORS.NOT_FOUND, "No share link has this id.", { status: 404 });
   const now = deps.clock.now();
   const { timestamp, nonce, signature } = input.proof;
   if (!/^[A-Za-z0-9_-]{8,64}$/.test(nonce))
-    throw new DomainError(SHARE_ERRORS.BAD_PROOF, "The link's proof needs a nonce of 8-64 letters, digits, '_' or '-'.", { status: 400 });
+    throw new DomainError(
+      SHARE_ERRORS.BAD_PROOF,
+      "The link's proof needs a nonce of 8-64 letters, digits, '_' or '-'.",
+      { status: 400 },
+    );
   const signer = deps.signatures.recoverPersonal(shareProofMessage(s.id, s.grantId, timestamp, nonce), signature);
   if (!signer || signer.toLowerCase() !== s.grantee)
-    throw new DomainError(SHARE_ERRORS.BAD_PROOF, "The request is not signed with this link's key: open the full link, including the part after #.", {
-      status: 401,
-    });
+    throw new DomainError(
+      SHARE_ERRORS.BAD_PROOF,
+      "The request is not signed with this link's key: open the full link, including the part after #.",
+      {
+        status: 401,
+      },
+    );
   if (!Number.isInteger(timestamp) || Math.abs(now - timestamp) > SHARE_LIMITS.proofSkewSeconds)
-    throw new DomainError(SHARE_ERRORS.STALE_PROOF, "The link's proof is too old or from the future: check this device's clock and retry.", {
-      status: 401,
-    });
+    throw new DomainError(
+      SHARE_ERRORS.STALE_PROOF,
+      "The link's proof is too old or from the future: check this device's clock and retry.",
+      {
+        status: 401,
+      },
+    );
   if (!(await deps.replay.claim(`share:${s.id}:${nonce}`, timestamp + SHARE_LIMITS.proofSkewSeconds + 1)))
-    throw new DomainError(SHARE_ERRORS.REPLAYED, "This check was already made; reload the link to check again.", { status: 409 });
+    throw new DomainError(SHARE_ERRORS.REPLAYED, "This check was already made; reload the link to check again.", {
+      status: 409,
+    });
 
   const v = await deps.verify({ verifier: s.grantee, document: input.document, grantId: s.grantId });
   const fresh = await deps.shares.get(s.id);

@@ -10,9 +10,32 @@ import type { CounterResult, CounterSession, CounterSessionStore } from "../doma
 type SqlState = "open" | "presented" | "verified" | "failed" | "expired";
 
 export interface SqlCounterSessionsLike {
-  create(s: { id: string; verifier: Address; typesWanted: string[]; purpose: string; nonce: string; expiresAt: number; state: SqlState; result?: unknown; createdAt: number }): Promise<void>;
-  get(id: string): Promise<
-    { id: string; verifier: Address; typesWanted: string[]; purpose: string; nonce: string; expiresAt: number; state: SqlState; result?: unknown; createdAt: number } | undefined
+  create(s: {
+    id: string;
+    verifier: Address;
+    typesWanted: string[];
+    purpose: string;
+    nonce: string;
+    expiresAt: number;
+    state: SqlState;
+    result?: unknown;
+    createdAt: number;
+  }): Promise<void>;
+  get(
+    id: string,
+  ): Promise<
+    | {
+        id: string;
+        verifier: Address;
+        typesWanted: string[];
+        purpose: string;
+        nonce: string;
+        expiresAt: number;
+        state: SqlState;
+        result?: unknown;
+        createdAt: number;
+      }
+    | undefined
   >;
   transition(id: string, from: SqlState, to: SqlState, result?: unknown): Promise<boolean>;
 }

@@ -25,7 +25,9 @@ function renderLogin(): void {
     apiKey.set(key.value.trim());
     renderMain();
   });
-  main.replaceChildren(section("common.signIn", h("p", { class: "muted", t: "agency.keyHint" }), field("common.apiKey", key), btn));
+  main.replaceChildren(
+    section("common.signIn", h("p", { class: "muted", t: "agency.keyHint" }), field("common.apiKey", key), btn),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -47,19 +49,38 @@ function enumTitle(s: Schema, i: number): string {
 function control(s: Schema, path: string): Control {
   const type = s.type;
   if (Array.isArray(s.enum)) {
-    const sel = h("select", { "data-path": path }, (s.enum as unknown[]).map((v, i) => h("option", { value: String(i) }, enumTitle(s, i))));
-    return { el: sel, read: () => (s.enum as unknown[])[Number(sel.value)], write: (v) => (sel.value = String(Math.max(0, (s.enum as unknown[]).indexOf(v)))) };
+    const sel = h(
+      "select",
+      { "data-path": path },
+      (s.enum as unknown[]).map((v, i) => h("option", { value: String(i) }, enumTitle(s, i))),
+    );
+    return {
+      el: sel,
+      read: () => (s.enum as unknown[])[Number(sel.value)],
+      write: (v) => (sel.value = String(Math.max(0, (s.enum as unknown[]).indexOf(v)))),
+    };
   }
   if (type === "object" && s.properties) {
     const props = s.properties as Record<string, Schema>;
     const required = new Set((s.required as string[]) ?? []);
-    const children = Object.entries(props).map(([k, sub]) => ({ k, c: control(sub, path ? `${path}.${k}` : k), optional: !required.has(k) }));
+    const children = Object.entries(props).map(([k, sub]) => ({
+      k,
+      c: control(sub, path ? `${path}.${k}` : k),
+      optional: !required.has(k),
+    }));
     const el = h(
       "fieldset",
       { class: "fields-group", "data-path": path },
       path ? h("legend", null, titleOf(s) ?? path) : null,
       children.map(({ k, c, optional }) =>
-        c.el.tagName === "FIELDSET" ? c.el : h("label", { class: "field" }, h("span", { class: "label" }, `${titleOf(props[k]) ?? k}${optional ? "" : " *"}`), c.el),
+        c.el.tagName === "FIELDSET"
+          ? c.el
+          : h(
+              "label",
+              { class: "field" },
+              h("span", { class: "label" }, `${titleOf(props[k]) ?? k}${optional ? "" : " *"}`),
+              c.el,
+            ),
       ),
     );
     return {
@@ -93,10 +114,18 @@ function control(s: Schema, path: string): Control {
   }
   if (type === "integer" || type === "number") {
     const n = h("input", { type: "number", "data-path": path, step: type === "integer" ? "1" : "any" });
-    return { el: n, read: () => (n.value === "" ? undefined : Number(n.value)), write: (v) => (n.value = v === undefined ? "" : String(v)) };
+    return {
+      el: n,
+      read: () => (n.value === "" ? undefined : Number(n.value)),
+      write: (v) => (n.value = v === undefined ? "" : String(v)),
+    };
   }
   const input = h("input", { type: s.format === "date" ? "date" : "text", "data-path": path, autocomplete: "off" });
-  return { el: input, read: () => input.value, write: (v) => (input.value = v === undefined || v === null ? "" : String(v)) };
+  return {
+    el: input,
+    read: () => input.value,
+    write: (v) => (input.value = v === undefined || v === null ? "" : String(v)),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -107,8 +136,18 @@ const toUnix = (date: string) => (date ? Math.floor(Date.parse(`${date}T00:00:00
 
 function issueSection(): HTMLElement {
   const out = h("div", { id: "agency-issue-result" });
-  const type = h("select", { id: "agency-type" }, TYPES.map((x) => h("option", { value: x.code }, typeName(x.code))));
-  const holder = h("input", { type: "text", id: "agency-holder", placeholder: "0x…", autocomplete: "off", spellcheck: false });
+  const type = h(
+    "select",
+    { id: "agency-type" },
+    TYPES.map((x) => h("option", { value: x.code }, typeName(x.code))),
+  );
+  const holder = h("input", {
+    type: "text",
+    id: "agency-holder",
+    placeholder: "0x…",
+    autocomplete: "off",
+    spellcheck: false,
+  });
   const validFrom = h("input", { type: "date", id: "agency-valid-from" });
   const validUntil = h("input", { type: "date", id: "agency-valid-until" });
   const formBox = h("div", { id: "agency-fields" });
@@ -148,7 +187,12 @@ function issueSection(): HTMLElement {
       notice(out, "ok", tx("agency.issued", { certId: res.certId }), "ISSUED").dataset.certId = res.certId;
       out.append(
         field("agency.document", docBox),
-        h("div", { class: "row" }, copyButton(() => json), h("a", { href: blob, download: `${res.certId.slice(0, 18)}.json`, class: "button", t: "common.download" })),
+        h(
+          "div",
+          { class: "row" },
+          copyButton(() => json),
+          h("a", { href: blob, download: `${res.certId.slice(0, 18)}.json`, class: "button", t: "common.download" }),
+        ),
       );
       void refreshList();
     }),
@@ -177,14 +221,14 @@ export function parseCsv(text: string): string[][] {
   for (let i = 0; i < text.length; i++) {
     const ch = text[i];
     if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') (cell += '"'), i++;
+      if (ch === '"' && text[i + 1] === '"') ((cell += '"'), i++);
       else if (ch === '"') quoted = false;
       else cell += ch;
     } else if (ch === '"') quoted = true;
-    else if (ch === ",") row.push(cell), (cell = "");
+    else if (ch === ",") (row.push(cell), (cell = ""));
     else if (ch === "\n" || ch === "\r") {
       if (ch === "\r" && text[i + 1] === "\n") i++;
-      row.push(cell), (cell = "");
+      (row.push(cell), (cell = ""));
       if (row.some((c) => c !== "")) rows.push(row);
       row = [];
     } else cell += ch;
@@ -212,7 +256,11 @@ function csvValue(schema: Schema | undefined, raw: string): unknown {
 
 function batchSection(): HTMLElement {
   const out = h("div", { id: "agency-batch-result" });
-  const type = h("select", { id: "agency-batch-type" }, TYPES.map((x) => h("option", { value: x.code }, typeName(x.code))));
+  const type = h(
+    "select",
+    { id: "agency-batch-type" },
+    TYPES.map((x) => h("option", { value: x.code }, typeName(x.code))),
+  );
   const file = h("input", { type: "file", accept: ".csv,text/csv", id: "agency-batch-file" });
   const progress = h("progress", { class: "progress", id: "agency-batch-progress", max: 1, value: 0, hidden: true });
   const label = h("span", { class: "muted", id: "agency-batch-label" });
@@ -247,11 +295,14 @@ function batchSection(): HTMLElement {
       };
       setLabel(0, items.length);
       out.replaceChildren();
-      let job = await post<{ batchId: string; state: string; total: number; built: number; root?: string; error?: { message: string } }>(
-        EP.batches,
-        { type: type.value, items },
-        auth(),
-      );
+      let job = await post<{
+        batchId: string;
+        state: string;
+        total: number;
+        built: number;
+        root?: string;
+        error?: { message: string };
+      }>(EP.batches, { type: type.value, items }, auth());
       while (job.state === "building" || job.state === "anchoring") {
         progress.value = job.built;
         setLabel(job.built, job.total);
@@ -265,7 +316,16 @@ function batchSection(): HTMLElement {
       void refreshList();
     }),
   );
-  return section("agency.batch", h("p", { class: "muted", t: "agency.batchHint" }), field("common.type", type), file, h("div", { class: "row" }, btn), progress, label, out);
+  return section(
+    "agency.batch",
+    h("p", { class: "muted", t: "agency.batchHint" }),
+    field("common.type", type),
+    file,
+    h("div", { class: "row" }, btn),
+    progress,
+    label,
+    out,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -293,7 +353,12 @@ async function refreshList(): Promise<void> {
         const li = h(
           "li",
           { "data-cert": c.certId, tabindex: 0 },
-          h("div", { class: "row" }, h("strong", null, c.type ? typeName(c.type) : "?"), h("span", { class: `badge ${c.status === "ACTIVE" ? "ok" : "bad"}`, t: `status.${c.status}` })),
+          h(
+            "div",
+            { class: "row" },
+            h("strong", null, c.type ? typeName(c.type) : "?"),
+            h("span", { class: `badge ${c.status === "ACTIVE" ? "ok" : "bad"}`, t: `status.${c.status}` }),
+          ),
           h("small", { class: "mono" }, c.certId),
           h("small", { class: "muted" }, formatTime(c.issuedAt)),
         );
@@ -312,30 +377,66 @@ async function showCert(certId: string): Promise<void> {
   await busy(null, box, async () => {
     const c = await get<CertRecord>(EP.agencyCertificate(certId.trim()), auth());
     const actions = (["revoke", "suspend", "reinstate"] as const).map((action) => {
-      const reason = h("select", { "data-action-reason": action }, Object.keys(STATUS_REASONS[action]).map((r) => h("option", { value: r }, r)));
-      const btn = h("button", { type: "button", class: action === "revoke" ? "" : "secondary", "data-action": action, t: `agency.${action}` });
+      const reason = h(
+        "select",
+        { "data-action-reason": action },
+        Object.keys(STATUS_REASONS[action]).map((r) => h("option", { value: r }, r)),
+      );
+      const btn = h("button", {
+        type: "button",
+        class: action === "revoke" ? "" : "secondary",
+        "data-action": action,
+        t: `agency.${action}`,
+      });
       btn.addEventListener("click", () =>
         busy(btn, box, async () => {
           const r = await post<{ status: string }>(EP.statusChange(c.certId, action), { reason: reason.value }, auth());
           await showCert(c.certId);
-          detail.prepend(h("div", { class: "notice ok", "data-status": r.status, t: "agency.statusChanged", vars: { status: t(`status.${r.status}`) } }));
+          detail.prepend(
+            h("div", {
+              class: "notice ok",
+              "data-status": r.status,
+              t: "agency.statusChanged",
+              vars: { status: t(`status.${r.status}`) },
+            }),
+          );
           void refreshList();
         }),
       );
       return h("div", { class: "row" }, reason, btn);
     });
     box.replaceChildren(
-      h("div", { class: "row" }, h("strong", null, c.type ? typeName(c.type) : "?"), h("span", { class: `badge ${c.status === "ACTIVE" ? "ok" : "bad"}`, id: "agency-detail-status", "data-status": c.status, t: `status.${c.status}` })),
+      h(
+        "div",
+        { class: "row" },
+        h("strong", null, c.type ? typeName(c.type) : "?"),
+        h("span", {
+          class: `badge ${c.status === "ACTIVE" ? "ok" : "bad"}`,
+          id: "agency-detail-status",
+          "data-status": c.status,
+          t: `status.${c.status}`,
+        }),
+      ),
       h("p", { class: "mono" }, c.certId),
       h("p", { class: "muted" }, `${formatTime(c.issuedAt)} → ${formatTime(c.validUntil)}`),
-      h("ul", null, (c.history ?? []).map((x) => h("li", null, `${formatTime(x.at)} · ${t(`status.${x.status}`)} · ${x.reason}`))),
+      h(
+        "ul",
+        null,
+        (c.history ?? []).map((x) => h("li", null, `${formatTime(x.at)} · ${t(`status.${x.status}`)} · ${x.reason}`)),
+      ),
       ...actions,
     );
   });
 }
 
 function manageSection(): HTMLElement {
-  const q = h("input", { type: "text", id: "agency-search", placeholder: "0x…", spellcheck: false, autocomplete: "off" });
+  const q = h("input", {
+    type: "text",
+    id: "agency-search",
+    placeholder: "0x…",
+    spellcheck: false,
+    autocomplete: "off",
+  });
   const btn = h("button", { type: "button", class: "secondary", id: "agency-search-go", t: "agency.search" });
   btn.addEventListener("click", () => void showCert(q.value));
   return section("agency.manage", h("div", { class: "row" }, q, btn), detail, list);

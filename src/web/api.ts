@@ -20,13 +20,23 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
-export async function api<T = unknown>(method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<T> {
+export async function api<T = unknown>(
+  method: string,
+  path: string,
+  body?: unknown,
+  opts: RequestOptions = {},
+): Promise<T> {
   let res: Response;
   try {
     res = await fetch(path, {
       method,
-      headers: { accept: "application/json", ...(body === undefined ? {} : { "content-type": "application/json" }), ...opts.headers },
-      body: body === undefined ? undefined : JSON.stringify(body, (_k, v) => (typeof v === "bigint" ? v.toString() : v)),
+      headers: {
+        accept: "application/json",
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+        ...opts.headers,
+      },
+      body:
+        body === undefined ? undefined : JSON.stringify(body, (_k, v) => (typeof v === "bigint" ? v.toString() : v)),
       signal: opts.signal,
     });
   } catch (err) {
@@ -43,7 +53,12 @@ export async function api<T = unknown>(method: string, path: string, body?: unkn
   }
   if (!res.ok) {
     const e = (json as { error?: { code?: string; message?: string; details?: unknown } } | undefined)?.error;
-    throw new ApiError(e?.code ?? `HTTP_${res.status}`, e?.message ?? (text.slice(0, 200) || res.statusText), res.status, e?.details);
+    throw new ApiError(
+      e?.code ?? `HTTP_${res.status}`,
+      e?.message ?? (text.slice(0, 200) || res.statusText),
+      res.status,
+      e?.details,
+    );
   }
   return json as T;
 }

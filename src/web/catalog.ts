@@ -23,7 +23,10 @@ export function typeName(code: string): string {
 
 export function titleOf(schema: Schema | undefined): string | undefined {
   if (!schema) return undefined;
-  return (lang() === "zh" ? (schema.title as string) : ((schema["x-title-en"] as string) ?? (schema.title as string))) ?? undefined;
+  return (
+    (lang() === "zh" ? (schema.title as string) : ((schema["x-title-en"] as string) ?? (schema.title as string))) ??
+    undefined
+  );
 }
 
 /** The sub-schema at a canonical field path (a.b, a[0].c), following properties and items. */
@@ -59,7 +62,7 @@ export function valueLabel(typeCode: string, path: string, value: unknown): stri
   if (en && titles) {
     const i = en.indexOf(value);
     const t = titles[i] as unknown;
-    if (Array.isArray(t)) return String(lang() === "zh" ? t[0] : t[1] ?? t[0]);
+    if (Array.isArray(t)) return String(lang() === "zh" ? t[0] : (t[1] ?? t[0]));
     if (t && typeof t === "object") return String((t as Record<string, string>)[lang()] ?? value);
   }
   return typeof value === "object" ? JSON.stringify(value) : String(value);

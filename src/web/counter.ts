@@ -25,18 +25,43 @@ interface ResultView {
   result: null | {
     answeredAt: number;
     verdict: "VALID" | "INVALID";
-    presentations: { certId: string; typeCode?: string; verdict: string; reasons: string[]; disclosed: Record<string, unknown>; redactedCount: number }[];
+    presentations: {
+      certId: string;
+      typeCode?: string;
+      verdict: string;
+      reasons: string[];
+      disclosed: Record<string, unknown>;
+      redactedCount: number;
+    }[];
   };
 }
 
 /** Common services at a city hall and the certificates each needs. */
 const SERVICES: { id: string; zh: string; en: string; types: string[]; purpose: string }[] = [
   { id: "id-check", zh: "身份核验", en: "Identity check", types: ["resident-id-card"], purpose: "identity-check" },
-  { id: "bank", zh: "开立银行账户", en: "Open a bank account", types: ["resident-id-card"], purpose: "open-bank-account" },
-  { id: "company", zh: "企业开户", en: "Company account", types: ["business-licence", "resident-id-card"], purpose: "open-company-account" },
+  {
+    id: "bank",
+    zh: "开立银行账户",
+    en: "Open a bank account",
+    types: ["resident-id-card"],
+    purpose: "open-bank-account",
+  },
+  {
+    id: "company",
+    zh: "企业开户",
+    en: "Company account",
+    types: ["business-licence", "resident-id-card"],
+    purpose: "open-company-account",
+  },
   { id: "school", zh: "入学报名", en: "School enrolment", types: ["household-register"], purpose: "school-enrolment" },
   { id: "job", zh: "入职核验", en: "Employment check", types: ["diploma"], purpose: "employment-check" },
-  { id: "marriage", zh: "婚姻状况核验", en: "Marital status check", types: ["marriage-certificate"], purpose: "marital-status-check" },
+  {
+    id: "marriage",
+    zh: "婚姻状况核验",
+    en: "Marital status check",
+    types: ["marriage-certificate"],
+    purpose: "marital-status-check",
+  },
 ];
 
 const main = shell("counter", "counter.title");
@@ -53,7 +78,9 @@ function renderLogin(): void {
     apiKey.set(key.value.trim());
     renderMain();
   });
-  main.replaceChildren(section("common.signIn", h("p", { class: "muted", t: "counter.keyHint" }), field("common.apiKey", key), btn, box));
+  main.replaceChildren(
+    section("common.signIn", h("p", { class: "muted", t: "counter.keyHint" }), field("common.apiKey", key), btn, box),
+  );
 }
 
 function serviceLabel(s: (typeof SERVICES)[number]): string {
@@ -62,8 +89,17 @@ function serviceLabel(s: (typeof SERVICES)[number]): string {
 
 function renderMain(): void {
   const services = SERVICES.filter((s) => s.types.every((x) => known.has(x)));
-  const service = h("select", { id: "counter-service" }, services.map((s) => h("option", { value: s.id }, serviceLabel(s))), h("option", { value: "custom", t: "service.custom" }));
-  const types = h("select", { id: "counter-types", multiple: true, size: 6, hidden: true }, TYPES.map((x) => h("option", { value: x.code }, typeName(x.code))));
+  const service = h(
+    "select",
+    { id: "counter-service" },
+    services.map((s) => h("option", { value: s.id }, serviceLabel(s))),
+    h("option", { value: "custom", t: "service.custom" }),
+  );
+  const types = h(
+    "select",
+    { id: "counter-types", multiple: true, size: 6, hidden: true },
+    TYPES.map((x) => h("option", { value: x.code }, typeName(x.code))),
+  );
   const purpose = h("input", { type: "text", id: "counter-purpose", value: services[0]?.purpose ?? "identity-check" });
   const minutes = h("input", { type: "number", id: "counter-minutes", value: "5", min: "1", max: "30" });
   service.addEventListener("change", () => {
@@ -85,7 +121,11 @@ function renderMain(): void {
     busy(open, out, async () => {
       const s = services.find((x) => x.id === service.value);
       const wanted = s ? s.types : Array.from(types.selectedOptions).map((o) => o.value);
-      const opened = await post<Opened>(EP.counterRequests, { types: wanted, purpose: purpose.value.trim(), minutes: Number(minutes.value) }, { headers: bearer(apiKey.get()) });
+      const opened = await post<Opened>(
+        EP.counterRequests,
+        { types: wanted, purpose: purpose.value.trim(), minutes: Number(minutes.value) },
+        { headers: bearer(apiKey.get()) },
+      );
       out.replaceChildren();
       showRequest(stage, opened);
     }),
@@ -160,7 +200,12 @@ function showRequest(stage: HTMLElement, r: Opened): void {
 function showVerdict(stage: HTMLElement, status: HTMLElement, verdicts: HTMLElement, v: ResultView): void {
   const res = v.result!;
   stage.querySelector<HTMLImageElement>("#counter-qr-image")?.remove();
-  notice(status, res.verdict === "VALID" ? "ok" : "error", [tx("counter.answered"), ` · ${formatTime(res.answeredAt)}`], res.verdict);
+  notice(
+    status,
+    res.verdict === "VALID" ? "ok" : "error",
+    [tx("counter.answered"), ` · ${formatTime(res.answeredAt)}`],
+    res.verdict,
+  );
   verdicts.replaceChildren(
     ...res.presentations.map((p) => {
       const labels: Record<string, string> = {};
@@ -171,7 +216,14 @@ function showVerdict(stage: HTMLElement, status: HTMLElement, verdicts: HTMLElem
         fields[path] = p.typeCode ? valueLabel(p.typeCode, path, value) : value;
       }
       return verdictView(
-        { valid: p.verdict === "VALID", reasons: p.reasons, fields, hiddenCount: p.redactedCount, typeTitle: p.typeCode ? typeName(p.typeCode) : undefined, certId: p.certId },
+        {
+          valid: p.verdict === "VALID",
+          reasons: p.reasons,
+          fields,
+          hiddenCount: p.redactedCount,
+          typeTitle: p.typeCode ? typeName(p.typeCode) : undefined,
+          certId: p.certId,
+        },
         labels,
       );
     }),
@@ -187,4 +239,3 @@ function nextButton(stage: HTMLElement): void {
 
 if (apiKey.get()) renderMain();
 else renderLogin();
-

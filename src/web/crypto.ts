@@ -46,7 +46,11 @@ export interface LinkKey {
 
 export function newLinkKey(): LinkKey {
   const privateKey = secp256k1.utils.randomPrivateKey();
-  return { privateKey, address: privateKeyToAddress(privateKey).toLowerCase(), fragment: bytesToHex(privateKey).slice(2) };
+  return {
+    privateKey,
+    address: privateKeyToAddress(privateKey).toLowerCase(),
+    fragment: bytesToHex(privateKey).slice(2),
+  };
 }
 
 export function linkKeyFromFragment(fragment: string): LinkKey | undefined {
@@ -72,7 +76,9 @@ async function aesKeyFromLink(privateKey: Uint8Array): Promise<CryptoKey> {
 /** base64url(iv ‖ ciphertext) of the UTF-8 text. */
 export async function encryptForLink(key: LinkKey, text: string): Promise<string> {
   const iv = crypto.getRandomValues(new Uint8Array(12));
-  const ct = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-GCM", iv }, await aesKeyFromLink(key.privateKey), te.encode(text)));
+  const ct = new Uint8Array(
+    await crypto.subtle.encrypt({ name: "AES-GCM", iv }, await aesKeyFromLink(key.privateKey), te.encode(text)),
+  );
   const out = new Uint8Array(12 + ct.length);
   out.set(iv);
   out.set(ct, 12);
@@ -81,7 +87,11 @@ export async function encryptForLink(key: LinkKey, text: string): Promise<string
 
 export async function decryptForLink(key: LinkKey, payload: string): Promise<string> {
   const bytes = unb64u(payload);
-  const pt = await crypto.subtle.decrypt({ name: "AES-GCM", iv: bytes.slice(0, 12) as Uint8Array<ArrayBuffer> }, await aesKeyFromLink(key.privateKey), bytes.slice(12) as Uint8Array<ArrayBuffer>);
+  const pt = await crypto.subtle.decrypt(
+    { name: "AES-GCM", iv: bytes.slice(0, 12) as Uint8Array<ArrayBuffer> },
+    await aesKeyFromLink(key.privateKey),
+    bytes.slice(12) as Uint8Array<ArrayBuffer>,
+  );
   return td.decode(pt);
 }
 
@@ -98,23 +108,34 @@ export interface Sealed {
 
 async function passKey(passphrase: string, salt: Uint8Array, iterations: number): Promise<CryptoKey> {
   const base = await crypto.subtle.importKey("raw", te.encode(passphrase), "PBKDF2", false, ["deriveKey"]);
-  return crypto.subtle.deriveKey({ name: "PBKDF2", salt: salt as Uint8Array<ArrayBuffer>, iterations, hash: "SHA-256" }, base, { name: "AES-GCM", length: 256 }, false, [
-    "encrypt",
-    "decrypt",
-  ]);
+  return crypto.subtle.deriveKey(
+    { name: "PBKDF2", salt: salt as Uint8Array<ArrayBuffer>, iterations, hash: "SHA-256" },
+    base,
+    { name: "AES-GCM", length: 256 },
+    false,
+    ["encrypt", "decrypt"],
+  );
 }
 
 export async function seal(passphrase: string, text: string): Promise<Sealed> {
   const salt = crypto.getRandomValues(new Uint8Array(16));
   const iv = crypto.getRandomValues(new Uint8Array(12));
   const iterations = 210_000;
-  const ct = await crypto.subtle.encrypt({ name: "AES-GCM", iv }, await passKey(passphrase, salt, iterations), te.encode(text));
+  const ct = await crypto.subtle.encrypt(
+    { name: "AES-GCM", iv },
+    await passKey(passphrase, salt, iterations),
+    te.encode(text),
+  );
   return { salt: b64u(salt), iv: b64u(iv), ct: b64u(new Uint8Array(ct)), iterations };
 }
 
 /** Throws when the passphrase is wrong (AES-GCM authentication fails). */
 export async function unseal(passphrase: string, s: Sealed): Promise<string> {
-  const pt = await crypto.subtle.decrypt({ name: "AES-GCM", iv: unb64u(s.iv) as Uint8Array<ArrayBuffer> }, await passKey(passphrase, unb64u(s.salt), s.iterations), unb64u(s.ct) as Uint8Array<ArrayBuffer>);
+  const pt = await crypto.subtle.decrypt(
+    { name: "AES-GCM", iv: unb64u(s.iv) as Uint8Array<ArrayBuffer> },
+    await passKey(passphrase, unb64u(s.salt), s.iterations),
+    unb64u(s.ct) as Uint8Array<ArrayBuffer>,
+  );
   return td.decode(pt);
 }
 

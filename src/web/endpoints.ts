@@ -12,10 +12,12 @@ export const EP = {
   issue: "/v1/agency/certificates",
   batches: "/v1/agency/batches",
   batch: (id: string) => `/v1/agency/batches/${enc(id)}`,
-  batchDocuments: (id: string, offset: number, limit: number) => `/v1/agency/batches/${enc(id)}/documents?offset=${offset}&limit=${limit}`,
+  batchDocuments: (id: string, offset: number, limit: number) =>
+    `/v1/agency/batches/${enc(id)}/documents?offset=${offset}&limit=${limit}`,
   agencyCertificates: (q = "") => `/v1/agency/certificates${q}`,
   agencyCertificate: (certId: string) => `/v1/agency/certificates/${enc(certId)}`,
-  statusChange: (certId: string, action: "revoke" | "suspend" | "reinstate") => `/v1/agency/certificates/${enc(certId)}/${action}`,
+  statusChange: (certId: string, action: "revoke" | "suspend" | "reinstate") =>
+    `/v1/agency/certificates/${enc(certId)}/${action}`,
   // public
   publicVerify: "/v1/public/verify",
   publicStatus: (certId: string) => `/v1/public/certificates/${enc(certId)}`,

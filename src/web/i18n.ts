@@ -67,7 +67,8 @@ const zh = {
   "wallet.create": "创建新钱包",
   "wallet.import": "用助记词恢复",
   "wallet.mnemonic": "助记词",
-  "wallet.mnemonicWarning": "助记词是取回全部证照的唯一凭据。请抄写在纸上妥善保管，切勿截图或发给任何人。本页面将其保存在本浏览器的本地存储中，设置密码后加密保存。",
+  "wallet.mnemonicWarning":
+    "助记词是取回全部证照的唯一凭据。请抄写在纸上妥善保管，切勿截图或发给任何人。本页面将其保存在本浏览器的本地存储中，设置密码后加密保存。",
   "wallet.passphrase": "本机密码（可选，用于加密助记词）",
   "wallet.unlock": "解锁",
   "wallet.locked": "钱包已加密，请输入本机密码",
@@ -235,7 +236,8 @@ const en: Dict = {
   "agency.issued": "Issued, certificate id {certId}",
   "agency.document": "Certificate document (deliver it to the holder's wallet)",
   "agency.batch": "Batch issue (CSV)",
-  "agency.batchHint": "First row is the header: a holder column with the holder address, the other columns are field names",
+  "agency.batchHint":
+    "First row is the header: a holder column with the holder address, the other columns are field names",
   "agency.batchUpload": "Upload and issue",
   "agency.batchProgress": "{done}/{total} processed",
   "agency.batchDone": "Batch issued: {count} certificates, Merkle root {root}",
@@ -252,7 +254,8 @@ const en: Dict = {
   "wallet.create": "Create a new wallet",
   "wallet.import": "Restore from mnemonic",
   "wallet.mnemonic": "Mnemonic",
-  "wallet.mnemonicWarning": "The mnemonic is the only way to recover all your certificates. Write it on paper and keep it safe; never screenshot it or send it to anyone. This page keeps it in this browser's local storage, encrypted when you set a passphrase.",
+  "wallet.mnemonicWarning":
+    "The mnemonic is the only way to recover all your certificates. Write it on paper and keep it safe; never screenshot it or send it to anyone. This page keeps it in this browser's local storage, encrypted when you set a passphrase.",
   "wallet.passphrase": "Device passphrase (optional, encrypts the mnemonic)",
   "wallet.unlock": "Unlock",
   "wallet.locked": "The wallet is encrypted: enter the device passphrase",
@@ -260,7 +263,8 @@ const en: Dict = {
   "wallet.forget": "Remove wallet from this device",
   "wallet.forgetConfirm": "After removal only the mnemonic can restore it. Remove?",
   "wallet.certificates": "My certificates",
-  "wallet.noCertificates": "No certificates yet. Give the address below to the issuing agency, then import the document you receive.",
+  "wallet.noCertificates":
+    "No certificates yet. Give the address below to the issuing agency, then import the document you receive.",
   "wallet.receive": "Address to receive a certificate",
   "wallet.receiveHint": "Each certificate uses a new address, so they cannot be linked",
   "wallet.importDoc": "Import a certificate document",
@@ -424,7 +428,12 @@ export function has(key: string): boolean {
 }
 
 export function formatTime(unixSeconds: number | string | Date): string {
-  const d = unixSeconds instanceof Date ? unixSeconds : typeof unixSeconds === "number" ? new Date(unixSeconds * 1000) : new Date(unixSeconds);
+  const d =
+    unixSeconds instanceof Date
+      ? unixSeconds
+      : typeof unixSeconds === "number"
+        ? new Date(unixSeconds * 1000)
+        : new Date(unixSeconds);
   return d.toLocaleString(current === "zh" ? "zh-CN" : "en-GB", { hour12: false });
 }
 

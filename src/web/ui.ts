@@ -15,7 +15,11 @@ type Attrs = Record<string, unknown> & {
   on?: Record<string, (ev: Event) => void>;
 };
 
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs | null = null, ...children: Child[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Attrs | null = null,
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   if (attrs) {
     for (const [k, v] of Object.entries(attrs)) {
@@ -28,7 +32,8 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs | 
       else if (k === "placeholderT") {
         el.dataset.i18nPlaceholder = String(v);
         el.setAttribute("placeholder", t(String(v)));
-      } else if (k === "on") for (const [ev, fn] of Object.entries(v as Record<string, EventListener>)) el.addEventListener(ev, fn);
+      } else if (k === "on")
+        for (const [ev, fn] of Object.entries(v as Record<string, EventListener>)) el.addEventListener(ev, fn);
       else if (k === "class") el.className = String(v);
       else if (k in el && typeof v !== "string") (el as unknown as Record<string, unknown>)[k] = v;
       else el.setAttribute(k, v === true ? "" : String(v));
@@ -56,7 +61,9 @@ export function applyI18n(root: ParentNode = document): void {
     const vars = el.dataset.i18nVars ? JSON.parse(el.dataset.i18nVars) : undefined;
     el.textContent = t(el.dataset.i18n!, vars);
   });
-  root.querySelectorAll<HTMLElement>("[data-i18n-placeholder]").forEach((el) => el.setAttribute("placeholder", t(el.dataset.i18nPlaceholder!)));
+  root
+    .querySelectorAll<HTMLElement>("[data-i18n-placeholder]")
+    .forEach((el) => el.setAttribute("placeholder", t(el.dataset.i18nPlaceholder!)));
   document.title = `${t(document.body.dataset.titleKey ?? "app.name")} · ${t("app.name")}`;
 }
 
@@ -75,7 +82,12 @@ export function shell(page: (typeof PAGES)[number][0], titleKey: string): HTMLEl
   const header = h(
     "header",
     { class: "top" },
-    h("a", { class: "brand", href: "/verify" }, h("span", { class: "logo", "aria-hidden": "true" }, "◆"), tx("app.name")),
+    h(
+      "a",
+      { class: "brand", href: "/verify" },
+      h("span", { class: "logo", "aria-hidden": "true" }, "◆"),
+      tx("app.name"),
+    ),
     h(
       "nav",
       null,
@@ -100,7 +112,13 @@ export function section(titleKey: string, ...children: Child[]): HTMLElement {
 }
 
 export function field(labelKey: string, input: HTMLElement, hintKey?: string): HTMLElement {
-  return h("label", { class: "field" }, h("span", { class: "label", t: labelKey }), input, hintKey ? h("small", { t: hintKey }) : null);
+  return h(
+    "label",
+    { class: "field" },
+    h("span", { class: "label", t: labelKey }),
+    input,
+    hintKey ? h("small", { t: hintKey }) : null,
+  );
 }
 
 /** The sentence to show for an error: a translation of its code when there is one. */
@@ -119,7 +137,11 @@ export function errorCode(err: unknown): string | undefined {
 
 /** Replaces the content of `box` with a notice; `kind` styles it. */
 export function notice(box: HTMLElement, kind: "ok" | "error" | "info", content: Child, code?: string): HTMLElement {
-  const n = h("div", { class: `notice ${kind}`, role: kind === "error" ? "alert" : "status", "data-code": code }, content);
+  const n = h(
+    "div",
+    { class: `notice ${kind}`, role: kind === "error" ? "alert" : "status", "data-code": code },
+    content,
+  );
   box.replaceChildren(n);
   return n;
 }
@@ -161,8 +183,16 @@ export function verdictView(v: VerdictLike, labels: Record<string, string> = {})
   const reasons = (v.reasons ?? []).filter((r) => r !== "VALID");
   return h(
     "div",
-    { class: `verdict ${v.valid ? "valid" : "invalid"}`, "data-verdict": v.valid ? "VALID" : reasons[0] ?? "INVALID" },
-    h("div", { class: "verdict-head" }, h("span", { class: "verdict-mark", "aria-hidden": "true" }, v.valid ? "✔" : "✖"), h("strong", { t: v.valid ? "verdict.VALID" : "verdict.INVALID" })),
+    {
+      class: `verdict ${v.valid ? "valid" : "invalid"}`,
+      "data-verdict": v.valid ? "VALID" : (reasons[0] ?? "INVALID"),
+    },
+    h(
+      "div",
+      { class: "verdict-head" },
+      h("span", { class: "verdict-mark", "aria-hidden": "true" }, v.valid ? "✔" : "✖"),
+      h("strong", { t: v.valid ? "verdict.VALID" : "verdict.INVALID" }),
+    ),
     reasons.length
       ? h(
           "ul",
@@ -176,7 +206,9 @@ export function verdictView(v: VerdictLike, labels: Record<string, string> = {})
           "table",
           { class: "fields" },
           h("caption", { t: "counter.disclosed" }),
-          Object.entries(v.fields).map(([k, val]) => h("tr", { "data-field": k }, h("th", null, labels[k] ?? k), h("td", null, fieldValue(val)))),
+          Object.entries(v.fields).map(([k, val]) =>
+            h("tr", { "data-field": k }, h("th", null, labels[k] ?? k), h("td", null, fieldValue(val))),
+          ),
         )
       : null,
     v.hiddenCount ? h("p", { class: "muted hidden-count", t: "counter.hidden", vars: { count: v.hiddenCount } }) : null,

@@ -37,7 +37,16 @@ function show(v: VerifyResult, typeCode?: string): void {
     fields[path] = code ? valueLabel(code, path, value) : value;
   }
   result.replaceChildren(
-    verdictView({ valid: v.verdict === "VALID", reasons: v.reasons, fields, hiddenCount: v.redacted?.length, typeTitle: code ? typeName(code) : undefined }, labels),
+    verdictView(
+      {
+        valid: v.verdict === "VALID",
+        reasons: v.reasons,
+        fields,
+        hiddenCount: v.redacted?.length,
+        typeTitle: code ? typeName(code) : undefined,
+      },
+      labels,
+    ),
   );
   if (v.certId) result.append(h("p", { class: "muted mono" }, v.certId));
 }
@@ -49,7 +58,8 @@ async function verifyText(text: string): Promise<void> {
   } catch {
     return show({ verdict: "INVALID", reasons: ["TAMPERED"] });
   }
-  if (doc && typeof doc === "object" && "document" in doc && !("credentialSubject" in doc)) doc = (doc as { document: unknown }).document;
+  if (doc && typeof doc === "object" && "document" in doc && !("credentialSubject" in doc))
+    doc = (doc as { document: unknown }).document;
   // Integrity first, locally: a tampered document never needs the gateway to be refused.
   const local = verifyDocumentIntegrity(doc);
   if (local.code !== "OK") return show({ verdict: "INVALID", reasons: ["TAMPERED"] }, local.certificateType?.code);

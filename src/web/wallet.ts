@@ -22,7 +22,15 @@ import { EP } from "./endpoints";
 import { formatTime, onLangChange, t } from "./i18n";
 import { decodeQrFromFile, requestIdFrom, scanWithCamera, type CameraScan } from "./qr";
 import { busy, copyButton, field, h, notice, section, shell, showError, tx, verdictView } from "./ui";
-import { forgetWallet, loadWallet, mnemonicOf, newWalletData, saveWallet, type StoredCertificate, type WalletData } from "./walletStore";
+import {
+  forgetWallet,
+  loadWallet,
+  mnemonicOf,
+  newWalletData,
+  saveWallet,
+  type StoredCertificate,
+  type WalletData,
+} from "./walletStore";
 
 interface RequestView {
   id: string;
@@ -106,7 +114,12 @@ function renderMnemonicOnce(mnemonic: string): void {
       "wallet.mnemonic",
       h("p", { class: "warning", t: "wallet.mnemonicWarning" }),
       h("p", { class: "mnemonic", id: "wallet-mnemonic" }, mnemonic),
-      h("div", { class: "row" }, copyButton(() => mnemonic), ok),
+      h(
+        "div",
+        { class: "row" },
+        copyButton(() => mnemonic),
+        ok,
+      ),
     ),
   );
 }
@@ -125,7 +138,9 @@ function renderLocked(): void {
       renderMain();
     }),
   );
-  main.replaceChildren(section("wallet.locked", field("wallet.passphrase", pass), h("div", { class: "row" }, btn), box));
+  main.replaceChildren(
+    section("wallet.locked", field("wallet.passphrase", pass), h("div", { class: "row" }, btn), box),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -159,9 +174,11 @@ function importDocument(text: string): StoredCertificate {
     throw new ApiError("TAMPERED", "not JSON", 0);
   }
   // Accept the agency's whole issue response too ({ certId, document, ... }).
-  if (doc && typeof doc === "object" && "document" in doc && !("credentialSubject" in doc)) doc = (doc as { document: unknown }).document;
+  if (doc && typeof doc === "object" && "document" in doc && !("credentialSubject" in doc))
+    doc = (doc as { document: unknown }).document;
   const integrity = verifyDocumentIntegrity(doc);
-  if (integrity.code !== "OK" || !integrity.holder || !integrity.certId) throw new ApiError("TAMPERED", integrity.reason ?? "tampered", 0);
+  if (integrity.code !== "OK" || !integrity.holder || !integrity.certId)
+    throw new ApiError("TAMPERED", integrity.reason ?? "tampered", 0);
   const index = findIndex(integrity.holder);
   if (index === undefined) throw new Error(t("wallet.notMine"));
   const existing = data!.certificates.find((c) => c.certId === integrity.certId!.toLowerCase());
@@ -233,7 +250,12 @@ function renderCertificates(): void {
       return h(
         "li",
         { "data-cert": c.certId, "data-type": c.typeCode },
-        h("div", { class: "row" }, h("strong", null, typeName(c.typeCode)), h("span", { class: "badge status", t: "status.PENDING" })),
+        h(
+          "div",
+          { class: "row" },
+          h("strong", null, typeName(c.typeCode)),
+          h("span", { class: "badge status", t: "status.PENDING" }),
+        ),
         h("small", { class: "mono" }, c.certId),
         h(
           "details",
@@ -242,7 +264,14 @@ function renderCertificates(): void {
           h(
             "table",
             { class: "fields" },
-            fields.map((f) => h("tr", null, h("th", null, fieldLabel(c.typeCode, f.path)), h("td", null, valueLabel(c.typeCode, f.path, f.value)))),
+            fields.map((f) =>
+              h(
+                "tr",
+                null,
+                h("th", null, fieldLabel(c.typeCode, f.path)),
+                h("td", null, valueLabel(c.typeCode, f.path, f.value)),
+              ),
+            ),
           ),
         ),
         h("div", { class: "row" }, shareBtn, trailBtn),
@@ -268,14 +297,20 @@ async function openRequest(id: string): Promise<void> {
     showError(box, err);
     return;
   }
-  if (req.state === "EXPIRED") return void notice(box, "error", t("error.COUNTER_REQUEST_EXPIRED"), "COUNTER_REQUEST_EXPIRED");
-  if (req.state !== "OPEN") return void notice(box, "error", t("error.COUNTER_REQUEST_ANSWERED"), "COUNTER_REQUEST_ANSWERED");
+  if (req.state === "EXPIRED")
+    return void notice(box, "error", t("error.COUNTER_REQUEST_EXPIRED"), "COUNTER_REQUEST_EXPIRED");
+  if (req.state !== "OPEN")
+    return void notice(box, "error", t("error.COUNTER_REQUEST_ANSWERED"), "COUNTER_REQUEST_ANSWERED");
 
   const picks: { type: string; select: HTMLSelectElement; fieldsBox: HTMLElement }[] = [];
   const out = h("div", { id: "wallet-present-result" });
   const parts = req.types.map((tp) => {
     const mine = data!.certificates.filter((c) => c.typeCode === tp.code);
-    const select = h("select", { "data-type": tp.code, class: "cert-pick" }, mine.map((c) => h("option", { value: c.certId }, `${typeName(c.typeCode)} · ${c.certId.slice(0, 10)}…`)));
+    const select = h(
+      "select",
+      { "data-type": tp.code, class: "cert-pick" },
+      mine.map((c) => h("option", { value: c.certId }, `${typeName(c.typeCode)} · ${c.certId.slice(0, 10)}…`)),
+    );
     const fieldsBox = h("div", { class: "checks" });
     const fill = () => {
       const c = data!.certificates.find((x) => x.certId === select.value);
@@ -286,7 +321,13 @@ async function openRequest(id: string): Promise<void> {
                 "label",
                 null,
                 h("input", { type: "checkbox", checked: true, value: f.path, "data-path": f.path }),
-                h("span", null, fieldLabel(c.typeCode, f.path), ": ", h("span", { class: "muted" }, valueLabel(c.typeCode, f.path, f.value))),
+                h(
+                  "span",
+                  null,
+                  fieldLabel(c.typeCode, f.path),
+                  ": ",
+                  h("span", { class: "muted" }, valueLabel(c.typeCode, f.path, f.value)),
+                ),
               ),
             )
           : []),
@@ -299,7 +340,9 @@ async function openRequest(id: string): Promise<void> {
       "div",
       { class: "card" },
       h("h3", null, typeName(tp.code)),
-      mine.length ? [field("wallet.pickCert", select), h("p", { class: "muted", t: "wallet.disclose" }), fieldsBox] : h("p", { class: "notice error", t: "wallet.missingType", vars: { type: typeName(tp.code) } }),
+      mine.length
+        ? [field("wallet.pickCert", select), h("p", { class: "muted", t: "wallet.disclose" }), fieldsBox]
+        : h("p", { class: "notice error", t: "wallet.missingType", vars: { type: typeName(tp.code) } }),
     );
   });
   const missing = req.types.some((tp) => !data!.certificates.some((c) => c.typeCode === tp.code));
@@ -312,7 +355,9 @@ async function openRequest(id: string): Promise<void> {
       const domain = await consentDomain(req.domain);
       const presentations = picks.map(({ select, fieldsBox }) => {
         const c = data!.certificates.find((x) => x.certId === select.value)!;
-        const hidden = Array.from(fieldsBox.querySelectorAll<HTMLInputElement>("input[type=checkbox]")).filter((i) => !i.checked).map((i) => i.value);
+        const hidden = Array.from(fieldsBox.querySelectorAll<HTMLInputElement>("input[type=checkbox]"))
+          .filter((i) => !i.checked)
+          .map((i) => i.value);
         const document = hidden.length ? redactDocument(c.document, hidden) : c.document;
         const grant = {
           certId: c.certId,
@@ -323,13 +368,18 @@ async function openRequest(id: string): Promise<void> {
           nonce: req.nonce,
           deadline: req.expiresAt,
         };
-        const signed = keys!.signGrant(c.index, domain, { ...grant, validUntil: BigInt(grant.validUntil), nonce: BigInt(grant.nonce), deadline: BigInt(grant.deadline) });
+        const signed = keys!.signGrant(c.index, domain, {
+          ...grant,
+          validUntil: BigInt(grant.validUntil),
+          nonce: BigInt(grant.nonce),
+          deadline: BigInt(grant.deadline),
+        });
         return { c, grantId: signed.grantId, body: { document, grant, signature: signed.signature } };
       });
-      const result = await post<{ verdict: string; presentations: { certId: string; grantId?: string; verdict: string; reasons: string[] }[] }>(
-        EP.counterAnswer(req.id),
-        { presentations: presentations.map((p) => p.body) },
-      );
+      const result = await post<{
+        verdict: string;
+        presentations: { certId: string; grantId?: string; verdict: string; reasons: string[] }[];
+      }>(EP.counterAnswer(req.id), { presentations: presentations.map((p) => p.body) });
       for (const p of presentations) {
         const r = result.presentations.find((x) => x.certId === p.c.certId);
         if (r?.grantId)
@@ -349,9 +399,20 @@ async function openRequest(id: string): Promise<void> {
       persist();
       renderGrants();
       const ok = result.verdict === "VALID";
-      notice(out, ok ? "ok" : "error", tx("wallet.presented", { verdict: t(`verdict.${result.verdict}`) }), result.verdict);
+      notice(
+        out,
+        ok ? "ok" : "error",
+        tx("wallet.presented", { verdict: t(`verdict.${result.verdict}`) }),
+        result.verdict,
+      );
       out.append(
-        ...result.presentations.map((p) => verdictView({ valid: p.verdict === "VALID", reasons: p.reasons, typeTitle: typeName(data!.certificates.find((c) => c.certId === p.certId)?.typeCode ?? "") })),
+        ...result.presentations.map((p) =>
+          verdictView({
+            valid: p.verdict === "VALID",
+            reasons: p.reasons,
+            typeTitle: typeName(data!.certificates.find((c) => c.certId === p.certId)?.typeCode ?? ""),
+          }),
+        ),
       );
       present.remove();
       decline.remove();
@@ -361,7 +422,13 @@ async function openRequest(id: string): Promise<void> {
   box.replaceChildren(
     section(
       "wallet.request",
-      h("p", { class: "lead", id: "wallet-request-from" }, h("strong", null, req.verifier.name), " — ", tx("wallet.requestFrom", { verifier: "" })),
+      h(
+        "p",
+        { class: "lead", id: "wallet-request-from" },
+        h("strong", null, req.verifier.name),
+        " — ",
+        tx("wallet.requestFrom", { verifier: "" }),
+      ),
       h("p", null, tx("wallet.requestPurpose", { purpose: req.purpose })),
       h("p", { class: "muted" }, tx("wallet.requestExpires", { time: formatTime(req.expiresAt) })),
       ...parts,
@@ -378,7 +445,13 @@ function scanSection(): HTMLElement {
   const camBtn = h("button", { type: "button", id: "wallet-scan-camera", t: "wallet.scanCamera" });
   const handle = (text: string | undefined) => {
     const id = text && requestIdFrom(text);
-    if (!id) return void notice(box, "error", t(text ? "error.COUNTER_REQUEST_NOT_FOUND" : "wallet.noQr"), text ? "COUNTER_REQUEST_NOT_FOUND" : "NO_QR");
+    if (!id)
+      return void notice(
+        box,
+        "error",
+        t(text ? "error.COUNTER_REQUEST_NOT_FOUND" : "wallet.noQr"),
+        text ? "COUNTER_REQUEST_NOT_FOUND" : "NO_QR",
+      );
     box.replaceChildren();
     void openRequest(id);
   };
@@ -407,7 +480,12 @@ function scanSection(): HTMLElement {
       file.value = "";
     }
   });
-  const paste = h("input", { type: "text", id: "wallet-scan-paste", placeholderT: "wallet.scanPaste", autocomplete: "off" });
+  const paste = h("input", {
+    type: "text",
+    id: "wallet-scan-paste",
+    placeholderT: "wallet.scanPaste",
+    autocomplete: "off",
+  });
   const open = h("button", { type: "button", class: "secondary", id: "wallet-scan-open", t: "wallet.scanOpen" });
   open.addEventListener("click", () => handle(paste.value));
   return section(
@@ -441,19 +519,28 @@ function shareForm(c: StoredCertificate): HTMLElement {
     "div",
     { class: "checks" },
     disclosedFields(c.document).map((f) =>
-      h("label", null, h("input", { type: "checkbox", checked: true, value: f.path }), h("span", null, fieldLabel(c.typeCode, f.path))),
+      h(
+        "label",
+        null,
+        h("input", { type: "checkbox", checked: true, value: f.path }),
+        h("span", null, fieldLabel(c.typeCode, f.path)),
+      ),
     ),
   );
   const btn = h("button", { type: "button", class: "share-create", t: "wallet.shareCreate" });
   btn.addEventListener("click", () =>
     busy(btn, out, async () => {
-      const hidden = Array.from(checks.querySelectorAll<HTMLInputElement>("input")).filter((i) => !i.checked).map((i) => i.value);
+      const hidden = Array.from(checks.querySelectorAll<HTMLInputElement>("input"))
+        .filter((i) => !i.checked)
+        .map((i) => i.value);
       const document = hidden.length ? redactDocument(c.document, hidden) : c.document;
       const isLink = mode.value === "link";
       const link = isLink ? newLinkKey() : undefined;
       const grantee = isLink ? link!.address : verifier.value.trim().toLowerCase();
       const validUntil = now() + Math.max(1, Number(hours.value)) * 3600;
-      const nonce = BigInt(`0x${Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, "0")).join("")}`);
+      const nonce = BigInt(
+        `0x${Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, "0")).join("")}`,
+      );
       const grant = {
         certId: c.certId,
         grantee,
@@ -464,11 +551,21 @@ function shareForm(c: StoredCertificate): HTMLElement {
         deadline: now() + 600,
       };
       const domain = await consentDomain();
-      const signed = keys!.signGrant(c.index, domain, { ...grant, validUntil: BigInt(grant.validUntil), nonce, deadline: BigInt(grant.deadline) });
+      const signed = keys!.signGrant(c.index, domain, {
+        ...grant,
+        validUntil: BigInt(grant.validUntil),
+        nonce,
+        deadline: BigInt(grant.deadline),
+      });
       const integrity = verifyDocumentIntegrity(c.document);
       const batch =
         integrity.batch && integrity.validFrom !== undefined
-          ? { root: integrity.batch.root, validFrom: integrity.validFrom, validUntil: integrity.validUntil!, proof: integrity.batch.proof }
+          ? {
+              root: integrity.batch.root,
+              validFrom: integrity.validFrom,
+              validUntil: integrity.validUntil!,
+              proof: integrity.batch.proof,
+            }
           : undefined;
       const body = {
         mode: mode.value,
@@ -498,7 +595,9 @@ function shareForm(c: StoredCertificate): HTMLElement {
       renderGrants();
       notice(out, "ok", [
         tx("wallet.shareCreated"),
-        full ? h("div", null, h("a", { href: full, class: "mono share-link", target: "_blank", rel: "noreferrer" }, full)) : h("div", { class: "mono" }, res.id),
+        full
+          ? h("div", null, h("a", { href: full, class: "mono share-link", target: "_blank", rel: "noreferrer" }, full))
+          : h("div", { class: "mono" }, res.id),
       ]);
       if (full) out.append(copyButton(() => full));
     }),
@@ -524,7 +623,14 @@ function shareForm(c: StoredCertificate): HTMLElement {
 async function holderHeaders(c: StoredCertificate, method: string, path: string): Promise<Record<string, string>> {
   const timestamp = now();
   const nonce = randomNonce();
-  const message = holderAuthMessage({ method, path, certId: c.certId as `0x${string}`, documentRoot: c.documentRoot as `0x${string}`, timestamp, nonce });
+  const message = holderAuthMessage({
+    method,
+    path,
+    certId: c.certId as `0x${string}`,
+    documentRoot: c.documentRoot as `0x${string}`,
+    timestamp,
+    nonce,
+  });
   return {
     "x-holder-document-root": c.documentRoot,
     "x-holder-timestamp": String(timestamp),
@@ -542,15 +648,32 @@ function renderGrants(): void {
     ...[...data!.grants].reverse().map((g) => {
       const c = data!.certificates.find((x) => x.certId === g.certId);
       const msg = h("div");
-      const revoke = h("button", { type: "button", class: "secondary", t: "wallet.revokeGrant", "data-action": "revoke", disabled: !!g.revoked });
+      const revoke = h("button", {
+        type: "button",
+        class: "secondary",
+        t: "wallet.revokeGrant",
+        "data-action": "revoke",
+        disabled: !!g.revoked,
+      });
       revoke.addEventListener("click", () =>
         busy(revoke, msg, async () => {
           const domain = await consentDomain();
-          const nonce = BigInt(`0x${Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("")}`);
+          const nonce = BigInt(
+            `0x${Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("")}`,
+          );
           const deadline = now() + 600;
-          const signed = keys!.signRevokeGrant(g.index, domain, { grantId: g.grantId, nonce, deadline: BigInt(deadline) });
+          const signed = keys!.signRevokeGrant(g.index, domain, {
+            grantId: g.grantId,
+            nonce,
+            deadline: BigInt(deadline),
+          });
           try {
-            await post(EP.holderRevokeGrant(g.grantId), { nonce: nonce.toString(), deadline, signature: signed.signature, documentRoot: c!.documentRoot });
+            await post(EP.holderRevokeGrant(g.grantId), {
+              nonce: nonce.toString(),
+              deadline,
+              signature: signed.signature,
+              documentRoot: c!.documentRoot,
+            });
           } catch (err) {
             if (!(err instanceof ApiError && err.code === "GRANT_REVOKED")) throw err;
           }
@@ -562,7 +685,15 @@ function renderGrants(): void {
       return h(
         "li",
         { "data-grant": g.grantId, "data-kind": g.kind, "data-revoked": g.revoked ? "true" : "false" },
-        h("div", { class: "row" }, h("strong", null, c ? typeName(c.typeCode) : g.certId.slice(0, 10)), h("span", { class: `badge ${g.revoked ? "bad" : "ok"}`, t: g.revoked ? "reason.GRANT_REVOKED" : "status.ACTIVE" })),
+        h(
+          "div",
+          { class: "row" },
+          h("strong", null, c ? typeName(c.typeCode) : g.certId.slice(0, 10)),
+          h("span", {
+            class: `badge ${g.revoked ? "bad" : "ok"}`,
+            t: g.revoked ? "reason.GRANT_REVOKED" : "status.ACTIVE",
+          }),
+        ),
         h("small", null, `${g.granteeName ?? g.grantee} · ${g.purpose} · ${formatTime(g.validUntil)} · ×${g.maxUses}`),
         g.link ? h("a", { href: g.link, class: "mono share-link", target: "_blank", rel: "noreferrer" }, g.link) : null,
         g.revoked || g.validUntil <= now() ? null : h("div", { class: "row" }, revoke),
@@ -592,7 +723,11 @@ async function loadTrail(c: StoredCertificate): Promise<void> {
               "li",
               { "data-check": ch.grantId, "data-cert": c.certId },
               h("strong", null, typeName(c.typeCode)),
-              h("span", null, `${names.get(ch.verifier.toLowerCase()) ?? ch.verifier} · ${purposes.get(ch.purpose.toLowerCase()) ?? ch.purpose.slice(0, 10)}`),
+              h(
+                "span",
+                null,
+                `${names.get(ch.verifier.toLowerCase()) ?? ch.verifier} · ${purposes.get(ch.purpose.toLowerCase()) ?? ch.purpose.slice(0, 10)}`,
+              ),
               h("small", null, formatTime(ch.at)),
             ),
           )
@@ -610,7 +745,12 @@ async function loadTrail(c: StoredCertificate): Promise<void> {
 function renderMain(): void {
   els.receive.textContent = receiveAddress();
   const importBox = h("div", { id: "wallet-import-message" });
-  const docInput = h("textarea", { id: "wallet-import-text", rows: 4, placeholderT: "wallet.importDocHint", spellcheck: false });
+  const docInput = h("textarea", {
+    id: "wallet-import-text",
+    rows: 4,
+    placeholderT: "wallet.importDocHint",
+    spellcheck: false,
+  });
   const docFile = h("input", { type: "file", accept: ".json,application/json", id: "wallet-import-file" });
   const importBtn = h("button", { type: "button", id: "wallet-import", t: "wallet.importDoc" });
   const doImport = (text: string) =>
@@ -647,7 +787,12 @@ function renderMain(): void {
     section(
       "wallet.receive",
       h("p", { class: "muted", t: "wallet.receiveHint" }),
-      h("div", { class: "row" }, els.receive, copyButton(() => els.receive.textContent ?? "")),
+      h(
+        "div",
+        { class: "row" },
+        els.receive,
+        copyButton(() => els.receive.textContent ?? ""),
+      ),
       h("hr"),
       field("wallet.importDoc", docInput),
       h("div", { class: "row" }, importBtn, docFile),
@@ -655,7 +800,12 @@ function renderMain(): void {
     ),
     section("wallet.grants", els.grants),
     section("wallet.trail", h("div", { class: "row" }, trailRefresh), els.trail),
-    h("section", { class: "card" }, data!.sealed ? null : h("p", { class: "warning", t: "wallet.mnemonicWarning" }), forget),
+    h(
+      "section",
+      { class: "card" },
+      data!.sealed ? null : h("p", { class: "warning", t: "wallet.mnemonicWarning" }),
+      forget,
+    ),
   );
   renderCertificates();
   renderGrants();

@@ -75,7 +75,11 @@ async function open(deps: CounterDeps, types = ["resident-id-card"]) {
   return openCounterRequest(deps, { verifier: VERIFIER, types, purpose: "open-bank-account", minutes: 5 });
 }
 
-function present(session: { verifier: string; nonce: string; purpose: string; expiresAt: number }, doc: FakeDoc, signer: string = doc.holder): CounterPresentation {
+function present(
+  session: { verifier: string; nonce: string; purpose: string; expiresAt: number },
+  doc: FakeDoc,
+  signer: string = doc.holder,
+): CounterPresentation {
   return {
     document: doc,
     grant: {
@@ -119,11 +123,26 @@ describe("counter presentation requests", () => {
 
   it("refuses unknown types, a bad purpose code and lifetimes outside 1..30 minutes", async () => {
     const { deps } = fixture();
-    await expectCode(openCounterRequest(deps, { verifier: VERIFIER, types: ["no-such-type"], purpose: "x" }), COUNTER_ERRORS.BAD_REQUEST);
-    await expectCode(openCounterRequest(deps, { verifier: VERIFIER, types: [], purpose: "x" }), COUNTER_ERRORS.BAD_REQUEST);
-    await expectCode(openCounterRequest(deps, { verifier: VERIFIER, types: ["resident-id-card"], purpose: "Has Spaces" }), COUNTER_ERRORS.BAD_REQUEST);
-    await expectCode(openCounterRequest(deps, { verifier: VERIFIER, types: ["resident-id-card"], purpose: "x", minutes: 0 }), COUNTER_ERRORS.BAD_REQUEST);
-    await expectCode(openCounterRequest(deps, { verifier: VERIFIER, types: ["resident-id-card"], purpose: "x", minutes: 31 }), COUNTER_ERRORS.BAD_REQUEST);
+    await expectCode(
+      openCounterRequest(deps, { verifier: VERIFIER, types: ["no-such-type"], purpose: "x" }),
+      COUNTER_ERRORS.BAD_REQUEST,
+    );
+    await expectCode(
+      openCounterRequest(deps, { verifier: VERIFIER, types: [], purpose: "x" }),
+      COUNTER_ERRORS.BAD_REQUEST,
+    );
+    await expectCode(
+      openCounterRequest(deps, { verifier: VERIFIER, types: ["resident-id-card"], purpose: "Has Spaces" }),
+      COUNTER_ERRORS.BAD_REQUEST,
+    );
+    await expectCode(
+      openCounterRequest(deps, { verifier: VERIFIER, types: ["resident-id-card"], purpose: "x", minutes: 0 }),
+      COUNTER_ERRORS.BAD_REQUEST,
+    );
+    await expectCode(
+      openCounterRequest(deps, { verifier: VERIFIER, types: ["resident-id-card"], purpose: "x", minutes: 31 }),
+      COUNTER_ERRORS.BAD_REQUEST,
+    );
   });
 
   it("answers once: relays the grant, verifies with the check recorded, and shows only the disclosed fields", async () => {
@@ -167,7 +186,10 @@ describe("counter presentation requests", () => {
     const { deps, advance, relayed } = fixture();
     const s = await open(deps);
     advance(301);
-    const err = await expectCode(answerCounterRequest(deps, { id: s.id, presentations: [present(s, DOC)] }), COUNTER_ERRORS.EXPIRED);
+    const err = await expectCode(
+      answerCounterRequest(deps, { id: s.id, presentations: [present(s, DOC)] }),
+      COUNTER_ERRORS.EXPIRED,
+    );
     expect(err.status).to.equal(410);
     expect(relayed).to.have.length(0);
   });
@@ -177,7 +199,10 @@ describe("counter presentation requests", () => {
     const s = await open(deps);
     await expectCode(getCounterRequest(deps, "AAAAAAAAAAAAAAAAAAAAAA"), COUNTER_ERRORS.NOT_FOUND);
     await expectCode(getCounterRequest(deps, "../../etc/passwd"), COUNTER_ERRORS.NOT_FOUND);
-    await expectCode(answerCounterRequest(deps, { id: "AAAAAAAAAAAAAAAAAAAAAA", presentations: [present(s, DOC)] }), COUNTER_ERRORS.NOT_FOUND);
+    await expectCode(
+      answerCounterRequest(deps, { id: "AAAAAAAAAAAAAAAAAAAAAA", presentations: [present(s, DOC)] }),
+      COUNTER_ERRORS.NOT_FOUND,
+    );
   });
 
   it("hides a request from another verifier", async () => {
@@ -190,7 +215,10 @@ describe("counter presentation requests", () => {
     const { deps, relayed } = fixture();
     const a = await open(deps);
     const b = await open(deps);
-    await expectCode(answerCounterRequest(deps, { id: b.id, presentations: [present(a, DOC)] }), COUNTER_ERRORS.GRANT_MISMATCH);
+    await expectCode(
+      answerCounterRequest(deps, { id: b.id, presentations: [present(a, DOC)] }),
+      COUNTER_ERRORS.GRANT_MISMATCH,
+    );
     expect(relayed).to.have.length(0);
     const result = await answerCounterRequest(deps, { id: b.id, presentations: [present(b, DOC)] });
     expect(result.verdict).to.equal("VALID");
@@ -229,7 +257,10 @@ describe("counter presentation requests", () => {
     const { deps, relayed } = fixture();
     const s = await open(deps);
     await expectCode(
-      answerCounterRequest(deps, { id: s.id, presentations: [present(s, DOC, "0x00000000000000000000000000000000000000ee")] }),
+      answerCounterRequest(deps, {
+        id: s.id,
+        presentations: [present(s, DOC, "0x00000000000000000000000000000000000000ee")],
+      }),
       COUNTER_ERRORS.BAD_SIGNATURE,
     );
     expect(relayed).to.have.length(0);
@@ -242,7 +273,10 @@ describe("counter presentation requests", () => {
       answerCounterRequest(deps, { id: s.id, presentations: [present(s, { ...DOC, typeCode: "diploma" })] }),
       COUNTER_ERRORS.TYPE_NOT_REQUESTED,
     );
-    await expectCode(answerCounterRequest(deps, { id: s.id, presentations: [present(s, DOC)] }), COUNTER_ERRORS.TYPES_MISSING);
+    await expectCode(
+      answerCounterRequest(deps, { id: s.id, presentations: [present(s, DOC)] }),
+      COUNTER_ERRORS.TYPES_MISSING,
+    );
     expect(relayed).to.have.length(0);
   });
 

@@ -6,6 +6,7 @@
  * the wallet page): nothing passes the request id on the side.
  */
 import { expect } from "chai";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
@@ -45,7 +46,7 @@ describe("the pages in a real browser (e2e)", function () {
   before(async function () {
     this.timeout(900_000); // a fresh machine installs chromium (and a CJK font) here
     ensureChromium();
-    require("node:child_process").execFileSync("bash", [path.join(__dirname, "..", "..", "scripts", "ensure-cjk-fonts.sh")], { stdio: "inherit" });
+    execFileSync("bash", [path.join(__dirname, "..", "..", "scripts", "ensure-cjk-fonts.sh")], { stdio: "inherit" });
     fs.mkdirSync(SHOTS, { recursive: true });
     gw = await startGateway();
     agency = await person();
@@ -101,7 +102,9 @@ describe("the pages in a real browser (e2e)", function () {
     await counter.click("#counter-open");
     const img = counter.locator("#counter-qr-image");
     await img.waitFor();
-    await counter.waitForFunction(() => (document.querySelector("#counter-qr-image") as HTMLImageElement | null)?.complete === true);
+    await counter.waitForFunction(
+      () => (document.querySelector("#counter-qr-image") as HTMLImageElement | null)?.complete === true,
+    );
     return img.screenshot();
   }
 
@@ -246,7 +249,9 @@ describe("the pages in a real browser (e2e)", function () {
     await third.click("#lang-switch");
     for (const p of ["agency", "wallet", "counter", "verify"]) {
       await third.goto(`${gw.url}/${p}`);
-      const overflow = await third.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      const overflow = await third.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      );
       expect(overflow, `${p} scrolls sideways on a phone`).to.be.at.most(0);
       await shot(third, `phone-${p}`);
     }
@@ -287,7 +292,9 @@ describe("the pages in a real browser (e2e)", function () {
     await scanInWallet(qrA);
     await pickCertificate(firstCertId);
     let before = await gw.chainWrites();
-    await wallet.route("**/v1/counter/requests/*/answer", (route) => route.continue({ url: `${gw.url}/v1/counter/requests/${idB}/answer` }));
+    await wallet.route("**/v1/counter/requests/*/answer", (route) =>
+      route.continue({ url: `${gw.url}/v1/counter/requests/${idB}/answer` }),
+    );
     await wallet.click("#wallet-present");
     await wallet.locator('#wallet-present-result .notice.error[data-code="COUNTER_GRANT_MISMATCH"]').waitFor();
     await wallet.unroute("**/v1/counter/requests/*/answer");

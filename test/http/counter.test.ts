@@ -13,13 +13,21 @@ import request from "supertest";
 import { loadConfig } from "../../src/config";
 import { sampleFields } from "../../src/domain/catalog";
 import { shareProofMessage } from "../../src/domain/share";
-import { createHolderWallet, generateMnemonic, purposeHash, redactDocument, type TypedDataDomain } from "../../src/document";
+import {
+  createHolderWallet,
+  generateMnemonic,
+  purposeHash,
+  redactDocument,
+  type TypedDataDomain,
+} from "../../src/document";
 import { openGateway, type Gateway } from "../../src/wiring/gateway";
 import { encryptForLink, newLinkKey, personalSign, randomNonce } from "../../src/web/crypto";
 
 // pngjs (a dependency of qrcode) ships no types: the one function used here.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { PNG } = require("pngjs") as { PNG: { sync: { read(b: Buffer): { data: Buffer; width: number; height: number } } } };
+const { PNG } = require("pngjs") as {
+  PNG: { sync: { read(b: Buffer): { data: Buffer; width: number; height: number } } };
+};
 
 describe("counter and sharing routes (HTTP, embedded chain)", function () {
   this.timeout(120_000);
@@ -62,16 +70,28 @@ describe("counter and sharing routes (HTTP, embedded chain)", function () {
       .post("/v1/agency/certificates")
       .set("authorization", `Bearer ${agencyKey}`)
       .set("idempotency-key", `counter-test-${index}-${Date.now()}`)
-      .send({ type: "resident-id-card", holder: wallet.address(index).toLowerCase(), fields: sampleFields("resident-id-card", `c${index}`) })
+      .send({
+        type: "resident-id-card",
+        holder: wallet.address(index).toLowerCase(),
+        fields: sampleFields("resident-id-card", `c${index}`),
+      })
       .expect(201);
     return { index, certId: res.body.certId, document: res.body.document };
   }
 
   async function openRequest(types = ["resident-id-card"], minutes = 5) {
-    return (await asVerifier(app().post("/v1/counter/requests")).send({ types, purpose: "open-bank-account", minutes }).expect(201)).body;
+    return (
+      await asVerifier(app().post("/v1/counter/requests"))
+        .send({ types, purpose: "open-bank-account", minutes })
+        .expect(201)
+    ).body;
   }
 
-  function answer(req: { nonce: string; expiresAt: number; verifier: { address: string }; purpose: string }, cert: { index: number; certId: string; document: unknown }, hide: string[] = []) {
+  function answer(
+    req: { nonce: string; expiresAt: number; verifier: { address: string }; purpose: string },
+    cert: { index: number; certId: string; document: unknown },
+    hide: string[] = [],
+  ) {
     const grant = {
       certId: cert.certId,
       grantee: req.verifier.address,
@@ -81,40 +101,76 @@ describe("counter and sharing routes (HTTP, embedded chain)", function () {
       nonce: req.nonce,
       deadline: req.expiresAt,
     };
-    const s = wallet.signGrant(cert.index, domain, { ...grant, validUntil: BigInt(grant.validUntil), nonce: BigInt(grant.nonce), deadline: BigInt(grant.deadline) });
-    return { presentations: [{ document: hide.length ? redactDocument(cert.document, hide) : structuredClone(cert.document), grant, signature: s.signature }] };
+    const s = wallet.signGrant(cert.index, domain, {
+      ...grant,
+      validUntil: BigInt(grant.validUntil),
+      nonce: BigInt(grant.nonce),
+      deadline: BigInt(grant.deadline),
+    });
+    return {
+      presentations: [
+        {
+          document: hide.length ? redactDocument(cert.document, hide) : structuredClone(cert.document),
+          grant,
+          signature: s.signature,
+        },
+      ],
+    };
   }
 
   async function outboxRows(): Promise<number> {
     const db = g.engine.store.db as unknown as import("kysely").Kysely<{ outbox: { id: number } }>;
-    return Number((await db.selectFrom("outbox").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n);
+    return Number(
+      (
+        await db
+          .selectFrom("outbox")
+          .select((eb) => eb.fn.countAll<number>().as("n"))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   }
 
   describe("presentation requests", () => {
     it("opens a request only with a verifier's key", async () => {
-      await app().post("/v1/counter/requests").send({ types: ["resident-id-card"], purpose: "x" }).expect(401);
+      await app()
+        .post("/v1/counter/requests")
+        .send({ types: ["resident-id-card"], purpose: "x" })
+        .expect(401);
       const res = await app()
         .post("/v1/counter/requests")
         .set("authorization", `Bearer ${agencyKey}`)
         .send({ types: ["resident-id-card"], purpose: "x" })
         .expect(403);
       expect(res.body.error.code).to.be.a("string");
-      const bad = await asVerifier(app().post("/v1/counter/requests")).send({ types: ["resident-id-card"], purpose: "x", extra: 1 }).expect(400);
+      const bad = await asVerifier(app().post("/v1/counter/requests"))
+        .send({ types: ["resident-id-card"], purpose: "x", extra: 1 })
+        .expect(400);
       expect(bad.body.error.code).to.equal("VALIDATION_FAILED");
-      await asVerifier(app().post("/v1/counter/requests")).send({ types: ["no-such-type"], purpose: "x" }).expect(400);
+      await asVerifier(app().post("/v1/counter/requests"))
+        .send({ types: ["no-such-type"], purpose: "x" })
+        .expect(400);
     });
 
     it("serves a QR code (SVG and PNG) that carries only the short wallet URL", async () => {
       const req = await openRequest();
       expect(req.url.length).to.be.at.most(200);
       expect(req.url).to.match(/\/wallet\?r=[A-Za-z0-9_-]{22}$/);
-      const svg = await app().get(req.qr.svg).buffer(true).expect(200).expect("content-type", /image\/svg\+xml/);
+      const svg = await app()
+        .get(req.qr.svg)
+        .buffer(true)
+        .expect(200)
+        .expect("content-type", /image\/svg\+xml/);
       expect(String(svg.body ?? svg.text).includes("<svg")).to.equal(true);
-      const png = await app().get(req.qr.png).buffer(true).parse((res, cb) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => cb(null, Buffer.concat(chunks)));
-      }).expect(200).expect("content-type", "image/png");
+      const png = await app()
+        .get(req.qr.png)
+        .buffer(true)
+        .parse((res, cb) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => cb(null, Buffer.concat(chunks)));
+        })
+        .expect(200)
+        .expect("content-type", "image/png");
       const img = PNG.sync.read(png.body as Buffer);
       const decoded = jsQR(new Uint8ClampedArray(img.data), img.width, img.height);
       // The origin is the request's own (supertest picks a new port per request): compare the rest.
@@ -164,9 +220,21 @@ describe("counter and sharing routes (HTTP, embedded chain)", function () {
     it("streams the state to the counter as server-sent events", async () => {
       const cert = await issue();
       const req = await openRequest();
-      setTimeout(() => void app().post(`/v1/counter/requests/${req.id}/answer`).send(answer(req, cert)).then(() => undefined), 300);
-      const res = await asVerifier(app().get(`/v1/counter/requests/${req.id}/events`)).expect(200).expect("content-type", /text\/event-stream/);
-      const events = res.text.split("\n\n").filter(Boolean).map((e) => JSON.parse(e.split("data: ")[1]));
+      setTimeout(
+        () =>
+          void app()
+            .post(`/v1/counter/requests/${req.id}/answer`)
+            .send(answer(req, cert))
+            .then(() => undefined),
+        300,
+      );
+      const res = await asVerifier(app().get(`/v1/counter/requests/${req.id}/events`))
+        .expect(200)
+        .expect("content-type", /text\/event-stream/);
+      const events = res.text
+        .split("\n\n")
+        .filter(Boolean)
+        .map((e) => JSON.parse(e.split("data: ")[1]));
       expect(events[0].state).to.equal("OPEN");
       expect(events[events.length - 1].state).to.equal("ANSWERED");
       expect(events[events.length - 1].result.verdict).to.equal("VALID");
@@ -190,13 +258,18 @@ describe("counter and sharing routes (HTTP, embedded chain)", function () {
       const a = await openRequest();
       const b = await openRequest();
       const rows = await outboxRows();
-      expect((await app().post("/v1/counter/requests/AAAAAAAAAAAAAAAAAAAAAA/answer").send(answer(a, cert)).expect(404)).body.error.code).to.equal(
-        "COUNTER_REQUEST_NOT_FOUND",
-      );
-      expect((await app().post(`/v1/counter/requests/${b.id}/answer`).send(answer(a, cert)).expect(422)).body.error.code).to.equal("COUNTER_GRANT_MISMATCH");
+      expect(
+        (await app().post("/v1/counter/requests/AAAAAAAAAAAAAAAAAAAAAA/answer").send(answer(a, cert)).expect(404)).body
+          .error.code,
+      ).to.equal("COUNTER_REQUEST_NOT_FOUND");
+      expect(
+        (await app().post(`/v1/counter/requests/${b.id}/answer`).send(answer(a, cert)).expect(422)).body.error.code,
+      ).to.equal("COUNTER_GRANT_MISMATCH");
       const tampered = answer(a, cert);
       (tampered.presentations[0].document as { credentialSubject: { name: string } }).credentialSubject.name = "李四";
-      expect((await app().post(`/v1/counter/requests/${a.id}/answer`).send(tampered).expect(422)).body.error.code).to.equal("COUNTER_DOCUMENT_TAMPERED");
+      expect(
+        (await app().post(`/v1/counter/requests/${a.id}/answer`).send(tampered).expect(422)).body.error.code,
+      ).to.equal("COUNTER_DOCUMENT_TAMPERED");
       const wrongSigner = answer(a, cert);
       wrongSigner.presentations[0].signature = wallet.signGrant(cert.index + 100, domain, {
         ...wrongSigner.presentations[0].grant,
@@ -204,17 +277,28 @@ describe("counter and sharing routes (HTTP, embedded chain)", function () {
         nonce: BigInt(a.nonce),
         deadline: BigInt(a.expiresAt),
       }).signature;
-      expect((await app().post(`/v1/counter/requests/${a.id}/answer`).send(wrongSigner).expect(422)).body.error.code).to.equal("COUNTER_BAD_SIGNATURE");
+      expect(
+        (await app().post(`/v1/counter/requests/${a.id}/answer`).send(wrongSigner).expect(422)).body.error.code,
+      ).to.equal("COUNTER_BAD_SIGNATURE");
       expect(await outboxRows()).to.equal(rows);
       // Still open: the honest answer goes through.
-      expect((await app().post(`/v1/counter/requests/${a.id}/answer`).send(answer(a, cert)).expect(200)).body.verdict).to.equal("VALID");
+      expect(
+        (await app().post(`/v1/counter/requests/${a.id}/answer`).send(answer(a, cert)).expect(200)).body.verdict,
+      ).to.equal("VALID");
       // Another principal cannot read the result.
-      await app().get(`/v1/counter/requests/${a.id}/result`).set("authorization", `Bearer ${otherAgencyKey}`).expect(403);
+      await app()
+        .get(`/v1/counter/requests/${a.id}/result`)
+        .set("authorization", `Bearer ${otherAgencyKey}`)
+        .expect(403);
     });
 
     it("reports REVOKED for a revoked certificate", async () => {
       const cert = await issue();
-      await app().post(`/v1/agency/certificates/${cert.certId}/revoke`).set("authorization", `Bearer ${agencyKey}`).send({ reason: "FRAUD" }).expect(200);
+      await app()
+        .post(`/v1/agency/certificates/${cert.certId}/revoke`)
+        .set("authorization", `Bearer ${agencyKey}`)
+        .send({ reason: "FRAUD" })
+        .expect(200);
       const req = await openRequest();
       const res = await app().post(`/v1/counter/requests/${req.id}/answer`).send(answer(req, cert)).expect(200);
       expect(res.body.verdict).to.equal("INVALID");
@@ -225,7 +309,10 @@ describe("counter and sharing routes (HTTP, embedded chain)", function () {
   });
 
   describe("share links", () => {
-    async function createLink(cert: { index: number; certId: string; document: Record<string, unknown> }, maxUses: number) {
+    async function createLink(
+      cert: { index: number; certId: string; document: Record<string, unknown> },
+      maxUses: number,
+    ) {
       const link = newLinkKey();
       const grant = {
         certId: cert.certId,
@@ -236,12 +323,24 @@ describe("counter and sharing routes (HTTP, embedded chain)", function () {
         nonce: String(BigInt(now()) * 1000n + BigInt(Math.floor(Math.random() * 1000))),
         deadline: now() + 600,
       };
-      const s = wallet.signGrant(cert.index, domain, { ...grant, validUntil: BigInt(grant.validUntil), nonce: BigInt(grant.nonce), deadline: BigInt(grant.deadline) });
+      const s = wallet.signGrant(cert.index, domain, {
+        ...grant,
+        validUntil: BigInt(grant.validUntil),
+        nonce: BigInt(grant.nonce),
+        deadline: BigInt(grant.deadline),
+      });
       const documentRoot = g.deps.documents.verifyIntegrity(cert.document).documentRoot!;
       const doc = redactDocument(cert.document, ["idNumber"]);
       const res = await app()
         .post("/v1/shares")
-        .send({ mode: "link", purpose: "rent-a-flat", grant, signature: s.signature, documentRoot, payload: await encryptForLink(link, JSON.stringify(doc)) })
+        .send({
+          mode: "link",
+          purpose: "rent-a-flat",
+          grant,
+          signature: s.signature,
+          documentRoot,
+          payload: await encryptForLink(link, JSON.stringify(doc)),
+        })
         .expect(201);
       return { link, share: res.body, doc, grantId: s.grantId };
     }
@@ -271,14 +370,24 @@ describe("counter and sharing routes (HTTP, embedded chain)", function () {
       const cert = await issue();
       const { link, share, doc } = await createLink(cert, 5);
       const stranger = newLinkKey();
-      expect((await check(share.id, stranger, doc, share.grantId).expect(401)).body.error.code).to.equal("SHARE_BAD_PROOF");
+      expect((await check(share.id, stranger, doc, share.grantId).expect(401)).body.error.code).to.equal(
+        "SHARE_BAD_PROOF",
+      );
       const timestamp = now();
       const nonce = randomNonce();
       const signature = personalSign(link.privateKey, shareProofMessage(share.id, share.grantId, timestamp, nonce));
-      await app().post(`/v1/shares/${share.id}/check`).send({ document: doc, proof: { timestamp, nonce, signature } }).expect(200);
-      const replay = await app().post(`/v1/shares/${share.id}/check`).send({ document: doc, proof: { timestamp, nonce, signature } }).expect(409);
+      await app()
+        .post(`/v1/shares/${share.id}/check`)
+        .send({ document: doc, proof: { timestamp, nonce, signature } })
+        .expect(200);
+      const replay = await app()
+        .post(`/v1/shares/${share.id}/check`)
+        .send({ document: doc, proof: { timestamp, nonce, signature } })
+        .expect(409);
       expect(replay.body.error.code).to.equal("REPLAYED");
-      expect((await app().get("/v1/shares/AAAAAAAAAAAAAAAAAAAAAA").expect(404)).body.error.code).to.equal("SHARE_NOT_FOUND");
+      expect((await app().get("/v1/shares/AAAAAAAAAAAAAAAAAAAAAA").expect(404)).body.error.code).to.equal(
+        "SHARE_NOT_FOUND",
+      );
     });
 
     it("answers GRANT_REVOKED after the holder revokes the grant", async () => {
@@ -288,8 +397,15 @@ describe("counter and sharing routes (HTTP, embedded chain)", function () {
       const nonce = BigInt(now()) * 7n;
       const deadline = now() + 600;
       const documentRoot = g.deps.documents.verifyIntegrity(cert.document).documentRoot!;
-      const r = wallet.signRevokeGrant(cert.index, domain, { grantId: share.grantId, nonce, deadline: BigInt(deadline) });
-      await app().post(`/v1/holder/grants/${share.grantId}/revoke`).send({ nonce: nonce.toString(), deadline, signature: r.signature, documentRoot }).expect(200);
+      const r = wallet.signRevokeGrant(cert.index, domain, {
+        grantId: share.grantId,
+        nonce,
+        deadline: BigInt(deadline),
+      });
+      await app()
+        .post(`/v1/holder/grants/${share.grantId}/revoke`)
+        .send({ nonce: nonce.toString(), deadline, signature: r.signature, documentRoot })
+        .expect(200);
       const after = await check(share.id, link, doc, share.grantId).expect(200);
       expect(after.body.verdict).to.equal("INVALID");
       expect(after.body.reasons).to.include("GRANT_REVOKED");
@@ -306,16 +422,33 @@ describe("counter and sharing routes (HTTP, embedded chain)", function () {
         nonce: String(BigInt(now()) * 13n),
         deadline: now() + 600,
       };
-      const s = wallet.signGrant(cert.index, domain, { ...grant, validUntil: BigInt(grant.validUntil), nonce: BigInt(grant.nonce), deadline: BigInt(grant.deadline) });
+      const s = wallet.signGrant(cert.index, domain, {
+        ...grant,
+        validUntil: BigInt(grant.validUntil),
+        nonce: BigInt(grant.nonce),
+        deadline: BigInt(grant.deadline),
+      });
       const documentRoot = g.deps.documents.verifyIntegrity(cert.document).documentRoot!;
       const res = await app()
         .post("/v1/shares")
-        .send({ mode: "verifier", purpose: "employment-check", grant, signature: s.signature, documentRoot, document: cert.document })
+        .send({
+          mode: "verifier",
+          purpose: "employment-check",
+          grant,
+          signature: s.signature,
+          documentRoot,
+          document: cert.document,
+        })
         .expect(201);
       const got = (await asVerifier(app().get(`/v1/verifier/shares/${res.body.id}`)).expect(200)).body;
       expect(got.document.credentialStatus.certId).to.equal(cert.certId);
-      await app().get(`/v1/verifier/shares/${res.body.id}`).set("authorization", `Bearer ${otherAgencyKey}`).expect(403);
-      const v = await asVerifier(app().post("/v1/verifier/verify")).send({ document: got.document, grantId: got.grantId }).expect(200);
+      await app()
+        .get(`/v1/verifier/shares/${res.body.id}`)
+        .set("authorization", `Bearer ${otherAgencyKey}`)
+        .expect(403);
+      const v = await asVerifier(app().post("/v1/verifier/verify"))
+        .send({ document: got.document, grantId: got.grantId })
+        .expect(200);
       expect(v.body.verdict).to.equal("VALID");
     });
   });

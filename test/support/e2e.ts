@@ -46,7 +46,8 @@ async function startInMemory(): Promise<Gateway> {
   const agency = await registerAgency(deps, { name: "Shenzhen Public Security Bureau", types: TYPES });
   const verifier = await registerVerifier(deps, { name: "Futian Service Hall, counter 3" });
   const agencyKey = (await createPrincipal(deps, { role: "agency", address: agency.agency, label: "agency" })).apiKey;
-  const verifierKey = (await createPrincipal(deps, { role: "verifier", address: verifier.verifier, label: "counter" })).apiKey;
+  const verifierKey = (await createPrincipal(deps, { role: "verifier", address: verifier.verifier, label: "counter" }))
+    .apiKey;
   const app = buildApp({
     ...deps,
     settings: DEFAULT_HTTP_SETTINGS,
@@ -92,7 +93,15 @@ async function startReal(): Promise<Gateway> {
     verifierAddress: creds.verifier.verifier,
     verifierName: creds.verifier.name,
     // Every chain write goes through the relayer's outbox: its row count is the number of writes accepted.
-    chainWrites: async () => Number((await db.selectFrom("outbox").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n),
+    chainWrites: async () =>
+      Number(
+        (
+          await db
+            .selectFrom("outbox")
+            .select((eb) => eb.fn.countAll<number>().as("n"))
+            .executeTakeFirstOrThrow()
+        ).n,
+      ),
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
@@ -141,7 +150,9 @@ export function ensureChromium(): void {
 }
 
 /** A fresh browser profile (its own localStorage): one per person in the scenario. */
-export async function newBrowser(viewport = { width: 1280, height: 900 }): Promise<{ context: BrowserContext; dir: string }> {
+export async function newBrowser(
+  viewport = { width: 1280, height: 900 },
+): Promise<{ context: BrowserContext; dir: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "certledger-e2e-"));
   const context = await chromium.launchPersistentContext(dir, {
     executablePath: "/usr/bin/chromium",

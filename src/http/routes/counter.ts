@@ -36,7 +36,14 @@ import { DomainError } from "../../domain/errors";
 import { relayGrant } from "../../domain/grants";
 import type { Address, Bytes32, DomainDeps, Hex } from "../../domain/ports";
 import { authenticatePrincipal, requireRole } from "../../domain/principals";
-import { checkShareLink, createShare, getShareForVerifier, getShareLink, type ShareDeps, type ShareStore } from "../../domain/share";
+import {
+  checkShareLink,
+  createShare,
+  getShareForVerifier,
+  getShareLink,
+  type ShareDeps,
+  type ShareStore,
+} from "../../domain/share";
 import { MemoryShareStore } from "../../domain/shareMemory";
 import { sqlCounterSessionStore, type SqlCounterSessionsLike } from "../counterStores";
 import { recordCheck, verifyDocument, verifyPresentation } from "../../domain/verification";
@@ -46,11 +53,16 @@ import { CONSENT_DOMAIN_NAME, CONSENT_DOMAIN_VERSION } from "../../document/type
 // Schemas
 // ---------------------------------------------------------------------------------------------
 
-const hex = (bytes: number) => z.string().regex(new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`), `0x and ${bytes * 2} hex digits`);
+const hex = (bytes: number) =>
+  z.string().regex(new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`), `0x and ${bytes * 2} hex digits`);
 const address = hex(20);
 const bytes32 = hex(32);
 const signature = hex(65);
-const uint = z.number().int().min(0).max(2 ** 48);
+const uint = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 48);
 
 export const OpenCounterRequestBody = z.strictObject({
   types: z.array(z.string().min(1).max(64)).min(1).max(10),
@@ -63,7 +75,11 @@ export const GrantBody = z.strictObject({
   grantee: address,
   purpose: bytes32,
   validUntil: uint,
-  maxUses: z.number().int().min(1).max(2 ** 24 - 1),
+  maxUses: z
+    .number()
+    .int()
+    .min(1)
+    .max(2 ** 24 - 1),
   nonce: z.string().regex(/^\d{1,78}$/, "a uint256 in decimal"),
   deadline: uint,
 });
@@ -97,10 +113,14 @@ export const CheckShareBody = z.strictObject({
 function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
   const r = schema.safeParse(value);
   if (!r.success)
-    throw new DomainError("VALIDATION_FAILED", `Invalid request: ${r.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ")}`, {
-      status: 400,
-      details: r.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
-    });
+    throw new DomainError(
+      "VALIDATION_FAILED",
+      `Invalid request: ${r.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ")}`,
+      {
+        status: 400,
+        details: r.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+      },
+    );
   return r.data;
 }
 
@@ -122,7 +142,10 @@ export interface CounterRouterOptions {
 async function verifierOf(deps: DomainDeps, req: Request): Promise<Address> {
   const h = req.get("authorization") ?? "";
   const m = /^Bearer\s+(\S+)$/i.exec(h);
-  if (!m) throw new DomainError("UNAUTHENTICATED", "Send the verifier's API key as Authorization: Bearer <key>.", { status: 401 });
+  if (!m)
+    throw new DomainError("UNAUTHENTICATED", "Send the verifier's API key as Authorization: Bearer <key>.", {
+      status: 401,
+    });
   const principal = await authenticatePrincipal(deps, m[1]);
   requireRole(principal, "verifier");
   return principal.address;
@@ -161,7 +184,13 @@ export function counterRouter(opts: CounterRouterOptions): Router {
       async verifyAndRecord({ verifier, document, grantId, expectedTypeCode, outboxKey }) {
         const v = await verifyPresentation(domain, { verifier, document, grantId, expectedType: expectedTypeCode });
         if (v.verdict !== "VALID") return { verdict: v.verdict, reasons: v.reasons };
-        const r = await recordCheck(domain, { verifier, document, grantId, expectedType: expectedTypeCode, idempotencyKey: outboxKey });
+        const r = await recordCheck(domain, {
+          verifier,
+          document,
+          grantId,
+          expectedType: expectedTypeCode,
+          idempotencyKey: outboxKey,
+        });
         return { verdict: r.verdict, reasons: r.reasons };
       },
       async verifyWithoutGrant(document) {
@@ -194,7 +223,12 @@ export function counterRouter(opts: CounterRouterOptions): Router {
 
   async function consentDomain() {
     const info = await domain.chain.info();
-    return { name: CONSENT_DOMAIN_NAME, version: CONSENT_DOMAIN_VERSION, chainId: info.chainId, verifyingContract: info.consent };
+    return {
+      name: CONSENT_DOMAIN_NAME,
+      version: CONSENT_DOMAIN_VERSION,
+      chainId: info.chainId,
+      verifyingContract: info.consent,
+    };
   }
 
   async function walletView(s: CounterSession, req: Request) {
@@ -229,32 +263,52 @@ export function counterRouter(opts: CounterRouterOptions): Router {
 
   router.get("/v1/counter/requests/:id/qr.:format", async (req, res) => {
     const format = String(req.params.format);
-    if (format !== "svg" && format !== "png") throw new DomainError("NOT_FOUND", "QR codes come as .svg or .png.", { status: 404 });
+    if (format !== "svg" && format !== "png")
+      throw new DomainError("NOT_FOUND", "QR codes come as .svg or .png.", { status: 404 });
     const s = await getCounterRequest(counterDeps, String(req.params.id));
     const url = walletRequestUrl(originOf(req, opts.publicUrl), s.id);
     res.set("cache-control", "private, max-age=600");
-    if (format === "svg") res.type("image/svg+xml").send(await QRCode.toString(url, { type: "svg", errorCorrectionLevel: "M", margin: 2 }));
-    else res.type("image/png").send(await QRCode.toBuffer(url, { type: "png", errorCorrectionLevel: "M", margin: 2, scale: 8 }));
+    if (format === "svg")
+      res.type("image/svg+xml").send(await QRCode.toString(url, { type: "svg", errorCorrectionLevel: "M", margin: 2 }));
+    else
+      res
+        .type("image/png")
+        .send(await QRCode.toBuffer(url, { type: "png", errorCorrectionLevel: "M", margin: 2, scale: 8 }));
   });
 
   router.post("/v1/counter/requests/:id/answer", async (req, res) => {
     const body = parse(AnswerCounterRequestBody, req.body);
     const result = await answerCounterRequest(counterDeps, {
       id: String(req.params.id),
-      presentations: body.presentations.map((p) => ({ document: p.document, grant: p.grant as never, signature: p.signature as Hex })),
+      presentations: body.presentations.map((p) => ({
+        document: p.document,
+        grant: p.grant as never,
+        signature: p.signature as Hex,
+      })),
     });
     // The holder learns the verdict per certificate; the disclosed fields are theirs already.
     res.json({
       verdict: result.verdict,
       answeredAt: result.answeredAt,
-      presentations: result.presentations.map((p) => ({ certId: p.certId, typeCode: p.typeCode, grantId: p.grantId, verdict: p.verdict, reasons: p.reasons })),
+      presentations: result.presentations.map((p) => ({
+        certId: p.certId,
+        typeCode: p.typeCode,
+        grantId: p.grantId,
+        verdict: p.verdict,
+        reasons: p.reasons,
+      })),
     });
   });
 
   async function resultView(req: Request) {
     const verifier = await verifierOf(domain, req);
     const s = await getCounterRequestForVerifier(counterDeps, String(req.params.id), verifier);
-    return { id: s.id, state: counterRequestPhase(s, domain.clock.now()), expiresAt: s.expiresAt, result: s.result ?? null };
+    return {
+      id: s.id,
+      state: counterRequestPhase(s, domain.clock.now()),
+      expiresAt: s.expiresAt,
+      result: s.result ?? null,
+    };
   }
 
   router.get("/v1/counter/requests/:id/result", async (req, res) => {
@@ -288,7 +342,7 @@ export function counterRouter(opts: CounterRouterOptions): Router {
 
   router.post("/v1/shares", async (req, res) => {
     const body = parse(CreateShareBody, req.body);
-    const payload = body.mode === "verifier" ? JSON.stringify(body.document ?? null) : body.payload ?? "";
+    const payload = body.mode === "verifier" ? JSON.stringify(body.document ?? null) : (body.payload ?? "");
     const share = await createShare(shareDeps, {
       mode: body.mode,
       purpose: body.purpose,
