@@ -2,6 +2,7 @@
  * Adapters from the document library (src/document) and its signature helpers to the domain's
  * DocumentLibrary and SignatureRecovery ports. Pure; no I/O.
  */
+import { createHash } from "node:crypto";
 import {
   buildBatch,
   buildDocument,
@@ -74,7 +75,36 @@ function integrityOf(document: unknown): DocumentIntegrity {
   };
 }
 
-export function documentLibrary(): DocumentLibrary {
+/**
+ * Integrity is a pure function of the document, and recomputing it (every leaf's keccak, JCS) is most
+ * of a verification's CPU. Presentations repeat (a counter re-checks, a share link is opened again, a
+ * verifier polls), so results are kept in an LRU keyed by sha256 of the parsed document's JSON text.
+ * Two documents with one key have the same JSON text; should one ever differ in a way JSON text cannot
+ * show (a number beyond float range), the answer is still the first document's own verified content.
+ */
+function integrityCache(compute: (doc: unknown) => DocumentIntegrity, max: number): (doc: unknown) => DocumentIntegrity {
+  const cache = new Map<string, DocumentIntegrity>();
+  return (doc) => {
+    let key: string;
+    try {
+      key = createHash("sha256").update(JSON.stringify(doc) ?? "undefined").digest("base64");
+    } catch {
+      return compute(doc); // cyclic or hostile input: no caching
+    }
+    const hit = cache.get(key);
+    if (hit) {
+      cache.delete(key);
+      cache.set(key, hit);
+      return hit;
+    }
+    const r = Object.freeze(compute(doc));
+    cache.set(key, r);
+    if (cache.size > max) cache.delete(cache.keys().next().value as string);
+    return r;
+  };
+}
+
+export function documentLibrary(opts: { integrityCacheSize?: number } = {}): DocumentLibrary {
   const build = (input: BuildDocumentInput) => {
     const r = buildDocument({
       certificateType: { id: input.typeId, code: input.typeCode },
@@ -102,7 +132,7 @@ export function documentLibrary(): DocumentLibrary {
         })),
       };
     },
-    verifyIntegrity: integrityOf,
+    verifyIntegrity: (opts.integrityCacheSize ?? 10_000) > 0 ? integrityCache(integrityOf, opts.integrityCacheSize ?? 10_000) : integrityOf,
     verifyBatchProof: (root, certId, validFrom, validUntil, proof) => verifyBatchProof({ certId, validFrom, validUntil }, proof, root),
   };
 }
