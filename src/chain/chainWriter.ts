@@ -54,9 +54,19 @@ export interface ChainWriterDeps {
 export const ISSUE_GROUP_MAX = 200;
 export const CHECK_GROUP_MAX = 200;
 
-const STATUS_TARGET = { revoke: "REVOKED", suspend: "SUSPENDED", reinstate: "ACTIVE", supersede: "SUPERSEDED" } as const;
+const STATUS_TARGET = {
+  revoke: "REVOKED",
+  suspend: "SUSPENDED",
+  reinstate: "ACTIVE",
+  supersede: "SUPERSEDED",
+} as const;
 
-const call = (to: string, from: string, data: string, gas: number | bigint): TxRequest => ({ from, to, data, gasLimit: BigInt(gas) });
+const call = (to: string, from: string, data: string, gas: number | bigint): TxRequest => ({
+  from,
+  to,
+  data,
+  gasLimit: BigInt(gas),
+});
 
 function certRef(certId: string, batch?: { root: string; validFrom: number; validUntil: number; proof: string[] }) {
   return batch
@@ -71,14 +81,22 @@ export function workKinds(d: Omit<ChainWriterDeps, "relayer">): Record<string, W
   return {
     issue: {
       action: "issue the certificate",
-      tx: (p: Issue, from) => call(A.ledger, from, ledgerIface.encodeFunctionData("issue", [p.certId, p.typeId, p.validFrom, p.validUntil]), 120_000),
+      tx: (p: Issue, from) =>
+        call(
+          A.ledger,
+          from,
+          ledgerIface.encodeFunctionData("issue", [p.certId, p.typeId, p.validFrom, p.validUntil]),
+          120_000,
+        ),
       group: {
         max: ISSUE_GROUP_MAX,
         tx: (ps: Issue[], from) =>
           call(
             A.ledger,
             from,
-            ledgerIface.encodeFunctionData("issueMany", [ps.map((p) => [p.certId, p.typeId, p.validFrom, p.validUntil])]),
+            ledgerIface.encodeFunctionData("issueMany", [
+              ps.map((p) => [p.certId, p.typeId, p.validFrom, p.validUntil]),
+            ]),
             60_000 + 45_000 * ps.length,
           ),
       },
@@ -100,12 +118,21 @@ export function workKinds(d: Omit<ChainWriterDeps, "relayer">): Record<string, W
             : ledgerIface.encodeFunctionData(p.action, [ref, p.reason]);
         return call(A.ledger, from, data, 150_000 + 5_000 * (p.batch?.proof.length ?? 0));
       },
-      applied: (p: StatusPayload) => (cache.overrideRow(p.batch?.root ?? ZERO_ROOT, p.certId)?.status === STATUS_TARGET[p.action] ? {} : undefined),
+      applied: (p: StatusPayload) =>
+        cache.overrideRow(p.batch?.root ?? ZERO_ROOT, p.certId)?.status === STATUS_TARGET[p.action] ? {} : undefined,
     },
     grant: {
       action: "store the grant",
       tx: (p: GrantPayload, from) => {
-        const g = [p.grant.certId, p.grant.grantee, p.grant.purpose, p.grant.validUntil, p.grant.maxUses, BigInt(p.grant.nonce), p.grant.deadline];
+        const g = [
+          p.grant.certId,
+          p.grant.grantee,
+          p.grant.purpose,
+          p.grant.validUntil,
+          p.grant.maxUses,
+          BigInt(p.grant.nonce),
+          p.grant.deadline,
+        ];
         const data = p.batch
           ? consentIface.encodeFunctionData("grantInBatchBySig", [
               g,
@@ -125,26 +152,44 @@ export function workKinds(d: Omit<ChainWriterDeps, "relayer">): Record<string, W
         call(
           A.consent,
           from,
-          consentIface.encodeFunctionData("revokeGrantBySig", [[p.grantId, BigInt(p.nonce), p.deadline], p.documentRoot, p.signature]),
+          consentIface.encodeFunctionData("revokeGrantBySig", [
+            [p.grantId, BigInt(p.nonce), p.deadline],
+            p.documentRoot,
+            p.signature,
+          ]),
           200_000,
         ),
-      applied: (p: RevokeGrantRelayRequest) => (cache.grantRow(p.grantId.toLowerCase())?.revoked === 1 ? {} : undefined),
+      applied: (p: RevokeGrantRelayRequest) =>
+        cache.grantRow(p.grantId.toLowerCase())?.revoked === 1 ? {} : undefined,
     },
     check: {
       action: "record the check",
-      tx: (p: { grantId: string }, from) => call(A.consent, from, consentIface.encodeFunctionData("recordCheck", [p.grantId]), 120_000),
+      tx: (p: { grantId: string }, from) =>
+        call(A.consent, from, consentIface.encodeFunctionData("recordCheck", [p.grantId]), 120_000),
       group: {
         max: CHECK_GROUP_MAX,
         tx: (ps: { grantId: string }[], from) =>
-          call(A.consent, from, consentIface.encodeFunctionData("recordChecks", [ps.map((p) => p.grantId)]), 60_000 + 40_000 * ps.length),
+          call(
+            A.consent,
+            from,
+            consentIface.encodeFunctionData("recordChecks", [ps.map((p) => p.grantId)]),
+            60_000 + 40_000 * ps.length,
+          ),
       },
       // A check's effect (one use) cannot be told apart from another check's: settle by tx hash.
       recordHash: true,
     },
     fund: {
       action: "fund the custodial key",
-      tx: (p: { address: string; wei: string }, from) => ({ from, to: p.address, data: "0x", gasLimit: 21_000n, value: BigInt(p.wei) }),
-      applied: async (p: { address: string }) => (BigInt((await d.rpc("eth_getBalance", [p.address, "latest"])) as string) > 0n ? {} : undefined),
+      tx: (p: { address: string; wei: string }, from) => ({
+        from,
+        to: p.address,
+        data: "0x",
+        gasLimit: 21_000n,
+        value: BigInt(p.wei),
+      }),
+      applied: async (p: { address: string }) =>
+        BigInt((await d.rpc("eth_getBalance", [p.address, "latest"])) as string) > 0n ? {} : undefined,
     },
     registry: {
       action: "update the authority registry",
@@ -195,7 +240,10 @@ function registryApplied(cache: IndexCache, c: RegistryCheck, now: number): bool
 function replacementRef(cache: IndexCache, certId: string) {
   if (cache.singleRow(certId.toLowerCase())) return certRef(certId);
   // A replacement inside a batch would need its proof, which the request does not carry.
-  throw badRequest("REPLACEMENT_NOT_SINGLE", "The replacement certificate must be issued singly (a batched one would need its Merkle proof).");
+  throw badRequest(
+    "REPLACEMENT_NOT_SINGLE",
+    "The replacement certificate must be issued singly (a batched one would need its Merkle proof).",
+  );
 }
 
 function grantIdFromLogs(tx: MinedTx, consent: string): string | undefined {
@@ -225,7 +273,12 @@ export class EngineChainWriter implements ChainWriter {
   async anchorBatch(req: BatchAnchorRequest): Promise<TxReceiptView> {
     const root = req.root.toLowerCase();
     // The leaves are the gateway's knowledge (the chain holds the root only): store them first.
-    const rows = req.members.map((m) => ({ root, cert_id: m.certId.toLowerCase(), valid_from: m.validFrom, valid_until: m.validUntil }));
+    const rows = req.members.map((m) => ({
+      root,
+      cert_id: m.certId.toLowerCase(),
+      valid_from: m.validFrom,
+      valid_until: m.validUntil,
+    }));
     // Stay under each engine's bound-parameter limit (4 per row).
     const chunk = this.d.dialect === "postgres" ? 5_000 : 2_000;
     await this.d.db.transaction().execute(async (trx) => {
@@ -238,7 +291,13 @@ export class EngineChainWriter implements ChainWriter {
       }
     });
     this.d.cache.addMembers(root, req.members);
-    return this.receipt(await this.d.relayer.execute("anchorBatch", req.outboxKey, req.issuerKey, { root, typeId: req.typeId, count: req.count }));
+    return this.receipt(
+      await this.d.relayer.execute("anchorBatch", req.outboxKey, req.issuerKey, {
+        root,
+        typeId: req.typeId,
+        count: req.count,
+      }),
+    );
   }
 
   async changeStatus(req: StatusChangeRequest): Promise<TxReceiptView> {
@@ -250,7 +309,8 @@ export class EngineChainWriter implements ChainWriter {
       ...(req.batch ? { batch: req.batch } : {}),
     };
     if (req.action === "supersede") {
-      if (!req.replacement) throw badRequest("REPLACEMENT_REQUIRED", "Superseding needs the replacement certificate's certId.");
+      if (!req.replacement)
+        throw badRequest("REPLACEMENT_REQUIRED", "Superseding needs the replacement certificate's certId.");
       replacementRef(this.d.cache, req.replacement);
     }
     return this.receipt(await this.d.relayer.execute("changeStatus", req.outboxKey, req.issuerKey, payload));
@@ -259,7 +319,12 @@ export class EngineChainWriter implements ChainWriter {
   /** The grant id the ConsentRegistry will assign: the EIP-712 digest of the Grant. */
   grantIdOf(grant: GrantRelayRequest["grant"]): Bytes32 {
     return TypedDataEncoder.hash(
-      { name: CONSENT_DOMAIN_NAME, version: CONSENT_DOMAIN_VERSION, chainId: this.d.chainId, verifyingContract: this.d.addresses.consent },
+      {
+        name: CONSENT_DOMAIN_NAME,
+        version: CONSENT_DOMAIN_VERSION,
+        chainId: this.d.chainId,
+        verifyingContract: this.d.addresses.consent,
+      },
       GRANT_TYPES as unknown as Record<string, { name: string; type: string }[]>,
       { ...grant, nonce: BigInt(grant.nonce) },
     ).toLowerCase() as Bytes32;
@@ -268,20 +333,30 @@ export class EngineChainWriter implements ChainWriter {
   async relayGrant(req: GrantRelayRequest): Promise<TxReceiptView & { grantId: Bytes32 }> {
     const grantId = this.grantIdOf(req.grant);
     const o = await this.d.relayer.execute("grant", `grant:${grantId}`, this.d.relayerAddress, { ...req, grantId });
-    return { ...this.receipt(o), grantId: ((o.result as { grantId?: string } | undefined)?.grantId ?? grantId) as Bytes32 };
+    return {
+      ...this.receipt(o),
+      grantId: ((o.result as { grantId?: string } | undefined)?.grantId ?? grantId) as Bytes32,
+    };
   }
 
   async relayRevokeGrant(req: RevokeGrantRelayRequest): Promise<TxReceiptView> {
     return this.receipt(
-      await this.d.relayer.execute("revokeGrant", `revokeGrant:${req.grantId.toLowerCase()}:${req.nonce}`, this.d.relayerAddress, {
-        ...req,
-        grantId: req.grantId.toLowerCase(),
-      }),
+      await this.d.relayer.execute(
+        "revokeGrant",
+        `revokeGrant:${req.grantId.toLowerCase()}:${req.nonce}`,
+        this.d.relayerAddress,
+        {
+          ...req,
+          grantId: req.grantId.toLowerCase(),
+        },
+      ),
     );
   }
 
   async recordCheck(req: { verifier: Address; grantId: Bytes32; outboxKey: string }): Promise<TxReceiptView> {
-    return this.receipt(await this.d.relayer.execute("check", req.outboxKey, req.verifier, { grantId: req.grantId.toLowerCase() }));
+    return this.receipt(
+      await this.d.relayer.execute("check", req.outboxKey, req.verifier, { grantId: req.grantId.toLowerCase() }),
+    );
   }
 
   /** Gives a new custodial key gas money (no-op when funding is off or the key has some). */
@@ -294,14 +369,22 @@ export class EngineChainWriter implements ChainWriter {
   }
 
   private registry(dedupKey: string, data: string, check?: RegistryCheck) {
-    return this.d.relayer.execute("registry", dedupKey, this.d.authorityAddress, { data, ...(check ? { check } : {}) }).then((o) => this.receipt(o));
+    return this.d.relayer
+      .execute("registry", dedupKey, this.d.authorityAddress, { data, ...(check ? { check } : {}) })
+      .then((o) => this.receipt(o));
   }
 
   private uniqueKey(what: string): string {
     return `${what}:${Date.now()}:${Math.random().toString(36).slice(2)}`;
   }
 
-  async registerType(req: { typeId: number; code: string; name: string; schemaHash: Bytes32; maxValiditySeconds: number }): Promise<TxReceiptView> {
+  async registerType(req: {
+    typeId: number;
+    code: string;
+    name: string;
+    schemaHash: Bytes32;
+    maxValiditySeconds: number;
+  }): Promise<TxReceiptView> {
     await this.d.db
       .insertInto("type_labels")
       .values({ code: req.code, name: req.name })
@@ -309,13 +392,22 @@ export class EngineChainWriter implements ChainWriter {
       .execute();
     this.d.cache.setTypeLabel(req.code, req.name);
     const max = req.maxValiditySeconds > 0 ? Math.min(req.maxValiditySeconds, UINT40_MAX) : UINT40_MAX;
-    return this.registry(`registerType:${req.code}`, registryIface.encodeFunctionData("registerType", [req.code, req.schemaHash, max]), {
-      type: "typeCode",
-      code: req.code,
-    });
+    return this.registry(
+      `registerType:${req.code}`,
+      registryIface.encodeFunctionData("registerType", [req.code, req.schemaHash, max]),
+      {
+        type: "typeCode",
+        code: req.code,
+      },
+    );
   }
 
-  async updateType(req: { typeId: number; name?: string; schemaHash?: Bytes32; maxValiditySeconds?: number }): Promise<TxReceiptView> {
+  async updateType(req: {
+    typeId: number;
+    name?: string;
+    schemaHash?: Bytes32;
+    maxValiditySeconds?: number;
+  }): Promise<TxReceiptView> {
     const t = this.d.cache.typeRow(req.typeId);
     if (!t) throw notFound("TYPE_NOT_FOUND", `No certificate type ${req.typeId}.`);
     if (req.name !== undefined) {
@@ -326,7 +418,12 @@ export class EngineChainWriter implements ChainWriter {
         .execute();
       this.d.cache.setTypeLabel(t.name, req.name);
     }
-    const max = req.maxValiditySeconds === undefined ? Number(t.max_validity) : req.maxValiditySeconds > 0 ? req.maxValiditySeconds : UINT40_MAX;
+    const max =
+      req.maxValiditySeconds === undefined
+        ? Number(t.max_validity)
+        : req.maxValiditySeconds > 0
+          ? req.maxValiditySeconds
+          : UINT40_MAX;
     return this.registry(
       this.uniqueKey(`updateType:${req.typeId}`),
       registryIface.encodeFunctionData("updateType", [req.typeId, t.name, req.schemaHash ?? t.schema_hash, max]),
@@ -334,10 +431,14 @@ export class EngineChainWriter implements ChainWriter {
   }
 
   async deactivateType(req: { typeId: number }): Promise<TxReceiptView> {
-    return this.registry(`deactivateType:${req.typeId}`, registryIface.encodeFunctionData("deactivateType", [req.typeId]), {
-      type: "typeInactive",
-      typeId: req.typeId,
-    });
+    return this.registry(
+      `deactivateType:${req.typeId}`,
+      registryIface.encodeFunctionData("deactivateType", [req.typeId]),
+      {
+        type: "typeInactive",
+        typeId: req.typeId,
+      },
+    );
   }
 
   async registerAgency(req: { agency: Address; name: string }): Promise<TxReceiptView> {
@@ -349,7 +450,10 @@ export class EngineChainWriter implements ChainWriter {
       .onConflict((oc) => oc.column("address").doNothing())
       .execute();
     this.d.cache.setAgencyAccount(address, req.name, nameHash);
-    return this.registry(`registerAgency:${address}`, registryIface.encodeFunctionData("registerAgency", [nameHash]), { type: "agency", address });
+    return this.registry(`registerAgency:${address}`, registryIface.encodeFunctionData("registerAgency", [nameHash]), {
+      type: "agency",
+      address,
+    });
   }
 
   private agencyId(agency: string): number {
@@ -377,12 +481,22 @@ export class EngineChainWriter implements ChainWriter {
     );
   }
 
-  async addSigningKey(req: { agency: Address; key: Address; validFrom: number; validUntil: number }): Promise<TxReceiptView> {
+  async addSigningKey(req: {
+    agency: Address;
+    key: Address;
+    validFrom: number;
+    validUntil: number;
+  }): Promise<TxReceiptView> {
     const agencyId = this.agencyId(req.agency);
     const key = req.key.toLowerCase();
     const r = await this.registry(
       `addKey:${key}`,
-      registryIface.encodeFunctionData("addKey", [agencyId, key, req.validFrom, req.validUntil > 0 ? req.validUntil : UINT40_MAX]),
+      registryIface.encodeFunctionData("addKey", [
+        agencyId,
+        key,
+        req.validFrom,
+        req.validUntil > 0 ? req.validUntil : UINT40_MAX,
+      ]),
       { type: "key", address: key },
     );
     await this.fund(key);
@@ -392,7 +506,10 @@ export class EngineChainWriter implements ChainWriter {
   async retireSigningKey(req: { agency: Address; key: Address; at: number }): Promise<TxReceiptView> {
     const keyId = this.d.cache.keyIdOf(req.key);
     if (keyId === undefined) throw notFound("KEY_NOT_FOUND", `No signing key ${req.key} is registered.`);
-    return this.registry(`retireKey:${keyId}`, registryIface.encodeFunctionData("retireKey", [keyId]), { type: "retired", keyId });
+    return this.registry(`retireKey:${keyId}`, registryIface.encodeFunctionData("retireKey", [keyId]), {
+      type: "retired",
+      keyId,
+    });
   }
 
   async registerVerifier(req: { verifier: Address; name: string }): Promise<TxReceiptView> {

@@ -3,7 +3,11 @@
  * must have run), and the mapping of their custom errors to the domain's `ChainRejectionCode`s.
  */
 import { Interface, type ErrorDescription } from "ethers";
-import { AuthorityRegistry__factory, CertificateLedger__factory, ConsentRegistry__factory } from "../../typechain-types";
+import {
+  AuthorityRegistry__factory,
+  CertificateLedger__factory,
+  ConsentRegistry__factory,
+} from "../../typechain-types";
 import { DomainError } from "../domain/errors";
 import type { ChainRejectionCode } from "../domain/ports";
 
@@ -79,7 +83,8 @@ export function rejection(data: string | undefined, action: string): DomainError
   if (!d) {
     return new DomainError("CHAIN_REJECTED", `The chain refused to ${action} (no reason given).`, { status: 422 });
   }
-  let [code, status] = errorCodes[d.name] ?? ["CHAIN_REJECTED", 422];
+  const [mapped, status] = errorCodes[d.name] ?? ["CHAIN_REJECTED", 422];
+  let code = mapped;
   // Revoked is final: say so rather than "invalid transition".
   if (d.name === "LedgerStatusChangeInvalid" && Number(d.args[1]) === 2) code = "CERTIFICATE_REVOKED";
   const args = d.fragment.inputs.map((i, k) => [i.name, String(d.args[k])]);

@@ -97,7 +97,10 @@ export async function openEmbeddedChain(opts: EmbeddedChainOptions): Promise<Emb
     genesis = {
       chainId: EMBEDDED_CHAIN_ID,
       initialTimestamp: now() - 1,
-      accounts: opts.genesisAccounts.map((a) => ({ address: a.address.toLowerCase(), balanceWei: a.balanceWei.toString() })),
+      accounts: opts.genesisAccounts.map((a) => ({
+        address: a.address.toLowerCase(),
+        balanceWei: a.balanceWei.toString(),
+      })),
       hardfork: EMBEDDED_HARDFORK,
       blockGasLimit: EMBEDDED_BLOCK_GAS_LIMIT,
     };
@@ -105,7 +108,10 @@ export async function openEmbeddedChain(opts: EmbeddedChainOptions): Promise<Emb
   }
   const keys = genesis.accounts.map((a) => {
     const k = opts.genesisAccounts.find((g) => g.address.toLowerCase() === a.address);
-    if (!k) throw new Error(`the keyring seed does not derive genesis account ${a.address}: wrong seed for this data directory?`);
+    if (!k)
+      throw new Error(
+        `the keyring seed does not derive genesis account ${a.address}: wrong seed for this data directory?`,
+      );
     return k.privateKey;
   });
   const provider = await createEdrProvider(genesis, keys);

@@ -19,7 +19,13 @@ import path from "node:path";
 import { AbiCoder, getCreateAddress } from "ethers";
 import { IndexCache } from "../indexer/indexCache";
 import { Indexer } from "../indexer/indexer";
-import { SqlCounterSessions, SqlDocumentStore, SqlIdempotencyStore, SqlPrincipalStore, SqlReplayGuard } from "../store/gatewayStores";
+import {
+  SqlCounterSessions,
+  SqlDocumentStore,
+  SqlIdempotencyStore,
+  SqlPrincipalStore,
+  SqlReplayGuard,
+} from "../store/gatewayStores";
 import { openStore, type Store } from "../store/open";
 import { OutboxRepository } from "../store/outbox";
 import { EngineChainWriter, workKinds } from "./chainWriter";
@@ -111,7 +117,8 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     let chainId: number;
     let submitter: TxSubmitter;
     let embedded: EmbeddedChain | undefined;
-    let indexer: Indexer | undefined;
+    // The embedded chain wakes the indexer after each block; the indexer exists only once the chain does.
+    const wake: { indexer?: Indexer } = {};
     if (!opts.rpcUrl) {
       embedded = await openEmbeddedChain({
         dataDir: opts.dataDir,
@@ -122,7 +129,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
         })),
         signer: (a) => keyring.signer(a),
         lingerMs: opts.lingerMs,
-        onBlock: () => void indexer?.poke(),
+        onBlock: () => void wake.indexer?.poke(),
         now,
       });
       rpc = embedded.rpc;
@@ -136,7 +143,8 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       if (funder) {
         for (const a of [relayerAddress, authority]) {
           const bal = BigInt((await rpc("eth_getBalance", [a, "latest"])) as string);
-          if (bal === 0n) await submitter.submit({ from: funder, to: a, data: "0x", gasLimit: 21_000n, value: 10n ** 19n });
+          if (bal === 0n)
+            await submitter.submit({ from: funder, to: a, data: "0x", gasLimit: 21_000n, value: 10n ** 19n });
         }
       }
     }
@@ -163,11 +171,12 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     // ---- index
     const cache = new IndexCache(db, now);
     await cache.load();
-    indexer = new Indexer(db, rpc, addresses, cache, {
+    const indexer = new Indexer(db, rpc, addresses, cache, {
       confirmations: opts.rpcUrl ? (opts.confirmations ?? 0) : 0,
       fromBlock,
       onError: (e) => log("indexer error", { error: (e as Error).message }),
     });
+    wake.indexer = indexer;
     await indexer.sync();
 
     // ---- relayer
@@ -185,7 +194,9 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       now,
       dialect: store.dialect,
     };
-    const relayer = new Relayer(outbox, submitter, rpc, (n) => ix.waitFor(n), workKinds(base), { lingerMs: opts.lingerMs });
+    const relayer = new Relayer(outbox, submitter, rpc, (n) => ix.waitFor(n), workKinds(base), {
+      lingerMs: opts.lingerMs,
+    });
     const writer = new EngineChainWriter({ ...base, relayer });
     const w = writer;
     keyring.onCreated = (a) => w.fund(a);
@@ -238,7 +249,11 @@ function lower(a: ContractAddresses): ContractAddresses {
 }
 
 /** Deploys registry, ledger and consent from the authority key (admin and pauser). */
-async function deploy(rpc: Rpc, submitter: TxSubmitter, authority: string): Promise<{ addresses: ContractAddresses; fromBlock: number }> {
+async function deploy(
+  rpc: Rpc,
+  submitter: TxSubmitter,
+  authority: string,
+): Promise<{ addresses: ContractAddresses; fromBlock: number }> {
   const coder = AbiCoder.defaultAbiCoder();
   const nonce = Number(BigInt((await rpc("eth_getTransactionCount", [authority, "pending"])) as string));
   const registry = getCreateAddress({ from: authority, nonce }).toLowerCase();
@@ -246,14 +261,26 @@ async function deploy(rpc: Rpc, submitter: TxSubmitter, authority: string): Prom
   const consent = getCreateAddress({ from: authority, nonce: nonce + 2 }).toLowerCase();
   const gas = 15_000_000n;
   const txs = submitter.submitAll([
-    { from: authority, to: null, gasLimit: gas, data: bytecode.registry + coder.encode(["address", "address"], [authority, authority]).slice(2) },
-    { from: authority, to: null, gasLimit: gas, data: bytecode.ledger + coder.encode(["address"], [registry]).slice(2) },
+    {
+      from: authority,
+      to: null,
+      gasLimit: gas,
+      data: bytecode.registry + coder.encode(["address", "address"], [authority, authority]).slice(2),
+    },
+    {
+      from: authority,
+      to: null,
+      gasLimit: gas,
+      data: bytecode.ledger + coder.encode(["address"], [registry]).slice(2),
+    },
     { from: authority, to: null, gasLimit: gas, data: bytecode.consent + coder.encode(["address"], [ledger]).slice(2) },
   ]);
   const mined = await Promise.all(txs);
   const got = mined.map((m) => m.contractAddress?.toLowerCase());
   if (mined.some((m) => m.status !== 1) || got[0] !== registry || got[1] !== ledger || got[2] !== consent) {
-    throw new Error(`deploying the contracts failed: ${JSON.stringify(mined.map((m) => ({ status: m.status, address: m.contractAddress })))}`);
+    throw new Error(
+      `deploying the contracts failed: ${JSON.stringify(mined.map((m) => ({ status: m.status, address: m.contractAddress })))}`,
+    );
   }
   return { addresses: { registry, ledger, consent }, fromBlock: mined[0].blockNumber };
 }

@@ -20,7 +20,15 @@
 import { DomainError, unavailable } from "../domain/errors";
 import type { OutboxRepository, OutboxRow } from "../store/outbox";
 import { rejection, revertData } from "./contracts";
-import { isTransportError, sleep, toMinedTx, type MinedTx, type Rpc, type TxRequest, type TxSubmitter } from "./submitter";
+import {
+  isTransportError,
+  sleep,
+  toMinedTx,
+  type MinedTx,
+  type Rpc,
+  type TxRequest,
+  type TxSubmitter,
+} from "./submitter";
 
 export interface Outcome {
   txHash: string;
@@ -160,7 +168,12 @@ export class Relayer {
     const k = this.kind(kindName);
     const ids = items.map((i) => i.row.id);
     try {
-      const tx = grouped ? k.group!.tx(items.map((i) => i.payload), sender) : k.tx(items[0].payload, sender);
+      const tx = grouped
+        ? k.group!.tx(
+            items.map((i) => i.payload),
+            sender,
+          )
+        : k.tx(items[0].payload, sender);
       if (k.recordHash) tx.beforeSend = (hash) => this.outbox.markSent(ids, hash);
       const mined = await this.submitWithRetry(tx);
       this.stats.transactions++;
@@ -170,7 +183,8 @@ export class Relayer {
         const results = new Map(items.map((i) => [i.row.id, k.result?.(i.payload, mined)]));
         await this.outbox.markDone(ids, mined.hash, mined.blockNumber, k.result ? (id) => results.get(id) : undefined);
         this.stats.executed += items.length;
-        for (const i of items) i.resolve({ txHash: mined.hash, blockNumber: mined.blockNumber, result: results.get(i.row.id) });
+        for (const i of items)
+          i.resolve({ txHash: mined.hash, blockNumber: mined.blockNumber, result: results.get(i.row.id) });
         return;
       }
       if (grouped) {
@@ -180,12 +194,23 @@ export class Relayer {
         return;
       }
       const error = await this.explain(tx, k.action);
-      await this.outbox.markFailed(ids, error.message, { code: error.code, message: error.message, status: error.status, details: error.details });
+      await this.outbox.markFailed(ids, error.message, {
+        code: error.code,
+        message: error.message,
+        status: error.status,
+        details: error.details,
+      });
       for (const i of items) i.reject(error);
     } catch (e) {
       // Not sent, or its fate unknown: the row stays pending for the next attempt or the next start.
       const error =
-        e instanceof DomainError ? e : unavailable("CHAIN_UNAVAILABLE", `Could not ${k.action} now: the chain node did not accept the transaction. Try again.`, e);
+        e instanceof DomainError
+          ? e
+          : unavailable(
+              "CHAIN_UNAVAILABLE",
+              `Could not ${k.action} now: the chain node did not accept the transaction. Try again.`,
+              e,
+            );
       await this.outbox.markRetry(ids, String((e as Error)?.message ?? e)).catch(() => undefined);
       for (const i of items) i.reject(error);
     }
@@ -207,7 +232,10 @@ export class Relayer {
   /** Why a transaction reverted: the same call now, decoded. */
   private async explain(tx: TxRequest, action: string): Promise<DomainError> {
     try {
-      await this.rpc("eth_call", [{ from: tx.from, to: tx.to, data: tx.data, gas: "0x" + tx.gasLimit.toString(16) }, "latest"]);
+      await this.rpc("eth_call", [
+        { from: tx.from, to: tx.to, data: tx.data, gas: "0x" + tx.gasLimit.toString(16) },
+        "latest",
+      ]);
     } catch (e) {
       return rejection(revertData(e), action);
     }
@@ -222,7 +250,11 @@ export class Relayer {
 }
 
 function doneOutcome(row: OutboxRow): Outcome {
-  return { txHash: row.tx_hash ?? "", blockNumber: row.block_number ?? 0, result: row.result === null ? undefined : JSON.parse(row.result) };
+  return {
+    txHash: row.tx_hash ?? "",
+    blockNumber: row.block_number ?? 0,
+    result: row.result === null ? undefined : JSON.parse(row.result),
+  };
 }
 
 function storedError(row: OutboxRow): DomainError {

@@ -4,7 +4,18 @@
  * cannot be reached (retries with backoff; the hash makes it idempotent), and resolves once the receipt
  * has `confirmations` blocks on top.
  */
-import { sleep, isTransportError, NonceManager, signTx, toMinedTx, type FeeFields, type MinedTx, type Rpc, type TxRequest, type TxSubmitter } from "./submitter";
+import {
+  sleep,
+  isTransportError,
+  NonceManager,
+  signTx,
+  toMinedTx,
+  type FeeFields,
+  type MinedTx,
+  type Rpc,
+  type TxRequest,
+  type TxSubmitter,
+} from "./submitter";
 import type { SigningKey } from "ethers";
 
 let rpcId = 0;
@@ -23,9 +34,13 @@ export function httpRpc(url: string, timeoutMs = 30_000): Rpc {
     } catch (e) {
       throw Object.assign(new Error(`${method}: ${(e as Error).message}`), { code: "NETWORK_ERROR", cause: e });
     }
-    if (!res.ok) throw Object.assign(new Error(`${method}: HTTP ${res.status}`), { code: res.status >= 500 ? "SERVER_ERROR" : "BAD_RESPONSE" });
+    if (!res.ok)
+      throw Object.assign(new Error(`${method}: HTTP ${res.status}`), {
+        code: res.status >= 500 ? "SERVER_ERROR" : "BAD_RESPONSE",
+      });
     const body = (await res.json()) as { result?: unknown; error?: { code: number; message: string; data?: unknown } };
-    if (body.error) throw Object.assign(new Error(body.error.message), { code: body.error.code, data: body.error.data });
+    if (body.error)
+      throw Object.assign(new Error(body.error.message), { code: body.error.code, data: body.error.data });
     return body.result;
   };
 }

@@ -133,7 +133,18 @@ export function toMinedTx(r: any): MinedTx {
 export function isTransportError(e: unknown): boolean {
   const err = e as { code?: unknown; message?: string; cause?: unknown };
   const code = String(err?.code ?? "");
-  if (["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "UND_ERR_SOCKET", "TIMEOUT", "NETWORK_ERROR", "SERVER_ERROR"].includes(code))
+  if (
+    [
+      "ECONNREFUSED",
+      "ECONNRESET",
+      "ETIMEDOUT",
+      "EPIPE",
+      "UND_ERR_SOCKET",
+      "TIMEOUT",
+      "NETWORK_ERROR",
+      "SERVER_ERROR",
+    ].includes(code)
+  )
     return true;
   const msg = String(err?.message ?? "");
   return /ECONNREFUSED|ECONNRESET|socket hang up|fetch failed|timeout|network|502|503|504/i.test(msg);

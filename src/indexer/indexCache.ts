@@ -80,23 +80,30 @@ export class IndexCache implements IndexReader {
   /** (Re)loads everything from the database. */
   async load(): Promise<void> {
     const fresh = new IndexCache(this.db, this.now);
-    const [types, labels, agencies, accounts, accs, keys, certs, batches, members, grants, verifiers] = await Promise.all([
-      this.db.selectFrom("cert_types").selectAll().execute(),
-      this.db.selectFrom("type_labels").selectAll().execute(),
-      this.db.selectFrom("agencies").selectAll().execute(),
-      this.db.selectFrom("agency_accounts").selectAll().execute(),
-      this.db.selectFrom("accreditations").selectAll().execute(),
-      this.db.selectFrom("signing_keys").selectAll().execute(),
-      this.db.selectFrom("certificates").selectAll().execute(),
-      this.db.selectFrom("batches").selectAll().execute(),
-      this.db.selectFrom("batch_members").selectAll().execute(),
-      this.db.selectFrom("grants").selectAll().execute(),
-      this.db.selectFrom("verifiers").selectAll().execute(),
-    ]);
+    const [types, labels, agencies, accounts, accs, keys, certs, batches, members, grants, verifiers] =
+      await Promise.all([
+        this.db.selectFrom("cert_types").selectAll().execute(),
+        this.db.selectFrom("type_labels").selectAll().execute(),
+        this.db.selectFrom("agencies").selectAll().execute(),
+        this.db.selectFrom("agency_accounts").selectAll().execute(),
+        this.db.selectFrom("accreditations").selectAll().execute(),
+        this.db.selectFrom("signing_keys").selectAll().execute(),
+        this.db.selectFrom("certificates").selectAll().execute(),
+        this.db.selectFrom("batches").selectAll().execute(),
+        this.db.selectFrom("batch_members").selectAll().execute(),
+        this.db.selectFrom("grants").selectAll().execute(),
+        this.db.selectFrom("verifiers").selectAll().execute(),
+      ]);
     for (const l of labels) fresh.typeLabels.set(l.code, l.name);
     for (const a of accounts) fresh.setAgencyAccount(a.address, a.name, a.name_hash);
-    for (const m of members) fresh.members.set(m.cert_id, { root: m.root, validFrom: Number(m.valid_from), validUntil: Number(m.valid_until) });
-    for (const v of verifiers) fresh.verifierRows.set(v.verifier, { verifier: v.verifier as Address, name: v.name, active: v.active === 1 });
+    for (const m of members)
+      fresh.members.set(m.cert_id, {
+        root: m.root,
+        validFrom: Number(m.valid_from),
+        validUntil: Number(m.valid_until),
+      });
+    for (const v of verifiers)
+      fresh.verifierRows.set(v.verifier, { verifier: v.verifier as Address, name: v.name, active: v.active === 1 });
     fresh.apply([
       ...types.map((row) => ({ table: "cert_types" as const, row })),
       ...agencies.map((row) => ({ table: "agencies" as const, row })),
@@ -147,7 +154,10 @@ export class IndexCache implements IndexReader {
           this.keysByAddress.set(c.row.key, c.row.key_id);
           break;
         case "certificates":
-          this.certs.set(c.row.batch_root === ZERO_ROOT ? c.row.cert_id : `${c.row.batch_root}:${c.row.cert_id}`, c.row);
+          this.certs.set(
+            c.row.batch_root === ZERO_ROOT ? c.row.cert_id : `${c.row.batch_root}:${c.row.cert_id}`,
+            c.row,
+          );
           break;
         case "batches":
           this.batches.set(c.row.root, c.row);
@@ -177,7 +187,12 @@ export class IndexCache implements IndexReader {
   }
 
   addMembers(root: string, members: { certId: string; validFrom: number; validUntil: number }[]): void {
-    for (const m of members) this.members.set(m.certId.toLowerCase(), { root: root.toLowerCase(), validFrom: m.validFrom, validUntil: m.validUntil });
+    for (const m of members)
+      this.members.set(m.certId.toLowerCase(), {
+        root: root.toLowerCase(),
+        validFrom: m.validFrom,
+        validUntil: m.validUntil,
+      });
   }
 
   setVerifier(verifier: string, name: string, active: boolean): void {
@@ -282,7 +297,10 @@ export class IndexCache implements IndexReader {
   signingKeys(agency: Address): SigningKeyView[] {
     const id = this.agencyIdOf(agency);
     if (id === undefined) return [];
-    return [...this.keysById.values()].filter((k) => k.agency_id === id).sort((a, b) => a.key_id - b.key_id).map((k) => this.keyView(k));
+    return [...this.keysById.values()]
+      .filter((k) => k.agency_id === id)
+      .sort((a, b) => a.key_id - b.key_id)
+      .map((k) => this.keyView(k));
   }
 
   wasAccredited(agency: Address, typeId: number, at: number): boolean {
@@ -355,14 +373,24 @@ export class IndexCache implements IndexReader {
   ): Promise<Page<CertificateView>> {
     const id = this.agencyIdOf(agency);
     if (id === undefined) return { items: [] };
-    let q = this.db.selectFrom("certificates").selectAll().where("agency_id", "=", id).where("batch_root", "=", ZERO_ROOT);
+    let q = this.db
+      .selectFrom("certificates")
+      .selectAll()
+      .where("agency_id", "=", id)
+      .where("batch_root", "=", ZERO_ROOT);
     if (filter.typeId !== undefined) q = q.where("type_id", "=", filter.typeId);
     if (filter.status !== undefined) q = q.where("status", "=", filter.status);
     if (filter.cursor) {
       const [at, cert] = Buffer.from(filter.cursor, "base64url").toString("utf8").split(":");
-      q = q.where((eb) => eb.or([eb("issued_at", "<", Number(at)), eb.and([eb("issued_at", "=", Number(at)), eb("cert_id", "<", cert)])]));
+      q = q.where((eb) =>
+        eb.or([eb("issued_at", "<", Number(at)), eb.and([eb("issued_at", "=", Number(at)), eb("cert_id", "<", cert)])]),
+      );
     }
-    const rows = await q.orderBy("issued_at", "desc").orderBy("cert_id", "desc").limit(filter.limit + 1).execute();
+    const rows = await q
+      .orderBy("issued_at", "desc")
+      .orderBy("cert_id", "desc")
+      .limit(filter.limit + 1)
+      .execute();
     const items = rows.slice(0, filter.limit).map((r) => this.certView(r));
     const last = rows.length > filter.limit ? rows[filter.limit - 1] : undefined;
     return { items, ...(last ? { next: Buffer.from(`${last.issued_at}:${last.cert_id}`).toString("base64url") } : {}) };
@@ -438,8 +466,14 @@ export class IndexCache implements IndexReader {
     const acc = this.accountsByHash.get(a.name_hash);
     const now = this.now();
     const typeIds: number[] = [];
-    for (const r of this.accreditations.values()) if (r.agency_id === id && r.from_at <= now && now < r.until_at) typeIds.push(r.type_id);
-    return { agency: this.agencyAddressOf(id), name: acc?.name ?? `agency ${id}`, active: a.active === 1, typeIds: typeIds.sort((x, y) => x - y) };
+    for (const r of this.accreditations.values())
+      if (r.agency_id === id && r.from_at <= now && now < r.until_at) typeIds.push(r.type_id);
+    return {
+      agency: this.agencyAddressOf(id),
+      name: acc?.name ?? `agency ${id}`,
+      active: a.active === 1,
+      typeIds: typeIds.sort((x, y) => x - y),
+    };
   }
 
   private keyView(k: Row<SigningKeysTable>): SigningKeyView {

@@ -164,9 +164,13 @@ export class Indexer {
       }),
     );
     for (const l of logs) {
-      if (headers.get(Number(BigInt(l.blockNumber)))!.hash !== l.blockHash) throw new Error(`block ${Number(BigInt(l.blockNumber))} changed while indexing (reorg)`);
+      if (headers.get(Number(BigInt(l.blockNumber)))!.hash !== l.blockHash)
+        throw new Error(`block ${Number(BigInt(l.blockNumber))} changed while indexing (reorg)`);
     }
-    logs.sort((a, b) => Number(BigInt(a.blockNumber) - BigInt(b.blockNumber)) || Number(BigInt(a.logIndex) - BigInt(b.logIndex)));
+    logs.sort(
+      (a, b) =>
+        Number(BigInt(a.blockNumber) - BigInt(b.blockNumber)) || Number(BigInt(a.logIndex) - BigInt(b.logIndex)),
+    );
 
     const changes: CacheChange[] = [];
     await this.db.transaction().execute(async (trx) => {
@@ -176,19 +180,31 @@ export class Indexer {
         await trx
           .insertInto("indexed_blocks")
           .values({ block_number: h.number, block_hash: h.hash, parent_hash: h.parentHash, timestamp: h.timestamp })
-          .onConflict((oc) => oc.column("block_number").doUpdateSet({ block_hash: h.hash, parent_hash: h.parentHash, timestamp: h.timestamp }))
+          .onConflict((oc) =>
+            oc
+              .column("block_number")
+              .doUpdateSet({ block_hash: h.hash, parent_hash: h.parentHash, timestamp: h.timestamp }),
+          )
           .execute();
       }
       const end = headers.get(to)!;
       await trx
         .insertInto("chain_cursor")
         .values({ name: CURSOR_NAME, block_number: to, block_hash: end.hash, updated_ms: Date.now() })
-        .onConflict((oc) => oc.column("name").doUpdateSet({ block_number: to, block_hash: end.hash, updated_ms: Date.now() }))
+        .onConflict((oc) =>
+          oc.column("name").doUpdateSet({ block_number: to, block_hash: end.hash, updated_ms: Date.now() }),
+        )
         .execute();
       const keep = this.opts.keepUndoBlocks ?? 1024;
       if (to % 256 === 0 && to > keep) {
-        await trx.deleteFrom("index_undo").where("block_number", "<", to - keep).execute();
-        await trx.deleteFrom("indexed_blocks").where("block_number", "<", to - keep).execute();
+        await trx
+          .deleteFrom("index_undo")
+          .where("block_number", "<", to - keep)
+          .execute();
+        await trx
+          .deleteFrom("indexed_blocks")
+          .where("block_number", "<", to - keep)
+          .execute();
       }
     });
     this.cache.apply(changes);
@@ -221,7 +237,9 @@ export class Indexer {
       await trx
         .insertInto("chain_cursor")
         .values({ name: CURSOR_NAME, block_number: to, block_hash: toHash, updated_ms: Date.now() })
-        .onConflict((oc) => oc.column("name").doUpdateSet({ block_number: to, block_hash: toHash, updated_ms: Date.now() }))
+        .onConflict((oc) =>
+          oc.column("name").doUpdateSet({ block_number: to, block_hash: toHash, updated_ms: Date.now() }),
+        )
         .execute();
     });
     await this.cache.load();
@@ -233,14 +251,16 @@ export class Indexer {
     if (!this.cursor) return;
     const c = this.cursor.block;
     const still: typeof this.waiters = [];
-    for (const w of this.waiters) (w.block <= c ? w.resolve() : still.push(w));
+    for (const w of this.waiters) w.block <= c ? w.resolve() : still.push(w);
     this.waiters = still;
   }
 
   private async loadCursor(): Promise<{ block: number; hash: string }> {
     if (this.cursor) return this.cursor;
     const r = await this.db.selectFrom("chain_cursor").selectAll().where("name", "=", CURSOR_NAME).executeTakeFirst();
-    this.cursor = r ? { block: Number(r.block_number), hash: r.block_hash } : { block: this.opts.fromBlock - 1, hash: "" };
+    this.cursor = r
+      ? { block: Number(r.block_number), hash: r.block_hash }
+      : { block: this.opts.fromBlock - 1, hash: "" };
     return this.cursor;
   }
 
@@ -254,7 +274,12 @@ export class Indexer {
 
 /** Undoes every change of blocks after `block`: before-images first, then rows created later. */
 export async function rewindTo(trx: AnyTrx, block: number): Promise<void> {
-  const undo = await trx.selectFrom("index_undo").selectAll().where("block_number", ">", block).orderBy("id", "desc").execute();
+  const undo = await trx
+    .selectFrom("index_undo")
+    .selectAll()
+    .where("block_number", ">", block)
+    .orderBy("id", "desc")
+    .execute();
   for (const u of undo) {
     const pk = JSON.parse(u.pk) as Record<string, unknown>;
     let q = trx.deleteFrom(u.tbl);
@@ -288,9 +313,17 @@ class ProjectionWriter {
     this.remember(table, row);
   }
 
-  async update(table: keyof typeof PRIMARY_KEYS, before: Record<string, unknown>, patch: Record<string, unknown>, block: number): Promise<void> {
+  async update(
+    table: keyof typeof PRIMARY_KEYS,
+    before: Record<string, unknown>,
+    patch: Record<string, unknown>,
+    block: number,
+  ): Promise<void> {
     const pk = Object.fromEntries(PRIMARY_KEYS[table].map((k) => [k, before[k]]));
-    await this.trx.insertInto("index_undo").values({ block_number: block, tbl: table, pk: JSON.stringify(pk), before: JSON.stringify(before) }).execute();
+    await this.trx
+      .insertInto("index_undo")
+      .values({ block_number: block, tbl: table, pk: JSON.stringify(pk), before: JSON.stringify(before) })
+      .execute();
     let q = this.trx.updateTable(table).set(patch);
     for (const [k, v] of Object.entries(pk)) q = q.where(k, "=", v);
     await q.execute();
@@ -321,7 +354,14 @@ const STATUS_OF: Record<string, string> = {
 
 async function applyLog(w: ProjectionWriter, addrs: ContractAddresses, l: RawLog, h: Header): Promise<void> {
   const address = l.address.toLowerCase();
-  const iface = address === addrs.registry ? registryIface : address === addrs.ledger ? ledgerIface : address === addrs.consent ? consentIface : undefined;
+  const iface =
+    address === addrs.registry
+      ? registryIface
+      : address === addrs.ledger
+        ? ledgerIface
+        : address === addrs.consent
+          ? consentIface
+          : undefined;
   if (!iface) return;
   let ev: LogDescription | null;
   try {
@@ -362,10 +402,17 @@ async function applyLog(w: ProjectionWriter, addrs: ContractAddresses, l: RawLog
       return;
     }
     case "AgencyRegistered":
-      await w.insert("agencies", { agency_id: Number(a.agencyId), name_hash: hex(a.nameHash), active: 1, block_number: block });
+      await w.insert("agencies", {
+        agency_id: Number(a.agencyId),
+        name_hash: hex(a.nameHash),
+        active: 1,
+        block_number: block,
+      });
       return;
     case "AgencyDeactivated": {
-      const before = w.get<R>("agencies", { agency_id: Number(a.agencyId) }, () => w.cache.agencyRow(Number(a.agencyId)));
+      const before = w.get<R>("agencies", { agency_id: Number(a.agencyId) }, () =>
+        w.cache.agencyRow(Number(a.agencyId)),
+      );
       if (before) await w.update("agencies", before, { active: 0 }, block);
       return;
     }
@@ -437,7 +484,12 @@ async function applyLog(w: ProjectionWriter, addrs: ContractAddresses, l: RawLog
       const pk = { batch_root: root, cert_id: certId };
       const before = w.get<R>("certificates", pk, () => w.cache.overrideRow(root, certId));
       if (before) {
-        await w.update("certificates", before, { status, ...(supersededBy ? { superseded_by: supersededBy } : {}) }, block);
+        await w.update(
+          "certificates",
+          before,
+          { status, ...(supersededBy ? { superseded_by: supersededBy } : {}) },
+          block,
+        );
       } else if (root !== ZERO_ROOT) {
         // First change of a batched certificate: its row starts here, with the batch's facts.
         const b = w.get<R>("batches", { root }, () => w.cache.batchRow(root));
@@ -512,4 +564,3 @@ async function applyLog(w: ProjectionWriter, addrs: ContractAddresses, l: RawLog
       return;
   }
 }
-

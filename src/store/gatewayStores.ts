@@ -63,12 +63,19 @@ export class SqlPrincipalStore implements PrincipalStore {
   }
 
   async count(): Promise<number> {
-    const r = await this.db.selectFrom("principals").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+    const r = await this.db
+      .selectFrom("principals")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .executeTakeFirstOrThrow();
     return Number(r.n);
   }
 
   async setDisabled(id: string, disabled: boolean): Promise<void> {
-    await this.db.updateTable("principals").set({ disabled: disabled ? 1 : 0 }).where("id", "=", id).execute();
+    await this.db
+      .updateTable("principals")
+      .set({ disabled: disabled ? 1 : 0 })
+      .where("id", "=", id)
+      .execute();
   }
 }
 
@@ -90,12 +97,24 @@ export class SqlIdempotencyStore implements IdempotencyStore {
       .executeTakeFirst();
     if (inserted) return undefined;
     const r = await this.db.selectFrom("idempotency_keys").selectAll().where("key", "=", key).executeTakeFirstOrThrow();
-    return { requestHash: r.request_hash, result: JSON.parse(r.result), done: r.done === 1, createdAt: Number(r.created_at) };
+    return {
+      requestHash: r.request_hash,
+      result: JSON.parse(r.result),
+      done: r.done === 1,
+      createdAt: Number(r.created_at),
+    };
   }
 
   async get(key: string): Promise<IdempotencyRecord | undefined> {
     const r = await this.db.selectFrom("idempotency_keys").selectAll().where("key", "=", key).executeTakeFirst();
-    return r ? { requestHash: r.request_hash, result: JSON.parse(r.result), done: r.done === 1, createdAt: Number(r.created_at) } : undefined;
+    return r
+      ? {
+          requestHash: r.request_hash,
+          result: JSON.parse(r.result),
+          done: r.done === 1,
+          createdAt: Number(r.created_at),
+        }
+      : undefined;
   }
 
   async markDone(key: string): Promise<void> {
@@ -183,7 +202,12 @@ export class SqlCounterSessions {
   }
 
   /** Moves a session from `from` to `to` atomically; false when it was not in `from` (raced or used). */
-  async transition(id: string, from: CounterSession["state"], to: CounterSession["state"], result?: unknown): Promise<boolean> {
+  async transition(
+    id: string,
+    from: CounterSession["state"],
+    to: CounterSession["state"],
+    result?: unknown,
+  ): Promise<boolean> {
     const r = await this.db
       .updateTable("counter_sessions")
       .set({ state: to, ...(result === undefined ? {} : { result: JSON.stringify(result) }) })
@@ -200,7 +224,12 @@ export class SqlDocumentStore {
   async put(certId: string, agency: string, document: unknown, now: number): Promise<void> {
     await this.db
       .insertInto("documents")
-      .values({ cert_id: certId.toLowerCase(), agency: agency.toLowerCase(), document: JSON.stringify(document), created_at: now })
+      .values({
+        cert_id: certId.toLowerCase(),
+        agency: agency.toLowerCase(),
+        document: JSON.stringify(document),
+        created_at: now,
+      })
       .onConflict((oc) => oc.column("cert_id").doNothing())
       .execute();
   }

@@ -67,7 +67,6 @@ function migrations(dialect: DialectName): Record<string, Migration> {
         await db.schema
           .createTable("cert_types")
           .addColumn("type_id", "integer", (c) => c.primaryKey())
-          .addColumn("code", "text", (c) => c.notNull())
           .addColumn("name", "text", (c) => c.notNull())
           .addColumn("schema_hash", hex, (c) => c.notNull())
           .addColumn("max_validity", int, (c) => c.notNull())
@@ -75,37 +74,47 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           .addColumn("block_number", int, (c) => c.notNull())
           .execute();
         await db.schema
-          .createTable("agencies")
-          .addColumn("agency", hex, (c) => c.primaryKey())
+          .createTable("type_labels")
+          .addColumn("code", "text", (c) => c.primaryKey())
           .addColumn("name", "text", (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable("agencies")
+          .addColumn("agency_id", "integer", (c) => c.primaryKey())
+          .addColumn("name_hash", hex, (c) => c.notNull())
           .addColumn("active", "integer", (c) => c.notNull())
           .addColumn("block_number", int, (c) => c.notNull())
           .execute();
         await db.schema
+          .createTable("agency_accounts")
+          .addColumn("address", hex, (c) => c.primaryKey())
+          .addColumn("name", "text", (c) => c.notNull())
+          .addColumn("name_hash", hex, (c) => c.notNull().unique())
+          .execute();
+        await db.schema
           .createTable("accreditations")
-          .addColumn("agency", hex, (c) => c.notNull())
+          .addColumn("agency_id", "integer", (c) => c.notNull())
           .addColumn("type_id", "integer", (c) => c.notNull())
           .addColumn("from_at", int, (c) => c.notNull())
           .addColumn("until_at", int, (c) => c.notNull())
           .addColumn("block_number", int, (c) => c.notNull())
-          .addPrimaryKeyConstraint("accreditations_pk", ["agency", "type_id", "from_at"])
+          .addPrimaryKeyConstraint("accreditations_pk", ["agency_id", "type_id"])
           .execute();
         await db.schema
           .createTable("signing_keys")
-          .addColumn("key", hex, (c) => c.primaryKey())
-          .addColumn("agency", hex, (c) => c.notNull())
-          .addColumn("key_id", "integer", (c) => c.notNull())
+          .addColumn("key_id", "integer", (c) => c.primaryKey())
+          .addColumn("key", hex, (c) => c.notNull().unique())
+          .addColumn("agency_id", "integer", (c) => c.notNull())
           .addColumn("valid_from", int, (c) => c.notNull())
           .addColumn("valid_until", int, (c) => c.notNull())
           .addColumn("block_number", int, (c) => c.notNull())
           .execute();
-        await db.schema.createIndex("signing_keys_agency").on("signing_keys").column("agency").execute();
         await db.schema
           .createTable("verifiers")
           .addColumn("verifier", hex, (c) => c.primaryKey())
           .addColumn("name", "text", (c) => c.notNull())
           .addColumn("active", "integer", (c) => c.notNull())
-          .addColumn("block_number", int, (c) => c.notNull())
+          .addColumn("created_at", int, (c) => c.notNull())
           .execute();
 
         await db.schema
@@ -113,8 +122,9 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           .addColumn("batch_root", hex, (c) => c.notNull())
           .addColumn("cert_id", hex, (c) => c.notNull())
           .addColumn("type_id", "integer", (c) => c.notNull())
+          .addColumn("key_id", "integer", (c) => c.notNull())
           .addColumn("issuer_key", hex, (c) => c.notNull())
-          .addColumn("agency", hex, (c) => c.notNull())
+          .addColumn("agency_id", "integer", (c) => c.notNull())
           .addColumn("issued_at", int, (c) => c.notNull())
           .addColumn("valid_from", int, (c) => c.notNull())
           .addColumn("valid_until", int, (c) => c.notNull())
@@ -128,14 +138,15 @@ function migrations(dialect: DialectName): Record<string, Migration> {
         await db.schema
           .createIndex("certificates_agency")
           .on("certificates")
-          .columns(["agency", "issued_at"])
+          .columns(["agency_id", "issued_at"])
           .execute();
         await db.schema
           .createTable("batches")
           .addColumn("root", hex, (c) => c.primaryKey())
           .addColumn("type_id", "integer", (c) => c.notNull())
+          .addColumn("key_id", "integer", (c) => c.notNull())
           .addColumn("issuer_key", hex, (c) => c.notNull())
-          .addColumn("agency", hex, (c) => c.notNull())
+          .addColumn("agency_id", "integer", (c) => c.notNull())
           .addColumn("issued_at", int, (c) => c.notNull())
           .addColumn("count", int, (c) => c.notNull())
           .addColumn("tx_hash", hex)
@@ -156,6 +167,7 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           .addColumn("status", "text", (c) => c.notNull())
           .addColumn("reason", "integer", (c) => c.notNull())
           .addColumn("superseded_by", hex)
+          .addColumn("key_id", "integer", (c) => c.notNull())
           .addColumn("at", int, (c) => c.notNull())
           .addColumn("tx_hash", hex, (c) => c.notNull())
           .addColumn("log_index", "integer", (c) => c.notNull())
@@ -185,6 +197,7 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           .addColumn("cert_id", hex, (c) => c.notNull())
           .addColumn("verifier", hex, (c) => c.notNull())
           .addColumn("purpose", hex, (c) => c.notNull())
+          .addColumn("use_no", "integer", (c) => c.notNull())
           .addColumn("at", int, (c) => c.notNull())
           .addColumn("tx_hash", hex, (c) => c.notNull())
           .addColumn("log_index", "integer", (c) => c.notNull())

@@ -59,7 +59,9 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     const conn = new BetterSqlite3(file);
     // WAL: readers never wait for the writer. See `fsyncEveryCommit` for the synchronous level.
     conn.pragma("journal_mode = WAL");
-    conn.pragma(`synchronous = ${opts.fsyncEveryCommit || process.env.CERTLEDGER_SQLITE_FSYNC === "1" ? "FULL" : "NORMAL"}`);
+    conn.pragma(
+      `synchronous = ${opts.fsyncEveryCommit || process.env.CERTLEDGER_SQLITE_FSYNC === "1" ? "FULL" : "NORMAL"}`,
+    );
     conn.pragma("busy_timeout = 5000");
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database: conn }) });
   }

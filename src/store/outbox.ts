@@ -14,7 +14,12 @@ export class OutboxRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
   /** Inserts the work unless its dedup key is known; returns the row and whether it is new. */
-  async accept(kind: string, dedupKey: string, sender: string, payload: unknown): Promise<{ row: OutboxRow; created: boolean }> {
+  async accept(
+    kind: string,
+    dedupKey: string,
+    sender: string,
+    payload: unknown,
+  ): Promise<{ row: OutboxRow; created: boolean }> {
     const now = Date.now();
     const inserted = await this.db
       .insertInto("outbox")
@@ -59,7 +64,12 @@ export class OutboxRepository {
       .execute();
   }
 
-  async markDone(ids: number[], txHash: string | null, blockNumber: number | null, result?: (id: number) => unknown): Promise<void> {
+  async markDone(
+    ids: number[],
+    txHash: string | null,
+    blockNumber: number | null,
+    result?: (id: number) => unknown,
+  ): Promise<void> {
     if (ids.length === 0) return;
     const now = Date.now();
     if (!result) {

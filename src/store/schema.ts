@@ -68,7 +68,7 @@ export interface IndexUndoTable {
 
 export interface CertTypesTable {
   type_id: number;
-  code: string;
+  /** The on-chain name: the type's stable code (e.g. "resident-id-card"). */
   name: string;
   schema_hash: string;
   max_validity: number;
@@ -76,36 +76,54 @@ export interface CertTypesTable {
   block_number: number;
 }
 
-export interface AgenciesTable {
-  agency: string;
+/** Display names of types by code (the chain holds only the code); written by the gateway. */
+export interface TypeLabelsTable {
+  code: string;
   name: string;
+}
+
+export interface AgenciesTable {
+  agency_id: number;
+  name_hash: string;
   active: number;
   block_number: number;
 }
 
+/**
+ * The gateway's account for each agency (a custodial address) and its name, whose keccak256 is the
+ * on-chain nameHash: joins an AgencyRegistered event to the address the gateway's principals act for.
+ * Written before the registration is sent.
+ */
+export interface AgencyAccountsTable {
+  address: string;
+  name: string;
+  name_hash: string;
+}
+
+/** The current accreditation window of an agency for a type, [from_at, until_at), as on chain. */
 export interface AccreditationsTable {
-  agency: string;
+  agency_id: number;
   type_id: number;
-  /** Accredited during [from_at, until_at); until_at 0 = still accredited. */
   from_at: number;
   until_at: number;
   block_number: number;
 }
 
 export interface SigningKeysTable {
-  key: string;
-  agency: string;
   key_id: number;
+  key: string;
+  agency_id: number;
   valid_from: number;
   valid_until: number;
   block_number: number;
 }
 
+/** Verifiers known to the gateway (the chain has no verifier registry: a grant names any address). */
 export interface VerifiersTable {
   verifier: string;
   name: string;
   active: number;
-  block_number: number;
+  created_at: number;
 }
 
 export interface CertificatesTable {
@@ -113,8 +131,9 @@ export interface CertificatesTable {
   batch_root: string;
   cert_id: string;
   type_id: number;
+  key_id: number;
   issuer_key: string;
-  agency: string;
+  agency_id: number;
   issued_at: number;
   valid_from: number;
   valid_until: number;
@@ -127,8 +146,9 @@ export interface CertificatesTable {
 export interface BatchesTable {
   root: string;
   type_id: number;
+  key_id: number;
   issuer_key: string;
-  agency: string;
+  agency_id: number;
   issued_at: number;
   count: number;
   tx_hash: string | null;
@@ -149,6 +169,8 @@ export interface StatusHistoryTable {
   status: string;
   reason: number;
   superseded_by: string | null;
+  /** The key that made the change. */
+  key_id: number;
   at: number;
   tx_hash: string;
   log_index: number;
@@ -175,6 +197,8 @@ export interface ChecksTable {
   cert_id: string;
   verifier: string;
   purpose: string;
+  /** Which use of the grant this check was (1, 2, ...). */
+  use_no: number;
   at: number;
   tx_hash: string;
   log_index: number;
@@ -234,7 +258,9 @@ export interface Database {
   indexed_blocks: IndexedBlocksTable;
   index_undo: IndexUndoTable;
   cert_types: CertTypesTable;
+  type_labels: TypeLabelsTable;
   agencies: AgenciesTable;
+  agency_accounts: AgencyAccountsTable;
   accreditations: AccreditationsTable;
   signing_keys: SigningKeysTable;
   verifiers: VerifiersTable;
@@ -257,10 +283,9 @@ export const ZERO_ROOT = `0x${"0".repeat(64)}`;
 /** Primary key columns of each projection table (the indexer's undo log needs them). */
 export const PRIMARY_KEYS = {
   cert_types: ["type_id"],
-  agencies: ["agency"],
-  accreditations: ["agency", "type_id", "from_at"],
-  signing_keys: ["key"],
-  verifiers: ["verifier"],
+  agencies: ["agency_id"],
+  accreditations: ["agency_id", "type_id"],
+  signing_keys: ["key_id"],
   certificates: ["batch_root", "cert_id"],
   batches: ["root"],
   grants: ["grant_id"],

@@ -32,7 +32,15 @@ async function main() {
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < N) {
         const i = next++;
-        await engine.chain.issue({ agency: a.agency, issuerKey: a.issuerKey, certId: certs[i], typeId: a.typeId, validFrom: now, validUntil: now + 86400, outboxKey: `b${i}` });
+        await engine.chain.issue({
+          agency: a.agency,
+          issuerKey: a.issuerKey,
+          certId: certs[i],
+          typeId: a.typeId,
+          validFrom: now,
+          validUntil: now + 86400,
+          outboxKey: `b${i}`,
+        });
       }
     }),
   );
@@ -41,11 +49,16 @@ async function main() {
   const blocks = engine.embedded!.producer.stats.blocks - blocks0;
   global.gc?.();
   const rss1 = process.memoryUsage().rss;
-  emit("engine_single_issues_per_s", N / secs, "issues/s", { issues: N, concurrency: CONCURRENCY, transactions: txs, blocks });
+  emit("engine_single_issues_per_s", N / secs, "issues/s", {
+    issues: N,
+    concurrency: CONCURRENCY,
+    transactions: txs,
+    blocks,
+  });
   emit("engine_issues_per_transaction", N / txs, "issues/tx");
   emit("engine_rss_per_1000_issues", (rss1 - rss0) / 1e6 / (N / 1000), "MB", { rssMB: Math.round(rss1 / 1e6) });
   const st = engine.stats() as { producer: Record<string, number>; indexer: Record<string, number> };
-  emit("engine_block_breakdown_ms", secs * 1000 / blocks, "ms/block", {
+  emit("engine_block_breakdown_ms", (secs * 1000) / blocks, "ms/block", {
     send: st.producer.sendMs / st.producer.blocks,
     mine: st.producer.mineMs / st.producer.blocks,
     journal: st.producer.journalMs / st.producer.blocks,
@@ -56,9 +69,13 @@ async function main() {
   const journalBytes = fs.statSync(`${dir}/chain-journal.jsonl`).size;
   engine = await openEngine(dir);
   const r = engine.startup.replay!;
-  emit("engine_replay_tx_per_s", r.transactions / (r.ms / 1000), "tx/s", { ...r, journalMB: Math.round(journalBytes / 1e5) / 10 });
+  emit("engine_replay_tx_per_s", r.transactions / (r.ms / 1000), "tx/s", {
+    ...r,
+    journalMB: Math.round(journalBytes / 1e5) / 10,
+  });
   emit("engine_restart_ms", engine.startup.ms, "ms");
-  if (engine.index.certificate(certs[N - 1])?.status !== "ACTIVE") throw new Error("last certificate missing after restart");
+  if (engine.index.certificate(certs[N - 1])?.status !== "ACTIVE")
+    throw new Error("last certificate missing after restart");
   await engine.close();
   fs.rmSync(dir, { recursive: true, force: true });
 }

@@ -9,7 +9,10 @@ const CHILD = path.join(ROOT, "test", "support", "engineChild.ts");
 
 function child(mode: "stream" | "report", dir: string): ChildProcess {
   // One process (node with tsx's loader), not the tsx CLI, which would leave its node child alive after SIGKILL.
-  return spawn(process.execPath, ["--import", "tsx", CHILD, mode, dir], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  return spawn(process.execPath, ["--import", "tsx", CHILD, mode, dir], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
 }
 
 interface Acks {
@@ -56,7 +59,9 @@ function report(dir: string): Promise<{
     let err = "";
     p.stdout!.on("data", (d) => (out += d));
     p.stderr!.on("data", (d) => (err += d));
-    p.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out.trim().split("\n").pop()!)) : reject(new Error(`report failed: ${err}`))));
+    p.on("exit", (code) =>
+      code === 0 ? resolve(JSON.parse(out.trim().split("\n").pop()!)) : reject(new Error(`report failed: ${err}`)),
+    );
   });
 }
 
@@ -72,8 +77,10 @@ describe("durability of the engine across SIGKILL", function () {
 
     const certs = new Set(r.certs);
     expect(r.certs.length, "no certificate twice").to.equal(certs.size);
-    for (const id of [...first.issues, ...second.issues]) expect(certs.has(id), `acknowledged certificate ${id}`).to.equal(true);
-    for (const id of [...first.grants, ...second.grants]) expect(r.grants[id], `acknowledged grant ${id}`).to.not.equal(undefined);
+    for (const id of [...first.issues, ...second.issues])
+      expect(certs.has(id), `acknowledged certificate ${id}`).to.equal(true);
+    for (const id of [...first.grants, ...second.grants])
+      expect(r.grants[id], `acknowledged grant ${id}`).to.not.equal(undefined);
 
     // One check per grant was asked; a check counted twice would show as 2 uses or two rows.
     const checkRows = new Map<string, number>();

@@ -43,7 +43,9 @@ describe("embedded chain", function () {
     let chain = await open(dir, keyring);
     for (let round = 0; round < 20; round++) {
       await Promise.all(
-        Array.from({ length: 10 }, (_, i) => chain.producer.submit({ from, to: other, data: "0x", gasLimit: 21_000n, value: BigInt(i + 1) })),
+        Array.from({ length: 10 }, (_, i) =>
+          chain.producer.submit({ from, to: other, data: "0x", gasLimit: 21_000n, value: BigInt(i + 1) }),
+        ),
       );
     }
     // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -1,82 +1,129 @@
 import { expect } from "chai";
 import { sql } from "kysely";
 import { CURSOR_NAME } from "../../src/indexer/indexer";
-import type { Engine } from "../../src/chain/engine";
+import type { Engine, EngineOptions } from "../../src/chain/engine";
+import { freshPostgresDatabase } from "../support/postgres";
 import { newHolderCert, openEngine, setupActors, signGrant, tmpDataDir, type Actors } from "../support/engineFixture";
 
 async function cursor(engine: Engine): Promise<number> {
-  const r = await engine.store.db.selectFrom("chain_cursor").selectAll().where("name", "=", CURSOR_NAME).executeTakeFirstOrThrow();
+  const r = await engine.store.db
+    .selectFrom("chain_cursor")
+    .selectAll()
+    .where("name", "=", CURSOR_NAME)
+    .executeTakeFirstOrThrow();
   return Number(r.block_number);
 }
 
 async function issue(engine: Engine, a: Actors, key: string) {
   const now = Math.floor(Date.now() / 1000);
   const c = newHolderCert();
-  await engine.chain.issue({ agency: a.agency, issuerKey: a.issuerKey, certId: c.certId, typeId: a.typeId, validFrom: now - 1, validUntil: now + 3600, outboxKey: key });
+  await engine.chain.issue({
+    agency: a.agency,
+    issuerKey: a.issuerKey,
+    certId: c.certId,
+    typeId: a.typeId,
+    validFrom: now - 1,
+    validUntil: now + 3600,
+    outboxKey: key,
+  });
   return c;
 }
 
-describe("indexer", function () {
-  this.timeout(120_000);
+function indexerSuite(
+  dialect: string,
+  storeFor: () => Promise<{ extra: Partial<EngineOptions>; done(): Promise<void> }>,
+) {
+  describe(`indexer (${dialect})`, function () {
+    this.timeout(120_000);
+    let extra: Partial<EngineOptions>;
+    let done: () => Promise<void>;
+    beforeEach(async function () {
+      ({ extra, done } = await storeFor());
+    });
+    afterEach(async function () {
+      await done();
+    });
 
-  it("moves the cursor in the same transaction as the rows: a failed apply leaves neither", async function () {
-    const dir = tmpDataDir();
-    const engine = await openEngine(dir);
-    const a = await setupActors(engine);
-    const c = await issue(engine, a, "i1");
-    const { grantId } = await engine.chain.relayGrant(await signGrant(engine, c.holder, c.certId, c.documentRoot, a.verifier));
-    const before = await cursor(engine);
+    it("moves the cursor in the same transaction as the rows: a failed apply leaves neither", async function () {
+      const dir = tmpDataDir();
+      const engine = await openEngine(dir, extra);
+      const a = await setupActors(engine);
+      const c = await issue(engine, a, "i1");
+      const { grantId } = await engine.chain.relayGrant(
+        await signGrant(engine, c.holder, c.certId, c.documentRoot, a.verifier),
+      );
+      const before = await cursor(engine);
 
-    // Break the checks table: applying CheckRecorded fails half-way through the block's transaction.
-    await sql`alter table checks rename to checks_away`.execute(engine.store.db);
-    const failed = await engine.chain.recordCheck({ verifier: a.verifier, grantId, outboxKey: "chk" }).catch((e) => e);
-    expect(failed).to.be.instanceOf(Error);
-    expect(await cursor(engine)).to.equal(before);
-    const g = await engine.store.db.selectFrom("grants").select("uses").where("grant_id", "=", grantId).executeTakeFirstOrThrow();
-    expect(Number(g.uses)).to.equal(0);
-    expect(engine.index.grant(grantId)!.uses).to.equal(0);
+      // Break the checks table: applying CheckRecorded fails half-way through the block's transaction.
+      await sql`alter table checks rename to checks_away`.execute(engine.store.db);
+      const failed = await engine.chain
+        .recordCheck({ verifier: a.verifier, grantId, outboxKey: "chk" })
+        .catch((e) => e);
+      expect(failed).to.be.instanceOf(Error);
+      expect(await cursor(engine)).to.equal(before);
+      const g = await engine.store.db
+        .selectFrom("grants")
+        .select("uses")
+        .where("grant_id", "=", grantId)
+        .executeTakeFirstOrThrow();
+      expect(Number(g.uses)).to.equal(0);
+      expect(engine.index.grant(grantId)!.uses).to.equal(0);
 
-    await sql`alter table checks_away rename to checks`.execute(engine.store.db);
-    await engine.indexer.poke();
-    expect(await cursor(engine)).to.be.greaterThan(before);
-    expect(engine.index.grant(grantId)!.uses).to.equal(1);
-    expect(await engine.index.checksForCertificate(c.certId)).to.have.length(1);
+      await sql`alter table checks_away rename to checks`.execute(engine.store.db);
+      await engine.indexer.poke();
+      expect(await cursor(engine)).to.be.greaterThan(before);
+      expect(engine.index.grant(grantId)!.uses).to.equal(1);
+      expect(await engine.index.checksForCertificate(c.certId)).to.have.length(1);
 
-    // The outbox row is settled by its recorded transaction hash on the next start: no second check.
-    await engine.close();
-    const again = await openEngine(dir);
-    expect(again.index.grant(grantId)!.uses).to.equal(1);
-    expect((await again.outbox.byKey("chk"))!.state).to.equal("done");
-    await again.close();
+      // The outbox row is settled by its recorded transaction hash on the next start: no second check.
+      await engine.close();
+      const again = await openEngine(dir, extra);
+      expect(again.index.grant(grantId)!.uses).to.equal(1);
+      expect((await again.outbox.byKey("chk"))!.state).to.equal("done");
+      await again.close();
+    });
+
+    it("rewinds a reorg: rows of abandoned blocks disappear, updated rows get their earlier image back", async function () {
+      const engine = await openEngine(tmpDataDir(), extra);
+      const a = await setupActors(engine);
+      const kept = await issue(engine, a, "kept");
+      const snapshot = await engine.rpc("evm_snapshot");
+
+      const lost = await issue(engine, a, "lost");
+      await engine.chain.changeStatus({
+        agency: a.agency,
+        issuerKey: a.issuerKey,
+        certId: kept.certId,
+        action: "suspend",
+        reason: 2,
+        outboxKey: "susp",
+      });
+      expect(engine.index.certificate(kept.certId)!.status).to.equal("SUSPENDED");
+      expect(engine.index.certificate(lost.certId)).to.not.equal(undefined);
+      const indexedBefore = await cursor(engine);
+
+      // Another history from the snapshot on, longer than the abandoned one.
+      expect(await engine.rpc("evm_revert", [snapshot])).to.equal(true);
+      engine.embedded!.producer.resetNonces();
+      const other = await issue(engine, a, "other");
+      for (let i = 0; i < 3; i++) await engine.embedded!.producer.mineEmpty();
+      await engine.indexer.poke();
+
+      expect(engine.indexer.stats.rewinds).to.equal(1);
+      expect(engine.index.certificate(lost.certId)).to.equal(undefined);
+      expect(engine.index.certificate(kept.certId)!.status).to.equal("ACTIVE");
+      expect(engine.index.certificate(other.certId)!.status).to.equal("ACTIVE");
+      expect(await engine.index.statusHistory(kept.certId)).to.deep.equal([]);
+      const rows = await engine.store.db.selectFrom("certificates").select("cert_id").execute();
+      expect(rows.map((r) => r.cert_id)).to.not.include(lost.certId);
+      expect(await cursor(engine)).to.be.at.least(indexedBefore);
+      await engine.close();
+    });
   });
+}
 
-  it("rewinds a reorg: rows of abandoned blocks disappear, updated rows get their earlier image back", async function () {
-    const engine = await openEngine(tmpDataDir());
-    const a = await setupActors(engine);
-    const kept = await issue(engine, a, "kept");
-    const snapshot = await engine.rpc("evm_snapshot");
-
-    const lost = await issue(engine, a, "lost");
-    await engine.chain.changeStatus({ agency: a.agency, issuerKey: a.issuerKey, certId: kept.certId, action: "suspend", reason: 2, outboxKey: "susp" });
-    expect(engine.index.certificate(kept.certId)!.status).to.equal("SUSPENDED");
-    expect(engine.index.certificate(lost.certId)).to.not.equal(undefined);
-    const indexedBefore = await cursor(engine);
-
-    // Another history from the snapshot on, longer than the abandoned one.
-    expect(await engine.rpc("evm_revert", [snapshot])).to.equal(true);
-    engine.embedded!.producer.resetNonces();
-    const other = await issue(engine, a, "other");
-    for (let i = 0; i < 3; i++) await engine.embedded!.producer.mineEmpty();
-    await engine.indexer.poke();
-
-    expect(engine.indexer.stats.rewinds).to.equal(1);
-    expect(engine.index.certificate(lost.certId)).to.equal(undefined);
-    expect(engine.index.certificate(kept.certId)!.status).to.equal("ACTIVE");
-    expect(engine.index.certificate(other.certId)!.status).to.equal("ACTIVE");
-    expect(await engine.index.statusHistory(kept.certId)).to.deep.equal([]);
-    const rows = await engine.store.db.selectFrom("certificates").select("cert_id").execute();
-    expect(rows.map((r) => r.cert_id)).to.not.include(lost.certId);
-    expect(await cursor(engine)).to.be.at.least(indexedBefore);
-    await engine.close();
-  });
+indexerSuite("SQLite", async () => ({ extra: {}, done: async () => undefined }));
+indexerSuite("PostgreSQL", async () => {
+  const pg = await freshPostgresDatabase("cl_indexer");
+  return { extra: { databaseUrl: pg.url }, done: () => pg.drop() };
 });

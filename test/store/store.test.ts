@@ -4,7 +4,12 @@ import os from "node:os";
 import path from "node:path";
 import { openStore, type Store } from "../../src/store/open";
 import { OutboxRepository } from "../../src/store/outbox";
-import { SqlCounterSessions, SqlIdempotencyStore, SqlPrincipalStore, SqlReplayGuard } from "../../src/store/gatewayStores";
+import {
+  SqlCounterSessions,
+  SqlIdempotencyStore,
+  SqlPrincipalStore,
+  SqlReplayGuard,
+} from "../../src/store/gatewayStores";
 import { freshPostgresDatabase } from "../support/postgres";
 
 /** The same suite for both dialects: the store must behave identically on SQLite and PostgreSQL. */
@@ -24,8 +29,11 @@ function storeSuite(name: string, open: () => Promise<{ store: Store; cleanup():
     it("migrates an empty database and is idempotent on reopen", async function () {
       const tables = ["outbox", "certificates", "grants", "checks", "principals", "counter_sessions", "chain_cursor"];
       for (const t of tables) {
-        // eslint-disable-next-line @typescript-eslint/no-explicit-any
-        const rows = await store.db.selectFrom(t as any).selectAll().execute();
+        const rows = await store.db
+          // eslint-disable-next-line @typescript-eslint/no-explicit-any
+          .selectFrom(t as any)
+          .selectAll()
+          .execute();
         expect(rows, t).to.deep.equal([]);
       }
     });
@@ -59,7 +67,10 @@ function storeSuite(name: string, open: () => Promise<{ store: Store; cleanup():
         disabled: false,
         keyHash: "h1",
       });
-      expect(await principals.findByKeyHash("h1")).to.deep.include({ id: "p1", address: "0xabc0000000000000000000000000000000000001" });
+      expect(await principals.findByKeyHash("h1")).to.deep.include({
+        id: "p1",
+        address: "0xabc0000000000000000000000000000000000001",
+      });
       expect(await principals.findByKeyHash("nope")).to.equal(undefined);
       expect(await principals.count()).to.equal(1);
     });
@@ -95,7 +106,10 @@ function storeSuite(name: string, open: () => Promise<{ store: Store; cleanup():
         state: "open",
         createdAt: 1,
       });
-      const moves = await Promise.all([sessions.transition("s1", "open", "presented"), sessions.transition("s1", "open", "presented")]);
+      const moves = await Promise.all([
+        sessions.transition("s1", "open", "presented"),
+        sessions.transition("s1", "open", "presented"),
+      ]);
       expect(moves.filter(Boolean)).to.have.length(1);
       expect((await sessions.get("s1"))?.state).to.equal("presented");
     });

@@ -17,10 +17,20 @@ async function stream(dataDir: string): Promise<void> {
     for (let n = 0; ; n++) {
       const c = newHolderCert();
       const key = `${life}-w${w}-${n}`;
-      await engine.chain.issue({ agency: a.agency, issuerKey: a.issuerKey, certId: c.certId, typeId: a.typeId, validFrom: now, validUntil: now + 86400, outboxKey: key });
+      await engine.chain.issue({
+        agency: a.agency,
+        issuerKey: a.issuerKey,
+        certId: c.certId,
+        typeId: a.typeId,
+        validFrom: now,
+        validUntil: now + 86400,
+        outboxKey: key,
+      });
       process.stdout.write(`ISSUE ${c.certId}\n`);
       if (n % 2 === 0) {
-        const { grantId } = await engine.chain.relayGrant(await signGrant(engine, c.holder, c.certId, c.documentRoot, a.verifier));
+        const { grantId } = await engine.chain.relayGrant(
+          await signGrant(engine, c.holder, c.certId, c.documentRoot, a.verifier),
+        );
         process.stdout.write(`GRANT ${grantId}\n`);
         await engine.chain.recordCheck({ verifier: a.verifier, grantId, outboxKey: `chk-${key}` });
         process.stdout.write(`CHECK ${grantId}\n`);

@@ -32,7 +32,13 @@ export interface Actors {
 export async function setupActors(engine: Engine, name = "test"): Promise<Actors> {
   const code = `${name}-licence`;
   if (!engine.index.certificateTypeByCode(code)) {
-    await engine.chain.registerType({ typeId: 0, code, name: `${name} licence`, schemaHash: ("0x" + "11".repeat(32)) as Bytes32, maxValiditySeconds: 10 * 365 * 86400 });
+    await engine.chain.registerType({
+      typeId: 0,
+      code,
+      name: `${name} licence`,
+      schemaHash: ("0x" + "11".repeat(32)) as Bytes32,
+      maxValiditySeconds: 10 * 365 * 86400,
+    });
   }
   const typeId = engine.index.certificateTypeByCode(code)!.typeId;
   const agency = await engine.keyring.create(`agency:${name}`);
@@ -41,7 +47,8 @@ export async function setupActors(engine: Engine, name = "test"): Promise<Actors
   if (!engine.index.signingKey(issuerKey)) {
     await engine.chain.addSigningKey({ agency, key: issuerKey, validFrom: engine.index["now"]() - 10, validUntil: 0 });
   }
-  if (!engine.index.wasAccredited(agency, typeId, Math.floor(Date.now() / 1000))) await engine.chain.accredit({ agency, typeId });
+  if (!engine.index.wasAccredited(agency, typeId, Math.floor(Date.now() / 1000)))
+    await engine.chain.accredit({ agency, typeId });
   const verifier = await engine.keyring.create(`verifier:${name}`);
   if (!engine.index.verifier(verifier)) await engine.chain.registerVerifier({ verifier, name: `${name} verifier` });
   return { typeId, agency, issuerKey, verifier };

@@ -15,7 +15,11 @@ export function postgresServerUrl(): string {
   if (fromEnv) return (serverUrl = fromEnv);
   const script = path.join(__dirname, "..", "..", "scripts", "ensure-postgres.sh");
   try {
-    const out = execFileSync("bash", [script], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], timeout: 600_000 });
+    const out = execFileSync("bash", [script], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "inherit"],
+      timeout: 600_000,
+    });
     const url = out.trim().split("\n").pop() ?? "";
     if (!/^postgres(ql)?:\/\//.test(url)) throw new Error(`it printed no URL: ${out}`);
     return (serverUrl = url);
@@ -23,6 +27,7 @@ export function postgresServerUrl(): string {
     throw new Error(
       `PostgreSQL is needed for these tests and could not be provided: set CERTLEDGER_TEST_PG_URL or make ` +
         `scripts/ensure-postgres.sh work (apt-get install postgresql). Cause: ${(e as Error).message}`,
+      { cause: e },
     );
   }
 }
