@@ -30,3 +30,6 @@ export function frontRouters(domain: DomainDeps, opts: FrontOptions = {}): Route
     }),
   ];
 }
+
+/** For buildApp's `registerOpenApi`: the counter and share routes in /openapi.json. */
+export { registerCounterOpenApi as registerFrontOpenApi } from "./routes/counter";

@@ -18,6 +18,7 @@
  * error middleware; the zod schemas are exported for the OpenAPI document. Counter sessions and
  * shares use the store's repositories when passed, in-memory ones otherwise.
  */
+import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
 import express, { type Request, type Response, type Router } from "express";
 import QRCode from "qrcode";
 import { z } from "zod";
@@ -388,4 +389,130 @@ export function counterRouter(opts: CounterRouterOptions): Router {
   });
 
   return router;
+}
+
+// ---------------------------------------------------------------------------------------------
+// OpenAPI: the same schemas, for /openapi.json (buildApp's registerOpenApi hook)
+// ---------------------------------------------------------------------------------------------
+
+const ErrorBody = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+});
+const IdParams = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{22}$/) });
+const json = (schema: z.ZodType, description: string) => ({ description, content: { "application/json": { schema } } });
+const err = (description: string) => json(ErrorBody, description);
+
+/** Registers the counter and share routes in the gateway's OpenAPI registry. */
+export function registerCounterOpenApi(registry: OpenAPIRegistry): void {
+  const tag = "counter";
+  const bearerAuth = [{ bearer: [] }];
+  registry.registerPath({
+    method: "post",
+    path: "/v1/counter/requests",
+    tags: [tag],
+    summary: "Open a presentation request (verifier); returns its id, wallet URL and QR code URLs",
+    security: bearerAuth,
+    request: { body: { content: { "application/json": { schema: OpenCounterRequestBody } }, required: true } },
+    responses: {
+      201: { description: "Opened." },
+      400: err("Unknown type, bad purpose or lifetime."),
+      401: err("No key."),
+      403: err("Not a verifier."),
+    },
+  });
+  registry.registerPath({
+    method: "get",
+    path: "/v1/counter/requests/{id}",
+    tags: [tag],
+    summary: "What the wallet shows: verifier, types, purpose, nonce, expiry, state, EIP-712 domain",
+    request: { params: IdParams },
+    responses: { 200: { description: "The request." }, 404: err("COUNTER_REQUEST_NOT_FOUND.") },
+  });
+  for (const format of ["svg", "png"] as const)
+    registry.registerPath({
+      method: "get",
+      path: `/v1/counter/requests/{id}/qr.${format}`,
+      tags: [tag],
+      summary: `The request's QR code as ${format.toUpperCase()}: only <origin>/wallet?r=<id> (under 200 characters)`,
+      request: { params: IdParams },
+      responses: { 200: { description: "The image." }, 404: err("COUNTER_REQUEST_NOT_FOUND.") },
+    });
+  registry.registerPath({
+    method: "post",
+    path: "/v1/counter/requests/{id}/answer",
+    tags: [tag],
+    summary: "The holder's answer: one grant per certificate bound to the request's nonce, and the redacted documents",
+    request: {
+      params: IdParams,
+      body: { content: { "application/json": { schema: AnswerCounterRequestBody } }, required: true },
+    },
+    responses: {
+      200: { description: "Relayed, verified, checks recorded; the verdict per certificate." },
+      404: err("COUNTER_REQUEST_NOT_FOUND."),
+      409: err("COUNTER_REQUEST_ANSWERED."),
+      410: err("COUNTER_REQUEST_EXPIRED."),
+      422: err(
+        "COUNTER_GRANT_MISMATCH, COUNTER_DOCUMENT_TAMPERED, COUNTER_BAD_SIGNATURE, COUNTER_TYPE_NOT_REQUESTED, COUNTER_TYPES_MISSING: nothing sent to the chain.",
+      ),
+    },
+  });
+  for (const [suffix, summary] of [
+    ["result", "State and verdict with the disclosed fields (verifier; the counter page polls it)"],
+    ["events", "The same as server-sent events, until answered or expired"],
+  ] as const)
+    registry.registerPath({
+      method: "get",
+      path: `/v1/counter/requests/{id}/${suffix}`,
+      tags: [tag],
+      summary,
+      security: bearerAuth,
+      request: { params: IdParams },
+      responses: { 200: { description: "The state." }, 401: err("No key."), 404: err("Not this verifier's request.") },
+    });
+  registry.registerPath({
+    method: "post",
+    path: "/v1/shares",
+    tags: [tag],
+    summary:
+      "Share online: a holder-signed grant to a named verifier (with the document) or to a link key (with the document encrypted under it)",
+    request: { body: { content: { "application/json": { schema: CreateShareBody } }, required: true } },
+    responses: {
+      201: { description: "Relayed and stored." },
+      400: err("Bad purpose, uses, lifetime or payload."),
+      401: err("BAD_SIGNATURE."),
+    },
+  });
+  registry.registerPath({
+    method: "get",
+    path: "/v1/shares/{id}",
+    tags: [tag],
+    summary: "A share link's ciphertext and its grant's public facts",
+    request: { params: IdParams },
+    responses: { 200: { description: "The share." }, 404: err("SHARE_NOT_FOUND.") },
+  });
+  registry.registerPath({
+    method: "post",
+    path: "/v1/shares/{id}/check",
+    tags: [tag],
+    summary:
+      "Check under a share link: EIP-191 proof by the link key (shareProofMessage), the decrypted document; uses one use",
+    request: {
+      params: IdParams,
+      body: { content: { "application/json": { schema: CheckShareBody } }, required: true },
+    },
+    responses: {
+      200: { description: "The verdict (GRANT_REVOKED, GRANT_USED_UP... when not VALID)." },
+      401: err("SHARE_BAD_PROOF or SHARE_STALE_PROOF."),
+      409: err("REPLAYED."),
+    },
+  });
+  registry.registerPath({
+    method: "get",
+    path: "/v1/verifier/shares/{id}",
+    tags: [tag],
+    summary: "A share made for this verifier: the document and the grant id to verify it under",
+    security: bearerAuth,
+    request: { params: IdParams },
+    responses: { 200: { description: "The share." }, 404: err("SHARE_NOT_FOUND.") },
+  });
 }
