@@ -6,8 +6,7 @@
 import { DocumentError } from "./errors";
 import type { CertificateDocument } from "./format";
 import { canonicalJson } from "./leaves";
-import { verifyDocumentIntegrity } from "./verify";
-import { readDocumentInput } from "./verify";
+import { readDocumentInput, verifyDocumentIntegrity } from "./verify";
 
 export function serializeDocument(document: CertificateDocument): string {
   return canonicalJson(document);
