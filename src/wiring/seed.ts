@@ -41,15 +41,17 @@ export async function seedDemo(deps: DomainDeps, authorityAddress: Address, data
   for (const cat of AGENCY_CATEGORIES) {
     const types = CERTIFICATE_TYPES.filter((t) => t.agency === cat.code).map((t) => t.code);
     if (types.length === 0) continue;
-    const name = `${cat.nameEn} Bureau`;
+    // "Housing Provident Fund Centre" is already an institution's name; "Health" needs "Bureau".
+    const name = /(Centre|Federation)$/.test(cat.nameEn) ? cat.nameEn : `${cat.nameEn} Bureau`;
+    const nameZh = /(中心|联合会)$/.test(cat.nameZh) ? cat.nameZh : `${cat.nameZh}局`;
     const known = byName.get(name);
     if (known) {
       const p = await createPrincipal(deps, { role: "agency", address: known.agency, label: name });
-      agencies.push({ name, nameZh: `${cat.nameZh}局`, agency: known.agency, types, apiKey: p.apiKey });
+      agencies.push({ name, nameZh, agency: known.agency, types, apiKey: p.apiKey });
       continue;
     }
     const a = await registerAgency(deps, { name, types, createApiKey: true });
-    agencies.push({ name, nameZh: `${cat.nameZh}局`, agency: a.agency, types, apiKey: a.apiKey! });
+    agencies.push({ name, nameZh, agency: a.agency, types, apiKey: a.apiKey! });
   }
 
   const v = await registerVerifier(deps, { name: "Service Hall Counter 1", createApiKey: true });

@@ -84,6 +84,22 @@ describe("HTTP flows (embedded chain)", function () {
       expect(other.body.error.code).to.equal("IDEMPOTENCY_KEY_REUSED");
     });
 
+    it("lands 50 concurrent issue requests, each once, with no nonce error", async () => {
+      const reqs = Array.from({ length: 50 }, () => {
+        const i = f.nextIndex();
+        return f.http
+          .post("/v1/agency/certificates")
+          .set(bearer(f.keys.agencyA))
+          .set("idempotency-key", `conc-${i}`)
+          .send({ type: "diploma", holder: f.wallet.address(i), fields: sampleFields("diploma", i) });
+      });
+      const res = await Promise.all(reqs);
+      expect(res.map((r) => r.status)).to.deep.equal(Array(50).fill(201));
+      const ids = new Set(res.map((r) => r.body.certId));
+      expect(ids.size).to.equal(50);
+      for (const id of [...ids].slice(0, 5)) expect((await f.http.get(`/v1/public/certificates/${id}`).expect(200)).body.status).to.equal("ACTIVE");
+    });
+
     it("refuses a field with a bad check digit before anything reaches the chain", async () => {
       const index = f.nextIndex();
       const fields = sampleFields("resident-id-card", index) as Record<string, unknown>;
