@@ -67,3 +67,37 @@ export function valueLabel(typeCode: string, path: string, value: unknown): stri
   }
   return typeof value === "object" ? JSON.stringify(value) : String(value);
 }
+
+/** Leaf field paths of a type in its schema's order (arrays as [0]), for listing fields as printed. */
+function schemaLeafOrder(typeCode: string): string[] {
+  const out: string[] = [];
+  const walk = (s: Schema | undefined, prefix: string) => {
+    if (!s) return;
+    if (s.type === "object" && s.properties) {
+      for (const [k, sub] of Object.entries(s.properties as Record<string, Schema>))
+        walk(sub, prefix ? `${prefix}.${k}` : k);
+    } else if (s.type === "array" && s.items) walk(s.items as Schema, `${prefix}[0]`);
+    else out.push(prefix);
+  };
+  walk(BY_CODE.get(typeCode)?.schema as Schema | undefined, "");
+  return out;
+}
+
+const orderCache = new Map<string, Map<string, number>>();
+
+/** Sorts field paths the way the certificate's schema lists them (unknown paths last, A-Z). */
+export function sortPaths(typeCode: string, paths: string[]): string[] {
+  let order = orderCache.get(typeCode);
+  if (!order) {
+    order = new Map(schemaLeafOrder(typeCode).map((p, i) => [p, i]));
+    orderCache.set(typeCode, order);
+  }
+  const rank = (p: string) => order!.get(p.replace(/\[\d+\]/g, "[0]")) ?? Number.MAX_SAFE_INTEGER;
+  const index = (p: string) => [...p.matchAll(/\[(\d+)\]/g)].map((m) => Number(m[1]));
+  return [...paths].sort((a, b) => {
+    const ia = index(a);
+    const ib = index(b);
+    for (let i = 0; i < Math.min(ia.length, ib.length); i++) if (ia[i] !== ib[i]) return ia[i] - ib[i];
+    return rank(a) - rank(b) || a.localeCompare(b);
+  });
+}

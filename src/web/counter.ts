@@ -4,7 +4,7 @@
  * fields as soon as the citizen presents — polling the result every second, no reload.
  */
 import { ApiError, bearer, get, post } from "./api";
-import { fieldLabel, TYPES, typeName, valueLabel } from "./catalog";
+import { fieldLabel, sortPaths, TYPES, typeName, valueLabel } from "./catalog";
 import { formatTime, onLangChange } from "./i18n";
 import { EP } from "./endpoints";
 import { busy, field, h, notice, section, shell, stored, tx, verdictView } from "./ui";
@@ -100,12 +100,18 @@ function renderMain(): void {
     { id: "counter-types", multiple: true, size: 6, hidden: true },
     TYPES.map((x) => h("option", { value: x.code }, typeName(x.code))),
   );
+  const presetTypes = h("p", { id: "counter-preset-types" });
+  const showPreset = () => {
+    const s = services.find((x) => x.id === service.value);
+    presetTypes.textContent = s ? s.types.map(typeName).join(" · ") : "";
+  };
   const purpose = h("input", { type: "text", id: "counter-purpose", value: services[0]?.purpose ?? "identity-check" });
   const minutes = h("input", { type: "number", id: "counter-minutes", value: "5", min: "1", max: "30" });
   service.addEventListener("change", () => {
     const s = services.find((x) => x.id === service.value);
     types.hidden = !!s;
     if (s) purpose.value = s.purpose;
+    showPreset();
   });
   onLangChange(() => {
     Array.from(service.options).forEach((o) => {
@@ -113,7 +119,9 @@ function renderMain(): void {
       if (s) o.textContent = serviceLabel(s);
     });
     Array.from(types.options).forEach((o) => (o.textContent = typeName(o.value)));
+    showPreset();
   });
+  showPreset();
   const stage = h("div", { id: "counter-stage" });
   const open = h("button", { type: "button", id: "counter-open", t: "counter.open" });
   const out = h("div");
@@ -139,7 +147,7 @@ function renderMain(): void {
     section(
       "counter.service",
       field("counter.service", service),
-      field("counter.types", types),
+      field("counter.types", h("div", null, presetTypes, types)),
       field("counter.purpose", purpose),
       field("counter.lifetime", minutes),
       h("div", { class: "row" }, open, signOut),
@@ -210,7 +218,10 @@ function showVerdict(stage: HTMLElement, status: HTMLElement, verdicts: HTMLElem
     ...res.presentations.map((p) => {
       const labels: Record<string, string> = {};
       const fields: Record<string, unknown> = {};
-      for (const [path, value] of Object.entries(p.disclosed ?? {})) {
+      for (const path of p.typeCode
+        ? sortPaths(p.typeCode, Object.keys(p.disclosed ?? {}))
+        : Object.keys(p.disclosed ?? {})) {
+        const value = p.disclosed[path];
         if (path.startsWith("@")) continue;
         labels[path] = p.typeCode ? fieldLabel(p.typeCode, path) : path;
         fields[path] = p.typeCode ? valueLabel(p.typeCode, path, value) : value;

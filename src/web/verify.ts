@@ -8,7 +8,7 @@
 import { verifyDocumentIntegrity } from "../document";
 import { shareProofMessage } from "../domain/share";
 import { ApiError, get, post } from "./api";
-import { fieldLabel, typeName, valueLabel } from "./catalog";
+import { fieldLabel, sortPaths, typeName, valueLabel } from "./catalog";
 import { decryptForLink, linkKeyFromFragment, personalSign, randomNonce } from "./crypto";
 import { EP } from "./endpoints";
 import { t } from "./i18n";
@@ -31,7 +31,8 @@ function show(v: VerifyResult, typeCode?: string): void {
   const code = v.type?.code ?? typeCode;
   const labels: Record<string, string> = {};
   const fields: Record<string, unknown> = {};
-  for (const [path, value] of Object.entries(v.disclosed ?? {})) {
+  for (const path of code ? sortPaths(code, Object.keys(v.disclosed ?? {})) : Object.keys(v.disclosed ?? {})) {
+    const value = v.disclosed![path];
     if (path.startsWith("@")) continue;
     labels[path] = code ? fieldLabel(code, path) : path;
     fields[path] = code ? valueLabel(code, path, value) : value;

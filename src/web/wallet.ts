@@ -16,7 +16,7 @@ import {
 } from "../document";
 import { holderAuthMessage } from "../domain/holderAuth";
 import { api, ApiError, get, post } from "./api";
-import { fieldLabel, typeName, valueLabel } from "./catalog";
+import { fieldLabel, sortPaths, typeName, valueLabel } from "./catalog";
 import { encryptForLink, newLinkKey, personalSign, randomNonce } from "./crypto";
 import { EP } from "./endpoints";
 import { formatTime, onLangChange, t } from "./i18n";
@@ -199,9 +199,11 @@ function importDocument(text: string): StoredCertificate {
 function disclosedFields(doc: unknown): { path: string; value: unknown }[] {
   const integrity = verifyDocumentIntegrity(doc);
   const subject = (doc as { credentialSubject: Record<string, unknown> }).credentialSubject;
-  return integrity.disclosed
-    .filter((p) => !p.startsWith("@"))
-    .map((path) => ({ path, value: valueAtPath(subject, path) }));
+  const paths = integrity.disclosed.filter((p) => !p.startsWith("@"));
+  return sortPaths(integrity.certificateType?.code ?? "", paths).map((path) => ({
+    path,
+    value: valueAtPath(subject, path),
+  }));
 }
 
 function valueAtPath(obj: unknown, path: string): unknown {

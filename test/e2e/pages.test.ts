@@ -10,9 +10,21 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
+import { sampleFields } from "../../src/domain/catalog";
 import { ensureChromium, type Gateway, newBrowser, PHONE, RESULTS_DIR, startGateway } from "../support/e2e";
 
 const SHOTS = path.join(RESULTS_DIR, "pages");
+
+/** Nested fields as CSV columns: address.city etc. */
+function flatten(o: Record<string, unknown>, prefix = ""): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(o)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (v && typeof v === "object" && !Array.isArray(v)) Object.assign(out, flatten(v as Record<string, unknown>, key));
+    else out[key] = Array.isArray(v) ? JSON.stringify(v) : String(v);
+  }
+  return out;
+}
 
 describe("the pages in a real browser (e2e)", function () {
   this.timeout(180_000);
@@ -204,6 +216,38 @@ describe("the pages in a real browser (e2e)", function () {
     expect(await verdict.getAttribute("data-verdict")).to.equal("REVOKED");
     expect(await counter.locator("#counter-verdict tr[data-field]").count()).to.equal(0);
     await shot(counter, "counter-verdict-revoked");
+  });
+
+  it("issues a CSV batch with a progress bar, and suspends and reinstates from the console", async () => {
+    const rows = [0, 1, 2].map((i) => ({
+      holder: `0x${String(i + 1).padStart(40, "0")}`,
+      ...flatten(sampleFields("resident-id-card", `batch-${i}`)),
+    }));
+    const header = Object.keys(rows[0]);
+    const csv = [
+      header.join(","),
+      ...rows.map((r) => header.map((k) => `"${String(r[k as keyof typeof r]).replace(/"/g, '""')}"`).join(",")),
+    ].join("\n");
+    await agency.goto(`${gw.url}/agency`);
+    await agency.selectOption("#agency-batch-type", "resident-id-card");
+    await agency.setInputFiles("#agency-batch-file", {
+      name: "batch.csv",
+      mimeType: "text/csv",
+      buffer: Buffer.from(csv),
+    });
+    await agency.click("#agency-batch-upload");
+    await agency.locator('#agency-batch-result .notice.ok[data-code="BATCH_DONE"]').waitFor({ timeout: 30_000 });
+    expect(await agency.getAttribute("#agency-batch-progress", "value")).to.equal("3");
+    expect(await agency.textContent("#agency-batch-label")).to.contain("3/3");
+    await shot(agency, "agency-batch");
+
+    const issued = await issueInConsole(`0x${"ab".repeat(20)}`);
+    await agency.fill("#agency-search", issued.certId);
+    await agency.click("#agency-search-go");
+    await agency.click("[data-action=suspend]");
+    await agency.waitForSelector('#agency-detail-status[data-status="SUSPENDED"]');
+    await agency.click("[data-action=reinstate]");
+    await agency.waitForSelector('#agency-detail-status[data-status="ACTIVE"]');
   });
 
   it("opens a share link as VALID, then GRANT_REVOKED after the holder revokes it", async () => {
