@@ -11,6 +11,7 @@ import { createCatalog } from "../domain/catalog";
 import { memoryBatchJobs } from "../domain/issuance";
 import type { Address, DomainDeps } from "../domain/ports";
 import { buildApp } from "../http/app";
+import { frontRouters, registerFrontOpenApi } from "../http/front";
 import { DEFAULT_HTTP_SETTINGS, type AppDeps } from "../http/deps";
 import { documentLibrary, signatureRecovery } from "./documents";
 import { seedDemo, type DemoCredentials } from "./seed";
@@ -19,7 +20,7 @@ export interface GatewayOptions {
   logger?: Logger;
   /** Unix seconds now (tests move time forward). */
   now?: () => number;
-  /** Extra routers (pages, counter); default: the counter routes and the pages when they load. */
+  /** Extra routers; default: the pages and the counter/share routes (src/http/front.ts). */
   extraRouters?: AppDeps["extraRouters"];
   /** Keyring seed (tests: deterministic); default: <dataDir>/keyring.seed. */
   seed?: string;
@@ -71,7 +72,8 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
       },
       logger,
       batchJobs: memoryBatchJobs(),
-      extraRouters: opts.extraRouters ?? (await defaultExtraRouters(domain, engine, logger)),
+      extraRouters: opts.extraRouters ?? frontRouters(domain, { counterSessions: engine.sessions }),
+      registerOpenApi: registerFrontOpenApi,
     };
     let credentials: DemoCredentials | undefined;
     if (config.seedDemo) {
@@ -96,22 +98,4 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
     await engine.close().catch(() => undefined);
     throw e;
   }
-}
-
-/** The counter/share routes and the pages, when their modules are present (they are owned elsewhere). */
-async function defaultExtraRouters(domain: DomainDeps, engine: Engine, logger: Logger): Promise<AppDeps["extraRouters"]> {
-  const routers: NonNullable<AppDeps["extraRouters"]> = [];
-  try {
-    const { counterRouter } = await import("../http/routes/counter");
-    routers.push(counterRouter({ domain, sessions: engine.sessions as never }));
-  } catch (e) {
-    logger.warn({ err: (e as Error).message }, "counter routes not mounted");
-  }
-  try {
-    const { webRouter } = await import("../http/web");
-    routers.push(webRouter());
-  } catch (e) {
-    logger.warn({ err: (e as Error).message }, "pages not mounted");
-  }
-  return routers;
 }
