@@ -1,5 +1,6 @@
 /**
- * The event follower. It reads the three contracts' logs from its cursor up to (head − confirmations),
+ * The event follower. It reads the three contracts' logs from its cursor up to the newest block with
+ * the configured confirmations (head − confirmations + 1),
  * applies them to the projection tables and moves the cursor IN ONE TRANSACTION, then hands the row
  * images to the in-memory cache. A reorg deeper than the confirmation depth shows up as a cursor block
  * whose hash the chain no longer has: the indexer walks its stored block hashes back to the newest one
@@ -17,7 +18,7 @@ import type { CacheChange, IndexCache } from "./indexCache";
 export const CURSOR_NAME = "certledger";
 
 export interface IndexerOptions {
-  /** Blocks behind the head that are applied (0 on the embedded chain: it never reorganises). */
+  /** Confirmations a block needs before it is applied (the head block has 1; 0 or 1 = apply the head). */
   confirmations: number;
   /** The block of the first deployment transaction: nothing earlier is read. */
   fromBlock: number;
@@ -125,7 +126,8 @@ export class Indexer {
     for (;;) {
       const cursor = await this.loadCursor();
       const head = Number(BigInt((await this.rpc("eth_blockNumber")) as string));
-      const target = head - this.opts.confirmations;
+      // A block at the head has one confirmation: apply blocks with at least `confirmations`.
+      const target = head - Math.max(this.opts.confirmations - 1, 0);
       if (cursor.block >= this.opts.fromBlock && cursor.hash !== "") {
         const onChain = await this.header(cursor.block);
         if (!onChain || onChain.hash !== cursor.hash) {

@@ -1,0 +1,97 @@
+import { expect } from "chai";
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import readline from "node:readline";
+import type { Engine } from "../../src/chain/engine";
+import { newHolderCert, openEngine, setupActors, signGrant, tmpDataDir } from "../support/engineFixture";
+
+const ROOT = path.join(__dirname, "..", "..");
+/** Account #0 of every `hardhat node` (public test key). */
+const HARDHAT_ACCOUNT_0 = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+
+/** A `hardhat node` in its own process (automine on: future nonces are refused, so order matters). */
+function startHardhatNode(port: number): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(
+      process.execPath,
+      [path.join(ROOT, "node_modules", "hardhat", "internal", "cli", "cli.js"), "node", "--port", String(port)],
+      {
+        cwd: ROOT,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let err = "";
+    p.stderr!.on("data", (d) => (err += d));
+    const timer = setTimeout(() => reject(new Error(`hardhat node did not start: ${err}`)), 60_000);
+    readline.createInterface({ input: p.stdout! }).on("line", (line) => {
+      if (/Started HTTP/.test(line)) {
+        clearTimeout(timer);
+        resolve(p);
+      }
+    });
+    p.on("exit", (code) => reject(new Error(`hardhat node exited (${code}): ${err}`)));
+  });
+}
+
+describe("engine on an external chain (hardhat node over JSON-RPC)", function () {
+  this.timeout(300_000);
+  let node: ChildProcess;
+  let engine: Engine | undefined;
+  const port = 18545 + Math.floor(Math.random() * 1000);
+
+  before(async function () {
+    node = await startHardhatNode(port);
+  });
+  after(async function () {
+    await engine?.close();
+    node.kill("SIGKILL");
+  });
+
+  it("deploys, issues 50 concurrent certificates in nonce order, relays a grant and a check, and indexes them", async function () {
+    const dir = tmpDataDir();
+    engine = await openEngine(dir, {
+      rpcUrl: `http://127.0.0.1:${port}`,
+      fundingPrivateKey: HARDHAT_ACCOUNT_0,
+      confirmations: 1,
+      pollMs: 200,
+    });
+    expect(engine.startup.deployed).to.equal(true);
+    expect(engine.embedded).to.equal(undefined);
+    const a = await setupActors(engine);
+    const now = Math.floor(Date.now() / 1000);
+    const certs = Array.from({ length: 50 }, () => newHolderCert());
+    await Promise.all(
+      certs.map((c, i) =>
+        engine!.chain.issue({
+          agency: a.agency,
+          issuerKey: a.issuerKey,
+          certId: c.certId,
+          typeId: a.typeId,
+          validFrom: now - 5,
+          validUntil: now + 3600,
+          outboxKey: `x${i}`,
+        }),
+      ),
+    );
+    for (const c of certs) expect(engine.index.certificate(c.certId)?.status).to.equal("ACTIVE");
+
+    const c = certs[0];
+    const { grantId } = await engine.chain.relayGrant(
+      await signGrant(engine, c.holder, c.certId, c.documentRoot, a.verifier),
+    );
+    await engine.chain.recordCheck({ verifier: a.verifier, grantId, outboxKey: "chk" });
+    expect(engine.index.grant(grantId)!.uses).to.equal(1);
+    await engine.close();
+
+    // A restart against the same node: contracts from the data dir, index from the store, nothing resent.
+    engine = await openEngine(dir, {
+      rpcUrl: `http://127.0.0.1:${port}`,
+      fundingPrivateKey: HARDHAT_ACCOUNT_0,
+      confirmations: 1,
+      pollMs: 200,
+    });
+    expect(engine.startup.deployed).to.equal(false);
+    expect(engine.index.grant(grantId)!.uses).to.equal(1);
+    expect(engine.index.certificate(certs[49].certId)?.status).to.equal("ACTIVE");
+  });
+});
