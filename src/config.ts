@@ -33,9 +33,19 @@ const ConfigSchema = z.object({
   seedDemo: bool.default(true),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Largest request body, bytes, except batches (a 5 MB body is refused with 413). */
-  bodyLimitBytes: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  bodyLimitBytes: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(1024 * 1024),
   /** Largest batch request body, bytes (100,000 certificates of 20 fields need ~100 MB). */
-  batchBodyLimitBytes: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(256 * 1024 * 1024),
+  batchBodyLimitBytes: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1024 * 1024 * 1024)
+    .default(256 * 1024 * 1024),
   /** How far a holder's signed request timestamp may be from ours, seconds. */
   holderAuthSkewSeconds: z.coerce.number().int().min(10).max(3600).default(300),
   /** Largest batch accepted in one request. */
@@ -47,7 +57,10 @@ const ConfigSchema = z.object({
 export type Config = z.infer<typeof ConfigSchema>;
 
 /** Reads the environment (CERTLEDGER_*), validates, and returns the config or throws a readable error. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Record<keyof Config, unknown>> = {}): Config {
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<Record<keyof Config, unknown>> = {},
+): Config {
   const e = (k: string) => {
     const v = env[`CERTLEDGER_${k}`];
     return v === undefined || v === "" ? undefined : v;

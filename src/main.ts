@@ -26,7 +26,9 @@ function banner(config: Config, url: string, creds: DemoCredentials | undefined,
       `  verifier    ${creds.verifier.apiKey}   (${creds.verifier.name}, ${creds.verifier.verifier})`,
     );
     for (const a of creds.agencies)
-      lines.push(`  agency      ${a.apiKey}   ${a.name} / ${a.nameZh}: ${a.types.slice(0, 4).join(", ")}${a.types.length > 4 ? `, +${a.types.length - 4}` : ""}`);
+      lines.push(
+        `  agency      ${a.apiKey}   ${a.name} / ${a.nameZh}: ${a.types.slice(0, 4).join(", ")}${a.types.length > 4 ? `, +${a.types.length - 4}` : ""}`,
+      );
   }
   return `${lines.join("\n")}\n`;
 }

@@ -12,7 +12,8 @@ export interface AuditTrail {
 /** The caller must already have authenticated the holder of `certId` (authenticateHolder). */
 export async function readAuditTrail(deps: Pick<DomainDeps, "index">, certId: Bytes32): Promise<AuditTrail> {
   const id = certId.toLowerCase() as Bytes32;
-  if (!(await deps.index.certificate(id))) throw notFound("CERTIFICATE_NOT_FOUND", `No certificate ${certId} is on the ledger.`);
+  if (!(await deps.index.certificate(id)))
+    throw notFound("CERTIFICATE_NOT_FOUND", `No certificate ${certId} is on the ledger.`);
   const [checks, grants, history] = await Promise.all([
     deps.index.checksForCertificate(id),
     deps.index.grantsForCertificate(id),

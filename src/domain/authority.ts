@@ -20,18 +20,36 @@ export interface RegisterTypeParameters {
   maxValiditySeconds?: number;
 }
 
-export async function registerType(deps: DomainDeps, p: RegisterTypeParameters): Promise<CertificateTypeView & Receipt> {
+export async function registerType(
+  deps: DomainDeps,
+  p: RegisterTypeParameters,
+): Promise<CertificateTypeView & Receipt> {
   const entry = deps.catalog.get(p.code);
-  if (!entry) throw badRequest("UNKNOWN_TYPE_CODE", `"${p.code}" is not in the catalog of certificate types (GET /v1/public/types lists them).`);
-  if (await deps.index.certificateTypeByCode(p.code)) throw conflict("TYPE_ALREADY_EXISTS", `Type "${p.code}" is already registered.`);
+  if (!entry)
+    throw badRequest(
+      "UNKNOWN_TYPE_CODE",
+      `"${p.code}" is not in the catalog of certificate types (GET /v1/public/types lists them).`,
+    );
+  if (await deps.index.certificateTypeByCode(p.code))
+    throw conflict("TYPE_ALREADY_EXISTS", `Type "${p.code}" is already registered.`);
   const all = await deps.index.certificateTypes();
   const typeId = entry.id ?? all.reduce((m, t) => Math.max(m, t.typeId), 0) + 1;
-  if (all.some((t) => t.typeId === typeId)) throw conflict("TYPE_ALREADY_EXISTS", `Type id ${typeId} is already registered.`);
+  if (all.some((t) => t.typeId === typeId))
+    throw conflict("TYPE_ALREADY_EXISTS", `Type id ${typeId} is already registered.`);
   const name = p.name ?? entry.name;
   const schemaHash = deps.catalog.schemaHash(p.code)!;
   const maxValiditySeconds = p.maxValiditySeconds ?? entry.maxValiditySeconds;
   const r = await deps.chain.registerType({ typeId, code: p.code, name, schemaHash, maxValiditySeconds });
-  return { typeId, code: p.code, name, schemaHash, maxValiditySeconds, active: true, txHash: r.txHash, blockNumber: r.blockNumber };
+  return {
+    typeId,
+    code: p.code,
+    name,
+    schemaHash,
+    maxValiditySeconds,
+    active: true,
+    txHash: r.txHash,
+    blockNumber: r.blockNumber,
+  };
 }
 
 async function typeByCode(deps: DomainDeps, code: string): Promise<CertificateTypeView> {
@@ -47,7 +65,12 @@ export async function updateType(
   const t = await typeByCode(deps, p.code);
   if (!t.active) throw conflict("TYPE_INACTIVE", `Type "${p.code}" is deactivated.`);
   const schemaHash = p.refreshSchema ? deps.catalog.schemaHash(p.code) : undefined;
-  const r = await deps.chain.updateType({ typeId: t.typeId, name: p.name, maxValiditySeconds: p.maxValiditySeconds, schemaHash });
+  const r = await deps.chain.updateType({
+    typeId: t.typeId,
+    name: p.name,
+    maxValiditySeconds: p.maxValiditySeconds,
+    schemaHash,
+  });
   return {
     ...t,
     name: p.name ?? t.name,
@@ -93,7 +116,8 @@ export async function registerAgency(deps: DomainDeps, p: RegisterAgencyParamete
   await deps.chain.addSigningKey({ agency, key: signingKey, validFrom: deps.clock.now() - 1, validUntil: 0 });
   for (const t of types) await deps.chain.accredit({ agency, typeId: t.typeId });
   const out: RegisterAgencyReturnType = { agency, name: p.name, signingKey, types: types.map((t) => t.code) };
-  if (p.createApiKey) out.apiKey = (await createPrincipal(deps, { role: "agency", address: agency, label: p.name })).apiKey;
+  if (p.createApiKey)
+    out.apiKey = (await createPrincipal(deps, { role: "agency", address: agency, label: p.name })).apiKey;
   return out;
 }
 
@@ -106,14 +130,16 @@ async function agencyOrThrow(deps: DomainDeps, agency: Address) {
 export async function accredit(deps: DomainDeps, agency: Address, typeCode: string): Promise<Receipt> {
   const a = await agencyOrThrow(deps, agency);
   const t = await typeByCode(deps, typeCode);
-  if (a.typeIds.includes(t.typeId)) throw conflict("ALREADY_ACCREDITED", `The agency is already accredited for "${typeCode}".`);
+  if (a.typeIds.includes(t.typeId))
+    throw conflict("ALREADY_ACCREDITED", `The agency is already accredited for "${typeCode}".`);
   return deps.chain.accredit({ agency: a.agency, typeId: t.typeId });
 }
 
 export async function withdrawAccreditation(deps: DomainDeps, agency: Address, typeCode: string): Promise<Receipt> {
   const a = await agencyOrThrow(deps, agency);
   const t = await typeByCode(deps, typeCode);
-  if (!a.typeIds.includes(t.typeId)) throw conflict("NOT_ACCREDITED", `The agency is not accredited for "${typeCode}".`);
+  if (!a.typeIds.includes(t.typeId))
+    throw conflict("NOT_ACCREDITED", `The agency is not accredited for "${typeCode}".`);
   return deps.chain.withdrawAccreditation({ agency: a.agency, typeId: t.typeId });
 }
 
@@ -129,7 +155,8 @@ export async function addSigningKey(
   const now = deps.clock.now();
   const validFrom = p.validFrom ?? now;
   const validUntil = p.validUntil ?? 0;
-  if (validUntil !== 0 && validUntil <= validFrom) throw badRequest("INVALID_VALIDITY", "validUntil must be after validFrom.");
+  if (validUntil !== 0 && validUntil <= validFrom)
+    throw badRequest("INVALID_VALIDITY", "validUntil must be after validFrom.");
   const key = (await deps.keyring.create(`agency-key:${a.name}:${randomId()}`)).toLowerCase() as Address;
   const r = await deps.chain.addSigningKey({ agency: a.agency, key, validFrom, validUntil });
   return { key, agency: a.agency, validFrom, validUntil, txHash: r.txHash, blockNumber: r.blockNumber };
@@ -141,11 +168,16 @@ export async function retireSigningKey(
 ): Promise<{ key: Address; retiredAt: number; txHash: Hex; blockNumber: number }> {
   const a = await agencyOrThrow(deps, p.agency);
   const k = await deps.index.signingKey(p.key.toLowerCase() as Address);
-  if (!k || k.agency.toLowerCase() !== a.agency) throw notFound("KEY_NOT_FOUND", `The agency has no signing key ${p.key}.`);
+  if (!k || k.agency.toLowerCase() !== a.agency)
+    throw notFound("KEY_NOT_FOUND", `The agency has no signing key ${p.key}.`);
   const now = deps.clock.now();
   // Windows are [validFrom, validUntil): ending at now + 1 keeps what the key issued this second valid.
   const at = p.at ?? now + 1;
-  if (at < now) throw badRequest("INVALID_RETIREMENT", "A key cannot be retired in the past: certificates it issued would lose their validity.");
+  if (at < now)
+    throw badRequest(
+      "INVALID_RETIREMENT",
+      "A key cannot be retired in the past: certificates it issued would lose their validity.",
+    );
   if (k.validUntil !== 0 && k.validUntil <= now) throw conflict("KEY_RETIRED", "The key is already retired.");
   const r = await deps.chain.retireSigningKey({ agency: a.agency, key: k.key, at });
   return { key: k.key, retiredAt: at, txHash: r.txHash, blockNumber: r.blockNumber };
@@ -178,7 +210,12 @@ export async function registerVerifier(
 ): Promise<{ verifier: Address; name: string; apiKey?: string; txHash: Hex }> {
   const verifier = (await deps.keyring.create(`verifier:${p.name}:${randomId()}`)).toLowerCase() as Address;
   const r = await deps.chain.registerVerifier({ verifier, name: p.name });
-  const out: { verifier: Address; name: string; apiKey?: string; txHash: Hex } = { verifier, name: p.name, txHash: r.txHash };
-  if (p.createApiKey) out.apiKey = (await createPrincipal(deps, { role: "verifier", address: verifier, label: p.name })).apiKey;
+  const out: { verifier: Address; name: string; apiKey?: string; txHash: Hex } = {
+    verifier,
+    name: p.name,
+    txHash: r.txHash,
+  };
+  if (p.createApiKey)
+    out.apiKey = (await createPrincipal(deps, { role: "verifier", address: verifier, label: p.name })).apiKey;
   return out;
 }

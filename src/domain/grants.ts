@@ -21,27 +21,42 @@ export interface RelayGrantOptions {
   allowExisting?: boolean;
 }
 
-export async function relayGrant(deps: DomainDeps, req: GrantRelayRequest, opts: RelayGrantOptions = {}): Promise<RelayGrantReturnType> {
+export async function relayGrant(
+  deps: DomainDeps,
+  req: GrantRelayRequest,
+  opts: RelayGrantOptions = {},
+): Promise<RelayGrantReturnType> {
   const now = deps.clock.now();
   const g = req.grant;
   if (g.deadline < now)
-    throw badRequest("SIGNATURE_EXPIRED", "The grant's signing deadline has passed; sign it again with a later deadline.");
+    throw badRequest(
+      "SIGNATURE_EXPIRED",
+      "The grant's signing deadline has passed; sign it again with a later deadline.",
+    );
   if (g.validUntil <= now) throw badRequest("GRANT_EXPIRED", "The grant's validUntil is in the past.");
   if (g.maxUses < 1) throw badRequest("INVALID_GRANT", "maxUses must be at least 1.");
   const signer = deps.signatures.recoverGrant(g, req.signature);
   if (!signer || computeCertId(signer, req.documentRoot).toLowerCase() !== g.certId.toLowerCase())
-    throw unauthorized("BAD_SIGNATURE", "The grant is not signed by the holder key of this certificate (check documentRoot and the signing key).");
+    throw unauthorized(
+      "BAD_SIGNATURE",
+      "The grant is not signed by the holder key of this certificate (check documentRoot and the signing key).",
+    );
   const cert = await deps.index.certificate(g.certId.toLowerCase() as Bytes32);
   if (!cert) throw notFound("CERTIFICATE_NOT_FOUND", `No certificate ${g.certId} is on the ledger.`);
   const grantId = deps.signatures.grantId(g);
   const existing = await deps.index.grant(grantId);
   if (existing) {
     if (!opts.allowExisting)
-      throw conflict("REPLAYED", "This signed grant was already relayed; present its grantId, or sign a new grant.", { grantId });
+      throw conflict("REPLAYED", "This signed grant was already relayed; present its grantId, or sign a new grant.", {
+        grantId,
+      });
     return { grantId, txHash: ZERO_HASH, blockNumber: 0, grant: existing };
   }
   if (cert.batchRoot && !req.batch)
-    throw badRequest("BATCH_PROOF_REQUIRED", "This certificate was issued in a batch: send the batch root, validity and proof.");
+    throw badRequest(
+      "BATCH_PROOF_REQUIRED",
+      "This certificate was issued in a batch: send the batch root, validity and proof.",
+    );
   const receipt = await deps.chain.relayGrant(req);
   return { ...receipt, grant: await deps.index.grant(receipt.grantId) };
 }
@@ -57,7 +72,10 @@ export async function revokeGrant(deps: DomainDeps, req: RevokeGrantRelayRequest
   const grant = await deps.index.grant(req.grantId.toLowerCase() as Bytes32);
   if (!grant) throw notFound("GRANT_NOT_FOUND", `No grant ${req.grantId} is on the ledger.`);
   if (req.deadline < now) throw badRequest("SIGNATURE_EXPIRED", "The signing deadline has passed; sign again.");
-  const signer = deps.signatures.recoverRevokeGrant({ grantId: req.grantId, nonce: req.nonce, deadline: req.deadline }, req.signature);
+  const signer = deps.signatures.recoverRevokeGrant(
+    { grantId: req.grantId, nonce: req.nonce, deadline: req.deadline },
+    req.signature,
+  );
   if (!signer || computeCertId(signer, req.documentRoot).toLowerCase() !== grant.certId.toLowerCase())
     throw unauthorized("BAD_SIGNATURE", "The revocation is not signed by the holder key of the grant's certificate.");
   if (grant.revoked) throw conflict("GRANT_REVOKED", "The grant is already revoked.");

@@ -62,6 +62,7 @@ export async function authenticateHolder(
     throw unauthorized("BAD_SIGNATURE", "The signature is not from this certificate's holder key.");
   // Only after the signature checks out, so nobody can burn a holder's nonces.
   const fresh = await deps.replay.claim(`holder:${f.certId.toLowerCase()}:${f.nonce}`, f.timestamp + skewSeconds + 1);
-  if (!fresh) throw unauthorized("REPLAYED", "This signed request was already used; sign a new one with a fresh nonce.");
+  if (!fresh)
+    throw unauthorized("REPLAYED", "This signed request was already used; sign a new one with a fresh nonce.");
   return signer.toLowerCase() as Address;
 }

@@ -52,13 +52,20 @@ export interface IssueCertificateReturnType {
 const OPEN_ENDED_SECONDS = 100 * 365 * 24 * 3600;
 
 /** The agency's newest signing key whose window contains `now`. */
-export async function activeSigningKey(deps: Pick<DomainDeps, "index">, agency: Address, now: number): Promise<SigningKeyView> {
+export async function activeSigningKey(
+  deps: Pick<DomainDeps, "index">,
+  agency: Address,
+  now: number,
+): Promise<SigningKeyView> {
   const keys = await deps.index.signingKeys(agency);
   const usable = keys
     .filter((k) => k.validFrom <= now && (k.validUntil === 0 || now < k.validUntil))
     .sort((a, b) => b.validFrom - a.validFrom);
   if (usable.length === 0)
-    throw conflict("NO_ACTIVE_KEY", "The agency has no signing key valid now; ask the authority to add or rotate a key.");
+    throw conflict(
+      "NO_ACTIVE_KEY",
+      "The agency has no signing key valid now; ask the authority to add or rotate a key.",
+    );
   return usable[0];
 }
 
@@ -72,16 +79,23 @@ async function prepareType(
   if (!type) throw notFound("TYPE_NOT_FOUND", `No certificate type "${typeCode}" is registered.`);
   if (!type.active) throw conflict("TYPE_INACTIVE", `Certificate type "${typeCode}" is deactivated.`);
   const view = await deps.index.agency(agency);
-  if (!view || !view.active) throw forbidden("AGENCY_NOT_FOUND", "This principal's agency is not registered or inactive.");
+  if (!view || !view.active)
+    throw forbidden("AGENCY_NOT_FOUND", "This principal's agency is not registered or inactive.");
   if (!view.typeIds.includes(type.typeId))
     throw forbidden("NOT_ACCREDITED", `The agency is not accredited to issue "${typeCode}".`, { type: typeCode });
   return type;
 }
 
-function validity(type: CertificateTypeView, item: IssueItem, now: number, index?: number): { validFrom: number; validUntil: number } {
+function validity(
+  type: CertificateTypeView,
+  item: IssueItem,
+  now: number,
+  index?: number,
+): { validFrom: number; validUntil: number } {
   const at = index === undefined ? "" : ` (item ${index})`;
   const validFrom = item.validFrom ?? now;
-  const validUntil = item.validUntil ?? validFrom + (type.maxValiditySeconds > 0 ? type.maxValiditySeconds : OPEN_ENDED_SECONDS);
+  const validUntil =
+    item.validUntil ?? validFrom + (type.maxValiditySeconds > 0 ? type.maxValiditySeconds : OPEN_ENDED_SECONDS);
   if (validUntil <= validFrom)
     throw badRequest("INVALID_VALIDITY", `validUntil must be after validFrom${at}.`, { index });
   if (type.maxValiditySeconds > 0 && validUntil - validFrom > type.maxValiditySeconds)
@@ -112,10 +126,21 @@ interface IssueDraft {
   agency: Address;
 }
 
-export async function issueCertificate(deps: DomainDeps, p: IssueCertificateParameters): Promise<IssueCertificateReturnType> {
+export async function issueCertificate(
+  deps: DomainDeps,
+  p: IssueCertificateParameters,
+): Promise<IssueCertificateReturnType> {
   const now = deps.clock.now();
   const agency = p.agency.toLowerCase() as Address;
-  const requestHash = sha256Hex(canonicalJson({ type: p.type, holder: p.holder.toLowerCase(), fields: p.fields, validFrom: p.validFrom, validUntil: p.validUntil }));
+  const requestHash = sha256Hex(
+    canonicalJson({
+      type: p.type,
+      holder: p.holder.toLowerCase(),
+      fields: p.fields,
+      validFrom: p.validFrom,
+      validUntil: p.validUntil,
+    }),
+  );
   const idemKey = `issue:${agency}:${sha256Hex(p.idempotencyKey)}`;
 
   // A retry with a known key skips validation: the first request passed it.
@@ -175,7 +200,12 @@ async function peekIdempotent(deps: DomainDeps, key: string, requestHash: string
 }
 
 /** Sends (or re-sends: the outbox key makes it once) the drafted certificate and completes the key. */
-async function finish(deps: DomainDeps, idemKey: string, draft: IssueDraft, replayed: boolean): Promise<IssueCertificateReturnType> {
+async function finish(
+  deps: DomainDeps,
+  idemKey: string,
+  draft: IssueDraft,
+  replayed: boolean,
+): Promise<IssueCertificateReturnType> {
   const c = draft.certificate;
   const receipt = await deps.chain.issue({
     agency: draft.agency,
@@ -295,9 +325,18 @@ export async function startBatch(
         typeId: type.typeId,
         count: built.items.length,
         outboxKey: `batch:${job.batchId}`,
-        members: built.items.map((it, i) => ({ certId: it.certId, validFrom: windows[i].validFrom, validUntil: windows[i].validUntil })),
+        members: built.items.map((it, i) => ({
+          certId: it.certId,
+          validFrom: windows[i].validFrom,
+          validUntil: windows[i].validUntil,
+        })),
       });
-      job.items = built.items.map((it, i) => ({ certId: it.certId, holder: inputs[i].holder, document: it.document, proof: it.proof }));
+      job.items = built.items.map((it, i) => ({
+        certId: it.certId,
+        holder: inputs[i].holder,
+        document: it.document,
+        proof: it.proof,
+      }));
       job.txHash = receipt.txHash;
       job.blockNumber = receipt.blockNumber;
       job.state = "done";

@@ -291,7 +291,12 @@ export interface ChainWriter {
     schemaHash: Bytes32;
     maxValiditySeconds: number;
   }): Promise<TxReceiptView>;
-  updateType(req: { typeId: number; name?: string; schemaHash?: Bytes32; maxValiditySeconds?: number }): Promise<TxReceiptView>;
+  updateType(req: {
+    typeId: number;
+    name?: string;
+    schemaHash?: Bytes32;
+    maxValiditySeconds?: number;
+  }): Promise<TxReceiptView>;
   deactivateType(req: { typeId: number }): Promise<TxReceiptView>;
   registerAgency(req: { agency: Address; name: string }): Promise<TxReceiptView>;
   accredit(req: { agency: Address; typeId: number }): Promise<TxReceiptView>;

@@ -44,11 +44,18 @@ const RESULT: Record<StatusAction, CertificateView["status"]> = {
 };
 
 /** Loads a certificate and checks that `agency` issued it (404 and 403 otherwise). */
-export async function ownCertificate(deps: Pick<DomainDeps, "index">, agency: Address, certId: Bytes32): Promise<CertificateView> {
+export async function ownCertificate(
+  deps: Pick<DomainDeps, "index">,
+  agency: Address,
+  certId: Bytes32,
+): Promise<CertificateView> {
   const cert = await deps.index.certificate(certId.toLowerCase() as Bytes32);
   if (!cert) throw notFound("CERTIFICATE_NOT_FOUND", `No certificate ${certId} is on the ledger.`);
   if (cert.agency.toLowerCase() !== agency.toLowerCase())
-    throw forbidden("NOT_YOUR_CERTIFICATE", "This certificate was issued by another agency; only its issuer may change it.");
+    throw forbidden(
+      "NOT_YOUR_CERTIFICATE",
+      "This certificate was issued by another agency; only its issuer may change it.",
+    );
   return cert;
 }
 
@@ -56,7 +63,10 @@ export async function changeStatus(deps: DomainDeps, p: ChangeStatusParameters):
   const table = STATUS_REASONS[p.action] as Record<string, number>;
   const reason = table[p.reason];
   if (reason === undefined)
-    throw badRequest("UNKNOWN_REASON", `"${p.reason}" is not a reason to ${p.action}; use one of ${Object.keys(table).join(", ")}.`);
+    throw badRequest(
+      "UNKNOWN_REASON",
+      `"${p.reason}" is not a reason to ${p.action}; use one of ${Object.keys(table).join(", ")}.`,
+    );
   const cert = await ownCertificate(deps, p.agency, p.certId);
   if (!ALLOWED[p.action].includes(cert.status))
     throw conflict(
@@ -66,7 +76,8 @@ export async function changeStatus(deps: DomainDeps, p: ChangeStatusParameters):
     );
   let replacement: Bytes32 | undefined;
   if (p.action === "supersede") {
-    if (!p.replacement) throw badRequest("REPLACEMENT_REQUIRED", "Superseding needs the replacement certificate's certId.");
+    if (!p.replacement)
+      throw badRequest("REPLACEMENT_REQUIRED", "Superseding needs the replacement certificate's certId.");
     replacement = p.replacement.toLowerCase() as Bytes32;
     if (replacement === cert.certId) throw badRequest("INVALID_REPLACEMENT", "A certificate cannot supersede itself.");
     const repl = await ownCertificate(deps, p.agency, replacement);
@@ -88,5 +99,11 @@ export async function changeStatus(deps: DomainDeps, p: ChangeStatusParameters):
         : undefined,
     outboxKey: p.idempotencyKey ? `status:${cert.agency}:${p.idempotencyKey}` : `status:${randomId()}`,
   });
-  return { certId: cert.certId, status: RESULT[p.action], reason: p.reason, txHash: receipt.txHash, blockNumber: receipt.blockNumber };
+  return {
+    certId: cert.certId,
+    status: RESULT[p.action],
+    reason: p.reason,
+    txHash: receipt.txHash,
+    blockNumber: receipt.blockNumber,
+  };
 }

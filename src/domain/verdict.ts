@@ -93,7 +93,10 @@ export function decideVerdict(input: VerdictInput): Verdict {
   if (input.consent) {
     const { grant, verifier, signatureProblem } = input.consent;
     if (signatureProblem) reasons.add(signatureProblem);
-    else if (!grant || (integrity.certId !== undefined && grant.certId.toLowerCase() !== integrity.certId.toLowerCase()))
+    else if (
+      !grant ||
+      (integrity.certId !== undefined && grant.certId.toLowerCase() !== integrity.certId.toLowerCase())
+    )
       reasons.add("NO_GRANT");
     else {
       if (grant.grantee.toLowerCase() !== verifier.toLowerCase()) reasons.add("WRONG_VERIFIER");

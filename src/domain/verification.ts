@@ -59,10 +59,14 @@ interface Gathered {
 
 function checkDocumentShape(integrity: DocumentIntegrity): void {
   if (integrity.status === "MALFORMED")
-    throw new DomainError("DOCUMENT_MALFORMED", `The document is not a certledger certificate: ${integrity.problems.slice(0, 3).join("; ") || "unreadable"}.`, {
-      status: 422,
-      details: { problems: integrity.problems },
-    });
+    throw new DomainError(
+      "DOCUMENT_MALFORMED",
+      `The document is not a certledger certificate: ${integrity.problems.slice(0, 3).join("; ") || "unreadable"}.`,
+      {
+        status: 422,
+        details: { problems: integrity.problems },
+      },
+    );
 }
 
 async function gather(deps: DomainDeps, document: unknown): Promise<Gathered> {
@@ -124,7 +128,10 @@ function result(g: Gathered, verdict: Verdict, now: number, grant?: GrantView): 
 // Public: integrity and status, no consent
 // ---------------------------------------------------------------------------------------------
 
-export async function verifyDocument(deps: DomainDeps, p: { document: unknown; expectedType?: string }): Promise<VerifyResult> {
+export async function verifyDocument(
+  deps: DomainDeps,
+  p: { document: unknown; expectedType?: string },
+): Promise<VerifyResult> {
   const now = deps.clock.now();
   const g = await gather(deps, p.document);
   const verdict = decideVerdict({
@@ -156,7 +163,10 @@ export interface CertificateStatusReturnType {
   history: { status: CertificateView["status"]; reason: string; at: number; supersededBy?: Bytes32 }[];
 }
 
-export async function certificateStatus(deps: Pick<DomainDeps, "index">, certId: Bytes32): Promise<CertificateStatusReturnType> {
+export async function certificateStatus(
+  deps: Pick<DomainDeps, "index">,
+  certId: Bytes32,
+): Promise<CertificateStatusReturnType> {
   const id = certId.toLowerCase() as Bytes32;
   const cert = await deps.index.certificate(id);
   if (!cert) throw notFound("CERTIFICATE_NOT_FOUND", `No certificate ${certId} is on the ledger.`);
@@ -171,7 +181,12 @@ export async function certificateStatus(deps: Pick<DomainDeps, "index">, certId:
     validUntil: cert.validUntil,
     batched: !!cert.batchRoot,
     supersededBy: cert.supersededBy,
-    history: history.map((h) => ({ status: h.status, reason: reasonName(h.reason), at: h.at, supersededBy: h.supersededBy })),
+    history: history.map((h) => ({
+      status: h.status,
+      reason: reasonName(h.reason),
+      at: h.at,
+      supersededBy: h.supersededBy,
+    })),
   };
 }
 
@@ -198,7 +213,8 @@ const SIGNATURE_PROBLEMS: Record<string, "BAD_SIGNATURE" | "REPLAYED" | "GRANT_E
 };
 
 async function evaluate(deps: DomainDeps, p: PresentationParameters): Promise<{ r: VerifyResult; grant?: GrantView }> {
-  if (!p.grantId === !p.signedGrant) throw badRequest("GRANT_REQUIRED", "Send exactly one of grantId or grant (a signed grant).");
+  if (!p.grantId === !p.signedGrant)
+    throw badRequest("GRANT_REQUIRED", "Send exactly one of grantId or grant (a signed grant).");
   const now = deps.clock.now();
   const g = await gather(deps, p.document);
   let grant: GrantView | undefined;
@@ -214,7 +230,10 @@ async function evaluate(deps: DomainDeps, p: PresentationParameters): Promise<{ 
         grant: sg.grant,
         signature: sg.signature,
         documentRoot: g.integrity.documentRoot!,
-        batch: g.cert.batchRoot && proof ? { root: g.cert.batchRoot, validFrom: g.cert.validFrom, validUntil: g.cert.validUntil, proof } : undefined,
+        batch:
+          g.cert.batchRoot && proof
+            ? { root: g.cert.batchRoot, validFrom: g.cert.validFrom, validUntil: g.cert.validUntil, proof }
+            : undefined,
       });
       grant = relayed.grant ?? (await deps.index.grant(relayed.grantId));
     } catch (e) {
@@ -232,7 +251,10 @@ async function evaluate(deps: DomainDeps, p: PresentationParameters): Promise<{ 
     signingKey: g.key,
     accreditedAtIssue: g.accredited,
     expectedTypeCode: p.expectedType,
-    consent: p.grantId || grant || signatureProblem || g.integrity.status === "OK" ? { verifier: p.verifier, grant, signatureProblem } : undefined,
+    consent:
+      p.grantId || grant || signatureProblem || g.integrity.status === "OK"
+        ? { verifier: p.verifier, grant, signatureProblem }
+        : undefined,
   });
   return { r: result(g, verdict, now, grant), grant };
 }
@@ -261,16 +283,23 @@ export interface RecordCheckReturnType extends VerifyResult {
 }
 
 /** Verifies, and when VALID records the check on chain (one grant use). */
-export async function recordCheck(deps: DomainDeps, p: PresentationParameters & { idempotencyKey?: string }): Promise<RecordCheckReturnType> {
+export async function recordCheck(
+  deps: DomainDeps,
+  p: PresentationParameters & { idempotencyKey?: string },
+): Promise<RecordCheckReturnType> {
   const { r, grant } = await evaluate(deps, p);
   rejectSignatureProblems(r);
   if (r.reasons.includes("WRONG_VERIFIER"))
     throw forbidden("WRONG_VERIFIER", "The grant was given to another verifier; you cannot record a check under it.");
   if (r.verdict !== "VALID" || !grant)
-    throw new DomainError(r.reasons[0] ?? "NOT_VALID", `The check was not recorded: ${r.messages[0] ?? "the presentation is not valid"}`, {
-      status: 422,
-      details: { verdict: r.verdict, reasons: r.reasons },
-    });
+    throw new DomainError(
+      r.reasons[0] ?? "NOT_VALID",
+      `The check was not recorded: ${r.messages[0] ?? "the presentation is not valid"}`,
+      {
+        status: 422,
+        details: { verdict: r.verdict, reasons: r.reasons },
+      },
+    );
   const receipt = await deps.chain.recordCheck({
     verifier: p.verifier.toLowerCase() as Address,
     grantId: grant.grantId,

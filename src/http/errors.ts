@@ -36,9 +36,15 @@ export function toDomainError(err: unknown): DomainError {
     case "charset.unsupported":
       return new DomainError("UNSUPPORTED_ENCODING", "Send the body as UTF-8 JSON.", { status: 415, cause: err });
     case "request.aborted":
-      return new DomainError("REQUEST_ABORTED", "The client closed the request before its body arrived.", { status: 400, cause: err });
+      return new DomainError("REQUEST_ABORTED", "The client closed the request before its body arrived.", {
+        status: 400,
+        cause: err,
+      });
     case "request.size.invalid":
-      return new DomainError("BAD_CONTENT_LENGTH", "The body's length does not match Content-Length.", { status: 400, cause: err });
+      return new DomainError("BAD_CONTENT_LENGTH", "The body's length does not match Content-Length.", {
+        status: 400,
+        cause: err,
+      });
   }
   if (typeof e?.status === "number" && e.status >= 400 && e.status < 500 && e.expose)
     return new DomainError("BAD_REQUEST", e.message ?? "Bad request.", { status: e.status, cause: err });

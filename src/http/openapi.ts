@@ -23,7 +23,10 @@ export function generateOpenApi(registry: OpenAPIRegistry): object {
     },
     servers: [{ url: "/" }],
     tags: [
-      { name: "authority", description: "The city's data authority: types, agencies, keys, verifiers, API principals." },
+      {
+        name: "authority",
+        description: "The city's data authority: types, agencies, keys, verifiers, API principals.",
+      },
       { name: "agency", description: "Issuing agencies: issue, batch, revoke, suspend, reinstate, supersede." },
       { name: "holder", description: "Citizens and companies: consent grants and the audit trail, by signature." },
       { name: "verifier", description: "Counters and online verifiers: verify under consent and record checks." },

@@ -31,7 +31,12 @@ export interface RouteResult {
   headers?: Record<string, string>;
 }
 
-export interface RouteDefinition<P extends Schema | undefined, Q extends Schema | undefined, H extends Schema | undefined, B extends Schema | undefined> {
+export interface RouteDefinition<
+  P extends Schema | undefined,
+  Q extends Schema | undefined,
+  H extends Schema | undefined,
+  B extends Schema | undefined,
+> {
   method: "get" | "post" | "put" | "patch" | "delete";
   /** Express syntax: /v1/agency/certificates/:certId */
   path: string;
@@ -56,7 +61,9 @@ export interface RouteEnv {
 }
 
 function validation(where: string, error: z.ZodError): DomainError {
-  const issues = error.issues.slice(0, 20).map((i) => ({ path: i.path.map(String).join("."), code: i.code, message: i.message }));
+  const issues = error.issues
+    .slice(0, 20)
+    .map((i) => ({ path: i.path.map(String).join("."), code: i.code, message: i.message }));
   const first = issues[0];
   const code = error.issues.some((i) => i.code === "unrecognized_keys") ? "UNKNOWN_FIELD" : "VALIDATION_FAILED";
   return new DomainError(code, `Invalid ${where}${first ? ` at "${first.path || "(root)"}": ${first.message}` : ""}.`, {
@@ -78,10 +85,14 @@ function parseHeaders(def: { auth: Auth; headers?: Schema }, req: Request): unkn
   const r = def.headers.safeParse(req.headers);
   if (r.success) return r.data;
   if (def.auth === "holder")
-    throw new DomainError("MISSING_HOLDER_SIGNATURE", "Sign the request with the certificate's holder key: X-Holder-Document-Root, X-Holder-Timestamp, X-Holder-Nonce, X-Holder-Signature.", {
-      status: 401,
-      details: { issues: r.error.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message })) },
-    });
+    throw new DomainError(
+      "MISSING_HOLDER_SIGNATURE",
+      "Sign the request with the certificate's holder key: X-Holder-Document-Root, X-Holder-Timestamp, X-Holder-Nonce, X-Holder-Signature.",
+      {
+        status: 401,
+        details: { issues: r.error.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message })) },
+      },
+    );
   throw validation("headers", r.error);
 }
 
@@ -109,9 +120,13 @@ export function defineRoute<
       if (def.auth !== "public" && def.auth !== "holder") {
         const principal = await env.authenticate(req);
         if (principal.role !== def.auth)
-          throw new DomainError("WRONG_ROLE", `This route is for ${def.auth} principals; the key belongs to a ${principal.role}.`, {
-            status: 403,
-          });
+          throw new DomainError(
+            "WRONG_ROLE",
+            `This route is for ${def.auth} principals; the key belongs to a ${principal.role}.`,
+            {
+              status: 403,
+            },
+          );
         res.locals.principal = principal;
       }
       next();
@@ -127,7 +142,8 @@ export function defineRoute<
         const hasBody = (len !== undefined && len !== "0") || req.headers["transfer-encoding"] !== undefined;
         if (hasBody && !JSON_TYPE.test(req.headers["content-type"] ?? ""))
           throw new DomainError("UNSUPPORTED_MEDIA_TYPE", "Send the body as application/json.", { status: 415 });
-        if (req.body === undefined) throw new DomainError("BODY_REQUIRED", "This route needs a JSON body.", { status: 400 });
+        if (req.body === undefined)
+          throw new DomainError("BODY_REQUIRED", "This route needs a JSON body.", { status: 400 });
       } else if (req.body !== undefined && Object.keys(req.body as object).length > 0) {
         throw new DomainError("UNEXPECTED_BODY", "This route takes no body.", { status: 400 });
       }
@@ -152,11 +168,19 @@ export function defineRoute<
   register(env.registry, def);
 }
 
-function register(registry: OpenAPIRegistry, def: RouteDefinition<Schema | undefined, Schema | undefined, Schema | undefined, Schema | undefined>) {
+function register(
+  registry: OpenAPIRegistry,
+  def: RouteDefinition<Schema | undefined, Schema | undefined, Schema | undefined, Schema | undefined>,
+) {
   const responses: RouteConfig["responses"] = {};
   for (const [status, r] of Object.entries(def.responses))
-    responses[status] = r.schema ? { description: r.description, content: { "application/json": { schema: r.schema } } } : { description: r.description };
-  const errs: Record<number, string> = { 400: "Malformed JSON, wrong types or unknown fields.", 413: "Body too large." };
+    responses[status] = r.schema
+      ? { description: r.description, content: { "application/json": { schema: r.schema } } }
+      : { description: r.description };
+  const errs: Record<number, string> = {
+    400: "Malformed JSON, wrong types or unknown fields.",
+    413: "Body too large.",
+  };
   if (def.auth !== "public") {
     errs[401] = "Missing, unknown or invalid credentials (or a bad, stale or replayed holder signature).";
     errs[403] = "The principal's role or identity may not do this.";

@@ -57,11 +57,9 @@ export const ErrorResponse = z
 
 export const Receipt = z.object({ txHash: Bytes32, blockNumber: z.number().int() });
 
-export const CertificateDocument = z
-  .record(z.string(), z.unknown())
-  .openapi("CertificateDocument", {
-    description: "A certledger certificate document (W3C VC 2.0 shape, DESIGN 5), possibly redacted.",
-  });
+export const CertificateDocument = z.record(z.string(), z.unknown()).openapi("CertificateDocument", {
+  description: "A certledger certificate document (W3C VC 2.0 shape, DESIGN 5), possibly redacted.",
+});
 
 // ---------------------------------------------------------------------------------------------
 // Authority
@@ -79,12 +77,26 @@ export const CertificateType = z
   .openapi("CertificateType");
 
 export const RegisterTypeBody = z
-  .strictObject({ code: TypeCode, name: Name.optional(), maxValiditySeconds: z.number().int().min(0).max(2 ** 40 - 1).optional() })
+  .strictObject({
+    code: TypeCode,
+    name: Name.optional(),
+    maxValiditySeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 40 - 1)
+      .optional(),
+  })
   .openapi("RegisterTypeBody");
 export const UpdateTypeBody = z
   .strictObject({
     name: Name.optional(),
-    maxValiditySeconds: z.number().int().min(0).max(2 ** 40 - 1).optional(),
+    maxValiditySeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 40 - 1)
+      .optional(),
     refreshSchema: z.boolean().optional().openapi({ description: "Put the catalog's current schema hash on chain." }),
   })
   .openapi("UpdateTypeBody");
@@ -101,7 +113,13 @@ export const Agency = z
   .object({ agency: Address, name: z.string(), active: z.boolean(), types: z.array(TypeCode) })
   .openapi("Agency");
 export const RegisterAgencyResponse = z
-  .object({ agency: Address, name: z.string(), signingKey: Address, types: z.array(TypeCode), apiKey: z.string().optional() })
+  .object({
+    agency: Address,
+    name: z.string(),
+    signingKey: Address,
+    types: z.array(TypeCode),
+    apiKey: z.string().optional(),
+  })
   .openapi("RegisterAgencyResponse");
 export const AgencyParams = z.strictObject({ agency: Address });
 export const AccreditBody = z.strictObject({ type: TypeCode }).openapi("AccreditBody");
@@ -136,7 +154,9 @@ export const PrincipalOut = z
 // Agency
 // ---------------------------------------------------------------------------------------------
 
-const Fields = z.record(z.string(), z.unknown()).openapi({ description: "The certificate's fields, per the type's JSON Schema." });
+const Fields = z
+  .record(z.string(), z.unknown())
+  .openapi({ description: "The certificate's fields, per the type's JSON Schema." });
 
 export const IssueItem = z
   .strictObject({
@@ -147,7 +167,13 @@ export const IssueItem = z
   })
   .openapi("IssueItem");
 export const IssueBody = z
-  .strictObject({ type: TypeCode, holder: Address, fields: Fields, validFrom: UnixTime.optional(), validUntil: UnixTime.optional() })
+  .strictObject({
+    type: TypeCode,
+    holder: Address,
+    fields: Fields,
+    validFrom: UnixTime.optional(),
+    validUntil: UnixTime.optional(),
+  })
   .openapi("IssueBody");
 export const IdempotencyHeaders = z.object({
   "idempotency-key": z
@@ -156,7 +182,10 @@ export const IdempotencyHeaders = z.object({
     .openapi({ param: { description: "Same key and body = the same certificate, once. Required." } }),
 });
 export const OptionalIdempotencyHeaders = z.object({
-  "idempotency-key": z.string().regex(/^[\x21-\x7e]{1,128}$/, "must be 1-128 visible ASCII characters").optional(),
+  "idempotency-key": z
+    .string()
+    .regex(/^[\x21-\x7e]{1,128}$/, "must be 1-128 visible ASCII characters")
+    .optional(),
 });
 export const IssuedCertificate = z
   .object({
@@ -174,7 +203,10 @@ export const IssuedCertificate = z
 
 export const BatchBody = z.strictObject({ type: TypeCode, items: z.array(IssueItem).min(1) }).openapi("BatchBody");
 export const BatchQuery = z.strictObject({
-  wait: z.enum(["true", "false"]).optional().openapi({ param: { description: "Answer when the batch is anchored." } }),
+  wait: z
+    .enum(["true", "false"])
+    .optional()
+    .openapi({ param: { description: "Answer when the batch is anchored." } }),
 });
 export const BatchParams = z.strictObject({ batchId: z.string().uuid() });
 export const BatchDocumentsQuery = z.strictObject({
@@ -202,7 +234,9 @@ export const BatchDocuments = z
     root: Bytes32,
     total: z.number().int(),
     offset: z.number().int(),
-    items: z.array(z.object({ certId: Bytes32, holder: Address, proof: z.array(Bytes32), document: CertificateDocument })),
+    items: z.array(
+      z.object({ certId: Bytes32, holder: Address, proof: z.array(Bytes32), document: CertificateDocument }),
+    ),
   })
   .openapi("BatchDocuments");
 
@@ -219,7 +253,13 @@ export const SupersedeBody = z
   .strictObject({ reason: reasonEnum("supersede"), replacement: Bytes32, batchProof })
   .openapi("SupersedeBody");
 export const StatusChangeResponse = z
-  .object({ certId: Bytes32, status: CertificateStatus, reason: z.string(), txHash: Bytes32, blockNumber: z.number().int() })
+  .object({
+    certId: Bytes32,
+    status: CertificateStatus,
+    reason: z.string(),
+    txHash: Bytes32,
+    blockNumber: z.number().int(),
+  })
   .openapi("StatusChange");
 
 export const ListCertificatesQuery = z.strictObject({
@@ -243,7 +283,9 @@ export const CertificateRecord = z
     supersededBy: Bytes32.optional(),
   })
   .openapi("CertificateRecord");
-export const CertificateList = z.object({ items: z.array(CertificateRecord), next: z.string().optional() }).openapi("CertificateList");
+export const CertificateList = z
+  .object({ items: z.array(CertificateRecord), next: z.string().optional() })
+  .openapi("CertificateList");
 
 // ---------------------------------------------------------------------------------------------
 // Holder
@@ -255,7 +297,11 @@ export const GrantMessage = z
     grantee: Address,
     purpose: Bytes32.openapi({ description: "keccak256 of the purpose code." }),
     validUntil: UnixTime,
-    maxUses: z.number().int().min(1).max(2 ** 32 - 1),
+    maxUses: z
+      .number()
+      .int()
+      .min(1)
+      .max(2 ** 32 - 1),
     nonce: Uint256,
     deadline: UnixTime,
   })
@@ -285,7 +331,9 @@ export const RelayGrantResponse = z
 export const GrantIdParams = z.strictObject({ grantId: Bytes32 });
 export const RevokeGrantBody = z
   .strictObject({ nonce: Uint256, deadline: UnixTime, signature: Signature, documentRoot: Bytes32 })
-  .openapi("RevokeGrantBody", { description: "EIP-712 RevokeGrant(grantId, nonce, deadline) signed by the holder key." });
+  .openapi("RevokeGrantBody", {
+    description: "EIP-712 RevokeGrant(grantId, nonce, deadline) signed by the holder key.",
+  });
 export const HolderAuthHeaders = z.object({
   "x-holder-document-root": Bytes32.openapi({ param: { description: "The certificate's documentRoot." } }),
   "x-holder-timestamp": z
@@ -301,7 +349,14 @@ export const HolderAuthHeaders = z.object({
   }),
 });
 export const Check = z
-  .object({ grantId: Bytes32, certId: Bytes32, verifier: Address, purpose: Bytes32, at: z.number().int(), txHash: Bytes32.optional() })
+  .object({
+    grantId: Bytes32,
+    certId: Bytes32,
+    verifier: Address,
+    purpose: Bytes32,
+    at: z.number().int(),
+    txHash: Bytes32.optional(),
+  })
   .openapi("Check");
 export const StatusHistoryEntry = z
   .object({ status: CertificateStatus, reason: z.string(), at: z.number().int(), supersededBy: Bytes32.optional() })
@@ -357,7 +412,13 @@ export const VerifyResult = z
   })
   .openapi("VerifyResult");
 export const RecordCheckResult = VerifyResult.extend({
-  check: z.object({ grantId: Bytes32, verifier: Address, txHash: Bytes32, blockNumber: z.number().int(), usesLeft: z.number().int() }),
+  check: z.object({
+    grantId: Bytes32,
+    verifier: Address,
+    txHash: Bytes32,
+    blockNumber: z.number().int(),
+    usesLeft: z.number().int(),
+  }),
 }).openapi("RecordCheckResult");
 export const PublicStatus = z
   .object({
@@ -389,7 +450,12 @@ export const ChainInfo = z
   .object({
     chainId: z.number().int(),
     contracts: z.object({ registry: Address, ledger: Address, consent: Address }),
-    eip712Domain: z.object({ name: z.string(), version: z.string(), chainId: z.number().int(), verifyingContract: Address }),
+    eip712Domain: z.object({
+      name: z.string(),
+      version: z.string(),
+      chainId: z.number().int(),
+      verifyingContract: Address,
+    }),
     statusReasons: z.record(z.string(), z.array(z.string())),
   })
   .openapi("ChainInfo");

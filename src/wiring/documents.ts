@@ -46,7 +46,10 @@ function integrityOf(document: unknown): DocumentIntegrity {
     const claimed = (document as { credentialStatus?: { certId?: unknown } } | null)?.credentialStatus?.certId;
     return {
       status: r.code,
-      certId: r.code === "TAMPERED" && typeof claimed === "string" && HEX32.test(claimed) ? (claimed.toLowerCase() as Bytes32) : undefined,
+      certId:
+        r.code === "TAMPERED" && typeof claimed === "string" && HEX32.test(claimed)
+          ? (claimed.toLowerCase() as Bytes32)
+          : undefined,
       disclosed: {},
       redacted: [],
       problems: r.reason ? [r.reason] : [],
@@ -67,7 +70,10 @@ function integrityOf(document: unknown): DocumentIntegrity {
     validUntil: r.validUntil,
     chainId: r.chainId,
     ledger: lower(r.ledger) as Address,
-    batch: r.batch && { root: lower(r.batch.root) as Bytes32, proof: r.batch.proof.map((x) => x.toLowerCase() as Bytes32) },
+    batch: r.batch && {
+      root: lower(r.batch.root) as Bytes32,
+      proof: r.batch.proof.map((x) => x.toLowerCase() as Bytes32),
+    },
     disclosed,
     // Redacted leaves do not reveal their paths: report how many, as opaque markers.
     redacted: Array.from({ length: redactedCount }, (_, i) => `#${i + 1}`),
@@ -82,12 +88,17 @@ function integrityOf(document: unknown): DocumentIntegrity {
  * Two documents with one key have the same JSON text; should one ever differ in a way JSON text cannot
  * show (a number beyond float range), the answer is still the first document's own verified content.
  */
-function integrityCache(compute: (doc: unknown) => DocumentIntegrity, max: number): (doc: unknown) => DocumentIntegrity {
+function integrityCache(
+  compute: (doc: unknown) => DocumentIntegrity,
+  max: number,
+): (doc: unknown) => DocumentIntegrity {
   const cache = new Map<string, DocumentIntegrity>();
   return (doc) => {
     let key: string;
     try {
-      key = createHash("sha256").update(JSON.stringify(doc) ?? "undefined").digest("base64");
+      key = createHash("sha256")
+        .update(JSON.stringify(doc) ?? "undefined")
+        .digest("base64");
     } catch {
       return compute(doc); // cyclic or hostile input: no caching
     }
@@ -116,13 +127,19 @@ export function documentLibrary(opts: { integrityCacheSize?: number } = {}): Doc
       validUntil: input.validUntil,
       fields: input.fields,
     });
-    return { document: r.document as unknown as CertificateDocument, certId: lower(r.certId) as Bytes32, documentRoot: lower(r.documentRoot) as Bytes32 };
+    return {
+      document: r.document as unknown as CertificateDocument,
+      certId: lower(r.certId) as Bytes32,
+      documentRoot: lower(r.documentRoot) as Bytes32,
+    };
   };
   return {
     build,
     buildBatch(inputs) {
       const built = inputs.map(build);
-      const batch = buildBatch(built.map((b, i) => ({ certId: b.certId, validFrom: inputs[i].validFrom, validUntil: inputs[i].validUntil })));
+      const batch = buildBatch(
+        built.map((b, i) => ({ certId: b.certId, validFrom: inputs[i].validFrom, validUntil: inputs[i].validUntil })),
+      );
       return {
         root: lower(batch.root) as Bytes32,
         items: built.map((b, i) => ({
@@ -132,8 +149,12 @@ export function documentLibrary(opts: { integrityCacheSize?: number } = {}): Doc
         })),
       };
     },
-    verifyIntegrity: (opts.integrityCacheSize ?? 10_000) > 0 ? integrityCache(integrityOf, opts.integrityCacheSize ?? 10_000) : integrityOf,
-    verifyBatchProof: (root, certId, validFrom, validUntil, proof) => verifyBatchProof({ certId, validFrom, validUntil }, proof, root),
+    verifyIntegrity:
+      (opts.integrityCacheSize ?? 10_000) > 0
+        ? integrityCache(integrityOf, opts.integrityCacheSize ?? 10_000)
+        : integrityOf,
+    verifyBatchProof: (root, certId, validFrom, validUntil, proof) =>
+      verifyBatchProof({ certId, validFrom, validUntil }, proof, root),
   };
 }
 
@@ -154,11 +175,15 @@ export function signatureRecovery(domain: () => { chainId: number; consent: Addr
     });
   return {
     grantId: (g) => digest(g).toLowerCase() as Bytes32,
-    recoverPersonal: (message, signature) => lower(recoverDigestSigner(personalMessageDigest(message), signature)) as Address | undefined,
+    recoverPersonal: (message, signature) =>
+      lower(recoverDigestSigner(personalMessageDigest(message), signature)) as Address | undefined,
     recoverGrant: (g, signature) => lower(recoverDigestSigner(digest(g), signature)) as Address | undefined,
     recoverRevokeGrant: (m, signature) =>
       lower(
-        recoverDigestSigner(hashRevokeGrant(dom(), { grantId: m.grantId, nonce: BigInt(m.nonce), deadline: BigInt(m.deadline) }), signature),
+        recoverDigestSigner(
+          hashRevokeGrant(dom(), { grantId: m.grantId, nonce: BigInt(m.nonce), deadline: BigInt(m.deadline) }),
+          signature,
+        ),
       ) as Address | undefined,
   };
 }

@@ -30,11 +30,17 @@ export async function seedDemo(deps: DomainDeps, authorityAddress: Address, data
   const existing = readDemoCredentials(dataDir);
   if (existing) return existing;
 
-  const authority = await createPrincipal(deps, { role: "authority", address: authorityAddress, label: "demo authority" });
+  const authority = await createPrincipal(deps, {
+    role: "authority",
+    address: authorityAddress,
+    label: "demo authority",
+  });
 
   const registered = new Set((await deps.index.certificateTypes()).map((t) => t.code));
   // Independent transactions: send them together so the block producer groups them.
-  await Promise.all(CERTIFICATE_TYPES.filter((t) => !registered.has(t.code)).map((t) => registerType(deps, { code: t.code })));
+  await Promise.all(
+    CERTIFICATE_TYPES.filter((t) => !registered.has(t.code)).map((t) => registerType(deps, { code: t.code })),
+  );
 
   const byName = new Map((await deps.index.agencies()).map((a) => [a.name, a]));
   const agencies: DemoCredentials["agencies"] = [];

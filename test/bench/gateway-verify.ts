@@ -30,7 +30,9 @@ function emit(name: string, value: number, unit: string, extra: Record<string, u
 async function cannon(url: string, bodyFile?: string, headers: string[] = []) {
   const args = ["-c", String(CONNECTIONS), "-d", String(SECONDS), "-j", ...headers.flatMap((h) => ["-H", h])];
   if (bodyFile) args.push("-m", "POST", "-i", bodyFile, "-H", "content-type: application/json");
-  const child = spawn(path.join(__dirname, "../../node_modules/.bin/autocannon"), [...args, url], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(path.join(__dirname, "../../node_modules/.bin/autocannon"), [...args, url], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   let err = "";
   child.stdout.on("data", (d) => (out += d));
@@ -38,7 +40,13 @@ async function cannon(url: string, bodyFile?: string, headers: string[] = []) {
   const code = await new Promise<number | null>((r) => child.on("close", r));
   if (code !== 0) throw new Error(`autocannon failed: ${err}`);
   const j = JSON.parse(out);
-  return { rps: j.requests.average as number, p50: j.latency.p50 as number, p99: j.latency.p99 as number, non2xx: j.non2xx as number, errors: j.errors as number };
+  return {
+    rps: j.requests.average as number,
+    p50: j.latency.p50 as number,
+    p99: j.latency.p99 as number,
+    non2xx: j.non2xx as number,
+    errors: j.errors as number,
+  };
 }
 
 async function main() {
@@ -64,7 +72,12 @@ async function main() {
     const wallet = createHolderWallet({ mnemonic: generateMnemonic() });
     const info = await (await fetch(`${base}/v1/public/info`)).json();
     const domain = consentDomain(info.chainId, info.contracts.consent);
-    const issued = await post("/v1/agency/certificates", agency.apiKey, { type: TYPE, holder: wallet.address(1), fields: sampleFields(TYPE, 1) }, { "idempotency-key": "bench-1" });
+    const issued = await post(
+      "/v1/agency/certificates",
+      agency.apiKey,
+      { type: TYPE, holder: wallet.address(1), fields: sampleFields(TYPE, 1) },
+      { "idempotency-key": "bench-1" },
+    );
     const now = Math.floor(Date.now() / 1000);
     const grant = {
       certId: issued.certId,
@@ -75,7 +88,12 @@ async function main() {
       nonce: "1",
       deadline: now + 600,
     };
-    const s = wallet.signGrant(1, domain, { ...grant, validUntil: BigInt(grant.validUntil), nonce: 1n, deadline: BigInt(grant.deadline) });
+    const s = wallet.signGrant(1, domain, {
+      ...grant,
+      validUntil: BigInt(grant.validUntil),
+      nonce: 1n,
+      deadline: BigInt(grant.deadline),
+    });
     const documentRoot = gw.deps.documents.verifyIntegrity(issued.document).documentRoot;
     const relayed = await post("/v1/holder/grants", undefined, { grant, signature: s.signature, documentRoot });
     const body = { document: issued.document, grantId: relayed.grantId };
@@ -97,7 +115,11 @@ async function main() {
     const b = await cannon(`http://127.0.0.1:${(bs.address() as AddressInfo).port}/bare`);
     bs.close();
 
-    const common = { connections: CONNECTIONS, seconds: SECONDS, fields: Object.keys(gw.deps.documents.verifyIntegrity(issued.document).disclosed).length };
+    const common = {
+      connections: CONNECTIONS,
+      seconds: SECONDS,
+      fields: Object.keys(gw.deps.documents.verifyIntegrity(issued.document).disclosed).length,
+    };
     emit("verify_rps", v.rps, "req/s", { ...common, non2xx: v.non2xx, errors: v.errors });
     emit("verify_p50", v.p50, "ms", common);
     emit("verify_p99", v.p99, "ms", common);

@@ -35,7 +35,8 @@ function files(dir: string): string[] {
 
 function imports(source: string): string[] {
   const out: string[] = [];
-  const re = /(?:import|export)\s[^'"]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)|require\(\s*["']([^"']+)["']\s*\)|import\s*["']([^"']+)["']/g;
+  const re =
+    /(?:import|export)\s[^'"]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)|require\(\s*["']([^"']+)["']\s*\)|import\s*["']([^"']+)["']/g;
   for (const m of source.matchAll(re)) out.push(m[1] ?? m[2] ?? m[3] ?? m[4]);
   return out;
 }
@@ -52,7 +53,13 @@ describe("src/domain boundaries", () => {
     const bad: string[] = [];
     for (const f of all) {
       for (const spec of imports(readFileSync(f, "utf8"))) {
-        const hit = FORBIDDEN.find((x) => spec === x || spec.startsWith(`${x}/`) || (x.endsWith("/") && spec.startsWith(x)) || spec.startsWith(`${x}/`));
+        const hit = FORBIDDEN.find(
+          (x) =>
+            spec === x ||
+            spec.startsWith(`${x}/`) ||
+            (x.endsWith("/") && spec.startsWith(x)) ||
+            spec.startsWith(`${x}/`),
+        );
         const outward = /^(\.\.\/)+(http|chain|store|indexer|wiring|cli|web)(\/|$)/.test(spec);
         if (hit || outward) bad.push(`${path.relative(root, f)} imports ${spec}`);
       }
@@ -61,6 +68,9 @@ describe("src/domain boundaries", () => {
   });
 
   it("the scan catches a forbidden import", () => {
-    expect(imports('import express from "express";\nconst { ethers } = require("ethers");')).to.deep.equal(["express", "ethers"]);
+    expect(imports('import express from "express";\nconst { ethers } = require("ethers");')).to.deep.equal([
+      "express",
+      "ethers",
+    ]);
   });
 });

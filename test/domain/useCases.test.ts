@@ -1,6 +1,12 @@
 import { expect } from "chai";
 import { sampleFields } from "../../src/domain/catalog";
-import { registerAgency, registerType, registerVerifier, retireSigningKey, rotateSigningKey } from "../../src/domain/authority";
+import {
+  registerAgency,
+  registerType,
+  registerVerifier,
+  retireSigningKey,
+  rotateSigningKey,
+} from "../../src/domain/authority";
 import { DomainError } from "../../src/domain/errors";
 import { revokeGrant } from "../../src/domain/grants";
 import { authenticateHolder, holderAuthMessage, personalMessageDigest } from "../../src/domain/holderAuth";
@@ -9,7 +15,14 @@ import type { Address, Bytes32, Hex } from "../../src/domain/ports";
 import { authenticatePrincipal, createPrincipal } from "../../src/domain/principals";
 import { changeStatus } from "../../src/domain/status";
 import { recordCheck, verifyDocument, verifyPresentation } from "../../src/domain/verification";
-import { consentDomain, createHolderWallet, generateMnemonic, purposeHash, redactDocument, signDigest } from "../../src/document";
+import {
+  consentDomain,
+  createHolderWallet,
+  generateMnemonic,
+  purposeHash,
+  redactDocument,
+  signDigest,
+} from "../../src/document";
 import { CHAIN_ID, CONSENT, fakeDeps } from "../support/frontFakes";
 
 async function rejects(p: Promise<unknown>, code: string, status?: number): Promise<DomainError> {
@@ -38,10 +51,21 @@ async function world() {
   const issue = async (agency = a.agency, type = "diploma", idem = `k${++n}`) => {
     const index = n;
     const holder = wallet.address(index).toLowerCase() as Address;
-    const r = await issueCertificate(deps, { agency, type, holder, fields: sampleFields(type, index), idempotencyKey: idem });
+    const r = await issueCertificate(deps, {
+      agency,
+      type,
+      holder,
+      fields: sampleFields(type, index),
+      idempotencyKey: idem,
+    });
     return { ...r.certificate, index, replayed: r.replayed };
   };
-  const grant = (index: number, certId: Bytes32, grantee: Address, over: Partial<{ validUntil: number; maxUses: number; nonce: string }> = {}) => {
+  const grant = (
+    index: number,
+    certId: Bytes32,
+    grantee: Address,
+    over: Partial<{ validUntil: number; maxUses: number; nonce: string }> = {},
+  ) => {
     const now = deps.world.now;
     const g = {
       certId,
@@ -52,7 +76,12 @@ async function world() {
       nonce: over.nonce ?? String(now + index),
       deadline: now + 600,
     };
-    const s = wallet.signGrant(index, domain, { ...g, validUntil: BigInt(g.validUntil), nonce: BigInt(g.nonce), deadline: BigInt(g.deadline) });
+    const s = wallet.signGrant(index, domain, {
+      ...g,
+      validUntil: BigInt(g.validUntil),
+      nonce: BigInt(g.nonce),
+      deadline: BigInt(g.deadline),
+    });
     return { grant: g, signature: s.signature as Hex, grantId: s.grantId.toLowerCase() as Bytes32 };
   };
   return { deps, a, b, v, w, wallet, domain, issue, grant };
@@ -71,22 +100,60 @@ describe("domain use cases (over in-memory ports)", () => {
 
     it("returns the same certificate for the same idempotency key and body, once on chain", async () => {
       const { deps, a, wallet } = await world();
-      const p = { agency: a.agency, type: "diploma", holder: wallet.address(7).toLowerCase() as Address, fields: sampleFields("diploma", 7), idempotencyKey: "same" };
+      const p = {
+        agency: a.agency,
+        type: "diploma",
+        holder: wallet.address(7).toLowerCase() as Address,
+        fields: sampleFields("diploma", 7),
+        idempotencyKey: "same",
+      };
       const one = await issueCertificate(deps, p);
       const two = await issueCertificate(deps, p);
       expect(two.replayed).to.equal(true);
       expect(two.certificate.certId).to.equal(one.certificate.certId);
       expect(deps.world.sent.filter((s) => s.method === "issue")).to.have.length(1);
-      await rejects(issueCertificate(deps, { ...p, fields: sampleFields("diploma", 8) }), "IDEMPOTENCY_KEY_REUSED", 409);
+      await rejects(
+        issueCertificate(deps, { ...p, fields: sampleFields("diploma", 8) }),
+        "IDEMPOTENCY_KEY_REUSED",
+        409,
+      );
     });
 
     it("refuses a type the agency is not accredited for, invalid fields and too long a validity", async () => {
       const { deps, a, wallet } = await world();
       const holder = wallet.address(1).toLowerCase() as Address;
-      await rejects(issueCertificate(deps, { agency: a.agency, type: "business-licence", holder, fields: sampleFields("business-licence"), idempotencyKey: "x1" }), "NOT_ACCREDITED", 403);
-      await rejects(issueCertificate(deps, { agency: a.agency, type: "diploma", holder, fields: { nope: 1 }, idempotencyKey: "x2" }), "FIELDS_INVALID", 422);
       await rejects(
-        issueCertificate(deps, { agency: a.agency, type: "diploma", holder, fields: sampleFields("diploma"), validFrom: 1, validUntil: 2 ** 40 - 1, idempotencyKey: "x3" }),
+        issueCertificate(deps, {
+          agency: a.agency,
+          type: "business-licence",
+          holder,
+          fields: sampleFields("business-licence"),
+          idempotencyKey: "x1",
+        }),
+        "NOT_ACCREDITED",
+        403,
+      );
+      await rejects(
+        issueCertificate(deps, {
+          agency: a.agency,
+          type: "diploma",
+          holder,
+          fields: { nope: 1 },
+          idempotencyKey: "x2",
+        }),
+        "FIELDS_INVALID",
+        422,
+      );
+      await rejects(
+        issueCertificate(deps, {
+          agency: a.agency,
+          type: "diploma",
+          holder,
+          fields: sampleFields("diploma"),
+          validFrom: 1,
+          validUntil: 2 ** 40 - 1,
+          idempotencyKey: "x3",
+        }),
         "VALIDITY_TOO_LONG",
         400,
       );
@@ -95,12 +162,16 @@ describe("domain use cases (over in-memory ports)", () => {
 
     it("anchors a batch as one root and each document verifies with its proof", async () => {
       const { deps, a, wallet } = await world();
-      const items = Array.from({ length: 5 }, (_, i) => ({ holder: wallet.address(100 + i).toLowerCase() as Address, fields: sampleFields("diploma", i) }));
+      const items = Array.from({ length: 5 }, (_, i) => ({
+        holder: wallet.address(100 + i).toLowerCase() as Address,
+        fields: sampleFields("diploma", i),
+      }));
       const { done } = await startBatch(deps, memoryBatchJobs(), { agency: a.agency, type: "diploma", items });
       const job = await done;
       expect(job.state, JSON.stringify(job.error)).to.equal("done");
       expect(deps.world.sent.filter((s) => s.method === "anchorBatch")).to.have.length(1);
-      for (const it of job.items!) expect((await verifyDocument(deps, { document: it.document })).verdict).to.equal("VALID");
+      for (const it of job.items!)
+        expect((await verifyDocument(deps, { document: it.document })).verdict).to.equal("VALID");
     });
 
     it("refuses a batch with one bad row, naming its index, before anything is sent", async () => {
@@ -109,7 +180,11 @@ describe("domain use cases (over in-memory ports)", () => {
         { holder: wallet.address(1).toLowerCase() as Address, fields: sampleFields("diploma", 1) },
         { holder: wallet.address(2).toLowerCase() as Address, fields: { bad: true } },
       ];
-      const e = await rejects(startBatch(deps, memoryBatchJobs(), { agency: a.agency, type: "diploma", items }), "FIELDS_INVALID", 422);
+      const e = await rejects(
+        startBatch(deps, memoryBatchJobs(), { agency: a.agency, type: "diploma", items }),
+        "FIELDS_INVALID",
+        422,
+      );
       expect((e.details as { index: number }).index).to.equal(1);
       expect(deps.world.sent.filter((s) => s.method === "anchorBatch")).to.have.length(0);
     });
@@ -119,23 +194,64 @@ describe("domain use cases (over in-memory ports)", () => {
     it("lets only the issuing agency change a certificate, along allowed transitions", async () => {
       const { deps, a, b, issue } = await world();
       const c = await issue();
-      await rejects(changeStatus(deps, { agency: b.agency, certId: c.certId, action: "revoke", reason: "FRAUD" }), "NOT_YOUR_CERTIFICATE", 403);
-      await rejects(changeStatus(deps, { agency: a.agency, certId: c.certId, action: "reinstate", reason: "OTHER" }), "INVALID_STATUS_TRANSITION", 409);
-      await rejects(changeStatus(deps, { agency: a.agency, certId: c.certId, action: "suspend", reason: "FRAUD" }), "UNKNOWN_REASON", 400);
-      await changeStatus(deps, { agency: a.agency, certId: c.certId, action: "suspend", reason: "UNDER_INVESTIGATION" });
+      await rejects(
+        changeStatus(deps, { agency: b.agency, certId: c.certId, action: "revoke", reason: "FRAUD" }),
+        "NOT_YOUR_CERTIFICATE",
+        403,
+      );
+      await rejects(
+        changeStatus(deps, { agency: a.agency, certId: c.certId, action: "reinstate", reason: "OTHER" }),
+        "INVALID_STATUS_TRANSITION",
+        409,
+      );
+      await rejects(
+        changeStatus(deps, { agency: a.agency, certId: c.certId, action: "suspend", reason: "FRAUD" }),
+        "UNKNOWN_REASON",
+        400,
+      );
+      await changeStatus(deps, {
+        agency: a.agency,
+        certId: c.certId,
+        action: "suspend",
+        reason: "UNDER_INVESTIGATION",
+      });
       expect((await verifyDocument(deps, { document: c.document })).reasons).to.deep.equal(["SUSPENDED"]);
-      await changeStatus(deps, { agency: a.agency, certId: c.certId, action: "reinstate", reason: "INVESTIGATION_CLOSED" });
+      await changeStatus(deps, {
+        agency: a.agency,
+        certId: c.certId,
+        action: "reinstate",
+        reason: "INVESTIGATION_CLOSED",
+      });
       await changeStatus(deps, { agency: a.agency, certId: c.certId, action: "revoke", reason: "ISSUED_IN_ERROR" });
-      await rejects(changeStatus(deps, { agency: a.agency, certId: c.certId, action: "suspend", reason: "OTHER" }), "CERTIFICATE_REVOKED", 409);
+      await rejects(
+        changeStatus(deps, { agency: a.agency, certId: c.certId, action: "suspend", reason: "OTHER" }),
+        "CERTIFICATE_REVOKED",
+        409,
+      );
     });
 
     it("supersedes with a replacement of the same agency only", async () => {
       const { deps, a, b, issue } = await world();
       const old = await issue();
       const other = await issue(b.agency);
-      await rejects(changeStatus(deps, { agency: a.agency, certId: old.certId, action: "supersede", reason: "RENEWAL", replacement: other.certId }), "NOT_YOUR_CERTIFICATE");
+      await rejects(
+        changeStatus(deps, {
+          agency: a.agency,
+          certId: old.certId,
+          action: "supersede",
+          reason: "RENEWAL",
+          replacement: other.certId,
+        }),
+        "NOT_YOUR_CERTIFICATE",
+      );
       const fresh = await issue();
-      await changeStatus(deps, { agency: a.agency, certId: old.certId, action: "supersede", reason: "RENEWAL", replacement: fresh.certId });
+      await changeStatus(deps, {
+        agency: a.agency,
+        certId: old.certId,
+        action: "supersede",
+        reason: "RENEWAL",
+        replacement: fresh.certId,
+      });
       expect((await verifyDocument(deps, { document: old.document })).reasons).to.deep.equal(["SUPERSEDED"]);
     });
   });
@@ -146,7 +262,11 @@ describe("domain use cases (over in-memory ports)", () => {
       const c = await issue();
       const g = grant(c.index, c.certId, v.verifier, { maxUses: 1 });
       const redacted = redactDocument(c.document as never, [Object.keys(sampleFields("diploma", c.index))[0]]);
-      const r = await verifyPresentation(deps, { verifier: v.verifier, document: redacted, signedGrant: { grant: g.grant, signature: g.signature } });
+      const r = await verifyPresentation(deps, {
+        verifier: v.verifier,
+        document: redacted,
+        signedGrant: { grant: g.grant, signature: g.signature },
+      });
       expect(r.verdict, r.reasons.join()).to.equal("VALID");
       expect(Object.keys(r.disclosed)).to.not.include(Object.keys(sampleFields("diploma", c.index))[0]);
       expect(r.redacted).to.have.length(1);
@@ -161,8 +281,16 @@ describe("domain use cases (over in-memory ports)", () => {
       const { deps, v, w, issue, grant } = await world();
       const c = await issue();
       const g = grant(c.index, c.certId, w.verifier);
-      await verifyPresentation(deps, { verifier: w.verifier, document: c.document, signedGrant: { grant: g.grant, signature: g.signature } });
-      await rejects(recordCheck(deps, { verifier: v.verifier, document: c.document, grantId: g.grantId }), "WRONG_VERIFIER", 403);
+      await verifyPresentation(deps, {
+        verifier: w.verifier,
+        document: c.document,
+        signedGrant: { grant: g.grant, signature: g.signature },
+      });
+      await rejects(
+        recordCheck(deps, { verifier: v.verifier, document: c.document, grantId: g.grantId }),
+        "WRONG_VERIFIER",
+        403,
+      );
       expect(deps.world.checks).to.have.length(0);
     });
 
@@ -171,24 +299,66 @@ describe("domain use cases (over in-memory ports)", () => {
       const c = await issue();
       const other = await issue();
       const forged = grant(other.index, c.certId, v.verifier);
-      await rejects(verifyPresentation(deps, { verifier: v.verifier, document: c.document, signedGrant: { grant: forged.grant, signature: forged.signature } }), "BAD_SIGNATURE", 401);
+      await rejects(
+        verifyPresentation(deps, {
+          verifier: v.verifier,
+          document: c.document,
+          signedGrant: { grant: forged.grant, signature: forged.signature },
+        }),
+        "BAD_SIGNATURE",
+        401,
+      );
       const g = grant(c.index, c.certId, v.verifier);
-      await verifyPresentation(deps, { verifier: v.verifier, document: c.document, signedGrant: { grant: g.grant, signature: g.signature } });
-      await rejects(verifyPresentation(deps, { verifier: v.verifier, document: c.document, signedGrant: { grant: g.grant, signature: g.signature } }), "REPLAYED", 409);
+      await verifyPresentation(deps, {
+        verifier: v.verifier,
+        document: c.document,
+        signedGrant: { grant: g.grant, signature: g.signature },
+      });
+      await rejects(
+        verifyPresentation(deps, {
+          verifier: v.verifier,
+          document: c.document,
+          signedGrant: { grant: g.grant, signature: g.signature },
+        }),
+        "REPLAYED",
+        409,
+      );
     });
 
     it("lets the holder revoke a grant, after which verification says GRANT_REVOKED", async () => {
       const { deps, v, issue, grant, wallet, domain } = await world();
       const c = await issue();
       const g = grant(c.index, c.certId, v.verifier);
-      await verifyPresentation(deps, { verifier: v.verifier, document: c.document, signedGrant: { grant: g.grant, signature: g.signature } });
+      await verifyPresentation(deps, {
+        verifier: v.verifier,
+        document: c.document,
+        signedGrant: { grant: g.grant, signature: g.signature },
+      });
       const msg = { grantId: g.grantId, nonce: 1n, deadline: BigInt(deps.world.now + 600) };
       const bad = createHolderWallet({ mnemonic: generateMnemonic() }).signRevokeGrant(0, domain, msg);
       const documentRoot = deps.documents.verifyIntegrity(c.document).documentRoot!;
-      await rejects(revokeGrant(deps, { grantId: g.grantId, nonce: "1", deadline: Number(msg.deadline), signature: bad.signature as Hex, documentRoot }), "BAD_SIGNATURE", 401);
+      await rejects(
+        revokeGrant(deps, {
+          grantId: g.grantId,
+          nonce: "1",
+          deadline: Number(msg.deadline),
+          signature: bad.signature as Hex,
+          documentRoot,
+        }),
+        "BAD_SIGNATURE",
+        401,
+      );
       const s = wallet.signRevokeGrant(c.index, domain, msg);
-      await revokeGrant(deps, { grantId: g.grantId, nonce: "1", deadline: Number(msg.deadline), signature: s.signature as Hex, documentRoot });
-      expect((await verifyPresentation(deps, { verifier: v.verifier, document: c.document, grantId: g.grantId })).reasons).to.deep.equal(["GRANT_REVOKED"]);
+      await revokeGrant(deps, {
+        grantId: g.grantId,
+        nonce: "1",
+        deadline: Number(msg.deadline),
+        signature: s.signature as Hex,
+        documentRoot,
+      });
+      expect(
+        (await verifyPresentation(deps, { verifier: v.verifier, document: c.document, grantId: g.grantId })).reasons,
+      ).to.deep.equal(["GRANT_REVOKED"]);
     });
 
     it("says TAMPERED for an altered document and refuses a non-document with 422", async () => {
@@ -198,7 +368,11 @@ describe("domain use cases (over in-memory ports)", () => {
       const doc = JSON.parse(JSON.stringify(c.document));
       const key = Object.keys(doc.credentialSubject).find((k) => k !== "id")!;
       doc.credentialSubject[key] = "forged";
-      const r = await verifyPresentation(deps, { verifier: v.verifier, document: doc, signedGrant: { grant: g.grant, signature: g.signature } });
+      const r = await verifyPresentation(deps, {
+        verifier: v.verifier,
+        document: doc,
+        signedGrant: { grant: g.grant, signature: g.signature },
+      });
       expect(r.reasons).to.include("TAMPERED");
       expect(r.disclosed).to.deep.equal({});
       await rejects(verifyDocument(deps, { document: { hello: "world" } }), "DOCUMENT_MALFORMED", 422);
@@ -213,7 +387,11 @@ describe("domain use cases (over in-memory ports)", () => {
       expect((await verifyDocument(deps, { document: before.document })).verdict).to.equal("VALID");
       const after = await issue();
       expect(after.issuerKey).to.equal(rot.key);
-      await rejects(retireSigningKey(deps, { agency: a.agency, key: rot.key, at: deps.world.now - 5 }), "INVALID_RETIREMENT", 400);
+      await rejects(
+        retireSigningKey(deps, { agency: a.agency, key: rot.key, at: deps.world.now - 5 }),
+        "INVALID_RETIREMENT",
+        400,
+      );
     });
   });
 
@@ -230,9 +408,19 @@ describe("domain use cases (over in-memory ports)", () => {
       const { deps, issue, wallet } = await world();
       const c = await issue();
       const documentRoot = deps.documents.verifyIntegrity(c.document).documentRoot!;
-      const f = { method: "GET", path: `/v1/holder/certificates/${c.certId}/audit`, certId: c.certId, documentRoot, timestamp: deps.world.now, nonce: "abcdefgh1" };
-      const sign = (index: number, fields = f) => signDigest(wallet.deriveKey(index).privateKey, personalMessageDigest(holderAuthMessage(fields))) as Hex;
-      expect(await authenticateHolder(deps, { ...f, signature: sign(c.index) }, 300)).to.equal(wallet.address(c.index).toLowerCase());
+      const f = {
+        method: "GET",
+        path: `/v1/holder/certificates/${c.certId}/audit`,
+        certId: c.certId,
+        documentRoot,
+        timestamp: deps.world.now,
+        nonce: "abcdefgh1",
+      };
+      const sign = (index: number, fields = f) =>
+        signDigest(wallet.deriveKey(index).privateKey, personalMessageDigest(holderAuthMessage(fields))) as Hex;
+      expect(await authenticateHolder(deps, { ...f, signature: sign(c.index) }, 300)).to.equal(
+        wallet.address(c.index).toLowerCase(),
+      );
       await rejects(authenticateHolder(deps, { ...f, signature: sign(c.index) }, 300), "REPLAYED", 401);
       const g = { ...f, nonce: "abcdefgh2" };
       await rejects(authenticateHolder(deps, { ...g, signature: sign(c.index + 1, g) }, 300), "BAD_SIGNATURE", 401);

@@ -62,11 +62,15 @@ describe("decideVerdict (DESIGN 4.4)", () => {
   });
 
   it("reports TAMPERED for a document whose hashes do not match", () => {
-    expect(decideVerdict(base({ integrity: { ...base().integrity, status: "TAMPERED" } })).reasons).to.include("TAMPERED");
+    expect(decideVerdict(base({ integrity: { ...base().integrity, status: "TAMPERED" } })).reasons).to.include(
+      "TAMPERED",
+    );
   });
 
   it("reports only TAMPERED when the document is too damaged to name a certId", () => {
-    const r = decideVerdict(base({ integrity: { status: "TAMPERED", disclosed: {}, redacted: [], problems: [] }, certificate: undefined }));
+    const r = decideVerdict(
+      base({ integrity: { status: "TAMPERED", disclosed: {}, redacted: [], problems: [] }, certificate: undefined }),
+    );
     expect(r.reasons).to.deep.equal(["TAMPERED"]);
   });
 
@@ -77,7 +81,9 @@ describe("decideVerdict (DESIGN 4.4)", () => {
   it("reports NOT_ISSUED for a batched certificate whose proof does not reach the anchored root", () => {
     const cert = { ...base().certificate!, batchRoot: ROOT };
     const batch = { root: ROOT, typeId: 25, issuerKey: K, agency: A, issuedAt: 1000, count: 10 };
-    expect(decideVerdict(base({ certificate: cert, batch, batchProofValid: false })).reasons).to.deep.equal(["NOT_ISSUED"]);
+    expect(decideVerdict(base({ certificate: cert, batch, batchProofValid: false })).reasons).to.deep.equal([
+      "NOT_ISSUED",
+    ]);
     expect(decideVerdict(base({ certificate: cert, batch, batchProofValid: true })).verdict).to.equal("VALID");
   });
 
@@ -97,16 +103,18 @@ describe("decideVerdict (DESIGN 4.4)", () => {
 
   it("reports ISSUER_NOT_ACCREDITED when the key was outside its window or the agency not accredited at issuance", () => {
     expect(decideVerdict(base({ accreditedAtIssue: false })).reasons).to.deep.equal(["ISSUER_NOT_ACCREDITED"]);
-    expect(decideVerdict(base({ signingKey: { key: K, agency: A, validFrom: 1001, validUntil: 0 } })).reasons).to.deep.equal([
-      "ISSUER_NOT_ACCREDITED",
-    ]);
-    expect(decideVerdict(base({ signingKey: { key: K, agency: A, validFrom: 0, validUntil: 1000 } })).reasons).to.deep.equal([
-      "ISSUER_NOT_ACCREDITED",
-    ]);
+    expect(
+      decideVerdict(base({ signingKey: { key: K, agency: A, validFrom: 1001, validUntil: 0 } })).reasons,
+    ).to.deep.equal(["ISSUER_NOT_ACCREDITED"]);
+    expect(
+      decideVerdict(base({ signingKey: { key: K, agency: A, validFrom: 0, validUntil: 1000 } })).reasons,
+    ).to.deep.equal(["ISSUER_NOT_ACCREDITED"]);
   });
 
   it("keeps a certificate valid after its key is retired later", () => {
-    expect(decideVerdict(base({ signingKey: { key: K, agency: A, validFrom: 0, validUntil: 1500 } })).verdict).to.equal("VALID");
+    expect(decideVerdict(base({ signingKey: { key: K, agency: A, validFrom: 0, validUntil: 1500 } })).verdict).to.equal(
+      "VALID",
+    );
   });
 
   it("reports TYPE_MISMATCH when the verifier asked for another type", () => {
@@ -116,17 +124,29 @@ describe("decideVerdict (DESIGN 4.4)", () => {
   it("reports the consent reasons: NO_GRANT, WRONG_VERIFIER, GRANT_REVOKED, GRANT_EXPIRED, GRANT_USED_UP", () => {
     const g = base().consent!.grant!;
     expect(decideVerdict(base({ consent: { verifier: V } })).reasons).to.deep.equal(["NO_GRANT"]);
-    expect(decideVerdict(base({ consent: { verifier: V, grant: { ...g, certId: GID } } })).reasons).to.deep.equal(["NO_GRANT"]);
+    expect(decideVerdict(base({ consent: { verifier: V, grant: { ...g, certId: GID } } })).reasons).to.deep.equal([
+      "NO_GRANT",
+    ]);
     expect(decideVerdict(base({ consent: { verifier: W, grant: g } })).reasons).to.deep.equal(["WRONG_VERIFIER"]);
-    expect(decideVerdict(base({ consent: { verifier: V, grant: { ...g, revoked: true } } })).reasons).to.deep.equal(["GRANT_REVOKED"]);
+    expect(decideVerdict(base({ consent: { verifier: V, grant: { ...g, revoked: true } } })).reasons).to.deep.equal([
+      "GRANT_REVOKED",
+    ]);
     expect(decideVerdict(base({ now: 8000 })).reasons).to.deep.equal(["GRANT_EXPIRED"]);
-    expect(decideVerdict(base({ consent: { verifier: V, grant: { ...g, uses: 2 } } })).reasons).to.deep.equal(["GRANT_USED_UP"]);
-    expect(decideVerdict(base({ consent: { verifier: V, signatureProblem: "BAD_SIGNATURE" } })).reasons).to.deep.equal(["BAD_SIGNATURE"]);
+    expect(decideVerdict(base({ consent: { verifier: V, grant: { ...g, uses: 2 } } })).reasons).to.deep.equal([
+      "GRANT_USED_UP",
+    ]);
+    expect(decideVerdict(base({ consent: { verifier: V, signatureProblem: "BAD_SIGNATURE" } })).reasons).to.deep.equal([
+      "BAD_SIGNATURE",
+    ]);
   });
 
   it("lists every failing rule in a stable order", () => {
     const r = decideVerdict(
-      base({ now: 9500, certificate: { ...base().certificate!, status: "REVOKED" }, consent: { verifier: W, grant: base().consent!.grant } }),
+      base({
+        now: 9500,
+        certificate: { ...base().certificate!, status: "REVOKED" },
+        consent: { verifier: W, grant: base().consent!.grant },
+      }),
     );
     expect(r.reasons).to.deep.equal(["REVOKED", "EXPIRED", "WRONG_VERIFIER", "GRANT_EXPIRED"]);
   });

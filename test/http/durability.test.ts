@@ -9,7 +9,14 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { sampleFields } from "../../src/domain/catalog";
-import { computeCertId, consentDomain, createHolderWallet, generateMnemonic, purposeHash, verifyDocumentIntegrity } from "../../src/document";
+import {
+  computeCertId,
+  consentDomain,
+  createHolderWallet,
+  generateMnemonic,
+  purposeHash,
+  verifyDocumentIntegrity,
+} from "../../src/document";
 
 const ROOT = path.join(__dirname, "../..");
 
@@ -67,7 +74,11 @@ describe("durability: SIGKILL in the middle of issues and grants", function () {
     let n = 0;
 
     const post = (u: string, p: string, body: unknown, headers: Record<string, string> = {}) =>
-      fetch(u + p, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+      fetch(u + p, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: JSON.stringify(body),
+      });
 
     const worker = async () => {
       while (!killed) {
@@ -76,15 +87,31 @@ describe("durability: SIGKILL in the middle of issues and grants", function () {
         const body = { type: "diploma", holder: wallet.address(i), fields: sampleFields("diploma", i) };
         bodies.set(key, body);
         try {
-          const r = await post(url, "/v1/agency/certificates", body, { authorization: `Bearer ${agency.apiKey}`, "idempotency-key": key });
+          const r = await post(url, "/v1/agency/certificates", body, {
+            authorization: `Bearer ${agency.apiKey}`,
+            "idempotency-key": key,
+          });
           if (r.status !== 201) continue;
           const c = await r.json();
           acked.set(key, c.certId);
           const root = verifyDocumentIntegrity(c.document).documentRoot!;
           expect(computeCertId(wallet.address(i), root).toLowerCase()).to.equal(c.certId);
           const now = Math.floor(Date.now() / 1000);
-          const g = { certId: c.certId, grantee: verifier.verifier, purpose: purposeHash("durability"), validUntil: now + 3600, maxUses: 2, nonce: String(i), deadline: now + 600 };
-          const s = wallet.signGrant(i, domain, { ...g, validUntil: BigInt(g.validUntil), nonce: BigInt(i), deadline: BigInt(g.deadline) });
+          const g = {
+            certId: c.certId,
+            grantee: verifier.verifier,
+            purpose: purposeHash("durability"),
+            validUntil: now + 3600,
+            maxUses: 2,
+            nonce: String(i),
+            deadline: now + 600,
+          };
+          const s = wallet.signGrant(i, domain, {
+            ...g,
+            validUntil: BigInt(g.validUntil),
+            nonce: BigInt(i),
+            deadline: BigInt(g.deadline),
+          });
           const gr = await post(url, "/v1/holder/grants", { grant: g, signature: s.signature, documentRoot: root });
           if (gr.status === 201) grantsAcked.push({ grantId: (await gr.json()).grantId, document: c.document });
         } catch {
@@ -110,7 +137,11 @@ describe("durability: SIGKILL in the middle of issues and grants", function () {
     // Every acknowledged grant is there, unused.
     const V = { authorization: `Bearer ${verifier.apiKey}`, "content-type": "application/json" };
     for (const g of grantsAcked) {
-      const r = await fetch(`${url}/v1/verifier/verify`, { method: "POST", headers: V, body: JSON.stringify({ document: g.document, grantId: g.grantId }) });
+      const r = await fetch(`${url}/v1/verifier/verify`, {
+        method: "POST",
+        headers: V,
+        body: JSON.stringify({ document: g.document, grantId: g.grantId }),
+      });
       const v = await r.json();
       expect(v.verdict, JSON.stringify(v)).to.equal("VALID");
       expect(v.grant.uses).to.equal(0);
@@ -119,7 +150,10 @@ describe("durability: SIGKILL in the middle of issues and grants", function () {
     // Replaying every request, acknowledged or not, lands each certificate exactly once.
     const seen = new Set<string>();
     for (const [key, body] of bodies) {
-      const r = await post(url, "/v1/agency/certificates", body, { authorization: `Bearer ${agency.apiKey}`, "idempotency-key": key });
+      const r = await post(url, "/v1/agency/certificates", body, {
+        authorization: `Bearer ${agency.apiKey}`,
+        "idempotency-key": key,
+      });
       expect([200, 201], `${key}: ${r.status}`).to.include(r.status);
       const c = await r.json();
       if (acked.has(key)) {
@@ -129,7 +163,11 @@ describe("durability: SIGKILL in the middle of issues and grants", function () {
       expect(seen.has(c.certId)).to.equal(false);
       seen.add(c.certId);
     }
-    const list = await (await fetch(`${url}/v1/agency/certificates?type=diploma&limit=500`, { headers: { authorization: `Bearer ${agency.apiKey}` } })).json();
+    const list = await (
+      await fetch(`${url}/v1/agency/certificates?type=diploma&limit=500`, {
+        headers: { authorization: `Bearer ${agency.apiKey}` },
+      })
+    ).json();
     const listed = list.items.map((x: { certId: string }) => x.certId);
     expect(new Set(listed).size).to.equal(listed.length);
     expect(listed.length).to.equal(bodies.size);

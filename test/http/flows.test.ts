@@ -25,11 +25,27 @@ describe("HTTP flows (embedded chain)", function () {
 
     it("registers an agency, accredits it, withdraws, adds, rotates and retires keys, and creates a principal", async () => {
       const auth = bearer(f.keys.authority);
-      const reg = await f.http.post("/v1/authority/agencies").set(auth).send({ name: `Test Agency ${Date.now()}` }).expect(201);
+      const reg = await f.http
+        .post("/v1/authority/agencies")
+        .set(auth)
+        .send({ name: `Test Agency ${Date.now()}` })
+        .expect(201);
       const agency = reg.body.agency;
-      await f.http.post(`/v1/authority/agencies/${agency}/accreditations`).set(auth).send({ type: "diploma" }).expect(201);
-      await f.http.post(`/v1/authority/agencies/${agency}/accreditations`).set(auth).send({ type: "diploma" }).expect(409);
-      const p = await f.http.post("/v1/authority/principals").set(auth).send({ role: "agency", address: agency, label: "test" }).expect(201);
+      await f.http
+        .post(`/v1/authority/agencies/${agency}/accreditations`)
+        .set(auth)
+        .send({ type: "diploma" })
+        .expect(201);
+      await f.http
+        .post(`/v1/authority/agencies/${agency}/accreditations`)
+        .set(auth)
+        .send({ type: "diploma" })
+        .expect(409);
+      const p = await f.http
+        .post("/v1/authority/principals")
+        .set(auth)
+        .send({ role: "agency", address: agency, label: "test" })
+        .expect(201);
       const key = p.body.apiKey as string;
       const index = f.nextIndex();
       const issued = await f.http
@@ -48,7 +64,11 @@ describe("HTTP flows (embedded chain)", function () {
       const v = await f.http.post("/v1/public/verify").send({ document: issued.body.document }).expect(200);
       expect(v.body.verdict, v.body.reasons.join()).to.equal("VALID");
       const added = await f.http.post(`/v1/authority/agencies/${agency}/keys`).set(auth).send({}).expect(201);
-      await f.http.post(`/v1/authority/agencies/${agency}/keys/${added.body.key}/retire`).set(auth).send({}).expect(200);
+      await f.http
+        .post(`/v1/authority/agencies/${agency}/keys/${added.body.key}/retire`)
+        .set(auth)
+        .send({})
+        .expect(200);
       const detail = await f.http.get(`/v1/authority/agencies/${agency}`).set(auth).expect(200);
       expect(detail.body.keys).to.have.length(3);
       await f.http.delete(`/v1/authority/agencies/${agency}/accreditations/diploma`).set(auth).expect(200);
@@ -69,9 +89,19 @@ describe("HTTP flows (embedded chain)", function () {
       const index = f.nextIndex();
       const body = { type: "diploma", holder: f.wallet.address(index), fields: sampleFields("diploma", index) };
       const k = `idem-${Date.now()}`;
-      const one = await f.http.post("/v1/agency/certificates").set(bearer(f.keys.agencyA)).set("idempotency-key", k).send(body).expect(201);
+      const one = await f.http
+        .post("/v1/agency/certificates")
+        .set(bearer(f.keys.agencyA))
+        .set("idempotency-key", k)
+        .send(body)
+        .expect(201);
       const block = await f.blockNumber();
-      const two = await f.http.post("/v1/agency/certificates").set(bearer(f.keys.agencyA)).set("idempotency-key", k).send(body).expect(200);
+      const two = await f.http
+        .post("/v1/agency/certificates")
+        .set(bearer(f.keys.agencyA))
+        .set("idempotency-key", k)
+        .send(body)
+        .expect(200);
       expect(two.headers["idempotent-replayed"]).to.equal("true");
       expect(two.body.certId).to.equal(one.body.certId);
       expect(await f.blockNumber()).to.equal(block);
@@ -97,13 +127,16 @@ describe("HTTP flows (embedded chain)", function () {
       expect(res.map((r) => r.status)).to.deep.equal(Array(50).fill(201));
       const ids = new Set(res.map((r) => r.body.certId));
       expect(ids.size).to.equal(50);
-      for (const id of [...ids].slice(0, 5)) expect((await f.http.get(`/v1/public/certificates/${id}`).expect(200)).body.status).to.equal("ACTIVE");
+      for (const id of [...ids].slice(0, 5))
+        expect((await f.http.get(`/v1/public/certificates/${id}`).expect(200)).body.status).to.equal("ACTIVE");
     });
 
     it("refuses a field with a bad check digit before anything reaches the chain", async () => {
       const index = f.nextIndex();
       const fields = sampleFields("resident-id-card", index) as Record<string, unknown>;
-      const idKey = Object.keys(fields).find((k) => typeof fields[k] === "string" && /^\d{17}[\dX]$/.test(fields[k] as string))!;
+      const idKey = Object.keys(fields).find(
+        (k) => typeof fields[k] === "string" && /^\d{17}[\dX]$/.test(fields[k] as string),
+      )!;
       const id = fields[idKey] as string;
       fields[idKey] = id.slice(0, 17) + (id[17] === "0" ? "1" : "0");
       const block = await f.blockNumber();
@@ -128,7 +161,10 @@ describe("HTTP flows (embedded chain)", function () {
         .send({ type: "diploma", items: items.map(({ holder, fields }) => ({ holder, fields })) })
         .expect(201);
       expect(res.body.state).to.equal("done");
-      const docs = await f.http.get(`/v1/agency/batches/${res.body.batchId}/documents?limit=50`).set(bearer(f.keys.agencyA)).expect(200);
+      const docs = await f.http
+        .get(`/v1/agency/batches/${res.body.batchId}/documents?limit=50`)
+        .set(bearer(f.keys.agencyA))
+        .expect(200);
       expect(docs.body.items).to.have.length(20);
       await f.http.get(`/v1/agency/batches/${res.body.batchId}`).set(bearer(f.keys.agencyB)).expect(404);
       for (const it of docs.body.items.slice(0, 3)) {
@@ -142,8 +178,12 @@ describe("HTTP flows (embedded chain)", function () {
         .set(bearer(f.keys.agencyA))
         .send({ reason: "ISSUED_IN_ERROR", batchProof: target.proof })
         .expect(200);
-      expect((await f.http.post("/v1/public/verify").send({ document: target.document })).body.reasons).to.deep.equal(["REVOKED"]);
-      expect((await f.http.post("/v1/public/verify").send({ document: docs.body.items[2].document })).body.verdict).to.equal("VALID");
+      expect((await f.http.post("/v1/public/verify").send({ document: target.document })).body.reasons).to.deep.equal([
+        "REVOKED",
+      ]);
+      expect(
+        (await f.http.post("/v1/public/verify").send({ document: docs.body.items[2].document })).body.verdict,
+      ).to.equal("VALID");
     });
 
     it("suspends, reinstates, supersedes and revokes its own certificates; agency B cannot touch them", async () => {
@@ -151,35 +191,75 @@ describe("HTTP flows (embedded chain)", function () {
       const A = bearer(f.keys.agencyA);
       const B = bearer(f.keys.agencyB);
       const block = await f.blockNumber();
-      const denied = await f.http.post(`/v1/agency/certificates/${c.certId}/revoke`).set(B).send({ reason: "FRAUD" }).expect(403);
+      const denied = await f.http
+        .post(`/v1/agency/certificates/${c.certId}/revoke`)
+        .set(B)
+        .send({ reason: "FRAUD" })
+        .expect(403);
       expect(denied.body.error.code).to.equal("NOT_YOUR_CERTIFICATE");
       await f.http.get(`/v1/agency/certificates/${c.certId}`).set(B).expect(403);
       expect(await f.blockNumber()).to.equal(block);
 
-      await f.http.post(`/v1/agency/certificates/${c.certId}/suspend`).set(A).send({ reason: "UNDER_INVESTIGATION" }).expect(200);
+      await f.http
+        .post(`/v1/agency/certificates/${c.certId}/suspend`)
+        .set(A)
+        .send({ reason: "UNDER_INVESTIGATION" })
+        .expect(200);
       expect((await f.http.get(`/v1/public/certificates/${c.certId}`).expect(200)).body.status).to.equal("SUSPENDED");
-      expect((await f.http.post("/v1/public/verify").send({ document: c.document })).body.reasons).to.deep.equal(["SUSPENDED"]);
-      await f.http.post(`/v1/agency/certificates/${c.certId}/suspend`).set(A).send({ reason: "UNDER_INVESTIGATION" }).expect(409);
-      await f.http.post(`/v1/agency/certificates/${c.certId}/reinstate`).set(A).send({ reason: "INVESTIGATION_CLOSED" }).expect(200);
+      expect((await f.http.post("/v1/public/verify").send({ document: c.document })).body.reasons).to.deep.equal([
+        "SUSPENDED",
+      ]);
+      await f.http
+        .post(`/v1/agency/certificates/${c.certId}/suspend`)
+        .set(A)
+        .send({ reason: "UNDER_INVESTIGATION" })
+        .expect(409);
+      await f.http
+        .post(`/v1/agency/certificates/${c.certId}/reinstate`)
+        .set(A)
+        .send({ reason: "INVESTIGATION_CLOSED" })
+        .expect(200);
       const fresh = await issue(f);
-      await f.http.post(`/v1/agency/certificates/${c.certId}/supersede`).set(A).send({ reason: "RENEWAL", replacement: fresh.certId }).expect(200);
+      await f.http
+        .post(`/v1/agency/certificates/${c.certId}/supersede`)
+        .set(A)
+        .send({ reason: "RENEWAL", replacement: fresh.certId })
+        .expect(200);
       const st = await f.http.get(`/v1/public/certificates/${c.certId}`).expect(200);
       expect(st.body.status).to.equal("SUPERSEDED");
       expect(st.body.supersededBy).to.equal(fresh.certId);
-      expect(st.body.history.map((h: { status: string }) => h.status)).to.deep.equal(["SUSPENDED", "ACTIVE", "SUPERSEDED"]);
-      await f.http.post(`/v1/agency/certificates/${fresh.certId}/revoke`).set(A).send({ reason: "LOST_OR_STOLEN" }).expect(200);
-      const again = await f.http.post(`/v1/agency/certificates/${fresh.certId}/reinstate`).set(A).send({ reason: "OTHER" }).expect(409);
+      expect(st.body.history.map((h: { status: string }) => h.status)).to.deep.equal([
+        "SUSPENDED",
+        "ACTIVE",
+        "SUPERSEDED",
+      ]);
+      await f.http
+        .post(`/v1/agency/certificates/${fresh.certId}/revoke`)
+        .set(A)
+        .send({ reason: "LOST_OR_STOLEN" })
+        .expect(200);
+      const again = await f.http
+        .post(`/v1/agency/certificates/${fresh.certId}/reinstate`)
+        .set(A)
+        .send({ reason: "OTHER" })
+        .expect(409);
       expect(again.body.error.code).to.equal("CERTIFICATE_REVOKED");
     });
 
     it("lists only its own certificates, filtered by type and status", async () => {
       const mine = await issue(f);
       const theirs = await issue(f, { type: "resident-id-card", key: f.keys.agencyB });
-      const list = await f.http.get("/v1/agency/certificates?type=diploma&limit=500").set(bearer(f.keys.agencyA)).expect(200);
+      const list = await f.http
+        .get("/v1/agency/certificates?type=diploma&limit=500")
+        .set(bearer(f.keys.agencyA))
+        .expect(200);
       const ids = list.body.items.map((x: { certId: string }) => x.certId);
       expect(ids).to.include(mine.certId);
       expect(ids).to.not.include(theirs.certId);
-      const b = await f.http.get("/v1/agency/certificates?status=ACTIVE&limit=500").set(bearer(f.keys.agencyB)).expect(200);
+      const b = await f.http
+        .get("/v1/agency/certificates?status=ACTIVE&limit=500")
+        .set(bearer(f.keys.agencyB))
+        .expect(200);
       expect(b.body.items.map((x: { certId: string }) => x.certId)).to.include(theirs.certId);
     });
   });
@@ -188,23 +268,45 @@ describe("HTTP flows (embedded chain)", function () {
     it("relays a signed grant, verifies a redacted presentation, records the check, and the holder reads the trail", async () => {
       const c = await issue(f);
       const g = signGrant(f, c.index, c.certId, f.ids.verifierV, { maxUses: 1 });
-      const relayed = await f.http.post("/v1/holder/grants").send({ grant: g.grant, signature: g.signature, documentRoot: c.documentRoot }).expect(201);
+      const relayed = await f.http
+        .post("/v1/holder/grants")
+        .send({ grant: g.grant, signature: g.signature, documentRoot: c.documentRoot })
+        .expect(201);
       expect(relayed.body.grantId).to.equal(g.grantId);
       const hidden = Object.keys(sampleFields("diploma", c.index))[0];
       const doc = redactDocument(c.document, [hidden]);
-      const v = await f.http.post("/v1/verifier/verify").set(bearer(f.keys.verifierV)).send({ document: doc, grantId: g.grantId, expectedType: "diploma" }).expect(200);
+      const v = await f.http
+        .post("/v1/verifier/verify")
+        .set(bearer(f.keys.verifierV))
+        .send({ document: doc, grantId: g.grantId, expectedType: "diploma" })
+        .expect(200);
       expect(v.body.verdict, v.body.reasons.join()).to.equal("VALID");
       expect(v.body.disclosed).to.not.have.property(hidden);
       expect(Object.keys(v.body.disclosed).length).to.be.greaterThan(0);
-      const wrongType = await f.http.post("/v1/verifier/verify").set(bearer(f.keys.verifierV)).send({ document: doc, grantId: g.grantId, expectedType: "passport" }).expect(200);
+      const wrongType = await f.http
+        .post("/v1/verifier/verify")
+        .set(bearer(f.keys.verifierV))
+        .send({ document: doc, grantId: g.grantId, expectedType: "passport" })
+        .expect(200);
       expect(wrongType.body.reasons).to.deep.equal(["TYPE_MISMATCH"]);
 
-      const rec = await f.http.post("/v1/verifier/checks").set(bearer(f.keys.verifierV)).send({ document: doc, grantId: g.grantId }).expect(201);
+      const rec = await f.http
+        .post("/v1/verifier/checks")
+        .set(bearer(f.keys.verifierV))
+        .send({ document: doc, grantId: g.grantId })
+        .expect(201);
       expect(rec.body.check.usesLeft).to.equal(0);
-      const used = await f.http.post("/v1/verifier/verify").set(bearer(f.keys.verifierV)).send({ document: doc, grantId: g.grantId }).expect(200);
+      const used = await f.http
+        .post("/v1/verifier/verify")
+        .set(bearer(f.keys.verifierV))
+        .send({ document: doc, grantId: g.grantId })
+        .expect(200);
       expect(used.body.reasons).to.deep.equal(["GRANT_USED_UP"]);
       const path = `/v1/holder/certificates/${c.certId}/audit`;
-      const trail = await f.http.get(path).set(holderHeaders(f, c.index, "GET", path, c.certId, c.documentRoot)).expect(200);
+      const trail = await f.http
+        .get(path)
+        .set(holderHeaders(f, c.index, "GET", path, c.certId, c.documentRoot))
+        .expect(200);
       expect(trail.body.checks).to.have.length(1);
       expect(trail.body.checks[0].verifier).to.equal(f.ids.verifierV);
       expect(trail.body.grants[0].uses).to.equal(1);
@@ -223,35 +325,66 @@ describe("HTTP flows (embedded chain)", function () {
     it("verifier V cannot record under a grant to W, and nothing is recorded", async () => {
       const c = await issue(f);
       const g = signGrant(f, c.index, c.certId, f.ids.verifierW);
-      await f.http.post("/v1/holder/grants").send({ grant: g.grant, signature: g.signature, documentRoot: c.documentRoot }).expect(201);
-      const v = await f.http.post("/v1/verifier/verify").set(bearer(f.keys.verifierV)).send({ document: c.document, grantId: g.grantId }).expect(200);
+      await f.http
+        .post("/v1/holder/grants")
+        .send({ grant: g.grant, signature: g.signature, documentRoot: c.documentRoot })
+        .expect(201);
+      const v = await f.http
+        .post("/v1/verifier/verify")
+        .set(bearer(f.keys.verifierV))
+        .send({ document: c.document, grantId: g.grantId })
+        .expect(200);
       expect(v.body.reasons).to.deep.equal(["WRONG_VERIFIER"]);
       expect(v.body.disclosed).to.deep.equal({});
       const block = await f.blockNumber();
-      const r = await f.http.post("/v1/verifier/checks").set(bearer(f.keys.verifierV)).send({ document: c.document, grantId: g.grantId }).expect(403);
+      const r = await f.http
+        .post("/v1/verifier/checks")
+        .set(bearer(f.keys.verifierV))
+        .send({ document: c.document, grantId: g.grantId })
+        .expect(403);
       expect(r.body.error.code).to.equal("WRONG_VERIFIER");
       expect(await f.blockNumber()).to.equal(block);
-      await f.http.post("/v1/verifier/checks").set(bearer(f.keys.verifierW)).send({ document: c.document, grantId: g.grantId }).expect(201);
+      await f.http
+        .post("/v1/verifier/checks")
+        .set(bearer(f.keys.verifierW))
+        .send({ document: c.document, grantId: g.grantId })
+        .expect(201);
     });
 
     it("the holder revokes a grant by signature; verification then says GRANT_REVOKED", async () => {
       const c = await issue(f);
       const g = signGrant(f, c.index, c.certId, f.ids.verifierV);
-      await f.http.post("/v1/holder/grants").send({ grant: g.grant, signature: g.signature, documentRoot: c.documentRoot }).expect(201);
+      await f.http
+        .post("/v1/holder/grants")
+        .send({ grant: g.grant, signature: g.signature, documentRoot: c.documentRoot })
+        .expect(201);
       const rv = signRevoke(f, c.index, g.grantId, c.documentRoot);
       await f.http.post(`/v1/holder/grants/${g.grantId}/revoke`).send(rv).expect(200);
-      const v = await f.http.post("/v1/verifier/verify").set(bearer(f.keys.verifierV)).send({ document: c.document, grantId: g.grantId }).expect(200);
+      const v = await f.http
+        .post("/v1/verifier/verify")
+        .set(bearer(f.keys.verifierV))
+        .send({ document: c.document, grantId: g.grantId })
+        .expect(200);
       expect(v.body.reasons).to.deep.equal(["GRANT_REVOKED"]);
-      await f.http.post(`/v1/holder/grants/${g.grantId}/revoke`).send(signRevoke(f, c.index, g.grantId, c.documentRoot)).expect(409);
+      await f.http
+        .post(`/v1/holder/grants/${g.grantId}/revoke`)
+        .send(signRevoke(f, c.index, g.grantId, c.documentRoot))
+        .expect(409);
     });
 
     it("reports NO_GRANT, GRANT_EXPIRED-free validity windows, NOT_YET_VALID, TAMPERED and NOT_ISSUED", async () => {
       const c = await issue(f);
       const V = bearer(f.keys.verifierV);
-      const none = await f.http.post("/v1/verifier/verify").set(V).send({ document: c.document, grantId: `0x${"ab".repeat(32)}` }).expect(200);
+      const none = await f.http
+        .post("/v1/verifier/verify")
+        .set(V)
+        .send({ document: c.document, grantId: `0x${"ab".repeat(32)}` })
+        .expect(200);
       expect(none.body.reasons).to.deep.equal(["NO_GRANT"]);
       const later = await issue(f, { validFrom: f.now() + 86_400, validUntil: f.now() + 2 * 86_400 });
-      expect((await f.http.post("/v1/public/verify").send({ document: later.document })).body.reasons).to.deep.equal(["NOT_YET_VALID"]);
+      expect((await f.http.post("/v1/public/verify").send({ document: later.document })).body.reasons).to.deep.equal([
+        "NOT_YET_VALID",
+      ]);
       const tampered = JSON.parse(JSON.stringify(c.document));
       const key = Object.keys(tampered.credentialSubject).find((k) => k !== "id")!;
       tampered.credentialSubject[key] = "forged";
@@ -259,7 +392,10 @@ describe("HTTP flows (embedded chain)", function () {
       const other = JSON.parse(JSON.stringify(c.document));
       other.credentialStatus.certId = `0x${"cd".repeat(32)}`;
       expect((await f.http.post("/v1/public/verify").send({ document: other })).body.verdict).to.equal("INVALID");
-      const notDoc = await f.http.post("/v1/public/verify").send({ document: { hello: "world" } }).expect(422);
+      const notDoc = await f.http
+        .post("/v1/public/verify")
+        .send({ document: { hello: "world" } })
+        .expect(422);
       expect(notDoc.body.error.code).to.equal("DOCUMENT_MALFORMED");
       await f.http.get(`/v1/public/certificates/0x${"ef".repeat(32)}`).expect(404);
     });

@@ -26,7 +26,9 @@ interface Case {
 function expectClientError(res: Response, what: string): void {
   expect(res.status, `${what}: ${res.status} ${res.text.slice(0, 300)}`).to.be.within(400, 499);
   expect(res.body, `${what}: body`).to.have.property("error");
-  expect(res.body.error.code, `${what}: code`).to.be.a("string").and.match(/^[A-Z][A-Z0-9_]+$/);
+  expect(res.body.error.code, `${what}: code`)
+    .to.be.a("string")
+    .and.match(/^[A-Z][A-Z0-9_]+$/);
   expect(res.body.error.message, `${what}: message`).to.be.a("string").and.not.empty;
 }
 
@@ -41,7 +43,10 @@ describe("HTTP hostile input: 4xx, never 5xx, nothing changes", function () {
     f = await getFront();
     cert = await issue(f);
     const g = signGrant(f, cert.index, cert.certId, f.ids.verifierV);
-    await f.http.post("/v1/holder/grants").send({ grant: g.grant, signature: g.signature, documentRoot: cert.documentRoot }).expect(201);
+    await f.http
+      .post("/v1/holder/grants")
+      .send({ grant: g.grant, signature: g.signature, documentRoot: cert.documentRoot })
+      .expect(201);
     grantId = g.grantId;
     const fresh = signGrant(f, cert.index, cert.certId, f.ids.verifierV);
     const A = f.ids.agencyA;
@@ -52,51 +57,180 @@ describe("HTTP hostile input: 4xx, never 5xx, nothing changes", function () {
     cases = [
       { method: "get", template: "/healthz", path: "/healthz", role: "public" },
       { method: "get", template: "/readyz", path: "/readyz", role: "public" },
-      { method: "get", template: "/v1/public/certificates/{certId}", path: `/v1/public/certificates/${cert.certId}`, role: "public", badPath: "/v1/public/certificates/0x12" },
-      { method: "post", template: "/v1/public/verify", path: "/v1/public/verify", role: "public", body: { document: cert.document } },
+      {
+        method: "get",
+        template: "/v1/public/certificates/{certId}",
+        path: `/v1/public/certificates/${cert.certId}`,
+        role: "public",
+        badPath: "/v1/public/certificates/0x12",
+      },
+      {
+        method: "post",
+        template: "/v1/public/verify",
+        path: "/v1/public/verify",
+        role: "public",
+        body: { document: cert.document },
+      },
       { method: "get", template: "/v1/public/types", path: "/v1/public/types", role: "public" },
       { method: "get", template: "/v1/public/info", path: "/v1/public/info", role: "public" },
       { method: "get", template: "/v1/authority/types", path: "/v1/authority/types", role: "authority" },
-      { method: "post", template: "/v1/authority/types", path: "/v1/authority/types", role: "authority", body: { code: "diploma", name: "x", maxValiditySeconds: 10 } },
-      { method: "patch", template: "/v1/authority/types/{code}", path: "/v1/authority/types/diploma", role: "authority", body: { name: "Diploma 2", maxValiditySeconds: 100, refreshSchema: true }, badPath: "/v1/authority/types/NOT%20A%20CODE" },
-      { method: "post", template: "/v1/authority/types/{code}/deactivate", path: "/v1/authority/types/diploma/deactivate", role: "authority", badPath: "/v1/authority/types/-/deactivate" },
+      {
+        method: "post",
+        template: "/v1/authority/types",
+        path: "/v1/authority/types",
+        role: "authority",
+        body: { code: "diploma", name: "x", maxValiditySeconds: 10 },
+      },
+      {
+        method: "patch",
+        template: "/v1/authority/types/{code}",
+        path: "/v1/authority/types/diploma",
+        role: "authority",
+        body: { name: "Diploma 2", maxValiditySeconds: 100, refreshSchema: true },
+        badPath: "/v1/authority/types/NOT%20A%20CODE",
+      },
+      {
+        method: "post",
+        template: "/v1/authority/types/{code}/deactivate",
+        path: "/v1/authority/types/diploma/deactivate",
+        role: "authority",
+        badPath: "/v1/authority/types/-/deactivate",
+      },
       { method: "get", template: "/v1/authority/agencies", path: "/v1/authority/agencies", role: "authority" },
-      { method: "post", template: "/v1/authority/agencies", path: "/v1/authority/agencies", role: "authority", body: { name: "Hostile", types: ["diploma"], createApiKey: true } },
-      { method: "get", template: "/v1/authority/agencies/{agency}", path: `/v1/authority/agencies/${A}`, role: "authority", badPath: "/v1/authority/agencies/0xnope" },
-      { method: "post", template: "/v1/authority/agencies/{agency}/accreditations", path: `/v1/authority/agencies/${A}/accreditations`, role: "authority", body: { type: "passport" }, badPath: "/v1/authority/agencies/0x1/accreditations" },
-      { method: "delete", template: "/v1/authority/agencies/{agency}/accreditations/{code}", path: `/v1/authority/agencies/${A}/accreditations/diploma`, role: "authority", badPath: `/v1/authority/agencies/${A}/accreditations/_` },
-      { method: "post", template: "/v1/authority/agencies/{agency}/keys", path: `/v1/authority/agencies/${A}/keys`, role: "authority", body: { validFrom: 1, validUntil: 2 ** 39 }, badPath: "/v1/authority/agencies/zz/keys" },
-      { method: "post", template: "/v1/authority/agencies/{agency}/keys/rotate", path: `/v1/authority/agencies/${A}/keys/rotate`, role: "authority", badPath: "/v1/authority/agencies/0x/keys/rotate" },
-      { method: "post", template: "/v1/authority/agencies/{agency}/keys/{key}/retire", path: `/v1/authority/agencies/${A}/keys/${keyOfA}/retire`, role: "authority", body: { at: 2 ** 39 }, badPath: `/v1/authority/agencies/${A}/keys/0xabc/retire` },
+      {
+        method: "post",
+        template: "/v1/authority/agencies",
+        path: "/v1/authority/agencies",
+        role: "authority",
+        body: { name: "Hostile", types: ["diploma"], createApiKey: true },
+      },
+      {
+        method: "get",
+        template: "/v1/authority/agencies/{agency}",
+        path: `/v1/authority/agencies/${A}`,
+        role: "authority",
+        badPath: "/v1/authority/agencies/0xnope",
+      },
+      {
+        method: "post",
+        template: "/v1/authority/agencies/{agency}/accreditations",
+        path: `/v1/authority/agencies/${A}/accreditations`,
+        role: "authority",
+        body: { type: "passport" },
+        badPath: "/v1/authority/agencies/0x1/accreditations",
+      },
+      {
+        method: "delete",
+        template: "/v1/authority/agencies/{agency}/accreditations/{code}",
+        path: `/v1/authority/agencies/${A}/accreditations/diploma`,
+        role: "authority",
+        badPath: `/v1/authority/agencies/${A}/accreditations/_`,
+      },
+      {
+        method: "post",
+        template: "/v1/authority/agencies/{agency}/keys",
+        path: `/v1/authority/agencies/${A}/keys`,
+        role: "authority",
+        body: { validFrom: 1, validUntil: 2 ** 39 },
+        badPath: "/v1/authority/agencies/zz/keys",
+      },
+      {
+        method: "post",
+        template: "/v1/authority/agencies/{agency}/keys/rotate",
+        path: `/v1/authority/agencies/${A}/keys/rotate`,
+        role: "authority",
+        badPath: "/v1/authority/agencies/0x/keys/rotate",
+      },
+      {
+        method: "post",
+        template: "/v1/authority/agencies/{agency}/keys/{key}/retire",
+        path: `/v1/authority/agencies/${A}/keys/${keyOfA}/retire`,
+        role: "authority",
+        body: { at: 2 ** 39 },
+        badPath: `/v1/authority/agencies/${A}/keys/0xabc/retire`,
+      },
       { method: "get", template: "/v1/authority/verifiers", path: "/v1/authority/verifiers", role: "authority" },
-      { method: "post", template: "/v1/authority/verifiers", path: "/v1/authority/verifiers", role: "authority", body: { name: "Hostile verifier", createApiKey: true } },
+      {
+        method: "post",
+        template: "/v1/authority/verifiers",
+        path: "/v1/authority/verifiers",
+        role: "authority",
+        body: { name: "Hostile verifier", createApiKey: true },
+      },
       { method: "get", template: "/v1/authority/principals", path: "/v1/authority/principals", role: "authority" },
-      { method: "post", template: "/v1/authority/principals", path: "/v1/authority/principals", role: "authority", body: { role: "agency", address: A, label: "x" } },
+      {
+        method: "post",
+        template: "/v1/authority/principals",
+        path: "/v1/authority/principals",
+        role: "authority",
+        body: { role: "agency", address: A, label: "x" },
+      },
       {
         method: "post",
         template: "/v1/agency/certificates",
         path: "/v1/agency/certificates",
         role: "agency",
-        body: { type: "diploma", holder, fields: sampleFields("diploma", 1), validFrom: f.now(), validUntil: f.now() + 1000 },
+        body: {
+          type: "diploma",
+          holder,
+          fields: sampleFields("diploma", 1),
+          validFrom: f.now(),
+          validUntil: f.now() + 1000,
+        },
         headers: () => ({ "idempotency-key": `hostile-${Math.random()}` }),
       },
       { method: "get", template: "/v1/agency/certificates", path: "/v1/agency/certificates", role: "agency" },
-      { method: "get", template: "/v1/agency/certificates/{certId}", path: `/v1/agency/certificates/${cert.certId}`, role: "agency", badPath: "/v1/agency/certificates/0x00" },
-      { method: "post", template: "/v1/agency/batches", path: "/v1/agency/batches", role: "agency", body: { type: "diploma", items: [{ holder, fields: sampleFields("diploma", 2) }] } },
-      { method: "get", template: "/v1/agency/batches/{batchId}", path: `/v1/agency/batches/${uuid}`, role: "agency", badPath: "/v1/agency/batches/not-a-uuid" },
-      { method: "get", template: "/v1/agency/batches/{batchId}/documents", path: `/v1/agency/batches/${uuid}/documents`, role: "agency", badPath: "/v1/agency/batches/1/documents" },
-      ...(["revoke", "suspend", "reinstate", "supersede"] as const).map(
-        (action): Case => ({
-          method: "post",
-          template: `/v1/agency/certificates/{certId}/${action}`,
-          path: `/v1/agency/certificates/${cert.certId}/${action}`,
-          role: "agency",
-          body: action === "supersede" ? { reason: "RENEWAL", replacement: cert.certId } : { reason: "OTHER" },
-          badPath: `/v1/agency/certificates/0xZZ/${action}`,
-        }),
-      ),
-      { method: "post", template: "/v1/holder/grants", path: "/v1/holder/grants", role: "holder", body: { grant: fresh.grant, signature: fresh.signature, documentRoot: cert.documentRoot } },
-      { method: "post", template: "/v1/holder/grants/{grantId}/revoke", path: `/v1/holder/grants/${grantId}/revoke`, role: "holder", body: signRevoke(f, cert.index, grantId as never, cert.documentRoot), badPath: "/v1/holder/grants/0x1/revoke" },
+      {
+        method: "get",
+        template: "/v1/agency/certificates/{certId}",
+        path: `/v1/agency/certificates/${cert.certId}`,
+        role: "agency",
+        badPath: "/v1/agency/certificates/0x00",
+      },
+      {
+        method: "post",
+        template: "/v1/agency/batches",
+        path: "/v1/agency/batches",
+        role: "agency",
+        body: { type: "diploma", items: [{ holder, fields: sampleFields("diploma", 2) }] },
+      },
+      {
+        method: "get",
+        template: "/v1/agency/batches/{batchId}",
+        path: `/v1/agency/batches/${uuid}`,
+        role: "agency",
+        badPath: "/v1/agency/batches/not-a-uuid",
+      },
+      {
+        method: "get",
+        template: "/v1/agency/batches/{batchId}/documents",
+        path: `/v1/agency/batches/${uuid}/documents`,
+        role: "agency",
+        badPath: "/v1/agency/batches/1/documents",
+      },
+      ...(["revoke", "suspend", "reinstate", "supersede"] as const).map((action): Case => ({
+        method: "post",
+        template: `/v1/agency/certificates/{certId}/${action}`,
+        path: `/v1/agency/certificates/${cert.certId}/${action}`,
+        role: "agency",
+        body: action === "supersede" ? { reason: "RENEWAL", replacement: cert.certId } : { reason: "OTHER" },
+        badPath: `/v1/agency/certificates/0xZZ/${action}`,
+      })),
+      {
+        method: "post",
+        template: "/v1/holder/grants",
+        path: "/v1/holder/grants",
+        role: "holder",
+        body: { grant: fresh.grant, signature: fresh.signature, documentRoot: cert.documentRoot },
+      },
+      {
+        method: "post",
+        template: "/v1/holder/grants/{grantId}/revoke",
+        path: `/v1/holder/grants/${grantId}/revoke`,
+        role: "holder",
+        body: signRevoke(f, cert.index, grantId as never, cert.documentRoot),
+        badPath: "/v1/holder/grants/0x1/revoke",
+      },
       {
         method: "get",
         template: "/v1/holder/certificates/{certId}/audit",
@@ -105,8 +239,20 @@ describe("HTTP hostile input: 4xx, never 5xx, nothing changes", function () {
         headers: () => holderHeaders(f, cert.index, "GET", auditPath, cert.certId, cert.documentRoot),
         badPath: "/v1/holder/certificates/0x1/audit",
       },
-      { method: "post", template: "/v1/verifier/verify", path: "/v1/verifier/verify", role: "verifier", body: { document: cert.document, grantId } },
-      { method: "post", template: "/v1/verifier/checks", path: "/v1/verifier/checks", role: "verifier", body: { document: cert.document, grantId } },
+      {
+        method: "post",
+        template: "/v1/verifier/verify",
+        path: "/v1/verifier/verify",
+        role: "verifier",
+        body: { document: cert.document, grantId },
+      },
+      {
+        method: "post",
+        template: "/v1/verifier/checks",
+        path: "/v1/verifier/checks",
+        role: "verifier",
+        body: { document: cert.document, grantId },
+      },
     ];
   });
 
@@ -114,14 +260,23 @@ describe("HTTP hostile input: 4xx, never 5xx, nothing changes", function () {
     const doc = (await f.http.get("/openapi.json").expect(200)).body;
     const documented: string[] = [];
     for (const [p, ops] of Object.entries(doc.paths as Record<string, object>))
-      for (const m of Object.keys(ops)) if (!p.startsWith("/v1/counter") && !p.startsWith("/v1/shares") && !p.startsWith("/v1/verifier/shares") && p !== "/metrics") documented.push(`${m} ${p}`);
+      for (const m of Object.keys(ops))
+        if (
+          !p.startsWith("/v1/counter") &&
+          !p.startsWith("/v1/shares") &&
+          !p.startsWith("/v1/verifier/shares") &&
+          p !== "/metrics"
+        )
+          documented.push(`${m} ${p}`);
     const tested = cases.map((c) => `${c.method} ${c.template}`);
     expect(documented.filter((d) => !tested.includes(d))).to.deep.equal([]);
   });
 
   it("answers every hostile request with a 4xx error body and sends no transaction", async () => {
     const keyOf = (role: Role) =>
-      ({ authority: f.keys.authority, agency: f.keys.agencyA, verifier: f.keys.verifierV, holder: "", public: "" })[role];
+      ({ authority: f.keys.authority, agency: f.keys.agencyA, verifier: f.keys.verifierV, holder: "", public: "" })[
+        role
+      ];
     const wrongRoleKey = (role: Role) => (role === "agency" ? f.keys.verifierV : f.keys.agencyB);
     const blockBefore = await f.blockNumber();
     const principalsBefore = await f.gw.deps.principals.count();
@@ -130,10 +285,19 @@ describe("HTTP hostile input: 4xx, never 5xx, nothing changes", function () {
     let sent = 0;
 
     for (const c of cases) {
-      const send = (opts: { auth?: string | null; body?: unknown; raw?: string; type?: string; path?: string; query?: string; headers?: boolean }) => {
+      const send = (opts: {
+        auth?: string | null;
+        body?: unknown;
+        raw?: string;
+        type?: string;
+        path?: string;
+        query?: string;
+        headers?: boolean;
+      }) => {
         let r = f.http[c.method]((opts.path ?? c.path) + (opts.query ?? ""));
         const key = opts.auth === undefined ? keyOf(c.role) : opts.auth;
-        if (key) r = r.set("authorization", key.startsWith("Basic") || key.startsWith("Bearer") ? key : `Bearer ${key}`);
+        if (key)
+          r = r.set("authorization", key.startsWith("Basic") || key.startsWith("Bearer") ? key : `Bearer ${key}`);
         if (c.headers && opts.headers !== false) r = r.set(c.headers());
         sent++;
         if (opts.raw !== undefined) return r.set("content-type", opts.type ?? "application/json").send(opts.raw);
@@ -190,18 +354,27 @@ describe("HTTP hostile input: 4xx, never 5xx, nothing changes", function () {
 
     // A grant signed by another holder key.
     const forged = signGrant(f, c.index, c.certId, V, { signer: other.index });
-    const r1 = await f.http.post("/v1/holder/grants").send({ grant: forged.grant, signature: forged.signature, documentRoot: c.documentRoot });
+    const r1 = await f.http
+      .post("/v1/holder/grants")
+      .send({ grant: forged.grant, signature: forged.signature, documentRoot: c.documentRoot });
     expectClientError(r1, "forged grant");
     expect(r1.body.error.code).to.equal("BAD_SIGNATURE");
     // A signature that is not even a point on the curve.
     const junk = signGrant(f, c.index, c.certId, V);
-    const r2 = await f.http.post("/v1/holder/grants").send({ grant: junk.grant, signature: `0x${"11".repeat(64)}1b`, documentRoot: c.documentRoot });
+    const r2 = await f.http
+      .post("/v1/holder/grants")
+      .send({ grant: junk.grant, signature: `0x${"11".repeat(64)}1b`, documentRoot: c.documentRoot });
     expectClientError(r2, "junk signature");
     // The right signature over other terms (maxUses raised after signing).
-    const r3 = await f.http.post("/v1/holder/grants").send({ grant: { ...junk.grant, maxUses: 1000 }, signature: junk.signature, documentRoot: c.documentRoot });
+    const r3 = await f.http
+      .post("/v1/holder/grants")
+      .send({ grant: { ...junk.grant, maxUses: 1000 }, signature: junk.signature, documentRoot: c.documentRoot });
     expect(r3.status).to.equal(401);
     // Verify with a forged signed grant.
-    const r4 = await f.http.post("/v1/verifier/verify").set(bearer(f.keys.verifierV)).send({ document: c.document, grant: { grant: forged.grant, signature: forged.signature } });
+    const r4 = await f.http
+      .post("/v1/verifier/verify")
+      .set(bearer(f.keys.verifierV))
+      .send({ document: c.document, grant: { grant: forged.grant, signature: forged.signature } });
     expect(r4.status).to.equal(401);
     expect(r4.body.error.code).to.equal("BAD_SIGNATURE");
 
@@ -209,14 +382,21 @@ describe("HTTP hostile input: 4xx, never 5xx, nothing changes", function () {
     const path = `/v1/holder/certificates/${c.certId}/audit`;
     const a1 = await f.http.get(path).set(holderHeaders(f, other.index, "GET", path, c.certId, c.documentRoot));
     expect(a1.status).to.equal(401);
-    const a2 = await f.http.get(path).set(holderHeaders(f, c.index, "GET", path, c.certId, c.documentRoot, { timestamp: f.now() - 3600 }));
+    const a2 = await f.http
+      .get(path)
+      .set(holderHeaders(f, c.index, "GET", path, c.certId, c.documentRoot, { timestamp: f.now() - 3600 }));
     expect(a2.body.error.code).to.equal("STALE_SIGNATURE");
-    const a3 = await f.http.get(path).set(holderHeaders(f, c.index, "GET", `/v1/holder/certificates/${other.certId}/audit`, c.certId, c.documentRoot));
+    const a3 = await f.http
+      .get(path)
+      .set(holderHeaders(f, c.index, "GET", `/v1/holder/certificates/${other.certId}/audit`, c.certId, c.documentRoot));
     expect(a3.status).to.equal(401);
     // Revocation signed by someone else.
     const g = signGrant(f, c.index, c.certId, V);
     const rv = signRevoke(f, other.index, g.grantId, c.documentRoot);
-    expectClientError(await f.http.post(`/v1/holder/grants/${g.grantId}/revoke`).send(rv), "revoke of an unknown grant");
+    expectClientError(
+      await f.http.post(`/v1/holder/grants/${g.grantId}/revoke`).send(rv),
+      "revoke of an unknown grant",
+    );
     expect(await f.blockNumber(), "nothing sent").to.equal(block);
 
     // Replays: the same audit request twice, the same grant twice, the same signed grant presented twice.
@@ -225,14 +405,24 @@ describe("HTTP hostile input: 4xx, never 5xx, nothing changes", function () {
     const again = await f.http.get(path).set(h);
     expect(again.status).to.equal(401);
     expect(again.body.error.code).to.equal("REPLAYED");
-    await f.http.post("/v1/holder/grants").send({ grant: g.grant, signature: g.signature, documentRoot: c.documentRoot }).expect(201);
+    await f.http
+      .post("/v1/holder/grants")
+      .send({ grant: g.grant, signature: g.signature, documentRoot: c.documentRoot })
+      .expect(201);
     const blockAfterGrant = await f.blockNumber();
-    const dup = await f.http.post("/v1/holder/grants").send({ grant: g.grant, signature: g.signature, documentRoot: c.documentRoot });
+    const dup = await f.http
+      .post("/v1/holder/grants")
+      .send({ grant: g.grant, signature: g.signature, documentRoot: c.documentRoot });
     expect(dup.status).to.equal(409);
     expect(dup.body.error.code).to.equal("REPLAYED");
-    const badRevoke = await f.http.post(`/v1/holder/grants/${g.grantId}/revoke`).send(signRevoke(f, other.index, g.grantId, c.documentRoot));
+    const badRevoke = await f.http
+      .post(`/v1/holder/grants/${g.grantId}/revoke`)
+      .send(signRevoke(f, other.index, g.grantId, c.documentRoot));
     expect(badRevoke.status).to.equal(401);
-    const pv = await f.http.post("/v1/verifier/verify").set(bearer(f.keys.verifierV)).send({ document: c.document, grant: { grant: g.grant, signature: g.signature } });
+    const pv = await f.http
+      .post("/v1/verifier/verify")
+      .set(bearer(f.keys.verifierV))
+      .send({ document: c.document, grant: { grant: g.grant, signature: g.signature } });
     expect(pv.status).to.equal(409);
     expect(await f.blockNumber(), "replays sent nothing").to.equal(blockAfterGrant);
     const grant = await f.gw.deps.index.grant(g.grantId);

@@ -85,7 +85,14 @@ export function fakeDeps(world = new FakeWorld()): DomainDeps & { world: FakeWor
     },
     async anchorBatch(req) {
       const r = w.receipt("anchorBatch", req);
-      w.batches.set(req.root, { root: req.root, typeId: req.typeId, issuerKey: req.issuerKey, agency: req.agency, issuedAt: w.now, count: req.count });
+      w.batches.set(req.root, {
+        root: req.root,
+        typeId: req.typeId,
+        issuerKey: req.issuerKey,
+        agency: req.agency,
+        issuedAt: w.now,
+        count: req.count,
+      });
       for (const m of req.members)
         w.certs.set(m.certId, {
           certId: m.certId,
@@ -103,7 +110,9 @@ export function fakeDeps(world = new FakeWorld()): DomainDeps & { world: FakeWor
     async changeStatus(req) {
       const c = w.certs.get(req.certId)!;
       const r = w.receipt("changeStatus", req);
-      const status = ({ revoke: "REVOKED", suspend: "SUSPENDED", reinstate: "ACTIVE", supersede: "SUPERSEDED" } as const)[req.action];
+      const status = (
+        { revoke: "REVOKED", suspend: "SUSPENDED", reinstate: "ACTIVE", supersede: "SUPERSEDED" } as const
+      )[req.action];
       w.certs.set(req.certId, { ...c, status, supersededBy: req.replacement });
       const h = w.history.get(req.certId) ?? [];
       h.push({ certId: req.certId, status, reason: req.reason, at: w.now, supersededBy: req.replacement });
@@ -123,7 +132,17 @@ export function fakeDeps(world = new FakeWorld()): DomainDeps & { world: FakeWor
       if (w.spentNonces.has(nonceKey)) throw new DomainError("REPLAYED", "nonce spent", { status: 409 });
       w.spentNonces.add(nonceKey);
       const r = w.receipt("relayGrant", req);
-      w.grants.set(grantId, { grantId, certId: g.certId, grantee: g.grantee, purpose: g.purpose, validUntil: g.validUntil, maxUses: g.maxUses, uses: 0, revoked: false, createdAt: w.now });
+      w.grants.set(grantId, {
+        grantId,
+        certId: g.certId,
+        grantee: g.grantee,
+        purpose: g.purpose,
+        validUntil: g.validUntil,
+        maxUses: g.maxUses,
+        uses: 0,
+        revoked: false,
+        createdAt: w.now,
+      });
       return { ...r, grantId };
     },
     async relayRevokeGrant(req) {
@@ -137,11 +156,25 @@ export function fakeDeps(world = new FakeWorld()): DomainDeps & { world: FakeWor
       if (g.grantee !== req.verifier) throw new DomainError("WRONG_VERIFIER", "wrong verifier", { status: 403 });
       const r = w.receipt("recordCheck", req);
       w.grants.set(req.grantId, { ...g, uses: g.uses + 1 });
-      w.checks.push({ grantId: g.grantId, certId: g.certId, verifier: req.verifier, purpose: g.purpose, at: w.now, txHash: r.txHash });
+      w.checks.push({
+        grantId: g.grantId,
+        certId: g.certId,
+        verifier: req.verifier,
+        purpose: g.purpose,
+        at: w.now,
+        txHash: r.txHash,
+      });
       return r;
     },
     async registerType(req) {
-      w.types.set(req.typeId, { typeId: req.typeId, code: req.code, name: req.name, schemaHash: req.schemaHash, maxValiditySeconds: req.maxValiditySeconds, active: true });
+      w.types.set(req.typeId, {
+        typeId: req.typeId,
+        code: req.code,
+        name: req.name,
+        schemaHash: req.schemaHash,
+        maxValiditySeconds: req.maxValiditySeconds,
+        active: true,
+      });
       return w.receipt("registerType", req);
     },
     async updateType(req) {
@@ -166,7 +199,8 @@ export function fakeDeps(world = new FakeWorld()): DomainDeps & { world: FakeWor
     async withdrawAccreditation(req) {
       const a = w.agencies.get(req.agency)!;
       a.typeIds = a.typeIds.filter((t) => t !== req.typeId);
-      for (const l of w.accreditationLog) if (l.agency === req.agency && l.typeId === req.typeId && l.until === 0) l.until = w.now;
+      for (const l of w.accreditationLog)
+        if (l.agency === req.agency && l.typeId === req.typeId && l.until === 0) l.until = w.now;
       return w.receipt("withdrawAccreditation", req);
     },
     async addSigningKey(req) {
@@ -197,12 +231,22 @@ export function fakeDeps(world = new FakeWorld()): DomainDeps & { world: FakeWor
       agencies: () => [...w.agencies.values()],
       signingKey: (k) => w.keys.get(k),
       signingKeys: (a) => [...w.keys.values()].filter((k) => k.agency === a),
-      wasAccredited: (a, t, at) => w.accreditationLog.some((l) => l.agency === a && l.typeId === t && l.from <= at && (l.until === 0 || at < l.until)),
+      wasAccredited: (a, t, at) =>
+        w.accreditationLog.some(
+          (l) => l.agency === a && l.typeId === t && l.from <= at && (l.until === 0 || at < l.until),
+        ),
       certificate: (id) => w.certs.get(id),
       batch: (root) => w.batches.get(root),
       statusHistory: (id) => w.history.get(id) ?? [],
       certificatesByAgency: (a, f) => ({
-        items: [...w.certs.values()].filter((c) => c.agency === a && (f.typeId === undefined || c.typeId === f.typeId) && (!f.status || c.status === f.status)).slice(0, f.limit),
+        items: [...w.certs.values()]
+          .filter(
+            (c) =>
+              c.agency === a &&
+              (f.typeId === undefined || c.typeId === f.typeId) &&
+              (!f.status || c.status === f.status),
+          )
+          .slice(0, f.limit),
       }),
       grant: (id) => w.grants.get(id),
       grantsForCertificate: (id) => [...w.grants.values()].filter((g) => g.certId === id),

@@ -12,7 +12,14 @@ import { loadConfig } from "../../src/config";
 import { sampleFields } from "../../src/domain/catalog";
 import { holderAuthMessage, personalMessageDigest } from "../../src/domain/holderAuth";
 import type { Address, Bytes32, Hex } from "../../src/domain/ports";
-import { consentDomain, createHolderWallet, generateMnemonic, purposeHash, signDigest, type HolderWallet } from "../../src/document";
+import {
+  consentDomain,
+  createHolderWallet,
+  generateMnemonic,
+  purposeHash,
+  signDigest,
+  type HolderWallet,
+} from "../../src/document";
 import { openGateway, type Gateway } from "../../src/wiring/gateway";
 
 export interface Front {
@@ -62,7 +69,13 @@ async function open(): Promise<Front> {
     gw,
     http,
     dataDir,
-    keys: { authority: creds.authority.apiKey, agencyA: a.apiKey, agencyB: b.apiKey, verifierV: creds.verifier.apiKey, verifierW: w.body.apiKey },
+    keys: {
+      authority: creds.authority.apiKey,
+      agencyA: a.apiKey,
+      agencyB: b.apiKey,
+      verifierV: creds.verifier.apiKey,
+      verifierW: w.body.apiKey,
+    },
     ids: { agencyA: a.agency, agencyB: b.agency, verifierV: creds.verifier.verifier, verifierW: w.body.verifier },
     wallet: createHolderWallet({ mnemonic: generateMnemonic() }),
     domain: consentDomain(info.body.chainId, info.body.contracts.consent),
@@ -76,7 +89,10 @@ async function open(): Promise<Front> {
 export const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 
 /** Issues a diploma by agency A (or another type/agency) to a fresh holder key. */
-export async function issue(f: Front, opts: { type?: string; key?: string; validFrom?: number; validUntil?: number } = {}) {
+export async function issue(
+  f: Front,
+  opts: { type?: string; key?: string; validFrom?: number; validUntil?: number } = {},
+) {
   const index = f.nextIndex();
   const type = opts.type ?? "diploma";
   const holder = f.wallet.address(index).toLowerCase();

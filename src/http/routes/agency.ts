@@ -92,7 +92,11 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
     },
     handler: async ({ principal, query, body }) => {
       if (body.items.length > deps.settings.maxBatchSize)
-        throw new DomainError("BATCH_TOO_LARGE", `A batch may hold at most ${deps.settings.maxBatchSize} certificates.`, { status: 413 });
+        throw new DomainError(
+          "BATCH_TOO_LARGE",
+          `A batch may hold at most ${deps.settings.maxBatchSize} certificates.`,
+          { status: 413 },
+        );
       const { job, done } = await startBatch(deps, deps.batchJobs, {
         agency: me(principal),
         type: body.type,
@@ -103,7 +107,8 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
       });
       if (query.wait === "true") {
         const j = await done;
-        if (j.state === "failed") throw new DomainError(j.error!.code, j.error!.message, { status: 502, retryable: true, details: jobOut(j) });
+        if (j.state === "failed")
+          throw new DomainError(j.error!.code, j.error!.message, { status: 502, retryable: true, details: jobOut(j) });
         return { status: 201, body: jobOut(j) };
       }
       return { status: 202, headers: { Location: `/v1/agency/batches/${job.batchId}` }, body: jobOut(job) };
@@ -113,7 +118,8 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
   const ownJob = (batchId: string, agency: Address) => {
     const j = deps.batchJobs.get(batchId);
     // Another agency's batch is reported as absent: its existence is not theirs to know.
-    if (!j || j.agency !== agency) throw notFound("BATCH_NOT_FOUND", `No batch ${batchId} of this agency is known to this gateway.`);
+    if (!j || j.agency !== agency)
+      throw notFound("BATCH_NOT_FOUND", `No batch ${batchId} of this agency is known to this gateway.`);
     return j;
   };
 
@@ -125,7 +131,10 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
     summary: "Progress of a batch",
     params: S.BatchParams,
     query: S.EmptyQuery,
-    responses: { 200: { description: "The job.", schema: S.BatchJob }, 404: { description: "Unknown batch.", schema: S.ErrorResponse } },
+    responses: {
+      200: { description: "The job.", schema: S.BatchJob },
+      404: { description: "Unknown batch.", schema: S.ErrorResponse },
+    },
     handler: ({ principal, params }) => ({ body: jobOut(ownJob(params.batchId, me(principal))) }),
   });
 
@@ -149,7 +158,13 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
           retryable: j.state !== "failed",
         });
       return {
-        body: { batchId: j.batchId, root: j.root, total: j.total, offset: query.offset, items: j.items.slice(query.offset, query.offset + query.limit) },
+        body: {
+          batchId: j.batchId,
+          root: j.root,
+          total: j.total,
+          offset: query.offset,
+          items: j.items.slice(query.offset, query.offset + query.limit),
+        },
       };
     },
   });
@@ -169,7 +184,12 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
         if (!t) return { body: { items: [] } };
         typeId = t.typeId;
       }
-      const page = await deps.index.certificatesByAgency(me(principal), { typeId, status: query.status, limit: query.limit, cursor: query.cursor });
+      const page = await deps.index.certificatesByAgency(me(principal), {
+        typeId,
+        status: query.status,
+        limit: query.limit,
+        cursor: query.cursor,
+      });
       const codes = await typeCodes();
       return { body: { items: page.items.map((c) => recordOut(c, codes)), next: page.next } };
     },
@@ -183,7 +203,12 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
     summary: "One of this agency's certificates with its status history",
     params: S.CertIdParams,
     query: S.EmptyQuery,
-    responses: { 200: { description: "The record.", schema: S.CertificateRecord.extend({ history: z.array(S.StatusHistoryEntry) }) } },
+    responses: {
+      200: {
+        description: "The record.",
+        schema: S.CertificateRecord.extend({ history: z.array(S.StatusHistoryEntry) }),
+      },
+    },
     handler: async ({ principal, params }) => {
       const c = await ownCertificate(deps, me(principal), params.certId as Bytes32);
       const st = await certificateStatus(deps, c.certId);

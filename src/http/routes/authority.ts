@@ -66,7 +66,12 @@ export function authorityRouter(deps: AppDeps, env: RouteEnv): Router {
   const agencyOut = async (a: { agency: Address; name: string; active: boolean; typeIds: number[] }) => {
     const types = await deps.index.certificateTypes();
     const byId = new Map(types.map((t) => [t.typeId, t.code]));
-    return { agency: a.agency, name: a.name, active: a.active, types: a.typeIds.map((id) => byId.get(id) ?? String(id)) };
+    return {
+      agency: a.agency,
+      name: a.name,
+      active: a.active,
+      types: a.typeIds.map((id) => byId.get(id) ?? String(id)),
+    };
   };
 
   defineRoute(r, env, {
@@ -115,7 +120,10 @@ export function authorityRouter(deps: AppDeps, env: RouteEnv): Router {
     params: S.AgencyParams,
     body: S.AccreditBody,
     responses: { 201: { description: "Accredited.", schema: S.Receipt } },
-    handler: async ({ params, body }) => ({ status: 201, body: await authority.accredit(deps, lower(params.agency), body.type) }),
+    handler: async ({ params, body }) => ({
+      status: 201,
+      body: await authority.accredit(deps, lower(params.agency), body.type),
+    }),
   });
 
   defineRoute(r, env, {
@@ -126,7 +134,9 @@ export function authorityRouter(deps: AppDeps, env: RouteEnv): Router {
     summary: "Withdraw an accreditation (certificates issued before stay valid)",
     params: S.AccreditationParams,
     responses: { 200: { description: "Withdrawn.", schema: S.Receipt } },
-    handler: async ({ params }) => ({ body: await authority.withdrawAccreditation(deps, lower(params.agency), params.code) }),
+    handler: async ({ params }) => ({
+      body: await authority.withdrawAccreditation(deps, lower(params.agency), params.code),
+    }),
   });
 
   defineRoute(r, env, {
@@ -154,10 +164,18 @@ export function authorityRouter(deps: AppDeps, env: RouteEnv): Router {
     responses: {
       201: {
         description: "Rotated.",
-        schema: z.object({ key: S.Address, retired: z.array(S.Address), txHash: S.Bytes32, blockNumber: z.number().int() }),
+        schema: z.object({
+          key: S.Address,
+          retired: z.array(S.Address),
+          txHash: S.Bytes32,
+          blockNumber: z.number().int(),
+        }),
       },
     },
-    handler: async ({ params }) => ({ status: 201, body: await authority.rotateSigningKey(deps, lower(params.agency)) }),
+    handler: async ({ params }) => ({
+      status: 201,
+      body: await authority.rotateSigningKey(deps, lower(params.agency)),
+    }),
   });
 
   defineRoute(r, env, {
@@ -169,10 +187,22 @@ export function authorityRouter(deps: AppDeps, env: RouteEnv): Router {
     params: S.KeyParams,
     body: S.RetireKeyBody,
     responses: {
-      200: { description: "Retired.", schema: z.object({ key: S.Address, retiredAt: z.number().int(), txHash: S.Bytes32, blockNumber: z.number().int() }) },
+      200: {
+        description: "Retired.",
+        schema: z.object({
+          key: S.Address,
+          retiredAt: z.number().int(),
+          txHash: S.Bytes32,
+          blockNumber: z.number().int(),
+        }),
+      },
     },
     handler: async ({ params, body }) => ({
-      body: await authority.retireSigningKey(deps, { agency: lower(params.agency), key: lower(params.key), at: body.at }),
+      body: await authority.retireSigningKey(deps, {
+        agency: lower(params.agency),
+        key: lower(params.key),
+        at: body.at,
+      }),
     }),
   });
 
@@ -221,8 +251,13 @@ export function authorityRouter(deps: AppDeps, env: RouteEnv): Router {
     tag: TAG,
     summary: "Create an API principal bound to an on-chain identity; returns its key once",
     body: S.CreatePrincipalBody,
-    responses: { 201: { description: "Created.", schema: z.object({ principal: S.PrincipalOut, apiKey: z.string() }) } },
-    handler: async ({ body }) => ({ status: 201, body: await createPrincipal(deps, { ...body, address: lower(body.address) }) }),
+    responses: {
+      201: { description: "Created.", schema: z.object({ principal: S.PrincipalOut, apiKey: z.string() }) },
+    },
+    handler: async ({ body }) => ({
+      status: 201,
+      body: await createPrincipal(deps, { ...body, address: lower(body.address) }),
+    }),
   });
 
   return r;

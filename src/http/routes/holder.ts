@@ -58,7 +58,10 @@ export function holderRouter(deps: AppDeps, env: RouteEnv): Router {
     params: S.GrantIdParams,
     body: S.RevokeGrantBody,
     responses: {
-      200: { description: "Revoked on chain.", schema: z.object({ grantId: S.Bytes32, txHash: S.Bytes32, blockNumber: z.number().int() }) },
+      200: {
+        description: "Revoked on chain.",
+        schema: z.object({ grantId: S.Bytes32, txHash: S.Bytes32, blockNumber: z.number().int() }),
+      },
       404: { description: "No such grant.", schema: S.ErrorResponse },
     },
     handler: async ({ params, body }) => ({
@@ -103,7 +106,17 @@ export function holderRouter(deps: AppDeps, env: RouteEnv): Router {
     handler: async ({ req, params, headers }) => {
       await holderOf(req, params.certId, headers);
       const t = await readAuditTrail(deps, params.certId as Bytes32);
-      return { body: { ...t, history: t.history.map((h) => ({ status: h.status, reason: reasonName(h.reason), at: h.at, supersededBy: h.supersededBy })) } };
+      return {
+        body: {
+          ...t,
+          history: t.history.map((h) => ({
+            status: h.status,
+            reason: reasonName(h.reason),
+            at: h.at,
+            supersededBy: h.supersededBy,
+          })),
+        },
+      };
     },
   });
 

@@ -32,7 +32,11 @@ export function opsRouter(deps: AppDeps, env: RouteEnv, metrics: Registry): Rout
     handler: async () => {
       const ok = (await deps.index.ready()) && (deps.ready ? await deps.ready() : true);
       if (!ok)
-        return { status: 503, headers: { "Retry-After": "1" }, body: { error: { code: "NOT_READY", message: "The index is catching up with the chain." } } };
+        return {
+          status: 503,
+          headers: { "Retry-After": "1" },
+          body: { error: { code: "NOT_READY", message: "The index is catching up with the chain." } },
+        };
       return { body: { status: "ready" } };
     },
   });

@@ -22,7 +22,10 @@ export function publicRouter(deps: AppDeps, env: RouteEnv): Router {
     summary: "Status of a certificate by certId (no personal data)",
     params: S.CertIdParams,
     query: S.EmptyQuery,
-    responses: { 200: { description: "The status.", schema: S.PublicStatus }, 404: { description: "Not issued.", schema: S.ErrorResponse } },
+    responses: {
+      200: { description: "The status.", schema: S.PublicStatus },
+      404: { description: "Not issued.", schema: S.ErrorResponse },
+    },
     handler: async ({ params }) => ({ body: await certificateStatus(deps, params.certId as Bytes32) }),
   });
 
@@ -81,7 +84,12 @@ export function publicRouter(deps: AppDeps, env: RouteEnv): Router {
         body: {
           chainId: info.chainId,
           contracts: { registry: info.registry, ledger: info.ledger, consent: info.consent },
-          eip712Domain: { name: CONSENT_DOMAIN_NAME, version: CONSENT_DOMAIN_VERSION, chainId: info.chainId, verifyingContract: info.consent },
+          eip712Domain: {
+            name: CONSENT_DOMAIN_NAME,
+            version: CONSENT_DOMAIN_VERSION,
+            chainId: info.chainId,
+            verifyingContract: info.consent,
+          },
           statusReasons: Object.fromEntries(Object.entries(STATUS_REASONS).map(([k, v]) => [k, Object.keys(v)])),
         },
       };

@@ -46,7 +46,9 @@ export function verifierRouter(deps: AppDeps, env: RouteEnv): Router {
       409: { description: "Replayed grant (REPLAYED).", schema: S.ErrorResponse },
       422: { description: "Not a certledger document.", schema: S.ErrorResponse },
     },
-    handler: async ({ principal, body }) => ({ body: await verifyPresentation(deps, presentation(principal!.address, body)) }),
+    handler: async ({ principal, body }) => ({
+      body: await verifyPresentation(deps, presentation(principal!.address, body)),
+    }),
   });
 
   defineRoute(r, env, {
@@ -64,7 +66,10 @@ export function verifierRouter(deps: AppDeps, env: RouteEnv): Router {
     },
     handler: async ({ principal, body, headers }) => ({
       status: 201,
-      body: await recordCheck(deps, { ...presentation(principal!.address, body), idempotencyKey: headers["idempotency-key"] }),
+      body: await recordCheck(deps, {
+        ...presentation(principal!.address, body),
+        idempotencyKey: headers["idempotency-key"],
+      }),
     }),
   });
 
