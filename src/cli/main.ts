@@ -1,0 +1,50 @@
+/**
+ * certledger: the command line of the gateway, the agency and the holder (DESIGN 6). Each command group
+ * lives in its own file and loads what it needs when it runs, so `certledger verify` starts without
+ * ethers or the chain. Exit codes: 0 done, 1 failed (the code and sentence say why), 2 usage.
+ */
+import { Command, CommanderError } from "commander";
+import { registerDeploy } from "./deploy";
+import { registerIssue } from "./issue";
+import { reportError } from "./output";
+import { registerPrincipal } from "./principal";
+import { registerStart } from "./start";
+import { registerTypes } from "./types";
+import { registerVerify } from "./verify";
+import { registerWallet } from "./wallet";
+
+export function buildProgram(): Command {
+  const program = new Command("certledger")
+    .description("Blockchain ledger for government electronic certificates: run the gateway, deploy, issue, verify, hold.")
+    .version(require("../../package.json").version)
+    .option("--json", "machine-readable output on stdout (errors too: {error:{code,message}})")
+    .showHelpAfterError("(certledger <command> --help for usage)")
+    .exitOverride();
+  registerStart(program);
+  registerDeploy(program);
+  registerTypes(program);
+  registerIssue(program);
+  registerVerify(program);
+  registerWallet(program);
+  registerPrincipal(program);
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Commander has printed the message (or the help) already.
+      return e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.exitCode === 0 ? 0 : 2;
+    }
+    return reportError(e, argv.includes("--json"));
+  }
+}
+
+// `start` keeps running (the gateway's own signal handlers end it); everything else exits when done.
+main(process.argv).then((code) => {
+  if (code !== 0) process.exitCode = code;
+});
