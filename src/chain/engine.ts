@@ -174,6 +174,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     const indexer = new Indexer(db, rpc, addresses, cache, {
       confirmations: opts.rpcUrl ? (opts.confirmations ?? 0) : 0,
       fromBlock,
+      dialect: store.dialect,
       onError: (e) => log("indexer error", { error: (e as Error).message }),
     });
     wake.indexer = indexer;

@@ -56,7 +56,7 @@ export const AUTHORITY_LABEL = "authority";
 
 export class CustodialKeyring implements Keyring {
   private readonly byAddress = new Map<string, { label: string; key: SigningKey }>();
-  /** Called after `create` stores a new key (the engine funds it on the embedded chain). */
+  /** Called after `create` (the engine funds the key once; it must be idempotent). */
   onCreated?: (address: Address) => Promise<void>;
 
   constructor(
@@ -84,13 +84,13 @@ export class CustodialKeyring implements Keyring {
   async create(label: string): Promise<Address> {
     const address = this.derive(label);
     if (this.db) {
-      const inserted = await this.db
+      await this.db
         .insertInto("custodial_keys")
         .values({ address, label, created_ms: Date.now() })
         .onConflict((oc) => oc.column("address").doNothing())
-        .returning("address")
-        .executeTakeFirst();
-      if (inserted && this.onCreated) await this.onCreated(address);
+        .execute();
+      // Also for a label stored before: its funding may not have finished then (the hook is idempotent).
+      if (this.onCreated) await this.onCreated(address);
     }
     return address;
   }

@@ -27,6 +27,8 @@ export interface IndexerOptions {
   /** Undo images older than this many blocks behind the cursor are dropped. */
   keepUndoBlocks?: number;
   onError?: (e: unknown) => void;
+  /** The store's dialect (PostgreSQL locks the cursor row while a step applies). */
+  dialect?: "sqlite" | "postgres";
 }
 
 interface RawLog {
@@ -98,9 +100,19 @@ export class Indexer {
       try {
         do {
           this.again = false;
-          await this.sync();
+          try {
+            await this.sync();
+          } catch (e) {
+            if (!(e instanceof CursorMovedError)) throw e;
+            // Another replica applied these blocks: take its rows and cursor, and go on from there.
+            this.cursor = undefined;
+            await this.cache.load();
+            this.again = true;
+          }
         } while (this.again && !this.stopped);
       } catch (e) {
+        // The next attempt starts from what the database holds.
+        this.cursor = undefined;
         this.stats.lastError = (e as Error).message;
         this.opts.onError?.(e);
         const pending = this.waiters;
@@ -176,6 +188,13 @@ export class Indexer {
 
     const changes: CacheChange[] = [];
     await this.db.transaction().execute(async (trx) => {
+      // Another gateway replica on the same database may have applied these blocks already: the cursor
+      // row (locked on PostgreSQL) must still be where this step starts, else the step is abandoned.
+      let q = trx.selectFrom("chain_cursor").select("block_number").where("name", "=", CURSOR_NAME);
+      if (this.opts.dialect === "postgres") q = q.forUpdate();
+      const row = await q.executeTakeFirst();
+      const at = row ? Number(row.block_number) : this.opts.fromBlock - 1;
+      if (at !== from - 1) throw new CursorMovedError(from - 1, at);
       const w = new ProjectionWriter(trx as AnyTrx, this.cache, changes);
       for (const l of logs) await applyLog(w, this.addresses, l, headers.get(Number(BigInt(l.blockNumber)))!);
       for (const h of headers.values()) {
@@ -271,6 +290,14 @@ export class Indexer {
     const b = (await this.rpc("eth_getBlockByNumber", ["0x" + n.toString(16), false])) as any;
     if (!b) return undefined;
     return { number: n, hash: b.hash, parentHash: b.parentHash, timestamp: Number(BigInt(b.timestamp)) };
+  }
+}
+
+class CursorMovedError extends Error {
+  constructor(expected: number, found: number) {
+    super(
+      `the index cursor moved under this indexer (expected block ${expected}, found ${found}): another replica indexes too`,
+    );
   }
 }
 
