@@ -2,7 +2,6 @@
  * npm run bench:gas — gas of each on-chain operation, one JSON line per figure: {"name","value","unit"}.
  * Figures are receipts' gasUsed on the in-process Hardhat network (paris bytecode, optimizer 10,000 runs).
  */
-import { ethers } from "hardhat";
 import {
   buildBatch,
   deployedFixture,
@@ -46,7 +45,10 @@ async function main(): Promise<void> {
   report("issue_many_100_total", manyGas);
   report("issue_many_100_per_certificate", manyGas / 100n);
 
-  const batch1k = buildBatch(anonymousBatchEntries(1_000, validFrom, validUntil));
+  const entries1k = anonymousBatchEntries(1_000, validFrom, validUntil);
+  const e1k = { ...newHolding(), validFrom, validUntil };
+  entries1k[7] = e1k;
+  const batch1k = buildBatch(entries1k);
   report("anchor_batch_1000", await gasOf(f.ledger.anchorBatch(batch1k.root, TYPE_ID_CARD, 1_000)));
 
   const entries100k = anonymousBatchEntries(100_000, validFrom, validUntil);
@@ -72,6 +74,12 @@ async function main(): Promise<void> {
   const leaf = { batchRoot: ref.batchRoot, validFrom: ref.validFrom, validUntil: ref.validUntil, proof: ref.proof };
   report("grant_by_sig_batch_100000", await gasOf(f.consent.grantInBatchBySig(bmsg, e.documentRoot, leaf, bsig)));
 
+  const ref1k = batch1k.refOf(7);
+  const msg1k = grantMessage(e1k.certId, grantOpts);
+  const leaf1k = { batchRoot: ref1k.batchRoot, validFrom: ref1k.validFrom, validUntil: ref1k.validUntil, proof: ref1k.proof };
+  const sig1k = await signGrant(f.consent, e1k.holder, msg1k);
+  report("grant_by_sig_batch_1000", await gasOf(f.consent.grantInBatchBySig(msg1k, e1k.documentRoot, leaf1k, sig1k)));
+
   const grantId = await f.consent.grantIdOf(msg);
   const consentAsVerifier = f.consent.connect(f.verifier);
   report("record_check", await gasOf(consentAsVerifier.recordCheck(grantId)));
@@ -86,7 +94,6 @@ async function main(): Promise<void> {
     ids.push(await f.consent.grantIdOf(m));
   }
   report("record_checks_5_per_check", (await gasOf(consentAsVerifier.recordChecks(ids))) / 5n);
-  void ethers;
 }
 
 main().catch((err) => {
