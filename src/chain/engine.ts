@@ -197,6 +197,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     };
     const relayer = new Relayer(outbox, submitter, rpc, (n) => ix.waitFor(n), workKinds(base), {
       lingerMs: opts.lingerMs,
+      ensureSigner: (a) => keyring.ensureKnown(a),
     });
     const writer = new EngineChainWriter({ ...base, relayer });
     const w = writer;

@@ -103,6 +103,17 @@ export class CustodialKeyring implements Keyring {
     return address;
   }
 
+  /** Knows `address` after this, when the store has its label (created by another replica since `load`). */
+  async ensureKnown(address: string): Promise<void> {
+    if (this.byAddress.has(address.toLowerCase()) || !this.db) return;
+    const r = await this.db
+      .selectFrom("custodial_keys")
+      .select("label")
+      .where("address", "=", address.toLowerCase())
+      .executeTakeFirst();
+    if (r) this.derive(r.label);
+  }
+
   has(address: Address): boolean {
     return this.byAddress.has(address.toLowerCase());
   }

@@ -63,6 +63,8 @@ export interface RelayerOptions {
   lingerMs?: number;
   /** Attempts when the node cannot be reached (default 6, backoff 100 ms doubling). */
   attempts?: number;
+  /** Makes sure the sender's key is at hand (another replica may have created it since this one started). */
+  ensureSigner?: (address: string) => Promise<void>;
 }
 
 export class Relayer {
@@ -82,6 +84,7 @@ export class Relayer {
   async execute(kind: string, dedupKey: string, sender: string, payload: unknown): Promise<Outcome> {
     const running = this.inflight.get(dedupKey);
     if (running) return running;
+    await this.opts.ensureSigner?.(sender);
     const { row, created } = await this.outbox.accept(kind, dedupKey, sender.toLowerCase(), payload);
     return this.track(row, created);
   }

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import readline from "node:readline";
 import type { Engine } from "../../src/chain/engine";
+import { freshPostgresDatabase } from "../support/postgres";
 import { newHolderCert, openEngine, setupActors, signGrant, tmpDataDir } from "../support/engineFixture";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -93,5 +94,51 @@ describe("engine on an external chain (hardhat node over JSON-RPC)", function ()
     expect(engine.startup.deployed).to.equal(false);
     expect(engine.index.grant(grantId)!.uses).to.equal(1);
     expect(engine.index.certificate(certs[49].certId)?.status).to.equal("ACTIVE");
+  });
+
+  it("runs two gateway engines on one PostgreSQL database and one chain: no block applied twice, each sees the other's writes", async function () {
+    const pg = await freshPostgresDatabase("cl_replicas");
+    const rpcUrl = `http://127.0.0.1:${port}`;
+    const common = { rpcUrl, fundingPrivateKey: HARDHAT_ACCOUNT_0, confirmations: 1, pollMs: 100, databaseUrl: pg.url };
+    const a = await openEngine(tmpDataDir(), common);
+    const b = await openEngine(tmpDataDir(), {
+      ...common,
+      contracts: a.addresses,
+      fromBlock: (await a.indexer.cursorBlock()) - 20,
+    });
+    try {
+      const actors = await setupActors(a, "replicas");
+      await b.indexer.poke();
+      const now = Math.floor(Date.now() / 1000);
+      const issueOn = (e: Engine, tag: string) =>
+        Promise.all(
+          Array.from({ length: 20 }, async (_, i) => {
+            const c = newHolderCert();
+            await e.chain.issue({
+              agency: actors.agency,
+              issuerKey: actors.issuerKey,
+              certId: c.certId,
+              typeId: actors.typeId,
+              validFrom: now - 5,
+              validUntil: now + 3600,
+              outboxKey: `${tag}${i}`,
+            });
+            return c.certId;
+          }),
+        );
+      // Both replicas send from the same custodial key at once: the loser of each nonce re-signs.
+      const [fromA, fromB] = await Promise.all([issueOn(a, "a"), issueOn(b, "b")]);
+      await Promise.all([a.indexer.poke(), b.indexer.poke()]);
+      for (const id of [...fromA, ...fromB]) {
+        expect(a.index.certificate(id)?.status, `replica A sees ${id}`).to.equal("ACTIVE");
+        expect(b.index.certificate(id)?.status, `replica B sees ${id}`).to.equal("ACTIVE");
+      }
+      const rows = await a.store.db.selectFrom("certificates").select("cert_id").execute();
+      expect(new Set(rows.map((r) => r.cert_id)).size).to.equal(rows.length);
+    } finally {
+      await a.close();
+      await b.close();
+      await pg.drop();
+    }
   });
 });
