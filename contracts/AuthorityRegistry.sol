@@ -187,7 +187,12 @@ contract AuthorityRegistry is IAuthorityRegistry, Ownable2Step {
         // A first accreditation has an empty window (a set window is never empty: from < until).
         if (acc.accreditedUntil == 0) _typeAgencyIds[typeId].push(agencyId);
         TypeState memory t = _typeStates[typeId];
-        _accreditations[agencyId][typeId] = AccreditationState(accreditedFrom, accreditedUntil, t.maxValidity, t.active);
+        _accreditations[agencyId][typeId] = AccreditationState(
+            accreditedFrom,
+            accreditedUntil,
+            t.maxValidity,
+            t.active
+        );
         emit AccreditationSet(agencyId, typeId, accreditedFrom, accreditedUntil);
     }
 
@@ -329,7 +334,12 @@ contract AuthorityRegistry is IAuthorityRegistry, Ownable2Step {
         }
     }
 
-    function _addKey(uint32 agencyId, address account, uint40 validFrom, uint40 validUntil) private returns (uint32 keyId) {
+    function _addKey(
+        uint32 agencyId,
+        address account,
+        uint40 validFrom,
+        uint40 validUntil
+    ) private returns (uint32 keyId) {
         if (account == address(0)) revert RegistryKeyZeroAddress();
         uint32 existing = _keyStates[account].keyId;
         if (existing != 0) revert RegistryKeyAlreadyRegistered(account, existing);

@@ -15,13 +15,14 @@ import {IConsentRegistry} from "./interfaces/IConsentRegistry.sol";
 contract ConsentRegistry is IConsentRegistry, EIP712 {
     /// @dev keccak256("Grant(bytes32 certId,address grantee,bytes32 purpose,uint64 validUntil,uint32 maxUses,
     /// uint256 nonce,uint64 deadline)"), the type string on one line.
-    bytes32 private constant _GRANT_TYPEHASH =
-        keccak256(
-            "Grant(bytes32 certId,address grantee,bytes32 purpose,uint64 validUntil,uint32 maxUses,uint256 nonce,uint64 deadline)"
-        );
+    bytes32 private constant _GRANT_TYPEHASH = keccak256(
+        "Grant(bytes32 certId,address grantee,bytes32 purpose,uint64 validUntil,uint32 maxUses,uint256 nonce,uint64 deadline)"
+    );
 
     /// @dev keccak256("RevokeGrant(bytes32 grantId,uint256 nonce,uint64 deadline)")
-    bytes32 private constant _REVOKE_GRANT_TYPEHASH = keccak256("RevokeGrant(bytes32 grantId,uint256 nonce,uint64 deadline)");
+    bytes32 private constant _REVOKE_GRANT_TYPEHASH = keccak256(
+        "RevokeGrant(bytes32 grantId,uint256 nonce,uint64 deadline)"
+    );
 
     /// @dev Everything but the certId of a grant, in one slot; recording a check rewrites only this slot.
     /// Counts are 24-bit so that the slot holds them both: {_grant} refuses maxUses above 2^24 - 1.
@@ -81,7 +82,11 @@ contract ConsentRegistry is IConsentRegistry, EIP712 {
     }
 
     /// @inheritdoc IConsentRegistry
-    function revokeGrantBySig(RevokeGrant calldata revocation, bytes32 documentRoot, bytes calldata signature) external {
+    function revokeGrantBySig(
+        RevokeGrant calldata revocation,
+        bytes32 documentRoot,
+        bytes calldata signature
+    ) external {
         _requireNotPaused();
         bytes32 structHash = keccak256(
             abi.encode(_REVOKE_GRANT_TYPEHASH, revocation.grantId, revocation.nonce, revocation.deadline)
@@ -178,7 +183,8 @@ contract ConsentRegistry is IConsentRegistry, EIP712 {
         bytes32 structHash = _grantStructHash(grant);
         grantId = _hashTypedDataV4(structHash);
         address signer = _recoverDigest(grantId, grant.deadline, signature);
-        if (keccak256(abi.encode(signer, documentRoot)) != grant.certId) revert ConsentSignerNotHolder(grant.certId, signer);
+        if (keccak256(abi.encode(signer, documentRoot)) != grant.certId)
+            revert ConsentSignerNotHolder(grant.certId, signer);
         _useNonce(signer, grant.nonce);
         if (grant.grantee == address(0)) revert ConsentGranteeZero();
         if (grant.maxUses == 0 || grant.maxUses > type(uint24).max) revert ConsentMaxUsesInvalid(grant.maxUses);
@@ -232,7 +238,11 @@ contract ConsentRegistry is IConsentRegistry, EIP712 {
     }
 
     /// @dev Checks the deadline, then recovers the signer; a malformed or unrecoverable signature reverts.
-    function _recoverDigest(bytes32 digest, uint64 deadline, bytes calldata signature) private view returns (address signer) {
+    function _recoverDigest(
+        bytes32 digest,
+        uint64 deadline,
+        bytes calldata signature
+    ) private view returns (address signer) {
         uint40 now_ = _time();
         if (now_ > deadline) revert ConsentSignatureExpired(deadline, now_);
         ECDSA.RecoverError err;

@@ -61,8 +61,19 @@ interface IAuthorityRegistry {
     event TypeDeactivated(uint32 indexed typeId);
     event AgencyRegistered(uint32 indexed agencyId, bytes32 nameHash);
     event AgencyDeactivated(uint32 indexed agencyId);
-    event AccreditationSet(uint32 indexed agencyId, uint32 indexed typeId, uint40 accreditedFrom, uint40 accreditedUntil);
-    event KeyAdded(uint32 indexed keyId, uint32 indexed agencyId, address indexed account, uint40 validFrom, uint40 validUntil);
+    event AccreditationSet(
+        uint32 indexed agencyId,
+        uint32 indexed typeId,
+        uint40 accreditedFrom,
+        uint40 accreditedUntil
+    );
+    event KeyAdded(
+        uint32 indexed keyId,
+        uint32 indexed agencyId,
+        address indexed account,
+        uint40 validFrom,
+        uint40 validUntil
+    );
     event KeyRetired(uint32 indexed keyId, uint32 indexed agencyId, uint40 validUntil);
 
     /// @notice The address that may pause and unpause.
@@ -83,7 +94,11 @@ interface IAuthorityRegistry {
     function paused() external view returns (bool);
 
     /// @notice Registers a certificate type and returns its id (1, 2, ...). Admin only.
-    function registerType(string calldata name, bytes32 schemaHash, uint40 maxValidity) external returns (uint32 typeId);
+    function registerType(
+        string calldata name,
+        bytes32 schemaHash,
+        uint40 maxValidity
+    ) external returns (uint32 typeId);
 
     /// @notice Replaces a type's name, schema hash and maximum validity. Admin only.
     function updateType(uint32 typeId, string calldata name, bytes32 schemaHash, uint40 maxValidity) external;
@@ -104,10 +119,20 @@ interface IAuthorityRegistry {
     function withdrawAccreditation(uint32 agencyId, uint32 typeId) external;
 
     /// @notice Adds a signing key to an agency and returns its id (1, 2, ...). Admin only.
-    function addKey(uint32 agencyId, address account, uint40 validFrom, uint40 validUntil) external returns (uint32 keyId);
+    function addKey(
+        uint32 agencyId,
+        address account,
+        uint40 validFrom,
+        uint40 validUntil
+    ) external returns (uint32 keyId);
 
     /// @notice Adds `account` as a new key of the old key's agency and retires the old key, in one call. Admin only.
-    function rotateKey(uint32 oldKeyId, address account, uint40 validFrom, uint40 validUntil) external returns (uint32 keyId);
+    function rotateKey(
+        uint32 oldKeyId,
+        address account,
+        uint40 validFrom,
+        uint40 validUntil
+    ) external returns (uint32 keyId);
 
     /// @notice Ends a key's window now (or keeps an earlier end). Admin only.
     function retireKey(uint32 keyId) external;

@@ -108,11 +108,7 @@ interface IConsentRegistry {
     ) external returns (bytes32 grantId);
 
     /// @notice Revokes a grant, signed by the holder of its certificate (proved again with documentRoot).
-    function revokeGrantBySig(
-        RevokeGrant calldata revocation,
-        bytes32 documentRoot,
-        bytes calldata signature
-    ) external;
+    function revokeGrantBySig(RevokeGrant calldata revocation, bytes32 documentRoot, bytes calldata signature) external;
 
     /// @notice Records a check under a grant and uses one use. msg.sender must be the grantee.
     function recordCheck(bytes32 grantId) external;

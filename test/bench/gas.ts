@@ -76,7 +76,12 @@ async function main(): Promise<void> {
 
   const ref1k = batch1k.refOf(7);
   const msg1k = grantMessage(e1k.certId, grantOpts);
-  const leaf1k = { batchRoot: ref1k.batchRoot, validFrom: ref1k.validFrom, validUntil: ref1k.validUntil, proof: ref1k.proof };
+  const leaf1k = {
+    batchRoot: ref1k.batchRoot,
+    validFrom: ref1k.validFrom,
+    validUntil: ref1k.validUntil,
+    proof: ref1k.proof,
+  };
   const sig1k = await signGrant(f.consent, e1k.holder, msg1k);
   report("grant_by_sig_batch_1000", await gasOf(f.consent.grantInBatchBySig(msg1k, e1k.documentRoot, leaf1k, sig1k)));
 

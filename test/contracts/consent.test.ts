@@ -66,7 +66,11 @@ describe("ConsentRegistry", () => {
       const { consent, holding, opts } = await loadFixture(consentFixture);
       const msg = grantMessage(holding.certId, opts);
       const { chainId } = await ethers.provider.getNetwork();
-      const digest = ethers.TypedDataEncoder.hash(consentDomain(chainId, await consent.getAddress()), { Grant: [...GRANT_TYPES.Grant] }, msg);
+      const digest = ethers.TypedDataEncoder.hash(
+        consentDomain(chainId, await consent.getAddress()),
+        { Grant: [...GRANT_TYPES.Grant] },
+        msg,
+      );
       expect(await consent.grantIdOf(msg)).to.equal(digest);
     });
   });
@@ -151,7 +155,11 @@ describe("ConsentRegistry", () => {
       const { consent, holding, opts, deployer, ledger } = await loadFixture(consentFixture);
       const msg = grantMessage(holding.certId, opts);
       const { chainId } = await ethers.provider.getNetwork();
-      const otherChain = await holding.holder.signTypedData(consentDomain(chainId + 1n, await consent.getAddress()), { Grant: [...GRANT_TYPES.Grant] }, msg);
+      const otherChain = await holding.holder.signTypedData(
+        consentDomain(chainId + 1n, await consent.getAddress()),
+        { Grant: [...GRANT_TYPES.Grant] },
+        msg,
+      );
       await expect(consent.grantBySig(msg, holding.documentRoot, otherChain)).to.be.revertedWithCustomError(
         consent,
         "ConsentSignerNotHolder",
@@ -177,7 +185,9 @@ describe("ConsentRegistry", () => {
       for (const [change, error, args] of cases) {
         const msg = { ...grantMessage(holding.certId, opts), ...change };
         const tx = consent.grantBySig(msg, holding.documentRoot, await signGrant(consent, holding.holder, msg));
-        await expect(tx).to.be.revertedWithCustomError(consent, error).withArgs(...args);
+        await expect(tx)
+          .to.be.revertedWithCustomError(consent, error)
+          .withArgs(...args);
       }
     });
 
@@ -224,7 +234,14 @@ describe("ConsentRegistry", () => {
     it("rejects a batched grant signed by another holder", async () => {
       const { consent, entries, opts, leafOf } = await loadFixture(consentFixture);
       const msg = grantMessage(entries[2].certId, opts);
-      await expect(consent.grantInBatchBySig(msg, entries[2].documentRoot, leafOf(2), await signGrant(consent, entries[1].holder, msg)))
+      await expect(
+        consent.grantInBatchBySig(
+          msg,
+          entries[2].documentRoot,
+          leafOf(2),
+          await signGrant(consent, entries[1].holder, msg),
+        ),
+      )
         .to.be.revertedWithCustomError(consent, "ConsentSignerNotHolder")
         .withArgs(entries[2].certId, entries[1].holder.address);
     });
@@ -240,7 +257,9 @@ describe("ConsentRegistry", () => {
         .withArgs(grantId, holding.certId);
       expect((await consent.getGrant(grantId)).revoked).to.equal(true);
       expect(await consent.checkVerdict(grantId, verifier.address)).to.equal(CheckVerdict.Revoked);
-      await expect(asVerifier.recordCheck(grantId)).to.be.revertedWithCustomError(consent, "ConsentGrantRevoked").withArgs(grantId);
+      await expect(asVerifier.recordCheck(grantId))
+        .to.be.revertedWithCustomError(consent, "ConsentGrantRevoked")
+        .withArgs(grantId);
     });
 
     it("rejects a revocation by someone other than the holder", async () => {
@@ -254,11 +273,19 @@ describe("ConsentRegistry", () => {
     it("rejects an unknown grant, a second revocation, a spent nonce and a late signature", async () => {
       const { consent, holding, grantId, t, msg } = await loadFixture(grantedFixture);
       const unknown = { grantId: ethers.id("nope"), nonce: 1n, deadline: t + DAY };
-      await expect(consent.revokeGrantBySig(unknown, holding.documentRoot, await signRevokeGrant(consent, holding.holder, unknown)))
+      await expect(
+        consent.revokeGrantBySig(
+          unknown,
+          holding.documentRoot,
+          await signRevokeGrant(consent, holding.holder, unknown),
+        ),
+      )
         .to.be.revertedWithCustomError(consent, "ConsentGrantUnknown")
         .withArgs(unknown.grantId);
       const spent = { grantId, nonce: msg.nonce, deadline: t + DAY };
-      await expect(consent.revokeGrantBySig(spent, holding.documentRoot, await signRevokeGrant(consent, holding.holder, spent)))
+      await expect(
+        consent.revokeGrantBySig(spent, holding.documentRoot, await signRevokeGrant(consent, holding.holder, spent)),
+      )
         .to.be.revertedWithCustomError(consent, "ConsentNonceUsed")
         .withArgs(holding.holder.address, msg.nonce);
       const rev = { grantId, nonce: 1n, deadline: t + DAY };
@@ -268,7 +295,9 @@ describe("ConsentRegistry", () => {
         .to.be.revertedWithCustomError(consent, "ConsentGrantRevoked")
         .withArgs(grantId);
       const late = { grantId, nonce: 2n, deadline: t };
-      await expect(consent.revokeGrantBySig(late, holding.documentRoot, await signRevokeGrant(consent, holding.holder, late)))
+      await expect(
+        consent.revokeGrantBySig(late, holding.documentRoot, await signRevokeGrant(consent, holding.holder, late)),
+      )
         .to.be.revertedWithCustomError(consent, "ConsentSignatureExpired")
         .withArgs(t, anyValue);
     });
@@ -286,12 +315,18 @@ describe("ConsentRegistry", () => {
   describe("recordCheck", () => {
     it("uses one use per check and emits CheckRecorded with the use number", async () => {
       const { consent, asVerifier, grantId, holding, verifier } = await loadFixture(grantedFixture);
-      await expect(asVerifier.recordCheck(grantId)).to.emit(consent, "CheckRecorded").withArgs(grantId, holding.certId, verifier.address, 1);
-      await expect(asVerifier.recordCheck(grantId)).to.emit(consent, "CheckRecorded").withArgs(grantId, holding.certId, verifier.address, 2);
+      await expect(asVerifier.recordCheck(grantId))
+        .to.emit(consent, "CheckRecorded")
+        .withArgs(grantId, holding.certId, verifier.address, 1);
+      await expect(asVerifier.recordCheck(grantId))
+        .to.emit(consent, "CheckRecorded")
+        .withArgs(grantId, holding.certId, verifier.address, 2);
       expect((await consent.getGrant(grantId)).uses).to.equal(2n);
       expect(await consent.checkVerdict(grantId, verifier.address)).to.equal(CheckVerdict.UsedUp);
       expect(await consent.mayCheck(grantId, verifier.address)).to.equal(false);
-      await expect(asVerifier.recordCheck(grantId)).to.be.revertedWithCustomError(consent, "ConsentGrantUsedUp").withArgs(grantId, 2);
+      await expect(asVerifier.recordCheck(grantId))
+        .to.be.revertedWithCustomError(consent, "ConsentGrantUsedUp")
+        .withArgs(grantId, 2);
     });
 
     it("refuses anyone but the grantee", async () => {
@@ -315,7 +350,9 @@ describe("ConsentRegistry", () => {
       const { consent, asVerifier, verifier } = await loadFixture(grantedFixture);
       const unknown = ethers.id("nope");
       expect(await consent.checkVerdict(unknown, verifier.address)).to.equal(CheckVerdict.UnknownGrant);
-      await expect(asVerifier.recordCheck(unknown)).to.be.revertedWithCustomError(consent, "ConsentGrantUnknown").withArgs(unknown);
+      await expect(asVerifier.recordCheck(unknown))
+        .to.be.revertedWithCustomError(consent, "ConsentGrantUnknown")
+        .withArgs(unknown);
     });
 
     it("is refused while paused", async () => {
@@ -329,7 +366,8 @@ describe("ConsentRegistry", () => {
 
   describe("recordChecks", () => {
     it("records several checks in one transaction", async () => {
-      const { consent, asVerifier, grantId, holding, verifier, entries, opts, leafOf } = await loadFixture(grantedFixture);
+      const { consent, asVerifier, grantId, holding, verifier, entries, opts, leafOf } =
+        await loadFixture(grantedFixture);
       const e = entries[0];
       const msg = grantMessage(e.certId, opts);
       await consent.grantInBatchBySig(msg, e.documentRoot, leafOf(0), await signGrant(consent, e.holder, msg));

@@ -132,7 +132,9 @@ describe("CertificateLedger and ConsentRegistry against a model", function () {
     const holdingOf = (c: number): Holding =>
       c < SINGLES ? f.singles[c] : f.batches[Math.floor((c - SINGLES) / PER_BATCH)].entries[(c - SINGLES) % PER_BATCH];
     const refOf = (c: number): CertRef =>
-      c < SINGLES ? singleRef(f.singles[c].certId) : f.batches[Math.floor((c - SINGLES) / PER_BATCH)].refOf((c - SINGLES) % PER_BATCH);
+      c < SINGLES
+        ? singleRef(f.singles[c].certId)
+        : f.batches[Math.floor((c - SINGLES) / PER_BATCH)].refOf((c - SINGLES) % PER_BATCH);
     const total = SINGLES + BATCHES * PER_BATCH;
     let snapshot: string = await network.provider.send("evm_snapshot");
     let nonce = 0n;
@@ -193,7 +195,9 @@ describe("CertificateLedger and ConsentRegistry against a model", function () {
               const m = certs[a.cert];
               const validFrom = now + BigInt(a.from);
               const validUntil = validFrom + BigInt(a.span);
-              const ok = await send(() => f.ledger.issue(f.singles[a.cert].certId, TYPE_ID_CARD, validFrom, validUntil));
+              const ok = await send(() =>
+                f.ledger.issue(f.singles[a.cert].certId, TYPE_ID_CARD, validFrom, validUntil),
+              );
               expect(ok, "issue").to.equal(!m.issued);
               if (ok) Object.assign(m, { issued: true, validFrom, validUntil });
               break;
@@ -298,7 +302,9 @@ describe("CertificateLedger and ConsentRegistry against a model", function () {
 
           // Every view, all at once: the comparisons below do not depend on each other.
           const certViews = await Promise.all(
-            Array.from({ length: total }, (_, c) => Promise.all([f.ledger.verdict(refOf(c)), f.ledger.getStatus(refOf(c))])),
+            Array.from({ length: total }, (_, c) =>
+              Promise.all([f.ledger.verdict(refOf(c)), f.ledger.getStatus(refOf(c))]),
+            ),
           );
           const grantViews = await Promise.all(
             grants.map((g) =>
@@ -320,7 +326,11 @@ describe("CertificateLedger and ConsentRegistry against a model", function () {
           });
           grantViews.forEach(([state, v0, v1], i) => {
             const g = grants[i];
-            expect([Number(state.uses), state.revoked, state.certId]).to.deep.equal([g.uses, g.revoked, holdingOf(g.cert).certId]);
+            expect([Number(state.uses), state.revoked, state.certId]).to.deep.equal([
+              g.uses,
+              g.revoked,
+              holdingOf(g.cert).certId,
+            ]);
             expect([Number(v0), Number(v1)]).to.deep.equal([checkVerdictOf(g, 0), checkVerdictOf(g, 1)]);
           });
         }

@@ -49,7 +49,9 @@ describe("CertificateLedger", () => {
       const t = await now();
       const tx = ledger.issue(h.certId, TYPE_ID_CARD, t, t + YEAR);
       const at = await minedAt(tx);
-      await expect(tx).to.emit(ledger, "CertificateIssued").withArgs(h.certId, 1, TYPE_ID_CARD, t, t + YEAR);
+      await expect(tx)
+        .to.emit(ledger, "CertificateIssued")
+        .withArgs(h.certId, 1, TYPE_ID_CARD, t, t + YEAR);
       const r = await ledger.getCertificate(h.certId);
       expect([r.keyId, r.typeId, r.issuedAt, r.validFrom, r.validUntil, r.status]).to.deep.equal([
         1n,
@@ -108,7 +110,10 @@ describe("CertificateLedger", () => {
         validUntil: t + YEAR,
       }));
       const tx = ledger.issueMany(reqs);
-      for (const r of reqs) await expect(tx).to.emit(ledger, "CertificateIssued").withArgs(r.certId, 1, r.typeId, t, t + YEAR);
+      for (const r of reqs)
+        await expect(tx)
+          .to.emit(ledger, "CertificateIssued")
+          .withArgs(r.certId, 1, r.typeId, t, t + YEAR);
       for (const r of reqs) expect((await ledger.getCertificate(r.certId)).typeId).to.equal(r.typeId);
     });
 
@@ -148,7 +153,9 @@ describe("CertificateLedger", () => {
         ledger,
         "LedgerBatchRootZero",
       );
-      await expect(ledger.anchorBatch(root, TYPE_ID_CARD, 0)).to.be.revertedWithCustomError(ledger, "LedgerBatchEmpty").withArgs(root);
+      await expect(ledger.anchorBatch(root, TYPE_ID_CARD, 0))
+        .to.be.revertedWithCustomError(ledger, "LedgerBatchEmpty")
+        .withArgs(root);
       expect((await ledger.getBatch(root)).keyId).to.equal(0n);
       await ledger.anchorBatch(root, TYPE_ID_CARD, 1);
       await expect(ledger.anchorBatch(root, TYPE_ID_CARD, 1))
@@ -176,10 +183,14 @@ describe("CertificateLedger", () => {
 
         it("suspends, reinstates and revokes with reason codes and events", async () => {
           const { ledger, ref, root } = await loadFixture(refFixture);
-          await expect(ledger.suspend(ref, 11)).to.emit(ledger, "CertificateSuspended").withArgs(ref.certId, root, 1, 11);
+          await expect(ledger.suspend(ref, 11))
+            .to.emit(ledger, "CertificateSuspended")
+            .withArgs(ref.certId, root, 1, 11);
           expect(await ledger.verdict(ref)).to.equal(Verdict.Suspended);
           expect((await ledger.getStatus(ref)).status).to.equal(Status.Suspended);
-          await expect(ledger.reinstate(ref, 12)).to.emit(ledger, "CertificateReinstated").withArgs(ref.certId, root, 1, 12);
+          await expect(ledger.reinstate(ref, 12))
+            .to.emit(ledger, "CertificateReinstated")
+            .withArgs(ref.certId, root, 1, 12);
           expect(await ledger.isValidNow(ref)).to.equal(true);
           await expect(ledger.revoke(ref, 13)).to.emit(ledger, "CertificateRevoked").withArgs(ref.certId, root, 1, 13);
           expect(await ledger.verdict(ref)).to.equal(Verdict.Revoked);
@@ -213,7 +224,10 @@ describe("CertificateLedger", () => {
           const replacement = newHolding();
           await ledger.issue(replacement.certId, TYPE_ID_CARD, t, t + YEAR);
           await ledger.suspend(ref, 1);
-          await expect(ledger.supersede(ref, singleRef(replacement.certId), 3)).to.emit(ledger, "CertificateSuperseded");
+          await expect(ledger.supersede(ref, singleRef(replacement.certId), 3)).to.emit(
+            ledger,
+            "CertificateSuperseded",
+          );
         });
 
         it("supersedes with a link to an issued replacement", async () => {
@@ -237,13 +251,17 @@ describe("CertificateLedger", () => {
           await expect(ledger.supersede(ref, singleRef(ghost.certId), 1))
             .to.be.revertedWithCustomError(ledger, "LedgerCertificateUnknown")
             .withArgs(ghost.certId);
-          await expect(ledger.supersede(ref, ref, 1)).to.be.revertedWithCustomError(ledger, "LedgerSupersedeBySelf").withArgs(ref.certId);
+          await expect(ledger.supersede(ref, ref, 1))
+            .to.be.revertedWithCustomError(ledger, "LedgerSupersedeBySelf")
+            .withArgs(ref.certId);
         });
 
         it("lets any current key of the issuing agency act, after the issuing key retired", async () => {
           const { ledger, registry, policeKey2, ref, root } = await loadFixture(refFixture);
           await registry.retireKey(1);
-          await expect(ledger.connect(policeKey2).revoke(ref, 5)).to.emit(ledger, "CertificateRevoked").withArgs(ref.certId, root, 2, 5);
+          await expect(ledger.connect(policeKey2).revoke(ref, 5))
+            .to.emit(ledger, "CertificateRevoked")
+            .withArgs(ref.certId, root, 2, 5);
         });
 
         it("refuses another agency's key", async () => {
@@ -302,28 +320,28 @@ describe("CertificateLedger", () => {
     it("returns the full status of a single and of a batched certificate", async () => {
       const { ledger, single, batch, t, singleAt, batchAt, policeKey1 } = await loadFixture(issuedFixture);
       const s = await ledger.getStatus(singleRef(single.certId));
-      expect([s.exists, s.batched, s.keyId, s.agencyId, s.issuerKey, s.typeId, s.issuedAt, s.validFrom, s.validUntil]).to.deep.equal([
-        true,
-        false,
-        1n,
-        AGENCY_POLICE,
-        policeKey1.address,
-        TYPE_ID_CARD,
-        singleAt,
-        t,
-        t + YEAR,
-      ]);
+      expect([
+        s.exists,
+        s.batched,
+        s.keyId,
+        s.agencyId,
+        s.issuerKey,
+        s.typeId,
+        s.issuedAt,
+        s.validFrom,
+        s.validUntil,
+      ]).to.deep.equal([true, false, 1n, AGENCY_POLICE, policeKey1.address, TYPE_ID_CARD, singleAt, t, t + YEAR]);
       const b = await ledger.getStatus(batch.refOf(4));
-      expect([b.exists, b.batched, b.keyId, b.issuedAt, b.validFrom, b.validUntil, b.status, b.supersededBy]).to.deep.equal([
-        true,
-        true,
-        1n,
-        batchAt,
-        t,
-        t + YEAR,
-        Status.Active,
-        ethers.ZeroHash,
-      ]);
+      expect([
+        b.exists,
+        b.batched,
+        b.keyId,
+        b.issuedAt,
+        b.validFrom,
+        b.validUntil,
+        b.status,
+        b.supersededBy,
+      ]).to.deep.equal([true, true, 1n, batchAt, t, t + YEAR, Status.Active, ethers.ZeroHash]);
       expect(await ledger.isIssued(batch.refOf(4))).to.equal(true);
     });
 

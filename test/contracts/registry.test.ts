@@ -42,9 +42,13 @@ describe("AuthorityRegistry", () => {
         () => r.retireKey(1),
       ];
       for (const call of calls) {
-        await expect(call()).to.be.revertedWithCustomError(registry, "OwnableUnauthorizedAccount").withArgs(other.address);
+        await expect(call())
+          .to.be.revertedWithCustomError(registry, "OwnableUnauthorizedAccount")
+          .withArgs(other.address);
       }
-      await expect(r.unpause()).to.be.revertedWithCustomError(registry, "RegistryUnauthorizedPauser").withArgs(other.address);
+      await expect(r.unpause())
+        .to.be.revertedWithCustomError(registry, "RegistryUnauthorizedPauser")
+        .withArgs(other.address);
     });
 
     it("transfers the admin role in two steps", async () => {
@@ -79,7 +83,10 @@ describe("AuthorityRegistry", () => {
     it("stops additive writes while paused but keeps the remedies and the reads", async () => {
       const { registry, pauser, spare } = await loadFixture(deployedFixture);
       await registry.connect(pauser).pause();
-      await expect(registry.registerType("x", ethers.ZeroHash, 1)).to.be.revertedWithCustomError(registry, "RegistryPaused");
+      await expect(registry.registerType("x", ethers.ZeroHash, 1)).to.be.revertedWithCustomError(
+        registry,
+        "RegistryPaused",
+      );
       await expect(registry.updateType(TYPE_ID_CARD, "x", ethers.ZeroHash, 1)).to.be.revertedWithCustomError(
         registry,
         "RegistryPaused",
@@ -93,7 +100,10 @@ describe("AuthorityRegistry", () => {
         registry,
         "RegistryPaused",
       );
-      await expect(registry.rotateKey(1, spare.address, 0, 1)).to.be.revertedWithCustomError(registry, "RegistryPaused");
+      await expect(registry.rotateKey(1, spare.address, 0, 1)).to.be.revertedWithCustomError(
+        registry,
+        "RegistryPaused",
+      );
       await expect(registry.retireKey(1)).to.emit(registry, "KeyRetired");
       await expect(registry.withdrawAccreditation(AGENCY_POLICE, TYPE_ID_CARD)).to.emit(registry, "AccreditationSet");
       await expect(registry.deactivateType(TYPE_LICENCE)).to.emit(registry, "TypeDeactivated");
@@ -121,7 +131,10 @@ describe("AuthorityRegistry", () => {
       expect(await registry.typeCount()).to.equal(60n);
       await registry.accredit(AGENCY_POLICE, 60, 0, FAR_FUTURE);
       const t = await now();
-      await expect(ledger.connect(policeKey1).issue(newHolding().certId, 60, t, t + YEAR)).to.emit(ledger, "CertificateIssued");
+      await expect(ledger.connect(policeKey1).issue(newHolding().certId, 60, t, t + YEAR)).to.emit(
+        ledger,
+        "CertificateIssued",
+      );
     });
 
     it("rejects a type with zero maximum validity", async () => {
@@ -152,7 +165,9 @@ describe("AuthorityRegistry", () => {
       await expect(registry.updateType(99, "x", ethers.ZeroHash, 1))
         .to.be.revertedWithCustomError(registry, "RegistryTypeUnknown")
         .withArgs(99);
-      await expect(registry.deactivateType(99)).to.be.revertedWithCustomError(registry, "RegistryTypeUnknown").withArgs(99);
+      await expect(registry.deactivateType(99))
+        .to.be.revertedWithCustomError(registry, "RegistryTypeUnknown")
+        .withArgs(99);
       await expect(registry.accredit(AGENCY_POLICE, 99, 0, 1))
         .to.be.revertedWithCustomError(registry, "RegistryTypeUnknown")
         .withArgs(99);
@@ -183,7 +198,9 @@ describe("AuthorityRegistry", () => {
 
     it("deactivates an agency for good: its keys can neither issue nor act", async () => {
       const { registry, ledger, marketKey, spare } = await loadFixture(deployedFixture);
-      await expect(registry.deactivateAgency(AGENCY_MARKET)).to.emit(registry, "AgencyDeactivated").withArgs(AGENCY_MARKET);
+      await expect(registry.deactivateAgency(AGENCY_MARKET))
+        .to.emit(registry, "AgencyDeactivated")
+        .withArgs(AGENCY_MARKET);
       const t = await now();
       await expect(ledger.connect(marketKey).issue(newHolding().certId, TYPE_LICENCE, t, t + DAY))
         .to.be.revertedWithCustomError(registry, "RegistryAgencyInactive")
@@ -206,7 +223,9 @@ describe("AuthorityRegistry", () => {
           .to.be.revertedWithCustomError(registry, "RegistryAgencyUnknown")
           .withArgs(id);
       }
-      await expect(registry.deactivateAgency(9)).to.be.revertedWithCustomError(registry, "RegistryAgencyUnknown").withArgs(9);
+      await expect(registry.deactivateAgency(9))
+        .to.be.revertedWithCustomError(registry, "RegistryAgencyUnknown")
+        .withArgs(9);
     });
 
     it("accredits an agency for a type with a window and emits AccreditationSet", async () => {
@@ -348,7 +367,9 @@ describe("AuthorityRegistry", () => {
       const { registry, spare } = await loadFixture(deployedFixture);
       const t = await now();
       await registry.addKey(AGENCY_POLICE, spare.address, t + DAY, t + 2n * DAY);
-      await expect(registry.retireKey(4)).to.emit(registry, "KeyRetired").withArgs(4, AGENCY_POLICE, t + DAY);
+      await expect(registry.retireKey(4))
+        .to.emit(registry, "KeyRetired")
+        .withArgs(4, AGENCY_POLICE, t + DAY);
     });
 
     it("refuses a key before its window opens, and an address that is no key", async () => {

@@ -33,7 +33,8 @@ export async function minedAt(tx: Promise<{ wait(): Promise<{ blockNumber: numbe
 
 /** A deployed, configured certledger: two types, two agencies, three keys. */
 export async function deployedFixture() {
-  const [deployer, admin, pauser, policeKey1, policeKey2, marketKey, verifier, other, spare] = await ethers.getSigners();
+  const [deployer, admin, pauser, policeKey1, policeKey2, marketKey, verifier, other, spare] =
+    await ethers.getSigners();
   const d = await deployCertledger(deployer, { admin: admin.address, pauser: pauser.address });
   const registry = d.registry.connect(admin);
   await registry.registerType("resident-id-card", ethers.id("schema:id-card:v1"), 20n * YEAR);
@@ -111,7 +112,11 @@ export function newBatchEntries(size: number, validFrom: bigint, validUntil: big
 
 /** Entries with random certIds and no holder key: cheap enough for batches of 100,000. */
 export function anonymousBatchEntries(size: number, validFrom: bigint, validUntil: bigint) {
-  return Array.from({ length: size }, () => ({ certId: ethers.hexlify(ethers.randomBytes(32)), validFrom, validUntil }));
+  return Array.from({ length: size }, () => ({
+    certId: ethers.hexlify(ethers.randomBytes(32)),
+    validFrom,
+    validUntil,
+  }));
 }
 
 export interface GrantOptions {
