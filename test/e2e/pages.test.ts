@@ -11,7 +11,15 @@ import fs from "node:fs";
 import path from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
 import { sampleFields } from "../../src/domain/catalog";
-import { ensureChromium, type Gateway, newBrowser, PHONE, RESULTS_DIR, startGateway } from "../support/e2e";
+import {
+  ensureChromium,
+  fakeCameraFile,
+  type Gateway,
+  newBrowser,
+  PHONE,
+  RESULTS_DIR,
+  startGateway,
+} from "../support/e2e";
 
 const SHOTS = path.join(RESULTS_DIR, "pages");
 
@@ -280,6 +288,39 @@ describe("the pages in a real browser (e2e)", function () {
     const link = (await item.locator(".share-result a.share-link").getAttribute("href"))!;
     expect(await openLink(link)).to.equal("VALID");
     expect(await openLink(link)).to.equal("GRANT_USED_UP");
+  });
+
+  it("reads the counter's QR code with the wallet's camera", async () => {
+    await signIn(counter, "counter", gw.verifierKey);
+    const qr = await openCounterRequest();
+    const camera = fakeCameraFile(qr);
+    const { context } = await newBrowser(PHONE, [
+      "--use-fake-ui-for-media-stream",
+      "--use-fake-device-for-media-stream",
+      `--use-file-for-fake-video-capture=${camera}`,
+    ]);
+    contexts.push(context);
+    await context.grantPermissions(["camera"], { origin: gw.url });
+    const phone = context.pages()[0] ?? (await context.newPage());
+    phone.on("pageerror", (e) => pageErrors.push(e.message));
+    await phone.goto(`${gw.url}/wallet`);
+    // This wallet seals its mnemonic under a passphrase: after a reload it asks for it.
+    await phone.fill("#wallet-passphrase", "correct horse battery staple");
+    await phone.click("#wallet-create");
+    await phone.click("#wallet-mnemonic-done");
+    expect(await phone.evaluate(() => localStorage.getItem("certledger.wallet.v1"))).to.not.match(/"mnemonic"/);
+    await phone.reload();
+    await phone.fill("#wallet-unlock-passphrase", "wrong");
+    await phone.click("#wallet-unlock");
+    await phone.locator(".notice.error").waitFor();
+    await phone.fill("#wallet-unlock-passphrase", "correct horse battery staple");
+    await phone.click("#wallet-unlock");
+    await phone.click("#wallet-scan-camera");
+    // This wallet holds no ID card: it shows the request and says what is missing.
+    await phone.locator("#wallet-request-from").waitFor({ timeout: 20_000 });
+    expect(await phone.textContent("#wallet-request")).to.contain(gw.verifierName);
+    expect(await phone.isDisabled("#wallet-present")).to.equal(true);
+    await shot(phone, "wallet-camera-scan");
   });
 
   it("switches the pages between Chinese and English, and fits a phone screen", async () => {

@@ -152,12 +152,13 @@ export function ensureChromium(): void {
 /** A fresh browser profile (its own localStorage): one per person in the scenario. */
 export async function newBrowser(
   viewport = { width: 1280, height: 900 },
+  extraArgs: string[] = [],
 ): Promise<{ context: BrowserContext; dir: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "certledger-e2e-"));
   const context = await chromium.launchPersistentContext(dir, {
     executablePath: "/usr/bin/chromium",
     headless: true,
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS, ...extraArgs],
     viewport,
     locale: "zh-CN",
   });
@@ -167,3 +168,35 @@ export async function newBrowser(
 export const PHONE = { width: 390, height: 844 };
 
 export const RESULTS_DIR = path.join(__dirname, "..", "..", "test-results");
+
+/**
+ * A camera that films `png` (Chromium's fake capture device plays a Y4M file): the QR code centred on
+ * white in a 640x480 frame, in 4:2:0 greyscale.
+ */
+export function fakeCameraFile(png: Buffer): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { PNG } = require("pngjs") as {
+    PNG: { sync: { read(b: Buffer): { data: Buffer; width: number; height: number } } };
+  };
+  const img = PNG.sync.read(png);
+  const W = 640;
+  const H = 480;
+  const y = Buffer.alloc(W * H, 255);
+  const scale = Math.min(1, (H - 40) / img.height, (W - 40) / img.width);
+  const w = Math.floor(img.width * scale);
+  const hh = Math.floor(img.height * scale);
+  const ox = Math.floor((W - w) / 2);
+  const oy = Math.floor((H - hh) / 2);
+  for (let j = 0; j < hh; j++)
+    for (let i = 0; i < w; i++) {
+      const sx = Math.floor(i / scale);
+      const sy = Math.floor(j / scale);
+      const k = (sy * img.width + sx) * 4;
+      y[(oy + j) * W + ox + i] = Math.round(0.299 * img.data[k] + 0.587 * img.data[k + 1] + 0.114 * img.data[k + 2]);
+    }
+  const chroma = Buffer.alloc((W / 2) * (H / 2), 128);
+  const frame = Buffer.concat([Buffer.from("FRAME\n"), y, chroma, chroma]);
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "certledger-camera-")), "qr.y4m");
+  fs.writeFileSync(file, Buffer.concat([Buffer.from(`YUV4MPEG2 W${W} H${H} F10:1 Ip A1:1 C420jpeg\n`), frame, frame]));
+  return file;
+}
