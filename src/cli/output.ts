@@ -28,8 +28,11 @@ export function describeError(e: unknown): { code: string; message: string; exit
   if (e instanceof CliError) return { code: e.code, message: e.message, exitCode: e.exitCode, details: e.details };
   if (e instanceof Error) {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === "string" && /^[A-Z][A-Z0-9_]+$/.test(code)) return { code, message: e.message, exitCode: 1 };
-    return { code: "INTERNAL", message: e.message, exitCode: 1 };
+    // ethers puts the whole transaction in `message`; its shortMessage is the sentence.
+    const short = (e as { shortMessage?: unknown }).shortMessage;
+    const message = typeof short === "string" ? short : e.message;
+    if (typeof code === "string" && /^[A-Z][A-Z0-9_]+$/.test(code)) return { code, message, exitCode: 1 };
+    return { code: "INTERNAL", message, exitCode: 1 };
   }
   return { code: "INTERNAL", message: String(e), exitCode: 1 };
 }
@@ -51,7 +54,11 @@ export function parseTime(text: string, option: string): number {
   const iso = /^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text;
   const ms = Date.parse(iso);
   if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(ms))
-    throw new CliError("BAD_OPTION", `${option} must be unix seconds or an ISO 8601 date/time, not ${JSON.stringify(text)}.`, 2);
+    throw new CliError(
+      "BAD_OPTION",
+      `${option} must be unix seconds or an ISO 8601 date/time, not ${JSON.stringify(text)}.`,
+      2,
+    );
   return Math.floor(ms / 1000);
 }
 
