@@ -60,7 +60,8 @@ function typed(cell: string, schema: Schema | undefined, where: string): unknown
   const types = schema?.type === undefined ? [] : Array.isArray(schema.type) ? schema.type : [schema.type];
   if (types.includes("integer") || types.includes("number")) {
     const n = Number(cell);
-    if (cell.trim() === "" || Number.isNaN(n)) throw new CliError("BAD_CSV", `${where}: ${JSON.stringify(cell)} is not a number.`);
+    if (cell.trim() === "" || Number.isNaN(n))
+      throw new CliError("BAD_CSV", `${where}: ${JSON.stringify(cell)} is not a number.`);
     return n;
   }
   if (types.includes("boolean")) {
@@ -83,22 +84,23 @@ function setPath(target: Record<string, unknown>, segments: (string | number)[],
 }
 
 /** CSV rows → batch items; a header that is not a field path is refused before anything is sent. */
-export function csvItems(
-  text: string,
-  schema: Schema,
-  parsePath: (p: string) => (string | number)[],
-): BatchItem[] {
+export function csvItems(text: string, schema: Schema, parsePath: (p: string) => (string | number)[]): BatchItem[] {
   const [header, ...rows] = parseCsv(text);
-  if (!header || rows.length === 0) throw new CliError("BAD_CSV", "The CSV needs a header row and at least one data row.");
+  if (!header || rows.length === 0)
+    throw new CliError("BAD_CSV", "The CSV needs a header row and at least one data row.");
   const columns = header.map((h) => h.trim());
   const holderAt = columns.indexOf("holder");
-  if (holderAt < 0) throw new CliError("BAD_CSV", 'The CSV has no "holder" column (the holder address of each certificate).');
+  if (holderAt < 0)
+    throw new CliError("BAD_CSV", 'The CSV has no "holder" column (the holder address of each certificate).');
   const paths = columns.map((c, i) => {
     if (c === "holder" || c === "validFrom" || c === "validUntil") return undefined;
     try {
       return parsePath(c);
     } catch (e) {
-      throw new CliError("BAD_CSV", `Column ${i + 1} (${JSON.stringify(c)}) is not a field path: ${(e as Error).message}.`);
+      throw new CliError(
+        "BAD_CSV",
+        `Column ${i + 1} (${JSON.stringify(c)}) is not a field path: ${(e as Error).message}.`,
+      );
     }
   });
   return rows.map((cells, r) => {
@@ -115,7 +117,12 @@ export function csvItems(
       else if (columns[c] === "validUntil") validUntil = parseTime(cell, `line ${line} validUntil`);
       else if (p) setPath(fields, p, typed(cell, schemaAt(schema, p), `line ${line}, ${columns[c]}`));
     });
-    return { holder: cells[holderAt].trim(), fields, ...(validFrom === undefined ? {} : { validFrom }), ...(validUntil === undefined ? {} : { validUntil }) };
+    return {
+      holder: cells[holderAt].trim(),
+      fields,
+      ...(validFrom === undefined ? {} : { validFrom }),
+      ...(validUntil === undefined ? {} : { validUntil }),
+    };
   });
 }
 
@@ -128,6 +135,7 @@ export function jsonItems(text: string): { type?: string; items: BatchItem[] } {
     throw new CliError("BAD_JSON", `The batch file is not JSON: ${(e as Error).message}.`);
   }
   const body = Array.isArray(v) ? { items: v } : (v as { type?: string; items?: unknown });
-  if (!body || !Array.isArray(body.items)) throw new CliError("BAD_JSON", 'The batch file must be an array of items or { "type", "items": [...] }.');
+  if (!body || !Array.isArray(body.items))
+    throw new CliError("BAD_JSON", 'The batch file must be an array of items or { "type", "items": [...] }.');
   return { type: body.type, items: body.items as BatchItem[] };
 }

@@ -11,12 +11,17 @@ export interface GatewayOptions {
 
 export interface GatewayClient {
   url: string;
-  request<T>(method: string, path: string, init?: { body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: T }>;
+  request<T>(
+    method: string,
+    path: string,
+    init?: { body?: unknown; headers?: Record<string, string> },
+  ): Promise<{ status: number; body: T }>;
 }
 
 export function gatewayClient(opts: GatewayOptions, needKey: boolean): GatewayClient {
   const url = required(opts.gateway, "--gateway <url>", "CERTLEDGER_GATEWAY").replace(/\/+$/, "");
-  if (!/^https?:\/\/[^/]+/.test(url)) throw new CliError("BAD_OPTION", `--gateway must be an http(s) URL, not ${JSON.stringify(url)}.`, 2);
+  if (!/^https?:\/\/[^/]+/.test(url))
+    throw new CliError("BAD_OPTION", `--gateway must be an http(s) URL, not ${JSON.stringify(url)}.`, 2);
   const apiKey = needKey ? required(opts.apiKey, "--api-key <key>", "CERTLEDGER_API_KEY") : undefined;
   return {
     url,
@@ -33,14 +38,20 @@ export function gatewayClient(opts: GatewayOptions, needKey: boolean): GatewayCl
         });
       } catch (e) {
         const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-        throw new CliError("GATEWAY_UNREACHABLE", `Could not reach the gateway at ${url}: ${cause?.code ?? cause?.message ?? (e as Error).message}.`);
+        throw new CliError(
+          "GATEWAY_UNREACHABLE",
+          `Could not reach the gateway at ${url}: ${cause?.code ?? cause?.message ?? (e as Error).message}.`,
+        );
       }
       const text = await res.text();
       let body: unknown;
       try {
         body = text === "" ? undefined : JSON.parse(text);
       } catch {
-        throw new CliError("BAD_RESPONSE", `${method} ${path} answered HTTP ${res.status} with something other than JSON.`);
+        throw new CliError(
+          "BAD_RESPONSE",
+          `${method} ${path} answered HTTP ${res.status} with something other than JSON.`,
+        );
       }
       if (!res.ok) {
         const err = (body as { error?: { code?: string; message?: string; details?: unknown } } | undefined)?.error;

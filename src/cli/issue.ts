@@ -44,7 +44,10 @@ function readJsonFile(file: string, what: string): unknown {
   try {
     text = fs.readFileSync(file, "utf8");
   } catch (e) {
-    throw new CliError("FILE_UNREADABLE", `Cannot read ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`);
+    throw new CliError(
+      "FILE_UNREADABLE",
+      `Cannot read ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`,
+    );
   }
   try {
     return JSON.parse(text);
@@ -69,7 +72,10 @@ export function registerIssue(program: Command): void {
   )
     .option("--valid-from <time>", "unix seconds or ISO 8601 (default: now)")
     .option("--valid-until <time>", "unix seconds or ISO 8601 (default: the type's longest validity)")
-    .option("--idempotency-key <key>", "same key and body = one certificate (default: derived from the body, so a retry is safe)")
+    .option(
+      "--idempotency-key <key>",
+      "same key and body = one certificate (default: derived from the body, so a retry is safe)",
+    )
     .option("--out <file>", "write the document here instead of stdout")
     .action(async (opts, cmd: Command) => {
       const g = cmd.optsWithGlobals();
@@ -83,7 +89,8 @@ export function registerIssue(program: Command): void {
         ...(opts.validFrom ? { validFrom: parseTime(opts.validFrom, "--valid-from") } : {}),
         ...(opts.validUntil ? { validUntil: parseTime(opts.validUntil, "--valid-until") } : {}),
       };
-      const key = opts.idempotencyKey ?? `cli-${createHash("sha256").update(JSON.stringify(body)).digest("hex").slice(0, 48)}`;
+      const key =
+        opts.idempotencyKey ?? `cli-${createHash("sha256").update(JSON.stringify(body)).digest("hex").slice(0, 48)}`;
       const api = gatewayClient(g, true);
       const { status, body: out } = await api.request<Issued>("POST", "/v1/agency/certificates", {
         body,
@@ -104,7 +111,10 @@ export function registerIssue(program: Command): void {
     program
       .command("issue-batch")
       .description("issue many certificates from a CSV or JSON file as Merkle batches (progress on stderr)")
-      .requiredOption("--file <file>", "CSV (header: field paths like name, address.city, plus holder[, validFrom, validUntil]) or JSON ([items] or {type, items})"),
+      .requiredOption(
+        "--file <file>",
+        "CSV (header: field paths like name, address.city, plus holder[, validFrom, validUntil]) or JSON ([items] or {type, items})",
+      ),
   )
     .option("--type <code>", "certificate type code (required unless the JSON file names it)")
     .option("--out-dir <dir>", "write each document to <dir>/<certId>.json (default: ./certledger-batch-<time>)")
@@ -116,7 +126,10 @@ export function registerIssue(program: Command): void {
       try {
         text = fs.readFileSync(opts.file, "utf8");
       } catch (e) {
-        throw new CliError("FILE_UNREADABLE", `Cannot read ${opts.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`);
+        throw new CliError(
+          "FILE_UNREADABLE",
+          `Cannot read ${opts.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`,
+        );
       }
       let type: string | undefined = opts.type;
       let items: BatchItem[];
@@ -129,7 +142,11 @@ export function registerIssue(program: Command): void {
         const { CERTIFICATE_TYPES } = await import("../domain/catalog");
         const { parsePath } = await import("../document/paths");
         const t = CERTIFICATE_TYPES.find((x) => x.code === type);
-        if (!t) throw new CliError("UNKNOWN_TYPE", `No certificate type ${JSON.stringify(type)} in the catalog; \`certledger types\` lists them.`);
+        if (!t)
+          throw new CliError(
+            "UNKNOWN_TYPE",
+            `No certificate type ${JSON.stringify(type)} in the catalog; \`certledger types\` lists them.`,
+          );
         items = csvItems(text, t.schema as never, parsePath);
       }
       if (!type) throw new CliError("MISSING_OPTION", "--type <code> is required (the JSON file names no type).", 2);
@@ -149,7 +166,8 @@ export function registerIssue(program: Command): void {
           job = (await api.request<BatchJob>("POST", "/v1/agency/batches", { body: { type, items: chunk } })).body;
         } catch (e) {
           // The gateway names the bad item's index within the chunk; say which row of the file it is.
-          if (e instanceof CliError && start > 0) e.message = `${e.message} [items ${start}..${start + chunk.length - 1} of the file]`;
+          if (e instanceof CliError && start > 0)
+            e.message = `${e.message} [items ${start}..${start + chunk.length - 1} of the file]`;
           throw e;
         }
         while (job.state === "building" || job.state === "anchoring") {
@@ -158,9 +176,17 @@ export function registerIssue(program: Command): void {
           job = (await api.request<BatchJob>("GET", `/v1/agency/batches/${job.batchId}`)).body;
         }
         if (job.state === "failed")
-          throw new CliError(job.error?.code ?? "BATCH_FAILED", `Batch ${job.batchId} failed: ${job.error?.message ?? "no reason given"}.`);
+          throw new CliError(
+            job.error?.code ?? "BATCH_FAILED",
+            `Batch ${job.batchId} failed: ${job.error?.message ?? "no reason given"}.`,
+          );
         for (let offset = 0; offset < job.total; offset += 1000) {
-          const page = (await api.request<BatchDocuments>("GET", `/v1/agency/batches/${job.batchId}/documents?offset=${offset}&limit=1000`)).body;
+          const page = (
+            await api.request<BatchDocuments>(
+              "GET",
+              `/v1/agency/batches/${job.batchId}/documents?offset=${offset}&limit=1000`,
+            )
+          ).body;
           for (const it of page.items) {
             fs.writeFileSync(path.join(outDir, `${it.certId}.json`), `${JSON.stringify(it.document, null, 2)}\n`);
             certIds.push(it.certId);
@@ -168,7 +194,13 @@ export function registerIssue(program: Command): void {
         }
         done += job.total;
         bar.update(done, "anchored");
-        batches.push({ batchId: job.batchId, root: job.root, txHash: job.txHash, blockNumber: job.blockNumber, total: job.total });
+        batches.push({
+          batchId: job.batchId,
+          root: job.root,
+          txHash: job.txHash,
+          blockNumber: job.blockNumber,
+          total: job.total,
+        });
       }
       bar.finish("done");
       emit(g, { type, issued: certIds.length, outDir, batches, certIds }, () =>

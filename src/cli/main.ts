@@ -4,6 +4,7 @@
  * ethers or the chain. Exit codes: 0 done, 1 failed (the code and sentence say why), 2 usage.
  */
 import { Command, CommanderError } from "commander";
+import { version } from "../../package.json";
 import { registerDeploy } from "./deploy";
 import { registerIssue } from "./issue";
 import { reportError } from "./output";
@@ -15,8 +16,10 @@ import { registerWallet } from "./wallet";
 
 export function buildProgram(): Command {
   const program = new Command("certledger")
-    .description("Blockchain ledger for government electronic certificates: run the gateway, deploy, issue, verify, hold.")
-    .version(require("../../package.json").version)
+    .description(
+      "Blockchain ledger for government electronic certificates: run the gateway, deploy, issue, verify, hold.",
+    )
+    .version(version)
     .option("--json", "machine-readable output on stdout (errors too: {error:{code,message}})")
     .showHelpAfterError("(certledger <command> --help for usage)")
     .exitOverride();

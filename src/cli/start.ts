@@ -8,7 +8,9 @@ import type { Command } from "commander";
 export function registerStart(program: Command): void {
   program
     .command("start")
-    .description("start the gateway (REST API, pages, embedded chain unless --rpc); configured by CERTLEDGER_* variables and these options")
+    .description(
+      "start the gateway (REST API, pages, embedded chain unless --rpc); configured by CERTLEDGER_* variables and these options",
+    )
     .option("--host <host>", "listen address (CERTLEDGER_HOST, default 127.0.0.1)")
     .option("--port <port>", "listen port, 0 for any free one (CERTLEDGER_PORT, default 8080)")
     .option("--data-dir <dir>", "SQLite store, chain journal, keyring seed (CERTLEDGER_DATA_DIR, default ./data)")

@@ -76,18 +76,33 @@ export function registerTypes(program: Command): void {
         return;
       }
       const t = CERTIFICATE_TYPES.find((x) => x.code === code);
-      if (!t) throw new CliError("UNKNOWN_TYPE", `No certificate type ${JSON.stringify(code)} in the catalog; \`certledger types\` lists them.`);
+      if (!t)
+        throw new CliError(
+          "UNKNOWN_TYPE",
+          `No certificate type ${JSON.stringify(code)} in the catalog; \`certledger types\` lists them.`,
+        );
       const fields = schemaFields(t.schema as Schema);
       const w = Math.max(...fields.map((f) => f.path.length));
-      emit(opts, { id: t.id, code: t.code, nameZh: t.nameZh, nameEn: t.nameEn, maxValiditySeconds: t.maxValiditySeconds, fields, schema: t.schema }, () =>
-        [
-          `${t.code} (id ${t.id}): ${t.nameZh} / ${t.nameEn}`,
-          ...fields.map(
-            (f) =>
-              `  ${f.path.padEnd(w)}  ${f.required ? "*" : " "} ${f.type}${f.format ? ` ${f.format}` : ""}${f.values ? ` {${f.values.join(",")}}` : ""}  ${f.zh ?? ""} / ${f.en ?? ""}`,
-          ),
-          "  (* required)",
-        ].join("\n"),
+      emit(
+        opts,
+        {
+          id: t.id,
+          code: t.code,
+          nameZh: t.nameZh,
+          nameEn: t.nameEn,
+          maxValiditySeconds: t.maxValiditySeconds,
+          fields,
+          schema: t.schema,
+        },
+        () =>
+          [
+            `${t.code} (id ${t.id}): ${t.nameZh} / ${t.nameEn}`,
+            ...fields.map(
+              (f) =>
+                `  ${f.path.padEnd(w)}  ${f.required ? "*" : " "} ${f.type}${f.format ? ` ${f.format}` : ""}${f.values ? ` {${f.values.join(",")}}` : ""}  ${f.zh ?? ""} / ${f.en ?? ""}`,
+            ),
+            "  (* required)",
+          ].join("\n"),
       );
     });
 }

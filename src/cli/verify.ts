@@ -35,7 +35,10 @@ export function registerVerify(program: Command): void {
       try {
         bytes = fs.readFileSync(file);
       } catch (e) {
-        throw new CliError("FILE_UNREADABLE", `Cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`);
+        throw new CliError(
+          "FILE_UNREADABLE",
+          `Cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`,
+        );
       }
       const { verifyDocumentIntegrity } = await import("../document");
       const integrity = verifyDocumentIntegrity(new Uint8Array(bytes));

@@ -25,7 +25,9 @@ function readDocument(file: string): unknown {
 }
 
 export function registerWallet(program: Command): void {
-  const wallet = program.command("wallet").description("holder wallet: mnemonic, per-certificate addresses, grants, redaction");
+  const wallet = program
+    .command("wallet")
+    .description("holder wallet: mnemonic, per-certificate addresses, grants, redaction");
 
   wallet
     .command("new")
@@ -81,19 +83,28 @@ export function registerWallet(program: Command): void {
       const doc = await import("../document");
       const integrity = doc.verifyDocumentIntegrity(readDocument(opts.document));
       if (integrity.code !== "OK")
-        throw new CliError(integrity.code, `The document does not verify, so no grant is signed for it: ${integrity.reason}.`);
+        throw new CliError(
+          integrity.code,
+          `The document does not verify, so no grant is signed for it: ${integrity.reason}.`,
+        );
       const w = await openWallet(opts.mnemonic);
       const holder = integrity.holder!.toLowerCase();
       let index: number | undefined;
       if (opts.index !== undefined) {
         index = parseInteger(opts.index, "--index", 0, 2 ** 31 - 1);
         if (w.address(index).toLowerCase() !== holder)
-          throw new CliError("WRONG_KEY", `Key ${index} of this wallet is ${w.address(index)}, but the document's holder is ${integrity.holder}.`);
+          throw new CliError(
+            "WRONG_KEY",
+            `Key ${index} of this wallet is ${w.address(index)}, but the document's holder is ${integrity.holder}.`,
+          );
       } else {
         const n = parseInteger(opts.search, "--search", 1, 1_000_000);
         for (let i = 0; i < n && index === undefined; i++) if (w.address(i).toLowerCase() === holder) index = i;
         if (index === undefined)
-          throw new CliError("WRONG_KEY", `None of this wallet's first ${n} keys is the document's holder ${integrity.holder}.`);
+          throw new CliError(
+            "WRONG_KEY",
+            `None of this wallet's first ${n} keys is the document's holder ${integrity.holder}.`,
+          );
       }
 
       let chainId = integrity.chainId!;
@@ -101,7 +112,8 @@ export function registerWallet(program: Command): void {
       const needGateway = opts.relay || consent === undefined;
       const api = needGateway ? gatewayClient({ gateway: opts.gateway }, false) : undefined;
       if (consent === undefined) {
-        const info = (await api!.request<{ chainId: number; contracts: { consent: string } }>("GET", "/v1/public/info")).body;
+        const info = (await api!.request<{ chainId: number; contracts: { consent: string } }>("GET", "/v1/public/info"))
+          .body;
         chainId = info.chainId;
         consent = info.contracts.consent;
       } else {
@@ -109,10 +121,15 @@ export function registerWallet(program: Command): void {
         if (opts.chainId !== undefined) chainId = parseInteger(opts.chainId, "--chain-id", 1);
       }
       if (chainId !== integrity.chainId)
-        throw new CliError("WRONG_CHAIN", `The document is on chain ${integrity.chainId}, the consent registry on chain ${chainId}.`);
+        throw new CliError(
+          "WRONG_CHAIN",
+          `The document is on chain ${integrity.chainId}, the consent registry on chain ${chainId}.`,
+        );
 
       const now = Math.floor(Date.now() / 1000);
-      const validUntil = opts.validUntil ? parseTime(opts.validUntil, "--valid-until") : now + parseDuration(opts.validFor, "--valid-for");
+      const validUntil = opts.validUntil
+        ? parseTime(opts.validUntil, "--valid-until")
+        : now + parseDuration(opts.validFor, "--valid-for");
       const grant = {
         certId: integrity.certId!,
         grantee: opts.verifier.toLowerCase(),
@@ -122,7 +139,8 @@ export function registerWallet(program: Command): void {
         nonce: opts.nonce ?? BigInt(`0x${randomBytes(32).toString("hex")}`).toString(),
         deadline: now + parseDuration(opts.deadline, "--deadline"),
       };
-      if (!/^(0|[1-9]\d{0,77})$/.test(grant.nonce)) throw new CliError("BAD_OPTION", "--nonce must be a decimal uint256.", 2);
+      if (!/^(0|[1-9]\d{0,77})$/.test(grant.nonce))
+        throw new CliError("BAD_OPTION", "--nonce must be a decimal uint256.", 2);
       const signed = w.signGrant(index, doc.consentDomain(chainId, consent), {
         ...grant,
         validUntil: BigInt(grant.validUntil),
@@ -134,13 +152,29 @@ export function registerWallet(program: Command): void {
         signature: signed.signature,
         documentRoot: integrity.documentRoot!,
         ...(integrity.batch
-          ? { batch: { root: integrity.batch.root, validFrom: integrity.validFrom!, validUntil: integrity.validUntil!, proof: integrity.batch.proof } }
+          ? {
+              batch: {
+                root: integrity.batch.root,
+                validFrom: integrity.validFrom!,
+                validUntil: integrity.validUntil!,
+                proof: integrity.batch.proof,
+              },
+            }
           : {}),
       };
       let relayed: { grantId: string; txHash: string; blockNumber: number } | undefined;
-      if (opts.relay) relayed = (await api!.request<{ grantId: string; txHash: string; blockNumber: number }>("POST", "/v1/holder/grants", { body })).body;
-      process.stderr.write(`grantId ${signed.grantId} (key ${index}, purpose ${opts.purpose})${relayed ? `, relayed in tx ${relayed.txHash}` : ""}\n`);
-      emit(g, g.json ? { grantId: signed.grantId, keyIndex: index, body, ...(relayed ? { relayed } : {}) } : body, () => JSON.stringify(body, null, 2));
+      if (opts.relay)
+        relayed = (
+          await api!.request<{ grantId: string; txHash: string; blockNumber: number }>("POST", "/v1/holder/grants", {
+            body,
+          })
+        ).body;
+      process.stderr.write(
+        `grantId ${signed.grantId} (key ${index}, purpose ${opts.purpose})${relayed ? `, relayed in tx ${relayed.txHash}` : ""}\n`,
+      );
+      emit(g, g.json ? { grantId: signed.grantId, keyIndex: index, body, ...(relayed ? { relayed } : {}) } : body, () =>
+        JSON.stringify(body, null, 2),
+      );
     });
 
   wallet
@@ -155,7 +189,11 @@ export function registerWallet(program: Command): void {
       const text = `${JSON.stringify(redacted, null, 2)}\n`;
       if (opts.out) {
         fs.writeFileSync(opts.out, text);
-        emit(cmd.optsWithGlobals(), { file: opts.out, hidden: opts.hide }, () => `redacted ${opts.hide.join(", ")} → ${opts.out}`);
+        emit(
+          cmd.optsWithGlobals(),
+          { file: opts.out, hidden: opts.hide },
+          () => `redacted ${opts.hide.join(", ")} → ${opts.out}`,
+        );
       } else process.stdout.write(text);
     });
 }
