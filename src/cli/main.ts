@@ -22,7 +22,22 @@ export function buildProgram(): Command {
     .version(version)
     .option("--json", "machine-readable output on stdout (errors too: {error:{code,message}})")
     .showHelpAfterError("(certledger <command> --help for usage)")
-    .exitOverride();
+    .exitOverride()
+    .addHelpText(
+      "after",
+      `
+Examples:
+  certledger start --port 8080 --data-dir ./data
+  certledger types diploma
+  certledger wallet new > mnemonic.txt
+  certledger wallet address --mnemonic "$(cat mnemonic.txt)" --index 1
+  certledger issue --gateway http://127.0.0.1:8080 --api-key clg_... --type diploma --holder 0x... --fields fields.json --out diploma.json
+  certledger issue-batch --gateway http://127.0.0.1:8080 --api-key clg_... --type diploma --file graduates.csv --out-dir issued/
+  certledger verify diploma.json --gateway http://127.0.0.1:8080
+  certledger wallet grant --document diploma.json --verifier 0x... --purpose open-bank-account --gateway http://127.0.0.1:8080 --relay
+
+CERTLEDGER_GATEWAY, CERTLEDGER_API_KEY and CERTLEDGER_MNEMONIC stand in for --gateway, --api-key and --mnemonic.`,
+    );
   registerStart(program);
   registerDeploy(program);
   registerTypes(program);
