@@ -3,7 +3,9 @@
  * DocumentLibrary and SignatureRecovery ports. Pure; no I/O.
  */
 import { createHash } from "node:crypto";
+import { DomainError } from "../domain/errors";
 import {
+  DocumentError,
   buildBatch,
   buildDocument,
   computeGrantId,
@@ -115,18 +117,34 @@ function integrityCache(
   };
 }
 
+/** The library refuses some inputs the schemas let through (a top-level field named "id"): a 422, not a 500. */
+function asDomainError<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof DocumentError)
+      throw new DomainError(e.code === "INVALID_FIELD" ? "FIELDS_INVALID" : e.code, e.message, {
+        status: 422,
+        cause: e,
+      });
+    throw e;
+  }
+}
+
 export function documentLibrary(opts: { integrityCacheSize?: number } = {}): DocumentLibrary {
   const build = (input: BuildDocumentInput) => {
-    const r = buildDocument({
-      certificateType: { id: input.typeId, code: input.typeCode },
-      issuer: input.issuerKey,
-      holder: input.holder,
-      chainId: input.chainId,
-      ledger: input.ledger,
-      validFrom: input.validFrom,
-      validUntil: input.validUntil,
-      fields: input.fields,
-    });
+    const r = asDomainError(() =>
+      buildDocument({
+        certificateType: { id: input.typeId, code: input.typeCode },
+        issuer: input.issuerKey,
+        holder: input.holder,
+        chainId: input.chainId,
+        ledger: input.ledger,
+        validFrom: input.validFrom,
+        validUntil: input.validUntil,
+        fields: input.fields,
+      }),
+    );
     return {
       document: r.document as unknown as CertificateDocument,
       certId: lower(r.certId) as Bytes32,
