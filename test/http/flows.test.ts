@@ -263,7 +263,10 @@ describe("HTTP flows (embedded chain)", function () {
       expect(b.body.items.map((x: { certId: string }) => x.certId)).to.include(theirs.certId);
       await issue(f);
       const page = await f.http.get("/v1/agency/certificates?limit=1").set(bearer(f.keys.agencyA)).expect(200);
-      const next = await f.http.get(`/v1/agency/certificates?limit=1&cursor=${page.body.next}`).set(bearer(f.keys.agencyA)).expect(200);
+      const next = await f.http
+        .get(`/v1/agency/certificates?limit=1&cursor=${page.body.next}`)
+        .set(bearer(f.keys.agencyA))
+        .expect(200);
       expect(next.body.items[0].certId).to.not.equal(page.body.items[0].certId);
       for (const junk of ["garbage", "bm90OmEtY3Vyc29y", "%00%01"]) {
         const r = await f.http.get(`/v1/agency/certificates?cursor=${junk}`).set(bearer(f.keys.agencyA));
