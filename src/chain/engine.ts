@@ -16,7 +16,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { AbiCoder, getCreateAddress } from "ethers";
+import { AbiCoder, concat, getCreateAddress, keccak256 } from "ethers";
 import { IndexCache } from "../indexer/indexCache";
 import { Indexer } from "../indexer/indexer";
 import {
@@ -159,11 +159,18 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       fromBlock = opts.fromBlock ?? 0;
     } else if (fs.existsSync(deployFile)) {
       const d = JSON.parse(fs.readFileSync(deployFile, "utf8"));
+      if (d.codeHash && d.codeHash !== codeHash()) {
+        // The journal replays the old bytecode faithfully, but this build's ABI may not match it.
+        throw new Error(
+          `the contracts deployed in ${opts.dataDir} were built from other sources than this build's; ` +
+            `start with an empty data directory (or keep the build that made it)`,
+        );
+      }
       addresses = lower(d);
       fromBlock = d.fromBlock;
     } else {
       ({ addresses, fromBlock } = await deploy(rpc, submitter, authority));
-      writeFileDurably(deployFile, JSON.stringify({ chainId, ...addresses, fromBlock }, null, 2) + "\n");
+      writeFileDurably(deployFile, JSON.stringify({ chainId, ...addresses, fromBlock, codeHash: codeHash() }, null, 2) + "\n");
       deployed = true;
       log("contracts deployed", { ...addresses });
     }
@@ -244,6 +251,11 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     await store.close().catch(() => undefined);
     throw e;
   }
+}
+
+/** Identifies the contracts' build: a data directory only works with the build that deployed into it. */
+function codeHash(): string {
+  return keccak256(concat([bytecode.registry, bytecode.ledger, bytecode.consent]));
 }
 
 function lower(a: ContractAddresses): ContractAddresses {
