@@ -13,6 +13,20 @@
  * Start order matters for exactly-once: the chain is replayed (embedded) or reached (external), the
  * indexer catches up with it, and only then are unfinished outbox rows settled (`recover`), so that
  * "is it already on chain?" is answered from a complete index. `startEngine` resolves after all that.
+ *
+ * Data directory: certledger.sqlite (store, unless databaseUrl), chain-genesis.json + chain-journal.jsonl
+ * (embedded chain), keyring.seed (unless seed is given), deployment-<chainId>.json (addresses, first
+ * block, code hash of the build that deployed).
+ *
+ * Measured here (2 cores shared with other jobs, load ~9; test/bench/engine.ts): 50 concurrent single
+ * issues → one issueMany per block of ~50, ~140-230 issues/s, bounded by EDR executing ~2-3 ms per
+ * issue; ~9-13 MB RSS per 1,000 single issues; a 100,000-member batch anchored and indexed in ~9 s;
+ * journal replay runs at the same EVM speed (10,000 single issues: ~50 s under that load).
+ *
+ * Limits: two replicas share the index safely (cursor check) but each keeps its own outbox recovery and
+ * its own copy of gateway-written facts (agency names, type labels, batch members, verifiers), which
+ * another replica loads at its next start; on an external chain a transaction dropped from the node's
+ * mempool after sending is re-sent only on restart.
  */
 import fs from "node:fs";
 import path from "node:path";
