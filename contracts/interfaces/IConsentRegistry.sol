@@ -9,8 +9,9 @@ import {ICertificateLedger} from "./ICertificateLedger.sol";
 /// each check, which uses one of the grant's uses and emits an event the holder reads by certId.
 /// @dev The holder is never stored. A grant carries the certificate's documentRoot and the contract
 /// checks keccak256(abi.encode(signer, documentRoot)) == certId; a batched certificate's grant also
-/// carries its leaf and proof. grantId is the EIP-712 digest of the Grant, unique because each nonce is
-/// spent once per signer. No event or view carries a holder identity that spans certificates.
+/// carries its leaf and proof. grantId is the EIP-712 digest of the Grant (the nonce makes it unique)
+/// and is stored once: a replayed grant signature finds its id taken, and a replayed revocation finds the
+/// grant revoked, so no per-signer nonce needs storing. No event or view carries a holder identity that spans certificates.
 interface IConsentRegistry {
     /// @notice The signed message: Grant(bytes32 certId,address grantee,bytes32 purpose,uint64 validUntil,
     /// uint32 maxUses,uint256 nonce,uint64 deadline).
@@ -62,7 +63,7 @@ interface IConsentRegistry {
     error ConsentSignatureExpired(uint64 deadline, uint40 now_);
     error ConsentSignatureInvalid();
     error ConsentSignerNotHolder(bytes32 certId, address signer);
-    error ConsentNonceUsed(address signer, uint256 nonce);
+    error ConsentGrantExists(bytes32 grantId);
     error ConsentGranteeZero();
     error ConsentMaxUsesInvalid(uint32 maxUses);
     error ConsentGrantValidUntilInvalid(uint64 validUntil, uint40 now_);
@@ -90,7 +91,7 @@ interface IConsentRegistry {
 
     /// @notice Stores a grant for a single certificate, signed by its holder and relayed by anyone.
     /// Reverts when paused, past the deadline, on a bad signature, a signer that is not the holder
-    /// (keccak256(abi.encode(signer, documentRoot)) != certId), a spent nonce, a zero grantee, maxUses 0 or above 2^24 - 1,
+    /// (keccak256(abi.encode(signer, documentRoot)) != certId), a grantId already stored (replay), a zero grantee, maxUses 0 or above 2^24 - 1,
     /// a validUntil not in the future, or a certificate the ledger has not issued.
     /// @return grantId The EIP-712 digest of `grant`.
     function grantBySig(
@@ -126,9 +127,6 @@ interface IConsentRegistry {
 
     /// @notice The id a grant will have: its EIP-712 digest under this contract's domain.
     function grantIdOf(Grant calldata grant) external view returns (bytes32);
-
-    /// @notice Whether `signer` has spent `nonce`.
-    function nonceUsed(address signer, uint256 nonce) external view returns (bool);
 
     /// @notice The EIP-712 domain separator.
     function domainSeparator() external view returns (bytes32);

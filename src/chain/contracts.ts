@@ -55,7 +55,7 @@ const errorCodes: Record<string, [ChainRejectionCode | "CHAIN_REJECTED", number]
   ConsentSignatureExpired: ["SIGNATURE_EXPIRED", 422],
   ConsentSignatureInvalid: ["BAD_SIGNATURE", 422],
   ConsentSignerNotHolder: ["BAD_SIGNATURE", 422],
-  ConsentNonceUsed: ["REPLAYED", 409],
+  ConsentGrantExists: ["REPLAYED", 409],
   ConsentCertificateNotIssued: ["CERTIFICATE_NOT_FOUND", 404],
   ConsentGrantUnknown: ["GRANT_NOT_FOUND", 404],
   ConsentWrongGrantee: ["WRONG_VERIFIER", 403],

@@ -3,7 +3,8 @@
  * contracts' tests, the gateway, the wallet page and third parties.
  *
  * The domain binds each signature to one chain and one ConsentRegistry deployment (DESIGN 3.4);
- * each message carries a nonce that the registry spends once per signer and a deadline.
+ * each message carries a nonce that makes it unique and a deadline. A grant's id is its EIP-712 digest and
+ * the registry stores it once, so a replayed grant is refused; a replayed revocation finds the grant revoked.
  */
 
 /** EIP-712 domain name and version of the ConsentRegistry (must match its constructor). */
@@ -34,7 +35,7 @@ export function consentDomain(chainId: bigint | number, consentRegistry: string)
  * - purpose: keccak256 of the purpose code (e.g. "open-bank-account"), see `purposeHash`.
  * - validUntil: unix seconds after which the grant can no longer be used.
  * - maxUses: how many checks the grant allows (at least 1).
- * - nonce: any 256-bit value, spent once per signer (random, or a counter request's nonce).
+ * - nonce: any 256-bit value that makes the grant unique (random, or a counter request's nonce).
  * - deadline: unix seconds after which the signature can no longer be relayed.
  */
 export const GRANT_TYPES = {

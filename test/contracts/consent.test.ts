@@ -94,7 +94,6 @@ describe("ConsentRegistry", () => {
         false,
       ]);
       expect(await consent.mayCheck(grantId, verifier.address)).to.equal(true);
-      expect(await consent.nonceUsed(holding.holder.address, msg.nonce)).to.equal(true);
       expect(await consent.ledger()).to.equal(await ledger.getAddress());
     });
 
@@ -133,22 +132,34 @@ describe("ConsentRegistry", () => {
       await expect(consent.grantBySig(msg, holding.documentRoot, sig))
         .to.be.revertedWithCustomError(consent, "ConsentSignatureExpired")
         .withArgs(opts.deadline, anyValue);
-      expect(await consent.nonceUsed(holding.holder.address, msg.nonce)).to.equal(false);
       expect((await consent.getGrant(await consent.grantIdOf(msg))).grantee).to.equal(ethers.ZeroAddress);
     });
 
-    it("rejects a replayed grant and another grant reusing the nonce", async () => {
-      const { consent, holding, opts, other } = await loadFixture(consentFixture);
+    it("rejects a replayed grant, changing nothing", async () => {
+      const { consent, holding, opts, verifier } = await loadFixture(consentFixture);
       const msg = grantMessage(holding.certId, opts);
       const sig = await signGrant(consent, holding.holder, msg);
       await consent.grantBySig(msg, holding.documentRoot, sig);
+      const grantId = await consent.grantIdOf(msg);
+      await consent.connect(verifier).recordCheck(grantId);
       await expect(consent.grantBySig(msg, holding.documentRoot, sig))
-        .to.be.revertedWithCustomError(consent, "ConsentNonceUsed")
-        .withArgs(holding.holder.address, msg.nonce);
-      const again = { ...msg, grantee: other.address };
-      await expect(consent.grantBySig(again, holding.documentRoot, await signGrant(consent, holding.holder, again)))
-        .to.be.revertedWithCustomError(consent, "ConsentNonceUsed")
-        .withArgs(holding.holder.address, msg.nonce);
+        .to.be.revertedWithCustomError(consent, "ConsentGrantExists")
+        .withArgs(grantId);
+      expect((await consent.getGrant(grantId)).uses).to.equal(1n);
+    });
+
+    it("rejects a replayed grant after the holder revoked it", async () => {
+      const { consent, holding, opts } = await loadFixture(consentFixture);
+      const msg = grantMessage(holding.certId, opts);
+      const sig = await signGrant(consent, holding.holder, msg);
+      await consent.grantBySig(msg, holding.documentRoot, sig);
+      const grantId = await consent.grantIdOf(msg);
+      const rev = { grantId, nonce: 7n, deadline: opts.deadline };
+      await consent.revokeGrantBySig(rev, holding.documentRoot, await signRevokeGrant(consent, holding.holder, rev));
+      await expect(consent.grantBySig(msg, holding.documentRoot, sig))
+        .to.be.revertedWithCustomError(consent, "ConsentGrantExists")
+        .withArgs(grantId);
+      expect((await consent.getGrant(grantId)).revoked).to.equal(true);
     });
 
     it("rejects a signature made for another chain or another contract", async () => {
@@ -270,8 +281,8 @@ describe("ConsentRegistry", () => {
         .withArgs(holding.certId, other.address);
     });
 
-    it("rejects an unknown grant, a second revocation, a spent nonce and a late signature", async () => {
-      const { consent, holding, grantId, t, msg } = await loadFixture(grantedFixture);
+    it("rejects an unknown grant, a replayed revocation and a late signature", async () => {
+      const { consent, holding, grantId, t } = await loadFixture(grantedFixture);
       const unknown = { grantId: ethers.id("nope"), nonce: 1n, deadline: t + DAY };
       await expect(
         consent.revokeGrantBySig(
@@ -282,12 +293,6 @@ describe("ConsentRegistry", () => {
       )
         .to.be.revertedWithCustomError(consent, "ConsentGrantUnknown")
         .withArgs(unknown.grantId);
-      const spent = { grantId, nonce: msg.nonce, deadline: t + DAY };
-      await expect(
-        consent.revokeGrantBySig(spent, holding.documentRoot, await signRevokeGrant(consent, holding.holder, spent)),
-      )
-        .to.be.revertedWithCustomError(consent, "ConsentNonceUsed")
-        .withArgs(holding.holder.address, msg.nonce);
       const rev = { grantId, nonce: 1n, deadline: t + DAY };
       const sig = await signRevokeGrant(consent, holding.holder, rev);
       await consent.revokeGrantBySig(rev, holding.documentRoot, sig);
