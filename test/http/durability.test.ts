@@ -20,7 +20,8 @@ import {
 
 const ROOT = path.join(__dirname, "../..");
 
-async function start(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+async function start(dataDir: string): Promise<{ child: ChildProcess; url: string; seconds: number }> {
+  const t0 = Date.now();
   const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "src/main.ts")], {
     cwd: ROOT,
     env: { ...process.env, CERTLEDGER_DATA_DIR: dataDir, CERTLEDGER_PORT: "0", CERTLEDGER_LOG_LEVEL: "warn" },
@@ -29,19 +30,19 @@ async function start(dataDir: string): Promise<{ child: ChildProcess; url: strin
   let out = "";
   let err = "";
   child.stderr!.on("data", (d) => (err += d));
-  const url = await new Promise<string>((resolve, reject) => {
+  const [url, seconds] = await new Promise<[string, number]>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`gateway not ready in 60 s: ${out}${err}`)), 60_000);
     child.stdout!.on("data", (d) => {
       out += d;
-      const m = /ready in [\d.]+ s on (http:\/\/[\d.:]+)/.exec(out);
+      const m = /ready in ([\d.]+) s on (http:\/\/[\d.:]+)/.exec(out);
       if (m) {
         clearTimeout(t);
-        resolve(m[1]);
+        resolve([m[2], (Date.now() - t0) / 1000]);
       }
     });
     child.once("exit", (code) => reject(new Error(`gateway exited ${code}: ${err}`)));
   });
-  return { child, url };
+  return { child, url, seconds };
 }
 
 describe("durability: SIGKILL in the middle of issues and grants", function () {
@@ -58,8 +59,11 @@ describe("durability: SIGKILL in the middle of issues and grants", function () {
   });
 
   it("keeps every acknowledged certificate and grant, and none twice", async () => {
-    let { child, url } = await start(dataDir);
+    const first = await start(dataDir);
+    let { child, url } = first;
     proc = child;
+    // Issue 5 item 1: a fresh start (deploy + demo seed) is ready within 20 s.
+    expect(first.seconds).to.be.below(20);
     const creds = JSON.parse(readFileSync(path.join(dataDir, "demo-credentials.json"), "utf8"));
     const agency = creds.agencies.find((a: { types: string[] }) => a.types.includes("diploma"));
     const verifier = creds.verifier;
