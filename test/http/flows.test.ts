@@ -4,7 +4,10 @@
  */
 import { expect } from "chai";
 import { sampleFields } from "../../src/domain/catalog";
+import pino from "pino";
+import request from "supertest";
 import { redactDocument } from "../../src/document";
+import { buildApp } from "../../src/http/app";
 import { bearer, getFront, holderHeaders, issue, signGrant, signRevoke, type Front } from "../support/frontGateway";
 
 describe("HTTP flows (embedded chain)", function () {
@@ -413,6 +416,31 @@ describe("HTTP flows (embedded chain)", function () {
   });
 
   describe("ops", () => {
+    it("logs each request with its id and nothing personal (no fields, keys, signatures or bodies)", async () => {
+      const lines: string[] = [];
+      const logger = pino({ level: "debug" }, { write: (l: string) => void lines.push(l) });
+      const app = buildApp({ ...f.gw.deps, logger, extraRouters: [] });
+      const index = f.nextIndex();
+      const fields = sampleFields("diploma", index);
+      const res = await request(app)
+        .post("/v1/agency/certificates")
+        .set(bearer(f.keys.agencyA))
+        .set("idempotency-key", `log-${index}`)
+        .set("x-request-id", "trace-123")
+        .send({ type: "diploma", holder: f.wallet.address(index), fields })
+        .expect(201);
+      expect(res.headers["x-request-id"]).to.equal("trace-123");
+      const generated = await request(app).get("/healthz").expect(200);
+      expect(generated.headers["x-request-id"]).to.match(/^[0-9a-f-]{36}$/);
+      await request(app).post("/v1/public/verify").send({ document: res.body.document }).expect(200);
+      const log = lines.join("");
+      expect(log).to.include("trace-123");
+      expect(log).to.not.include(f.keys.agencyA);
+      for (const v of Object.values(fields))
+        if (typeof v === "string" && v.length > 3) expect(log, `field value ${v}`).to.not.include(v);
+      expect(log).to.not.include(f.wallet.address(index).toLowerCase().slice(2));
+    });
+
     it("serves /healthz, /readyz, /metrics and an OpenAPI 3.1 document covering every route", async () => {
       await f.http.get("/healthz").expect(200, { status: "ok" });
       await f.http.get("/readyz").expect(200, { status: "ready" });
