@@ -25,8 +25,8 @@
  *
  * Limits: two replicas share the index safely (cursor check) but each keeps its own outbox recovery and
  * its own copy of gateway-written facts (agency names, type labels, batch members, verifiers), which
- * another replica loads at its next start; on an external chain a transaction dropped from the node's
- * mempool after sending is re-sent only on restart.
+ * another replica loads at its next start; on an external chain a transaction still unmined after 30 s
+ * is re-broadcast (same bytes), and one whose nonce another sender took is settled only at restart.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -184,7 +184,10 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       fromBlock = d.fromBlock;
     } else {
       ({ addresses, fromBlock } = await deploy(rpc, submitter, authority));
-      writeFileDurably(deployFile, JSON.stringify({ chainId, ...addresses, fromBlock, codeHash: codeHash() }, null, 2) + "\n");
+      writeFileDurably(
+        deployFile,
+        JSON.stringify({ chainId, ...addresses, fromBlock, codeHash: codeHash() }, null, 2) + "\n",
+      );
       deployed = true;
       log("contracts deployed", { ...addresses });
     }

@@ -49,6 +49,8 @@ export interface RpcSubmitterOptions {
   confirmations: number;
   pollMs?: number;
   attempts?: number;
+  /** Re-sends a transaction still without a receipt after this long, ms (default 30,000). */
+  rebroadcastMs?: number;
 }
 
 interface Pending {
@@ -89,15 +91,15 @@ export class RpcSubmitter implements TxSubmitter {
     while (this.queue.length > 0) {
       const p = this.queue.shift()!;
       try {
-        const hash = await this.sendInOrder(p.req);
-        void this.watch(hash).then(p.resolve, p.reject);
+        const { hash, raw } = await this.sendInOrder(p.req);
+        void this.watch(hash, raw).then(p.resolve, p.reject);
       } catch (e) {
         p.reject(e);
       }
     }
   }
 
-  private async sendInOrder(req: TxRequest): Promise<string> {
+  private async sendInOrder(req: TxRequest): Promise<{ hash: string; raw: string }> {
     const from = req.from;
     const fees = await this.currentFees();
     for (let resigned = 0; ; resigned++) {
@@ -107,12 +109,12 @@ export class RpcSubmitter implements TxSubmitter {
       try {
         await this.withRetry(() => this.rpc("eth_sendRawTransaction", [raw]));
         this.nonces.advance(from);
-        return hash;
+        return { hash, raw };
       } catch (e) {
         const msg = String((e as Error).message);
         if (/already known|known transaction/i.test(msg)) {
           this.nonces.advance(from);
-          return hash;
+          return { hash, raw };
         }
         this.nonces.reset(from);
         // Someone else used this sender's nonce (another replica, a manual send): re-read and sign again.
@@ -122,8 +124,9 @@ export class RpcSubmitter implements TxSubmitter {
     }
   }
 
-  private async watch(hash: string): Promise<MinedTx> {
+  private async watch(hash: string, raw: string): Promise<MinedTx> {
     const poll = this.opts.pollMs ?? 250;
+    let lastBroadcast = Date.now();
     for (;;) {
       const r = await this.withRetry(() => this.rpc("eth_getTransactionReceipt", [hash]));
       if (r) {
@@ -137,6 +140,11 @@ export class RpcSubmitter implements TxSubmitter {
         }
       }
       if (this.closed) throw new Error("the submitter closed while waiting for a receipt");
+      // A node may drop a pending transaction (restart, eviction): hand it the same bytes again.
+      if (Date.now() - lastBroadcast > (this.opts.rebroadcastMs ?? 30_000)) {
+        lastBroadcast = Date.now();
+        await this.rpc("eth_sendRawTransaction", [raw]).catch(() => undefined);
+      }
       await sleep(poll);
     }
   }
