@@ -16,13 +16,22 @@
  * NOTE for "contracts": ConsentRegistry.recordCheck requires msg.sender == grantee, and a link's
  * grantee is a key with no gas. Until a `recordCheckBySig` (grantee-signed, EIP-712, e.g.
  * RecordCheck(bytes32 grantId,uint256 nonce,uint64 deadline)) exists, link checks are counted here,
- * in the share store (`uses`), atomically against maxUses; checks by a named verifier go on chain.
- * NOTE for "engine" (src/store): `ShareStore` is the repository wanted (a `shares` table with the
- * columns of ShareRecord); the routes use MemoryShareStore until then.
+ * in the share store, atomically against maxUses; checks by a named verifier go on chain. Shares are
+ * durable without a table of their own (shareStoreOverPorts: the idempotency store and the replay
+ * guard, both SQL in the gateway).
  */
 import { purposeHash } from "./counter";
 import { DomainError } from "./errors";
-import type { Address, Bytes32, Clock, GrantRelayRequest, Hex, ReplayGuard, SignatureRecovery } from "./ports";
+import type {
+  Address,
+  Bytes32,
+  Clock,
+  GrantRelayRequest,
+  Hex,
+  IdempotencyStore,
+  ReplayGuard,
+  SignatureRecovery,
+} from "./ports";
 
 export type ShareMode = "link" | "verifier";
 
@@ -37,16 +46,46 @@ export interface ShareRecord {
   maxUses: number;
   /** link: base64url(iv ‖ AES-GCM ciphertext) of the document JSON; verifier: the document JSON. */
   payload: string;
-  /** Checks made under a link (counted here while the chain cannot record them for a link key). */
-  uses: number;
   createdAt: number;
 }
 
 export interface ShareStore {
   insert(share: ShareRecord): Promise<void>;
   get(id: string): Promise<ShareRecord | undefined>;
-  /** Atomically adds one use when uses < maxUses; false (and no change) otherwise. */
-  useOnce(id: string): Promise<boolean>;
+  /**
+   * Atomically takes one of the share's maxUses uses (checks under a link are counted here while the
+   * chain cannot record them for a link key): the number used so far including this one, or false
+   * when none is left.
+   */
+  useOnce(share: ShareRecord): Promise<number | false>;
+}
+
+/**
+ * A durable ShareStore over two ports the gateway already has: the record is an idempotency record
+ * (`share:<id>`, written once), and use number n is the replay-guard key `share-use:<id>:<n>`, so
+ * two concurrent checks can never take the same use. No table of its own.
+ */
+export function shareStoreOverPorts(idempotency: IdempotencyStore, replay: ReplayGuard): ShareStore {
+  return {
+    async insert(share) {
+      const clash = await idempotency.claim(`share:${share.id}`, {
+        requestHash: "share",
+        result: share,
+        done: true,
+        createdAt: share.createdAt,
+      });
+      if (clash) throw new Error("share id collision");
+    },
+    async get(id) {
+      const r = await idempotency.get(`share:${id}`);
+      return r?.requestHash === "share" ? (r.result as ShareRecord) : undefined;
+    },
+    async useOnce(share) {
+      for (let n = 0; n < share.maxUses; n++)
+        if (await replay.claim(`share-use:${share.id}:${n}`, share.validUntil + 86_400)) return n + 1;
+      return false;
+    },
+  };
 }
 
 /** The verdict of the gateway's ordinary verification under a grant (verifyPresentation). */
@@ -161,7 +200,6 @@ export async function createShare(deps: ShareDeps, input: CreateShareInput): Pro
     validUntil: g.validUntil,
     maxUses: g.maxUses,
     payload: input.payload,
-    uses: 0,
     createdAt: now,
   };
   await deps.shares.insert(share);
@@ -178,11 +216,10 @@ async function load(deps: ShareDeps, id: string): Promise<ShareRecord> {
 }
 
 /** What a link's id opens: the ciphertext and the grant's public facts (no plaintext). */
-export async function getShareLink(deps: ShareDeps, id: string): Promise<Omit<ShareRecord, "uses">> {
+export async function getShareLink(deps: ShareDeps, id: string): Promise<ShareRecord> {
   const s = await load(deps, id);
   if (s.mode !== "link") throw new DomainError(SHARE_ERRORS.NOT_FOUND, "No share link has this id.", { status: 404 });
-  const { uses: _uses, ...rest } = s;
-  return rest;
+  return s;
 }
 
 /** A named verifier fetches what was shared with it; nobody else learns it exists. */
@@ -206,7 +243,7 @@ export interface CheckShareLinkInput {
 export async function checkShareLink(
   deps: ShareDeps,
   input: CheckShareLinkInput,
-): Promise<ShareVerdict & { usesLeft: number }> {
+): Promise<ShareVerdict & { usesLeft?: number }> {
   const s = await load(deps, input.id);
   if (s.mode !== "link") throw new DomainError(SHARE_ERRORS.NOT_FOUND, "No share link has this id.", { status: 404 });
   const now = deps.clock.now();
@@ -240,18 +277,20 @@ export async function checkShareLink(
     });
 
   const v = await deps.verify({ verifier: s.grantee, document: input.document, grantId: s.grantId });
-  const fresh = await deps.shares.get(s.id);
-  const usesBefore = fresh?.uses ?? s.uses;
   let reasons = [...v.reasons];
-  if (usesBefore >= s.maxUses && !reasons.includes("GRANT_USED_UP")) reasons.push("GRANT_USED_UP");
-  if (reasons.length === 0 && !(await deps.shares.useOnce(s.id))) reasons = ["GRANT_USED_UP"];
+  let used: number | false | undefined;
+  if (reasons.length === 0) {
+    used = await deps.shares.useOnce(s);
+    if (used === false) reasons = ["GRANT_USED_UP"];
+  }
   const verdict = reasons.length === 0 ? "VALID" : "INVALID";
-  const usesAfter = verdict === "VALID" ? usesBefore + 1 : usesBefore;
-  return {
+  const out: ShareVerdict & { usesLeft?: number } = {
     ...v,
     verdict,
     reasons,
     disclosed: verdict === "VALID" ? v.disclosed : {},
-    usesLeft: Math.max(0, s.maxUses - usesAfter),
   };
+  if (typeof used === "number") out.usesLeft = Math.max(0, s.maxUses - used);
+  else if (used === false) out.usesLeft = 0;
+  return out;
 }

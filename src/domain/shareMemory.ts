@@ -1,4 +1,4 @@
-/** In-memory ShareStore: for unit tests, and for the gateway until the store's `shares` table exists. */
+/** In-memory ShareStore, for unit tests (the gateway uses shareStoreOverPorts). */
 import type { ShareRecord, ShareStore } from "./share";
 
 export class MemoryShareStore implements ShareStore {
@@ -14,10 +14,12 @@ export class MemoryShareStore implements ShareStore {
     return s && { ...s };
   }
 
-  async useOnce(id: string): Promise<boolean> {
-    const s = this.shares.get(id);
-    if (!s || s.uses >= s.maxUses) return false;
-    s.uses += 1;
-    return true;
+  private readonly uses = new Map<string, number>();
+
+  async useOnce(share: ShareRecord): Promise<number | false> {
+    const n = this.uses.get(share.id) ?? 0;
+    if (n >= share.maxUses) return false;
+    this.uses.set(share.id, n + 1);
+    return n + 1;
   }
 }

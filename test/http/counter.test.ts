@@ -33,6 +33,7 @@ describe("counter and sharing routes (HTTP, embedded chain)", function () {
   this.timeout(120_000);
   let g: Gateway;
   let dataDir: string;
+  let config: ReturnType<typeof loadConfig>;
   let agencyKey: string;
   let verifierKey: string;
   let verifier: string;
@@ -45,7 +46,7 @@ describe("counter and sharing routes (HTTP, embedded chain)", function () {
 
   before(async function () {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "certledger-counter-"));
-    const config = loadConfig({}, { dataDir, port: 0, seedDemo: "true", logLevel: "silent" });
+    config = loadConfig({}, { dataDir, port: 0, seedDemo: "true", logLevel: "silent" });
     g = await openGateway(config, { logger: pino({ level: "silent" }), now });
     const creds = g.credentials!;
     agencyKey = creds.agencies.find((a) => a.types.includes("resident-id-card"))!.apiKey;
@@ -450,6 +451,61 @@ describe("counter and sharing routes (HTTP, embedded chain)", function () {
         .send({ document: got.document, grantId: got.grantId })
         .expect(200);
       expect(v.body.verdict).to.equal("VALID");
+    });
+  });
+
+  describe("durability", () => {
+    it("keeps share links and open counter requests across a restart", async function () {
+      this.timeout(180_000);
+      const cert = await issue();
+      const link = newLinkKey();
+      const grant = {
+        certId: cert.certId,
+        grantee: link.address,
+        purpose: purposeHash("rent-a-flat"),
+        validUntil: now() + 3600,
+        maxUses: 3,
+        nonce: String(BigInt(now()) * 17n),
+        deadline: now() + 600,
+      };
+      const s = wallet.signGrant(cert.index, domain, {
+        ...grant,
+        validUntil: BigInt(grant.validUntil),
+        nonce: BigInt(grant.nonce),
+        deadline: BigInt(grant.deadline),
+      });
+      const documentRoot = g.deps.documents.verifyIntegrity(cert.document).documentRoot!;
+      const share = (
+        await app()
+          .post("/v1/shares")
+          .send({
+            mode: "link",
+            purpose: "rent-a-flat",
+            grant,
+            signature: s.signature,
+            documentRoot,
+            payload: await encryptForLink(link, JSON.stringify(cert.document)),
+          })
+          .expect(201)
+      ).body;
+      const req = await openRequest();
+
+      await g.close();
+      g = await openGateway(config, { logger: pino({ level: "silent" }), now });
+
+      const timestamp = now();
+      const nonce = randomNonce();
+      const signature = personalSign(link.privateKey, shareProofMessage(share.id, share.grantId, timestamp, nonce));
+      const checked = await app()
+        .post(`/v1/shares/${share.id}/check`)
+        .send({ document: cert.document, proof: { timestamp, nonce, signature } })
+        .expect(200);
+      expect(checked.body.verdict).to.equal("VALID");
+      expect(checked.body.usesLeft).to.equal(2);
+      expect((await app().get(`/v1/counter/requests/${req.id}`).expect(200)).body.state).to.equal("OPEN");
+      expect(
+        (await app().post(`/v1/counter/requests/${req.id}/answer`).send(answer(req, cert)).expect(200)).body.verdict,
+      ).to.equal("VALID");
     });
   });
 });

@@ -16,7 +16,8 @@
  *
  * NOTE for "http": mount with `app.use(counterRouter({ domain: deps, publicUrl }))` before the
  * error middleware; the zod schemas are exported for the OpenAPI document. Counter sessions and
- * shares use the store's repositories when passed, in-memory ones otherwise.
+ * shares are durable: counter sessions in the store's table, shares over the idempotency store and
+ * replay guard (src/domain/share.ts).
  */
 import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
 import express, { type Request, type Response, type Router } from "express";
@@ -44,8 +45,8 @@ import {
   getShareLink,
   type ShareDeps,
   type ShareStore,
+  shareStoreOverPorts,
 } from "../../domain/share";
-import { MemoryShareStore } from "../../domain/shareMemory";
 import { sqlCounterSessionStore, type SqlCounterSessionsLike } from "../counterStores";
 import { recordCheck, verifyDocument, verifyPresentation } from "../../domain/verification";
 import { CONSENT_DOMAIN_NAME, CONSENT_DOMAIN_VERSION } from "../../document/typedData";
@@ -169,7 +170,7 @@ export function counterRouter(opts: CounterRouterOptions): Router {
     : "transition" in opts.sessions
       ? sqlCounterSessionStore(opts.sessions, () => domain.clock.now())
       : opts.sessions;
-  const shares = opts.shares ?? new MemoryShareStore();
+  const shares = opts.shares ?? shareStoreOverPorts(domain.idempotency, domain.replay);
   const router = express.Router();
 
   const counterDeps: CounterDeps = {
