@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { version } from "../../package.json";
+import { registerAuthority } from "./authority";
 import { registerDeploy } from "./deploy";
 import { registerIssue } from "./issue";
 import { reportError } from "./output";
@@ -44,6 +45,7 @@ CERTLEDGER_GATEWAY, CERTLEDGER_API_KEY and CERTLEDGER_MNEMONIC stand in for --ga
   registerIssue(program);
   registerVerify(program);
   registerWallet(program);
+  registerAuthority(program);
   registerPrincipal(program);
   return program;
 }

@@ -27,7 +27,7 @@ export function registerVerify(program: Command): void {
     .command("verify")
     .description("check a certificate document file: integrity offline, and with --gateway its status on chain")
     .argument("<file>", "the document (JSON), as issued or redacted")
-    .option("--gateway <url>", "also ask this gateway whether it is valid now (or CERTLEDGER_GATEWAY)")
+    .option("--gateway <url>", "also ask this gateway whether it is valid now")
     .option("--expected-type <code>", "with --gateway: the type the document must be")
     .action(async (file: string, opts: { gateway?: string; expectedType?: string }, cmd: Command) => {
       const g = cmd.optsWithGlobals();
@@ -44,7 +44,9 @@ export function registerVerify(program: Command): void {
       const integrity = verifyDocumentIntegrity(new Uint8Array(bytes));
 
       let online: PublicVerdict | undefined;
-      if (opts.gateway ?? process.env.CERTLEDGER_GATEWAY) {
+      // Online only when asked on the command line: a CERTLEDGER_GATEWAY in the environment does not
+      // turn an offline check into one that fails when the gateway is down.
+      if (opts.gateway) {
         if (integrity.code === "OK") {
           const api = gatewayClient({ gateway: opts.gateway }, false);
           const document = JSON.parse(bytes.toString("utf8"));

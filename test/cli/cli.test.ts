@@ -450,6 +450,41 @@ describe("certledger CLI", function () {
       expect(denied.stderr).to.match(/^error WRONG_ROLE: .*\(HTTP 403\)/);
     });
 
+    it("agency register (accredited for a type) returns a key that issues; verifier register returns a verifier", async () => {
+      const auth = { CERTLEDGER_GATEWAY: url, CERTLEDGER_API_KEY: creds.authority.apiKey };
+      const [a, v] = await Promise.all([
+        certledger(
+          ["--json", "agency", "register", "--name", "CLI Test College", "--types", "diploma,degree-certificate"],
+          auth,
+        ),
+        certledger(["--json", "verifier", "register", "--name", "CLI Test Bank"], auth),
+      ]);
+      const agency = JSON.parse(ok(a).stdout);
+      expect(agency.types).to.deep.equal(["diploma", "degree-certificate"]);
+      expect(JSON.parse(ok(v).stdout))
+        .to.include({ name: "CLI Test Bank" })
+        .and.to.have.property("apiKey");
+      const issued = ok(
+        await certledger(
+          [
+            "--json",
+            "issue",
+            "--type",
+            "diploma",
+            "--holder",
+            wallet.address(20),
+            "--fields",
+            path.join(dir, "fields.json"),
+          ],
+          {
+            CERTLEDGER_GATEWAY: url,
+            CERTLEDGER_API_KEY: agency.apiKey,
+          },
+        ),
+      );
+      expect(JSON.parse(issued.stdout).issuerKey).to.equal(agency.signingKey);
+    });
+
     it("a gateway that is not there is named in the error", async () => {
       const r = await certledger(
         ["issue", "--type", "diploma", "--holder", wallet.address(3), "--fields", path.join(dir, "fields.json")],
