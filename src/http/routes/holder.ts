@@ -96,6 +96,12 @@ export function holderRouter(deps: AppDeps, env: RouteEnv): Router {
     auth: "holder",
     tag: TAG,
     summary: "The checks made on a certificate, its grants and its status history (holder only)",
+    description:
+      "Sign, with the certificate's holder key, the EIP-191 (personal_sign) message of these six lines joined by \\n:\n\n" +
+      "    certledger holder request\n    GET /v1/holder/certificates/{certId}/audit\n    certId: 0x… (lower case)\n" +
+      "    documentRoot: 0x… (lower case)\n    timestamp: <unix seconds, within ±5 min>\n    nonce: <8-64 of [A-Za-z0-9_-], used once>\n\n" +
+      "and send it with the X-Holder-* headers. The server recovers the signer and checks certId = keccak256(abi.encode(signer, documentRoot)); " +
+      "no account or address is stored. A stale timestamp, another key or a reused nonce is 401.",
     params: S.CertIdParams,
     query: S.EmptyQuery,
     headers: S.HolderAuthHeaders,
