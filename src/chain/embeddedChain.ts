@@ -27,7 +27,10 @@ import type { SigningKey } from "ethers";
 export const EMBEDDED_CHAIN_ID = 31337;
 /** Large enough that our blocks never pass the EIP-1559 target: the base fee stays 0. */
 export const EMBEDDED_BLOCK_GAS_LIMIT = 1_000_000_000;
-/** Osaka, like Hardhat 2.29's default (EIP-7825 caps one transaction at 16,777,216 gas). */
+/**
+ * Osaka, like Hardhat 2.29's default (EIP-7825 caps one transaction at 16,777,216 gas). A new data
+ * directory may choose another with CERTLEDGER_EMBEDDED_HARDFORK; an existing one keeps its genesis's.
+ */
 export const EMBEDDED_HARDFORK = process.env.CERTLEDGER_EMBEDDED_HARDFORK ?? "osaka";
 
 export interface EmbeddedChainOptions {
