@@ -159,7 +159,7 @@ export function registerDeploy(program: Command): void {
               ...funded.map((a) => `funded ${a} with ${opts.fund} ether`),
               opts.dataDir
                 ? `start the gateway on it:  certledger start --rpc ${opts.rpc} --data-dir ${opts.dataDir}`
-                : `start the gateway on it:  certledger start --rpc ${opts.rpc} --addresses ${opts.out ?? "<file>"}`,
+                : `a gateway runs it with  certledger start --rpc ${opts.rpc} --addresses ${opts.out ?? "<file>"}  once its authority key is the admin (deploy with --data-dir <its data dir> to arrange that)`,
             ].join("\n"),
           );
         } finally {
