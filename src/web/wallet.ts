@@ -696,7 +696,11 @@ function renderGrants(): void {
             t: g.revoked ? "reason.GRANT_REVOKED" : "status.ACTIVE",
           }),
         ),
-        h("small", null, `${g.granteeName ?? g.grantee} · ${g.purpose} · ${formatTime(g.validUntil)} · ×${g.maxUses}`),
+        h(
+          "small",
+          null,
+          `${g.granteeName ?? g.grantee} · ${g.purpose} · ${formatTime(g.validUntil)} · ${g.kind === "link" ? `×${g.maxUses}` : `${g.uses ?? 0}/${g.maxUses}`}`,
+        ),
         g.link ? h("a", { href: g.link, class: "mono share-link", target: "_blank", rel: "noreferrer" }, g.link) : null,
         g.revoked || g.validUntil <= now() ? null : h("div", { class: "row" }, revoke),
         msg,
@@ -707,7 +711,7 @@ function renderGrants(): void {
 
 interface Trail {
   checks: { grantId: string; verifier: string; purpose: string; at: number }[];
-  grants: { grantId: string; purpose: string }[];
+  grants: { grantId: string; purpose: string; uses: number; maxUses: number; revoked: boolean }[];
 }
 
 async function loadTrail(c: StoredCertificate): Promise<void> {
@@ -715,6 +719,20 @@ async function loadTrail(c: StoredCertificate): Promise<void> {
   els.trail.replaceChildren(h("li", { t: "common.loading" }));
   try {
     const trail = await api<Trail>("GET", path, undefined, { headers: await holderHeaders(c, "GET", path) });
+    // The chain's word on this certificate's grants (uses, revocations) replaces what the wallet remembered.
+    let changed = false;
+    for (const onChain of trail.grants) {
+      const mine = data!.grants.find((g) => g.grantId === onChain.grantId.toLowerCase());
+      if (mine && (mine.uses !== onChain.uses || !!mine.revoked !== onChain.revoked)) {
+        mine.uses = onChain.uses;
+        mine.revoked = onChain.revoked;
+        changed = true;
+      }
+    }
+    if (changed) {
+      persist();
+      renderGrants();
+    }
     const purposes = new Map<string, string>();
     for (const g of data!.grants) purposes.set(purposeHash(g.purpose).toLowerCase(), g.purpose);
     const names = new Map(data!.grants.map((g) => [g.grantee.toLowerCase(), g.granteeName ?? g.grantee]));

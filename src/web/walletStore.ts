@@ -33,6 +33,8 @@ export interface StoredGrant {
   link?: string;
   shareId?: string;
   revoked?: boolean;
+  /** Checks made under it, as the chain last told (the trail). */
+  uses?: number;
 }
 
 export interface WalletData {
