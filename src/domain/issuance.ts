@@ -216,7 +216,8 @@ async function finish(
     validUntil: c.validUntil,
     outboxKey: idemKey,
   });
-  await deps.idempotency.markDone(idemKey);
+  // No markDone here: it would cost a synchronous commit per certificate, and a replay needs no
+  // flag: it re-sends the draft under the same outbox key, which answers from the outbox's own record.
   return { certificate: { ...c, txHash: receipt.txHash, blockNumber: receipt.blockNumber }, replayed };
 }
 

@@ -349,7 +349,7 @@ export interface IdempotencyRecord {
    * saved first so that a retry after a crash finishes the same work instead of building another one.
    */
   result: unknown;
-  /** True once the chain write is acknowledged. */
+  /** Set by markDone; informational (the outbox, keyed by the same key, records completion). */
   done: boolean;
   createdAt: number;
 }
@@ -361,6 +361,7 @@ export interface IdempotencyStore {
    */
   claim(key: string, record: IdempotencyRecord): Promise<IdempotencyRecord | undefined>;
   get(key: string): Promise<IdempotencyRecord | undefined>;
+  /** Bookkeeping for tools; the issue path does not call it (the outbox is the record of completion). */
   markDone(key: string): Promise<void>;
 }
 
