@@ -190,6 +190,10 @@ function showRequest(stage: HTMLElement, r: Opened): void {
     try {
       const v = await get<ResultView>(EP.counterResult(r.id), { headers: bearer(apiKey.get()) });
       if (v.state === "ANSWERED" && v.result) return showVerdict(stage, status, verdicts, v);
+      if (v.state === "ANSWERING" && status.dataset.state !== "ANSWERING") {
+        notice(status, "info", tx("counter.verifying"), "ANSWERING");
+        status.dataset.state = "ANSWERING";
+      }
       if (v.state === "EXPIRED") {
         notice(status, "error", tx("counter.expired"), "COUNTER_REQUEST_EXPIRED");
         stage.querySelector("#counter-qr")?.classList.add("expired");
