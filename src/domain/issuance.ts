@@ -229,6 +229,8 @@ export interface IssueBatchParameters {
   agency: Address;
   type: string;
   items: IssueItem[];
+  /** The client's Idempotency-Key: a retried POST gets the same batch, anchored once. */
+  idempotencyKey?: string;
 }
 
 export type BatchJobState = "building" | "anchoring" | "done" | "failed";
@@ -246,6 +248,8 @@ export interface BatchJob {
   createdAt: number;
   finishedAt?: number;
   error?: { code: string; message: string };
+  /** Resolves when the job finishes (not serialised). */
+  finished?: Promise<BatchJob>;
   /** The failure as thrown, for the log; never sent to clients. */
   cause?: unknown;
   /** Filled when done: each document carries its batch proof in credentialStatus. */
@@ -286,10 +290,31 @@ export async function startBatch(
     validateFields(deps, p.type, item.fields, i);
     return validity(type, item, now, i);
   });
+  let batchId = randomId();
+  if (p.idempotencyKey !== undefined) {
+    const idemKey = `batch:${agency}:${sha256Hex(p.idempotencyKey)}`;
+    const requestHash = sha256Hex(canonicalJson({ type: p.type, items: p.items }));
+    const existing =
+      (await deps.idempotency.get(idemKey)) ??
+      (await deps.idempotency.claim(idemKey, { requestHash, result: { batchId }, done: false, createdAt: now }));
+    if (existing) {
+      if (existing.requestHash !== requestHash) throw idempotencyReused();
+      batchId = (existing.result as { batchId: string }).batchId;
+      const known = jobs.get(batchId);
+      if (!known)
+        // The first request's documents lived in a gateway process that has since stopped.
+        throw conflict(
+          "BATCH_RESULT_UNAVAILABLE",
+          "This batch was submitted before the gateway restarted; its documents are no longer held. Submit the items again under a new Idempotency-Key.",
+          { batchId },
+        );
+      return { job: known, done: known.finished ?? Promise.resolve(known) };
+    }
+  }
   const key = await activeSigningKey(deps, agency, now);
   const info = await deps.chain.info();
   const job: BatchJob = {
-    batchId: randomId(),
+    batchId,
     agency,
     type: type.code,
     state: "building",
@@ -325,7 +350,8 @@ export async function startBatch(
         root: built.root,
         typeId: type.typeId,
         count: built.items.length,
-        outboxKey: `batch:${job.batchId}`,
+        outboxKey:
+          p.idempotencyKey !== undefined ? `batch:${agency}:${sha256Hex(p.idempotencyKey)}` : `batch:${job.batchId}`,
         members: built.items.map((it, i) => ({
           certId: it.certId,
           validFrom: windows[i].validFrom,
@@ -352,5 +378,6 @@ export async function startBatch(
     job.finishedAt = deps.clock.now();
     return job;
   };
-  return { job, done: run() };
+  job.finished = run();
+  return { job, done: job.finished };
 }

@@ -158,12 +158,30 @@ describe("HTTP flows (embedded chain)", function () {
         const i = f.nextIndex();
         return { holder: f.wallet.address(i), fields: sampleFields("diploma", i), i };
       });
+      const batchBody = { type: "diploma", items: items.map(({ holder, fields }) => ({ holder, fields })) };
+      const bkey = `batch-${Date.now()}`;
       const res = await f.http
         .post("/v1/agency/batches?wait=true")
         .set(bearer(f.keys.agencyA))
-        .send({ type: "diploma", items: items.map(({ holder, fields }) => ({ holder, fields })) })
+        .set("idempotency-key", bkey)
+        .send(batchBody)
         .expect(201);
       expect(res.body.state).to.equal("done");
+      const block = await f.blockNumber();
+      const retried = await f.http
+        .post("/v1/agency/batches?wait=true")
+        .set(bearer(f.keys.agencyA))
+        .set("idempotency-key", bkey)
+        .send(batchBody)
+        .expect(201);
+      expect(retried.body.batchId).to.equal(res.body.batchId);
+      expect(await f.blockNumber()).to.equal(block);
+      await f.http
+        .post("/v1/agency/batches")
+        .set(bearer(f.keys.agencyA))
+        .set("idempotency-key", bkey)
+        .send({ ...batchBody, items: batchBody.items.slice(1) })
+        .expect(409);
       const docs = await f.http
         .get(`/v1/agency/batches/${res.body.batchId}/documents?limit=50`)
         .set(bearer(f.keys.agencyA))

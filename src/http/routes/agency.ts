@@ -81,8 +81,10 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
     summary: "Issue a batch anchored as one Merkle root",
     description:
       "Every item is validated first (a bad row refuses the batch, naming its index). The batch is then built and anchored in the background: " +
-      "poll GET /v1/agency/batches/{batchId}, then read the documents with their proofs. With ?wait=true the answer comes when it is anchored.",
+      "poll GET /v1/agency/batches/{batchId}, then read the documents with their proofs. With ?wait=true the answer comes when it is anchored. " +
+      "An optional Idempotency-Key makes a retried POST return the same batch (anchored once); with another body, 409.",
     before: [batchParser],
+    headers: S.OptionalIdempotencyHeaders,
     query: S.BatchQuery,
     body: S.BatchBody,
     responses: {
@@ -90,7 +92,7 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
       201: { description: "Anchored (wait=true).", schema: S.BatchJob },
       422: { description: "An item is invalid.", schema: S.ErrorResponse },
     },
-    handler: async ({ principal, query, body }) => {
+    handler: async ({ principal, query, body, headers }) => {
       if (body.items.length > deps.settings.maxBatchSize)
         throw new DomainError(
           "BATCH_TOO_LARGE",
@@ -101,6 +103,7 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
         agency: me(principal),
         type: body.type,
         items: body.items.map((i) => ({ ...i, holder: i.holder as Address })),
+        idempotencyKey: headers["idempotency-key"],
       });
       done.then((j) => {
         if (j.state === "failed") deps.logger.error({ err: j.cause, batchId: j.batchId }, "batch failed");
