@@ -248,6 +248,8 @@ export interface BatchJob {
   createdAt: number;
   finishedAt?: number;
   error?: { code: string; message: string };
+  /** True once the documents were dropped from memory to make room for newer batches. */
+  documentsReleased?: boolean;
   /** Resolves when the job finishes (not serialised). */
   finished?: Promise<BatchJob>;
   /** The failure as thrown, for the log; never sent to clients. */
@@ -260,16 +262,37 @@ export interface BatchJob {
 export interface BatchJobs {
   put(job: BatchJob): void;
   get(batchId: string): BatchJob | undefined;
+  /** Called when a job's documents arrive, to keep memory bounded. */
+  trim?(): void;
 }
 
-export function memoryBatchJobs(limit = 100): BatchJobs {
+/**
+ * Jobs in memory. Documents are big (a 10,000-certificate batch holds ~100 MB of objects), so only the
+ * newest `maxHeldDocuments` are kept; older jobs keep their facts (root, tx) and lose their documents,
+ * which the agency is expected to have downloaded.
+ */
+export function memoryBatchJobs(opts: { maxJobs?: number; maxHeldDocuments?: number } = {}): BatchJobs {
+  const maxJobs = opts.maxJobs ?? 1000;
+  const maxHeld = opts.maxHeldDocuments ?? 20_000;
   const jobs = new Map<string, BatchJob>();
+  const trim = () => {
+    while (jobs.size > maxJobs) jobs.delete(jobs.keys().next().value as string);
+    let held = 0;
+    for (const j of [...jobs.values()].reverse()) {
+      if (!j.items) continue;
+      if (held + j.items.length > maxHeld && held > 0) {
+        j.items = undefined;
+        j.documentsReleased = true;
+      } else held += j.items.length;
+    }
+  };
   return {
     put(job) {
       jobs.set(job.batchId, job);
-      while (jobs.size > limit) jobs.delete(jobs.keys().next().value as string);
+      trim();
     },
     get: (id) => jobs.get(id),
+    trim,
   };
 }
 
@@ -367,6 +390,7 @@ export async function startBatch(
       job.txHash = receipt.txHash;
       job.blockNumber = receipt.blockNumber;
       job.state = "done";
+      jobs.trim?.();
     } catch (e) {
       job.state = "failed";
       job.error =

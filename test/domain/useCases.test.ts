@@ -174,6 +174,24 @@ describe("domain use cases (over in-memory ports)", () => {
         expect((await verifyDocument(deps, { document: it.document })).verdict).to.equal("VALID");
     });
 
+    it("keeps the documents of the newest batches only, within a bound", async () => {
+      const { deps, a, wallet } = await world();
+      const jobs = memoryBatchJobs({ maxHeldDocuments: 5 });
+      const run = async (n: number) => {
+        const items = Array.from({ length: n }, (_, i) => ({
+          holder: wallet.address(200 + i).toLowerCase() as Address,
+          fields: sampleFields("diploma", i),
+        }));
+        return (await startBatch(deps, jobs, { agency: a.agency, type: "diploma", items })).done;
+      };
+      const first = await run(3);
+      const second = await run(3);
+      expect(second.items).to.have.length(3);
+      expect(first.items).to.equal(undefined);
+      expect(first.documentsReleased).to.equal(true);
+      expect(first.root).to.be.a("string");
+    });
+
     it("refuses a batch with one bad row, naming its index, before anything is sent", async () => {
       const { deps, a, wallet } = await world();
       const items = [

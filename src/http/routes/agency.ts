@@ -152,9 +152,21 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
     responses: {
       200: { description: "A page of documents.", schema: S.BatchDocuments },
       409: { description: "Not anchored yet.", schema: S.ErrorResponse },
+      410: {
+        description: "Documents released from memory (download them soon after the batch is done).",
+        schema: S.ErrorResponse,
+      },
     },
     handler: ({ principal, params, query }) => {
       const j = ownJob(params.batchId, me(principal));
+      if (j.documentsReleased)
+        throw new DomainError(
+          "BATCH_DOCUMENTS_RELEASED",
+          "This batch's documents were released from memory to make room for newer batches; download documents soon after a batch is done.",
+          {
+            status: 410,
+          },
+        );
       if (j.state !== "done" || !j.items || !j.root)
         throw new DomainError("BATCH_NOT_READY", `The batch is ${j.state}; its documents are ready once it is done.`, {
           status: 409,
