@@ -1,0 +1,173 @@
+import { expect } from "chai";
+import { DomainError } from "../../src/domain/errors";
+import type { Address, Bytes32, Hex, IdempotencyRecord } from "../../src/domain/ports";
+import {
+  checkShareLink,
+  createShare,
+  type ShareDeps,
+  shareProofMessage,
+  shareStoreOverPorts,
+} from "../../src/domain/share";
+import { purposeHash } from "../../src/domain/counter";
+
+const LINK = "0x00000000000000000000000000000000000001ab" as Address;
+const CERT = `0x${"c1".repeat(32)}` as Bytes32;
+
+function fixture(verdict: { verdict: "VALID" | "INVALID"; reasons: string[] } = { verdict: "VALID", reasons: [] }) {
+  const now = 2_000_000_000;
+  const idem = new Map<string, IdempotencyRecord>();
+  const seen = new Set<string>();
+  const relayed: unknown[] = [];
+  const deps: ShareDeps = {
+    clock: { now: () => now },
+    shares: shareStoreOverPorts(
+      {
+        async claim(key, record) {
+          if (idem.has(key)) return idem.get(key);
+          idem.set(key, record);
+          return undefined;
+        },
+        async get(key) {
+          return idem.get(key);
+        },
+        async markDone() {},
+      },
+      {
+        claim(key) {
+          if (seen.has(key)) return false;
+          seen.add(key);
+          return true;
+        },
+      },
+    ),
+    replay: {
+      claim(key) {
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      },
+    },
+    // The fake proof signature is "0x" + the signer's address + the message's nonce line.
+    signatures: {
+      recoverPersonal: (message, sig) =>
+        sig.startsWith(LINK) && message.endsWith(sig.slice(LINK.length)) ? LINK : undefined,
+    },
+    relayGrant: async (req) => {
+      relayed.push(req);
+      return { grantId: `0x${"9".repeat(64)}` as Bytes32 };
+    },
+    verify: async () => ({ ...verdict, disclosed: { name: "张三" } }),
+    certIdOf: () => CERT,
+  };
+  const create = (maxUses = 2) =>
+    createShare(deps, {
+      mode: "link",
+      purpose: "rent-a-flat",
+      payload: "ciphertext",
+      signed: {
+        grant: {
+          certId: CERT,
+          grantee: LINK,
+          purpose: purposeHash("rent-a-flat"),
+          validUntil: now + 3600,
+          maxUses,
+          nonce: "1",
+          deadline: now + 600,
+        },
+        signature: "0x00" as Hex,
+        documentRoot: CERT,
+      },
+    });
+  let n = 0;
+  const proof = () => {
+    const nonce = `nonce-${String(++n).padStart(4, "0")}`;
+    return { timestamp: now, nonce, signature: `${LINK}${nonce}` as Hex };
+  };
+  return { deps, create, proof, relayed, now };
+}
+
+describe("share links (domain)", () => {
+  it("gives each check one use, and GRANT_USED_UP after the last, even when checks race", async () => {
+    const { deps, create, proof } = fixture();
+    const share = await create(2);
+    const results = await Promise.all(
+      [1, 2, 3, 4].map(() => checkShareLink(deps, { id: share.id, document: {}, proof: proof() })),
+    );
+    expect(results.filter((r) => r.verdict === "VALID")).to.have.length(2);
+    expect(results.filter((r) => r.reasons.includes("GRANT_USED_UP"))).to.have.length(2);
+    expect(
+      results.filter((r) => r.verdict !== "VALID").every((r) => Object.keys(r.disclosed ?? {}).length === 0),
+    ).to.equal(true);
+  });
+
+  it("passes the gateway's verdict through (GRANT_REVOKED) without using a use", async () => {
+    const { deps, create, proof } = fixture({ verdict: "INVALID", reasons: ["GRANT_REVOKED"] });
+    const share = await create(1);
+    const r = await checkShareLink(deps, { id: share.id, document: {}, proof: proof() });
+    expect(r.reasons).to.deep.equal(["GRANT_REVOKED"]);
+    expect(r.disclosed).to.deep.equal({});
+  });
+
+  it("refuses a proof by another key, a stale proof and a replayed proof", async () => {
+    const { deps, create, proof } = fixture();
+    const share = await create();
+    const code = async (p: Promise<unknown>) => {
+      try {
+        await p;
+      } catch (e) {
+        return (e as DomainError).code;
+      }
+      return "none";
+    };
+    expect(
+      await code(
+        checkShareLink(deps, { id: share.id, document: {}, proof: { ...proof(), signature: "0xdead" as Hex } }),
+      ),
+    ).to.equal("SHARE_BAD_PROOF");
+    const stale = proof();
+    stale.timestamp -= 301;
+    expect(shareProofMessage(share.id, share.grantId, stale.timestamp, stale.nonce)).to.contain(stale.nonce);
+    expect(await code(checkShareLink(deps, { id: share.id, document: {}, proof: stale }))).to.equal(
+      "SHARE_STALE_PROOF",
+    );
+    const once = proof();
+    await checkShareLink(deps, { id: share.id, document: {}, proof: once });
+    expect(await code(checkShareLink(deps, { id: share.id, document: {}, proof: once }))).to.equal("REPLAYED");
+    expect(await code(checkShareLink(deps, { id: "AAAAAAAAAAAAAAAAAAAAAA", document: {}, proof: proof() }))).to.equal(
+      "SHARE_NOT_FOUND",
+    );
+  });
+
+  it("refuses a purpose that is not the grant's, too many uses and a plaintext link payload, before relaying", async () => {
+    const { deps, relayed, now } = fixture();
+    const base = {
+      certId: CERT,
+      grantee: LINK,
+      purpose: purposeHash("rent-a-flat"),
+      validUntil: now + 3600,
+      maxUses: 1,
+      nonce: "1",
+      deadline: now + 600,
+    };
+    const signed = (g: typeof base) => ({ grant: g, signature: "0x00" as Hex, documentRoot: CERT });
+    for (const [input, why] of [
+      [{ mode: "link" as const, purpose: "other", payload: "x", signed: signed(base) }, "purpose"],
+      [
+        { mode: "link" as const, purpose: "rent-a-flat", payload: "x", signed: signed({ ...base, maxUses: 1000 }) },
+        "uses",
+      ],
+      [
+        { mode: "link" as const, purpose: "rent-a-flat", payload: '{"plain":"json"}', signed: signed(base) },
+        "plaintext",
+      ],
+    ] as const) {
+      try {
+        await createShare(deps, input);
+        expect.fail(why);
+      } catch (e) {
+        expect((e as DomainError).code, why).to.equal("SHARE_BAD_REQUEST");
+      }
+    }
+    expect(relayed).to.have.length(0);
+  });
+});
