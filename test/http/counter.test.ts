@@ -178,6 +178,17 @@ describe("counter and sharing routes (HTTP, embedded chain)", function () {
       expect(decoded?.data.replace(/^http:\/\/[^/]+/, "")).to.equal(`/wallet?r=${req.id}`);
     });
 
+    it("documents the counter and share routes in /openapi.json", async () => {
+      const doc = (await app().get("/openapi.json").expect(200)).body;
+      for (const p of [
+        "/v1/counter/requests",
+        "/v1/counter/requests/{id}/answer",
+        "/v1/shares",
+        "/v1/shares/{id}/check",
+      ])
+        expect(doc.paths, p).to.have.property(p);
+    });
+
     it("shows the wallet who asks for what and why, with the EIP-712 domain to sign for", async () => {
       const req = await openRequest();
       const view = (await app().get(`/v1/counter/requests/${req.id}`).expect(200)).body;

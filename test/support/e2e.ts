@@ -13,7 +13,6 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import express from "express";
 import pino from "pino";
 import { chromium, type BrowserContext } from "playwright-core";
 import { registerAgency, registerType, registerVerifier } from "../../src/domain/authority";
@@ -77,7 +76,8 @@ async function startReal(): Promise<Gateway> {
   const { openGateway } = await import("../../src/wiring/gateway");
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "certledger-e2e-data-"));
   const config = loadConfig({}, { dataDir, port: 0, seedDemo: "true", logLevel: "silent" });
-  const g = await openGateway(config, { logger: pino({ level: "silent" }), extraRouters: frontRoutersFor() });
+  // openGateway mounts the pages and the counter/share routes itself (src/http/front.ts).
+  const g = await openGateway(config, { logger: pino({ level: "silent" }) });
   const server: Server = await new Promise((resolve) => {
     const s = g.app.listen(0, "127.0.0.1", () => resolve(s));
   });
@@ -109,24 +109,6 @@ async function startReal(): Promise<Gateway> {
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
-
-  function frontRoutersFor() {
-    // openGateway builds the domain deps itself; the routers need them, so mount lazily.
-    const router = express.Router();
-    let inner: express.Router[] | undefined;
-    router.use((req, res, next) => {
-      inner ??= frontRouters(g.deps, { counterSessions: g.engine.sessions });
-      let i = 0;
-      const step = (err?: unknown): void => {
-        if (err) return next(err);
-        const r = inner![i++];
-        if (!r) return next();
-        r(req, res, step);
-      };
-      step();
-    });
-    return [router];
-  }
 }
 
 /** CERTLEDGER_E2E_PORTS=memory runs the pages over in-memory ports (fast, for page work). */
