@@ -5,7 +5,7 @@
  *   - seconds to issue, anchor and index a batch of 10,000 certificates (POST /v1/agency/batches?wait=true);
  *   - the gateway's resident memory after the singles and `batched` batched certificates.
  *
- *   npx tsx test/bench/gateway-issue.ts [singles=10000] [batched=100000]
+ *   node --expose-gc --import tsx test/bench/gateway-issue.ts [singles=10000] [batched=100000]
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
@@ -101,6 +101,8 @@ async function main() {
       singles: SINGLES,
       batched: BATCHED,
       rssAtStartMB: Math.round(rss0 / 2 ** 20),
+      heapUsedMB: Math.round(process.memoryUsage().heapUsed / 2 ** 20),
+      gc: typeof global.gc === "function",
       target: 1536,
     });
   } finally {
