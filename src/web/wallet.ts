@@ -787,6 +787,18 @@ function renderMain(): void {
     if (f) await doImport(await f.text());
     docFile.value = "";
   });
+  // Asking two agencies at once: each needs its own address, before either certificate is imported.
+  const nextAddress = h("button", {
+    type: "button",
+    class: "secondary",
+    id: "wallet-next-address",
+    t: "wallet.nextAddress",
+  });
+  nextAddress.addEventListener("click", () => {
+    data!.nextIndex += 1;
+    persist();
+    els.receive.textContent = receiveAddress();
+  });
   const forget = h("button", { type: "button", class: "secondary", t: "wallet.forget" });
   forget.addEventListener("click", () => {
     if (!confirm(t("wallet.forgetConfirm"))) return;
@@ -812,6 +824,7 @@ function renderMain(): void {
         { class: "row" },
         els.receive,
         copyButton(() => els.receive.textContent ?? ""),
+        nextAddress,
       ),
       h("hr"),
       field("wallet.importDoc", docInput),
