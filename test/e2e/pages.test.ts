@@ -144,6 +144,9 @@ describe("the pages in a real browser (e2e)", function () {
   // --- item 4 ---------------------------------------------------------------------------------
 
   let firstCertId: string;
+  let firstMnemonic: string;
+  let firstHolder: string;
+  let firstDocument: string;
 
   it("issues in the console, imports in the wallet, presents at the counter with two fields hidden, and shows VALID with only the disclosed fields", async () => {
     await wallet.goto(`${gw.url}/wallet`);
@@ -154,10 +157,13 @@ describe("the pages in a real browser (e2e)", function () {
     await wallet.click("#wallet-mnemonic-done");
     const holder = (await wallet.textContent("#wallet-receive-address"))!.trim();
     expect(holder).to.match(/^0x[0-9a-f]{40}$/);
+    firstMnemonic = mnemonic;
+    firstHolder = holder;
 
     await signIn(agency, "agency", gw.agencyKey);
     const issued = await issueInConsole(holder);
     firstCertId = issued.certId;
+    firstDocument = issued.document;
     await shot(agency, "agency-issued");
 
     await importInWallet(issued.document);
@@ -327,6 +333,30 @@ describe("the pages in a real browser (e2e)", function () {
     expect(await phone.textContent("#wallet-request")).to.contain(gw.verifierName);
     expect(await phone.isDisabled("#wallet-present")).to.equal(true);
     await shot(phone, "wallet-camera-scan");
+  });
+
+  it("restores a wallet from its mnemonic on another device, with the same keys", async () => {
+    const other = await person(PHONE);
+    await other.goto(`${gw.url}/wallet`);
+    await other.fill("#wallet-mnemonic-input", firstMnemonic);
+    await other.click("#wallet-restore");
+    expect((await other.textContent("#wallet-receive-address"))!.trim()).to.equal(firstHolder);
+    await other.fill("#wallet-import-text", firstDocument);
+    await other.click("#wallet-import");
+    await other.waitForSelector(`li[data-cert="${firstCertId}"]`);
+  });
+
+  it("verifies a dropped document file on the verify page (integrity and status, no fields)", async () => {
+    await third.goto(`${gw.url}/verify`);
+    await third.setInputFiles("#verify-file", {
+      name: "certificate.json",
+      mimeType: "application/json",
+      buffer: Buffer.from(firstDocument),
+    });
+    const verdict = third.locator("#verify-result .verdict");
+    await verdict.waitFor();
+    expect(await verdict.getAttribute("data-verdict")).to.equal("VALID");
+    expect(await third.locator("#verify-result tr[data-field]").count()).to.equal(0);
   });
 
   it("switches the pages between Chinese and English, and fits a phone screen", async () => {
