@@ -368,8 +368,16 @@ describe("the pages in a real browser (e2e)", function () {
     await third.reload();
     expect(await third.textContent("h1")).to.equal("Verify a certificate"); // remembered
     await third.click("#lang-switch");
+    // Signed in, with real content: the console's forms and list, the counter's QR.
+    await signIn(third, "agency", gw.agencyKey);
+    await signIn(third, "counter", gw.verifierKey);
     for (const p of ["agency", "wallet", "counter", "verify"]) {
       await third.goto(`${gw.url}/${p}`);
+      if (p === "counter") {
+        await third.click("#counter-open");
+        await third.locator("#counter-qr-image").waitFor();
+      }
+      if (p === "agency") await third.locator("#agency-certificates li").first().waitFor();
       const overflow = await third.evaluate(
         () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
       );
