@@ -28,6 +28,21 @@ const ConfigSchema = z.object({
       consent: z.string().regex(/^0x[0-9a-fA-F]{40}$/),
     })
     .optional(),
+  /** With contracts: the block to index from (the deployment's block; default 0). */
+  fromBlock: z.coerce.number().int().min(0).optional(),
+  /**
+   * External chain: private key of a funded account that pays the custodial keys' gas (the relayer's,
+   * the authority's, each agency's). Without it, issuing on an external chain fails for want of funds.
+   */
+  fundingKey: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{64}$/, "must be 0x followed by 64 hex digits (a private key)")
+    .optional(),
+  /** External chain with given contracts: the authority admin's private key (the contracts' owner). */
+  authorityKey: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{64}$/, "must be 0x followed by 64 hex digits (a private key)")
+    .optional(),
   confirmations: z.coerce.number().int().min(0).max(64).default(0),
   /** Seed the demo principals and types on a first start. */
   seedDemo: bool.default(true),
@@ -76,6 +91,9 @@ export function loadConfig(
     databaseUrl: e("DATABASE_URL"),
     rpcUrl: e("RPC_URL"),
     contracts,
+    fromBlock: e("FROM_BLOCK"),
+    fundingKey: e("FUNDING_KEY"),
+    authorityKey: e("AUTHORITY_KEY"),
     confirmations: e("CONFIRMATIONS"),
     seedDemo: e("SEED_DEMO"),
     logLevel: e("LOG_LEVEL"),

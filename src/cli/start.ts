@@ -16,6 +16,10 @@ export function registerStart(program: Command): void {
     .option("--data-dir <dir>", "SQLite store, chain journal, keyring seed (CERTLEDGER_DATA_DIR, default ./data)")
     .option("--database-url <url>", "sqlite:<file> or postgres://... (CERTLEDGER_DATABASE_URL)")
     .option("--rpc <url>", "an EVM JSON-RPC node instead of the embedded chain (CERTLEDGER_RPC_URL)")
+    .option(
+      "--funding-key <hex>",
+      "with --rpc: private key of a funded account that pays the gateway's custodial keys' gas (CERTLEDGER_FUNDING_KEY; prefer the variable, a command line is visible to other users)",
+    )
     .option("--addresses <file>", "contract addresses written by `certledger deploy` (sets CERTLEDGER_*_ADDRESS)")
     .option("--no-demo", "do not seed the demo types, agencies and API keys (CERTLEDGER_SEED_DEMO=false)")
     .option("--log-level <level>", "fatal|error|warn|info|debug|trace|silent (CERTLEDGER_LOG_LEVEL)")
@@ -28,6 +32,7 @@ export function registerStart(program: Command): void {
       set("DATA_DIR", opts.dataDir);
       set("DATABASE_URL", opts.databaseUrl);
       set("RPC_URL", opts.rpc);
+      set("FUNDING_KEY", opts.fundingKey);
       set("LOG_LEVEL", opts.logLevel);
       if (opts.demo === false) set("SEED_DEMO", "false");
       if (typeof opts.addresses === "string") {
@@ -36,6 +41,7 @@ export function registerStart(program: Command): void {
         set("REGISTRY_ADDRESS", a.registry);
         set("LEDGER_ADDRESS", a.ledger);
         set("CONSENT_ADDRESS", a.consent);
+        set("FROM_BLOCK", String(a.fromBlock));
       }
       await import("../main");
     });

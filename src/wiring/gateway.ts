@@ -24,6 +24,11 @@ export interface GatewayOptions {
   extraRouters?: AppDeps["extraRouters"];
   /** Keyring seed (tests: deterministic); default: <dataDir>/keyring.seed. */
   seed?: string;
+  /**
+   * Entries in the document-integrity LRU (src/wiring/documents.ts), default 10,000; 0 turns it off.
+   * Benchmarks set it below their working set so they measure the uncached path.
+   */
+  integrityCacheSize?: number;
 }
 
 export interface Gateway {
@@ -42,6 +47,9 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
     databaseUrl: config.databaseUrl,
     rpcUrl: config.rpcUrl,
     contracts: config.contracts,
+    fromBlock: config.fromBlock,
+    fundingPrivateKey: config.fundingKey,
+    authorityPrivateKey: config.authorityKey,
     confirmations: config.confirmations,
     seed: opts.seed,
     now,
@@ -57,7 +65,7 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
       principals: engine.principals,
       idempotency: engine.idempotency,
       replay: engine.replay,
-      documents: documentLibrary(),
+      documents: documentLibrary({ integrityCacheSize: opts.integrityCacheSize }),
       catalog: createCatalog(),
       signatures: signatureRecovery(() => info),
     };

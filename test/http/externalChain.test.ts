@@ -1,0 +1,135 @@
+/**
+ * The gateway on an external JSON-RPC node (DESIGN section 7), configured the way an operator does it:
+ * CERTLEDGER_RPC_URL and CERTLEDGER_FUNDING_KEY through loadConfig, then openGateway. A `hardhat node`
+ * runs in its own process; the gateway deploys the contracts on first start, funds its custodial keys
+ * (relayer, authority, the demo agencies) from the funding key, seeds the demo, and a certificate is
+ * issued, granted and verified VALID over HTTP. (Before CERTLEDGER_FUNDING_KEY, nothing funded those keys and the
+ * first issue failed with "Sender doesn't have enough funds".)
+ */
+import { expect } from "chai";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import readline from "node:readline";
+import pino from "pino";
+import request from "supertest";
+import { loadConfig } from "../../src/config";
+import { sampleFields } from "../../src/domain/catalog";
+import { consentDomain, createHolderWallet, generateMnemonic, purposeHash } from "../../src/document";
+import { openGateway, type Gateway } from "../../src/wiring/gateway";
+
+const ROOT = path.join(__dirname, "..", "..");
+/** Account #0 of every `hardhat node` (public test key). */
+const HARDHAT_ACCOUNT_0 = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+const TYPE = "diploma";
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** A `hardhat node` in its own process. */
+function startHardhatNode(port: number): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(
+      process.execPath,
+      [path.join(ROOT, "node_modules", "hardhat", "internal", "cli", "cli.js"), "node", "--port", String(port)],
+      { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let err = "";
+    p.stderr!.on("data", (d) => (err += d));
+    const timer = setTimeout(() => reject(new Error(`hardhat node did not start: ${err}`)), 60_000);
+    readline.createInterface({ input: p.stdout! }).on("line", (line) => {
+      if (/Started HTTP/.test(line)) {
+        clearTimeout(timer);
+        resolve(p);
+      }
+    });
+    p.on("exit", (code) => reject(new Error(`hardhat node exited (${code}): ${err}`)));
+  });
+}
+
+describe("gateway on an external chain (hardhat node, CERTLEDGER_FUNDING_KEY)", function () {
+  this.timeout(120_000);
+  let node: ChildProcess | undefined;
+  let gw: Gateway | undefined;
+  let dataDir: string | undefined;
+  let rpcUrl: string;
+
+  before(async function () {
+    const port = await freePort();
+    rpcUrl = `http://127.0.0.1:${port}`;
+    node = await startHardhatNode(port);
+  });
+  after(async function () {
+    await gw?.close();
+    node?.kill("SIGKILL");
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("refuses a funding key that is not a private key, naming the variable", function () {
+    expect(() => loadConfig({ CERTLEDGER_FUNDING_KEY: "0x1234" })).to.throw(/CERTLEDGER_FUNDING_KEY/);
+    expect(loadConfig({ CERTLEDGER_FUNDING_KEY: HARDHAT_ACCOUNT_0 }).fundingKey).to.equal(HARDHAT_ACCOUNT_0);
+  });
+
+  it("deploys on first start, funds its keys, issues through the API with the demo agency, and verifies VALID", async function () {
+    dataDir = mkdtempSync(path.join(tmpdir(), "certledger-extchain-"));
+    const config = loadConfig(
+      { CERTLEDGER_RPC_URL: rpcUrl, CERTLEDGER_FUNDING_KEY: HARDHAT_ACCOUNT_0 },
+      { dataDir, port: 0, logLevel: "silent" },
+    );
+    gw = await openGateway(config, { logger: pino({ level: "silent" }), extraRouters: [] });
+    expect(gw.engine.startup.deployed).to.equal(true);
+    expect(gw.engine.embedded).to.equal(undefined);
+    const creds = gw.credentials!;
+    const agency = creds.agencies.find((a) => a.types.includes(TYPE))!;
+    const http = request(gw.app);
+
+    const info = (await http.get("/v1/public/info").expect(200)).body;
+    expect(info.chainId).to.equal(31337);
+    const wallet = createHolderWallet({ mnemonic: generateMnemonic() });
+    const issued = await http
+      .post("/v1/agency/certificates")
+      .set({ authorization: `Bearer ${agency.apiKey}`, "idempotency-key": "ext-1" })
+      .send({ type: TYPE, holder: wallet.address(0), fields: sampleFields(TYPE, 1) })
+      .expect(201);
+
+    const now = Math.floor(Date.now() / 1000);
+    const grant = {
+      certId: issued.body.certId,
+      grantee: creds.verifier.verifier,
+      purpose: purposeHash("external-chain-test"),
+      validUntil: now + 3600,
+      maxUses: 3,
+      nonce: "1",
+      deadline: now + 600,
+    };
+    const s = wallet.signGrant(0, consentDomain(info.chainId, info.contracts.consent), {
+      ...grant,
+      validUntil: BigInt(grant.validUntil),
+      nonce: 1n,
+      deadline: BigInt(grant.deadline),
+    });
+    const documentRoot = gw.deps.documents.verifyIntegrity(issued.body.document).documentRoot;
+    const relayed = await http
+      .post("/v1/holder/grants")
+      .send({ grant, signature: s.signature, documentRoot })
+      .expect(201);
+
+    const v = await http
+      .post("/v1/verifier/verify")
+      .set({ authorization: `Bearer ${creds.verifier.apiKey}` })
+      .send({ document: issued.body.document, grantId: relayed.body.grantId })
+      .expect(200);
+    expect(v.body.verdict, JSON.stringify(v.body)).to.equal("VALID");
+    expect(v.body.certId).to.equal(issued.body.certId.toLowerCase());
+  });
+});
