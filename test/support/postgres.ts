@@ -45,10 +45,25 @@ export async function freshPostgresDatabase(prefix = "cl"): Promise<{ url: strin
   return {
     url: u.toString(),
     async drop() {
-      const c = new Client({ connectionString: base });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
+      // WITH (FORCE) refuses while a backend the test role may not signal is attached (an autovacuum
+      // worker that just woke up on the new database): wait and try again. A test database left behind
+      // is only disk space, so cleanup never fails a test.
+      for (let attempt = 1; ; attempt++) {
+        const c = new Client({ connectionString: base });
+        try {
+          await c.connect();
+          await c.query(`drop database if exists ${name} with (force)`);
+          return;
+        } catch (e) {
+          if (attempt >= 10) {
+            process.stderr.write(`warning: test database ${name} left behind: ${(e as Error).message}\n`);
+            return;
+          }
+          await new Promise((r) => setTimeout(r, 300));
+        } finally {
+          await c.end().catch(() => undefined);
+        }
+      }
     },
   };
 }
