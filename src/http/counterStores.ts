@@ -21,9 +21,7 @@ export interface SqlCounterSessionsLike {
     result?: unknown;
     createdAt: number;
   }): Promise<void>;
-  get(
-    id: string,
-  ): Promise<
+  get(id: string): Promise<
     | {
         id: string;
         verifier: Address;
