@@ -68,6 +68,8 @@ const main = shell("counter", "counter.title");
 const apiKey = stored("counter.apiKey");
 const known = new Set(TYPES.map((x) => x.code));
 let pollTimer: ReturnType<typeof setTimeout> | undefined;
+/** Stops following the request on screen (its stream, poll and countdown). */
+let current: (() => void) | undefined;
 
 function renderLogin(): void {
   const box = h("div");
@@ -158,7 +160,7 @@ function renderMain(): void {
 }
 
 function showRequest(stage: HTMLElement, r: Opened): void {
-  if (pollTimer) clearTimeout(pollTimer);
+  current?.();
   const status = h("div", { id: "counter-status" });
   const verdicts = h("div", { id: "counter-verdict" });
   const countdown = h("span", { class: "muted", id: "counter-countdown" });
@@ -185,28 +187,77 @@ function showRequest(stage: HTMLElement, r: Opened): void {
     const left = r.expiresAt - Math.floor(Date.now() / 1000);
     countdown.textContent = left > 0 ? `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}` : "";
   };
-  const poll = async () => {
+  /** Shows a state; true when it is final (answered or expired). */
+  const apply = (v: ResultView): boolean => {
     tick();
+    if (v.state === "ANSWERED" && v.result) {
+      showVerdict(stage, status, verdicts, v);
+      return true;
+    }
+    if (v.state === "ANSWERING" && status.dataset.state !== "ANSWERING") {
+      notice(status, "info", tx("counter.verifying"), "ANSWERING");
+      status.dataset.state = "ANSWERING";
+    }
+    if (v.state === "EXPIRED") {
+      notice(status, "error", tx("counter.expired"), "COUNTER_REQUEST_EXPIRED");
+      stage.querySelector("#counter-qr")?.classList.add("expired");
+      stage.querySelector<HTMLImageElement>("#counter-qr-image")?.remove();
+      nextButton(stage);
+      return true;
+    }
+    return false;
+  };
+  const ticker = setInterval(tick, 1000);
+  const stop = () => {
+    clearInterval(ticker);
+    if (pollTimer) clearTimeout(pollTimer);
+    stream?.abort();
+  };
+  current = stop;
+
+  // Polling: the fallback when the event stream is unavailable (a proxy that buffers, an old browser).
+  const poll = async () => {
     try {
       const v = await get<ResultView>(EP.counterResult(r.id), { headers: bearer(apiKey.get()) });
-      if (v.state === "ANSWERED" && v.result) return showVerdict(stage, status, verdicts, v);
-      if (v.state === "ANSWERING" && status.dataset.state !== "ANSWERING") {
-        notice(status, "info", tx("counter.verifying"), "ANSWERING");
-        status.dataset.state = "ANSWERING";
-      }
-      if (v.state === "EXPIRED") {
-        notice(status, "error", tx("counter.expired"), "COUNTER_REQUEST_EXPIRED");
-        stage.querySelector("#counter-qr")?.classList.add("expired");
-        stage.querySelector<HTMLImageElement>("#counter-qr-image")?.remove();
-        return nextButton(stage);
-      }
+      if (apply(v)) return stop();
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) return renderLogin();
       // A network blip: keep polling.
     }
     pollTimer = setTimeout(poll, 1000);
   };
-  pollTimer = setTimeout(poll, 500);
+
+  // Server-sent events, read with fetch so the API key travels in the Authorization header (an
+  // EventSource cannot send one).
+  const stream = typeof ReadableStream === "undefined" ? undefined : new AbortController();
+  const follow = async () => {
+    const res = await fetch(EP.counterEvents(r.id), {
+      headers: { accept: "text/event-stream", ...bearer(apiKey.get()) },
+      signal: stream!.signal,
+    });
+    if (res.status === 401) return renderLogin();
+    if (!res.ok || !res.body) throw new Error(`events: ${res.status}`);
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += value;
+      let cut: number;
+      while ((cut = buffer.indexOf("\n\n")) >= 0) {
+        const event = buffer.slice(0, cut);
+        buffer = buffer.slice(cut + 2);
+        const data = event.split("\n").find((l) => l.startsWith("data: "));
+        if (data && apply(JSON.parse(data.slice(6)) as ResultView)) return stop();
+      }
+    }
+    throw new Error("events: stream ended early");
+  };
+  if (stream)
+    follow().catch(() => {
+      if (!stream.signal.aborted) pollTimer = setTimeout(poll, 500);
+    });
+  else pollTimer = setTimeout(poll, 500);
 }
 
 function showVerdict(stage: HTMLElement, status: HTMLElement, verdicts: HTMLElement, v: ResultView): void {
@@ -248,7 +299,10 @@ function showVerdict(stage: HTMLElement, status: HTMLElement, verdicts: HTMLElem
 
 function nextButton(stage: HTMLElement): void {
   const next = h("button", { type: "button", id: "counter-next", t: "counter.newRequest" });
-  next.addEventListener("click", () => stage.replaceChildren());
+  next.addEventListener("click", () => {
+    current?.();
+    stage.replaceChildren();
+  });
   stage.querySelector(".card")?.append(h("div", { class: "row" }, next));
 }
 

@@ -30,6 +30,7 @@ export const EP = {
   counterRequest: (id: string) => `/v1/counter/requests/${enc(id)}`,
   counterAnswer: (id: string) => `/v1/counter/requests/${enc(id)}/answer`,
   counterResult: (id: string) => `/v1/counter/requests/${enc(id)}/result`,
+  counterEvents: (id: string) => `/v1/counter/requests/${enc(id)}/events`,
   shares: "/v1/shares",
   share: (id: string) => `/v1/shares/${enc(id)}`,
   shareCheck: (id: string) => `/v1/shares/${enc(id)}/check`,

@@ -43,6 +43,7 @@ describe("the pages in a real browser (e2e)", function () {
   let counter: Page;
   let third: Page;
   const pageErrors: string[] = [];
+  const counterCalls: string[] = [];
 
   async function person(viewport?: { width: number; height: number }): Promise<Page> {
     const { context } = await newBrowser(viewport);
@@ -72,6 +73,7 @@ describe("the pages in a real browser (e2e)", function () {
     agency = await person();
     wallet = await person(PHONE);
     counter = await person();
+    counter.on("request", (r) => counterCalls.push(new URL(r.url()).pathname));
     third = await person(PHONE);
   });
 
@@ -193,6 +195,9 @@ describe("the pages in a real browser (e2e)", function () {
     const verdict = counter.locator("#counter-verdict .verdict");
     await verdict.waitFor({ timeout: 15_000 });
     expect(await verdict.getAttribute("data-verdict")).to.equal("VALID");
+    // It followed the request's server-sent events; it did not poll.
+    expect(counterCalls.filter((p) => p.endsWith("/events"))).to.have.length.greaterThan(0);
+    expect(counterCalls.filter((p) => p.endsWith("/result"))).to.deep.equal([]);
     expect(await counter.locator('#counter-verdict tr[data-field="name"]').count()).to.equal(1);
     expect(await counter.locator('#counter-verdict tr[data-field="idNumber"]').count()).to.equal(0);
     expect(await counter.locator('#counter-verdict tr[data-field="birthDate"]').count()).to.equal(0);
