@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: runs every benchmark in test/bench (but gas.ts, which is `npm run bench:gas`)
- * in its own process (with --expose-gc, for the memory figures), one after the other, so one benchmark's heap and JIT state do not colour
- * the next. Each prints one JSON line per figure: {"name", "value", "unit"}.
+ * in its own process (with --expose-gc, for the memory figures), one after the other, so one
+ * benchmark's heap and JIT state do not colour the next. Each prints one JSON line per figure: {"name", "value", "unit"}.
  */
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
@@ -16,7 +16,9 @@ const files = readdirSync(dir)
 
 let failed = 0;
 for (const file of files) {
-  const result = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", path.join(dir, file)], { stdio: "inherit" });
+  const result = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", path.join(dir, file)], {
+    stdio: "inherit",
+  });
   if (result.status !== 0) {
     failed++;
     process.stderr.write(`benchmark ${file} exited with ${result.status ?? result.signal}\n`);
