@@ -154,7 +154,6 @@ contract ConsentRegistry is IConsentRegistry, EIP712 {
         return _hashTypedDataV4(_grantStructHash(grant));
     }
 
-
     /// @inheritdoc IConsentRegistry
     function domainSeparator() external view returns (bytes32) {
         return _domainSeparatorV4();
@@ -244,7 +243,6 @@ contract ConsentRegistry is IConsentRegistry, EIP712 {
         (signer, err, ) = ECDSA.tryRecover(digest, signature);
         if (err != ECDSA.RecoverError.NoError) revert ConsentSignatureInvalid();
     }
-
 
     function _requireNotPaused() private view {
         if (_registry.paused()) revert IAuthorityRegistry.RegistryPaused();
