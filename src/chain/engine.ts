@@ -40,6 +40,7 @@ import {
   SqlPrincipalStore,
   SqlReplayGuard,
 } from "../store/gatewayStores";
+import { GroupCommit } from "../store/groupCommit";
 import { openStore, type Store } from "../store/open";
 import { OutboxRepository } from "../store/outbox";
 import { EngineChainWriter, workKinds } from "./chainWriter";
@@ -205,7 +206,9 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     await indexer.sync();
 
     // ---- relayer
-    const outbox = new OutboxRepository(db);
+    // The per-request writes (outbox rows, idempotency claims) of concurrent requests share commits.
+    const writes = new GroupCommit(db, store.dialect === "sqlite");
+    const outbox = new OutboxRepository(db, writes);
     const ix = indexer;
     const base = {
       db,
@@ -239,7 +242,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       relayer,
       outbox,
       principals: new SqlPrincipalStore(db),
-      idempotency: new SqlIdempotencyStore(db),
+      idempotency: new SqlIdempotencyStore(db, writes),
       replay: new SqlReplayGuard(db, now),
       sessions: new SqlCounterSessions(db),
       documents: new SqlDocumentStore(db),

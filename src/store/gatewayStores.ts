@@ -12,6 +12,7 @@ import type {
   PrincipalStore,
   ReplayGuard,
 } from "../domain/ports";
+import type { GroupCommit } from "./groupCommit";
 import type { Database, PrincipalsTable } from "./schema";
 
 function toPrincipal(r: Omit<PrincipalsTable, "key_hash">): Principal {
@@ -80,10 +81,22 @@ export class SqlPrincipalStore implements PrincipalStore {
 }
 
 export class SqlIdempotencyStore implements IdempotencyStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  /** `writes`: concurrent claims share one commit (see GroupCommit). */
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly writes?: GroupCommit,
+  ) {}
 
-  async claim(key: string, record: IdempotencyRecord): Promise<IdempotencyRecord | undefined> {
-    const inserted = await this.db
+  claim(key: string, record: IdempotencyRecord): Promise<IdempotencyRecord | undefined> {
+    return this.writes ? this.writes.run((db) => this.claimIn(db, key, record)) : this.claimIn(this.db, key, record);
+  }
+
+  private async claimIn(
+    db: Kysely<Database>,
+    key: string,
+    record: IdempotencyRecord,
+  ): Promise<IdempotencyRecord | undefined> {
+    const inserted = await db
       .insertInto("idempotency_keys")
       .values({
         key,
@@ -96,7 +109,7 @@ export class SqlIdempotencyStore implements IdempotencyStore {
       .returning("key")
       .executeTakeFirst();
     if (inserted) return undefined;
-    const r = await this.db.selectFrom("idempotency_keys").selectAll().where("key", "=", key).executeTakeFirstOrThrow();
+    const r = await db.selectFrom("idempotency_keys").selectAll().where("key", "=", key).executeTakeFirstOrThrow();
     return {
       requestHash: r.request_hash,
       result: JSON.parse(r.result),

@@ -63,7 +63,24 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
       `synchronous = ${opts.fsyncEveryCommit || process.env.CERTLEDGER_SQLITE_FSYNC === "1" ? "FULL" : "NORMAL"}`,
     );
     conn.pragma("busy_timeout = 5000");
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: conn }) });
+    // Kysely prepares every query anew; the same few statements run for every request, so reuse them
+    // (preparing costs as much as running a small insert). Long texts (multi-row inserts) are not kept.
+    const statements = new Map<string, ReturnType<typeof conn.prepare>>();
+    const database = {
+      prepare(sql: string) {
+        let st = statements.get(sql);
+        if (!st) {
+          st = conn.prepare(sql);
+          if (sql.length <= 4096) {
+            if (statements.size >= 1000) statements.delete(statements.keys().next().value as string);
+            statements.set(sql, st);
+          }
+        }
+        return st;
+      },
+      close: () => conn.close(),
+    };
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   }
   await migrateToLatest(db, dialect);
   return { db, dialect, close: () => db.destroy() };

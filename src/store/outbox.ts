@@ -5,23 +5,40 @@
  * chain and re-sent only when the chain does not already hold its effect.
  */
 import type { Kysely, Selectable } from "kysely";
+import type { GroupCommit } from "./groupCommit";
 import type { Database, OutboxTable } from "./schema";
 
 export type OutboxRow = Selectable<OutboxTable>;
 export type OutboxState = "pending" | "sent" | "done" | "failed";
 
 export class OutboxRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  /** `writes`: concurrent acceptances share one commit (see GroupCommit). */
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly writes?: GroupCommit,
+  ) {}
 
   /** Inserts the work unless its dedup key is known; returns the row and whether it is new. */
-  async accept(
+  accept(
+    kind: string,
+    dedupKey: string,
+    sender: string,
+    payload: unknown,
+  ): Promise<{ row: OutboxRow; created: boolean }> {
+    return this.writes
+      ? this.writes.run((db) => this.acceptIn(db, kind, dedupKey, sender, payload))
+      : this.acceptIn(this.db, kind, dedupKey, sender, payload);
+  }
+
+  private async acceptIn(
+    db: Kysely<Database>,
     kind: string,
     dedupKey: string,
     sender: string,
     payload: unknown,
   ): Promise<{ row: OutboxRow; created: boolean }> {
     const now = Date.now();
-    const inserted = await this.db
+    const inserted = await db
       .insertInto("outbox")
       .values({
         kind,
@@ -41,7 +58,7 @@ export class OutboxRepository {
       .returningAll()
       .executeTakeFirst();
     if (inserted) return { row: inserted, created: true };
-    const row = await this.byKey(dedupKey);
+    const row = await db.selectFrom("outbox").selectAll().where("dedup_key", "=", dedupKey).executeTakeFirst();
     if (!row) throw new Error(`outbox: row ${dedupKey} vanished`);
     return { row, created: false };
   }
