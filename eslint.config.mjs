@@ -13,6 +13,7 @@ export default tseslint.config(
       "dist/",
       "data/",
       "test-results/",
+      "**/.prof/",
     ],
   },
   js.configs.recommended,
