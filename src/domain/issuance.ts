@@ -268,8 +268,8 @@ export interface BatchJobs {
 
 /**
  * Jobs in memory. Documents are big (a 10,000-certificate batch holds ~100 MB of objects), so only the
- * newest `maxHeldDocuments` are kept; older jobs keep their facts (root, tx) and lose their documents,
- * which the agency is expected to have downloaded.
+ * newest `maxHeldDocuments` are kept, counting the batches still being built; older jobs keep their facts
+ * (root, tx) and lose their documents, which the agency is expected to have downloaded.
  */
 export function memoryBatchJobs(opts: { maxJobs?: number; maxHeldDocuments?: number } = {}): BatchJobs {
   const maxJobs = opts.maxJobs ?? 1000;
@@ -277,13 +277,17 @@ export function memoryBatchJobs(opts: { maxJobs?: number; maxHeldDocuments?: num
   const jobs = new Map<string, BatchJob>();
   const trim = () => {
     while (jobs.size > maxJobs) jobs.delete(jobs.keys().next().value as string);
+    // A job still building counts with its total: the documents it is about to produce need room too,
+    // so the peak (older documents + a batch being built) stays within the bound, not bound + a batch.
     let held = 0;
     for (const j of [...jobs.values()].reverse()) {
-      if (!j.items) continue;
-      if (held + j.items.length > maxHeld && held > 0) {
+      const building = !j.items && (j.state === "building" || j.state === "anchoring");
+      const n = j.items ? j.items.length : building ? j.total : 0;
+      if (n === 0) continue;
+      if (j.items && held + n > maxHeld && held > 0) {
         j.items = undefined;
         j.documentsReleased = true;
-      } else held += j.items.length;
+      } else held += n;
     }
   };
   return {
