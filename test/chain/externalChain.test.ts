@@ -1,38 +1,9 @@
 import { expect } from "chai";
-import { spawn, type ChildProcess } from "node:child_process";
-import path from "node:path";
-import readline from "node:readline";
+import type { ChildProcess } from "node:child_process";
 import type { Engine } from "../../src/chain/engine";
 import { freshPostgresDatabase } from "../support/postgres";
 import { newHolderCert, openEngine, setupActors, signGrant, tmpDataDir } from "../support/engineFixture";
-
-const ROOT = path.join(__dirname, "..", "..");
-/** Account #0 of every `hardhat node` (public test key). */
-const HARDHAT_ACCOUNT_0 = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
-
-/** A `hardhat node` in its own process (automine on: future nonces are refused, so order matters). */
-function startHardhatNode(port: number): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(
-      process.execPath,
-      [path.join(ROOT, "node_modules", "hardhat", "internal", "cli", "cli.js"), "node", "--port", String(port)],
-      {
-        cwd: ROOT,
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    let err = "";
-    p.stderr!.on("data", (d) => (err += d));
-    const timer = setTimeout(() => reject(new Error(`hardhat node did not start: ${err}`)), 60_000);
-    readline.createInterface({ input: p.stdout! }).on("line", (line) => {
-      if (/Started HTTP/.test(line)) {
-        clearTimeout(timer);
-        resolve(p);
-      }
-    });
-    p.on("exit", (code) => reject(new Error(`hardhat node exited (${code}): ${err}`)));
-  });
-}
+import { HARDHAT_ACCOUNT_0, startHardhatNode } from "../support/hardhatNode";
 
 describe("engine on an external chain (hardhat node over JSON-RPC)", function () {
   this.timeout(300_000);

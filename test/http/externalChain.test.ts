@@ -7,22 +7,19 @@
  * first issue failed with "Sender doesn't have enough funds".)
  */
 import { expect } from "chai";
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import readline from "node:readline";
 import pino from "pino";
 import request from "supertest";
 import { loadConfig } from "../../src/config";
 import { sampleFields } from "../../src/domain/catalog";
 import { consentDomain, createHolderWallet, generateMnemonic, purposeHash } from "../../src/document";
 import { openGateway, type Gateway } from "../../src/wiring/gateway";
+import { HARDHAT_ACCOUNT_0, startHardhatNode } from "../support/hardhatNode";
 
-const ROOT = path.join(__dirname, "..", "..");
-/** Account #0 of every `hardhat node` (public test key). */
-const HARDHAT_ACCOUNT_0 = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 const TYPE = "diploma";
 
 function freePort(): Promise<number> {
@@ -33,27 +30,6 @@ function freePort(): Promise<number> {
       const { port } = s.address() as { port: number };
       s.close(() => resolve(port));
     });
-  });
-}
-
-/** A `hardhat node` in its own process. */
-function startHardhatNode(port: number): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(
-      process.execPath,
-      [path.join(ROOT, "node_modules", "hardhat", "internal", "cli", "cli.js"), "node", "--port", String(port)],
-      { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let err = "";
-    p.stderr!.on("data", (d) => (err += d));
-    const timer = setTimeout(() => reject(new Error(`hardhat node did not start: ${err}`)), 60_000);
-    readline.createInterface({ input: p.stdout! }).on("line", (line) => {
-      if (/Started HTTP/.test(line)) {
-        clearTimeout(timer);
-        resolve(p);
-      }
-    });
-    p.on("exit", (code) => reject(new Error(`hardhat node exited (${code}): ${err}`)));
   });
 }
 
