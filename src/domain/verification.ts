@@ -20,7 +20,7 @@ import type {
   SigningKeyView,
 } from "./ports";
 import { VERDICT_REASON_TEXT, reasonName, type VerdictReason } from "./reasons";
-import { decideVerdict, type Verdict } from "./verdict";
+import { decideVerdict, type Verdict, type VerdictInput } from "./verdict";
 
 export interface VerifyResult extends Verdict {
   /** One sentence per reason, same order. */
@@ -95,6 +95,21 @@ async function gather(deps: DomainDeps, document: unknown): Promise<Gathered> {
   return { integrity, cert, batch, batchProofValid, type, key, accredited };
 }
 
+/** What the verdict rules need from the gathered facts, with or without consent. */
+function verdictInput(g: Gathered, now: number, expectedTypeCode: string | undefined): VerdictInput {
+  return {
+    now,
+    integrity: g.integrity,
+    certificate: g.cert,
+    batch: g.batch,
+    batchProofValid: g.batchProofValid,
+    type: g.type,
+    signingKey: g.key,
+    accreditedAtIssue: g.accredited,
+    expectedTypeCode,
+  };
+}
+
 function result(g: Gathered, verdict: Verdict, now: number, grant?: GrantView): VerifyResult {
   const { integrity, cert, type } = g;
   return {
@@ -134,17 +149,7 @@ export async function verifyDocument(
 ): Promise<VerifyResult> {
   const now = deps.clock.now();
   const g = await gather(deps, p.document);
-  const verdict = decideVerdict({
-    now,
-    integrity: g.integrity,
-    certificate: g.cert,
-    batch: g.batch,
-    batchProofValid: g.batchProofValid,
-    type: g.type,
-    signingKey: g.key,
-    accreditedAtIssue: g.accredited,
-    expectedTypeCode: p.expectedType,
-  });
+  const verdict = decideVerdict(verdictInput(g, now, p.expectedType));
   const r = result(g, verdict, now);
   // Without consent nobody learns the fields from the gateway's answer.
   return { ...r, disclosed: {}, redacted: [] };
@@ -242,15 +247,7 @@ async function evaluate(deps: DomainDeps, p: PresentationParameters): Promise<{ 
     }
   }
   const verdict = decideVerdict({
-    now,
-    integrity: g.integrity,
-    certificate: g.cert,
-    batch: g.batch,
-    batchProofValid: g.batchProofValid,
-    type: g.type,
-    signingKey: g.key,
-    accreditedAtIssue: g.accredited,
-    expectedTypeCode: p.expectedType,
+    ...verdictInput(g, now, p.expectedType),
     consent:
       p.grantId || grant || signatureProblem || g.integrity.status === "OK"
         ? { verifier: p.verifier, grant, signatureProblem }
