@@ -18,6 +18,7 @@ import {
   toMinedTx,
   type FeeFields,
   type MinedTx,
+  type PendingTx,
   type Rpc,
   type TxRequest,
   type TxSubmitter,
@@ -166,25 +167,19 @@ async function replayBlock(rpc: Rpc, b: JournalBlock): Promise<void> {
   }
 }
 
-interface Pending {
-  req: TxRequest;
-  resolve: (tx: MinedTx) => void;
-  reject: (e: unknown) => void;
-}
-
 /**
  * The embedded chain's only miner (see the file comment). One flush at a time; callers wait at most
  * `lingerMs` plus one block's work.
  */
 export class BlockProducer implements TxSubmitter {
-  private queue: Pending[] = [];
+  private queue: PendingTx[] = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private closed = false;
   private readonly nonces: NonceManager;
   private lastTimestamp: number;
   /** Sent to the node but not yet in a block (kept with their raw bytes for the journal). */
-  private readonly inPool = new Map<string, { raw: string; p: Pending }>();
+  private readonly inPool = new Map<string, { raw: string; p: PendingTx }>();
   readonly fees: FeeFields = { maxFeePerGas: 1_000_000_000n, maxPriorityFeePerGas: 0n };
   /** Blocks and transactions produced since start. */
   readonly stats = { blocks: 0, transactions: 0, sendMs: 0, mineMs: 0, journalMs: 0 };
@@ -253,7 +248,7 @@ export class BlockProducer implements TxSubmitter {
     }
   }
 
-  private async produce(batch: Pending[], timestamp?: number): Promise<number> {
+  private async produce(batch: PendingTx[], timestamp?: number): Promise<number> {
     const t0 = performance.now();
     for (const p of batch) {
       const from = p.req.from;

@@ -12,6 +12,7 @@ import {
   toMinedTx,
   type FeeFields,
   type MinedTx,
+  type PendingTx,
   type Rpc,
   type TxRequest,
   type TxSubmitter,
@@ -53,14 +54,8 @@ export interface RpcSubmitterOptions {
   rebroadcastMs?: number;
 }
 
-interface Pending {
-  req: TxRequest;
-  resolve: (tx: MinedTx) => void;
-  reject: (e: unknown) => void;
-}
-
 export class RpcSubmitter implements TxSubmitter {
-  private queue: Pending[] = [];
+  private queue: PendingTx[] = [];
   private flushing: Promise<void> | undefined;
   private readonly nonces: NonceManager;
   private fees: { at: number; value: FeeFields } | undefined;

@@ -52,6 +52,13 @@ export interface TxSubmitter {
   close(): Promise<void>;
 }
 
+/** A request waiting in a submitter's queue, with the promise its caller holds. */
+export interface PendingTx {
+  req: TxRequest;
+  resolve: (tx: MinedTx) => void;
+  reject: (e: unknown) => void;
+}
+
 export type Rpc = (method: string, params?: unknown[]) => Promise<unknown>;
 
 export type FeeFields = { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } | { gasPrice: bigint };
