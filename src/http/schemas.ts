@@ -76,27 +76,23 @@ export const CertificateType = z
   })
   .openapi("CertificateType");
 
+/** A type's longest validity, seconds: a 40-bit duration, as the registry stores it. */
+const MaxValiditySeconds = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 40 - 1);
 export const RegisterTypeBody = z
   .strictObject({
     code: TypeCode,
     name: Name.optional(),
-    maxValiditySeconds: z
-      .number()
-      .int()
-      .min(0)
-      .max(2 ** 40 - 1)
-      .optional(),
+    maxValiditySeconds: MaxValiditySeconds.optional(),
   })
   .openapi("RegisterTypeBody");
 export const UpdateTypeBody = z
   .strictObject({
     name: Name.optional(),
-    maxValiditySeconds: z
-      .number()
-      .int()
-      .min(0)
-      .max(2 ** 40 - 1)
-      .optional(),
+    maxValiditySeconds: MaxValiditySeconds.optional(),
     refreshSchema: z.boolean().optional().openapi({ description: "Put the catalog's current schema hash on chain." }),
   })
   .openapi("UpdateTypeBody");
@@ -175,18 +171,13 @@ export const IssueBody = z
     validUntil: UnixTime.optional(),
   })
   .openapi("IssueBody");
+const IdempotencyKey = z.string().regex(/^[\x21-\x7e]{1,128}$/, "must be 1-128 visible ASCII characters");
 export const IdempotencyHeaders = z.object({
-  "idempotency-key": z
-    .string()
-    .regex(/^[\x21-\x7e]{1,128}$/, "must be 1-128 visible ASCII characters")
-    .openapi({ param: { description: "Same key and body = the same certificate, once. Required." } }),
+  "idempotency-key": IdempotencyKey.openapi({
+    param: { description: "Same key and body = the same certificate, once. Required." },
+  }),
 });
-export const OptionalIdempotencyHeaders = z.object({
-  "idempotency-key": z
-    .string()
-    .regex(/^[\x21-\x7e]{1,128}$/, "must be 1-128 visible ASCII characters")
-    .optional(),
-});
+export const OptionalIdempotencyHeaders = z.object({ "idempotency-key": IdempotencyKey.optional() });
 export const IssuedCertificate = z
   .object({
     certId: Bytes32,
