@@ -80,6 +80,27 @@ describe("counter and sharing routes (HTTP, embedded chain)", function () {
     return { index, certId: res.body.certId, document: res.body.document };
   }
 
+  /** Signs a grant as the routes take it (numbers and decimal strings) with the certificate's wallet key. */
+  function signWireGrant(
+    index: number,
+    grant: {
+      certId: string;
+      grantee: string;
+      purpose: string;
+      validUntil: number;
+      maxUses: number;
+      nonce: string;
+      deadline: number;
+    },
+  ) {
+    return wallet.signGrant(index, domain, {
+      ...grant,
+      validUntil: BigInt(grant.validUntil),
+      nonce: BigInt(grant.nonce),
+      deadline: BigInt(grant.deadline),
+    });
+  }
+
   async function openRequest(types = ["resident-id-card"], minutes = 5) {
     return (
       await asVerifier(app().post("/v1/counter/requests"))
@@ -102,12 +123,7 @@ describe("counter and sharing routes (HTTP, embedded chain)", function () {
       nonce: req.nonce,
       deadline: req.expiresAt,
     };
-    const s = wallet.signGrant(cert.index, domain, {
-      ...grant,
-      validUntil: BigInt(grant.validUntil),
-      nonce: BigInt(grant.nonce),
-      deadline: BigInt(grant.deadline),
-    });
+    const s = signWireGrant(cert.index, grant);
     return {
       presentations: [
         {
@@ -335,12 +351,7 @@ describe("counter and sharing routes (HTTP, embedded chain)", function () {
         nonce: String(BigInt(now()) * 1000n + BigInt(Math.floor(Math.random() * 1000))),
         deadline: now() + 600,
       };
-      const s = wallet.signGrant(cert.index, domain, {
-        ...grant,
-        validUntil: BigInt(grant.validUntil),
-        nonce: BigInt(grant.nonce),
-        deadline: BigInt(grant.deadline),
-      });
+      const s = signWireGrant(cert.index, grant);
       const documentRoot = g.deps.documents.verifyIntegrity(cert.document).documentRoot!;
       const doc = redactDocument(cert.document, ["idNumber"]);
       const res = await app()
@@ -434,12 +445,7 @@ describe("counter and sharing routes (HTTP, embedded chain)", function () {
         nonce: String(BigInt(now()) * 13n),
         deadline: now() + 600,
       };
-      const s = wallet.signGrant(cert.index, domain, {
-        ...grant,
-        validUntil: BigInt(grant.validUntil),
-        nonce: BigInt(grant.nonce),
-        deadline: BigInt(grant.deadline),
-      });
+      const s = signWireGrant(cert.index, grant);
       const documentRoot = g.deps.documents.verifyIntegrity(cert.document).documentRoot!;
       const res = await app()
         .post("/v1/shares")
@@ -479,12 +485,7 @@ describe("counter and sharing routes (HTTP, embedded chain)", function () {
         nonce: String(BigInt(now()) * 17n),
         deadline: now() + 600,
       };
-      const s = wallet.signGrant(cert.index, domain, {
-        ...grant,
-        validUntil: BigInt(grant.validUntil),
-        nonce: BigInt(grant.nonce),
-        deadline: BigInt(grant.deadline),
-      });
+      const s = signWireGrant(cert.index, grant);
       const documentRoot = g.deps.documents.verifyIntegrity(cert.document).documentRoot!;
       const share = (
         await app()
