@@ -2,6 +2,7 @@
  * Configuration, validated once at boot. A bad value stops the process with a message that names the
  * variable; nothing downstream re-checks it.
  */
+import { availableParallelism } from "node:os";
 import { z } from "zod";
 
 const bool = z
@@ -65,6 +66,16 @@ const ConfigSchema = z.object({
   holderAuthSkewSeconds: z.coerce.number().int().min(10).max(3600).default(300),
   /** Largest batch accepted in one request. */
   maxBatchSize: z.coerce.number().int().min(1).max(1_000_000).default(100_000),
+  /**
+   * Worker threads that check document integrity for verification (src/wiring/integrityPool.ts);
+   * 0 checks on the event loop. Default: one fewer than the cores, at most 4 (1 on a 2-core machine).
+   */
+  verifyWorkers: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(64)
+    .default(Math.min(4, Math.max(0, availableParallelism() - 1))),
   /** Seconds to finish in-flight requests on SIGTERM before exiting anyway. */
   shutdownGraceSeconds: z.coerce.number().int().min(0).max(300).default(10),
 });
@@ -102,6 +113,7 @@ export function loadConfig(
     holderAuthSkewSeconds: e("HOLDER_AUTH_SKEW_SECONDS"),
     maxBatchSize: e("MAX_BATCH_SIZE"),
     shutdownGraceSeconds: e("SHUTDOWN_GRACE_SECONDS"),
+    verifyWorkers: e("VERIFY_WORKERS"),
     ...overrides,
   };
   const parsed = ConfigSchema.safeParse(raw);

@@ -7,7 +7,7 @@
  * batchLeaf is the OpenZeppelin StandardMerkleTree leaf of ["bytes32", "uint64", "uint64"], so any
  * standard Merkle library builds and checks batch proofs. No I/O; runs in Node and in the browser.
  */
-import { keccak_256 } from "@noble/hashes/sha3";
+import { keccak256 as keccak_256 } from "./keccak";
 
 export type Hex = `0x${string}`;
 

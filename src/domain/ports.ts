@@ -418,6 +418,8 @@ export interface DocumentLibrary {
     items: { document: CertificateDocument; certId: Bytes32; documentRoot: Bytes32; proof: Bytes32[] }[];
   };
   verifyIntegrity(document: unknown): DocumentIntegrity;
+  /** The same answer as verifyIntegrity, possibly computed off the calling thread (verification uses it). */
+  checkIntegrity?(document: unknown): Promise<DocumentIntegrity>;
   /** Checks a StandardMerkleTree proof of computeBatchLeaf(certId, validFrom, validUntil). */
   verifyBatchProof(root: Bytes32, certId: Bytes32, validFrom: number, validUntil: number, proof: Bytes32[]): boolean;
 }

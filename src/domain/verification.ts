@@ -70,7 +70,9 @@ function checkDocumentShape(integrity: DocumentIntegrity): void {
 }
 
 async function gather(deps: DomainDeps, document: unknown): Promise<Gathered> {
-  const integrity = deps.documents.verifyIntegrity(document);
+  const integrity = deps.documents.checkIntegrity
+    ? await deps.documents.checkIntegrity(document)
+    : deps.documents.verifyIntegrity(document);
   checkDocumentShape(integrity);
   // Tampered beyond reading its certId: there is no record to look up.
   if (!integrity.certId) return { integrity, accredited: false };
@@ -81,11 +83,15 @@ async function gather(deps: DomainDeps, document: unknown): Promise<Gathered> {
   if (cert.batchRoot) {
     batch = await deps.index.batch(cert.batchRoot);
     const proof = integrity.batch?.proof;
+    // Integrity already folded this proof from leaf(certId, validFrom, validUntil) to the document's root:
+    // when the index holds the same root and window, that was the same leaf, so it need not be folded again.
+    const sameLeaf = integrity.validFrom === cert.validFrom && integrity.validUntil === cert.validUntil;
     batchProofValid =
       !!batch &&
       !!proof &&
       integrity.batch!.root.toLowerCase() === cert.batchRoot.toLowerCase() &&
-      deps.documents.verifyBatchProof(cert.batchRoot, cert.certId, cert.validFrom, cert.validUntil, proof);
+      (sameLeaf ||
+        deps.documents.verifyBatchProof(cert.batchRoot, cert.certId, cert.validFrom, cert.validUntil, proof));
   }
   const [type, key, accredited] = await Promise.all([
     deps.index.certificateType(cert.typeId),

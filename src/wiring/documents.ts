@@ -19,6 +19,7 @@ import {
   type CertificateDocument as LibDocument,
 } from "../document";
 import { personalMessageDigest } from "../domain/holderAuth";
+import { createIntegrityPool } from "./integrityPool";
 import type {
   Address,
   BuildDocumentInput,
@@ -41,7 +42,7 @@ function valueAt(subject: unknown, path: string): unknown {
   return v;
 }
 
-function integrityOf(document: unknown): DocumentIntegrity {
+export function integrityOf(document: unknown): DocumentIntegrity {
   const r = verifyDocumentIntegrity(document);
   if (r.code !== "OK") {
     // An altered document still names the certId it claims; report it (untrusted) so the verdict can say which.
@@ -90,30 +91,33 @@ function integrityOf(document: unknown): DocumentIntegrity {
  * Two documents with one key have the same JSON text; should one ever differ in a way JSON text cannot
  * show (a number beyond float range), the answer is still the first document's own verified content.
  */
-function integrityCache(
-  compute: (doc: unknown) => DocumentIntegrity,
-  max: number,
-): (doc: unknown) => DocumentIntegrity {
+function integrityCache(max: number) {
   const cache = new Map<string, DocumentIntegrity>();
-  return (doc) => {
-    let key: string;
-    try {
-      key = createHash("sha256")
-        .update(JSON.stringify(doc) ?? "undefined")
-        .digest("base64");
-    } catch {
-      return compute(doc); // cyclic or hostile input: no caching
-    }
-    const hit = cache.get(key);
-    if (hit) {
-      cache.delete(key);
-      cache.set(key, hit);
+  return {
+    /** undefined: not cacheable (cyclic or hostile input). */
+    keyOf(doc: unknown): string | undefined {
+      try {
+        return createHash("sha256")
+          .update(JSON.stringify(doc) ?? "undefined")
+          .digest("base64");
+      } catch {
+        return undefined;
+      }
+    },
+    get(key: string): DocumentIntegrity | undefined {
+      const hit = cache.get(key);
+      if (hit) {
+        cache.delete(key);
+        cache.set(key, hit);
+      }
       return hit;
-    }
-    const r = Object.freeze(compute(doc));
-    cache.set(key, r);
-    if (cache.size > max) cache.delete(cache.keys().next().value as string);
-    return r;
+    },
+    put(key: string, r: DocumentIntegrity): DocumentIntegrity {
+      const frozen = Object.isFrozen(r) ? r : Object.freeze(r);
+      cache.set(key, frozen);
+      if (cache.size > max) cache.delete(cache.keys().next().value as string);
+      return frozen;
+    },
   };
 }
 
@@ -131,7 +135,20 @@ function asDomainError<T>(fn: () => T): T {
   }
 }
 
-export function documentLibrary(opts: { integrityCacheSize?: number } = {}): DocumentLibrary {
+export interface DocumentLibraryOptions {
+  /** Entries in the integrity LRU, default 10,000; 0 turns it off. */
+  integrityCacheSize?: number;
+  /** Worker threads for checkIntegrity (src/wiring/integrityPool.ts), default 0: the calling thread. */
+  integrityWorkers?: number;
+  log?: (msg: string, fields?: Record<string, unknown>) => void;
+}
+
+export function documentLibrary(
+  opts: DocumentLibraryOptions = {},
+): DocumentLibrary & { close(): Promise<void> } {
+  const cacheSize = opts.integrityCacheSize ?? 10_000;
+  const cache = cacheSize > 0 ? integrityCache(cacheSize) : undefined;
+  const pool = createIntegrityPool({ workers: opts.integrityWorkers ?? 0, local: integrityOf, log: opts.log });
   const build = (input: BuildDocumentInput) => {
     const r = asDomainError(() =>
       buildDocument({
@@ -167,10 +184,17 @@ export function documentLibrary(opts: { integrityCacheSize?: number } = {}): Doc
         })),
       };
     },
-    verifyIntegrity:
-      (opts.integrityCacheSize ?? 10_000) > 0
-        ? integrityCache(integrityOf, opts.integrityCacheSize ?? 10_000)
-        : integrityOf,
+    verifyIntegrity(doc) {
+      const key = cache?.keyOf(doc);
+      if (key === undefined) return integrityOf(doc);
+      return cache!.get(key) ?? cache!.put(key, integrityOf(doc));
+    },
+    async checkIntegrity(doc) {
+      const key = cache?.keyOf(doc);
+      if (key === undefined) return pool.check(doc);
+      return cache!.get(key) ?? cache!.put(key, await pool.check(doc));
+    },
+    close: () => pool.close(),
     verifyBatchProof: (root, certId, validFrom, validUntil, proof) =>
       verifyBatchProof({ certId, validFrom, validUntil }, proof, root),
   };

@@ -55,6 +55,11 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
     now,
     log: (msg, fields) => logger.info(fields ?? {}, msg),
   });
+  const documents = documentLibrary({
+    integrityCacheSize: opts.integrityCacheSize,
+    integrityWorkers: config.verifyWorkers,
+    log: (msg, fields) => logger.warn(fields ?? {}, msg),
+  });
   try {
     const info = { chainId: engine.chainId, consent: engine.addresses.consent as Address };
     const domain: DomainDeps = {
@@ -65,7 +70,7 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
       principals: engine.principals,
       idempotency: engine.idempotency,
       replay: engine.replay,
-      documents: documentLibrary({ integrityCacheSize: opts.integrityCacheSize }),
+      documents,
       catalog: createCatalog(),
       signatures: signatureRecovery(() => info),
     };
@@ -99,10 +104,12 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
       async close() {
         if (closed) return;
         closed = true;
+        await documents.close();
         await engine.close();
       },
     };
   } catch (e) {
+    await documents.close();
     await engine.close().catch(() => undefined);
     throw e;
   }

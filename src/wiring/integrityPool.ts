@@ -1,0 +1,148 @@
+/**
+ * Document integrity off the main thread. An uncached integrity check (JCS of every field, ~40
+ * keccaks, the batch proof) is most of a verification's CPU; on the event loop it caps verification at
+ * one core and delays every other request behind it. The pool hands each check to one of a few
+ * worker threads running the same pure function (integrityOf), so the event loop keeps parsing,
+ * routing and answering while the other cores hash.
+ *
+ * Workers start on the first check (a gateway that never verifies spawns none). A worker that dies is
+ * replaced; the checks it held are answered on the main thread, so a crash costs time, never a
+ * verdict. After repeated deaths the pool stops using workers and says so in the log.
+ */
+import path from "node:path";
+import { Worker } from "node:worker_threads";
+import type { DocumentIntegrity } from "../domain/ports";
+import type { IntegrityReply, IntegrityRequest } from "./integrityWorker";
+
+export interface IntegrityPool {
+  /** The integrity of a document, computed in a worker (or here, when no worker can take it). */
+  check(document: unknown): Promise<DocumentIntegrity>;
+  /** Workers configured (0: every check runs on the calling thread). */
+  readonly size: number;
+  /** The running worker threads (operations and tests: a test stops one to see the pool recover). */
+  threads(): Worker[];
+  close(): Promise<void>;
+}
+
+export interface IntegrityPoolOptions {
+  workers: number;
+  /** The same function the workers run, for checks no worker can take. */
+  local: (document: unknown) => DocumentIntegrity;
+  log?: (msg: string, fields?: Record<string, unknown>) => void;
+}
+
+interface Pending {
+  document: unknown;
+  resolve: (r: DocumentIntegrity) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  pending: Map<number, Pending>;
+}
+
+/** Deaths within DEATH_WINDOW_MS after which the pool gives up on workers. */
+const MAX_DEATHS = 5;
+const DEATH_WINDOW_MS = 60_000;
+
+/** Source runs (tsx, ts-node) load the worker through tsx's require hook; a compiled build loads the .js. */
+function spawnWorker(): Worker {
+  const ext = path.extname(__filename);
+  const entry = path.join(__dirname, `integrityWorker${ext}`);
+  if (ext === ".ts") {
+    const hook = require.resolve("tsx/cjs");
+    return new Worker(`require(${JSON.stringify(hook)}); require(${JSON.stringify(entry)});`, {
+      eval: true,
+      name: "certledger-integrity",
+    });
+  }
+  return new Worker(entry, { name: "certledger-integrity" });
+}
+
+export function createIntegrityPool(opts: IntegrityPoolOptions): IntegrityPool {
+  const size = Math.max(0, Math.floor(opts.workers));
+  const slots: (Slot | undefined)[] = new Array(size).fill(undefined);
+  const deaths: number[] = [];
+  let nextId = 1;
+  let closed = false;
+  let disabled = size === 0;
+
+  const settleLocally = (p: Pending) => p.resolve(opts.local(p.document));
+
+  function start(i: number): Slot {
+    const worker = spawnWorker();
+    const slot: Slot = { worker, pending: new Map() };
+    worker.unref(); // only pending checks keep the process alive (see dispatch)
+    worker.on("message", (m: IntegrityReply) => {
+      const p = slot.pending.get(m.id);
+      if (!p) return;
+      slot.pending.delete(m.id);
+      if (slot.pending.size === 0) worker.unref();
+      if ("integrity" in m) p.resolve(Object.freeze(m.integrity));
+      else settleLocally(p);
+    });
+    const die = (why: string) => {
+      if (slots[i] !== slot) return;
+      slots[i] = undefined;
+      for (const p of slot.pending.values()) settleLocally(p);
+      slot.pending.clear();
+      if (closed) return;
+      const now = Date.now();
+      deaths.push(now);
+      while (deaths.length > 0 && deaths[0] < now - DEATH_WINDOW_MS) deaths.shift();
+      opts.log?.("integrity worker stopped", { worker: i, why });
+      if (deaths.length >= MAX_DEATHS) {
+        disabled = true;
+        opts.log?.("integrity workers keep stopping: checking integrity on the main thread", {
+          deaths: deaths.length,
+        });
+      }
+    };
+    worker.on("error", (e) => die(e instanceof Error ? e.message : String(e)));
+    worker.on("exit", (code) => die(`exit ${code}`));
+    slots[i] = slot;
+    return slot;
+  }
+
+  function pick(): Slot | undefined {
+    let best: Slot | undefined;
+    for (let i = 0; i < size; i++) {
+      const s = slots[i] ?? start(i);
+      if (!best || s.pending.size < best.pending.size) best = s;
+    }
+    return best;
+  }
+
+  return {
+    size,
+    threads: () => slots.filter((s): s is Slot => s !== undefined).map((s) => s.worker),
+    check(document) {
+      if (closed || disabled) return Promise.resolve(opts.local(document));
+      const slot = pick();
+      if (!slot) return Promise.resolve(opts.local(document));
+      return new Promise<DocumentIntegrity>((resolve) => {
+        const id = nextId++;
+        const p: Pending = { document, resolve };
+        try {
+          slot.worker.postMessage({ id, document } satisfies IntegrityRequest);
+        } catch {
+          settleLocally(p); // not cloneable (never from a parsed JSON body): the main thread reads it
+          return;
+        }
+        if (slot.pending.size === 0) slot.worker.ref();
+        slot.pending.set(id, p);
+      });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      const running = slots.filter((s): s is Slot => s !== undefined);
+      slots.fill(undefined);
+      for (const s of running) {
+        for (const p of s.pending.values()) settleLocally(p);
+        s.pending.clear();
+      }
+      await Promise.all(running.map((s) => s.worker.terminate()));
+    },
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * The integrity worker pool gives exactly the main thread's answers, survives a worker that dies
+ * mid-check, and stops using workers that keep dying. Real worker threads, no mocks.
+ */
+import { expect } from "chai";
+import { buildBatch, buildDocument, redactDocument, withBatchProof } from "../../src/document";
+import type { DocumentIntegrity } from "../../src/domain/ports";
+import { documentLibrary, integrityOf } from "../../src/wiring/documents";
+import { createIntegrityPool, type IntegrityPool } from "../../src/wiring/integrityPool";
+import { diplomaParams, seededRandom, twentyFields } from "../document/helpers";
+
+function documents(): unknown[] {
+  const plain = buildDocument(diplomaParams()).document;
+  const twenty = buildDocument(diplomaParams({ fields: twentyFields(), random: seededRandom(2) })).document;
+  const inBatch = [3, 4, 5].map((s) => buildDocument(diplomaParams({ random: seededRandom(s) })));
+  const batch = buildBatch(inBatch.map((b) => ({ certId: b.certId, validFrom: 1_767_225_600, validUntil: 253_402_300_799 })));
+  const batched = withBatchProof(inBatch[1].document, batch, 1);
+  const redacted = redactDocument(plain, ["idNumber", "address.city"]);
+  const tampered = JSON.parse(JSON.stringify(twenty));
+  tampered.credentialSubject.field1 = "changed";
+  const badProof = JSON.parse(JSON.stringify(batched));
+  badProof.credentialStatus.batch.proof[0] = `0x${"11".repeat(32)}`;
+  return [plain, twenty, batched, redacted, tampered, badProof, null, 7, "not a document", [], { "@context": 1 }];
+}
+
+describe("integrity worker pool", function () {
+  let pool: IntegrityPool | undefined;
+  afterEach(async () => pool?.close());
+
+  it("answers every document exactly as the main thread does, from two workers at once", async function () {
+    pool = createIntegrityPool({ workers: 2, local: integrityOf });
+    const docs = documents();
+    const expected = docs.map((d) => integrityOf(d));
+    expect(expected.map((e) => e.status)).to.include.members(["OK", "TAMPERED", "MALFORMED"]);
+    const rounds = 20;
+    const answers = await Promise.all(
+      Array.from({ length: rounds }, () => docs.map((d) => pool!.check(d))).flat(),
+    );
+    expect(pool.threads()).to.have.length(2);
+    answers.forEach((a, i) => expect(a).to.deep.equal(expected[i % docs.length]));
+  });
+
+  it("answers the checks a dying worker held on the main thread, then starts a new worker", async function () {
+    const logged: string[] = [];
+    pool = createIntegrityPool({ workers: 1, local: integrityOf, log: (m) => logged.push(m) });
+    const docs = documents();
+    await pool.check(docs[0]); // the worker is up
+    const [worker] = pool.threads();
+    const inFlight = Array.from({ length: 50 }, (_, i) => pool!.check(docs[i % docs.length]));
+    await worker.terminate();
+    const answers = await Promise.all(inFlight);
+    answers.forEach((a, i) => expect(a).to.deep.equal(integrityOf(docs[i % docs.length])));
+    expect(logged).to.include("integrity worker stopped");
+    expect(pool.threads()).to.have.length(0);
+
+    expect(await pool.check(docs[1])).to.deep.equal(integrityOf(docs[1]));
+    expect(pool.threads()).to.have.length(1);
+    expect(pool.threads()[0]).to.not.equal(worker);
+  });
+
+  it("stops using workers that keep dying, and keeps answering", async function () {
+    this.timeout(60_000);
+    const logged: string[] = [];
+    pool = createIntegrityPool({ workers: 1, local: integrityOf, log: (m) => logged.push(m) });
+    const doc = documents()[1];
+    for (let i = 0; i < 5; i++) {
+      await pool.check(doc);
+      await pool.threads()[0].terminate();
+    }
+    expect(logged.filter((m) => m === "integrity worker stopped")).to.have.length(5);
+    expect(logged.some((m) => m.includes("on the main thread"))).to.equal(true);
+    expect(await pool.check(doc)).to.deep.equal(integrityOf(doc));
+    expect(pool.threads()).to.have.length(0);
+  });
+
+  it("after close, terminates its workers and still answers on the calling thread", async function () {
+    pool = createIntegrityPool({ workers: 1, local: integrityOf });
+    const doc = documents()[2];
+    await pool.check(doc);
+    const [worker] = pool.threads();
+    const exited = new Promise<number>((r) => worker.once("exit", r));
+    await pool.close();
+    await exited;
+    expect(pool.threads()).to.have.length(0);
+    expect(await pool.check(doc)).to.deep.equal(integrityOf(doc));
+  });
+
+  it("the document library caches worker answers like main-thread ones, frozen", async function () {
+    const lib = documentLibrary({ integrityWorkers: 1, integrityCacheSize: 10 });
+    try {
+      const doc = documents()[1];
+      const first: DocumentIntegrity = await lib.checkIntegrity!(doc);
+      expect(Object.isFrozen(first)).to.equal(true);
+      expect(await lib.checkIntegrity!(JSON.parse(JSON.stringify(doc)))).to.equal(first);
+      expect(lib.verifyIntegrity(doc)).to.equal(first);
+      expect(first).to.deep.equal(integrityOf(doc));
+    } finally {
+      await lib.close();
+    }
+  });
+});
