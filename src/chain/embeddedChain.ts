@@ -44,10 +44,18 @@ export interface EmbeddedChainOptions {
   lingerMs?: number;
   /** Most transactions in one block (default 400). */
   maxTxPerBlock?: number;
-  /** Called after each block is durable (e.g. to wake the indexer). */
-  onBlock?: (blockNumber: number) => void;
+  /** Called after each block is durable, with its header (the indexer takes it instead of asking the node). */
+  onBlock?: (header: BlockHeader) => void;
   /** Unix seconds now; tests may move time forward. */
   now?: () => number;
+}
+
+export interface BlockHeader {
+  number: number;
+  hash: string;
+  parentHash: string;
+  /** Unix seconds. */
+  timestamp: number;
 }
 
 export interface ReplayStats {
@@ -192,7 +200,7 @@ export class BlockProducer implements TxSubmitter {
     private readonly opts: {
       lingerMs: number;
       maxTxPerBlock: number;
-      onBlock?: (n: number) => void;
+      onBlock?: (header: BlockHeader) => void;
       now: () => number;
       lastTimestamp: number;
     },
@@ -221,7 +229,9 @@ export class BlockProducer implements TxSubmitter {
   /** Mines an empty block now (moves chain time forward), journaled like any other. */
   async mineEmpty(timestamp?: number): Promise<number> {
     await this.flushing;
-    return this.produce([], timestamp);
+    const { n, durable } = await this.produce([], timestamp);
+    await durable;
+    return n;
   }
 
   private schedule(): void {
@@ -239,31 +249,56 @@ export class BlockProducer implements TxSubmitter {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.opts.maxTxPerBlock);
       try {
+        // Not waiting for the block's fdatasync: the next block is sent and mined while the disk
+        // works. Its callers are answered when it is durable, in block order (src/chain/journal.ts).
         await this.produce(batch);
       } catch (e) {
-        // The node or the disk failed: nothing of this block is acknowledged.
+        // The node failed: nothing of this block is acknowledged.
         for (const p of batch) p.reject(e);
         for (const [h, v] of this.inPool) if (batch.includes(v.p)) this.inPool.delete(h);
       }
     }
   }
 
-  private async produce(batch: PendingTx[], timestamp?: number): Promise<number> {
+  /** Sends and mines one block; `durable` settles its callers once the journal holds it. */
+  private async produce(batch: PendingTx[], timestamp?: number): Promise<{ n: number; durable: Promise<void> }> {
     const t0 = performance.now();
+    // Sign the whole block first, record every hash (beforeSend: one group commit for all of them),
+    // then hand the transactions to the node in nonce order. A transaction that cannot be signed or
+    // recorded is refused alone; one the node refuses leaves a nonce gap, so its sender's later
+    // transactions in this block are refused too and its nonce is read again from the node.
+    const signed: { p: PendingTx; raw: string; hash: string }[] = [];
     for (const p of batch) {
       const from = p.req.from;
       try {
         const nonce = await this.nonces.peek(from);
         const { raw, hash } = signTx(p.req, nonce, this.chainId, this.fees, this.signer(from));
-        if (p.req.beforeSend) await p.req.beforeSend(hash);
-        await this.rpc("eth_sendRawTransaction", [raw]);
         this.nonces.advance(from);
-        this.inPool.set(hash, { raw, p });
+        signed.push({ p, raw, hash });
       } catch (e) {
-        this.nonces.reset(from);
         p.reject(e);
       }
     }
+    const recorded = await Promise.all(
+      signed.map((t) =>
+        t.p.req.beforeSend ? t.p.req.beforeSend(t.hash).then(() => undefined, (e: unknown) => e ?? new Error("beforeSend failed")) : undefined,
+      ),
+    );
+    const broken = new Set<string>();
+    for (let i = 0; i < signed.length; i++) {
+      const { p, raw, hash } = signed[i];
+      const from = p.req.from.toLowerCase();
+      try {
+        if (broken.has(from)) throw new Error(`an earlier transaction of ${from} in this block was refused`);
+        if (recorded[i] !== undefined) throw recorded[i];
+        await this.rpc("eth_sendRawTransaction", [raw]);
+        this.inPool.set(hash, { raw, p });
+      } catch (e) {
+        broken.add(from);
+        p.reject(e);
+      }
+    }
+    for (const from of broken) this.nonces.reset(from);
     const ts = Math.max(this.lastTimestamp, timestamp ?? this.opts.now());
     const t1 = performance.now();
     await this.rpc("evm_mine", [ts]);
@@ -278,19 +313,32 @@ export class BlockProducer implements TxSubmitter {
       return { h, ...e };
     });
     const receipts = await Promise.all(included.map((i) => this.rpc("eth_getTransactionReceipt", [i.h])));
+    for (const i of included) this.inPool.delete(i.h);
     const t2 = performance.now();
-    await this.journal.append({ n, ts, txs: included.map((i) => i.raw), h: block.hash });
     this.stats.sendMs += t1 - t0;
     this.stats.mineMs += t2 - t1;
-    this.stats.journalMs += performance.now() - t2;
     this.stats.blocks++;
     this.stats.transactions += included.length;
-    included.forEach((i, k) => {
-      this.inPool.delete(i.h);
-      i.p.resolve(toMinedTx(receipts[k]));
-    });
-    this.opts.onBlock?.(n);
-    return n;
+    const header: BlockHeader = {
+      number: n,
+      hash: block.hash,
+      parentHash: block.parentHash,
+      timestamp: Number(BigInt(block.timestamp)),
+    };
+    const durable = this.journal.append({ n, ts, txs: included.map((i) => i.raw), h: block.hash }).then(
+      () => {
+        this.stats.journalMs += performance.now() - t2;
+        included.forEach((i, k) => i.p.resolve(toMinedTx(receipts[k])));
+        this.opts.onBlock?.(header);
+      },
+      (e: unknown) => {
+        // Mined but not durable: never acknowledged (a restart replays the journal without it).
+        for (const i of included) i.p.reject(e);
+        throw e;
+      },
+    );
+    durable.catch(() => undefined);
+    return { n, durable };
   }
 
   async close(): Promise<void> {

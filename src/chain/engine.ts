@@ -144,7 +144,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
         })),
         signer: (a) => keyring.signer(a),
         lingerMs: opts.lingerMs,
-        onBlock: () => void wake.indexer?.poke(),
+        onBlock: (header) => void wake.indexer?.noteBlock(header),
         now,
       });
       rpc = embedded.rpc;

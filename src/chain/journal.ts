@@ -34,7 +34,9 @@ export interface GenesisSpec {
 
 export class BlockJournal {
   private fd: number | undefined;
-  private appendChain: Promise<void> = Promise.resolve();
+  private waiting: { line: Buffer; resolve: () => void; reject: (e: Error) => void }[] = [];
+  private writing: Promise<void> | undefined;
+  private failed: Error | undefined;
 
   constructor(readonly dir: string) {}
 
@@ -88,25 +90,49 @@ export class BlockJournal {
     this.fd = fs.openSync(this.file, "a");
   }
 
-  /** Appends one block and returns once it is on disk (fdatasync). Appends are serialised. */
+  /**
+   * Appends one block; resolves once it is on disk (fdatasync). Appends land in call order, and the
+   * blocks appended while a write is in flight go to disk together with one fdatasync (group commit).
+   * After a failed write every later append fails too: a journal with a gap could not be replayed.
+   */
   append(block: JournalBlock): Promise<void> {
+    if (this.failed) return Promise.reject(this.failed);
     const line = Buffer.from(JSON.stringify(block) + "\n", "utf8");
-    const next = this.appendChain.then(() => this.writeSync(line));
-    this.appendChain = next.catch(() => undefined);
-    return next;
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.push({ line, resolve, reject });
+      if (!this.writing) this.writing = this.drain();
+    });
   }
 
-  private async writeSync(line: Buffer): Promise<void> {
+  private async drain(): Promise<void> {
+    while (this.waiting.length > 0) {
+      const group = this.waiting.splice(0);
+      try {
+        if (this.failed) throw this.failed;
+        await this.writeSync(Buffer.concat(group.map((g) => g.line)));
+        for (const g of group) g.resolve();
+      } catch (e) {
+        this.failed ??= e instanceof Error ? e : new Error(String(e));
+        for (const g of group) g.reject(this.failed);
+      }
+    }
+    this.writing = undefined;
+  }
+
+  private async writeSync(buf: Buffer): Promise<void> {
     if (this.fd === undefined) throw new Error("journal is not open");
     const fd = this.fd;
-    await new Promise<void>((resolve, reject) =>
-      fs.write(fd, line, 0, line.length, null, (err) => (err ? reject(err) : resolve())),
-    );
+    for (let off = 0; off < buf.length; ) {
+      const n = await new Promise<number>((resolve, reject) =>
+        fs.write(fd, buf, off, buf.length - off, null, (err, written) => (err ? reject(err) : resolve(written))),
+      );
+      off += n;
+    }
     await new Promise<void>((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve())));
   }
 
   async close(): Promise<void> {
-    await this.appendChain;
+    await this.writing;
     if (this.fd !== undefined) fs.closeSync(this.fd);
     this.fd = undefined;
   }

@@ -41,7 +41,7 @@ interface RawLog {
   logIndex: string;
 }
 
-interface Header {
+export interface Header {
   number: number;
   hash: string;
   parentHash: string;
@@ -58,6 +58,9 @@ export class Indexer {
   private waiters: { block: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** Headers the block producer handed over (noteBlock), oldest first; and the head it last reported. */
+  private readonly headers = new Map<number, Header>();
+  private knownHead: number | undefined;
   readonly stats = { steps: 0, logs: 0, rewinds: 0, stepMs: 0, lastError: undefined as string | undefined };
 
   constructor(
@@ -88,6 +91,20 @@ export class Indexer {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.running?.catch(() => undefined);
+  }
+
+  /**
+   * The embedded chain's producer hands over each block's header as it becomes durable: the next sync
+   * takes the head and headers from here instead of asking the node (one node call per block instead
+   * of five, on a node that serves one call at a time). A block at height n replaces any remembered
+   * block above n (the chain was rewound under it, as tests do with evm_revert).
+   */
+  noteBlock(h: Header): Promise<void> {
+    for (const k of this.headers.keys()) if (k >= h.number) this.headers.delete(k);
+    this.headers.set(h.number, h);
+    if (this.headers.size > 256) this.headers.delete(this.headers.keys().next().value as number);
+    this.knownHead = h.number;
+    return this.poke();
   }
 
   /** Starts a sync unless one runs (then it runs once more after it). */
@@ -137,7 +154,7 @@ export class Indexer {
   async sync(): Promise<void> {
     for (;;) {
       const cursor = await this.loadCursor();
-      const head = Number(BigInt((await this.rpc("eth_blockNumber")) as string));
+      const head = this.knownHead ?? Number(BigInt((await this.rpc("eth_blockNumber")) as string));
       // A block at the head has one confirmation: apply blocks with at least `confirmations`.
       const target = head - Math.max(this.opts.confirmations - 1, 0);
       if (cursor.block >= this.opts.fromBlock && cursor.hash !== "") {
@@ -286,6 +303,8 @@ export class Indexer {
   }
 
   private async header(n: number): Promise<Header | undefined> {
+    const known = this.headers.get(n);
+    if (known) return known;
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const b = (await this.rpc("eth_getBlockByNumber", ["0x" + n.toString(16), false])) as any;
     if (!b) return undefined;

@@ -15,7 +15,6 @@
  *
  *   npx tsx test/bench/gateway-verify.ts [seconds=15] [docs=2000]
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -26,6 +25,7 @@ import { loadConfig } from "../../src/config";
 import { sampleFields } from "../../src/domain/catalog";
 import { consentDomain, createHolderWallet, generateMnemonic, purposeHash } from "../../src/document";
 import { openGateway } from "../../src/wiring/gateway";
+import { runHelper } from "./support/child";
 
 const SECONDS = Number(process.argv[2] ?? 15);
 const DOCS = Number(process.argv[3] ?? 2000);
@@ -53,18 +53,7 @@ function emit(name: string, value: number, unit: string, extra: Record<string, u
 
 /** autocannon in a child process (asynchronously: the server under test shares this event loop). */
 async function cannon(url: string, opts: { bodiesFile?: string; headers?: Record<string, string> } = {}) {
-  const args = { url, connections: CONNECTIONS, duration: SECONDS, ...opts };
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", path.join(__dirname, "support/cannon.ts"), JSON.stringify(args)],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let out = "";
-  let err = "";
-  child.stdout.on("data", (d) => (out += d));
-  child.stderr.on("data", (d) => (err += d));
-  const code = await new Promise<number | null>((r) => child.on("close", r));
-  if (code !== 0) throw new Error(`autocannon failed: ${err}`);
+  const out = await runHelper("cannon.ts", { url, connections: CONNECTIONS, duration: SECONDS, ...opts });
   const j = JSON.parse(out);
   return {
     rps: j.requests.average as number,

@@ -3,6 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { openEmbeddedChain, type EmbeddedChain } from "../../src/chain/embeddedChain";
+import { BlockJournal } from "../../src/chain/journal";
 import { CustodialKeyring } from "../../src/chain/keyring";
 
 const seed = new Uint8Array(32).fill(7);
@@ -78,5 +79,42 @@ describe("embedded chain", function () {
       error = e;
     }
     expect(String(error)).to.match(/wrong seed/);
+  });
+
+  it("answers a block's transactions only once the journal holds it, and in block order", async function () {
+    const dir = tmpDir();
+    const keyring = new CustodialKeyring(seed);
+    const chain = await open(dir, keyring);
+    const from = keyring.addressOf("relayer");
+    const to = keyring.addressOf("someone");
+    const journaled = () => chain.journal.readAll().map((b) => b.n);
+    const answered: number[] = [];
+    await Promise.all(
+      Array.from({ length: 60 }, async (_, i) => {
+        if (i % 6 === 0) await new Promise((r) => setTimeout(r, i)); // spread over several blocks
+        const m = await chain.producer.submit({ from, to, data: "0x", gasLimit: 21_000n, value: 1n });
+        // When a caller hears of its block, that block is already on disk.
+        expect(journaled()).to.include(m.blockNumber);
+        answered.push(m.blockNumber);
+      }),
+    );
+    expect(answered).to.deep.equal([...answered].sort((a, b) => a - b));
+    expect(new Set(answered).size).to.be.greaterThan(1);
+    await chain.close();
+  });
+
+  it("refuses every later append once one journal write failed (a gap could not be replayed)", async function () {
+    const dir = tmpDir();
+    const journal = new BlockJournal(dir);
+    // Not opened: the first write fails.
+    let first: unknown;
+    await journal.append({ n: 1, ts: 1, txs: [] }).catch((e) => (first = e));
+    expect(String(first)).to.match(/not open/);
+    journal.open();
+    let later: unknown;
+    await journal.append({ n: 2, ts: 2, txs: [] }).catch((e) => (later = e));
+    expect(later).to.equal(first);
+    await journal.close();
+    expect(journal.readAll()).to.deep.equal([]);
   });
 });
