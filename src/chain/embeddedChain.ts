@@ -44,8 +44,11 @@ export interface EmbeddedChainOptions {
   lingerMs?: number;
   /** Most transactions in one block (default 400). */
   maxTxPerBlock?: number;
-  /** Called after each block is durable, with its header (the indexer takes it instead of asking the node). */
-  onBlock?: (header: BlockHeader) => void;
+  /**
+   * Called after each block is durable, with its header and every log of the block, from the receipts
+   * the producer reads anyway (the indexer takes them instead of asking the node).
+   */
+  onBlock?: (header: BlockHeader, logs: RawLog[]) => void;
   /** Unix seconds now; tests may move time forward. */
   now?: () => number;
 }
@@ -56,6 +59,17 @@ export interface BlockHeader {
   parentHash: string;
   /** Unix seconds. */
   timestamp: number;
+}
+
+/** A log as eth_getLogs returns it (hex quantities). */
+export interface RawLog {
+  address: string;
+  topics: string[];
+  data: string;
+  blockNumber: string;
+  blockHash: string;
+  transactionHash: string;
+  logIndex: string;
 }
 
 export interface ReplayStats {
@@ -200,7 +214,7 @@ export class BlockProducer implements TxSubmitter {
     private readonly opts: {
       lingerMs: number;
       maxTxPerBlock: number;
-      onBlock?: (header: BlockHeader) => void;
+      onBlock?: (header: BlockHeader, logs: RawLog[]) => void;
       now: () => number;
       lastTimestamp: number;
     },
@@ -329,7 +343,8 @@ export class BlockProducer implements TxSubmitter {
       () => {
         this.stats.journalMs += performance.now() - t2;
         included.forEach((i, k) => i.p.resolve(toMinedTx(receipts[k])));
-        this.opts.onBlock?.(header);
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any
+        this.opts.onBlock?.(header, receipts.flatMap((r: any) => (r.logs ?? []) as RawLog[]));
       },
       (e: unknown) => {
         // Mined but not durable: never acknowledged (a restart replays the journal without it).

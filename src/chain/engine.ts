@@ -144,7 +144,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
         })),
         signer: (a) => keyring.signer(a),
         lingerMs: opts.lingerMs,
-        onBlock: (header) => void wake.indexer?.noteBlock(header),
+        onBlock: (header, logs) => void wake.indexer?.noteBlock(header, logs),
         now,
       });
       rpc = embedded.rpc;
