@@ -67,10 +67,10 @@ const ConfigSchema = z.object({
   /** Largest batch accepted in one request. */
   maxBatchSize: z.coerce.number().int().min(1).max(1_000_000).default(100_000),
   /**
-   * Worker threads that check document integrity for verification (src/wiring/integrityPool.ts);
-   * 0 checks on the event loop. Default: one fewer than the cores, at most 4 (1 on a 2-core machine).
+   * Worker threads that check document integrity for verification (src/wiring/documentPool.ts); 0
+   * checks on the event loop. Default: one fewer than the cores, at most 4 (1 on a 2-core machine).
    */
-  verifyWorkers: z.coerce
+  documentWorkers: z.coerce
     .number()
     .int()
     .min(0)
@@ -113,7 +113,7 @@ export function loadConfig(
     holderAuthSkewSeconds: e("HOLDER_AUTH_SKEW_SECONDS"),
     maxBatchSize: e("MAX_BATCH_SIZE"),
     shutdownGraceSeconds: e("SHUTDOWN_GRACE_SECONDS"),
-    verifyWorkers: e("VERIFY_WORKERS"),
+    documentWorkers: e("DOCUMENT_WORKERS"),
     ...overrides,
   };
   const parsed = ConfigSchema.safeParse(raw);

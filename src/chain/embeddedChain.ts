@@ -295,7 +295,12 @@ export class BlockProducer implements TxSubmitter {
     }
     const recorded = await Promise.all(
       signed.map((t) =>
-        t.p.req.beforeSend ? t.p.req.beforeSend(t.hash).then(() => undefined, (e: unknown) => e ?? new Error("beforeSend failed")) : undefined,
+        t.p.req.beforeSend
+          ? t.p.req.beforeSend(t.hash).then(
+              () => undefined,
+              (e: unknown) => e ?? new Error("beforeSend failed"),
+            )
+          : undefined,
       ),
     );
     const broken = new Set<string>();
@@ -343,8 +348,10 @@ export class BlockProducer implements TxSubmitter {
       () => {
         this.stats.journalMs += performance.now() - t2;
         included.forEach((i, k) => i.p.resolve(toMinedTx(receipts[k])));
-        // eslint-disable-next-line @typescript-eslint/no-explicit-any
-        this.opts.onBlock?.(header, receipts.flatMap((r: any) => (r.logs ?? []) as RawLog[]));
+        this.opts.onBlock?.(
+          header,
+          receipts.flatMap((r) => (r as { logs?: RawLog[] }).logs ?? []),
+        );
       },
       (e: unknown) => {
         // Mined but not durable: never acknowledged (a restart replays the journal without it).

@@ -122,7 +122,7 @@ export class BlockJournal {
   private async writeSync(buf: Buffer): Promise<void> {
     if (this.fd === undefined) throw new Error("journal is not open");
     const fd = this.fd;
-    for (let off = 0; off < buf.length; ) {
+    for (let off = 0; off < buf.length;) {
       const n = await new Promise<number>((resolve, reject) =>
         fs.write(fd, buf, off, buf.length - off, null, (err, written) => (err ? reject(err) : resolve(written))),
       );

@@ -3,86 +3,27 @@
  * DocumentLibrary and SignatureRecovery ports. Pure; no I/O.
  */
 import { createHash } from "node:crypto";
-import { DomainError } from "../domain/errors";
 import {
-  DocumentError,
   buildBatch,
-  buildDocument,
   computeGrantId,
   consentDomain,
   hashRevokeGrant,
-  parsePath,
   recoverDigestSigner,
   verifyBatchProof,
-  verifyDocumentIntegrity,
   withBatchProof,
   type CertificateDocument as LibDocument,
 } from "../document";
 import { personalMessageDigest } from "../domain/holderAuth";
-import { createIntegrityPool } from "./integrityPool";
+import { createDocumentPool } from "./documentPool";
+import { buildOne, integrityOf, lower } from "./documentOps";
 import type {
   Address,
-  BuildDocumentInput,
   Bytes32,
   CertificateDocument,
   DocumentIntegrity,
   DocumentLibrary,
   SignatureRecovery,
 } from "../domain/ports";
-
-const HEX32 = /^0x[0-9a-fA-F]{64}$/;
-const lower = <T extends string>(s: T | undefined) => s?.toLowerCase() as T | undefined;
-
-function valueAt(subject: unknown, path: string): unknown {
-  let v: unknown = subject;
-  for (const seg of parsePath(path)) {
-    if (v === null || typeof v !== "object") return undefined;
-    v = (v as Record<string | number, unknown>)[seg];
-  }
-  return v;
-}
-
-export function integrityOf(document: unknown): DocumentIntegrity {
-  const r = verifyDocumentIntegrity(document);
-  if (r.code !== "OK") {
-    // An altered document still names the certId it claims; report it (untrusted) so the verdict can say which.
-    const claimed = (document as { credentialStatus?: { certId?: unknown } } | null)?.credentialStatus?.certId;
-    return {
-      status: r.code,
-      certId:
-        r.code === "TAMPERED" && typeof claimed === "string" && HEX32.test(claimed)
-          ? (claimed.toLowerCase() as Bytes32)
-          : undefined,
-      disclosed: {},
-      redacted: [],
-      problems: r.reason ? [r.reason] : [],
-    };
-  }
-  const subject = (document as LibDocument).credentialSubject;
-  const disclosed: Record<string, unknown> = {};
-  for (const p of r.disclosed) disclosed[p] = valueAt(subject, p);
-  const redactedCount = (document as LibDocument).proof?.redacted?.length ?? 0;
-  return {
-    status: "OK",
-    certId: lower(r.certId) as Bytes32,
-    documentRoot: lower(r.documentRoot) as Bytes32,
-    holder: lower(r.holder) as Address,
-    issuerKey: lower(r.issuer) as Address,
-    typeCode: r.certificateType?.code,
-    validFrom: r.validFrom,
-    validUntil: r.validUntil,
-    chainId: r.chainId,
-    ledger: lower(r.ledger) as Address,
-    batch: r.batch && {
-      root: lower(r.batch.root) as Bytes32,
-      proof: r.batch.proof.map((x) => x.toLowerCase() as Bytes32),
-    },
-    disclosed,
-    // Redacted leaves do not reveal their paths: report how many, as opaque markers.
-    redacted: Array.from({ length: redactedCount }, (_, i) => `#${i + 1}`),
-    problems: [],
-  };
-}
 
 /**
  * Integrity is a pure function of the document, and recomputing it (every leaf's keccak, JCS) is most
@@ -121,53 +62,19 @@ function integrityCache(max: number) {
   };
 }
 
-/** The library refuses some inputs the schemas let through (a top-level field named "id"): a 422, not a 500. */
-function asDomainError<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof DocumentError)
-      throw new DomainError(e.code === "INVALID_FIELD" ? "FIELDS_INVALID" : e.code, e.message, {
-        status: 422,
-        cause: e,
-      });
-    throw e;
-  }
-}
-
 export interface DocumentLibraryOptions {
   /** Entries in the integrity LRU, default 10,000; 0 turns it off. */
   integrityCacheSize?: number;
-  /** Worker threads for checkIntegrity (src/wiring/integrityPool.ts), default 0: the calling thread. */
-  integrityWorkers?: number;
+  /** Worker threads for checkIntegrity (src/wiring/documentPool.ts), default 0: the calling thread. */
+  documentWorkers?: number;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
-export function documentLibrary(
-  opts: DocumentLibraryOptions = {},
-): DocumentLibrary & { close(): Promise<void> } {
+export function documentLibrary(opts: DocumentLibraryOptions = {}): DocumentLibrary & { close(): Promise<void> } {
   const cacheSize = opts.integrityCacheSize ?? 10_000;
   const cache = cacheSize > 0 ? integrityCache(cacheSize) : undefined;
-  const pool = createIntegrityPool({ workers: opts.integrityWorkers ?? 0, local: integrityOf, log: opts.log });
-  const build = (input: BuildDocumentInput) => {
-    const r = asDomainError(() =>
-      buildDocument({
-        certificateType: { id: input.typeId, code: input.typeCode },
-        issuer: input.issuerKey,
-        holder: input.holder,
-        chainId: input.chainId,
-        ledger: input.ledger,
-        validFrom: input.validFrom,
-        validUntil: input.validUntil,
-        fields: input.fields,
-      }),
-    );
-    return {
-      document: r.document as unknown as CertificateDocument,
-      certId: lower(r.certId) as Bytes32,
-      documentRoot: lower(r.documentRoot) as Bytes32,
-    };
-  };
+  const pool = createDocumentPool({ workers: opts.documentWorkers ?? 0, log: opts.log });
+  const build = buildOne;
   return {
     build,
     buildBatch(inputs) {

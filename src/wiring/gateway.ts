@@ -57,7 +57,7 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
   });
   const documents = documentLibrary({
     integrityCacheSize: opts.integrityCacheSize,
-    integrityWorkers: config.verifyWorkers,
+    documentWorkers: config.documentWorkers,
     log: (msg, fields) => logger.warn(fields ?? {}, msg),
   });
   try {

@@ -35,7 +35,7 @@ async function runClient<T>(args: Record<string, unknown>): Promise<T> {
 
 async function main() {
   const dataDir = mkdtempSync(path.join(tmpdir(), "certledger-bench-issue-"));
-  const gw = await openGateway(loadConfig({}, { dataDir, port: 0, logLevel: "warn" }), {
+  const gw = await openGateway(loadConfig(process.env, { dataDir, port: 0, logLevel: "warn", seedDemo: "true" }), {
     logger: pino({ level: "warn" }),
     extraRouters: [],
   });

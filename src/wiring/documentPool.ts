@@ -1,20 +1,22 @@
 /**
- * Document integrity off the main thread. An uncached integrity check (JCS of every field, ~40
- * keccaks, the batch proof) is most of a verification's CPU; on the event loop it caps verification at
- * one core and delays every other request behind it. The pool hands each check to one of a few
- * worker threads running the same pure function (integrityOf), so the event loop keeps parsing,
- * routing and answering while the other cores hash.
+ * Document work off the main thread. An uncached integrity check (JCS of every field, ~40 keccaks,
+ * the batch proof) is most of a verification's CPU; on the event loop it caps verification at one
+ * core and delays every other request behind it. The pool hands each check to one of a few worker
+ * threads running the same pure function (src/wiring/documentOps.ts), so the event loop keeps parsing,
+ * routing and answering while the other cores hash. (Building documents there too was measured and
+ * left out: on 2 cores the worker then competes with the embedded chain, and issuing got no faster.)
  *
- * Workers start on the first check (a gateway that never verifies spawns none). A worker that dies is
- * replaced; the checks it held are answered on the main thread, so a crash costs time, never a
- * verdict. After repeated deaths the pool stops using workers and says so in the log.
+ * Workers start on first use. A worker that dies is replaced; the work it held is done on the main
+ * thread, so a crash costs time, never an answer. After repeated deaths the pool stops using workers
+ * and says so in the log.
  */
 import path from "node:path";
 import { Worker } from "node:worker_threads";
 import type { DocumentIntegrity } from "../domain/ports";
-import type { IntegrityReply, IntegrityRequest } from "./integrityWorker";
+import { DOCUMENT_OPS, type DocumentOp } from "./documentOps";
+import type { DocumentReply, DocumentRequest } from "./documentWorker";
 
-export interface IntegrityPool {
+export interface DocumentPool {
   /** The integrity of a document, computed in a worker (or here, when no worker can take it). */
   check(document: unknown): Promise<DocumentIntegrity>;
   /** Workers configured (0: every check runs on the calling thread). */
@@ -24,16 +26,16 @@ export interface IntegrityPool {
   close(): Promise<void>;
 }
 
-export interface IntegrityPoolOptions {
+export interface DocumentPoolOptions {
   workers: number;
-  /** The same function the workers run, for checks no worker can take. */
-  local: (document: unknown) => DocumentIntegrity;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
 interface Pending {
-  document: unknown;
-  resolve: (r: DocumentIntegrity) => void;
+  op: DocumentOp;
+  input: unknown;
+  resolve: (r: unknown) => void;
+  reject: (e: unknown) => void;
 }
 
 interface Slot {
@@ -48,18 +50,27 @@ const DEATH_WINDOW_MS = 60_000;
 /** Source runs (tsx, ts-node) load the worker through tsx's require hook; a compiled build loads the .js. */
 function spawnWorker(): Worker {
   const ext = path.extname(__filename);
-  const entry = path.join(__dirname, `integrityWorker${ext}`);
+  const entry = path.join(__dirname, `documentWorker${ext}`);
   if (ext === ".ts") {
     const hook = require.resolve("tsx/cjs");
     return new Worker(`require(${JSON.stringify(hook)}); require(${JSON.stringify(entry)});`, {
       eval: true,
-      name: "certledger-integrity",
+      name: "certledger-documents",
     });
   }
-  return new Worker(entry, { name: "certledger-integrity" });
+  return new Worker(entry, { name: "certledger-documents" });
 }
 
-export function createIntegrityPool(opts: IntegrityPoolOptions): IntegrityPool {
+/** Runs an operation on this thread, settling the caller with its result or its error. */
+function runHere(p: Pending): void {
+  try {
+    p.resolve((DOCUMENT_OPS[p.op] as (input: unknown) => unknown)(p.input));
+  } catch (e) {
+    p.reject(e);
+  }
+}
+
+export function createDocumentPool(opts: DocumentPoolOptions): DocumentPool {
   const size = Math.max(0, Math.floor(opts.workers));
   const slots: (Slot | undefined)[] = new Array(size).fill(undefined);
   const deaths: number[] = [];
@@ -67,33 +78,31 @@ export function createIntegrityPool(opts: IntegrityPoolOptions): IntegrityPool {
   let closed = false;
   let disabled = size === 0;
 
-  const settleLocally = (p: Pending) => p.resolve(opts.local(p.document));
-
   function start(i: number): Slot {
     const worker = spawnWorker();
     const slot: Slot = { worker, pending: new Map() };
-    worker.unref(); // only pending checks keep the process alive (see dispatch)
-    worker.on("message", (m: IntegrityReply) => {
+    worker.unref(); // only pending work keeps the process alive (see run)
+    worker.on("message", (m: DocumentReply) => {
       const p = slot.pending.get(m.id);
       if (!p) return;
       slot.pending.delete(m.id);
       if (slot.pending.size === 0) worker.unref();
-      if ("integrity" in m) p.resolve(Object.freeze(m.integrity));
-      else settleLocally(p);
+      if ("result" in m) p.resolve(m.result);
+      else runHere(p);
     });
     const die = (why: string) => {
       if (slots[i] !== slot) return;
       slots[i] = undefined;
-      for (const p of slot.pending.values()) settleLocally(p);
+      for (const p of slot.pending.values()) runHere(p);
       slot.pending.clear();
       if (closed) return;
       const now = Date.now();
       deaths.push(now);
       while (deaths.length > 0 && deaths[0] < now - DEATH_WINDOW_MS) deaths.shift();
-      opts.log?.("integrity worker stopped", { worker: i, why });
+      opts.log?.("document worker stopped", { worker: i, why });
       if (deaths.length >= MAX_DEATHS) {
         disabled = true;
-        opts.log?.("integrity workers keep stopping: checking integrity on the main thread", {
+        opts.log?.("document workers keep stopping: doing their work on the main thread", {
           deaths: deaths.length,
         });
       }
@@ -113,33 +122,33 @@ export function createIntegrityPool(opts: IntegrityPoolOptions): IntegrityPool {
     return best;
   }
 
+  function run(op: DocumentOp, input: unknown): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const p: Pending = { op, input, resolve, reject };
+      const slot = closed || disabled ? undefined : pick();
+      if (!slot) return runHere(p);
+      const id = nextId++;
+      try {
+        slot.worker.postMessage({ id, op, input } satisfies DocumentRequest);
+      } catch {
+        return runHere(p); // not cloneable (never from a parsed JSON body): this thread does it
+      }
+      if (slot.pending.size === 0) slot.worker.ref();
+      slot.pending.set(id, p);
+    });
+  }
+
   return {
     size,
     threads: () => slots.filter((s): s is Slot => s !== undefined).map((s) => s.worker),
-    check(document) {
-      if (closed || disabled) return Promise.resolve(opts.local(document));
-      const slot = pick();
-      if (!slot) return Promise.resolve(opts.local(document));
-      return new Promise<DocumentIntegrity>((resolve) => {
-        const id = nextId++;
-        const p: Pending = { document, resolve };
-        try {
-          slot.worker.postMessage({ id, document } satisfies IntegrityRequest);
-        } catch {
-          settleLocally(p); // not cloneable (never from a parsed JSON body): the main thread reads it
-          return;
-        }
-        if (slot.pending.size === 0) slot.worker.ref();
-        slot.pending.set(id, p);
-      });
-    },
+    check: (document) => run("integrity", document) as Promise<DocumentIntegrity>,
     async close() {
       if (closed) return;
       closed = true;
       const running = slots.filter((s): s is Slot => s !== undefined);
       slots.fill(undefined);
       for (const s of running) {
-        for (const p of s.pending.values()) settleLocally(p);
+        for (const p of s.pending.values()) runHere(p);
         s.pending.clear();
       }
       await Promise.all(running.map((s) => s.worker.terminate()));

@@ -1,19 +1,22 @@
 /**
- * The integrity worker pool gives exactly the main thread's answers, survives a worker that dies
- * mid-check, and stops using workers that keep dying. Real worker threads, no mocks.
+ * The document worker pool gives exactly the main thread's answers, survives a worker
+ * that dies mid-check, and stops using workers that keep dying. Real worker threads, no mocks.
  */
 import { expect } from "chai";
 import { buildBatch, buildDocument, redactDocument, withBatchProof } from "../../src/document";
 import type { DocumentIntegrity } from "../../src/domain/ports";
-import { documentLibrary, integrityOf } from "../../src/wiring/documents";
-import { createIntegrityPool, type IntegrityPool } from "../../src/wiring/integrityPool";
+import { createDocumentPool, type DocumentPool } from "../../src/wiring/documentPool";
+import { integrityOf } from "../../src/wiring/documentOps";
+import { documentLibrary } from "../../src/wiring/documents";
 import { diplomaParams, seededRandom, twentyFields } from "../document/helpers";
 
 function documents(): unknown[] {
   const plain = buildDocument(diplomaParams()).document;
   const twenty = buildDocument(diplomaParams({ fields: twentyFields(), random: seededRandom(2) })).document;
   const inBatch = [3, 4, 5].map((s) => buildDocument(diplomaParams({ random: seededRandom(s) })));
-  const batch = buildBatch(inBatch.map((b) => ({ certId: b.certId, validFrom: 1_767_225_600, validUntil: 253_402_300_799 })));
+  const batch = buildBatch(
+    inBatch.map((b) => ({ certId: b.certId, validFrom: 1_767_225_600, validUntil: 253_402_300_799 })),
+  );
   const batched = withBatchProof(inBatch[1].document, batch, 1);
   const redacted = redactDocument(plain, ["idNumber", "address.city"]);
   const tampered = JSON.parse(JSON.stringify(twenty));
@@ -23,26 +26,24 @@ function documents(): unknown[] {
   return [plain, twenty, batched, redacted, tampered, badProof, null, 7, "not a document", [], { "@context": 1 }];
 }
 
-describe("integrity worker pool", function () {
-  let pool: IntegrityPool | undefined;
+describe("document worker pool", function () {
+  let pool: DocumentPool | undefined;
   afterEach(async () => pool?.close());
 
   it("answers every document exactly as the main thread does, from two workers at once", async function () {
-    pool = createIntegrityPool({ workers: 2, local: integrityOf });
+    pool = createDocumentPool({ workers: 2 });
     const docs = documents();
     const expected = docs.map((d) => integrityOf(d));
     expect(expected.map((e) => e.status)).to.include.members(["OK", "TAMPERED", "MALFORMED"]);
     const rounds = 20;
-    const answers = await Promise.all(
-      Array.from({ length: rounds }, () => docs.map((d) => pool!.check(d))).flat(),
-    );
+    const answers = await Promise.all(Array.from({ length: rounds }, () => docs.map((d) => pool!.check(d))).flat());
     expect(pool.threads()).to.have.length(2);
     answers.forEach((a, i) => expect(a).to.deep.equal(expected[i % docs.length]));
   });
 
   it("answers the checks a dying worker held on the main thread, then starts a new worker", async function () {
     const logged: string[] = [];
-    pool = createIntegrityPool({ workers: 1, local: integrityOf, log: (m) => logged.push(m) });
+    pool = createDocumentPool({ workers: 1, log: (m) => logged.push(m) });
     const docs = documents();
     await pool.check(docs[0]); // the worker is up
     const [worker] = pool.threads();
@@ -50,7 +51,7 @@ describe("integrity worker pool", function () {
     await worker.terminate();
     const answers = await Promise.all(inFlight);
     answers.forEach((a, i) => expect(a).to.deep.equal(integrityOf(docs[i % docs.length])));
-    expect(logged).to.include("integrity worker stopped");
+    expect(logged).to.include("document worker stopped");
     expect(pool.threads()).to.have.length(0);
 
     expect(await pool.check(docs[1])).to.deep.equal(integrityOf(docs[1]));
@@ -61,20 +62,20 @@ describe("integrity worker pool", function () {
   it("stops using workers that keep dying, and keeps answering", async function () {
     this.timeout(60_000);
     const logged: string[] = [];
-    pool = createIntegrityPool({ workers: 1, local: integrityOf, log: (m) => logged.push(m) });
+    pool = createDocumentPool({ workers: 1, log: (m) => logged.push(m) });
     const doc = documents()[1];
     for (let i = 0; i < 5; i++) {
       await pool.check(doc);
       await pool.threads()[0].terminate();
     }
-    expect(logged.filter((m) => m === "integrity worker stopped")).to.have.length(5);
+    expect(logged.filter((m) => m === "document worker stopped")).to.have.length(5);
     expect(logged.some((m) => m.includes("on the main thread"))).to.equal(true);
     expect(await pool.check(doc)).to.deep.equal(integrityOf(doc));
     expect(pool.threads()).to.have.length(0);
   });
 
   it("after close, terminates its workers and still answers on the calling thread", async function () {
-    pool = createIntegrityPool({ workers: 1, local: integrityOf });
+    pool = createDocumentPool({ workers: 1 });
     const doc = documents()[2];
     await pool.check(doc);
     const [worker] = pool.threads();
@@ -86,7 +87,7 @@ describe("integrity worker pool", function () {
   });
 
   it("the document library caches worker answers like main-thread ones, frozen", async function () {
-    const lib = documentLibrary({ integrityWorkers: 1, integrityCacheSize: 10 });
+    const lib = documentLibrary({ documentWorkers: 1, integrityCacheSize: 10 });
     try {
       const doc = documents()[1];
       const first: DocumentIntegrity = await lib.checkIntegrity!(doc);

@@ -1,0 +1,110 @@
+/**
+ * The document operations the gateway runs, as pure functions of plain, cloneable data, so that the
+ * main thread and the document workers (src/wiring/documentPool.ts) run exactly the same code.
+ */
+import { DomainError } from "../domain/errors";
+import {
+  DocumentError,
+  buildDocument,
+  parsePath,
+  verifyDocumentIntegrity,
+  type CertificateDocument as LibDocument,
+} from "../document";
+import type { Address, BuildDocumentInput, Bytes32, CertificateDocument, DocumentIntegrity } from "../domain/ports";
+
+const HEX32 = /^0x[0-9a-fA-F]{64}$/;
+export const lower = <T extends string>(s: T | undefined) => s?.toLowerCase() as T | undefined;
+
+function valueAt(subject: unknown, path: string): unknown {
+  let v: unknown = subject;
+  for (const seg of parsePath(path)) {
+    if (v === null || typeof v !== "object") return undefined;
+    v = (v as Record<string | number, unknown>)[seg];
+  }
+  return v;
+}
+
+/** The integrity of a document in the domain's terms (never throws). */
+export function integrityOf(document: unknown): DocumentIntegrity {
+  const r = verifyDocumentIntegrity(document);
+  if (r.code !== "OK") {
+    // An altered document still names the certId it claims; report it (untrusted) so the verdict can say which.
+    const claimed = (document as { credentialStatus?: { certId?: unknown } } | null)?.credentialStatus?.certId;
+    return {
+      status: r.code,
+      certId:
+        r.code === "TAMPERED" && typeof claimed === "string" && HEX32.test(claimed)
+          ? (claimed.toLowerCase() as Bytes32)
+          : undefined,
+      disclosed: {},
+      redacted: [],
+      problems: r.reason ? [r.reason] : [],
+    };
+  }
+  const subject = (document as LibDocument).credentialSubject;
+  const disclosed: Record<string, unknown> = {};
+  for (const p of r.disclosed) disclosed[p] = valueAt(subject, p);
+  const redactedCount = (document as LibDocument).proof?.redacted?.length ?? 0;
+  return {
+    status: "OK",
+    certId: lower(r.certId) as Bytes32,
+    documentRoot: lower(r.documentRoot) as Bytes32,
+    holder: lower(r.holder) as Address,
+    issuerKey: lower(r.issuer) as Address,
+    typeCode: r.certificateType?.code,
+    validFrom: r.validFrom,
+    validUntil: r.validUntil,
+    chainId: r.chainId,
+    ledger: lower(r.ledger) as Address,
+    batch: r.batch && {
+      root: lower(r.batch.root) as Bytes32,
+      proof: r.batch.proof.map((x) => x.toLowerCase() as Bytes32),
+    },
+    disclosed,
+    // Redacted leaves do not reveal their paths: report how many, as opaque markers.
+    redacted: Array.from({ length: redactedCount }, (_, i) => `#${i + 1}`),
+    problems: [],
+  };
+}
+
+/** The library refuses some inputs the schemas let through (a top-level field named "id"): a 422, not a 500. */
+function asDomainError<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof DocumentError)
+      throw new DomainError(e.code === "INVALID_FIELD" ? "FIELDS_INVALID" : e.code, e.message, {
+        status: 422,
+        cause: e,
+      });
+    throw e;
+  }
+}
+
+/** Builds one document (salts, leaves, certId); a refused input throws a 422 DomainError. */
+export function buildOne(input: BuildDocumentInput): {
+  document: CertificateDocument;
+  certId: Bytes32;
+  documentRoot: Bytes32;
+} {
+  const r = asDomainError(() =>
+    buildDocument({
+      certificateType: { id: input.typeId, code: input.typeCode },
+      issuer: input.issuerKey,
+      holder: input.holder,
+      chainId: input.chainId,
+      ledger: input.ledger,
+      validFrom: input.validFrom,
+      validUntil: input.validUntil,
+      fields: input.fields,
+    }),
+  );
+  return {
+    document: r.document as unknown as CertificateDocument,
+    certId: lower(r.certId) as Bytes32,
+    documentRoot: lower(r.documentRoot) as Bytes32,
+  };
+}
+
+export const DOCUMENT_OPS = { integrity: integrityOf } as const;
+export type DocumentOp = keyof typeof DOCUMENT_OPS;
