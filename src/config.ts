@@ -76,6 +76,8 @@ const ConfigSchema = z.object({
     .min(0)
     .max(64)
     .default(Math.min(4, Math.max(0, availableParallelism() - 1))),
+  /** Days a batch's documents stay in the store for the agency to download (they hold personal data). */
+  batchDocumentRetentionDays: z.coerce.number().int().min(1).max(3650).default(30),
   /** Seconds to finish in-flight requests on SIGTERM before exiting anyway. */
   shutdownGraceSeconds: z.coerce.number().int().min(0).max(300).default(10),
 });
@@ -114,6 +116,7 @@ export function loadConfig(
     maxBatchSize: e("MAX_BATCH_SIZE"),
     shutdownGraceSeconds: e("SHUTDOWN_GRACE_SECONDS"),
     documentWorkers: e("DOCUMENT_WORKERS"),
+    batchDocumentRetentionDays: e("BATCH_DOCUMENT_RETENTION_DAYS"),
     ...overrides,
   };
   const parsed = ConfigSchema.safeParse(raw);

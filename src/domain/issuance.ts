@@ -250,6 +250,8 @@ export interface BatchJob {
   error?: { code: string; message: string };
   /** True once the documents were dropped from memory to make room for newer batches. */
   documentsReleased?: boolean;
+  /** True once the documents are in the durable registry (read them with BatchJobs.documents). */
+  documentsStored?: boolean;
   /** Resolves when the job finishes (not serialised). */
   finished?: Promise<BatchJob>;
   /** The failure as thrown, for the log; never sent to clients. */
@@ -258,12 +260,26 @@ export interface BatchJob {
   items?: { certId: Bytes32; holder: Address; document: CertificateDocument; proof: Bytes32[] }[];
 }
 
-/** Where batch jobs live while they run and after (in memory; the chain write itself goes through the outbox). */
+export type BatchItemView = NonNullable<BatchJob["items"]>[number];
+
+/**
+ * Where batch jobs live. Running jobs are objects in memory (`put`/`get`); a durable registry also
+ * records each job's state and, before its root is anchored, its documents, so that both outlive the
+ * process (the chain write itself goes through the outbox).
+ */
 export interface BatchJobs {
   put(job: BatchJob): void;
   get(batchId: string): BatchJob | undefined;
   /** Called when a job's documents arrive, to keep memory bounded. */
   trim?(): void;
+  /** Durable: records the job's state (called at every change). */
+  persist?(job: BatchJob): Promise<void>;
+  /** Durable: stores the documents; once it resolves the job no longer holds them in memory. */
+  saveDocuments?(job: BatchJob, items: BatchItemView[]): Promise<void>;
+  /** Durable: a job this process does not hold (it ran before a restart, or on another replica). */
+  load?(batchId: string): Promise<BatchJob | undefined>;
+  /** Durable: a page of a job's stored documents, in request order. */
+  documents?(batchId: string, offset: number, limit: number): Promise<BatchItemView[]>;
 }
 
 /**
@@ -327,8 +343,8 @@ export async function startBatch(
     if (existing) {
       if (existing.requestHash !== requestHash) throw idempotencyReused();
       batchId = (existing.result as { batchId: string }).batchId;
-      const known = jobs.get(batchId);
-      if (!known)
+      const known = jobs.get(batchId) ?? (await jobs.load?.(batchId));
+      if (!known || (known.state === "failed" && known.error?.code === "BATCH_INTERRUPTED"))
         // The first request's documents lived in a gateway process that has since stopped.
         throw conflict(
           "BATCH_RESULT_UNAVAILABLE",
@@ -350,6 +366,7 @@ export async function startBatch(
     createdAt: now,
   };
   jobs.put(job);
+  await jobs.persist?.(job);
 
   const run = async (): Promise<BatchJob> => {
     try {
@@ -368,9 +385,21 @@ export async function startBatch(
       // Let the response go out before the CPU-bound build.
       await new Promise((r) => setImmediate(r));
       const built = deps.documents.buildBatch(inputs);
+      const items = built.items.map((it, i) => ({
+        certId: it.certId,
+        holder: inputs[i].holder,
+        document: it.document,
+        proof: it.proof,
+      }));
       job.built = job.total;
       job.root = built.root;
       job.state = "anchoring";
+      // The documents are stored before the root is sent: an anchored batch always has its documents.
+      if (jobs.saveDocuments) {
+        await jobs.saveDocuments(job, items);
+        job.documentsStored = true;
+      }
+      await jobs.persist?.(job);
       const receipt = await deps.chain.anchorBatch({
         agency,
         issuerKey: key.key,
@@ -385,12 +414,7 @@ export async function startBatch(
           validUntil: windows[i].validUntil,
         })),
       });
-      job.items = built.items.map((it, i) => ({
-        certId: it.certId,
-        holder: inputs[i].holder,
-        document: it.document,
-        proof: it.proof,
-      }));
+      if (!job.documentsStored) job.items = items;
       job.txHash = receipt.txHash;
       job.blockNumber = receipt.blockNumber;
       job.state = "done";
@@ -404,6 +428,12 @@ export async function startBatch(
       job.cause = e;
     }
     job.finishedAt = deps.clock.now();
+    try {
+      await jobs.persist?.(job);
+    } catch (e) {
+      // The chain holds the outcome; a stale job row only misreports progress until the next read.
+      job.cause ??= e;
+    }
     return job;
   };
   job.finished = run();

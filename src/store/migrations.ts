@@ -251,6 +251,37 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           .execute();
       },
     },
+    "0002_batch_jobs": {
+      async up(db: Db) {
+        // Batch jobs and their documents outlive the process: the documents (with their salts) exist
+        // nowhere else, and a root anchored without them would be certificates nobody can present.
+        await db.schema
+          .createTable("batch_jobs")
+          .addColumn("batch_id", "text", (c) => c.primaryKey())
+          .addColumn("agency", hex, (c) => c.notNull())
+          .addColumn("type", "text", (c) => c.notNull())
+          .addColumn("state", "text", (c) => c.notNull())
+          .addColumn("total", "integer", (c) => c.notNull())
+          .addColumn("root", hex)
+          .addColumn("tx_hash", hex)
+          .addColumn("block_number", int)
+          .addColumn("error", "text")
+          .addColumn("created_at", int, (c) => c.notNull())
+          .addColumn("finished_at", int)
+          .execute();
+        await db.schema.createIndex("batch_jobs_created").on("batch_jobs").column("created_at").execute();
+        await db.schema
+          .createTable("batch_documents")
+          .addColumn("batch_id", "text", (c) => c.notNull())
+          .addColumn("idx", "integer", (c) => c.notNull())
+          .addColumn("cert_id", hex, (c) => c.notNull())
+          .addColumn("holder", hex, (c) => c.notNull())
+          .addColumn("document", "text", (c) => c.notNull())
+          .addColumn("proof", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("batch_documents_pk", ["batch_id", "idx"])
+          .execute();
+      },
+    },
   };
 }
 

@@ -275,6 +275,36 @@ export interface Database {
   replay_guard: ReplayGuardTable;
   counter_sessions: CounterSessionsTable;
   documents: DocumentsTable;
+  batch_jobs: BatchJobsTable;
+  batch_documents: BatchDocumentsTable;
+}
+
+export interface BatchJobsTable {
+  batch_id: string;
+  agency: string;
+  type: string;
+  /** building → anchoring → done | failed */
+  state: string;
+  total: number;
+  root: string | null;
+  tx_hash: string | null;
+  block_number: number | null;
+  /** JSON {code, message} when failed. */
+  error: string | null;
+  created_at: number;
+  finished_at: number | null;
+}
+
+export interface BatchDocumentsTable {
+  batch_id: string;
+  /** Position in the request's items. */
+  idx: number;
+  cert_id: string;
+  holder: string;
+  /** The document JSON, with its batch proof. */
+  document: string;
+  /** JSON array of the proof's hashes. */
+  proof: string;
 }
 
 /** The batch_root of a singly issued certificate. */

@@ -8,9 +8,9 @@ import pino, { type Logger } from "pino";
 import type { Config } from "../config";
 import { startEngine, type Engine } from "../chain/engine";
 import { createCatalog } from "../domain/catalog";
-import { memoryBatchJobs } from "../domain/issuance";
 import type { Address, DomainDeps } from "../domain/ports";
 import { buildApp } from "../http/app";
+import { sqlBatchJobs } from "../store/batchJobs";
 import { frontRouters, registerFrontOpenApi } from "../http/front";
 import { DEFAULT_HTTP_SETTINGS, type AppDeps } from "../http/deps";
 import { documentLibrary, signatureRecovery } from "./documents";
@@ -84,7 +84,11 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
         maxBatchSize: config.maxBatchSize,
       },
       logger,
-      batchJobs: memoryBatchJobs(),
+      batchJobs: sqlBatchJobs(engine.store.db, {
+        dialect: engine.store.dialect,
+        now,
+        retentionDays: config.batchDocumentRetentionDays,
+      }),
       extraRouters: opts.extraRouters ?? frontRouters(domain, { counterSessions: engine.sessions }),
       registerOpenApi: registerFrontOpenApi,
     };

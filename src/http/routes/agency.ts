@@ -118,8 +118,8 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
     },
   });
 
-  const ownJob = (batchId: string, agency: Address) => {
-    const j = deps.batchJobs.get(batchId);
+  const ownJob = async (batchId: string, agency: Address) => {
+    const j = deps.batchJobs.get(batchId) ?? (await deps.batchJobs.load?.(batchId));
     // Another agency's batch is reported as absent: its existence is not theirs to know.
     if (!j || j.agency !== agency)
       throw notFound("BATCH_NOT_FOUND", `No batch ${batchId} of this agency is known to this gateway.`);
@@ -138,7 +138,7 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
       200: { description: "The job.", schema: S.BatchJob },
       404: { description: "Unknown batch.", schema: S.ErrorResponse },
     },
-    handler: ({ principal, params }) => ({ body: jobOut(ownJob(params.batchId, me(principal))) }),
+    handler: async ({ principal, params }) => ({ body: jobOut(await ownJob(params.batchId, me(principal))) }),
   });
 
   defineRoute(r, env, {
@@ -153,21 +153,22 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
       200: { description: "A page of documents.", schema: S.BatchDocuments },
       409: { description: "Not anchored yet.", schema: S.ErrorResponse },
       410: {
-        description: "Documents released from memory (download them soon after the batch is done).",
+        description: "Documents no longer held (past their retention, or released from memory).",
         schema: S.ErrorResponse,
       },
     },
-    handler: ({ principal, params, query }) => {
-      const j = ownJob(params.batchId, me(principal));
+    handler: async ({ principal, params, query }) => {
+      const j = await ownJob(params.batchId, me(principal));
       if (j.documentsReleased)
         throw new DomainError(
           "BATCH_DOCUMENTS_RELEASED",
-          "This batch's documents were released from memory to make room for newer batches; download documents soon after a batch is done.",
+          "This batch's documents are no longer held (released from memory, or past their retention); download documents soon after a batch is done.",
           {
             status: 410,
           },
         );
-      if (j.state !== "done" || !j.items || !j.root)
+      const stored = j.documentsStored && deps.batchJobs.documents;
+      if (j.state !== "done" || !j.root || (!j.items && !stored))
         throw new DomainError("BATCH_NOT_READY", `The batch is ${j.state}; its documents are ready once it is done.`, {
           status: 409,
           retryable: j.state !== "failed",
@@ -178,7 +179,9 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
           root: j.root,
           total: j.total,
           offset: query.offset,
-          items: j.items.slice(query.offset, query.offset + query.limit),
+          items: j.items
+            ? j.items.slice(query.offset, query.offset + query.limit)
+            : await deps.batchJobs.documents!(j.batchId, query.offset, query.limit),
         },
       };
     },
