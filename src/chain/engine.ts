@@ -35,7 +35,6 @@ import { IndexCache } from "../indexer/indexCache";
 import { Indexer } from "../indexer/indexer";
 import {
   SqlCounterSessions,
-  SqlDocumentStore,
   SqlIdempotencyStore,
   SqlPrincipalStore,
   SqlReplayGuard,
@@ -95,7 +94,6 @@ export interface Engine {
   idempotency: SqlIdempotencyStore;
   replay: SqlReplayGuard;
   sessions: SqlCounterSessions;
-  documents: SqlDocumentStore;
   rpc: Rpc;
   chainId: number;
   addresses: ContractAddresses;
@@ -245,7 +243,6 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       idempotency: new SqlIdempotencyStore(db, writes),
       replay: new SqlReplayGuard(db, now),
       sessions: new SqlCounterSessions(db),
-      documents: new SqlDocumentStore(db),
       rpc,
       chainId,
       addresses,

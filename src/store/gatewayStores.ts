@@ -230,31 +230,3 @@ export class SqlCounterSessions {
     return Number(r.numUpdatedRows) === 1;
   }
 }
-
-export class SqlDocumentStore {
-  constructor(private readonly db: Kysely<Database>) {}
-
-  async put(certId: string, agency: string, document: unknown, now: number): Promise<void> {
-    await this.db
-      .insertInto("documents")
-      .values({
-        cert_id: certId.toLowerCase(),
-        agency: agency.toLowerCase(),
-        document: JSON.stringify(document),
-        created_at: now,
-      })
-      .onConflict((oc) => oc.column("cert_id").doNothing())
-      .execute();
-  }
-
-  /** The document, only for the agency that issued it. */
-  async get(certId: string, agency: string): Promise<unknown | undefined> {
-    const r = await this.db
-      .selectFrom("documents")
-      .select("document")
-      .where("cert_id", "=", certId.toLowerCase())
-      .where("agency", "=", agency.toLowerCase())
-      .executeTakeFirst();
-    return r ? JSON.parse(r.document) : undefined;
-  }
-}

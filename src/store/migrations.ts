@@ -255,6 +255,8 @@ function migrations(dialect: DialectName): Record<string, Migration> {
       async up(db: Db) {
         // Batch jobs and their documents outlive the process: the documents (with their salts) exist
         // nowhere else, and a root anchored without them would be certificates nobody can present.
+        // 0001's per-certificate `documents` table was never written: batch documents live here instead.
+        await db.schema.dropTable("documents").ifExists().execute();
         await db.schema
           .createTable("batch_jobs")
           .addColumn("batch_id", "text", (c) => c.primaryKey())

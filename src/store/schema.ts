@@ -11,7 +11,8 @@
  *   its cursor (`chain_cursor`), the hashes of the blocks it applied (`indexed_blocks`, for reorg
  *   detection) and the before-images of what it changed (`index_undo`, to rewind a reorg);
  * - the gateway's own: `principals`, `idempotency_keys`, `replay_guard`, `counter_sessions`,
- *   `documents`, and `batch_members` (the leaves of a batch, known to the gateway only).
+ *   `batch_members` (the leaves of a batch, known to the gateway only), and `batch_jobs` with
+ *   `batch_documents` (src/store/batchJobs.ts).
  */
 import type { Generated } from "kysely";
 
@@ -244,13 +245,6 @@ export interface CounterSessionsTable {
   created_at: number;
 }
 
-export interface DocumentsTable {
-  cert_id: string;
-  agency: string;
-  document: string;
-  created_at: number;
-}
-
 export interface Database {
   outbox: OutboxTable;
   custodial_keys: CustodialKeysTable;
@@ -274,7 +268,6 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   replay_guard: ReplayGuardTable;
   counter_sessions: CounterSessionsTable;
-  documents: DocumentsTable;
   batch_jobs: BatchJobsTable;
   batch_documents: BatchDocumentsTable;
 }
