@@ -38,6 +38,11 @@ export class BlockJournal {
   private writing: Promise<void> | undefined;
   private failed: Error | undefined;
 
+  /** The write error that stopped the journal, if one did (nothing more can be acknowledged). */
+  get failure(): Error | undefined {
+    return this.failed;
+  }
+
   constructor(readonly dir: string) {}
 
   get file(): string {

@@ -84,6 +84,8 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
         maxBatchSize: config.maxBatchSize,
       },
       logger,
+      // A chain journal that failed a write acknowledges nothing more: take the gateway out of rotation.
+      ready: () => !engine.embedded?.journal.failure,
       batchJobs: sqlBatchJobs(engine.store.db, {
         dialect: engine.store.dialect,
         now,

@@ -114,6 +114,7 @@ describe("embedded chain", function () {
     let later: unknown;
     await journal.append({ n: 2, ts: 2, txs: [] }).catch((e) => (later = e));
     expect(later).to.equal(first);
+    expect(journal.failure).to.equal(first);
     await journal.close();
     expect(journal.readAll()).to.deep.equal([]);
   });

@@ -1,0 +1,54 @@
+/**
+ * A chain journal that fails a write stops acknowledging: the block's requests fail, later ones too,
+ * and /readyz takes the gateway out of rotation (a journal with a gap could not be replayed).
+ */
+import { expect } from "chai";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import pino from "pino";
+import request from "supertest";
+import { loadConfig } from "../../src/config";
+import { sampleFields } from "../../src/domain/catalog";
+import { createHolderWallet, generateMnemonic } from "../../src/document";
+import { openGateway, type Gateway } from "../../src/wiring/gateway";
+
+describe("a chain journal that cannot be written", function () {
+  this.timeout(120_000);
+  let dataDir: string;
+  let gw: Gateway;
+
+  before(async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), "certledger-journal-"));
+    gw = await openGateway(loadConfig({}, { dataDir, port: 0, logLevel: "silent" }), {
+      logger: pino({ level: "silent" }),
+      seed: "0x" + "6b".repeat(32),
+    });
+  });
+  after(async () => {
+    await gw.close().catch(() => undefined);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("acknowledges nothing more and reports not ready", async function () {
+    const agency = gw.credentials!.agencies.find((a) => a.types.includes("diploma"))!;
+    const wallet = createHolderWallet({ mnemonic: generateMnemonic() });
+    const issue = (i: number) =>
+      request(gw.app)
+        .post("/v1/agency/certificates")
+        .set({ authorization: `Bearer ${agency.apiKey}`, "idempotency-key": `journal-${i}` })
+        .send({ type: "diploma", holder: wallet.address(i), fields: sampleFields("diploma", i) });
+
+    expect((await issue(1)).status).to.equal(201);
+    await request(gw.app).get("/readyz").expect(200);
+
+    await gw.engine.embedded!.journal.close(); // every later write fails: "journal is not open"
+    const failed = await issue(2);
+    expect(failed.status).to.be.at.least(500);
+    expect(failed.body.error.code).to.be.a("string");
+    expect(gw.engine.embedded!.journal.failure?.message).to.match(/not open/);
+    const r = await request(gw.app).get("/readyz").expect(503);
+    expect(r.body.error.code).to.equal("NOT_READY");
+    expect((await issue(3)).status).to.be.at.least(500);
+  });
+});
