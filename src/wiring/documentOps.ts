@@ -1,6 +1,6 @@
 /**
  * The document operations the gateway runs, as pure functions of plain, cloneable data, so that the
- * main thread and the document workers (src/wiring/documentPool.ts) run exactly the same code.
+ * main thread and the integrity workers (src/wiring/documentPool.ts) run exactly the same code.
  */
 import { DomainError } from "../domain/errors";
 import {
@@ -105,6 +105,3 @@ export function buildOne(input: BuildDocumentInput): {
     documentRoot: lower(r.documentRoot) as Bytes32,
   };
 }
-
-export const DOCUMENT_OPS = { integrity: integrityOf } as const;
-export type DocumentOp = keyof typeof DOCUMENT_OPS;

@@ -13,7 +13,7 @@
 import path from "node:path";
 import { Worker } from "node:worker_threads";
 import type { DocumentIntegrity } from "../domain/ports";
-import { DOCUMENT_OPS, type DocumentOp } from "./documentOps";
+import { integrityOf } from "./documentOps";
 import type { DocumentReply, DocumentRequest } from "./documentWorker";
 
 export interface DocumentPool {
@@ -32,9 +32,8 @@ export interface DocumentPoolOptions {
 }
 
 interface Pending {
-  op: DocumentOp;
-  input: unknown;
-  resolve: (r: unknown) => void;
+  document: unknown;
+  resolve: (r: DocumentIntegrity) => void;
   reject: (e: unknown) => void;
 }
 
@@ -61,10 +60,10 @@ function spawnWorker(): Worker {
   return new Worker(entry, { name: "certledger-documents" });
 }
 
-/** Runs an operation on this thread, settling the caller with its result or its error. */
+/** Checks on this thread, settling the caller with the result or the error. */
 function runHere(p: Pending): void {
   try {
-    p.resolve((DOCUMENT_OPS[p.op] as (input: unknown) => unknown)(p.input));
+    p.resolve(integrityOf(p.document));
   } catch (e) {
     p.reject(e);
   }
@@ -87,7 +86,7 @@ export function createDocumentPool(opts: DocumentPoolOptions): DocumentPool {
       if (!p) return;
       slot.pending.delete(m.id);
       if (slot.pending.size === 0) worker.unref();
-      if ("result" in m) p.resolve(m.result);
+      if ("integrity" in m) p.resolve(m.integrity);
       else runHere(p);
     });
     const die = (why: string) => {
@@ -122,14 +121,14 @@ export function createDocumentPool(opts: DocumentPoolOptions): DocumentPool {
     return best;
   }
 
-  function run(op: DocumentOp, input: unknown): Promise<unknown> {
+  function check(document: unknown): Promise<DocumentIntegrity> {
     return new Promise((resolve, reject) => {
-      const p: Pending = { op, input, resolve, reject };
+      const p: Pending = { document, resolve, reject };
       const slot = closed || disabled ? undefined : pick();
       if (!slot) return runHere(p);
       const id = nextId++;
       try {
-        slot.worker.postMessage({ id, op, input } satisfies DocumentRequest);
+        slot.worker.postMessage({ id, document } satisfies DocumentRequest);
       } catch {
         return runHere(p); // not cloneable (never from a parsed JSON body): this thread does it
       }
@@ -141,7 +140,7 @@ export function createDocumentPool(opts: DocumentPoolOptions): DocumentPool {
   return {
     size,
     threads: () => slots.filter((s): s is Slot => s !== undefined).map((s) => s.worker),
-    check: (document) => run("integrity", document) as Promise<DocumentIntegrity>,
+    check,
     async close() {
       if (closed) return;
       closed = true;
