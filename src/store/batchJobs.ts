@@ -69,12 +69,14 @@ export function sqlBatchJobs(db: Kysely<Database>, opts: SqlBatchJobsOptions): B
       }
     }
     if (job.documentsStored) {
+      // One primary-key probe, not a count of a batch's (up to 100,000) rows on every read.
       const held = await db
         .selectFrom("batch_documents")
-        .select((eb) => eb.fn.countAll<number>().as("n"))
+        .select("idx")
         .where("batch_id", "=", job.batchId)
+        .limit(1)
         .executeTakeFirst();
-      if (Number(held?.n ?? 0) === 0) {
+      if (!held) {
         job.documentsStored = false;
         job.documentsReleased = true;
       }
