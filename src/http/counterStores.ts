@@ -9,32 +9,22 @@ import type { CounterResult, CounterSession, CounterSessionStore } from "../doma
 
 type SqlState = "open" | "presented" | "verified" | "failed" | "expired";
 
+/** A counter session row as SqlCounterSessions reads and writes it. */
+export interface SqlCounterSessionRow {
+  id: string;
+  verifier: Address;
+  typesWanted: string[];
+  purpose: string;
+  nonce: string;
+  expiresAt: number;
+  state: SqlState;
+  result?: unknown;
+  createdAt: number;
+}
+
 export interface SqlCounterSessionsLike {
-  create(s: {
-    id: string;
-    verifier: Address;
-    typesWanted: string[];
-    purpose: string;
-    nonce: string;
-    expiresAt: number;
-    state: SqlState;
-    result?: unknown;
-    createdAt: number;
-  }): Promise<void>;
-  get(id: string): Promise<
-    | {
-        id: string;
-        verifier: Address;
-        typesWanted: string[];
-        purpose: string;
-        nonce: string;
-        expiresAt: number;
-        state: SqlState;
-        result?: unknown;
-        createdAt: number;
-      }
-    | undefined
-  >;
+  create(s: SqlCounterSessionRow): Promise<void>;
+  get(id: string): Promise<SqlCounterSessionRow | undefined>;
   transition(id: string, from: SqlState, to: SqlState, result?: unknown): Promise<boolean>;
 }
 
