@@ -4,14 +4,13 @@
  * role, extra routers (pages, counter), 404, error middleware.
  */
 import express, { type Express, type Request, type Router } from "express";
-import { randomUUID } from "node:crypto";
-import { pinoHttp } from "pino-http";
 import { authenticatePrincipal } from "../domain/principals";
 import { unauthorized } from "../domain/errors";
 import type { Principal } from "../domain/ports";
 import type { AppDeps } from "./deps";
 import { errorMiddleware, notFoundHandler } from "./errors";
 import { httpMetrics } from "./metrics";
+import { requestLog } from "./requestLog";
 import { generateOpenApi, newRegistry } from "./openapi";
 import type { RouteEnv } from "./route";
 import { agencyRouter } from "./routes/agency";
@@ -22,7 +21,6 @@ import { publicRouter } from "./routes/public";
 import { verifierRouter } from "./routes/verifier";
 
 const BATCH_PATH = "/v1/agency/batches";
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** Looks API keys up once a minute at most: the verify path must not hit the database per request. */
 function principalCache(deps: AppDeps) {
@@ -48,28 +46,7 @@ export function buildApp(deps: AppDeps): Express {
   app.set("etag", false);
   app.set("query parser", "simple");
 
-  app.use(
-    pinoHttp({
-      logger: deps.logger,
-      genReqId: (req, res) => {
-        const given = req.headers["x-request-id"];
-        const id = typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
-        res.setHeader("X-Request-Id", id);
-        return id;
-      },
-      // No headers (API keys, holder signatures), no bodies, no query strings: nothing personal in logs.
-      serializers: {
-        req: (req: { id: unknown; method: string; url: string }) => ({
-          id: req.id,
-          method: req.method,
-          path: req.url.split("?")[0],
-        }),
-        res: (res: { statusCode: number }) => ({ status: res.statusCode }),
-      },
-      customLogLevel: (_req, res, err) =>
-        err || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "info" : "debug",
-    }),
-  );
+  app.use(requestLog(deps.logger));
 
   const metrics = httpMetrics(deps.metrics);
   app.use(metrics.middleware);

@@ -23,15 +23,19 @@ export function httpMetrics(registry = new Registry()): HttpMetrics {
     labelNames: ["verdict"] as const,
     registers: [registry],
   });
+  // One labelled child per (method, route, status class), found by a string key: prom-client otherwise
+  // sorts and joins the label values on every observation.
+  const series = new Map<string, Histogram.Internal<"method" | "route" | "status">>();
   const middleware: RequestHandler = (req, res, next) => {
-    const start = process.hrtime.bigint();
+    const start = performance.now();
     res.once("finish", () => {
       // The matched route pattern, never the raw URL: certIds would explode the label set.
       const route = (req.route?.path as string | undefined) ?? "unmatched";
-      duration.observe(
-        { method: req.method, route, status: `${Math.floor(res.statusCode / 100)}xx` },
-        Number(process.hrtime.bigint() - start) / 1e9,
-      );
+      const status = `${Math.floor(res.statusCode / 100)}xx`;
+      const key = `${req.method} ${route} ${status}`;
+      let h = series.get(key);
+      if (!h) series.set(key, (h = duration.labels({ method: req.method, route, status })));
+      h.observe((performance.now() - start) / 1000);
     });
     next();
   };

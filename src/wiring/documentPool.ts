@@ -17,8 +17,12 @@ import { integrityOf } from "./documentOps";
 import type { DocumentReply, DocumentRequest } from "./documentWorker";
 
 export interface DocumentPool {
-  /** The integrity of a document, computed in a worker (or here, when no worker can take it). */
-  check(document: unknown): Promise<DocumentIntegrity>;
+  /**
+   * The integrity of a document, computed in a worker (or here, when no worker can take it). With the
+   * document's JSON text the worker gets the text, not the object: a string crosses threads as one copy,
+   * an object is cloned field by field on this thread.
+   */
+  check(document: unknown, text?: string): Promise<DocumentIntegrity>;
   /** Workers configured (0: every check runs on the calling thread). */
   readonly size: number;
   /** The running worker threads (operations and tests: a test stops one to see the pool recover). */
@@ -121,14 +125,14 @@ export function createDocumentPool(opts: DocumentPoolOptions): DocumentPool {
     return best;
   }
 
-  function check(document: unknown): Promise<DocumentIntegrity> {
+  function check(document: unknown, text?: string): Promise<DocumentIntegrity> {
     return new Promise((resolve, reject) => {
       const p: Pending = { document, resolve, reject };
       const slot = closed || disabled ? undefined : pick();
       if (!slot) return runHere(p);
       const id = nextId++;
       try {
-        slot.worker.postMessage({ id, document } satisfies DocumentRequest);
+        slot.worker.postMessage((text === undefined ? { id, document } : { id, text }) satisfies DocumentRequest);
       } catch {
         return runHere(p); // not cloneable (never from a parsed JSON body): this thread does it
       }

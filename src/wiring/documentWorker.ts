@@ -1,5 +1,6 @@
 /**
- * The worker-thread side of src/wiring/documentPool.ts: answers {id, document} with {id, integrity},
+ * The worker-thread side of src/wiring/documentPool.ts: answers {id, document} (or {id, text}, the
+ * document's JSON text) with {id, integrity},
  * or {id, failed: true} should the check throw (the pool then runs it on the main thread). The same
  * pure function the main thread runs (src/wiring/documentOps.ts), so a verdict never depends on where
  * it was computed.
@@ -8,10 +9,7 @@ import { parentPort } from "node:worker_threads";
 import type { DocumentIntegrity } from "../domain/ports";
 import { integrityOf } from "./documentOps";
 
-export interface DocumentRequest {
-  id: number;
-  document: unknown;
-}
+export type DocumentRequest = { id: number; document: unknown } | { id: number; text: string };
 export type DocumentReply = { id: number; integrity: DocumentIntegrity } | { id: number; failed: true };
 
 const port = parentPort;
@@ -19,7 +17,7 @@ if (port) {
   port.on("message", (m: DocumentRequest) => {
     let reply: DocumentReply;
     try {
-      reply = { id: m.id, integrity: integrityOf(m.document) };
+      reply = { id: m.id, integrity: integrityOf("text" in m ? JSON.parse(m.text) : m.document) };
     } catch {
       reply = { id: m.id, failed: true };
     }

@@ -25,6 +25,15 @@ import type {
   SignatureRecovery,
 } from "../domain/ports";
 
+/** The document's JSON text; undefined when it has none (cyclic or hostile input). */
+function jsonText(doc: unknown): string | undefined {
+  try {
+    return JSON.stringify(doc);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Integrity is a pure function of the document, and recomputing it (every leaf's keccak, JCS) is most
  * of a verification's CPU. Presentations repeat (a counter re-checks, a share link is opened again, a
@@ -35,16 +44,7 @@ import type {
 function integrityCache(max: number) {
   const cache = new Map<string, DocumentIntegrity>();
   return {
-    /** undefined: not cacheable (cyclic or hostile input). */
-    keyOf(doc: unknown): string | undefined {
-      try {
-        return createHash("sha256")
-          .update(JSON.stringify(doc) ?? "undefined")
-          .digest("base64");
-      } catch {
-        return undefined;
-      }
-    },
+    keyOf: (text: string): string => createHash("sha256").update(text).digest("base64"),
     get(key: string): DocumentIntegrity | undefined {
       const hit = cache.get(key);
       if (hit) {
@@ -92,14 +92,17 @@ export function documentLibrary(opts: DocumentLibraryOptions = {}): DocumentLibr
       };
     },
     verifyIntegrity(doc) {
-      const key = cache?.keyOf(doc);
-      if (key === undefined) return integrityOf(doc);
+      const text = cache && jsonText(doc);
+      if (text === undefined) return integrityOf(doc);
+      const key = cache!.keyOf(text);
       return cache!.get(key) ?? cache!.put(key, integrityOf(doc));
     },
     async checkIntegrity(doc) {
-      const key = cache?.keyOf(doc);
-      if (key === undefined) return pool.check(doc);
-      return cache!.get(key) ?? cache!.put(key, await pool.check(doc));
+      const text = jsonText(doc);
+      if (text === undefined) return pool.check(doc);
+      if (!cache) return pool.check(doc, text);
+      const key = cache.keyOf(text);
+      return cache.get(key) ?? cache.put(key, await pool.check(doc, text));
     },
     close: () => pool.close(),
     verifyBatchProof: (root, certId, validFrom, validUntil, proof) =>

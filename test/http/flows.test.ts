@@ -451,8 +451,21 @@ describe("HTTP flows (embedded chain)", function () {
       const generated = await request(app).get("/healthz").expect(200);
       expect(generated.headers["x-request-id"]).to.match(/^[0-9a-f-]{36}$/);
       await request(app).post("/v1/public/verify").send({ document: res.body.document }).expect(200);
+      await request(app).get("/v1/public/certificates/0xnot-an-id").expect(400);
       const log = lines.join("");
-      expect(log).to.include("trace-123");
+      const entries = lines.map((l) => JSON.parse(l));
+      const done = entries.filter((e) => e.msg === "request completed");
+      expect(done.map((e) => [e.req.method, e.req.path, e.res.status])).to.deep.include.members([
+        ["POST", "/v1/agency/certificates", 201],
+        ["GET", "/healthz", 200],
+        ["POST", "/v1/public/verify", 200],
+        ["GET", "/v1/public/certificates/0xnot-an-id", 400],
+      ]);
+      expect(done.find((e) => e.req.path === "/v1/agency/certificates").req.id).to.equal("trace-123");
+      // A refusal is logged through the request's own logger, so it carries the request id too.
+      const refused = entries.find((e) => e.msg === "request refused");
+      expect(refused.req.id).to.match(/^[0-9a-f-]{36}$/);
+      expect(refused.code).to.be.a("string");
       expect(log).to.not.include(f.keys.agencyA);
       for (const v of Object.values(fields))
         if (typeof v === "string" && v.length > 3) expect(log, `field value ${v}`).to.not.include(v);

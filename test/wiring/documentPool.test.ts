@@ -36,7 +36,12 @@ describe("document worker pool", function () {
     const expected = docs.map((d) => integrityOf(d));
     expect(expected.map((e) => e.status)).to.include.members(["OK", "TAMPERED", "MALFORMED"]);
     const rounds = 20;
-    const answers = await Promise.all(Array.from({ length: rounds }, () => docs.map((d) => pool!.check(d))).flat());
+    // Half the rounds send the object (cloned across), half its JSON text (parsed in the worker).
+    const answers = await Promise.all(
+      Array.from({ length: rounds }, (_, r) =>
+        docs.map((d) => (r % 2 ? pool!.check(d, JSON.stringify(d)) : pool!.check(d))),
+      ).flat(),
+    );
     expect(pool.threads()).to.have.length(2);
     answers.forEach((a, i) => expect(a).to.deep.equal(expected[i % docs.length]));
   });
