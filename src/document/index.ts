@@ -45,3 +45,4 @@ export {
   type SignedRevokeGrant,
   type CreateHolderWalletParameters,
 } from "./wallet";
+export { keccakReady } from "./keccak";

@@ -43,47 +43,49 @@ export function appendSegment(path: string, segment: PathSegment, first = path =
  * Parses a path into segments. Throws DocumentError("INVALID_PATH") when the text is not a path or
  * not in its canonical spelling (the error names the canonical one).
  */
+// A module-level function, not a closure: parsePath runs for every disclosed field of every verification.
+function fail(text: string, i: number, why: string): never {
+  throw new DocumentError("INVALID_PATH", `invalid path ${JSON.stringify(text)} at ${i}: ${why}`);
+}
+
 export function parsePath(text: string): PathSegment[] {
   if (typeof text !== "string" || text.length === 0 || text.length > 4096) {
     throw new DocumentError("INVALID_PATH", "a path is a non-empty string of at most 4096 characters");
   }
   const segments: PathSegment[] = [];
   let i = 0;
-  const fail = (why: string): never => {
-    throw new DocumentError("INVALID_PATH", `invalid path ${JSON.stringify(text)} at ${i}: ${why}`);
-  };
   while (i < text.length) {
     const c = text[i];
     if (c === "[") {
       if (text[i + 1] === '"') {
         let j = i + 2;
         while (j < text.length && text[j] !== '"') j += text[j] === "\\" ? 2 : 1;
-        if (j >= text.length || text[j + 1] !== "]") fail("unterminated quoted key");
+        if (j >= text.length || text[j + 1] !== "]") fail(text, i, "unterminated quoted key");
         let key: unknown;
         try {
           key = JSON.parse(text.slice(i + 1, j + 1));
         } catch {
-          fail("the quoted key is not a JSON string");
+          fail(text, i, "the quoted key is not a JSON string");
         }
         segments.push(key as string);
         i = j + 2;
       } else {
-        if (segments.length === 0) fail("a path starts with an object key");
+        if (segments.length === 0) fail(text, i, "a path starts with an object key");
         const j = text.indexOf("]", i);
         const digits = j < 0 ? "" : text.slice(i + 1, j);
-        if (!/^(0|[1-9][0-9]{0,8})$/.test(digits)) fail("an index is a decimal number without leading zeros");
+        if (!/^(0|[1-9][0-9]{0,8})$/.test(digits)) fail(text, i, "an index is a decimal number without leading zeros");
         segments.push(Number(digits));
         i = j + 1;
       }
     } else {
       if (segments.length > 0) {
-        if (c !== ".") fail('expected ".", "[" or the end');
+        if (c !== ".") fail(text, i, 'expected ".", "[" or the end');
         i++;
       }
       let j = i;
       while (j < text.length && text[j] !== "." && text[j] !== "[") j++;
       const name = text.slice(i, j);
-      if (!isName(name)) fail('a bare key is letters, digits, _, $ and -; quote anything else as ["..."]');
+      if (!isName(name)) fail(text, i, 'a bare key is letters, digits, _, $ and -; quote anything else as ["..."]');
       segments.push(name);
       i = j;
     }

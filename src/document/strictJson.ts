@@ -30,7 +30,11 @@ export function checkJsonNumber(n: number): string | undefined {
   return undefined;
 }
 
+/** Node 20+ checks well-formed UTF-16 natively; the loop below is the same test for older runtimes. */
+const isWellFormed = (String.prototype as { isWellFormed?: (this: string) => boolean }).isWellFormed;
+
 function hasLoneSurrogate(s: string): boolean {
+  if (isWellFormed) return !isWellFormed.call(s);
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c < 0xd800 || c > 0xdfff) continue;

@@ -13,6 +13,7 @@ import { buildApp } from "../http/app";
 import { sqlBatchJobs } from "../store/batchJobs";
 import { frontRouters, registerFrontOpenApi } from "../http/front";
 import { DEFAULT_HTTP_SETTINGS, type AppDeps } from "../http/deps";
+import { keccakReady } from "../document";
 import { documentLibrary, signatureRecovery } from "./documents";
 import { seedDemo, type DemoCredentials } from "./seed";
 
@@ -42,6 +43,7 @@ export interface Gateway {
 export async function openGateway(config: Config, opts: GatewayOptions = {}): Promise<Gateway> {
   const logger = opts.logger ?? pino({ level: config.logLevel, base: undefined });
   const now = opts.now ?? (() => Math.floor(Date.now() / 1000));
+  logger.debug({ keccak: await keccakReady }, "keccak256 ready");
   const engine = await startEngine({
     dataDir: config.dataDir,
     databaseUrl: config.databaseUrl,
