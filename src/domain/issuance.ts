@@ -262,20 +262,48 @@ export interface BatchJob {
 
 export type BatchItemView = NonNullable<BatchJob["items"]>[number];
 
+/** What a batch job builds: kept durably while it builds, so that another process can build it again. */
+export interface BatchInput {
+  type: string;
+  items: IssueItem[];
+  /** Each item's validity window, fixed when the batch was accepted. */
+  windows: { validFrom: number; validUntil: number }[];
+  /** The outbox key its root is anchored under (from the Idempotency-Key, else the batchId). */
+  outboxKey: string;
+}
+
 /**
  * Where batch jobs live. Running jobs are objects in memory (`put`/`get`); a durable registry also
- * records each job's state and, before its root is anchored, its documents, so that both outlive the
- * process (the chain write itself goes through the outbox).
+ * records each job's state, its input while it builds and, before its root is anchored, its documents,
+ * so that all outlive the process (the chain write itself goes through the outbox). The process running
+ * a job owns it; should that process stop, `claimStale` hands the job to another (or the restarted) one.
  */
 export interface BatchJobs {
   put(job: BatchJob): void;
   get(batchId: string): BatchJob | undefined;
+  /** Forgets a job held in memory (another process took it over; reads go to the durable registry). */
+  drop?(batchId: string): void;
   /** Called when a job's documents arrive, to keep memory bounded. */
   trim?(): void;
-  /** Durable: records the job's state (called at every change). */
-  persist?(job: BatchJob): Promise<void>;
-  /** Durable: stores the documents; once it resolves the job no longer holds them in memory. */
+  /** Durable: records a new job, owned by this process, with its input, in one transaction. */
+  begin?(job: BatchJob, input: BatchInput): Promise<void>;
+  /**
+   * Durable: records the job's state (called at every change). False when another process has taken the
+   * job over (this one stalled past its lease): nothing was written and this process must stop the job.
+   */
+  persist?(job: BatchJob): Promise<boolean>;
+  /**
+   * Durable: replaces whatever documents the job has stored (a previous owner's) with these; once it
+   * resolves the job no longer holds them in memory. Throws BATCH_TAKEN_OVER if another process owns the job.
+   */
   saveDocuments?(job: BatchJob, items: BatchItemView[]): Promise<void>;
+  /** Durable: extends this process's lease on a job it is running (and nothing else). */
+  renew?(job: BatchJob): Promise<void>;
+  /**
+   * Durable: takes over the building jobs whose owner's lease ran out (every building job, with `all`:
+   * a restarted single process owns its whole store) and returns them with their inputs.
+   */
+  claimStale?(opts?: { all?: boolean }): Promise<{ job: BatchJob; input: BatchInput }[]>;
   /** Durable: a job this process does not hold (it ran before a restart, or on another replica). */
   load?(batchId: string): Promise<BatchJob | undefined>;
   /** Durable: a page of a job's stored documents, in request order. */
@@ -312,6 +340,7 @@ export function memoryBatchJobs(opts: { maxJobs?: number; maxHeldDocuments?: num
       trim();
     },
     get: (id) => jobs.get(id),
+    drop: (id) => void jobs.delete(id),
     trim,
   };
 }
@@ -354,8 +383,7 @@ export async function startBatch(
       return { job: known, done: known.finished ?? Promise.resolve(known) };
     }
   }
-  const key = await activeSigningKey(deps, agency, now);
-  const info = await deps.chain.info();
+  await activeSigningKey(deps, agency, now); // refused now, not after the 202, if the agency has no key
   const job: BatchJob = {
     batchId,
     agency,
@@ -365,11 +393,51 @@ export async function startBatch(
     built: 0,
     createdAt: now,
   };
+  const input: BatchInput = {
+    type: p.type,
+    items: p.items,
+    windows,
+    outboxKey: p.idempotencyKey !== undefined ? `batch:${agency}:${sha256Hex(p.idempotencyKey)}` : `batch:${batchId}`,
+  };
   jobs.put(job);
-  await jobs.persist?.(job);
+  if (jobs.begin) await jobs.begin(job, input);
+  else await jobs.persist?.(job);
+  job.finished = runBatch(deps, jobs, job, input);
+  return { job, done: job.finished };
+}
 
-  const run = async (): Promise<BatchJob> => {
+/** Thrown inside a job whose durable registry says another process owns it now. */
+class TakenOver extends Error {}
+
+/**
+ * Takes over the batch jobs whose gateway stopped while building them (see BatchJobs.claimStale) and
+ * builds and anchors each again, from its stored input. Returns the jobs resumed.
+ */
+export async function resumeBatches(
+  deps: DomainDeps,
+  jobs: BatchJobs,
+  opts: { all?: boolean } = {},
+): Promise<BatchJob[]> {
+  const claimed = (await jobs.claimStale?.(opts)) ?? [];
+  for (const { job, input } of claimed) {
+    jobs.put(job);
+    job.finished = runBatch(deps, jobs, job, input);
+  }
+  return claimed.map((c) => c.job);
+}
+
+/** Builds a job's documents, stores them, and anchors their root once (the outbox key fixes "once"). */
+async function runBatch(deps: DomainDeps, jobs: BatchJobs, job: BatchJob, p: BatchInput): Promise<BatchJob> {
+  const agency = job.agency;
+  const windows = p.windows;
+  const persist = async () => {
+    if (jobs.persist && !(await jobs.persist(job))) throw new TakenOver();
+  };
+  const run = async (): Promise<BatchJob | undefined> => {
     try {
+      const type = await prepareType(deps, agency, p.type);
+      const key = await activeSigningKey(deps, agency, deps.clock.now());
+      const info = await deps.chain.info();
       const inputs: BuildDocumentInput[] = p.items.map((item, i) => ({
         typeId: type.typeId,
         typeCode: type.code,
@@ -399,15 +467,15 @@ export async function startBatch(
         await jobs.saveDocuments(job, items);
         job.documentsStored = true;
       }
-      await jobs.persist?.(job);
+      // building -> anchoring only while this process still owns the job: past this point nobody builds it again.
+      await persist();
       const receipt = await deps.chain.anchorBatch({
         agency,
         issuerKey: key.key,
         root: built.root,
         typeId: type.typeId,
         count: built.items.length,
-        outboxKey:
-          p.idempotencyKey !== undefined ? `batch:${agency}:${sha256Hex(p.idempotencyKey)}` : `batch:${job.batchId}`,
+        outboxKey: p.outboxKey,
         members: built.items.map((it, i) => ({
           certId: it.certId,
           validFrom: windows[i].validFrom,
@@ -420,6 +488,8 @@ export async function startBatch(
       job.state = "done";
       jobs.trim?.();
     } catch (e) {
+      // Another process owns the job now and will finish it: this one stops without a word.
+      if (e instanceof TakenOver || (e instanceof DomainError && e.code === "BATCH_TAKEN_OVER")) return undefined;
       job.state = "failed";
       job.error =
         e instanceof DomainError
@@ -436,6 +506,19 @@ export async function startBatch(
     }
     return job;
   };
-  job.finished = run();
-  return { job, done: job.finished };
+  // While it runs, the job's lease is renewed, so no other process takes it over.
+  const renew = setInterval(() => void jobs.renew?.(job).catch(() => undefined), BATCH_LEASE_RENEW_MS);
+  renew.unref();
+  try {
+    const done = await run();
+    if (done) return done;
+    // Taken over: from now on reads go to the durable registry, which the new owner keeps current.
+    jobs.drop?.(job.batchId);
+    return (await jobs.load?.(job.batchId)) ?? job;
+  } finally {
+    clearInterval(renew);
+  }
 }
+
+/** How often a running batch job renews its lease (src/store/batchJobs.ts holds it for a minute longer). */
+export const BATCH_LEASE_RENEW_MS = 15_000;

@@ -5,12 +5,27 @@
  * So an agency can read its documents after a restart, from any replica, and the gateway's memory no
  * longer grows with the batches it issued.
  *
+ * A job being built is owned: `owner` is the process's random id and `lease_until` is renewed while it
+ * runs. Its input waits in `batch_inputs` until its documents are stored. If the owner stops, the job is
+ * claimed (`claimStale`) by the restarted process or another replica and built again. Every write the
+ * owner makes checks that it still owns the job, so a stalled owner cannot mix its documents with the
+ * new owner's or anchor a second root.
+ *
  * Documents hold personal data: they are deleted `retentionDays` after their batch was submitted
  * (the agency is expected to have handed them to the holders by then); the job's facts remain.
  */
-import type { Kysely } from "kysely";
+import { randomUUID } from "node:crypto";
+import type { Kysely, Transaction } from "kysely";
 import type { Address, Bytes32, CertificateDocument, Hex } from "../domain/ports";
-import { memoryBatchJobs, type BatchItemView, type BatchJob, type BatchJobs } from "../domain/issuance";
+import { DomainError } from "../domain/errors";
+import {
+  BATCH_LEASE_RENEW_MS,
+  memoryBatchJobs,
+  type BatchInput,
+  type BatchItemView,
+  type BatchJob,
+  type BatchJobs,
+} from "../domain/issuance";
 import type { DialectName } from "./migrations";
 import type { Database } from "./schema";
 
@@ -20,6 +35,8 @@ export interface SqlBatchJobsOptions {
   now: () => number;
   /** Days a batch's documents are kept, default 30. */
   retentionDays?: number;
+  /** Seconds a running job's owner may go without renewing before another process takes it over, default 60. */
+  leaseSeconds?: number;
 }
 
 /** Rows per INSERT: under SQLite's and PostgreSQL's bound-parameter limits (6 per row). */
@@ -27,9 +44,41 @@ const ROWS_PER_INSERT = 1_000;
 /** Rows per transaction: between transactions the event loop serves other requests. */
 const ROWS_PER_TRANSACTION = 5_000;
 
+const takenOver = (batchId: string) =>
+  new DomainError("BATCH_TAKEN_OVER", `Another gateway process has taken batch ${batchId} over.`, { status: 409 });
+
 export function sqlBatchJobs(db: Kysely<Database>, opts: SqlBatchJobsOptions): BatchJobs {
   const live = memoryBatchJobs();
   const retention = (opts.retentionDays ?? 30) * 86_400;
+  const lease = opts.leaseSeconds ?? Math.max(60, (4 * BATCH_LEASE_RENEW_MS) / 1000);
+  const owner = randomUUID();
+
+  /** Extends the lease on a job this process owns in a state it runs; false when it no longer owns it. */
+  const hold = async (q: Kysely<Database> | Transaction<Database>, batchId: string, states: string[]) => {
+    const r = await q
+      .updateTable("batch_jobs")
+      .set({ lease_until: opts.now() + lease })
+      .where("batch_id", "=", batchId)
+      .where("owner", "=", owner)
+      .where("state", "in", states)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  };
+
+  const row = (job: BatchJob) => ({
+    agency: job.agency,
+    type: job.type,
+    state: job.state,
+    total: job.total,
+    root: job.root ?? null,
+    tx_hash: job.txHash ?? null,
+    block_number: job.blockNumber ?? null,
+    error: job.error ? JSON.stringify(job.error) : null,
+    created_at: job.createdAt,
+    finished_at: job.finishedAt ?? null,
+    owner,
+    lease_until: job.state === "building" || job.state === "anchoring" ? opts.now() + lease : null,
+  });
 
   const fromRow = async (r: Database["batch_jobs"]): Promise<BatchJob> => {
     const job: BatchJob = {
@@ -47,8 +96,13 @@ export function sqlBatchJobs(db: Kysely<Database>, opts: SqlBatchJobsOptions): B
       error: r.error ? (JSON.parse(r.error) as BatchJob["error"]) : undefined,
       documentsStored: r.root !== null,
     };
-    if (job.state === "building") {
-      // Its process stopped while building: nothing was stored or anchored.
+    const leased = r.lease_until !== null && Number(r.lease_until) >= opts.now();
+    const resumable =
+      job.state === "building" &&
+      !leased &&
+      !!(await db.selectFrom("batch_inputs").select("batch_id").where("batch_id", "=", job.batchId).executeTakeFirst());
+    if (job.state === "building" && !leased && !resumable) {
+      // Its process stopped while building, and its input is gone: nothing was stored or anchored.
       job.state = "failed";
       job.built = 0;
       job.error = {
@@ -89,24 +143,64 @@ export function sqlBatchJobs(db: Kysely<Database>, opts: SqlBatchJobsOptions): B
     get: (id) => live.get(id),
     trim: () => live.trim?.(),
 
+    drop: (id) => live.drop?.(id),
+
+    async begin(job, input) {
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto("batch_jobs")
+          .values({ batch_id: job.batchId, ...row(job) })
+          .execute();
+        await trx
+          .insertInto("batch_inputs")
+          .values({ batch_id: job.batchId, body: JSON.stringify(input) })
+          .execute();
+      });
+    },
+
     async persist(job) {
-      const row = {
-        agency: job.agency,
-        type: job.type,
-        state: job.state,
-        total: job.total,
-        root: job.root ?? null,
-        tx_hash: job.txHash ?? null,
-        block_number: job.blockNumber ?? null,
-        error: job.error ? JSON.stringify(job.error) : null,
-        created_at: job.createdAt,
-        finished_at: job.finishedAt ?? null,
-      };
-      await db
-        .insertInto("batch_jobs")
-        .values({ batch_id: job.batchId, ...row })
-        .onConflict((oc) => oc.column("batch_id").doUpdateSet(row))
-        .execute();
+      const values = row(job);
+      return db.transaction().execute(async (trx) => {
+        const r = await trx
+          .insertInto("batch_jobs")
+          .values({ batch_id: job.batchId, ...values })
+          .onConflict((oc) => oc.column("batch_id").doUpdateSet(values).where("batch_jobs.owner", "=", owner))
+          .executeTakeFirst();
+        if (Number(r.numInsertedOrUpdatedRows ?? 0) === 0) return false;
+        // Past building, the input is no longer needed (and it holds personal data).
+        if (job.state !== "building")
+          await trx.deleteFrom("batch_inputs").where("batch_id", "=", job.batchId).execute();
+        return true;
+      });
+    },
+
+    async renew(job) {
+      await hold(db, job.batchId, ["building", "anchoring"]);
+    },
+
+    async claimStale(o = {}) {
+      const now = opts.now();
+      let claim = db
+        .updateTable("batch_jobs")
+        .set({ owner, lease_until: now + lease })
+        .where("state", "=", "building")
+        .where("batch_id", "in", db.selectFrom("batch_inputs").select("batch_id"));
+      if (!o.all) claim = claim.where((eb) => eb.or([eb("lease_until", "is", null), eb("lease_until", "<", now)]));
+      const claimed = await claim.returningAll().execute();
+      const out: { job: BatchJob; input: BatchInput }[] = [];
+      for (const r of claimed) {
+        // A job this process is still running (its build held the event loop past the lease) stays with that run.
+        const running = live.get(r.batch_id);
+        if (running && (running.state === "building" || running.state === "anchoring")) continue;
+        const input = await db
+          .selectFrom("batch_inputs")
+          .select("body")
+          .where("batch_id", "=", r.batch_id)
+          .executeTakeFirst();
+        if (!input) continue;
+        out.push({ job: await fromRow(r), input: JSON.parse(input.body) as BatchInput });
+      }
+      return out;
     },
 
     async saveDocuments(job, items) {
@@ -128,6 +222,10 @@ export function sqlBatchJobs(db: Kysely<Database>, opts: SqlBatchJobsOptions): B
       for (let t = 0; t < rows.length; t += ROWS_PER_TRANSACTION) {
         const part = rows.slice(t, t + ROWS_PER_TRANSACTION);
         await db.transaction().execute(async (trx) => {
+          // Each transaction first checks (and, in PostgreSQL, locks) this process's hold on the job.
+          if (!(await hold(trx, job.batchId, ["building"]))) throw takenOver(job.batchId);
+          // A previous owner's documents (other salts, another root) go before any of ours are written.
+          if (t === 0) await trx.deleteFrom("batch_documents").where("batch_id", "=", job.batchId).execute();
           for (let i = 0; i < part.length; i += ROWS_PER_INSERT) {
             await trx
               .insertInto("batch_documents")

@@ -284,6 +284,20 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           .execute();
       },
     },
+    "0003_batch_resume": {
+      async up(db: Db) {
+        // A batch accepted (202) must land even if its gateway stops while building it: the request is
+        // kept until the documents are stored, and the process building a job holds a lease on it, so
+        // that after a crash this or another replica takes the job over and builds it again.
+        await db.schema.alterTable("batch_jobs").addColumn("owner", "text").execute();
+        await db.schema.alterTable("batch_jobs").addColumn("lease_until", int).execute();
+        await db.schema
+          .createTable("batch_inputs")
+          .addColumn("batch_id", "text", (c) => c.primaryKey())
+          .addColumn("body", "text", (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

@@ -270,6 +270,7 @@ export interface Database {
   counter_sessions: CounterSessionsTable;
   batch_jobs: BatchJobsTable;
   batch_documents: BatchDocumentsTable;
+  batch_inputs: BatchInputsTable;
 }
 
 export interface BatchJobsTable {
@@ -286,6 +287,17 @@ export interface BatchJobsTable {
   error: string | null;
   created_at: number;
   finished_at: number | null;
+  /** The gateway process building or anchoring the job (a random id per process). */
+  owner: string | null;
+  /** Unix seconds; past it, the owner is presumed gone and another process may take a building job over. */
+  lease_until: number | null;
+}
+
+/** What a building job was asked to build, kept until its documents are stored (it holds personal data). */
+export interface BatchInputsTable {
+  batch_id: string;
+  /** JSON BatchInput (src/domain/issuance.ts). */
+  body: string;
 }
 
 export interface BatchDocumentsTable {

@@ -10,6 +10,7 @@ import { startEngine, type Engine } from "../chain/engine";
 import { createCatalog } from "../domain/catalog";
 import type { Address, DomainDeps } from "../domain/ports";
 import { buildApp } from "../http/app";
+import { resumeBatches } from "../domain/issuance";
 import { sqlBatchJobs } from "../store/batchJobs";
 import { frontRouters, registerFrontOpenApi } from "../http/front";
 import { DEFAULT_HTTP_SETTINGS, type AppDeps } from "../http/deps";
@@ -39,6 +40,9 @@ export interface Gateway {
   credentials?: DemoCredentials;
   close(): Promise<void>;
 }
+
+/** How often a gateway looks for batch jobs another process stopped building. */
+const BATCH_SWEEP_MS = 30_000;
 
 export async function openGateway(config: Config, opts: GatewayOptions = {}): Promise<Gateway> {
   const logger = opts.logger ?? pino({ level: config.logLevel, base: undefined });
@@ -103,6 +107,19 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
       logger.info({ ms: Date.now() - t0, agencies: credentials.agencies.length }, "demo ready");
     }
     const app = buildApp(deps);
+    // Batches whose gateway stopped while building them are built again from their stored input: at
+    // start (a restarted gateway owns its SQLite store whole) and every 30 s (a replica takes over
+    // another's once its lease has run out).
+    const resume = (all: boolean) =>
+      resumeBatches(domain, deps.batchJobs, { all }).then(
+        (jobs) => {
+          if (jobs.length > 0) logger.info({ batches: jobs.map((j) => j.batchId) }, "resuming interrupted batches");
+        },
+        (e) => logger.warn({ err: e }, "could not resume interrupted batches"),
+      );
+    await resume(engine.store.dialect === "sqlite");
+    const sweep = setInterval(() => void resume(false), BATCH_SWEEP_MS);
+    sweep.unref();
     let closed = false;
     return {
       app,
@@ -112,6 +129,7 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
       async close() {
         if (closed) return;
         closed = true;
+        clearInterval(sweep);
         await documents.close();
         await engine.close();
       },

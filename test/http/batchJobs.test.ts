@@ -1,7 +1,9 @@
 /**
  * Batch jobs and their documents outlive the gateway process: after a restart the agency still reads
- * the job and downloads every document (which verifies), a job cut off while building says so, and
- * documents are deleted once past their retention while the job's facts remain.
+ * the job and downloads every document (which verifies), a job cut off while building is built again
+ * from its stored input (one whose input is gone says it was interrupted), a stalled owner cannot write
+ * over the process that took its job over, and documents are deleted once past their retention while
+ * the job's facts remain.
  */
 import { expect } from "chai";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -11,7 +13,8 @@ import pino from "pino";
 import request from "supertest";
 import { loadConfig } from "../../src/config";
 import { sampleFields } from "../../src/domain/catalog";
-import type { Address } from "../../src/domain/ports";
+import type { BatchInput, BatchJob } from "../../src/domain/issuance";
+import type { Address, Bytes32, CertificateDocument } from "../../src/domain/ports";
 import { createHolderWallet, generateMnemonic } from "../../src/document";
 import { sqlBatchJobs } from "../../src/store/batchJobs";
 import { openGateway, type Gateway } from "../../src/wiring/gateway";
@@ -19,6 +22,10 @@ import { freshPostgresDatabase } from "../support/postgres";
 
 const SEED = "0x" + "5a".repeat(32);
 const CUT_OFF = "0b7c55e4-3d0a-4f3e-9a51-5f8e2c1d7a90";
+const RESUMED = "6f1d2e3c-8a4b-4c5d-9e6f-7a8b9c0d1e2f";
+const TAKEN = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d";
+/** The lease a job's owner holds in sqlBatchJobs (60 s), and some. */
+const PAST_LEASE = 120;
 
 function batchJobsSuite(store: string, database: () => Promise<{ url?: string; drop(): Promise<void> }>) {
   describe(`batch jobs across restarts (${store})`, function () {
@@ -120,6 +127,7 @@ function batchJobsSuite(store: string, database: () => Promise<{ url?: string; d
         built: 0,
         createdAt: clock,
       });
+      clock += PAST_LEASE; // its owner's lease runs out, and no input was stored to build it from
       const r = await request(g.app)
         .get(`/v1/agency/batches/${CUT_OFF}`)
         .set({ authorization: `Bearer ${agency.apiKey}` })
@@ -131,6 +139,113 @@ function batchJobsSuite(store: string, database: () => Promise<{ url?: string; d
         .set({ authorization: `Bearer ${agency.apiKey}` })
         .expect(409);
       expect(d.body.error.code).to.equal("BATCH_NOT_READY");
+    });
+
+    /** What a gateway stopped in the middle of building leaves: the job, owned and leased, and its input. */
+    const stoppedMidBuild = async (g: Gateway, batchId: string, n: number, from: number) => {
+      const agency = g.credentials!.agencies.find((a) => a.types.includes("diploma"))!;
+      const jobs = sqlBatchJobs(g.engine.store.db, { dialect: g.engine.store.dialect, now: () => clock });
+      const job: BatchJob = {
+        batchId,
+        agency: agency.agency.toLowerCase() as Address,
+        type: "diploma",
+        state: "building",
+        total: n,
+        built: 0,
+        createdAt: clock,
+      };
+      const items = batchBody(n, from).items;
+      const input: BatchInput = {
+        type: "diploma",
+        items,
+        windows: items.map(() => ({ validFrom: clock, validUntil: clock + 365 * 86_400 })),
+        outboxKey: `batch:${batchId}`,
+      };
+      await jobs.begin!(job, input);
+      return { jobs, job, input };
+    };
+
+    it("builds again, after a restart, a batch its gateway stopped building; the root is anchored once", async function () {
+      let g = gw!;
+      const auth = { authorization: `Bearer ${agencyKey(g)}` };
+      await stoppedMidBuild(g, RESUMED, 12, 300);
+      // While the owner's lease runs, the job is in progress elsewhere, not interrupted.
+      const during = await request(g.app).get(`/v1/agency/batches/${RESUMED}`).set(auth).expect(200);
+      expect(during.body.state).to.equal("building");
+
+      clock += PAST_LEASE;
+      g = await restart();
+      let job: Record<string, unknown> = {};
+      for (let i = 0; i < 200; i++) {
+        job = (await request(g.app).get(`/v1/agency/batches/${RESUMED}`).set(auth).expect(200)).body;
+        if (job.state !== "building" && job.state !== "anchoring") break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(job, JSON.stringify(job)).to.include({ state: "done", total: 12 });
+      const docs = await request(g.app).get(`/v1/agency/batches/${RESUMED}/documents?limit=100`).set(auth).expect(200);
+      expect(docs.body.items).to.have.length(12);
+      const v = await request(g.app).post("/v1/public/verify").send({ document: docs.body.items[11].document });
+      expect(v.body.verdict, JSON.stringify(v.body.reasons)).to.equal("VALID");
+      const db = g.engine.store.db;
+      expect(await db.selectFrom("batch_inputs").selectAll().where("batch_id", "=", RESUMED).execute()).to.deep.equal(
+        [],
+      );
+      const sent = await db.selectFrom("outbox").select("id").where("dedup_key", "=", `batch:${RESUMED}`).execute();
+      expect(sent).to.have.length(1);
+
+      // Another restart finds it done and builds nothing.
+      g = await restart();
+      const after = await request(g.app).get(`/v1/agency/batches/${RESUMED}`).set(auth).expect(200);
+      expect(after.body).to.include({ state: "done", root: job.root, txHash: job.txHash });
+      expect(
+        await g.engine.store.db.selectFrom("outbox").select("id").where("dedup_key", "=", `batch:${RESUMED}`).execute(),
+      ).to.have.length(1);
+    });
+
+    it("lets a stalled owner write nothing once another process has taken its batch over", async function () {
+      const g = gw!;
+      const { jobs: stalled, job, input } = await stoppedMidBuild(g, TAKEN, 1, 400);
+      const other = sqlBatchJobs(g.engine.store.db, { dialect: g.engine.store.dialect, now: () => clock });
+      const mine = <T extends { job: BatchJob }>(c: T[]) => c.filter((x) => x.job.batchId === TAKEN);
+      expect(mine(await other.claimStale!())).to.deep.equal([]); // the owner's lease still runs
+
+      clock += PAST_LEASE;
+      const claimed = mine(await other.claimStale!());
+      expect(claimed).to.have.length(1);
+      expect(claimed[0].input).to.deep.equal(input);
+      const item = {
+        certId: `0x${"ab".repeat(32)}` as Bytes32,
+        holder: input.items[0].holder as Address,
+        document: { stalled: true } as unknown as CertificateDocument,
+        proof: [],
+      };
+      const refused = await stalled.saveDocuments!(job, [item]).then(
+        () => undefined,
+        (e: { code?: string }) => e.code,
+      );
+      expect(refused).to.equal("BATCH_TAKEN_OVER");
+      expect(await stalled.persist!({ ...job, state: "anchoring", root: `0x${"cd".repeat(32)}` as Bytes32 })).to.equal(
+        false,
+      );
+      const row = await g.engine.store.db
+        .selectFrom("batch_jobs")
+        .select(["state", "root"])
+        .where("batch_id", "=", TAKEN)
+        .executeTakeFirstOrThrow();
+      expect(row).to.deep.equal({ state: "building", root: null });
+      expect(
+        await g.engine.store.db.selectFrom("batch_documents").select("idx").where("batch_id", "=", TAKEN).execute(),
+      ).to.deep.equal([]);
+
+      // The new owner writes; finishing the job also drops its input.
+      await other.saveDocuments!(claimed[0].job, [
+        { ...item, document: { taken: true } as unknown as CertificateDocument },
+      ]);
+      const failed = { ...claimed[0].job, state: "failed" as const, error: { code: "TEST", message: "test" } };
+      expect(await other.persist!(failed)).to.equal(true);
+      expect(
+        await g.engine.store.db.selectFrom("batch_inputs").select("batch_id").where("batch_id", "=", TAKEN).execute(),
+      ).to.deep.equal([]);
     });
 
     it("deletes documents past their retention when the next batch is stored; the job's facts remain", async function () {
