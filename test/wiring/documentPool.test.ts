@@ -4,7 +4,8 @@
  */
 import { expect } from "chai";
 import { buildBatch, buildDocument, redactDocument, withBatchProof } from "../../src/document";
-import type { DocumentIntegrity } from "../../src/domain/ports";
+import { sampleFields } from "../../src/domain/catalog";
+import type { Address, DocumentIntegrity } from "../../src/domain/ports";
 import { createDocumentPool, type DocumentPool } from "../../src/wiring/documentPool";
 import { integrityOf } from "../../src/wiring/documentOps";
 import { documentLibrary } from "../../src/wiring/documents";
@@ -100,6 +101,46 @@ describe("document worker pool", function () {
       expect(await lib.checkIntegrity!(JSON.parse(JSON.stringify(doc)))).to.equal(first);
       expect(lib.verifyIntegrity(doc)).to.equal(first);
       expect(first).to.deep.equal(integrityOf(doc));
+    } finally {
+      await lib.close();
+    }
+  });
+
+  it("builds a batch in slices: progress is reported, other callbacks run between slices, every proof holds", async function () {
+    const lib = documentLibrary();
+    try {
+      const n = 600;
+      const inputs = Array.from({ length: n }, (_, i) => ({
+        typeId: 7,
+        typeCode: "diploma",
+        typeName: "Diploma",
+        issuerKey: `0x${"11".repeat(20)}` as Address,
+        holder: `0x${(i + 1).toString(16).padStart(40, "0")}` as Address,
+        fields: sampleFields("diploma", i),
+        validFrom: 1_767_225_600,
+        validUntil: 1_924_992_000,
+        chainId: 31337,
+        ledger: `0x${"33".repeat(20)}` as Address,
+      }));
+      const progress: number[] = [];
+      let ticks = 0;
+      const tick = () => {
+        ticks++;
+        if (progress.length < n) timer = setImmediate(tick);
+      };
+      let timer = setImmediate(tick);
+      const batch = await lib.buildBatch(inputs, (built) => progress.push(built));
+      clearImmediate(timer);
+      expect(progress).to.deep.equal([250, 500, 600]);
+      expect(ticks, "turns of the event loop while building").to.be.greaterThan(1);
+      expect(batch.items).to.have.length(n);
+      for (const [i, it] of batch.items.entries()) {
+        expect(
+          lib.verifyBatchProof(batch.root, it.certId, 1_767_225_600, 1_924_992_000, it.proof),
+          `item ${i}`,
+        ).to.equal(true);
+        if (i % 97 === 0) expect(lib.verifyIntegrity(it.document).status).to.equal("OK");
+      }
     } finally {
       await lib.close();
     }
