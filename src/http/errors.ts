@@ -5,6 +5,7 @@
  */
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import { DomainError } from "../domain/errors";
+import { requestFields } from "./requestLog";
 
 export { DomainError } from "../domain/errors";
 
@@ -61,8 +62,8 @@ export function errorBody(e: DomainError): ErrorBody {
 
 export const errorMiddleware: ErrorRequestHandler = (err, req, res, _next) => {
   const e = toDomainError(err);
-  if (e.status >= 500) req.log?.error({ err: e.cause ?? e, code: e.code }, "request failed");
-  else req.log?.debug({ code: e.code }, "request refused");
+  if (e.status >= 500) req.log?.error({ req: requestFields(req), err: e.cause ?? e, code: e.code }, "request failed");
+  else req.log?.debug({ req: requestFields(req), code: e.code }, "request refused");
   if (res.headersSent) {
     res.end();
     return;

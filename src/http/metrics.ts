@@ -28,7 +28,7 @@ export function httpMetrics(registry = new Registry()): HttpMetrics {
   const series = new Map<string, Histogram.Internal<"method" | "route" | "status">>();
   const middleware: RequestHandler = (req, res, next) => {
     const start = performance.now();
-    res.once("finish", () => {
+    res.on("finish", () => {
       // The matched route pattern, never the raw URL: certIds would explode the label set.
       const route = (req.route?.path as string | undefined) ?? "unmatched";
       const status = `${Math.floor(res.statusCode / 100)}xx`;
