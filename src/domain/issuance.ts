@@ -412,8 +412,12 @@ export async function startBatch(
 /** Batch items validated between two turns of the event loop. */
 const VALIDATE_SLICE = 1_000;
 
-/** Thrown inside a job whose durable registry says another process owns it now. */
-class TakenOver extends Error {}
+/** Thrown inside a job whose durable registry says another process owns it now (by the registry, too). */
+export function batchTakenOver(batchId: string): DomainError {
+  return new DomainError("BATCH_TAKEN_OVER", `Another gateway process has taken batch ${batchId} over.`, {
+    status: 409,
+  });
+}
 
 /**
  * Takes over the batch jobs whose gateway stopped while building them (see BatchJobs.claimStale) and
@@ -437,7 +441,7 @@ async function runBatch(deps: DomainDeps, jobs: BatchJobs, job: BatchJob, p: Bat
   const agency = job.agency;
   const windows = p.windows;
   const persist = async () => {
-    if (jobs.persist && !(await jobs.persist(job))) throw new TakenOver();
+    if (jobs.persist && !(await jobs.persist(job))) throw batchTakenOver(job.batchId);
   };
   const run = async (): Promise<BatchJob | undefined> => {
     try {
@@ -497,7 +501,7 @@ async function runBatch(deps: DomainDeps, jobs: BatchJobs, job: BatchJob, p: Bat
       jobs.trim?.();
     } catch (e) {
       // Another process owns the job now and will finish it: this one stops without a word.
-      if (e instanceof TakenOver || (e instanceof DomainError && e.code === "BATCH_TAKEN_OVER")) return undefined;
+      if (e instanceof DomainError && e.code === "BATCH_TAKEN_OVER") return undefined;
       job.state = "failed";
       job.error =
         e instanceof DomainError

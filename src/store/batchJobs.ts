@@ -17,9 +17,9 @@
 import { randomUUID } from "node:crypto";
 import type { Kysely, Transaction } from "kysely";
 import type { Address, Bytes32, CertificateDocument, Hex } from "../domain/ports";
-import { DomainError } from "../domain/errors";
 import {
   BATCH_LEASE_RENEW_MS,
+  batchTakenOver,
   memoryBatchJobs,
   type BatchInput,
   type BatchItemView,
@@ -46,9 +46,6 @@ const ROWS_PER_INSERT = 1_000;
  * (~3 MB of JSON) take ~100 ms to serialise and write; 5,000 stalled every other request ~600 ms.
  */
 const ROWS_PER_TRANSACTION = 1_000;
-
-const takenOver = (batchId: string) =>
-  new DomainError("BATCH_TAKEN_OVER", `Another gateway process has taken batch ${batchId} over.`, { status: 409 });
 
 export function sqlBatchJobs(db: Kysely<Database>, opts: SqlBatchJobsOptions): BatchJobs {
   const live = memoryBatchJobs();
@@ -228,7 +225,7 @@ export function sqlBatchJobs(db: Kysely<Database>, opts: SqlBatchJobsOptions): B
         const part = rowsOf(t);
         await db.transaction().execute(async (trx) => {
           // Each transaction first checks (and, in PostgreSQL, locks) this process's hold on the job.
-          if (!(await hold(trx, job.batchId, ["building"]))) throw takenOver(job.batchId);
+          if (!(await hold(trx, job.batchId, ["building"]))) throw batchTakenOver(job.batchId);
           // A previous owner's documents (other salts, another root) go before any of ours are written.
           if (t === 0) await trx.deleteFrom("batch_documents").where("batch_id", "=", job.batchId).execute();
           for (let i = 0; i < part.length; i += ROWS_PER_INSERT) {
