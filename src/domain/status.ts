@@ -5,6 +5,7 @@
 import { badRequest, conflict, forbidden, notFound } from "./errors";
 import { randomId } from "./hashing";
 import { activeSigningKey } from "./issuance";
+import { requireCustodialAgency } from "./custody";
 import type { Address, Bytes32, CertificateView, DomainDeps, Hex, StatusAction } from "./ports";
 import { STATUS_REASONS } from "./reasons";
 
@@ -59,32 +60,22 @@ export async function ownCertificate(
   return cert;
 }
 
-export async function changeStatus(deps: DomainDeps, p: ChangeStatusParameters): Promise<ChangeStatusReturnType> {
-  const table = STATUS_REASONS[p.action] as Record<string, number>;
-  const reason = table[p.reason];
-  if (reason === undefined)
+/** The on-chain number of a reason code for `action` (400 UNKNOWN_REASON otherwise). */
+export function reasonNumber(action: StatusAction, reason: string): number {
+  const table = STATUS_REASONS[action] as Record<string, number>;
+  const n = table[reason];
+  if (n === undefined)
     throw badRequest(
       "UNKNOWN_REASON",
-      `"${p.reason}" is not a reason to ${p.action}; use one of ${Object.keys(table).join(", ")}.`,
+      `"${reason}" is not a reason to ${action}; use one of ${Object.keys(table).join(", ")}.`,
     );
-  const cert = await ownCertificate(deps, p.agency, p.certId);
-  if (!ALLOWED[p.action].includes(cert.status))
-    throw conflict(
-      cert.status === "REVOKED" ? "CERTIFICATE_REVOKED" : "INVALID_STATUS_TRANSITION",
-      `Cannot ${p.action} a certificate that is ${cert.status.toLowerCase()}.`,
-      { status: cert.status },
-    );
-  let replacement: Bytes32 | undefined;
-  if (p.action === "supersede") {
-    if (!p.replacement)
-      throw badRequest("REPLACEMENT_REQUIRED", "Superseding needs the replacement certificate's certId.");
-    replacement = p.replacement.toLowerCase() as Bytes32;
-    if (replacement === cert.certId) throw badRequest("INVALID_REPLACEMENT", "A certificate cannot supersede itself.");
-    const repl = await ownCertificate(deps, p.agency, replacement);
-    if (repl.status !== "ACTIVE") throw conflict("INVALID_REPLACEMENT", "The replacement certificate is not active.");
-  } else if (p.replacement) {
-    throw badRequest("UNEXPECTED_REPLACEMENT", `Only supersede takes a replacement.`);
-  }
+  return n;
+}
+
+export async function changeStatus(deps: DomainDeps, p: ChangeStatusParameters): Promise<ChangeStatusReturnType> {
+  requireCustodialAgency(deps, `POST /v1/agency/certificates/{certId}/${p.action}/signed`);
+  const reason = reasonNumber(p.action, p.reason);
+  const { cert, replacement } = await statusTransition(deps, p);
   const key = await activeSigningKey(deps, cert.agency, deps.clock.now());
   const receipt = await deps.chain.changeStatus({
     agency: cert.agency,
@@ -106,4 +97,30 @@ export async function changeStatus(deps: DomainDeps, p: ChangeStatusParameters):
     txHash: receipt.txHash,
     blockNumber: receipt.blockNumber,
   };
+}
+
+/** The certificate (the caller's own) and the replacement, checked for the transition `action`. */
+export async function statusTransition(
+  deps: Pick<DomainDeps, "index">,
+  p: { agency: Address; certId: Bytes32; action: StatusAction; replacement?: Bytes32 },
+): Promise<{ cert: CertificateView; replacement?: Bytes32 }> {
+  const cert = await ownCertificate(deps, p.agency, p.certId);
+  if (!ALLOWED[p.action].includes(cert.status))
+    throw conflict(
+      cert.status === "REVOKED" ? "CERTIFICATE_REVOKED" : "INVALID_STATUS_TRANSITION",
+      `Cannot ${p.action} a certificate that is ${cert.status.toLowerCase()}.`,
+      { status: cert.status },
+    );
+  let replacement: Bytes32 | undefined;
+  if (p.action === "supersede") {
+    if (!p.replacement)
+      throw badRequest("REPLACEMENT_REQUIRED", "Superseding needs the replacement certificate's certId.");
+    replacement = p.replacement.toLowerCase() as Bytes32;
+    if (replacement === cert.certId) throw badRequest("INVALID_REPLACEMENT", "A certificate cannot supersede itself.");
+    const repl = await ownCertificate(deps, p.agency, replacement);
+    if (repl.status !== "ACTIVE") throw conflict("INVALID_REPLACEMENT", "The replacement certificate is not active.");
+  } else if (p.replacement) {
+    throw badRequest("UNEXPECTED_REPLACEMENT", `Only supersede takes a replacement.`);
+  }
+  return { cert, replacement };
 }

@@ -83,6 +83,26 @@ export function fakeDeps(world = new FakeWorld()): DomainDeps & { world: FakeWor
       });
       return r;
     },
+    async issueMany(req) {
+      let r: { txHash: Hex; blockNumber: number } | undefined;
+      for (const q of req.requests)
+        r = await chain.issue({
+          ...q,
+          agency: req.agency,
+          issuerKey: req.issuerKey,
+          outboxKey: `${req.outboxKey}:${q.certId}`,
+        });
+      return r!;
+    },
+    async statusNonce(certId) {
+      return (w.history.get(certId) ?? []).length;
+    },
+    async authorityTransactionParameters() {
+      throw new DomainError("NOT_IN_FAKE_WORLD", "the fake world has no chain accounts", { status: 501 });
+    },
+    async relayAuthorityTransaction(req) {
+      return { ...w.receipt("relayAuthorityTransaction", req), from: addr(), function: "unknown" };
+    },
     async anchorBatch(req) {
       const r = w.receipt("anchorBatch", req);
       w.batches.set(req.root, {
@@ -221,7 +241,7 @@ export function fakeDeps(world = new FakeWorld()): DomainDeps & { world: FakeWor
     catalog,
     chain,
     documents: documentLibrary(),
-    signatures: signatureRecovery(() => ({ chainId: CHAIN_ID, consent: CONSENT })),
+    signatures: signatureRecovery(() => ({ chainId: CHAIN_ID, consent: CONSENT, ledger: LEDGER })),
     keyring: { create: () => addr(), has: () => true },
     index: {
       certificateType: (id) => w.types.get(id),
