@@ -48,18 +48,6 @@ export function windowOf(t: PublicType, validFrom?: number, validUntil?: number,
 
 export const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-type Types = Record<string, { name: string; type: string }[]>;
-
-async function typedData() {
-  const d = await import("../document/typedData");
-  return {
-    issue: d.ISSUE_TYPES as unknown as Types,
-    anchorBatch: d.ANCHOR_BATCH_TYPES as unknown as Types,
-    statusChange: d.STATUS_CHANGE_TYPES as unknown as Types,
-    status: d.LEDGER_STATUS,
-  };
-}
-
 /** Builds one document issued by `wallet` and signs its Issue message. */
 export async function signIssue(
   wallet: Wallet,
@@ -79,8 +67,8 @@ export async function signIssue(
     fields: p.fields,
   });
   const deadline = nowSeconds() + SIGNATURE_LIFETIME_SECONDS;
-  const t = await typedData();
-  const signature = await wallet.signTypedData(info.ledgerEip712Domain, t.issue, {
+  const { signIssue: sign, ledgerDomain } = await import("../document");
+  const { signature } = await sign(wallet, ledgerDomain(info.chainId, info.contracts.ledger), {
     certId: built.certId,
     typeId: type.typeId,
     validFrom: p.validFrom,
@@ -115,8 +103,8 @@ export async function signBatch(
   );
   const documents = built.map((b, i) => withBatchProof(b.document, batch, i));
   const deadline = nowSeconds() + SIGNATURE_LIFETIME_SECONDS;
-  const t = await typedData();
-  const signature = await wallet.signTypedData(info.ledgerEip712Domain, t.anchorBatch, {
+  const { signAnchorBatch, ledgerDomain } = await import("../document");
+  const { signature } = await signAnchorBatch(wallet, ledgerDomain(info.chainId, info.contracts.ledger), {
     root: batch.root,
     typeId: type.typeId,
     count: documents.length,
@@ -137,16 +125,16 @@ export async function signStatusChange(
   const n = (
     await api.request<{ batchRoot: string; nonce: number }>("GET", `/v1/agency/certificates/${p.certId}/status-nonce`)
   ).body;
-  const t = await typedData();
+  const { signStatusChange: sign, ledgerDomain, LEDGER_STATUS } = await import("../document");
   const zero = `0x${"0".repeat(64)}`;
   const status = {
-    revoke: t.status.Revoked,
-    suspend: t.status.Suspended,
-    reinstate: t.status.Active,
-    supersede: t.status.Superseded,
+    revoke: LEDGER_STATUS.Revoked,
+    suspend: LEDGER_STATUS.Suspended,
+    reinstate: LEDGER_STATUS.Active,
+    supersede: LEDGER_STATUS.Superseded,
   }[p.action];
   const deadline = nowSeconds() + SIGNATURE_LIFETIME_SECONDS;
-  const signature = await wallet.signTypedData(info.ledgerEip712Domain, t.statusChange, {
+  const { signature } = await sign(wallet, ledgerDomain(info.chainId, info.contracts.ledger), {
     certId: p.certId,
     batchRoot: n.batchRoot,
     status,
