@@ -78,6 +78,10 @@ const ConfigSchema = z.object({
     .default(Math.min(4, Math.max(0, availableParallelism() - 1))),
   /** Days a batch's documents stay in the store for the agency to download (they hold personal data). */
   batchDocumentRetentionDays: z.coerce.number().int().min(1).max(3650).default(30),
+  /** Most requests in one JSON-RPC batch at POST /rpc (ethers batches up to 100 by default). */
+  rpcMaxBatch: z.coerce.number().int().min(1).max(10_000).default(100),
+  /** Most blocks one eth_getLogs at POST /rpc may span. */
+  rpcLogBlockRange: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
   /** Seconds to finish in-flight requests on SIGTERM before exiting anyway. */
   shutdownGraceSeconds: z.coerce.number().int().min(0).max(300).default(10),
 });
@@ -117,6 +121,8 @@ export function loadConfig(
     shutdownGraceSeconds: e("SHUTDOWN_GRACE_SECONDS"),
     documentWorkers: e("DOCUMENT_WORKERS"),
     batchDocumentRetentionDays: e("BATCH_DOCUMENT_RETENTION_DAYS"),
+    rpcMaxBatch: e("RPC_MAX_BATCH"),
+    rpcLogBlockRange: e("RPC_LOG_BLOCK_RANGE"),
     ...overrides,
   };
   const parsed = ConfigSchema.safeParse(raw);

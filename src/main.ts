@@ -16,6 +16,7 @@ function banner(config: Config, url: string, creds: DemoCredentials | undefined,
     `  OpenAPI     ${url}/openapi.json`,
     `  health      ${url}/healthz   ${url}/readyz   ${url}/metrics`,
     `  pages       ${url}/agency   ${url}/wallet   ${url}/counter   ${url}/verify`,
+    ...(config.rpcUrl ? [] : [`  JSON-RPC    ${url}/rpc   (the embedded chain, read-only)`]),
     `  data        ${config.dataDir}`,
   ];
   if (creds) {

@@ -17,6 +17,7 @@ import { DEFAULT_HTTP_SETTINGS, type AppDeps } from "../http/deps";
 import { keccakReady } from "../document";
 import { documentLibrary, signatureRecovery } from "./documents";
 import { seedDemo, type DemoCredentials } from "./seed";
+import { externalChainRpc, readOnlyRpc } from "../chain/readOnlyRpc";
 
 export interface GatewayOptions {
   logger?: Logger;
@@ -67,6 +68,7 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
     log: (msg, fields) => logger.warn(fields ?? {}, msg),
   });
   try {
+    const embedded = engine.embedded;
     const info = { chainId: engine.chainId, consent: engine.addresses.consent as Address };
     const domain: DomainDeps = {
       clock: { now },
@@ -99,6 +101,14 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
       }),
       extraRouters: opts.extraRouters ?? frontRouters(domain, { counterSessions: engine.sessions }),
       registerOpenApi: registerFrontOpenApi,
+      jsonRpc: embedded
+        ? readOnlyRpc({
+            rpc: embedded.rpc,
+            head: () => embedded.producer.durableBlock,
+            maxBatch: config.rpcMaxBatch,
+            maxLogBlockRange: config.rpcLogBlockRange,
+          })
+        : externalChainRpc(engine.chainId),
     };
     let credentials: DemoCredentials | undefined;
     if (config.seedDemo) {

@@ -108,4 +108,16 @@ describe("gateway on an external chain (hardhat node, CERTLEDGER_FUNDING_KEY)", 
     expect(v.body.verdict, JSON.stringify(v.body)).to.equal("VALID");
     expect(v.body.certId).to.equal(issued.body.certId.toLowerCase());
   });
+
+  it("answers POST /rpc with 404 RPC_EXTERNAL_CHAIN: the chain's own nodes serve JSON-RPC, not the gateway", async function () {
+    if (!gw) this.skip();
+    const r = await request(gw.app)
+      .post("/rpc")
+      .set("content-type", "application/json")
+      .send(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_blockNumber", params: [] }))
+      .expect(404);
+    expect(r.body.error.code).to.equal(-32004);
+    expect(r.body.error.data).to.deep.equal({ reason: "RPC_EXTERNAL_CHAIN", chainId: 31337 });
+    expect(r.body.error.message).to.include("chain's nodes");
+  });
 });
