@@ -45,6 +45,21 @@ const ConfigSchema = z.object({
     .regex(/^0x[0-9a-fA-F]{64}$/, "must be 0x followed by 64 hex digits (a private key)")
     .optional(),
   confirmations: z.coerce.number().int().min(0).max(64).default(0),
+  /** Unlocks the keyring's keystore (<dataDir>/keyring.keystore.json). */
+  keystorePassphrase: z.string().min(1).optional(),
+  /** A file holding that passphrase. Neither set: the demo's file under the user's home. */
+  keystorePassphraseFile: z.string().min(1).optional(),
+  /**
+   * scrypt N of a keystore created now, a power of 2 (an existing keystore keeps its own). Lower than
+   * the standard 2^17 only for tests, which create many.
+   */
+  keystoreScryptN: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1 << 20)
+    .refine((n) => (n & (n - 1)) === 0, "must be a power of 2")
+    .default(1 << 17),
   /** Seed the demo principals and types on a first start. */
   seedDemo: bool.default(true),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -113,6 +128,9 @@ export function loadConfig(
     authorityKey: e("AUTHORITY_KEY"),
     confirmations: e("CONFIRMATIONS"),
     seedDemo: e("SEED_DEMO"),
+    keystorePassphrase: e("KEYSTORE_PASSPHRASE"),
+    keystorePassphraseFile: e("KEYSTORE_PASSPHRASE_FILE"),
+    keystoreScryptN: e("KEYSTORE_SCRYPT_N"),
     logLevel: e("LOG_LEVEL"),
     bodyLimitBytes: e("BODY_LIMIT_BYTES"),
     batchBodyLimitBytes: e("BATCH_BODY_LIMIT_BYTES"),

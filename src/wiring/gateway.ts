@@ -18,6 +18,7 @@ import { keccakReady } from "../document";
 import { documentLibrary, signatureRecovery } from "./documents";
 import { seedDemo, type DemoCredentials } from "./seed";
 import { externalChainRpc, readOnlyRpc } from "../chain/readOnlyRpc";
+import { seedKeystoreOptions } from "../chain/seedKeystore";
 
 export interface GatewayOptions {
   logger?: Logger;
@@ -25,7 +26,7 @@ export interface GatewayOptions {
   now?: () => number;
   /** Extra routers; default: the pages and the counter/share routes (src/http/front.ts). */
   extraRouters?: AppDeps["extraRouters"];
-  /** Keyring seed (tests: deterministic); default: <dataDir>/keyring.seed. */
+  /** Keyring seed (tests: deterministic); default: the keystore <dataDir>/keyring.keystore.json. */
   seed?: string;
   /**
    * Entries in the document-integrity LRU (src/wiring/documents.ts), default 10,000; 0 turns it off.
@@ -59,6 +60,7 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
     authorityPrivateKey: config.authorityKey,
     confirmations: config.confirmations,
     seed: opts.seed,
+    keystore: seedKeystoreOptions(config, (msg, fields) => logger.warn(fields ?? {}, msg)),
     now,
     log: (msg, fields) => logger.info(fields ?? {}, msg),
   });

@@ -19,6 +19,7 @@ import { sampleFields } from "../../src/domain/catalog";
 import { consentDomain, createHolderWallet, generateMnemonic, purposeHash } from "../../src/document";
 import { openGateway, type Gateway } from "../../src/wiring/gateway";
 import { HARDHAT_ACCOUNT_0, startHardhatNode } from "../support/hardhatNode";
+import { TEST_KEYSTORE_CONFIG } from "../support/keystore";
 
 const TYPE = "diploma";
 
@@ -60,7 +61,7 @@ describe("gateway on an external chain (hardhat node, CERTLEDGER_FUNDING_KEY)", 
     dataDir = mkdtempSync(path.join(tmpdir(), "certledger-extchain-"));
     const config = loadConfig(
       { CERTLEDGER_RPC_URL: rpcUrl, CERTLEDGER_FUNDING_KEY: HARDHAT_ACCOUNT_0 },
-      { dataDir, port: 0, logLevel: "silent" },
+      { dataDir, port: 0, logLevel: "silent", ...TEST_KEYSTORE_CONFIG },
     );
     gw = await openGateway(config, { logger: pino({ level: "silent" }), extraRouters: [] });
     expect(gw.engine.startup.deployed).to.equal(true);
