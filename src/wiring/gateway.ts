@@ -17,6 +17,8 @@ import { DEFAULT_HTTP_SETTINGS, type AppDeps } from "../http/deps";
 import { keccakReady } from "../document";
 import { documentLibrary, signatureRecovery } from "./documents";
 import { ensureAuthorityPrincipal, seedDemo, type AuthorityCredentials, type DemoCredentials } from "./seed";
+import { externalChainRpc, readOnlyRpc } from "../chain/readOnlyRpc";
+import { seedKeystoreOptions } from "../chain/seedKeystore";
 
 export interface GatewayOptions {
   logger?: Logger;
@@ -24,7 +26,7 @@ export interface GatewayOptions {
   now?: () => number;
   /** Extra routers; default: the pages and the counter/share routes (src/http/front.ts). */
   extraRouters?: AppDeps["extraRouters"];
-  /** Keyring seed (tests: deterministic); default: <dataDir>/keyring.seed. */
+  /** Keyring seed (tests: deterministic); default: the keystore <dataDir>/keyring.keystore.json. */
   seed?: string;
   /**
    * Entries in the document-integrity LRU (src/wiring/documents.ts), default 10,000; 0 turns it off.
@@ -62,6 +64,7 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
     authorityAddress: config.authorityAddress,
     confirmations: config.confirmations,
     seed: opts.seed,
+    keystore: seedKeystoreOptions(config, (msg, fields) => logger.warn(fields ?? {}, msg)),
     now,
     log: (msg, fields) => logger.info(fields ?? {}, msg),
   });
@@ -71,6 +74,7 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
     log: (msg, fields) => logger.warn(fields ?? {}, msg),
   });
   try {
+    const embedded = engine.embedded;
     const info = {
       chainId: engine.chainId,
       consent: engine.addresses.consent as Address,
@@ -108,6 +112,14 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
       }),
       extraRouters: opts.extraRouters ?? frontRouters(domain, { counterSessions: engine.sessions }),
       registerOpenApi: registerFrontOpenApi,
+      jsonRpc: embedded
+        ? readOnlyRpc({
+            rpc: embedded.rpc,
+            head: () => embedded.producer.durableBlock,
+            maxBatch: config.rpcMaxBatch,
+            maxLogBlockRange: config.rpcLogBlockRange,
+          })
+        : externalChainRpc(engine.chainId),
     };
     let credentials: DemoCredentials | undefined;
     if (config.seedDemo) {

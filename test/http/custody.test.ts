@@ -22,6 +22,7 @@ import { SigningKey, Wallet, computeAddress, keccak256, toUtf8Bytes } from "ethe
 import { UINT40_MAX, decodeError, ledgerIface, registryIface, revertData } from "../../src/chain/contracts";
 import { openEmbeddedChain } from "../../src/chain/embeddedChain";
 import { derivePrivateKey } from "../../src/chain/keyring";
+import { KEYSTORE_FILE, decryptSeed } from "../../src/chain/seedKeystore";
 import { loadConfig } from "../../src/config";
 import { sampleFields } from "../../src/domain/catalog";
 import {
@@ -37,6 +38,7 @@ import {
 import { signAnchorBatch, signIssue, signStatusChange } from "../../src/document/agencySigning";
 import type { Gateway } from "../../src/wiring/gateway";
 import { PASSPHRASE, bearer, openExternalCustody, type ExternalCustody } from "../support/externalCustody";
+import { TEST_KEYSTORE_PASSPHRASE } from "../support/keystore";
 
 const ZERO32 = `0x${"0".repeat(64)}`;
 const BIN = path.join(__dirname, "..", "..", "bin", "certledger");
@@ -340,8 +342,14 @@ describe("external key custody (embedded chain)", function () {
       await open(); // the real gateway again, for the tests after these
     });
 
+    /**
+     * The keyring's seed. The data directory keeps it encrypted and the passphrase elsewhere; the worst
+     * case is assumed: the thief has the passphrase too (the host's environment), hence the relayer key.
+     */
+    const stolenSeed = () => decryptSeed(path.join(stolen, KEYSTORE_FILE), TEST_KEYSTORE_PASSPHRASE);
+
     /** Every key-looking secret in every file, read as an attacker would, plus every key the seed derives for a label the database names. */
-    function secrets(): string[] {
+    async function secrets(): Promise<string[]> {
       const found = new Set<string>();
       const walk = (d: string) => {
         for (const f of readdirSync(d)) {
@@ -355,7 +363,7 @@ describe("external key custody (embedded chain)", function () {
         }
       };
       walk(stolen);
-      const seed = Buffer.from(readFileSync(path.join(stolen, "keyring.seed"), "utf8").trim(), "hex");
+      const seed = await stolenSeed();
       const db = new Database(path.join(stolen, "certledger.sqlite"), { readonly: true });
       const labels = (db.prepare("select label from custodial_keys").all() as { label: string }[]).map((r) => r.label);
       db.close();
@@ -365,8 +373,8 @@ describe("external key custody (embedded chain)", function () {
       return [...found].filter((k) => BigInt(k) > 0n && BigInt(k) < N);
     }
 
-    it("holds no key of the agency or the authority, only the relayer's", () => {
-      const keys = secrets();
+    it("holds no key of the agency or the authority, only the relayer's", async () => {
+      const keys = await secrets();
       const addresses = new Set(keys.map((k) => computeAddress(new SigningKey(k).publicKey).toLowerCase()));
       expect(addresses.has(gw.engine.relayerAddress.toLowerCase())).to.equal(true);
       expect(addresses.has(agency)).to.equal(false);
@@ -374,8 +382,7 @@ describe("external key custody (embedded chain)", function () {
     });
 
     it("cannot issue, anchor, revoke, accredit or add a key with anything in it: the contracts refuse each", async () => {
-      const seed = Buffer.from(readFileSync(path.join(stolen, "keyring.seed"), "utf8").trim(), "hex");
-      const relayerKey = derivePrivateKey(seed, "relayer");
+      const relayerKey = derivePrivateKey(await stolenSeed(), "relayer");
       const relayer = computeAddress(new SigningKey(relayerKey).publicKey);
       const chain = await openEmbeddedChain({
         dataDir: stolen,
@@ -399,7 +406,7 @@ describe("external key custody (embedded chain)", function () {
         const from0 = BigInt(Date.parse(fake.document.validFrom as string) / 1000);
         const until0 = BigInt(Date.parse(fake.document.validUntil as string) / 1000);
         let attempts = 0;
-        for (const k of secrets()) {
+        for (const k of await secrets()) {
           const thief = new Wallet(k);
           const t = thief.address;
           const asAgency = async (sig: Promise<{ signature: string }>) => [

@@ -14,6 +14,7 @@ import { UINT40_MAX, registryIface } from "../../src/chain/contracts";
 import { loadConfig } from "../../src/config";
 import { createCatalog } from "../../src/domain/catalog";
 import { openGateway, type Gateway } from "../../src/wiring/gateway";
+import { TEST_KEYSTORE_CONFIG } from "./keystore";
 
 export const PASSPHRASE = "correct horse battery staple";
 export const AGENCY_NAME = "Education Bureau";
@@ -67,7 +68,14 @@ export async function openExternalCustody(): Promise<ExternalCustody> {
   x.reopen = async () => {
     const config = loadConfig(
       {},
-      { dataDir, port: 0, logLevel: "silent", keyCustody: "external", authorityAddress: authorityKs.wallet.address },
+      {
+        dataDir,
+        port: 0,
+        logLevel: "silent",
+        keyCustody: "external",
+        authorityAddress: authorityKs.wallet.address,
+        ...TEST_KEYSTORE_CONFIG,
+      },
     );
     x.gw = await openGateway(config, { logger: pino({ level: "silent" }), extraRouters: [] });
     x.http = request(x.gw.app);
