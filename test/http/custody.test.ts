@@ -35,7 +35,7 @@ import {
   withBatchProof,
   type CertificateDocument,
 } from "../../src/document";
-import { signAnchorBatch, signIssue, signStatusChange } from "../../src/document/agencySigning";
+import { signAnchorBatch, signIssue, signIssueMany, signStatusChange } from "../../src/document/agencySigning";
 import type { Gateway } from "../../src/wiring/gateway";
 import { PASSPHRASE, bearer, openExternalCustody, type ExternalCustody } from "../support/externalCustody";
 import { TEST_KEYSTORE_PASSPHRASE } from "../support/keystore";
@@ -243,6 +243,61 @@ describe("external key custody (embedded chain)", function () {
     expect(r.res.body.error.code).to.match(/FIELDS_INVALID|INVALID_ID_NUMBER/);
     // none of these reached the chain
     expect(Number(BigInt((await gw.engine.rpc("eth_blockNumber")) as string))).to.equal(head);
+  });
+
+  it("issues a group under one IssueMany signature, all or nothing, and supersedes one by signature", async () => {
+    const docs = [0, 1, 2].map(() => document(agencyKey.address));
+    const requests = docs.map((d) => ({
+      certId: d.certId,
+      typeId,
+      validFrom: Date.parse(d.document.validFrom as string) / 1000,
+      validUntil: Date.parse(d.document.validUntil as string) / 1000,
+    }));
+    const deadline = Math.floor(Date.now() / 1000) + 600;
+    const s = await signIssueMany(agencyKey, ledgerDomain(chainId, ledger), { requests, deadline });
+    // the signature covers the requests in their order: another order is refused before relaying
+    const reordered = await http
+      .post("/v1/agency/certificates/signed-group")
+      .set(bearer(agencyApiKey))
+      .send({ documents: [docs[1].document, docs[0].document, docs[2].document], deadline, signature: s.signature })
+      .expect(422);
+    expect(reordered.body.error.code).to.equal("BAD_SIGNATURE");
+    const g = await http
+      .post("/v1/agency/certificates/signed-group")
+      .set(bearer(agencyApiKey))
+      .send({ documents: docs.map((d) => d.document), deadline, signature: s.signature })
+      .expect(201);
+    expect(g.body.certificates.map((c: { certId: string }) => c.certId)).to.deep.equal(
+      docs.map((d) => d.certId.toLowerCase()),
+    );
+    for (const d of docs) expect((await verdictOf(d.document)).verdict).to.equal("VALID");
+
+    const [old, replacement] = [docs[0].certId.toLowerCase(), docs[1].certId.toLowerCase()];
+    const n = await http.get(`/v1/agency/certificates/${old}/status-nonce`).set(bearer(agencyApiKey)).expect(200);
+    const sig = await signStatusChange(agencyKey, ledgerDomain(chainId, ledger), {
+      certId: old,
+      batchRoot: ZERO32,
+      status: 3,
+      reason: 60,
+      replacementCertId: replacement,
+      replacementBatchRoot: ZERO32,
+      nonce: n.body.nonce,
+      deadline: BigInt(deadline),
+    });
+    const sup = await http
+      .post(`/v1/agency/certificates/${old}/supersede/signed`)
+      .set(bearer(agencyApiKey))
+      .send({
+        reason: "RENEWAL",
+        replacement,
+        signer: agencyKey.address,
+        nonce: n.body.nonce,
+        deadline,
+        signature: sig.signature,
+      })
+      .expect(200);
+    expect(sup.body.status).to.equal("SUPERSEDED");
+    expect((await verdictOf(docs[0].document)).reasons).to.include("SUPERSEDED");
   });
 
   it("anchors a Merkle batch the agency built and signed, and revokes one of its certificates by signature", async () => {
