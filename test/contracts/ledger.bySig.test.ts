@@ -53,6 +53,7 @@ import {
   type TypedDataDomain,
 } from "../../src/document/typedData";
 import { CertificateLedger__factory, ERC1271Account__factory } from "../../typechain-types";
+import { rejection, revertData } from "../../src/chain/contracts";
 
 const Status = { Active: 0n, Suspended: 1n, Revoked: 2n, Superseded: 3n };
 const VALID = 0n;
@@ -537,6 +538,32 @@ describe("CertificateLedger by-signature writes", () => {
       )
         .to.emit(ledger, "CertificateRevoked")
         .withArgs(h.certId, ethers.ZeroHash, 4, 3);
+    });
+  });
+
+  describe("as the gateway reports the refusals", () => {
+    it("maps a bad signature, an expired one and a spent nonce to BAD_SIGNATURE, SIGNATURE_EXPIRED and REPLAYED", async () => {
+      const { relayer, domain, policeKey1, policeKey2, single, deadline } = await loadFixture(issuedFixture);
+      const ref = singleRef(single.certId);
+      const change = (nonce: number, d = deadline) =>
+        statusChangeMessage({ certId: single.certId, status: LEDGER_STATUS.Suspended, reason: 1, nonce, deadline: d });
+      const codeOf = async (call: Promise<unknown>) => {
+        const err = await call.then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        const r = rejection(revertData(err), "suspend");
+        return [r.code, r.status];
+      };
+      const byKey2 = await signStatusChange(policeKey2, domain, change(0));
+      expect(
+        await codeOf(relayer.suspendBySig.staticCall(ref, 1, 0, { ...byKey2, signer: policeKey1.address })),
+      ).to.deep.equal(["BAD_SIGNATURE", 422]);
+      const past = await signStatusChange(policeKey1, domain, change(0, (await now()) - 1n));
+      expect(await codeOf(relayer.suspendBySig.staticCall(ref, 1, 0, past))).to.deep.equal(["SIGNATURE_EXPIRED", 422]);
+      const first = await signStatusChange(policeKey1, domain, change(0));
+      await relayer.suspendBySig(ref, 1, 0, first);
+      expect(await codeOf(relayer.suspendBySig.staticCall(ref, 1, 0, first))).to.deep.equal(["REPLAYED", 409]);
     });
   });
 
