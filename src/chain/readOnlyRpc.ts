@@ -326,13 +326,16 @@ export function readOnlyRpc(opts: ReadOnlyRpcOptions): JsonRpcEndpoint {
         'A request has "jsonrpc": "2.0", a string "method", and an "id" that is a string, a number or null.',
         "RPC_INVALID_REQUEST",
       );
+    // A notification (no id) is answered only when it is not a request at all (above).
     if (r.params !== undefined && !Array.isArray(r.params))
-      return jsonRpcError(
-        id,
-        JSON_RPC_ERRORS.INVALID_PARAMS,
-        "Ethereum methods take their parameters as an array.",
-        "RPC_INVALID_PARAMS",
-      );
+      return notification
+        ? undefined
+        : jsonRpcError(
+            id,
+            JSON_RPC_ERRORS.INVALID_PARAMS,
+            "Ethereum methods take their parameters as an array.",
+            "RPC_INVALID_PARAMS",
+          );
     const method = r.method;
     const params = (r.params as unknown[] | undefined) ?? [];
     let response: JsonRpcResponse;
