@@ -110,6 +110,8 @@ const ConfigSchema = z.object({
   batchDocumentRetentionDays: z.coerce.number().int().min(1).max(3650).default(30),
   /** Most requests in one JSON-RPC batch at POST /rpc (ethers batches up to 100 by default). */
   rpcMaxBatch: z.coerce.number().int().min(1).max(10_000).default(100),
+  /** Most gas one eth_call at POST /rpc may burn (the node is shared with the block producer). */
+  rpcCallGasCap: z.coerce.number().int().min(100_000).max(1_000_000_000).default(1_000_000),
   /** Most blocks one eth_getLogs at POST /rpc may span. */
   rpcLogBlockRange: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
   /** Seconds to finish in-flight requests on SIGTERM before exiting anyway. */
@@ -189,6 +191,7 @@ export function loadConfig(
     batchDocumentRetentionDays: e("BATCH_DOCUMENT_RETENTION_DAYS"),
     rpcMaxBatch: e("RPC_MAX_BATCH"),
     rpcLogBlockRange: e("RPC_LOG_BLOCK_RANGE"),
+    rpcCallGasCap: e("RPC_CALL_GAS_CAP"),
     ...overrides,
   };
   const parsed = CheckedConfigSchema.safeParse(raw);

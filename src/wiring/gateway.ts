@@ -118,6 +118,7 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
             head: () => embedded.producer.durableBlock,
             maxBatch: config.rpcMaxBatch,
             maxLogBlockRange: config.rpcLogBlockRange,
+            maxCallGas: config.rpcCallGasCap,
           })
         : externalChainRpc(engine.chainId),
     };

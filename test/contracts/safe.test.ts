@@ -6,7 +6,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 import { AGENCY_MARKET, deployedFixture, FAR_FUTURE, TYPE_ID_CARD } from "../support/certledger";
-import { deploySafe, execSafeTx, safeCall, safeDomain, SAFE_TX_TYPES, signSafeTx } from "../support/safe";
+import { deploySafe, execSafeTx, safeCall, safeDomain, SAFE_TX_TYPES, safeTxArgs, signSafeTx } from "../support/safe";
 
 async function safeOwnedFixture() {
   const f = await deployedFixture();
@@ -42,20 +42,9 @@ describe("AuthorityRegistry owned by a 2-of-3 Safe", () => {
     );
     const domain = await safeDomain(safe);
     expect(await safe.domainSeparator()).to.equal(ethers.TypedDataEncoder.hashDomain(domain));
-    expect(
-      await safe.getTransactionHash(
-        tx.to,
-        tx.value,
-        tx.data,
-        tx.operation,
-        tx.safeTxGas,
-        tx.baseGas,
-        tx.gasPrice,
-        tx.gasToken,
-        tx.refundReceiver,
-        tx.nonce,
-      ),
-    ).to.equal(ethers.TypedDataEncoder.hash(domain, SAFE_TX_TYPES, tx));
+    expect(await safe.getTransactionHash(...safeTxArgs(tx), tx.nonce)).to.equal(
+      ethers.TypedDataEncoder.hash(domain, SAFE_TX_TYPES, tx),
+    );
   });
 
   it("refuses to accredit an agency with one owner's signature and accredits it with two", async () => {

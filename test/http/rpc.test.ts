@@ -277,6 +277,40 @@ describe("POST /rpc: the embedded chain's read-only JSON-RPC", function () {
       expect(await node("eth_getTransactionByHash", [Transaction.from(signedTx).hash])).to.equal(null);
     });
 
+    it("caps an eth_call's gas: an endless loop runs out of gas at the cap, whatever gas it asks for", async () => {
+      // JUMPDEST PUSH1 0 JUMP: loops until the gas is gone.
+      const loop = "0x5b600056";
+      const capped = readOnlyRpc({
+        rpc: f.gw.engine.embedded!.rpc,
+        head: () => f.gw.engine.embedded!.producer.durableBlock,
+        maxBatch: 10,
+        maxLogBlockRange: 10,
+        maxCallGas: 100_000,
+      });
+      const traced: unknown[] = [];
+      const spy = readOnlyRpc({
+        rpc: (method, params) => (traced.push(params?.[0]), f.gw.engine.embedded!.rpc(method, params)),
+        head: () => f.gw.engine.embedded!.producer.durableBlock,
+        maxBatch: 10,
+        maxLogBlockRange: 10,
+        maxCallGas: 100_000,
+      });
+      for (const gas of [undefined, "0xffffffffff", "0xf000"]) {
+        const body = JSON.stringify({
+          jsonrpc: "2.0",
+          id: 1,
+          method: "eth_call",
+          params: [{ data: loop, gas }, "latest"],
+        });
+        const r = (await capped.handle(body)).body as { result?: unknown; error: { message: string } };
+        expect(r.result, JSON.stringify(r)).to.equal(undefined);
+        expect(r.error.message).to.match(/out of gas/i);
+        await spy.handle(body);
+      }
+      expect(traced.map((t) => (t as { gas: string }).gas)).to.deep.equal(["0x186a0", "0x186a0", "0xf000"]);
+      expect((await call("eth_call", [{ data: loop, gas: 12 }, "latest"])).error.code).to.equal(-32602);
+    });
+
     it("answers -32601 to a method that does not exist", async () => {
       const r = await call("eth_doesNotExist");
       expect(r.error.code).to.equal(-32601);
@@ -349,7 +383,13 @@ describe("POST /rpc: the embedded chain's read-only JSON-RPC", function () {
         hash: string;
         transactions: string[];
       };
-      const short = readOnlyRpc({ rpc: embedded.rpc, head: () => head - 1, maxBatch: 10, maxLogBlockRange: 5 });
+      const short = readOnlyRpc({
+        rpc: embedded.rpc,
+        head: () => head - 1,
+        maxBatch: 10,
+        maxLogBlockRange: 5,
+        maxCallGas: 1_000_000,
+      });
       const ask = async (method: string, params: unknown[]) => {
         const a = await short.handle(JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }));
         return a.body as { result?: unknown; error?: { code: number; data: { reason: string; maxBlocks?: number } } };

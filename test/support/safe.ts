@@ -40,36 +40,41 @@ export interface SafeTx {
   nonce: bigint;
 }
 
+/** A SafeTx's fields but the nonce, in the order of execTransaction's and getTransactionHash's parameters. */
+export type SafeTxArgs = [
+  to: string,
+  value: bigint,
+  data: string,
+  operation: number,
+  safeTxGas: bigint,
+  baseGas: bigint,
+  gasPrice: bigint,
+  gasToken: string,
+  refundReceiver: string,
+];
+
+export function safeTxArgs(tx: SafeTx): SafeTxArgs {
+  return [
+    tx.to,
+    tx.value,
+    tx.data,
+    tx.operation,
+    tx.safeTxGas,
+    tx.baseGas,
+    tx.gasPrice,
+    tx.gasToken,
+    tx.refundReceiver,
+  ];
+}
+
 /** The Safe contract's calls the tests use (ABI from the package's artifact). */
 export type SafeContract = BaseContract & {
   getOwners(): Promise<string[]>;
   getThreshold(): Promise<bigint>;
   nonce(): Promise<bigint>;
   domainSeparator(): Promise<string>;
-  getTransactionHash(
-    to: string,
-    value: bigint,
-    data: string,
-    operation: number,
-    safeTxGas: bigint,
-    baseGas: bigint,
-    gasPrice: bigint,
-    gasToken: string,
-    refundReceiver: string,
-    nonce: bigint,
-  ): Promise<string>;
-  execTransaction(
-    to: string,
-    value: bigint,
-    data: string,
-    operation: number,
-    safeTxGas: bigint,
-    baseGas: bigint,
-    gasPrice: bigint,
-    gasToken: string,
-    refundReceiver: string,
-    signatures: string,
-  ): Promise<ContractTransactionResponse>;
+  getTransactionHash(...args: [...SafeTxArgs, nonce: bigint]): Promise<string>;
+  execTransaction(...args: [...SafeTxArgs, signatures: string]): Promise<ContractTransactionResponse>;
 };
 
 /** Deploys the Safe singleton and the proxy factory, then a proxy set up with `owners` and `threshold`. */
@@ -148,16 +153,5 @@ export function execSafeTx(
   signatures: string,
   relayer: Signer,
 ): Promise<ContractTransactionResponse> {
-  return (safe.connect(relayer) as SafeContract).execTransaction(
-    tx.to,
-    tx.value,
-    tx.data,
-    tx.operation,
-    tx.safeTxGas,
-    tx.baseGas,
-    tx.gasPrice,
-    tx.gasToken,
-    tx.refundReceiver,
-    signatures,
-  );
+  return (safe.connect(relayer) as SafeContract).execTransaction(...safeTxArgs(tx), signatures);
 }

@@ -53,7 +53,7 @@ export function rpcRouter(deps: AppDeps, env: RouteEnv): Router {
       "eth_getLogs, eth_getCode, eth_getStorageAt, eth_getBalance, eth_getTransactionByHash, " +
       "eth_getTransactionReceipt, eth_getTransactionCount, eth_gasPrice, eth_maxPriorityFeePerGas, " +
       "eth_feeHistory. Single requests and batches (at most CERTLEDGER_RPC_MAX_BATCH); eth_getLogs spans at " +
-      "most CERTLEDGER_RPC_LOG_BLOCK_RANGE blocks. Nothing that sends, signs, mines or controls the node is " +
+      "most CERTLEDGER_RPC_LOG_BLOCK_RANGE blocks; eth_call burns at most CERTLEDGER_RPC_CALL_GAS_CAP gas. Nothing that sends, signs, mines or controls the node is " +
       "served (-32004). The chain is shown up to its last durable block. With an external chain this answers " +
       "404 (RPC_EXTERNAL_CHAIN): ask that chain's nodes.",
     request: {
