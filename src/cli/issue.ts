@@ -8,7 +8,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { csvItems, jsonItems, type BatchItem } from "./csv";
 import { gatewayClient } from "./gateway";
-import { CliError, emit, isoTime, parseInteger, parseTime } from "./output";
+import { CliError, emit, isoTime, parseInteger, parseTime, readTextFile } from "./output";
 import { progressBar } from "./progress";
 
 interface Issued {
@@ -40,15 +40,7 @@ interface BatchDocuments {
 }
 
 function readJsonFile(file: string, what: string): unknown {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch (e) {
-    throw new CliError(
-      "FILE_UNREADABLE",
-      `Cannot read ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`,
-    );
-  }
+  const text = readTextFile(file, what);
   try {
     return JSON.parse(text);
   } catch (e) {

@@ -6,7 +6,7 @@
 import fs from "node:fs";
 import { createInterface } from "node:readline";
 import { Writable } from "node:stream";
-import { CliError } from "./output";
+import { CliError, readTextFile } from "./output";
 
 export interface KeystoreOptions {
   keystore?: string;
@@ -14,15 +14,7 @@ export interface KeystoreOptions {
 }
 
 export function readKeystoreFile(file: string): string {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch (e) {
-    throw new CliError(
-      "FILE_UNREADABLE",
-      `Cannot read the keystore ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`,
-    );
-  }
+  const text = readTextFile(file, "the keystore");
   let json: { address?: unknown; crypto?: unknown; Crypto?: unknown };
   try {
     json = JSON.parse(text);
@@ -50,15 +42,7 @@ export async function keystoreAddress(file: string): Promise<string> {
 /** The passphrase: the first line of --passphrase-file, else asked on the terminal without echo. */
 export async function readPassphrase(opts: KeystoreOptions, what: string): Promise<string> {
   if (opts.passphraseFile) {
-    let text: string;
-    try {
-      text = fs.readFileSync(opts.passphraseFile, "utf8");
-    } catch (e) {
-      throw new CliError(
-        "FILE_UNREADABLE",
-        `Cannot read the passphrase file ${opts.passphraseFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`,
-      );
-    }
+    const text = readTextFile(opts.passphraseFile, "the passphrase file");
     const line = text.split(/\r?\n/)[0];
     if (!line) throw new CliError("PASSPHRASE_EMPTY", `The passphrase file ${opts.passphraseFile} is empty.`);
     return line;

@@ -48,24 +48,26 @@ export function windowOf(t: PublicType, validFrom?: number, validUntil?: number,
 
 export const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-/** Builds one document issued by `wallet` and signs its Issue message. */
-export async function signIssue(
-  wallet: Wallet,
-  info: GatewayInfo,
-  type: PublicType & { typeId: number },
-  p: { holder: string; fields: Record<string, unknown>; validFrom: number; validUntil: number },
-) {
+type Item = { holder: string; fields: Record<string, unknown>; validFrom: number; validUntil: number };
+
+/** The document of `item`, issued by `wallet` on the gateway's chain and ledger. */
+async function build(wallet: Wallet, info: GatewayInfo, type: PublicType & { typeId: number }, item: Item) {
   const { buildDocument } = await import("../document");
-  const built = buildDocument({
+  return buildDocument({
     certificateType: { id: type.typeId, code: type.code },
     issuer: wallet.address,
-    holder: p.holder,
+    holder: item.holder,
     chainId: info.chainId,
     ledger: info.contracts.ledger,
-    validFrom: p.validFrom,
-    validUntil: p.validUntil,
-    fields: p.fields,
+    validFrom: item.validFrom,
+    validUntil: item.validUntil,
+    fields: item.fields,
   });
+}
+
+/** Builds one document issued by `wallet` and signs its Issue message. */
+export async function signIssue(wallet: Wallet, info: GatewayInfo, type: PublicType & { typeId: number }, p: Item) {
+  const built = await build(wallet, info, type, p);
   const deadline = nowSeconds() + SIGNATURE_LIFETIME_SECONDS;
   const { signIssue: sign, ledgerDomain } = await import("../document");
   const { signature } = await sign(wallet, ledgerDomain(info.chainId, info.contracts.ledger), {
@@ -83,21 +85,10 @@ export async function signBatch(
   wallet: Wallet,
   info: GatewayInfo,
   type: PublicType & { typeId: number },
-  items: { holder: string; fields: Record<string, unknown>; validFrom: number; validUntil: number }[],
+  items: Item[],
 ) {
-  const { buildDocument, buildBatch, withBatchProof } = await import("../document");
-  const built = items.map((p) =>
-    buildDocument({
-      certificateType: { id: type.typeId, code: type.code },
-      issuer: wallet.address,
-      holder: p.holder,
-      chainId: info.chainId,
-      ledger: info.contracts.ledger,
-      validFrom: p.validFrom,
-      validUntil: p.validUntil,
-      fields: p.fields,
-    }),
-  );
+  const { buildBatch, withBatchProof } = await import("../document");
+  const built = await Promise.all(items.map((p) => build(wallet, info, type, p)));
   const batch = buildBatch(
     built.map((b, i) => ({ certId: b.certId, validFrom: items[i].validFrom, validUntil: items[i].validUntil })),
   );

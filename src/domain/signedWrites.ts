@@ -21,7 +21,7 @@ import type {
   SigningKeyView,
   StatusAction,
 } from "./ports";
-import { ownCertificate, reasonNumber, statusTransition } from "./status";
+import { RESULT, batchRef, ownCertificate, reasonNumber, statusTransition } from "./status";
 
 export interface SignatureParameters {
   /** Unix seconds: the last second the signed message may be relayed. */
@@ -382,18 +382,13 @@ export async function changeStatusSigned(
     action: p.action,
     reason,
     replacement,
-    batch:
-      cert.batchRoot && p.batchProof
-        ? { root: cert.batchRoot, validFrom: cert.validFrom, validUntil: cert.validUntil, proof: p.batchProof }
-        : undefined,
+    batch: batchRef(cert, p.batchProof),
     outboxKey: `status-signed:${cert.certId}:${batchRoot}:${p.nonce}`,
     signed: { signer: p.signer.toLowerCase() as Address, deadline: p.deadline, signature: p.signature, nonce: p.nonce },
   });
   return {
     certId: cert.certId,
-    status: ({ revoke: "REVOKED", suspend: "SUSPENDED", reinstate: "ACTIVE", supersede: "SUPERSEDED" } as const)[
-      p.action
-    ],
+    status: RESULT[p.action],
     reason: p.reason,
     txHash: receipt.txHash,
     blockNumber: receipt.blockNumber,

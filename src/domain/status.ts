@@ -37,7 +37,15 @@ const ALLOWED: Record<StatusAction, CertificateView["status"][]> = {
   supersede: ["ACTIVE", "SUSPENDED"],
 };
 
-const RESULT: Record<StatusAction, CertificateView["status"]> = {
+/** A batched certificate's leaf and proof for the contract (undefined for a single one or without a proof). */
+export function batchRef(cert: CertificateView, proof: Bytes32[] | undefined) {
+  return cert.batchRoot && proof
+    ? { root: cert.batchRoot, validFrom: cert.validFrom, validUntil: cert.validUntil, proof }
+    : undefined;
+}
+
+/** The status each action leads to. */
+export const RESULT: Record<StatusAction, CertificateView["status"]> = {
   revoke: "REVOKED",
   suspend: "SUSPENDED",
   reinstate: "ACTIVE",
@@ -84,10 +92,7 @@ export async function changeStatus(deps: DomainDeps, p: ChangeStatusParameters):
     action: p.action,
     reason,
     replacement,
-    batch:
-      cert.batchRoot && p.batchProof
-        ? { root: cert.batchRoot, validFrom: cert.validFrom, validUntil: cert.validUntil, proof: p.batchProof }
-        : undefined,
+    batch: batchRef(cert, p.batchProof),
     outboxKey: p.idempotencyKey ? `status:${cert.agency}:${p.idempotencyKey}` : `status:${randomId()}`,
   });
   return {

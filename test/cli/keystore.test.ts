@@ -4,41 +4,17 @@
  * gateway under external key custody, which could not have signed any of it.
  */
 import { expect } from "chai";
-import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { Wallet } from "ethers";
 import { sampleFields } from "../../src/domain/catalog";
 import { createHolderWallet, generateMnemonic, verifyDocumentIntegrity } from "../../src/document";
 import { PASSPHRASE, openExternalCustody, type ExternalCustody } from "../support/externalCustody";
+import { runCertledger, type Run } from "../support/cli";
 
-const BIN = path.join(__dirname, "..", "..", "bin", "certledger");
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function certledger(args: string[]): Promise<Run> {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("CERTLEDGER_")));
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: tmpdir(),
-      env: clean,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const certledger = (args: string[]) => runCertledger(args);
 
 const ok = (r: Run) => {
   expect(r.code, `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`).to.equal(0);

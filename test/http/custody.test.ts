@@ -11,11 +11,9 @@
  *     the agency issues again with the new key.
  */
 import { expect } from "chai";
-import { spawn } from "node:child_process";
 import { cpSync, readdirSync, readFileSync, statSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { SigningKey, Wallet, computeAddress, keccak256, toUtf8Bytes } from "ethers";
@@ -39,22 +37,11 @@ import { signAnchorBatch, signIssue, signIssueMany, signStatusChange } from "../
 import type { Gateway } from "../../src/wiring/gateway";
 import { PASSPHRASE, bearer, openExternalCustody, type ExternalCustody } from "../support/externalCustody";
 import { TEST_KEYSTORE_PASSPHRASE } from "../support/keystore";
+import { runCertledger } from "../support/cli";
 
 const ZERO32 = `0x${"0".repeat(64)}`;
-const BIN = path.join(__dirname, "..", "..", "bin", "certledger");
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("CERTLEDGER_")));
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: tmpdir(), env: clean });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[]) => runCertledger(args);
 
 describe("external key custody (embedded chain)", function () {
   this.timeout(240_000);

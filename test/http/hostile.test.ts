@@ -11,6 +11,9 @@ import { bearer, getFront, holderHeaders, issue, signGrant, signRevoke, type Fro
 
 type Role = "authority" | "agency" | "verifier" | "holder" | "public";
 
+/** A well-formed signature by nobody: the signed routes must refuse it without reaching the chain. */
+const SIG = `0x${"11".repeat(65)}`;
+
 interface Case {
   method: "get" | "post" | "patch" | "delete";
   /** OpenAPI path template, to check coverage. */
@@ -216,6 +219,61 @@ describe("HTTP hostile input: 4xx, never 5xx, nothing changes", function () {
         body: action === "supersede" ? { reason: "RENEWAL", replacement: cert.certId } : { reason: "OTHER" },
         badPath: `/v1/agency/certificates/0xZZ/${action}`,
       })),
+      {
+        method: "post",
+        template: "/v1/agency/certificates/signed",
+        path: "/v1/agency/certificates/signed",
+        role: "agency",
+        body: { document: cert.document, deadline: f.now() + 600, signature: SIG },
+      },
+      {
+        method: "post",
+        template: "/v1/agency/certificates/signed-group",
+        path: "/v1/agency/certificates/signed-group",
+        role: "agency",
+        body: { documents: [cert.document], deadline: f.now() + 600, signature: SIG },
+      },
+      {
+        method: "post",
+        template: "/v1/agency/batches/signed",
+        path: "/v1/agency/batches/signed",
+        role: "agency",
+        body: { root: cert.certId, documents: [cert.document], deadline: f.now() + 600, signature: SIG },
+      },
+      {
+        method: "get",
+        template: "/v1/agency/certificates/{certId}/status-nonce",
+        path: `/v1/agency/certificates/${cert.certId}/status-nonce`,
+        role: "agency",
+        badPath: "/v1/agency/certificates/0x1/status-nonce",
+      },
+      ...(["revoke", "suspend", "reinstate", "supersede"] as const).map((action): Case => ({
+        method: "post",
+        template: `/v1/agency/certificates/{certId}/${action}/signed`,
+        path: `/v1/agency/certificates/${cert.certId}/${action}/signed`,
+        role: "agency",
+        body: {
+          ...(action === "supersede" ? { reason: "RENEWAL", replacement: cert.certId } : { reason: "OTHER" }),
+          signer: keyOfA,
+          nonce: 0,
+          deadline: f.now() + 600,
+          signature: SIG,
+        },
+        badPath: `/v1/agency/certificates/0xZZ/${action}/signed`,
+      })),
+      {
+        method: "get",
+        template: "/v1/authority/transaction-parameters",
+        path: `/v1/authority/transaction-parameters?key=${keyOfA}`,
+        role: "authority",
+      },
+      {
+        method: "post",
+        template: "/v1/authority/transactions",
+        path: "/v1/authority/transactions",
+        role: "authority",
+        body: { rawTransaction: "0x02f8" },
+      },
       {
         method: "post",
         template: "/v1/holder/grants",
