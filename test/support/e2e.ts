@@ -30,6 +30,8 @@ export interface Gateway {
   verifierKey: string;
   verifierAddress: Address;
   verifierName: string;
+  /** Every agency's key, names and accredited types (agencyKey is the one accredited for ID cards). */
+  agencies: { name: string; nameZh?: string; apiKey: string; types: string[] }[];
   chainWrites(): Promise<number>;
   close(): Promise<void>;
   kind: "embedded-chain" | "in-memory-ports";
@@ -65,6 +67,7 @@ async function startInMemory(): Promise<Gateway> {
     verifierKey,
     verifierAddress: verifier.verifier,
     verifierName: "Futian Service Hall, counter 3",
+    agencies: [{ name: "Shenzhen Public Security Bureau", apiKey: agencyKey, types: TYPES }],
     chainWrites: async () => deps.world.sent.length,
     close: () => new Promise((r) => server.close(() => r())),
   };
@@ -92,6 +95,7 @@ async function startReal(): Promise<Gateway> {
     verifierKey: creds.verifier.apiKey,
     verifierAddress: creds.verifier.verifier,
     verifierName: creds.verifier.name,
+    agencies: creds.agencies,
     // Every chain write goes through the relayer's outbox: its row count is the number of writes accepted.
     chainWrites: async () =>
       Number(
