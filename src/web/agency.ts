@@ -11,7 +11,7 @@ import { api, bearer, get, post } from "./api";
 import { schemaAt, titleOf, TYPES, typeName, typeOf } from "./catalog";
 import { EP } from "./endpoints";
 import { formatTime, has, lang, onLangChange, t } from "./i18n";
-import { isRejectedKey, type Me, principalName, signInForm, whoAmI } from "./signIn";
+import { isRejectedKey, principalName, signInSession } from "./signIn";
 import { busy, copyButton, field, h, notice, section, shell, stored, tx } from "./ui";
 
 type Schema = Record<string, unknown>;
@@ -19,54 +19,27 @@ type Schema = Record<string, unknown>;
 const main = shell("agency", "agency.title");
 const apiKey = stored("agency.apiKey");
 const auth = () => ({ headers: bearer(apiKey.get()) });
+const session = signInSession({
+  main,
+  page: "agency",
+  role: "agency",
+  hintKey: "agency.keyHint",
+  apiKey,
+  onSignedIn: () => renderMain(),
+});
 /** The signed-in agency (GET /v1/me). */
-let me: Me | undefined;
-
-function renderLogin(messageKey?: string): void {
-  me = undefined;
-  main.replaceChildren(
-    signInForm({
-      page: "agency",
-      role: "agency",
-      hintKey: "agency.keyHint",
-      messageKey,
-      onSignedIn: (key, who) => {
-        apiKey.set(key);
-        me = who;
-        renderMain();
-      },
-    }),
-  );
-}
-
-/** The key kept from an earlier visit is checked again: it may have been disabled since. */
-async function start(): Promise<void> {
-  const key = apiKey.get();
-  if (!key) return renderLogin();
-  main.replaceChildren(tx("common.loading"));
-  try {
-    me = await whoAmI(key);
-  } catch (err) {
-    if (isRejectedKey(err)) apiKey.set(null);
-    return renderLogin(isRejectedKey(err) ? "signIn.keyRefused" : "common.network");
-  }
-  if (me.role !== "agency") {
-    apiKey.set(null);
-    return renderLogin("signIn.notRole.agency");
-  }
-  renderMain();
-}
+const me = () => session.me();
 
 /** The types this agency is accredited for now, in the catalog's order. */
 function accreditedTypes() {
-  const mine = new Set(me?.agency?.types ?? []);
+  const mine = new Set(me()?.agency?.types ?? []);
   return TYPES.filter((x) => mine.has(x.code));
 }
 
 /** A status-change reason in the page's language; a code without a translation as it is. */
 const reasonLabel = (code: string) => (has(`statusReason.${code}`) ? tx(`statusReason.${code}`) : code);
 
-const lastType = () => stored(`agency.lastType.${me?.address ?? ""}`);
+const lastType = () => stored(`agency.lastType.${me()?.address ?? ""}`);
 
 /** A type picker over the accredited types; it starts on the type this agency used last. */
 function typeSelect(id: string): HTMLSelectElement {
@@ -411,10 +384,7 @@ async function refreshList(): Promise<void> {
       }),
     );
   } catch (err) {
-    if (isRejectedKey(err)) {
-      apiKey.set(null);
-      return renderLogin("signIn.keyRefused");
-    }
+    if (isRejectedKey(err)) session.showLogin("signIn.keyRefused");
   }
 }
 
@@ -532,18 +502,16 @@ function manageSection(): HTMLElement {
 
 const signedIn = h("p", { class: "lead", id: "agency-signed-in" });
 const showSignedIn = () => {
-  if (!me) return;
-  signedIn.textContent = t("common.signedInAs", { name: principalName(me) });
-  signedIn.dataset.agency = me.address;
+  const who = me();
+  if (!who) return;
+  signedIn.textContent = t("common.signedInAs", { name: principalName(who) });
+  signedIn.dataset.agency = who.address;
 };
 onLangChange(showSignedIn);
 
 function renderMain(): void {
   const signOut = h("button", { type: "button", class: "secondary", id: "agency-sign-out", t: "common.signOut" });
-  signOut.addEventListener("click", () => {
-    apiKey.set(null);
-    renderLogin();
-  });
+  signOut.addEventListener("click", () => session.showLogin());
   showSignedIn();
   const head = h("div", { class: "row signed-in" }, signedIn, signOut);
   if (accreditedTypes().length === 0)
@@ -556,4 +524,4 @@ function renderMain(): void {
   void refreshList();
 }
 
-void start();
+void session.start();

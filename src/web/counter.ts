@@ -8,7 +8,7 @@ import { bearer, get, post } from "./api";
 import { fieldLabel, sortPaths, TYPES, typeName, valueLabel } from "./catalog";
 import { formatTime, lang, onLangChange, t } from "./i18n";
 import { EP } from "./endpoints";
-import { isRejectedKey, type Me, principalName, signInForm, whoAmI } from "./signIn";
+import { isRejectedKey, principalName, signInSession } from "./signIn";
 import { busy, field, h, notice, section, shell, stored, tx, verdictView } from "./ui";
 
 interface Opened {
@@ -77,50 +77,18 @@ let pollTimer: ReturnType<typeof setTimeout> | undefined;
 /** Stops following the request on screen (its stream, poll and countdown). */
 let current: (() => void) | undefined;
 
-/** The signed-in verifier (GET /v1/me). */
-let me: Me | undefined;
-
-function renderLogin(messageKey?: string): void {
-  current?.();
-  me = undefined;
-  main.replaceChildren(
-    signInForm({
-      page: "counter",
-      role: "verifier",
-      hintKey: "counter.keyHint",
-      messageKey,
-      onSignedIn: (key, who) => {
-        apiKey.set(key);
-        me = who;
-        renderMain();
-      },
-    }),
-  );
-}
-
-/** The key kept from an earlier visit is checked again: it may have been disabled since. */
-async function start(): Promise<void> {
-  const key = apiKey.get();
-  if (!key) return renderLogin();
-  main.replaceChildren(tx("common.loading"));
-  try {
-    me = await whoAmI(key);
-  } catch (err) {
-    if (isRejectedKey(err)) apiKey.set(null);
-    return renderLogin(isRejectedKey(err) ? "signIn.keyRefused" : "common.network");
-  }
-  if (me.role !== "verifier") {
-    apiKey.set(null);
-    return renderLogin("signIn.notRole.verifier");
-  }
-  renderMain();
-}
+const session = signInSession({
+  main,
+  page: "counter",
+  role: "verifier",
+  hintKey: "counter.keyHint",
+  apiKey,
+  onSignedIn: () => renderMain(),
+  onLeave: () => current?.(),
+});
 
 /** The key stopped working while in use (disabled meanwhile): back to the login, saying so. */
-function keyRefused(): void {
-  apiKey.set(null);
-  renderLogin("signIn.keyRefused");
-}
+const keyRefused = () => session.showLogin("signIn.keyRefused");
 
 function serviceLabel(s: (typeof SERVICES)[number]): string {
   return lang() === "en" ? s.en : s.zh;
@@ -134,7 +102,8 @@ function purposeLabel(code: string): string {
 
 const signedIn = h("p", { class: "lead", id: "counter-signed-in" });
 const showSignedIn = () => {
-  if (me) signedIn.textContent = t("common.signedInAs", { name: principalName(me) });
+  const who = session.me();
+  if (who) signedIn.textContent = t("common.signedInAs", { name: principalName(who) });
 };
 onLangChange(showSignedIn);
 
@@ -190,10 +159,7 @@ function renderMain(): void {
     }),
   );
   const signOut = h("button", { type: "button", class: "secondary", id: "counter-sign-out", t: "common.signOut" });
-  signOut.addEventListener("click", () => {
-    apiKey.set(null);
-    renderLogin();
-  });
+  signOut.addEventListener("click", () => session.showLogin());
   showSignedIn();
   main.replaceChildren(
     signedIn,
@@ -366,4 +332,4 @@ function nextButton(stage: HTMLElement): void {
   stage.querySelector(".card")?.append(h("div", { class: "row" }, next));
 }
 
-void start();
+void session.start();

@@ -40,6 +40,7 @@ const zh = {
   "common.certId": "证照编号",
   "common.network": "网络错误，请检查连接后重试",
   "signIn.keyMissing": "请输入 API 密钥",
+  "signIn.retry": "重试",
   "signIn.keyRejected": "API 密钥无效：网关不认识这个密钥，或它已被停用。请检查后重新输入。",
   "signIn.keyRefused": "保存的 API 密钥已失效，请重新登录",
   "signIn.notRole.agency": "这个密钥不属于发证机关，请输入机关的 API 密钥",
@@ -260,6 +261,7 @@ const en: Dict = {
   "common.certId": "Certificate id",
   "common.network": "Network error: check the connection and try again",
   "signIn.keyMissing": "Enter the API key",
+  "signIn.retry": "Try again",
   "signIn.keyRejected":
     "Wrong API key: the gateway does not know this key, or it was disabled. Check it and try again.",
   "signIn.keyRefused": "The saved API key is no longer valid: sign in again",

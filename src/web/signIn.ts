@@ -7,7 +7,7 @@
 import { ApiError, bearer, get } from "./api";
 import { EP } from "./endpoints";
 import { lang } from "./i18n";
-import { busy, field, h, notice, section, tx } from "./ui";
+import { busy, field, h, notice, section, showError, type stored, tx } from "./ui";
 
 /** GET /v1/me (src/http/routes/me.ts). */
 export interface Me {
@@ -76,8 +76,78 @@ export function signInForm(opts: SignInFormOptions): HTMLElement {
       opts.onSignedIn(apiKey, me);
     });
   });
-  if (opts.messageKey) notice(box, "error", tx(opts.messageKey), "INVALID_CREDENTIALS");
+  if (opts.messageKey)
+    notice(
+      box,
+      "error",
+      tx(opts.messageKey),
+      opts.messageKey.startsWith("signIn.notRole") ? "WRONG_ROLE" : "INVALID_CREDENTIALS",
+    );
   const s = section("common.signIn", form);
   queueMicrotask(() => key.focus());
   return s;
+}
+
+export interface SignInSessionOptions extends Omit<SignInFormOptions, "messageKey" | "onSignedIn"> {
+  /** The page's main element, which shows either the login or the page. */
+  main: HTMLElement;
+  /** Where the key is kept between visits. */
+  apiKey: ReturnType<typeof stored>;
+  /** Shows the page for the signed-in principal. */
+  onSignedIn(me: Me): void;
+  /** Stops what the page runs in the background before the login replaces it. */
+  onLeave?(): void;
+}
+
+export interface SignInSession {
+  /** The signed-in principal; undefined on the login. */
+  me(): Me | undefined;
+  /** Forgets the key and shows the login, with a message when one is given. */
+  showLogin(messageKey?: string): void;
+  /** Checks a key kept from an earlier visit (it may have been disabled since), then shows the page or the login. */
+  start(): Promise<void>;
+}
+
+/** The sign-in life of a page: the login, the check of a kept key, and the way back when a key is refused. */
+export function signInSession(opts: SignInSessionOptions): SignInSession {
+  let me: Me | undefined;
+  const showLogin = (messageKey?: string) => {
+    opts.onLeave?.();
+    me = undefined;
+    opts.apiKey.set(null);
+    opts.main.replaceChildren(
+      signInForm({
+        ...opts,
+        messageKey,
+        onSignedIn: (key, who) => {
+          opts.apiKey.set(key);
+          me = who;
+          opts.onSignedIn(who);
+        },
+      }),
+    );
+  };
+  const start = async () => {
+    const key = opts.apiKey.get();
+    if (!key) return showLogin();
+    opts.main.replaceChildren(tx("common.loading"));
+    let who: Me;
+    try {
+      who = await whoAmI(key);
+    } catch (err) {
+      return isRejectedKey(err) ? showLogin("signIn.keyRefused") : showNetworkError(err);
+    }
+    if (who.role !== opts.role) return showLogin(`signIn.notRole.${opts.role}`);
+    me = who;
+    opts.onSignedIn(who);
+  };
+  /** The gateway could not be reached: keep the key, offer to try again. */
+  const showNetworkError = (err: unknown) => {
+    const retry = h("button", { type: "button", id: `${opts.page}-retry`, t: "signIn.retry" });
+    retry.addEventListener("click", () => void start());
+    const box = h("div");
+    showError(box, err);
+    opts.main.replaceChildren(box, retry);
+  };
+  return { me: () => me, showLogin, start };
 }

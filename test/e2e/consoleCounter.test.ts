@@ -6,41 +6,16 @@
  * decline at once, and its verdict naming the issuer and the validity.
  */
 import { expect } from "chai";
-import { execFileSync } from "node:child_process";
-import path from "node:path";
-import type { BrowserContext, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { CERTIFICATE_TYPES } from "../../src/domain/catalog";
-import { ensureChromium, type Gateway, newBrowser, PHONE, startGateway } from "../support/e2e";
+import { browserSuite, type Gateway, PHONE } from "../support/e2e";
 
 describe("the agency console and the counter for a first-day officer (e2e)", function () {
   this.timeout(180_000);
+  const suite = browserSuite();
+  const person = suite.person;
   let gw: Gateway;
-  const contexts: BrowserContext[] = [];
-  const pageErrors: string[] = [];
-
-  async function person(viewport?: { width: number; height: number }): Promise<Page> {
-    const { context } = await newBrowser(viewport);
-    contexts.push(context);
-    const page = context.pages()[0] ?? (await context.newPage());
-    page.on("pageerror", (e) => pageErrors.push(e.message));
-    return page;
-  }
-
-  before(async function () {
-    this.timeout(900_000); // a fresh machine installs chromium (and a CJK font) here
-    ensureChromium();
-    execFileSync("bash", [path.join(__dirname, "..", "..", "scripts", "ensure-cjk-fonts.sh")], { stdio: "inherit" });
-    gw = await startGateway();
-  });
-
-  after(async function () {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await gw?.close();
-  });
-
-  afterEach(function () {
-    expect(pageErrors, "uncaught errors in the pages").to.deep.equal([]);
-  });
+  before(() => (gw = suite.gateway()));
 
   /** Types the key into the login and presses Enter (no click). */
   async function submitKey(page: Page, which: "agency" | "counter", key: string) {

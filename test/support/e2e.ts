@@ -14,7 +14,7 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import pino from "pino";
-import { chromium, type BrowserContext } from "playwright-core";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { registerAgency, registerType, registerVerifier } from "../../src/domain/authority";
 import { memoryBatchJobs } from "../../src/domain/issuance";
 import type { Address } from "../../src/domain/ports";
@@ -185,4 +185,44 @@ export function fakeCameraFile(png: Buffer): string {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "certledger-camera-")), "qr.y4m");
   fs.writeFileSync(file, Buffer.concat([Buffer.from(`YUV4MPEG2 W${W} H${H} F10:1 Ip A1:1 C420jpeg\n`), frame, frame]));
   return file;
+}
+
+export interface BrowserSuite {
+  /** The gateway, once the suite's `before` has run. */
+  gateway(): Gateway;
+  /** A person with their own browser profile; the suite fails a test on any uncaught page error. */
+  person(viewport?: { width: number; height: number }): Promise<Page>;
+}
+
+/**
+ * Registers a browser suite's hooks in the calling describe(): Chromium (and CJK fonts) installed when
+ * missing, one gateway for the suite, every browser closed after it, no uncaught page error allowed.
+ */
+export function browserSuite(): BrowserSuite {
+  let gw: Gateway | undefined;
+  const contexts: BrowserContext[] = [];
+  const pageErrors: string[] = [];
+  before(async function () {
+    this.timeout(900_000); // a fresh machine installs chromium (and a CJK font) here
+    ensureChromium();
+    execFileSync("bash", [path.join(__dirname, "..", "..", "scripts", "ensure-cjk-fonts.sh")], { stdio: "inherit" });
+    gw = await startGateway();
+  });
+  after(async function () {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await gw?.close();
+  });
+  afterEach(function () {
+    if (pageErrors.length) throw new Error(`uncaught errors in the pages: ${pageErrors.splice(0).join("; ")}`);
+  });
+  return {
+    gateway: () => gw!,
+    async person(viewport) {
+      const { context } = await newBrowser(viewport);
+      contexts.push(context);
+      const page = context.pages()[0] ?? (await context.newPage());
+      page.on("pageerror", (e) => pageErrors.push(e.message));
+      return page;
+    },
+  };
 }
