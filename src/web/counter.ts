@@ -178,6 +178,7 @@ function renderMain(): void {
 
 function showRequest(stage: HTMLElement, r: Opened): void {
   current?.();
+  redrawVerdict = undefined;
   const status = h("div", { id: "counter-status" });
   const verdicts = h("div", { id: "counter-verdict" });
   const countdown = h("span", { class: "muted", id: "counter-countdown" });
@@ -292,36 +293,44 @@ function showVerdict(stage: HTMLElement, status: HTMLElement, verdicts: HTMLElem
     [tx("counter.answered"), ` · ${formatTime(res.answeredAt)}`],
     res.verdict,
   );
-  verdicts.replaceChildren(
-    ...res.presentations.map((p) => {
-      const labels: Record<string, string> = {};
-      const fields: Record<string, unknown> = {};
-      for (const path of p.typeCode
-        ? sortPaths(p.typeCode, Object.keys(p.disclosed ?? {}))
-        : Object.keys(p.disclosed ?? {})) {
-        const value = p.disclosed[path];
-        if (path.startsWith("@")) continue;
-        labels[path] = p.typeCode ? fieldLabel(p.typeCode, path) : path;
-        fields[path] = p.typeCode ? valueLabel(p.typeCode, path, value) : value;
-      }
-      return verdictView(
-        {
-          valid: p.verdict === "VALID",
-          reasons: p.reasons,
-          fields,
-          hiddenCount: p.redactedCount,
-          typeTitle: p.typeCode ? typeName(p.typeCode) : undefined,
-          certId: p.certId,
-          issuer: p.issuer && (lang() === "zh" ? (p.issuer.nameZh ?? p.issuer.name) : p.issuer.name),
-          validFrom: p.validFrom,
-          validUntil: p.validUntil,
-        },
-        labels,
-      );
-    }),
-  );
+  // Field labels, the issuer's name and dates are in the page's language: switching it redraws them.
+  const render = () =>
+    verdicts.replaceChildren(
+      ...res.presentations.map((p) => {
+        const labels: Record<string, string> = {};
+        const fields: Record<string, unknown> = {};
+        for (const path of p.typeCode
+          ? sortPaths(p.typeCode, Object.keys(p.disclosed ?? {}))
+          : Object.keys(p.disclosed ?? {})) {
+          const value = p.disclosed[path];
+          if (path.startsWith("@")) continue;
+          labels[path] = p.typeCode ? fieldLabel(p.typeCode, path) : path;
+          fields[path] = p.typeCode ? valueLabel(p.typeCode, path, value) : value;
+        }
+        return verdictView(
+          {
+            valid: p.verdict === "VALID",
+            reasons: p.reasons,
+            fields,
+            hiddenCount: p.redactedCount,
+            typeTitle: p.typeCode ? typeName(p.typeCode) : undefined,
+            certId: p.certId,
+            issuer: p.issuer && (lang() === "zh" ? (p.issuer.nameZh ?? p.issuer.name) : p.issuer.name),
+            validFrom: p.validFrom,
+            validUntil: p.validUntil,
+          },
+          labels,
+        );
+      }),
+    );
+  render();
+  redrawVerdict = render;
   nextButton(stage);
 }
+
+/** Redraws the verdict on screen in the new language. */
+let redrawVerdict: (() => void) | undefined;
+onLangChange(() => redrawVerdict?.());
 
 function nextButton(stage: HTMLElement): void {
   const next = h("button", { type: "button", id: "counter-next", t: "counter.newRequest" });

@@ -250,6 +250,11 @@ describe("the agency console and the counter for a first-day officer (e2e)", fun
       expect(Number(await validity.getAttribute("data-valid-until"))).to.equal(Date.parse(doc.validUntil) / 1000);
       const day = (iso: string) => new Date(iso).toLocaleDateString("zh-CN", { timeZone: "UTC" });
       expect(await validity.textContent()).to.equal(`有效期：${day(doc.validFrom)} 至 ${day(doc.validUntil)}`);
+      // In English, the agency's English name and English dates.
+      await counter.click("#lang-switch");
+      expect(await verdict.locator("[data-issuer]").textContent()).to.equal(`Issued by ${agency.name}`);
+      const dayEn = (iso: string) => new Date(iso).toLocaleDateString("en-GB", { timeZone: "UTC" });
+      expect(await validity.textContent()).to.equal(`Valid from ${dayEn(doc.validFrom)} to ${dayEn(doc.validUntil)}`);
     });
   });
 });
