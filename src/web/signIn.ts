@@ -64,6 +64,8 @@ export function signInForm(opts: SignInFormOptions): HTMLElement {
     ev.preventDefault();
     const apiKey = key.value.trim();
     if (!apiKey) return refuse("signIn.keyMissing", "MISSING_CREDENTIALS");
+    // No key has spaces or characters beyond ASCII (a header could not even carry them).
+    if (!/^[\x21-\x7e]+$/.test(apiKey)) return refuse("signIn.keyRejected", "INVALID_CREDENTIALS");
     void busy(btn, box, async () => {
       let me: Me;
       try {

@@ -50,6 +50,11 @@ describe("the agency console and the counter for a first-day officer (e2e)", fun
       await page.goto(`${gw.url}/${which}`);
       await submitKey(page, which, wrongKey(prefix));
       expect(await refused(page, which, "INVALID_CREDENTIALS", wrongKey(prefix))).to.contain("API 密钥无效");
+      // Not even a key's characters (pasted from a chat): the same message, not a network error.
+      await submitKey(page, which, "密钥 abc");
+      expect(await refused(page, which, "INVALID_CREDENTIALS", "密钥 abc")).to.contain("API 密钥无效");
+      await submitKey(page, which, "");
+      expect(await refused(page, which, "MISSING_CREDENTIALS", "")).to.contain("请输入");
 
       await page.click("#lang-switch");
       await submitKey(page, which, `${wrongKey(prefix)}1`);
