@@ -1,7 +1,8 @@
 /**
  * GET /v1/me: who an API key is, for any principal. The pages sign in with it (a wrong key is told at
  * once, not at the first real request) and show whom they act for: an agency's name and the types it
- * is accredited for now, a verifier's name.
+ * is accredited for now, a verifier's name. Mounted by hand rather than with defineRoute, whose `auth`
+ * names one role: this route serves every role's key.
  */
 import express, { type Router } from "express";
 import { z } from "zod";
