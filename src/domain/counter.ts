@@ -1,5 +1,5 @@
 /**
- * Scan to authorise at the counter (DESIGN section 2, issue 6 item 1): a verifier opens a
+ * Scan to authorise at the counter (docs/architecture.md#counter-scan-to-verdict): a verifier opens a
  * presentation request; the holder's wallet fetches it, signs one Grant per certificate bound to the
  * request (grantee = the verifier, nonce = the request's nonce, purpose = hash of its purpose code)
  * and answers with the grants and the redacted documents; the gateway relays the grants, verifies,

@@ -1,5 +1,6 @@
 /**
- * Reason codes: why a verification is not VALID (DESIGN 2), and why an agency changed a status
+ * Reason codes: why a verification is not VALID (docs/architecture.md#valid-now-the-verdict-rules), and
+ * why an agency changed a status
  * (recorded on chain as a small integer).
  */
 
