@@ -45,6 +45,21 @@ const ConfigSchema = z.object({
     .regex(/^0x[0-9a-fA-F]{64}$/, "must be 0x followed by 64 hex digits (a private key)")
     .optional(),
   confirmations: z.coerce.number().int().min(0).max(64).default(0),
+  /** Unlocks the keyring's keystore (<dataDir>/keyring.keystore.json). */
+  keystorePassphrase: z.string().min(1).optional(),
+  /** A file holding that passphrase. Neither set: the demo's file under the user's home. */
+  keystorePassphraseFile: z.string().min(1).optional(),
+  /**
+   * scrypt N of a keystore created now, a power of 2 (an existing keystore keeps its own). Lower than
+   * the standard 2^17 only for tests, which create many.
+   */
+  keystoreScryptN: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1 << 20)
+    .refine((n) => (n & (n - 1)) === 0, "must be a power of 2")
+    .default(1 << 17),
   /** Seed the demo principals and types on a first start. */
   seedDemo: bool.default(true),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -78,6 +93,12 @@ const ConfigSchema = z.object({
     .default(Math.min(4, Math.max(0, availableParallelism() - 1))),
   /** Days a batch's documents stay in the store for the agency to download (they hold personal data). */
   batchDocumentRetentionDays: z.coerce.number().int().min(1).max(3650).default(30),
+  /** Most requests in one JSON-RPC batch at POST /rpc (ethers batches up to 100 by default). */
+  rpcMaxBatch: z.coerce.number().int().min(1).max(10_000).default(100),
+  /** Most gas one eth_call at POST /rpc may burn (the node is shared with the block producer). */
+  rpcCallGasCap: z.coerce.number().int().min(100_000).max(1_000_000_000).default(1_000_000),
+  /** Most blocks one eth_getLogs at POST /rpc may span. */
+  rpcLogBlockRange: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
   /** Seconds to finish in-flight requests on SIGTERM before exiting anyway. */
   shutdownGraceSeconds: z.coerce.number().int().min(0).max(300).default(10),
 });
@@ -109,6 +130,9 @@ export function loadConfig(
     authorityKey: e("AUTHORITY_KEY"),
     confirmations: e("CONFIRMATIONS"),
     seedDemo: e("SEED_DEMO"),
+    keystorePassphrase: e("KEYSTORE_PASSPHRASE"),
+    keystorePassphraseFile: e("KEYSTORE_PASSPHRASE_FILE"),
+    keystoreScryptN: e("KEYSTORE_SCRYPT_N"),
     logLevel: e("LOG_LEVEL"),
     bodyLimitBytes: e("BODY_LIMIT_BYTES"),
     batchBodyLimitBytes: e("BATCH_BODY_LIMIT_BYTES"),
@@ -117,6 +141,9 @@ export function loadConfig(
     shutdownGraceSeconds: e("SHUTDOWN_GRACE_SECONDS"),
     documentWorkers: e("DOCUMENT_WORKERS"),
     batchDocumentRetentionDays: e("BATCH_DOCUMENT_RETENTION_DAYS"),
+    rpcMaxBatch: e("RPC_MAX_BATCH"),
+    rpcLogBlockRange: e("RPC_LOG_BLOCK_RANGE"),
+    rpcCallGasCap: e("RPC_CALL_GAS_CAP"),
     ...overrides,
   };
   const parsed = ConfigSchema.safeParse(raw);

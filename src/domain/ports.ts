@@ -493,7 +493,7 @@ export interface DomainDeps {
  * `openEngine(options: EngineOptions): Promise<EngineRuntime>`. src/wiring/ adapts if the shape differs.
  */
 export interface EngineOptions {
-  /** Where the journal, the keyring seed and the SQLite file live (created if missing). */
+  /** Where the journal, the keyring's keystore and the SQLite file live (created if missing). */
   dataDir: string;
   /** sqlite:<file> or postgres://...; default: SQLite under dataDir. */
   databaseUrl?: string;

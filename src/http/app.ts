@@ -19,6 +19,7 @@ import { holderRouter } from "./routes/holder";
 import { meRouter } from "./routes/me";
 import { opsRouter } from "./routes/ops";
 import { publicRouter } from "./routes/public";
+import { RPC_PATH, rpcRouter } from "./routes/rpc";
 import { verifierRouter } from "./routes/verifier";
 
 const BATCH_PATH = "/v1/agency/batches";
@@ -53,7 +54,8 @@ export function buildApp(deps: AppDeps): Express {
   app.use(metrics.middleware);
 
   const smallJson = express.json({ limit: deps.settings.bodyLimitBytes, strict: true });
-  app.use((req, res, next) => (req.path === BATCH_PATH ? next() : smallJson(req, res, next)));
+  // The batch route and the JSON-RPC endpoint read their own bodies.
+  app.use((req, res, next) => (req.path === BATCH_PATH || req.path === RPC_PATH ? next() : smallJson(req, res, next)));
 
   const registry = newRegistry();
   const env: RouteEnv = { registry, authenticate: principalCache(deps) };
@@ -69,6 +71,7 @@ export function buildApp(deps: AppDeps): Express {
   mount("/v1/authority/", authorityRouter(deps, env));
   mount("/v1/me", meRouter(deps, env));
   app.use(opsRouter(deps, env, metrics.registry));
+  app.use(rpcRouter(deps, env));
   deps.registerOpenApi?.(registry);
   for (const r of deps.extraRouters ?? []) app.use(r);
 

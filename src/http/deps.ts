@@ -24,6 +24,11 @@ export interface AppDeps extends DomainDeps {
   ready?: () => boolean | Promise<boolean>;
   /** Routers mounted before the 404 handler: pages, counter sessions. They get the same error handling. */
   extraRouters?: Router[];
+  /**
+   * POST /rpc: the embedded chain's read-only JSON-RPC (src/chain/readOnlyRpc.ts), or the answer that
+   * the chain is external. Absent: no such route.
+   */
+  jsonRpc?: { handle(text: string): Promise<{ status: number; body?: unknown }> };
   /** Extra OpenAPI registrations (e.g. counter routes defined elsewhere). */
   registerOpenApi?: (registry: import("@asteasolutions/zod-to-openapi").OpenAPIRegistry) => void;
 }

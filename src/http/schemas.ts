@@ -451,3 +451,43 @@ export const ChainInfo = z
   })
   .openapi("ChainInfo");
 export const EmptyQuery = z.strictObject({});
+
+// ---------------------------------------------------------------------------------------------
+// The embedded chain's read-only JSON-RPC (POST /rpc): documented here, checked by the endpoint itself
+// (a JSON-RPC client expects JSON-RPC errors, never the REST error shape).
+// ---------------------------------------------------------------------------------------------
+
+const JsonRpcId = z.union([z.string(), z.number(), z.null()]);
+export const JsonRpcRequest = z
+  .object({
+    jsonrpc: z.literal("2.0"),
+    id: JsonRpcId.optional().openapi({ description: "Echoed in the response; a request without id gets none." }),
+    method: z.string().openapi({ example: "eth_blockNumber" }),
+    params: z.array(z.unknown()).optional(),
+  })
+  .openapi("JsonRpcRequest");
+export const JsonRpcResponse = z
+  .object({
+    jsonrpc: z.literal("2.0"),
+    id: JsonRpcId,
+    result: z.unknown().optional(),
+    error: z
+      .object({
+        code: z
+          .number()
+          .int()
+          .openapi({
+            description:
+              "-32700 parse error, -32600 invalid request, -32601 unknown method, -32602 invalid params, " +
+              "-32004 method not allowed (sends, signs, mines or controls the node), -32005 limit exceeded " +
+              "(batch length, eth_getLogs block range), -32000 block not found, 3 execution reverted.",
+          }),
+        message: z.string(),
+        data: z.unknown().optional().openapi({
+          description:
+            "Revert data (hex) for code 3; otherwise {reason} with a stable RPC_* code and the limit, if any.",
+        }),
+      })
+      .optional(),
+  })
+  .openapi("JsonRpcResponse");

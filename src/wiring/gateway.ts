@@ -17,6 +17,8 @@ import { DEFAULT_HTTP_SETTINGS, type AppDeps } from "../http/deps";
 import { keccakReady } from "../document";
 import { documentLibrary, signatureRecovery } from "./documents";
 import { seedDemo, type DemoCredentials } from "./seed";
+import { externalChainRpc, readOnlyRpc } from "../chain/readOnlyRpc";
+import { seedKeystoreOptions } from "../chain/seedKeystore";
 
 export interface GatewayOptions {
   logger?: Logger;
@@ -24,7 +26,7 @@ export interface GatewayOptions {
   now?: () => number;
   /** Extra routers; default: the pages and the counter/share routes (src/http/front.ts). */
   extraRouters?: AppDeps["extraRouters"];
-  /** Keyring seed (tests: deterministic); default: <dataDir>/keyring.seed. */
+  /** Keyring seed (tests: deterministic); default: the keystore <dataDir>/keyring.keystore.json. */
   seed?: string;
   /**
    * Entries in the document-integrity LRU (src/wiring/documents.ts), default 10,000; 0 turns it off.
@@ -58,6 +60,7 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
     authorityPrivateKey: config.authorityKey,
     confirmations: config.confirmations,
     seed: opts.seed,
+    keystore: seedKeystoreOptions(config, (msg, fields) => logger.warn(fields ?? {}, msg)),
     now,
     log: (msg, fields) => logger.info(fields ?? {}, msg),
   });
@@ -67,6 +70,7 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
     log: (msg, fields) => logger.warn(fields ?? {}, msg),
   });
   try {
+    const embedded = engine.embedded;
     const info = { chainId: engine.chainId, consent: engine.addresses.consent as Address };
     const domain: DomainDeps = {
       clock: { now },
@@ -99,6 +103,15 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
       }),
       extraRouters: opts.extraRouters ?? frontRouters(domain, { counterSessions: engine.sessions }),
       registerOpenApi: registerFrontOpenApi,
+      jsonRpc: embedded
+        ? readOnlyRpc({
+            rpc: embedded.rpc,
+            head: () => embedded.producer.durableBlock,
+            maxBatch: config.rpcMaxBatch,
+            maxLogBlockRange: config.rpcLogBlockRange,
+            maxCallGas: config.rpcCallGasCap,
+          })
+        : externalChainRpc(engine.chainId),
     };
     let credentials: DemoCredentials | undefined;
     if (config.seedDemo) {

@@ -22,6 +22,7 @@ import {
 } from "../../src/document";
 import { openGateway, type Gateway } from "../../src/wiring/gateway";
 import { encryptForLink, newLinkKey, personalSign, randomNonce } from "../../src/web/crypto";
+import { TEST_KEYSTORE_CONFIG } from "../support/keystore";
 
 // pngjs (a dependency of qrcode) ships no types: the one function used here.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -46,7 +47,7 @@ describe("counter and sharing routes (HTTP, embedded chain)", function () {
 
   before(async function () {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "certledger-counter-"));
-    config = loadConfig({}, { dataDir, port: 0, seedDemo: "true", logLevel: "silent" });
+    config = loadConfig({}, { dataDir, port: 0, seedDemo: "true", logLevel: "silent", ...TEST_KEYSTORE_CONFIG });
     g = await openGateway(config, { logger: pino({ level: "silent" }), now });
     const creds = g.credentials!;
     agencyKey = creds.agencies.find((a) => a.types.includes("resident-id-card"))!.apiKey;

@@ -21,6 +21,7 @@ import {
   type HolderWallet,
 } from "../../src/document";
 import { openGateway, type Gateway } from "../../src/wiring/gateway";
+import { TEST_KEYSTORE_CONFIG } from "./keystore";
 
 export interface Front {
   gw: Gateway;
@@ -52,7 +53,7 @@ after(async () => {
 
 async function open(): Promise<Front> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "certledger-http-"));
-  const config = loadConfig({}, { dataDir, port: 0, logLevel: "silent" });
+  const config = loadConfig({}, { dataDir, port: 0, logLevel: "silent", ...TEST_KEYSTORE_CONFIG });
   const gw = await openGateway(config, { logger: pino({ level: "silent" }), extraRouters: [] });
   const creds = gw.credentials!;
   const http = request(gw.app);
