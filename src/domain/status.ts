@@ -7,7 +7,7 @@ import { randomId } from "./hashing";
 import { activeSigningKey } from "./issuance";
 import { requireCustodialAgency } from "./custody";
 import type { Address, Bytes32, CertificateView, DomainDeps, Hex, StatusAction } from "./ports";
-import { STATUS_REASONS } from "./reasons";
+import { STATUS_ACTION_FROM, STATUS_REASONS } from "./reasons";
 
 export interface ChangeStatusParameters {
   agency: Address;
@@ -29,13 +29,6 @@ export interface ChangeStatusReturnType {
   txHash: Hex;
   blockNumber: number;
 }
-
-const ALLOWED: Record<StatusAction, CertificateView["status"][]> = {
-  revoke: ["ACTIVE", "SUSPENDED"],
-  suspend: ["ACTIVE"],
-  reinstate: ["SUSPENDED"],
-  supersede: ["ACTIVE", "SUSPENDED"],
-};
 
 /** A batched certificate's leaf and proof for the contract (undefined for a single one or without a proof). */
 export function batchRef(cert: CertificateView, proof: Bytes32[] | undefined) {
@@ -110,7 +103,7 @@ export async function statusTransition(
   p: { agency: Address; certId: Bytes32; action: StatusAction; replacement?: Bytes32 },
 ): Promise<{ cert: CertificateView; replacement?: Bytes32 }> {
   const cert = await ownCertificate(deps, p.agency, p.certId);
-  if (!ALLOWED[p.action].includes(cert.status))
+  if (!STATUS_ACTION_FROM[p.action].includes(cert.status))
     throw conflict(
       cert.status === "REVOKED" ? "CERTIFICATE_REVOKED" : "INVALID_STATUS_TRANSITION",
       `Cannot ${p.action} a certificate that is ${cert.status.toLowerCase()}.`,

@@ -16,6 +16,7 @@ import type { RouteEnv } from "./route";
 import { agencyRouter } from "./routes/agency";
 import { authorityRouter } from "./routes/authority";
 import { holderRouter } from "./routes/holder";
+import { meRouter } from "./routes/me";
 import { opsRouter } from "./routes/ops";
 import { publicRouter } from "./routes/public";
 import { RPC_PATH, rpcRouter } from "./routes/rpc";
@@ -68,6 +69,7 @@ export function buildApp(deps: AppDeps): Express {
   mount("/v1/holder/", holderRouter(deps, env));
   mount("/v1/agency/", agencyRouter(deps, env));
   mount("/v1/authority/", authorityRouter(deps, env));
+  mount("/v1/me", meRouter(deps, env));
   app.use(opsRouter(deps, env, metrics.registry));
   app.use(rpcRouter(deps, env));
   deps.registerOpenApi?.(registry);
