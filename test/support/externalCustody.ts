@@ -54,7 +54,8 @@ export interface ExternalCustody {
   close(): Promise<void>;
 }
 
-export async function openExternalCustody(): Promise<ExternalCustody> {
+/** `pages`: also serve the pages (the agency console) as the gateway does by default. */
+export async function openExternalCustody(opts: { pages?: boolean } = {}): Promise<ExternalCustody> {
   const root = mkdtempSync(path.join(tmpdir(), "certledger-custody-"));
   const dataDir = path.join(root, "data");
   const outside = path.join(root, "outside");
@@ -77,7 +78,10 @@ export async function openExternalCustody(): Promise<ExternalCustody> {
         ...TEST_KEYSTORE_CONFIG,
       },
     );
-    x.gw = await openGateway(config, { logger: pino({ level: "silent" }), extraRouters: [] });
+    x.gw = await openGateway(config, {
+      logger: pino({ level: "silent" }),
+      ...(opts.pages ? {} : { extraRouters: [] }),
+    });
     x.http = request(x.gw.app);
     x.chainId = x.gw.engine.chainId;
     x.ledger = x.gw.engine.addresses.ledger;
