@@ -21,7 +21,14 @@ import type {
   SigningKeyView,
   StatusAction,
 } from "./ports";
-import { RESULT, batchRef, ownCertificate, reasonNumber, statusTransition } from "./status";
+import {
+  RESULT,
+  batchRef,
+  ownCertificate,
+  reasonNumber,
+  statusTransition,
+  type ChangeStatusParameters,
+} from "./status";
 
 export interface SignatureParameters {
   /** Unix seconds: the last second the signed message may be relayed. */
@@ -349,16 +356,11 @@ export function statusChangeMessage(p: {
 /** A status change signed by any current key of the issuing agency, carrying the certificate's nonce. */
 export async function changeStatusSigned(
   deps: DomainDeps,
-  p: SignatureParameters & {
-    agency: Address;
-    certId: Bytes32;
-    action: StatusAction;
-    reason: string;
-    replacement?: Bytes32;
-    batchProof?: Bytes32[];
-    signer: Address;
-    nonce: number;
-  },
+  p: SignatureParameters &
+    Omit<ChangeStatusParameters, "idempotencyKey"> & {
+      signer: Address;
+      nonce: number;
+    },
 ) {
   const now = deps.clock.now();
   const reason = reasonNumber(p.action, p.reason);
