@@ -36,6 +36,7 @@ import { Indexer } from "../indexer/indexer";
 import {
   SqlCounterSessions,
   SqlIdempotencyStore,
+  SqlIdempotentRequests,
   SqlPrincipalStore,
   SqlReplayGuard,
 } from "../store/gatewayStores";
@@ -92,6 +93,7 @@ export interface Engine {
   outbox: OutboxRepository;
   principals: SqlPrincipalStore;
   idempotency: SqlIdempotencyStore;
+  requests: SqlIdempotentRequests;
   replay: SqlReplayGuard;
   sessions: SqlCounterSessions;
   rpc: Rpc;
@@ -241,6 +243,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       outbox,
       principals: new SqlPrincipalStore(db),
       idempotency: new SqlIdempotencyStore(db, writes),
+      requests: new SqlIdempotentRequests(db, writes),
       replay: new SqlReplayGuard(db, now),
       sessions: new SqlCounterSessions(db),
       rpc,

@@ -3,7 +3,8 @@ import type { Router } from "express";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { BatchJobs } from "../domain/issuance";
-import type { DomainDeps } from "../domain/ports";
+import type { DomainDeps, IdempotentRequestStore } from "../domain/ports";
+import type { RouteEnv } from "./route";
 
 export interface HttpSettings {
   /** Largest JSON body for ordinary routes, bytes (a 5 MB body is refused with 413). */
@@ -18,12 +19,17 @@ export interface AppDeps extends DomainDeps {
   settings: HttpSettings;
   logger: Logger;
   batchJobs: BatchJobs;
+  /** Idempotency-Key bindings and first answers of write requests (src/http/idempotency.ts). */
+  requests: IdempotentRequestStore;
   /** Prometheus registry (a fresh one per app, so tests can build several apps). */
   metrics?: Registry;
   /** Readiness beyond the index (e.g. the relayer drained its outbox on start). */
   ready?: () => boolean | Promise<boolean>;
-  /** Routers mounted before the 404 handler: pages, counter sessions. They get the same error handling. */
-  extraRouters?: Router[];
+  /**
+   * Routers mounted before the 404 handler: pages, counter sessions. They get the same error handling,
+   * and the route environment (authentication, body parser, idempotency, OpenAPI registry).
+   */
+  extraRouters?: ((env: RouteEnv) => Router)[];
   /** Extra OpenAPI registrations (e.g. counter routes defined elsewhere). */
   registerOpenApi?: (registry: import("@asteasolutions/zod-to-openapi").OpenAPIRegistry) => void;
 }

@@ -8,6 +8,7 @@ import type { Router } from "express";
 import type { DomainDeps } from "../domain/ports";
 import type { ShareStore } from "../domain/share";
 import type { SqlCounterSessionsLike } from "./counterStores";
+import type { RouteEnv } from "./route";
 import { counterRouter } from "./routes/counter";
 import { webRouter } from "./web";
 
@@ -19,15 +20,17 @@ export interface FrontOptions {
   shares?: ShareStore;
 }
 
-export function frontRouters(domain: DomainDeps, opts: FrontOptions = {}): Router[] {
+export function frontRouters(domain: DomainDeps, opts: FrontOptions = {}): ((env: RouteEnv) => Router)[] {
   return [
-    webRouter(),
-    counterRouter({
-      domain,
-      publicUrl: opts.publicUrl,
-      sessions: opts.counterSessions,
-      shares: opts.shares,
-    }),
+    () => webRouter(),
+    (env) =>
+      counterRouter({
+        domain,
+        env,
+        publicUrl: opts.publicUrl,
+        sessions: opts.counterSessions,
+        shares: opts.shares,
+      }),
   ];
 }
 

@@ -8,7 +8,8 @@ import type { NextFunction, Request, RequestHandler, Response, Router } from "ex
 import { z } from "zod";
 import { DomainError } from "../domain/errors";
 import type { Principal, PrincipalRole } from "../domain/ports";
-import { ErrorResponse } from "./schemas";
+import type { Idempotency } from "./idempotency";
+import { ErrorResponse, OptionalIdempotencyHeaders } from "./schemas";
 
 export type Auth = "public" | "holder" | PrincipalRole;
 
@@ -21,6 +22,11 @@ export interface RouteContext<P, Q, H, B> {
   headers: H;
   body: B;
   principal: Principal | undefined;
+  /**
+   * On a write sent with an Idempotency-Key: a token stable across every run of the same request under
+   * that key (src/http/idempotency.ts). Key the work's exactly-once records (outbox rows, drafts) by it.
+   */
+  idempotencyKey: string | undefined;
   req: Request;
   res: Response;
 }
@@ -48,7 +54,7 @@ export interface RouteDefinition<
   query?: Q;
   headers?: H;
   body?: B;
-  /** Extra middleware run before validation (e.g. a larger body parser). */
+  /** Middleware run after authentication, instead of the ordinary JSON body parser (e.g. a larger one). */
   before?: RequestHandler[];
   responses: Record<number, { description: string; schema?: z.ZodType }>;
   handler: (ctx: RouteContext<Out<P>, Out<Q>, Out<H>, Out<B>>) => Promise<RouteResult> | RouteResult;
@@ -58,7 +64,13 @@ export interface RouteEnv {
   registry: OpenAPIRegistry;
   /** Resolves the principal from a Bearer key; throws 401. */
   authenticate: (req: Request) => Promise<Principal>;
+  /** The JSON body parser of ordinary routes; it runs after authentication. */
+  json: RequestHandler;
+  /** Binds Idempotency-Keys to their requests on every write route. */
+  idempotency: Idempotency;
 }
+
+const isWrite = (method: RouteDefinition<undefined, undefined, undefined, undefined>["method"]) => method !== "get";
 
 /**
  * Writes the JSON answer directly. Express's res.json (send, its freshness and ETag checks, header
@@ -114,6 +126,11 @@ function parseHeaders(def: { auth: Auth; headers?: Schema }, req: Request): unkn
 
 const NO_QUERY = z.strictObject({});
 
+function idempotencyKeyOf(req: Request): string | undefined {
+  const v = req.headers["idempotency-key"];
+  return Array.isArray(v) ? v.join(",") : v;
+}
+
 const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json\b/i;
 
 const ROLE_TEXT: Record<Auth, string> = {
@@ -130,7 +147,7 @@ export function defineRoute<
   H extends Schema | undefined = undefined,
   B extends Schema | undefined = undefined,
 >(router: Router, env: RouteEnv, def: RouteDefinition<P, Q, H, B>): void {
-  // Authentication runs before any route-specific body parser, so nobody uploads a large body unauthenticated.
+  // Authentication runs before the body parser, so nobody has a body read before their credentials are checked.
   const authenticate = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     try {
       if (def.auth !== "public" && def.auth !== "holder") {
@@ -170,17 +187,28 @@ export function defineRoute<
         headers: parseHeaders(def, req) as Out<H>,
         body: parse(def.body, req.body, "body") as Out<B>,
         principal,
+        idempotencyKey: undefined,
         req,
         res,
       };
-      const out = await def.handler(ctx);
+      const work = async (token: string | undefined) => {
+        const out = await def.handler({ ...ctx, idempotencyKey: token });
+        return { status: out.status ?? 200, body: out.body, headers: out.headers };
+      };
+      const { answer: out } = isWrite(def.method)
+        ? await env.idempotency.run(
+            { principal, route: routeName, key: idempotencyKeyOf(req), params: req.params, body: req.body },
+            work,
+          )
+        : { answer: await work(undefined) };
       if (out.headers) for (const [k, v] of Object.entries(out.headers)) res.setHeader(k, v);
-      answer(res, out.status ?? 200, out.body);
+      answer(res, out.status, out.body);
     } catch (e) {
       next(e);
     }
   };
-  router[def.method](def.path, authenticate, ...(def.before ?? []), handler);
+  const routeName = `${def.method.toUpperCase()} ${def.path}`;
+  router[def.method](def.path, authenticate, ...(def.before ?? [env.json]), handler);
   register(env.registry, def);
 }
 
@@ -197,6 +225,9 @@ function register(
     400: "Malformed JSON, wrong types or unknown fields.",
     413: "Body too large.",
   };
+  if (isWrite(def.method))
+    errs[409] =
+      "IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was first used for another request (route, path or body); nothing was done.";
   if (def.auth !== "public") {
     errs[401] = "Missing, unknown or invalid credentials (or a bad, stale or replayed holder signature).";
     errs[403] = "The principal's role or identity may not do this.";
@@ -214,7 +245,8 @@ function register(
     request: {
       params: def.params as never,
       query: def.query as never,
-      headers: def.headers as never,
+      // Every write takes an Idempotency-Key; a route whose handler does not read headers still gets it bound.
+      headers: (def.headers ?? (isWrite(def.method) ? OptionalIdempotencyHeaders : undefined)) as never,
       body: def.body ? { content: { "application/json": { schema: def.body } }, required: true } : undefined,
     },
     responses,

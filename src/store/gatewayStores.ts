@@ -7,10 +7,13 @@ import type {
   Address,
   IdempotencyRecord,
   IdempotencyStore,
+  IdempotentRequestRecord,
+  IdempotentRequestStore,
   Principal,
   PrincipalRole,
   PrincipalStore,
   ReplayGuard,
+  StoredAnswer,
 } from "../domain/ports";
 import type { GroupCommit } from "./groupCommit";
 import type { Database, PrincipalsTable } from "./schema";
@@ -132,6 +135,65 @@ export class SqlIdempotencyStore implements IdempotencyStore {
 
   async markDone(key: string): Promise<void> {
     await this.db.updateTable("idempotency_keys").set({ done: 1 }).where("key", "=", key).execute();
+  }
+}
+
+export class SqlIdempotentRequests implements IdempotentRequestStore {
+  /** `writes`: concurrent writes share one commit (see GroupCommit). */
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly writes?: GroupCommit,
+  ) {}
+
+  private write<T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+    return this.writes ? this.writes.run(fn) : fn(this.db);
+  }
+
+  begin(key: string, record: IdempotentRequestRecord): Promise<IdempotentRequestRecord | undefined> {
+    return this.write(async (db) => {
+      const inserted = await db
+        .insertInto("idempotent_requests")
+        .values({
+          key,
+          route: record.route,
+          request_hash: record.requestHash,
+          token: record.token,
+          status: null,
+          answer: null,
+          created_at: record.createdAt,
+        })
+        .onConflict((oc) => oc.column("key").doNothing())
+        .returning("key")
+        .executeTakeFirst();
+      if (inserted) return undefined;
+      const r = await db.selectFrom("idempotent_requests").selectAll().where("key", "=", key).executeTakeFirst();
+      // Swept between the insert and the read (a record past its window): the client's retry starts afresh.
+      if (!r) throw new Error(`idempotent request ${key} vanished`);
+      const answer = r.answer === null ? undefined : (JSON.parse(r.answer) as Omit<StoredAnswer, "status">);
+      return {
+        route: r.route,
+        requestHash: r.request_hash,
+        token: r.token,
+        createdAt: Number(r.created_at),
+        answer: answer && r.status !== null ? { status: Number(r.status), ...answer } : undefined,
+      };
+    });
+  }
+
+  async complete(key: string, answer: StoredAnswer): Promise<void> {
+    await this.write((db) =>
+      db
+        .updateTable("idempotent_requests")
+        .set({ status: answer.status, answer: JSON.stringify({ body: answer.body, headers: answer.headers }) })
+        .where("key", "=", key)
+        .execute(),
+    );
+  }
+
+  async release(key: string): Promise<void> {
+    await this.write((db) =>
+      db.deleteFrom("idempotent_requests").where("key", "=", key).where("status", "is", null).execute(),
+    );
   }
 }
 

@@ -90,6 +90,7 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
         maxBatchSize: config.maxBatchSize,
       },
       logger,
+      requests: engine.requests,
       // A chain journal that failed a write acknowledges nothing more: take the gateway out of rotation.
       ready: () => !engine.embedded?.journal.failure,
       batchJobs: sqlBatchJobs(engine.store.db, {

@@ -162,7 +162,7 @@ describe("counter and sharing routes (HTTP, embedded chain)", function () {
       const bad = await asVerifier(app().post("/v1/counter/requests"))
         .send({ types: ["resident-id-card"], purpose: "x", extra: 1 })
         .expect(400);
-      expect(bad.body.error.code).to.equal("VALIDATION_FAILED");
+      expect(bad.body.error.code).to.equal("UNKNOWN_FIELD");
       await asVerifier(app().post("/v1/counter/requests"))
         .send({ types: ["no-such-type"], purpose: "x" })
         .expect(400);

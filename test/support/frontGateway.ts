@@ -11,6 +11,7 @@ import request from "supertest";
 import { loadConfig } from "../../src/config";
 import { sampleFields } from "../../src/domain/catalog";
 import { holderAuthMessage, personalMessageDigest } from "../../src/domain/holderAuth";
+import { createPrincipal } from "../../src/domain/principals";
 import type { Address, Bytes32, Hex } from "../../src/domain/ports";
 import {
   consentDomain,
@@ -51,11 +52,58 @@ after(async () => {
 });
 
 async function open(): Promise<Front> {
+  opened = await openFront();
+  return opened;
+}
+
+export interface FrontOptions {
+  /** postgres://... for a PostgreSQL store; SQLite in the data dir otherwise. */
+  databaseUrl?: string;
+  /** Mount the pages and the counter/share routes too (default: only the API routers). */
+  withFront?: boolean;
+  /** Configuration values (as the environment would give them). */
+  config?: Record<string, unknown>;
+}
+
+/** Opens a seeded gateway in a fresh data dir; the caller closes it with `closeFront`. */
+export async function openFront(opts: FrontOptions = {}): Promise<Front> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "certledger-http-"));
-  const config = loadConfig({}, { dataDir, port: 0, logLevel: "silent" });
-  const gw = await openGateway(config, { logger: pino({ level: "silent" }), extraRouters: [] });
-  const creds = gw.credentials!;
+  const config = loadConfig(
+    {},
+    { dataDir, port: 0, logLevel: "silent", databaseUrl: opts.databaseUrl, ...opts.config },
+  );
+  const gw = await openGateway(config, {
+    logger: pino({ level: "silent" }),
+    ...(opts.withFront ? {} : { extraRouters: [] }),
+  });
   const http = request(gw.app);
+  const info = await http.get("/v1/public/info").expect(200);
+  const base = {
+    gw,
+    http,
+    dataDir,
+    wallet: createHolderWallet({ mnemonic: generateMnemonic() }),
+    domain: consentDomain(info.body.chainId, info.body.contracts.consent),
+    nextIndex: () => ++index,
+    now: () => Math.floor(Date.now() / 1000),
+    blockNumber: async () => Number(BigInt((await gw.engine.rpc("eth_blockNumber")) as string)),
+  };
+  let index = 0;
+  if (!gw.credentials) {
+    // Not seeded: no type registered yet, and only the authority has a key.
+    const authority = await createPrincipal(gw.deps, {
+      role: "authority",
+      address: gw.engine.authority as Address,
+      label: "test authority",
+    });
+    const none = "" as Address;
+    return {
+      ...base,
+      keys: { authority: authority.apiKey, agencyA: "", agencyB: "", verifierV: "", verifierW: "" },
+      ids: { agencyA: none, agencyB: none, verifierV: none, verifierW: none },
+    };
+  }
+  const creds = gw.credentials;
   const a = creds.agencies.find((x) => x.types.includes("diploma"))!;
   const b = creds.agencies.find((x) => x.types.includes("resident-id-card"))!;
   const w = await http
@@ -63,12 +111,8 @@ async function open(): Promise<Front> {
     .set("authorization", `Bearer ${creds.authority.apiKey}`)
     .send({ name: "Landlord W", createApiKey: true })
     .expect(201);
-  const info = await http.get("/v1/public/info").expect(200);
-  let index = 0;
-  opened = {
-    gw,
-    http,
-    dataDir,
+  return {
+    ...base,
     keys: {
       authority: creds.authority.apiKey,
       agencyA: a.apiKey,
@@ -77,13 +121,13 @@ async function open(): Promise<Front> {
       verifierW: w.body.apiKey,
     },
     ids: { agencyA: a.agency, agencyB: b.agency, verifierV: creds.verifier.verifier, verifierW: w.body.verifier },
-    wallet: createHolderWallet({ mnemonic: generateMnemonic() }),
-    domain: consentDomain(info.body.chainId, info.body.contracts.consent),
-    nextIndex: () => ++index,
-    now: () => Math.floor(Date.now() / 1000),
-    blockNumber: async () => Number(BigInt((await gw.engine.rpc("eth_blockNumber")) as string)),
   };
-  return opened;
+}
+
+/** Closes a gateway opened with openFront and removes its data dir. */
+export async function closeFront(f: Front): Promise<void> {
+  await f.gw.close();
+  rmSync(f.dataDir, { recursive: true, force: true });
 }
 
 export const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
