@@ -54,6 +54,11 @@ export interface RouteDefinition<
   query?: Q;
   headers?: H;
   body?: B;
+  /**
+   * Holder routes whose credentials travel in headers (X-Holder-*): checks them before the body is read,
+   * like an API key. (Holder routes whose signature is the body itself can only check it after.)
+   */
+  holderCredentials?: (ctx: { req: Request; params: Out<P>; headers: Out<H> }) => Promise<void>;
   /** Middleware run after authentication, instead of the ordinary JSON body parser (e.g. a larger one). */
   before?: RequestHandler[];
   responses: Record<number, { description: string; schema?: z.ZodType }>;
@@ -162,6 +167,12 @@ export function defineRoute<
           );
         res.locals.principal = principal;
       }
+      if (def.holderCredentials)
+        await def.holderCredentials({
+          req,
+          params: parse(def.params, req.params, "path parameters") as Out<P>,
+          headers: parseHeaders(def, req) as Out<H>,
+        });
       next();
     } catch (e) {
       next(e);

@@ -109,8 +109,9 @@ export function holderRouter(deps: AppDeps, env: RouteEnv): Router {
       200: { description: "The trail, newest check first.", schema: S.AuditTrail },
       401: { description: "Missing, bad, stale or replayed holder signature.", schema: S.ErrorResponse },
     },
-    handler: async ({ req, params, headers }) => {
-      await holderOf(req, params.certId, headers);
+    // The signature is checked before anything else is read.
+    holderCredentials: async ({ req, params, headers }) => void (await holderOf(req, params.certId, headers)),
+    handler: async ({ params }) => {
       const t = await readAuditTrail(deps, params.certId as Bytes32);
       return {
         body: {
