@@ -12,6 +12,7 @@ import { errorMiddleware, notFoundHandler } from "./errors";
 import { httpMetrics } from "./metrics";
 import { requestLog } from "./requestLog";
 import { Idempotency } from "./idempotency";
+import { Limits } from "./limits";
 import { generateOpenApi, newRegistry } from "./openapi";
 import type { RouteEnv } from "./route";
 import { agencyRouter } from "./routes/agency";
@@ -57,6 +58,7 @@ export function buildApp(deps: AppDeps): Express {
     authenticate: principalCache(deps),
     json: express.json({ limit: deps.settings.bodyLimitBytes, strict: true }),
     idempotency: new Idempotency(deps.requests, () => deps.clock.now()),
+    limits: new Limits(deps.settings.limits),
   };
 
   // Each role's router only sees its own prefix: Express otherwise walks every router's stack for

@@ -25,6 +25,7 @@ export interface SqlCounterSessionRow {
 export interface SqlCounterSessionsLike {
   create(s: SqlCounterSessionRow): Promise<void>;
   get(id: string): Promise<SqlCounterSessionRow | undefined>;
+  getMany(ids: string[]): Promise<SqlCounterSessionRow[]>;
   transition(id: string, from: SqlState, to: SqlState, result?: unknown): Promise<boolean>;
 }
 
@@ -36,6 +37,20 @@ const TO_DOMAIN: Record<SqlState, CounterSession["state"]> = {
   expired: "ANSWERED",
 };
 
+function toDomain(r: SqlCounterSessionRow): CounterSession {
+  return {
+    id: r.id,
+    verifier: r.verifier,
+    types: r.typesWanted,
+    purpose: r.purpose,
+    nonce: r.nonce,
+    createdAt: r.createdAt,
+    expiresAt: r.expiresAt,
+    state: TO_DOMAIN[r.state],
+    result: r.result as CounterResult | undefined,
+  };
+}
+
 export function sqlCounterSessionStore(sql: SqlCounterSessionsLike, now: () => number): CounterSessionStore {
   return {
     async insert(s) {
@@ -43,18 +58,10 @@ export function sqlCounterSessionStore(sql: SqlCounterSessionsLike, now: () => n
     },
     async get(id) {
       const r = await sql.get(id);
-      if (!r) return undefined;
-      return {
-        id: r.id,
-        verifier: r.verifier,
-        types: r.typesWanted,
-        purpose: r.purpose,
-        nonce: r.nonce,
-        createdAt: r.createdAt,
-        expiresAt: r.expiresAt,
-        state: TO_DOMAIN[r.state],
-        result: r.result as CounterResult | undefined,
-      };
+      return r && toDomain(r);
+    },
+    async getMany(ids) {
+      return (await sql.getMany(ids)).map(toDomain);
     },
     async claim(id, at) {
       const r = await sql.get(id);

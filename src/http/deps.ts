@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { BatchJobs } from "../domain/issuance";
 import type { DomainDeps, IdempotentRequestStore } from "../domain/ports";
+import { DEFAULT_LIMITS, type LimitSettings } from "./limits";
 import type { RouteEnv } from "./route";
 
 export interface HttpSettings {
@@ -13,6 +14,7 @@ export interface HttpSettings {
   batchBodyLimitBytes: number;
   holderAuthSkewSeconds: number;
   maxBatchSize: number;
+  limits: LimitSettings;
 }
 
 export interface AppDeps extends DomainDeps {
@@ -39,4 +41,5 @@ export const DEFAULT_HTTP_SETTINGS: HttpSettings = {
   batchBodyLimitBytes: 128 * 1024 * 1024,
   holderAuthSkewSeconds: 300,
   maxBatchSize: 100_000,
+  limits: DEFAULT_LIMITS,
 };

@@ -18,6 +18,8 @@ export interface FrontOptions {
   /** The store's counter sessions (durable); in memory when absent. */
   counterSessions?: SqlCounterSessionsLike;
   shares?: ShareStore;
+  /** Milliseconds between the reads of the watcher serving the counter's event streams. */
+  eventsPollMs?: number;
 }
 
 export function frontRouters(domain: DomainDeps, opts: FrontOptions = {}): ((env: RouteEnv) => Router)[] {
@@ -30,6 +32,7 @@ export function frontRouters(domain: DomainDeps, opts: FrontOptions = {}): ((env
         publicUrl: opts.publicUrl,
         sessions: opts.counterSessions,
         shares: opts.shares,
+        eventsPollMs: opts.eventsPollMs,
       }),
   ];
 }

@@ -9,6 +9,7 @@ import { z } from "zod";
 import { DomainError } from "../domain/errors";
 import type { Principal, PrincipalRole } from "../domain/ports";
 import type { Idempotency } from "./idempotency";
+import { HOLDER_SIGNATURE_FAILURES, type Limits } from "./limits";
 import { ErrorResponse, OptionalIdempotencyHeaders } from "./schemas";
 
 export type Auth = "public" | "holder" | PrincipalRole;
@@ -59,6 +60,11 @@ export interface RouteDefinition<
    * like an API key. (Holder routes whose signature is the body itself can only check it after.)
    */
   holderCredentials?: (ctx: { req: Request; params: Out<P>; headers: Out<H> }) => Promise<void>;
+  /**
+   * Routes that take a holder's signature: the certificates (or grants) it is for. Requests for them, or
+   * from an address, that keep carrying signatures not the holder's are refused for a while (429).
+   */
+  holderSigned?: (ctx: { params: Out<P>; body: Out<B> }) => string[];
   /** Middleware run after authentication, instead of the ordinary JSON body parser (e.g. a larger one). */
   before?: RequestHandler[];
   responses: Record<number, { description: string; schema?: z.ZodType }>;
@@ -73,6 +79,39 @@ export interface RouteEnv {
   json: RequestHandler;
   /** Binds Idempotency-Keys to their requests on every write route. */
   idempotency: Idempotency;
+  limits: Limits;
+}
+
+/** Runs `fn` under the holder-signature back-off of `address` and `certIds`, counting a forged signature. */
+export async function underHolderBackoff<T>(
+  env: RouteEnv,
+  req: Request,
+  certIds: string[],
+  fn: () => Promise<T>,
+): Promise<T> {
+  const address = req.ip ?? req.socket.remoteAddress ?? "unknown";
+  env.limits.holderAllowed(address, certIds);
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof DomainError && HOLDER_SIGNATURE_FAILURES.has(e.code)) env.limits.holderFailed(address, certIds);
+    throw e;
+  }
+}
+
+/** The principal of the request's API key, of `role`, within its key's request rate (401, 403, 429). */
+export async function principalOf(env: RouteEnv, req: Request, role: PrincipalRole): Promise<Principal> {
+  const principal = await env.authenticate(req);
+  if (principal.role !== role)
+    throw new DomainError(
+      "WRONG_ROLE",
+      `This route is for ${role} principals; the key belongs to a ${principal.role}.`,
+      {
+        status: 403,
+      },
+    );
+  env.limits.apiKey(principal.id);
+  return principal;
 }
 
 const isWrite = (method: RouteDefinition<undefined, undefined, undefined, undefined>["method"]) => method !== "get";
@@ -155,24 +194,15 @@ export function defineRoute<
   // Authentication runs before the body parser, so nobody has a body read before their credentials are checked.
   const authenticate = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     try {
-      if (def.auth !== "public" && def.auth !== "holder") {
-        const principal = await env.authenticate(req);
-        if (principal.role !== def.auth)
-          throw new DomainError(
-            "WRONG_ROLE",
-            `This route is for ${def.auth} principals; the key belongs to a ${principal.role}.`,
-            {
-              status: 403,
-            },
-          );
-        res.locals.principal = principal;
+      if (def.auth !== "public" && def.auth !== "holder") res.locals.principal = await principalOf(env, req, def.auth);
+      const check = def.holderCredentials;
+      if (check) {
+        const params = parse(def.params, req.params, "path parameters") as Out<P>;
+        const certIds = def.holderSigned?.({ params, body: undefined as Out<B> }) ?? [];
+        await underHolderBackoff(env, req, certIds, () =>
+          check({ req, params, headers: parseHeaders(def, req) as Out<H> }),
+        );
       }
-      if (def.holderCredentials)
-        await def.holderCredentials({
-          req,
-          params: parse(def.params, req.params, "path parameters") as Out<P>,
-          headers: parseHeaders(def, req) as Out<H>,
-        });
       next();
     } catch (e) {
       next(e);
@@ -202,8 +232,10 @@ export function defineRoute<
         req,
         res,
       };
+      const signed = def.holderSigned && !def.holderCredentials ? def.holderSigned : undefined;
       const work = async (token: string | undefined) => {
-        const out = await def.handler({ ...ctx, idempotencyKey: token });
+        const run = () => def.handler({ ...ctx, idempotencyKey: token });
+        const out = await (signed ? underHolderBackoff(env, req, signed(ctx), async () => run()) : run());
         return { status: out.status ?? 200, body: out.body, headers: out.headers };
       };
       const { answer: out } = isWrite(def.method)
@@ -236,6 +268,9 @@ function register(
     400: "Malformed JSON, wrong types or unknown fields.",
     413: "Body too large.",
   };
+  if (def.auth !== "public" || def.holderSigned)
+    errs[429] =
+      "Over a limit (requests per API key, counter requests or event streams per verifier, or the back-off after signatures that were not the holder's); wait Retry-After seconds.";
   if (isWrite(def.method))
     errs[409] =
       "IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was first used for another request (route, path or body); nothing was done.";

@@ -2,7 +2,7 @@
  * The gateway's own state behind the domain's ports: API principals (key hashes only), idempotency
  * keys, the replay guard of signed requests, counter sessions and the agency's stored documents.
  */
-import type { Kysely } from "kysely";
+import type { Kysely, Selectable } from "kysely";
 import type {
   Address,
   IdempotencyRecord,
@@ -16,7 +16,7 @@ import type {
   StoredAnswer,
 } from "../domain/ports";
 import type { GroupCommit } from "./groupCommit";
-import type { Database, PrincipalsTable } from "./schema";
+import type { CounterSessionsTable, Database, PrincipalsTable } from "./schema";
 
 function toPrincipal(r: Omit<PrincipalsTable, "key_hash">): Principal {
   return {
@@ -240,6 +240,20 @@ export interface CounterSession {
   createdAt: number;
 }
 
+function toCounterSession(r: Selectable<CounterSessionsTable>): CounterSession {
+  return {
+    id: r.id,
+    verifier: r.verifier as Address,
+    typesWanted: JSON.parse(r.types_wanted),
+    purpose: r.purpose,
+    nonce: r.nonce,
+    expiresAt: Number(r.expires_at),
+    state: r.state as CounterSession["state"],
+    result: r.result === null ? undefined : JSON.parse(r.result),
+    createdAt: Number(r.created_at),
+  };
+}
+
 export class SqlCounterSessions {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -262,18 +276,13 @@ export class SqlCounterSessions {
 
   async get(id: string): Promise<CounterSession | undefined> {
     const r = await this.db.selectFrom("counter_sessions").selectAll().where("id", "=", id).executeTakeFirst();
-    if (!r) return undefined;
-    return {
-      id: r.id,
-      verifier: r.verifier as Address,
-      typesWanted: JSON.parse(r.types_wanted),
-      purpose: r.purpose,
-      nonce: r.nonce,
-      expiresAt: Number(r.expires_at),
-      state: r.state as CounterSession["state"],
-      result: r.result === null ? undefined : JSON.parse(r.result),
-      createdAt: Number(r.created_at),
-    };
+    return r && toCounterSession(r);
+  }
+
+  async getMany(ids: string[]): Promise<CounterSession[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db.selectFrom("counter_sessions").selectAll().where("id", "in", ids).execute();
+    return rows.map(toCounterSession);
   }
 
   /** Moves a session from `from` to `to` atomically; false when it was not in `from` (raced or used). */

@@ -88,6 +88,15 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
         batchBodyLimitBytes: config.batchBodyLimitBytes,
         holderAuthSkewSeconds: config.holderAuthSkewSeconds,
         maxBatchSize: config.maxBatchSize,
+        limits: {
+          apiKeyRequestsPerMinute: config.apiKeyRequestsPerMinute,
+          counterRequestsPerMinute: config.counterRequestsPerMinute,
+          eventStreamsPerVerifier: config.eventStreamsPerVerifier,
+          holderSignatureFailuresPerCertificate: config.holderSignatureFailuresPerCertificate,
+          holderSignatureFailuresPerAddress: config.holderSignatureFailuresPerAddress,
+          holderSignatureWindowSeconds: config.holderSignatureWindowSeconds,
+          holderBackoffSeconds: config.holderBackoffSeconds,
+        },
       },
       logger,
       requests: engine.requests,
@@ -98,7 +107,9 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
         now,
         retentionDays: config.batchDocumentRetentionDays,
       }),
-      extraRouters: opts.extraRouters ?? frontRouters(domain, { counterSessions: engine.sessions }),
+      extraRouters:
+        opts.extraRouters ??
+        frontRouters(domain, { counterSessions: engine.sessions, eventsPollMs: config.eventsPollMs }),
       registerOpenApi: registerFrontOpenApi,
     };
     let credentials: DemoCredentials | undefined;

@@ -36,8 +36,7 @@ import {
 import { MemoryCounterSessionStore } from "../../domain/counterMemory";
 import { DomainError } from "../../domain/errors";
 import { relayGrant } from "../../domain/grants";
-import type { Address, Bytes32, DomainDeps, Hex } from "../../domain/ports";
-import { authenticatePrincipal, requireRole } from "../../domain/principals";
+import type { Bytes32, DomainDeps, Hex } from "../../domain/ports";
 import {
   checkShareLink,
   createShare,
@@ -50,7 +49,8 @@ import {
 import { sqlCounterSessionStore, type SqlCounterSessionsLike } from "../counterStores";
 import { recordCheck, verifyDocument, verifyPresentation } from "../../domain/verification";
 import { CONSENT_DOMAIN_NAME, CONSENT_DOMAIN_VERSION } from "../../document/typedData";
-import { defineRoute, type RouteEnv } from "../route";
+import { CounterWatcher } from "../counterEvents";
+import { defineRoute, principalOf, type RouteEnv } from "../route";
 
 // ---------------------------------------------------------------------------------------------
 // Schemas
@@ -126,20 +126,8 @@ export interface CounterRouterOptions {
   shares?: ShareStore;
   /** Origin the QR code's URL points at (e.g. https://certs.example.gov.cn); default: the request's own. */
   publicUrl?: string;
-  /** Milliseconds between state reads of an SSE stream. */
+  /** Milliseconds between the reads of the one watcher serving every event stream. */
   eventsPollMs?: number;
-}
-
-async function verifierOf(deps: DomainDeps, req: Request): Promise<Address> {
-  const h = req.get("authorization") ?? "";
-  const m = /^Bearer\s+(\S+)$/i.exec(h);
-  if (!m)
-    throw new DomainError("UNAUTHENTICATED", "Send the verifier's API key as Authorization: Bearer <key>.", {
-      status: 401,
-    });
-  const principal = await authenticatePrincipal(deps, m[1]);
-  requireRole(principal, "verifier");
-  return principal.address;
 }
 
 function originOf(req: Request, publicUrl?: string): string {
@@ -251,8 +239,13 @@ export function counterRouter(opts: CounterRouterOptions): Router {
     responses: {
       201: { description: "Opened." },
       400: { description: "Unknown type, bad purpose or lifetime.", schema: ErrorBody },
+      429: {
+        description: "COUNTER_REQUESTS_LIMITED: this verifier's requests this minute are used up.",
+        schema: ErrorBody,
+      },
     },
     handler: async ({ principal, body, req }) => {
+      env.limits.counterRequest(principal!.address.toLowerCase());
       const s = await openCounterRequest(counterDeps, { verifier: principal!.address, ...body });
       const view = await walletView(s, req);
       const base = `/v1/counter/requests/${s.id}`;
@@ -288,6 +281,7 @@ export function counterRouter(opts: CounterRouterOptions): Router {
     summary: "The holder's answer: one grant per certificate bound to the request's nonce, and the redacted documents",
     params: IdParams,
     body: AnswerCounterRequestBody,
+    holderSigned: ({ body }) => body.presentations.map((p) => p.grant.certId),
     responses: {
       200: { description: "Relayed, verified, checks recorded; the verdict per certificate." },
       404: { description: "COUNTER_REQUEST_NOT_FOUND.", schema: ErrorBody },
@@ -325,40 +319,46 @@ export function counterRouter(opts: CounterRouterOptions): Router {
     },
   });
 
-  async function resultView(req: Request) {
-    const verifier = await verifierOf(domain, req);
-    const s = await getCounterRequestForVerifier(counterDeps, String(req.params.id), verifier);
-    return {
-      id: s.id,
-      state: counterRequestPhase(s, domain.clock.now()),
-      expiresAt: s.expiresAt,
-      result: s.result ?? null,
-    };
-  }
+  const verifierOf = async (req: Request) => (await principalOf(env, req, "verifier")).address;
 
-  router.get("/v1/counter/requests/:id/result", async (req, res) => {
-    res.set("cache-control", "no-store").json(await resultView(req));
+  const resultView = (s: CounterSession) => ({
+    id: s.id,
+    state: counterRequestPhase(s, domain.clock.now()),
+    expiresAt: s.expiresAt,
+    result: s.result ?? null,
   });
 
+  router.get("/v1/counter/requests/:id/result", async (req, res) => {
+    const s = await getCounterRequestForVerifier(counterDeps, String(req.params.id), await verifierOf(req));
+    res.set("cache-control", "no-store").json(resultView(s));
+  });
+
+  const watcher = new CounterWatcher(sessions, opts.eventsPollMs ?? 500);
+
+  // Authenticated once, when it opens; then fed by the one watcher (a read per tick for all streams).
   router.get("/v1/counter/requests/:id/events", async (req: Request, res: Response) => {
-    let view = await resultView(req);
+    const verifier = await verifierOf(req);
+    const first = await getCounterRequestForVerifier(counterDeps, String(req.params.id), verifier);
+    const release = env.limits.openStream(verifier.toLowerCase());
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive" });
     let last = "";
-    let closed = false;
-    req.on("close", () => (closed = true));
-    while (!closed) {
+    let stop = () => undefined as void;
+    const end = () => {
+      stop();
+      release();
+      res.end();
+    };
+    const send = (s: CounterSession) => {
+      const view = resultView(s);
       const text = JSON.stringify(view);
       if (text !== last) res.write(`event: state\ndata: ${text}\n\n`);
       last = text;
-      if (view.state === "ANSWERED" || view.state === "EXPIRED") break;
-      await new Promise((r) => setTimeout(r, opts.eventsPollMs ?? 500));
-      try {
-        view = await resultView(req);
-      } catch {
-        break; // headers are sent: end the stream, the page falls back to polling
-      }
-    }
-    res.end();
+      if (view.state === "ANSWERED" || view.state === "EXPIRED") end();
+    };
+    req.on("close", end);
+    send(first);
+    if (res.writableEnded) return;
+    stop = watcher.watch(first.id, (s) => (s ? send(s) : end()));
   });
 
   // -------------------------------------------------------------------------------------------
@@ -373,6 +373,7 @@ export function counterRouter(opts: CounterRouterOptions): Router {
     summary:
       "Share online: a holder-signed grant to a named verifier (with the document) or to a link key (with the document encrypted under it)",
     body: CreateShareBody,
+    holderSigned: ({ body }) => [body.grant.certId],
     responses: {
       201: { description: "Relayed and stored." },
       400: { description: "Bad purpose, uses, lifetime or payload.", schema: ErrorBody },
@@ -436,7 +437,7 @@ export function counterRouter(opts: CounterRouterOptions): Router {
   });
 
   router.get("/v1/verifier/shares/:id", async (req, res) => {
-    const verifier = await verifierOf(domain, req);
+    const verifier = await verifierOf(req);
     const s = await getShareForVerifier(shareDeps, String(req.params.id), verifier);
     res.set("cache-control", "no-store").json({ ...s, payload: undefined, document: JSON.parse(s.payload) });
   });
