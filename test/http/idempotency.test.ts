@@ -6,13 +6,19 @@
  * was). On SQLite and on PostgreSQL.
  */
 import { expect } from "chai";
-import type { Kysely } from "kysely";
 import { sampleFields } from "../../src/domain/catalog";
-import { shareProofMessage } from "../../src/domain/share";
-import { purposeHash, redactDocument } from "../../src/document";
-import type { Database } from "../../src/store/schema";
-import { encryptForLink, newLinkKey, personalSign, randomNonce } from "../../src/web/crypto";
-import { bearer, closeFront, issue, openFront, signGrant, signRevoke, type Front } from "../support/frontGateway";
+import { purposeHash } from "../../src/document";
+import {
+  bearer,
+  closeFront,
+  count,
+  issue,
+  linkShare,
+  openFront,
+  signGrant,
+  signRevoke,
+  type Front,
+} from "../support/frontGateway";
 import { freshPostgresDatabase } from "../support/postgres";
 
 type Who = "authority" | "agency" | "verifier" | "public";
@@ -35,15 +41,6 @@ interface Case {
 
 let seq = 0;
 const unique = (p: string) => `${p}-${Date.now().toString(36)}-${++seq}`;
-
-async function count(f: Front, table: keyof Database): Promise<number> {
-  const db = f.gw.engine.store.db as Kysely<Database>;
-  const r = await db
-    .selectFrom(table)
-    .select((eb) => eb.fn.countAll<number>().as("n"))
-    .executeTakeFirstOrThrow();
-  return Number(r.n);
-}
 
 async function relayGrant(f: Front, cert: Awaited<ReturnType<typeof issue>>, grantee = f.ids.verifierV) {
   const g = signGrant(f, cert.index, cert.certId, grantee);
@@ -136,49 +133,6 @@ function shareBody(f: Front, cert: Awaited<ReturnType<typeof issue>>) {
     },
     grantId: g.grantId,
   };
-}
-
-async function linkShare(f: Front, cert: Awaited<ReturnType<typeof issue>>, maxUses: number) {
-  const link = newLinkKey();
-  const grant = {
-    certId: cert.certId,
-    grantee: link.address,
-    purpose: purposeHash("rent-a-flat"),
-    validUntil: f.now() + 3600,
-    maxUses,
-    nonce: String(BigInt(f.now()) * 1000n + BigInt(++seq)),
-    deadline: f.now() + 600,
-  };
-  const s = f.wallet.signGrant(cert.index, f.domain, {
-    ...grant,
-    validUntil: BigInt(grant.validUntil),
-    nonce: BigInt(grant.nonce),
-    deadline: BigInt(grant.deadline),
-  });
-  const doc = redactDocument(cert.document, []);
-  const share = (
-    await f.http
-      .post("/v1/shares")
-      .send({
-        mode: "link",
-        purpose: "rent-a-flat",
-        grant,
-        signature: s.signature,
-        documentRoot: cert.documentRoot,
-        payload: await encryptForLink(link, JSON.stringify(doc)),
-      })
-      .expect(201)
-  ).body as { id: string; grantId: string };
-  const proof = () => {
-    const timestamp = f.now();
-    const nonce = randomNonce();
-    return {
-      timestamp,
-      nonce,
-      signature: personalSign(link.privateKey, shareProofMessage(share.id, share.grantId, timestamp, nonce)),
-    };
-  };
-  return { share, doc, proof };
 }
 
 const STATUS_REASON = { revoke: "FRAUD", suspend: "UNDER_INVESTIGATION", reinstate: "INVESTIGATION_CLOSED" } as const;

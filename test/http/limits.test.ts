@@ -8,19 +8,8 @@ import { expect } from "chai";
 import type { Server } from "node:http";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Kysely } from "kysely";
 import { sampleFields } from "../../src/domain/catalog";
-import type { Database } from "../../src/store/schema";
-import { bearer, closeFront, issue, openFront, signGrant, type Front } from "../support/frontGateway";
-
-async function count(f: Front, table: keyof Database): Promise<number> {
-  const db = f.gw.engine.store.db as Kysely<Database>;
-  const r = await db
-    .selectFrom(table)
-    .select((eb) => eb.fn.countAll<number>().as("n"))
-    .executeTakeFirstOrThrow();
-  return Number(r.n);
-}
+import { bearer, closeFront, count, issue, openFront, signGrant, type Front } from "../support/frontGateway";
 
 function expectLimited(
   res: { status: number; headers: Record<string, string>; body: { error: { code: string } } },

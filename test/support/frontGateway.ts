@@ -18,10 +18,15 @@ import {
   createHolderWallet,
   generateMnemonic,
   purposeHash,
+  redactDocument,
   signDigest,
   type HolderWallet,
 } from "../../src/document";
 import { openGateway, type Gateway } from "../../src/wiring/gateway";
+import { shareProofMessage } from "../../src/domain/share";
+import type { Database } from "../../src/store/schema";
+import { encryptForLink, newLinkKey, personalSign, randomNonce } from "../../src/web/crypto";
+import type { Kysely } from "kysely";
 
 export interface Front {
   gw: Gateway;
@@ -63,6 +68,8 @@ export interface FrontOptions {
   withFront?: boolean;
   /** Configuration values (as the environment would give them). */
   config?: Record<string, unknown>;
+  /** Unix seconds now, for the gateway and the helpers (tests move time forward); default the wall clock. */
+  now?: () => number;
 }
 
 /** Opens a seeded gateway in a fresh data dir; the caller closes it with `closeFront`. */
@@ -72,8 +79,10 @@ export async function openFront(opts: FrontOptions = {}): Promise<Front> {
     {},
     { dataDir, port: 0, logLevel: "silent", databaseUrl: opts.databaseUrl, ...opts.config },
   );
+  const now = opts.now ?? (() => Math.floor(Date.now() / 1000));
   const gw = await openGateway(config, {
     logger: pino({ level: "silent" }),
+    now,
     ...(opts.withFront ? {} : { extraRouters: [] }),
   });
   const http = request(gw.app);
@@ -85,7 +94,7 @@ export async function openFront(opts: FrontOptions = {}): Promise<Front> {
     wallet: createHolderWallet({ mnemonic: generateMnemonic() }),
     domain: consentDomain(info.body.chainId, info.body.contracts.consent),
     nextIndex: () => ++index,
-    now: () => Math.floor(Date.now() / 1000),
+    now,
     blockNumber: async () => Number(BigInt((await gw.engine.rpc("eth_blockNumber")) as string)),
   };
   let index = 0;
@@ -215,4 +224,65 @@ export function holderHeaders(
     "x-holder-nonce": fields.nonce,
     "x-holder-signature": signature,
   };
+}
+
+/** Rows in a table of the gateway's store. */
+export async function count(f: Front, table: keyof Database): Promise<number> {
+  const db = f.gw.engine.store.db as Kysely<Database>;
+  const r = await db
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+let shareSeq = 0;
+
+/** A share link to `cert` (its document encrypted under a fresh link key), and proofs of holding the key. */
+export async function linkShare(
+  f: Front,
+  cert: Awaited<ReturnType<typeof issue>>,
+  maxUses: number,
+  validUntil = f.now() + 3600,
+) {
+  const link = newLinkKey();
+  const grant = {
+    certId: cert.certId,
+    grantee: link.address,
+    purpose: purposeHash("rent-a-flat"),
+    validUntil,
+    maxUses,
+    nonce: String(BigInt(f.now()) * 1000n + BigInt(++shareSeq)),
+    deadline: f.now() + 600,
+  };
+  const s = f.wallet.signGrant(cert.index, f.domain, {
+    ...grant,
+    validUntil: BigInt(grant.validUntil),
+    nonce: BigInt(grant.nonce),
+    deadline: BigInt(grant.deadline),
+  });
+  const doc = redactDocument(cert.document, []);
+  const share = (
+    await f.http
+      .post("/v1/shares")
+      .send({
+        mode: "link",
+        purpose: "rent-a-flat",
+        grant,
+        signature: s.signature,
+        documentRoot: cert.documentRoot,
+        payload: await encryptForLink(link, JSON.stringify(doc)),
+      })
+      .expect(201)
+  ).body as { id: string; grantId: string };
+  const proof = () => {
+    const timestamp = f.now();
+    const nonce = randomNonce();
+    return {
+      timestamp,
+      nonce,
+      signature: personalSign(link.privateKey, shareProofMessage(share.id, share.grantId, timestamp, nonce)),
+    };
+  };
+  return { share, doc, proof };
 }
