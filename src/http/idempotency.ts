@@ -12,7 +12,7 @@
  * (5xx) or whose process stopped keeps the binding without an answer: the same request runs again, and
  * the work under it is keyed by the binding's token (outbox rows, drafts), so it is finished, never doubled.
  */
-import { DomainError } from "../domain/errors";
+import { DomainError, idempotencyKeyReused } from "../domain/errors";
 import { canonicalJson, randomId, sha256Hex } from "../domain/hashing";
 import type { IdempotentRequestStore, Principal, StoredAnswer } from "../domain/ports";
 
@@ -37,14 +37,6 @@ interface Running {
   route: string;
   requestHash: string;
   answer: Promise<StoredAnswer>;
-}
-
-export function idempotencyKeyReused(): DomainError {
-  return new DomainError(
-    "IDEMPOTENCY_KEY_REUSED",
-    "This Idempotency-Key was already used for another request (another route, path or body); nothing was done. Use a new key for a new request.",
-    { status: 409 },
-  );
 }
 
 export class Idempotency {
