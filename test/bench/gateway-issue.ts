@@ -37,6 +37,7 @@ async function runClient<T>(args: Record<string, unknown>): Promise<T> {
 
 async function main() {
   const dataDir = mkdtempSync(path.join(tmpdir(), "certledger-bench-issue-"));
+  // All clients share one agency key: the per-key request limit would measure itself, not the gateway.
   const gw = await openGateway(
     loadConfig(process.env, { dataDir, port: 0, logLevel: "warn", seedDemo: "true", apiKeyRequestsPerMinute: "0" }),
     {

@@ -75,6 +75,7 @@ async function main() {
     port: 0,
     logLevel: "warn",
     seedDemo: "true",
+    // All connections share one verifier key: the per-key request limit would measure itself.
     apiKeyRequestsPerMinute: "0",
   });
   const gw = await openGateway(config, {
