@@ -14,7 +14,8 @@ import {ICertificateLedger} from "./interfaces/ICertificateLedger.sol";
 /// direct and its by-signature entry point, with the acting key as an argument: msg.sender, or the signer
 /// that {_checkSignature} vouched for. Every read reaches one resolver ({_resolve}), whether the
 /// certificate is single or batched. Status overrides of batched certificates are keyed by
-/// (batchRoot, certId), so an agency touches only entries under its own roots.
+/// (batchRoot, certId), so an agency touches only entries under its own roots. Why the signed messages
+/// have these shapes and replay guards: docs/decisions/0009-ledger-signed-writes.md.
 contract CertificateLedger is ICertificateLedger, EIP712 {
     /// @dev keccak256("Issue(bytes32 certId,uint32 typeId,uint64 validFrom,uint64 validUntil,uint64 deadline)")
     bytes32 private constant _ISSUE_TYPEHASH = keccak256(

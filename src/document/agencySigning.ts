@@ -46,20 +46,23 @@ export interface TypedDataSigner {
   ): Promise<string>;
 }
 
-type Types = Readonly<Record<string, readonly TypedDataField[]>>;
+/** A copy of frozen (`as const`) EIP-712 types that ethers' signTypedData and TypedDataEncoder accept. */
+export function mutableTypes(
+  types: Readonly<Record<string, readonly TypedDataField[]>>,
+): Record<string, TypedDataField[]> {
+  return Object.fromEntries(Object.entries(types).map(([k, fields]) => [k, fields.map((f) => ({ ...f }))]));
+}
 
 async function signWrite(
   signer: TypedDataSigner,
   domain: TypedDataDomain,
-  types: Types,
+  types: Readonly<Record<string, readonly TypedDataField[]>>,
   value: object,
   deadline: bigint | number,
 ): Promise<SignedWrite> {
-  // ethers wants mutable arrays; the shared definitions are frozen `as const`.
-  const mutable = Object.fromEntries(Object.entries(types).map(([k, fields]) => [k, fields.map((f) => ({ ...f }))]));
   const [address, signature] = await Promise.all([
     signer.getAddress(),
-    signer.signTypedData(domain, mutable, value as Record<string, unknown>),
+    signer.signTypedData(domain, mutableTypes(types), value as Record<string, unknown>),
   ]);
   return { signer: address, deadline: BigInt(deadline), signature };
 }

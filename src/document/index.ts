@@ -51,6 +51,7 @@ export {
   signIssueMany,
   signAnchorBatch,
   signStatusChange,
+  mutableTypes,
   type TypedDataSigner,
   type TypedDataField,
 } from "./agencySigning";

@@ -83,7 +83,8 @@ export interface RevokeGrantMessage {
 }
 
 /*
- * The ledger's signed writes: an agency key signs, anyone relays (the gateway's relayer only pays gas).
+ * The ledger's signed writes (docs/decisions/0009-ledger-signed-writes.md): an agency key signs, anyone
+ * relays (the gateway's relayer only pays gas).
  * The domain binds each signature to one chain and one CertificateLedger deployment; each message
  * carries a deadline. A certId is issued once and a root anchored once, so Issue, IssueMany and
  * AnchorBatch need no nonce; a status change can recur (suspend, reinstate, suspend), so a StatusChange

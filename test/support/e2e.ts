@@ -22,7 +22,7 @@ import { createPrincipal } from "../../src/domain/principals";
 import { buildApp } from "../../src/http/app";
 import { DEFAULT_HTTP_SETTINGS } from "../../src/http/deps";
 import { frontRouters } from "../../src/http/front";
-import { fakeDeps } from "./frontFakes";
+import { fakeDeps, memoryIdempotentRequests } from "./frontFakes";
 import { TEST_KEYSTORE_CONFIG } from "./keystore";
 
 export interface Gateway {
@@ -55,6 +55,7 @@ async function startInMemory(): Promise<Gateway> {
     settings: DEFAULT_HTTP_SETTINGS,
     logger: pino({ level: "silent" }),
     batchJobs: memoryBatchJobs(),
+    requests: memoryIdempotentRequests(),
     extraRouters: frontRouters(deps),
   });
   const server: Server = await new Promise((resolve) => {
