@@ -605,13 +605,18 @@ describe("external key custody (embedded chain)", function () {
       }
     });
 
-    it("a forged document verifies INVALID through the gateway, the real one VALID", async () => {
+    it("a forged document (the agency's key or the thief's as issuer) verifies INVALID through the gateway, the real one VALID", async () => {
       await open();
       try {
         const fake = document(agencyKey.address);
         const v = await verdictOf(fake.document);
         expect(v.verdict).to.equal("INVALID");
         expect(v.reasons).to.include("NOT_ISSUED");
+        // naming the thief's own key (the relayer's) as the issuer changes nothing
+        const forgedIssuer = document(gw.engine.relayerAddress);
+        const w = await verdictOf(forgedIssuer.document);
+        expect(w.verdict).to.equal("INVALID");
+        expect(w.reasons).to.include("NOT_ISSUED");
         expect((await verdictOf(real.document)).verdict).to.equal("VALID");
       } finally {
         await gw.close();
