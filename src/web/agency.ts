@@ -19,6 +19,7 @@ import {
   keySection,
   requireKey,
   reviewPanel,
+  sendSignedBatch,
   sendSignedIssue,
   sendSignedStatus,
 } from "./agencyKey";
@@ -337,6 +338,14 @@ function batchSection(): HTMLElement {
         });
         return { holder, fields };
       });
+      const key = await requireKey();
+      if (key) {
+        // Built, hashed and signed here; the gateway checks and anchors the root.
+        const r = await sendSignedBatch(key, type.value, items, apiKey.get());
+        notice(out, "ok", tx("agency.batchDone", { count: r.count, root: r.root }), "BATCH_DONE");
+        void refreshList();
+        return;
+      }
       progress.hidden = false;
       progress.max = items.length;
       progress.value = 0;

@@ -12,10 +12,13 @@ import { formatTime, t } from "./i18n";
 import { busy, field, h, notice, section, tx } from "./ui";
 import {
   LEDGER_STATUS,
+  buildBatch,
   buildDocument,
   ledgerDomain,
+  signAnchorBatch,
   signIssue,
   signStatusChange,
+  withBatchProof,
   type CertificateDocument,
 } from "../document";
 
@@ -148,19 +151,67 @@ export interface Draft {
   deadline: number;
 }
 
+/** The registered type (id and maximum validity) and the window the gateway would give by default. */
+async function registered(code: string) {
+  const [chain, types] = await Promise.all([chainInfo(), get<{ items: PublicType[] }>(EP.types)]);
+  const type = types.items.find((x) => x.code === code);
+  if (type?.typeId === undefined) throw new ApiError("TYPE_NOT_FOUND", `No registered type ${code}.`, 0);
+  const window = (validFrom?: number, validUntil?: number) => {
+    // From now, for the type's longest validity as registered on chain.
+    const from = validFrom ?? Math.floor(Date.now() / 1000);
+    return {
+      validFrom: from,
+      validUntil: validUntil ?? from + (type.maxValiditySeconds > 0 ? type.maxValiditySeconds : OPEN_ENDED_SECONDS),
+    };
+  };
+  return { chain, typeId: type.typeId, window };
+}
+
+/** Builds every document of a CSV batch here, as one Merkle batch, signs its AnchorBatch and sends it. */
+export async function sendSignedBatch(
+  key: Wallet,
+  code: string,
+  items: { holder: string; fields: Record<string, unknown> }[],
+  apiKey: string | null,
+): Promise<{ root: string; count: number }> {
+  const { chain, typeId, window } = await registered(code);
+  const built = items.map((it) => {
+    const w = window();
+    return {
+      ...w,
+      ...buildDocument({
+        certificateType: { id: typeId, code },
+        issuer: key.address,
+        holder: it.holder,
+        chainId: chain.chainId,
+        ledger: chain.contracts.ledger,
+        ...w,
+        fields: it.fields,
+      }),
+    };
+  });
+  const batch = buildBatch(built.map((b) => ({ certId: b.certId, validFrom: b.validFrom, validUntil: b.validUntil })));
+  const deadline = Math.floor(Date.now() / 1000) + DEADLINE_SECONDS;
+  const { signature } = await signAnchorBatch(key, ledgerDomain(chain.chainId, chain.contracts.ledger), {
+    root: batch.root,
+    typeId,
+    count: built.length,
+    deadline,
+  });
+  return post(
+    EP.batchesSigned,
+    { root: batch.root, documents: built.map((b, i) => withBatchProof(b.document, batch, i)), deadline, signature },
+    { headers: bearer(apiKey) },
+  );
+}
+
 /** Builds the document here, issued by the unlocked key. */
 export async function draftDocument(
   key: Wallet,
   p: { type: string; holder: string; fields: Record<string, unknown>; validFrom?: number; validUntil?: number },
 ): Promise<Draft> {
-  const [chain, types] = await Promise.all([chainInfo(), get<{ items: PublicType[] }>(EP.types)]);
-  const type = types.items.find((x) => x.code === p.type);
-  const typeId = type?.typeId;
-  if (typeId === undefined) throw new ApiError("TYPE_NOT_FOUND", `No registered type ${p.type}.`, 0);
-  // The window the gateway would give: from now, for the type's longest validity as registered on chain.
-  const validFrom = p.validFrom ?? Math.floor(Date.now() / 1000);
-  const validUntil =
-    p.validUntil ?? validFrom + (type!.maxValiditySeconds > 0 ? type!.maxValiditySeconds : OPEN_ENDED_SECONDS);
+  const { chain, typeId, window } = await registered(p.type);
+  const { validFrom, validUntil } = window(p.validFrom, p.validUntil);
   const built = buildDocument({
     certificateType: { id: typeId, code: p.type },
     issuer: key.address,

@@ -22,6 +22,7 @@ export const EP = {
     `/v1/agency/certificates/${enc(certId)}/${action}`,
   // agency, signed in the browser with the agency's own key
   issueSigned: "/v1/agency/certificates/signed",
+  batchesSigned: "/v1/agency/batches/signed",
   statusNonce: (certId: string) => `/v1/agency/certificates/${enc(certId)}/status-nonce`,
   statusChangeSigned: (certId: string, action: "revoke" | "suspend" | "reinstate") =>
     `/v1/agency/certificates/${enc(certId)}/${action}/signed`,

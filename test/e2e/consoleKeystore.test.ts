@@ -2,13 +2,16 @@
  * The agency console with the agency's own key, in headless Chromium against a gateway under external
  * key custody (it holds no agency key): the clerk signs in, is told to unlock a keystore before issuing,
  * imports the agency's keystore file, is refused a wrong passphrase, unlocks it, sees what will be
- * signed, signs in the browser and sends; then revokes the certificate the same way. The gateway's
+ * signed, signs in the browser and sends; then revokes the certificate the same way, and anchors a CSV
+ * batch whose documents and root the page built and signed. The gateway's
  * answers and the public verdicts show each step happened on chain.
  */
 import { expect } from "chai";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { rmSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { sampleFields } from "../../src/domain/catalog";
 import type { BrowserContext, Page } from "playwright-core";
 import { ensureChromium, newBrowser } from "../support/e2e";
 import { PASSPHRASE, openExternalCustody, type ExternalCustody } from "../support/externalCustody";
@@ -106,5 +109,24 @@ describe("the agency console signing with the agency's keystore (e2e, external k
       .set({ authorization: `Bearer ${x.agency.apiKey}` })
       .expect(200);
     expect(n.body.nonce).to.equal(1);
+  });
+
+  it("anchors a CSV batch built and signed in the browser: its root is on chain under the agency's key", async () => {
+    const rows = [21, 22, 23].map((i) => ({ holder: `0x${String(i).repeat(20)}`, ...sampleFields("diploma", i) }));
+    const header = Object.keys(rows[0]);
+    const csv = [
+      header.join(","),
+      ...rows.map((r) => header.map((k) => String((r as Record<string, unknown>)[k])).join(",")),
+    ].join("\n");
+    const file = path.join(x.outside, "graduates.csv");
+    writeFileSync(file, `${csv}\n`);
+    await page.setInputFiles("#agency-batch-file", file);
+    await page.click("#agency-batch-upload");
+    const done = page.locator('#agency-batch-result .notice.ok[data-code="BATCH_DONE"]');
+    await done.waitFor();
+    const root = /0x[0-9a-f]{64}/.exec((await done.textContent())!)![0];
+    const batch = await x.gw.engine.index.batch(root as `0x${string}`);
+    expect(batch!.count).to.equal(3);
+    expect(batch!.issuerKey).to.equal(x.agency.address);
   });
 });
