@@ -22,10 +22,9 @@ import type {
   StatusAction,
 } from "./ports";
 import {
-  RESULT,
-  batchRef,
   ownCertificate,
   reasonNumber,
+  sendStatusChange,
   statusTransition,
   type ChangeStatusParameters,
 } from "./status";
@@ -377,22 +376,10 @@ export async function changeStatusSigned(
     );
   const message = statusChangeMessage({ ...p, certId: cert.certId, batchRoot, reason, replacement });
   checkSigner(deps, message, p.signature, p.signer);
-  const receipt = await deps.chain.changeStatus({
-    agency: cert.agency,
-    issuerKey: p.signer.toLowerCase() as Address,
-    certId: cert.certId,
-    action: p.action,
-    reason,
-    replacement,
-    batch: batchRef(cert, p.batchProof),
+  const signer = p.signer.toLowerCase() as Address;
+  return sendStatusChange(deps, p, cert, replacement, {
+    issuerKey: signer,
     outboxKey: `status-signed:${cert.certId}:${batchRoot}:${p.nonce}`,
-    signed: { signer: p.signer.toLowerCase() as Address, deadline: p.deadline, signature: p.signature, nonce: p.nonce },
+    signed: { signer, deadline: p.deadline, signature: p.signature, nonce: p.nonce },
   });
-  return {
-    certId: cert.certId,
-    status: RESULT[p.action],
-    reason: p.reason,
-    txHash: receipt.txHash,
-    blockNumber: receipt.blockNumber,
-  };
 }

@@ -6,7 +6,7 @@ import { badRequest, conflict, forbidden, notFound } from "./errors";
 import { randomId } from "./hashing";
 import { activeSigningKey } from "./issuance";
 import { requireCustodialAgency } from "./custody";
-import type { Address, Bytes32, CertificateView, DomainDeps, Hex, StatusAction } from "./ports";
+import type { Address, Bytes32, CertificateView, DomainDeps, Hex, StatusAction, StatusChangeRequest } from "./ports";
 import { STATUS_ACTION_FROM, STATUS_REASONS } from "./reasons";
 
 export interface ChangeStatusParameters {
@@ -75,18 +75,31 @@ export function reasonNumber(action: StatusAction, reason: string): number {
 
 export async function changeStatus(deps: DomainDeps, p: ChangeStatusParameters): Promise<ChangeStatusReturnType> {
   requireCustodialAgency(deps, `POST /v1/agency/certificates/{certId}/${p.action}/signed`);
-  const reason = reasonNumber(p.action, p.reason);
+  reasonNumber(p.action, p.reason); // an unknown reason is refused before anything is read
   const { cert, replacement } = await statusTransition(deps, p);
   const key = await activeSigningKey(deps, cert.agency, deps.clock.now());
+  return sendStatusChange(deps, p, cert, replacement, {
+    issuerKey: key.key,
+    outboxKey: p.idempotencyKey ? `status:${cert.agency}:${p.idempotencyKey}` : `status:${randomId()}`,
+  });
+}
+
+/** Sends a checked status change (custodial, or with the agency's signature) and says what it became. */
+export async function sendStatusChange(
+  deps: Pick<DomainDeps, "chain">,
+  p: Pick<ChangeStatusParameters, "action" | "reason" | "batchProof">,
+  cert: CertificateView,
+  replacement: Bytes32 | undefined,
+  how: Pick<StatusChangeRequest, "issuerKey" | "outboxKey" | "signed">,
+): Promise<ChangeStatusReturnType> {
   const receipt = await deps.chain.changeStatus({
     agency: cert.agency,
-    issuerKey: key.key,
     certId: cert.certId,
     action: p.action,
-    reason,
+    reason: reasonNumber(p.action, p.reason),
     replacement,
     batch: batchRef(cert, p.batchProof),
-    outboxKey: p.idempotencyKey ? `status:${cert.agency}:${p.idempotencyKey}` : `status:${randomId()}`,
+    ...how,
   });
   return {
     certId: cert.certId,
