@@ -33,3 +33,16 @@ export const AGENCY_CATEGORIES = [
 ] as const satisfies readonly AgencyCategory[];
 
 export type AgencyCategoryCode = (typeof AGENCY_CATEGORIES)[number]["code"];
+
+/**
+ * The registered name of a department's agency, in both languages: "Health" is registered as
+ * "Health Bureau" / "卫生健康局"; names that are already an institution's ("Housing Provident Fund
+ * Centre") stay as they are. The chain records the English name; the pages show the Chinese one
+ * from here.
+ */
+export function agencyNames(cat: AgencyCategory): { name: string; nameZh: string } {
+  return {
+    name: /(Centre|Federation)$/.test(cat.nameEn) ? cat.nameEn : `${cat.nameEn} Bureau`,
+    nameZh: /(中心|联合会)$/.test(cat.nameZh) ? cat.nameZh : `${cat.nameZh}局`,
+  };
+}
