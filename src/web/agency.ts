@@ -8,7 +8,7 @@ import { sampleFields } from "../domain/catalog/samples";
 import { ApiError, api, bearer, get, post } from "./api";
 import { schemaAt, titleOf, TYPES, typeName, typeOf } from "./catalog";
 import { EP } from "./endpoints";
-import { formatTime, lang, onLangChange, t } from "./i18n";
+import { codeText, formatTime, lang, onLangChange, t } from "./i18n";
 import { busy, copyButton, field, h, notice, section, shell, stored, tx } from "./ui";
 
 type Schema = Record<string, unknown>;
@@ -301,7 +301,7 @@ function batchSection(): HTMLElement {
         total: number;
         built: number;
         root?: string;
-        error?: { message: string };
+        error?: { code: string; message: string };
       }>(EP.batches, { type: type.value, items }, auth());
       while (job.state === "building" || job.state === "anchoring") {
         progress.value = job.built;
@@ -311,7 +311,8 @@ function batchSection(): HTMLElement {
       }
       progress.value = job.total;
       setLabel(job.total, job.total);
-      if (job.state !== "done") throw new Error(job.error?.message ?? job.state);
+      if (job.state !== "done")
+        throw new ApiError(job.error?.code ?? "BATCH_FAILED", job.error?.message ?? job.state, 0);
       notice(out, "ok", tx("agency.batchDone", { count: job.total, root: job.root ?? "" }), "BATCH_DONE");
       void refreshList();
     }),
@@ -359,7 +360,7 @@ async function refreshList(): Promise<void> {
             h("strong", null, c.type ? typeName(c.type) : "?"),
             h("span", { class: `badge ${c.status === "ACTIVE" ? "ok" : "bad"}`, t: `status.${c.status}` }),
           ),
-          h("small", { class: "mono" }, c.certId),
+          h("small", { class: "mono", translate: "no" }, c.certId),
           h("small", { class: "muted" }, formatTime(c.issuedAt)),
         );
         li.addEventListener("click", () => void showCert(c.certId));
@@ -380,7 +381,7 @@ async function showCert(certId: string): Promise<void> {
       const reason = h(
         "select",
         { "data-action-reason": action },
-        Object.keys(STATUS_REASONS[action]).map((r) => h("option", { value: r }, r)),
+        Object.keys(STATUS_REASONS[action]).map((r) => h("option", { value: r, t: `statusReason.${r}` })),
       );
       const btn = h("button", {
         type: "button",
@@ -417,12 +418,14 @@ async function showCert(certId: string): Promise<void> {
           t: `status.${c.status}`,
         }),
       ),
-      h("p", { class: "mono" }, c.certId),
+      h("p", { class: "mono", translate: "no" }, c.certId),
       h("p", { class: "muted" }, `${formatTime(c.issuedAt)} → ${formatTime(c.validUntil)}`),
       h(
         "ul",
         null,
-        (c.history ?? []).map((x) => h("li", null, `${formatTime(x.at)} · ${t(`status.${x.status}`)} · ${x.reason}`)),
+        (c.history ?? []).map((x) =>
+          h("li", null, `${formatTime(x.at)} · ${t(`status.${x.status}`)} · ${codeText("statusReason", x.reason)}`),
+        ),
       ),
       ...actions,
     );

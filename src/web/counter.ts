@@ -7,7 +7,7 @@ import { ApiError, bearer, get, post } from "./api";
 import { fieldLabel, sortPaths, TYPES, typeName, valueLabel } from "./catalog";
 import { formatTime, onLangChange } from "./i18n";
 import { EP } from "./endpoints";
-import { busy, field, h, notice, section, shell, stored, tx, verdictView } from "./ui";
+import { busy, field, h, notice, purposeView, section, shell, stored, tx, verdictView } from "./ui";
 
 interface Opened {
   id: string;
@@ -173,8 +173,8 @@ function showRequest(stage: HTMLElement, r: Opened): void {
         "div",
         { class: "qr", id: "counter-qr" },
         h("img", { src: r.qr.png, alt: "QR", id: "counter-qr-image", width: 320, height: 320 }),
-        h("code", { id: "counter-request-url" }, r.url),
-        h("p", null, r.types.map((x) => typeName(x.code)).join(" · "), " — ", r.purpose),
+        h("code", { id: "counter-request-url", translate: "no" }, r.url),
+        h("p", null, r.types.map((x) => typeName(x.code)).join(" · "), " — ", purposeView(r.purpose)),
         countdown,
       ),
       status,

@@ -98,6 +98,7 @@ export function shell(page: (typeof PAGES)[number][0], titleKey: string): HTMLEl
       type: "button",
       class: "lang",
       id: "lang-switch",
+      translate: "no", // the other language's name, in that language
       t: "lang.switch",
       on: { click: () => setLang(lang() === "zh" ? "en" : "zh") },
     }),

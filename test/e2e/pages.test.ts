@@ -10,7 +10,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
-import { sampleFields } from "../../src/domain/catalog";
+import { DEMO_VERIFIER, sampleFields } from "../../src/domain/catalog";
 import {
   ensureChromium,
   fakeCameraFile,
@@ -338,7 +338,8 @@ describe("the pages in a real browser (e2e)", function () {
     await phone.click("#wallet-scan-camera");
     // This wallet holds no ID card: it shows the request and says what is missing.
     await phone.locator("#wallet-request-from").waitFor({ timeout: 20_000 });
-    expect(await phone.textContent("#wallet-request")).to.contain(gw.verifierName);
+    expect(gw.verifierName).to.equal(DEMO_VERIFIER.name);
+    expect(await phone.textContent("#wallet-request")).to.contain(DEMO_VERIFIER.nameZh); // the name in the page's language
     expect(await phone.isDisabled("#wallet-present")).to.equal(true);
     await shot(phone, "wallet-camera-scan");
   });

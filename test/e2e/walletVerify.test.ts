@@ -8,8 +8,7 @@ import { expect } from "chai";
 import fs from "node:fs";
 import path from "node:path";
 import type { BrowserContext, ConsoleMessage, Page } from "playwright-core";
-import { sampleFields } from "../../src/domain/catalog";
-import { ensureChromium, type Gateway, newBrowser, PHONE, RESULTS_DIR, startGateway } from "../support/e2e";
+import { ensureChromium, type Gateway, gatewayApi, newBrowser, PHONE, RESULTS_DIR, startGateway } from "../support/e2e";
 
 const SHOTS = path.join(RESULTS_DIR, "wallet-verify");
 const PAGES = ["wallet", "verify", "agency", "counter"] as const;
@@ -49,40 +48,9 @@ describe("the wallet and verify pages: wrong input, status, disclosure, phone wi
     await page.reload();
   }
 
-  async function apiCall<T>(method: string, url: string, key: string, body?: unknown): Promise<T> {
-    const res = await fetch(`${gw.url}${url}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${key}`,
-        "content-type": "application/json",
-        "idempotency-key": `walletVerify-${Date.now()}-${Math.random()}`,
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const json = (await res.json()) as T;
-    if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  }
-
-  /** The agency issues a resident ID card to `holder` through the API; returns the document text. */
-  async function issue(holder: string): Promise<{ certId: string; document: string }> {
-    const r = await apiCall<{ certId: string; document: unknown }>("POST", "/v1/agency/certificates", gw.agencyKey, {
-      type: "resident-id-card",
-      holder,
-      fields: sampleFields("resident-id-card", `${Date.now()}-${Math.random()}`),
-    });
-    return { certId: r.certId, document: JSON.stringify(r.document) };
-  }
-
-  /** The counter opens a request for a bank account (resident ID card); returns the wallet URL of its QR. */
-  async function counterRequest(): Promise<string> {
-    const r = await apiCall<{ url: string }>("POST", "/v1/counter/requests", gw.verifierKey, {
-      types: ["resident-id-card"],
-      purpose: "open-bank-account",
-      minutes: 5,
-    });
-    return r.url;
-  }
+  let api: ReturnType<typeof gatewayApi>;
+  const issue = (holder: string) => api.issue(holder);
+  const counterRequest = () => api.counterRequest();
 
   async function newWallet(page: Page): Promise<string> {
     await page.goto(`${gw.url}/wallet`);
@@ -123,6 +91,7 @@ describe("the wallet and verify pages: wrong input, status, disclosure, phone wi
     ensureChromium();
     fs.mkdirSync(SHOTS, { recursive: true });
     gw = await startGateway();
+    api = gatewayApi(gw);
   });
 
   after(async function () {
@@ -241,7 +210,7 @@ describe("the wallet and verify pages: wrong input, status, disclosure, phone wi
     const second = (await page.textContent("#wallet-receive-address"))!.trim();
     const bad = await issue(second);
     await importText(page, bad.document);
-    await apiCall("POST", `/v1/agency/certificates/${bad.certId}/revoke`, gw.agencyKey, { reason: "ISSUED_IN_ERROR" });
+    await api.revoke(bad.certId, "ISSUED_IN_ERROR");
 
     await page.reload();
     const badge = page.locator(`li[data-cert="${bad.certId}"] .status[data-status="REVOKED"]`);

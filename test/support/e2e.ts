@@ -16,6 +16,7 @@ import path from "node:path";
 import pino from "pino";
 import { chromium, type BrowserContext } from "playwright-core";
 import { registerAgency, registerType, registerVerifier } from "../../src/domain/authority";
+import { DEMO_VERIFIER } from "../../src/domain/catalog";
 import { memoryBatchJobs } from "../../src/domain/issuance";
 import type { Address } from "../../src/domain/ports";
 import { createPrincipal } from "../../src/domain/principals";
@@ -42,8 +43,9 @@ async function startInMemory(): Promise<Gateway> {
   // The fake world's clock follows the wall clock, as the browser's does.
   Object.defineProperty(deps.world, "now", { get: () => Math.floor(Date.now() / 1000), set: () => undefined });
   for (const code of TYPES) await registerType(deps, { code });
-  const agency = await registerAgency(deps, { name: "Shenzhen Public Security Bureau", types: TYPES });
-  const verifier = await registerVerifier(deps, { name: "Futian Service Hall, counter 3" });
+  // The catalog's names, which the pages show in both languages.
+  const agency = await registerAgency(deps, { name: "Public Security Bureau", types: TYPES });
+  const verifier = await registerVerifier(deps, { name: DEMO_VERIFIER.name });
   const agencyKey = (await createPrincipal(deps, { role: "agency", address: agency.agency, label: "agency" })).apiKey;
   const verifierKey = (await createPrincipal(deps, { role: "verifier", address: verifier.verifier, label: "counter" }))
     .apiKey;
@@ -64,7 +66,7 @@ async function startInMemory(): Promise<Gateway> {
     agencyKey,
     verifierKey,
     verifierAddress: verifier.verifier,
-    verifierName: "Futian Service Hall, counter 3",
+    verifierName: DEMO_VERIFIER.name,
     chainWrites: async () => deps.world.sent.length,
     close: () => new Promise((r) => server.close(() => r())),
   };
@@ -181,4 +183,45 @@ export function fakeCameraFile(png: Buffer): string {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "certledger-camera-")), "qr.y4m");
   fs.writeFileSync(file, Buffer.concat([Buffer.from(`YUV4MPEG2 W${W} H${H} F10:1 Ip A1:1 C420jpeg\n`), frame, frame]));
   return file;
+}
+
+/** The gateway's REST API as the agency and the counter use it, for tests that need a certificate or a request fast. */
+export function gatewayApi(gw: Gateway) {
+  async function call<T>(method: string, url: string, key: string, body?: unknown): Promise<T> {
+    const res = await fetch(`${gw.url}${url}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${key}`,
+        "content-type": "application/json",
+        "idempotency-key": `e2e-${Date.now()}-${Math.random()}`,
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json = (await res.json()) as T;
+    if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  }
+  return {
+    /** The agency issues a resident ID card to `holder`; returns its certId and the document as text. */
+    async issue(holder: string): Promise<{ certId: string; document: string }> {
+      const { sampleFields } = await import("../../src/domain/catalog");
+      const r = await call<{ certId: string; document: unknown }>("POST", "/v1/agency/certificates", gw.agencyKey, {
+        type: "resident-id-card",
+        holder,
+        fields: sampleFields("resident-id-card", `${Date.now()}-${Math.random()}`),
+      });
+      return { certId: r.certId, document: JSON.stringify(r.document) };
+    },
+    revoke: (certId: string, reason: string) =>
+      call("POST", `/v1/agency/certificates/${certId}/revoke`, gw.agencyKey, { reason }),
+    /** The counter asks for a resident ID card to open a bank account; returns the wallet URL its QR carries. */
+    async counterRequest(): Promise<string> {
+      const r = await call<{ url: string }>("POST", "/v1/counter/requests", gw.verifierKey, {
+        types: ["resident-id-card"],
+        purpose: "open-bank-account",
+        minutes: 5,
+      });
+      return r.url;
+    },
+  };
 }
