@@ -5,7 +5,7 @@
  */
 import { ApiError, bearer, get, post } from "./api";
 import { fieldLabel, sortPaths, TYPES, typeName, valueLabel } from "./catalog";
-import { formatTime, onLangChange } from "./i18n";
+import { codeText, formatTime, onLangChange } from "./i18n";
 import { EP } from "./endpoints";
 import { busy, field, h, notice, purposeView, section, shell, stored, tx, verdictView } from "./ui";
 
@@ -109,11 +109,19 @@ function renderMain(): void {
   };
   const purpose = h("input", { type: "text", id: "counter-purpose", value: services[0]?.purpose ?? "identity-check" });
   const minutes = h("input", { type: "number", id: "counter-minutes", value: "5", min: "1", max: "30" });
+  // The purpose is a code (it is what the citizen's grant commits to); its name is shown beside it.
+  const purposeName = h("small", { class: "muted", id: "counter-purpose-name" });
+  const showPurpose = () => {
+    const code = purpose.value.trim();
+    purposeName.textContent = codeText("purpose", code) === code ? "" : codeText("purpose", code);
+  };
+  purpose.addEventListener("input", showPurpose);
   service.addEventListener("change", () => {
     const s = services.find((x) => x.id === service.value);
     types.hidden = !!s;
     if (s) purpose.value = s.purpose;
     showPreset();
+    showPurpose();
   });
   onLangChange(() => {
     Array.from(service.options).forEach((o) => {
@@ -122,8 +130,10 @@ function renderMain(): void {
     });
     Array.from(types.options).forEach((o) => (o.textContent = typeName(o.value)));
     showPreset();
+    showPurpose();
   });
   showPreset();
+  showPurpose();
   const stage = h("div", { id: "counter-stage" });
   const open = h("button", { type: "button", id: "counter-open", t: "counter.open" });
   const out = h("div");
@@ -150,7 +160,7 @@ function renderMain(): void {
       "counter.service",
       field("counter.service", service),
       field("counter.types", h("div", null, presetTypes, types)),
-      field("counter.purpose", purpose),
+      field("counter.purpose", h("div", null, purpose, purposeName)),
       field("counter.lifetime", minutes),
       h("div", { class: "row" }, open, signOut),
       out,

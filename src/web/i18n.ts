@@ -126,6 +126,7 @@ const zh = {
   "wallet.discloseNeeded": "已勾选“{purpose}”需要的字段，其余字段将被隐藏。您可以增减勾选。",
   "wallet.discloseNone": "没有为这个用途预设字段：全部字段默认隐藏，对方只能看到证照是否有效。请勾选您愿意出示的字段。",
   "wallet.linkGrantee": "分享链接",
+  "wallet.importFile": "选择证照文件",
 
   "counter.title": "窗口核验",
   "counter.keyHint": "输入核验方（窗口）的 API 密钥",
@@ -325,6 +326,7 @@ const en: Dict = {
   "wallet.discloseNone":
     "No fields are set for this purpose: all are hidden unless you tick them, and the other side sees only whether the certificate is valid.",
   "wallet.linkGrantee": "Share link",
+  "wallet.importFile": "Choose a certificate file",
 
   "counter.title": "Counter",
   "counter.keyHint": "Enter the counter verifier's API key",

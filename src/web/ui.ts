@@ -242,6 +242,15 @@ export function form(
   return f;
 }
 
+/**
+ * A file input shown as a button with the page's own words: the browser's input says "Choose File /
+ * No file chosen" in the browser's language, whatever the page's. For pickers that act on the file at once.
+ */
+export function filePicker(input: HTMLInputElement, labelKey: string): HTMLLabelElement {
+  input.classList.add("visually-hidden");
+  return h("label", { class: "file-picker" }, input, h("span", { class: "button secondary", t: labelKey }));
+}
+
 /** A purpose code in words; a code outside the catalog (the verifier's own) is shown as it is, marked as data. */
 export function purposeView(code: string): HTMLElement {
   return has(`purpose.${code}`)
