@@ -579,7 +579,11 @@ function scanSection(): HTMLElement {
       });
     } catch (err) {
       video.hidden = true;
-      notice(box, "error", t("wallet.cameraUnavailable", { reason: err instanceof Error ? err.message : String(err) }));
+      // The browser's reason is in the browser's language: shown as it is, marked as such.
+      notice(box, "error", [
+        tx("wallet.cameraUnavailable", { reason: "" }),
+        h("span", { translate: "no" }, err instanceof Error ? err.message : String(err)),
+      ]);
     }
   });
   const file = h("input", { type: "file", accept: "image/*", id: "wallet-scan-image" });

@@ -7,10 +7,9 @@
  * the page asked for and its language lacks (reported on the console by src/web/i18n.ts).
  */
 import { expect } from "chai";
-import fs from "node:fs";
 import path from "node:path";
-import type { BrowserContext, Page } from "playwright-core";
-import { ensureChromium, type Gateway, gatewayApi, newBrowser, PHONE, RESULTS_DIR, startGateway } from "../support/e2e";
+import type { Page } from "playwright-core";
+import { browserSuite, PHONE, RESULTS_DIR } from "../support/e2e";
 
 const SHOTS = path.join(RESULTS_DIR, "language");
 
@@ -21,26 +20,13 @@ const ALLOWED_LATIN = /\b(API|JSON|CSV|QR|Merkle|UTF-8|holder)\b/g;
 
 describe("every page in both languages (e2e)", function () {
   this.timeout(300_000);
-  let gw: Gateway;
-  let api: ReturnType<typeof gatewayApi>;
-  const contexts: BrowserContext[] = [];
-  const pageErrors: string[] = [];
+  const suite = browserSuite(SHOTS);
   const missingStrings: string[] = [];
   /** The `message` of every error the gateway answered the pages with. */
   const serverMessages = new Set<string>();
 
   async function person(lang: Lang, viewport?: { width: number; height: number }): Promise<Page> {
-    const { context } = await newBrowser(viewport);
-    contexts.push(context);
-    await context.addInitScript((l) => {
-      try {
-        localStorage.setItem("certledger.lang", l);
-      } catch {
-        // about:blank has no storage
-      }
-    }, lang);
-    const page = context.pages()[0] ?? (await context.newPage());
-    page.on("pageerror", (e) => pageErrors.push(e.message));
+    const page = await suite.person(viewport ?? { width: 1280, height: 900 }, lang);
     page.on("console", (m) => {
       if (m.text().includes("certledger i18n")) missingStrings.push(m.text());
     });
@@ -101,23 +87,6 @@ describe("every page in both languages (e2e)", function () {
     expect(missingStrings, `strings missing after ${view} (${lang})`).to.deep.equal([]);
   }
 
-  before(async function () {
-    this.timeout(900_000);
-    ensureChromium();
-    fs.mkdirSync(SHOTS, { recursive: true });
-    gw = await startGateway();
-    api = gatewayApi(gw);
-  });
-
-  after(async function () {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await gw?.close();
-  });
-
-  afterEach(function () {
-    expect(pageErrors, "uncaught errors in the pages").to.deep.equal([]);
-  });
-
   for (const lang of ["zh", "en"] as const) {
     it(`walks the wallet, verify, agency console and counter pages in ${lang === "zh" ? "Chinese" : "English"} with nothing untranslated`, async () => {
       const wallet = await person(lang, PHONE);
@@ -126,7 +95,7 @@ describe("every page in both languages (e2e)", function () {
       const third = await person(lang, PHONE);
 
       // --- the citizen sets up a wallet -------------------------------------------------------
-      await wallet.goto(`${gw.url}/wallet`);
+      await wallet.goto(`${suite.gw.url}/wallet`);
       await audit(wallet, lang, "wallet-setup");
       await wallet.fill("#wallet-mnemonic-input", "not a mnemonic");
       await wallet.click("#wallet-restore");
@@ -139,9 +108,9 @@ describe("every page in both languages (e2e)", function () {
       const holder = (await wallet.textContent("#wallet-receive-address"))!.trim();
 
       // --- the agency issues from the console -------------------------------------------------
-      await agency.goto(`${gw.url}/agency`);
+      await agency.goto(`${suite.gw.url}/agency`);
       await audit(agency, lang, "agency-login");
-      await agency.fill("#agency-api-key", gw.agencyKey);
+      await agency.fill("#agency-api-key", suite.gw.agencyKey);
       await agency.click("#agency-sign-in");
       await agency.locator("#agency-type").waitFor();
       await audit(agency, lang, "agency-main");
@@ -166,7 +135,7 @@ describe("every page in both languages (e2e)", function () {
       await wallet.fill("#wallet-import-text", document);
       await wallet.click("#wallet-import");
       await wallet.locator(`li[data-cert="${certId}"] .status[data-status=ACTIVE]`).waitFor();
-      const revoked = await api.issue((await wallet.textContent("#wallet-receive-address"))!.trim());
+      const revoked = await suite.api.issue((await wallet.textContent("#wallet-receive-address"))!.trim());
       await wallet.fill("#wallet-import-text", revoked.document);
       await wallet.click("#wallet-import");
       await wallet.locator(`li[data-cert="${revoked.certId}"]`).waitFor();
@@ -190,9 +159,9 @@ describe("every page in both languages (e2e)", function () {
       await audit(wallet, lang, "wallet-shared");
 
       // --- the counter asks, the citizen presents ---------------------------------------------
-      await counter.goto(`${gw.url}/counter`);
+      await counter.goto(`${suite.gw.url}/counter`);
       await audit(counter, lang, "counter-login");
-      await counter.fill("#counter-api-key", gw.verifierKey);
+      await counter.fill("#counter-api-key", suite.gw.verifierKey);
       await counter.click("#counter-sign-in");
       await counter.locator("#counter-service").waitFor();
       await audit(counter, lang, "counter-main");
@@ -215,17 +184,17 @@ describe("every page in both languages (e2e)", function () {
       await counter.locator("#counter-verdict .verdict").waitFor({ timeout: 30_000 });
       await audit(counter, lang, "counter-verdict");
 
-      await wallet.goto(`${gw.url}/wallet`);
+      await wallet.goto(`${suite.gw.url}/wallet`);
       await wallet.click(`li[data-cert="${certId}"] [data-action=trail]`);
       await wallet.locator("#wallet-trail li[data-check]").waitFor();
       await audit(wallet, lang, "wallet-grants-and-trail");
-      await wallet.fill("#wallet-scan-paste", `${gw.url}/wallet?r=AAAAAAAAAAAAAAAAAAAAAA`);
+      await wallet.fill("#wallet-scan-paste", `${suite.gw.url}/wallet?r=AAAAAAAAAAAAAAAAAAAAAA`);
       await wallet.click("#wallet-scan-open");
       await wallet.locator("#wallet-request .notice.error").waitFor();
       await audit(wallet, lang, "wallet-forged-request");
 
       // --- a third party verifies ---------------------------------------------------------------
-      await third.goto(`${gw.url}/verify`);
+      await third.goto(`${suite.gw.url}/verify`);
       await audit(third, lang, "verify");
       await third.fill("#verify-paste", document);
       await third.click("#verify-check");

@@ -14,7 +14,7 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import pino from "pino";
-import { chromium, type BrowserContext } from "playwright-core";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { registerAgency, registerType, registerVerifier } from "../../src/domain/authority";
 import { DEMO_VERIFIER } from "../../src/domain/catalog";
 import { memoryBatchJobs } from "../../src/domain/issuance";
@@ -224,4 +224,48 @@ export function gatewayApi(gw: Gateway) {
       return r.url;
     },
   };
+}
+
+/**
+ * The hooks every browser suite needs, registered in the calling `describe`: a gateway (and its API)
+ * before, every browser closed and the gateway stopped after, and no uncaught error in any page after
+ * each test. `person()` opens a fresh browser profile; `lang` sets the pages' language before any loads.
+ */
+export function browserSuite(shotsDir: string) {
+  const suite = {
+    gw: undefined as unknown as Gateway,
+    api: undefined as unknown as ReturnType<typeof gatewayApi>,
+    pageErrors: [] as string[],
+    async person(viewport: { width: number; height: number } = PHONE, lang?: "zh" | "en"): Promise<Page> {
+      const { context } = await newBrowser(viewport);
+      contexts.push(context);
+      if (lang)
+        await context.addInitScript((l) => {
+          try {
+            localStorage.setItem("certledger.lang", l);
+          } catch {
+            // about:blank has no storage
+          }
+        }, lang);
+      const page = context.pages()[0] ?? (await context.newPage());
+      page.on("pageerror", (e) => suite.pageErrors.push(e.message));
+      return page;
+    },
+  };
+  const contexts: BrowserContext[] = [];
+  before(async function () {
+    this.timeout(900_000); // a fresh machine installs chromium here
+    ensureChromium();
+    fs.mkdirSync(shotsDir, { recursive: true });
+    suite.gw = await startGateway();
+    suite.api = gatewayApi(suite.gw);
+  });
+  after(async function () {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await suite.gw?.close();
+  });
+  afterEach(function () {
+    if (suite.pageErrors.length) throw new Error(`uncaught errors in the pages: ${suite.pageErrors.join("; ")}`);
+  });
+  return suite;
 }
