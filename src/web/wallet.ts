@@ -366,7 +366,8 @@ async function openRequest(id: string): Promise<void> {
   // it takes a second, deliberate tick: the counter would see INVALID.
   const candidates = data!.certificates.filter((c) => req.types.some((tp) => tp.code === c.typeCode));
   await Promise.all(candidates.map((c) => certState(c)));
-  const usable = (certId: string) => states.get(certId)?.status === "ACTIVE";
+  // UNKNOWN (the gateway did not answer) is not a reason to warn: presenting asks the gateway anyway.
+  const usable = (certId: string) => ["ACTIVE", "UNKNOWN", undefined].includes(states.get(certId)?.status);
   const acks: (() => boolean)[] = [];
   const update = () => {
     present.disabled = acks.length < req.types.length || acks.some((ok) => !ok());
@@ -395,7 +396,7 @@ async function openRequest(id: string): Promise<void> {
       const c = data!.certificates.find((x) => x.certId === select.value);
       acknowledged = false;
       const state = c ? states.get(c.certId) : undefined;
-      if (c && state && state.status !== "ACTIVE") {
+      if (c && state && !usable(c.certId)) {
         const ack = h("input", { type: "checkbox", class: "present-anyway", "data-cert": c.certId });
         ack.addEventListener("change", () => {
           acknowledged = ack.checked;
