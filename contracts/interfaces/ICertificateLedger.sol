@@ -19,7 +19,8 @@ interface ICertificateLedger {
         Superseded
     }
 
-    /// @notice The answer of {verdict}: Valid, or the first rule of DESIGN 4.4 (consent aside) that fails.
+    /// @notice The answer of {verdict}: Valid, or the first rule that fails (consent aside) of
+    /// docs/architecture.md#valid-now-the-verdict-rules.
     enum Verdict {
         Valid,
         NotIssued,
@@ -144,7 +145,8 @@ interface ICertificateLedger {
     /// @notice Whether the certificate is issued (single record, or a leaf of an anchored batch with a valid proof).
     function isIssued(CertRef calldata ref) external view returns (bool);
 
-    /// @notice Valid, or why not: every rule of DESIGN 4.4 but consent, at the current time.
+    /// @notice Valid, or why not: every rule of docs/architecture.md#valid-now-the-verdict-rules but consent, at the
+    /// current time.
     function verdict(CertRef calldata ref) external view returns (Verdict);
 
     /// @notice True when {verdict} is Valid.

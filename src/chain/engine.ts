@@ -33,12 +33,7 @@ import path from "node:path";
 import { AbiCoder, concat, getCreateAddress, keccak256 } from "ethers";
 import { IndexCache } from "../indexer/indexCache";
 import { Indexer } from "../indexer/indexer";
-import {
-  SqlCounterSessions,
-  SqlIdempotencyStore,
-  SqlPrincipalStore,
-  SqlReplayGuard,
-} from "../store/gatewayStores";
+import { SqlCounterSessions, SqlIdempotencyStore, SqlPrincipalStore, SqlReplayGuard } from "../store/gatewayStores";
 import { GroupCommit } from "../store/groupCommit";
 import { openStore, type Store } from "../store/open";
 import { OutboxRepository } from "../store/outbox";

@@ -1,5 +1,5 @@
 /**
- * certledger: the command line of the gateway, the agency and the holder (DESIGN 6). Each command group
+ * certledger: the command line of the gateway, the agency and the holder. Each command group
  * lives in its own file and loads what it needs when it runs, so `certledger verify` starts without
  * ethers or the chain. Exit codes: 0 done, 1 failed (the code and sentence say why), 2 usage.
  */

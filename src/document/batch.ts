@@ -1,5 +1,6 @@
 /**
- * Merkle batches (DESIGN 4.2): one root anchors many certificates. Leaves and tree are exactly
+ * Merkle batches (docs/decisions/0003-merkle-batches-with-per-certificate-status.md): one root anchors
+ * many certificates. Leaves and tree are exactly
  * OpenZeppelin's StandardMerkleTree of ["bytes32","uint64","uint64"] = [certId, validFrom, validUntil]
  * (leaves double-hashed, sorted; pairs hashed sorted), so the contracts' MerkleProof.verify and any
  * standard library accept the proofs. Built on raw bytes: 10,000 leaves take a few tens of ms, where

@@ -1,5 +1,6 @@
 /**
- * Builds a certificate document (DESIGN 5): salts every leaf, hashes, and commits to the holder.
+ * Builds a certificate document (docs/architecture.md#the-certificate-document): salts every leaf,
+ * hashes, and commits to the holder.
  */
 import { keccak256 as keccak_256 } from "./keccak";
 import { bytesToHex, type Hex } from "./ids";

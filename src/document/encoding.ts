@@ -107,7 +107,10 @@ export function toCaip10(chainId: number, address: string): string {
   return `eip155:${chainId}:${toChecksumAddress(address)}`;
 }
 
-/** Unix seconds the chain can store (40-bit times, DESIGN 4.2) and ISO 8601 can spell (years ≤ 9999). */
+/**
+ * Unix seconds the chain can store (40-bit times, docs/decisions/0002-one-slot-records.md) and ISO 8601
+ * can spell (years ≤ 9999).
+ */
 export const MAX_TIME = 253_402_300_799; // 9999-12-31T23:59:59Z
 
 /** Whole-second ISO 8601 UTC ("2026-01-01T00:00:00Z"), the only spelling of times in a document. */

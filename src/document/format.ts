@@ -1,5 +1,6 @@
 /**
- * The certificate document (DESIGN 5): a W3C Verifiable Credential 2.0 shape whose every statement
+ * The certificate document (docs/architecture.md#the-certificate-document): a W3C Verifiable
+ * Credential 2.0 shape whose every statement
  * is a salted leaf, and the leaf and root hashes that tie it to its certId.
  *
  *   leaf         = keccak256(salt[16] ‖ uint32be(len(path)) ‖ utf8(path) ‖ utf8(JCS(value)))

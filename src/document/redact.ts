@@ -1,5 +1,6 @@
 /**
- * Redaction (DESIGN 5): the holder hides fields before sharing. A redacted field loses its value and
+ * Redaction (docs/architecture.md#the-certificate-document): the holder hides fields before sharing.
+ * A redacted field loses its value and
  * salt; its leaf hash moves to proof.redacted (without its path), so certId is unchanged and the
  * verifier sees exactly the fields that are left.
  */

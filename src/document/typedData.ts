@@ -2,7 +2,7 @@
  * The EIP-712 definitions of every message a holder signs, defined once and used by the
  * contracts' tests, the gateway, the wallet page and third parties.
  *
- * The domain binds each signature to one chain and one ConsentRegistry deployment (DESIGN 3.4);
+ * The domain binds each signature to one chain and one ConsentRegistry deployment;
  * each message carries a nonce that makes it unique and a deadline. A grant's id is its EIP-712 digest and
  * the registry stores it once, so a replayed grant is refused; a replayed revocation finds the grant revoked.
  */

@@ -1,5 +1,6 @@
 /**
- * Holder wallet keys (DESIGN 3.2): one BIP-39 mnemonic, one BIP-32 key per certificate, so no two
+ * Holder wallet keys (docs/decisions/0001-per-certificate-holder-keys.md): one BIP-39 mnemonic,
+ * one BIP-32 key per certificate, so no two
  * certificates of a holder share an address and chain data cannot link them.
  *
  * Path of certificate key i:  m/44'/60'/1000'/0'/i'   (HOLDER_KEY_ACCOUNT = 1000)

@@ -38,6 +38,14 @@ export class MemoryCounterSessionStore implements CounterSessionStore {
     if (s?.state === "ANSWERING") s.state = "OPEN";
   }
 
+  async decline(id: string, now: number): Promise<boolean> {
+    const s = this.sessions.get(id);
+    if (!s || s.state !== "OPEN" || now >= s.expiresAt) return false;
+    s.state = "DECLINED";
+    s.declinedAt = now;
+    return true;
+  }
+
   /** Forgets sessions a day past their expiry, so a long-running gateway does not grow. */
   private prune(now: number): void {
     if (this.sessions.size < 1000) return;

@@ -7,7 +7,7 @@
  * - Addresses are lower-case 0x hex; bytes32 values are lower-case 0x hex of 64 digits.
  * - Times are unix seconds (number). Ids of types are the small on-chain integers (uint16/uint32).
  * - `Awaitable<T>` reads may be synchronous: the verify path calls them per request, so the index
- *   should answer from memory (DESIGN 8: never an eth_call per verification).
+ *   should answer from memory (never an eth_call per verification: docs/architecture.md#verification).
  * - A write that the chain refuses throws `DomainError` (src/domain/errors.ts) with one of the
  *   codes of `ChainRejectionCode` when the reason is known (a custom error of the contracts), so the
  *   gateway answers 4xx for a client's mistake and 5xx only for its own failures.

@@ -1,5 +1,5 @@
 /**
- * Online sharing (DESIGN section 2, issue 6 item 2). The holder signs a Grant to either
+ * Online sharing (README.md#online-sharing). The holder signs a Grant to either
  *
  * - a named verifier (mode "verifier"): the gateway relays it and keeps the redacted document for
  *   that verifier, who fetches it with its API key and verifies it under the grant; or

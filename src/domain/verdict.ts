@@ -1,5 +1,6 @@
 /**
- * "Valid now?" (DESIGN 4.4) as one pure function over what the index knows and what the document says.
+ * "Valid now?" (docs/architecture.md#valid-now-the-verdict-rules) as one pure function over what the
+ * index knows and what the document says.
  * No I/O: the use case fetches the views, this decides. Every failing rule adds its reason, so the
  * verifier learns all that is wrong, in the order of VERDICT_REASONS.
  */

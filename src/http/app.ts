@@ -16,6 +16,7 @@ import type { RouteEnv } from "./route";
 import { agencyRouter } from "./routes/agency";
 import { authorityRouter } from "./routes/authority";
 import { holderRouter } from "./routes/holder";
+import { meRouter } from "./routes/me";
 import { opsRouter } from "./routes/ops";
 import { publicRouter } from "./routes/public";
 import { verifierRouter } from "./routes/verifier";
@@ -66,6 +67,7 @@ export function buildApp(deps: AppDeps): Express {
   mount("/v1/holder/", holderRouter(deps, env));
   mount("/v1/agency/", agencyRouter(deps, env));
   mount("/v1/authority/", authorityRouter(deps, env));
+  mount("/v1/me", meRouter(deps, env));
   app.use(opsRouter(deps, env, metrics.registry));
   deps.registerOpenApi?.(registry);
   for (const r of deps.extraRouters ?? []) app.use(r);

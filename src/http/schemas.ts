@@ -58,7 +58,7 @@ export const ErrorResponse = z
 export const Receipt = z.object({ txHash: Bytes32, blockNumber: z.number().int() });
 
 export const CertificateDocument = z.record(z.string(), z.unknown()).openapi("CertificateDocument", {
-  description: "A certledger certificate document (W3C VC 2.0 shape, DESIGN 5), possibly redacted.",
+  description: "A certledger certificate document (W3C VC 2.0 shape, every field a salted leaf), possibly redacted.",
 });
 
 // ---------------------------------------------------------------------------------------------

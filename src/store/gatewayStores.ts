@@ -173,7 +173,7 @@ export interface CounterSession {
   purpose: string;
   nonce: string;
   expiresAt: number;
-  state: "open" | "presented" | "verified" | "failed" | "expired";
+  state: "open" | "presented" | "verified" | "failed" | "expired" | "declined";
   result?: unknown;
   createdAt: number;
 }

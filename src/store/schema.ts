@@ -238,7 +238,7 @@ export interface CounterSessionsTable {
   purpose: string;
   nonce: string;
   expires_at: number;
-  /** open → presented → verified | failed | expired */
+  /** open → presented → verified | failed | expired, or open → declined (by the holder) */
   state: string;
   /** JSON of the verdict (never document content beyond what the holder disclosed). */
   result: string | null;

@@ -1,6 +1,6 @@
 /**
  * The pages' one way to call the gateway. Errors come back as `ApiError` with the gateway's stable
- * code ({ error: { code, message, details } }, DESIGN section 6), so a page can show a translated
+ * code ({ error: { code, message, details } }, see src/http/errors.ts), so a page can show a translated
  * sentence for the codes it knows and the server's message for the rest.
  */
 export class ApiError extends Error {

@@ -2,7 +2,7 @@
  * Certificate type names and field labels for the pages, from the catalog the gateway validates
  * with (src/domain/catalog), bundled so the pages need no extra round trip to label a field.
  */
-import { AGENCY_CATEGORIES, agencyNames } from "../domain/catalog/agencies";
+import { AGENCY_CATEGORIES, agencyNamesOf } from "../domain/catalog/agencies";
 import { CERTIFICATE_TYPES, type CertificateType } from "../domain/catalog/certificateTypes";
 import { VERIFIER_NAMES } from "../domain/catalog/verifiers";
 import { lang } from "./i18n";
@@ -106,7 +106,7 @@ export function sortPaths(typeCode: string, paths: string[]): string[] {
 
 /** Agencies' and verifiers' registered names (the chain keeps one) with their other language, from the catalog. */
 const PARTY_NAMES = new Map<string, { name: string; nameZh: string }>();
-for (const n of [...AGENCY_CATEGORIES.map(agencyNames), ...VERIFIER_NAMES]) {
+for (const n of [...AGENCY_CATEGORIES.map(agencyNamesOf), ...VERIFIER_NAMES]) {
   PARTY_NAMES.set(n.name.toLowerCase(), n);
   PARTY_NAMES.set(n.nameZh, n);
 }

@@ -1,8 +1,8 @@
 /**
  * What the pages show for the gateway's machine codes, in Chinese and English: error codes (the
- * `{ error: { code } }` answers), status-change reasons, purposes (from the catalog) and the
- * page's own integrity verdicts. i18n.ts merges these into its dictionaries and translates them
- * through `codeText`; test/web/i18n.test.ts fails when the gateway gains a code that has no entry.
+ * `{ error: { code } }` answers), purposes (from the catalog) and the page's own integrity verdicts.
+ * i18n.ts merges these into its dictionaries and translates them through `codeText`;
+ * test/web/i18n.test.ts fails when the gateway gains a code that has no entry.
  */
 import { PURPOSES } from "../domain/catalog/purposes";
 
@@ -127,20 +127,6 @@ const zh = {
   "error.SHARE_BAD_REQUEST": "分享请求有误",
   "error.SHARE_NOT_YOURS": "这个分享不属于你",
   "error.NOT_VALID": "证照无效",
-  "statusReason.ISSUED_IN_ERROR": "签发有误",
-  "statusReason.FRAUD": "欺诈",
-  "statusReason.HOLDER_DECEASED": "持证人已死亡",
-  "statusReason.ENTITY_DISSOLVED": "主体已注销",
-  "statusReason.COURT_ORDER": "法院裁定",
-  "statusReason.LOST_OR_STOLEN": "遗失或被盗",
-  "statusReason.OTHER": "其他原因",
-  "statusReason.UNDER_INVESTIGATION": "正在调查",
-  "statusReason.HOLDER_REQUEST": "持证人申请",
-  "statusReason.INVESTIGATION_CLOSED": "调查结束",
-  "statusReason.SUSPENDED_IN_ERROR": "暂停有误",
-  "statusReason.RENEWAL": "换证",
-  "statusReason.CORRECTION": "更正",
-  "statusReason.UPGRADE": "升级",
 };
 
 const en: Record<keyof typeof zh, string> = {
@@ -262,20 +248,6 @@ const en: Record<keyof typeof zh, string> = {
   "error.SHARE_BAD_REQUEST": "Invalid share",
   "error.SHARE_NOT_YOURS": "This share is not yours",
   "error.NOT_VALID": "The certificate is not valid",
-  "statusReason.ISSUED_IN_ERROR": "Issued in error",
-  "statusReason.FRAUD": "Fraud",
-  "statusReason.HOLDER_DECEASED": "Holder deceased",
-  "statusReason.ENTITY_DISSOLVED": "Entity dissolved",
-  "statusReason.COURT_ORDER": "Court order",
-  "statusReason.LOST_OR_STOLEN": "Lost or stolen",
-  "statusReason.OTHER": "Other",
-  "statusReason.UNDER_INVESTIGATION": "Under investigation",
-  "statusReason.HOLDER_REQUEST": "At the holder's request",
-  "statusReason.INVESTIGATION_CLOSED": "Investigation closed",
-  "statusReason.SUSPENDED_IN_ERROR": "Suspended in error",
-  "statusReason.RENEWAL": "Renewal",
-  "statusReason.CORRECTION": "Correction",
-  "statusReason.UPGRADE": "Upgrade",
 };
 
 export const CODE_TEXTS: Record<"zh" | "en", Record<string, string>> = {

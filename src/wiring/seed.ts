@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { AGENCY_CATEGORIES, agencyNames, CERTIFICATE_TYPES, DEMO_VERIFIER } from "../domain/catalog";
+import { AGENCY_CATEGORIES, agencyNamesOf, CERTIFICATE_TYPES, DEMO_VERIFIER } from "../domain/catalog";
 import { registerAgency, registerType, registerVerifier } from "../domain/authority";
 import { createPrincipal } from "../domain/principals";
 import type { Address, DomainDeps } from "../domain/ports";
@@ -47,7 +47,7 @@ export async function seedDemo(deps: DomainDeps, authorityAddress: Address, data
   for (const cat of AGENCY_CATEGORIES) {
     const types = CERTIFICATE_TYPES.filter((t) => t.agency === cat.code).map((t) => t.code);
     if (types.length === 0) continue;
-    const { name, nameZh } = agencyNames(cat);
+    const { name, nameZh } = agencyNamesOf(cat);
     const known = byName.get(name);
     if (known) {
       const p = await createPrincipal(deps, { role: "agency", address: known.agency, label: name });

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 
-// The domain receives its dependencies as ports (STYLE habit 5): no web framework, no chain client,
+// The domain receives its dependencies as ports (docs/architecture.md#layers): no web framework, no chain client,
 // no database driver may be imported from src/domain.
 const FORBIDDEN = [
   "express",

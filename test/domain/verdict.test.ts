@@ -56,7 +56,7 @@ function base(over: Partial<VerdictInput> = {}): VerdictInput {
   };
 }
 
-describe("decideVerdict (DESIGN 4.4)", () => {
+describe("decideVerdict", () => {
   it("says VALID when every rule holds", () => {
     expect(decideVerdict(base())).to.deep.equal({ verdict: "VALID", reasons: [] });
   });

@@ -1,5 +1,6 @@
 /**
- * The gateway on an external JSON-RPC node (DESIGN section 7), configured the way an operator does it:
+ * The gateway on an external JSON-RPC node (README.md#external-chain-and-postgresql), configured the
+ * way an operator does it:
  * CERTLEDGER_RPC_URL and CERTLEDGER_FUNDING_KEY through loadConfig, then openGateway. A `hardhat node`
  * runs in its own process; the gateway deploys the contracts on first start, funds its custodial keys
  * (relayer, authority, the demo agencies) from the funding key, seeds the demo, and a certificate is

@@ -31,6 +31,8 @@ export interface Gateway {
   verifierKey: string;
   verifierAddress: Address;
   verifierName: string;
+  /** Every agency's key, names and accredited types (agencyKey is the one accredited for ID cards). */
+  agencies: { name: string; nameZh?: string; apiKey: string; types: string[] }[];
   chainWrites(): Promise<number>;
   close(): Promise<void>;
   kind: "embedded-chain" | "in-memory-ports";
@@ -67,6 +69,7 @@ async function startInMemory(): Promise<Gateway> {
     verifierKey,
     verifierAddress: verifier.verifier,
     verifierName: DEMO_VERIFIER.name,
+    agencies: [{ name: "Public Security Bureau", nameZh: "公安局", apiKey: agencyKey, types: TYPES }],
     chainWrites: async () => deps.world.sent.length,
     close: () => new Promise((r) => server.close(() => r())),
   };
@@ -94,6 +97,7 @@ async function startReal(): Promise<Gateway> {
     verifierKey: creds.verifier.apiKey,
     verifierAddress: creds.verifier.verifier,
     verifierName: creds.verifier.name,
+    agencies: creds.agencies,
     // Every chain write goes through the relayer's outbox: its row count is the number of writes accepted.
     chainWrites: async () =>
       Number(
@@ -226,17 +230,40 @@ export function gatewayApi(gw: Gateway) {
   };
 }
 
+export interface BrowserSuite {
+  /** The gateway, once the suite's `before` has run. */
+  gateway(): Gateway;
+  /**
+   * A person with their own browser profile; the suite fails a test on any uncaught page error. `lang`
+   * sets the pages' language before any of them loads.
+   */
+  person(viewport?: { width: number; height: number }, lang?: "zh" | "en"): Promise<Page>;
+}
+
 /**
- * The hooks every browser suite needs, registered in the calling `describe`: a gateway (and its API)
- * before, every browser closed and the gateway stopped after, and no uncaught error in any page after
- * each test. `person()` opens a fresh browser profile; `lang` sets the pages' language before any loads.
+ * Registers a browser suite's hooks in the calling describe(): Chromium (and CJK fonts) installed when
+ * missing, one gateway for the suite, every browser closed after it, no uncaught page error allowed.
  */
-export function browserSuite(shotsDir: string) {
-  const suite = {
-    gw: undefined as unknown as Gateway,
-    api: undefined as unknown as ReturnType<typeof gatewayApi>,
-    pageErrors: [] as string[],
-    async person(viewport: { width: number; height: number } = PHONE, lang?: "zh" | "en"): Promise<Page> {
+export function browserSuite(): BrowserSuite {
+  let gw: Gateway | undefined;
+  const contexts: BrowserContext[] = [];
+  const pageErrors: string[] = [];
+  before(async function () {
+    this.timeout(900_000); // a fresh machine installs chromium (and a CJK font) here
+    ensureChromium();
+    execFileSync("bash", [path.join(__dirname, "..", "..", "scripts", "ensure-cjk-fonts.sh")], { stdio: "inherit" });
+    gw = await startGateway();
+  });
+  after(async function () {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await gw?.close();
+  });
+  afterEach(function () {
+    if (pageErrors.length) throw new Error(`uncaught errors in the pages: ${pageErrors.splice(0).join("; ")}`);
+  });
+  return {
+    gateway: () => gw!,
+    async person(viewport, lang) {
       const { context } = await newBrowser(viewport);
       contexts.push(context);
       if (lang)
@@ -248,24 +275,8 @@ export function browserSuite(shotsDir: string) {
           }
         }, lang);
       const page = context.pages()[0] ?? (await context.newPage());
-      page.on("pageerror", (e) => suite.pageErrors.push(e.message));
+      page.on("pageerror", (e) => pageErrors.push(e.message));
       return page;
     },
   };
-  const contexts: BrowserContext[] = [];
-  before(async function () {
-    this.timeout(900_000); // a fresh machine installs chromium here
-    ensureChromium();
-    fs.mkdirSync(shotsDir, { recursive: true });
-    suite.gw = await startGateway();
-    suite.api = gatewayApi(suite.gw);
-  });
-  after(async function () {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await suite.gw?.close();
-  });
-  afterEach(function () {
-    if (suite.pageErrors.length) throw new Error(`uncaught errors in the pages: ${suite.pageErrors.join("; ")}`);
-  });
-  return suite;
 }

@@ -34,15 +34,28 @@ export const AGENCY_CATEGORIES = [
 
 export type AgencyCategoryCode = (typeof AGENCY_CATEGORIES)[number]["code"];
 
+export interface AgencyNames {
+  readonly name: string;
+  readonly nameZh: string;
+}
+
 /**
- * The registered name of a department's agency, in both languages: "Health" is registered as
- * "Health Bureau" / "卫生健康局"; names that are already an institution's ("Housing Provident Fund
- * Centre") stay as they are. The chain records the English name; the pages show the Chinese one
- * from here.
+ * The name of a department's issuing agency in both languages: "Education Bureau" / "教育局"; a name
+ * that is already an institution's ("Housing Provident Fund Centre" / "住房公积金管理中心") is kept.
  */
-export function agencyNames(cat: AgencyCategory): { name: string; nameZh: string } {
+export function agencyNamesOf(category: AgencyCategory): AgencyNames {
   return {
-    name: /(Centre|Federation)$/.test(cat.nameEn) ? cat.nameEn : `${cat.nameEn} Bureau`,
-    nameZh: /(中心|联合会)$/.test(cat.nameZh) ? cat.nameZh : `${cat.nameZh}局`,
+    name: /(Centre|Federation)$/.test(category.nameEn) ? category.nameEn : `${category.nameEn} Bureau`,
+    nameZh: /(中心|联合会)$/.test(category.nameZh) ? category.nameZh : `${category.nameZh}局`,
   };
+}
+
+const ZH_BY_NAME = new Map(AGENCY_CATEGORIES.map((c) => [agencyNamesOf(c).name, agencyNamesOf(c).nameZh]));
+
+/**
+ * The Chinese name of an agency registered under a department's name (the registry keeps one name);
+ * undefined for any other name, which the pages then show as registered.
+ */
+export function agencyNameZh(name: string): string | undefined {
+  return ZH_BY_NAME.get(name);
 }

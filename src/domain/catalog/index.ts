@@ -3,7 +3,14 @@
  * fields, validation (check digits of national identifiers included), the schema hash registered on
  * chain, and demo samples. Pure: no I/O, no ajv compiler at runtime; bundles for the browser.
  */
-export { AGENCY_CATEGORIES, agencyNames, type AgencyCategory, type AgencyCategoryCode } from "./agencies";
+export {
+  AGENCY_CATEGORIES,
+  agencyNameZh,
+  agencyNamesOf,
+  type AgencyCategory,
+  type AgencyCategoryCode,
+  type AgencyNames,
+} from "./agencies";
 export { PURPOSES, purposeNeeds, purposeOf, type Purpose } from "./purposes";
 export { DEMO_VERIFIER, VERIFIER_NAMES, type VerifierName } from "./verifiers";
 export { CERTIFICATE_TYPES, type CertificateType, type HolderKind } from "./certificateTypes";

@@ -7,6 +7,7 @@
  *   GET  /v1/counter/requests/:id             anyone    what the wallet shows (who asks for what, why)
  *   GET  /v1/counter/requests/:id/qr.svg|png  anyone    the QR code: only the short wallet URL (≤ 200 chars)
  *   POST /v1/counter/requests/:id/answer      anyone    the holder's grants + redacted documents
+ *   POST /v1/counter/requests/:id/decline     anyone    the holder declines (idempotent)
  *   GET  /v1/counter/requests/:id/result      verifier  state and verdict (the counter page polls it)
  *   GET  /v1/counter/requests/:id/events      verifier  the same as server-sent events
  *   POST /v1/shares                           anyone    a holder-signed grant + (encrypted) document
@@ -27,12 +28,14 @@ import {
   answerCounterRequest,
   counterRequestPhase,
   type CounterDeps,
+  declineCounterRequest,
   type CounterSession,
   type CounterSessionStore,
   getCounterRequest,
   getCounterRequestForVerifier,
   openCounterRequest,
 } from "../../domain/counter";
+import { agencyNameZh } from "../../domain/catalog";
 import { MemoryCounterSessionStore } from "../../domain/counterMemory";
 import { DomainError } from "../../domain/errors";
 import { relayGrant } from "../../domain/grants";
@@ -92,6 +95,9 @@ export const AnswerCounterRequestBody = z.strictObject({
     .min(1)
     .max(10),
 });
+
+/** The decline carries nothing: holding the request id (the QR code) is what lets the wallet answer or decline. */
+export const DeclineCounterRequestBody = z.strictObject({}).optional();
 
 const BatchBody = z.strictObject({ root: bytes32, validFrom: uint, validUntil: uint, proof: z.array(bytes32).max(64) });
 
@@ -182,6 +188,12 @@ export function counterRouter(opts: CounterRouterOptions): Router {
     signatures: domain.signatures,
     chain: { relayGrant: (req) => relayGrant(domain, req) },
     typeExists: (code) => !!domain.catalog.get(code),
+    async issuerOf(certId) {
+      const c = await domain.index.certificate(certId);
+      if (!c) return undefined;
+      const name = (await domain.index.agency(c.agency))?.name ?? c.agency;
+      return { agency: c.agency, name, nameZh: agencyNameZh(name) };
+    },
     presentations: {
       async verifyAndRecord({ verifier, document, grantId, expectedTypeCode, outboxKey }) {
         const v = await verifyPresentation(domain, { verifier, document, grantId, expectedType: expectedTypeCode });
@@ -302,6 +314,12 @@ export function counterRouter(opts: CounterRouterOptions): Router {
     });
   });
 
+  router.post("/v1/counter/requests/:id/decline", async (req, res) => {
+    parse(DeclineCounterRequestBody, req.body);
+    const s = await declineCounterRequest(counterDeps, String(req.params.id));
+    res.json({ id: s.id, state: s.state, declinedAt: s.declinedAt });
+  });
+
   async function resultView(req: Request) {
     const verifier = await verifierOf(domain, req);
     const s = await getCounterRequestForVerifier(counterDeps, String(req.params.id), verifier);
@@ -309,6 +327,7 @@ export function counterRouter(opts: CounterRouterOptions): Router {
       id: s.id,
       state: counterRequestPhase(s, domain.clock.now()),
       expiresAt: s.expiresAt,
+      declinedAt: s.declinedAt ?? null,
       result: s.result ?? null,
     };
   }
@@ -327,7 +346,7 @@ export function counterRouter(opts: CounterRouterOptions): Router {
       const text = JSON.stringify(view);
       if (text !== last) res.write(`event: state\ndata: ${text}\n\n`);
       last = text;
-      if (view.state === "ANSWERED" || view.state === "EXPIRED") break;
+      if (view.state === "ANSWERED" || view.state === "DECLINED" || view.state === "EXPIRED") break;
       await new Promise((r) => setTimeout(r, opts.eventsPollMs ?? 500));
       try {
         view = await resultView(req);
@@ -450,16 +469,40 @@ export function registerCounterOpenApi(registry: OpenAPIRegistry): void {
     responses: {
       200: { description: "Relayed, verified, checks recorded; the verdict per certificate." },
       404: err("COUNTER_REQUEST_NOT_FOUND."),
-      409: err("COUNTER_REQUEST_ANSWERED."),
+      409: err("COUNTER_REQUEST_ANSWERED, or COUNTER_REQUEST_DECLINED: the holder declined it."),
       410: err("COUNTER_REQUEST_EXPIRED."),
       422: err(
         "COUNTER_GRANT_MISMATCH, COUNTER_DOCUMENT_TAMPERED, COUNTER_BAD_SIGNATURE, COUNTER_TYPE_NOT_REQUESTED, COUNTER_TYPES_MISSING: nothing sent to the chain.",
       ),
     },
   });
+  registry.registerPath({
+    method: "post",
+    path: "/v1/counter/requests/{id}/decline",
+    tags: [tag],
+    summary:
+      "The holder declines the request (the wallet that scanned its QR code, as for the answer); the counter's result and event stream show DECLINED at once. Declining again answers the same.",
+    request: {
+      params: IdParams,
+      body: { content: { "application/json": { schema: z.strictObject({}) } }, required: false },
+    },
+    responses: {
+      200: json(
+        z.object({ id: z.string(), state: z.literal("DECLINED"), declinedAt: z.number().int() }),
+        "Declined (now or before).",
+      ),
+      400: err("A body with fields."),
+      404: err("COUNTER_REQUEST_NOT_FOUND."),
+      409: err("COUNTER_REQUEST_ANSWERED: already answered, or being answered."),
+      410: err("COUNTER_REQUEST_EXPIRED."),
+    },
+  });
   for (const [suffix, summary] of [
-    ["result", "State and verdict with the disclosed fields (verifier; the counter page polls it)"],
-    ["events", "The same as server-sent events, until answered or expired"],
+    [
+      "result",
+      "State (OPEN, ANSWERING, ANSWERED, DECLINED, EXPIRED) and verdict with the disclosed fields, the issuing agency and the validity of each certificate (verifier; the counter page polls it)",
+    ],
+    ["events", "The same as server-sent events, until answered, declined or expired"],
   ] as const)
     registry.registerPath({
       method: "get",

@@ -35,7 +35,7 @@ export function verifierRouter(deps: AppDeps, env: RouteEnv): Router {
     path: "/v1/verifier/verify",
     auth: "verifier",
     tag: TAG,
-    summary: "Is this certificate good, now, for me? (DESIGN 4.4)",
+    summary: "Is this certificate good, now, for me?",
     description:
       "Send the (possibly redacted) document and either a grantId (no signature recovery: the fast path) or the holder's signed grant " +
       "(relayed first). The answer is VALID, or INVALID with every reason. A bad or replayed grant signature is an error (401/409), not a verdict.",
