@@ -151,6 +151,9 @@ describe("every page in both languages (e2e)", function () {
       await agency.click("#agency-search-go");
       await agency.locator('[data-action-reason="revoke"]').selectOption("ISSUED_IN_ERROR");
       await agency.click("[data-action=revoke]");
+      await agency.locator("#agency-confirm").waitFor();
+      await audit(agency, lang, "agency-revoke-confirm");
+      await agency.click("#agency-confirm-revoke");
       await agency.waitForSelector('#agency-detail-status[data-status="REVOKED"]');
       await audit(agency, lang, "agency-revoked");
 
