@@ -7,10 +7,9 @@
  * the page asked for and its language lacks (reported on the console by src/web/i18n.ts).
  */
 import { expect } from "chai";
-import fs from "node:fs";
 import path from "node:path";
 import type { Page } from "playwright-core";
-import { browserSuite, type Gateway, gatewayApi, PHONE, RESULTS_DIR } from "../support/e2e";
+import { browserSuite, type Gateway, PHONE, RESULTS_DIR } from "../support/e2e";
 
 const SHOTS = path.join(RESULTS_DIR, "language");
 
@@ -21,14 +20,9 @@ const ALLOWED_LATIN = /\b(API|JSON|CSV|QR|Merkle|UTF-8|holder)\b/g;
 
 describe("every page in both languages (e2e)", function () {
   this.timeout(300_000);
-  const suite = browserSuite();
+  const suite = browserSuite(SHOTS);
   let gw: Gateway;
-  let api: ReturnType<typeof gatewayApi>;
-  before(() => {
-    gw = suite.gateway();
-    api = gatewayApi(gw);
-    fs.mkdirSync(SHOTS, { recursive: true });
-  });
+  before(() => (gw = suite.gateway()));
   const missingStrings: string[] = [];
   /** The `message` of every error the gateway answered the pages with. */
   const serverMessages = new Set<string>();
@@ -143,7 +137,7 @@ describe("every page in both languages (e2e)", function () {
       await wallet.fill("#wallet-import-text", document);
       await wallet.click("#wallet-import");
       await wallet.locator(`li[data-cert="${certId}"] .status[data-status=ACTIVE]`).waitFor();
-      const revoked = await api.issue((await wallet.textContent("#wallet-receive-address"))!.trim());
+      const revoked = await suite.api().issue((await wallet.textContent("#wallet-receive-address"))!.trim());
       await wallet.fill("#wallet-import-text", revoked.document);
       await wallet.click("#wallet-import");
       await wallet.locator(`li[data-cert="${revoked.certId}"]`).waitFor();

@@ -5,10 +5,9 @@
  * 390 px phone; Enter submits the forms; every page loads with its icon and no failed request.
  */
 import { expect } from "chai";
-import fs from "node:fs";
 import path from "node:path";
 import type { ConsoleMessage, Page } from "playwright-core";
-import { browserSuite, type Gateway, gatewayApi, PHONE, RESULTS_DIR } from "../support/e2e";
+import { browserSuite, type Gateway, PHONE, RESULTS_DIR } from "../support/e2e";
 
 const SHOTS = path.join(RESULTS_DIR, "wallet-verify");
 const PAGES = ["wallet", "verify", "agency", "counter"] as const;
@@ -31,17 +30,12 @@ const NOT_CERTIFICATES: { name: string; file?: { name: string; mimeType: string;
 
 describe("the wallet and verify pages: wrong input, status, disclosure, phone width, Enter, icon (e2e)", function () {
   this.timeout(180_000);
-  const suite = browserSuite();
+  const suite = browserSuite(SHOTS);
   const person = (viewport = PHONE) => suite.person(viewport);
   let gw: Gateway;
-  let api: ReturnType<typeof gatewayApi>;
-  before(() => {
-    gw = suite.gateway();
-    api = gatewayApi(gw);
-    fs.mkdirSync(SHOTS, { recursive: true });
-  });
-  const issue = (holder: string) => api.issue(holder);
-  const counterRequest = () => api.counterRequest();
+  before(() => (gw = suite.gateway()));
+  const issue = (holder: string) => suite.api().issue(holder);
+  const counterRequest = () => suite.api().counterRequest();
 
   async function setLang(page: Page, lang: "zh" | "en"): Promise<void> {
     await page.evaluate((l) => localStorage.setItem("certledger.lang", l), lang);
@@ -189,7 +183,7 @@ describe("the wallet and verify pages: wrong input, status, disclosure, phone wi
     const second = (await page.textContent("#wallet-receive-address"))!.trim();
     const bad = await issue(second);
     await importText(page, bad.document);
-    await api.revoke(bad.certId, "ISSUED_IN_ERROR");
+    await suite.api().revoke(bad.certId, "ISSUED_IN_ERROR");
 
     await page.reload();
     const badge = page.locator(`li[data-cert="${bad.certId}"] .status[data-status="REVOKED"]`);

@@ -233,6 +233,8 @@ export function gatewayApi(gw: Gateway) {
 export interface BrowserSuite {
   /** The gateway, once the suite's `before` has run. */
   gateway(): Gateway;
+  /** Its REST API as the agency and the counter use it (see gatewayApi). */
+  api(): ReturnType<typeof gatewayApi>;
   /**
    * A person with their own browser profile; the suite fails a test on any uncaught page error. `lang`
    * sets the pages' language before any of them loads.
@@ -242,9 +244,10 @@ export interface BrowserSuite {
 
 /**
  * Registers a browser suite's hooks in the calling describe(): Chromium (and CJK fonts) installed when
- * missing, one gateway for the suite, every browser closed after it, no uncaught page error allowed.
+ * missing, one gateway for the suite, every browser closed after it, no uncaught page error allowed;
+ * `shotsDir`, when given, is created for the suite's screenshots.
  */
-export function browserSuite(): BrowserSuite {
+export function browserSuite(shotsDir?: string): BrowserSuite {
   let gw: Gateway | undefined;
   const contexts: BrowserContext[] = [];
   const pageErrors: string[] = [];
@@ -252,6 +255,7 @@ export function browserSuite(): BrowserSuite {
     this.timeout(900_000); // a fresh machine installs chromium (and a CJK font) here
     ensureChromium();
     execFileSync("bash", [path.join(__dirname, "..", "..", "scripts", "ensure-cjk-fonts.sh")], { stdio: "inherit" });
+    if (shotsDir) fs.mkdirSync(shotsDir, { recursive: true });
     gw = await startGateway();
   });
   after(async function () {
@@ -263,6 +267,7 @@ export function browserSuite(): BrowserSuite {
   });
   return {
     gateway: () => gw!,
+    api: () => gatewayApi(gw!),
     async person(viewport, lang) {
       const { context } = await newBrowser(viewport);
       contexts.push(context);
