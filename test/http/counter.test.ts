@@ -22,6 +22,7 @@ import {
 } from "../../src/document";
 import { openGateway, type Gateway } from "../../src/wiring/gateway";
 import { encryptForLink, newLinkKey, personalSign, randomNonce } from "../../src/web/crypto";
+import { TEST_KEYSTORE_CONFIG } from "../support/keystore";
 
 // pngjs (a dependency of qrcode) ships no types: the one function used here.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -46,7 +47,7 @@ describe("counter and sharing routes (HTTP, embedded chain)", function () {
 
   before(async function () {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "certledger-counter-"));
-    config = loadConfig({}, { dataDir, port: 0, seedDemo: "true", logLevel: "silent" });
+    config = loadConfig({}, { dataDir, port: 0, seedDemo: "true", logLevel: "silent", ...TEST_KEYSTORE_CONFIG });
     g = await openGateway(config, { logger: pino({ level: "silent" }), now });
     const creds = g.credentials!;
     agencyKey = creds.agencies.find((a) => a.types.includes("resident-id-card"))!.apiKey;
@@ -162,7 +163,7 @@ describe("counter and sharing routes (HTTP, embedded chain)", function () {
       const bad = await asVerifier(app().post("/v1/counter/requests"))
         .send({ types: ["resident-id-card"], purpose: "x", extra: 1 })
         .expect(400);
-      expect(bad.body.error.code).to.equal("VALIDATION_FAILED");
+      expect(bad.body.error.code).to.equal("UNKNOWN_FIELD");
       await asVerifier(app().post("/v1/counter/requests"))
         .send({ types: ["no-such-type"], purpose: "x" })
         .expect(400);
@@ -378,7 +379,7 @@ describe("counter and sharing routes (HTTP, embedded chain)", function () {
       expect(
         (await app().post(`/v1/counter/requests/${other.id}/decline`).send({ reason: "x" }).expect(400)).body.error
           .code,
-      ).to.equal("VALIDATION_FAILED");
+      ).to.equal("UNEXPECTED_BODY");
       await app().post(`/v1/counter/requests/${other.id}/answer`).send(answer(other, cert)).expect(200);
       const late = await app().post(`/v1/counter/requests/${other.id}/decline`).expect(409);
       expect(late.body.error.code).to.equal("COUNTER_REQUEST_ANSWERED");

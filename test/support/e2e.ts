@@ -23,7 +23,8 @@ import { createPrincipal } from "../../src/domain/principals";
 import { buildApp } from "../../src/http/app";
 import { DEFAULT_HTTP_SETTINGS } from "../../src/http/deps";
 import { frontRouters } from "../../src/http/front";
-import { fakeDeps } from "./frontFakes";
+import { fakeDeps, memoryIdempotentRequests } from "./frontFakes";
+import { TEST_KEYSTORE_CONFIG } from "./keystore";
 
 export interface Gateway {
   url: string;
@@ -56,6 +57,7 @@ async function startInMemory(): Promise<Gateway> {
     settings: DEFAULT_HTTP_SETTINGS,
     logger: pino({ level: "silent" }),
     batchJobs: memoryBatchJobs(),
+    requests: memoryIdempotentRequests(),
     extraRouters: frontRouters(deps),
   });
   const server: Server = await new Promise((resolve) => {
@@ -80,7 +82,7 @@ async function startReal(): Promise<Gateway> {
   const { loadConfig } = await import("../../src/config");
   const { openGateway } = await import("../../src/wiring/gateway");
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "certledger-e2e-data-"));
-  const config = loadConfig({}, { dataDir, port: 0, seedDemo: "true", logLevel: "silent" });
+  const config = loadConfig({}, { dataDir, port: 0, seedDemo: "true", logLevel: "silent", ...TEST_KEYSTORE_CONFIG });
   // openGateway mounts the pages and the counter/share routes itself (src/http/front.ts).
   const g = await openGateway(config, { logger: pino({ level: "silent" }) });
   const server: Server = await new Promise((resolve) => {
