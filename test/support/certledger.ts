@@ -6,7 +6,13 @@ import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import type { HDNodeWallet, Signer } from "ethers";
 import { deployCertledger } from "../../src/chain/deploy";
 import { BATCH_LEAF_ENCODING, computeCertId } from "../../src/document/ids";
-import { consentDomain, GRANT_TYPES, REVOKE_GRANT_TYPES, type GrantMessage } from "../../src/document/typedData";
+import {
+  consentDomain,
+  GRANT_TYPES,
+  RECORD_CHECK_TYPES,
+  REVOKE_GRANT_TYPES,
+  type GrantMessage,
+} from "../../src/document/typedData";
 import type { ConsentRegistry } from "../../typechain-types";
 import type { ICertificateLedger } from "../../typechain-types/contracts/CertificateLedger";
 
@@ -144,6 +150,16 @@ export async function signGrant(consent: ConsentRegistry, signer: Signer, messag
   const { chainId } = await ethers.provider.getNetwork();
   const domain = consentDomain(chainId, await consent.getAddress());
   return signer.signTypedData(domain, { Grant: [...GRANT_TYPES.Grant] }, message);
+}
+
+export async function signRecordCheck(
+  consent: ConsentRegistry,
+  signer: Signer,
+  message: { grantId: string; use: number; deadline: bigint },
+): Promise<string> {
+  const { chainId } = await ethers.provider.getNetwork();
+  const domain = consentDomain(chainId, await consent.getAddress());
+  return signer.signTypedData(domain, { RecordCheck: [...RECORD_CHECK_TYPES.RecordCheck] }, message);
 }
 
 export async function signRevokeGrant(
