@@ -1,7 +1,8 @@
 /**
  * The domain's `ChainWriter`, over the relayer. Which key sends what:
  *   - agency signing keys: issue (grouped into issueMany), anchorBatch, status changes
- *   - the relayer key: holders' signed grants and grant revocations, funding of new custodial keys
+ *   - the relayer key: holders' signed grants (grouped into grantManyBySig) and grant revocations, checks
+ *     signed by a share link's key (recordCheckBySig), funding of new custodial keys
  *   - verifier keys: recordCheck (grouped into recordChecks)
  *   - the authority key: the registry's admin calls
  *
@@ -12,7 +13,7 @@
  *   - open-ended windows (validUntil 0 in the domain) are uint40 max on chain.
  *   - verifiers are not on chain (a grant names any address): registerVerifier stores them and funds the key.
  */
-import { TypedDataEncoder, keccak256, toUtf8Bytes } from "ethers";
+import { Signature, TypedDataEncoder, keccak256, toUtf8Bytes } from "ethers";
 import type { Kysely } from "kysely";
 import { badRequest, notFound } from "../domain/errors";
 import type {
@@ -22,6 +23,7 @@ import type {
   ChainWriter,
   GrantRelayRequest,
   IssueRequest,
+  RecordCheckRelayRequest,
   RevokeGrantRelayRequest,
   StatusChangeRequest,
   TxReceiptView,
@@ -32,7 +34,7 @@ import type { Database } from "../store/schema";
 import { ZERO_ROOT } from "../store/schema";
 import { UINT40_MAX, consentIface, ledgerIface, registryIface, type ContractAddresses } from "./contracts";
 import type { Relayer, WorkKind } from "./relayer";
-import type { MinedTx, Rpc, TxRequest } from "./submitter";
+import type { Rpc, TxRequest } from "./submitter";
 
 export interface ChainWriterDeps {
   db: Kysely<Database>;
@@ -53,6 +55,8 @@ export interface ChainWriterDeps {
 /** Largest issueMany: ~25,000 gas per certificate, under Osaka's 16,777,216 gas per transaction. */
 export const ISSUE_GROUP_MAX = 200;
 export const CHECK_GROUP_MAX = 200;
+/** Largest grantManyBySig: ~64,000 gas per single grant (more with a Merkle proof), well under the cap. */
+export const GRANT_GROUP_MAX = 100;
 
 const STATUS_TARGET = {
   revoke: "REVOKED",
@@ -124,27 +128,44 @@ export function workKinds(d: Omit<ChainWriterDeps, "relayer">): Record<string, W
     grant: {
       action: "store the grant",
       tx: (p: GrantPayload, from) => {
-        const g = [
-          p.grant.certId,
-          p.grant.grantee,
-          p.grant.purpose,
-          p.grant.validUntil,
-          p.grant.maxUses,
-          BigInt(p.grant.nonce),
-          p.grant.deadline,
-        ];
         const data = p.batch
           ? consentIface.encodeFunctionData("grantInBatchBySig", [
-              g,
+              grantTuple(p),
               p.documentRoot,
-              [p.batch.root, p.batch.validFrom, p.batch.validUntil, p.batch.proof],
+              batchLeaf(p.batch),
               p.signature,
             ])
-          : consentIface.encodeFunctionData("grantBySig", [g, p.documentRoot, p.signature]);
+          : consentIface.encodeFunctionData("grantBySig", [grantTuple(p), p.documentRoot, p.signature]);
         return call(A.consent, from, data, 400_000 + 5_000 * (p.batch?.proof.length ?? 0));
       },
+      // Concurrent grants (counters answering, links shared) share one grantManyBySig. A group that
+      // reverts is split by the relayer and each grant sent alone, so each caller gets its own answer.
+      group: {
+        max: GRANT_GROUP_MAX,
+        tx: (ps: GrantPayload[], from) => {
+          const compact = (p: GrantPayload) => {
+            const sig = Signature.from(p.signature);
+            return [grantTuple(p), p.documentRoot, sig.r, sig.yParityAndS];
+          };
+          const singles = ps.filter((p) => !p.batch).map(compact);
+          const batched = ps
+            .filter((p) => p.batch)
+            .map((p) => {
+              const [g, root, r, vs] = compact(p);
+              return [g, root, batchLeaf(p.batch!), r, vs];
+            });
+          const proofWords = ps.reduce((n, p) => n + (p.batch?.proof.length ?? 0), 0);
+          return call(
+            A.consent,
+            from,
+            consentIface.encodeFunctionData("grantManyBySig", [singles, batched]),
+            80_000 + 110_000 * ps.length + 5_000 * proofWords,
+          );
+        },
+      },
       applied: (p: GrantPayload) => (cache.grantRow(p.grantId) ? { result: { grantId: p.grantId } } : undefined),
-      result: (p: GrantPayload, tx: MinedTx) => ({ grantId: grantIdFromLogs(tx, A.consent) ?? p.grantId }),
+      // grantId is the EIP-712 digest, computed exactly as the registry computes it.
+      result: (p: GrantPayload) => ({ grantId: p.grantId }),
     },
     revokeGrant: {
       action: "revoke the grant",
@@ -179,6 +200,18 @@ export function workKinds(d: Omit<ChainWriterDeps, "relayer">): Record<string, W
       // A check's effect (one use) cannot be told apart from another check's: settle by tx hash.
       recordHash: true,
     },
+    linkCheck: {
+      action: "record the check signed by the link's key",
+      tx: (p: RecordCheckRelayRequest, from) =>
+        call(
+          A.consent,
+          from,
+          consentIface.encodeFunctionData("recordCheckBySig", [[p.grantId, p.use, p.deadline], p.signature]),
+          120_000,
+        ),
+      // As for `check`: one use looks like another, so settle by transaction hash.
+      recordHash: true,
+    },
     fund: {
       action: "fund the custodial key",
       tx: (p: { address: string; wei: string }, from) => ({
@@ -207,6 +240,15 @@ type StatusPayload = {
   batch?: { root: string; validFrom: number; validUntil: number; proof: string[] };
 };
 type GrantPayload = GrantRelayRequest & { grantId: string };
+
+function grantTuple(p: GrantPayload) {
+  const g = p.grant;
+  return [g.certId, g.grantee, g.purpose, g.validUntil, g.maxUses, BigInt(g.nonce), g.deadline];
+}
+
+function batchLeaf(b: NonNullable<GrantPayload["batch"]>) {
+  return [b.root, b.validFrom, b.validUntil, b.proof];
+}
 type RegistryCheck =
   | { type: "typeCode"; code: string }
   | { type: "agency"; address: string }
@@ -244,12 +286,6 @@ function replacementRef(cache: IndexCache, certId: string) {
     "REPLACEMENT_NOT_SINGLE",
     "The replacement certificate must be issued singly (a batched one would need its Merkle proof).",
   );
-}
-
-function grantIdFromLogs(tx: MinedTx, consent: string): string | undefined {
-  const topic = consentIface.getEvent("GrantCreated")!.topicHash;
-  const log = tx.logs.find((l) => l.address === consent && l.topics[0] === topic);
-  return log?.topics[1]?.toLowerCase();
 }
 
 export class EngineChainWriter implements ChainWriter {
@@ -356,6 +392,15 @@ export class EngineChainWriter implements ChainWriter {
   async recordCheck(req: { verifier: Address; grantId: Bytes32; outboxKey: string }): Promise<TxReceiptView> {
     return this.receipt(
       await this.d.relayer.execute("check", req.outboxKey, req.verifier, { grantId: req.grantId.toLowerCase() }),
+    );
+  }
+
+  async relayRecordCheck(req: RecordCheckRelayRequest): Promise<TxReceiptView> {
+    const grantId = req.grantId.toLowerCase();
+    // One signed check is one outbox row; two signatures naming the same use are two rows (one will fail).
+    const key = `linkCheck:${grantId}:${req.use}:${keccak256(req.signature).slice(2, 18)}`;
+    return this.receipt(
+      await this.d.relayer.execute("linkCheck", key, this.d.relayerAddress, { ...req, grantId: grantId as Bytes32 }),
     );
   }
 

@@ -25,6 +25,7 @@ export * from "./typedData";
 export {
   computeGrantId,
   hashRevokeGrant,
+  hashRecordCheck,
   domainSeparator,
   purposeHash,
   signDigest,

@@ -736,21 +736,25 @@ async function loadTrail(c: StoredCertificate): Promise<void> {
     const purposes = new Map<string, string>();
     for (const g of data!.grants) purposes.set(purposeHash(g.purpose).toLowerCase(), g.purpose);
     const names = new Map(data!.grants.map((g) => [g.grantee.toLowerCase(), g.granteeName ?? g.grantee]));
+    // A check under one of this wallet's share links was signed by the link's key and relayed on chain.
+    const links = new Set(data!.grants.filter((g) => g.kind === "link").map((g) => g.grantId.toLowerCase()));
     els.trail.replaceChildren(
       ...(trail.checks.length
-        ? trail.checks.map((ch) =>
-            h(
+        ? trail.checks.map((ch) => {
+            const viaLink = links.has(ch.grantId.toLowerCase());
+            return h(
               "li",
-              { "data-check": ch.grantId, "data-cert": c.certId },
+              { "data-check": ch.grantId, "data-cert": c.certId, "data-via": viaLink ? "link" : "verifier" },
               h("strong", null, typeName(c.typeCode)),
               h(
                 "span",
                 null,
                 `${names.get(ch.verifier.toLowerCase()) ?? ch.verifier} · ${purposes.get(ch.purpose.toLowerCase()) ?? ch.purpose.slice(0, 10)}`,
               ),
+              viaLink ? h("span", { class: "badge", t: "wallet.viaLink" }) : null,
               h("small", null, formatTime(ch.at)),
-            ),
-          )
+            );
+          })
         : [h("li", { class: "muted", t: "wallet.noTrail" })]),
     );
   } catch (err) {

@@ -8,6 +8,7 @@ import {
   computeGrantId,
   consentDomain,
   hashRevokeGrant,
+  hashRecordCheck,
   recoverDigestSigner,
   verifyBatchProof,
   withBatchProof,
@@ -149,6 +150,13 @@ export function signatureRecovery(domain: () => { chainId: number; consent: Addr
       lower(
         recoverDigestSigner(
           hashRevokeGrant(dom(), { grantId: m.grantId, nonce: BigInt(m.nonce), deadline: BigInt(m.deadline) }),
+          signature,
+        ),
+      ) as Address | undefined,
+    recoverRecordCheck: (m, signature) =>
+      lower(
+        recoverDigestSigner(
+          hashRecordCheck(dom(), { grantId: m.grantId, use: m.use, deadline: BigInt(m.deadline) }),
           signature,
         ),
       ) as Address | undefined,

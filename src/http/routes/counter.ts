@@ -109,7 +109,8 @@ export const CreateShareBody = z.strictObject({
 
 export const CheckShareBody = z.strictObject({
   document: z.unknown(),
-  proof: z.strictObject({ timestamp: uint, nonce: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/), signature }),
+  /** EIP-712 RecordCheck(bytes32 grantId,uint32 use,uint64 deadline) signed with the link's key. */
+  check: z.strictObject({ use: uint, deadline: uint, signature }),
 });
 
 function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
@@ -170,7 +171,7 @@ export function counterRouter(opts: CounterRouterOptions): Router {
     : "transition" in opts.sessions
       ? sqlCounterSessionStore(opts.sessions, () => domain.clock.now())
       : opts.sessions;
-  const shares = opts.shares ?? shareStoreOverPorts(domain.idempotency, domain.replay);
+  const shares = opts.shares ?? shareStoreOverPorts(domain.idempotency);
   const router = express.Router();
 
   const counterDeps: CounterDeps = {
@@ -205,9 +206,10 @@ export function counterRouter(opts: CounterRouterOptions): Router {
   const shareDeps: ShareDeps = {
     clock: domain.clock,
     shares,
-    replay: domain.replay,
     signatures: domain.signatures,
     relayGrant: (req) => relayGrant(domain, req),
+    usesOf: async (grantId) => (await domain.index.grant(grantId))?.uses,
+    relayRecordCheck: (req) => domain.chain.relayRecordCheck(req),
     verify: async ({ verifier, document, grantId }) => {
       const v = await verifyPresentation(domain, { verifier, document, grantId });
       return { ...v, verdict: v.verdict, reasons: [...v.reasons] };
@@ -370,7 +372,9 @@ export function counterRouter(opts: CounterRouterOptions): Router {
 
   router.get("/v1/shares/:id", async (req, res) => {
     const s = await getShareLink(shareDeps, String(req.params.id));
-    res.set("cache-control", "no-store").json({ ...s, domain: await consentDomain() });
+    // `uses`: the grant's checks so far on chain; the page signs its check for use uses + 1.
+    const uses = (await domain.index.grant(s.grantId))?.uses ?? 0;
+    res.set("cache-control", "no-store").json({ ...s, uses, domain: await consentDomain() });
   });
 
   router.post("/v1/shares/:id/check", async (req, res) => {
@@ -378,7 +382,7 @@ export function counterRouter(opts: CounterRouterOptions): Router {
     const v = await checkShareLink(shareDeps, {
       id: String(req.params.id),
       document: body.document,
-      proof: { timestamp: body.proof.timestamp, nonce: body.proof.nonce, signature: body.proof.signature as Hex },
+      check: { use: body.check.use, deadline: body.check.deadline, signature: body.check.signature as Hex },
     });
     res.json(v);
   });
@@ -496,15 +500,16 @@ export function registerCounterOpenApi(registry: OpenAPIRegistry): void {
     path: "/v1/shares/{id}/check",
     tags: [tag],
     summary:
-      "Check under a share link: EIP-191 proof by the link key (shareProofMessage), the decrypted document; uses one use",
+      "Check under a share link: the decrypted document and an EIP-712 RecordCheck signed by the link's key, relayed on chain (uses one use)",
     request: {
       params: IdParams,
       body: { content: { "application/json": { schema: CheckShareBody } }, required: true },
     },
     responses: {
       200: { description: "The verdict (GRANT_REVOKED, GRANT_USED_UP... when not VALID)." },
+      400: err("SHARE_BAD_PROOF: the check names a use that is not the grant's next one."),
       401: err("SHARE_BAD_PROOF or SHARE_STALE_PROOF."),
-      409: err("REPLAYED."),
+      409: err("REPLAYED (the use is already taken) or CHECK_USE_TAKEN (another check took it first)."),
     },
   });
   registry.registerPath({
