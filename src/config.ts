@@ -45,6 +45,21 @@ const ConfigSchema = z.object({
     .regex(/^0x[0-9a-fA-F]{64}$/, "must be 0x followed by 64 hex digits (a private key)")
     .optional(),
   confirmations: z.coerce.number().int().min(0).max(64).default(0),
+  /** Unlocks the keyring's keystore (<dataDir>/keyring.keystore.json). */
+  keystorePassphrase: z.string().min(1).optional(),
+  /** A file holding that passphrase. Neither set: the demo's file under the user's home. */
+  keystorePassphraseFile: z.string().min(1).optional(),
+  /**
+   * scrypt N of a keystore created now, a power of 2 (an existing keystore keeps its own). Lower than
+   * the standard 2^17 only for tests, which create many.
+   */
+  keystoreScryptN: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1 << 20)
+    .refine((n) => (n & (n - 1)) === 0, "must be a power of 2")
+    .default(1 << 17),
   /** Seed the demo principals and types on a first start. */
   seedDemo: bool.default(true),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -78,6 +93,53 @@ const ConfigSchema = z.object({
     .default(Math.min(4, Math.max(0, availableParallelism() - 1))),
   /** Days a batch's documents stay in the store for the agency to download (they hold personal data). */
   batchDocumentRetentionDays: z.coerce.number().int().min(1).max(3650).default(30),
+  /** Most requests in one JSON-RPC batch at POST /rpc (ethers batches up to 100 by default). */
+  rpcMaxBatch: z.coerce.number().int().min(1).max(10_000).default(100),
+  /** Most gas one eth_call at POST /rpc may burn (the node is shared with the block producer). */
+  rpcCallGasCap: z.coerce.number().int().min(100_000).max(1_000_000_000).default(1_000_000),
+  /** Most blocks one eth_getLogs at POST /rpc may span. */
+  rpcLogBlockRange: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
+  // Limits (src/http/limits.ts), answered with 429 and Retry-After; 0 turns one off. Counted per process.
+  /** Requests per minute per API key (a token bucket holding a minute's worth). */
+  apiKeyRequestsPerMinute: z.coerce.number().int().min(0).max(10_000_000).default(6_000),
+  /** Counter requests a verifier may open per minute. */
+  counterRequestsPerMinute: z.coerce.number().int().min(0).max(1_000_000).default(60),
+  /** Event streams a verifier may hold open at once. */
+  eventStreamsPerVerifier: z.coerce.number().int().min(0).max(100_000).default(20),
+  /** Signatures not the holder's, per certificate, within the window before that certificate backs off. */
+  holderSignatureFailuresPerCertificate: z.coerce.number().int().min(0).max(100_000).default(10),
+  /** The same, per client address. */
+  holderSignatureFailuresPerAddress: z.coerce.number().int().min(0).max(1_000_000).default(50),
+  /** Seconds a failed holder signature is remembered. */
+  holderSignatureWindowSeconds: z.coerce.number().int().min(10).max(86_400).default(900),
+  /** First back-off, seconds; doubled by each further failure while backing off (at most the window). */
+  holderBackoffSeconds: z.coerce.number().int().min(1).max(3600).default(30),
+  /** Milliseconds between the reads of the one watcher that serves every counter event stream. */
+  eventsPollMs: z.coerce.number().int().min(50).max(60_000).default(500),
+  // Retention (src/store/retention.ts): a sweep deletes what is no longer needed.
+  /** Seconds between retention sweeps; 0: no sweep. */
+  retentionSweepSeconds: z.coerce.number().int().min(0).max(86_400).default(300),
+  /** Seconds an Idempotency-Key (its binding, first answer and drafts) is remembered. */
+  idempotencyRetentionSeconds: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(365 * 86_400)
+    .default(86_400),
+  /** Seconds a counter request is kept after it expired (the officer's page may still read its verdict). */
+  counterSessionRetentionSeconds: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(365 * 86_400)
+    .default(86_400),
+  /** Seconds a share (and its encrypted document) is kept after it expired or its last use was taken. */
+  shareRetentionSeconds: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(365 * 86_400)
+    .default(86_400),
   /** Seconds to finish in-flight requests on SIGTERM before exiting anyway. */
   shutdownGraceSeconds: z.coerce.number().int().min(0).max(300).default(10),
 });
@@ -109,6 +171,9 @@ export function loadConfig(
     authorityKey: e("AUTHORITY_KEY"),
     confirmations: e("CONFIRMATIONS"),
     seedDemo: e("SEED_DEMO"),
+    keystorePassphrase: e("KEYSTORE_PASSPHRASE"),
+    keystorePassphraseFile: e("KEYSTORE_PASSPHRASE_FILE"),
+    keystoreScryptN: e("KEYSTORE_SCRYPT_N"),
     logLevel: e("LOG_LEVEL"),
     bodyLimitBytes: e("BODY_LIMIT_BYTES"),
     batchBodyLimitBytes: e("BATCH_BODY_LIMIT_BYTES"),
@@ -117,6 +182,21 @@ export function loadConfig(
     shutdownGraceSeconds: e("SHUTDOWN_GRACE_SECONDS"),
     documentWorkers: e("DOCUMENT_WORKERS"),
     batchDocumentRetentionDays: e("BATCH_DOCUMENT_RETENTION_DAYS"),
+    rpcMaxBatch: e("RPC_MAX_BATCH"),
+    rpcLogBlockRange: e("RPC_LOG_BLOCK_RANGE"),
+    rpcCallGasCap: e("RPC_CALL_GAS_CAP"),
+    apiKeyRequestsPerMinute: e("API_KEY_REQUESTS_PER_MINUTE"),
+    counterRequestsPerMinute: e("COUNTER_REQUESTS_PER_MINUTE"),
+    eventStreamsPerVerifier: e("EVENT_STREAMS_PER_VERIFIER"),
+    holderSignatureFailuresPerCertificate: e("HOLDER_SIGNATURE_FAILURES_PER_CERTIFICATE"),
+    holderSignatureFailuresPerAddress: e("HOLDER_SIGNATURE_FAILURES_PER_ADDRESS"),
+    holderSignatureWindowSeconds: e("HOLDER_SIGNATURE_WINDOW_SECONDS"),
+    holderBackoffSeconds: e("HOLDER_BACKOFF_SECONDS"),
+    eventsPollMs: e("EVENTS_POLL_MS"),
+    retentionSweepSeconds: e("RETENTION_SWEEP_SECONDS"),
+    idempotencyRetentionSeconds: e("IDEMPOTENCY_RETENTION_SECONDS"),
+    counterSessionRetentionSeconds: e("COUNTER_SESSION_RETENTION_SECONDS"),
+    shareRetentionSeconds: e("SHARE_RETENTION_SECONDS"),
     ...overrides,
   };
   const parsed = ConfigSchema.safeParse(raw);

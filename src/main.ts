@@ -5,6 +5,7 @@
 import type { Server } from "node:http";
 import pino from "pino";
 import { ConfigError, loadConfig, type Config } from "./config";
+import { KeystoreError } from "./chain/seedKeystore";
 import { openGateway, type Gateway } from "./wiring/gateway";
 import type { DemoCredentials } from "./wiring/seed";
 
@@ -16,6 +17,7 @@ function banner(config: Config, url: string, creds: DemoCredentials | undefined,
     `  OpenAPI     ${url}/openapi.json`,
     `  health      ${url}/healthz   ${url}/readyz   ${url}/metrics`,
     `  pages       ${url}/agency   ${url}/wallet   ${url}/counter   ${url}/verify`,
+    ...(config.rpcUrl ? [] : [`  JSON-RPC    ${url}/rpc   (the embedded chain, read-only)`]),
     `  data        ${config.dataDir}`,
   ];
   if (creds) {
@@ -92,6 +94,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((e) => {
+  if (e instanceof KeystoreError) {
+    // The operator's to fix (a passphrase, a file): say what, without a stack trace.
+    process.stderr.write(`certledger cannot start: ${e.message} (${e.code})\n`);
+    process.exit(2);
+  }
   process.stderr.write(`certledger failed to start: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   process.exit(1);
 });

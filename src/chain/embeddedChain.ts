@@ -159,6 +159,7 @@ export async function openEmbeddedChain(opts: EmbeddedChainOptions): Promise<Emb
     onBlock: opts.onBlock,
     now,
     lastTimestamp: lastTs,
+    lastBlock: blocks.length > 0 ? blocks[blocks.length - 1].n : 0,
   });
   return {
     provider,
@@ -200,6 +201,7 @@ export class BlockProducer implements TxSubmitter {
   private closed = false;
   private readonly nonces: NonceManager;
   private lastTimestamp: number;
+  private durable: number;
   /** Sent to the node but not yet in a block (kept with their raw bytes for the journal). */
   private readonly inPool = new Map<string, { raw: string; p: PendingTx }>();
   readonly fees: FeeFields = { maxFeePerGas: 1_000_000_000n, maxPriorityFeePerGas: 0n };
@@ -217,10 +219,22 @@ export class BlockProducer implements TxSubmitter {
       onBlock?: (header: BlockHeader, logs: RawLog[]) => void;
       now: () => number;
       lastTimestamp: number;
+      /** The last block the journal holds (0: genesis only). */
+      lastBlock: number;
     },
   ) {
     this.nonces = new NonceManager(rpc);
     this.lastTimestamp = opts.lastTimestamp;
+    this.durable = opts.lastBlock;
+  }
+
+  /**
+   * The last block the journal holds. The node may be one block ahead (mined, fdatasync under way) and
+   * holds the next block's transactions in its pool: neither was acknowledged, so readers outside the
+   * gateway see the chain up to here only.
+   */
+  get durableBlock(): number {
+    return this.durable;
   }
 
   submit(req: TxRequest): Promise<MinedTx> {
@@ -347,6 +361,7 @@ export class BlockProducer implements TxSubmitter {
     const durable = this.journal.append({ n, ts, txs: included.map((i) => i.raw), h: block.hash }).then(
       () => {
         this.stats.journalMs += performance.now() - t2;
+        this.durable = Math.max(this.durable, n);
         included.forEach((i, k) => i.p.resolve(toMinedTx(receipts[k])));
         this.opts.onBlock?.(
           header,

@@ -15,8 +15,8 @@
  * "is it already on chain?" is answered from a complete index. `startEngine` resolves after all that.
  *
  * Data directory: certledger.sqlite (store, unless databaseUrl), chain-genesis.json + chain-journal.jsonl
- * (embedded chain), keyring.seed (unless seed is given), deployment-<chainId>.json (addresses, first
- * block, code hash of the build that deployed).
+ * (embedded chain), keyring.keystore.json (the keyring seed, encrypted; unless seed is given),
+ * deployment-<chainId>.json (addresses, first block, code hash of the build that deployed).
  *
  * Measured here (2 cores shared with other jobs, load ~9; test/bench/engine.ts): 50 concurrent single
  * issues → one issueMany per block of ~50, ~140-230 issues/s, bounded by EDR executing ~2-3 ms per
@@ -33,7 +33,13 @@ import path from "node:path";
 import { AbiCoder, concat, getCreateAddress, keccak256 } from "ethers";
 import { IndexCache } from "../indexer/indexCache";
 import { Indexer } from "../indexer/indexer";
-import { SqlCounterSessions, SqlIdempotencyStore, SqlPrincipalStore, SqlReplayGuard } from "../store/gatewayStores";
+import {
+  SqlCounterSessions,
+  SqlIdempotencyStore,
+  SqlIdempotentRequests,
+  SqlPrincipalStore,
+  SqlReplayGuard,
+} from "../store/gatewayStores";
 import { GroupCommit } from "../store/groupCommit";
 import { openStore, type Store } from "../store/open";
 import { OutboxRepository } from "../store/outbox";
@@ -41,7 +47,8 @@ import { EngineChainWriter, workKinds } from "./chainWriter";
 import { bytecode, type ContractAddresses } from "./contracts";
 import { openEmbeddedChain, type EmbeddedChain, type ReplayStats } from "./embeddedChain";
 import { writeFileDurably } from "./journal";
-import { AUTHORITY_LABEL, CustodialKeyring, RELAYER_LABEL, loadOrCreateSeed, parseSeed } from "./keyring";
+import { AUTHORITY_LABEL, CustodialKeyring, RELAYER_LABEL, parseSeed } from "./keyring";
+import { openSeedKeystore, type SeedKeystoreOptions } from "./seedKeystore";
 import { Relayer } from "./relayer";
 import { RpcSubmitter, httpRpc } from "./rpcChain";
 import type { Rpc, TxSubmitter } from "./submitter";
@@ -59,8 +66,10 @@ export interface EngineOptions {
   fromBlock?: number;
   /** Blocks on top of a transaction before it counts (external chain; the embedded one never reorgs). */
   confirmations?: number;
-  /** 32-byte hex keyring seed; default `<dataDir>/keyring.seed`, created on first start. */
+  /** 32-byte hex keyring seed (tests); default: the keystore `<dataDir>/keyring.keystore.json`. */
   seed?: string;
+  /** How the keystore is unlocked (and the scrypt cost of a new one). */
+  keystore?: SeedKeystoreOptions;
   /**
    * External chain: private key of a funded account that pays for the custodial keys' gas (e.g. a
    * `hardhat node` account). On the embedded chain the relayer and authority keys are funded at genesis.
@@ -87,6 +96,7 @@ export interface Engine {
   outbox: OutboxRepository;
   principals: SqlPrincipalStore;
   idempotency: SqlIdempotencyStore;
+  requests: SqlIdempotentRequests;
   replay: SqlReplayGuard;
   sessions: SqlCounterSessions;
   rpc: Rpc;
@@ -109,10 +119,11 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   const log = opts.log ?? (() => undefined);
   const now = opts.now ?? (() => Math.floor(Date.now() / 1000));
   fs.mkdirSync(opts.dataDir, { recursive: true });
+  // Unlocked before anything else is opened: a wrong passphrase stops the start and changes nothing.
+  const seed = opts.seed ? parseSeed(opts.seed) : await openSeedKeystore(opts.dataDir, { log, ...opts.keystore });
   const store = await openStore({ url: opts.databaseUrl ?? `sqlite:${path.join(opts.dataDir, "certledger.sqlite")}` });
   const db = store.db;
   try {
-    const seed = opts.seed ? parseSeed(opts.seed) : loadOrCreateSeed(opts.dataDir);
     const keyring = new CustodialKeyring(seed, db);
     await keyring.load();
     const relayerAddress = await keyring.create(RELAYER_LABEL);
@@ -236,6 +247,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       outbox,
       principals: new SqlPrincipalStore(db),
       idempotency: new SqlIdempotencyStore(db, writes),
+      requests: new SqlIdempotentRequests(db, writes),
       replay: new SqlReplayGuard(db, now),
       sessions: new SqlCounterSessions(db),
       rpc,

@@ -4,21 +4,17 @@
  *
  *   privateKey(label) = keccak256("certledger/key/v1" ‖ seed ‖ label)   (re-hashed until a valid scalar)
  *
- * so the 32-byte seed is the only secret. It comes from the engine options (config) or, by default,
- * from `<dataDir>/keyring.seed` (created on first start with mode 0600). Only labels and addresses go to
- * the store (`custodial_keys`), so after a restart `signer(address)` finds the label again and re-derives.
- * Losing the seed loses every custodial key; back it up with the data directory (or pass it by config
- * and keep the data directory free of secrets).
+ * so the 32-byte seed is the only secret. It comes from the engine options (tests) or, by default, from
+ * the encrypted keystore `<dataDir>/keyring.keystore.json` (src/chain/seedKeystore.ts), created on first
+ * start. Only labels and addresses go to the store (`custodial_keys`), so after a restart
+ * `signer(address)` finds the label again and re-derives. Losing the keystore or its passphrase loses
+ * every custodial key; back both up, apart.
  */
-import crypto from "node:crypto";
-import fs from "node:fs";
-import path from "node:path";
 import { keccak_256 } from "@noble/hashes/sha3";
 import { SigningKey, computeAddress } from "ethers";
 import type { Kysely } from "kysely";
 import type { Address, Keyring } from "../domain/ports";
 import type { Database } from "../store/schema";
-import { writeFileDurably } from "./journal";
 
 const N = BigInt("0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141");
 
@@ -29,20 +25,6 @@ export function derivePrivateKey(seed: Uint8Array, label: string): string {
     if (k > 0n && k < N) return "0x" + Buffer.from(h).toString("hex");
     h = keccak_256(h);
   }
-}
-
-/** Reads `<dataDir>/keyring.seed`, creating it on first start. */
-export function loadOrCreateSeed(dataDir: string): Uint8Array {
-  const file = path.join(dataDir, "keyring.seed");
-  if (fs.existsSync(file)) {
-    const hex = fs.readFileSync(file, "utf8").trim();
-    if (!/^(0x)?[0-9a-fA-F]{64}$/.test(hex)) throw new Error(`${file} does not hold a 32-byte hex seed`);
-    return Buffer.from(hex.replace(/^0x/, ""), "hex");
-  }
-  fs.mkdirSync(dataDir, { recursive: true });
-  const seed = crypto.randomBytes(32);
-  writeFileDurably(file, seed.toString("hex") + "\n");
-  return seed;
 }
 
 export function parseSeed(hex: string): Uint8Array {

@@ -3,7 +3,8 @@
  * ethers). The addresses file has the shape the gateway itself writes to <dataDir>/deployment-<chainId>.json,
  * so `certledger start --rpc <url> --addresses <file>` (or a data dir holding it) uses the deployment.
  *
- * The gateway's authority key is custodial (derived from <dataDir>/keyring.seed). With --data-dir the
+ * The gateway's authority key is custodial (derived from the seed in <dataDir>/keyring.keystore.json,
+ * unlocked as the gateway unlocks it: CERTLEDGER_KEYSTORE_PASSPHRASE[_FILE]). With --data-dir the
  * contracts are deployed with that key as admin and pauser, its relayer and authority keys get gas from
  * the deployer, and the deployment file lands in the data dir: a gateway started on that directory
  * and RPC URL can register types and agencies at once.
@@ -112,9 +113,8 @@ export function registerDeploy(program: Command): void {
 
           let gatewayKeys: { authority: string; relayer: string } | undefined;
           if (opts.dataDir) {
-            const { AUTHORITY_LABEL, RELAYER_LABEL, derivePrivateKey, loadOrCreateSeed } =
-              await import("../chain/keyring");
-            const seed = loadOrCreateSeed(opts.dataDir);
+            const { AUTHORITY_LABEL, RELAYER_LABEL, derivePrivateKey } = await import("../chain/keyring");
+            const seed = await openDataDirSeed(opts.dataDir);
             gatewayKeys = {
               authority: computeAddress(derivePrivateKey(seed, AUTHORITY_LABEL)),
               relayer: computeAddress(derivePrivateKey(seed, RELAYER_LABEL)),
@@ -167,4 +167,21 @@ export function registerDeploy(program: Command): void {
         }
       },
     );
+}
+
+/** The seed of a gateway's data directory, from its keystore (created, or migrated, as the gateway would). */
+async function openDataDirSeed(dataDir: string): Promise<Uint8Array> {
+  const { ConfigError, loadConfig } = await import("../config");
+  const { KeystoreError, openSeedKeystore, seedKeystoreOptions } = await import("../chain/seedKeystore");
+  try {
+    const config = loadConfig(process.env);
+    return await openSeedKeystore(
+      dataDir,
+      seedKeystoreOptions(config, (msg) => process.stderr.write(`warning: ${msg}\n`)),
+    );
+  } catch (e) {
+    if (e instanceof KeystoreError) throw new CliError(e.code, e.message, 2);
+    if (e instanceof ConfigError) throw new CliError("BAD_CONFIG", e.message, 2);
+    throw e;
+  }
 }

@@ -13,7 +13,7 @@ export function registerStart(program: Command): void {
     )
     .option("--host <host>", "listen address (CERTLEDGER_HOST, default 127.0.0.1)")
     .option("--port <port>", "listen port, 0 for any free one (CERTLEDGER_PORT, default 8080)")
-    .option("--data-dir <dir>", "SQLite store, chain journal, keyring seed (CERTLEDGER_DATA_DIR, default ./data)")
+    .option("--data-dir <dir>", "SQLite store, chain journal, keyring keystore (CERTLEDGER_DATA_DIR, default ./data)")
     .option("--database-url <url>", "sqlite:<file> or postgres://... (CERTLEDGER_DATABASE_URL)")
     .option("--rpc <url>", "an EVM JSON-RPC node instead of the embedded chain (CERTLEDGER_RPC_URL)")
     .option(

@@ -9,7 +9,8 @@
  * forged request id, a grant for another request, a tampered document or a signature by someone else
  * is refused with its own error code and changes nothing on chain (issue 6 item 5). A request is
  * answered once: the session moves OPEN → ANSWERING → ANSWERED atomically in the store, so a replayed
- * or concurrent answer gets COUNTER_REQUEST_ANSWERED.
+ * or concurrent answer gets COUNTER_REQUEST_ANSWERED. The holder may instead decline: OPEN → DECLINED,
+ * also atomically, so the counter learns it at once rather than when the request expires.
  *
  * Pure logic over ports: the session store, the document library, signature recovery, the chain
  * writer and the gateway's verify use case come in as arguments (src/http/routes/counter.ts wires
@@ -36,12 +37,25 @@ import type {
 // Model and ports
 // ---------------------------------------------------------------------------------------------
 
-export type CounterSessionState = "OPEN" | "ANSWERING" | "ANSWERED";
+export type CounterSessionState = "OPEN" | "ANSWERING" | "ANSWERED" | "DECLINED";
+
+/** The agency that issued a certificate, as the registry names it. */
+export interface CounterIssuer {
+  agency: Address;
+  name: string;
+  /** The Chinese name, when the catalog knows the agency's department. */
+  nameZh?: string;
+}
 
 export interface CounterPresentationResult {
   certId: Bytes32;
   typeCode?: string;
   grantId?: Bytes32;
+  /** Who issued it (absent when the ledger does not know the certificate). */
+  issuer?: CounterIssuer;
+  /** The certificate's validity, from its document (committed to by its certId). */
+  validFrom?: number;
+  validUntil?: number;
   verdict: "VALID" | "INVALID";
   reasons: string[];
   /** Field paths and values the holder disclosed (the hidden ones are absent). */
@@ -70,11 +84,15 @@ export interface CounterSession {
   expiresAt: number;
   state: CounterSessionState;
   result?: CounterResult;
+  /** When the holder declined (state DECLINED). */
+  declinedAt?: number;
 }
 
 export interface CounterSessionStore {
   insert(session: CounterSession): Promise<void>;
   get(id: string): Promise<CounterSession | undefined>;
+  /** The sessions of these ids that exist, in one read (the event streams' watcher uses it). */
+  getMany?(ids: string[]): Promise<CounterSession[]>;
   /**
    * Atomically moves an OPEN, unexpired session to ANSWERING and returns true; returns false and
    * changes nothing otherwise (already answered, being answered, expired or unknown).
@@ -84,6 +102,11 @@ export interface CounterSessionStore {
   complete(id: string, result: CounterResult): Promise<void>;
   /** ANSWERING → OPEN, when answering failed on our side (the holder may try again). */
   release(id: string): Promise<void>;
+  /**
+   * Atomically moves an OPEN, unexpired session to DECLINED (recording `now` as declinedAt) and
+   * returns true; returns false and changes nothing otherwise.
+   */
+  decline(id: string, now: number): Promise<boolean>;
 }
 
 /** The gateway's verification of one presentation under a grant, with the check recorded. */
@@ -112,6 +135,8 @@ export interface CounterDeps {
   presentations: PresentationVerifier;
   /** Known type codes (the catalog), to refuse a request for a type that does not exist. */
   typeExists(code: string): boolean;
+  /** The agency that issued a certificate, for the verdict; undefined when the ledger does not know it. */
+  issuerOf?(certId: Bytes32): Promise<CounterIssuer | undefined>;
   /** Random bytes; defaults to WebCrypto (Node 20 and browsers). */
   randomBytes?: (n: number) => Uint8Array;
 }
@@ -129,6 +154,7 @@ export const COUNTER_ERRORS = {
   NOT_FOUND: "COUNTER_REQUEST_NOT_FOUND",
   EXPIRED: "COUNTER_REQUEST_EXPIRED",
   ANSWERED: "COUNTER_REQUEST_ANSWERED",
+  DECLINED: "COUNTER_REQUEST_DECLINED",
   GRANT_MISMATCH: "COUNTER_GRANT_MISMATCH",
   TYPE_NOT_REQUESTED: "COUNTER_TYPE_NOT_REQUESTED",
   TYPES_MISSING: "COUNTER_TYPES_MISSING",
@@ -261,7 +287,7 @@ export async function getCounterRequestForVerifier(
   return s;
 }
 
-export function counterRequestPhase(s: CounterSession, now: number): "OPEN" | "ANSWERING" | "ANSWERED" | "EXPIRED" {
+export function counterRequestPhase(s: CounterSession, now: number): CounterSessionState | "EXPIRED" {
   if (s.state !== "OPEN") return s.state;
   return now >= s.expiresAt ? "EXPIRED" : "OPEN";
 }
@@ -278,6 +304,12 @@ export interface AnswerCounterRequestInput {
 }
 
 function refuseIfClosed(s: CounterSession, now: number): void {
+  if (s.state === "DECLINED")
+    throw new DomainError(
+      COUNTER_ERRORS.DECLINED,
+      "This request was declined; ask the counter for a new QR code to present after all.",
+      { status: 409 },
+    );
   if (s.state !== "OPEN")
     throw new DomainError(
       COUNTER_ERRORS.ANSWERED,
@@ -403,6 +435,9 @@ export async function answerCounterRequest(
       const base = {
         certId: integrity.certId!,
         typeCode: integrity.typeCode,
+        issuer: await deps.issuerOf?.(integrity.certId!),
+        validFrom: integrity.validFrom,
+        validUntil: integrity.validUntil,
         disclosed: integrity.disclosed,
         redactedCount: integrity.redacted.length,
       };
@@ -461,4 +496,26 @@ export async function answerCounterRequest(
   };
   await deps.sessions.complete(s.id, result);
   return result;
+}
+
+/**
+ * The holder declines a request (the wallet's "Decline"): the counter sees DECLINED at once. Anyone
+ * holding the request id may decline, as anyone holding it may answer: the id is the QR code's
+ * secret. Declining again answers the same; an answered or expired request cannot be declined.
+ */
+export async function declineCounterRequest(deps: CounterDeps, id: string): Promise<CounterSession> {
+  const s = await load(deps, id);
+  if (s.state !== "DECLINED") {
+    refuseIfClosed(s, deps.clock.now());
+    if (!(await deps.sessions.decline(s.id, deps.clock.now()))) {
+      // Raced with an answer, another decline or the expiry: report what happened instead.
+      const again = await load(deps, s.id);
+      if (again.state !== "DECLINED") {
+        refuseIfClosed(again, deps.clock.now());
+        // Still open to our clock, yet the store found it expired: the store's verdict stands.
+        throw new DomainError(COUNTER_ERRORS.EXPIRED, "This request has expired.", { status: 410 });
+      }
+    }
+  }
+  return getCounterRequest(deps, s.id);
 }

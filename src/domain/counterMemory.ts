@@ -19,6 +19,13 @@ export class MemoryCounterSessionStore implements CounterSessionStore {
     return s && structuredClone(s);
   }
 
+  async getMany(ids: string[]): Promise<CounterSession[]> {
+    return ids.flatMap((id) => {
+      const s = this.sessions.get(id);
+      return s ? [structuredClone(s)] : [];
+    });
+  }
+
   async claim(id: string, now: number): Promise<boolean> {
     const s = this.sessions.get(id);
     if (!s || s.state !== "OPEN" || now >= s.expiresAt) return false;
@@ -36,6 +43,14 @@ export class MemoryCounterSessionStore implements CounterSessionStore {
   async release(id: string): Promise<void> {
     const s = this.sessions.get(id);
     if (s?.state === "ANSWERING") s.state = "OPEN";
+  }
+
+  async decline(id: string, now: number): Promise<boolean> {
+    const s = this.sessions.get(id);
+    if (!s || s.state !== "OPEN" || now >= s.expiresAt) return false;
+    s.state = "DECLINED";
+    s.declinedAt = now;
+    return true;
   }
 
   /** Forgets sessions a day past their expiry, so a long-running gateway does not grow. */

@@ -3,6 +3,7 @@
  * why an agency changed a status
  * (recorded on chain as a small integer).
  */
+import type { CertificateStatus, StatusAction } from "./ports";
 
 /** In the order a person should read them: the document first, then the record, then consent. */
 export const VERDICT_REASONS = [
@@ -76,6 +77,17 @@ export const STATUS_REASONS = {
 } as const;
 
 export type StatusReasonCode<A extends keyof typeof STATUS_REASONS> = keyof (typeof STATUS_REASONS)[A];
+
+/**
+ * The statuses each action may start from: the ledger's transitions. The gateway refuses the others
+ * and the agency console offers only these.
+ */
+export const STATUS_ACTION_FROM: Record<StatusAction, readonly CertificateStatus[]> = {
+  revoke: ["ACTIVE", "SUSPENDED"],
+  suspend: ["ACTIVE"],
+  reinstate: ["SUSPENDED"],
+  supersede: ["ACTIVE", "SUSPENDED"],
+};
 
 const REASON_NAMES = new Map<number, string>();
 for (const table of Object.values(STATUS_REASONS))

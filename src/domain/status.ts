@@ -6,7 +6,7 @@ import { badRequest, conflict, forbidden, notFound } from "./errors";
 import { randomId } from "./hashing";
 import { activeSigningKey } from "./issuance";
 import type { Address, Bytes32, CertificateView, DomainDeps, Hex, StatusAction } from "./ports";
-import { STATUS_REASONS } from "./reasons";
+import { STATUS_ACTION_FROM, STATUS_REASONS } from "./reasons";
 
 export interface ChangeStatusParameters {
   agency: Address;
@@ -28,13 +28,6 @@ export interface ChangeStatusReturnType {
   txHash: Hex;
   blockNumber: number;
 }
-
-const ALLOWED: Record<StatusAction, CertificateView["status"][]> = {
-  revoke: ["ACTIVE", "SUSPENDED"],
-  suspend: ["ACTIVE"],
-  reinstate: ["SUSPENDED"],
-  supersede: ["ACTIVE", "SUSPENDED"],
-};
 
 const RESULT: Record<StatusAction, CertificateView["status"]> = {
   revoke: "REVOKED",
@@ -68,7 +61,7 @@ export async function changeStatus(deps: DomainDeps, p: ChangeStatusParameters):
       `"${p.reason}" is not a reason to ${p.action}; use one of ${Object.keys(table).join(", ")}.`,
     );
   const cert = await ownCertificate(deps, p.agency, p.certId);
-  if (!ALLOWED[p.action].includes(cert.status))
+  if (!STATUS_ACTION_FROM[p.action].includes(cert.status))
     throw conflict(
       cert.status === "REVOKED" ? "CERTIFICATE_REVOKED" : "INVALID_STATUS_TRANSITION",
       `Cannot ${p.action} a certificate that is ${cert.status.toLowerCase()}.`,

@@ -1,13 +1,13 @@
 /**
  * Adapts the store's SQL repository of counter sessions (src/store/gatewayStores.ts,
- * SqlCounterSessions: states open → presented → verified, conditional transitions) to the domain's
- * CounterSessionStore (OPEN → ANSWERING → ANSWERED). Typed structurally so the HTTP layer does not
- * depend on the store's module.
+ * SqlCounterSessions: states open → presented → verified, or open → declined, conditional transitions)
+ * to the domain's CounterSessionStore (OPEN → ANSWERING → ANSWERED, or OPEN → DECLINED). Typed
+ * structurally so the HTTP layer does not depend on the store's module.
  */
 import type { Address } from "../domain/ports";
 import type { CounterResult, CounterSession, CounterSessionStore } from "../domain/counter";
 
-type SqlState = "open" | "presented" | "verified" | "failed" | "expired";
+type SqlState = "open" | "presented" | "verified" | "failed" | "expired" | "declined";
 
 /** A counter session row as SqlCounterSessions reads and writes it. */
 export interface SqlCounterSessionRow {
@@ -25,6 +25,7 @@ export interface SqlCounterSessionRow {
 export interface SqlCounterSessionsLike {
   create(s: SqlCounterSessionRow): Promise<void>;
   get(id: string): Promise<SqlCounterSessionRow | undefined>;
+  getMany(ids: string[]): Promise<SqlCounterSessionRow[]>;
   transition(id: string, from: SqlState, to: SqlState, result?: unknown): Promise<boolean>;
 }
 
@@ -34,7 +35,25 @@ const TO_DOMAIN: Record<SqlState, CounterSession["state"]> = {
   verified: "ANSWERED",
   failed: "ANSWERED",
   expired: "ANSWERED",
+  declined: "DECLINED",
 };
+
+function toDomain(r: SqlCounterSessionRow): CounterSession {
+  // A declined row's result column holds { declinedAt }; an answered one's, the verdict.
+  const declined = r.state === "declined" ? (r.result as { declinedAt: number } | undefined) : undefined;
+  return {
+    id: r.id,
+    verifier: r.verifier,
+    types: r.typesWanted,
+    purpose: r.purpose,
+    nonce: r.nonce,
+    createdAt: r.createdAt,
+    expiresAt: r.expiresAt,
+    state: TO_DOMAIN[r.state],
+    result: declined ? undefined : (r.result as CounterResult | undefined),
+    declinedAt: declined?.declinedAt,
+  };
+}
 
 export function sqlCounterSessionStore(sql: SqlCounterSessionsLike, now: () => number): CounterSessionStore {
   return {
@@ -43,18 +62,10 @@ export function sqlCounterSessionStore(sql: SqlCounterSessionsLike, now: () => n
     },
     async get(id) {
       const r = await sql.get(id);
-      if (!r) return undefined;
-      return {
-        id: r.id,
-        verifier: r.verifier,
-        types: r.typesWanted,
-        purpose: r.purpose,
-        nonce: r.nonce,
-        createdAt: r.createdAt,
-        expiresAt: r.expiresAt,
-        state: TO_DOMAIN[r.state],
-        result: r.result as CounterResult | undefined,
-      };
+      return r && toDomain(r);
+    },
+    async getMany(ids) {
+      return (await sql.getMany(ids)).map(toDomain);
     },
     async claim(id, at) {
       const r = await sql.get(id);
@@ -66,6 +77,11 @@ export function sqlCounterSessionStore(sql: SqlCounterSessionsLike, now: () => n
     },
     async release(id) {
       await sql.transition(id, "presented", "open");
+    },
+    async decline(id, at) {
+      const r = await sql.get(id);
+      if (!r || r.state !== "open" || Math.max(at, now()) >= r.expiresAt) return false;
+      return sql.transition(id, "open", "declined", { declinedAt: at });
     },
   };
 }

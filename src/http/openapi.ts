@@ -31,6 +31,7 @@ export function generateOpenApi(registry: OpenAPIRegistry): object {
       { name: "holder", description: "Citizens and companies: consent grants and the audit trail, by signature." },
       { name: "verifier", description: "Counters and online verifiers: verify under consent and record checks." },
       { name: "public", description: "Anyone: status and integrity without consent." },
+      { name: "chain", description: "The embedded chain's read-only JSON-RPC, to verify without the gateway." },
       { name: "ops", description: "Health, readiness and metrics." },
     ],
   });

@@ -177,7 +177,15 @@ export const IdempotencyHeaders = z.object({
     param: { description: "Same key and body = the same certificate, once. Required." },
   }),
 });
-export const OptionalIdempotencyHeaders = z.object({ "idempotency-key": IdempotencyKey.optional() });
+export const OptionalIdempotencyHeaders = z.object({
+  "idempotency-key": IdempotencyKey.optional().openapi({
+    param: {
+      description:
+        "Optional. Bound to this principal, route, path and body by its first use: the same request again gets the first answer " +
+        "(Idempotent-Replayed: true); another request under the key is refused with 409 IDEMPOTENCY_KEY_REUSED and nothing is done.",
+    },
+  }),
+});
 export const IssuedCertificate = z
   .object({
     certId: Bytes32,
@@ -451,3 +459,43 @@ export const ChainInfo = z
   })
   .openapi("ChainInfo");
 export const EmptyQuery = z.strictObject({});
+
+// ---------------------------------------------------------------------------------------------
+// The embedded chain's read-only JSON-RPC (POST /rpc): documented here, checked by the endpoint itself
+// (a JSON-RPC client expects JSON-RPC errors, never the REST error shape).
+// ---------------------------------------------------------------------------------------------
+
+const JsonRpcId = z.union([z.string(), z.number(), z.null()]);
+export const JsonRpcRequest = z
+  .object({
+    jsonrpc: z.literal("2.0"),
+    id: JsonRpcId.optional().openapi({ description: "Echoed in the response; a request without id gets none." }),
+    method: z.string().openapi({ example: "eth_blockNumber" }),
+    params: z.array(z.unknown()).optional(),
+  })
+  .openapi("JsonRpcRequest");
+export const JsonRpcResponse = z
+  .object({
+    jsonrpc: z.literal("2.0"),
+    id: JsonRpcId,
+    result: z.unknown().optional(),
+    error: z
+      .object({
+        code: z
+          .number()
+          .int()
+          .openapi({
+            description:
+              "-32700 parse error, -32600 invalid request, -32601 unknown method, -32602 invalid params, " +
+              "-32004 method not allowed (sends, signs, mines or controls the node), -32005 limit exceeded " +
+              "(batch length, eth_getLogs block range), -32000 block not found, 3 execution reverted.",
+          }),
+        message: z.string(),
+        data: z.unknown().optional().openapi({
+          description:
+            "Revert data (hex) for code 3; otherwise {reason} with a stable RPC_* code and the limit, if any.",
+        }),
+      })
+      .optional(),
+  })
+  .openapi("JsonRpcResponse");

@@ -1,14 +1,17 @@
 /**
- * The agency console: sign in with the agency's API key; issue one certificate from a form built from
- * the type's JSON Schema; issue a CSV batch (anchored as one Merkle root) with a progress bar; list,
- * search, revoke, suspend and reinstate this agency's certificates.
+ * The agency console: sign in with the agency's API key (checked at once; the console then says which
+ * agency it acts for); issue one certificate of a type the agency is accredited for, from a form built
+ * from the type's JSON Schema; issue a CSV batch (anchored as one Merkle root) with a progress bar;
+ * list and search this agency's certificates and change their status along the transitions the
+ * ledger allows (revoking, which is final, after a confirmation).
  */
-import { STATUS_REASONS } from "../domain/reasons";
+import { STATUS_ACTION_FROM, STATUS_REASONS } from "../domain/reasons";
 import { sampleFields } from "../domain/catalog/samples";
-import { ApiError, api, bearer, get, post } from "./api";
+import { api, bearer, get, post } from "./api";
 import { schemaAt, titleOf, TYPES, typeName, typeOf } from "./catalog";
 import { EP } from "./endpoints";
-import { formatTime, lang, onLangChange, t } from "./i18n";
+import { formatTime, has, lang, onLangChange, t } from "./i18n";
+import { isRejectedKey, principalName, signInSession } from "./signIn";
 import { busy, copyButton, field, h, notice, section, shell, stored, tx } from "./ui";
 
 type Schema = Record<string, unknown>;
@@ -16,18 +19,41 @@ type Schema = Record<string, unknown>;
 const main = shell("agency", "agency.title");
 const apiKey = stored("agency.apiKey");
 const auth = () => ({ headers: bearer(apiKey.get()) });
+const session = signInSession({
+  main,
+  page: "agency",
+  role: "agency",
+  hintKey: "agency.keyHint",
+  apiKey,
+  onSignedIn: () => renderMain(),
+});
+/** The signed-in agency (GET /v1/me). */
+const me = () => session.me();
 
-function renderLogin(): void {
-  const key = h("input", { type: "password", id: "agency-api-key", autocomplete: "off" });
-  const btn = h("button", { type: "button", id: "agency-sign-in", t: "common.signIn" });
-  btn.addEventListener("click", () => {
-    if (!key.value.trim()) return;
-    apiKey.set(key.value.trim());
-    renderMain();
-  });
-  main.replaceChildren(
-    section("common.signIn", h("p", { class: "muted", t: "agency.keyHint" }), field("common.apiKey", key), btn),
+/** The types this agency is accredited for now, in the catalog's order. */
+function accreditedTypes() {
+  const mine = new Set(me()?.agency?.types ?? []);
+  return TYPES.filter((x) => mine.has(x.code));
+}
+
+/** A status-change reason in the page's language; a code without a translation as it is. */
+const reasonLabel = (code: string) => (has(`statusReason.${code}`) ? tx(`statusReason.${code}`) : code);
+
+const lastType = () => stored(`agency.lastType.${me()?.address ?? ""}`);
+
+/** A type picker over the accredited types; it starts on the type this agency used last. */
+function typeSelect(id: string): HTMLSelectElement {
+  const types = accreditedTypes();
+  const sel = h(
+    "select",
+    { id },
+    types.map((x) => h("option", { value: x.code }, typeName(x.code))),
   );
+  const last = lastType().get();
+  if (last && types.some((x) => x.code === last)) sel.value = last;
+  sel.addEventListener("change", () => lastType().set(sel.value));
+  onLangChange(() => Array.from(sel.options).forEach((o) => (o.textContent = typeName(o.value))));
+  return sel;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -136,11 +162,7 @@ const toUnix = (date: string) => (date ? Math.floor(Date.parse(`${date}T00:00:00
 
 function issueSection(): HTMLElement {
   const out = h("div", { id: "agency-issue-result" });
-  const type = h(
-    "select",
-    { id: "agency-type" },
-    TYPES.map((x) => h("option", { value: x.code }, typeName(x.code))),
-  );
+  const type = typeSelect("agency-type");
   const holder = h("input", {
     type: "text",
     id: "agency-holder",
@@ -160,7 +182,6 @@ function issueSection(): HTMLElement {
   type.addEventListener("change", build);
   onLangChange(() => {
     const before = form?.read();
-    Array.from(type.options).forEach((o) => (o.textContent = typeName(o.value)));
     build();
     form?.write(before);
   });
@@ -256,11 +277,7 @@ function csvValue(schema: Schema | undefined, raw: string): unknown {
 
 function batchSection(): HTMLElement {
   const out = h("div", { id: "agency-batch-result" });
-  const type = h(
-    "select",
-    { id: "agency-batch-type" },
-    TYPES.map((x) => h("option", { value: x.code }, typeName(x.code))),
-  );
+  const type = typeSelect("agency-batch-type");
   const file = h("input", { type: "file", accept: ".csv,text/csv", id: "agency-batch-file" });
   const progress = h("progress", { class: "progress", id: "agency-batch-progress", max: 1, value: 0, hidden: true });
   const label = h("span", { class: "muted", id: "agency-batch-label" });
@@ -367,7 +384,7 @@ async function refreshList(): Promise<void> {
       }),
     );
   } catch (err) {
-    if (err instanceof ApiError && (err.status === 401 || err.status === 403)) return renderLogin();
+    if (isRejectedKey(err)) session.showLogin("signIn.keyRefused");
   }
 }
 
@@ -376,19 +393,24 @@ async function showCert(certId: string): Promise<void> {
   detail.replaceChildren(box);
   await busy(null, box, async () => {
     const c = await get<CertRecord>(EP.agencyCertificate(certId.trim()), auth());
-    const actions = (["revoke", "suspend", "reinstate"] as const).map((action) => {
+    const confirmBox = h("div", { id: "agency-confirm-box" });
+    // Only the actions the ledger allows from this status (reinstate only a suspended certificate...).
+    const offered = (["revoke", "suspend", "reinstate"] as const).filter((a) =>
+      STATUS_ACTION_FROM[a].includes(c.status as never),
+    );
+    const actions = offered.map((action) => {
       const reason = h(
         "select",
         { "data-action-reason": action },
-        Object.keys(STATUS_REASONS[action]).map((r) => h("option", { value: r }, r)),
+        Object.keys(STATUS_REASONS[action]).map((r) => h("option", { value: r, t: `statusReason.${r}` })),
       );
       const btn = h("button", {
         type: "button",
-        class: action === "revoke" ? "" : "secondary",
+        class: action === "revoke" ? "danger" : "secondary",
         "data-action": action,
         t: `agency.${action}`,
       });
-      btn.addEventListener("click", () =>
+      const send = () =>
         busy(btn, box, async () => {
           const r = await post<{ status: string }>(EP.statusChange(c.certId, action), { reason: reason.value }, auth());
           await showCert(c.certId);
@@ -401,7 +423,10 @@ async function showCert(certId: string): Promise<void> {
             }),
           );
           void refreshList();
-        }),
+        });
+      // Revoking is final: say what will be revoked and why, and send only once confirmed.
+      btn.addEventListener("click", () =>
+        action === "revoke" ? confirmRevoke(confirmBox, c, reason.value, send) : send(),
       );
       return h("div", { class: "row" }, reason, btn);
     });
@@ -422,11 +447,44 @@ async function showCert(certId: string): Promise<void> {
       h(
         "ul",
         null,
-        (c.history ?? []).map((x) => h("li", null, `${formatTime(x.at)} · ${t(`status.${x.status}`)} · ${x.reason}`)),
+        (c.history ?? []).map((x) =>
+          h("li", null, `${formatTime(x.at)} · `, tx(`status.${x.status}`), " · ", reasonLabel(x.reason)),
+        ),
       ),
-      ...actions,
+      ...(actions.length ? actions : [h("p", { class: "muted", id: "agency-no-actions", t: "agency.noActions" })]),
+      confirmBox,
     );
   });
+}
+
+function confirmRevoke(box: HTMLElement, c: CertRecord, reason: string, send: () => Promise<void>): void {
+  const yes = h("button", { type: "button", class: "danger", id: "agency-confirm-revoke", t: "agency.confirmRevoke" });
+  const no = h("button", { type: "button", class: "secondary", id: "agency-confirm-cancel", t: "common.cancel" });
+  const panel = h(
+    "div",
+    { class: "confirm", role: "alertdialog", "aria-labelledby": "agency-confirm-title", id: "agency-confirm" },
+    h("strong", { id: "agency-confirm-title", t: "agency.revokeQuestion" }),
+    h(
+      "dl",
+      null,
+      h("dt", { t: "common.type" }),
+      h("dd", null, c.type ? typeName(c.type) : "?"),
+      h("dt", { t: "common.certId" }),
+      h("dd", { class: "mono", "data-cert": c.certId }, c.certId),
+      h("dt", { t: "agency.reason" }),
+      h("dd", { "data-reason": reason }, reasonLabel(reason)),
+    ),
+    h("p", { class: "muted", t: "agency.revokeFinal" }),
+    h("div", { class: "row" }, yes, no),
+  );
+  no.addEventListener("click", () => box.replaceChildren());
+  yes.addEventListener("click", async () => {
+    no.disabled = true;
+    await send();
+    box.replaceChildren();
+  });
+  box.replaceChildren(panel);
+  no.focus();
 }
 
 function manageSection(): HTMLElement {
@@ -442,15 +500,28 @@ function manageSection(): HTMLElement {
   return section("agency.manage", h("div", { class: "row" }, q, btn), detail, list);
 }
 
+const signedIn = h("p", { class: "lead", id: "agency-signed-in" });
+const showSignedIn = () => {
+  const who = me();
+  if (!who) return;
+  signedIn.textContent = t("common.signedInAs", { name: principalName(who) });
+  signedIn.dataset.agency = who.address;
+};
+onLangChange(showSignedIn);
+
 function renderMain(): void {
-  const signOut = h("button", { type: "button", class: "secondary", t: "common.signOut" });
-  signOut.addEventListener("click", () => {
-    apiKey.set(null);
-    renderLogin();
-  });
-  main.replaceChildren(issueSection(), batchSection(), manageSection(), h("div", { class: "row" }, signOut));
+  const signOut = h("button", { type: "button", class: "secondary", id: "agency-sign-out", t: "common.signOut" });
+  signOut.addEventListener("click", () => session.showLogin());
+  showSignedIn();
+  const head = h("div", { class: "row signed-in" }, signedIn, signOut);
+  if (accreditedTypes().length === 0)
+    main.replaceChildren(
+      head,
+      h("p", { class: "notice error", id: "agency-no-types", t: "agency.noTypes" }),
+      manageSection(),
+    );
+  else main.replaceChildren(head, issueSection(), batchSection(), manageSection());
   void refreshList();
 }
 
-if (apiKey.get()) renderMain();
-else renderLogin();
+void session.start();

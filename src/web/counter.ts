@@ -1,12 +1,14 @@
 /**
- * The counter page: the officer signs in with the counter verifier's API key, picks a service (the
- * certificate types it needs), shows the request's QR code, and sees the verdict and the disclosed
- * fields as soon as the citizen presents — polling the result every second, no reload.
+ * The counter page: the officer signs in with the counter verifier's API key (checked at once), picks
+ * a service (the certificate types it needs), shows the request's QR code, and sees the verdict (with
+ * the issuing agency, the validity and the disclosed fields) as soon as the citizen presents, or
+ * "declined" as soon as the citizen declines: server-sent events, polling as the fallback, no reload.
  */
-import { ApiError, bearer, get, post } from "./api";
+import { bearer, get, post } from "./api";
 import { fieldLabel, sortPaths, TYPES, typeName, valueLabel } from "./catalog";
-import { formatTime, onLangChange } from "./i18n";
+import { formatTime, lang, onLangChange, t } from "./i18n";
 import { EP } from "./endpoints";
+import { isRejectedKey, principalName, signInSession } from "./signIn";
 import { busy, field, h, notice, section, shell, stored, tx, verdictView } from "./ui";
 
 interface Opened {
@@ -20,14 +22,18 @@ interface Opened {
 
 interface ResultView {
   id: string;
-  state: "OPEN" | "ANSWERING" | "ANSWERED" | "EXPIRED";
+  state: "OPEN" | "ANSWERING" | "ANSWERED" | "DECLINED" | "EXPIRED";
   expiresAt: number;
+  declinedAt?: number | null;
   result: null | {
     answeredAt: number;
     verdict: "VALID" | "INVALID";
     presentations: {
       certId: string;
       typeCode?: string;
+      issuer?: { agency: string; name: string; nameZh?: string };
+      validFrom?: number;
+      validUntil?: number;
       verdict: string;
       reasons: string[];
       disclosed: Record<string, unknown>;
@@ -71,23 +77,35 @@ let pollTimer: ReturnType<typeof setTimeout> | undefined;
 /** Stops following the request on screen (its stream, poll and countdown). */
 let current: (() => void) | undefined;
 
-function renderLogin(): void {
-  const box = h("div");
-  const key = h("input", { type: "password", id: "counter-api-key", autocomplete: "off" });
-  const btn = h("button", { type: "button", id: "counter-sign-in", t: "common.signIn" });
-  btn.addEventListener("click", () => {
-    if (!key.value.trim()) return;
-    apiKey.set(key.value.trim());
-    renderMain();
-  });
-  main.replaceChildren(
-    section("common.signIn", h("p", { class: "muted", t: "counter.keyHint" }), field("common.apiKey", key), btn, box),
-  );
-}
+const session = signInSession({
+  main,
+  page: "counter",
+  role: "verifier",
+  hintKey: "counter.keyHint",
+  apiKey,
+  onSignedIn: () => renderMain(),
+  onLeave: () => current?.(),
+});
+
+/** The key stopped working while in use (disabled meanwhile): back to the login, saying so. */
+const keyRefused = () => session.showLogin("signIn.keyRefused");
 
 function serviceLabel(s: (typeof SERVICES)[number]): string {
-  return document.documentElement.lang === "en" ? s.en : s.zh;
+  return lang() === "en" ? s.en : s.zh;
 }
+
+/** A purpose code as the officer reads it: the service's name when it is one of ours. */
+function purposeLabel(code: string): string {
+  const s = SERVICES.find((x) => x.purpose === code);
+  return s ? serviceLabel(s) : code;
+}
+
+const signedIn = h("p", { class: "lead", id: "counter-signed-in" });
+const showSignedIn = () => {
+  const who = session.me();
+  if (who) signedIn.textContent = t("common.signedInAs", { name: principalName(who) });
+};
+onLangChange(showSignedIn);
 
 function renderMain(): void {
   const services = SERVICES.filter((s) => s.types.every((x) => known.has(x)));
@@ -140,12 +158,11 @@ function renderMain(): void {
       showRequest(stage, opened);
     }),
   );
-  const signOut = h("button", { type: "button", class: "secondary", t: "common.signOut" });
-  signOut.addEventListener("click", () => {
-    apiKey.set(null);
-    renderLogin();
-  });
+  const signOut = h("button", { type: "button", class: "secondary", id: "counter-sign-out", t: "common.signOut" });
+  signOut.addEventListener("click", () => session.showLogin());
+  showSignedIn();
   main.replaceChildren(
+    signedIn,
     section(
       "counter.service",
       field("counter.service", service),
@@ -161,6 +178,7 @@ function renderMain(): void {
 
 function showRequest(stage: HTMLElement, r: Opened): void {
   current?.();
+  redrawVerdict = undefined;
   const status = h("div", { id: "counter-status" });
   const verdicts = h("div", { id: "counter-verdict" });
   const countdown = h("span", { class: "muted", id: "counter-countdown" });
@@ -174,7 +192,7 @@ function showRequest(stage: HTMLElement, r: Opened): void {
         { class: "qr", id: "counter-qr" },
         h("img", { src: r.qr.png, alt: "QR", id: "counter-qr-image", width: 320, height: 320 }),
         h("code", { id: "counter-request-url" }, r.url),
-        h("p", null, r.types.map((x) => typeName(x.code)).join(" · "), " — ", r.purpose),
+        h("p", null, r.types.map((x) => typeName(x.code)).join(" · "), " — ", purposeLabel(r.purpose)),
         countdown,
       ),
       status,
@@ -197,6 +215,12 @@ function showRequest(stage: HTMLElement, r: Opened): void {
     if (v.state === "ANSWERING" && status.dataset.state !== "ANSWERING") {
       notice(status, "info", tx("counter.verifying"), "ANSWERING");
       status.dataset.state = "ANSWERING";
+    }
+    if (v.state === "DECLINED") {
+      notice(status, "error", tx("counter.declined"), "COUNTER_REQUEST_DECLINED");
+      stage.querySelector<HTMLImageElement>("#counter-qr-image")?.remove();
+      nextButton(stage);
+      return true;
     }
     if (v.state === "EXPIRED") {
       notice(status, "error", tx("counter.expired"), "COUNTER_REQUEST_EXPIRED");
@@ -221,7 +245,7 @@ function showRequest(stage: HTMLElement, r: Opened): void {
       const v = await get<ResultView>(EP.counterResult(r.id), { headers: bearer(apiKey.get()) });
       if (apply(v)) return stop();
     } catch (err) {
-      if (err instanceof ApiError && err.status === 401) return renderLogin();
+      if (isRejectedKey(err)) return keyRefused();
       // A network blip: keep polling.
     }
     pollTimer = setTimeout(poll, 1000);
@@ -235,7 +259,7 @@ function showRequest(stage: HTMLElement, r: Opened): void {
       headers: { accept: "text/event-stream", ...bearer(apiKey.get()) },
       signal: stream!.signal,
     });
-    if (res.status === 401) return renderLogin();
+    if (res.status === 401) return keyRefused();
     if (!res.ok || !res.body) throw new Error(`events: ${res.status}`);
     const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
     let buffer = "";
@@ -269,33 +293,44 @@ function showVerdict(stage: HTMLElement, status: HTMLElement, verdicts: HTMLElem
     [tx("counter.answered"), ` · ${formatTime(res.answeredAt)}`],
     res.verdict,
   );
-  verdicts.replaceChildren(
-    ...res.presentations.map((p) => {
-      const labels: Record<string, string> = {};
-      const fields: Record<string, unknown> = {};
-      for (const path of p.typeCode
-        ? sortPaths(p.typeCode, Object.keys(p.disclosed ?? {}))
-        : Object.keys(p.disclosed ?? {})) {
-        const value = p.disclosed[path];
-        if (path.startsWith("@")) continue;
-        labels[path] = p.typeCode ? fieldLabel(p.typeCode, path) : path;
-        fields[path] = p.typeCode ? valueLabel(p.typeCode, path, value) : value;
-      }
-      return verdictView(
-        {
-          valid: p.verdict === "VALID",
-          reasons: p.reasons,
-          fields,
-          hiddenCount: p.redactedCount,
-          typeTitle: p.typeCode ? typeName(p.typeCode) : undefined,
-          certId: p.certId,
-        },
-        labels,
-      );
-    }),
-  );
+  // Field labels, the issuer's name and dates are in the page's language: switching it redraws them.
+  const render = () =>
+    verdicts.replaceChildren(
+      ...res.presentations.map((p) => {
+        const labels: Record<string, string> = {};
+        const fields: Record<string, unknown> = {};
+        for (const path of p.typeCode
+          ? sortPaths(p.typeCode, Object.keys(p.disclosed ?? {}))
+          : Object.keys(p.disclosed ?? {})) {
+          const value = p.disclosed[path];
+          if (path.startsWith("@")) continue;
+          labels[path] = p.typeCode ? fieldLabel(p.typeCode, path) : path;
+          fields[path] = p.typeCode ? valueLabel(p.typeCode, path, value) : value;
+        }
+        return verdictView(
+          {
+            valid: p.verdict === "VALID",
+            reasons: p.reasons,
+            fields,
+            hiddenCount: p.redactedCount,
+            typeTitle: p.typeCode ? typeName(p.typeCode) : undefined,
+            certId: p.certId,
+            issuer: p.issuer && (lang() === "zh" ? (p.issuer.nameZh ?? p.issuer.name) : p.issuer.name),
+            validFrom: p.validFrom,
+            validUntil: p.validUntil,
+          },
+          labels,
+        );
+      }),
+    );
+  render();
+  redrawVerdict = render;
   nextButton(stage);
 }
+
+/** Redraws the verdict on screen in the new language. */
+let redrawVerdict: (() => void) | undefined;
+onLangChange(() => redrawVerdict?.());
 
 function nextButton(stage: HTMLElement): void {
   const next = h("button", { type: "button", id: "counter-next", t: "counter.newRequest" });
@@ -306,5 +341,4 @@ function nextButton(stage: HTMLElement): void {
   stage.querySelector(".card")?.append(h("div", { class: "row" }, next));
 }
 
-if (apiKey.get()) renderMain();
-else renderLogin();
+void session.start();

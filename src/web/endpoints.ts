@@ -8,6 +8,8 @@ const enc = encodeURIComponent;
 export const EP = {
   chain: "/v1/public/info",
   types: "/v1/public/types",
+  /** Who an API key is (any principal): the console and the counter sign in with it. */
+  me: "/v1/me",
   // agency
   issue: "/v1/agency/certificates",
   batches: "/v1/agency/batches",
@@ -29,6 +31,7 @@ export const EP = {
   counterRequests: "/v1/counter/requests",
   counterRequest: (id: string) => `/v1/counter/requests/${enc(id)}`,
   counterAnswer: (id: string) => `/v1/counter/requests/${enc(id)}/answer`,
+  counterDecline: (id: string) => `/v1/counter/requests/${enc(id)}/decline`,
   counterResult: (id: string) => `/v1/counter/requests/${enc(id)}/result`,
   counterEvents: (id: string) => `/v1/counter/requests/${enc(id)}/events`,
   shares: "/v1/shares",

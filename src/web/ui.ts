@@ -171,6 +171,16 @@ export interface VerdictLike {
   type?: string;
   typeTitle?: string;
   certId?: string;
+  /** The issuing agency's name, in the page's language. */
+  issuer?: string;
+  /** The certificate's validity, unix seconds. */
+  validFrom?: number;
+  validUntil?: number;
+}
+
+/** A date (no time of day) in the page's language. */
+export function formatDate(unixSeconds: number): string {
+  return new Date(unixSeconds * 1000).toLocaleDateString(lang() === "zh" ? "zh-CN" : "en-GB", { timeZone: "UTC" });
 }
 
 function fieldValue(v: unknown): string {
@@ -201,6 +211,18 @@ export function verdictView(v: VerdictLike, labels: Record<string, string> = {})
         )
       : null,
     v.typeTitle || v.type ? h("p", { class: "muted" }, v.typeTitle ?? v.type ?? "") : null,
+    v.issuer
+      ? h("p", { class: "verdict-meta", "data-issuer": v.issuer, t: "verdict.issuer", vars: { name: v.issuer } })
+      : null,
+    v.validFrom !== undefined && v.validUntil !== undefined
+      ? h("p", {
+          class: "verdict-meta",
+          "data-valid-from": v.validFrom,
+          "data-valid-until": v.validUntil,
+          t: "verdict.validity",
+          vars: { from: formatDate(v.validFrom), until: formatDate(v.validUntil) },
+        })
+      : null,
     v.fields && Object.keys(v.fields).length
       ? h(
           "table",

@@ -301,6 +301,8 @@ async function openRequest(id: string): Promise<void> {
   }
   if (req.state === "EXPIRED")
     return void notice(box, "error", t("error.COUNTER_REQUEST_EXPIRED"), "COUNTER_REQUEST_EXPIRED");
+  if (req.state === "DECLINED")
+    return void notice(box, "error", t("error.COUNTER_REQUEST_DECLINED"), "COUNTER_REQUEST_DECLINED");
   if (req.state !== "OPEN")
     return void notice(box, "error", t("error.COUNTER_REQUEST_ANSWERED"), "COUNTER_REQUEST_ANSWERED");
 
@@ -350,8 +352,16 @@ async function openRequest(id: string): Promise<void> {
   const missing = req.types.some((tp) => !data!.certificates.some((c) => c.typeCode === tp.code));
 
   const present = h("button", { type: "button", id: "wallet-present", t: "wallet.present", disabled: missing });
-  const decline = h("button", { type: "button", class: "secondary", t: "wallet.decline" });
-  decline.addEventListener("click", () => box.replaceChildren());
+  const decline = h("button", { type: "button", class: "secondary", id: "wallet-decline", t: "wallet.decline" });
+  // Tell the counter at once, so the officer does not wait for the QR code to expire.
+  decline.addEventListener("click", () =>
+    busy(decline, out, async () => {
+      await post(EP.counterDecline(req.id), {});
+      box.replaceChildren(
+        section("wallet.request", h("p", { class: "notice ok", "data-code": "DECLINED", t: "wallet.declined" })),
+      );
+    }),
+  );
   present.addEventListener("click", () =>
     busy(present, out, async () => {
       const domain = await consentDomain(req.domain);

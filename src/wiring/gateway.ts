@@ -12,11 +12,14 @@ import type { Address, DomainDeps } from "../domain/ports";
 import { buildApp } from "../http/app";
 import { resumeBatches } from "../domain/issuance";
 import { sqlBatchJobs } from "../store/batchJobs";
+import { sweepRetention, type RetentionSettings, type RetentionSweep } from "../store/retention";
 import { frontRouters, registerFrontOpenApi } from "../http/front";
 import { DEFAULT_HTTP_SETTINGS, type AppDeps } from "../http/deps";
 import { keccakReady } from "../document";
 import { documentLibrary, signatureRecovery } from "./documents";
 import { seedDemo, type DemoCredentials } from "./seed";
+import { externalChainRpc, readOnlyRpc } from "../chain/readOnlyRpc";
+import { seedKeystoreOptions } from "../chain/seedKeystore";
 
 export interface GatewayOptions {
   logger?: Logger;
@@ -24,7 +27,7 @@ export interface GatewayOptions {
   now?: () => number;
   /** Extra routers; default: the pages and the counter/share routes (src/http/front.ts). */
   extraRouters?: AppDeps["extraRouters"];
-  /** Keyring seed (tests: deterministic); default: <dataDir>/keyring.seed. */
+  /** Keyring seed (tests: deterministic); default: the keystore <dataDir>/keyring.keystore.json. */
   seed?: string;
   /**
    * Entries in the document-integrity LRU (src/wiring/documents.ts), default 10,000; 0 turns it off.
@@ -38,6 +41,8 @@ export interface Gateway {
   deps: AppDeps;
   engine: Engine;
   credentials?: DemoCredentials;
+  /** Runs the retention sweep now (it also runs every CERTLEDGER_RETENTION_SWEEP_SECONDS). */
+  sweepRetention(): Promise<RetentionSweep>;
   close(): Promise<void>;
 }
 
@@ -58,6 +63,7 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
     authorityPrivateKey: config.authorityKey,
     confirmations: config.confirmations,
     seed: opts.seed,
+    keystore: seedKeystoreOptions(config, (msg, fields) => logger.warn(fields ?? {}, msg)),
     now,
     log: (msg, fields) => logger.info(fields ?? {}, msg),
   });
@@ -67,6 +73,7 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
     log: (msg, fields) => logger.warn(fields ?? {}, msg),
   });
   try {
+    const embedded = engine.embedded;
     const info = { chainId: engine.chainId, consent: engine.addresses.consent as Address };
     const domain: DomainDeps = {
       clock: { now },
@@ -88,8 +95,18 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
         batchBodyLimitBytes: config.batchBodyLimitBytes,
         holderAuthSkewSeconds: config.holderAuthSkewSeconds,
         maxBatchSize: config.maxBatchSize,
+        limits: {
+          apiKeyRequestsPerMinute: config.apiKeyRequestsPerMinute,
+          counterRequestsPerMinute: config.counterRequestsPerMinute,
+          eventStreamsPerVerifier: config.eventStreamsPerVerifier,
+          holderSignatureFailuresPerCertificate: config.holderSignatureFailuresPerCertificate,
+          holderSignatureFailuresPerAddress: config.holderSignatureFailuresPerAddress,
+          holderSignatureWindowSeconds: config.holderSignatureWindowSeconds,
+          holderBackoffSeconds: config.holderBackoffSeconds,
+        },
       },
       logger,
+      requests: engine.requests,
       // A chain journal that failed a write acknowledges nothing more: take the gateway out of rotation.
       ready: () => !engine.embedded?.journal.failure,
       batchJobs: sqlBatchJobs(engine.store.db, {
@@ -97,8 +114,19 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
         now,
         retentionDays: config.batchDocumentRetentionDays,
       }),
-      extraRouters: opts.extraRouters ?? frontRouters(domain, { counterSessions: engine.sessions }),
+      extraRouters:
+        opts.extraRouters ??
+        frontRouters(domain, { counterSessions: engine.sessions, eventsPollMs: config.eventsPollMs }),
       registerOpenApi: registerFrontOpenApi,
+      jsonRpc: embedded
+        ? readOnlyRpc({
+            rpc: embedded.rpc,
+            head: () => embedded.producer.durableBlock,
+            maxBatch: config.rpcMaxBatch,
+            maxLogBlockRange: config.rpcLogBlockRange,
+            maxCallGas: config.rpcCallGasCap,
+          })
+        : externalChainRpc(engine.chainId),
     };
     let credentials: DemoCredentials | undefined;
     if (config.seedDemo) {
@@ -120,16 +148,39 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
     await resume(engine.store.dialect === "sqlite");
     const sweep = setInterval(() => void resume(false), BATCH_SWEEP_MS);
     sweep.unref();
+    const retention: RetentionSettings = {
+      idempotencySeconds: config.idempotencyRetentionSeconds,
+      counterSessionSeconds: config.counterSessionRetentionSeconds,
+      shareSeconds: config.shareRetentionSeconds,
+    };
+    let sweeping: Promise<RetentionSweep> | undefined;
+    const sweepNow = () =>
+      (sweeping ??= sweepRetention(engine.store.db, retention, now()).finally(() => (sweeping = undefined)));
+    const retentionTimer =
+      config.retentionSweepSeconds > 0
+        ? setInterval(
+            () =>
+              void sweepNow().then(
+                (n) => logger.debug(n, "retention sweep"),
+                (e) => logger.warn({ err: e }, "retention sweep failed"),
+              ),
+            config.retentionSweepSeconds * 1000,
+          )
+        : undefined;
+    retentionTimer?.unref();
     let closed = false;
     return {
       app,
       deps,
       engine,
       credentials,
+      sweepRetention: sweepNow,
       async close() {
         if (closed) return;
         closed = true;
         clearInterval(sweep);
+        clearInterval(retentionTimer);
+        await sweeping?.catch(() => undefined);
         await documents.close();
         await engine.close();
       },

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { AGENCY_CATEGORIES, CERTIFICATE_TYPES } from "../domain/catalog";
+import { AGENCY_CATEGORIES, agencyNamesOf, CERTIFICATE_TYPES } from "../domain/catalog";
 import { registerAgency, registerType, registerVerifier } from "../domain/authority";
 import { createPrincipal } from "../domain/principals";
 import type { Address, DomainDeps } from "../domain/ports";
@@ -47,9 +47,7 @@ export async function seedDemo(deps: DomainDeps, authorityAddress: Address, data
   for (const cat of AGENCY_CATEGORIES) {
     const types = CERTIFICATE_TYPES.filter((t) => t.agency === cat.code).map((t) => t.code);
     if (types.length === 0) continue;
-    // "Housing Provident Fund Centre" is already an institution's name; "Health" needs "Bureau".
-    const name = /(Centre|Federation)$/.test(cat.nameEn) ? cat.nameEn : `${cat.nameEn} Bureau`;
-    const nameZh = /(中心|联合会)$/.test(cat.nameZh) ? cat.nameZh : `${cat.nameZh}局`;
+    const { name, nameZh } = agencyNamesOf(cat);
     const known = byName.get(name);
     if (known) {
       const p = await createPrincipal(deps, { role: "agency", address: known.agency, label: name });

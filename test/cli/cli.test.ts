@@ -6,7 +6,7 @@
  */
 import { expect } from "chai";
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -17,6 +17,7 @@ import { CliError, parseDuration, parseTime } from "../../src/cli/output";
 import { sampleFields } from "../../src/domain/catalog";
 import { buildDocument, createHolderWallet, parsePath, verifyDocumentIntegrity } from "../../src/document";
 import { diplomaParams } from "../document/helpers";
+import { TEST_KEYSTORE_ENV } from "../support/keystore";
 
 const BIN = path.join(__dirname, "..", "..", "bin", "certledger");
 /** Hardhat's first default account (funded on its in-process network). */
@@ -33,7 +34,7 @@ interface Run {
 function certledger(args: string[], env: Record<string, string> = {}, cwd = tmpdir()): Promise<Run> {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("CERTLEDGER_")));
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...clean, ...env } });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...clean, ...TEST_KEYSTORE_ENV, ...env } });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
@@ -270,7 +271,8 @@ describe("certledger CLI", function () {
         ]),
       );
       const d = JSON.parse(r.stdout);
-      expect(existsSync(path.join(dataDir, "keyring.seed"))).to.equal(true);
+      expect(existsSync(path.join(dataDir, "keyring.keystore.json"))).to.equal(true);
+      expect(existsSync(path.join(dataDir, "keyring.seed"))).to.equal(false);
       expect(JSON.parse(readFileSync(path.join(dataDir, "deployment-31337.json"), "utf8")).registry).to.equal(
         d.registry,
       );
@@ -308,9 +310,15 @@ describe("certledger CLI", function () {
 
     before(async () => {
       const dataDir = path.join(dir, "started");
+      // No settings, as `npm start`: the demo's passphrase file goes to the home directory (a temporary
+      // one here), only the scrypt cost is the tests' (test/support/keystore.ts).
       gateway = spawn(process.execPath, [BIN, "start", "--port", "0", "--data-dir", dataDir, "--log-level", "warn"], {
         cwd: tmpdir(),
-        env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("CERTLEDGER_"))),
+        env: {
+          ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("CERTLEDGER_"))),
+          HOME: path.join(dir, "home"),
+          CERTLEDGER_KEYSTORE_SCRYPT_N: TEST_KEYSTORE_ENV.CERTLEDGER_KEYSTORE_SCRYPT_N,
+        },
       });
       let out = "";
       url = await new Promise<string>((resolve, reject) => {
@@ -336,6 +344,15 @@ describe("certledger CLI", function () {
       const exited = new Promise<number | null>((r) => gateway.once("exit", (code) => r(code)));
       gateway.kill("SIGTERM");
       expect(await exited, "graceful shutdown exits 0").to.equal(0);
+    });
+
+    it("starts with no settings: the seed in an encrypted keystore, its demo passphrase in the home directory (0600)", () => {
+      const dataDir = path.join(dir, "started");
+      expect(existsSync(path.join(dataDir, "keyring.seed"))).to.equal(false);
+      expect(JSON.parse(readFileSync(path.join(dataDir, "keyring.keystore.json"), "utf8")).version).to.equal(3);
+      const passphraseFile = path.join(dir, "home", ".certledger", "keystore-passphrase");
+      expect(statSync(passphraseFile).mode & 0o777).to.equal(0o600);
+      expect(statSync(path.dirname(passphraseFile)).mode & 0o777).to.equal(0o700);
     });
 
     it("issue sends the fields, writes the document, and verify --gateway says VALID", async () => {

@@ -2,6 +2,8 @@ import { expect } from "chai";
 import {
   answerCounterRequest,
   COUNTER_ERRORS,
+  counterRequestPhase,
+  declineCounterRequest,
   type CounterDeps,
   type CounterPresentation,
   getCounterRequest,
@@ -17,6 +19,7 @@ const VERIFIER = "0x00000000000000000000000000000000000000aa" as Address;
 const OTHER_VERIFIER = "0x00000000000000000000000000000000000000bb" as Address;
 const HOLDER = "0x0000000000000000000000000000000000000011" as Address;
 const CERT = `0x${"c1".repeat(32)}` as Bytes32;
+const AGENCY = "0x00000000000000000000000000000000000000cc" as Address;
 const ROOT = `0x${"a0".repeat(32)}` as Bytes32;
 
 /** A fake document: the fake library trusts its flags. */
@@ -36,6 +39,8 @@ function fixture(opts: { relayRejects?: string } = {}) {
     clock: { now: () => now },
     sessions,
     typeExists: (code) => ["resident-id-card", "business-licence"].includes(code),
+    issuerOf: async (certId) =>
+      certId === CERT ? { agency: AGENCY, name: "Public Security Bureau", nameZh: "公安局" } : undefined,
     documents: {
       verifyIntegrity(doc: unknown): DocumentIntegrity {
         const d = doc as FakeDoc;
@@ -47,6 +52,8 @@ function fixture(opts: { relayRejects?: string } = {}) {
           typeCode: d.typeCode,
           disclosed: { name: "张三" },
           redacted: ["idNumber", "birthDate"],
+          validFrom: 1_700_000_000,
+          validUntil: 2_000_000_000,
           problems: d.tampered ? ["leaf mismatch"] : [],
         };
       },
@@ -306,5 +313,53 @@ describe("counter presentation requests", () => {
     }
     expect((await getCounterRequest(deps, s.id)).state).to.equal("OPEN");
     fail = false;
+  });
+
+  it("shows the issuing agency and the validity of each presented certificate", async () => {
+    const { deps } = fixture();
+    const s = await open(deps);
+    const result = await answerCounterRequest(deps, { id: s.id, presentations: [present(s, DOC)] });
+    expect(result.presentations[0]).to.deep.include({
+      issuer: { agency: AGENCY, name: "Public Security Bureau", nameZh: "公安局" },
+      validFrom: 1_700_000_000,
+      validUntil: 2_000_000_000,
+    });
+  });
+
+  it("tells the counter at once when the holder declines, long before the request expires, and refuses an answer after it", async () => {
+    const { deps, relayed, now } = fixture();
+    const s = await open(deps);
+    const declined = await declineCounterRequest(deps, s.id);
+    expect(declined.state).to.equal("DECLINED");
+    expect(declined.declinedAt).to.equal(now());
+    const seen = await getCounterRequestForVerifier(deps, s.id, VERIFIER);
+    expect(counterRequestPhase(seen, now())).to.equal("DECLINED");
+    expect(seen.expiresAt - now()).to.equal(300);
+    const err = await expectCode(
+      answerCounterRequest(deps, { id: s.id, presentations: [present(s, DOC)] }),
+      COUNTER_ERRORS.DECLINED,
+    );
+    expect(err.status).to.equal(409);
+    expect(relayed).to.have.length(0);
+  });
+
+  it("declines idempotently, but not an answered, expired or unknown request", async () => {
+    const { deps, advance } = fixture();
+    const s = await open(deps);
+    const first = await declineCounterRequest(deps, s.id);
+    advance(10);
+    const again = await declineCounterRequest(deps, s.id);
+    expect(again.state).to.equal("DECLINED");
+    expect(again.declinedAt).to.equal(first.declinedAt);
+
+    const answered = await open(deps);
+    await answerCounterRequest(deps, { id: answered.id, presentations: [present(answered, DOC)] });
+    expect((await expectCode(declineCounterRequest(deps, answered.id), COUNTER_ERRORS.ANSWERED)).status).to.equal(409);
+    expect((await getCounterRequestForVerifier(deps, answered.id, VERIFIER)).state).to.equal("ANSWERED");
+
+    const late = await open(deps);
+    advance(301);
+    expect((await expectCode(declineCounterRequest(deps, late.id), COUNTER_ERRORS.EXPIRED)).status).to.equal(410);
+    await expectCode(declineCounterRequest(deps, "AAAAAAAAAAAAAAAAAAAAAA"), COUNTER_ERRORS.NOT_FOUND);
   });
 });

@@ -94,6 +94,8 @@ describe("the pages in a real browser (e2e)", function () {
     if ((await page.locator(`#${which}-api-key`).count()) === 0) return;
     await page.fill(`#${which}-api-key`, key);
     await page.click(`#${which}-sign-in`);
+    // The key is checked (GET /v1/me) before the page keeps it.
+    await page.locator(`#${which}-signed-in`).waitFor();
   }
 
   async function receiveAddress(): Promise<string> {
@@ -227,6 +229,7 @@ describe("the pages in a real browser (e2e)", function () {
     await agency.fill("#agency-search", issued.certId);
     await agency.click("#agency-search-go");
     await agency.click("[data-action=revoke]");
+    await agency.click("#agency-confirm-revoke");
     await agency.waitForSelector('#agency-detail-status[data-status="REVOKED"]');
     await shot(agency, "agency-revoked");
 

@@ -21,6 +21,7 @@ import {
 } from "../../src/document";
 import { openGateway, type Gateway } from "../../src/wiring/gateway";
 import { encryptForLink, newLinkKey, signLinkCheck } from "../../src/web/crypto";
+import { TEST_KEYSTORE_CONFIG } from "../support/keystore";
 
 // pngjs (a dependency of qrcode) ships no types: the one function used here.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -45,7 +46,7 @@ describe("counter and sharing routes (HTTP, embedded chain)", function () {
 
   before(async function () {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "certledger-counter-"));
-    config = loadConfig({}, { dataDir, port: 0, seedDemo: "true", logLevel: "silent" });
+    config = loadConfig({}, { dataDir, port: 0, seedDemo: "true", logLevel: "silent", ...TEST_KEYSTORE_CONFIG });
     g = await openGateway(config, { logger: pino({ level: "silent" }), now });
     const creds = g.credentials!;
     agencyKey = creds.agencies.find((a) => a.types.includes("resident-id-card"))!.apiKey;
@@ -161,7 +162,7 @@ describe("counter and sharing routes (HTTP, embedded chain)", function () {
       const bad = await asVerifier(app().post("/v1/counter/requests"))
         .send({ types: ["resident-id-card"], purpose: "x", extra: 1 })
         .expect(400);
-      expect(bad.body.error.code).to.equal("VALIDATION_FAILED");
+      expect(bad.body.error.code).to.equal("UNKNOWN_FIELD");
       await asVerifier(app().post("/v1/counter/requests"))
         .send({ types: ["no-such-type"], purpose: "x" })
         .expect(400);
@@ -198,6 +199,7 @@ describe("counter and sharing routes (HTTP, embedded chain)", function () {
       for (const p of [
         "/v1/counter/requests",
         "/v1/counter/requests/{id}/answer",
+        "/v1/counter/requests/{id}/decline",
         "/v1/shares",
         "/v1/shares/{id}/check",
       ])
@@ -317,6 +319,72 @@ describe("counter and sharing routes (HTTP, embedded chain)", function () {
         .get(`/v1/counter/requests/${a.id}/result`)
         .set("authorization", `Bearer ${otherAgencyKey}`)
         .expect(403);
+    });
+
+    it("gives the counter the issuing agency's name and the certificate's validity with the verdict", async () => {
+      const cert = await issue();
+      const req = await openRequest();
+      await app().post(`/v1/counter/requests/${req.id}/answer`).send(answer(req, cert)).expect(200);
+      const p = (await asVerifier(app().get(`/v1/counter/requests/${req.id}/result`)).expect(200)).body.result
+        .presentations[0];
+      const agency = g.credentials!.agencies.find((a) => a.apiKey === agencyKey)!;
+      expect(p.issuer).to.deep.equal({ agency: agency.agency.toLowerCase(), name: agency.name, nameZh: agency.nameZh });
+      expect(p.issuer.nameZh).to.equal("公安局");
+      const doc = cert.document as { validFrom: string; validUntil: string };
+      expect(p.validFrom).to.equal(Date.parse(doc.validFrom) / 1000);
+      expect(p.validUntil).to.equal(Date.parse(doc.validUntil) / 1000);
+    });
+
+    it("tells the counter at once when the holder declines: DECLINED on its event stream while the request has minutes left", async () => {
+      const req = await openRequest(["resident-id-card"], 30);
+      const rows = await outboxRows();
+      setTimeout(
+        () =>
+          void app()
+            .post(`/v1/counter/requests/${req.id}/decline`)
+            .expect(200)
+            .then(() => undefined),
+        300,
+      );
+      const res = await asVerifier(app().get(`/v1/counter/requests/${req.id}/events`)).expect(200);
+      const events = res.text
+        .split("\n\n")
+        .filter(Boolean)
+        .map((e) => JSON.parse(e.split("data: ")[1]));
+      expect(events[0].state).to.equal("OPEN");
+      const last = events[events.length - 1];
+      expect(last.state).to.equal("DECLINED");
+      expect(last.expiresAt - now()).to.be.greaterThan(25 * 60);
+      expect(last.declinedAt).to.be.a("number");
+      expect(last.result).to.equal(null);
+      // The wallet's view says so too; nothing went to the chain.
+      expect((await app().get(`/v1/counter/requests/${req.id}`).expect(200)).body.state).to.equal("DECLINED");
+      expect(await outboxRows()).to.equal(rows);
+    });
+
+    it("declines idempotently, refuses an answer after a decline and a decline after an answer", async () => {
+      const cert = await issue();
+      const req = await openRequest();
+      const first = (await app().post(`/v1/counter/requests/${req.id}/decline`).expect(200)).body;
+      expect(first).to.deep.include({ id: req.id, state: "DECLINED" });
+      const again = (await app().post(`/v1/counter/requests/${req.id}/decline`).send({}).expect(200)).body;
+      expect(again).to.deep.equal(first);
+      const rows = await outboxRows();
+      const refused = await app().post(`/v1/counter/requests/${req.id}/answer`).send(answer(req, cert)).expect(409);
+      expect(refused.body.error.code).to.equal("COUNTER_REQUEST_DECLINED");
+      expect(await outboxRows()).to.equal(rows);
+
+      const other = await openRequest();
+      expect(
+        (await app().post(`/v1/counter/requests/${other.id}/decline`).send({ reason: "x" }).expect(400)).body.error
+          .code,
+      ).to.equal("UNEXPECTED_BODY");
+      await app().post(`/v1/counter/requests/${other.id}/answer`).send(answer(other, cert)).expect(200);
+      const late = await app().post(`/v1/counter/requests/${other.id}/decline`).expect(409);
+      expect(late.body.error.code).to.equal("COUNTER_REQUEST_ANSWERED");
+      expect(
+        (await app().post("/v1/counter/requests/AAAAAAAAAAAAAAAAAAAAAA/decline").expect(404)).body.error.code,
+      ).to.equal("COUNTER_REQUEST_NOT_FOUND");
     });
 
     it("reports REVOKED for a revoked certificate", async () => {

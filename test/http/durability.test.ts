@@ -17,6 +17,7 @@ import {
   purposeHash,
   verifyDocumentIntegrity,
 } from "../../src/document";
+import { TEST_KEYSTORE_ENV } from "../support/keystore";
 
 const ROOT = path.join(__dirname, "../..");
 
@@ -24,7 +25,13 @@ async function start(dataDir: string): Promise<{ child: ChildProcess; url: strin
   const t0 = Date.now();
   const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "src/main.ts")], {
     cwd: ROOT,
-    env: { ...process.env, CERTLEDGER_DATA_DIR: dataDir, CERTLEDGER_PORT: "0", CERTLEDGER_LOG_LEVEL: "warn" },
+    env: {
+      ...process.env,
+      ...TEST_KEYSTORE_ENV,
+      CERTLEDGER_DATA_DIR: dataDir,
+      CERTLEDGER_PORT: "0",
+      CERTLEDGER_LOG_LEVEL: "warn",
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";

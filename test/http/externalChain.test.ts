@@ -20,6 +20,7 @@ import { sampleFields } from "../../src/domain/catalog";
 import { consentDomain, createHolderWallet, generateMnemonic, purposeHash } from "../../src/document";
 import { openGateway, type Gateway } from "../../src/wiring/gateway";
 import { HARDHAT_ACCOUNT_0, startHardhatNode } from "../support/hardhatNode";
+import { TEST_KEYSTORE_CONFIG } from "../support/keystore";
 
 const TYPE = "diploma";
 
@@ -61,7 +62,7 @@ describe("gateway on an external chain (hardhat node, CERTLEDGER_FUNDING_KEY)", 
     dataDir = mkdtempSync(path.join(tmpdir(), "certledger-extchain-"));
     const config = loadConfig(
       { CERTLEDGER_RPC_URL: rpcUrl, CERTLEDGER_FUNDING_KEY: HARDHAT_ACCOUNT_0 },
-      { dataDir, port: 0, logLevel: "silent" },
+      { dataDir, port: 0, logLevel: "silent", ...TEST_KEYSTORE_CONFIG },
     );
     gw = await openGateway(config, { logger: pino({ level: "silent" }), extraRouters: [] });
     expect(gw.engine.startup.deployed).to.equal(true);
@@ -108,5 +109,17 @@ describe("gateway on an external chain (hardhat node, CERTLEDGER_FUNDING_KEY)", 
       .expect(200);
     expect(v.body.verdict, JSON.stringify(v.body)).to.equal("VALID");
     expect(v.body.certId).to.equal(issued.body.certId.toLowerCase());
+  });
+
+  it("answers POST /rpc with 404 RPC_EXTERNAL_CHAIN: the chain's own nodes serve JSON-RPC, not the gateway", async function () {
+    if (!gw) this.skip();
+    const r = await request(gw.app)
+      .post("/rpc")
+      .set("content-type", "application/json")
+      .send(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_blockNumber", params: [] }))
+      .expect(404);
+    expect(r.body.error.code).to.equal(-32004);
+    expect(r.body.error.data).to.deep.equal({ reason: "RPC_EXTERNAL_CHAIN", chainId: 31337 });
+    expect(r.body.error.message).to.include("chain's nodes");
   });
 });

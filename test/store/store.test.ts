@@ -10,6 +10,7 @@ import {
   SqlPrincipalStore,
   SqlReplayGuard,
 } from "../../src/store/gatewayStores";
+import { sqlCounterSessionStore } from "../../src/http/counterStores";
 import { freshPostgresDatabase } from "../support/postgres";
 
 /** The same suite for both dialects: the store must behave identically on SQLite and PostgreSQL. */
@@ -112,6 +113,33 @@ function storeSuite(name: string, open: () => Promise<{ store: Store; cleanup():
       ]);
       expect(moves.filter(Boolean)).to.have.length(1);
       expect((await sessions.get("s1"))?.state).to.equal("presented");
+    });
+
+    it("lets a holder's decline or an answer win, never both, and reads a declined session back as DECLINED", async function () {
+      const sessions = sqlCounterSessionStore(new SqlCounterSessions(store.db), () => 5);
+      const session = {
+        verifier: "0x0000000000000000000000000000000000000009" as const,
+        types: ["resident-id-card"],
+        purpose: "open-account",
+        nonce: "1",
+        createdAt: 1,
+        expiresAt: 10,
+        state: "OPEN" as const,
+      };
+      await sessions.insert({ ...session, id: "d1" });
+      const [declined, claimed] = await Promise.all([sessions.decline("d1", 5), sessions.claim("d1", 5)]);
+      expect([declined, claimed].filter(Boolean)).to.have.length(1);
+      expect((await sessions.get("d1"))?.state).to.equal(declined ? "DECLINED" : "ANSWERING");
+
+      await sessions.insert({ ...session, id: "d2" });
+      expect(await sessions.decline("d2", 6)).to.equal(true);
+      expect(await sessions.decline("d2", 7)).to.equal(false);
+      expect(await sessions.claim("d2", 7)).to.equal(false);
+      expect(await sessions.get("d2")).to.deep.include({ state: "DECLINED", declinedAt: 6, result: undefined });
+
+      await sessions.insert({ ...session, id: "d3" });
+      expect(await sessions.decline("d3", 10)).to.equal(false); // expired
+      expect((await sessions.get("d3"))?.state).to.equal("OPEN");
     });
   });
 }

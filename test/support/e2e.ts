@@ -14,7 +14,7 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import pino from "pino";
-import { chromium, type BrowserContext } from "playwright-core";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { registerAgency, registerType, registerVerifier } from "../../src/domain/authority";
 import { memoryBatchJobs } from "../../src/domain/issuance";
 import type { Address } from "../../src/domain/ports";
@@ -22,7 +22,8 @@ import { createPrincipal } from "../../src/domain/principals";
 import { buildApp } from "../../src/http/app";
 import { DEFAULT_HTTP_SETTINGS } from "../../src/http/deps";
 import { frontRouters } from "../../src/http/front";
-import { fakeDeps } from "./frontFakes";
+import { fakeDeps, memoryIdempotentRequests } from "./frontFakes";
+import { TEST_KEYSTORE_CONFIG } from "./keystore";
 
 export interface Gateway {
   url: string;
@@ -30,6 +31,8 @@ export interface Gateway {
   verifierKey: string;
   verifierAddress: Address;
   verifierName: string;
+  /** Every agency's key, names and accredited types (agencyKey is the one accredited for ID cards). */
+  agencies: { name: string; nameZh?: string; apiKey: string; types: string[] }[];
   chainWrites(): Promise<number>;
   close(): Promise<void>;
   kind: "embedded-chain" | "in-memory-ports";
@@ -52,6 +55,7 @@ async function startInMemory(): Promise<Gateway> {
     settings: DEFAULT_HTTP_SETTINGS,
     logger: pino({ level: "silent" }),
     batchJobs: memoryBatchJobs(),
+    requests: memoryIdempotentRequests(),
     extraRouters: frontRouters(deps),
   });
   const server: Server = await new Promise((resolve) => {
@@ -65,6 +69,7 @@ async function startInMemory(): Promise<Gateway> {
     verifierKey,
     verifierAddress: verifier.verifier,
     verifierName: "Futian Service Hall, counter 3",
+    agencies: [{ name: "Shenzhen Public Security Bureau", apiKey: agencyKey, types: TYPES }],
     chainWrites: async () => deps.world.sent.length,
     close: () => new Promise((r) => server.close(() => r())),
   };
@@ -75,7 +80,7 @@ async function startReal(): Promise<Gateway> {
   const { loadConfig } = await import("../../src/config");
   const { openGateway } = await import("../../src/wiring/gateway");
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "certledger-e2e-data-"));
-  const config = loadConfig({}, { dataDir, port: 0, seedDemo: "true", logLevel: "silent" });
+  const config = loadConfig({}, { dataDir, port: 0, seedDemo: "true", logLevel: "silent", ...TEST_KEYSTORE_CONFIG });
   // openGateway mounts the pages and the counter/share routes itself (src/http/front.ts).
   const g = await openGateway(config, { logger: pino({ level: "silent" }) });
   const server: Server = await new Promise((resolve) => {
@@ -92,6 +97,7 @@ async function startReal(): Promise<Gateway> {
     verifierKey: creds.verifier.apiKey,
     verifierAddress: creds.verifier.verifier,
     verifierName: creds.verifier.name,
+    agencies: creds.agencies,
     // Every chain write goes through the relayer's outbox: its row count is the number of writes accepted.
     chainWrites: async () =>
       Number(
@@ -181,4 +187,44 @@ export function fakeCameraFile(png: Buffer): string {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "certledger-camera-")), "qr.y4m");
   fs.writeFileSync(file, Buffer.concat([Buffer.from(`YUV4MPEG2 W${W} H${H} F10:1 Ip A1:1 C420jpeg\n`), frame, frame]));
   return file;
+}
+
+export interface BrowserSuite {
+  /** The gateway, once the suite's `before` has run. */
+  gateway(): Gateway;
+  /** A person with their own browser profile; the suite fails a test on any uncaught page error. */
+  person(viewport?: { width: number; height: number }): Promise<Page>;
+}
+
+/**
+ * Registers a browser suite's hooks in the calling describe(): Chromium (and CJK fonts) installed when
+ * missing, one gateway for the suite, every browser closed after it, no uncaught page error allowed.
+ */
+export function browserSuite(): BrowserSuite {
+  let gw: Gateway | undefined;
+  const contexts: BrowserContext[] = [];
+  const pageErrors: string[] = [];
+  before(async function () {
+    this.timeout(900_000); // a fresh machine installs chromium (and a CJK font) here
+    ensureChromium();
+    execFileSync("bash", [path.join(__dirname, "..", "..", "scripts", "ensure-cjk-fonts.sh")], { stdio: "inherit" });
+    gw = await startGateway();
+  });
+  after(async function () {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await gw?.close();
+  });
+  afterEach(function () {
+    if (pageErrors.length) throw new Error(`uncaught errors in the pages: ${pageErrors.splice(0).join("; ")}`);
+  });
+  return {
+    gateway: () => gw!,
+    async person(viewport) {
+      const { context } = await newBrowser(viewport);
+      contexts.push(context);
+      const page = context.pages()[0] ?? (await context.newPage());
+      page.on("pageerror", (e) => pageErrors.push(e.message));
+      return page;
+    },
+  };
 }

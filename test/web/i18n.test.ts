@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { DICTIONARIES, t } from "../../src/web/i18n";
-import { VERDICT_REASONS } from "../../src/domain/reasons";
+import { STATUS_REASONS, VERDICT_REASONS } from "../../src/domain/reasons";
 import { COUNTER_ERRORS } from "../../src/domain/counter";
 import { SHARE_ERRORS } from "../../src/domain/share";
 
@@ -25,6 +25,7 @@ describe("page strings (zh/en)", () => {
       COUNTER_ERRORS.NOT_FOUND,
       COUNTER_ERRORS.EXPIRED,
       COUNTER_ERRORS.ANSWERED,
+      COUNTER_ERRORS.DECLINED,
       COUNTER_ERRORS.GRANT_MISMATCH,
       COUNTER_ERRORS.DOCUMENT_TAMPERED,
       COUNTER_ERRORS.BAD_SIGNATURE,
@@ -33,6 +34,14 @@ describe("page strings (zh/en)", () => {
       SHARE_ERRORS.BAD_PROOF,
     ];
     for (const code of shown) expect(DICTIONARIES.zh, code).to.have.property(`error.${code}`);
+  });
+
+  it("names every status-change reason the agency console offers, in both languages", () => {
+    for (const table of Object.values(STATUS_REASONS))
+      for (const code of Object.keys(table)) {
+        expect(DICTIONARIES.zh, code).to.have.property(`statusReason.${code}`);
+        expect(DICTIONARIES.en, code).to.have.property(`statusReason.${code}`);
+      }
   });
 
   it("fills placeholders", () => {

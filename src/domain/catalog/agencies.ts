@@ -33,3 +33,29 @@ export const AGENCY_CATEGORIES = [
 ] as const satisfies readonly AgencyCategory[];
 
 export type AgencyCategoryCode = (typeof AGENCY_CATEGORIES)[number]["code"];
+
+export interface AgencyNames {
+  readonly name: string;
+  readonly nameZh: string;
+}
+
+/**
+ * The name of a department's issuing agency in both languages: "Education Bureau" / "教育局"; a name
+ * that is already an institution's ("Housing Provident Fund Centre" / "住房公积金管理中心") is kept.
+ */
+export function agencyNamesOf(category: AgencyCategory): AgencyNames {
+  return {
+    name: /(Centre|Federation)$/.test(category.nameEn) ? category.nameEn : `${category.nameEn} Bureau`,
+    nameZh: /(中心|联合会)$/.test(category.nameZh) ? category.nameZh : `${category.nameZh}局`,
+  };
+}
+
+const ZH_BY_NAME = new Map(AGENCY_CATEGORIES.map((c) => [agencyNamesOf(c).name, agencyNamesOf(c).nameZh]));
+
+/**
+ * The Chinese name of an agency registered under a department's name (the registry keeps one name);
+ * undefined for any other name, which the pages then show as registered.
+ */
+export function agencyNameZh(name: string): string | undefined {
+  return ZH_BY_NAME.get(name);
+}

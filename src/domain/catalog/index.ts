@@ -3,7 +3,14 @@
  * fields, validation (check digits of national identifiers included), the schema hash registered on
  * chain, and demo samples. Pure: no I/O, no ajv compiler at runtime; bundles for the browser.
  */
-export { AGENCY_CATEGORIES, type AgencyCategory, type AgencyCategoryCode } from "./agencies";
+export {
+  AGENCY_CATEGORIES,
+  agencyNameZh,
+  agencyNamesOf,
+  type AgencyCategory,
+  type AgencyCategoryCode,
+  type AgencyNames,
+} from "./agencies";
 export { CERTIFICATE_TYPES, type CertificateType, type HolderKind } from "./certificateTypes";
 export { getCertificateType, type CertificateTypeRef } from "./lookup";
 export { validateFields, type FieldError, type FieldErrorCode, type ValidateFieldsResult } from "./validate";
