@@ -9,13 +9,13 @@ import {
   consentDomain,
   hashRevokeGrant,
   hashRecordCheck,
-  recoverDigestSigner,
   verifyBatchProof,
   withBatchProof,
   type CertificateDocument as LibDocument,
 } from "../document";
 import { personalMessageDigest } from "../domain/holderAuth";
 import { createDocumentPool } from "./documentPool";
+import { recoverSigner } from "./nativeRecovery";
 import { buildOne, integrityOf, lower } from "./documentOps";
 import type {
   Address,
@@ -144,18 +144,18 @@ export function signatureRecovery(domain: () => { chainId: number; consent: Addr
   return {
     grantId: (g) => digest(g).toLowerCase() as Bytes32,
     recoverPersonal: (message, signature) =>
-      lower(recoverDigestSigner(personalMessageDigest(message), signature)) as Address | undefined,
-    recoverGrant: (g, signature) => lower(recoverDigestSigner(digest(g), signature)) as Address | undefined,
+      lower(recoverSigner(personalMessageDigest(message), signature)) as Address | undefined,
+    recoverGrant: (g, signature) => lower(recoverSigner(digest(g), signature)) as Address | undefined,
     recoverRevokeGrant: (m, signature) =>
       lower(
-        recoverDigestSigner(
+        recoverSigner(
           hashRevokeGrant(dom(), { grantId: m.grantId, nonce: BigInt(m.nonce), deadline: BigInt(m.deadline) }),
           signature,
         ),
       ) as Address | undefined,
     recoverRecordCheck: (m, signature) =>
       lower(
-        recoverDigestSigner(
+        recoverSigner(
           hashRecordCheck(dom(), { grantId: m.grantId, use: m.use, deadline: BigInt(m.deadline) }),
           signature,
         ),

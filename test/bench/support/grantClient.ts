@@ -1,14 +1,16 @@
 /**
  * The grants benchmark's client, in its own process, as the holders' wallets are.
  *
- *   node --import tsx test/bench/support/grantClient.ts '{"base","apiKey","type","grants","concurrency"}'
+ *   node --import tsx test/bench/support/grantClient.ts '{"base","apiKey","type","grants","concurrency","file","phase"}'
  *
- * Untimed: issues `grants` single certificates (each to its own holder key of one wallet, as the wallet
- * derives them), then prepares one share link per certificate exactly as the wallet page does: a fresh
- * link key, a Grant to its address signed with the certificate's holder key, the document encrypted
- * under the link key. Timed: `concurrency` clients POST /v1/shares (mode "link"), the route the wallet
- * uses, each answered once its grant is on chain and indexed. Prints {"seconds","failed","grantIds"}.
+ * - phase "prepare": issues `grants` single certificates (each to its own holder key of one wallet, as the
+ *   wallet derives them), then writes to `file` one share-link request per certificate, made exactly as the
+ *   wallet page makes it: a fresh link key, a Grant to its address signed with the certificate's holder
+ *   key, the document encrypted under the link key.
+ * - phase "send" (timed): `concurrency` clients POST /v1/shares (mode "link"), the route the wallet uses,
+ *   each answered once its grant is on chain and indexed. Prints {"seconds","failed","grantIds"}.
  */
+import { readFileSync, writeFileSync } from "node:fs";
 import {
   consentDomain,
   createHolderWallet,
@@ -25,6 +27,8 @@ interface Args {
   type: string;
   grants: number;
   concurrency: number;
+  file: string;
+  phase: "prepare" | "send";
 }
 
 async function pool(n: number, concurrency: number, work: (i: number) => Promise<void>): Promise<void> {
@@ -39,6 +43,7 @@ async function pool(n: number, concurrency: number, work: (i: number) => Promise
 async function main() {
   const a = JSON.parse(process.argv[2]) as Args;
   const json = { "content-type": "application/json" };
+  if (a.phase === "send") return send(a, readFileSync(a.file, "utf8").split("\n").filter(Boolean));
   const wallet = createHolderWallet({ mnemonic: generateMnemonic() });
   const run = Math.random().toString(36).slice(2);
 
@@ -91,11 +96,16 @@ async function main() {
     );
   }
 
+  writeFileSync(a.file, bodies.join("\n"));
+}
+
+async function send(a: Args, bodies: string[]): Promise<void> {
+  const json = { "content-type": "application/json" };
   let failed = 0;
   let firstError: string | undefined;
   const grantIds: string[] = [];
   const t0 = performance.now();
-  await pool(a.grants, a.concurrency, async (i) => {
+  await pool(bodies.length, a.concurrency, async (i) => {
     const r = await fetch(`${a.base}/v1/shares`, { method: "POST", headers: json, body: bodies[i] });
     if (r.status === 201) grantIds.push(((await r.json()) as { grantId: string }).grantId);
     else {
