@@ -278,7 +278,7 @@ describe("the pages in a real browser (e2e)", function () {
     await agency.waitForSelector('#agency-detail-status[data-status="ACTIVE"]');
   });
 
-  it("opens a share link as VALID, then GRANT_REVOKED after the holder revokes it", async () => {
+  it("opens a share link as VALID, lists that check in the holder's trail via link, then GRANT_REVOKED after the holder revokes it", async () => {
     await wallet.goto(`${gw.url}/wallet`);
     const item = wallet.locator(`li[data-cert="${firstCertId}"]`);
     await item.locator("[data-action=share]").click();
