@@ -140,7 +140,8 @@ export function workKinds(d: Omit<ChainWriterDeps, "relayer">): Record<string, W
         return call(A.consent, from, data, 400_000 + 5_000 * (p.batch?.proof.length ?? 0));
       },
       // Concurrent grants (counters answering, links shared) share one grantManyBySig. A group that
-      // reverts is split by the relayer and each grant sent alone, so each caller gets its own answer.
+      // reverts is split by the relayer and each grant sent alone, so each caller gets its own answer
+      // (docs/decisions/0010-grants-in-groups-and-link-checks.md).
       group: {
         max: GRANT_GROUP_MAX,
         tx: (ps: GrantPayload[], from) => {

@@ -17,7 +17,7 @@
  * check at most: a replay is refused by the chain (and before it, from the index). After the holder
  * revokes the grant the link answers GRANT_REVOKED, after the last use GRANT_USED_UP — both from the
  * verdict of the gateway's ordinary verification (src/domain/verification.ts), so a link is never
- * judged by other rules. Shares are durable without a table of their own (shareStoreOverPorts: the
+ * judged by other rules (docs/decisions/0010-grants-in-groups-and-link-checks.md). Shares are durable without a table of their own (shareStoreOverPorts: the
  * idempotency store, SQL in the gateway).
  */
 import { purposeHash } from "./counter";
