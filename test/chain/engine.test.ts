@@ -71,6 +71,25 @@ async function roundTrip(dir: string, extra: Partial<EngineOptions> = {}): Promi
   await engine.close();
 }
 
+/** Issues `certId` singly from the test agency's key, valid from now for a day. */
+function issueForADay(
+  engine: Awaited<ReturnType<typeof openEngine>>,
+  a: Awaited<ReturnType<typeof setupActors>>,
+  certId: Bytes32,
+  outboxKey: string,
+) {
+  const now = Math.floor(Date.now() / 1000);
+  return engine.chain.issue({
+    agency: a.agency,
+    issuerKey: a.issuerKey,
+    certId,
+    typeId: a.typeId,
+    validFrom: now,
+    validUntil: now + 86400,
+    outboxKey,
+  });
+}
+
 describe("engine on the embedded chain", function () {
   this.timeout(300_000);
 
@@ -106,21 +125,8 @@ describe("engine on the embedded chain", function () {
   it("relays 30 concurrent grants in few grantManyBySig transactions; a bad one fails alone with its own code", async function () {
     const engine = await openEngine(tmpDataDir());
     const a = await setupActors(engine);
-    const now = Math.floor(Date.now() / 1000);
     const holdings = Array.from({ length: 30 }, () => newHolderCert());
-    await Promise.all(
-      holdings.map((h, i) =>
-        engine.chain.issue({
-          agency: a.agency,
-          issuerKey: a.issuerKey,
-          certId: h.certId,
-          typeId: a.typeId,
-          validFrom: now,
-          validUntil: now + 86400,
-          outboxKey: `g${i}`,
-        }),
-      ),
-    );
+    await Promise.all(holdings.map((h, i) => issueForADay(engine, a, h.certId, `g${i}`)));
     const requests = await Promise.all(
       holdings.map((h) => signGrant(engine, h.holder, h.certId, h.documentRoot, a.verifier)),
     );
@@ -159,15 +165,7 @@ describe("engine on the embedded chain", function () {
     const a = await setupActors(engine);
     const now = Math.floor(Date.now() / 1000);
     const h = newHolderCert();
-    await engine.chain.issue({
-      agency: a.agency,
-      issuerKey: a.issuerKey,
-      certId: h.certId,
-      typeId: a.typeId,
-      validFrom: now,
-      validUntil: now + 86400,
-      outboxKey: "link-cert",
-    });
+    await issueForADay(engine, a, h.certId, "link-cert");
     const link = Wallet.createRandom();
     const g = await signGrant(engine, h.holder, h.certId, h.documentRoot, link.address.toLowerCase() as Address);
     const { grantId } = await engine.chain.relayGrant(g);
