@@ -262,3 +262,33 @@ export interface SignedWrite {
   deadline: bigint;
   signature: string;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Checks signed by the grantee (one-time share links)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * RecordCheck(bytes32 grantId,uint32 use,uint64 deadline): the grantee (a share link's key, which has no
+ * gas) signs one check under a grant and anyone relays it to ConsentRegistry.recordCheckBySig.
+ *
+ * - grantId: the grant the check is made under.
+ * - use: the number this check will be (the grant's uses so far + 1); the registry records it only as
+ *   exactly that use, so the signature records one check at most and a replay is refused.
+ * - deadline: unix seconds after which the signature can no longer be relayed (the verify page signs
+ *   for minutes).
+ */
+export const RECORD_CHECK_TYPES = {
+  RecordCheck: [
+    { name: "grantId", type: "bytes32" },
+    { name: "use", type: "uint32" },
+    { name: "deadline", type: "uint64" },
+  ],
+} as const;
+
+export const RECORD_CHECK_TYPE_STRING = "RecordCheck(bytes32 grantId,uint32 use,uint64 deadline)";
+
+export interface RecordCheckMessage {
+  grantId: string;
+  use: number;
+  deadline: bigint;
+}

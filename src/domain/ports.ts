@@ -196,6 +196,7 @@ export type ChainRejectionCode =
   | "GRANT_REVOKED"
   | "GRANT_EXPIRED"
   | "GRANT_USED_UP"
+  | "CHECK_USE_TAKEN" // a grantee-signed check named a use another check took first
   | "WRONG_VERIFIER"
   | "BAD_PROOF"
   | "PAUSED";
@@ -321,6 +322,15 @@ export interface RevokeGrantRelayRequest {
   documentRoot: Bytes32;
 }
 
+/** A check signed by the grant's grantee (RecordCheck), relayed by the gateway's key. */
+export interface RecordCheckRelayRequest {
+  grantId: Bytes32;
+  /** The use this check takes: the grant's uses so far + 1. */
+  use: number;
+  deadline: number;
+  signature: Hex;
+}
+
 export interface ChainWriter {
   issue(req: IssueRequest): Promise<TxReceiptView>;
   /** All or nothing, under one signed IssueMany message. */
@@ -334,6 +344,8 @@ export interface ChainWriter {
   relayRevokeGrant(req: RevokeGrantRelayRequest): Promise<TxReceiptView>;
   /** The verifier (grantee, a custodial key) records one check: uses one grant use. */
   recordCheck(req: { verifier: Address; grantId: Bytes32; outboxKey: string }): Promise<TxReceiptView>;
+  /** Relays a check the grantee signed (a share link's key has no gas): uses one grant use. */
+  relayRecordCheck(req: RecordCheckRelayRequest): Promise<TxReceiptView>;
 
   // authority (sent from the authority's custodial key)
   registerType(req: {
@@ -575,6 +587,8 @@ export interface SignatureRecovery {
   recoverRevokeGrant(msg: { grantId: Bytes32; nonce: string; deadline: number }, signature: Hex): Address | undefined;
   /** EIP-712 recovery over the CertificateLedger domain; undefined when the signature is malformed. */
   recoverLedger(message: LedgerMessage, signature: Hex): Address | undefined;
+  /** EIP-712 RecordCheck recovery (a check signed by the grantee, e.g. a share link's key). */
+  recoverRecordCheck(msg: Omit<RecordCheckRelayRequest, "signature">, signature: Hex): Address | undefined;
 }
 
 /** Everything the use cases receive. */

@@ -14,13 +14,14 @@ import {
   computeGrantId,
   consentDomain,
   hashRevokeGrant,
-  recoverDigestSigner,
+  hashRecordCheck,
   verifyBatchProof,
   withBatchProof,
   type CertificateDocument as LibDocument,
 } from "../document";
 import { personalMessageDigest } from "../domain/holderAuth";
 import { createDocumentPool } from "./documentPool";
+import { recoverSigner } from "./nativeRecovery";
 import { buildOne, integrityOf, lower } from "./documentOps";
 import type {
   Address,
@@ -168,20 +169,27 @@ export function signatureRecovery(
   return {
     grantId: (g) => digest(g).toLowerCase() as Bytes32,
     recoverPersonal: (message, signature) =>
-      lower(recoverDigestSigner(personalMessageDigest(message), signature)) as Address | undefined,
-    recoverGrant: (g, signature) => lower(recoverDigestSigner(digest(g), signature)) as Address | undefined,
+      lower(recoverSigner(personalMessageDigest(message), signature)) as Address | undefined,
+    recoverGrant: (g, signature) => lower(recoverSigner(digest(g), signature)) as Address | undefined,
     recoverLedger: (message, signature) => {
       const d = domain();
       try {
-        return lower(recoverDigestSigner(ledgerDigest(d.chainId, d.ledger, message), signature)) as Address | undefined;
+        return lower(recoverSigner(ledgerDigest(d.chainId, d.ledger, message), signature)) as Address | undefined;
       } catch {
         return undefined;
       }
     },
     recoverRevokeGrant: (m, signature) =>
       lower(
-        recoverDigestSigner(
+        recoverSigner(
           hashRevokeGrant(dom(), { grantId: m.grantId, nonce: BigInt(m.nonce), deadline: BigInt(m.deadline) }),
+          signature,
+        ),
+      ) as Address | undefined,
+    recoverRecordCheck: (m, signature) =>
+      lower(
+        recoverSigner(
+          hashRecordCheck(dom(), { grantId: m.grantId, use: m.use, deadline: BigInt(m.deadline) }),
           signature,
         ),
       ) as Address | undefined,

@@ -575,16 +575,18 @@ const CASES: Case[] = [
     who: "public",
     async setup(f) {
       const a = await issue(f);
-      const { share, doc, proof } = await linkShare(f, a, 2);
-      const first = { document: doc, proof: proof() };
+      const { share, doc, check } = await linkShare(f, a, 2);
+      const first = { document: doc, check: await check() };
+      // The same use signed with another deadline: another check.
+      const other = { document: doc, check: await check(299) };
       return {
         first: { method: "post", path: `/v1/shares/${share.id}/check`, body: first },
-        other: { method: "post", path: `/v1/shares/${share.id}/check`, body: { document: doc, proof: proof() } },
+        other: { method: "post", path: `/v1/shares/${share.id}/check`, body: other },
         // The refused check used nothing: one use of two is left for the next check.
         unchanged: async () => {
           const next = await f.http
             .post(`/v1/shares/${share.id}/check`)
-            .send({ document: doc, proof: proof() })
+            .send({ document: doc, check: await check() })
             .expect(200);
           expect(next.body.verdict).to.equal("VALID");
           expect(next.body.usesLeft).to.equal(0);

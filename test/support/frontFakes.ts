@@ -173,6 +173,23 @@ export function fakeDeps(world = new FakeWorld()): DomainDeps & { world: FakeWor
       w.grants.set(req.grantId, { ...g, revoked: true });
       return r;
     },
+    async relayRecordCheck(req) {
+      // As ConsentRegistry.recordCheckBySig: the grantee's signature, the named use must be the next one.
+      const g = w.grants.get(req.grantId)!;
+      const signer = signatureRecovery(() => ({
+        chainId: CHAIN_ID,
+        consent: CONSENT,
+        ledger: LEDGER,
+      })).recoverRecordCheck(req, req.signature);
+      if (signer !== g.grantee.toLowerCase())
+        throw new DomainError("WRONG_VERIFIER", "wrong verifier", { status: 403 });
+      if (g.uses >= g.maxUses) throw new DomainError("GRANT_USED_UP", "used up", { status: 409 });
+      if (req.use !== g.uses + 1) throw new DomainError("CHECK_USE_TAKEN", "use taken", { status: 409 });
+      const r = w.receipt("relayRecordCheck", req);
+      w.grants.set(req.grantId, { ...g, uses: g.uses + 1 });
+      w.checks.push({ grantId: g.grantId, certId: g.certId, verifier: g.grantee, purpose: g.purpose, at: w.now });
+      return r;
+    },
     async recordCheck(req) {
       const g = w.grants.get(req.grantId)!;
       if (g.grantee !== req.verifier) throw new DomainError("WRONG_VERIFIER", "wrong verifier", { status: 403 });
