@@ -11,7 +11,7 @@ import { Wallet } from "ethers";
 import { UINT40_MAX } from "../../src/chain/contracts";
 import { STATUS_REASONS } from "../../src/domain/reasons";
 import {
-  LEDGER_STATUS,
+  LEDGER_STATUS_OF_ACTION,
   buildBatch,
   buildDocument,
   createHolderWallet,
@@ -210,18 +210,11 @@ async function signedIssue(x: ExternalCustody): Promise<string> {
   return s.certId;
 }
 
-const LEDGER_STATUS_OF = {
-  revoke: LEDGER_STATUS.Revoked,
-  suspend: LEDGER_STATUS.Suspended,
-  reinstate: LEDGER_STATUS.Active,
-  supersede: LEDGER_STATUS.Superseded,
-} as const;
-
 /** The body of POST .../{action}/signed for `certId`, signed now with the certificate's current status nonce. */
 async function signedStatusBody(
   x: ExternalCustody,
   certId: string,
-  action: keyof typeof LEDGER_STATUS_OF,
+  action: keyof typeof LEDGER_STATUS_OF_ACTION,
   reason: string,
   replacement?: string,
 ) {
@@ -232,7 +225,7 @@ async function signedStatusBody(
     ledgerDomain(x.chainId, x.ledger),
     statusChangeMessage({
       certId,
-      status: LEDGER_STATUS_OF[action],
+      status: LEDGER_STATUS_OF_ACTION[action],
       reason: (STATUS_REASONS[action] as Record<string, number>)[reason],
       replacement: replacement ? { certId: replacement } : undefined,
       nonce: n.body.nonce,
