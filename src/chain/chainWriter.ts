@@ -37,7 +37,7 @@ import type {
 } from "../domain/ports";
 import { computeGrantId } from "../document/grant";
 import { hashAnchorBatch, hashIssue, hashIssueMany, hashStatusChange } from "../document/ledgerDigest";
-import { LEDGER_STATUS, consentDomain, ledgerDomain } from "../document/typedData";
+import { LEDGER_STATUS_OF_ACTION, consentDomain, ledgerDomain } from "../document/typedData";
 import type { IndexCache } from "../indexer/indexCache";
 import type { Database } from "../store/schema";
 import { ZERO_ROOT } from "../store/schema";
@@ -177,7 +177,7 @@ export function workKinds(d: Omit<ChainWriterDeps, "relayer">): Record<string, W
               hashStatusChange(domain, {
                 certId: p.certId,
                 batchRoot: p.batch?.root ?? ZERO_ROOT,
-                status: LEDGER_STATUS_OF[p.action],
+                status: LEDGER_STATUS_OF_ACTION[p.action],
                 reason: p.reason,
                 replacementCertId: p.replacement ?? ZERO_ROOT,
                 replacementBatchRoot: ZERO_ROOT,
@@ -337,13 +337,6 @@ type SignedTuple = [string, number, string];
 
 /** How long a signature the custodial gateway makes for itself may wait in the outbox. */
 const CUSTODIAL_DEADLINE_SECONDS = 3600;
-
-const LEDGER_STATUS_OF = {
-  revoke: LEDGER_STATUS.Revoked,
-  suspend: LEDGER_STATUS.Suspended,
-  reinstate: LEDGER_STATUS.Active,
-  supersede: LEDGER_STATUS.Superseded,
-} as const;
 
 const issueRequest = (p: { certId: string; typeId: number; validFrom: number; validUntil: number }) => ({
   certId: p.certId,

@@ -107,6 +107,13 @@ export function ledgerDomain(chainId: bigint | number, ledger: string): TypedDat
 /** The ledger's Status enum, as a StatusChange's `status` carries it. */
 export const LEDGER_STATUS = { Active: 0, Suspended: 1, Revoked: 2, Superseded: 3 } as const;
 export type LedgerStatus = (typeof LEDGER_STATUS)[keyof typeof LEDGER_STATUS];
+/** The status each status change asks for (reinstating makes a certificate Active again). */
+export const LEDGER_STATUS_OF_ACTION = {
+  revoke: LEDGER_STATUS.Revoked,
+  suspend: LEDGER_STATUS.Suspended,
+  reinstate: LEDGER_STATUS.Active,
+  supersede: LEDGER_STATUS.Superseded,
+} as const;
 
 /**
  * Issue(bytes32 certId,uint32 typeId,uint64 validFrom,uint64 validUntil,uint64 deadline): one certificate,

@@ -49,13 +49,20 @@ export interface ExternalCustody {
   ledger: string;
   /** Re-opens the gateway on the same data directory (after close). */
   reopen(): Promise<void>;
+  /** Signs a registry call with the authority's key, as the authority account's `ahead`-th next transaction. */
+  authoritySign(fn: string, args: unknown[], ahead?: number): Promise<string>;
   /** Signs a registry call with the authority's key and has the gateway pass it on. */
   authorityTx(fn: string, args: unknown[], extra?: Record<string, unknown>): Promise<request.Response>;
   close(): Promise<void>;
 }
 
-/** `pages`: also serve the pages (the agency console) as the gateway does by default. */
-export async function openExternalCustody(opts: { pages?: boolean } = {}): Promise<ExternalCustody> {
+/**
+ * `pages`: also serve the pages (the agency console) as the gateway does by default. `databaseUrl`:
+ * postgres://... for a PostgreSQL store; SQLite in the data directory otherwise.
+ */
+export async function openExternalCustody(
+  opts: { pages?: boolean; databaseUrl?: string } = {},
+): Promise<ExternalCustody> {
   const root = mkdtempSync(path.join(tmpdir(), "certledger-custody-"));
   const dataDir = path.join(root, "data");
   const outside = path.join(root, "outside");
@@ -75,6 +82,7 @@ export async function openExternalCustody(opts: { pages?: boolean } = {}): Promi
         logLevel: "silent",
         keyCustody: "external",
         authorityAddress: authorityKs.wallet.address,
+        databaseUrl: opts.databaseUrl,
         ...TEST_KEYSTORE_CONFIG,
       },
     );
@@ -92,13 +100,13 @@ export async function openExternalCustody(opts: { pages?: boolean } = {}): Promi
   };
   await x.reopen();
   x.authority = { ...authorityKs, apiKey: x.gw.authorityCredentials!.apiKey };
-  x.authorityTx = async (fn, args, extra = {}) => {
+  x.authoritySign = async (fn, args, ahead = 0) => {
     const p = await x.http.get("/v1/authority/transaction-parameters").set(bearer(x.authority.apiKey)).expect(200);
-    const raw = await x.authority.wallet.signTransaction(
+    return x.authority.wallet.signTransaction(
       Transaction.from({
         type: 2,
         chainId: p.body.chainId,
-        nonce: p.body.nonce,
+        nonce: p.body.nonce + ahead,
         to: p.body.registry,
         data: registryIface.encodeFunctionData(fn, args),
         gasLimit: 400_000n,
@@ -106,11 +114,12 @@ export async function openExternalCustody(opts: { pages?: boolean } = {}): Promi
         maxPriorityFeePerGas: BigInt(p.body.maxPriorityFeePerGas),
       }),
     );
-    return x.http
+  };
+  x.authorityTx = async (fn, args, extra = {}) =>
+    x.http
       .post("/v1/authority/transactions")
       .set(bearer(x.authority.apiKey))
-      .send({ rawTransaction: raw, ...extra });
-  };
+      .send({ rawTransaction: await x.authoritySign(fn, args), ...extra });
 
   const t = await x.authorityTx("registerType", [
     "diploma",

@@ -227,7 +227,7 @@ export function holderHeaders(
 }
 
 /** Rows in a table of the gateway's store. */
-export async function count(f: Front, table: keyof Database): Promise<number> {
+export async function count(f: Pick<Front, "gw">, table: keyof Database): Promise<number> {
   const db = f.gw.engine.store.db as Kysely<Database>;
   const r = await db
     .selectFrom(table)
