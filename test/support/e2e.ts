@@ -16,6 +16,7 @@ import path from "node:path";
 import pino from "pino";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { registerAgency, registerType, registerVerifier } from "../../src/domain/authority";
+import { DEMO_VERIFIER } from "../../src/domain/catalog";
 import { memoryBatchJobs } from "../../src/domain/issuance";
 import type { Address } from "../../src/domain/ports";
 import { createPrincipal } from "../../src/domain/principals";
@@ -45,8 +46,9 @@ async function startInMemory(): Promise<Gateway> {
   // The fake world's clock follows the wall clock, as the browser's does.
   Object.defineProperty(deps.world, "now", { get: () => Math.floor(Date.now() / 1000), set: () => undefined });
   for (const code of TYPES) await registerType(deps, { code });
-  const agency = await registerAgency(deps, { name: "Shenzhen Public Security Bureau", types: TYPES });
-  const verifier = await registerVerifier(deps, { name: "Futian Service Hall, counter 3" });
+  // The catalog's names, which the pages show in both languages.
+  const agency = await registerAgency(deps, { name: "Public Security Bureau", types: TYPES });
+  const verifier = await registerVerifier(deps, { name: DEMO_VERIFIER.name });
   const agencyKey = (await createPrincipal(deps, { role: "agency", address: agency.agency, label: "agency" })).apiKey;
   const verifierKey = (await createPrincipal(deps, { role: "verifier", address: verifier.verifier, label: "counter" }))
     .apiKey;
@@ -67,8 +69,8 @@ async function startInMemory(): Promise<Gateway> {
     agencyKey,
     verifierKey,
     verifierAddress: verifier.verifier,
-    verifierName: "Futian Service Hall, counter 3",
-    agencies: [{ name: "Shenzhen Public Security Bureau", apiKey: agencyKey, types: TYPES }],
+    verifierName: DEMO_VERIFIER.name,
+    agencies: [{ name: "Public Security Bureau", apiKey: agencyKey, types: TYPES }],
     chainWrites: async () => deps.world.sent.length,
     close: () => new Promise((r) => server.close(() => r())),
   };
@@ -188,42 +190,90 @@ export function fakeCameraFile(png: Buffer): string {
   return file;
 }
 
-export interface BrowserSuite {
-  /** The gateway, once the suite's `before` has run. */
-  gateway(): Gateway;
-  /** A person with their own browser profile; the suite fails a test on any uncaught page error. */
-  person(viewport?: { width: number; height: number }): Promise<Page>;
+/** The gateway's REST API as the agency and the counter use it, for tests that need a certificate or a request fast. */
+export function gatewayApi(gw: Gateway) {
+  async function call<T>(method: string, url: string, key: string, body?: unknown): Promise<T> {
+    const res = await fetch(`${gw.url}${url}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${key}`,
+        "content-type": "application/json",
+        "idempotency-key": `e2e-${Date.now()}-${Math.random()}`,
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json = (await res.json()) as T;
+    if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  }
+  return {
+    /** The agency issues a resident ID card to `holder`; returns its certId and the document as text. */
+    async issue(holder: string): Promise<{ certId: string; document: string }> {
+      const { sampleFields } = await import("../../src/domain/catalog");
+      const r = await call<{ certId: string; document: unknown }>("POST", "/v1/agency/certificates", gw.agencyKey, {
+        type: "resident-id-card",
+        holder,
+        fields: sampleFields("resident-id-card", `${Date.now()}-${Math.random()}`),
+      });
+      return { certId: r.certId, document: JSON.stringify(r.document) };
+    },
+    revoke: (certId: string, reason: string) =>
+      call("POST", `/v1/agency/certificates/${certId}/revoke`, gw.agencyKey, { reason }),
+    /** The counter asks for a resident ID card to open a bank account; returns the wallet URL its QR carries. */
+    async counterRequest(): Promise<string> {
+      const r = await call<{ url: string }>("POST", "/v1/counter/requests", gw.verifierKey, {
+        types: ["resident-id-card"],
+        purpose: "open-bank-account",
+        minutes: 5,
+      });
+      return r.url;
+    },
+  };
 }
 
 /**
- * Registers a browser suite's hooks in the calling describe(): Chromium (and CJK fonts) installed when
- * missing, one gateway for the suite, every browser closed after it, no uncaught page error allowed.
+ * The hooks every browser suite needs, registered in the calling `describe`: a gateway (and its API)
+ * before, every browser closed and the gateway stopped after, and no uncaught error in any page after
+ * each test. `person()` opens a fresh browser profile; `lang` sets the pages' language before any loads.
  */
-export function browserSuite(): BrowserSuite {
-  let gw: Gateway | undefined;
+export function browserSuite(shotsDir: string = path.join(RESULTS_DIR, "screens")) {
+  const suite = {
+    gw: undefined as unknown as Gateway,
+    api: undefined as unknown as ReturnType<typeof gatewayApi>,
+    pageErrors: [] as string[],
+    /** The gateway, once the suite's `before` has run. */
+    gateway: (): Gateway => suite.gw,
+    async person(viewport?: { width: number; height: number }, lang?: "zh" | "en"): Promise<Page> {
+      const { context } = await newBrowser(viewport);
+      contexts.push(context);
+      if (lang)
+        await context.addInitScript((l) => {
+          try {
+            localStorage.setItem("certledger.lang", l);
+          } catch {
+            // about:blank has no storage
+          }
+        }, lang);
+      const page = context.pages()[0] ?? (await context.newPage());
+      page.on("pageerror", (e) => suite.pageErrors.push(e.message));
+      return page;
+    },
+  };
   const contexts: BrowserContext[] = [];
-  const pageErrors: string[] = [];
   before(async function () {
     this.timeout(900_000); // a fresh machine installs chromium (and a CJK font) here
     ensureChromium();
     execFileSync("bash", [path.join(__dirname, "..", "..", "scripts", "ensure-cjk-fonts.sh")], { stdio: "inherit" });
-    gw = await startGateway();
+    fs.mkdirSync(shotsDir, { recursive: true });
+    suite.gw = await startGateway();
+    suite.api = gatewayApi(suite.gw);
   });
   after(async function () {
     for (const c of contexts) await c.close().catch(() => undefined);
-    await gw?.close();
+    await suite.gw?.close();
   });
   afterEach(function () {
-    if (pageErrors.length) throw new Error(`uncaught errors in the pages: ${pageErrors.splice(0).join("; ")}`);
+    if (suite.pageErrors.length) throw new Error(`uncaught errors in the pages: ${suite.pageErrors.join("; ")}`);
   });
-  return {
-    gateway: () => gw!,
-    async person(viewport) {
-      const { context } = await newBrowser(viewport);
-      contexts.push(context);
-      const page = context.pages()[0] ?? (await context.newPage());
-      page.on("pageerror", (e) => pageErrors.push(e.message));
-      return page;
-    },
-  };
+  return suite;
 }
