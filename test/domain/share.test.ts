@@ -5,6 +5,8 @@ import {
   checkShareLink,
   createShare,
   type ShareDeps,
+  SHARE_LIMITS,
+  SHARE_UNLIMITED_USES,
   shareProofMessage,
   shareStoreOverPorts,
 } from "../../src/domain/share";
@@ -59,17 +61,18 @@ function fixture(verdict: { verdict: "VALID" | "INVALID"; reasons: string[] } = 
     verify: async () => ({ ...verdict, disclosed: { name: "张三" } }),
     certIdOf: () => CERT,
   };
-  const create = (maxUses = 2) =>
+  const create = (maxUses = 2, opts: { validUntil?: number; untilRevoked?: boolean } = {}) =>
     createShare(deps, {
       mode: "link",
       purpose: "rent-a-flat",
       payload: "ciphertext",
+      untilRevoked: opts.untilRevoked,
       signed: {
         grant: {
           certId: CERT,
           grantee: LINK,
           purpose: purposeHash("rent-a-flat"),
-          validUntil: now + 3600,
+          validUntil: opts.validUntil ?? now + 3600,
           maxUses,
           nonce: "1",
           deadline: now + 600,
@@ -169,5 +172,35 @@ describe("share links (domain)", () => {
       }
     }
     expect(relayed).to.have.length(0);
+  });
+
+  it("keeps a printed certificate's link until revoked: years long, its checks neither counted nor limited", async () => {
+    const { deps, create, proof, now } = fixture();
+    const tenYears = now + 10 * 365 * 86_400;
+    const share = await create(SHARE_UNLIMITED_USES, { validUntil: tenYears, untilRevoked: true });
+    expect(share.validUntil).to.equal(tenYears);
+    for (let i = 0; i < 5; i++) {
+      const r = await checkShareLink(deps, { id: share.id, document: {}, proof: proof() });
+      expect(r.verdict).to.equal("VALID");
+      expect(r.usesLeft).to.equal(undefined);
+    }
+  });
+
+  it("refuses a link longer than 90 days unless asked until revoked, and one past the until-revoked cap", async () => {
+    const { create, now } = fixture();
+    const code = async (p: Promise<unknown>) => {
+      try {
+        await p;
+      } catch (e) {
+        return (e as DomainError).code;
+      }
+      return "none";
+    };
+    expect(await code(create(1, { validUntil: now + 91 * 86_400 }))).to.equal("SHARE_BAD_REQUEST");
+    const cap = now + SHARE_LIMITS.untilRevokedDays * 86_400;
+    expect(await code(create(1, { validUntil: cap + 1, untilRevoked: true }))).to.equal("SHARE_BAD_REQUEST");
+    expect(await code(create(1, { validUntil: cap, untilRevoked: true }))).to.equal("none");
+    // Between the ordinary cap and no limit there is nothing: 101 uses is refused.
+    expect(await code(create(SHARE_LIMITS.maxUses + 1))).to.equal("SHARE_BAD_REQUEST");
   });
 });
