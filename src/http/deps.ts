@@ -3,7 +3,9 @@ import type { Router } from "express";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { BatchJobs } from "../domain/issuance";
-import type { DomainDeps } from "../domain/ports";
+import type { DomainDeps, IdempotentRequestStore } from "../domain/ports";
+import { DEFAULT_LIMITS, type LimitSettings } from "./limits";
+import type { RouteEnv } from "./route";
 
 export interface HttpSettings {
   /** Largest JSON body for ordinary routes, bytes (a 5 MB body is refused with 413). */
@@ -12,18 +14,24 @@ export interface HttpSettings {
   batchBodyLimitBytes: number;
   holderAuthSkewSeconds: number;
   maxBatchSize: number;
+  limits: LimitSettings;
 }
 
 export interface AppDeps extends DomainDeps {
   settings: HttpSettings;
   logger: Logger;
   batchJobs: BatchJobs;
+  /** Idempotency-Key bindings and first answers of write requests (src/http/idempotency.ts). */
+  requests: IdempotentRequestStore;
   /** Prometheus registry (a fresh one per app, so tests can build several apps). */
   metrics?: Registry;
   /** Readiness beyond the index (e.g. the relayer drained its outbox on start). */
   ready?: () => boolean | Promise<boolean>;
-  /** Routers mounted before the 404 handler: pages, counter sessions. They get the same error handling. */
-  extraRouters?: Router[];
+  /**
+   * Routers mounted before the 404 handler: pages, counter sessions. They get the same error handling,
+   * and the route environment (authentication, body parser, idempotency, OpenAPI registry).
+   */
+  extraRouters?: ((env: RouteEnv) => Router)[];
   /**
    * POST /rpc: the embedded chain's read-only JSON-RPC (src/chain/readOnlyRpc.ts), or the answer that
    * the chain is external. Absent: no such route.
@@ -38,4 +46,5 @@ export const DEFAULT_HTTP_SETTINGS: HttpSettings = {
   batchBodyLimitBytes: 128 * 1024 * 1024,
   holderAuthSkewSeconds: 300,
   maxBatchSize: 100_000,
+  limits: DEFAULT_LIMITS,
 };

@@ -8,14 +8,14 @@
 import { STATUS_ACTION_FROM, STATUS_REASONS } from "../domain/reasons";
 import { sampleFields } from "../domain/catalog/samples";
 import { verifyDocumentIntegrity } from "../document";
-import { ApiError, api, bearer, get, post } from "./api";
+import { api, ApiError, bearer, get, post } from "./api";
 import { schemaAt, titleOf, TYPES, typeName, typeOf } from "./catalog";
 import { certCard } from "./card";
 import { EP } from "./endpoints";
 import { printButton, showPrintSheet } from "./print";
-import { formatTime, has, lang, onLangChange, t } from "./i18n";
+import { formatTime, lang, onLangChange, t } from "./i18n";
 import { isRejectedKey, principalName, signInSession } from "./signIn";
-import { busy, copyButton, field, h, notice, section, shell, stored, tx } from "./ui";
+import { busy, codeView, copyButton, field, h, notice, section, shell, stored, tx } from "./ui";
 
 type Schema = Record<string, unknown>;
 
@@ -40,7 +40,7 @@ function accreditedTypes() {
 }
 
 /** A status-change reason in the page's language; a code without a translation as it is. */
-const reasonLabel = (code: string) => (has(`statusReason.${code}`) ? tx(`statusReason.${code}`) : code);
+const reasonLabel = (code: string) => codeView("statusReason", code);
 
 const lastType = () => stored(`agency.lastType.${me()?.address ?? ""}`);
 
@@ -475,7 +475,7 @@ function confirmRevoke(box: HTMLElement, c: CertRecord, reason: string, send: ()
       h("dt", { t: "common.type" }),
       h("dd", null, c.type ? typeName(c.type) : "?"),
       h("dt", { t: "common.certId" }),
-      h("dd", { class: "mono", "data-cert": c.certId }, c.certId),
+      h("dd", { class: "mono", "data-cert": c.certId, translate: "no" }, c.certId),
       h("dt", { t: "agency.reason" }),
       h("dd", { "data-reason": reason }, reasonLabel(reason)),
     ),

@@ -1,8 +1,8 @@
 /**
  * What the pages show for the gateway's machine codes, in Chinese and English: error codes (the
- * `{ error: { code } }` answers), status-change reasons, purposes (from the catalog) and the
- * page's own integrity verdicts. i18n.ts merges these into its dictionaries and translates them
- * through `codeText`; test/web/i18n.test.ts fails when the gateway gains a code that has no entry.
+ * `{ error: { code } }` answers), purposes (from the catalog) and the page's own integrity verdicts.
+ * i18n.ts merges these into its dictionaries and translates them through `codeText`;
+ * test/web/i18n.test.ts fails when the gateway gains a code that has no entry.
  */
 import { PURPOSES } from "../domain/catalog/purposes";
 
@@ -33,6 +33,11 @@ const zh = {
   "error.ROUTE_NOT_FOUND": "服务器上没有这个地址",
   "error.NOT_FOUND": "找不到",
   "error.INTERNAL": "服务器出错了，请稍后重试",
+  "error.INVALID_IDEMPOTENCY_KEY": "请求编号（Idempotency-Key）无效",
+  "error.RATE_LIMITED": "请求太频繁，请稍后再试",
+  "error.COUNTER_REQUESTS_LIMITED": "本窗口生成二维码太频繁，请稍后再试",
+  "error.EVENT_STREAMS_LIMITED": "本窗口同时打开的核验页面太多，请关闭一些后重试",
+  "error.HOLDER_SIGNATURE_BACKOFF": "收到太多无效的持证人签名，请稍后再试",
   "error.NOT_READY": "服务器正在同步链上数据，请稍后重试",
   "error.CHAIN_UNAVAILABLE": "区块链暂时不可用，请稍后重试",
   "error.CHAIN_REJECTED": "区块链拒绝了这个操作",
@@ -127,20 +132,6 @@ const zh = {
   "error.SHARE_BAD_REQUEST": "分享请求有误",
   "error.SHARE_NOT_YOURS": "这个分享不属于你",
   "error.NOT_VALID": "证照无效",
-  "statusReason.ISSUED_IN_ERROR": "签发有误",
-  "statusReason.FRAUD": "欺诈",
-  "statusReason.HOLDER_DECEASED": "持证人已死亡",
-  "statusReason.ENTITY_DISSOLVED": "主体已注销",
-  "statusReason.COURT_ORDER": "法院裁定",
-  "statusReason.LOST_OR_STOLEN": "遗失或被盗",
-  "statusReason.OTHER": "其他原因",
-  "statusReason.UNDER_INVESTIGATION": "正在调查",
-  "statusReason.HOLDER_REQUEST": "持证人申请",
-  "statusReason.INVESTIGATION_CLOSED": "调查结束",
-  "statusReason.SUSPENDED_IN_ERROR": "暂停有误",
-  "statusReason.RENEWAL": "换证",
-  "statusReason.CORRECTION": "更正",
-  "statusReason.UPGRADE": "升级",
 };
 
 const en: Record<keyof typeof zh, string> = {
@@ -167,6 +158,11 @@ const en: Record<keyof typeof zh, string> = {
   "error.ROUTE_NOT_FOUND": "No such address on the gateway",
   "error.NOT_FOUND": "Not found",
   "error.INTERNAL": "The gateway failed: try again later",
+  "error.INVALID_IDEMPOTENCY_KEY": "Invalid Idempotency-Key",
+  "error.RATE_LIMITED": "Too many requests: try again shortly",
+  "error.COUNTER_REQUESTS_LIMITED": "This counter opened too many requests: try again shortly",
+  "error.EVENT_STREAMS_LIMITED": "This counter has too many pages following requests: close some and retry",
+  "error.HOLDER_SIGNATURE_BACKOFF": "Too many signatures that were not the holder's: try again later",
   "error.NOT_READY": "The gateway is catching up with the chain: try again shortly",
   "error.CHAIN_UNAVAILABLE": "The chain is unavailable: try again later",
   "error.CHAIN_REJECTED": "The chain refused this operation",
@@ -262,20 +258,6 @@ const en: Record<keyof typeof zh, string> = {
   "error.SHARE_BAD_REQUEST": "Invalid share",
   "error.SHARE_NOT_YOURS": "This share is not yours",
   "error.NOT_VALID": "The certificate is not valid",
-  "statusReason.ISSUED_IN_ERROR": "Issued in error",
-  "statusReason.FRAUD": "Fraud",
-  "statusReason.HOLDER_DECEASED": "Holder deceased",
-  "statusReason.ENTITY_DISSOLVED": "Entity dissolved",
-  "statusReason.COURT_ORDER": "Court order",
-  "statusReason.LOST_OR_STOLEN": "Lost or stolen",
-  "statusReason.OTHER": "Other",
-  "statusReason.UNDER_INVESTIGATION": "Under investigation",
-  "statusReason.HOLDER_REQUEST": "At the holder's request",
-  "statusReason.INVESTIGATION_CLOSED": "Investigation closed",
-  "statusReason.SUSPENDED_IN_ERROR": "Suspended in error",
-  "statusReason.RENEWAL": "Renewal",
-  "statusReason.CORRECTION": "Correction",
-  "statusReason.UPGRADE": "Upgrade",
 };
 
 export const CODE_TEXTS: Record<"zh" | "en", Record<string, string>> = {

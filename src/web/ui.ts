@@ -6,7 +6,7 @@
  */
 import { ApiError } from "./api";
 import { isKnownParty, partyName } from "./catalog";
-import { codeText, has, lang, onLangChange, setLang, t } from "./i18n";
+import { type CodeKind, codeText, has, lang, onLangChange, setLang, t } from "./i18n";
 
 type Child = Node | string | number | null | undefined | false | Child[];
 type Attrs = Record<string, unknown> & {
@@ -273,12 +273,18 @@ export function filePicker(input: HTMLInputElement, labelKey: string): HTMLLabel
   return h("label", { class: "file-picker" }, input, h("span", { class: "button secondary", t: labelKey }));
 }
 
-/** A purpose code in words; a code outside the catalog (the verifier's own) is shown as it is, marked as data. */
-export function purposeView(code: string): HTMLElement {
-  return has(`purpose.${code}`)
-    ? h("span", { "data-purpose": code }, codeText("purpose", code))
-    : h("code", { translate: "no", "data-purpose": code }, code);
+/**
+ * A machine code (a status reason, a purpose...) in words that follow the language switch; a code
+ * without words — a verifier's own purpose code — is shown as it is and marked as data.
+ */
+export function codeView(kind: CodeKind, code: string): HTMLElement {
+  return has(`${kind}.${code}`)
+    ? h("span", { t: `${kind}.${code}`, "data-code": code })
+    : h("code", { translate: "no", "data-code": code }, codeText(kind, code));
 }
+
+/** A purpose code in words (the catalog's purposes), or as it is when it is the verifier's own. */
+export const purposeView = (code: string): HTMLElement => codeView("purpose", code);
 
 /** An agency's or verifier's name in the page's language; a name the catalog lacks is shown as registered. */
 export function partyView(name: string, tag: "span" | "strong" = "span"): HTMLElement {

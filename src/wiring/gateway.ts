@@ -12,6 +12,7 @@ import type { Address, DomainDeps } from "../domain/ports";
 import { buildApp } from "../http/app";
 import { resumeBatches } from "../domain/issuance";
 import { sqlBatchJobs } from "../store/batchJobs";
+import { sweepRetention, type RetentionSettings, type RetentionSweep } from "../store/retention";
 import { frontRouters, registerFrontOpenApi } from "../http/front";
 import { DEFAULT_HTTP_SETTINGS, type AppDeps } from "../http/deps";
 import { keccakReady } from "../document";
@@ -40,6 +41,8 @@ export interface Gateway {
   deps: AppDeps;
   engine: Engine;
   credentials?: DemoCredentials;
+  /** Runs the retention sweep now (it also runs every CERTLEDGER_RETENTION_SWEEP_SECONDS). */
+  sweepRetention(): Promise<RetentionSweep>;
   close(): Promise<void>;
 }
 
@@ -92,8 +95,18 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
         batchBodyLimitBytes: config.batchBodyLimitBytes,
         holderAuthSkewSeconds: config.holderAuthSkewSeconds,
         maxBatchSize: config.maxBatchSize,
+        limits: {
+          apiKeyRequestsPerMinute: config.apiKeyRequestsPerMinute,
+          counterRequestsPerMinute: config.counterRequestsPerMinute,
+          eventStreamsPerVerifier: config.eventStreamsPerVerifier,
+          holderSignatureFailuresPerCertificate: config.holderSignatureFailuresPerCertificate,
+          holderSignatureFailuresPerAddress: config.holderSignatureFailuresPerAddress,
+          holderSignatureWindowSeconds: config.holderSignatureWindowSeconds,
+          holderBackoffSeconds: config.holderBackoffSeconds,
+        },
       },
       logger,
+      requests: engine.requests,
       // A chain journal that failed a write acknowledges nothing more: take the gateway out of rotation.
       ready: () => !engine.embedded?.journal.failure,
       batchJobs: sqlBatchJobs(engine.store.db, {
@@ -101,7 +114,9 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
         now,
         retentionDays: config.batchDocumentRetentionDays,
       }),
-      extraRouters: opts.extraRouters ?? frontRouters(domain, { counterSessions: engine.sessions }),
+      extraRouters:
+        opts.extraRouters ??
+        frontRouters(domain, { counterSessions: engine.sessions, eventsPollMs: config.eventsPollMs }),
       registerOpenApi: registerFrontOpenApi,
       jsonRpc: embedded
         ? readOnlyRpc({
@@ -133,16 +148,39 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
     await resume(engine.store.dialect === "sqlite");
     const sweep = setInterval(() => void resume(false), BATCH_SWEEP_MS);
     sweep.unref();
+    const retention: RetentionSettings = {
+      idempotencySeconds: config.idempotencyRetentionSeconds,
+      counterSessionSeconds: config.counterSessionRetentionSeconds,
+      shareSeconds: config.shareRetentionSeconds,
+    };
+    let sweeping: Promise<RetentionSweep> | undefined;
+    const sweepNow = () =>
+      (sweeping ??= sweepRetention(engine.store.db, retention, now()).finally(() => (sweeping = undefined)));
+    const retentionTimer =
+      config.retentionSweepSeconds > 0
+        ? setInterval(
+            () =>
+              void sweepNow().then(
+                (n) => logger.debug(n, "retention sweep"),
+                (e) => logger.warn({ err: e }, "retention sweep failed"),
+              ),
+            config.retentionSweepSeconds * 1000,
+          )
+        : undefined;
+    retentionTimer?.unref();
     let closed = false;
     return {
       app,
       deps,
       engine,
       credentials,
+      sweepRetention: sweepNow,
       async close() {
         if (closed) return;
         closed = true;
         clearInterval(sweep);
+        clearInterval(retentionTimer);
+        await sweeping?.catch(() => undefined);
         await documents.close();
         await engine.close();
       },

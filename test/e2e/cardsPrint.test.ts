@@ -51,13 +51,13 @@ describe("certificate cards and printed certificates with a verification QR code
   before(() => execFileSync("bash", [path.join(__dirname, "..", "..", "scripts", "ensure-poppler.sh")]));
 
   async function walletWith(page: Page, count = 1): Promise<{ certId: string; document: string }[]> {
-    await page.goto(`${suite.gw.url}/wallet`);
+    await page.goto(`${suite.gateway().url}/wallet`);
     await page.click("#wallet-create");
     await page.click("#wallet-mnemonic-done");
     const out: { certId: string; document: string }[] = [];
     for (let i = 0; i < count; i++) {
       const holder = (await page.textContent("#wallet-receive-address"))!.trim();
-      const issued = await suite.api.issue(holder);
+      const issued = await suite.api().issue(holder);
       await page.fill("#wallet-import-text", issued.document);
       await page.click("#wallet-import");
       await page.locator(`li[data-cert="${issued.certId}"]`).waitFor();
@@ -123,7 +123,7 @@ describe("certificate cards and printed certificates with a verification QR code
       const redacted = JSON.parse(issued.document);
       const { redactDocument } = await import("../../src/document");
       const hidden = redactDocument(redacted, ["idNumber", "birthDate"]);
-      await page.goto(`${suite.gw.url}/verify`);
+      await page.goto(`${suite.gateway().url}/verify`);
       await page.fill("#verify-paste", JSON.stringify(hidden));
       await page.click("#verify-check");
       const vcard = page.locator("#verify-result .cert-card");
@@ -145,8 +145,8 @@ describe("certificate cards and printed certificates with a verification QR code
     const wallet = await suite.person(PHONE, "zh");
     const [issued] = await walletWith(wallet);
     const counter = await suite.person(PHONE, "en");
-    await counter.goto(`${suite.gw.url}/counter`);
-    await counter.fill("#counter-api-key", suite.gw.verifierKey);
+    await counter.goto(`${suite.gateway().url}/counter`);
+    await counter.fill("#counter-api-key", suite.gateway().verifierKey);
     await counter.press("#counter-api-key", "Enter");
     await counter.locator("#counter-open").waitFor();
     await counter.selectOption("#counter-service", "bank");
@@ -193,7 +193,7 @@ describe("certificate cards and printed certificates with a verification QR code
     expect(pdf.subarray(0, 5).toString()).to.equal("%PDF-");
     const scanned = qrOfPdf(pdf, "printed-sheet-holder");
     expect(scanned.text, "a QR code on the printed page").to.be.a("string");
-    expect(scanned.text).to.match(new RegExp(`^${suite.gw.url}/verify\\?s=[A-Za-z0-9_-]{22}#k=`));
+    expect(scanned.text).to.match(new RegExp(`^${suite.gateway().url}/verify\\?s=[A-Za-z0-9_-]{22}#k=`));
 
     // Whoever holds the paper scans it.
     const reader = await suite.person(PHONE, "zh");
@@ -203,7 +203,7 @@ describe("certificate cards and printed certificates with a verification QR code
     expect(await reader.locator("#verify-result .cert-card .cert-card-type").textContent()).to.equal("居民身份证");
     await shot(reader, "phone-verify-printed-valid-zh");
 
-    await suite.api.revoke(issued.certId, "ISSUED_IN_ERROR");
+    await suite.api().revoke(issued.certId, "ISSUED_IN_ERROR");
     const later = await suite.person(PHONE, "en");
     await later.goto(scanned.text!);
     await later.locator("#verify-result .verdict").waitFor();
@@ -241,8 +241,8 @@ describe("certificate cards and printed certificates with a verification QR code
 
   it("prints the agency's copy at issuance without a QR code, saying that only the holder's wallet can make one", async () => {
     const page = await suite.person({ width: 1280, height: 900 }, "zh");
-    await page.goto(`${suite.gw.url}/agency`);
-    await page.fill("#agency-api-key", suite.gw.agencyKey);
+    await page.goto(`${suite.gateway().url}/agency`);
+    await page.fill("#agency-api-key", suite.gateway().agencyKey);
     await page.press("#agency-api-key", "Enter");
     await page.locator("#agency-fill-sample").waitFor();
     await page.fill("#agency-holder", "0x" + "ab".repeat(20));

@@ -9,7 +9,7 @@
 import { expect } from "chai";
 import path from "node:path";
 import type { Page } from "playwright-core";
-import { browserSuite, PHONE, RESULTS_DIR } from "../support/e2e";
+import { browserSuite, type Gateway, PHONE, RESULTS_DIR } from "../support/e2e";
 
 const SHOTS = path.join(RESULTS_DIR, "language");
 
@@ -21,6 +21,8 @@ const ALLOWED_LATIN = /\b(API|JSON|CSV|QR|Merkle|UTF-8|holder)\b/g;
 describe("every page in both languages (e2e)", function () {
   this.timeout(300_000);
   const suite = browserSuite(SHOTS);
+  let gw: Gateway;
+  before(() => (gw = suite.gateway()));
   const missingStrings: string[] = [];
   /** The `message` of every error the gateway answered the pages with. */
   const serverMessages = new Set<string>();
@@ -95,7 +97,7 @@ describe("every page in both languages (e2e)", function () {
       const third = await person(lang, PHONE);
 
       // --- the citizen sets up a wallet -------------------------------------------------------
-      await wallet.goto(`${suite.gw.url}/wallet`);
+      await wallet.goto(`${gw.url}/wallet`);
       await audit(wallet, lang, "wallet-setup");
       await wallet.fill("#wallet-mnemonic-input", "not a mnemonic");
       await wallet.click("#wallet-restore");
@@ -108,9 +110,9 @@ describe("every page in both languages (e2e)", function () {
       const holder = (await wallet.textContent("#wallet-receive-address"))!.trim();
 
       // --- the agency issues from the console -------------------------------------------------
-      await agency.goto(`${suite.gw.url}/agency`);
+      await agency.goto(`${gw.url}/agency`);
       await audit(agency, lang, "agency-login");
-      await agency.fill("#agency-api-key", suite.gw.agencyKey);
+      await agency.fill("#agency-api-key", gw.agencyKey);
       await agency.click("#agency-sign-in");
       await agency.locator("#agency-type").waitFor();
       await audit(agency, lang, "agency-main");
@@ -135,7 +137,7 @@ describe("every page in both languages (e2e)", function () {
       await wallet.fill("#wallet-import-text", document);
       await wallet.click("#wallet-import");
       await wallet.locator(`li[data-cert="${certId}"] .status[data-status=ACTIVE]`).waitFor();
-      const revoked = await suite.api.issue((await wallet.textContent("#wallet-receive-address"))!.trim());
+      const revoked = await suite.api().issue((await wallet.textContent("#wallet-receive-address"))!.trim());
       await wallet.fill("#wallet-import-text", revoked.document);
       await wallet.click("#wallet-import");
       await wallet.locator(`li[data-cert="${revoked.certId}"]`).waitFor();
@@ -143,6 +145,9 @@ describe("every page in both languages (e2e)", function () {
       await agency.click("#agency-search-go");
       await agency.locator('[data-action-reason="revoke"]').selectOption("ISSUED_IN_ERROR");
       await agency.click("[data-action=revoke]");
+      await agency.locator("#agency-confirm").waitFor();
+      await audit(agency, lang, "agency-revoke-confirm");
+      await agency.click("#agency-confirm-revoke");
       await agency.waitForSelector('#agency-detail-status[data-status="REVOKED"]');
       await audit(agency, lang, "agency-revoked");
 
@@ -159,9 +164,9 @@ describe("every page in both languages (e2e)", function () {
       await audit(wallet, lang, "wallet-shared");
 
       // --- the counter asks, the citizen presents ---------------------------------------------
-      await counter.goto(`${suite.gw.url}/counter`);
+      await counter.goto(`${gw.url}/counter`);
       await audit(counter, lang, "counter-login");
-      await counter.fill("#counter-api-key", suite.gw.verifierKey);
+      await counter.fill("#counter-api-key", gw.verifierKey);
       await counter.click("#counter-sign-in");
       await counter.locator("#counter-service").waitFor();
       await audit(counter, lang, "counter-main");
@@ -184,17 +189,17 @@ describe("every page in both languages (e2e)", function () {
       await counter.locator("#counter-verdict .verdict").waitFor({ timeout: 30_000 });
       await audit(counter, lang, "counter-verdict");
 
-      await wallet.goto(`${suite.gw.url}/wallet`);
+      await wallet.goto(`${gw.url}/wallet`);
       await wallet.click(`li[data-cert="${certId}"] [data-action=trail]`);
       await wallet.locator("#wallet-trail li[data-check]").waitFor();
       await audit(wallet, lang, "wallet-grants-and-trail");
-      await wallet.fill("#wallet-scan-paste", `${suite.gw.url}/wallet?r=AAAAAAAAAAAAAAAAAAAAAA`);
+      await wallet.fill("#wallet-scan-paste", `${gw.url}/wallet?r=AAAAAAAAAAAAAAAAAAAAAA`);
       await wallet.click("#wallet-scan-open");
       await wallet.locator("#wallet-request .notice.error").waitFor();
       await audit(wallet, lang, "wallet-forged-request");
 
       // --- a third party verifies ---------------------------------------------------------------
-      await third.goto(`${suite.gw.url}/verify`);
+      await third.goto(`${gw.url}/verify`);
       await audit(third, lang, "verify");
       await third.fill("#verify-paste", document);
       await third.click("#verify-check");

@@ -7,7 +7,7 @@
 import { expect } from "chai";
 import path from "node:path";
 import type { ConsoleMessage, Page } from "playwright-core";
-import { browserSuite, PHONE, RESULTS_DIR } from "../support/e2e";
+import { browserSuite, type Gateway, PHONE, RESULTS_DIR } from "../support/e2e";
 
 const SHOTS = path.join(RESULTS_DIR, "wallet-verify");
 const PAGES = ["wallet", "verify", "agency", "counter"] as const;
@@ -32,8 +32,10 @@ describe("the wallet and verify pages: wrong input, status, disclosure, phone wi
   this.timeout(180_000);
   const suite = browserSuite(SHOTS);
   const person = (viewport = PHONE) => suite.person(viewport);
-  const issue = (holder: string) => suite.api.issue(holder);
-  const counterRequest = () => suite.api.counterRequest();
+  let gw: Gateway;
+  before(() => (gw = suite.gateway()));
+  const issue = (holder: string) => suite.api().issue(holder);
+  const counterRequest = () => suite.api().counterRequest();
 
   async function setLang(page: Page, lang: "zh" | "en"): Promise<void> {
     await page.evaluate((l) => localStorage.setItem("certledger.lang", l), lang);
@@ -41,7 +43,7 @@ describe("the wallet and verify pages: wrong input, status, disclosure, phone wi
   }
 
   async function newWallet(page: Page): Promise<string> {
-    await page.goto(`${suite.gw.url}/wallet`);
+    await page.goto(`${gw.url}/wallet`);
     await page.click("#wallet-create");
     await page.click("#wallet-mnemonic-done");
     return (await page.textContent("#wallet-receive-address"))!.trim();
@@ -89,7 +91,7 @@ describe("the wallet and verify pages: wrong input, status, disclosure, phone wi
       if (m.type() === "error" || m.type() === "warning") consoleErrors.push(`${m.type()}: ${m.text()}`);
     });
     for (const p of PAGES) {
-      await page.goto(`${suite.gw.url}/${p}`, { waitUntil: "networkidle" });
+      await page.goto(`${gw.url}/${p}`, { waitUntil: "networkidle" });
       // The icon the page declares is fetched and is an image.
       const icon = await page.evaluate(async () => {
         const href = document.querySelector<HTMLLinkElement>('link[rel="icon"]')?.href;
@@ -100,7 +102,7 @@ describe("the wallet and verify pages: wrong input, status, disclosure, phone wi
       expect(icon, p).to.deep.include({ status: 200 });
       expect(icon!.type, p).to.match(/^image\/svg\+xml/);
     }
-    const ico = await page.goto(`${suite.gw.url}/favicon.ico`);
+    const ico = await page.goto(`${gw.url}/favicon.ico`);
     expect(ico!.status()).to.equal(200);
     expect(ico!.headers()["content-type"]).to.match(/^image\/(x-icon|vnd\.microsoft\.icon)/);
     const body = await ico!.body();
@@ -112,7 +114,7 @@ describe("the wallet and verify pages: wrong input, status, disclosure, phone wi
 
   it("shows a text file, a PNG, garbage, other JSON and an empty box as 'not a certificate file' on /verify, in zh and en, and a changed certificate as TAMPERED", async () => {
     const page = await person();
-    await page.goto(`${suite.gw.url}/verify`);
+    await page.goto(`${gw.url}/verify`);
     for (const lang of ["zh", "en"] as const) {
       await setLang(page, lang);
       for (const input of NOT_CERTIFICATES) {
@@ -181,13 +183,13 @@ describe("the wallet and verify pages: wrong input, status, disclosure, phone wi
     const second = (await page.textContent("#wallet-receive-address"))!.trim();
     const bad = await issue(second);
     await importText(page, bad.document);
-    await suite.api.revoke(bad.certId, "ISSUED_IN_ERROR");
+    await suite.api().revoke(bad.certId, "ISSUED_IN_ERROR");
 
     await page.reload();
     const badge = page.locator(`li[data-cert="${bad.certId}"] .status[data-status="REVOKED"]`);
     await badge.waitFor();
     expect(await badge.textContent()).to.equal("已吊销");
-    expect(await page.textContent(`li[data-cert="${bad.certId}"] .status-reason`)).to.equal("签发有误");
+    expect(await page.textContent(`li[data-cert="${bad.certId}"] .status-reason`)).to.equal("误发");
     await page.locator(`li[data-cert="${good.certId}"] .status[data-status="ACTIVE"]`).waitFor();
 
     await page.goto(await counterRequest());
@@ -224,7 +226,7 @@ describe("the wallet and verify pages: wrong input, status, disclosure, phone wi
     expect(await page.textContent(".disclose-hint")).to.contain("开立银行账户");
 
     // Sharing online starts from the "online check" purpose, which names no fields: nothing is ticked.
-    await page.goto(`${suite.gw.url}/wallet`);
+    await page.goto(`${gw.url}/wallet`);
     await page.click(`li[data-cert="${issued.certId}"] [data-action=share]`);
     const form = page.locator(`li[data-cert="${issued.certId}"] .share-form`);
     expect(await form.locator(".checks input:checked").count()).to.equal(0);
@@ -237,7 +239,7 @@ describe("the wallet and verify pages: wrong input, status, disclosure, phone wi
 
   it("submits the wallet's forms with Enter: create, restore, unlock, open a pasted QR, create a share", async () => {
     const page = await person();
-    await page.goto(`${suite.gw.url}/wallet`);
+    await page.goto(`${gw.url}/wallet`);
     await page.fill("#wallet-passphrase", "correct horse battery staple");
     await page.press("#wallet-passphrase", "Enter");
     const mnemonic = (await page.locator("#wallet-mnemonic").textContent())!.trim();
@@ -265,7 +267,7 @@ describe("the wallet and verify pages: wrong input, status, disclosure, phone wi
     await page.locator(`li[data-cert="${issued.certId}"] .share-result a.share-link`).waitFor();
 
     const other = await person();
-    await other.goto(`${suite.gw.url}/wallet`);
+    await other.goto(`${gw.url}/wallet`);
     await other.fill("#wallet-mnemonic-input", mnemonic);
     await other.press("#wallet-restore-passphrase", "Enter");
     await other.locator("#wallet-receive-address").waitFor();
@@ -278,7 +280,7 @@ describe("the wallet and verify pages: wrong input, status, disclosure, phone wi
       expect(await sideways(page), view).to.deep.equal([]);
       await shot(page, `phone-wallet-${view}`);
     };
-    await page.goto(`${suite.gw.url}/wallet`);
+    await page.goto(`${gw.url}/wallet`);
     await check("setup");
     await page.fill("#wallet-passphrase", "pass");
     await page.click("#wallet-create");
@@ -298,7 +300,7 @@ describe("the wallet and verify pages: wrong input, status, disclosure, phone wi
     await check("share-created");
     // And a share to a named verifier: its grant shows the verifier's 42-character address.
     await item.locator(".share-mode").selectOption("verifier");
-    await item.locator(".share-verifier").fill(suite.gw.verifierAddress);
+    await item.locator(".share-verifier").fill(gw.verifierAddress);
     await item.locator(".share-create").click();
     await page.locator('#wallet-grants li[data-kind="verifier"]').waitFor();
     await page.goto(await counterRequest());
@@ -309,7 +311,7 @@ describe("the wallet and verify pages: wrong input, status, disclosure, phone wi
     await page.click("#wallet-present");
     await page.locator("#wallet-present-result .verdict").waitFor({ timeout: 30_000 });
     await check("presented");
-    await page.goto(`${suite.gw.url}/wallet`);
+    await page.goto(`${gw.url}/wallet`);
     await page.fill("#wallet-unlock-passphrase", "pass");
     await page.press("#wallet-unlock-passphrase", "Enter");
     await page.locator('#wallet-grants li[data-kind="link"]').waitFor();

@@ -23,7 +23,7 @@ import { createPrincipal } from "../../src/domain/principals";
 import { buildApp } from "../../src/http/app";
 import { DEFAULT_HTTP_SETTINGS } from "../../src/http/deps";
 import { frontRouters } from "../../src/http/front";
-import { fakeDeps } from "./frontFakes";
+import { fakeDeps, memoryIdempotentRequests } from "./frontFakes";
 import { TEST_KEYSTORE_CONFIG } from "./keystore";
 
 export interface Gateway {
@@ -57,6 +57,7 @@ async function startInMemory(): Promise<Gateway> {
     settings: DEFAULT_HTTP_SETTINGS,
     logger: pino({ level: "silent" }),
     batchJobs: memoryBatchJobs(),
+    requests: memoryIdempotentRequests(),
     extraRouters: frontRouters(deps),
   });
   const server: Server = await new Promise((resolve) => {
@@ -70,7 +71,7 @@ async function startInMemory(): Promise<Gateway> {
     verifierKey,
     verifierAddress: verifier.verifier,
     verifierName: DEMO_VERIFIER.name,
-    agencies: [{ name: "Public Security Bureau", apiKey: agencyKey, types: TYPES }],
+    agencies: [{ name: "Public Security Bureau", nameZh: "公安局", apiKey: agencyKey, types: TYPES }],
     chainWrites: async () => deps.world.sent.length,
     close: () => new Promise((r) => server.close(() => r())),
   };
@@ -231,19 +232,45 @@ export function gatewayApi(gw: Gateway) {
   };
 }
 
+export interface BrowserSuite {
+  /** The gateway, once the suite's `before` has run. */
+  gateway(): Gateway;
+  /** Its REST API as the agency and the counter use it (see gatewayApi). */
+  api(): ReturnType<typeof gatewayApi>;
+  /**
+   * A person with their own browser profile; the suite fails a test on any uncaught page error. `lang`
+   * sets the pages' language before any of them loads.
+   */
+  person(viewport?: { width: number; height: number }, lang?: "zh" | "en"): Promise<Page>;
+}
+
 /**
- * The hooks every browser suite needs, registered in the calling `describe`: a gateway (and its API)
- * before, every browser closed and the gateway stopped after, and no uncaught error in any page after
- * each test. `person()` opens a fresh browser profile; `lang` sets the pages' language before any loads.
+ * Registers a browser suite's hooks in the calling describe(): Chromium (and CJK fonts) installed when
+ * missing, one gateway for the suite, every browser closed after it, no uncaught page error allowed;
+ * `shotsDir`, when given, is created for the suite's screenshots.
  */
-export function browserSuite(shotsDir: string = path.join(RESULTS_DIR, "screens")) {
-  const suite = {
-    gw: undefined as unknown as Gateway,
-    api: undefined as unknown as ReturnType<typeof gatewayApi>,
-    pageErrors: [] as string[],
-    /** The gateway, once the suite's `before` has run. */
-    gateway: (): Gateway => suite.gw,
-    async person(viewport?: { width: number; height: number }, lang?: "zh" | "en"): Promise<Page> {
+export function browserSuite(shotsDir?: string): BrowserSuite {
+  let gw: Gateway | undefined;
+  const contexts: BrowserContext[] = [];
+  const pageErrors: string[] = [];
+  before(async function () {
+    this.timeout(900_000); // a fresh machine installs chromium (and a CJK font) here
+    ensureChromium();
+    execFileSync("bash", [path.join(__dirname, "..", "..", "scripts", "ensure-cjk-fonts.sh")], { stdio: "inherit" });
+    if (shotsDir) fs.mkdirSync(shotsDir, { recursive: true });
+    gw = await startGateway();
+  });
+  after(async function () {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await gw?.close();
+  });
+  afterEach(function () {
+    if (pageErrors.length) throw new Error(`uncaught errors in the pages: ${pageErrors.splice(0).join("; ")}`);
+  });
+  return {
+    gateway: () => gw!,
+    api: () => gatewayApi(gw!),
+    async person(viewport, lang) {
       const { context } = await newBrowser(viewport);
       contexts.push(context);
       if (lang)
@@ -255,25 +282,8 @@ export function browserSuite(shotsDir: string = path.join(RESULTS_DIR, "screens"
           }
         }, lang);
       const page = context.pages()[0] ?? (await context.newPage());
-      page.on("pageerror", (e) => suite.pageErrors.push(e.message));
+      page.on("pageerror", (e) => pageErrors.push(e.message));
       return page;
     },
   };
-  const contexts: BrowserContext[] = [];
-  before(async function () {
-    this.timeout(900_000); // a fresh machine installs chromium (and a CJK font) here
-    ensureChromium();
-    execFileSync("bash", [path.join(__dirname, "..", "..", "scripts", "ensure-cjk-fonts.sh")], { stdio: "inherit" });
-    fs.mkdirSync(shotsDir, { recursive: true });
-    suite.gw = await startGateway();
-    suite.api = gatewayApi(suite.gw);
-  });
-  after(async function () {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await suite.gw?.close();
-  });
-  afterEach(function () {
-    if (suite.pageErrors.length) throw new Error(`uncaught errors in the pages: ${suite.pageErrors.join("; ")}`);
-  });
-  return suite;
 }
