@@ -160,7 +160,7 @@ function render(d: CardData): Child[] {
       ? h(
           "p",
           { class: "cert-card-validity", "data-valid-from": d.validFrom, "data-valid-until": d.validUntil },
-          t("card.validity", { from: formatDate(d.validFrom), until: formatDate(d.validUntil) }),
+          t("verdict.validity", { from: formatDate(d.validFrom), until: formatDate(d.validUntil) }),
         )
       : null,
     others.length || ids.length || d.hiddenCount

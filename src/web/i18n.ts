@@ -159,10 +159,9 @@ const zh = {
   "counter.declined": "市民拒绝了这次授权请求",
 
   "card.hidden": "已隐藏",
-  "card.validity": "有效期 {from} 至 {until}",
   "card.details": "详情与编号",
   "card.hiddenCount": "持证人隐藏了 {count} 项",
-  "card.certId": "证照编号（certId）",
+  "card.certId": "证照编号",
   "card.batchRoot": "批次根",
   "card.agency": "签发机关地址",
   "card.issuerKey": "签发密钥",
@@ -421,7 +420,6 @@ const en: Dict = {
   "counter.declined": "The citizen declined this request",
 
   "card.hidden": "Hidden",
-  "card.validity": "Valid from {from} to {until}",
   "card.details": "Details and ids",
   "card.hiddenCount": "{count} field(s) hidden by the holder",
   "card.certId": "Certificate id (certId)",

@@ -230,6 +230,22 @@ function disclosedFields(doc: unknown): { path: string; value: unknown }[] {
   }));
 }
 
+/** A tick box per field of the certificate (ticked: shown), as the share and print forms offer them. */
+function fieldChecks(c: StoredCertificate, ticked: (path: string) => boolean): HTMLElement {
+  return h(
+    "div",
+    { class: "checks" },
+    disclosedFields(c.document).map((f) =>
+      h(
+        "label",
+        null,
+        h("input", { type: "checkbox", checked: ticked(f.path), value: f.path }),
+        h("span", null, fieldLabel(c.typeCode, f.path)),
+      ),
+    ),
+  );
+}
+
 function valueAtPath(obj: unknown, path: string): unknown {
   let cur: unknown = obj;
   for (const seg of path.split(/\.|\[(\d+)\]/).filter((x) => x !== undefined && x !== "")) {
@@ -365,18 +381,7 @@ function printForm(c: StoredCertificate): HTMLElement {
   const out = h("div", { class: "print-result" });
   const layout = cardLayout(c.typeCode);
   const onCard = new Set([layout.holderName, layout.photo, ...layout.main].filter(Boolean) as string[]);
-  const checks = h(
-    "div",
-    { class: "checks" },
-    disclosedFields(c.document).map((f) =>
-      h(
-        "label",
-        null,
-        h("input", { type: "checkbox", checked: onCard.has(f.path.split(/[.[]/)[0]), value: f.path }),
-        h("span", null, fieldLabel(c.typeCode, f.path)),
-      ),
-    ),
-  );
+  const checks = fieldChecks(c, (path) => onCard.has(path.split(/[.[]/)[0]));
   const uses = h("input", { type: "number", class: "print-uses", value: "10", min: "1", max: "100" });
   const anyUses = h("input", { type: "checkbox", class: "print-unlimited", checked: true });
   const hours = h("input", { type: "number", class: "print-hours", value: "720", min: "1", max: "2160" });
@@ -844,18 +849,7 @@ function shareForm(c: StoredCertificate): HTMLElement {
   const uses = h("input", { type: "number", class: "share-uses", value: "3", min: "1", max: "100" });
   const hours = h("input", { type: "number", class: "share-hours", value: "24", min: "1", max: "2160" });
   // As when presenting: only the fields the purpose needs start ticked.
-  const checks = h(
-    "div",
-    { class: "checks" },
-    disclosedFields(c.document).map((f) =>
-      h(
-        "label",
-        null,
-        h("input", { type: "checkbox", checked: purposeNeeds(purpose.value, c.typeCode, f.path), value: f.path }),
-        h("span", null, fieldLabel(c.typeCode, f.path)),
-      ),
-    ),
-  );
+  const checks = fieldChecks(c, (path) => purposeNeeds(purpose.value, c.typeCode, path));
   purpose.addEventListener("change", () =>
     checks
       .querySelectorAll<HTMLInputElement>("input")

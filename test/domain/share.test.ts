@@ -89,6 +89,16 @@ function fixture(verdict: { verdict: "VALID" | "INVALID"; reasons: string[] } = 
   return { deps, create, proof, relayed, now };
 }
 
+/** The code of the DomainError a call fails with, or "none". */
+async function code(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    return (e as DomainError).code;
+  }
+  return "none";
+}
+
 describe("share links (domain)", () => {
   it("gives each check one use, and GRANT_USED_UP after the last, even when checks race", async () => {
     const { deps, create, proof } = fixture();
@@ -114,14 +124,6 @@ describe("share links (domain)", () => {
   it("refuses a proof by another key, a stale proof and a replayed proof", async () => {
     const { deps, create, proof } = fixture();
     const share = await create();
-    const code = async (p: Promise<unknown>) => {
-      try {
-        await p;
-      } catch (e) {
-        return (e as DomainError).code;
-      }
-      return "none";
-    };
     expect(
       await code(
         checkShareLink(deps, { id: share.id, document: {}, proof: { ...proof(), signature: "0xdead" as Hex } }),
@@ -188,14 +190,6 @@ describe("share links (domain)", () => {
 
   it("refuses a link longer than 90 days unless asked until revoked, and one past the until-revoked cap", async () => {
     const { create, now } = fixture();
-    const code = async (p: Promise<unknown>) => {
-      try {
-        await p;
-      } catch (e) {
-        return (e as DomainError).code;
-      }
-      return "none";
-    };
     expect(await code(create(1, { validUntil: now + 91 * 86_400 }))).to.equal("SHARE_BAD_REQUEST");
     const cap = now + SHARE_LIMITS.untilRevokedDays * 86_400;
     expect(await code(create(1, { validUntil: cap + 1, untilRevoked: true }))).to.equal("SHARE_BAD_REQUEST");
