@@ -19,7 +19,7 @@ import { PURPOSES, purposeNeeds, purposeOf } from "../domain/catalog/purposes";
 import { holderAuthMessage } from "../domain/holderAuth";
 import { SHARE_LIMITS, SHARE_UNLIMITED_USES } from "../domain/share";
 import { api, ApiError, get, post } from "./api";
-import { certCard, updateCard, type CardData } from "./card";
+import { certCard, updateCard, verdictCard, type CardData } from "./card";
 import { readCertificateText } from "./certificateFile";
 import { fieldLabel, sortPaths, typeName, valueLabel } from "./catalog";
 import { encryptForLink, newLinkKey, personalSign, randomNonce } from "./crypto";
@@ -41,7 +41,6 @@ import {
   shell,
   showError,
   tx,
-  verdictView,
 } from "./ui";
 import {
   forgetWallet,
@@ -640,13 +639,12 @@ async function openRequest(id: string): Promise<void> {
         result.verdict,
       );
       out.append(
-        ...result.presentations.map((p) =>
-          verdictView({
-            valid: p.verdict === "VALID",
-            reasons: p.reasons,
-            typeTitle: typeName(data!.certificates.find((c) => c.certId === p.certId)?.typeCode ?? ""),
-          }),
-        ),
+        ...result.presentations.map((p) => {
+          const c = data!.certificates.find((x) => x.certId === p.certId);
+          // The verdict over the certificate's card; its fields are in the list above, not repeated here.
+          const card = c && { ...cardOf(c), fields: undefined, hiddenCount: undefined, status: undefined };
+          return verdictCard(p.verdict === "VALID", p.reasons, card);
+        }),
       );
       present.remove();
       decline.remove();
