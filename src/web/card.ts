@@ -206,7 +206,9 @@ function render(d: CardData): Child[] {
 
 type Child = Node | string | null;
 
-const live = new Map<HTMLElement, CardData>();
+// What each card shows, for its redraws. Cards are held weakly: a list drawn again keeps no old card alive.
+const shown = new WeakMap<HTMLElement, CardData>();
+const cards = new Set<WeakRef<HTMLElement>>();
 
 function draw(el: HTMLElement, d: CardData): void {
   el.dataset.type = d.typeCode;
@@ -222,27 +224,29 @@ function draw(el: HTMLElement, d: CardData): void {
 export function certCard(d: CardData): HTMLElement {
   const el = h("article", { class: "cert-card" });
   draw(el, d);
-  live.set(el, d);
+  shown.set(el, d);
+  cards.add(new WeakRef(el));
   return el;
 }
 
 /** Updates what a card shows (its status arriving from the ledger, say) and redraws it. */
 export function updateCard(el: HTMLElement, patch: Partial<CardData>): void {
-  const d = { ...(live.get(el) ?? { typeCode: el.dataset.type ?? "" }), ...patch };
-  live.set(el, d);
+  const d = { ...(shown.get(el) ?? { typeCode: el.dataset.type ?? "" }), ...patch };
+  shown.set(el, d);
   draw(el, d);
 }
 
 onLangChange(() => {
-  for (const [el, d] of live) {
-    if (el.isConnected) draw(el, d);
-    else live.delete(el);
+  for (const ref of cards) {
+    const el = ref.deref();
+    if (!el) cards.delete(ref);
+    else if (el.isConnected) draw(el, shown.get(el)!);
   }
 });
 
 /**
  * A verdict (VALID, or INVALID with its reasons) over the card of the certificate it is about: the
- * verify page's and the counter's answer.
+ * answer on the verify page, at the counter and in the wallet after presenting.
  */
 export function verdictCard(valid: boolean, reasons: string[], card?: CardData): HTMLElement {
   return h(
