@@ -192,7 +192,7 @@ const zh = {
   "verify.share": "分享链接核验",
   "verify.opening": "正在打开分享链接…",
   "verify.reasons": "原因",
-  "verify.noConsent": "未经持证人授权，只显示文件完整性与链上状态",
+  "verify.noConsent": "未经持证人授权，服务器只核验文件完整性与链上状态；下方字段来自您打开的文件",
 
   "verdict.VALID": "有效",
   "verdict.INVALID": "无效",
@@ -451,7 +451,8 @@ const en: Dict = {
   "verify.share": "Share link",
   "verify.opening": "Opening the share link…",
   "verify.reasons": "Reasons",
-  "verify.noConsent": "Without the holder's grant, only integrity and on-chain status are checked",
+  "verify.noConsent":
+    "Without the holder's grant the gateway checks only integrity and on-chain status; the fields below are from the file you opened",
 
   "verdict.VALID": "VALID",
   "verdict.INVALID": "INVALID",
