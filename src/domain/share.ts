@@ -102,7 +102,21 @@ export interface ShareDeps {
   randomBytes?: (n: number) => Uint8Array;
 }
 
-export const SHARE_LIMITS = { maxUses: 100, maxDays: 90, maxPayloadChars: 256_000, checkDeadlineSeconds: 600 } as const;
+export const SHARE_LIMITS = {
+  maxUses: 100,
+  maxDays: 90,
+  /** A link "until revoked" (a printed certificate's QR code) lasts at most this long, a lifelong certificate's cap. */
+  untilRevokedDays: 36_525,
+  maxPayloadChars: 256_000,
+  checkDeadlineSeconds: 600,
+} as const;
+
+/**
+ * The uses of a share that is as good as unlimited: the consent registry's cap on a grant's uses
+ * (2^24 - 1). A printed certificate's link may be checked any number of times until the holder
+ * revokes it; each check is still recorded on chain, so it shows in the holder's trail.
+ */
+export const SHARE_UNLIMITED_USES = 16_777_215;
 
 export const SHARE_ERRORS = {
   NOT_FOUND: "SHARE_NOT_FOUND",
@@ -128,6 +142,11 @@ export interface CreateShareInput {
   payload: string;
   /** mode "verifier": the plaintext document, whose certId must be the grant's. */
   document?: unknown;
+  /**
+   * The holder asks for a link that lasts until revoked (a printed certificate's QR code): its grant
+   * may last up to SHARE_LIMITS.untilRevokedDays instead of maxDays.
+   */
+  untilRevoked?: boolean;
 }
 
 export async function createShare(deps: ShareDeps, input: CreateShareInput): Promise<ShareRecord> {
@@ -145,14 +164,21 @@ export async function createShare(deps: ShareDeps, input: CreateShareInput): Pro
       "The grant's purpose is not the hash of the purpose code sent with it.",
       { status: 400 },
     );
-  if (g.maxUses < 1 || g.maxUses > SHARE_LIMITS.maxUses)
-    throw new DomainError(SHARE_ERRORS.BAD_REQUEST, `A share allows 1 to ${SHARE_LIMITS.maxUses} uses.`, {
-      status: 400,
-    });
-  if (g.validUntil > now + SHARE_LIMITS.maxDays * 86_400)
-    throw new DomainError(SHARE_ERRORS.BAD_REQUEST, `A share lasts at most ${SHARE_LIMITS.maxDays} days.`, {
-      status: 400,
-    });
+  if ((g.maxUses < 1 || g.maxUses > SHARE_LIMITS.maxUses) && g.maxUses !== SHARE_UNLIMITED_USES)
+    throw new DomainError(
+      SHARE_ERRORS.BAD_REQUEST,
+      `A share allows 1 to ${SHARE_LIMITS.maxUses} uses, or ${SHARE_UNLIMITED_USES} for checks without limit.`,
+      { status: 400 },
+    );
+  const maxDays = input.untilRevoked ? SHARE_LIMITS.untilRevokedDays : SHARE_LIMITS.maxDays;
+  if (g.validUntil > now + maxDays * 86_400)
+    throw new DomainError(
+      SHARE_ERRORS.BAD_REQUEST,
+      input.untilRevoked
+        ? `A share until revoked lasts at most ${maxDays} days.`
+        : `A share lasts at most ${maxDays} days; ask for untilRevoked for a longer one.`,
+      { status: 400 },
+    );
   if (!input.payload || input.payload.length > SHARE_LIMITS.maxPayloadChars)
     throw new DomainError(SHARE_ERRORS.BAD_REQUEST, "The shared document is missing or too large.", { status: 400 });
   if (input.mode === "verifier") {

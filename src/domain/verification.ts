@@ -7,6 +7,7 @@ import { DomainError, badRequest, forbidden, notFound } from "./errors";
 import { relayGrant } from "./grants";
 import { randomId } from "./hashing";
 import type {
+  AgencyView,
   Address,
   BatchView,
   Bytes32,
@@ -28,7 +29,7 @@ export interface VerifyResult extends Verdict {
   checkedAt: number;
   certId?: Bytes32;
   type?: { code: string; name: string };
-  issuer?: { agency: Address; key: Address };
+  issuer?: { agency: Address; key: Address; name?: string };
   status?: CertificateView["status"];
   supersededBy?: Bytes32;
   validFrom?: number;
@@ -54,6 +55,7 @@ interface Gathered {
   batchProofValid?: boolean;
   type?: CertificateTypeView;
   key?: SigningKeyView;
+  agency?: AgencyView;
   accredited: boolean;
 }
 
@@ -93,12 +95,13 @@ async function gather(deps: DomainDeps, document: unknown): Promise<Gathered> {
       (sameLeaf ||
         deps.documents.verifyBatchProof(cert.batchRoot, cert.certId, cert.validFrom, cert.validUntil, proof));
   }
-  const [type, key, accredited] = await Promise.all([
+  const [type, key, accredited, agency] = await Promise.all([
     deps.index.certificateType(cert.typeId),
     deps.index.signingKey(cert.issuerKey),
     deps.index.wasAccredited(cert.agency, cert.typeId, cert.issuedAt),
+    deps.index.agency(cert.agency),
   ]);
-  return { integrity, cert, batch, batchProofValid, type, key, accredited };
+  return { integrity, cert, batch, batchProofValid, type, key, agency, accredited };
 }
 
 /** What the verdict rules need from the gathered facts, with or without consent. */
@@ -124,7 +127,7 @@ function result(g: Gathered, verdict: Verdict, now: number, grant?: GrantView): 
     checkedAt: now,
     certId: integrity.certId,
     type: type ? { code: type.code, name: type.name } : undefined,
-    issuer: cert ? { agency: cert.agency, key: cert.issuerKey } : undefined,
+    issuer: cert ? { agency: cert.agency, key: cert.issuerKey, name: g.agency?.name } : undefined,
     status: cert?.status,
     supersededBy: cert?.supersededBy,
     validFrom: cert?.validFrom ?? integrity.validFrom,
@@ -166,6 +169,8 @@ export interface CertificateStatusReturnType {
   status: CertificateView["status"];
   type: string | undefined;
   agency: Address;
+  /** The issuing agency's registered name (the index has it from the registry's events). */
+  agencyName?: string;
   issuedAt: number;
   validFrom: number;
   validUntil: number;
@@ -181,12 +186,17 @@ export async function certificateStatus(
   const id = certId.toLowerCase() as Bytes32;
   const cert = await deps.index.certificate(id);
   if (!cert) throw notFound("CERTIFICATE_NOT_FOUND", `No certificate ${certId} is on the ledger.`);
-  const [type, history] = await Promise.all([deps.index.certificateType(cert.typeId), deps.index.statusHistory(id)]);
+  const [type, history, agency] = await Promise.all([
+    deps.index.certificateType(cert.typeId),
+    deps.index.statusHistory(id),
+    deps.index.agency(cert.agency),
+  ]);
   return {
     certId: cert.certId,
     status: cert.status,
     type: type?.code,
     agency: cert.agency,
+    agencyName: agency?.name,
     issuedAt: cert.issuedAt,
     validFrom: cert.validFrom,
     validUntil: cert.validUntil,

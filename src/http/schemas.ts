@@ -395,7 +395,13 @@ export const VerifyResult = z
     checkedAt: z.number().int(),
     certId: Bytes32.optional(),
     type: z.object({ code: TypeCode, name: z.string() }).optional(),
-    issuer: z.object({ agency: Address, key: Address }).optional(),
+    issuer: z
+      .object({
+        agency: Address,
+        key: Address,
+        name: z.string().optional().openapi({ description: "The issuing agency's registered name." }),
+      })
+      .optional(),
     status: CertificateStatus.optional(),
     supersededBy: Bytes32.optional(),
     validFrom: z.number().int().optional(),
@@ -431,6 +437,7 @@ export const PublicStatus = z
     status: CertificateStatus,
     type: TypeCode.optional(),
     agency: Address,
+    agencyName: z.string().optional().openapi({ description: "The issuing agency's registered name." }),
     issuedAt: z.number().int(),
     validFrom: z.number().int(),
     validUntil: z.number().int(),

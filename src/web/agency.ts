@@ -9,9 +9,12 @@
  */
 import { STATUS_ACTION_FROM, STATUS_REASONS } from "../domain/reasons";
 import { sampleFields } from "../domain/catalog/samples";
+import { verifyDocumentIntegrity } from "../document";
 import { api, ApiError, bearer, get, post } from "./api";
 import { schemaAt, titleOf, TYPES, typeName, typeOf } from "./catalog";
+import { certCard } from "./card";
 import { EP } from "./endpoints";
+import { printButton, showPrintSheet } from "./print";
 import { formatTime, lang, onLangChange, t } from "./i18n";
 import {
   agencyKey,
@@ -215,6 +218,7 @@ function issueSection(): HTMLElement {
         { class: "row" },
         copyButton(() => json),
         h("a", { href: blob, download: `${res.certId.slice(0, 18)}.json`, class: "button", t: "common.download" }),
+        printIssued(res.certId, res.document),
       ),
     );
     void refreshList();
@@ -586,3 +590,33 @@ function renderMain(): void {
 }
 
 void session.start();
+
+/**
+ * The agency prints the certificate it has just issued: the card, without a verification QR code. A
+ * checkable QR code opens a link the holder grants, signed with the holder's key, which the agency does
+ * not hold; so the sheet says that the holder prints a checkable copy from the wallet.
+ */
+function printIssued(certId: string, document: unknown): HTMLButtonElement {
+  const b = h("button", { type: "button", class: "secondary", id: "agency-print", t: "print.button" });
+  b.addEventListener("click", async () => {
+    const integrity = verifyDocumentIntegrity(document);
+    const fields: Record<string, unknown> = {};
+    for (const [p, v] of Object.entries(integrity.values ?? {})) if (!p.startsWith("@")) fields[p] = v;
+    const sheet = await showPrintSheet(
+      certCard({
+        typeCode: integrity.certificateType?.code ?? "",
+        fields,
+        issuer: me()?.agency?.name,
+        validFrom: integrity.validFrom,
+        validUntil: integrity.validUntil,
+        status: "ACTIVE",
+        ids: { certId, batchRoot: integrity.batch?.root, issuerKey: integrity.issuer, holder: integrity.holder },
+      }),
+      undefined,
+      t("print.agencyNoQr"),
+    );
+    sheet.append(h("div", { class: "row no-print" }, printButton()));
+    sheet.scrollIntoView({ block: "start" });
+  });
+  return b;
+}

@@ -5,11 +5,12 @@
  * "declined" as soon as the citizen declines: server-sent events, polling as the fallback, no reload.
  */
 import { bearer, get, post } from "./api";
-import { fieldLabel, sortPaths, TYPES, typeName, valueLabel } from "./catalog";
+import { verdictCard } from "./card";
+import { TYPES, typeName } from "./catalog";
 import { codeText, formatTime, lang, onLangChange, t } from "./i18n";
 import { EP } from "./endpoints";
 import { isRejectedKey, principalName, signInSession } from "./signIn";
-import { busy, field, h, notice, purposeView, section, shell, stored, tx, verdictView } from "./ui";
+import { busy, field, h, notice, purposeView, section, shell, stored, tx } from "./ui";
 
 interface Opened {
   id: string;
@@ -300,32 +301,23 @@ function showVerdict(stage: HTMLElement, status: HTMLElement, verdicts: HTMLElem
   // Field labels, the issuer's name and dates are in the page's language: switching it redraws them.
   const render = () =>
     verdicts.replaceChildren(
-      ...res.presentations.map((p) => {
-        const labels: Record<string, string> = {};
-        const fields: Record<string, unknown> = {};
-        for (const path of p.typeCode
-          ? sortPaths(p.typeCode, Object.keys(p.disclosed ?? {}))
-          : Object.keys(p.disclosed ?? {})) {
-          const value = p.disclosed[path];
-          if (path.startsWith("@")) continue;
-          labels[path] = p.typeCode ? fieldLabel(p.typeCode, path) : path;
-          fields[path] = p.typeCode ? valueLabel(p.typeCode, path, value) : value;
-        }
-        return verdictView(
-          {
-            valid: p.verdict === "VALID",
-            reasons: p.reasons,
-            fields,
-            hiddenCount: p.redactedCount,
-            typeTitle: p.typeCode ? typeName(p.typeCode) : undefined,
-            certId: p.certId,
-            issuer: p.issuer && (lang() === "zh" ? (p.issuer.nameZh ?? p.issuer.name) : p.issuer.name),
-            validFrom: p.validFrom,
-            validUntil: p.validUntil,
-          },
-          labels,
-        );
-      }),
+      ...res.presentations.map((p) =>
+        verdictCard(
+          p.verdict === "VALID",
+          p.reasons,
+          p.typeCode
+            ? {
+                typeCode: p.typeCode,
+                fields: p.verdict === "VALID" ? p.disclosed : undefined,
+                hiddenCount: p.redactedCount,
+                issuer: p.issuer?.name,
+                validFrom: p.validFrom,
+                validUntil: p.validUntil,
+                ids: { certId: p.certId, agency: p.issuer?.agency },
+              }
+            : undefined,
+        ),
+      ),
     );
   render();
   redrawVerdict = render;

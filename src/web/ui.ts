@@ -167,16 +167,6 @@ export async function busy(button: HTMLButtonElement | null, box: HTMLElement, f
 export interface VerdictLike {
   valid: boolean;
   reasons?: string[];
-  fields?: Record<string, unknown>;
-  hiddenCount?: number;
-  type?: string;
-  typeTitle?: string;
-  certId?: string;
-  /** The issuing agency's name, in the page's language. */
-  issuer?: string;
-  /** The certificate's validity, unix seconds. */
-  validFrom?: number;
-  validUntil?: number;
 }
 
 /** A date (no time of day) in the page's language. */
@@ -184,13 +174,11 @@ export function formatDate(unixSeconds: number): string {
   return new Date(unixSeconds * 1000).toLocaleDateString(lang() === "zh" ? "zh-CN" : "en-GB", { timeZone: "UTC" });
 }
 
-function fieldValue(v: unknown): string {
-  if (v === null || v === undefined) return "";
-  return typeof v === "object" ? JSON.stringify(v) : String(v);
-}
-
-/** The verdict panel: a large VALID/INVALID (or "not a certificate file") with its reasons and the disclosed fields. */
-export function verdictView(v: VerdictLike, labels: Record<string, string> = {}): HTMLElement {
+/**
+ * The verdict panel: a large VALID/INVALID (or "not a certificate file") with its reasons. What the
+ * certificate is and says is its card, under the panel (verdictCard in card.ts).
+ */
+export function verdictView(v: VerdictLike): HTMLElement {
   const reasons = (v.reasons ?? []).filter((r) => r !== "VALID");
   // A file that is not a certificate at all is the person's mistake, not a forgery: said calmly, apart.
   const malformed = !v.valid && reasons[0] === "MALFORMED";
@@ -220,30 +208,6 @@ export function verdictView(v: VerdictLike, labels: Record<string, string> = {})
           ),
         )
       : null,
-    v.typeTitle || v.type ? h("p", { class: "muted" }, v.typeTitle ?? v.type ?? "") : null,
-    v.issuer
-      ? h("p", { class: "verdict-meta", "data-issuer": v.issuer, t: "verdict.issuer", vars: { name: v.issuer } })
-      : null,
-    v.validFrom !== undefined && v.validUntil !== undefined
-      ? h("p", {
-          class: "verdict-meta",
-          "data-valid-from": v.validFrom,
-          "data-valid-until": v.validUntil,
-          t: "verdict.validity",
-          vars: { from: formatDate(v.validFrom), until: formatDate(v.validUntil) },
-        })
-      : null,
-    v.fields && Object.keys(v.fields).length
-      ? h(
-          "table",
-          { class: "fields" },
-          h("caption", { t: "counter.disclosed" }),
-          Object.entries(v.fields).map(([k, val]) =>
-            h("tr", { "data-field": k }, h("th", null, labels[k] ?? k), h("td", { translate: "no" }, fieldValue(val))),
-          ),
-        )
-      : null,
-    v.hiddenCount ? h("p", { class: "muted hidden-count", t: "counter.hidden", vars: { count: v.hiddenCount } }) : null,
   );
 }
 

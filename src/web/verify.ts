@@ -7,17 +7,21 @@
  */
 import { verifyDocumentIntegrity } from "../document";
 import { ApiError, get, post } from "./api";
-import { fieldLabel, sortPaths, typeName, valueLabel } from "./catalog";
+import { verdictCard, type CardData } from "./card";
 import { decryptForLink, linkKeyFromFragment, signLinkCheck } from "./crypto";
 import { EP } from "./endpoints";
 import { codeText, t } from "./i18n";
 import { readCertificateText } from "./certificateFile";
-import { busy, h, notice, section, shell, showError, tx, verdictView } from "./ui";
+import { busy, h, notice, section, shell, showError, tx } from "./ui";
 
 interface VerifyResult {
   verdict: "VALID" | "INVALID";
   reasons: string[];
   type?: { code: string; name: string };
+  issuer?: { agency: string; key: string; name?: string };
+  validFrom?: number;
+  validUntil?: number;
+  batchRoot?: string;
   disclosed?: Record<string, unknown>;
   redacted?: string[];
   certId?: string;
@@ -27,29 +31,29 @@ interface VerifyResult {
 const main = shell("verify", "verify.title");
 const result = h("div", { id: "verify-result" });
 
-function show(v: VerifyResult, typeCode?: string): void {
+/**
+ * Shows a verdict over the certificate's card. `local` is the document the person opened here: its
+ * fields are theirs to read, so a VALID card shows them (the gateway's public answer discloses none).
+ */
+function show(
+  v: VerifyResult,
+  typeCode?: string,
+  local?: { values?: Record<string, unknown>; redactedCount?: number },
+): void {
   const code = v.type?.code ?? typeCode;
-  const labels: Record<string, string> = {};
-  const fields: Record<string, unknown> = {};
-  for (const path of code ? sortPaths(code, Object.keys(v.disclosed ?? {})) : Object.keys(v.disclosed ?? {})) {
-    const value = v.disclosed![path];
-    if (path.startsWith("@")) continue;
-    labels[path] = code ? fieldLabel(code, path) : path;
-    fields[path] = code ? valueLabel(code, path, value) : value;
-  }
-  result.replaceChildren(
-    verdictView(
-      {
-        valid: v.verdict === "VALID",
-        reasons: v.reasons,
-        fields,
-        hiddenCount: v.redacted?.length,
-        typeTitle: code ? typeName(code) : undefined,
-      },
-      labels,
-    ),
-  );
-  if (v.certId) result.append(h("p", { class: "muted mono", translate: "no" }, v.certId));
+  const card: CardData | undefined = code
+    ? {
+        typeCode: code,
+        // A verdict that is not VALID discloses nothing: no field is shown, not even as hidden.
+        fields: v.verdict === "VALID" ? (local?.values ?? v.disclosed) : undefined,
+        hiddenCount: local ? local.redactedCount : v.redacted?.length,
+        issuer: v.issuer?.name,
+        validFrom: v.validFrom,
+        validUntil: v.validUntil,
+        ids: { certId: v.certId, batchRoot: v.batchRoot, agency: v.issuer?.agency, issuerKey: v.issuer?.key },
+      }
+    : undefined;
+  result.replaceChildren(verdictCard(v.verdict === "VALID", v.reasons, card));
 }
 
 async function verifyText(text: string): Promise<void> {
@@ -57,7 +61,7 @@ async function verifyText(text: string): Promise<void> {
   const { document: doc, integrity: local } = readCertificateText(text);
   if (local.code !== "OK") return show({ verdict: "INVALID", reasons: [local.code] });
   const v = await post<VerifyResult>(EP.publicVerify, { document: doc });
-  show(v, local.certificateType?.code);
+  show(v, local.certificateType?.code, local);
   result.prepend(h("p", { class: "notice info", t: "verify.noConsent" }));
 }
 

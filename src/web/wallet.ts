@@ -14,13 +14,17 @@ import {
   validateMnemonic,
   verifyDocumentIntegrity,
 } from "../document";
+import { cardLayout } from "../domain/catalog/layout";
 import { PURPOSES, purposeNeeds, purposeOf } from "../domain/catalog/purposes";
 import { holderAuthMessage } from "../domain/holderAuth";
+import { SHARE_LIMITS, SHARE_UNLIMITED_USES } from "../domain/share";
 import { api, ApiError, get, post } from "./api";
+import { certCard, updateCard, verdictCard, type CardData } from "./card";
 import { readCertificateText } from "./certificateFile";
 import { fieldLabel, sortPaths, typeName, valueLabel } from "./catalog";
 import { encryptForLink, newLinkKey, personalSign, randomNonce } from "./crypto";
 import { EP } from "./endpoints";
+import { printButton, showPrintSheet } from "./print";
 import { codeText, formatTime, onLangChange, t } from "./i18n";
 import { decodeQrFromFile, requestIdFrom, scanWithCamera, type CameraScan } from "./qr";
 import {
@@ -37,7 +41,6 @@ import {
   shell,
   showError,
   tx,
-  verdictView,
 } from "./ui";
 import {
   forgetWallet,
@@ -226,6 +229,22 @@ function disclosedFields(doc: unknown): { path: string; value: unknown }[] {
   }));
 }
 
+/** A tick box per field of the certificate (ticked: shown), as the share and print forms offer them. */
+function fieldChecks(c: StoredCertificate, ticked: (path: string) => boolean): HTMLElement {
+  return h(
+    "div",
+    { class: "checks" },
+    disclosedFields(c.document).map((f) =>
+      h(
+        "label",
+        null,
+        h("input", { type: "checkbox", checked: ticked(f.path), value: f.path }),
+        h("span", null, fieldLabel(c.typeCode, f.path)),
+      ),
+    ),
+  );
+}
+
 function valueAtPath(obj: unknown, path: string): unknown {
   let cur: unknown = obj;
   for (const seg of path.split(/\.|\[(\d+)\]/).filter((x) => x !== undefined && x !== "")) {
@@ -241,6 +260,8 @@ interface CertState {
   status: string;
   /** The agency's reason code for the last status change (ISSUED_IN_ERROR…), when not active. */
   reason?: string;
+  /** The issuing agency's registered name. */
+  agencyName?: string;
 }
 
 const states = new Map<string, CertState>();
@@ -249,6 +270,7 @@ async function certState(c: StoredCertificate): Promise<CertState> {
   try {
     const s = await get<{
       status: string;
+      agencyName?: string;
       validFrom: number;
       validUntil: number;
       history: { status: string; reason: string }[];
@@ -257,7 +279,11 @@ async function certState(c: StoredCertificate): Promise<CertState> {
     if (status === "ACTIVE" && s.validUntil && s.validUntil <= now()) status = "EXPIRED";
     if (status === "ACTIVE" && s.validFrom > now()) status = "NOT_YET_VALID";
     const last = [...s.history].reverse().find((x) => x.status === s.status);
-    const state: CertState = { status, ...(s.status !== "ACTIVE" && last ? { reason: last.reason } : {}) };
+    const state: CertState = {
+      status,
+      agencyName: s.agencyName,
+      ...(s.status !== "ACTIVE" && last ? { reason: last.reason } : {}),
+    };
     states.set(c.certId, state);
     return state;
   } catch {
@@ -284,11 +310,34 @@ async function refreshStatuses(): Promise<void> {
   await Promise.all(
     data!.certificates.map(async (c) => {
       const state = await certState(c);
-      document
-        .querySelector<HTMLElement>(`[data-cert="${c.certId}"] .status-line`)
-        ?.replaceChildren(...statusBadge(state));
+      const card = document.querySelector<HTMLElement>(`[data-cert="${c.certId}"] .cert-card`);
+      if (card) updateCard(card, { status: state.status, statusReason: state.reason, issuer: state.agencyName });
     }),
   );
+}
+
+/** What the card of a stored certificate shows, from its document and what the ledger last said. */
+function cardOf(c: StoredCertificate, document: unknown = c.document): CardData {
+  const integrity = verifyDocumentIntegrity(document);
+  const fields: Record<string, unknown> = {};
+  for (const [path, value] of Object.entries(integrity.values ?? {})) if (!path.startsWith("@")) fields[path] = value;
+  const state = states.get(c.certId);
+  return {
+    typeCode: c.typeCode,
+    fields,
+    hiddenCount: integrity.redactedCount,
+    issuer: state?.agencyName,
+    validFrom: integrity.validFrom,
+    validUntil: integrity.validUntil,
+    status: state?.status,
+    statusReason: state?.reason,
+    ids: {
+      certId: c.certId,
+      batchRoot: integrity.batch?.root,
+      issuerKey: integrity.issuer,
+      holder: integrity.holder,
+    },
+  };
 }
 
 function renderCertificates(): void {
@@ -301,42 +350,101 @@ function renderCertificates(): void {
       const shareBox = h("div");
       const shareBtn = h("button", { type: "button", class: "secondary", t: "wallet.share", "data-action": "share" });
       shareBtn.addEventListener("click", () => shareBox.replaceChildren(shareForm(c)));
+      const printBtn = h("button", { type: "button", class: "secondary", t: "print.button", "data-action": "print" });
+      printBtn.addEventListener("click", () => shareBox.replaceChildren(printForm(c)));
       const trailBtn = h("button", { type: "button", class: "secondary", t: "wallet.trail", "data-action": "trail" });
       trailBtn.addEventListener("click", () => loadTrail(c));
-      const fields = disclosedFields(c.document);
       return h(
         "li",
         { "data-cert": c.certId, "data-type": c.typeCode },
-        h(
-          "div",
-          { class: "row" },
-          h("strong", null, typeName(c.typeCode)),
-          h("span", { class: "row status-line" }, ...statusBadge(states.get(c.certId))),
-        ),
-        h("small", { class: "mono", translate: "no" }, c.certId),
-        h(
-          "details",
-          null,
-          h("summary", { t: "wallet.details" }),
-          h(
-            "table",
-            { class: "fields" },
-            fields.map((f) =>
-              h(
-                "tr",
-                null,
-                h("th", null, fieldLabel(c.typeCode, f.path)),
-                h("td", { translate: "no" }, valueLabel(c.typeCode, f.path, f.value)),
-              ),
-            ),
-          ),
-        ),
-        h("div", { class: "row" }, shareBtn, trailBtn),
+        certCard(cardOf(c)),
+        h("div", { class: "row" }, shareBtn, printBtn, trailBtn),
         shareBox,
       );
     }),
   );
   void refreshStatuses();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Printing with a verification QR code
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The holder prints a certificate: the fields to print (the link's document is redacted the same way),
+ * the checks allowed (or no limit) and how long the link lasts (or until revoked). The QR code opens
+ * /verify on a link share whose key is only in the code; revoking its grant under My grants turns the
+ * paper's answer to GRANT_REVOKED.
+ */
+function printForm(c: StoredCertificate): HTMLElement {
+  const out = h("div", { class: "print-result" });
+  const layout = cardLayout(c.typeCode);
+  const onCard = new Set([layout.holderName, layout.photo, ...layout.main].filter(Boolean) as string[]);
+  const checks = fieldChecks(c, (path) => onCard.has(path.split(/[.[]/)[0]));
+  const uses = h("input", { type: "number", class: "print-uses", value: "10", min: "1", max: "100" });
+  const anyUses = h("input", { type: "checkbox", class: "print-unlimited", checked: true });
+  const hours = h("input", { type: "number", class: "print-hours", value: "720", min: "1", max: "2160" });
+  const untilRevoked = h("input", { type: "checkbox", class: "print-until-revoked", checked: true });
+  const sync = () => {
+    uses.disabled = anyUses.checked;
+    hours.disabled = untilRevoked.checked;
+  };
+  anyUses.addEventListener("change", sync);
+  untilRevoked.addEventListener("change", sync);
+  sync();
+  const btn = h("button", { type: "submit", class: "print-create", t: "print.create" });
+  const submit = () =>
+    busy(btn, out, async () => {
+      const hidden = Array.from(checks.querySelectorAll<HTMLInputElement>("input"))
+        .filter((i) => !i.checked)
+        .map((i) => i.value);
+      const certUntil = verifyDocumentIntegrity(c.document).validUntil ?? now() + 86_400;
+      // Until revoked: as long as the certificate itself (a grant cannot make it valid for longer).
+      const validUntil = untilRevoked.checked
+        ? Math.min(certUntil, now() + SHARE_LIMITS.untilRevokedDays * 86_400)
+        : now() + Math.max(1, Number(hours.value)) * 3600;
+      const maxUses = anyUses.checked ? SHARE_UNLIMITED_USES : Math.max(1, Number(uses.value));
+      const { full, document } = await createShare(c, {
+        mode: "link",
+        purpose: "printed-copy-check",
+        hidden,
+        validUntil,
+        maxUses,
+        untilRevoked: untilRevoked.checked,
+      });
+      const terms = t("print.linkTerms", {
+        uses: anyUses.checked ? t("print.usesAny") : t("print.usesN", { count: maxUses }),
+        until: untilRevoked.checked
+          ? t("print.untilRevokedTerm")
+          : t("print.untilDate", { date: formatTime(validUntil) }),
+      });
+      const sheet = await showPrintSheet(certCard(cardOf(c, document)), { url: full!, terms });
+      notice(out, "ok", tx("print.ready"), "PRINT_READY");
+      out.append(h("div", { class: "row" }, printButton()));
+      sheet.scrollIntoView({ block: "start" });
+    });
+  return form(
+    { class: "card print-form" },
+    () => void submit(),
+    h("h3", { t: "print.title" }),
+    h("p", { class: "muted", t: "print.hint" }),
+    h("p", { class: "label", t: "print.fields" }),
+    checks,
+    h(
+      "div",
+      { class: "row" },
+      field("print.uses", uses),
+      h("label", { class: "ack" }, anyUses, tx("print.unlimitedUses")),
+    ),
+    h(
+      "div",
+      { class: "row" },
+      field("print.hours", hours),
+      h("label", { class: "ack" }, untilRevoked, tx("print.untilRevoked")),
+    ),
+    btn,
+    out,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -531,13 +639,12 @@ async function openRequest(id: string): Promise<void> {
         result.verdict,
       );
       out.append(
-        ...result.presentations.map((p) =>
-          verdictView({
-            valid: p.verdict === "VALID",
-            reasons: p.reasons,
-            typeTitle: typeName(data!.certificates.find((c) => c.certId === p.certId)?.typeCode ?? ""),
-          }),
-        ),
+        ...result.presentations.map((p) => {
+          const c = data!.certificates.find((x) => x.certId === p.certId);
+          // The verdict over the certificate's card; its fields are in the list above, not repeated here.
+          const card = c && { ...cardOf(c), fields: undefined, hiddenCount: undefined, status: undefined };
+          return verdictCard(p.verdict === "VALID", p.reasons, card);
+        }),
       );
       present.remove();
       decline.remove();
@@ -630,6 +737,91 @@ function scanSection(): HTMLElement {
 // Online sharing
 // ---------------------------------------------------------------------------------------------
 
+interface ShareChoice {
+  mode: "link" | "verifier";
+  /** mode "verifier": the verifier's address. */
+  verifier?: string;
+  purpose: string;
+  /** Field paths the holder hides. */
+  hidden: string[];
+  validUntil: number;
+  maxUses: number;
+  /** A link that lasts until revoked (a printed certificate's): the gateway allows a longer grant. */
+  untilRevoked?: boolean;
+}
+
+/**
+ * Signs a grant for `c` as the holder chose and makes the share at the gateway: a link (its key made
+ * here and kept only in the link's fragment) or a share for a named verifier. The grant is remembered
+ * under My grants, where the holder can revoke it.
+ */
+async function createShare(
+  c: StoredCertificate,
+  choice: ShareChoice,
+): Promise<{ full?: string; res: { id: string; grantId: string; url?: string }; document: unknown }> {
+  const document = choice.hidden.length ? redactDocument(c.document, choice.hidden) : c.document;
+  const isLink = choice.mode === "link";
+  const link = isLink ? newLinkKey() : undefined;
+  const grantee = isLink ? link!.address : choice.verifier!;
+  const nonce = BigInt(
+    `0x${Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, "0")).join("")}`,
+  );
+  const grant = {
+    certId: c.certId,
+    grantee,
+    purpose: purposeHash(choice.purpose),
+    validUntil: choice.validUntil,
+    maxUses: choice.maxUses,
+    nonce: nonce.toString(),
+    deadline: now() + 600,
+  };
+  const domain = await consentDomain();
+  const signed = keys!.signGrant(c.index, domain, {
+    ...grant,
+    validUntil: BigInt(grant.validUntil),
+    nonce,
+    deadline: BigInt(grant.deadline),
+  });
+  const integrity = verifyDocumentIntegrity(c.document);
+  const batch =
+    integrity.batch && integrity.validFrom !== undefined
+      ? {
+          root: integrity.batch.root,
+          validFrom: integrity.validFrom,
+          validUntil: integrity.validUntil!,
+          proof: integrity.batch.proof,
+        }
+      : undefined;
+  const body = {
+    mode: choice.mode,
+    purpose: choice.purpose,
+    grant,
+    signature: signed.signature,
+    documentRoot: c.documentRoot,
+    ...(batch ? { batch } : {}),
+    ...(choice.untilRevoked ? { untilRevoked: true } : {}),
+    ...(isLink ? { payload: await encryptForLink(link!, JSON.stringify(document)) } : { document }),
+  };
+  const res = await post<{ id: string; grantId: string; url?: string }>(EP.shares, body);
+  const full = res.url ? `${res.url}#k=${link!.fragment}` : undefined;
+  data!.grants.push({
+    grantId: res.grantId.toLowerCase(),
+    certId: c.certId,
+    index: c.index,
+    kind: isLink ? "link" : "verifier",
+    grantee,
+    purpose: choice.purpose,
+    validUntil: choice.validUntil,
+    maxUses: grant.maxUses,
+    createdAt: now(),
+    link: full,
+    shareId: res.id,
+  });
+  persist();
+  renderGrants();
+  return { full, res, document };
+}
+
 function shareForm(c: StoredCertificate): HTMLElement {
   const out = h("div", { class: "share-result" });
   const mode = h(
@@ -655,18 +847,7 @@ function shareForm(c: StoredCertificate): HTMLElement {
   const uses = h("input", { type: "number", class: "share-uses", value: "3", min: "1", max: "100" });
   const hours = h("input", { type: "number", class: "share-hours", value: "24", min: "1", max: "2160" });
   // As when presenting: only the fields the purpose needs start ticked.
-  const checks = h(
-    "div",
-    { class: "checks" },
-    disclosedFields(c.document).map((f) =>
-      h(
-        "label",
-        null,
-        h("input", { type: "checkbox", checked: purposeNeeds(purpose.value, c.typeCode, f.path), value: f.path }),
-        h("span", null, fieldLabel(c.typeCode, f.path)),
-      ),
-    ),
-  );
+  const checks = fieldChecks(c, (path) => purposeNeeds(purpose.value, c.typeCode, path));
   purpose.addEventListener("change", () =>
     checks
       .querySelectorAll<HTMLInputElement>("input")
@@ -678,66 +859,14 @@ function shareForm(c: StoredCertificate): HTMLElement {
       const hidden = Array.from(checks.querySelectorAll<HTMLInputElement>("input"))
         .filter((i) => !i.checked)
         .map((i) => i.value);
-      const document = hidden.length ? redactDocument(c.document, hidden) : c.document;
-      const isLink = mode.value === "link";
-      const link = isLink ? newLinkKey() : undefined;
-      const grantee = isLink ? link!.address : verifier.value.trim().toLowerCase();
-      const validUntil = now() + Math.max(1, Number(hours.value)) * 3600;
-      const nonce = BigInt(
-        `0x${Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, "0")).join("")}`,
-      );
-      const grant = {
-        certId: c.certId,
-        grantee,
-        purpose: purposeHash(purpose.value.trim()),
-        validUntil,
+      const { full, res } = await createShare(c, {
+        mode: mode.value as "link" | "verifier",
+        verifier: verifier.value.trim().toLowerCase(),
+        purpose: purpose.value.trim(),
+        hidden,
+        validUntil: now() + Math.max(1, Number(hours.value)) * 3600,
         maxUses: Math.max(1, Number(uses.value)),
-        nonce: nonce.toString(),
-        deadline: now() + 600,
-      };
-      const domain = await consentDomain();
-      const signed = keys!.signGrant(c.index, domain, {
-        ...grant,
-        validUntil: BigInt(grant.validUntil),
-        nonce,
-        deadline: BigInt(grant.deadline),
       });
-      const integrity = verifyDocumentIntegrity(c.document);
-      const batch =
-        integrity.batch && integrity.validFrom !== undefined
-          ? {
-              root: integrity.batch.root,
-              validFrom: integrity.validFrom,
-              validUntil: integrity.validUntil!,
-              proof: integrity.batch.proof,
-            }
-          : undefined;
-      const body = {
-        mode: mode.value,
-        purpose: purpose.value.trim(),
-        grant,
-        signature: signed.signature,
-        documentRoot: c.documentRoot,
-        ...(batch ? { batch } : {}),
-        ...(isLink ? { payload: await encryptForLink(link!, JSON.stringify(document)) } : { document }),
-      };
-      const res = await post<{ id: string; grantId: string; url?: string }>(EP.shares, body);
-      const full = res.url ? `${res.url}#k=${link!.fragment}` : undefined;
-      data!.grants.push({
-        grantId: res.grantId.toLowerCase(),
-        certId: c.certId,
-        index: c.index,
-        kind: isLink ? "link" : "verifier",
-        grantee,
-        purpose: purpose.value.trim(),
-        validUntil,
-        maxUses: grant.maxUses,
-        createdAt: now(),
-        link: full,
-        shareId: res.id,
-      });
-      persist();
-      renderGrants();
       notice(out, "ok", [
         tx("wallet.shareCreated"),
         full

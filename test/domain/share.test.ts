@@ -1,7 +1,14 @@
 import { expect } from "chai";
 import { DomainError } from "../../src/domain/errors";
 import type { Address, Bytes32, Hex, IdempotencyRecord, RecordCheckRelayRequest } from "../../src/domain/ports";
-import { checkShareLink, createShare, type ShareDeps, shareStoreOverPorts } from "../../src/domain/share";
+import {
+  checkShareLink,
+  createShare,
+  type ShareDeps,
+  SHARE_LIMITS,
+  SHARE_UNLIMITED_USES,
+  shareStoreOverPorts,
+} from "../../src/domain/share";
 import { purposeHash } from "../../src/domain/counter";
 
 const LINK = "0x00000000000000000000000000000000000001ab" as Address;
@@ -53,17 +60,18 @@ function fixture(verdict: { verdict: "VALID" | "INVALID"; reasons: string[] } = 
     verify: async () => ({ ...verdict, disclosed: { name: "张三" } }),
     certIdOf: () => CERT,
   };
-  const create = (maxUses = 2) =>
+  const create = (maxUses = 2, opts: { validUntil?: number; untilRevoked?: boolean } = {}) =>
     createShare(deps, {
       mode: "link",
       purpose: "rent-a-flat",
       payload: "ciphertext",
+      untilRevoked: opts.untilRevoked,
       signed: {
         grant: {
           certId: CERT,
           grantee: LINK,
           purpose: purposeHash("rent-a-flat"),
-          validUntil: now + 3600,
+          validUntil: opts.validUntil ?? now + 3600,
           maxUses,
           nonce: "1",
           deadline: now + 600,
@@ -82,6 +90,16 @@ function fixture(verdict: { verdict: "VALID" | "INVALID"; reasons: string[] } = 
 }
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    return (e as DomainError).code;
+  }
+  return "none";
+}
+
+/** The code of the DomainError a call fails with, or "none". */
+async function code(p: Promise<unknown>): Promise<string> {
   try {
     await p;
   } catch (e) {
@@ -182,5 +200,28 @@ describe("share links (domain)", () => {
       }
     }
     expect(relayed).to.have.length(0);
+  });
+
+  it("keeps a printed certificate's link until revoked: years long, every check recorded on chain, no practical limit", async () => {
+    const { deps, create, signed, onChain, now } = fixture();
+    const tenYears = now + 10 * 365 * 86_400;
+    const share = await create(SHARE_UNLIMITED_USES, { validUntil: tenYears, untilRevoked: true });
+    expect(share.validUntil).to.equal(tenYears);
+    for (let use = 1; use <= 5; use++) {
+      const r = await checkShareLink(deps, { id: share.id, document: {}, check: signed(use) });
+      expect(r.verdict).to.equal("VALID");
+    }
+    // Each check of the paper copy is on the holder's trail like any other.
+    expect(onChain.recorded.map((c) => c.use)).to.deep.equal([1, 2, 3, 4, 5]);
+  });
+
+  it("refuses a link longer than 90 days unless asked until revoked, and one past the until-revoked cap", async () => {
+    const { create, now } = fixture();
+    expect(await code(create(1, { validUntil: now + 91 * 86_400 }))).to.equal("SHARE_BAD_REQUEST");
+    const cap = now + SHARE_LIMITS.untilRevokedDays * 86_400;
+    expect(await code(create(1, { validUntil: cap + 1, untilRevoked: true }))).to.equal("SHARE_BAD_REQUEST");
+    expect(await code(create(1, { validUntil: cap, untilRevoked: true }))).to.equal("none");
+    // Between the ordinary cap and no limit there is nothing: 101 uses is refused.
+    expect(await code(create(SHARE_LIMITS.maxUses + 1))).to.equal("SHARE_BAD_REQUEST");
   });
 });

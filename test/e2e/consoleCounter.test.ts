@@ -246,18 +246,18 @@ describe("the agency console and the counter for a first-day officer (e2e)", fun
       const verdict = counter.locator("#counter-verdict .verdict");
       await verdict.waitFor({ timeout: 30_000 });
       expect(await verdict.getAttribute("data-verdict")).to.equal("VALID");
+      // The issuer and the validity are on the card under the verdict.
+      const card = counter.locator("#counter-verdict .cert-card");
       const agency = gw.agencies.find((a) => a.apiKey === gw.agencyKey)!;
-      expect(await verdict.locator("[data-issuer]").textContent()).to.equal(
-        `签发机关：${agency.nameZh ?? agency.name}`,
-      );
-      const validity = verdict.locator("[data-valid-from]");
+      expect(await card.locator("[data-issuer]").textContent()).to.equal(`签发机关：${agency.nameZh ?? agency.name}`);
+      const validity = card.locator("[data-valid-from]");
       expect(Number(await validity.getAttribute("data-valid-from"))).to.equal(Date.parse(doc.validFrom) / 1000);
       expect(Number(await validity.getAttribute("data-valid-until"))).to.equal(Date.parse(doc.validUntil) / 1000);
       const day = (iso: string) => new Date(iso).toLocaleDateString("zh-CN", { timeZone: "UTC" });
       expect(await validity.textContent()).to.equal(`有效期：${day(doc.validFrom)} 至 ${day(doc.validUntil)}`);
       // In English, the agency's English name and English dates.
       await counter.click("#lang-switch");
-      expect(await verdict.locator("[data-issuer]").textContent()).to.equal(`Issued by ${agency.name}`);
+      expect(await card.locator("[data-issuer]").textContent()).to.equal(`Issued by ${agency.name}`);
       const dayEn = (iso: string) => new Date(iso).toLocaleDateString("en-GB", { timeZone: "UTC" });
       expect(await validity.textContent()).to.equal(`Valid from ${dayEn(doc.validFrom)} to ${dayEn(doc.validUntil)}`);
     });

@@ -200,9 +200,11 @@ describe("the pages in a real browser (e2e)", function () {
     // It followed the request's server-sent events; it did not poll.
     expect(counterCalls.filter((p) => p.endsWith("/events"))).to.have.length.greaterThan(0);
     expect(counterCalls.filter((p) => p.endsWith("/result"))).to.deep.equal([]);
-    expect(await counter.locator('#counter-verdict tr[data-field="name"]').count()).to.equal(1);
-    expect(await counter.locator('#counter-verdict tr[data-field="idNumber"]').count()).to.equal(0);
-    expect(await counter.locator('#counter-verdict tr[data-field="birthDate"]').count()).to.equal(0);
+    // The card shows the disclosed name; the fields the citizen kept are marked hidden, with no value.
+    const field = (k: string) => counter.locator(`#counter-verdict .cert-card [data-field="${k}"]`);
+    expect(await field("name").getAttribute("data-hidden")).to.equal(null);
+    expect(await field("idNumber").getAttribute("data-hidden")).to.equal("true");
+    expect(await field("birthDate").getAttribute("data-hidden")).to.equal("true");
     const shown = await counter.textContent("#counter-verdict");
     const fields = JSON.parse(issued.document).credentialSubject as Record<string, string>;
     expect(shown).to.contain(fields.name);
@@ -245,7 +247,7 @@ describe("the pages in a real browser (e2e)", function () {
     const verdict = counter.locator("#counter-verdict .verdict");
     await verdict.waitFor({ timeout: 15_000 });
     expect(await verdict.getAttribute("data-verdict")).to.equal("REVOKED");
-    expect(await counter.locator("#counter-verdict tr[data-field]").count()).to.equal(0);
+    expect(await counter.locator("#counter-verdict [data-field]").count()).to.equal(0);
     await shot(counter, "counter-verdict-revoked");
   });
 
@@ -368,7 +370,7 @@ describe("the pages in a real browser (e2e)", function () {
     await other.waitForSelector(`li[data-cert="${firstCertId}"]`);
   });
 
-  it("verifies a dropped document file on the verify page (integrity and status, no fields)", async () => {
+  it("verifies a dropped document file on the verify page: integrity and status, and the file's own card", async () => {
     await third.goto(`${gw.url}/verify`);
     await third.setInputFiles("#verify-file", {
       name: "certificate.json",
@@ -378,7 +380,9 @@ describe("the pages in a real browser (e2e)", function () {
     const verdict = third.locator("#verify-result .verdict");
     await verdict.waitFor();
     expect(await verdict.getAttribute("data-verdict")).to.equal("VALID");
-    expect(await third.locator("#verify-result tr[data-field]").count()).to.equal(0);
+    // The gateway's public answer discloses no field; the card shows the file the person opened.
+    const doc = JSON.parse(firstDocument);
+    expect(await third.textContent("#verify-result .cert-card-holder strong")).to.equal(doc.credentialSubject.name);
   });
 
   it("switches the pages between Chinese and English, and fits a phone screen", async () => {

@@ -15,6 +15,7 @@ export { PURPOSES, purposeNeeds, purposeOf, type Purpose } from "./purposes";
 export { DEMO_VERIFIER, VERIFIER_NAMES, type VerifierName } from "./verifiers";
 export { CERTIFICATE_TYPES, type CertificateType, type HolderKind } from "./certificateTypes";
 export { getCertificateType, type CertificateTypeRef } from "./lookup";
+export { cardLayout, layoutOfSchema, MAIN_FIELDS_MAX, type CardLayout } from "./layout";
 export { validateFields, type FieldError, type FieldErrorCode, type ValidateFieldsResult } from "./validate";
 export { checkValidityPeriod, type ValidityProblem } from "./validity";
 export { schemaHash } from "./schemaHashOf";

@@ -53,6 +53,8 @@ export const PURPOSES: readonly Purpose[] = [
     fields: { "marriage-certificate": ["certificateNumber", "registrationDate", "parties"] },
   },
   { code: "online-check", nameZh: "在线核验", nameEn: "Online check", fields: {} },
+  // A printed certificate's QR code: whoever holds the paper checks it.
+  { code: "printed-copy-check", nameZh: "纸质件核验", nameEn: "Checking a printed copy", fields: {} },
 ];
 
 const BY_CODE = new Map(PURPOSES.map((p) => [p.code, p]));

@@ -111,6 +111,8 @@ export const CreateShareBody = z.strictObject({
   /** link: base64url(iv ‖ AES-GCM ciphertext); verifier: omitted (the document is sent instead). */
   payload: z.string().max(400_000).optional(),
   document: z.unknown().optional(),
+  /** A link that lasts until the holder revokes it (a printed certificate's QR code): a longer grant allowed. */
+  untilRevoked: z.boolean().optional(),
 });
 
 export const CheckShareBody = z.strictObject({
@@ -424,6 +426,7 @@ export function counterRouter(opts: CounterRouterOptions): Router {
         purpose: body.purpose,
         payload,
         document: body.document,
+        untilRevoked: body.untilRevoked,
         signed: {
           grant: body.grant as never,
           signature: body.signature as Hex,
