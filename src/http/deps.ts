@@ -3,7 +3,7 @@ import type { Router } from "express";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { BatchJobs } from "../domain/issuance";
-import type { DomainDeps } from "../domain/ports";
+import type { BackupStore, DomainDeps, PickupStore } from "../domain/ports";
 
 export interface HttpSettings {
   /** Largest JSON body for ordinary routes, bytes (a 5 MB body is refused with 413). */
@@ -12,12 +12,20 @@ export interface HttpSettings {
   batchBodyLimitBytes: number;
   holderAuthSkewSeconds: number;
   maxBatchSize: number;
+  /** How long an issued document waits for its holder's wallet to pick it up, seconds. */
+  pickupRetentionSeconds: number;
+  /** Largest wallet backup, bytes of base64url ciphertext (below bodyLimitBytes). */
+  backupMaxBytes: number;
 }
 
 export interface AppDeps extends DomainDeps {
   settings: HttpSettings;
   logger: Logger;
   batchJobs: BatchJobs;
+  /** Sealed documents waiting for their holders' wallets (src/domain/pickup.ts). */
+  pickups: PickupStore;
+  /** Wallets' encrypted backups (src/domain/backup.ts). */
+  backups: BackupStore;
   /** Prometheus registry (a fresh one per app, so tests can build several apps). */
   metrics?: Registry;
   /** Readiness beyond the index (e.g. the relayer drained its outbox on start). */
@@ -38,4 +46,6 @@ export const DEFAULT_HTTP_SETTINGS: HttpSettings = {
   batchBodyLimitBytes: 128 * 1024 * 1024,
   holderAuthSkewSeconds: 300,
   maxBatchSize: 100_000,
+  pickupRetentionSeconds: 30 * 86_400,
+  backupMaxBytes: 768 * 1024,
 };

@@ -12,6 +12,7 @@ import type { Address, DomainDeps } from "../domain/ports";
 import { buildApp } from "../http/app";
 import { resumeBatches } from "../domain/issuance";
 import { sqlBatchJobs } from "../store/batchJobs";
+import { SqlBackupStore, SqlPickupStore } from "../store/holderStores";
 import { frontRouters, registerFrontOpenApi } from "../http/front";
 import { DEFAULT_HTTP_SETTINGS, type AppDeps } from "../http/deps";
 import { keccakReady } from "../document";
@@ -45,6 +46,7 @@ export interface Gateway {
 
 /** How often a gateway looks for batch jobs another process stopped building. */
 const BATCH_SWEEP_MS = 30_000;
+const PURGE_MS = 3_600_000;
 
 export async function openGateway(config: Config, opts: GatewayOptions = {}): Promise<Gateway> {
   const logger = opts.logger ?? pino({ level: config.logLevel, base: undefined });
@@ -84,6 +86,8 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
       catalog: createCatalog(),
       signatures: signatureRecovery(() => info),
     };
+    const pickups = new SqlPickupStore(engine.store.db);
+    const backups = new SqlBackupStore(engine.store.db);
     const deps: AppDeps = {
       ...domain,
       settings: {
@@ -92,7 +96,12 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
         batchBodyLimitBytes: config.batchBodyLimitBytes,
         holderAuthSkewSeconds: config.holderAuthSkewSeconds,
         maxBatchSize: config.maxBatchSize,
+        pickupRetentionSeconds: config.pickupRetentionDays * 86_400,
+        // The JSON body parser refuses a larger body before the backup route could name the problem.
+        backupMaxBytes: Math.min(config.backupMaxBytes, config.bodyLimitBytes - 4096),
       },
+      pickups,
+      backups,
       logger,
       // A chain journal that failed a write acknowledges nothing more: take the gateway out of rotation.
       ready: () => !engine.embedded?.journal.failure,
@@ -133,6 +142,17 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
     await resume(engine.store.dialect === "sqlite");
     const sweep = setInterval(() => void resume(false), BATCH_SWEEP_MS);
     sweep.unref();
+    // Pickups and backups past their retention are deleted at start and every hour.
+    const purge = () =>
+      Promise.all([pickups.purge(now()), backups.purge(now() - config.backupRetentionDays * 86_400)]).then(
+        ([p, b]) => {
+          if (p + b > 0) logger.info({ pickups: p, backups: b }, "deleted pickups and backups past their retention");
+        },
+        (e) => logger.warn({ err: e }, "could not delete expired pickups and backups"),
+      );
+    await purge();
+    const purgeTimer = setInterval(() => void purge(), PURGE_MS);
+    purgeTimer.unref();
     let closed = false;
     return {
       app,
@@ -143,6 +163,7 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
         if (closed) return;
         closed = true;
         clearInterval(sweep);
+        clearInterval(purgeTimer);
         await documents.close();
         await engine.close();
       },

@@ -22,6 +22,9 @@ import { createPrincipal } from "../../src/domain/principals";
 import { buildApp } from "../../src/http/app";
 import { DEFAULT_HTTP_SETTINGS } from "../../src/http/deps";
 import { frontRouters } from "../../src/http/front";
+import { SqlBackupStore, SqlPickupStore } from "../../src/store/holderStores";
+import { openStore } from "../../src/store/open";
+import type { Database } from "../../src/store/schema";
 import { fakeDeps } from "./frontFakes";
 import { TEST_KEYSTORE_CONFIG } from "./keystore";
 
@@ -34,6 +37,8 @@ export interface Gateway {
   /** Every agency's key, names and accredited types (agencyKey is the one accredited for ID cards). */
   agencies: { name: string; nameZh?: string; apiKey: string; types: string[] }[];
   chainWrites(): Promise<number>;
+  /** The gateway's store, to look at what it keeps (pickups and backups are in both kinds). */
+  db: import("kysely").Kysely<Database>;
   close(): Promise<void>;
   kind: "embedded-chain" | "in-memory-ports";
 }
@@ -42,6 +47,8 @@ const TYPES = ["resident-id-card", "business-licence", "household-register", "di
 
 async function startInMemory(): Promise<Gateway> {
   const deps = fakeDeps();
+  // Pickups and backups are stored as in production, in a throwaway SQLite database.
+  const store = await openStore({ url: "sqlite::memory:" });
   // The fake world's clock follows the wall clock, as the browser's does.
   Object.defineProperty(deps.world, "now", { get: () => Math.floor(Date.now() / 1000), set: () => undefined });
   for (const code of TYPES) await registerType(deps, { code });
@@ -55,6 +62,8 @@ async function startInMemory(): Promise<Gateway> {
     settings: DEFAULT_HTTP_SETTINGS,
     logger: pino({ level: "silent" }),
     batchJobs: memoryBatchJobs(),
+    pickups: new SqlPickupStore(store.db),
+    backups: new SqlBackupStore(store.db),
     extraRouters: frontRouters(deps),
   });
   const server: Server = await new Promise((resolve) => {
@@ -70,7 +79,11 @@ async function startInMemory(): Promise<Gateway> {
     verifierName: "Futian Service Hall, counter 3",
     agencies: [{ name: "Shenzhen Public Security Bureau", apiKey: agencyKey, types: TYPES }],
     chainWrites: async () => deps.world.sent.length,
-    close: () => new Promise((r) => server.close(() => r())),
+    db: store.db,
+    close: async () => {
+      await new Promise<void>((r) => server.close(() => r()));
+      await store.close();
+    },
   };
 }
 
@@ -97,6 +110,7 @@ async function startReal(): Promise<Gateway> {
     verifierAddress: creds.verifier.verifier,
     verifierName: creds.verifier.name,
     agencies: creds.agencies,
+    db: g.engine.store.db,
     // Every chain write goes through the relayer's outbox: its row count is the number of writes accepted.
     chainWrites: async () =>
       Number(

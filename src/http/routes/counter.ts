@@ -159,7 +159,8 @@ async function verifierOf(deps: DomainDeps, req: Request): Promise<Address> {
   return principal.address;
 }
 
-function originOf(req: Request, publicUrl?: string): string {
+/** The origin links point at: the configured public URL, else the request's own. */
+export function originOf(req: Request, publicUrl?: string): string {
   if (publicUrl) return publicUrl.replace(/\/+$/, "");
   return `${req.protocol}://${req.get("host")}`;
 }
