@@ -36,6 +36,7 @@ export {
 export {
   createHolderWallet,
   generateMnemonic,
+  mnemonicSeed,
   validateMnemonic,
   holderKeyPath,
   HOLDER_KEY_ACCOUNT,
