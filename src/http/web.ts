@@ -1,8 +1,8 @@
 /**
  * Serves the four pages: /agency, /wallet, /counter, /verify (each an HTML shell that loads its
- * bundle) and /assets/* (the esbuild output of src/web, built lazily on the first request, see
- * src/web/build.ts). Mount it in buildApp with `app.use(webRouter())` — it claims only those paths,
- * and `/` redirects to /verify.
+ * bundle), /assets/* (the esbuild output of src/web, built lazily on the first request, see
+ * src/web/build.ts) and the icon (/favicon.ico, /favicon.svg). Mount it in buildApp with
+ * `app.use(webRouter())` — it claims only those paths, and `/` redirects to /verify.
  *
  * The pages send no data to third parties and load nothing from other origins, so the Content
  * Security Policy allows only this origin (images from data: and blob: for QR codes and camera
@@ -10,6 +10,7 @@
  */
 import express, { type Router } from "express";
 import path from "node:path";
+import { FAVICON_SVG, faviconIco } from "./favicon";
 import { PAGES, ensureWebBundles, type PageName, WEB_DIST_DIR } from "../web/build";
 
 const TITLES: Record<PageName, string> = {
@@ -27,6 +28,7 @@ function pageHtml(page: PageName): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light">
 <title>certledger · 证照链</title>
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/assets/app.css">
 </head>
 <body data-page="${page}" data-title-key="${TITLES[page]}">
@@ -59,6 +61,16 @@ export function webRouter(opts: WebRouterOptions = {}): Router {
   const router = express.Router();
 
   router.get("/", (_req, res) => res.redirect(302, "/verify"));
+
+  const ico = faviconIco();
+  router.get("/favicon.ico", (_req, res) => {
+    res.set("cache-control", "public, max-age=86400");
+    res.type("image/x-icon").send(ico);
+  });
+  router.get("/favicon.svg", (_req, res) => {
+    res.set("cache-control", "public, max-age=86400");
+    res.type("image/svg+xml").send(FAVICON_SVG);
+  });
 
   for (const page of PAGES) {
     const html = pageHtml(page);

@@ -7,12 +7,12 @@
  */
 import { STATUS_ACTION_FROM, STATUS_REASONS } from "../domain/reasons";
 import { sampleFields } from "../domain/catalog/samples";
-import { api, bearer, get, post } from "./api";
+import { api, ApiError, bearer, get, post } from "./api";
 import { schemaAt, titleOf, TYPES, typeName, typeOf } from "./catalog";
 import { EP } from "./endpoints";
-import { formatTime, has, lang, onLangChange, t } from "./i18n";
+import { formatTime, lang, onLangChange, t } from "./i18n";
 import { isRejectedKey, principalName, signInSession } from "./signIn";
-import { busy, copyButton, field, h, notice, section, shell, stored, tx } from "./ui";
+import { busy, codeView, copyButton, field, h, notice, section, shell, stored, tx } from "./ui";
 
 type Schema = Record<string, unknown>;
 
@@ -37,7 +37,7 @@ function accreditedTypes() {
 }
 
 /** A status-change reason in the page's language; a code without a translation as it is. */
-const reasonLabel = (code: string) => (has(`statusReason.${code}`) ? tx(`statusReason.${code}`) : code);
+const reasonLabel = (code: string) => codeView("statusReason", code);
 
 const lastType = () => stored(`agency.lastType.${me()?.address ?? ""}`);
 
@@ -318,7 +318,7 @@ function batchSection(): HTMLElement {
         total: number;
         built: number;
         root?: string;
-        error?: { message: string };
+        error?: { code: string; message: string };
       }>(EP.batches, { type: type.value, items }, auth());
       while (job.state === "building" || job.state === "anchoring") {
         progress.value = job.built;
@@ -328,7 +328,8 @@ function batchSection(): HTMLElement {
       }
       progress.value = job.total;
       setLabel(job.total, job.total);
-      if (job.state !== "done") throw new Error(job.error?.message ?? job.state);
+      if (job.state !== "done")
+        throw new ApiError(job.error?.code ?? "BATCH_FAILED", job.error?.message ?? job.state, 0);
       notice(out, "ok", tx("agency.batchDone", { count: job.total, root: job.root ?? "" }), "BATCH_DONE");
       void refreshList();
     }),
@@ -376,7 +377,7 @@ async function refreshList(): Promise<void> {
             h("strong", null, c.type ? typeName(c.type) : "?"),
             h("span", { class: `badge ${c.status === "ACTIVE" ? "ok" : "bad"}`, t: `status.${c.status}` }),
           ),
-          h("small", { class: "mono" }, c.certId),
+          h("small", { class: "mono", translate: "no" }, c.certId),
           h("small", { class: "muted" }, formatTime(c.issuedAt)),
         );
         li.addEventListener("click", () => void showCert(c.certId));
@@ -442,7 +443,7 @@ async function showCert(certId: string): Promise<void> {
           t: `status.${c.status}`,
         }),
       ),
-      h("p", { class: "mono" }, c.certId),
+      h("p", { class: "mono", translate: "no" }, c.certId),
       h("p", { class: "muted" }, `${formatTime(c.issuedAt)} → ${formatTime(c.validUntil)}`),
       h(
         "ul",
@@ -470,7 +471,7 @@ function confirmRevoke(box: HTMLElement, c: CertRecord, reason: string, send: ()
       h("dt", { t: "common.type" }),
       h("dd", null, c.type ? typeName(c.type) : "?"),
       h("dt", { t: "common.certId" }),
-      h("dd", { class: "mono", "data-cert": c.certId }, c.certId),
+      h("dd", { class: "mono", "data-cert": c.certId, translate: "no" }, c.certId),
       h("dt", { t: "agency.reason" }),
       h("dd", { "data-reason": reason }, reasonLabel(reason)),
     ),

@@ -2,7 +2,9 @@
  * Certificate type names and field labels for the pages, from the catalog the gateway validates
  * with (src/domain/catalog), bundled so the pages need no extra round trip to label a field.
  */
+import { AGENCY_CATEGORIES, agencyNamesOf } from "../domain/catalog/agencies";
 import { CERTIFICATE_TYPES, type CertificateType } from "../domain/catalog/certificateTypes";
+import { VERIFIER_NAMES } from "../domain/catalog/verifiers";
 import { lang } from "./i18n";
 
 type Schema = Record<string, unknown>;
@@ -100,4 +102,23 @@ export function sortPaths(typeCode: string, paths: string[]): string[] {
     for (let i = 0; i < Math.min(ia.length, ib.length); i++) if (ia[i] !== ib[i]) return ia[i] - ib[i];
     return rank(a) - rank(b) || a.localeCompare(b);
   });
+}
+
+/** Agencies' and verifiers' registered names (the chain keeps one) with their other language, from the catalog. */
+const PARTY_NAMES = new Map<string, { name: string; nameZh: string }>();
+for (const n of [...AGENCY_CATEGORIES.map(agencyNamesOf), ...VERIFIER_NAMES]) {
+  PARTY_NAMES.set(n.name.toLowerCase(), n);
+  PARTY_NAMES.set(n.nameZh, n);
+}
+
+/** True when the catalog has `name` (an agency's or a verifier's) in both languages. */
+export function isKnownParty(name: string): boolean {
+  return PARTY_NAMES.has(name.toLowerCase()) || PARTY_NAMES.has(name);
+}
+
+/** An agency's or verifier's name in the current language; a name the catalog lacks is shown as registered. */
+export function partyName(name: string): string {
+  const n = PARTY_NAMES.get(name.toLowerCase()) ?? PARTY_NAMES.get(name);
+  if (!n) return name;
+  return lang() === "zh" ? n.nameZh : n.name;
 }

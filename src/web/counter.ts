@@ -6,10 +6,10 @@
  */
 import { bearer, get, post } from "./api";
 import { fieldLabel, sortPaths, TYPES, typeName, valueLabel } from "./catalog";
-import { formatTime, lang, onLangChange, t } from "./i18n";
+import { codeText, formatTime, lang, onLangChange, t } from "./i18n";
 import { EP } from "./endpoints";
 import { isRejectedKey, principalName, signInSession } from "./signIn";
-import { busy, field, h, notice, section, shell, stored, tx, verdictView } from "./ui";
+import { busy, field, h, notice, purposeView, section, shell, stored, tx, verdictView } from "./ui";
 
 interface Opened {
   id: string;
@@ -94,12 +94,6 @@ function serviceLabel(s: (typeof SERVICES)[number]): string {
   return lang() === "en" ? s.en : s.zh;
 }
 
-/** A purpose code as the officer reads it: the service's name when it is one of ours. */
-function purposeLabel(code: string): string {
-  const s = SERVICES.find((x) => x.purpose === code);
-  return s ? serviceLabel(s) : code;
-}
-
 const signedIn = h("p", { class: "lead", id: "counter-signed-in" });
 const showSignedIn = () => {
   const who = session.me();
@@ -127,11 +121,19 @@ function renderMain(): void {
   };
   const purpose = h("input", { type: "text", id: "counter-purpose", value: services[0]?.purpose ?? "identity-check" });
   const minutes = h("input", { type: "number", id: "counter-minutes", value: "5", min: "1", max: "30" });
+  // The purpose is a code (it is what the citizen's grant commits to); its name is shown beside it.
+  const purposeName = h("small", { class: "muted", id: "counter-purpose-name" });
+  const showPurpose = () => {
+    const code = purpose.value.trim();
+    purposeName.textContent = codeText("purpose", code) === code ? "" : codeText("purpose", code);
+  };
+  purpose.addEventListener("input", showPurpose);
   service.addEventListener("change", () => {
     const s = services.find((x) => x.id === service.value);
     types.hidden = !!s;
     if (s) purpose.value = s.purpose;
     showPreset();
+    showPurpose();
   });
   onLangChange(() => {
     Array.from(service.options).forEach((o) => {
@@ -140,8 +142,10 @@ function renderMain(): void {
     });
     Array.from(types.options).forEach((o) => (o.textContent = typeName(o.value)));
     showPreset();
+    showPurpose();
   });
   showPreset();
+  showPurpose();
   const stage = h("div", { id: "counter-stage" });
   const open = h("button", { type: "button", id: "counter-open", t: "counter.open" });
   const out = h("div");
@@ -167,7 +171,7 @@ function renderMain(): void {
       "counter.service",
       field("counter.service", service),
       field("counter.types", h("div", null, presetTypes, types)),
-      field("counter.purpose", purpose),
+      field("counter.purpose", h("div", null, purpose, purposeName)),
       field("counter.lifetime", minutes),
       h("div", { class: "row" }, open, signOut),
       out,
@@ -191,8 +195,8 @@ function showRequest(stage: HTMLElement, r: Opened): void {
         "div",
         { class: "qr", id: "counter-qr" },
         h("img", { src: r.qr.png, alt: "QR", id: "counter-qr-image", width: 320, height: 320 }),
-        h("code", { id: "counter-request-url" }, r.url),
-        h("p", null, r.types.map((x) => typeName(x.code)).join(" · "), " — ", purposeLabel(r.purpose)),
+        h("code", { id: "counter-request-url", translate: "no" }, r.url),
+        h("p", null, r.types.map((x) => typeName(x.code)).join(" · "), " — ", purposeView(r.purpose)),
         countdown,
       ),
       status,

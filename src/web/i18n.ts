@@ -4,6 +4,8 @@
  * Keys missing in one language fall back to the other, then to the key itself, so a missing
  * string shows up in review rather than as a blank.
  */
+import { CODE_TEXTS } from "./codes";
+
 export type Lang = "zh" | "en";
 
 const zh = {
@@ -131,6 +133,12 @@ const zh = {
   "wallet.refresh": "刷新",
   "wallet.details": "详情",
   "wallet.delete": "删除",
+  "wallet.presentWarning": "这张证照现在无效，窗口将看到“无效”的核验结果。",
+  "wallet.presentAnyway": "我知道，仍要出示这张证照",
+  "wallet.discloseNeeded": "已勾选“{purpose}”需要的字段，其余字段将被隐藏。您可以增减勾选。",
+  "wallet.discloseNone": "没有为这个用途预设字段：全部字段默认隐藏，对方只能看到证照是否有效。请勾选您愿意出示的字段。",
+  "wallet.linkGrantee": "分享链接",
+  "wallet.importFile": "选择证照文件",
 
   "counter.title": "窗口核验",
   "counter.keyHint": "输入核验方（窗口）的 API 密钥",
@@ -355,6 +363,14 @@ const en: Dict = {
   "wallet.refresh": "Refresh",
   "wallet.details": "Details",
   "wallet.delete": "Delete",
+  "wallet.presentWarning": "This certificate is not valid now: the counter will see the verdict INVALID.",
+  "wallet.presentAnyway": "I understand; present this certificate anyway",
+  "wallet.discloseNeeded":
+    "The fields “{purpose}” needs are ticked; the others will be hidden. You can tick more or fewer.",
+  "wallet.discloseNone":
+    "No fields are set for this purpose: all are hidden unless you tick them, and the other side sees only whether the certificate is valid.",
+  "wallet.linkGrantee": "Share link",
+  "wallet.importFile": "Choose a certificate file",
 
   "counter.title": "Counter",
   "counter.keyHint": "Enter the counter verifier's API key",
@@ -451,7 +467,10 @@ const en: Dict = {
 };
 
 export type MessageKey = keyof typeof zh;
-const DICTS: Record<Lang, Record<string, string>> = { zh, en };
+const DICTS: Record<Lang, Record<string, string>> = {
+  zh: { ...CODE_TEXTS.zh, ...zh },
+  en: { ...CODE_TEXTS.en, ...en },
+};
 const STORAGE_KEY = "certledger.lang";
 
 function initialLang(): Lang {
@@ -488,8 +507,18 @@ export function onLangChange(listener: (lang: Lang) => void): void {
   listeners.push(listener);
 }
 
+const reported = new Set<string>();
+
+/** A string the page needs but the current language lacks: said once on the console (the browser tests fail on it). */
+function missing(key: string): void {
+  if (reported.has(`${current}:${key}`)) return;
+  reported.add(`${current}:${key}`);
+  console.warn(`certledger i18n: no ${current} text for "${key}"`);
+}
+
 /** Translates `key`, replacing `{name}` placeholders with `vars`. Accepts dynamic keys (reason codes). */
 export function t(key: MessageKey | string, vars: Record<string, string | number> = {}): string {
+  if (!(key in DICTS[current])) missing(key);
   const raw = DICTS[current][key] ?? DICTS[current === "zh" ? "en" : "zh"][key] ?? key;
   return raw.replace(/\{(\w+)\}/g, (_, name: string) => (name in vars ? String(vars[name]) : `{${name}}`));
 }
@@ -497,6 +526,30 @@ export function t(key: MessageKey | string, vars: Record<string, string | number
 /** True when a translation exists for `key` (used to prefer a translated error over the server's English). */
 export function has(key: string): boolean {
   return key in DICTS[current];
+}
+
+/**
+ * The kinds of machine code the pages show: the gateway's error codes, verdict reasons, certificate
+ * statuses, status-change reasons (ISSUED_IN_ERROR…), purpose codes (employment-check…) and verdicts.
+ */
+export type CodeKind = "error" | "reason" | "status" | "statusReason" | "purpose" | "verdict";
+
+/**
+ * The one way the pages turn a machine code into words in the current language. An error code
+ * without a translation is reported (see `missing`) and shown as a generic sentence with the code;
+ * the server's English `fallback` message is used only on the English page. A purpose code outside
+ * the catalog is the verifier's own and is shown as it is.
+ */
+export function codeText(kind: CodeKind, code: string, fallback?: string): string {
+  if (kind === "error") {
+    for (const key of [`error.${code}`, `reason.${code}`]) if (has(key)) return t(key);
+    missing(`error.${code}`);
+    return current === "en" && fallback ? fallback : t("error.unknown", { code });
+  }
+  const key = `${kind}.${code}`;
+  if (has(key)) return t(key);
+  if (kind !== "purpose") missing(key);
+  return code;
 }
 
 export function formatTime(unixSeconds: number | string | Date): string {

@@ -5,9 +5,10 @@
  * accredited types, the verifier's name).
  */
 import { ApiError, bearer, get } from "./api";
+import { partyName } from "./catalog";
 import { EP } from "./endpoints";
 import { lang } from "./i18n";
-import { busy, field, h, notice, section, showError, type stored, tx } from "./ui";
+import { busy, field, form, h, notice, section, showError, type stored, tx } from "./ui";
 
 /** GET /v1/me (src/http/routes/me.ts). */
 export interface Me {
@@ -24,8 +25,8 @@ export function whoAmI(apiKey: string): Promise<Me> {
 
 /** The name of whom the key acts for, in the page's language when the catalog has it. */
 export function principalName(me: Me): string {
-  if (me.agency) return lang() === "zh" ? (me.agency.nameZh ?? me.agency.name) : me.agency.name;
-  return me.verifier?.name ?? me.label;
+  if (me.agency) return lang() === "zh" ? (me.agency.nameZh ?? partyName(me.agency.name)) : me.agency.name;
+  return me.verifier ? partyName(me.verifier.name) : me.label;
 }
 
 /** A 401 says the key is wrong; anything else (network, 5xx) is reported as such by the caller. */
@@ -52,32 +53,30 @@ export function signInForm(opts: SignInFormOptions): HTMLElement {
     key.focus();
     key.select();
   };
-  const form = h(
-    "form",
-    { id: `${opts.page}-sign-in-form`, novalidate: true },
+  const signIn = form(
+    { id: `${opts.page}-sign-in-form` },
+    () => {
+      const apiKey = key.value.trim();
+      if (!apiKey) return refuse("signIn.keyMissing", "MISSING_CREDENTIALS");
+      // No key has spaces or characters beyond ASCII (a header could not even carry them).
+      if (!/^[\x21-\x7e]+$/.test(apiKey)) return refuse("signIn.keyRejected", "INVALID_CREDENTIALS");
+      void busy(btn, box, async () => {
+        let me: Me;
+        try {
+          me = await whoAmI(apiKey);
+        } catch (err) {
+          if (isRejectedKey(err)) return refuse("signIn.keyRejected", (err as ApiError).code);
+          throw err;
+        }
+        if (me.role !== opts.role) return refuse(`signIn.notRole.${opts.role}`, "WRONG_ROLE");
+        opts.onSignedIn(apiKey, me);
+      });
+    },
     h("p", { class: "muted", t: opts.hintKey }),
     field("common.apiKey", key),
     btn,
     box,
   );
-  form.addEventListener("submit", (ev) => {
-    ev.preventDefault();
-    const apiKey = key.value.trim();
-    if (!apiKey) return refuse("signIn.keyMissing", "MISSING_CREDENTIALS");
-    // No key has spaces or characters beyond ASCII (a header could not even carry them).
-    if (!/^[\x21-\x7e]+$/.test(apiKey)) return refuse("signIn.keyRejected", "INVALID_CREDENTIALS");
-    void busy(btn, box, async () => {
-      let me: Me;
-      try {
-        me = await whoAmI(apiKey);
-      } catch (err) {
-        if (isRejectedKey(err)) return refuse("signIn.keyRejected", (err as ApiError).code);
-        throw err;
-      }
-      if (me.role !== opts.role) return refuse(`signIn.notRole.${opts.role}`, "WRONG_ROLE");
-      opts.onSignedIn(apiKey, me);
-    });
-  });
   if (opts.messageKey)
     notice(
       box,
@@ -85,7 +84,7 @@ export function signInForm(opts: SignInFormOptions): HTMLElement {
       tx(opts.messageKey),
       opts.messageKey.startsWith("signIn.notRole") ? "WRONG_ROLE" : "INVALID_CREDENTIALS",
     );
-  const s = section("common.signIn", form);
+  const s = section("common.signIn", signIn);
   queueMicrotask(() => key.focus());
   return s;
 }

@@ -5,7 +5,8 @@
  * those nodes in place and never loses what the user typed in a form.
  */
 import { ApiError } from "./api";
-import { has, lang, onLangChange, setLang, t } from "./i18n";
+import { isKnownParty, partyName } from "./catalog";
+import { type CodeKind, codeText, has, lang, onLangChange, setLang, t } from "./i18n";
 
 type Child = Node | string | number | null | undefined | false | Child[];
 type Attrs = Record<string, unknown> & {
@@ -97,6 +98,7 @@ export function shell(page: (typeof PAGES)[number][0], titleKey: string): HTMLEl
       type: "button",
       class: "lang",
       id: "lang-switch",
+      translate: "no", // the other language's name, in that language
       t: "lang.switch",
       on: { click: () => setLang(lang() === "zh" ? "en" : "zh") },
     }),
@@ -125,8 +127,7 @@ export function field(labelKey: string, input: HTMLElement, hintKey?: string): H
 export function errorText(err: unknown): string {
   if (err instanceof ApiError) {
     if (err.code === "NETWORK") return t("common.network");
-    for (const key of [`error.${err.code}`, `reason.${err.code}`]) if (has(key)) return t(key);
-    return `${err.message} (${err.code})`;
+    return codeText("error", err.code, err.message);
   }
   return err instanceof Error ? err.message : String(err);
 }
@@ -188,26 +189,35 @@ function fieldValue(v: unknown): string {
   return typeof v === "object" ? JSON.stringify(v) : String(v);
 }
 
-/** The verdict panel: a large VALID/INVALID with its reasons and the disclosed fields. */
+/** The verdict panel: a large VALID/INVALID (or "not a certificate file") with its reasons and the disclosed fields. */
 export function verdictView(v: VerdictLike, labels: Record<string, string> = {}): HTMLElement {
   const reasons = (v.reasons ?? []).filter((r) => r !== "VALID");
+  // A file that is not a certificate at all is the person's mistake, not a forgery: said calmly, apart.
+  const malformed = !v.valid && reasons[0] === "MALFORMED";
   return h(
     "div",
     {
-      class: `verdict ${v.valid ? "valid" : "invalid"}`,
+      class: `verdict ${v.valid ? "valid" : malformed ? "malformed" : "invalid"}`,
       "data-verdict": v.valid ? "VALID" : (reasons[0] ?? "INVALID"),
     },
     h(
       "div",
       { class: "verdict-head" },
-      h("span", { class: "verdict-mark", "aria-hidden": "true" }, v.valid ? "✔" : "✖"),
-      h("strong", { t: v.valid ? "verdict.VALID" : "verdict.INVALID" }),
+      h("span", { class: "verdict-mark", "aria-hidden": "true" }, v.valid ? "✔" : malformed ? "?" : "✖"),
+      h("strong", { t: v.valid ? "verdict.VALID" : malformed ? "verdict.MALFORMED" : "verdict.INVALID" }),
     ),
     reasons.length
       ? h(
           "ul",
           { class: "reasons" },
-          reasons.map((r) => h("li", { "data-reason": r }, h("code", null, r), " ", tx(`reason.${r}`))),
+          reasons.map((r) =>
+            h(
+              "li",
+              { "data-reason": r },
+              malformed ? null : [h("code", { translate: "no" }, r), " "],
+              tx(`reason.${r}`),
+            ),
+          ),
         )
       : null,
     v.typeTitle || v.type ? h("p", { class: "muted" }, v.typeTitle ?? v.type ?? "") : null,
@@ -229,12 +239,56 @@ export function verdictView(v: VerdictLike, labels: Record<string, string> = {})
           { class: "fields" },
           h("caption", { t: "counter.disclosed" }),
           Object.entries(v.fields).map(([k, val]) =>
-            h("tr", { "data-field": k }, h("th", null, labels[k] ?? k), h("td", null, fieldValue(val))),
+            h("tr", { "data-field": k }, h("th", null, labels[k] ?? k), h("td", { translate: "no" }, fieldValue(val))),
           ),
         )
       : null,
     v.hiddenCount ? h("p", { class: "muted hidden-count", t: "counter.hidden", vars: { count: v.hiddenCount } }) : null,
   );
+}
+
+/**
+ * A form whose submission (its submit button, or Enter in one of its fields) runs `onSubmit` in the
+ * page instead of navigating.
+ */
+export function form(
+  attrs: Attrs | null,
+  onSubmit: (submitter: HTMLElement | null) => void,
+  ...children: Child[]
+): HTMLFormElement {
+  const f = h("form", { ...attrs, novalidate: true }, ...children);
+  f.addEventListener("submit", (e) => {
+    e.preventDefault();
+    onSubmit((e as SubmitEvent).submitter);
+  });
+  return f;
+}
+
+/**
+ * A file input shown as a button with the page's own words: the browser's input says "Choose File /
+ * No file chosen" in the browser's language, whatever the page's. For pickers that act on the file at once.
+ */
+export function filePicker(input: HTMLInputElement, labelKey: string): HTMLLabelElement {
+  input.classList.add("visually-hidden");
+  return h("label", { class: "file-picker" }, input, h("span", { class: "button secondary", t: labelKey }));
+}
+
+/**
+ * A machine code (a status reason, a purpose...) in words that follow the language switch; a code
+ * without words — a verifier's own purpose code — is shown as it is and marked as data.
+ */
+export function codeView(kind: CodeKind, code: string): HTMLElement {
+  return has(`${kind}.${code}`)
+    ? h("span", { t: `${kind}.${code}`, "data-code": code })
+    : h("code", { translate: "no", "data-code": code }, codeText(kind, code));
+}
+
+/** A purpose code in words (the catalog's purposes), or as it is when it is the verifier's own. */
+export const purposeView = (code: string): HTMLElement => codeView("purpose", code);
+
+/** An agency's or verifier's name in the page's language; a name the catalog lacks is shown as registered. */
+export function partyView(name: string, tag: "span" | "strong" = "span"): HTMLElement {
+  return h(tag, { translate: isKnownParty(name) ? undefined : "no" }, partyName(name));
 }
 
 export function copyButton(getText: () => string): HTMLButtonElement {

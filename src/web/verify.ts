@@ -11,7 +11,8 @@ import { ApiError, get, post } from "./api";
 import { fieldLabel, sortPaths, typeName, valueLabel } from "./catalog";
 import { decryptForLink, linkKeyFromFragment, personalSign, randomNonce } from "./crypto";
 import { EP } from "./endpoints";
-import { t } from "./i18n";
+import { codeText, t } from "./i18n";
+import { readCertificateText } from "./certificateFile";
 import { busy, h, notice, section, shell, showError, tx, verdictView } from "./ui";
 
 interface VerifyResult {
@@ -49,21 +50,13 @@ function show(v: VerifyResult, typeCode?: string): void {
       labels,
     ),
   );
-  if (v.certId) result.append(h("p", { class: "muted mono" }, v.certId));
+  if (v.certId) result.append(h("p", { class: "muted mono", translate: "no" }, v.certId));
 }
 
 async function verifyText(text: string): Promise<void> {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch {
-    return show({ verdict: "INVALID", reasons: ["TAMPERED"] });
-  }
-  if (doc && typeof doc === "object" && "document" in doc && !("credentialSubject" in doc))
-    doc = (doc as { document: unknown }).document;
-  // Integrity first, locally: a tampered document never needs the gateway to be refused.
-  const local = verifyDocumentIntegrity(doc);
-  if (local.code !== "OK") return show({ verdict: "INVALID", reasons: ["TAMPERED"] }, local.certificateType?.code);
+  // Integrity first, locally: a tampered document (or a file that is no certificate) never needs the gateway.
+  const { document: doc, integrity: local } = readCertificateText(text);
+  if (local.code !== "OK") return show({ verdict: "INVALID", reasons: [local.code] });
   const v = await post<VerifyResult>(EP.publicVerify, { document: doc });
   show(v, local.certificateType?.code);
   result.prepend(h("p", { class: "notice info", t: "verify.noConsent" }));
@@ -121,7 +114,7 @@ async function openShare(id: string, fragment: string): Promise<void> {
     const nonce = randomNonce();
     const signature = personalSign(key.privateKey, shareProofMessage(share.id, share.grantId, timestamp, nonce));
     const v = await post<VerifyResult>(EP.shareCheck(id), { document: doc, proof: { timestamp, nonce, signature } });
-    box.replaceChildren(h("p", { class: "muted" }, share.purpose));
+    box.replaceChildren(h("p", { class: "muted" }, codeText("purpose", share.purpose)));
     show(v, verifyDocumentIntegrity(doc).certificateType?.code);
   } catch (err) {
     if (err instanceof ApiError && err.details && typeof err.details === "object" && "reasons" in err.details)

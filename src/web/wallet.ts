@@ -14,14 +14,31 @@ import {
   validateMnemonic,
   verifyDocumentIntegrity,
 } from "../document";
+import { PURPOSES, purposeNeeds, purposeOf } from "../domain/catalog/purposes";
 import { holderAuthMessage } from "../domain/holderAuth";
 import { api, ApiError, get, post } from "./api";
+import { readCertificateText } from "./certificateFile";
 import { fieldLabel, sortPaths, typeName, valueLabel } from "./catalog";
 import { encryptForLink, newLinkKey, personalSign, randomNonce } from "./crypto";
 import { EP } from "./endpoints";
-import { formatTime, onLangChange, t } from "./i18n";
+import { codeText, formatTime, onLangChange, t } from "./i18n";
 import { decodeQrFromFile, requestIdFrom, scanWithCamera, type CameraScan } from "./qr";
-import { busy, copyButton, field, h, notice, section, shell, showError, tx, verdictView } from "./ui";
+import {
+  busy,
+  copyButton,
+  field,
+  filePicker,
+  form,
+  h,
+  notice,
+  partyView,
+  purposeView,
+  section,
+  shell,
+  showError,
+  tx,
+  verdictView,
+} from "./ui";
 import {
   forgetWallet,
   loadWallet,
@@ -69,38 +86,47 @@ function renderSetup(): void {
   const box = h("div");
   const pass = h("input", { type: "password", id: "wallet-passphrase", autocomplete: "new-password" });
   const restore = h("textarea", { id: "wallet-mnemonic-input", rows: 3, autocomplete: "off", spellcheck: false });
+  const restorePass = h("input", { type: "password", id: "wallet-restore-passphrase", autocomplete: "new-password" });
 
-  const create = h("button", { type: "button", id: "wallet-create", t: "wallet.create" });
-  create.addEventListener("click", () =>
-    busy(create, box, async () => {
-      const mnemonic = generateMnemonic();
-      data = await newWalletData(mnemonic, pass.value);
-      persist();
-      keys = createHolderWallet({ mnemonic });
-      renderMnemonicOnce(mnemonic);
-    }),
+  // Two forms, so that Enter in a passphrase box does what that box's form says (never "create" for a restore).
+  const create = h("button", { type: "submit", id: "wallet-create", t: "wallet.create" });
+  const createForm = form(
+    { id: "wallet-create-form" },
+    () =>
+      busy(create, box, async () => {
+        const mnemonic = generateMnemonic();
+        data = await newWalletData(mnemonic, pass.value);
+        persist();
+        keys = createHolderWallet({ mnemonic });
+        renderMnemonicOnce(mnemonic);
+      }),
+    field("wallet.passphrase", pass),
+    h("div", { class: "row" }, create),
   );
-  const restoreBtn = h("button", { type: "button", class: "secondary", id: "wallet-restore", t: "wallet.import" });
-  restoreBtn.addEventListener("click", () =>
-    busy(restoreBtn, box, async () => {
-      const mnemonic = restore.value.trim().toLowerCase().split(/\s+/).join(" ");
-      if (!validateMnemonic(mnemonic)) throw new Error(t("wallet.mnemonic") + " ✖");
-      data = await newWalletData(mnemonic, pass.value);
-      persist();
-      keys = createHolderWallet({ mnemonic });
-      renderMain();
-    }),
+  const restoreBtn = h("button", { type: "submit", class: "secondary", id: "wallet-restore", t: "wallet.import" });
+  const restoreForm = form(
+    { id: "wallet-restore-form" },
+    () =>
+      busy(restoreBtn, box, async () => {
+        const mnemonic = restore.value.trim().toLowerCase().split(/\s+/).join(" ");
+        if (!validateMnemonic(mnemonic)) throw new ApiError("INVALID_MNEMONIC", "invalid mnemonic", 0);
+        data = await newWalletData(mnemonic, restorePass.value);
+        persist();
+        keys = createHolderWallet({ mnemonic });
+        renderMain();
+      }),
+    field("wallet.mnemonic", restore),
+    field("wallet.passphrase", restorePass),
+    h("div", { class: "row" }, restoreBtn),
   );
 
   main.replaceChildren(
     section(
       "wallet.title",
       h("p", { class: "warning", t: "wallet.mnemonicWarning" }),
-      field("wallet.passphrase", pass),
-      h("div", { class: "row" }, create),
+      createForm,
       h("hr"),
-      field("wallet.mnemonic", restore),
-      h("div", { class: "row" }, restoreBtn),
+      restoreForm,
       box,
     ),
   );
@@ -113,7 +139,7 @@ function renderMnemonicOnce(mnemonic: string): void {
     section(
       "wallet.mnemonic",
       h("p", { class: "warning", t: "wallet.mnemonicWarning" }),
-      h("p", { class: "mnemonic", id: "wallet-mnemonic" }, mnemonic),
+      h("p", { class: "mnemonic", id: "wallet-mnemonic", translate: "no" }, mnemonic),
       h(
         "div",
         { class: "row" },
@@ -127,20 +153,22 @@ function renderMnemonicOnce(mnemonic: string): void {
 function renderLocked(): void {
   const box = h("div");
   const pass = h("input", { type: "password", id: "wallet-unlock-passphrase", autocomplete: "current-password" });
-  const btn = h("button", { type: "button", id: "wallet-unlock", t: "wallet.unlock" });
-  btn.addEventListener("click", () =>
-    busy(btn, box, async () => {
-      try {
-        keys = createHolderWallet({ mnemonic: await mnemonicOf(data!, pass.value) });
-      } catch {
-        throw new Error(t("wallet.badPassphrase"));
-      }
-      renderMain();
-    }),
+  const btn = h("button", { type: "submit", id: "wallet-unlock", t: "wallet.unlock" });
+  const unlock = form(
+    { id: "wallet-unlock-form" },
+    () =>
+      busy(btn, box, async () => {
+        try {
+          keys = createHolderWallet({ mnemonic: await mnemonicOf(data!, pass.value) });
+        } catch {
+          throw new Error(t("wallet.badPassphrase"));
+        }
+        renderMain();
+      }),
+    field("wallet.passphrase", pass),
+    h("div", { class: "row" }, btn),
   );
-  main.replaceChildren(
-    section("wallet.locked", field("wallet.passphrase", pass), h("div", { class: "row" }, btn), box),
-  );
+  main.replaceChildren(section("wallet.locked", unlock, box));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -152,7 +180,7 @@ const els = {
   grants: h("ul", { class: "list", id: "wallet-grants" }),
   trail: h("ul", { class: "list", id: "wallet-trail" }),
   request: h("div", { id: "wallet-request" }),
-  receive: h("code", { id: "wallet-receive-address" }),
+  receive: h("code", { id: "wallet-receive-address", translate: "no" }),
 };
 
 function receiveAddress(): string {
@@ -167,18 +195,10 @@ function findIndex(holder: string): number | undefined {
 }
 
 function importDocument(text: string): StoredCertificate {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch {
-    throw new ApiError("TAMPERED", "not JSON", 0);
-  }
-  // Accept the agency's whole issue response too ({ certId, document, ... }).
-  if (doc && typeof doc === "object" && "document" in doc && !("credentialSubject" in doc))
-    doc = (doc as { document: unknown }).document;
-  const integrity = verifyDocumentIntegrity(doc);
+  // MALFORMED (not a certificate file: the wrong file, an empty box) is told apart from TAMPERED.
+  const { document: doc, integrity } = readCertificateText(text);
   if (integrity.code !== "OK" || !integrity.holder || !integrity.certId)
-    throw new ApiError("TAMPERED", integrity.reason ?? "tampered", 0);
+    throw new ApiError(integrity.code === "OK" ? "MALFORMED" : integrity.code, integrity.reason ?? "", 0);
   const index = findIndex(integrity.holder);
   if (index === undefined) throw new Error(t("wallet.notMine"));
   const existing = data!.certificates.find((c) => c.certId === integrity.certId!.toLowerCase());
@@ -215,23 +235,58 @@ function valueAtPath(obj: unknown, path: string): unknown {
   return cur;
 }
 
+/** A certificate's standing now, as the citizen should see it before presenting it. */
+interface CertState {
+  /** ACTIVE, REVOKED, SUSPENDED, SUPERSEDED, EXPIRED, NOT_YET_VALID, or UNKNOWN (gateway unreachable). */
+  status: string;
+  /** The agency's reason code for the last status change (ISSUED_IN_ERROR…), when not active. */
+  reason?: string;
+}
+
+const states = new Map<string, CertState>();
+
+async function certState(c: StoredCertificate): Promise<CertState> {
+  try {
+    const s = await get<{
+      status: string;
+      validFrom: number;
+      validUntil: number;
+      history: { status: string; reason: string }[];
+    }>(EP.publicStatus(c.certId));
+    let status = s.status;
+    if (status === "ACTIVE" && s.validUntil && s.validUntil <= now()) status = "EXPIRED";
+    if (status === "ACTIVE" && s.validFrom > now()) status = "NOT_YET_VALID";
+    const last = [...s.history].reverse().find((x) => x.status === s.status);
+    const state: CertState = { status, ...(s.status !== "ACTIVE" && last ? { reason: last.reason } : {}) };
+    states.set(c.certId, state);
+    return state;
+  } catch {
+    return states.get(c.certId) ?? { status: "UNKNOWN" };
+  }
+}
+
+/** The status badge (and the agency's reason) of a certificate, in the list and when presenting. */
+function statusBadge(state: CertState | undefined): HTMLElement[] {
+  const status = state?.status ?? "PENDING";
+  return [
+    h("span", {
+      class: `badge status ${status === "ACTIVE" ? "ok" : status === "PENDING" ? "" : "bad"}`,
+      "data-status": status,
+      t: `status.${status}`,
+    }),
+    state?.reason
+      ? h("span", { class: "muted status-reason", "data-reason": state.reason }, codeText("statusReason", state.reason))
+      : null,
+  ].filter((x): x is HTMLSpanElement => x !== null);
+}
+
 async function refreshStatuses(): Promise<void> {
   await Promise.all(
     data!.certificates.map(async (c) => {
-      const badge = document.querySelector<HTMLElement>(`[data-cert="${c.certId}"] .status`);
-      if (!badge) return;
-      try {
-        const s = await get<{ status: string; validUntil: number }>(EP.publicStatus(c.certId));
-        const expired = s.validUntil && s.validUntil <= now();
-        const status = expired && s.status === "ACTIVE" ? "EXPIRED" : s.status;
-        badge.dataset.i18n = `status.${status}`;
-        badge.textContent = t(`status.${status}`);
-        badge.className = `badge status ${status === "ACTIVE" ? "ok" : "bad"}`;
-        badge.dataset.status = status;
-      } catch {
-        badge.dataset.i18n = "status.UNKNOWN";
-        badge.textContent = t("status.UNKNOWN");
-      }
+      const state = await certState(c);
+      document
+        .querySelector<HTMLElement>(`[data-cert="${c.certId}"] .status-line`)
+        ?.replaceChildren(...statusBadge(state));
     }),
   );
 }
@@ -256,9 +311,9 @@ function renderCertificates(): void {
           "div",
           { class: "row" },
           h("strong", null, typeName(c.typeCode)),
-          h("span", { class: "badge status", t: "status.PENDING" }),
+          h("span", { class: "row status-line" }, ...statusBadge(states.get(c.certId))),
         ),
-        h("small", { class: "mono" }, c.certId),
+        h("small", { class: "mono", translate: "no" }, c.certId),
         h(
           "details",
           null,
@@ -271,7 +326,7 @@ function renderCertificates(): void {
                 "tr",
                 null,
                 h("th", null, fieldLabel(c.typeCode, f.path)),
-                h("td", null, valueLabel(c.typeCode, f.path, f.value)),
+                h("td", { translate: "no" }, valueLabel(c.typeCode, f.path, f.value)),
               ),
             ),
           ),
@@ -308,50 +363,108 @@ async function openRequest(id: string): Promise<void> {
 
   const picks: { type: string; select: HTMLSelectElement; fieldsBox: HTMLElement }[] = [];
   const out = h("div", { id: "wallet-present-result" });
+  const present = h("button", { type: "button", id: "wallet-present", t: "wallet.present" });
+  // A certificate that is not valid now (revoked, suspended, expired…) is shown as such, and presenting
+  // it takes a second, deliberate tick: the counter would see INVALID.
+  const candidates = data!.certificates.filter((c) => req.types.some((tp) => tp.code === c.typeCode));
+  await Promise.all(candidates.map((c) => certState(c)));
+  // UNKNOWN (the gateway did not answer) is not a reason to warn: presenting asks the gateway anyway.
+  const usable = (certId: string) => ["ACTIVE", "UNKNOWN", undefined].includes(states.get(certId)?.status);
+  const acks: (() => boolean)[] = [];
+  const update = () => {
+    present.disabled = acks.length < req.types.length || acks.some((ok) => !ok());
+  };
+  const needed = purposeOf(req.purpose);
   const parts = req.types.map((tp) => {
-    const mine = data!.certificates.filter((c) => c.typeCode === tp.code);
+    // Valid certificates first, so the default pick is one the counter will accept.
+    const mine = data!.certificates
+      .filter((c) => c.typeCode === tp.code)
+      .sort((x, y) => Number(usable(y.certId)) - Number(usable(x.certId)));
     const select = h(
       "select",
       { "data-type": tp.code, class: "cert-pick" },
-      mine.map((c) => h("option", { value: c.certId }, `${typeName(c.typeCode)} · ${c.certId.slice(0, 10)}…`)),
+      mine.map((c) =>
+        h(
+          "option",
+          { value: c.certId },
+          `${typeName(c.typeCode)} · ${t(`status.${states.get(c.certId)?.status ?? "UNKNOWN"}`)} · ${c.certId.slice(0, 10)}…`,
+        ),
+      ),
     );
+    const warning = h("div", { class: "present-warning" });
     const fieldsBox = h("div", { class: "checks" });
+    let acknowledged = false;
     const fill = () => {
       const c = data!.certificates.find((x) => x.certId === select.value);
+      acknowledged = false;
+      const state = c ? states.get(c.certId) : undefined;
+      if (c && state && !usable(c.certId)) {
+        const ack = h("input", { type: "checkbox", class: "present-anyway", "data-cert": c.certId });
+        ack.addEventListener("change", () => {
+          acknowledged = ack.checked;
+          update();
+        });
+        warning.replaceChildren(
+          h(
+            "div",
+            { class: "notice error", role: "alert", "data-status": state.status },
+            h("span", { class: "row" }, ...statusBadge(state)),
+            " ",
+            tx("wallet.presentWarning"),
+            h("label", { class: "ack" }, ack, tx("wallet.presentAnyway")),
+          ),
+        );
+      } else warning.replaceChildren();
       fieldsBox.replaceChildren(
         ...(c
           ? disclosedFields(c.document).map((f) =>
               h(
                 "label",
                 null,
-                h("input", { type: "checkbox", checked: true, value: f.path, "data-path": f.path }),
+                h("input", {
+                  type: "checkbox",
+                  checked: purposeNeeds(req.purpose, c.typeCode, f.path),
+                  value: f.path,
+                  "data-path": f.path,
+                }),
                 h(
                   "span",
                   null,
                   fieldLabel(c.typeCode, f.path),
                   ": ",
-                  h("span", { class: "muted" }, valueLabel(c.typeCode, f.path, f.value)),
+                  h("span", { class: "muted", translate: "no" }, valueLabel(c.typeCode, f.path, f.value)),
                 ),
               ),
             )
           : []),
       );
+      update();
     };
+    if (mine.length) acks.push(() => usable(select.value) || acknowledged);
     select.addEventListener("change", fill);
-    fill();
     picks.push({ type: tp.code, select, fieldsBox });
-    return h(
+    const part = h(
       "div",
       { class: "card" },
       h("h3", null, typeName(tp.code)),
       mine.length
-        ? [field("wallet.pickCert", select), h("p", { class: "muted", t: "wallet.disclose" }), fieldsBox]
+        ? [
+            field("wallet.pickCert", select),
+            warning,
+            h("p", {
+              class: "muted disclose-hint",
+              t: needed ? "wallet.discloseNeeded" : "wallet.discloseNone",
+              vars: { purpose: codeText("purpose", req.purpose) },
+            }),
+            fieldsBox,
+          ]
         : h("p", { class: "notice error", t: "wallet.missingType", vars: { type: typeName(tp.code) } }),
     );
+    fill();
+    return part;
   });
-  const missing = req.types.some((tp) => !data!.certificates.some((c) => c.typeCode === tp.code));
+  update();
 
-  const present = h("button", { type: "button", id: "wallet-present", t: "wallet.present", disabled: missing });
   const decline = h("button", { type: "button", class: "secondary", id: "wallet-decline", t: "wallet.decline" });
   // Tell the counter at once, so the officer does not wait for the QR code to expire.
   decline.addEventListener("click", () =>
@@ -437,11 +550,11 @@ async function openRequest(id: string): Promise<void> {
       h(
         "p",
         { class: "lead", id: "wallet-request-from" },
-        h("strong", null, req.verifier.name),
+        partyView(req.verifier.name, "strong"),
         " — ",
         tx("wallet.requestFrom", { verifier: "" }),
       ),
-      h("p", null, tx("wallet.requestPurpose", { purpose: req.purpose })),
+      h("p", { id: "wallet-request-purpose" }, tx("wallet.requestPurpose", { purpose: "" }), purposeView(req.purpose)),
       h("p", { class: "muted" }, tx("wallet.requestExpires", { time: formatTime(req.expiresAt) })),
       ...parts,
       h("div", { class: "row" }, present, decline),
@@ -477,7 +590,11 @@ function scanSection(): HTMLElement {
       });
     } catch (err) {
       video.hidden = true;
-      notice(box, "error", t("wallet.cameraUnavailable", { reason: err instanceof Error ? err.message : String(err) }));
+      // The browser's reason is in the browser's language: shown as it is, marked as such.
+      notice(box, "error", [
+        tx("wallet.cameraUnavailable", { reason: "" }),
+        h("span", { translate: "no" }, err instanceof Error ? err.message : String(err)),
+      ]);
     }
   });
   const file = h("input", { type: "file", accept: "image/*", id: "wallet-scan-image" });
@@ -498,14 +615,13 @@ function scanSection(): HTMLElement {
     placeholderT: "wallet.scanPaste",
     autocomplete: "off",
   });
-  const open = h("button", { type: "button", class: "secondary", id: "wallet-scan-open", t: "wallet.scanOpen" });
-  open.addEventListener("click", () => handle(paste.value));
+  const open = h("button", { type: "submit", class: "secondary", id: "wallet-scan-open", t: "wallet.scanOpen" });
   return section(
     "wallet.scan",
     h("div", { class: "row" }, camBtn),
     video,
-    field("wallet.scanImage", file),
-    h("div", { class: "row" }, paste, open),
+    h("div", { class: "row" }, filePicker(file, "wallet.scanImage")),
+    form({ class: "row", id: "wallet-scan-form" }, () => handle(paste.value), paste, open),
     box,
   );
 }
@@ -522,11 +638,23 @@ function shareForm(c: StoredCertificate): HTMLElement {
     h("option", { value: "link", t: "wallet.shareLink" }),
     h("option", { value: "verifier", t: "wallet.shareVerifier" }),
   );
-  const verifier = h("input", { type: "text", class: "share-verifier", placeholder: "0x…", hidden: true });
+  const verifier = h("input", {
+    type: "text",
+    class: "share-verifier",
+    placeholder: "0x…",
+    hidden: true,
+    autocomplete: "off",
+    spellcheck: false,
+  });
   mode.addEventListener("change", () => (verifier.hidden = mode.value !== "verifier"));
-  const purpose = h("input", { type: "text", class: "share-purpose", value: "online-check" });
+  const purpose = h(
+    "select",
+    { class: "share-purpose" },
+    PURPOSES.map((p) => h("option", { value: p.code, selected: p.code === "online-check", t: `purpose.${p.code}` })),
+  );
   const uses = h("input", { type: "number", class: "share-uses", value: "3", min: "1", max: "100" });
   const hours = h("input", { type: "number", class: "share-hours", value: "24", min: "1", max: "2160" });
+  // As when presenting: only the fields the purpose needs start ticked.
   const checks = h(
     "div",
     { class: "checks" },
@@ -534,13 +662,18 @@ function shareForm(c: StoredCertificate): HTMLElement {
       h(
         "label",
         null,
-        h("input", { type: "checkbox", checked: true, value: f.path }),
+        h("input", { type: "checkbox", checked: purposeNeeds(purpose.value, c.typeCode, f.path), value: f.path }),
         h("span", null, fieldLabel(c.typeCode, f.path)),
       ),
     ),
   );
-  const btn = h("button", { type: "button", class: "share-create", t: "wallet.shareCreate" });
-  btn.addEventListener("click", () =>
+  purpose.addEventListener("change", () =>
+    checks
+      .querySelectorAll<HTMLInputElement>("input")
+      .forEach((i) => (i.checked = purposeNeeds(purpose.value, c.typeCode, i.value))),
+  );
+  const btn = h("button", { type: "submit", class: "share-create", t: "wallet.shareCreate" });
+  const submit = () =>
     busy(btn, out, async () => {
       const hidden = Array.from(checks.querySelectorAll<HTMLInputElement>("input"))
         .filter((i) => !i.checked)
@@ -608,15 +741,22 @@ function shareForm(c: StoredCertificate): HTMLElement {
       notice(out, "ok", [
         tx("wallet.shareCreated"),
         full
-          ? h("div", null, h("a", { href: full, class: "mono share-link", target: "_blank", rel: "noreferrer" }, full))
-          : h("div", { class: "mono" }, res.id),
+          ? h(
+              "div",
+              null,
+              h(
+                "a",
+                { href: full, class: "mono share-link", target: "_blank", rel: "noreferrer", translate: "no" },
+                full,
+              ),
+            )
+          : h("div", { class: "mono", translate: "no" }, res.id),
       ]);
       if (full) out.append(copyButton(() => full));
-    }),
-  );
-  return h(
-    "div",
+    });
+  return form(
     { class: "card share-form" },
+    () => void submit(),
     field("wallet.shareTo", mode),
     verifier,
     field("wallet.sharePurpose", purpose),
@@ -708,10 +848,23 @@ function renderGrants(): void {
         ),
         h(
           "small",
-          null,
-          `${g.granteeName ?? g.grantee} · ${g.purpose} · ${formatTime(g.validUntil)} · ${g.kind === "link" ? `×${g.maxUses}` : `${g.uses ?? 0}/${g.maxUses}`}`,
+          { class: "grant-meta" },
+          g.kind === "link"
+            ? tx("wallet.linkGrantee")
+            : g.granteeName
+              ? partyView(g.granteeName)
+              : h("span", { class: "mono", translate: "no" }, g.grantee),
+          " · ",
+          purposeView(g.purpose),
+          ` · ${formatTime(g.validUntil)} · ${g.kind === "link" ? `×${g.maxUses}` : `${g.uses ?? 0}/${g.maxUses}`}`,
         ),
-        g.link ? h("a", { href: g.link, class: "mono share-link", target: "_blank", rel: "noreferrer" }, g.link) : null,
+        g.link
+          ? h(
+              "a",
+              { href: g.link, class: "mono share-link", target: "_blank", rel: "noreferrer", translate: "no" },
+              g.link,
+            )
+          : null,
         g.revoked || g.validUntil <= now() ? null : h("div", { class: "row" }, revoke),
         msg,
       );
@@ -745,7 +898,12 @@ async function loadTrail(c: StoredCertificate): Promise<void> {
     }
     const purposes = new Map<string, string>();
     for (const g of data!.grants) purposes.set(purposeHash(g.purpose).toLowerCase(), g.purpose);
-    const names = new Map(data!.grants.map((g) => [g.grantee.toLowerCase(), g.granteeName ?? g.grantee]));
+    const names = new Map(data!.grants.map((g) => [g.grantee.toLowerCase(), g]));
+    const who = (address: string) => {
+      const g = names.get(address.toLowerCase());
+      if (g?.kind === "link") return tx("wallet.linkGrantee");
+      return g?.granteeName ? partyView(g.granteeName) : h("span", { class: "mono", translate: "no" }, address);
+    };
     els.trail.replaceChildren(
       ...(trail.checks.length
         ? trail.checks.map((ch) =>
@@ -756,7 +914,11 @@ async function loadTrail(c: StoredCertificate): Promise<void> {
               h(
                 "span",
                 null,
-                `${names.get(ch.verifier.toLowerCase()) ?? ch.verifier} · ${purposes.get(ch.purpose.toLowerCase()) ?? ch.purpose.slice(0, 10)}`,
+                who(ch.verifier),
+                " · ",
+                purposes.has(ch.purpose.toLowerCase())
+                  ? purposeView(purposes.get(ch.purpose.toLowerCase())!)
+                  : h("code", { translate: "no" }, ch.purpose.slice(0, 10)),
               ),
               h("small", null, formatTime(ch.at)),
             ),
@@ -838,7 +1000,7 @@ function renderMain(): void {
       ),
       h("hr"),
       field("wallet.importDoc", docInput),
-      h("div", { class: "row" }, importBtn, docFile),
+      h("div", { class: "row" }, importBtn, filePicker(docFile, "wallet.importFile")),
       importBox,
     ),
     section("wallet.grants", els.grants),

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { AGENCY_CATEGORIES, agencyNamesOf, CERTIFICATE_TYPES } from "../domain/catalog";
+import { AGENCY_CATEGORIES, agencyNamesOf, CERTIFICATE_TYPES, DEMO_VERIFIER } from "../domain/catalog";
 import { registerAgency, registerType, registerVerifier } from "../domain/authority";
 import { createPrincipal } from "../domain/principals";
 import type { Address, DomainDeps } from "../domain/ports";
@@ -58,7 +58,7 @@ export async function seedDemo(deps: DomainDeps, authorityAddress: Address, data
     agencies.push({ name, nameZh, agency: a.agency, types, apiKey: a.apiKey! });
   }
 
-  const v = await registerVerifier(deps, { name: "Service Hall Counter 1", createApiKey: true });
+  const v = await registerVerifier(deps, { name: DEMO_VERIFIER.name, createApiKey: true });
   const creds: DemoCredentials = {
     authority: { address: authorityAddress, apiKey: authority.apiKey },
     agencies,

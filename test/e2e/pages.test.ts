@@ -10,7 +10,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
-import { sampleFields } from "../../src/domain/catalog";
+import { DEMO_VERIFIER, sampleFields } from "../../src/domain/catalog";
 import {
   ensureChromium,
   fakeCameraFile,
@@ -213,7 +213,7 @@ describe("the pages in a real browser (e2e)", function () {
     await wallet.goto(`${gw.url}/wallet`);
     await wallet.click(`li[data-cert="${firstCertId}"] [data-action=trail]`);
     await wallet.waitForSelector(`#wallet-trail li[data-check]`);
-    expect(await wallet.textContent("#wallet-trail")).to.contain("open-bank-account");
+    expect(await wallet.textContent("#wallet-trail")).to.contain("开立银行账户"); // the purpose in words
     await shot(wallet, "wallet-trail");
   });
 
@@ -236,6 +236,9 @@ describe("the pages in a real browser (e2e)", function () {
     const qr = await openCounterRequest();
     await scanInWallet(qr);
     await pickCertificate(issued.certId);
+    // The wallet says the certificate is revoked and presents it only after a deliberate tick.
+    await wallet.locator('.present-warning .notice[data-status="REVOKED"]').waitFor();
+    await wallet.check(".present-anyway");
     await wallet.click("#wallet-present");
     await wallet.waitForSelector("#wallet-present-result .verdict");
 
@@ -338,7 +341,8 @@ describe("the pages in a real browser (e2e)", function () {
     await phone.click("#wallet-scan-camera");
     // This wallet holds no ID card: it shows the request and says what is missing.
     await phone.locator("#wallet-request-from").waitFor({ timeout: 20_000 });
-    expect(await phone.textContent("#wallet-request")).to.contain(gw.verifierName);
+    expect(gw.verifierName).to.equal(DEMO_VERIFIER.name);
+    expect(await phone.textContent("#wallet-request")).to.contain(DEMO_VERIFIER.nameZh); // the name in the page's language
     expect(await phone.isDisabled("#wallet-present")).to.equal(true);
     await shot(phone, "wallet-camera-scan");
   });

@@ -16,6 +16,7 @@ import path from "node:path";
 import pino from "pino";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { registerAgency, registerType, registerVerifier } from "../../src/domain/authority";
+import { DEMO_VERIFIER } from "../../src/domain/catalog";
 import { memoryBatchJobs } from "../../src/domain/issuance";
 import type { Address } from "../../src/domain/ports";
 import { createPrincipal } from "../../src/domain/principals";
@@ -52,8 +53,9 @@ async function startInMemory(): Promise<Gateway> {
   // The fake world's clock follows the wall clock, as the browser's does.
   Object.defineProperty(deps.world, "now", { get: () => Math.floor(Date.now() / 1000), set: () => undefined });
   for (const code of TYPES) await registerType(deps, { code });
-  const agency = await registerAgency(deps, { name: "Shenzhen Public Security Bureau", types: TYPES });
-  const verifier = await registerVerifier(deps, { name: "Futian Service Hall, counter 3" });
+  // The catalog's names, which the pages show in both languages.
+  const agency = await registerAgency(deps, { name: "Public Security Bureau", types: TYPES });
+  const verifier = await registerVerifier(deps, { name: DEMO_VERIFIER.name });
   const agencyKey = (await createPrincipal(deps, { role: "agency", address: agency.agency, label: "agency" })).apiKey;
   const verifierKey = (await createPrincipal(deps, { role: "verifier", address: verifier.verifier, label: "counter" }))
     .apiKey;
@@ -76,8 +78,8 @@ async function startInMemory(): Promise<Gateway> {
     agencyKey,
     verifierKey,
     verifierAddress: verifier.verifier,
-    verifierName: "Futian Service Hall, counter 3",
-    agencies: [{ name: "Shenzhen Public Security Bureau", apiKey: agencyKey, types: TYPES }],
+    verifierName: DEMO_VERIFIER.name,
+    agencies: [{ name: "Public Security Bureau", nameZh: "公安局", apiKey: agencyKey, types: TYPES }],
     chainWrites: async () => deps.world.sent.length,
     db: store.db,
     close: async () => {
@@ -202,18 +204,65 @@ export function fakeCameraFile(png: Buffer): string {
   return file;
 }
 
+/** The gateway's REST API as the agency and the counter use it, for tests that need a certificate or a request fast. */
+export function gatewayApi(gw: Gateway) {
+  async function call<T>(method: string, url: string, key: string, body?: unknown): Promise<T> {
+    const res = await fetch(`${gw.url}${url}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${key}`,
+        "content-type": "application/json",
+        "idempotency-key": `e2e-${Date.now()}-${Math.random()}`,
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json = (await res.json()) as T;
+    if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  }
+  return {
+    /** The agency issues a resident ID card to `holder`; returns its certId and the document as text. */
+    async issue(holder: string): Promise<{ certId: string; document: string }> {
+      const { sampleFields } = await import("../../src/domain/catalog");
+      const r = await call<{ certId: string; document: unknown }>("POST", "/v1/agency/certificates", gw.agencyKey, {
+        type: "resident-id-card",
+        holder,
+        fields: sampleFields("resident-id-card", `${Date.now()}-${Math.random()}`),
+      });
+      return { certId: r.certId, document: JSON.stringify(r.document) };
+    },
+    revoke: (certId: string, reason: string) =>
+      call("POST", `/v1/agency/certificates/${certId}/revoke`, gw.agencyKey, { reason }),
+    /** The counter asks for a resident ID card to open a bank account; returns the wallet URL its QR carries. */
+    async counterRequest(): Promise<string> {
+      const r = await call<{ url: string }>("POST", "/v1/counter/requests", gw.verifierKey, {
+        types: ["resident-id-card"],
+        purpose: "open-bank-account",
+        minutes: 5,
+      });
+      return r.url;
+    },
+  };
+}
+
 export interface BrowserSuite {
   /** The gateway, once the suite's `before` has run. */
   gateway(): Gateway;
-  /** A person with their own browser profile; the suite fails a test on any uncaught page error. */
-  person(viewport?: { width: number; height: number }): Promise<Page>;
+  /** Its REST API as the agency and the counter use it (see gatewayApi). */
+  api(): ReturnType<typeof gatewayApi>;
+  /**
+   * A person with their own browser profile; the suite fails a test on any uncaught page error. `lang`
+   * sets the pages' language before any of them loads.
+   */
+  person(viewport?: { width: number; height: number }, lang?: "zh" | "en"): Promise<Page>;
 }
 
 /**
  * Registers a browser suite's hooks in the calling describe(): Chromium (and CJK fonts) installed when
- * missing, one gateway for the suite, every browser closed after it, no uncaught page error allowed.
+ * missing, one gateway for the suite, every browser closed after it, no uncaught page error allowed;
+ * `shotsDir`, when given, is created for the suite's screenshots.
  */
-export function browserSuite(): BrowserSuite {
+export function browserSuite(shotsDir?: string): BrowserSuite {
   let gw: Gateway | undefined;
   const contexts: BrowserContext[] = [];
   const pageErrors: string[] = [];
@@ -221,6 +270,7 @@ export function browserSuite(): BrowserSuite {
     this.timeout(900_000); // a fresh machine installs chromium (and a CJK font) here
     ensureChromium();
     execFileSync("bash", [path.join(__dirname, "..", "..", "scripts", "ensure-cjk-fonts.sh")], { stdio: "inherit" });
+    if (shotsDir) fs.mkdirSync(shotsDir, { recursive: true });
     gw = await startGateway();
   });
   after(async function () {
@@ -232,9 +282,18 @@ export function browserSuite(): BrowserSuite {
   });
   return {
     gateway: () => gw!,
-    async person(viewport) {
+    api: () => gatewayApi(gw!),
+    async person(viewport, lang) {
       const { context } = await newBrowser(viewport);
       contexts.push(context);
+      if (lang)
+        await context.addInitScript((l) => {
+          try {
+            localStorage.setItem("certledger.lang", l);
+          } catch {
+            // about:blank has no storage
+          }
+        }, lang);
       const page = context.pages()[0] ?? (await context.newPage());
       page.on("pageerror", (e) => pageErrors.push(e.message));
       return page;

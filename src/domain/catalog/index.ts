@@ -11,6 +11,8 @@ export {
   type AgencyCategoryCode,
   type AgencyNames,
 } from "./agencies";
+export { PURPOSES, purposeNeeds, purposeOf, type Purpose } from "./purposes";
+export { DEMO_VERIFIER, VERIFIER_NAMES, type VerifierName } from "./verifiers";
 export { CERTIFICATE_TYPES, type CertificateType, type HolderKind } from "./certificateTypes";
 export { getCertificateType, type CertificateTypeRef } from "./lookup";
 export { validateFields, type FieldError, type FieldErrorCode, type ValidateFieldsResult } from "./validate";
