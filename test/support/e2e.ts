@@ -172,6 +172,18 @@ export const PHONE = { width: 390, height: 844 };
 
 export const RESULTS_DIR = path.join(__dirname, "..", "..", "test-results");
 
+/** The text of the QR code in a PNG (a screenshot of a page's image), decoded by jsQR; undefined if none. */
+export function readQrPng(png: Buffer): string | undefined {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { PNG } = require("pngjs") as {
+    PNG: { sync: { read(b: Buffer): { data: Buffer; width: number; height: number } } };
+  };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const jsQR = require("jsqr") as typeof import("jsqr").default;
+  const img = PNG.sync.read(png);
+  return jsQR(new Uint8ClampedArray(img.data), img.width, img.height)?.data;
+}
+
 /**
  * A camera that films `png` (Chromium's fake capture device plays a Y4M file): the QR code centred on
  * white in a 640x480 frame, in 4:2:0 greyscale.
