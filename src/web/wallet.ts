@@ -118,6 +118,9 @@ async function restoreFromBackup(): Promise<number | undefined> {
     merge(content);
     data!.backupVersion = version;
     saveWallet(data!);
+    els.backup.dataset.state = "saved";
+    els.backup.dataset.version = String(version);
+    els.backup.replaceChildren(tx("wallet.backupSaved", { version }));
     return content.certificates.length;
   } catch (err) {
     if (err instanceof ApiError && err.code === "BACKUP_NOT_FOUND") return undefined;
