@@ -19,6 +19,8 @@ describe("HTTP pickups: a sealed document waits for the holder's wallet", functi
   before(async () => {
     f = await getFront();
   });
+  const pickupRow = (id: string) =>
+    f.gw.engine.store.db.selectFrom("pickups").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
 
   async function issueWithPickup(idem = `pickup-${Date.now()}-${Math.random()}`) {
     const index = f.nextIndex();
@@ -37,11 +39,7 @@ describe("HTTP pickups: a sealed document waits for the holder's wallet", functi
     expect(pickup.url).to.match(/\/wallet\?pickup=[A-Za-z0-9_-]{22}#k=[A-Za-z0-9_-]{43}$/);
     const link = parsePickupLink(pickup.url)!;
     expect(link.id).to.equal(pickup.id);
-    const row = await f.gw.engine.store.db
-      .selectFrom("pickups")
-      .selectAll()
-      .where("id", "=", pickup.id)
-      .executeTakeFirstOrThrow();
+    const row = await pickupRow(pickup.id);
     expect(row.cert_id).to.equal(certId);
     expect(row.sealed).to.be.a("string");
     const values = Object.values(document.credentialSubject as Record<string, unknown>)
@@ -81,11 +79,7 @@ describe("HTTP pickups: a sealed document waits for the holder's wallet", functi
     expect(ok.body.state).to.equal("picked_up");
     const retried = await f.http.post(`/v1/pickups/${link.id}/confirm`).send({ token }).expect(200);
     expect(retried.body).to.deep.equal(ok.body);
-    const row = await f.gw.engine.store.db
-      .selectFrom("pickups")
-      .selectAll()
-      .where("id", "=", link.id)
-      .executeTakeFirstOrThrow();
+    const row = await pickupRow(link.id);
     expect(row.sealed).to.equal(null);
     for (const res2 of [
       await f.http.get(`/v1/pickups/${link.id}`),

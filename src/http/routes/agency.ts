@@ -3,7 +3,7 @@ import express, { type Request, type Router } from "express";
 import { z } from "zod";
 import { DomainError, notFound } from "../../domain/errors";
 import { issueCertificate, startBatch, type BatchItemView, type BatchJob } from "../../domain/issuance";
-import { agencyPickup, createPickup, pickupLink, type PickupDeps, type PickupTicket } from "../../domain/pickup";
+import { agencyPickup, createPickup, pickupLink, type PickupTicket } from "../../domain/pickup";
 import type { Address, Bytes32, CertificateView, StatusAction } from "../../domain/ports";
 import { changeStatus, ownCertificate } from "../../domain/status";
 import { certificateStatus } from "../../domain/verification";
@@ -11,6 +11,7 @@ import type { AppDeps } from "../deps";
 import { defineRoute, type RouteEnv } from "../route";
 import * as S from "../schemas";
 import { originOf } from "./counter";
+import { pickupDeps } from "./delivery";
 
 const TAG = "agency";
 
@@ -34,11 +35,7 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
   const r = express.Router();
   const me = (p: { address: string } | undefined) => p!.address.toLowerCase() as Address;
 
-  const pickupDeps: PickupDeps = {
-    clock: deps.clock,
-    pickups: deps.pickups,
-    retentionSeconds: deps.settings.pickupRetentionSeconds,
-  };
+  const pickups = pickupDeps(deps);
   // The pickup key is derived from the caller's API key (src/domain/pickup.ts); authentication already
   // checked the header's shape.
   const apiKeyOf = (req: Request) => /^Bearer (\S+)$/.exec(req.headers.authorization ?? "")![1];
@@ -85,7 +82,7 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
       });
       // The certificate is on chain whatever happens here: a pickup that cannot be stored is logged and
       // left out of the answer, and the same Idempotency-Key again stores it (same document, same link).
-      const pickup = await createPickup(pickupDeps, {
+      const pickup = await createPickup(pickups, {
         agency: me(principal),
         apiKey: apiKeyOf(req),
         certId: out.certificate.certId,
@@ -217,7 +214,7 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
       const { job, items } = await batchPage(params.batchId, me(principal), query.offset, query.limit);
       const out = [];
       for (const [i, item] of items.entries()) {
-        const t = await createPickup(pickupDeps, {
+        const t = await createPickup(pickups, {
           agency: me(principal),
           apiKey: apiKeyOf(req),
           certId: item.certId,
@@ -324,7 +321,7 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
     handler: async ({ principal, params, req }) => ({
       body: ticketOut(
         req,
-        await agencyPickup(pickupDeps, {
+        await agencyPickup(pickups, {
           agency: me(principal),
           apiKey: apiKeyOf(req),
           certId: params.certId as Bytes32,

@@ -11,13 +11,13 @@ import type { AppDeps } from "../deps";
 import { defineRoute, type RouteEnv } from "../route";
 import * as S from "../schemas";
 
+export function pickupDeps(deps: AppDeps): PickupDeps {
+  return { clock: deps.clock, pickups: deps.pickups, retentionSeconds: deps.settings.pickupRetentionSeconds };
+}
+
 export function pickupRouter(deps: AppDeps, env: RouteEnv): Router {
   const r = express.Router();
-  const pickups: PickupDeps = {
-    clock: deps.clock,
-    pickups: deps.pickups,
-    retentionSeconds: deps.settings.pickupRetentionSeconds,
-  };
+  const pickups = pickupDeps(deps);
 
   defineRoute(r, env, {
     method: "get",
