@@ -110,6 +110,47 @@ const ConfigSchema = z.object({
   rpcCallGasCap: z.coerce.number().int().min(100_000).max(1_000_000_000).default(1_000_000),
   /** Most blocks one eth_getLogs at POST /rpc may span. */
   rpcLogBlockRange: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
+  // Limits (src/http/limits.ts), answered with 429 and Retry-After; 0 turns one off. Counted per process.
+  /** Requests per minute per API key (a token bucket holding a minute's worth). */
+  apiKeyRequestsPerMinute: z.coerce.number().int().min(0).max(10_000_000).default(6_000),
+  /** Counter requests a verifier may open per minute. */
+  counterRequestsPerMinute: z.coerce.number().int().min(0).max(1_000_000).default(60),
+  /** Event streams a verifier may hold open at once. */
+  eventStreamsPerVerifier: z.coerce.number().int().min(0).max(100_000).default(20),
+  /** Signatures not the holder's, per certificate, within the window before that certificate backs off. */
+  holderSignatureFailuresPerCertificate: z.coerce.number().int().min(0).max(100_000).default(10),
+  /** The same, per client address. */
+  holderSignatureFailuresPerAddress: z.coerce.number().int().min(0).max(1_000_000).default(50),
+  /** Seconds a failed holder signature is remembered. */
+  holderSignatureWindowSeconds: z.coerce.number().int().min(10).max(86_400).default(900),
+  /** First back-off, seconds; doubled by each further failure while backing off (at most the window). */
+  holderBackoffSeconds: z.coerce.number().int().min(1).max(3600).default(30),
+  /** Milliseconds between the reads of the one watcher that serves every counter event stream. */
+  eventsPollMs: z.coerce.number().int().min(50).max(60_000).default(500),
+  // Retention (src/store/retention.ts): a sweep deletes what is no longer needed.
+  /** Seconds between retention sweeps; 0: no sweep. */
+  retentionSweepSeconds: z.coerce.number().int().min(0).max(86_400).default(300),
+  /** Seconds an Idempotency-Key (its binding, first answer and drafts) is remembered. */
+  idempotencyRetentionSeconds: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(365 * 86_400)
+    .default(86_400),
+  /** Seconds a counter request is kept after it expired (the officer's page may still read its verdict). */
+  counterSessionRetentionSeconds: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(365 * 86_400)
+    .default(86_400),
+  /** Seconds a share (and its encrypted document) is kept after it expired or its last use was taken. */
+  shareRetentionSeconds: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(365 * 86_400)
+    .default(86_400),
   /** Seconds to finish in-flight requests on SIGTERM before exiting anyway. */
   shutdownGraceSeconds: z.coerce.number().int().min(0).max(300).default(10),
 });
@@ -158,6 +199,18 @@ export function loadConfig(
     rpcMaxBatch: e("RPC_MAX_BATCH"),
     rpcLogBlockRange: e("RPC_LOG_BLOCK_RANGE"),
     rpcCallGasCap: e("RPC_CALL_GAS_CAP"),
+    apiKeyRequestsPerMinute: e("API_KEY_REQUESTS_PER_MINUTE"),
+    counterRequestsPerMinute: e("COUNTER_REQUESTS_PER_MINUTE"),
+    eventStreamsPerVerifier: e("EVENT_STREAMS_PER_VERIFIER"),
+    holderSignatureFailuresPerCertificate: e("HOLDER_SIGNATURE_FAILURES_PER_CERTIFICATE"),
+    holderSignatureFailuresPerAddress: e("HOLDER_SIGNATURE_FAILURES_PER_ADDRESS"),
+    holderSignatureWindowSeconds: e("HOLDER_SIGNATURE_WINDOW_SECONDS"),
+    holderBackoffSeconds: e("HOLDER_BACKOFF_SECONDS"),
+    eventsPollMs: e("EVENTS_POLL_MS"),
+    retentionSweepSeconds: e("RETENTION_SWEEP_SECONDS"),
+    idempotencyRetentionSeconds: e("IDEMPOTENCY_RETENTION_SECONDS"),
+    counterSessionRetentionSeconds: e("COUNTER_SESSION_RETENTION_SECONDS"),
+    shareRetentionSeconds: e("SHARE_RETENTION_SECONDS"),
     ...overrides,
   };
   const parsed = ConfigSchema.safeParse(raw);

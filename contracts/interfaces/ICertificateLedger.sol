@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {IERC5267} from "@openzeppelin/contracts/interfaces/IERC5267.sol";
 import {IAuthorityRegistry} from "./IAuthorityRegistry.sol";
 
 /// @title ICertificateLedger
@@ -11,7 +12,23 @@ import {IAuthorityRegistry} from "./IAuthorityRegistry.sol";
 /// uint64 validUntil): keccak256(bytes.concat(keccak256(abi.encode(certId, validFrom, validUntil)))).
 /// Every status write and view takes a {CertRef}; batchRoot == 0 means a single certificate, whose
 /// validity window and proof fields are then ignored.
-interface ICertificateLedger {
+///
+/// Every write exists in two forms that reach one worker and run the same checks: the direct form, where
+/// msg.sender is the agency's key, and the by-signature form (`...BySig`), an EIP-712 message signed by the
+/// agency's key and relayed by anyone. The relayer gains no power: the registry checks the signer exactly
+/// as it checks msg.sender. The EIP-712 domain is name "certledger Ledger", version "1", this chain's id
+/// and this contract's address ({eip712Domain}). Type strings (each typehash is keccak256 of its string):
+///
+///   Issue(bytes32 certId,uint32 typeId,uint64 validFrom,uint64 validUntil,uint64 deadline)
+///   IssueMany(IssueRequest[] requests,uint64 deadline)IssueRequest(bytes32 certId,uint32 typeId,uint64 validFrom,uint64 validUntil)
+///   AnchorBatch(bytes32 root,uint32 typeId,uint32 count,uint64 deadline)
+///   StatusChange(bytes32 certId,bytes32 batchRoot,uint8 status,uint16 reason,bytes32 replacementCertId,
+///     bytes32 replacementBatchRoot,uint32 nonce,uint64 deadline)   (one line in the typehash)
+///
+/// Replay: a certId is issued once and a root anchored once, so issuance messages need no nonce. A status
+/// change can recur (suspend, reinstate, suspend), so a StatusChange carries the certificate's
+/// {statusNonce}, the number of status changes it has had; every change, direct or signed, increments it.
+interface ICertificateLedger is IERC5267 {
     enum Status {
         Active,
         Suspended,
@@ -49,7 +66,8 @@ interface ICertificateLedger {
         uint64 validUntil;
     }
 
-    /// @notice A single certificate's record: one storage slot.
+    /// @notice A single certificate's record: one storage slot (224 of 256 bits). `statusChanges` counts
+    /// its status changes and is the nonce its next signed StatusChange must carry.
     struct CertificateRecord {
         uint32 keyId;
         uint32 typeId;
@@ -57,6 +75,15 @@ interface ICertificateLedger {
         uint40 validFrom;
         uint40 validUntil;
         Status status;
+        uint32 statusChanges;
+    }
+
+    /// @notice The authorisation of a by-signature write: the agency key that signed it (an EOA, or a
+    /// contract key that answers ERC-1271), the last second at which it may be relayed, and the signature.
+    struct SignedWrite {
+        address signer;
+        uint64 deadline;
+        bytes signature;
     }
 
     /// @notice An anchored batch: one storage slot.
@@ -96,6 +123,14 @@ interface ICertificateLedger {
     error LedgerNotIssuingAgency(bytes32 certId, uint32 callerAgencyId, uint32 issuerAgencyId);
     error LedgerStatusChangeInvalid(bytes32 certId, Status current, Status requested);
     error LedgerSupersedeBySelf(bytes32 certId);
+    /// @notice The signature is not `signer`'s over this message on this chain and this contract: another
+    /// key signed it, or it was signed for another chain, contract or content.
+    error LedgerSignatureInvalid(address signer);
+    /// @notice The message's deadline has passed.
+    error LedgerSignatureExpired(uint64 deadline, uint40 now_);
+    /// @notice A signed status change carries a nonce other than the certificate's {statusNonce}: it was
+    /// already used (a replay) or signed for a later change.
+    error LedgerStatusNonceInvalid(bytes32 certId, uint32 expected, uint32 given);
 
     event CertificateIssued(bytes32 indexed certId, uint32 keyId, uint32 typeId, uint40 validFrom, uint40 validUntil);
     event BatchAnchored(bytes32 indexed root, uint32 keyId, uint32 typeId, uint32 count);
@@ -138,6 +173,48 @@ interface ICertificateLedger {
     /// @notice Marks `ref` as superseded by `replacement`, which must be issued. Any current key of the
     /// agency that issued `ref` may call.
     function supersede(CertRef calldata ref, CertRef calldata replacement, uint16 reason) external;
+
+    /// @notice {issue}, signed by the issuing key `signed.signer` as an `Issue` message and sent by anyone.
+    function issueBySig(
+        bytes32 certId,
+        uint32 typeId,
+        uint64 validFrom,
+        uint64 validUntil,
+        SignedWrite calldata signed
+    ) external;
+
+    /// @notice {issueMany}, signed once for the whole group as an `IssueMany` message and sent by anyone.
+    function issueManyBySig(IssueRequest[] calldata requests, SignedWrite calldata signed) external;
+
+    /// @notice {anchorBatch}, signed as an `AnchorBatch` message and sent by anyone.
+    function anchorBatchBySig(bytes32 root, uint32 typeId, uint32 count, SignedWrite calldata signed) external;
+
+    /// @notice {revoke}, signed as a `StatusChange` (status Revoked, no replacement) carrying `nonce`, which
+    /// must equal the certificate's {statusNonce}.
+    function revokeBySig(CertRef calldata ref, uint16 reason, uint32 nonce, SignedWrite calldata signed) external;
+
+    /// @notice {suspend}, signed as a `StatusChange` (status Suspended, no replacement) carrying `nonce`.
+    function suspendBySig(CertRef calldata ref, uint16 reason, uint32 nonce, SignedWrite calldata signed) external;
+
+    /// @notice {reinstate}, signed as a `StatusChange` (status Active, no replacement) carrying `nonce`.
+    function reinstateBySig(CertRef calldata ref, uint16 reason, uint32 nonce, SignedWrite calldata signed) external;
+
+    /// @notice {supersede}, signed as a `StatusChange` (status Superseded, the replacement's certId and
+    /// batchRoot) carrying `nonce`. The replacement's window and proof are not signed: they only prove it issued.
+    function supersedeBySig(
+        CertRef calldata ref,
+        CertRef calldata replacement,
+        uint16 reason,
+        uint32 nonce,
+        SignedWrite calldata signed
+    ) external;
+
+    /// @notice How many status changes the certificate (single when batchRoot == 0) has had: the nonce its
+    /// next signed StatusChange must carry. 0 for a certificate never changed or never issued.
+    function statusNonce(bytes32 certId, bytes32 batchRoot) external view returns (uint32);
+
+    /// @notice The EIP-712 domain separator of the by-signature writes.
+    function domainSeparator() external view returns (bytes32);
 
     /// @notice The full status of a certificate (single, or batched with its proof).
     function getStatus(CertRef calldata ref) external view returns (CertificateStatus memory);

@@ -41,6 +41,10 @@ const errorCodes: Record<string, [ChainRejectionCode | "CHAIN_REJECTED", number]
   LedgerStatusChangeInvalid: ["INVALID_STATUS_TRANSITION", 409],
   LedgerNotIssuingAgency: ["NOT_ACCREDITED", 403],
   LedgerValidityTooLong: ["VALIDITY_TOO_LONG", 422],
+  LedgerSignatureInvalid: ["BAD_SIGNATURE", 422],
+  LedgerSignatureExpired: ["SIGNATURE_EXPIRED", 422],
+  // A signed status change whose nonce is not the certificate's change count: spent, or made for a later state.
+  LedgerStatusNonceInvalid: ["REPLAYED", 409],
   LedgerPaused: ["PAUSED", 503],
   RegistryPaused: ["PAUSED", 503],
   RegistryTypeUnknown: ["TYPE_NOT_FOUND", 404],

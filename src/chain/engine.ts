@@ -33,7 +33,13 @@ import path from "node:path";
 import { AbiCoder, concat, getCreateAddress, keccak256 } from "ethers";
 import { IndexCache } from "../indexer/indexCache";
 import { Indexer } from "../indexer/indexer";
-import { SqlCounterSessions, SqlIdempotencyStore, SqlPrincipalStore, SqlReplayGuard } from "../store/gatewayStores";
+import {
+  SqlCounterSessions,
+  SqlIdempotencyStore,
+  SqlIdempotentRequests,
+  SqlPrincipalStore,
+  SqlReplayGuard,
+} from "../store/gatewayStores";
 import { GroupCommit } from "../store/groupCommit";
 import { openStore, type Store } from "../store/open";
 import { OutboxRepository } from "../store/outbox";
@@ -90,6 +96,7 @@ export interface Engine {
   outbox: OutboxRepository;
   principals: SqlPrincipalStore;
   idempotency: SqlIdempotencyStore;
+  requests: SqlIdempotentRequests;
   replay: SqlReplayGuard;
   sessions: SqlCounterSessions;
   rpc: Rpc;
@@ -240,6 +247,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       outbox,
       principals: new SqlPrincipalStore(db),
       idempotency: new SqlIdempotencyStore(db, writes),
+      requests: new SqlIdempotentRequests(db, writes),
       replay: new SqlReplayGuard(db, now),
       sessions: new SqlCounterSessions(db),
       rpc,

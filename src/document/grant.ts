@@ -1,5 +1,6 @@
 /**
- * EIP-712 hashing and signing of the consent messages (typedData.ts holds their definitions).
+ * EIP-712 hashing and signing of the consent messages (typedData.ts holds their definitions,
+ * eip712.ts the encoding they share with the ledger's messages).
  * grantId is the EIP-712 digest of a Grant. Hashing is done directly (cached domain separator,
  * precomputed type hashes) because the gateway computes grant ids on every presentation: ~10x
  * ethers' TypedDataEncoder. Signing uses @noble/curves (RFC 6979, low-s), so Node and the browser
@@ -10,6 +11,7 @@ import { secp256k1 } from "@noble/curves/secp256k1";
 import { bytesToHex, type Hex } from "./ids";
 import { decodeHex, toChecksumAddress, utf8, type Address } from "./encoding";
 import { DocumentError } from "./errors";
+import { bytesWord, hashWords, typedDataDigest, uintWord } from "./eip712";
 import {
   GRANT_TYPE_STRING,
   REVOKE_GRANT_TYPE_STRING,
@@ -18,10 +20,8 @@ import {
   type TypedDataDomain,
 } from "./typedData";
 
-/** keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)") */
-const DOMAIN_TYPEHASH = keccak_256(
-  utf8("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
-);
+export { domainSeparator } from "./eip712";
+
 /** keccak256(GRANT_TYPE_STRING) */
 export const GRANT_TYPEHASH: Hex = bytesToHex(keccak_256(utf8(GRANT_TYPE_STRING)));
 /** keccak256(REVOKE_GRANT_TYPE_STRING) */
@@ -32,76 +32,6 @@ const REVOKE_GRANT_TYPEHASH_BYTES = decodeHex(REVOKE_GRANT_TYPEHASH, 32)!;
 /** keccak256 of a purpose code ("open-bank-account"): the Grant's `purpose`. */
 export function purposeHash(purposeCode: string): Hex {
   return bytesToHex(keccak_256(utf8(purposeCode)));
-}
-
-function bytesWord(hex: string, size: number, name: string): Uint8Array {
-  const b = decodeHex(hex, size);
-  if (!b) throw new DocumentError("INVALID_PARAMETER", `${name} must be ${size} bytes of hex`);
-  if (size === 32) return b;
-  const w = new Uint8Array(32);
-  w.set(b, 32 - size);
-  return w;
-}
-
-function uintWord(value: bigint | number, bits: number, name: string): Uint8Array {
-  if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0 && (bits > 52 || value < 2 ** bits)) {
-    const w = new Uint8Array(32);
-    for (let i = 31, v = value; v > 0; i--, v = Math.floor(v / 256)) w[i] = v % 256;
-    return w;
-  }
-  let v: bigint;
-  try {
-    v = BigInt(value);
-  } catch {
-    throw new DocumentError("INVALID_PARAMETER", `${name} must be an integer`);
-  }
-  if (v < 0n || v >= 1n << BigInt(bits))
-    throw new DocumentError("INVALID_PARAMETER", `${name} must fit in uint${bits}`);
-  const w = new Uint8Array(32);
-  for (let i = 31; i >= 0 && v > 0n; i--) {
-    w[i] = Number(v & 0xffn);
-    v >>= 8n;
-  }
-  return w;
-}
-
-function hashWords(words: Uint8Array[]): Uint8Array {
-  const buf = new Uint8Array(32 * words.length);
-  words.forEach((w, i) => buf.set(w, 32 * i));
-  return keccak_256(buf);
-}
-
-const domainCache = new Map<string, Uint8Array>();
-
-/** The EIP-712 domain separator, cached per (name, version, chainId, contract). */
-export function domainSeparator(domain: TypedDataDomain): Hex {
-  return bytesToHex(domainSeparatorBytes(domain));
-}
-
-function domainSeparatorBytes(domain: TypedDataDomain): Uint8Array {
-  const key = `${domain.name}\u0000${domain.version}\u0000${domain.chainId}\u0000${String(domain.verifyingContract).toLowerCase()}`;
-  let sep = domainCache.get(key);
-  if (!sep) {
-    sep = hashWords([
-      DOMAIN_TYPEHASH,
-      keccak_256(utf8(domain.name)),
-      keccak_256(utf8(domain.version)),
-      uintWord(domain.chainId, 256, "chainId"),
-      bytesWord(domain.verifyingContract, 20, "verifyingContract"),
-    ]);
-    if (domainCache.size >= 256) domainCache.clear();
-    domainCache.set(key, sep);
-  }
-  return sep;
-}
-
-function typedDataDigest(domain: TypedDataDomain, structHash: Uint8Array): Uint8Array {
-  const buf = new Uint8Array(66);
-  buf[0] = 0x19;
-  buf[1] = 0x01;
-  buf.set(domainSeparatorBytes(domain), 2);
-  buf.set(structHash, 34);
-  return keccak_256(buf);
 }
 
 function grantStructHash(m: GrantMessage): Uint8Array {

@@ -1,6 +1,7 @@
 /**
  * certledger's certificate document library: build, canonicalise, salt, hash, redact and verify
- * documents, build Merkle batches, and hold per-certificate wallet keys that sign consent grants.
+ * documents, build Merkle batches, hold per-certificate wallet keys that sign consent grants, and sign
+ * an agency's ledger writes with the agency's own key (agencySigning).
  * No I/O and no Node-only modules: the same code runs in Node and, bundled, in the browser.
  */
 export {
@@ -33,6 +34,27 @@ export {
   GRANT_TYPEHASH,
   REVOKE_GRANT_TYPEHASH,
 } from "./grant";
+export {
+  hashIssue,
+  hashIssueMany,
+  hashIssueRequests,
+  hashAnchorBatch,
+  hashStatusChange,
+  ISSUE_TYPEHASH,
+  ISSUE_REQUEST_TYPEHASH,
+  ISSUE_MANY_TYPEHASH,
+  ANCHOR_BATCH_TYPEHASH,
+  STATUS_CHANGE_TYPEHASH,
+} from "./ledgerDigest";
+export {
+  signIssue,
+  signIssueMany,
+  signAnchorBatch,
+  signStatusChange,
+  mutableTypes,
+  type TypedDataSigner,
+  type TypedDataField,
+} from "./agencySigning";
 export {
   createHolderWallet,
   generateMnemonic,

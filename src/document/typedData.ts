@@ -81,3 +81,184 @@ export interface RevokeGrantMessage {
   nonce: bigint;
   deadline: bigint;
 }
+
+/*
+ * The ledger's signed writes (docs/decisions/0009-ledger-signed-writes.md): an agency key signs, anyone
+ * relays (the gateway's relayer only pays gas).
+ * The domain binds each signature to one chain and one CertificateLedger deployment; each message
+ * carries a deadline. A certId is issued once and a root anchored once, so Issue, IssueMany and
+ * AnchorBatch need no nonce; a status change can recur (suspend, reinstate, suspend), so a StatusChange
+ * carries the certificate's change count (`statusNonce(certId, batchRoot)` on the ledger).
+ */
+
+/** EIP-712 domain name and version of the CertificateLedger (must match its constructor). */
+export const LEDGER_DOMAIN_NAME = "certledger Ledger";
+export const LEDGER_DOMAIN_VERSION = "1";
+
+export function ledgerDomain(chainId: bigint | number, ledger: string): TypedDataDomain {
+  return {
+    name: LEDGER_DOMAIN_NAME,
+    version: LEDGER_DOMAIN_VERSION,
+    chainId: BigInt(chainId),
+    verifyingContract: ledger,
+  };
+}
+
+/** The ledger's Status enum, as a StatusChange's `status` carries it. */
+export const LEDGER_STATUS = { Active: 0, Suspended: 1, Revoked: 2, Superseded: 3 } as const;
+export type LedgerStatus = (typeof LEDGER_STATUS)[keyof typeof LEDGER_STATUS];
+
+/**
+ * Issue(bytes32 certId,uint32 typeId,uint64 validFrom,uint64 validUntil,uint64 deadline): one certificate,
+ * relayed to `issueBySig`. The arguments are those of `issue`; deadline is the last unix second at which
+ * the signature may be relayed.
+ */
+export const ISSUE_TYPES = {
+  Issue: [
+    { name: "certId", type: "bytes32" },
+    { name: "typeId", type: "uint32" },
+    { name: "validFrom", type: "uint64" },
+    { name: "validUntil", type: "uint64" },
+    { name: "deadline", type: "uint64" },
+  ],
+} as const;
+
+export const ISSUE_TYPE_STRING =
+  "Issue(bytes32 certId,uint32 typeId,uint64 validFrom,uint64 validUntil,uint64 deadline)";
+
+export interface IssueMessage {
+  certId: string;
+  typeId: bigint | number;
+  validFrom: bigint | number;
+  validUntil: bigint | number;
+  deadline: bigint | number;
+}
+
+/** One certificate of an IssueMany: the ledger's IssueRequest struct. */
+export interface IssueRequestMessage {
+  certId: string;
+  typeId: bigint | number;
+  validFrom: bigint | number;
+  validUntil: bigint | number;
+}
+
+/**
+ * IssueMany(IssueRequest[] requests,uint64 deadline)IssueRequest(bytes32 certId,uint32 typeId,uint64 validFrom,uint64 validUntil):
+ * a group of certificates signed once, relayed to `issueManyBySig` with the same requests in the same
+ * order. The requests are a typed EIP-712 array, so a wallet shows each certificate it signs.
+ */
+export const ISSUE_MANY_TYPES = {
+  IssueMany: [
+    { name: "requests", type: "IssueRequest[]" },
+    { name: "deadline", type: "uint64" },
+  ],
+  IssueRequest: [
+    { name: "certId", type: "bytes32" },
+    { name: "typeId", type: "uint32" },
+    { name: "validFrom", type: "uint64" },
+    { name: "validUntil", type: "uint64" },
+  ],
+} as const;
+
+export const ISSUE_REQUEST_TYPE_STRING =
+  "IssueRequest(bytes32 certId,uint32 typeId,uint64 validFrom,uint64 validUntil)";
+export const ISSUE_MANY_TYPE_STRING = `IssueMany(IssueRequest[] requests,uint64 deadline)${ISSUE_REQUEST_TYPE_STRING}`;
+
+export interface IssueManyMessage {
+  requests: IssueRequestMessage[];
+  deadline: bigint | number;
+}
+
+/**
+ * AnchorBatch(bytes32 root,uint32 typeId,uint32 count,uint64 deadline): a Merkle batch's root, relayed
+ * to `anchorBatchBySig`.
+ */
+export const ANCHOR_BATCH_TYPES = {
+  AnchorBatch: [
+    { name: "root", type: "bytes32" },
+    { name: "typeId", type: "uint32" },
+    { name: "count", type: "uint32" },
+    { name: "deadline", type: "uint64" },
+  ],
+} as const;
+
+export const ANCHOR_BATCH_TYPE_STRING = "AnchorBatch(bytes32 root,uint32 typeId,uint32 count,uint64 deadline)";
+
+export interface AnchorBatchMessage {
+  root: string;
+  typeId: bigint | number;
+  count: bigint | number;
+  deadline: bigint | number;
+}
+
+/**
+ * StatusChange(bytes32 certId,bytes32 batchRoot,uint8 status,uint16 reason,bytes32 replacementCertId,bytes32 replacementBatchRoot,uint32 nonce,uint64 deadline):
+ * revoke, suspend, reinstate or supersede one certificate, relayed to `revokeBySig`, `suspendBySig`,
+ * `reinstateBySig` or `supersedeBySig`.
+ *
+ * - certId, batchRoot: the certificate (batchRoot zero for a single one).
+ * - status: the status requested (LEDGER_STATUS: Active to reinstate, Suspended, Revoked, Superseded).
+ * - reason: the reason code.
+ * - replacementCertId, replacementBatchRoot: the replacement of a supersede; zero for the other changes.
+ * - nonce: the certificate's `statusNonce` now, so the signature serves for this one change only.
+ */
+export const STATUS_CHANGE_TYPES = {
+  StatusChange: [
+    { name: "certId", type: "bytes32" },
+    { name: "batchRoot", type: "bytes32" },
+    { name: "status", type: "uint8" },
+    { name: "reason", type: "uint16" },
+    { name: "replacementCertId", type: "bytes32" },
+    { name: "replacementBatchRoot", type: "bytes32" },
+    { name: "nonce", type: "uint32" },
+    { name: "deadline", type: "uint64" },
+  ],
+} as const;
+
+export const STATUS_CHANGE_TYPE_STRING =
+  "StatusChange(bytes32 certId,bytes32 batchRoot,uint8 status,uint16 reason,bytes32 replacementCertId,bytes32 replacementBatchRoot,uint32 nonce,uint64 deadline)";
+
+export interface StatusChangeMessage {
+  certId: string;
+  batchRoot: string;
+  status: LedgerStatus;
+  reason: number;
+  replacementCertId: string;
+  replacementBatchRoot: string;
+  nonce: bigint | number;
+  deadline: bigint | number;
+}
+
+const ZERO32 = `0x${"0".repeat(64)}`;
+
+/**
+ * A StatusChange for one certificate: batchRoot and the replacement's batchRoot default to zero (single
+ * certificates), and the replacement is zero unless the status is Superseded.
+ */
+export function statusChangeMessage(p: {
+  certId: string;
+  batchRoot?: string;
+  status: LedgerStatus;
+  reason: number;
+  replacement?: { certId: string; batchRoot?: string };
+  nonce: bigint | number;
+  deadline: bigint | number;
+}): StatusChangeMessage {
+  return {
+    certId: p.certId,
+    batchRoot: p.batchRoot ?? ZERO32,
+    status: p.status,
+    reason: p.reason,
+    replacementCertId: p.replacement?.certId ?? ZERO32,
+    replacementBatchRoot: p.replacement?.batchRoot ?? ZERO32,
+    nonce: p.nonce,
+    deadline: p.deadline,
+  };
+}
+
+/** The authorisation passed with every `...BySig` call: the ledger's SignedWrite struct. */
+export interface SignedWrite {
+  signer: string;
+  deadline: bigint;
+  signature: string;
+}

@@ -91,6 +91,8 @@ export interface CounterSession {
 export interface CounterSessionStore {
   insert(session: CounterSession): Promise<void>;
   get(id: string): Promise<CounterSession | undefined>;
+  /** The sessions of these ids that exist, in one read (the event streams' watcher uses it). */
+  getMany?(ids: string[]): Promise<CounterSession[]>;
   /**
    * Atomically moves an OPEN, unexpired session to ANSWERING and returns true; returns false and
    * changes nothing otherwise (already answered, being answered, expired or unknown).

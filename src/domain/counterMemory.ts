@@ -19,6 +19,13 @@ export class MemoryCounterSessionStore implements CounterSessionStore {
     return s && structuredClone(s);
   }
 
+  async getMany(ids: string[]): Promise<CounterSession[]> {
+    return ids.flatMap((id) => {
+      const s = this.sessions.get(id);
+      return s ? [structuredClone(s)] : [];
+    });
+  }
+
   async claim(id: string, now: number): Promise<boolean> {
     const s = this.sessions.get(id);
     if (!s || s.state !== "OPEN" || now >= s.expiresAt) return false;

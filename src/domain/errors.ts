@@ -42,3 +42,12 @@ export const unavailable = (code: string, message: string, cause?: unknown) =>
 export function isDomainError(e: unknown): e is DomainError {
   return e instanceof DomainError;
 }
+
+/** An Idempotency-Key sent again with another request than the one it was first used for. */
+export function idempotencyKeyReused(): DomainError {
+  return new DomainError(
+    "IDEMPOTENCY_KEY_REUSED",
+    "This Idempotency-Key was already used for another request (another route, path or body); nothing was done. Use a new key for a new request.",
+    { status: 409 },
+  );
+}

@@ -3,7 +3,7 @@
  * The agency must be accredited for the type now, the fields must pass the type's schema, and the
  * validity must fit the type's maximum; the gateway picks the agency's current signing key.
  */
-import { DomainError, badRequest, conflict, forbidden, notFound } from "./errors";
+import { DomainError, badRequest, conflict, forbidden, idempotencyKeyReused, notFound } from "./errors";
 import { canonicalJson, randomId, sha256Hex } from "./hashing";
 import type {
   Address,
@@ -179,23 +179,16 @@ export async function issueCertificate(
   };
   const raced = await deps.idempotency.claim(idemKey, { requestHash, result: draft, done: false, createdAt: now });
   if (raced) {
-    if (raced.requestHash !== requestHash) throw idempotencyReused();
+    if (raced.requestHash !== requestHash) throw idempotencyKeyReused();
     return finish(deps, idemKey, raced.result as IssueDraft, true);
   }
   return finish(deps, idemKey, draft, false);
 }
 
-function idempotencyReused(): DomainError {
-  return conflict(
-    "IDEMPOTENCY_KEY_REUSED",
-    "This Idempotency-Key was already used with a different request body; use a new key for a new certificate.",
-  );
-}
-
 async function peekIdempotent(deps: DomainDeps, key: string, requestHash: string): Promise<IssueDraft | undefined> {
   const rec = await deps.idempotency.get(key);
   if (!rec) return undefined;
-  if (rec.requestHash !== requestHash) throw idempotencyReused();
+  if (rec.requestHash !== requestHash) throw idempotencyKeyReused();
   return rec.result as IssueDraft;
 }
 
@@ -373,7 +366,7 @@ export async function startBatch(
       (await deps.idempotency.get(idemKey)) ??
       (await deps.idempotency.claim(idemKey, { requestHash, result: { batchId }, done: false, createdAt: now }));
     if (existing) {
-      if (existing.requestHash !== requestHash) throw idempotencyReused();
+      if (existing.requestHash !== requestHash) throw idempotencyKeyReused();
       batchId = (existing.result as { batchId: string }).batchId;
       const known = jobs.get(batchId) ?? (await jobs.load?.(batchId));
       if (!known || (known.state === "failed" && known.error?.code === "BATCH_INTERRUPTED"))

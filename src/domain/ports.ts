@@ -365,6 +365,37 @@ export interface IdempotencyStore {
   markDone(key: string): Promise<void>;
 }
 
+/** The first answer to a write, kept so that the same request under the same key gets it again. */
+export interface StoredAnswer {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+/**
+ * What an Idempotency-Key is bound to: the route and the hash of the request (path parameters and body,
+ * RFC 8785 canonical), and, once the first request finished, its answer. `token` is random per binding:
+ * the work under the key (outbox rows, drafts) is keyed by it, so a key reused after its record was
+ * swept starts new work instead of finding the old.
+ */
+export interface IdempotentRequestRecord {
+  route: string;
+  requestHash: string;
+  token: string;
+  answer?: StoredAnswer;
+  /** Unix seconds. */
+  createdAt: number;
+}
+
+export interface IdempotentRequestStore {
+  /** Atomically records a new binding under `key` (undefined), or changes nothing and returns the one there. */
+  begin(key: string, record: IdempotentRequestRecord): Promise<IdempotentRequestRecord | undefined>;
+  /** Stores the first answer of the binding under `key`. */
+  complete(key: string, answer: StoredAnswer): Promise<void>;
+  /** Forgets an unanswered binding whose request was refused (nothing happened; the key is free again). */
+  release(key: string): Promise<void>;
+}
+
 /**
  * A document waiting for its holder's wallet (src/domain/pickup.ts): stored sealed (AES-GCM under a
  * key the gateway does not keep), one per certificate, deleted once picked up or past `expiresAt`.

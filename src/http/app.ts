@@ -1,7 +1,7 @@
 /**
- * buildApp(deps): the Express app, without listening. Order: request id + log, metrics, JSON body
- * (1 MB; the batch route parses its own, larger, after authentication), ops routes, one router per
- * role, extra routers (pages, counter), 404, error middleware.
+ * buildApp(deps): the Express app, without listening. Order: request id + log, metrics, ops routes, one
+ * router per role, extra routers (pages, counter), 404, error middleware. Bodies are parsed by each
+ * route after it authenticated the caller (1 MB; the batch route's limit is larger).
  */
 import express, { type Express, type Request, type Router } from "express";
 import { authenticatePrincipal } from "../domain/principals";
@@ -11,6 +11,8 @@ import type { AppDeps } from "./deps";
 import { errorMiddleware, notFoundHandler } from "./errors";
 import { httpMetrics } from "./metrics";
 import { requestLog } from "./requestLog";
+import { Idempotency } from "./idempotency";
+import { Limits } from "./limits";
 import { generateOpenApi, newRegistry } from "./openapi";
 import type { RouteEnv } from "./route";
 import { agencyRouter } from "./routes/agency";
@@ -20,10 +22,8 @@ import { holderRouter } from "./routes/holder";
 import { meRouter } from "./routes/me";
 import { opsRouter } from "./routes/ops";
 import { publicRouter } from "./routes/public";
-import { RPC_PATH, rpcRouter } from "./routes/rpc";
+import { rpcRouter } from "./routes/rpc";
 import { verifierRouter } from "./routes/verifier";
-
-const BATCH_PATH = "/v1/agency/batches";
 
 /** Looks API keys up once a minute at most: the verify path must not hit the database per request. */
 function principalCache(deps: AppDeps) {
@@ -54,12 +54,15 @@ export function buildApp(deps: AppDeps): Express {
   const metrics = httpMetrics(deps.metrics);
   app.use(metrics.middleware);
 
-  const smallJson = express.json({ limit: deps.settings.bodyLimitBytes, strict: true });
-  // The batch route and the JSON-RPC endpoint read their own bodies.
-  app.use((req, res, next) => (req.path === BATCH_PATH || req.path === RPC_PATH ? next() : smallJson(req, res, next)));
-
+  // No body is read here: each route parses its own after authenticating the caller (src/http/route.ts).
   const registry = newRegistry();
-  const env: RouteEnv = { registry, authenticate: principalCache(deps) };
+  const env: RouteEnv = {
+    registry,
+    authenticate: principalCache(deps),
+    json: express.json({ limit: deps.settings.bodyLimitBytes, strict: true }),
+    idempotency: new Idempotency(deps.requests, () => deps.clock.now()),
+    limits: new Limits(deps.settings.limits),
+  };
 
   // Each role's router only sees its own prefix: Express otherwise walks every router's stack for
   // every request, which was most of a verification's cost. The hottest router goes first.
@@ -76,7 +79,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(opsRouter(deps, env, metrics.registry));
   app.use(rpcRouter(deps, env));
   deps.registerOpenApi?.(registry);
-  for (const r of deps.extraRouters ?? []) app.use(r);
+  for (const r of deps.extraRouters ?? []) app.use(r(env));
 
   let openapi: object | undefined;
   app.get("/openapi.json", (_req, res) => {

@@ -25,6 +25,7 @@ export interface SqlCounterSessionRow {
 export interface SqlCounterSessionsLike {
   create(s: SqlCounterSessionRow): Promise<void>;
   get(id: string): Promise<SqlCounterSessionRow | undefined>;
+  getMany(ids: string[]): Promise<SqlCounterSessionRow[]>;
   transition(id: string, from: SqlState, to: SqlState, result?: unknown): Promise<boolean>;
 }
 
@@ -37,6 +38,23 @@ const TO_DOMAIN: Record<SqlState, CounterSession["state"]> = {
   declined: "DECLINED",
 };
 
+function toDomain(r: SqlCounterSessionRow): CounterSession {
+  // A declined row's result column holds { declinedAt }; an answered one's, the verdict.
+  const declined = r.state === "declined" ? (r.result as { declinedAt: number } | undefined) : undefined;
+  return {
+    id: r.id,
+    verifier: r.verifier,
+    types: r.typesWanted,
+    purpose: r.purpose,
+    nonce: r.nonce,
+    createdAt: r.createdAt,
+    expiresAt: r.expiresAt,
+    state: TO_DOMAIN[r.state],
+    result: declined ? undefined : (r.result as CounterResult | undefined),
+    declinedAt: declined?.declinedAt,
+  };
+}
+
 export function sqlCounterSessionStore(sql: SqlCounterSessionsLike, now: () => number): CounterSessionStore {
   return {
     async insert(s) {
@@ -44,21 +62,10 @@ export function sqlCounterSessionStore(sql: SqlCounterSessionsLike, now: () => n
     },
     async get(id) {
       const r = await sql.get(id);
-      if (!r) return undefined;
-      // A declined row's result column holds { declinedAt }; an answered one's, the verdict.
-      const declined = r.state === "declined" ? (r.result as { declinedAt: number } | undefined) : undefined;
-      return {
-        id: r.id,
-        verifier: r.verifier,
-        types: r.typesWanted,
-        purpose: r.purpose,
-        nonce: r.nonce,
-        createdAt: r.createdAt,
-        expiresAt: r.expiresAt,
-        state: TO_DOMAIN[r.state],
-        result: declined ? undefined : (r.result as CounterResult | undefined),
-        declinedAt: declined?.declinedAt,
-      };
+      return r && toDomain(r);
+    },
+    async getMany(ids) {
+      return (await sql.getMany(ids)).map(toDomain);
     },
     async claim(id, at) {
       const r = await sql.get(id);

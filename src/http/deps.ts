@@ -3,7 +3,9 @@ import type { Router } from "express";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { BatchJobs } from "../domain/issuance";
-import type { BackupStore, DomainDeps, PickupStore } from "../domain/ports";
+import type { BackupStore, DomainDeps, IdempotentRequestStore, PickupStore } from "../domain/ports";
+import { DEFAULT_LIMITS, type LimitSettings } from "./limits";
+import type { RouteEnv } from "./route";
 
 export interface HttpSettings {
   /** Largest JSON body for ordinary routes, bytes (a 5 MB body is refused with 413). */
@@ -12,6 +14,7 @@ export interface HttpSettings {
   batchBodyLimitBytes: number;
   holderAuthSkewSeconds: number;
   maxBatchSize: number;
+  limits: LimitSettings;
   /** How long an issued document waits for its holder's wallet to pick it up, seconds. */
   pickupRetentionSeconds: number;
   /** Largest wallet backup, bytes of base64url ciphertext (below bodyLimitBytes). */
@@ -22,6 +25,8 @@ export interface AppDeps extends DomainDeps {
   settings: HttpSettings;
   logger: Logger;
   batchJobs: BatchJobs;
+  /** Idempotency-Key bindings and first answers of write requests (src/http/idempotency.ts). */
+  requests: IdempotentRequestStore;
   /** Sealed documents waiting for their holders' wallets (src/domain/pickup.ts). */
   pickups: PickupStore;
   /** Wallets' encrypted backups (src/domain/backup.ts). */
@@ -30,8 +35,11 @@ export interface AppDeps extends DomainDeps {
   metrics?: Registry;
   /** Readiness beyond the index (e.g. the relayer drained its outbox on start). */
   ready?: () => boolean | Promise<boolean>;
-  /** Routers mounted before the 404 handler: pages, counter sessions. They get the same error handling. */
-  extraRouters?: Router[];
+  /**
+   * Routers mounted before the 404 handler: pages, counter sessions. They get the same error handling,
+   * and the route environment (authentication, body parser, idempotency, OpenAPI registry).
+   */
+  extraRouters?: ((env: RouteEnv) => Router)[];
   /**
    * POST /rpc: the embedded chain's read-only JSON-RPC (src/chain/readOnlyRpc.ts), or the answer that
    * the chain is external. Absent: no such route.
@@ -46,6 +54,7 @@ export const DEFAULT_HTTP_SETTINGS: HttpSettings = {
   batchBodyLimitBytes: 128 * 1024 * 1024,
   holderAuthSkewSeconds: 300,
   maxBatchSize: 100_000,
+  limits: DEFAULT_LIMITS,
   pickupRetentionSeconds: 30 * 86_400,
   backupMaxBytes: 768 * 1024,
 };

@@ -69,8 +69,13 @@ export const errorMiddleware: ErrorRequestHandler = (err, req, res, _next) => {
     return;
   }
   if (e.retryable && e.status === 503) res.setHeader("Retry-After", "1");
-  // The client may still be sending a body we refused (e.g. too large): answer and close the socket.
-  if (e.status === 413) res.setHeader("Connection", "close");
+  if (e.status === 429) {
+    const seconds = (e.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
+    res.setHeader("Retry-After", String(seconds ?? 1));
+  }
+  // The client may still be sending a body we refused unread (too large, or bad credentials): answer and
+  // close the socket rather than read the rest of it.
+  if (e.status === 413 || !req.complete) res.setHeader("Connection", "close");
   res.status(e.status).json(errorBody(e));
 };
 

@@ -8,6 +8,7 @@ import type { Router } from "express";
 import type { DomainDeps } from "../domain/ports";
 import type { ShareStore } from "../domain/share";
 import type { SqlCounterSessionsLike } from "./counterStores";
+import type { RouteEnv } from "./route";
 import { counterRouter } from "./routes/counter";
 import { webRouter } from "./web";
 
@@ -17,17 +18,22 @@ export interface FrontOptions {
   /** The store's counter sessions (durable); in memory when absent. */
   counterSessions?: SqlCounterSessionsLike;
   shares?: ShareStore;
+  /** Milliseconds between the reads of the watcher serving the counter's event streams. */
+  eventsPollMs?: number;
 }
 
-export function frontRouters(domain: DomainDeps, opts: FrontOptions = {}): Router[] {
+export function frontRouters(domain: DomainDeps, opts: FrontOptions = {}): ((env: RouteEnv) => Router)[] {
   return [
-    webRouter(),
-    counterRouter({
-      domain,
-      publicUrl: opts.publicUrl,
-      sessions: opts.counterSessions,
-      shares: opts.shares,
-    }),
+    () => webRouter(),
+    (env) =>
+      counterRouter({
+        domain,
+        env,
+        publicUrl: opts.publicUrl,
+        sessions: opts.counterSessions,
+        shares: opts.shares,
+        eventsPollMs: opts.eventsPollMs,
+      }),
   ];
 }
 

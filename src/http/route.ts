@@ -8,7 +8,9 @@ import type { NextFunction, Request, RequestHandler, Response, Router } from "ex
 import { z } from "zod";
 import { DomainError } from "../domain/errors";
 import type { Principal, PrincipalRole } from "../domain/ports";
-import { ErrorResponse } from "./schemas";
+import type { Idempotency } from "./idempotency";
+import { HOLDER_SIGNATURE_FAILURES, type Limits } from "./limits";
+import { ErrorResponse, OptionalIdempotencyHeaders } from "./schemas";
 
 export type Auth = "public" | "holder" | PrincipalRole;
 
@@ -21,6 +23,11 @@ export interface RouteContext<P, Q, H, B> {
   headers: H;
   body: B;
   principal: Principal | undefined;
+  /**
+   * On a write sent with an Idempotency-Key: a token stable across every run of the same request under
+   * that key (src/http/idempotency.ts). Key the work's exactly-once records (outbox rows, drafts) by it.
+   */
+  idempotencyKey: string | undefined;
   req: Request;
   res: Response;
 }
@@ -48,7 +55,17 @@ export interface RouteDefinition<
   query?: Q;
   headers?: H;
   body?: B;
-  /** Extra middleware run before validation (e.g. a larger body parser). */
+  /**
+   * Holder routes whose credentials travel in headers (X-Holder-*): checks them before the body is read,
+   * like an API key. (Holder routes whose signature is the body itself can only check it after.)
+   */
+  holderCredentials?: (ctx: { req: Request; params: Out<P>; headers: Out<H> }) => Promise<void>;
+  /**
+   * Routes that take a holder's signature: the certificates (or grants) it is for. Requests for them, or
+   * from an address, that keep carrying signatures not the holder's are refused for a while (429).
+   */
+  holderSigned?: (ctx: { params: Out<P>; body: Out<B> }) => string[];
+  /** Middleware run after authentication, instead of the ordinary JSON body parser (e.g. a larger one). */
   before?: RequestHandler[];
   responses: Record<number, { description: string; schema?: z.ZodType }>;
   handler: (ctx: RouteContext<Out<P>, Out<Q>, Out<H>, Out<B>>) => Promise<RouteResult> | RouteResult;
@@ -58,7 +75,46 @@ export interface RouteEnv {
   registry: OpenAPIRegistry;
   /** Resolves the principal from a Bearer key; throws 401. */
   authenticate: (req: Request) => Promise<Principal>;
+  /** The JSON body parser of ordinary routes; it runs after authentication. */
+  json: RequestHandler;
+  /** Binds Idempotency-Keys to their requests on every write route. */
+  idempotency: Idempotency;
+  limits: Limits;
 }
+
+/** Runs `fn` under the holder-signature back-off of `address` and `certIds`, counting a forged signature. */
+export async function underHolderBackoff<T>(
+  env: RouteEnv,
+  req: Request,
+  certIds: string[],
+  fn: () => Promise<T>,
+): Promise<T> {
+  const address = req.ip ?? req.socket.remoteAddress ?? "unknown";
+  env.limits.holderAllowed(address, certIds);
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof DomainError && HOLDER_SIGNATURE_FAILURES.has(e.code)) env.limits.holderFailed(address, certIds);
+    throw e;
+  }
+}
+
+/** The principal of the request's API key, of `role`, within its key's request rate (401, 403, 429). */
+export async function principalOf(env: RouteEnv, req: Request, role: PrincipalRole): Promise<Principal> {
+  const principal = await env.authenticate(req);
+  if (principal.role !== role)
+    throw new DomainError(
+      "WRONG_ROLE",
+      `This route is for ${role} principals; the key belongs to a ${principal.role}.`,
+      {
+        status: 403,
+      },
+    );
+  env.limits.apiKey(principal.id);
+  return principal;
+}
+
+const isWrite = (method: RouteDefinition<undefined, undefined, undefined, undefined>["method"]) => method !== "get";
 
 /**
  * Writes the JSON answer directly. Express's res.json (send, its freshness and ETag checks, header
@@ -114,6 +170,11 @@ function parseHeaders(def: { auth: Auth; headers?: Schema }, req: Request): unkn
 
 const NO_QUERY = z.strictObject({});
 
+function idempotencyKeyOf(req: Request): string | undefined {
+  const v = req.headers["idempotency-key"];
+  return Array.isArray(v) ? v.join(",") : v;
+}
+
 const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json\b/i;
 
 const ROLE_TEXT: Record<Auth, string> = {
@@ -130,20 +191,17 @@ export function defineRoute<
   H extends Schema | undefined = undefined,
   B extends Schema | undefined = undefined,
 >(router: Router, env: RouteEnv, def: RouteDefinition<P, Q, H, B>): void {
-  // Authentication runs before any route-specific body parser, so nobody uploads a large body unauthenticated.
+  // Authentication runs before the body parser, so nobody has a body read before their credentials are checked.
   const authenticate = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     try {
-      if (def.auth !== "public" && def.auth !== "holder") {
-        const principal = await env.authenticate(req);
-        if (principal.role !== def.auth)
-          throw new DomainError(
-            "WRONG_ROLE",
-            `This route is for ${def.auth} principals; the key belongs to a ${principal.role}.`,
-            {
-              status: 403,
-            },
-          );
-        res.locals.principal = principal;
+      if (def.auth !== "public" && def.auth !== "holder") res.locals.principal = await principalOf(env, req, def.auth);
+      const check = def.holderCredentials;
+      if (check) {
+        const params = parse(def.params, req.params, "path parameters") as Out<P>;
+        const certIds = def.holderSigned?.({ params, body: undefined as Out<B> }) ?? [];
+        await underHolderBackoff(env, req, certIds, () =>
+          check({ req, params, headers: parseHeaders(def, req) as Out<H> }),
+        );
       }
       next();
     } catch (e) {
@@ -170,17 +228,30 @@ export function defineRoute<
         headers: parseHeaders(def, req) as Out<H>,
         body: parse(def.body, req.body, "body") as Out<B>,
         principal,
+        idempotencyKey: undefined,
         req,
         res,
       };
-      const out = await def.handler(ctx);
+      const signed = def.holderSigned && !def.holderCredentials ? def.holderSigned : undefined;
+      const work = async (token: string | undefined) => {
+        const run = () => def.handler({ ...ctx, idempotencyKey: token });
+        const out = await (signed ? underHolderBackoff(env, req, signed(ctx), async () => run()) : run());
+        return { status: out.status ?? 200, body: out.body, headers: out.headers };
+      };
+      const { answer: out } = isWrite(def.method)
+        ? await env.idempotency.run(
+            { principal, route: routeName, key: idempotencyKeyOf(req), params: req.params, body: req.body },
+            work,
+          )
+        : { answer: await work(undefined) };
       if (out.headers) for (const [k, v] of Object.entries(out.headers)) res.setHeader(k, v);
-      answer(res, out.status ?? 200, out.body);
+      answer(res, out.status, out.body);
     } catch (e) {
       next(e);
     }
   };
-  router[def.method](def.path, authenticate, ...(def.before ?? []), handler);
+  const routeName = `${def.method.toUpperCase()} ${def.path}`;
+  router[def.method](def.path, authenticate, ...(def.before ?? [env.json]), handler);
   register(env.registry, def);
 }
 
@@ -197,6 +268,12 @@ function register(
     400: "Malformed JSON, wrong types or unknown fields.",
     413: "Body too large.",
   };
+  if (def.auth !== "public" || def.holderSigned)
+    errs[429] =
+      "Over a limit (requests per API key, counter requests or event streams per verifier, or the back-off after signatures that were not the holder's); wait Retry-After seconds.";
+  if (isWrite(def.method))
+    errs[409] =
+      "IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was first used for another request (route, path or body); nothing was done.";
   if (def.auth !== "public") {
     errs[401] = "Missing, unknown or invalid credentials (or a bad, stale or replayed holder signature).";
     errs[403] = "The principal's role or identity may not do this.";
@@ -214,7 +291,8 @@ function register(
     request: {
       params: def.params as never,
       query: def.query as never,
-      headers: def.headers as never,
+      // Every write takes an Idempotency-Key; a route whose handler does not read headers still gets it bound.
+      headers: (def.headers ?? (isWrite(def.method) ? OptionalIdempotencyHeaders : undefined)) as never,
       body: def.body ? { content: { "application/json": { schema: def.body } }, required: true } : undefined,
     },
     responses,

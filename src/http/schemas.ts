@@ -177,7 +177,15 @@ export const IdempotencyHeaders = z.object({
     param: { description: "Same key and body = the same certificate, once. Required." },
   }),
 });
-export const OptionalIdempotencyHeaders = z.object({ "idempotency-key": IdempotencyKey.optional() });
+export const OptionalIdempotencyHeaders = z.object({
+  "idempotency-key": IdempotencyKey.optional().openapi({
+    param: {
+      description:
+        "Optional. Bound to this principal, route, path and body by its first use: the same request again gets the first answer " +
+        "(Idempotent-Replayed: true); another request under the key is refused with 409 IDEMPOTENCY_KEY_REUSED and nothing is done.",
+    },
+  }),
+});
 export const PickupId = z
   .string()
   .regex(/^[A-Za-z0-9_-]{22}$/, "a pickup id: 22 base64url characters")

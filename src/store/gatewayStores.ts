@@ -2,18 +2,21 @@
  * The gateway's own state behind the domain's ports: API principals (key hashes only), idempotency
  * keys, the replay guard of signed requests, counter sessions and the agency's stored documents.
  */
-import type { Kysely } from "kysely";
+import type { Kysely, Selectable } from "kysely";
 import type {
   Address,
   IdempotencyRecord,
   IdempotencyStore,
+  IdempotentRequestRecord,
+  IdempotentRequestStore,
   Principal,
   PrincipalRole,
   PrincipalStore,
   ReplayGuard,
+  StoredAnswer,
 } from "../domain/ports";
 import type { GroupCommit } from "./groupCommit";
-import type { Database, PrincipalsTable } from "./schema";
+import type { CounterSessionsTable, Database, PrincipalsTable } from "./schema";
 
 function toPrincipal(r: Omit<PrincipalsTable, "key_hash">): Principal {
   return {
@@ -135,6 +138,65 @@ export class SqlIdempotencyStore implements IdempotencyStore {
   }
 }
 
+export class SqlIdempotentRequests implements IdempotentRequestStore {
+  /** `writes`: concurrent writes share one commit (see GroupCommit). */
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly writes?: GroupCommit,
+  ) {}
+
+  private write<T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+    return this.writes ? this.writes.run(fn) : fn(this.db);
+  }
+
+  begin(key: string, record: IdempotentRequestRecord): Promise<IdempotentRequestRecord | undefined> {
+    return this.write(async (db) => {
+      const inserted = await db
+        .insertInto("idempotent_requests")
+        .values({
+          key,
+          route: record.route,
+          request_hash: record.requestHash,
+          token: record.token,
+          status: null,
+          answer: null,
+          created_at: record.createdAt,
+        })
+        .onConflict((oc) => oc.column("key").doNothing())
+        .returning("key")
+        .executeTakeFirst();
+      if (inserted) return undefined;
+      const r = await db.selectFrom("idempotent_requests").selectAll().where("key", "=", key).executeTakeFirst();
+      // Swept between the insert and the read (a record past its window): the client's retry starts afresh.
+      if (!r) throw new Error(`idempotent request ${key} vanished`);
+      const answer = r.answer === null ? undefined : (JSON.parse(r.answer) as Omit<StoredAnswer, "status">);
+      return {
+        route: r.route,
+        requestHash: r.request_hash,
+        token: r.token,
+        createdAt: Number(r.created_at),
+        answer: answer && r.status !== null ? { status: Number(r.status), ...answer } : undefined,
+      };
+    });
+  }
+
+  async complete(key: string, answer: StoredAnswer): Promise<void> {
+    await this.write((db) =>
+      db
+        .updateTable("idempotent_requests")
+        .set({ status: answer.status, answer: JSON.stringify({ body: answer.body, headers: answer.headers }) })
+        .where("key", "=", key)
+        .execute(),
+    );
+  }
+
+  async release(key: string): Promise<void> {
+    await this.write((db) =>
+      db.deleteFrom("idempotent_requests").where("key", "=", key).where("status", "is", null).execute(),
+    );
+  }
+}
+
 export class SqlReplayGuard implements ReplayGuard {
   private lastPurge = 0;
   constructor(
@@ -178,6 +240,20 @@ export interface CounterSession {
   createdAt: number;
 }
 
+function toCounterSession(r: Selectable<CounterSessionsTable>): CounterSession {
+  return {
+    id: r.id,
+    verifier: r.verifier as Address,
+    typesWanted: JSON.parse(r.types_wanted),
+    purpose: r.purpose,
+    nonce: r.nonce,
+    expiresAt: Number(r.expires_at),
+    state: r.state as CounterSession["state"],
+    result: r.result === null ? undefined : JSON.parse(r.result),
+    createdAt: Number(r.created_at),
+  };
+}
+
 export class SqlCounterSessions {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -200,18 +276,13 @@ export class SqlCounterSessions {
 
   async get(id: string): Promise<CounterSession | undefined> {
     const r = await this.db.selectFrom("counter_sessions").selectAll().where("id", "=", id).executeTakeFirst();
-    if (!r) return undefined;
-    return {
-      id: r.id,
-      verifier: r.verifier as Address,
-      typesWanted: JSON.parse(r.types_wanted),
-      purpose: r.purpose,
-      nonce: r.nonce,
-      expiresAt: Number(r.expires_at),
-      state: r.state as CounterSession["state"],
-      result: r.result === null ? undefined : JSON.parse(r.result),
-      createdAt: Number(r.created_at),
-    };
+    return r && toCounterSession(r);
+  }
+
+  async getMany(ids: string[]): Promise<CounterSession[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db.selectFrom("counter_sessions").selectAll().where("id", "in", ids).execute();
+    return rows.map(toCounterSession);
   }
 
   /** Moves a session from `from` to `to` atomically; false when it was not in `from` (raced or used). */

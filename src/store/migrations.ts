@@ -298,7 +298,31 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           .execute();
       },
     },
-    "0004_pickups_backups": {
+    "0004_idempotent_requests": {
+      async up(db: Db) {
+        // An Idempotency-Key is bound to its principal, route and request, with the first answer: the
+        // same key with another request is refused instead of being answered with the first one's outcome.
+        await db.schema
+          .createTable("idempotent_requests")
+          .addColumn("key", "text", (c) => c.primaryKey())
+          .addColumn("route", "text", (c) => c.notNull())
+          .addColumn("request_hash", "text", (c) => c.notNull())
+          .addColumn("token", "text", (c) => c.notNull())
+          .addColumn("status", "integer")
+          .addColumn("answer", "text")
+          .addColumn("created_at", int, (c) => c.notNull())
+          .execute();
+        // The retention sweep deletes by age (idempotency records) and by expiry (counter sessions).
+        await db.schema
+          .createIndex("idempotent_requests_created")
+          .on("idempotent_requests")
+          .column("created_at")
+          .execute();
+        await db.schema.createIndex("idempotency_keys_created").on("idempotency_keys").column("created_at").execute();
+        await db.schema.createIndex("counter_sessions_expires").on("counter_sessions").column("expires_at").execute();
+      },
+    },
+    "0005_pickups_backups": {
       async up(db: Db) {
         // Documents waiting for their holder's wallet, sealed under a key the gateway does not keep
         // (src/domain/pickup.ts); the ciphertext is dropped on pickup and the row deleted at expiry.

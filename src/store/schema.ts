@@ -10,7 +10,7 @@
  *   `signing_keys`, `verifiers`, `certificates`, `batches`, `status_history`, `grants`, `checks`),
  *   its cursor (`chain_cursor`), the hashes of the blocks it applied (`indexed_blocks`, for reorg
  *   detection) and the before-images of what it changed (`index_undo`, to rewind a reorg);
- * - the gateway's own: `principals`, `idempotency_keys`, `replay_guard`, `counter_sessions`,
+ * - the gateway's own: `principals`, `idempotency_keys`, `idempotent_requests`, `replay_guard`, `counter_sessions`,
  *   `batch_members` (the leaves of a batch, known to the gateway only), and `batch_jobs` with
  *   `batch_documents` (src/store/batchJobs.ts).
  */
@@ -225,6 +225,20 @@ export interface IdempotencyKeysTable {
   created_at: number;
 }
 
+/** An Idempotency-Key's binding (principal and key hashed into `key`) and the first answer. */
+export interface IdempotentRequestsTable {
+  key: string;
+  /** "POST /v1/agency/certificates/:certId/revoke" */
+  route: string;
+  request_hash: string;
+  token: string;
+  /** Null while the first request runs (or after it failed on the gateway's side). */
+  status: number | null;
+  /** JSON {body, headers} of the first answer. */
+  answer: string | null;
+  created_at: number;
+}
+
 export interface ReplayGuardTable {
   key: string;
   expires_at: number;
@@ -266,6 +280,7 @@ export interface Database {
   checks: ChecksTable;
   principals: PrincipalsTable;
   idempotency_keys: IdempotencyKeysTable;
+  idempotent_requests: IdempotentRequestsTable;
   replay_guard: ReplayGuardTable;
   counter_sessions: CounterSessionsTable;
   batch_jobs: BatchJobsTable;

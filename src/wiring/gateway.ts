@@ -13,6 +13,7 @@ import { buildApp } from "../http/app";
 import { resumeBatches } from "../domain/issuance";
 import { sqlBatchJobs } from "../store/batchJobs";
 import { SqlBackupStore, SqlPickupStore } from "../store/holderStores";
+import { sweepRetention, type RetentionSettings, type RetentionSweep } from "../store/retention";
 import { frontRouters, registerFrontOpenApi } from "../http/front";
 import { DEFAULT_HTTP_SETTINGS, type AppDeps } from "../http/deps";
 import { keccakReady } from "../document";
@@ -41,12 +42,13 @@ export interface Gateway {
   deps: AppDeps;
   engine: Engine;
   credentials?: DemoCredentials;
+  /** Runs the retention sweep now (it also runs every CERTLEDGER_RETENTION_SWEEP_SECONDS). */
+  sweepRetention(): Promise<RetentionSweep>;
   close(): Promise<void>;
 }
 
 /** How often a gateway looks for batch jobs another process stopped building. */
 const BATCH_SWEEP_MS = 30_000;
-const PURGE_MS = 3_600_000;
 
 export async function openGateway(config: Config, opts: GatewayOptions = {}): Promise<Gateway> {
   const logger = opts.logger ?? pino({ level: config.logLevel, base: undefined });
@@ -96,6 +98,15 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
         batchBodyLimitBytes: config.batchBodyLimitBytes,
         holderAuthSkewSeconds: config.holderAuthSkewSeconds,
         maxBatchSize: config.maxBatchSize,
+        limits: {
+          apiKeyRequestsPerMinute: config.apiKeyRequestsPerMinute,
+          counterRequestsPerMinute: config.counterRequestsPerMinute,
+          eventStreamsPerVerifier: config.eventStreamsPerVerifier,
+          holderSignatureFailuresPerCertificate: config.holderSignatureFailuresPerCertificate,
+          holderSignatureFailuresPerAddress: config.holderSignatureFailuresPerAddress,
+          holderSignatureWindowSeconds: config.holderSignatureWindowSeconds,
+          holderBackoffSeconds: config.holderBackoffSeconds,
+        },
         pickupRetentionSeconds: config.pickupRetentionDays * 86_400,
         // The JSON body parser refuses a larger body before the backup route could name the problem.
         backupMaxBytes: Math.min(config.backupMaxBytes, config.bodyLimitBytes - 4096),
@@ -103,6 +114,7 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
       pickups,
       backups,
       logger,
+      requests: engine.requests,
       // A chain journal that failed a write acknowledges nothing more: take the gateway out of rotation.
       ready: () => !engine.embedded?.journal.failure,
       batchJobs: sqlBatchJobs(engine.store.db, {
@@ -110,7 +122,9 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
         now,
         retentionDays: config.batchDocumentRetentionDays,
       }),
-      extraRouters: opts.extraRouters ?? frontRouters(domain, { counterSessions: engine.sessions }),
+      extraRouters:
+        opts.extraRouters ??
+        frontRouters(domain, { counterSessions: engine.sessions, eventsPollMs: config.eventsPollMs }),
       registerOpenApi: registerFrontOpenApi,
       jsonRpc: embedded
         ? readOnlyRpc({
@@ -142,28 +156,40 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
     await resume(engine.store.dialect === "sqlite");
     const sweep = setInterval(() => void resume(false), BATCH_SWEEP_MS);
     sweep.unref();
-    // Pickups and backups past their retention are deleted at start and every hour.
-    const purge = () =>
-      Promise.all([pickups.purge(now()), backups.purge(now() - config.backupRetentionDays * 86_400)]).then(
-        ([p, b]) => {
-          if (p + b > 0) logger.info({ pickups: p, backups: b }, "deleted pickups and backups past their retention");
-        },
-        (e) => logger.warn({ err: e }, "could not delete expired pickups and backups"),
-      );
-    await purge();
-    const purgeTimer = setInterval(() => void purge(), PURGE_MS);
-    purgeTimer.unref();
+    const retention: RetentionSettings = {
+      idempotencySeconds: config.idempotencyRetentionSeconds,
+      counterSessionSeconds: config.counterSessionRetentionSeconds,
+      shareSeconds: config.shareRetentionSeconds,
+      backupSeconds: config.backupRetentionDays * 86_400,
+    };
+    let sweeping: Promise<RetentionSweep> | undefined;
+    const sweepNow = () =>
+      (sweeping ??= sweepRetention(engine.store.db, retention, now()).finally(() => (sweeping = undefined)));
+    const retentionTimer =
+      config.retentionSweepSeconds > 0
+        ? setInterval(
+            () =>
+              void sweepNow().then(
+                (n) => logger.debug(n, "retention sweep"),
+                (e) => logger.warn({ err: e }, "retention sweep failed"),
+              ),
+            config.retentionSweepSeconds * 1000,
+          )
+        : undefined;
+    retentionTimer?.unref();
     let closed = false;
     return {
       app,
       deps,
       engine,
       credentials,
+      sweepRetention: sweepNow,
       async close() {
         if (closed) return;
         closed = true;
         clearInterval(sweep);
-        clearInterval(purgeTimer);
+        clearInterval(retentionTimer);
+        await sweeping?.catch(() => undefined);
         await documents.close();
         await engine.close();
       },

@@ -8,6 +8,7 @@ import {
   DAY,
   grantMessage,
   anonymousBatchEntries,
+  ledgerDomainOf,
   newHolding,
   now,
   signGrant,
@@ -15,6 +16,8 @@ import {
   TYPE_ID_CARD,
   YEAR,
 } from "../support/certledger";
+import { signAnchorBatch, signIssue, signIssueMany, signStatusChange } from "../../src/document/agencySigning";
+import { LEDGER_STATUS, statusChangeMessage } from "../../src/document/typedData";
 import type { ContractTransactionResponse } from "ethers";
 
 function report(name: string, value: bigint | number, unit = "gas"): void {
@@ -32,8 +35,25 @@ async function main(): Promise<void> {
   const validFrom = t;
   const validUntil = t + 10n * YEAR;
 
+  // By-signature forms: signed by the agency key, relayed by an account with no role.
+  const domain = await ledgerDomainOf(f.ledger);
+  const relayer = f.ledger.connect(f.other);
+  const deadline = t + DAY;
+
   const single = newHolding();
   report("issue_single", await gasOf(f.ledger.issue(single.certId, TYPE_ID_CARD, validFrom, validUntil)));
+  const signedOne = newHolding().certId;
+  const issueAuth = await signIssue(f.policeKey1, domain, {
+    certId: signedOne,
+    typeId: TYPE_ID_CARD,
+    validFrom,
+    validUntil,
+    deadline,
+  });
+  report(
+    "issue_by_sig_single",
+    await gasOf(relayer.issueBySig(signedOne, TYPE_ID_CARD, validFrom, validUntil, issueAuth)),
+  );
 
   const many = Array.from({ length: 100 }, () => ({
     certId: newHolding().certId,
@@ -44,12 +64,31 @@ async function main(): Promise<void> {
   const manyGas = await gasOf(f.ledger.issueMany(many));
   report("issue_many_100_total", manyGas);
   report("issue_many_100_per_certificate", manyGas / 100n);
+  const signedMany = Array.from({ length: 100 }, () => ({
+    certId: newHolding().certId,
+    typeId: TYPE_ID_CARD,
+    validFrom,
+    validUntil,
+  }));
+  const manyAuth = await signIssueMany(f.policeKey1, domain, { requests: signedMany, deadline });
+  report("issue_many_by_sig_100_per_certificate", (await gasOf(relayer.issueManyBySig(signedMany, manyAuth))) / 100n);
 
   const entries1k = anonymousBatchEntries(1_000, validFrom, validUntil);
   const e1k = { ...newHolding(), validFrom, validUntil };
   entries1k[7] = e1k;
   const batch1k = buildBatch(entries1k);
   report("anchor_batch_1000", await gasOf(f.ledger.anchorBatch(batch1k.root, TYPE_ID_CARD, 1_000)));
+  const signedBatch = buildBatch(anonymousBatchEntries(1_000, validFrom, validUntil));
+  const anchorAuth = await signAnchorBatch(f.policeKey1, domain, {
+    root: signedBatch.root,
+    typeId: TYPE_ID_CARD,
+    count: 1_000,
+    deadline,
+  });
+  report(
+    "anchor_batch_by_sig",
+    await gasOf(relayer.anchorBatchBySig(signedBatch.root, TYPE_ID_CARD, 1_000, anchorAuth)),
+  );
 
   const entries100k = anonymousBatchEntries(100_000, validFrom, validUntil);
   const e = { ...newHolding(), validFrom, validUntil };
@@ -60,10 +99,23 @@ async function main(): Promise<void> {
   const toRevoke = newHolding();
   await f.ledger.issue(toRevoke.certId, TYPE_ID_CARD, validFrom, validUntil);
   report("revoke_single", await gasOf(f.ledger.revoke(singleRef(toRevoke.certId), 1)));
+  const toRevokeBySig = newHolding();
+  await f.ledger.issue(toRevokeBySig.certId, TYPE_ID_CARD, validFrom, validUntil);
+  const revokeAuth = await signStatusChange(
+    f.policeKey1,
+    domain,
+    statusChangeMessage({ certId: toRevokeBySig.certId, status: LEDGER_STATUS.Revoked, reason: 1, nonce: 0, deadline }),
+  );
+  report("revoke_by_sig_single", await gasOf(relayer.revokeBySig(singleRef(toRevokeBySig.certId), 1, 0, revokeAuth)));
   report("revoke_in_batch_100000", await gasOf(f.ledger.revoke(batch100k.refOf(7), 1)));
 
-  const deadline = (await now()) + DAY;
-  const grantOpts = { grantee: f.verifier.address, validUntil: deadline + DAY, maxUses: 3, deadline };
+  const grantDeadline = (await now()) + DAY;
+  const grantOpts = {
+    grantee: f.verifier.address,
+    validUntil: grantDeadline + DAY,
+    maxUses: 3,
+    deadline: grantDeadline,
+  };
   const msg = grantMessage(single.certId, grantOpts);
   const sig = await signGrant(f.consent, single.holder, msg);
   report("grant_by_sig_single", await gasOf(f.consent.grantBySig(msg, single.documentRoot, sig)));

@@ -37,10 +37,14 @@ async function runClient<T>(args: Record<string, unknown>): Promise<T> {
 
 async function main() {
   const dataDir = mkdtempSync(path.join(tmpdir(), "certledger-bench-issue-"));
-  const gw = await openGateway(loadConfig(process.env, { dataDir, port: 0, logLevel: "warn", seedDemo: "true" }), {
-    logger: pino({ level: "warn" }),
-    extraRouters: [],
-  });
+  // All clients share one agency key: the per-key request limit would measure itself, not the gateway.
+  const gw = await openGateway(
+    loadConfig(process.env, { dataDir, port: 0, logLevel: "warn", seedDemo: "true", apiKeyRequestsPerMinute: "0" }),
+    {
+      logger: pino({ level: "warn" }),
+      extraRouters: [],
+    },
+  );
   const server = gw.app.listen(0, "127.0.0.1");
   try {
     await new Promise((r) => server.once("listening", r));

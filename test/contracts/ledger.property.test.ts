@@ -1,7 +1,9 @@
 /**
  * Property test: random sequences of issue, batch, revoke, suspend, reinstate, supersede, grant,
  * revoke-grant, check and time jumps, run against the contracts and against a small model of the
- * rules; after every step every view of the contracts must equal the model's.
+ * rules; after every step every view of the contracts must equal the model's. Each ledger write is
+ * sent either directly by the agency key or signed by it and relayed by an unrelated account, and a
+ * signed status change sometimes carries a spent or future nonce, which the model refuses too.
  */
 import { expect } from "chai";
 import fc from "fast-check";
@@ -16,10 +18,13 @@ import {
   signGrant,
   signRevokeGrant,
   singleRef,
+  ledgerDomainOf,
   TYPE_ID_CARD,
   type CertRef,
   type Holding,
 } from "../support/certledger";
+import { signAnchorBatch, signIssue, signStatusChange } from "../../src/document/agencySigning";
+import { LEDGER_STATUS, statusChangeMessage, type LedgerStatus } from "../../src/document/typedData";
 
 // Instrumented bytecode (npm run coverage) runs several times slower; a few sequences reach every line.
 const COVERAGE = (hre as unknown as { __SOLIDITY_COVERAGE_RUNNING?: boolean }).__SOLIDITY_COVERAGE_RUNNING === true;
@@ -54,30 +59,41 @@ enum CheckVerdict {
 }
 
 type Action =
-  | { kind: "issue"; cert: number; from: number; span: number }
-  | { kind: "batch"; batch: number }
-  | { kind: "status"; cert: number; to: "revoke" | "suspend" | "reinstate" }
-  | { kind: "supersede"; cert: number; by: number }
+  | { kind: "issue"; cert: number; from: number; span: number; bySig: boolean }
+  | { kind: "batch"; batch: number; bySig: boolean }
+  | { kind: "status"; cert: number; to: "revoke" | "suspend" | "reinstate"; bySig: boolean; stale: boolean }
+  | { kind: "supersede"; cert: number; by: number; bySig: boolean; stale: boolean }
   | { kind: "grant"; cert: number; grantee: number; lifetime: number; maxUses: number }
   | { kind: "revokeGrant"; grant: number }
   | { kind: "check"; grant: number; caller: number }
   | { kind: "wait"; seconds: number };
 
 const certIndex = fc.nat({ max: SINGLES + BATCHES * PER_BATCH - 1 });
+// One signed status change in four carries a nonce other than the certificate's count.
+const staleArb = fc.nat({ max: 3 }).map((n) => n === 0);
 const actionArb: fc.Arbitrary<Action> = fc.oneof(
   fc.record({
     kind: fc.constant("issue" as const),
     cert: fc.nat({ max: SINGLES - 1 }),
     from: fc.integer({ min: -2 * 3600, max: 2 * 3600 }),
     span: fc.integer({ min: 1, max: 6 * 3600 }),
+    bySig: fc.boolean(),
   }),
-  fc.record({ kind: fc.constant("batch" as const), batch: fc.nat({ max: BATCHES - 1 }) }),
+  fc.record({ kind: fc.constant("batch" as const), batch: fc.nat({ max: BATCHES - 1 }), bySig: fc.boolean() }),
   fc.record({
     kind: fc.constant("status" as const),
     cert: certIndex,
     to: fc.constantFrom("revoke" as const, "suspend" as const, "reinstate" as const),
+    bySig: fc.boolean(),
+    stale: staleArb,
   }),
-  fc.record({ kind: fc.constant("supersede" as const), cert: certIndex, by: certIndex }),
+  fc.record({
+    kind: fc.constant("supersede" as const),
+    cert: certIndex,
+    by: certIndex,
+    bySig: fc.boolean(),
+    stale: staleArb,
+  }),
   fc.record({
     kind: fc.constant("grant" as const),
     cert: certIndex,
@@ -96,6 +112,8 @@ interface ModelCert {
   validUntil: bigint;
   status: Status;
   supersededBy: string;
+  /** Status changes so far: the nonce of the next signed change. */
+  changes: number;
 }
 interface ModelGrant {
   grantId: string;
@@ -136,6 +154,9 @@ describe("CertificateLedger and ConsentRegistry against a model", function () {
         ? singleRef(f.singles[c].certId)
         : f.batches[Math.floor((c - SINGLES) / PER_BATCH)].refOf((c - SINGLES) % PER_BATCH);
     const total = SINGLES + BATCHES * PER_BATCH;
+    const domain = await ledgerDomainOf(f.ledger);
+    const relayer = f.ledger.connect(f.other);
+    const rootOf = (c: number): string => refOf(c).batchRoot as string;
     let snapshot: string = await network.provider.send("evm_snapshot");
     let nonce = 0n;
 
@@ -152,6 +173,7 @@ describe("CertificateLedger and ConsentRegistry against a model", function () {
           validUntil: c < SINGLES ? 0n : holdingOfBatched(c).validUntil,
           status: Status.Active,
           supersededBy: ethers.ZeroHash,
+          changes: 0,
         }));
         const grants: ModelGrant[] = [];
 
@@ -181,6 +203,25 @@ describe("CertificateLedger and ConsentRegistry against a model", function () {
           return Verdict.Valid;
         }
 
+        /** A signed change's nonce: the model's count, or a spent or future one when `stale`. */
+        function nonceFor(c: number, stale: boolean): number {
+          const changes = certs[c].changes;
+          return stale ? (changes === 0 ? 1 : changes - 1) : changes;
+        }
+
+        async function signChange(c: number, status: LedgerStatus, nonce: number, by?: number) {
+          const message = statusChangeMessage({
+            certId: holdingOf(c).certId,
+            batchRoot: rootOf(c),
+            status,
+            reason: by === undefined ? 7 : 9,
+            replacement: by === undefined ? undefined : { certId: holdingOf(by).certId, batchRoot: rootOf(by) },
+            nonce,
+            deadline: now + DAY,
+          });
+          return signStatusChange(f.policeKey2, domain, message);
+        }
+
         function checkVerdictOf(g: ModelGrant, caller: number): CheckVerdict {
           if (g.grantee !== caller) return CheckVerdict.WrongGrantee;
           if (g.revoked) return CheckVerdict.Revoked;
@@ -195,8 +236,20 @@ describe("CertificateLedger and ConsentRegistry against a model", function () {
               const m = certs[a.cert];
               const validFrom = now + BigInt(a.from);
               const validUntil = validFrom + BigInt(a.span);
+              const certId = f.singles[a.cert].certId;
+              const signed = a.bySig
+                ? await signIssue(f.policeKey1, domain, {
+                    certId,
+                    typeId: TYPE_ID_CARD,
+                    validFrom,
+                    validUntil,
+                    deadline: now + DAY,
+                  })
+                : undefined;
               const ok = await send(() =>
-                f.ledger.issue(f.singles[a.cert].certId, TYPE_ID_CARD, validFrom, validUntil),
+                signed
+                  ? relayer.issueBySig(certId, TYPE_ID_CARD, validFrom, validUntil, signed)
+                  : f.ledger.issue(certId, TYPE_ID_CARD, validFrom, validUntil),
               );
               expect(ok, "issue").to.equal(!m.issued);
               if (ok) Object.assign(m, { issued: true, validFrom, validUntil });
@@ -205,7 +258,19 @@ describe("CertificateLedger and ConsentRegistry against a model", function () {
             case "batch": {
               const b = f.batches[a.batch];
               const anchored = certs[SINGLES + a.batch * PER_BATCH].issued;
-              const ok = await send(() => f.ledger.anchorBatch(b.root, TYPE_ID_CARD, PER_BATCH));
+              const signed = a.bySig
+                ? await signAnchorBatch(f.policeKey1, domain, {
+                    root: b.root,
+                    typeId: TYPE_ID_CARD,
+                    count: PER_BATCH,
+                    deadline: now + DAY,
+                  })
+                : undefined;
+              const ok = await send(() =>
+                signed
+                  ? relayer.anchorBatchBySig(b.root, TYPE_ID_CARD, PER_BATCH, signed)
+                  : f.ledger.anchorBatch(b.root, TYPE_ID_CARD, PER_BATCH),
+              );
               expect(ok, "anchor").to.equal(!anchored);
               for (let i = 0; i < PER_BATCH; i++) certs[SINGLES + a.batch * PER_BATCH + i].issued = true;
               break;
@@ -220,9 +285,24 @@ describe("CertificateLedger and ConsentRegistry against a model", function () {
                   : next === Status.Suspended
                     ? m.status === Status.Active
                     : m.status === Status.Active || m.status === Status.Suspended);
-              const ok = await send(() => f.ledger[a.to](refOf(a.cert), 7));
-              expect(ok, a.to).to.equal(allowed);
-              if (ok) m.status = next;
+              let ok: boolean;
+              if (a.bySig) {
+                const nonce = nonceFor(a.cert, a.stale);
+                const signed = await signChange(
+                  a.cert,
+                  LEDGER_STATUS[Status[next] as keyof typeof LEDGER_STATUS],
+                  nonce,
+                );
+                const fn = ({ revoke: "revokeBySig", suspend: "suspendBySig", reinstate: "reinstateBySig" } as const)[
+                  a.to
+                ];
+                ok = await send(() => relayer[fn](refOf(a.cert), 7, nonce, signed));
+                expect(ok, `${fn} (nonce ${nonce}, count ${m.changes})`).to.equal(allowed && !a.stale);
+              } else {
+                ok = await send(() => f.ledger[a.to](refOf(a.cert), 7));
+                expect(ok, a.to).to.equal(allowed);
+              }
+              if (ok) Object.assign(m, { status: next, changes: m.changes + 1 });
               break;
             }
             case "supersede": {
@@ -232,9 +312,23 @@ describe("CertificateLedger and ConsentRegistry against a model", function () {
                 certs[a.by].issued &&
                 m.issued &&
                 (m.status === Status.Active || m.status === Status.Suspended);
-              const ok = await send(() => f.ledger.supersede(refOf(a.cert), refOf(a.by), 9));
-              expect(ok, "supersede").to.equal(allowed);
-              if (ok) Object.assign(m, { status: Status.Superseded, supersededBy: holdingOf(a.by).certId });
+              let ok: boolean;
+              if (a.bySig) {
+                const nonce = nonceFor(a.cert, a.stale);
+                const signed = await signChange(a.cert, LEDGER_STATUS.Superseded, nonce, a.by);
+                ok = await send(() => relayer.supersedeBySig(refOf(a.cert), refOf(a.by), 9, nonce, signed));
+                expect(ok, "supersedeBySig").to.equal(allowed && !a.stale);
+              } else {
+                ok = await send(() => f.ledger.supersede(refOf(a.cert), refOf(a.by), 9));
+                expect(ok, "supersede").to.equal(allowed);
+              }
+              if (ok) {
+                Object.assign(m, {
+                  status: Status.Superseded,
+                  supersededBy: holdingOf(a.by).certId,
+                  changes: m.changes + 1,
+                });
+              }
               break;
             }
             case "grant": {
@@ -304,7 +398,11 @@ describe("CertificateLedger and ConsentRegistry against a model", function () {
           // Every view, all at once: the comparisons below do not depend on each other.
           const certViews = await Promise.all(
             Array.from({ length: total }, (_, c) =>
-              Promise.all([f.ledger.verdict(refOf(c)), f.ledger.getStatus(refOf(c))]),
+              Promise.all([
+                f.ledger.verdict(refOf(c)),
+                f.ledger.getStatus(refOf(c)),
+                f.ledger.statusNonce(holdingOf(c).certId, rootOf(c)),
+              ]),
             ),
           );
           const grantViews = await Promise.all(
@@ -316,7 +414,8 @@ describe("CertificateLedger and ConsentRegistry against a model", function () {
               ]),
             ),
           );
-          certViews.forEach(([verdict, status], c) => {
+          certViews.forEach(([verdict, status, statusNonce], c) => {
+            expect(Number(statusNonce), `statusNonce of certificate ${c}`).to.equal(certs[c].changes);
             expect(Number(verdict), `verdict of certificate ${c} after ${a.kind}`).to.equal(verdictOf(c));
             expect(status.exists).to.equal(certs[c].issued);
             if (certs[c].issued) {

@@ -9,12 +9,14 @@ import os from "node:os";
 import path from "node:path";
 import type { AddressInfo } from "node:net";
 import { expect } from "chai";
+import { Wallet } from "ethers";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { buildBrowserBundle } from "../../scripts/build-browser";
 import * as lib from "../../src/document";
 import { diplomaParams, seededRandom, twentyFields } from "./helpers";
 
 const CHROMIUM = "/usr/bin/chromium";
+const ETHERS_UMD = require.resolve("ethers").replace(/lib\.commonjs[\\/]index\.js$/, "dist/ethers.umd.min.js");
 const MNEMONIC = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
 
 describe("the document library in headless Chromium", function () {
@@ -31,6 +33,9 @@ describe("the document library in headless Chromium", function () {
     server = http.createServer((req, res) => {
       if (req.url === "/certledger-document.js") {
         res.writeHead(200, { "content-type": "text/javascript" }).end(bundle);
+      } else if (req.url === "/ethers.js") {
+        // An agency console loads ethers (keystores, signers) beside the library.
+        res.writeHead(200, { "content-type": "text/javascript" }).end(fs.readFileSync(ETHERS_UMD));
       } else {
         res
           .writeHead(200, { "content-type": "text/html" })
@@ -195,5 +200,67 @@ describe("the document library in headless Chromium", function () {
     const batch = lib.buildBatch(items);
     expect(inPage.root).to.equal(batch.root);
     expect(inPage.proof).to.deep.equal(batch.getProof(3));
+  });
+
+  it("signs an agency's ledger writes in the page with an ethers wallet, as Node does", async function () {
+    const privateKey = "0x" + "5a".repeat(32);
+    const domain = lib.ledgerDomain(31337, "0x5FbDB2315678afecb367f032d93F642f64180aa3");
+    const issue = {
+      certId: "0x" + "cd".repeat(32),
+      typeId: 3,
+      validFrom: 1_767_225_600,
+      validUntil: 1_924_992_000,
+      deadline: 1_790_000_000,
+    };
+    const many = {
+      requests: [1, 2].map((i) => ({
+        certId: "0x" + String(i).repeat(64),
+        typeId: i,
+        validFrom: 1_767_225_600,
+        validUntil: 1_924_992_000,
+      })),
+      deadline: 1_790_000_000,
+    };
+    const change = lib.statusChangeMessage({
+      certId: issue.certId,
+      batchRoot: "0x" + "ef".repeat(32),
+      status: lib.LEDGER_STATUS.Suspended,
+      reason: 12,
+      nonce: 4,
+      deadline: 1_790_000_000,
+    });
+    const { port } = server.address() as AddressInfo;
+    await page.addScriptTag({ url: `http://127.0.0.1:${port}/ethers.js` });
+    const inPage = await page.evaluate(
+      async ({ privateKey, domain, issue, many, change }) => {
+        const g = globalThis as unknown as { certledger: typeof lib; ethers: typeof import("ethers") };
+        const cl = g.certledger;
+        const wallet = new g.ethers.Wallet(privateKey);
+        const d = { ...domain, chainId: BigInt(domain.chainId) };
+        const plain = (w: { signer: string; deadline: bigint; signature: string }) => ({
+          ...w,
+          deadline: String(w.deadline),
+        });
+        return {
+          issue: plain(await cl.signIssue(wallet, d, issue)),
+          many: plain(await cl.signIssueMany(wallet, d, many)),
+          change: plain(await cl.signStatusChange(wallet, d, change)),
+          digests: [cl.hashIssue(d, issue), cl.hashIssueMany(d, many), cl.hashStatusChange(d, change)],
+        };
+      },
+      { privateKey, domain: { ...domain, chainId: Number(domain.chainId) }, issue, many, change },
+    );
+    const wallet = new Wallet(privateKey);
+    const plain = (w: { signer: string; deadline: bigint; signature: string }) => ({
+      ...w,
+      deadline: String(w.deadline),
+    });
+    expect(inPage).to.deep.equal({
+      issue: plain(await lib.signIssue(wallet, domain, issue)),
+      many: plain(await lib.signIssueMany(wallet, domain, many)),
+      change: plain(await lib.signStatusChange(wallet, domain, change)),
+      digests: [lib.hashIssue(domain, issue), lib.hashIssueMany(domain, many), lib.hashStatusChange(domain, change)],
+    });
+    expect(lib.recoverDigestSigner(inPage.digests[2], inPage.change.signature)).to.equal(wallet.address);
   });
 });

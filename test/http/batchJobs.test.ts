@@ -104,7 +104,8 @@ function batchJobsSuite(store: string, database: () => Promise<{ url?: string; d
         .set(auth)
         .set("idempotency-key", "restart-batch")
         .send(batchBody(30, 0))
-        .expect(201);
+        .expect(200)
+        .expect("idempotent-replayed", "true");
       expect(again.body.batchId).to.equal(made.body.batchId);
       // Another agency does not learn the batch exists.
       const other = g.credentials!.agencies.find((a) => !a.types.includes("diploma"))!;

@@ -163,7 +163,7 @@ describe("counter and sharing routes (HTTP, embedded chain)", function () {
       const bad = await asVerifier(app().post("/v1/counter/requests"))
         .send({ types: ["resident-id-card"], purpose: "x", extra: 1 })
         .expect(400);
-      expect(bad.body.error.code).to.equal("VALIDATION_FAILED");
+      expect(bad.body.error.code).to.equal("UNKNOWN_FIELD");
       await asVerifier(app().post("/v1/counter/requests"))
         .send({ types: ["no-such-type"], purpose: "x" })
         .expect(400);
@@ -379,7 +379,7 @@ describe("counter and sharing routes (HTTP, embedded chain)", function () {
       expect(
         (await app().post(`/v1/counter/requests/${other.id}/decline`).send({ reason: "x" }).expect(400)).body.error
           .code,
-      ).to.equal("VALIDATION_FAILED");
+      ).to.equal("UNEXPECTED_BODY");
       await app().post(`/v1/counter/requests/${other.id}/answer`).send(answer(other, cert)).expect(200);
       const late = await app().post(`/v1/counter/requests/${other.id}/decline`).expect(409);
       expect(late.body.error.code).to.equal("COUNTER_REQUEST_ANSWERED");

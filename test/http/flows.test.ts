@@ -173,7 +173,8 @@ describe("HTTP flows (embedded chain)", function () {
         .set(bearer(f.keys.agencyA))
         .set("idempotency-key", bkey)
         .send(batchBody)
-        .expect(201);
+        .expect(200)
+        .expect("idempotent-replayed", "true");
       expect(retried.body.batchId).to.equal(res.body.batchId);
       expect(await f.blockNumber()).to.equal(block);
       await f.http

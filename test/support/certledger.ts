@@ -6,7 +6,14 @@ import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import type { HDNodeWallet, Signer } from "ethers";
 import { deployCertledger } from "../../src/chain/deploy";
 import { BATCH_LEAF_ENCODING, computeCertId } from "../../src/document/ids";
-import { consentDomain, GRANT_TYPES, REVOKE_GRANT_TYPES, type GrantMessage } from "../../src/document/typedData";
+import {
+  consentDomain,
+  GRANT_TYPES,
+  ledgerDomain,
+  REVOKE_GRANT_TYPES,
+  type GrantMessage,
+  type TypedDataDomain,
+} from "../../src/document/typedData";
 import type { ConsentRegistry } from "../../typechain-types";
 import type { ICertificateLedger } from "../../typechain-types/contracts/CertificateLedger";
 
@@ -154,4 +161,10 @@ export async function signRevokeGrant(
   const { chainId } = await ethers.provider.getNetwork();
   const domain = consentDomain(chainId, await consent.getAddress());
   return signer.signTypedData(domain, { RevokeGrant: [...REVOKE_GRANT_TYPES.RevokeGrant] }, message);
+}
+
+/** The EIP-712 domain of a deployed CertificateLedger on the test chain. */
+export async function ledgerDomainOf(ledger: { getAddress(): Promise<string> }): Promise<TypedDataDomain> {
+  const { chainId } = await ethers.provider.getNetwork();
+  return ledgerDomain(chainId, await ledger.getAddress());
 }

@@ -26,7 +26,7 @@ import { frontRouters } from "../../src/http/front";
 import { SqlBackupStore, SqlPickupStore } from "../../src/store/holderStores";
 import { openStore } from "../../src/store/open";
 import type { Database } from "../../src/store/schema";
-import { fakeDeps } from "./frontFakes";
+import { fakeDeps, memoryIdempotentRequests } from "./frontFakes";
 import { TEST_KEYSTORE_CONFIG } from "./keystore";
 
 export interface Gateway {
@@ -66,6 +66,7 @@ async function startInMemory(): Promise<Gateway> {
     batchJobs: memoryBatchJobs(),
     pickups: new SqlPickupStore(store.db),
     backups: new SqlBackupStore(store.db),
+    requests: memoryIdempotentRequests(),
     extraRouters: frontRouters(deps),
   });
   const server: Server = await new Promise((resolve) => {

@@ -17,6 +17,8 @@ import type {
   GrantView,
   Hex,
   IdempotencyRecord,
+  IdempotentRequestRecord,
+  IdempotentRequestStore,
   Principal,
   SigningKeyView,
   StatusChangeView,
@@ -293,4 +295,24 @@ export function fakeDeps(world = new FakeWorld()): DomainDeps & { world: FakeWor
     },
   };
   return Object.assign(deps, { world: w });
+}
+
+/** Idempotency-Key bindings in memory, for the apps built over these fakes (the gateway's are SQL). */
+export function memoryIdempotentRequests(): IdempotentRequestStore {
+  const records = new Map<string, IdempotentRequestRecord>();
+  return {
+    async begin(key, record) {
+      const found = records.get(key);
+      if (found) return structuredClone(found);
+      records.set(key, structuredClone(record));
+      return undefined;
+    },
+    async complete(key, answer) {
+      const r = records.get(key);
+      if (r) r.answer = structuredClone(answer);
+    },
+    async release(key) {
+      if (!records.get(key)?.answer) records.delete(key);
+    },
+  };
 }

@@ -11,17 +11,23 @@ import request from "supertest";
 import { loadConfig } from "../../src/config";
 import { sampleFields } from "../../src/domain/catalog";
 import { holderAuthMessage, personalMessageDigest } from "../../src/domain/holderAuth";
+import { createPrincipal } from "../../src/domain/principals";
 import type { Address, Bytes32, Hex } from "../../src/domain/ports";
 import {
   consentDomain,
   createHolderWallet,
   generateMnemonic,
   purposeHash,
+  redactDocument,
   signDigest,
   type HolderWallet,
 } from "../../src/document";
 import { openGateway, type Gateway } from "../../src/wiring/gateway";
 import { TEST_KEYSTORE_CONFIG } from "./keystore";
+import { shareProofMessage } from "../../src/domain/share";
+import type { Database } from "../../src/store/schema";
+import { encryptForLink, newLinkKey, personalSign, randomNonce } from "../../src/web/crypto";
+import type { Kysely } from "kysely";
 
 export interface Front {
   gw: Gateway;
@@ -52,11 +58,62 @@ after(async () => {
 });
 
 async function open(): Promise<Front> {
+  opened = await openFront();
+  return opened;
+}
+
+export interface FrontOptions {
+  /** postgres://... for a PostgreSQL store; SQLite in the data dir otherwise. */
+  databaseUrl?: string;
+  /** Mount the pages and the counter/share routes too (default: only the API routers). */
+  withFront?: boolean;
+  /** Configuration values (as the environment would give them). */
+  config?: Record<string, unknown>;
+  /** Unix seconds now, for the gateway and the helpers (tests move time forward); default the wall clock. */
+  now?: () => number;
+}
+
+/** Opens a seeded gateway in a fresh data dir; the caller closes it with `closeFront`. */
+export async function openFront(opts: FrontOptions = {}): Promise<Front> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "certledger-http-"));
-  const config = loadConfig({}, { dataDir, port: 0, logLevel: "silent", ...TEST_KEYSTORE_CONFIG });
-  const gw = await openGateway(config, { logger: pino({ level: "silent" }), extraRouters: [] });
-  const creds = gw.credentials!;
+  const config = loadConfig(
+    {},
+    { dataDir, port: 0, logLevel: "silent", databaseUrl: opts.databaseUrl, ...TEST_KEYSTORE_CONFIG, ...opts.config },
+  );
+  const now = opts.now ?? (() => Math.floor(Date.now() / 1000));
+  const gw = await openGateway(config, {
+    logger: pino({ level: "silent" }),
+    now,
+    ...(opts.withFront ? {} : { extraRouters: [] }),
+  });
   const http = request(gw.app);
+  const info = await http.get("/v1/public/info").expect(200);
+  const base = {
+    gw,
+    http,
+    dataDir,
+    wallet: createHolderWallet({ mnemonic: generateMnemonic() }),
+    domain: consentDomain(info.body.chainId, info.body.contracts.consent),
+    nextIndex: () => ++index,
+    now,
+    blockNumber: async () => Number(BigInt((await gw.engine.rpc("eth_blockNumber")) as string)),
+  };
+  let index = 0;
+  if (!gw.credentials) {
+    // Not seeded: no type registered yet, and only the authority has a key.
+    const authority = await createPrincipal(gw.deps, {
+      role: "authority",
+      address: gw.engine.authority as Address,
+      label: "test authority",
+    });
+    const none = "" as Address;
+    return {
+      ...base,
+      keys: { authority: authority.apiKey, agencyA: "", agencyB: "", verifierV: "", verifierW: "" },
+      ids: { agencyA: none, agencyB: none, verifierV: none, verifierW: none },
+    };
+  }
+  const creds = gw.credentials;
   const a = creds.agencies.find((x) => x.types.includes("diploma"))!;
   const b = creds.agencies.find((x) => x.types.includes("resident-id-card"))!;
   const w = await http
@@ -64,12 +121,8 @@ async function open(): Promise<Front> {
     .set("authorization", `Bearer ${creds.authority.apiKey}`)
     .send({ name: "Landlord W", createApiKey: true })
     .expect(201);
-  const info = await http.get("/v1/public/info").expect(200);
-  let index = 0;
-  opened = {
-    gw,
-    http,
-    dataDir,
+  return {
+    ...base,
     keys: {
       authority: creds.authority.apiKey,
       agencyA: a.apiKey,
@@ -78,13 +131,13 @@ async function open(): Promise<Front> {
       verifierW: w.body.apiKey,
     },
     ids: { agencyA: a.agency, agencyB: b.agency, verifierV: creds.verifier.verifier, verifierW: w.body.verifier },
-    wallet: createHolderWallet({ mnemonic: generateMnemonic() }),
-    domain: consentDomain(info.body.chainId, info.body.contracts.consent),
-    nextIndex: () => ++index,
-    now: () => Math.floor(Date.now() / 1000),
-    blockNumber: async () => Number(BigInt((await gw.engine.rpc("eth_blockNumber")) as string)),
   };
-  return opened;
+}
+
+/** Closes a gateway opened with openFront and removes its data dir. */
+export async function closeFront(f: Front): Promise<void> {
+  await f.gw.close();
+  rmSync(f.dataDir, { recursive: true, force: true });
 }
 
 export const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
@@ -172,4 +225,65 @@ export function holderHeaders(
     "x-holder-nonce": fields.nonce,
     "x-holder-signature": signature,
   };
+}
+
+/** Rows in a table of the gateway's store. */
+export async function count(f: Front, table: keyof Database): Promise<number> {
+  const db = f.gw.engine.store.db as Kysely<Database>;
+  const r = await db
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+let shareSeq = 0;
+
+/** A share link to `cert` (its document encrypted under a fresh link key), and proofs of holding the key. */
+export async function linkShare(
+  f: Front,
+  cert: Awaited<ReturnType<typeof issue>>,
+  maxUses: number,
+  validUntil = f.now() + 3600,
+) {
+  const link = newLinkKey();
+  const grant = {
+    certId: cert.certId,
+    grantee: link.address,
+    purpose: purposeHash("rent-a-flat"),
+    validUntil,
+    maxUses,
+    nonce: String(BigInt(f.now()) * 1000n + BigInt(++shareSeq)),
+    deadline: f.now() + 600,
+  };
+  const s = f.wallet.signGrant(cert.index, f.domain, {
+    ...grant,
+    validUntil: BigInt(grant.validUntil),
+    nonce: BigInt(grant.nonce),
+    deadline: BigInt(grant.deadline),
+  });
+  const doc = redactDocument(cert.document, []);
+  const share = (
+    await f.http
+      .post("/v1/shares")
+      .send({
+        mode: "link",
+        purpose: "rent-a-flat",
+        grant,
+        signature: s.signature,
+        documentRoot: cert.documentRoot,
+        payload: await encryptForLink(link, JSON.stringify(doc)),
+      })
+      .expect(201)
+  ).body as { id: string; grantId: string };
+  const proof = () => {
+    const timestamp = f.now();
+    const nonce = randomNonce();
+    return {
+      timestamp,
+      nonce,
+      signature: personalSign(link.privateKey, shareProofMessage(share.id, share.grantId, timestamp, nonce)),
+    };
+  };
+  return { share, doc, proof };
 }

@@ -57,7 +57,7 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
     summary: "Issue one certificate",
     description:
       "Validates the fields against the type's schema (check digits included), builds the document, and records its certId on chain. " +
-      "The same Idempotency-Key with the same body returns the same certificate (200, Idempotent-Replayed: true); with another body, 409.",
+      "The same Idempotency-Key with the same body returns the same certificate (200, Idempotent-Replayed: true); with another request, 409 IDEMPOTENCY_KEY_REUSED.",
     headers: S.IdempotencyHeaders,
     body: S.IssueBody,
     responses: {
@@ -67,10 +67,13 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
       },
       200: { description: "A replay of an earlier request with the same key.", schema: S.IssuedCertificate },
       403: { description: "Not accredited for the type.", schema: S.ErrorResponse },
-      409: { description: "Idempotency-Key reused with another body.", schema: S.ErrorResponse },
+      409: {
+        description: "IDEMPOTENCY_KEY_REUSED: the key was first used for another request.",
+        schema: S.ErrorResponse,
+      },
       422: { description: "Fields invalid for the type.", schema: S.ErrorResponse },
     },
-    handler: async ({ principal, headers, body, req }) => {
+    handler: async ({ principal, idempotencyKey, body, req }) => {
       const out = await issueCertificate(deps, {
         agency: me(principal),
         type: body.type,
@@ -78,7 +81,8 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
         fields: body.fields,
         validFrom: body.validFrom,
         validUntil: body.validUntil,
-        idempotencyKey: headers["idempotency-key"],
+        // The header is required on this route, so the binding's token is always there.
+        idempotencyKey: idempotencyKey!,
       });
       // The certificate is on chain whatever happens here: a pickup that cannot be stored is logged and
       // left out of the answer, and the same Idempotency-Key again stores it (same document, same link).
@@ -102,6 +106,7 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
     },
   });
 
+  // A batch may be far larger than other bodies; like theirs, it is read only after authentication.
   const batchParser = express.json({ limit: deps.settings.batchBodyLimitBytes, strict: true });
 
   defineRoute(r, env, {
@@ -123,7 +128,7 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
       201: { description: "Anchored (wait=true).", schema: S.BatchJob },
       422: { description: "An item is invalid.", schema: S.ErrorResponse },
     },
-    handler: async ({ principal, query, body, headers }) => {
+    handler: async ({ principal, query, body, idempotencyKey }) => {
       if (body.items.length > deps.settings.maxBatchSize)
         throw new DomainError(
           "BATCH_TOO_LARGE",
@@ -134,7 +139,7 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
         agency: me(principal),
         type: body.type,
         items: body.items.map((i) => ({ ...i, holder: i.holder as Address })),
-        idempotencyKey: headers["idempotency-key"],
+        idempotencyKey,
       });
       done.then((j) => {
         if (j.state === "failed") deps.logger.error({ err: j.cause, batchId: j.batchId }, "batch failed");
@@ -344,9 +349,13 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
         200: { description: "Changed on chain.", schema: S.StatusChangeResponse },
         403: { description: "Another agency's certificate.", schema: S.ErrorResponse },
         404: { description: "No such certificate.", schema: S.ErrorResponse },
-        409: { description: "Not allowed from the current status.", schema: S.ErrorResponse },
+        409: {
+          description:
+            "Not allowed from the current status, or IDEMPOTENCY_KEY_REUSED (the key was first used for another request).",
+          schema: S.ErrorResponse,
+        },
       },
-      handler: async ({ principal, params, headers, body: b }) => {
+      handler: async ({ principal, params, idempotencyKey, body: b }) => {
         const parsed = b as { reason: string; replacement?: string; batchProof?: string[] };
         return {
           body: await changeStatus(deps, {
@@ -356,7 +365,7 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
             reason: parsed.reason,
             replacement: parsed.replacement as Bytes32 | undefined,
             batchProof: parsed.batchProof as Bytes32[] | undefined,
-            idempotencyKey: headers["idempotency-key"],
+            idempotencyKey,
           }),
         };
       },

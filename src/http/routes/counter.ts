@@ -39,8 +39,7 @@ import { agencyNameZh } from "../../domain/catalog";
 import { MemoryCounterSessionStore } from "../../domain/counterMemory";
 import { DomainError } from "../../domain/errors";
 import { relayGrant } from "../../domain/grants";
-import type { Address, Bytes32, DomainDeps, Hex } from "../../domain/ports";
-import { authenticatePrincipal, requireRole } from "../../domain/principals";
+import type { Bytes32, DomainDeps, Hex } from "../../domain/ports";
 import {
   checkShareLink,
   createShare,
@@ -53,6 +52,8 @@ import {
 import { sqlCounterSessionStore, type SqlCounterSessionsLike } from "../counterStores";
 import { recordCheck, verifyDocument, verifyPresentation } from "../../domain/verification";
 import { CONSENT_DOMAIN_NAME, CONSENT_DOMAIN_VERSION } from "../../document/typedData";
+import { CounterWatcher } from "../counterEvents";
+import { defineRoute, principalOf, type RouteEnv } from "../route";
 
 // ---------------------------------------------------------------------------------------------
 // Schemas
@@ -97,7 +98,6 @@ export const AnswerCounterRequestBody = z.strictObject({
 });
 
 /** The decline carries nothing: holding the request id (the QR code) is what lets the wallet answer or decline. */
-export const DeclineCounterRequestBody = z.strictObject({}).optional();
 
 const BatchBody = z.strictObject({ root: bytes32, validFrom: uint, validUntil: uint, proof: z.array(bytes32).max(64) });
 
@@ -118,45 +118,21 @@ export const CheckShareBody = z.strictObject({
   proof: z.strictObject({ timestamp: uint, nonce: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/), signature }),
 });
 
-function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
-  const r = schema.safeParse(value);
-  if (!r.success)
-    throw new DomainError(
-      "VALIDATION_FAILED",
-      `Invalid request: ${r.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ")}`,
-      {
-        status: 400,
-        details: r.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
-      },
-    );
-  return r.data;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Router
 // ---------------------------------------------------------------------------------------------
 
 export interface CounterRouterOptions {
   domain: DomainDeps;
+  /** The app's route environment: the write routes are defined with defineRoute, like every other. */
+  env: RouteEnv;
   /** The domain's store, or the store's SqlCounterSessions (adapted here). */
   sessions?: CounterSessionStore | SqlCounterSessionsLike;
   shares?: ShareStore;
   /** Origin the QR code's URL points at (e.g. https://certs.example.gov.cn); default: the request's own. */
   publicUrl?: string;
-  /** Milliseconds between state reads of an SSE stream. */
+  /** Milliseconds between the reads of the one watcher serving every event stream. */
   eventsPollMs?: number;
-}
-
-async function verifierOf(deps: DomainDeps, req: Request): Promise<Address> {
-  const h = req.get("authorization") ?? "";
-  const m = /^Bearer\s+(\S+)$/i.exec(h);
-  if (!m)
-    throw new DomainError("UNAUTHENTICATED", "Send the verifier's API key as Authorization: Bearer <key>.", {
-      status: 401,
-    });
-  const principal = await authenticatePrincipal(deps, m[1]);
-  requireRole(principal, "verifier");
-  return principal.address;
 }
 
 /** The origin links point at: the configured public URL, else the request's own. */
@@ -262,13 +238,31 @@ export function counterRouter(opts: CounterRouterOptions): Router {
     };
   }
 
-  router.post("/v1/counter/requests", async (req, res) => {
-    const verifier = await verifierOf(domain, req);
-    const body = parse(OpenCounterRequestBody, req.body);
-    const s = await openCounterRequest(counterDeps, { verifier, ...body });
-    const view = await walletView(s, req);
-    const base = `/v1/counter/requests/${s.id}`;
-    res.status(201).json({ ...view, qr: { svg: `${base}/qr.svg`, png: `${base}/qr.png` } });
+  const { env } = opts;
+  const TAG = "counter";
+
+  defineRoute(router, env, {
+    method: "post",
+    path: "/v1/counter/requests",
+    auth: "verifier",
+    tag: TAG,
+    summary: "Open a presentation request (verifier); returns its id, wallet URL and QR code URLs",
+    body: OpenCounterRequestBody,
+    responses: {
+      201: { description: "Opened." },
+      400: { description: "Unknown type, bad purpose or lifetime.", schema: ErrorBody },
+      429: {
+        description: "COUNTER_REQUESTS_LIMITED: this verifier's requests this minute are used up.",
+        schema: ErrorBody,
+      },
+    },
+    handler: async ({ principal, body, req }) => {
+      env.limits.counterRequest(principal!.address.toLowerCase());
+      const s = await openCounterRequest(counterDeps, { verifier: principal!.address, ...body });
+      const view = await walletView(s, req);
+      const base = `/v1/counter/requests/${s.id}`;
+      return { status: 201, body: { ...view, qr: { svg: `${base}/qr.svg`, png: `${base}/qr.png` } } };
+    },
   });
 
   router.get("/v1/counter/requests/:id", async (req, res) => {
@@ -291,101 +285,164 @@ export function counterRouter(opts: CounterRouterOptions): Router {
         .send(await QRCode.toBuffer(url, { type: "png", errorCorrectionLevel: "M", margin: 2, scale: 8 }));
   });
 
-  router.post("/v1/counter/requests/:id/answer", async (req, res) => {
-    const body = parse(AnswerCounterRequestBody, req.body);
-    const result = await answerCounterRequest(counterDeps, {
-      id: String(req.params.id),
-      presentations: body.presentations.map((p) => ({
-        document: p.document,
-        grant: p.grant as never,
-        signature: p.signature as Hex,
-      })),
-    });
-    // The holder learns the verdict per certificate; the disclosed fields are theirs already.
-    res.json({
-      verdict: result.verdict,
-      answeredAt: result.answeredAt,
-      presentations: result.presentations.map((p) => ({
-        certId: p.certId,
-        typeCode: p.typeCode,
-        grantId: p.grantId,
-        verdict: p.verdict,
-        reasons: p.reasons,
-      })),
-    });
+  defineRoute(router, env, {
+    method: "post",
+    path: "/v1/counter/requests/:id/answer",
+    auth: "public",
+    tag: TAG,
+    summary: "The holder's answer: one grant per certificate bound to the request's nonce, and the redacted documents",
+    params: IdParams,
+    body: AnswerCounterRequestBody,
+    holderSigned: ({ body }) => body.presentations.map((p) => p.grant.certId),
+    responses: {
+      200: { description: "Relayed, verified, checks recorded; the verdict per certificate." },
+      404: { description: "COUNTER_REQUEST_NOT_FOUND.", schema: ErrorBody },
+      409: {
+        description: "COUNTER_REQUEST_ANSWERED, or COUNTER_REQUEST_DECLINED: the holder declined it.",
+        schema: ErrorBody,
+      },
+      410: { description: "COUNTER_REQUEST_EXPIRED.", schema: ErrorBody },
+      422: {
+        description:
+          "COUNTER_GRANT_MISMATCH, COUNTER_DOCUMENT_TAMPERED, COUNTER_BAD_SIGNATURE, COUNTER_TYPE_NOT_REQUESTED, COUNTER_TYPES_MISSING: nothing sent to the chain.",
+        schema: ErrorBody,
+      },
+    },
+    handler: async ({ params, body }) => {
+      const result = await answerCounterRequest(counterDeps, {
+        id: params.id,
+        presentations: body.presentations.map((p) => ({
+          document: p.document,
+          grant: p.grant as never,
+          signature: p.signature as Hex,
+        })),
+      });
+      // The holder learns the verdict per certificate; the disclosed fields are theirs already.
+      return {
+        body: {
+          verdict: result.verdict,
+          answeredAt: result.answeredAt,
+          presentations: result.presentations.map((p) => ({
+            certId: p.certId,
+            typeCode: p.typeCode,
+            grantId: p.grantId,
+            verdict: p.verdict,
+            reasons: p.reasons,
+          })),
+        },
+      };
+    },
   });
 
-  router.post("/v1/counter/requests/:id/decline", async (req, res) => {
-    parse(DeclineCounterRequestBody, req.body);
-    const s = await declineCounterRequest(counterDeps, String(req.params.id));
-    res.json({ id: s.id, state: s.state, declinedAt: s.declinedAt });
+  defineRoute(router, env, {
+    method: "post",
+    path: "/v1/counter/requests/:id/decline",
+    auth: "public",
+    tag: TAG,
+    summary:
+      "The holder declines the request (the wallet that scanned its QR code, as for the answer); the counter's result and event stream show DECLINED at once. Declining again answers the same.",
+    params: IdParams,
+    responses: {
+      200: { description: "Declined (now or before)." },
+      400: { description: "UNEXPECTED_BODY: a body with fields.", schema: ErrorBody },
+      404: { description: "COUNTER_REQUEST_NOT_FOUND.", schema: ErrorBody },
+      409: { description: "COUNTER_REQUEST_ANSWERED: already answered, or being answered.", schema: ErrorBody },
+      410: { description: "COUNTER_REQUEST_EXPIRED.", schema: ErrorBody },
+    },
+    handler: async ({ params }) => {
+      const s = await declineCounterRequest(counterDeps, params.id);
+      return { body: { id: s.id, state: s.state, declinedAt: s.declinedAt } };
+    },
   });
 
-  async function resultView(req: Request) {
-    const verifier = await verifierOf(domain, req);
-    const s = await getCounterRequestForVerifier(counterDeps, String(req.params.id), verifier);
-    return {
-      id: s.id,
-      state: counterRequestPhase(s, domain.clock.now()),
-      expiresAt: s.expiresAt,
-      declinedAt: s.declinedAt ?? null,
-      result: s.result ?? null,
-    };
-  }
+  const verifierOf = async (req: Request) => (await principalOf(env, req, "verifier")).address;
+
+  const resultView = (s: CounterSession) => ({
+    id: s.id,
+    state: counterRequestPhase(s, domain.clock.now()),
+    expiresAt: s.expiresAt,
+    declinedAt: s.declinedAt ?? null,
+    result: s.result ?? null,
+  });
 
   router.get("/v1/counter/requests/:id/result", async (req, res) => {
-    res.set("cache-control", "no-store").json(await resultView(req));
+    const s = await getCounterRequestForVerifier(counterDeps, String(req.params.id), await verifierOf(req));
+    res.set("cache-control", "no-store").json(resultView(s));
   });
 
+  const watcher = new CounterWatcher(sessions, opts.eventsPollMs ?? 500);
+
+  // Authenticated once, when it opens; then fed by the one watcher (a read per tick for all streams).
   router.get("/v1/counter/requests/:id/events", async (req: Request, res: Response) => {
-    let view = await resultView(req);
+    const verifier = await verifierOf(req);
+    const first = await getCounterRequestForVerifier(counterDeps, String(req.params.id), verifier);
+    const release = env.limits.openStream(verifier.toLowerCase());
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive" });
     let last = "";
-    let closed = false;
-    req.on("close", () => (closed = true));
-    while (!closed) {
+    let stop = () => undefined as void;
+    const end = () => {
+      stop();
+      release();
+      res.end();
+    };
+    const send = (s: CounterSession) => {
+      const view = resultView(s);
       const text = JSON.stringify(view);
       if (text !== last) res.write(`event: state\ndata: ${text}\n\n`);
       last = text;
-      if (view.state === "ANSWERED" || view.state === "DECLINED" || view.state === "EXPIRED") break;
-      await new Promise((r) => setTimeout(r, opts.eventsPollMs ?? 500));
-      try {
-        view = await resultView(req);
-      } catch {
-        break; // headers are sent: end the stream, the page falls back to polling
-      }
-    }
-    res.end();
+      if (view.state === "ANSWERED" || view.state === "DECLINED" || view.state === "EXPIRED") end();
+    };
+    req.on("close", end);
+    send(first);
+    if (res.writableEnded) return;
+    stop = watcher.watch(first.id, (s) => (s ? send(s) : end()));
   });
 
   // -------------------------------------------------------------------------------------------
   // Online sharing
   // -------------------------------------------------------------------------------------------
 
-  router.post("/v1/shares", async (req, res) => {
-    const body = parse(CreateShareBody, req.body);
-    const payload = body.mode === "verifier" ? JSON.stringify(body.document ?? null) : (body.payload ?? "");
-    const share = await createShare(shareDeps, {
-      mode: body.mode,
-      purpose: body.purpose,
-      payload,
-      document: body.document,
-      signed: {
-        grant: body.grant as never,
-        signature: body.signature as Hex,
-        documentRoot: body.documentRoot as Bytes32,
-        batch: body.batch as never,
-      },
-    });
-    res.status(201).json({
-      id: share.id,
-      mode: share.mode,
-      grantId: share.grantId,
-      validUntil: share.validUntil,
-      maxUses: share.maxUses,
-      // The link's key is added by the wallet after '#': the gateway never sees it.
-      url: share.mode === "link" ? `${originOf(req, opts.publicUrl)}/verify?s=${share.id}` : undefined,
-    });
+  defineRoute(router, env, {
+    method: "post",
+    path: "/v1/shares",
+    auth: "public",
+    tag: TAG,
+    summary:
+      "Share online: a holder-signed grant to a named verifier (with the document) or to a link key (with the document encrypted under it)",
+    body: CreateShareBody,
+    holderSigned: ({ body }) => [body.grant.certId],
+    responses: {
+      201: { description: "Relayed and stored." },
+      400: { description: "Bad purpose, uses, lifetime or payload.", schema: ErrorBody },
+      401: { description: "BAD_SIGNATURE.", schema: ErrorBody },
+    },
+    handler: async ({ body, req }) => {
+      const payload = body.mode === "verifier" ? JSON.stringify(body.document ?? null) : (body.payload ?? "");
+      const share = await createShare(shareDeps, {
+        mode: body.mode,
+        purpose: body.purpose,
+        payload,
+        document: body.document,
+        signed: {
+          grant: body.grant as never,
+          signature: body.signature as Hex,
+          documentRoot: body.documentRoot as Bytes32,
+          batch: body.batch as never,
+        },
+      });
+      return {
+        status: 201,
+        body: {
+          id: share.id,
+          mode: share.mode,
+          grantId: share.grantId,
+          validUntil: share.validUntil,
+          maxUses: share.maxUses,
+          // The link's key is added by the wallet after '#': the gateway never sees it.
+          url: share.mode === "link" ? `${originOf(req, opts.publicUrl)}/verify?s=${share.id}` : undefined,
+        },
+      };
+    },
   });
 
   router.get("/v1/shares/:id", async (req, res) => {
@@ -393,18 +450,31 @@ export function counterRouter(opts: CounterRouterOptions): Router {
     res.set("cache-control", "no-store").json({ ...s, domain: await consentDomain() });
   });
 
-  router.post("/v1/shares/:id/check", async (req, res) => {
-    const body = parse(CheckShareBody, req.body);
-    const v = await checkShareLink(shareDeps, {
-      id: String(req.params.id),
-      document: body.document,
-      proof: { timestamp: body.proof.timestamp, nonce: body.proof.nonce, signature: body.proof.signature as Hex },
-    });
-    res.json(v);
+  defineRoute(router, env, {
+    method: "post",
+    path: "/v1/shares/:id/check",
+    auth: "public",
+    tag: TAG,
+    summary:
+      "Check under a share link: EIP-191 proof by the link key (shareProofMessage), the decrypted document; uses one use",
+    params: IdParams,
+    body: CheckShareBody,
+    responses: {
+      200: { description: "The verdict (GRANT_REVOKED, GRANT_USED_UP... when not VALID)." },
+      401: { description: "SHARE_BAD_PROOF or SHARE_STALE_PROOF.", schema: ErrorBody },
+      409: { description: "REPLAYED.", schema: ErrorBody },
+    },
+    handler: async ({ params, body }) => ({
+      body: await checkShareLink(shareDeps, {
+        id: params.id,
+        document: body.document,
+        proof: { timestamp: body.proof.timestamp, nonce: body.proof.nonce, signature: body.proof.signature as Hex },
+      }),
+    }),
   });
 
   router.get("/v1/verifier/shares/:id", async (req, res) => {
-    const verifier = await verifierOf(domain, req);
+    const verifier = await verifierOf(req);
     const s = await getShareForVerifier(shareDeps, String(req.params.id), verifier);
     res.set("cache-control", "no-store").json({ ...s, payload: undefined, document: JSON.parse(s.payload) });
   });
@@ -423,24 +493,10 @@ const IdParams = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{22}$/) });
 const json = (schema: z.ZodType, description: string) => ({ description, content: { "application/json": { schema } } });
 const err = (description: string) => json(ErrorBody, description);
 
-/** Registers the counter and share routes in the gateway's OpenAPI registry. */
+/** Registers the counter and share routes not defined with defineRoute (they answer images, streams, or predate it). */
 export function registerCounterOpenApi(registry: OpenAPIRegistry): void {
   const tag = "counter";
   const bearerAuth = [{ bearer: [] }];
-  registry.registerPath({
-    method: "post",
-    path: "/v1/counter/requests",
-    tags: [tag],
-    summary: "Open a presentation request (verifier); returns its id, wallet URL and QR code URLs",
-    security: bearerAuth,
-    request: { body: { content: { "application/json": { schema: OpenCounterRequestBody } }, required: true } },
-    responses: {
-      201: { description: "Opened." },
-      400: err("Unknown type, bad purpose or lifetime."),
-      401: err("No key."),
-      403: err("Not a verifier."),
-    },
-  });
   registry.registerPath({
     method: "get",
     path: "/v1/counter/requests/{id}",
@@ -458,46 +514,6 @@ export function registerCounterOpenApi(registry: OpenAPIRegistry): void {
       request: { params: IdParams },
       responses: { 200: { description: "The image." }, 404: err("COUNTER_REQUEST_NOT_FOUND.") },
     });
-  registry.registerPath({
-    method: "post",
-    path: "/v1/counter/requests/{id}/answer",
-    tags: [tag],
-    summary: "The holder's answer: one grant per certificate bound to the request's nonce, and the redacted documents",
-    request: {
-      params: IdParams,
-      body: { content: { "application/json": { schema: AnswerCounterRequestBody } }, required: true },
-    },
-    responses: {
-      200: { description: "Relayed, verified, checks recorded; the verdict per certificate." },
-      404: err("COUNTER_REQUEST_NOT_FOUND."),
-      409: err("COUNTER_REQUEST_ANSWERED, or COUNTER_REQUEST_DECLINED: the holder declined it."),
-      410: err("COUNTER_REQUEST_EXPIRED."),
-      422: err(
-        "COUNTER_GRANT_MISMATCH, COUNTER_DOCUMENT_TAMPERED, COUNTER_BAD_SIGNATURE, COUNTER_TYPE_NOT_REQUESTED, COUNTER_TYPES_MISSING: nothing sent to the chain.",
-      ),
-    },
-  });
-  registry.registerPath({
-    method: "post",
-    path: "/v1/counter/requests/{id}/decline",
-    tags: [tag],
-    summary:
-      "The holder declines the request (the wallet that scanned its QR code, as for the answer); the counter's result and event stream show DECLINED at once. Declining again answers the same.",
-    request: {
-      params: IdParams,
-      body: { content: { "application/json": { schema: z.strictObject({}) } }, required: false },
-    },
-    responses: {
-      200: json(
-        z.object({ id: z.string(), state: z.literal("DECLINED"), declinedAt: z.number().int() }),
-        "Declined (now or before).",
-      ),
-      400: err("A body with fields."),
-      404: err("COUNTER_REQUEST_NOT_FOUND."),
-      409: err("COUNTER_REQUEST_ANSWERED: already answered, or being answered."),
-      410: err("COUNTER_REQUEST_EXPIRED."),
-    },
-  });
   for (const [suffix, summary] of [
     [
       "result",
@@ -515,41 +531,12 @@ export function registerCounterOpenApi(registry: OpenAPIRegistry): void {
       responses: { 200: { description: "The state." }, 401: err("No key."), 404: err("Not this verifier's request.") },
     });
   registry.registerPath({
-    method: "post",
-    path: "/v1/shares",
-    tags: [tag],
-    summary:
-      "Share online: a holder-signed grant to a named verifier (with the document) or to a link key (with the document encrypted under it)",
-    request: { body: { content: { "application/json": { schema: CreateShareBody } }, required: true } },
-    responses: {
-      201: { description: "Relayed and stored." },
-      400: err("Bad purpose, uses, lifetime or payload."),
-      401: err("BAD_SIGNATURE."),
-    },
-  });
-  registry.registerPath({
     method: "get",
     path: "/v1/shares/{id}",
     tags: [tag],
     summary: "A share link's ciphertext and its grant's public facts",
     request: { params: IdParams },
     responses: { 200: { description: "The share." }, 404: err("SHARE_NOT_FOUND.") },
-  });
-  registry.registerPath({
-    method: "post",
-    path: "/v1/shares/{id}/check",
-    tags: [tag],
-    summary:
-      "Check under a share link: EIP-191 proof by the link key (shareProofMessage), the decrypted document; uses one use",
-    request: {
-      params: IdParams,
-      body: { content: { "application/json": { schema: CheckShareBody } }, required: true },
-    },
-    responses: {
-      200: { description: "The verdict (GRANT_REVOKED, GRANT_USED_UP... when not VALID)." },
-      401: err("SHARE_BAD_PROOF or SHARE_STALE_PROOF."),
-      409: err("REPLAYED."),
-    },
   });
   registry.registerPath({
     method: "get",

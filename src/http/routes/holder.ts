@@ -28,6 +28,7 @@ export function holderRouter(deps: AppDeps, env: RouteEnv): Router {
       "The signer must be the certificate's holder: certId = keccak256(abi.encode(signer, documentRoot)). A batched certificate also sends " +
       "its batch root, validity and proof. A bad signature is 401 BAD_SIGNATURE; a spent nonce 409 REPLAYED; nothing reaches the chain.",
     body: S.RelayGrantBody,
+    holderSigned: ({ body }) => [body.grant.certId],
     responses: {
       201: { description: "On chain.", schema: S.RelayGrantResponse },
       401: { description: "Not signed by the holder.", schema: S.ErrorResponse },
@@ -57,6 +58,8 @@ export function holderRouter(deps: AppDeps, env: RouteEnv): Router {
     summary: "Relay the holder's signed revocation of a grant (EIP-712 RevokeGrant)",
     params: S.GrantIdParams,
     body: S.RevokeGrantBody,
+    // The certificate is known only through the grant: its back-off is the grant's.
+    holderSigned: ({ params }) => [params.grantId],
     responses: {
       200: {
         description: "Revoked on chain.",
@@ -109,8 +112,10 @@ export function holderRouter(deps: AppDeps, env: RouteEnv): Router {
       200: { description: "The trail, newest check first.", schema: S.AuditTrail },
       401: { description: "Missing, bad, stale or replayed holder signature.", schema: S.ErrorResponse },
     },
-    handler: async ({ req, params, headers }) => {
-      await holderOf(req, params.certId, headers);
+    // The signature is checked before anything else is read.
+    holderSigned: ({ params }) => [params.certId],
+    holderCredentials: async ({ req, params, headers }) => void (await holderOf(req, params.certId, headers)),
+    handler: async ({ params }) => {
       const t = await readAuditTrail(deps, params.certId as Bytes32);
       return {
         body: {

@@ -4,7 +4,7 @@
  * is accredited for now, a verifier's name. Mounted by hand rather than with defineRoute, whose `auth`
  * names one role: this route serves every role's key.
  */
-import express, { type Router } from "express";
+import express, { type NextFunction, type Request, type Response, type Router } from "express";
 import { z } from "zod";
 import { agencyNameZh } from "../../domain/catalog";
 import { DomainError } from "../../domain/errors";
@@ -54,13 +54,23 @@ export async function describePrincipal(deps: Pick<DomainDeps, "index">, princip
 
 export function meRouter(deps: Pick<DomainDeps, "index">, env: RouteEnv): Router {
   const r = express.Router();
-  r.get("/v1/me", async (req, res, next) => {
+  const authenticate = async (req: Request, res: Response, next: NextFunction) => {
     try {
-      const principal = await env.authenticate(req);
+      res.locals.principal = await env.authenticate(req);
+      next();
+    } catch (e) {
+      next(e);
+    }
+  };
+  // As every route: credentials first, then the bounded body parser, so a body is refused, never ignored.
+  r.get("/v1/me", authenticate, env.json, async (req, res, next) => {
+    try {
+      if (req.body !== undefined && Object.keys(req.body as object).length > 0)
+        throw new DomainError("UNEXPECTED_BODY", "This route takes no body.", { status: 400 });
       if (!S.EmptyQuery.safeParse(req.query ?? {}).success)
         throw new DomainError("VALIDATION_FAILED", "GET /v1/me takes no query parameters.", { status: 400 });
       res.setHeader("Cache-Control", "no-store");
-      res.json(await describePrincipal(deps, principal));
+      res.json(await describePrincipal(deps, res.locals.principal as Principal));
     } catch (e) {
       next(e);
     }

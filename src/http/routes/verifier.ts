@@ -64,11 +64,11 @@ export function verifierRouter(deps: AppDeps, env: RouteEnv): Router {
       403: { description: "WRONG_VERIFIER: the grant is to another verifier.", schema: S.ErrorResponse },
       422: { description: "Not VALID: the code is the first reason; details has all.", schema: S.ErrorResponse },
     },
-    handler: async ({ principal, body, headers }) => ({
+    handler: async ({ principal, body, idempotencyKey }) => ({
       status: 201,
       body: await recordCheck(deps, {
         ...presentation(principal!.address, body),
-        idempotencyKey: headers["idempotency-key"],
+        idempotencyKey,
       }),
     }),
   });

@@ -1,0 +1,717 @@
+/**
+ * An Idempotency-Key is bound to its principal, route and request on every write route of /openapi.json:
+ * the same key with the same request answers the first answer again (Idempotent-Replayed: true) and does
+ * nothing more; the same key with another request is refused with 409 IDEMPOTENCY_KEY_REUSED and does
+ * nothing at all (no outbox row, no block, and the state the other request would have changed is as it
+ * was). On SQLite and on PostgreSQL.
+ */
+import { expect } from "chai";
+import { sampleFields } from "../../src/domain/catalog";
+import { purposeHash } from "../../src/document";
+import {
+  bearer,
+  closeFront,
+  count,
+  issue,
+  linkShare,
+  openFront,
+  signGrant,
+  signRevoke,
+  type Front,
+} from "../support/frontGateway";
+import { freshPostgresDatabase } from "../support/postgres";
+
+type Who = "authority" | "agency" | "verifier" | "public";
+
+interface Call {
+  method: "post" | "patch" | "delete";
+  path: string;
+  body?: unknown;
+}
+
+interface Case {
+  /** "post /v1/agency/certificates/{certId}/revoke", as in /openapi.json. */
+  route: string;
+  who: Who;
+  /** Runs on the gateway that was not seeded (the seed registers every type of the catalog). */
+  unseeded?: true;
+  /** Builds the first request, another request for the same key, and a check that the other did nothing. */
+  setup(f: Front): Promise<{ first: Call; other: Call; unchanged(): Promise<unknown> }>;
+}
+
+let seq = 0;
+const unique = (p: string) => `${p}-${Date.now().toString(36)}-${++seq}`;
+
+async function relayGrant(f: Front, cert: Awaited<ReturnType<typeof issue>>, grantee = f.ids.verifierV) {
+  const g = signGrant(f, cert.index, cert.certId, grantee);
+  await f.http
+    .post("/v1/holder/grants")
+    .send({ grant: g.grant, signature: g.signature, documentRoot: cert.documentRoot })
+    .expect(201);
+  return g.grantId;
+}
+
+async function statusOf(f: Front, certId: string): Promise<string> {
+  return (await f.http.get(`/v1/public/certificates/${certId}`).expect(200)).body.status;
+}
+
+async function grantUses(f: Front, document: unknown, grantId: string) {
+  const v = await f.http
+    .post("/v1/verifier/verify")
+    .set(bearer(f.keys.verifierV))
+    .send({ document, grantId })
+    .expect(200);
+  return v.body as { verdict: string; reasons: string[]; grant: { uses: number; revoked: boolean } };
+}
+
+async function unregisteredTypes(f: Front, n: number): Promise<string[]> {
+  const known = new Set((await f.gw.deps.index.certificateTypes()).map((t) => t.code));
+  const free = f.gw.deps.catalog
+    .entries()
+    .map((e) => e.code)
+    .filter((c) => !known.has(c));
+  expect(free.length, "catalog types left to register").to.be.at.least(n);
+  return free.slice(0, n);
+}
+
+async function registerType(f: Front, code: string) {
+  await f.http.post("/v1/authority/types").set(bearer(f.keys.authority)).send({ code }).expect(201);
+}
+
+async function newAgency(f: Front, types: string[]) {
+  const r = await f.http
+    .post("/v1/authority/agencies")
+    .set(bearer(f.keys.authority))
+    .send({ name: unique("Agency"), types })
+    .expect(201);
+  return r.body.agency as string;
+}
+
+async function openCounter(f: Front, types = ["diploma"]) {
+  return (
+    await f.http
+      .post("/v1/counter/requests")
+      .set(bearer(f.keys.verifierV))
+      .send({ types, purpose: "open-bank-account" })
+      .expect(201)
+  ).body as { id: string; nonce: string; expiresAt: number; purpose: string };
+}
+
+function counterAnswer(
+  f: Front,
+  req: { nonce: string; expiresAt: number; purpose: string },
+  cert: Awaited<ReturnType<typeof issue>>,
+) {
+  const grant = {
+    certId: cert.certId,
+    grantee: f.ids.verifierV.toLowerCase(),
+    purpose: purposeHash(req.purpose),
+    validUntil: req.expiresAt,
+    maxUses: 1,
+    nonce: req.nonce,
+    deadline: req.expiresAt,
+  };
+  const s = f.wallet.signGrant(cert.index, f.domain, {
+    ...grant,
+    validUntil: BigInt(grant.validUntil),
+    nonce: BigInt(grant.nonce),
+    deadline: BigInt(grant.deadline),
+  });
+  return { presentations: [{ document: cert.document, grant, signature: s.signature }] };
+}
+
+function shareBody(f: Front, cert: Awaited<ReturnType<typeof issue>>) {
+  const g = signGrant(f, cert.index, cert.certId, f.ids.verifierV, { purpose: "rent-a-flat" });
+  return {
+    body: {
+      mode: "verifier",
+      purpose: "rent-a-flat",
+      grant: g.grant,
+      signature: g.signature,
+      documentRoot: cert.documentRoot,
+      document: cert.document,
+    },
+    grantId: g.grantId,
+  };
+}
+
+const STATUS_REASON = { revoke: "FRAUD", suspend: "UNDER_INVESTIGATION", reinstate: "INVESTIGATION_CLOSED" } as const;
+
+const CASES: Case[] = [
+  {
+    route: "post /v1/agency/certificates",
+    who: "agency",
+    async setup(f) {
+      const body = (i: number) => ({
+        type: "diploma",
+        holder: f.wallet.address(i).toLowerCase(),
+        fields: sampleFields("diploma", i),
+      });
+      const [a, b] = [f.nextIndex(), f.nextIndex()];
+      const before = await count(f, "certificates");
+      return {
+        first: { method: "post", path: "/v1/agency/certificates", body: body(a) },
+        other: { method: "post", path: "/v1/agency/certificates", body: body(b) },
+        unchanged: async () => expect(await count(f, "certificates")).to.equal(before + 1),
+      };
+    },
+  },
+  {
+    route: "post /v1/agency/batches",
+    who: "agency",
+    async setup(f) {
+      const item = (i: number) => ({ holder: f.wallet.address(i).toLowerCase(), fields: sampleFields("diploma", i) });
+      const before = await count(f, "batch_jobs");
+      return {
+        // wait=true: the first answer comes once the batch is anchored, so nothing runs on behind the checks.
+        first: {
+          method: "post",
+          path: "/v1/agency/batches?wait=true",
+          body: { type: "diploma", items: [item(f.nextIndex())] },
+        },
+        other: {
+          method: "post",
+          path: "/v1/agency/batches?wait=true",
+          body: { type: "diploma", items: [item(f.nextIndex())] },
+        },
+        unchanged: async () => expect(await count(f, "batch_jobs")).to.equal(before + 1),
+      };
+    },
+  },
+  {
+    route: "post /v1/agency/certificates/{certId}/revoke",
+    who: "agency",
+    async setup(f) {
+      const [a, b] = [await issue(f), await issue(f)];
+      return {
+        first: { method: "post", path: `/v1/agency/certificates/${a.certId}/revoke`, body: { reason: "FRAUD" } },
+        other: { method: "post", path: `/v1/agency/certificates/${b.certId}/revoke`, body: { reason: "FRAUD" } },
+        unchanged: async () => expect(await statusOf(f, b.certId)).to.equal("ACTIVE"),
+      };
+    },
+  },
+  {
+    route: "post /v1/agency/certificates/{certId}/suspend",
+    who: "agency",
+    async setup(f) {
+      const a = await issue(f);
+      return {
+        first: {
+          method: "post",
+          path: `/v1/agency/certificates/${a.certId}/suspend`,
+          body: { reason: STATUS_REASON.suspend },
+        },
+        // Suspend with the key, then reinstate with the same key: refused, the certificate stays suspended.
+        other: {
+          method: "post",
+          path: `/v1/agency/certificates/${a.certId}/reinstate`,
+          body: { reason: STATUS_REASON.reinstate },
+        },
+        unchanged: async () => expect(await statusOf(f, a.certId)).to.equal("SUSPENDED"),
+      };
+    },
+  },
+  {
+    route: "post /v1/agency/certificates/{certId}/reinstate",
+    who: "agency",
+    async setup(f) {
+      const [a, b] = [await issue(f), await issue(f)];
+      for (const c of [a, b])
+        await f.http
+          .post(`/v1/agency/certificates/${c.certId}/suspend`)
+          .set(bearer(f.keys.agencyA))
+          .send({ reason: STATUS_REASON.suspend })
+          .expect(200);
+      return {
+        first: {
+          method: "post",
+          path: `/v1/agency/certificates/${a.certId}/reinstate`,
+          body: { reason: STATUS_REASON.reinstate },
+        },
+        other: {
+          method: "post",
+          path: `/v1/agency/certificates/${b.certId}/reinstate`,
+          body: { reason: STATUS_REASON.reinstate },
+        },
+        unchanged: async () => expect(await statusOf(f, b.certId)).to.equal("SUSPENDED"),
+      };
+    },
+  },
+  {
+    route: "post /v1/agency/certificates/{certId}/supersede",
+    who: "agency",
+    async setup(f) {
+      const [a, b, r1, r2] = [await issue(f), await issue(f), await issue(f), await issue(f)];
+      return {
+        first: {
+          method: "post",
+          path: `/v1/agency/certificates/${a.certId}/supersede`,
+          body: { reason: "RENEWAL", replacement: r1.certId },
+        },
+        other: {
+          method: "post",
+          path: `/v1/agency/certificates/${b.certId}/supersede`,
+          body: { reason: "RENEWAL", replacement: r2.certId },
+        },
+        unchanged: async () => expect(await statusOf(f, b.certId)).to.equal("ACTIVE"),
+      };
+    },
+  },
+  {
+    route: "post /v1/verifier/verify",
+    who: "verifier",
+    async setup(f) {
+      const [a, b] = [await issue(f), await issue(f)];
+      const [ga, gb] = [await relayGrant(f, a), await relayGrant(f, b)];
+      return {
+        first: { method: "post", path: "/v1/verifier/verify", body: { document: a.document, grantId: ga } },
+        other: { method: "post", path: "/v1/verifier/verify", body: { document: b.document, grantId: gb } },
+        unchanged: async () => expect((await grantUses(f, b.document, gb)).grant.uses).to.equal(0),
+      };
+    },
+  },
+  {
+    route: "post /v1/verifier/checks",
+    who: "verifier",
+    async setup(f) {
+      const [a, b] = [await issue(f), await issue(f)];
+      const [g1, g2] = [await relayGrant(f, a), await relayGrant(f, b)];
+      return {
+        first: { method: "post", path: "/v1/verifier/checks", body: { document: a.document, grantId: g1 } },
+        other: { method: "post", path: "/v1/verifier/checks", body: { document: b.document, grantId: g2 } },
+        // Grant 2's uses stay 0; grant 1 was used once, by the first request only.
+        unchanged: async () => {
+          expect((await grantUses(f, b.document, g2)).grant.uses).to.equal(0);
+          expect((await grantUses(f, a.document, g1)).grant.uses).to.equal(1);
+        },
+      };
+    },
+  },
+  {
+    route: "post /v1/public/verify",
+    who: "public",
+    async setup(f) {
+      const [a, b] = [await issue(f), await issue(f)];
+      const before = await count(f, "checks");
+      return {
+        first: { method: "post", path: "/v1/public/verify", body: { document: a.document } },
+        other: { method: "post", path: "/v1/public/verify", body: { document: b.document } },
+        unchanged: async () => expect(await count(f, "checks")).to.equal(before),
+      };
+    },
+  },
+  {
+    route: "post /v1/holder/grants",
+    who: "public",
+    async setup(f) {
+      const a = await issue(f);
+      const [g1, g2] = [
+        signGrant(f, a.index, a.certId, f.ids.verifierV),
+        signGrant(f, a.index, a.certId, f.ids.verifierV),
+      ];
+      const body = (g: typeof g1) => ({ grant: g.grant, signature: g.signature, documentRoot: a.documentRoot });
+      return {
+        first: { method: "post", path: "/v1/holder/grants", body: body(g1) },
+        other: { method: "post", path: "/v1/holder/grants", body: body(g2) },
+        unchanged: async () => expect(await f.gw.deps.index.grant(g2.grantId)).to.equal(undefined),
+      };
+    },
+  },
+  {
+    route: "post /v1/holder/grants/{grantId}/revoke",
+    who: "public",
+    async setup(f) {
+      const a = await issue(f);
+      const [g1, g2] = [await relayGrant(f, a), await relayGrant(f, a)];
+      return {
+        first: {
+          method: "post",
+          path: `/v1/holder/grants/${g1}/revoke`,
+          body: signRevoke(f, a.index, g1, a.documentRoot),
+        },
+        other: {
+          method: "post",
+          path: `/v1/holder/grants/${g2}/revoke`,
+          body: signRevoke(f, a.index, g2, a.documentRoot),
+        },
+        unchanged: async () => expect((await grantUses(f, a.document, g2)).verdict).to.equal("VALID"),
+      };
+    },
+  },
+  {
+    route: "post /v1/authority/types",
+    who: "authority",
+    unseeded: true,
+    async setup(f) {
+      const [x, y] = await unregisteredTypes(f, 2);
+      return {
+        first: { method: "post", path: "/v1/authority/types", body: { code: x } },
+        other: { method: "post", path: "/v1/authority/types", body: { code: y } },
+        unchanged: async () => expect(await f.gw.deps.index.certificateTypeByCode(y)).to.equal(undefined),
+      };
+    },
+  },
+  {
+    route: "patch /v1/authority/types/{code}",
+    who: "authority",
+    unseeded: true,
+    async setup(f) {
+      const [x] = await unregisteredTypes(f, 1);
+      await registerType(f, x);
+      return {
+        first: { method: "patch", path: `/v1/authority/types/${x}`, body: { maxValiditySeconds: 1_000_000 } },
+        other: { method: "patch", path: `/v1/authority/types/${x}`, body: { maxValiditySeconds: 2_000_000 } },
+        unchanged: async () =>
+          expect((await f.gw.deps.index.certificateTypeByCode(x))?.maxValiditySeconds).to.equal(1_000_000),
+      };
+    },
+  },
+  {
+    route: "post /v1/authority/types/{code}/deactivate",
+    who: "authority",
+    unseeded: true,
+    async setup(f) {
+      const [x, y] = await unregisteredTypes(f, 2);
+      await registerType(f, x);
+      await registerType(f, y);
+      return {
+        first: { method: "post", path: `/v1/authority/types/${x}/deactivate` },
+        other: { method: "post", path: `/v1/authority/types/${y}/deactivate` },
+        unchanged: async () => expect((await f.gw.deps.index.certificateTypeByCode(y))?.active).to.equal(true),
+      };
+    },
+  },
+  {
+    route: "post /v1/authority/agencies",
+    who: "authority",
+    async setup(f) {
+      const before = (await f.gw.deps.index.agencies()).length;
+      return {
+        first: { method: "post", path: "/v1/authority/agencies", body: { name: unique("First agency") } },
+        other: { method: "post", path: "/v1/authority/agencies", body: { name: unique("Other agency") } },
+        unchanged: async () => expect((await f.gw.deps.index.agencies()).length).to.equal(before + 1),
+      };
+    },
+  },
+  {
+    route: "post /v1/authority/agencies/{agency}/accreditations",
+    who: "authority",
+    async setup(f) {
+      const agency = await newAgency(f, []);
+      return {
+        first: { method: "post", path: `/v1/authority/agencies/${agency}/accreditations`, body: { type: "diploma" } },
+        other: {
+          method: "post",
+          path: `/v1/authority/agencies/${agency}/accreditations`,
+          body: { type: "resident-id-card" },
+        },
+        unchanged: async () => {
+          const a = (await f.http.get(`/v1/authority/agencies/${agency}`).set(bearer(f.keys.authority)).expect(200))
+            .body;
+          expect(a.types).to.deep.equal(["diploma"]);
+        },
+      };
+    },
+  },
+  {
+    route: "delete /v1/authority/agencies/{agency}/accreditations/{code}",
+    who: "authority",
+    async setup(f) {
+      const agency = await newAgency(f, ["diploma", "resident-id-card"]);
+      return {
+        first: { method: "delete", path: `/v1/authority/agencies/${agency}/accreditations/diploma` },
+        other: { method: "delete", path: `/v1/authority/agencies/${agency}/accreditations/resident-id-card` },
+        unchanged: async () => {
+          const a = (await f.http.get(`/v1/authority/agencies/${agency}`).set(bearer(f.keys.authority)).expect(200))
+            .body;
+          expect(a.types).to.deep.equal(["resident-id-card"]);
+        },
+      };
+    },
+  },
+  {
+    route: "post /v1/authority/agencies/{agency}/keys",
+    who: "authority",
+    async setup(f) {
+      const agency = await newAgency(f, []);
+      const before = (await f.gw.deps.index.signingKeys(agency as never)).length;
+      return {
+        first: {
+          method: "post",
+          path: `/v1/authority/agencies/${agency}/keys`,
+          body: { validUntil: f.now() + 86_400 },
+        },
+        other: {
+          method: "post",
+          path: `/v1/authority/agencies/${agency}/keys`,
+          body: { validUntil: f.now() + 2 * 86_400 },
+        },
+        unchanged: async () => expect((await f.gw.deps.index.signingKeys(agency as never)).length).to.equal(before + 1),
+      };
+    },
+  },
+  {
+    route: "post /v1/authority/agencies/{agency}/keys/rotate",
+    who: "authority",
+    async setup(f) {
+      const [x, y] = [await newAgency(f, []), await newAgency(f, [])];
+      const keysOfY = (await f.gw.deps.index.signingKeys(y as never)).length;
+      return {
+        first: { method: "post", path: `/v1/authority/agencies/${x}/keys/rotate` },
+        other: { method: "post", path: `/v1/authority/agencies/${y}/keys/rotate` },
+        unchanged: async () => expect((await f.gw.deps.index.signingKeys(y as never)).length).to.equal(keysOfY),
+      };
+    },
+  },
+  {
+    route: "post /v1/authority/agencies/{agency}/keys/{key}/retire",
+    who: "authority",
+    async setup(f) {
+      const agency = await newAgency(f, []);
+      const added = await f.http
+        .post(`/v1/authority/agencies/${agency}/keys`)
+        .set(bearer(f.keys.authority))
+        .send({})
+        .expect(201);
+      const keys = await f.gw.deps.index.signingKeys(agency as never);
+      const [k1, k2] = [keys[0].key, added.body.key as string];
+      const untilK2 = keys.find((k) => k.key === k2.toLowerCase())!.validUntil;
+      const at = f.now() + 3600;
+      return {
+        first: { method: "post", path: `/v1/authority/agencies/${agency}/keys/${k1}/retire`, body: { at } },
+        other: { method: "post", path: `/v1/authority/agencies/${agency}/keys/${k2}/retire`, body: { at } },
+        unchanged: async () =>
+          expect((await f.gw.deps.index.signingKey(k2.toLowerCase() as never))?.validUntil).to.equal(untilK2),
+      };
+    },
+  },
+  {
+    route: "post /v1/authority/verifiers",
+    who: "authority",
+    async setup(f) {
+      const before = (await f.gw.deps.index.verifiers()).length;
+      return {
+        first: { method: "post", path: "/v1/authority/verifiers", body: { name: unique("First verifier") } },
+        other: { method: "post", path: "/v1/authority/verifiers", body: { name: unique("Other verifier") } },
+        unchanged: async () => expect((await f.gw.deps.index.verifiers()).length).to.equal(before + 1),
+      };
+    },
+  },
+  {
+    route: "post /v1/authority/principals",
+    who: "authority",
+    async setup(f) {
+      const before = await f.gw.deps.principals.count();
+      const body = (label: string) => ({ role: "verifier", address: f.ids.verifierV, label });
+      return {
+        first: { method: "post", path: "/v1/authority/principals", body: body(unique("first")) },
+        other: { method: "post", path: "/v1/authority/principals", body: body(unique("other")) },
+        unchanged: async () => expect(await f.gw.deps.principals.count()).to.equal(before + 1),
+      };
+    },
+  },
+  {
+    route: "post /v1/counter/requests",
+    who: "verifier",
+    async setup(f) {
+      const before = await count(f, "counter_sessions");
+      return {
+        first: {
+          method: "post",
+          path: "/v1/counter/requests",
+          body: { types: ["diploma"], purpose: "open-bank-account" },
+        },
+        other: {
+          method: "post",
+          path: "/v1/counter/requests",
+          body: { types: ["resident-id-card"], purpose: "open-bank-account" },
+        },
+        unchanged: async () => expect(await count(f, "counter_sessions")).to.equal(before + 1),
+      };
+    },
+  },
+  {
+    route: "post /v1/counter/requests/{id}/answer",
+    who: "public",
+    async setup(f) {
+      const [a, b] = [await issue(f), await issue(f)];
+      const [s1, s2] = [await openCounter(f), await openCounter(f)];
+      return {
+        first: { method: "post", path: `/v1/counter/requests/${s1.id}/answer`, body: counterAnswer(f, s1, a) },
+        other: { method: "post", path: `/v1/counter/requests/${s2.id}/answer`, body: counterAnswer(f, s2, b) },
+        unchanged: async () =>
+          expect((await f.http.get(`/v1/counter/requests/${s2.id}`).expect(200)).body.state).to.equal("OPEN"),
+      };
+    },
+  },
+  {
+    route: "post /v1/counter/requests/{id}/decline",
+    who: "public",
+    async setup(f) {
+      const [s1, s2] = [await openCounter(f), await openCounter(f)];
+      return {
+        first: { method: "post", path: `/v1/counter/requests/${s1.id}/decline` },
+        other: { method: "post", path: `/v1/counter/requests/${s2.id}/decline` },
+        unchanged: async () =>
+          expect((await f.http.get(`/v1/counter/requests/${s2.id}`).expect(200)).body.state).to.equal("OPEN"),
+      };
+    },
+  },
+  {
+    route: "post /v1/shares",
+    who: "public",
+    async setup(f) {
+      const a = await issue(f);
+      const [s1, s2] = [shareBody(f, a), shareBody(f, a)];
+      return {
+        first: { method: "post", path: "/v1/shares", body: s1.body },
+        other: { method: "post", path: "/v1/shares", body: s2.body },
+        unchanged: async () => expect(await f.gw.deps.index.grant(s2.grantId)).to.equal(undefined),
+      };
+    },
+  },
+  {
+    route: "post /v1/shares/{id}/check",
+    who: "public",
+    async setup(f) {
+      const a = await issue(f);
+      const { share, doc, proof } = await linkShare(f, a, 2);
+      const first = { document: doc, proof: proof() };
+      return {
+        first: { method: "post", path: `/v1/shares/${share.id}/check`, body: first },
+        other: { method: "post", path: `/v1/shares/${share.id}/check`, body: { document: doc, proof: proof() } },
+        // The refused check used nothing: one use of two is left for the next check.
+        unchanged: async () => {
+          const next = await f.http
+            .post(`/v1/shares/${share.id}/check`)
+            .send({ document: doc, proof: proof() })
+            .expect(200);
+          expect(next.body.verdict).to.equal("VALID");
+          expect(next.body.usesLeft).to.equal(0);
+        },
+      };
+    },
+  },
+];
+
+function authOf(f: Front, who: Who): Record<string, string> {
+  if (who === "authority") return bearer(f.keys.authority);
+  if (who === "agency") return bearer(f.keys.agencyA);
+  if (who === "verifier") return bearer(f.keys.verifierV);
+  return {};
+}
+
+function send(f: Front, who: Who, call: Call, key: string) {
+  const r = f.http[call.method](call.path).set(authOf(f, who)).set("idempotency-key", key);
+  return call.body === undefined ? r : r.send(call.body as object);
+}
+
+for (const backend of ["sqlite", "postgres"] as const) {
+  describe(`Idempotency-Key bound to principal, route and request on every write route (${backend})`, function () {
+    this.timeout(600_000);
+    let f: Front;
+    let unseeded: Front;
+    const drops: (() => Promise<void>)[] = [];
+
+    const open = async (config: Record<string, unknown>) => {
+      let databaseUrl: string | undefined;
+      if (backend === "postgres") {
+        const db = await freshPostgresDatabase("idem");
+        databaseUrl = db.url;
+        drops.push(db.drop);
+      }
+      return openFront({ databaseUrl, withFront: true, config });
+    };
+
+    before(async () => {
+      f = await open({});
+      unseeded = await open({ seedDemo: "false" });
+    });
+
+    after(async () => {
+      for (const g of [f, unseeded]) if (g) await closeFront(g);
+      for (const drop of drops) await drop();
+    });
+
+    it("has a case for every write route of /openapi.json", async () => {
+      const doc = (await f.http.get("/openapi.json").expect(200)).body;
+      const writes: string[] = [];
+      for (const [p, ops] of Object.entries(doc.paths as Record<string, object>))
+        for (const m of Object.keys(ops))
+          // POST /rpc is the chain's read-only JSON-RPC: it writes nothing and takes no Idempotency-Key.
+          if (m !== "get" && p !== "/rpc") writes.push(`${m} ${p}`);
+      expect(writes.length).to.be.greaterThan(20);
+      expect(writes.filter((w) => !CASES.some((c) => c.route === w))).to.deep.equal([]);
+      expect(CASES.filter((c) => !writes.includes(c.route)).map((c) => c.route)).to.deep.equal([]);
+    });
+
+    for (const c of CASES)
+      it(`${c.route}: the same request replays the first answer; another request is refused and does nothing`, async () => {
+        const g = c.unseeded ? unseeded : f;
+        const { first, other, unchanged } = await c.setup(g);
+        const key = unique("key");
+        const one = await send(g, c.who, first, key);
+        expect(one.status, `${c.route} first: ${one.text.slice(0, 300)}`).to.be.within(200, 299);
+        expect(one.headers["idempotent-replayed"]).to.equal(undefined);
+
+        const outbox = await count(g, "outbox");
+        const block = await g.blockNumber();
+        const again = await send(g, c.who, first, key);
+        expect(again.status, `${c.route} replay: ${again.text.slice(0, 300)}`).to.equal(
+          one.status === 201 ? 200 : one.status,
+        );
+        expect(again.headers["idempotent-replayed"]).to.equal("true");
+        expect(again.body).to.deep.equal(one.body);
+
+        const refused = await send(g, c.who, other, key);
+        expect(refused.status, `${c.route} other: ${refused.text.slice(0, 300)}`).to.equal(409);
+        expect(refused.body.error.code).to.equal("IDEMPOTENCY_KEY_REUSED");
+        // Neither the replay nor the refused request sent anything to the chain.
+        expect(await count(g, "outbox")).to.equal(outbox);
+        expect(await g.blockNumber()).to.equal(block);
+        await unchanged();
+      });
+
+    it("keeps keys of different principals apart: another agency's same key is a new request", async () => {
+      const body = (i: number) => ({
+        type: "resident-id-card",
+        holder: f.wallet.address(i).toLowerCase(),
+        fields: sampleFields("resident-id-card", i),
+      });
+      const key = unique("shared");
+      const a = await f.http
+        .post("/v1/agency/certificates")
+        .set(bearer(f.keys.agencyB))
+        .set("idempotency-key", key)
+        .send(body(f.nextIndex()));
+      expect(a.status).to.equal(201);
+      const i = f.nextIndex();
+      const b = await f.http
+        .post("/v1/agency/certificates")
+        .set(bearer(f.keys.agencyA))
+        .set("idempotency-key", key)
+        .send({ type: "diploma", holder: f.wallet.address(i).toLowerCase(), fields: sampleFields("diploma", i) });
+      expect(b.status, b.text).to.equal(201);
+      expect(b.body.certId).to.not.equal(a.body.certId);
+    });
+
+    it("frees a key whose first request was refused (4xx), so the corrected request runs", async () => {
+      const cert = await issue(f);
+      const key = unique("refused");
+      const bad = await f.http
+        .post(`/v1/agency/certificates/${cert.certId}/reinstate`)
+        .set(bearer(f.keys.agencyA))
+        .set("idempotency-key", key)
+        .send({ reason: STATUS_REASON.reinstate });
+      expect(bad.status).to.equal(409);
+      expect(bad.body.error.code).to.equal("INVALID_STATUS_TRANSITION");
+      await f.http
+        .post(`/v1/agency/certificates/${cert.certId}/suspend`)
+        .set(bearer(f.keys.agencyA))
+        .set("idempotency-key", key)
+        .send({ reason: STATUS_REASON.suspend })
+        .expect(200);
+      expect(await statusOf(f, cert.certId)).to.equal("SUSPENDED");
+    });
+  });
+}
