@@ -275,9 +275,8 @@ export const IssuedCertificate = z
     txHash: Bytes32,
     blockNumber: z.number().int(),
     document: CertificateDocument,
-    pickup: PickupTicket.optional().openapi({
-      description:
-        "The document waiting, sealed, for the holder's wallet: show `url` as a QR code or send it. Absent if it could not be stored (retry the same Idempotency-Key).",
+    pickup: PickupTicket.openapi({
+      description: "The document waiting, sealed, for the holder's wallet: show `url` as a QR code or send it.",
     }),
   })
   .openapi("IssuedCertificate");

@@ -84,19 +84,16 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
         // The header is required on this route, so the binding's token is always there.
         idempotencyKey: idempotencyKey!,
       });
-      // The certificate is on chain whatever happens here: a pickup that cannot be stored is logged and
-      // left out of the answer, and the same Idempotency-Key again stores it (same document, same link).
-      const pickup = await createPickup(pickups, {
-        agency: me(principal),
-        apiKey: apiKeyOf(req),
-        certId: out.certificate.certId,
-        document: out.certificate.document,
-      }).then(
-        (t) => ticketOut(req, t),
-        (err: unknown) => {
-          deps.logger.error({ err, certId: out.certificate.certId }, "pickup not stored");
-          return undefined;
-        },
+      // Stored before the answer: should it fail, the request fails (5xx) and keeps its Idempotency-Key
+      // binding without an answer, so the retry finishes the same certificate and stores its pickup.
+      const pickup = ticketOut(
+        req,
+        await createPickup(pickups, {
+          agency: me(principal),
+          apiKey: apiKeyOf(req),
+          certId: out.certificate.certId,
+          document: out.certificate.document,
+        }),
       );
       return {
         status: out.replayed ? 200 : 201,
