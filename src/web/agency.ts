@@ -299,7 +299,7 @@ function batchPickups(batchId: string, total: number): HTMLElement {
           { class: "list" },
           page.items.map((i) => {
             const qr = h("div");
-            const show = h("button", { type: "button", class: "secondary", t: "agency.showPickup" });
+            const show = h("button", { type: "button", class: "secondary pickup-show", t: "agency.showPickup" });
             show.addEventListener("click", () => qr.replaceChildren(pickupView(i.pickup)));
             return h(
               "li",

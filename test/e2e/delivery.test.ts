@@ -11,7 +11,8 @@ import path from "node:path";
 import type { Page } from "playwright-core";
 import { generateMnemonic, mnemonicSeed } from "../../src/document";
 import { deriveBackupKeys, openBackup } from "../../src/domain/backup";
-import { browserSuite, type Gateway, PHONE, readQrPng, RESULTS_DIR } from "../support/e2e";
+import { sampleFields } from "../../src/domain/catalog";
+import { batchCsv, browserSuite, type Gateway, PHONE, readQrPng, RESULTS_DIR } from "../support/e2e";
 
 const SHOTS = path.join(RESULTS_DIR, "delivery");
 
@@ -112,6 +113,42 @@ describe("delivery by pickup QR code and the wallet's backup (e2e)", function ()
     // And the console no longer offers it.
     await clerk.click("#agency-show-pickup");
     await clerk.locator('#agency-pickup .notice.error[data-code="PICKUP_ALREADY_PICKED_UP"]').waitFor();
+  });
+
+  it("lists a pickup per certificate after a batch, and the wallet receives its own from the link", async () => {
+    const wallet = await suite.person(PHONE);
+    const { holder } = await newWallet(wallet);
+    const clerk = await suite.person({ width: 1280, height: 900 });
+    await clerk.goto(`${gw.url}/agency`);
+    await clerk.fill("#agency-api-key", gw.agencyKey);
+    await clerk.press("#agency-api-key", "Enter");
+    await clerk.locator("#agency-signed-in").waitFor();
+    await clerk.selectOption("#agency-batch-type", "resident-id-card");
+    const csv = batchCsv([
+      { holder: `0x${"0".repeat(39)}1`, fields: sampleFields("resident-id-card", `b-${Date.now()}-0`) },
+      { holder, fields: sampleFields("resident-id-card", `b-${Date.now()}-1`) },
+    ]);
+    await clerk.setInputFiles("#agency-batch-file", {
+      name: "batch.csv",
+      mimeType: "text/csv",
+      buffer: Buffer.from(csv),
+    });
+    await clerk.click("#agency-batch-upload");
+    await clerk.locator('#agency-batch-result .notice.ok[data-code="BATCH_DONE"]').waitFor({ timeout: 30_000 });
+    await clerk.click("#agency-batch-pickups-button");
+    const items = clerk.locator("#agency-batch-pickups li[data-cert-id]");
+    await items.nth(1).waitFor();
+    expect(await items.count()).to.equal(2);
+    const mine = items.nth(1);
+    expect(await mine.textContent()).to.contain(holder);
+    await mine.locator(".pickup-show").click();
+    const link = (await mine.locator(".pickup-url").textContent())!.trim();
+    await shot(clerk, "console-batch-pickups");
+
+    await wallet.goto(link);
+    await wallet.locator('#wallet-banner .notice.ok[data-code="PICKED_UP"]').waitFor({ timeout: 30_000 });
+    const certId = await mine.getAttribute("data-cert-id");
+    expect(await wallet.locator(`#wallet-certificates li[data-cert="${certId}"]`).count()).to.equal(1);
   });
 
   it("restores both certificates of a cleared wallet from its mnemonic, presentable, and nothing from a wrong one", async () => {

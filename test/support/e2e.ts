@@ -173,6 +173,27 @@ export const PHONE = { width: 390, height: 844 };
 
 export const RESULTS_DIR = path.join(__dirname, "..", "..", "test-results");
 
+/** Nested fields as CSV columns: address.city etc. */
+function flatten(o: Record<string, unknown>, prefix = ""): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(o)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (v && typeof v === "object" && !Array.isArray(v)) Object.assign(out, flatten(v as Record<string, unknown>, key));
+    else out[key] = Array.isArray(v) ? JSON.stringify(v) : String(v);
+  }
+  return out;
+}
+
+/** The agency console's batch file: a `holder` column and one column per (nested) field, quoted. */
+export function batchCsv(items: { holder: string; fields: Record<string, unknown> }[]): string {
+  const rows = items.map((i) => ({ holder: i.holder, ...flatten(i.fields) }));
+  const header = Object.keys(rows[0]);
+  return [
+    header.join(","),
+    ...rows.map((r) => header.map((k) => `"${String(r[k as keyof typeof r]).replace(/"/g, '""')}"`).join(",")),
+  ].join("\n");
+}
+
 /** The text of the QR code in a PNG (a screenshot of a page's image), decoded by jsQR; undefined if none. */
 export function readQrPng(png: Buffer): string | undefined {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
