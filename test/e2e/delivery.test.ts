@@ -31,6 +31,16 @@ describe("delivery by pickup QR code and the wallet's backup (e2e)", function ()
     return { mnemonic, holder: (await page.textContent("#wallet-receive-address"))!.trim() };
   }
 
+  /** The agency console on a desktop, signed in with the key of the agency accredited for ID cards. */
+  async function signedInClerk(): Promise<Page> {
+    const clerk = await suite.person({ width: 1280, height: 900 });
+    await clerk.goto(`${gw.url}/agency`);
+    await clerk.fill("#agency-api-key", gw.agencyKey);
+    await clerk.press("#agency-api-key", "Enter");
+    await clerk.locator("#agency-signed-in").waitFor();
+    return clerk;
+  }
+
   /** The wallet answers the counter's request for a resident ID card with `certId`: the verdict it shows. */
   async function presentAtCounter(page: Page, certId: string): Promise<string | null> {
     await page.goto(await suite.api().counterRequest());
@@ -45,11 +55,7 @@ describe("delivery by pickup QR code and the wallet's backup (e2e)", function ()
     const wallet = await suite.person(PHONE);
     const { holder } = await newWallet(wallet);
 
-    const clerk = await suite.person({ width: 1280, height: 900 });
-    await clerk.goto(`${gw.url}/agency`);
-    await clerk.fill("#agency-api-key", gw.agencyKey);
-    await clerk.press("#agency-api-key", "Enter");
-    await clerk.locator("#agency-signed-in").waitFor();
+    const clerk = await signedInClerk();
     await clerk.selectOption("#agency-type", "resident-id-card");
     await clerk.fill("#agency-holder", holder);
     await clerk.click("#agency-fill-sample");
@@ -118,11 +124,7 @@ describe("delivery by pickup QR code and the wallet's backup (e2e)", function ()
   it("lists a pickup per certificate after a batch, and the wallet receives its own from the link", async () => {
     const wallet = await suite.person(PHONE);
     const { holder } = await newWallet(wallet);
-    const clerk = await suite.person({ width: 1280, height: 900 });
-    await clerk.goto(`${gw.url}/agency`);
-    await clerk.fill("#agency-api-key", gw.agencyKey);
-    await clerk.press("#agency-api-key", "Enter");
-    await clerk.locator("#agency-signed-in").waitFor();
+    const clerk = await signedInClerk();
     await clerk.selectOption("#agency-batch-type", "resident-id-card");
     const csv = batchCsv([
       { holder: `0x${"0".repeat(39)}1`, fields: sampleFields("resident-id-card", `b-${Date.now()}-0`) },
