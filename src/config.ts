@@ -108,6 +108,17 @@ const ConfigSchema = z.object({
     .default(Math.min(4, Math.max(0, availableParallelism() - 1))),
   /** Days a batch's documents stay in the store for the agency to download (they hold personal data). */
   batchDocumentRetentionDays: z.coerce.number().int().min(1).max(3650).default(30),
+  /** Days an issued document waits, sealed, for its holder's wallet to pick it up; then it is deleted. */
+  pickupRetentionDays: z.coerce.number().int().min(1).max(3650).default(30),
+  /** Days a wallet backup is kept after its last write. */
+  backupRetentionDays: z.coerce.number().int().min(1).max(36500).default(730),
+  /** Largest wallet backup (bytes of base64url ciphertext); must stay below bodyLimitBytes. */
+  backupMaxBytes: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(768 * 1024),
   /** Most requests in one JSON-RPC batch at POST /rpc (ethers batches up to 100 by default). */
   rpcMaxBatch: z.coerce.number().int().min(1).max(10_000).default(100),
   /** Most gas one eth_call at POST /rpc may burn (the node is shared with the block producer). */
@@ -230,6 +241,9 @@ export function loadConfig(
     shutdownGraceSeconds: e("SHUTDOWN_GRACE_SECONDS"),
     documentWorkers: e("DOCUMENT_WORKERS"),
     batchDocumentRetentionDays: e("BATCH_DOCUMENT_RETENTION_DAYS"),
+    pickupRetentionDays: e("PICKUP_RETENTION_DAYS"),
+    backupRetentionDays: e("BACKUP_RETENTION_DAYS"),
+    backupMaxBytes: e("BACKUP_MAX_BYTES"),
     rpcMaxBatch: e("RPC_MAX_BATCH"),
     rpcLogBlockRange: e("RPC_LOG_BLOCK_RANGE"),
     rpcCallGasCap: e("RPC_CALL_GAS_CAP"),

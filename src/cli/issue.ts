@@ -21,6 +21,8 @@ interface Issued {
   txHash: string;
   blockNumber: number;
   document: Record<string, unknown>;
+  /** Where the holder's wallet picks the document up (the key is in the link's fragment). */
+  pickup?: { id: string; state: string; expiresAt: number; url?: string };
 }
 
 interface BatchJob {
@@ -97,7 +99,7 @@ export function registerIssue(program: Command): void {
     });
     const replayed = status === 200;
     if (opts.out) fs.writeFileSync(opts.out, `${JSON.stringify(out.document, null, 2)}\n`);
-    const summary = `${replayed ? "already issued (same idempotency key)" : "issued"} ${out.certId}\n  type ${out.type}, holder ${out.holder}\n  valid ${isoTime(out.validFrom)} → ${isoTime(out.validUntil)}\n  tx ${out.txHash} (block ${out.blockNumber})`;
+    const summary = `${replayed ? "already issued (same idempotency key)" : "issued"} ${out.certId}\n  type ${out.type}, holder ${out.holder}\n  valid ${isoTime(out.validFrom)} → ${isoTime(out.validUntil)}\n  tx ${out.txHash} (block ${out.blockNumber})${out.pickup?.url ? `\n  pickup ${out.pickup.url} (until ${isoTime(out.pickup.expiresAt)})` : ""}`;
     if (g.json) emit(g, { ...out, replayed, idempotencyKey: key, file: opts.out }, () => "");
     else if (opts.out) process.stdout.write(`${summary}\n  document → ${opts.out}\n`);
     else {

@@ -59,6 +59,7 @@ export {
 export {
   createHolderWallet,
   generateMnemonic,
+  mnemonicSeed,
   validateMnemonic,
   holderKeyPath,
   HOLDER_KEY_ACCOUNT,

@@ -39,6 +39,24 @@ export function generateMnemonic(strength: 128 | 256 = 128): string {
   return bip39Generate(wordlist, strength);
 }
 
+/**
+ * The BIP-39 seed of a mnemonic (NFKD, whitespace normalised): the wallet's keys, and its backup's id
+ * and key, are derived from it. Throws DocumentError("INVALID_MNEMONIC").
+ */
+export function mnemonicSeed(mnemonic: string, passphrase = ""): Uint8Array {
+  const m = normaliseMnemonic(mnemonic);
+  if (!validateMnemonic(m))
+    throw new DocumentError(
+      "INVALID_MNEMONIC",
+      "the mnemonic is not a valid English BIP-39 phrase (check the words and their order)",
+    );
+  return mnemonicToSeedSync(m, passphrase);
+}
+
+function normaliseMnemonic(mnemonic: unknown): string {
+  return typeof mnemonic === "string" ? mnemonic.normalize("NFKD").trim().split(/\s+/).join(" ") : "";
+}
+
 export function validateMnemonic(mnemonic: string): boolean {
   return typeof mnemonic === "string" && bip39Validate(mnemonic, wordlist);
 }
@@ -80,18 +98,10 @@ export interface CreateHolderWalletParameters {
 
 /** Opens a holder wallet from its mnemonic. Throws DocumentError("INVALID_MNEMONIC") on a bad one. */
 export function createHolderWallet(params: CreateHolderWalletParameters): HolderWallet {
-  const mnemonic =
-    typeof params.mnemonic === "string" ? params.mnemonic.normalize("NFKD").trim().split(/\s+/).join(" ") : "";
-  if (!validateMnemonic(mnemonic))
-    throw new DocumentError(
-      "INVALID_MNEMONIC",
-      "the mnemonic is not a valid English BIP-39 phrase (check the words and their order)",
-    );
+  const seed = mnemonicSeed(params.mnemonic, params.passphrase);
   const account = params.account ?? HOLDER_KEY_ACCOUNT;
   checkIndex(account, "account");
-  const accountNode = HDKey.fromMasterSeed(mnemonicToSeedSync(mnemonic, params.passphrase ?? "")).derive(
-    `m/44'/60'/${account}'/0'`,
-  );
+  const accountNode = HDKey.fromMasterSeed(seed).derive(`m/44'/60'/${account}'/0'`);
   const cache = new Map<number, HolderKey>();
 
   const deriveKey = (index: number): HolderKey => {

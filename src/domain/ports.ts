@@ -481,6 +481,57 @@ export interface IdempotentRequestStore {
   release(key: string): Promise<void>;
 }
 
+/**
+ * A document waiting for its holder's wallet (src/domain/pickup.ts): stored sealed (AES-GCM under a
+ * key the gateway does not keep), one per certificate, deleted once picked up or past `expiresAt`.
+ */
+export interface PickupRecord {
+  id: string;
+  agency: Address;
+  certId: Bytes32;
+  /** base64url(iv ‖ AES-GCM ciphertext) of the document JSON; null once picked up. */
+  sealed: string | null;
+  /** sha256 hex of the confirmation token the key yields: proves a confirmation (and a re-shown key). */
+  confirmHash: string;
+  state: "waiting" | "picked_up";
+  createdAt: number;
+  expiresAt: number;
+  pickedUpAt?: number;
+}
+
+export interface PickupStore {
+  /** Inserts `r` unless the certificate already has a pickup; returns the row now stored for it. */
+  create(r: PickupRecord): Promise<PickupRecord>;
+  get(id: string): Promise<PickupRecord | undefined>;
+  byCert(certId: Bytes32): Promise<PickupRecord | undefined>;
+  /** waiting → picked_up, dropping the ciphertext; false when it was not waiting. */
+  markPickedUp(id: string, at: number): Promise<boolean>;
+  /** Deletes every pickup (and tombstone) whose retention ended at or before `now`; returns how many. */
+  purge(now: number): Promise<number>;
+}
+
+/**
+ * A wallet's encrypted backup (src/domain/backup.ts): an opaque blob under an opaque id, the sha256 of
+ * a write token only the mnemonic yields (so the id itself authorises nobody and reveals nothing).
+ */
+export interface BackupRecord {
+  id: string;
+  version: number;
+  blob: string;
+  updatedAt: number;
+}
+
+export interface BackupStore {
+  get(id: string): Promise<BackupRecord | undefined>;
+  /**
+   * Writes `r` when the stored version is `r.version - 1` (no row for version 1); false, changing
+   * nothing, when another write got there first.
+   */
+  put(r: BackupRecord): Promise<boolean>;
+  /** Deletes backups last written before `before`; returns how many. */
+  purge(before: number): Promise<number>;
+}
+
 export interface ReplayGuard {
   /** Returns false when `key` was already used (before `expiresAt`); true and remembers it otherwise. */
   claim(key: string, expiresAt: number): Awaitable<boolean>;

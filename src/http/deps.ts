@@ -3,7 +3,7 @@ import type { Router } from "express";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { BatchJobs } from "../domain/issuance";
-import type { DomainDeps, IdempotentRequestStore } from "../domain/ports";
+import type { BackupStore, DomainDeps, IdempotentRequestStore, PickupStore } from "../domain/ports";
 import { DEFAULT_LIMITS, type LimitSettings } from "./limits";
 import type { RouteEnv } from "./route";
 
@@ -15,6 +15,10 @@ export interface HttpSettings {
   holderAuthSkewSeconds: number;
   maxBatchSize: number;
   limits: LimitSettings;
+  /** How long an issued document waits for its holder's wallet to pick it up, seconds. */
+  pickupRetentionSeconds: number;
+  /** Largest wallet backup, bytes of base64url ciphertext (below bodyLimitBytes). */
+  backupMaxBytes: number;
 }
 
 export interface AppDeps extends DomainDeps {
@@ -23,6 +27,10 @@ export interface AppDeps extends DomainDeps {
   batchJobs: BatchJobs;
   /** Idempotency-Key bindings and first answers of write requests (src/http/idempotency.ts). */
   requests: IdempotentRequestStore;
+  /** Sealed documents waiting for their holders' wallets (src/domain/pickup.ts). */
+  pickups: PickupStore;
+  /** Wallets' encrypted backups (src/domain/backup.ts). */
+  backups: BackupStore;
   /** Prometheus registry (a fresh one per app, so tests can build several apps). */
   metrics?: Registry;
   /** Readiness beyond the index (e.g. the relayer drained its outbox on start). */
@@ -47,4 +55,6 @@ export const DEFAULT_HTTP_SETTINGS: HttpSettings = {
   holderAuthSkewSeconds: 300,
   maxBatchSize: 100_000,
   limits: DEFAULT_LIMITS,
+  pickupRetentionSeconds: 30 * 86_400,
+  backupMaxBytes: 768 * 1024,
 };

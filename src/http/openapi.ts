@@ -28,7 +28,11 @@ export function generateOpenApi(registry: OpenAPIRegistry): object {
         description: "The city's data authority: types, agencies, keys, verifiers, API principals.",
       },
       { name: "agency", description: "Issuing agencies: issue, batch, revoke, suspend, reinstate, supersede." },
-      { name: "holder", description: "Citizens and companies: consent grants and the audit trail, by signature." },
+      {
+        name: "holder",
+        description:
+          "Citizens and companies: consent grants and the audit trail, by signature; pickups of issued documents and wallet backups, sealed in the browser.",
+      },
       { name: "verifier", description: "Counters and online verifiers: verify under consent and record checks." },
       { name: "public", description: "Anyone: status and integrity without consent." },
       { name: "chain", description: "The embedded chain's read-only JSON-RPC, to verify without the gateway." },

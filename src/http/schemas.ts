@@ -192,6 +192,84 @@ export const OptionalIdempotencyHeaders = z.object({
     },
   }),
 });
+export const PickupId = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{22}$/, "a pickup id: 22 base64url characters")
+  .openapi({ description: "A pickup's id (128 random bits, base64url).", example: "q3Jf0nQmT1yPq7c4m8VwXA" });
+export const PickupParams = z.strictObject({ pickupId: PickupId });
+export const PickupTicket = z
+  .object({
+    id: PickupId,
+    state: z.enum(["waiting", "picked_up", "expired"]),
+    expiresAt: z.number().int().openapi({ description: "Unix seconds; the gateway deletes the pickup then." }),
+    url: z.string().optional().openapi({
+      description:
+        "While waiting: <origin>/wallet?pickup=<id>#k=<key>. The key is only in the fragment, which browsers never send; it is derived from the calling API key and never stored.",
+    }),
+  })
+  .openapi("PickupTicket");
+export const SealedPickup = z
+  .object({
+    id: PickupId,
+    sealed: z.string().openapi({ description: "base64url(iv ‖ AES-256-GCM ciphertext) of the document JSON." }),
+    expiresAt: z.number().int(),
+  })
+  .openapi("SealedPickup");
+export const PickupConfirmBody = z
+  .strictObject({
+    token: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{43}$/, "43 base64url characters")
+      .openapi({ description: "HMAC-SHA256(key, 'certledger pickup confirm v1'), base64url." }),
+  })
+  .openapi("PickupConfirmBody");
+export const PickupConfirmation = z
+  .object({ id: PickupId, state: z.literal("picked_up"), pickedUpAt: z.number().int() })
+  .openapi("PickupConfirmation");
+export const BatchPickupsQuery = z.strictObject({
+  offset: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+export const BatchPickups = z
+  .object({
+    batchId: z.string(),
+    total: z.number().int(),
+    offset: z.number().int(),
+    items: z.array(z.object({ index: z.number().int(), certId: Bytes32, holder: Address, pickup: PickupTicket })),
+  })
+  .openapi("BatchPickups");
+
+export const BackupId = z
+  .string()
+  .regex(/^[0-9a-f]{64}$/, "64 lowercase hex characters")
+  .openapi({ description: "sha256 (hex) of the wallet's backup write token." });
+export const BackupParams = z.strictObject({ backupId: BackupId });
+export const BackupBody = z
+  .strictObject({
+    version: z
+      .number()
+      .int()
+      .min(1)
+      .max(2 ** 31)
+      .openapi({ description: "The stored version + 1 (1 for the first backup)." }),
+    blob: z
+      .string()
+      .min(1)
+      .regex(/^[A-Za-z0-9_-]+$/, "base64url")
+      .openapi({ description: "base64url(iv ‖ AES-256-GCM ciphertext), sealed in the wallet." }),
+    writeToken: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{43}$/, "43 base64url characters")
+      .openapi({ description: "The token whose sha256 is the backup id; derived from the mnemonic." }),
+  })
+  .openapi("BackupBody");
+export const Backup = z
+  .object({ id: BackupId, version: z.number().int(), blob: z.string(), updatedAt: z.number().int() })
+  .openapi("Backup");
+export const BackupWritten = z
+  .object({ id: BackupId, version: z.number().int(), updatedAt: z.number().int() })
+  .openapi("BackupWritten");
+
 export const IssuedCertificate = z
   .object({
     certId: Bytes32,
@@ -203,6 +281,9 @@ export const IssuedCertificate = z
     txHash: Bytes32,
     blockNumber: z.number().int(),
     document: CertificateDocument,
+    pickup: PickupTicket.openapi({
+      description: "The document waiting, sealed, for the holder's wallet: show `url` as a QR code or send it.",
+    }),
   })
   .openapi("IssuedCertificate");
 

@@ -322,6 +322,34 @@ function migrations(dialect: DialectName): Record<string, Migration> {
         await db.schema.createIndex("counter_sessions_expires").on("counter_sessions").column("expires_at").execute();
       },
     },
+    "0005_pickups_backups": {
+      async up(db: Db) {
+        // Documents waiting for their holder's wallet, sealed under a key the gateway does not keep
+        // (src/domain/pickup.ts); the ciphertext is dropped on pickup and the row deleted at expiry.
+        await db.schema
+          .createTable("pickups")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("agency", hex, (c) => c.notNull())
+          .addColumn("cert_id", hex, (c) => c.notNull().unique())
+          .addColumn("sealed", "text")
+          .addColumn("confirm_hash", "text", (c) => c.notNull())
+          .addColumn("state", "text", (c) => c.notNull())
+          .addColumn("created_at", int, (c) => c.notNull())
+          .addColumn("expires_at", int, (c) => c.notNull())
+          .addColumn("picked_up_at", int)
+          .execute();
+        await db.schema.createIndex("pickups_expires").on("pickups").column("expires_at").execute();
+        // Wallets' encrypted backups (src/domain/backup.ts): an opaque blob under an opaque id.
+        await db.schema
+          .createTable("backups")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("version", "integer", (c) => c.notNull())
+          .addColumn("blob", "text", (c) => c.notNull())
+          .addColumn("updated_at", int, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("backups_updated").on("backups").column("updated_at").execute();
+      },
+    },
   };
 }
 

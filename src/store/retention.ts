@@ -8,10 +8,13 @@
  * - shares (kept in `idempotency_keys` under `share:<id>`, with their encrypted documents) some time
  *   after they expired, and used-up shares at once (their uses are counted on chain, read from the
  *   indexer's `grants` projection).
+ * - pickups (`pickups`: sealed documents waiting for, or picked up by, their holder's wallet) at the
+ *   end of their retention, and wallet backups (`backups`) not written for their retention period.
  * Nothing inside its window or still usable is touched.
  */
 import type { Kysely } from "kysely";
 import type { ShareRecord } from "../domain/share";
+import { SqlBackupStore, SqlPickupStore } from "./holderStores";
 import type { Database } from "./schema";
 
 export interface RetentionSettings {
@@ -21,6 +24,8 @@ export interface RetentionSettings {
   counterSessionSeconds: number;
   /** Seconds a share is kept after it expired (a used-up share goes at the next sweep). */
   shareSeconds: number;
+  /** Seconds a wallet backup is kept after its last write (a pickup carries its own expiry). */
+  backupSeconds: number;
 }
 
 export interface RetentionSweep {
@@ -28,6 +33,8 @@ export interface RetentionSweep {
   drafts: number;
   counterSessions: number;
   shares: number;
+  pickups: number;
+  backups: number;
 }
 
 const SHARE_PREFIX = "share:";
@@ -50,6 +57,8 @@ export async function sweepRetention(db: Kysely<Database>, s: RetentionSettings,
     drafts: Number(drafts.numDeletedRows),
     counterSessions: Number(sessions.numDeletedRows),
     shares: await sweepShares(db, s, now),
+    pickups: await new SqlPickupStore(db).purge(now),
+    backups: await new SqlBackupStore(db).purge(now - s.backupSeconds),
   };
 }
 

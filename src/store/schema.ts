@@ -286,6 +286,29 @@ export interface Database {
   batch_jobs: BatchJobsTable;
   batch_documents: BatchDocumentsTable;
   batch_inputs: BatchInputsTable;
+  pickups: PickupsTable;
+  backups: BackupsTable;
+}
+
+export interface PickupsTable {
+  id: string;
+  agency: string;
+  cert_id: string;
+  /** base64url(iv ‖ AES-GCM ciphertext); null once picked up. */
+  sealed: string | null;
+  confirm_hash: string;
+  /** waiting | picked_up */
+  state: string;
+  created_at: number;
+  expires_at: number;
+  picked_up_at: number | null;
+}
+
+export interface BackupsTable {
+  id: string;
+  version: number;
+  blob: string;
+  updated_at: number;
 }
 
 export interface BatchJobsTable {

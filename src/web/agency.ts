@@ -28,6 +28,7 @@ import {
 } from "./agencyKey";
 import { isRejectedKey, principalName, signInSession } from "./signIn";
 import { busy, codeView, copyButton, field, h, notice, section, shell, stored, tx } from "./ui";
+import QRCode from "qrcode";
 
 type Schema = Record<string, unknown>;
 
@@ -205,13 +206,14 @@ function issueSection(): HTMLElement {
   sample.addEventListener("click", () => form?.write(sampleFields(type.value, `${Date.now()}`)));
   const issue = h("button", { type: "button", id: "agency-issue", t: "agency.issueButton" });
   /** The issued certificate: its id and its document to deliver. */
-  const issued = (res: { certId: string; document: unknown }) => {
+  const issued = (res: { certId: string; document: unknown; pickup?: Pickup }) => {
     const json = JSON.stringify(res.document, null, 2);
     const blob = URL.createObjectURL(new Blob([json], { type: "application/json" }));
     const docBox = h("textarea", { id: "agency-document", rows: 8, readonly: true, spellcheck: false });
     docBox.value = json;
     notice(out, "ok", tx("agency.issued", { certId: res.certId }), "ISSUED").dataset.certId = res.certId;
     out.append(
+      ...(res.pickup?.url ? [pickupView(res.pickup)] : []),
       field("agency.document", docBox),
       h(
         "div",
@@ -235,7 +237,7 @@ function issueSection(): HTMLElement {
       const key = await requireKey();
       if (key) return reviewAndSign(key, body);
       issued(
-        await api<{ certId: string; document: unknown }>("POST", EP.issue, body, {
+        await api<{ certId: string; document: unknown; pickup?: Pickup }>("POST", EP.issue, body, {
           headers: { ...bearer(apiKey.get()), "idempotency-key": crypto.randomUUID() },
         }),
       );
@@ -267,6 +269,98 @@ function issueSection(): HTMLElement {
     h("div", { class: "row" }, sample, issue),
     out,
   );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pickup: the document waits, sealed, for the holder's wallet to scan its QR code
+// ---------------------------------------------------------------------------------------------
+
+interface Pickup {
+  id: string;
+  state: string;
+  expiresAt: number;
+  url?: string;
+}
+
+/** The pickup's QR code (drawn here: its key is in the link's fragment), its link and its expiry. */
+function pickupView(p: Pickup): HTMLElement {
+  const img = h("img", { class: "pickup-qr", alt: "QR", width: 280, height: 280 });
+  void QRCode.toDataURL(p.url!, { errorCorrectionLevel: "M", margin: 2, scale: 8 }).then((src) => (img.src = src));
+  return h(
+    "div",
+    { class: "qr pickup", "data-pickup": p.id },
+    h("h3", { t: "agency.pickup" }),
+    img,
+    h("p", { class: "muted", t: "agency.pickupHint", vars: { time: formatTime(p.expiresAt) } }),
+    h("code", { class: "pickup-url", translate: "no" }, p.url!),
+    h(
+      "div",
+      { class: "row" },
+      copyButton(() => p.url!),
+    ),
+  );
+}
+
+function pickupButton(certId: string): HTMLElement {
+  const box = h("div", { id: "agency-pickup" });
+  const btn = h("button", { type: "button", class: "secondary", id: "agency-show-pickup", t: "agency.showPickup" });
+  btn.addEventListener("click", () =>
+    busy(btn, box, async () => {
+      box.replaceChildren(pickupView(await get<Pickup>(EP.agencyPickup(certId), auth())));
+    }),
+  );
+  return h("div", null, h("div", { class: "row" }, btn), box);
+}
+
+const PICKUP_PAGE = 50;
+
+/** A batch's pickups, a page at a time: each certificate's link, and its QR code on demand. */
+function batchPickups(batchId: string, total: number): HTMLElement {
+  const box = h("div", { id: "agency-batch-pickups" });
+  const btn = h("button", {
+    type: "button",
+    class: "secondary",
+    id: "agency-batch-pickups-button",
+    t: "agency.batchPickups",
+  });
+  let offset = 0;
+  btn.addEventListener("click", () =>
+    busy(btn, box, async () => {
+      const page = await post<{ items: { index: number; certId: string; holder: string; pickup: Pickup }[] }>(
+        EP.batchPickups(batchId, offset, PICKUP_PAGE),
+        {},
+        auth(),
+      );
+      offset += page.items.length;
+      btn.hidden = offset >= total;
+      box.append(
+        h(
+          "ul",
+          { class: "list" },
+          page.items.map((i) => {
+            const qr = h("div");
+            const show = h("button", { type: "button", class: "secondary pickup-show", t: "agency.showPickup" });
+            show.addEventListener("click", () => qr.replaceChildren(pickupView(i.pickup)));
+            return h(
+              "li",
+              { "data-cert-id": i.certId },
+              h("span", { class: "mono", translate: "no" }, `#${i.index + 1} ${i.holder}`),
+              i.pickup.url
+                ? h(
+                    "div",
+                    { class: "row" },
+                    show,
+                    copyButton(() => i.pickup.url!),
+                  )
+                : tx(`pickup.${i.pickup.state}`),
+              qr,
+            );
+          }),
+        ),
+      );
+    }),
+  );
+  return h("div", null, h("div", { class: "row" }, btn), box);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -379,6 +473,7 @@ function batchSection(): HTMLElement {
       if (job.state !== "done")
         throw new ApiError(job.error?.code ?? "BATCH_FAILED", job.error?.message ?? job.state, 0);
       notice(out, "ok", tx("agency.batchDone", { count: job.total, root: job.root ?? "" }), "BATCH_DONE");
+      out.append(batchPickups(job.batchId, job.total));
       void refreshList();
     }),
   );
@@ -511,6 +606,7 @@ async function showCert(certId: string): Promise<void> {
       ),
       ...(actions.length ? actions : [h("p", { class: "muted", id: "agency-no-actions", t: "agency.noActions" })]),
       confirmBox,
+      pickupButton(c.certId),
     );
   });
 }

@@ -10,6 +10,7 @@
 import { keccak_256 } from "@noble/hashes/sha3";
 import { secp256k1 } from "@noble/curves/secp256k1";
 import { bytesToHex, consentDomain, hashRecordCheck, hexToBytes, privateKeyToAddress, signDigest } from "../document";
+import { b64url as b64u, fromB64url as unb64u } from "../domain/aead";
 
 const te = new TextEncoder();
 const td = new TextDecoder();
@@ -44,16 +45,7 @@ export function signLinkCheck(
   return signDigest(key.privateKey, digest);
 }
 
-export function b64u(bytes: Uint8Array): string {
-  let bin = "";
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-export function unb64u(s: string): Uint8Array {
-  const bin = atob(s.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((s.length + 3) % 4));
-  return Uint8Array.from(bin, (c) => c.charCodeAt(0));
-}
+export { b64u, unb64u };
 
 export interface LinkKey {
   privateKey: Uint8Array;

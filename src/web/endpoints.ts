@@ -18,6 +18,9 @@ export const EP = {
     `/v1/agency/batches/${enc(id)}/documents?offset=${offset}&limit=${limit}`,
   agencyCertificates: (q = "") => `/v1/agency/certificates${q}`,
   agencyCertificate: (certId: string) => `/v1/agency/certificates/${enc(certId)}`,
+  agencyPickup: (certId: string) => `/v1/agency/certificates/${enc(certId)}/pickup`,
+  batchPickups: (id: string, offset: number, limit: number) =>
+    `/v1/agency/batches/${enc(id)}/pickups?offset=${offset}&limit=${limit}`,
   statusChange: (certId: string, action: "revoke" | "suspend" | "reinstate") =>
     `/v1/agency/certificates/${enc(certId)}/${action}`,
   // agency, signed in the browser with the agency's own key
@@ -33,6 +36,10 @@ export const EP = {
   holderGrants: "/v1/holder/grants",
   holderRevokeGrant: (grantId: string) => `/v1/holder/grants/${enc(grantId)}/revoke`,
   holderTrail: (certId: string) => `/v1/holder/certificates/${enc(certId)}/audit`,
+  // pickups of issued documents and wallet backups (src/http/routes/delivery.ts)
+  pickup: (id: string) => `/v1/pickups/${enc(id)}`,
+  pickupConfirm: (id: string) => `/v1/pickups/${enc(id)}/confirm`,
+  backup: (id: string) => `/v1/backups/${enc(id)}`,
   // counter and sharing (src/http/routes/counter.ts)
   counterRequests: "/v1/counter/requests",
   counterRequest: (id: string) => `/v1/counter/requests/${enc(id)}`,

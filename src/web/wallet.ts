@@ -8,6 +8,7 @@ import {
   createHolderWallet,
   generateMnemonic,
   type HolderWallet,
+  mnemonicSeed,
   purposeHash,
   redactDocument,
   type TypedDataDomain,
@@ -16,8 +17,10 @@ import {
 } from "../document";
 import { cardLayout } from "../domain/catalog/layout";
 import { PURPOSES, purposeNeeds, purposeOf } from "../domain/catalog/purposes";
+import { deriveBackupKeys, openBackup, sealBackup, type BackupKeys } from "../domain/backup";
 import { holderAuthMessage } from "../domain/holderAuth";
 import { SHARE_LIMITS, SHARE_UNLIMITED_USES } from "../domain/share";
+import { openPickup, parsePickupLink, pickupConfirmToken } from "../domain/pickup";
 import { api, ApiError, get, post } from "./api";
 import { certCard, updateCard, verdictCard, type CardData } from "./card";
 import { readCertificateText } from "./certificateFile";
@@ -30,6 +33,7 @@ import { decodeQrFromFile, requestIdFrom, scanWithCamera, type CameraScan } from
 import {
   busy,
   copyButton,
+  errorText,
   field,
   filePicker,
   form,
@@ -49,6 +53,7 @@ import {
   newWalletData,
   saveWallet,
   type StoredCertificate,
+  type StoredGrant,
   type WalletData,
 } from "./walletStore";
 
@@ -70,7 +75,135 @@ let domainCache: TypedDataDomain | undefined;
 const now = () => Math.floor(Date.now() / 1000);
 
 function persist(): void {
-  if (data) saveWallet(data);
+  if (!data) return;
+  saveWallet(data);
+  scheduleBackup();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Backup at the gateway: sealed here under a key from the mnemonic (src/domain/backup.ts)
+// ---------------------------------------------------------------------------------------------
+
+let backupKeys: Promise<BackupKeys> | undefined;
+
+function openKeys(mnemonic: string): void {
+  keys = createHolderWallet({ mnemonic });
+  backupKeys = deriveBackupKeys(mnemonicSeed(mnemonic));
+}
+
+/** What the backup holds: everything but the mnemonic (which is what opens it). */
+interface BackupContent {
+  nextIndex: number;
+  certificates: StoredCertificate[];
+  grants: StoredGrant[];
+}
+
+function merge(remote: BackupContent): void {
+  const d = data!;
+  d.nextIndex = Math.max(d.nextIndex, remote.nextIndex);
+  for (const c of remote.certificates) if (!d.certificates.some((x) => x.certId === c.certId)) d.certificates.push(c);
+  for (const g of remote.grants) {
+    const mine = d.grants.find((x) => x.grantId === g.grantId);
+    if (!mine) d.grants.push(g);
+    else if (g.revoked) mine.revoked = true;
+  }
+}
+
+async function fetchBackup(k: BackupKeys): Promise<{ version: number; content: BackupContent }> {
+  const b = await get<{ version: number; blob: string }>(EP.backup(k.id));
+  return { version: b.version, content: JSON.parse(await openBackup(k, b.version, b.blob)) as BackupContent };
+}
+
+/** Restores this wallet's backup, if the gateway has one: the number of certificates, else undefined. */
+async function restoreFromBackup(): Promise<number | undefined> {
+  try {
+    const { version, content } = await fetchBackup(await backupKeys!);
+    merge(content);
+    data!.backupVersion = version;
+    saveWallet(data!);
+    els.backup.dataset.state = "saved";
+    els.backup.dataset.version = String(version);
+    els.backup.replaceChildren(tx("wallet.backupSaved", { version }));
+    return content.certificates.length;
+  } catch (err) {
+    if (err instanceof ApiError && err.code === "BACKUP_NOT_FOUND") return undefined;
+    throw err;
+  }
+}
+
+let backupTimer: ReturnType<typeof setTimeout> | undefined;
+let backupRun: Promise<void> = Promise.resolve();
+
+function scheduleBackup(): void {
+  clearTimeout(backupTimer);
+  backupTimer = setTimeout(() => void backupNow(), 150);
+}
+
+/** Writes the next version of the backup; on a newer one from another device, merges it and writes again. */
+function backupNow(): Promise<void> {
+  backupRun = backupRun.then(async () => {
+    const d = data;
+    if (!d || !backupKeys || (!d.certificates.length && !d.grants.length && !d.backupVersion)) return;
+    els.backup.dataset.state = "saving";
+    els.backup.replaceChildren(tx("wallet.backupSaving"));
+    try {
+      const k = await backupKeys;
+      for (let attempt = 0; ; attempt++) {
+        const version = (d.backupVersion ?? 0) + 1;
+        const content: BackupContent = { nextIndex: d.nextIndex, certificates: d.certificates, grants: d.grants };
+        const blob = await sealBackup(k, version, JSON.stringify(content));
+        try {
+          await api("PUT", EP.backup(k.id), { version, blob, writeToken: k.writeToken });
+          d.backupVersion = version;
+          break;
+        } catch (err) {
+          if (!(err instanceof ApiError && err.code === "BACKUP_VERSION_CONFLICT") || attempt >= 3) throw err;
+          const remote = await fetchBackup(k);
+          merge(remote.content);
+          d.backupVersion = remote.version;
+        }
+      }
+      saveWallet(d);
+      els.backup.dataset.state = "saved";
+      els.backup.dataset.version = String(d.backupVersion);
+      els.backup.replaceChildren(tx("wallet.backupSaved", { version: d.backupVersion! }));
+    } catch (err) {
+      console.error(err);
+      els.backup.dataset.state = "failed";
+      els.backup.replaceChildren(tx("wallet.backupFailed", { error: errorText(err) }));
+    }
+  });
+  return backupRun;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pickup: the agency's QR code (or link) hands over a document sealed under the link's key
+// ---------------------------------------------------------------------------------------------
+
+// The key is in the fragment: read it once and take it out of the address bar and the history.
+let pendingPickup = parsePickupLink(location.href);
+if (pendingPickup) history.replaceState(null, "", location.pathname);
+
+async function receivePickup(link: { id: string; key: Uint8Array }): Promise<void> {
+  await busy(null, els.banner, async () => {
+    notice(els.banner, "info", tx("wallet.pickupOpening"));
+    const p = await get<{ sealed: string }>(EP.pickup(link.id));
+    let text: string;
+    try {
+      text = await openPickup(link.key, link.id, p.sealed);
+    } catch {
+      throw new ApiError("PICKUP_KEY_INVALID", "the link's key does not open this pickup", 0);
+    }
+    const c = importDocument(text);
+    renderCertificates();
+    els.receive.textContent = receiveAddress();
+    // Backed up before the gateway is told to delete its copy.
+    clearTimeout(backupTimer);
+    await backupNow();
+    await post(EP.pickupConfirm(link.id), { token: pickupConfirmToken(link.key) });
+    notice(els.banner, "ok", tx("wallet.pickupReceived", { type: typeName(c.typeCode) }), "PICKED_UP").dataset.certId =
+      c.certId;
+  });
 }
 
 async function consentDomain(fallback?: RequestView["domain"]): Promise<TypedDataDomain> {
@@ -100,7 +233,7 @@ function renderSetup(): void {
         const mnemonic = generateMnemonic();
         data = await newWalletData(mnemonic, pass.value);
         persist();
-        keys = createHolderWallet({ mnemonic });
+        openKeys(mnemonic);
         renderMnemonicOnce(mnemonic);
       }),
     field("wallet.passphrase", pass),
@@ -114,9 +247,12 @@ function renderSetup(): void {
         const mnemonic = restore.value.trim().toLowerCase().split(/\s+/).join(" ");
         if (!validateMnemonic(mnemonic)) throw new ApiError("INVALID_MNEMONIC", "invalid mnemonic", 0);
         data = await newWalletData(mnemonic, restorePass.value);
-        persist();
-        keys = createHolderWallet({ mnemonic });
+        saveWallet(data);
+        openKeys(mnemonic);
+        const restored = await restoreFromBackup();
         renderMain();
+        if (restored === undefined) notice(els.banner, "info", tx("wallet.noBackup"), "BACKUP_NOT_FOUND");
+        else notice(els.banner, "ok", tx("wallet.restored", { count: restored }), "RESTORED");
       }),
     field("wallet.mnemonic", restore),
     field("wallet.passphrase", restorePass),
@@ -126,6 +262,7 @@ function renderSetup(): void {
   main.replaceChildren(
     section(
       "wallet.title",
+      pendingPickup ? h("p", { class: "notice info", t: "wallet.pickupNeedsWallet" }) : null,
       h("p", { class: "warning", t: "wallet.mnemonicWarning" }),
       createForm,
       h("hr"),
@@ -162,7 +299,7 @@ function renderLocked(): void {
     () =>
       busy(btn, box, async () => {
         try {
-          keys = createHolderWallet({ mnemonic: await mnemonicOf(data!, pass.value) });
+          openKeys(await mnemonicOf(data!, pass.value));
         } catch {
           throw new Error(t("wallet.badPassphrase"));
         }
@@ -184,6 +321,8 @@ const els = {
   trail: h("ul", { class: "list", id: "wallet-trail" }),
   request: h("div", { id: "wallet-request" }),
   receive: h("code", { id: "wallet-receive-address", translate: "no" }),
+  banner: h("div", { id: "wallet-banner" }),
+  backup: h("p", { class: "muted", id: "wallet-backup-status" }),
 };
 
 function receiveAddress(): string {
@@ -676,6 +815,11 @@ function scanSection(): HTMLElement {
   let cam: CameraScan | undefined;
   const camBtn = h("button", { type: "button", id: "wallet-scan-camera", t: "wallet.scanCamera" });
   const handle = (text: string | undefined) => {
+    const link = text ? parsePickupLink(text) : undefined;
+    if (link) {
+      box.replaceChildren();
+      return void receivePickup(link);
+    }
     const id = text && requestIdFrom(text);
     if (!id)
       return void notice(
@@ -1118,9 +1262,10 @@ function renderMain(): void {
   });
 
   main.replaceChildren(
+    els.banner,
     els.request,
     scanSection(),
-    section("wallet.certificates", els.certs),
+    section("wallet.certificates", els.certs, els.backup),
     section(
       "wallet.receive",
       h("p", { class: "muted", t: "wallet.receiveHint" }),
@@ -1151,6 +1296,11 @@ function renderMain(): void {
 
   const r = new URLSearchParams(location.search).get("r");
   if (r) void openRequest(r);
+  if (pendingPickup) {
+    const link = pendingPickup;
+    pendingPickup = undefined;
+    void receivePickup(link);
+  }
 }
 
 onLangChange(() => {
@@ -1162,6 +1312,6 @@ onLangChange(() => {
 
 if (!data) renderSetup();
 else if (data.mnemonic) {
-  keys = createHolderWallet({ mnemonic: data.mnemonic });
+  openKeys(data.mnemonic);
   renderMain();
 } else renderLocked();

@@ -3,7 +3,9 @@
  * passphrase when one is set — otherwise in clear, and the page says so), the next unused key index,
  * the full (unredacted) certificate documents with their key index, and the grants made.
  *
- * Nothing here leaves the device except what the holder chooses to present or share.
+ * Nothing here leaves the device in clear except what the holder chooses to present or share; the
+ * certificates, grants and next index also go to the gateway as a backup sealed under a key derived
+ * from the mnemonic (src/domain/backup.ts), which is never sent.
  */
 import { seal, type Sealed, unseal } from "./crypto";
 
@@ -44,6 +46,8 @@ export interface WalletData {
   nextIndex: number;
   certificates: StoredCertificate[];
   grants: StoredGrant[];
+  /** The version of the backup at the gateway this device last wrote or read (src/domain/backup.ts). */
+  backupVersion?: number;
 }
 
 export function loadWallet(): WalletData | undefined {

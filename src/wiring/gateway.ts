@@ -12,6 +12,7 @@ import type { Address, DomainDeps } from "../domain/ports";
 import { buildApp } from "../http/app";
 import { resumeBatches } from "../domain/issuance";
 import { sqlBatchJobs } from "../store/batchJobs";
+import { SqlBackupStore, SqlPickupStore } from "../store/holderStores";
 import { sweepRetention, type RetentionSettings, type RetentionSweep } from "../store/retention";
 import { frontRouters, registerFrontOpenApi } from "../http/front";
 import { DEFAULT_HTTP_SETTINGS, type AppDeps } from "../http/deps";
@@ -96,6 +97,8 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
       signatures: signatureRecovery(() => info),
       custody: config.keyCustody,
     };
+    const pickups = new SqlPickupStore(engine.store.db);
+    const backups = new SqlBackupStore(engine.store.db);
     const deps: AppDeps = {
       ...domain,
       settings: {
@@ -113,7 +116,12 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
           holderSignatureWindowSeconds: config.holderSignatureWindowSeconds,
           holderBackoffSeconds: config.holderBackoffSeconds,
         },
+        pickupRetentionSeconds: config.pickupRetentionDays * 86_400,
+        // The JSON body parser refuses a larger body before the backup route could name the problem.
+        backupMaxBytes: Math.min(config.backupMaxBytes, config.bodyLimitBytes - 4096),
       },
+      pickups,
+      backups,
       logger,
       requests: engine.requests,
       // A chain journal that failed a write acknowledges nothing more: take the gateway out of rotation.
@@ -164,6 +172,7 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
       idempotencySeconds: config.idempotencyRetentionSeconds,
       counterSessionSeconds: config.counterSessionRetentionSeconds,
       shareSeconds: config.shareRetentionSeconds,
+      backupSeconds: config.backupRetentionDays * 86_400,
     };
     let sweeping: Promise<RetentionSweep> | undefined;
     const sweepNow = () =>

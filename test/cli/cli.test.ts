@@ -355,8 +355,12 @@ describe("certledger CLI", function () {
       ];
       const first = ok(await certledger(args, env));
       expect(first.stdout).to.match(/^issued 0x[0-9a-f]{64}/);
+      // The pickup link for the holder's wallet, the same on a retry.
+      const pickup = /\n {2}pickup (\S+\/wallet\?pickup=[A-Za-z0-9_-]{22}#k=[A-Za-z0-9_-]{43}) /.exec(first.stdout);
+      expect(pickup, first.stdout).to.not.equal(null);
       const again = ok(await certledger(args, env));
       expect(again.stdout, "a retry is the same certificate").to.match(/^already issued/);
+      expect(again.stdout).to.contain(`pickup ${pickup![1]} `);
 
       const v = ok(await certledger(["verify", issuedFile, "--gateway", url]));
       expect(v.stdout).to.match(/^VALID /);

@@ -16,7 +16,7 @@ type Role = "authority" | "agency" | "verifier" | "principal" | "holder" | "publ
 const SIG = `0x${"11".repeat(65)}`;
 
 interface Case {
-  method: "get" | "post" | "patch" | "delete";
+  method: "get" | "post" | "put" | "patch" | "delete";
   /** OpenAPI path template, to check coverage. */
   template: string;
   path: string;
@@ -212,6 +212,50 @@ describe("HTTP hostile input: 4xx, never 5xx, nothing changes", function () {
         role: "agency",
         badPath: "/v1/agency/batches/1/documents",
       },
+      {
+        method: "post",
+        template: "/v1/agency/batches/{batchId}/pickups",
+        path: `/v1/agency/batches/${uuid}/pickups`,
+        role: "agency",
+        badPath: "/v1/agency/batches/1/pickups",
+      },
+      {
+        method: "get",
+        template: "/v1/agency/certificates/{certId}/pickup",
+        path: `/v1/agency/certificates/${cert.certId}/pickup`,
+        role: "agency",
+        badPath: "/v1/agency/certificates/0x12/pickup",
+      },
+      {
+        method: "get",
+        template: "/v1/pickups/{pickupId}",
+        path: `/v1/pickups/${"p".repeat(22)}`,
+        role: "public",
+        badPath: "/v1/pickups/too-short",
+      },
+      {
+        method: "post",
+        template: "/v1/pickups/{pickupId}/confirm",
+        path: `/v1/pickups/${"p".repeat(22)}/confirm`,
+        role: "public",
+        body: { token: "t".repeat(43) },
+        badPath: "/v1/pickups/..%2F..%2Fetc/confirm",
+      },
+      {
+        method: "get",
+        template: "/v1/backups/{backupId}",
+        path: `/v1/backups/${"b".repeat(64)}`,
+        role: "public",
+        badPath: `/v1/backups/${"B".repeat(64)}`,
+      },
+      {
+        method: "put",
+        template: "/v1/backups/{backupId}",
+        path: `/v1/backups/${"b".repeat(64)}`,
+        role: "public",
+        body: { version: 1, blob: "c2VhbGVk", writeToken: "w".repeat(43) },
+        badPath: "/v1/backups/0x12",
+      },
       ...(["revoke", "suspend", "reinstate", "supersede"] as const).map((action): Case => ({
         method: "post",
         template: `/v1/agency/certificates/{certId}/${action}`,
@@ -348,6 +392,11 @@ describe("HTTP hostile input: 4xx, never 5xx, nothing changes", function () {
     const blockBefore = await f.blockNumber();
     const principalsBefore = await f.gw.deps.principals.count();
     const statusBefore = (await f.http.get(`/v1/public/certificates/${cert.certId}`)).body;
+    const held = async () => ({
+      pickups: await f.gw.engine.store.db.selectFrom("pickups").selectAll().execute(),
+      backups: await f.gw.engine.store.db.selectFrom("backups").selectAll().execute(),
+    });
+    const heldBefore = await held();
     const big = JSON.stringify({ pad: "x".repeat(5 * 1024 * 1024) });
     let sent = 0;
 
@@ -415,6 +464,7 @@ describe("HTTP hostile input: 4xx, never 5xx, nothing changes", function () {
     expect(await f.blockNumber(), "no transaction was sent").to.equal(blockBefore);
     expect(await f.gw.deps.principals.count()).to.equal(principalsBefore);
     expect((await f.http.get(`/v1/public/certificates/${cert.certId}`)).body).to.deep.equal(statusBefore);
+    expect(await held(), "no pickup or backup changed").to.deep.equal(heldBefore);
   });
 
   it("refuses bad, stale and replayed holder signatures with 401/409 and changes nothing", async () => {

@@ -17,6 +17,7 @@ import {
   createHolderWallet,
   generateMnemonic,
   ledgerDomain,
+  mnemonicSeed,
   purposeHash,
   signAnchorBatch,
   signIssue,
@@ -27,6 +28,8 @@ import {
   type CertificateDocument,
 } from "../../src/document";
 import { openExternalCustody, type ExternalCustody } from "../support/externalCustody";
+import { deriveBackupKeys, sealBackup } from "../../src/domain/backup";
+import { parsePickupLink, pickupConfirmToken } from "../../src/domain/pickup";
 import {
   bearer,
   closeFront,
@@ -43,7 +46,7 @@ import { freshPostgresDatabase } from "../support/postgres";
 type Who = "authority" | "agency" | "verifier" | "public";
 
 interface Call {
-  method: "post" | "patch" | "delete";
+  method: "post" | "put" | "patch" | "delete";
   path: string;
   body?: unknown;
 }
@@ -322,6 +325,65 @@ const CASES: Case[] = [
           body: { type: "diploma", items: [item(f.nextIndex())] },
         },
         unchanged: async () => expect(await count(f, "batch_jobs")).to.equal(before + 1),
+      };
+    },
+  },
+  {
+    route: "post /v1/agency/batches/{batchId}/pickups",
+    who: "agency",
+    async setup(f) {
+      const batch = async () => {
+        const i = f.nextIndex();
+        const items = [{ holder: f.wallet.address(i).toLowerCase(), fields: sampleFields("diploma", i) }];
+        return (
+          await f.http
+            .post("/v1/agency/batches?wait=true")
+            .set(bearer(f.keys.agencyA))
+            .send({ type: "diploma", items })
+            .expect(201)
+        ).body.batchId as string;
+      };
+      const [a, b] = [await batch(), await batch()];
+      const before = await count(f, "pickups");
+      return {
+        first: { method: "post", path: `/v1/agency/batches/${a}/pickups` },
+        other: { method: "post", path: `/v1/agency/batches/${b}/pickups` },
+        // Only the first batch's one certificate got its pickup.
+        unchanged: async () => expect(await count(f, "pickups")).to.equal(before + 1),
+      };
+    },
+  },
+  {
+    route: "post /v1/pickups/{pickupId}/confirm",
+    who: "public",
+    async setup(f) {
+      const pickupOf = async () => {
+        const cert = await issue(f);
+        const t = await f.http.get(`/v1/agency/certificates/${cert.certId}/pickup`).set(bearer(f.keys.agencyA));
+        const link = parsePickupLink(t.body.url)!;
+        return { id: link.id, token: pickupConfirmToken(link.key) };
+      };
+      const [a, b] = [await pickupOf(), await pickupOf()];
+      return {
+        first: { method: "post", path: `/v1/pickups/${a.id}/confirm`, body: { token: a.token } },
+        other: { method: "post", path: `/v1/pickups/${b.id}/confirm`, body: { token: b.token } },
+        unchanged: async () => f.http.get(`/v1/pickups/${b.id}`).expect(200),
+      };
+    },
+  },
+  {
+    route: "put /v1/backups/{backupId}",
+    who: "public",
+    async setup(f) {
+      const write = async () => {
+        const keys = await deriveBackupKeys(mnemonicSeed(generateMnemonic()));
+        return { keys, body: { version: 1, blob: await sealBackup(keys, 1, "{}"), writeToken: keys.writeToken } };
+      };
+      const [a, b] = [await write(), await write()];
+      return {
+        first: { method: "put", path: `/v1/backups/${a.keys.id}`, body: a.body },
+        other: { method: "put", path: `/v1/backups/${b.keys.id}`, body: b.body },
+        unchanged: async () => f.http.get(`/v1/backups/${b.keys.id}`).expect(404),
       };
     },
   },

@@ -2,9 +2,11 @@
  * The retention sweep, on SQLite and PostgreSQL: Idempotency-Key records past their window, expired
  * counter requests, expired and used-up shares (with their encrypted documents) are deleted, so the
  * tables return to their size; what is still valid stays: a key inside its window still replays, a live
- * share still opens and checks.
+ * share still opens and checks. Pickups past their retention and backups not written for theirs go too.
  */
 import { expect } from "chai";
+import { generateMnemonic, mnemonicSeed } from "../../src/document";
+import { deriveBackupKeys, sealBackup } from "../../src/domain/backup";
 import { sampleFields } from "../../src/domain/catalog";
 import type { Database } from "../../src/store/schema";
 import { bearer, closeFront, count, issue, linkShare, openFront, type Front } from "../support/frontGateway";
@@ -41,6 +43,8 @@ for (const backend of ["sqlite", "postgres"] as const) {
           idempotencyRetentionSeconds: String(DAY),
           counterSessionRetentionSeconds: String(DAY),
           shareRetentionSeconds: String(DAY),
+          pickupRetentionDays: "2",
+          backupRetentionDays: "2",
           // The test runs the sweep itself.
           retentionSweepSeconds: "0",
         },
@@ -115,6 +119,33 @@ for (const backend of ["sqlite", "postgres"] as const) {
       // ...while a key past its window is free: another request under it is new work, not the old answer.
       const reused = await issueWithKey(oldKey, f.nextIndex()).expect(201);
       expect(reused.body.certId).to.not.equal(oldIssue.body.certId);
+    });
+
+    it("deletes pickups at the end of their retention and backups not written for theirs, and keeps the rest", async () => {
+      const backup = async () => {
+        const keys = await deriveBackupKeys(mnemonicSeed(generateMnemonic()));
+        const blob = await sealBackup(keys, 1, "{}");
+        await f.http.put(`/v1/backups/${keys.id}`).send({ version: 1, blob, writeToken: keys.writeToken }).expect(201);
+        return keys.id;
+      };
+      const pickupOf = async () =>
+        (await issueWithKey(`pickup-${Date.now()}-${Math.random()}`, f.nextIndex()).expect(201)).body.pickup
+          .id as string;
+      const oldPickup = await pickupOf();
+      const oldBackup = await backup();
+      skew += 3 * DAY;
+      const freshPickup = await pickupOf();
+      const freshBackup = await backup();
+      // Pickups made by the test before are past their retention too: all of those go, the fresh one stays.
+      const pickupsBefore = await count(f, "pickups");
+      const swept = await f.gw.sweepRetention();
+      expect(swept.pickups).to.be.at.least(1);
+      expect(await count(f, "pickups")).to.equal(pickupsBefore - swept.pickups);
+      expect(swept.backups).to.equal(1);
+      expect((await f.http.get(`/v1/pickups/${oldPickup}`)).body.error.code).to.equal("PICKUP_NOT_FOUND");
+      expect((await f.http.get(`/v1/backups/${oldBackup}`)).body.error.code).to.equal("BACKUP_NOT_FOUND");
+      await f.http.get(`/v1/pickups/${freshPickup}`).expect(200);
+      await f.http.get(`/v1/backups/${freshBackup}`).expect(200);
     });
   });
 }

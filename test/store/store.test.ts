@@ -11,6 +11,7 @@ import {
   SqlReplayGuard,
 } from "../../src/store/gatewayStores";
 import { sqlCounterSessionStore } from "../../src/http/counterStores";
+import { SqlBackupStore, SqlPickupStore } from "../../src/store/holderStores";
 import { freshPostgresDatabase } from "../support/postgres";
 
 /** The same suite for both dialects: the store must behave identically on SQLite and PostgreSQL. */
@@ -140,6 +141,58 @@ function storeSuite(name: string, open: () => Promise<{ store: Store; cleanup():
       await sessions.insert({ ...session, id: "d3" });
       expect(await sessions.decline("d3", 10)).to.equal(false); // expired
       expect((await sessions.get("d3"))?.state).to.equal("OPEN");
+    });
+
+    it("keeps one pickup per certificate, drops its ciphertext on the first pickup only, and purges at expiry", async function () {
+      const pickups = new SqlPickupStore(store.db);
+      const certId = `0x${"ab".repeat(32)}` as const;
+      const base = {
+        agency: `0x${"11".repeat(20)}` as const,
+        certId,
+        sealed: "c2VhbGVk",
+        confirmHash: "f".repeat(64),
+        state: "waiting" as const,
+        createdAt: 100,
+        expiresAt: 200,
+      };
+      const [a, b] = await Promise.all([
+        pickups.create({ ...base, id: "first-pickup-000000000" }),
+        pickups.create({ ...base, id: "second-pickup-00000000", sealed: "b3RoZXI" }),
+      ]);
+      expect(a.id).to.equal(b.id);
+      expect(
+        await pickups.get(a.id === "first-pickup-000000000" ? "second-pickup-00000000" : "first-pickup-000000000"),
+      ).to.equal(undefined);
+      expect(await pickups.byCert(certId)).to.deep.include({ state: "waiting", expiresAt: 200, createdAt: 100 });
+      expect(await pickups.markPickedUp(a.id, 150)).to.equal(true);
+      expect(await pickups.markPickedUp(a.id, 160)).to.equal(false);
+      expect(await pickups.get(a.id)).to.deep.include({ state: "picked_up", sealed: null, pickedUpAt: 150 });
+      expect(await pickups.purge(199)).to.equal(0);
+      expect(await pickups.purge(200)).to.equal(1);
+      expect(await pickups.get(a.id)).to.equal(undefined);
+    });
+
+    it("writes a backup's version n+1 over n only, one of two racing writers winning, and purges old ones", async function () {
+      const backups = new SqlBackupStore(store.db);
+      const id = "a".repeat(64);
+      expect(await backups.put({ id, version: 2, blob: "x", updatedAt: 10 })).to.equal(false);
+      const first = await Promise.all([
+        backups.put({ id, version: 1, blob: "one", updatedAt: 10 }),
+        backups.put({ id, version: 1, blob: "uno", updatedAt: 10 }),
+      ]);
+      expect(first.filter(Boolean)).to.have.length(1);
+      const racing = await Promise.all([
+        backups.put({ id, version: 2, blob: "two", updatedAt: 20 }),
+        backups.put({ id, version: 2, blob: "dos", updatedAt: 20 }),
+      ]);
+      expect(racing.filter(Boolean)).to.have.length(1);
+      expect(await backups.put({ id, version: 2, blob: "late", updatedAt: 30 })).to.equal(false);
+      const stored = await backups.get(id);
+      expect(stored).to.deep.include({ id, version: 2, updatedAt: 20 });
+      expect(["two", "dos"]).to.include(stored!.blob);
+      expect(await backups.purge(20)).to.equal(0);
+      expect(await backups.purge(21)).to.equal(1);
+      expect(await backups.get(id)).to.equal(undefined);
     });
   });
 }

@@ -23,6 +23,9 @@ import { createPrincipal } from "../../src/domain/principals";
 import { buildApp } from "../../src/http/app";
 import { DEFAULT_HTTP_SETTINGS } from "../../src/http/deps";
 import { frontRouters } from "../../src/http/front";
+import { SqlBackupStore, SqlPickupStore } from "../../src/store/holderStores";
+import { openStore } from "../../src/store/open";
+import type { Database } from "../../src/store/schema";
 import { fakeDeps, memoryIdempotentRequests } from "./frontFakes";
 import { TEST_KEYSTORE_CONFIG } from "./keystore";
 
@@ -35,6 +38,8 @@ export interface Gateway {
   /** Every agency's key, names and accredited types (agencyKey is the one accredited for ID cards). */
   agencies: { name: string; nameZh?: string; apiKey: string; types: string[] }[];
   chainWrites(): Promise<number>;
+  /** The gateway's store, to look at what it keeps (pickups and backups are in both kinds). */
+  db: import("kysely").Kysely<Database>;
   close(): Promise<void>;
   kind: "embedded-chain" | "in-memory-ports";
 }
@@ -43,6 +48,8 @@ const TYPES = ["resident-id-card", "business-licence", "household-register", "di
 
 async function startInMemory(): Promise<Gateway> {
   const deps = fakeDeps();
+  // Pickups and backups are stored as in production, in a throwaway SQLite database.
+  const store = await openStore({ url: "sqlite::memory:" });
   // The fake world's clock follows the wall clock, as the browser's does.
   Object.defineProperty(deps.world, "now", { get: () => Math.floor(Date.now() / 1000), set: () => undefined });
   for (const code of TYPES) await registerType(deps, { code });
@@ -57,6 +64,8 @@ async function startInMemory(): Promise<Gateway> {
     settings: DEFAULT_HTTP_SETTINGS,
     logger: pino({ level: "silent" }),
     batchJobs: memoryBatchJobs(),
+    pickups: new SqlPickupStore(store.db),
+    backups: new SqlBackupStore(store.db),
     requests: memoryIdempotentRequests(),
     extraRouters: frontRouters(deps),
   });
@@ -73,7 +82,11 @@ async function startInMemory(): Promise<Gateway> {
     verifierName: DEMO_VERIFIER.name,
     agencies: [{ name: "Public Security Bureau", nameZh: "公安局", apiKey: agencyKey, types: TYPES }],
     chainWrites: async () => deps.world.sent.length,
-    close: () => new Promise((r) => server.close(() => r())),
+    db: store.db,
+    close: async () => {
+      await new Promise<void>((r) => server.close(() => r()));
+      await store.close();
+    },
   };
 }
 
@@ -100,6 +113,7 @@ async function startReal(): Promise<Gateway> {
     verifierAddress: creds.verifier.verifier,
     verifierName: creds.verifier.name,
     agencies: creds.agencies,
+    db: g.engine.store.db,
     // Every chain write goes through the relayer's outbox: its row count is the number of writes accepted.
     chainWrites: async () =>
       Number(
@@ -158,6 +172,39 @@ export async function newBrowser(
 export const PHONE = { width: 390, height: 844 };
 
 export const RESULTS_DIR = path.join(__dirname, "..", "..", "test-results");
+
+/** Nested fields as CSV columns: address.city etc. */
+function flatten(o: Record<string, unknown>, prefix = ""): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(o)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (v && typeof v === "object" && !Array.isArray(v)) Object.assign(out, flatten(v as Record<string, unknown>, key));
+    else out[key] = Array.isArray(v) ? JSON.stringify(v) : String(v);
+  }
+  return out;
+}
+
+/** The agency console's batch file: a `holder` column and one column per (nested) field, quoted. */
+export function batchCsv(items: { holder: string; fields: Record<string, unknown> }[]): string {
+  const rows = items.map((i) => ({ holder: i.holder, ...flatten(i.fields) }));
+  const header = Object.keys(rows[0]);
+  return [
+    header.join(","),
+    ...rows.map((r) => header.map((k) => `"${String(r[k as keyof typeof r]).replace(/"/g, '""')}"`).join(",")),
+  ].join("\n");
+}
+
+/** The text of the QR code in a PNG (a screenshot of a page's image), decoded by jsQR; undefined if none. */
+export function readQrPng(png: Buffer): string | undefined {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { PNG } = require("pngjs") as {
+    PNG: { sync: { read(b: Buffer): { data: Buffer; width: number; height: number } } };
+  };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const jsQR = require("jsqr") as typeof import("jsqr").default;
+  const img = PNG.sync.read(png);
+  return jsQR(new Uint8ClampedArray(img.data), img.width, img.height)?.data;
+}
 
 /**
  * A camera that films `png` (Chromium's fake capture device plays a Y4M file): the QR code centred on

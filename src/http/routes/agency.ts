@@ -1,8 +1,9 @@
 /** /v1/agency: issue (one, idempotent; or a Merkle batch), change status, list and read own certificates. */
-import express, { type Router } from "express";
+import express, { type Request, type Router } from "express";
 import { z } from "zod";
 import { DomainError, notFound } from "../../domain/errors";
-import { issueCertificate, startBatch, type BatchJob } from "../../domain/issuance";
+import { issueCertificate, startBatch, type BatchItemView, type BatchJob } from "../../domain/issuance";
+import { agencyPickup, createPickup, pickupLink, type PickupTicket } from "../../domain/pickup";
 import type { Address, Bytes32, CertificateView, Hex, StatusAction } from "../../domain/ports";
 import {
   anchorSignedBatch,
@@ -16,6 +17,8 @@ import { certificateStatus } from "../../domain/verification";
 import type { AppDeps } from "../deps";
 import { defineRoute, type RouteEnv } from "../route";
 import * as S from "../schemas";
+import { originOf } from "./counter";
+import { pickupDeps } from "./delivery";
 
 const TAG = "agency";
 /** Largest signed IssueMany: one transaction under the EIP-7825 gas cap (~25,000 gas a certificate). */
@@ -41,6 +44,17 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
   const r = express.Router();
   const me = (p: { address: string } | undefined) => p!.address.toLowerCase() as Address;
 
+  const pickups = pickupDeps(deps);
+  // The pickup key is derived from the caller's API key (src/domain/pickup.ts); authentication already
+  // checked the header's shape.
+  const apiKeyOf = (req: Request) => /^Bearer (\S+)$/.exec(req.headers.authorization ?? "")![1];
+  const ticketOut = (req: Request, t: PickupTicket) => ({
+    id: t.id,
+    state: t.state,
+    expiresAt: t.expiresAt,
+    url: t.key ? pickupLink(originOf(req), t.id, t.key) : undefined,
+  });
+
   const typeCodes = async () => new Map((await deps.index.certificateTypes()).map((t) => [t.typeId, t.code]));
   const recordOut = (c: CertificateView, codes: Map<number, string>) => ({ ...c, type: codes.get(c.typeId) });
 
@@ -56,7 +70,10 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
     headers: S.IdempotencyHeaders,
     body: S.IssueBody,
     responses: {
-      201: { description: "Issued; deliver `document` to the holder's wallet.", schema: S.IssuedCertificate },
+      201: {
+        description: "Issued; the holder's wallet picks the document up from `pickup.url` (or take `document`).",
+        schema: S.IssuedCertificate,
+      },
       200: { description: "A replay of an earlier request with the same key.", schema: S.IssuedCertificate },
       403: { description: "Not accredited for the type.", schema: S.ErrorResponse },
       409: {
@@ -65,7 +82,7 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
       },
       422: { description: "Fields invalid for the type.", schema: S.ErrorResponse },
     },
-    handler: async ({ principal, idempotencyKey, body }) => {
+    handler: async ({ principal, idempotencyKey, body, req }) => {
       const out = await issueCertificate(deps, {
         agency: me(principal),
         type: body.type,
@@ -76,10 +93,21 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
         // The header is required on this route, so the binding's token is always there.
         idempotencyKey: idempotencyKey!,
       });
+      // Stored before the answer: should it fail, the request fails (5xx) and keeps its Idempotency-Key
+      // binding without an answer, so the retry finishes the same certificate and stores its pickup.
+      const pickup = ticketOut(
+        req,
+        await createPickup(pickups, {
+          agency: me(principal),
+          apiKey: apiKeyOf(req),
+          certId: out.certificate.certId,
+          document: out.certificate.document,
+        }),
+      );
       return {
         status: out.replayed ? 200 : 201,
         headers: out.replayed ? { "Idempotent-Replayed": "true" } : undefined,
-        body: out.certificate,
+        body: { ...out.certificate, pickup },
       };
     },
   });
@@ -172,34 +200,71 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
       },
     },
     handler: async ({ principal, params, query }) => {
-      const j = await ownJob(params.batchId, me(principal));
-      if (j.documentsReleased)
-        throw new DomainError(
-          "BATCH_DOCUMENTS_RELEASED",
-          "This batch's documents are no longer held (released from memory, or past their retention); download documents soon after a batch is done.",
-          {
-            status: 410,
-          },
-        );
-      const stored = j.documentsStored && deps.batchJobs.documents;
-      if (j.state !== "done" || !j.root || (!j.items && !stored))
-        throw new DomainError("BATCH_NOT_READY", `The batch is ${j.state}; its documents are ready once it is done.`, {
-          status: 409,
-          retryable: j.state !== "failed",
-        });
-      return {
-        body: {
-          batchId: j.batchId,
-          root: j.root,
-          total: j.total,
-          offset: query.offset,
-          items: j.items
-            ? j.items.slice(query.offset, query.offset + query.limit)
-            : await deps.batchJobs.documents!(j.batchId, query.offset, query.limit),
-        },
-      };
+      const { job: j, items } = await batchPage(params.batchId, me(principal), query.offset, query.limit);
+      return { body: { batchId: j.batchId, root: j.root, total: j.total, offset: query.offset, items } };
     },
   });
+
+  defineRoute(r, env, {
+    method: "post",
+    path: "/v1/agency/batches/:batchId/pickups",
+    auth: "agency",
+    tag: TAG,
+    summary: "Pickups for the certificates of an anchored batch, a page at a time",
+    description:
+      "Each certificate of the page gets its pickup (sealed under a key derived from the calling API key) unless it has one; " +
+      "asking again returns the same pickups with the same links, so a retry changes nothing.",
+    params: S.BatchParams,
+    query: S.BatchPickupsQuery,
+    responses: {
+      200: { description: "A page of pickups.", schema: S.BatchPickups },
+      409: { description: "Not anchored yet, or made with another API key.", schema: S.ErrorResponse },
+      410: { description: "Documents no longer held.", schema: S.ErrorResponse },
+    },
+    handler: async ({ principal, params, query, req }) => {
+      const { job, items } = await batchPage(params.batchId, me(principal), query.offset, query.limit);
+      const out = [];
+      for (const [i, item] of items.entries()) {
+        const t = await createPickup(pickups, {
+          agency: me(principal),
+          apiKey: apiKeyOf(req),
+          certId: item.certId,
+          document: item.document,
+        });
+        out.push({ index: query.offset + i, certId: item.certId, holder: item.holder, pickup: ticketOut(req, t) });
+      }
+      return { body: { batchId: job.batchId, total: job.total, offset: query.offset, items: out } };
+    },
+  });
+
+  async function batchPage(
+    batchId: string,
+    agency: Address,
+    offset: number,
+    limit: number,
+  ): Promise<{ job: BatchJob; items: BatchItemView[] }> {
+    const j = await ownJob(batchId, agency);
+    if (j.documentsReleased)
+      throw new DomainError(
+        "BATCH_DOCUMENTS_RELEASED",
+        "This batch's documents are no longer held (released from memory, or past their retention); download documents soon after a batch is done.",
+        {
+          status: 410,
+        },
+      );
+    const stored = j.documentsStored && deps.batchJobs.documents;
+    if (j.state !== "done" || !j.root || (!j.items && !stored))
+      throw new DomainError("BATCH_NOT_READY", `The batch is ${j.state}; its documents are ready once it is done.`, {
+        status: 409,
+        retryable: j.state !== "failed",
+      });
+    return {
+      job: j,
+      items: j.items
+        ? j.items.slice(offset, offset + limit)
+        : await deps.batchJobs.documents!(j.batchId, offset, limit),
+    };
+  }
 
   defineRoute(r, env, {
     method: "get",
@@ -246,6 +311,34 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
       const st = await certificateStatus(deps, c.certId);
       return { body: { ...recordOut(c, await typeCodes()), history: st.history } };
     },
+  });
+
+  defineRoute(r, env, {
+    method: "get",
+    path: "/v1/agency/certificates/:certId/pickup",
+    auth: "agency",
+    tag: TAG,
+    summary: "The certificate's pickup link again, while it waits for the holder's wallet",
+    description:
+      "Recomputes the link from the calling API key (the gateway keeps no pickup key): call it with the key that issued.",
+    params: S.CertIdParams,
+    query: S.EmptyQuery,
+    responses: {
+      200: { description: "The pickup, with its link.", schema: S.PickupTicket },
+      404: { description: "No pickup for this certificate (none made, or deleted).", schema: S.ErrorResponse },
+      409: { description: "Made with another API key of this agency.", schema: S.ErrorResponse },
+      410: { description: "Already picked up, or expired.", schema: S.ErrorResponse },
+    },
+    handler: async ({ principal, params, req }) => ({
+      body: ticketOut(
+        req,
+        await agencyPickup(pickups, {
+          agency: me(principal),
+          apiKey: apiKeyOf(req),
+          certId: params.certId as Bytes32,
+        }),
+      ),
+    }),
   });
 
   const statusRoute = (action: StatusAction, body: z.ZodObject, summary: string) =>

@@ -138,7 +138,8 @@ export interface CounterRouterOptions {
   eventsPollMs?: number;
 }
 
-function originOf(req: Request, publicUrl?: string): string {
+/** The origin links point at: the configured public URL, else the request's own. */
+export function originOf(req: Request, publicUrl?: string): string {
   if (publicUrl) return publicUrl.replace(/\/+$/, "");
   return `${req.protocol}://${req.get("host")}`;
 }
