@@ -3,7 +3,7 @@
  *
  * A key belongs to its principal (the API key's principal; on routes without one, to everyone alike)
  * and is bound, by the first request that uses it, to that request: the route and the SHA-256 of the
- * RFC 8785 canonical path parameters and body. Then
+ * RFC 8785 canonical path parameters, query and body. Then
  * - the same key with the same request gets the first answer again, with `Idempotent-Replayed: true`
  *   (201 Created becomes 200: the replay created nothing), and does nothing else;
  * - the same key with any other request (another route, another certificate, another body) is refused
@@ -27,6 +27,8 @@ export interface IdempotentCall {
   /** The Idempotency-Key header, when the client sent one. */
   key: string | undefined;
   params: unknown;
+  /** The query parameters (e.g. a page of a batch's pickups): another page is another request. */
+  query?: Record<string, unknown>;
   body: unknown;
 }
 
@@ -56,7 +58,9 @@ export class Idempotency {
       });
     const scope = call.principal ? `principal:${call.principal.id}` : "anonymous";
     const key = sha256Hex(`${scope}\n${call.key}`);
-    const requestHash = sha256Hex(canonicalJson({ params: call.params ?? {}, body: call.body ?? null }));
+    // A query joins the hash only when there is one, so bindings made before queries counted still match.
+    const query = call.query && Object.keys(call.query).length > 0 ? { query: call.query } : {};
+    const requestHash = sha256Hex(canonicalJson({ params: call.params ?? {}, ...query, body: call.body ?? null }));
     for (;;) {
       const mine = this.running.get(key);
       if (mine) {

@@ -240,7 +240,14 @@ export function defineRoute<
       };
       const { answer: out } = isWrite(def.method)
         ? await env.idempotency.run(
-            { principal, route: routeName, key: idempotencyKeyOf(req), params: req.params, body: req.body },
+            {
+              principal,
+              route: routeName,
+              key: idempotencyKeyOf(req),
+              params: req.params,
+              query: req.query as Record<string, unknown>,
+              body: req.body,
+            },
             work,
           )
         : { answer: await work(undefined) };

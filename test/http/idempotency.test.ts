@@ -1030,6 +1030,32 @@ for (const backend of ["sqlite", "postgres"] as const) {
       expect(b.body.certId).to.not.equal(a.body.certId);
     });
 
+    it("binds the query too: another page of a batch's pickups under the same key is refused", async () => {
+      const items = [0, 1].map(() => {
+        const i = f.nextIndex();
+        return { holder: f.wallet.address(i).toLowerCase(), fields: sampleFields("diploma", i) };
+      });
+      const job = await f.http
+        .post("/v1/agency/batches?wait=true")
+        .set(bearer(f.keys.agencyA))
+        .send({ type: "diploma", items })
+        .expect(201);
+      const page = (offset: number) =>
+        f.http
+          .post(`/v1/agency/batches/${job.body.batchId}/pickups?offset=${offset}&limit=1`)
+          .set(bearer(f.keys.agencyA))
+          .set("idempotency-key", key);
+      const key = unique("page");
+      const before = await count(f, "pickups");
+      const first = await page(0).expect(200);
+      expect(first.body.items.map((x: { index: number }) => x.index)).to.deep.equal([0]);
+      const again = await page(0).expect(200);
+      expect(again.headers["idempotent-replayed"]).to.equal("true");
+      const other = await page(1).expect(409);
+      expect(other.body.error.code).to.equal("IDEMPOTENCY_KEY_REUSED");
+      expect(await count(f, "pickups")).to.equal(before + 1);
+    });
+
     it("frees a key whose first request was refused (4xx), so the corrected request runs", async () => {
       const cert = await issue(f);
       const key = unique("refused");
