@@ -59,6 +59,13 @@ const SERVICES: { id: string; zh: string; en: string; types: string[]; purpose: 
     types: ["business-licence", "resident-id-card"],
     purpose: "open-company-account",
   },
+  {
+    id: "household",
+    zh: "户口迁移",
+    en: "Household registration transfer",
+    types: ["resident-id-card", "household-register"],
+    purpose: "household-transfer",
+  },
   { id: "school", zh: "入学报名", en: "School enrolment", types: ["household-register"], purpose: "school-enrolment" },
   { id: "job", zh: "入职核验", en: "Employment check", types: ["diploma"], purpose: "employment-check" },
   {
@@ -298,8 +305,17 @@ function showVerdict(stage: HTMLElement, status: HTMLElement, verdicts: HTMLElem
     res.verdict,
   );
   // Field labels, the issuer's name and dates are in the page's language: switching it redraws them.
+  // One verdict per certificate, after the overall one: the service goes ahead only when all are valid.
+  const validCount = res.presentations.filter((p) => p.verdict === "VALID").length;
   const render = () =>
     verdicts.replaceChildren(
+      h("p", {
+        class: `overall ${res.verdict === "VALID" ? "valid" : "invalid"}`,
+        id: "counter-overall",
+        "data-verdict": res.verdict,
+        t: "counter.overall",
+        vars: { verdict: t(`verdict.${res.verdict}`), valid: validCount, total: res.presentations.length },
+      }),
       ...res.presentations.map((p) => {
         const labels: Record<string, string> = {};
         const fields: Record<string, unknown> = {};
@@ -311,7 +327,7 @@ function showVerdict(stage: HTMLElement, status: HTMLElement, verdicts: HTMLElem
           labels[path] = p.typeCode ? fieldLabel(p.typeCode, path) : path;
           fields[path] = p.typeCode ? valueLabel(p.typeCode, path, value) : value;
         }
-        return verdictView(
+        const view = verdictView(
           {
             valid: p.verdict === "VALID",
             reasons: p.reasons,
@@ -325,6 +341,9 @@ function showVerdict(stage: HTMLElement, status: HTMLElement, verdicts: HTMLElem
           },
           labels,
         );
+        view.dataset.cert = p.certId;
+        if (p.typeCode) view.dataset.type = p.typeCode;
+        return view;
       }),
     );
   render();

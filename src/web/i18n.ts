@@ -157,6 +157,7 @@ const zh = {
   "counter.newRequest": "办理下一位",
   "counter.rejected": "收到一次无效的出示：{message}",
   "counter.declined": "市民拒绝了这次授权请求",
+  "counter.overall": "总体结论：{verdict}（{valid}/{total} 份证照有效）",
 
   "verify.title": "证照核验",
   "verify.drop": "把证照文件拖到这里，或点击选择文件",
@@ -389,6 +390,7 @@ const en: Dict = {
   "counter.newRequest": "Next citizen",
   "counter.rejected": "An invalid presentation was refused: {message}",
   "counter.declined": "The citizen declined this request",
+  "counter.overall": "Overall: {verdict} ({valid} of {total} certificates valid)",
 
   "verify.title": "Verify a certificate",
   "verify.drop": "Drop a certificate file here, or click to choose one",
