@@ -142,12 +142,17 @@ async function main() {
         nonce: req.nonce,
         deadline: req.expiresAt,
       };
-      const signed = wallet.signGrant(c.index, req.domain, {
-        ...grant,
-        validUntil: BigInt(grant.validUntil),
-        nonce: BigInt(grant.nonce),
-        deadline: BigInt(grant.deadline),
-      });
+      // The request's EIP-712 domain, as the wallet page takes it (chainId as a bigint).
+      const signed = wallet.signGrant(
+        c.index,
+        { ...req.domain, chainId: BigInt(req.domain.chainId) },
+        {
+          ...grant,
+          validUntil: BigInt(grant.validUntil),
+          nonce: BigInt(grant.nonce),
+          deadline: BigInt(grant.deadline),
+        },
+      );
       return { document, grant, signature: signed.signature };
     });
     const answeredAt = performance.now();
