@@ -17,9 +17,10 @@
  */
 import { purposeNeeds, sampleFields } from "../../../src/domain/catalog";
 import {
+  counterGrant,
   createHolderWallet,
   generateMnemonic,
-  purposeHash,
+  grantMessage,
   redactDocument,
   verifyDocumentIntegrity,
 } from "../../../src/document";
@@ -133,26 +134,10 @@ async function main() {
       const hidden = paths.filter((p) => !purposeNeeds(req.purpose, tp.code, p));
       const document = hidden.length ? redactDocument(c.document, hidden) : c.document;
       const certId = (c.document as { credentialStatus: { certId: string } }).credentialStatus.certId;
-      const grant = {
-        certId,
-        grantee: req.verifier.address,
-        purpose: purposeHash(req.purpose),
-        validUntil: req.expiresAt,
-        maxUses: 1,
-        nonce: req.nonce,
-        deadline: req.expiresAt,
-      };
+      const grant = counterGrant(req, certId);
       // The request's EIP-712 domain, as the wallet page takes it (chainId as a bigint).
-      const signed = wallet.signGrant(
-        c.index,
-        { ...req.domain, chainId: BigInt(req.domain.chainId) },
-        {
-          ...grant,
-          validUntil: BigInt(grant.validUntil),
-          nonce: BigInt(grant.nonce),
-          deadline: BigInt(grant.deadline),
-        },
-      );
+      const domain = { ...req.domain, chainId: BigInt(req.domain.chainId) };
+      const signed = wallet.signGrant(c.index, domain, grantMessage(grant));
       return { document, grant, signature: signed.signature };
     });
     const answeredAt = performance.now();
