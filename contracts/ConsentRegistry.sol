@@ -11,7 +11,7 @@ import {IConsentRegistry} from "./interfaces/IConsentRegistry.sol";
 /// @notice Holder-signed grants, holder-signed revocations and the grantees' check records.
 /// See {IConsentRegistry}.
 /// @dev Every signed action follows one recipe: typehash, _hashTypedDataV4, ECDSA.tryRecover,
-/// custom error. Both grant entry points reach {_grant}.
+/// custom error. Every grant entry point reaches {_grant}, both check entry points {_recordCheck}.
 contract ConsentRegistry is IConsentRegistry, EIP712 {
     /// @dev keccak256("Grant(bytes32 certId,address grantee,bytes32 purpose,uint64 validUntil,uint32 maxUses,
     /// uint256 nonce,uint64 deadline)"), the type string on one line.
@@ -22,6 +22,11 @@ contract ConsentRegistry is IConsentRegistry, EIP712 {
     /// @dev keccak256("RevokeGrant(bytes32 grantId,uint256 nonce,uint64 deadline)")
     bytes32 private constant _REVOKE_GRANT_TYPEHASH = keccak256(
         "RevokeGrant(bytes32 grantId,uint256 nonce,uint64 deadline)"
+    );
+
+    /// @dev keccak256("RecordCheck(bytes32 grantId,uint32 use,uint64 deadline)")
+    bytes32 private constant _RECORD_CHECK_TYPEHASH = keccak256(
+        "RecordCheck(bytes32 grantId,uint32 use,uint64 deadline)"
     );
 
     /// @dev Everything but the certId of a grant, in one slot; recording a check rewrites only this slot.
@@ -58,9 +63,8 @@ contract ConsentRegistry is IConsentRegistry, EIP712 {
         bytes32 documentRoot,
         bytes calldata signature
     ) external returns (bytes32 grantId) {
-        ICertificateLedger.CertRef memory ref;
-        ref.certId = grant.certId;
-        return _grant(grant, documentRoot, ref, signature);
+        _requireNotPaused();
+        return _grant(grant, documentRoot, _singleRef(grant.certId), signature, _time());
     }
 
     /// @inheritdoc IConsentRegistry
@@ -70,14 +74,34 @@ contract ConsentRegistry is IConsentRegistry, EIP712 {
         BatchLeaf calldata leaf,
         bytes calldata signature
     ) external returns (bytes32 grantId) {
-        ICertificateLedger.CertRef memory ref = ICertificateLedger.CertRef(
-            grant.certId,
-            leaf.batchRoot,
-            leaf.validFrom,
-            leaf.validUntil,
-            leaf.proof
-        );
-        return _grant(grant, documentRoot, ref, signature);
+        _requireNotPaused();
+        return _grant(grant, documentRoot, _batchRef(grant.certId, leaf), signature, _time());
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function grantManyBySig(
+        GrantRequest[] calldata singles,
+        BatchGrantRequest[] calldata batched
+    ) external returns (bytes32[] memory grantIds) {
+        uint256 n = singles.length;
+        if (n + batched.length == 0) revert ConsentNothingToGrant();
+        _requireNotPaused();
+        uint40 now_ = _time();
+        grantIds = new bytes32[](n + batched.length);
+        for (uint256 i = 0; i < n; ++i) {
+            GrantRequest calldata q = singles[i];
+            bytes32 grantId = _hashTypedDataV4(_grantStructHash(q.grant));
+            address signer = _recoverCompact(grantId, q.grant.deadline, q.r, q.vs, now_);
+            _store(q.grant, q.documentRoot, _singleRef(q.grant.certId), grantId, signer, now_);
+            grantIds[i] = grantId;
+        }
+        for (uint256 i = 0; i < batched.length; ++i) {
+            BatchGrantRequest calldata q = batched[i];
+            bytes32 grantId = _hashTypedDataV4(_grantStructHash(q.grant));
+            address signer = _recoverCompact(grantId, q.grant.deadline, q.r, q.vs, now_);
+            _store(q.grant, q.documentRoot, _batchRef(q.grant.certId, q.leaf), grantId, signer, now_);
+            grantIds[n + i] = grantId;
+        }
     }
 
     /// @inheritdoc IConsentRegistry
@@ -104,7 +128,7 @@ contract ConsentRegistry is IConsentRegistry, EIP712 {
     /// @inheritdoc IConsentRegistry
     function recordCheck(bytes32 grantId) external {
         _requireNotPaused();
-        _recordCheck(grantId, _time());
+        _recordCheck(grantId, msg.sender, 0, _time());
     }
 
     /// @inheritdoc IConsentRegistry
@@ -113,8 +137,16 @@ contract ConsentRegistry is IConsentRegistry, EIP712 {
         _requireNotPaused();
         uint40 now_ = _time();
         for (uint256 i = 0; i < grantIds.length; ++i) {
-            _recordCheck(grantIds[i], now_);
+            _recordCheck(grantIds[i], msg.sender, 0, now_);
         }
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function recordCheckBySig(RecordCheck calldata check, bytes calldata signature) external {
+        _requireNotPaused();
+        bytes32 structHash = keccak256(abi.encode(_RECORD_CHECK_TYPEHASH, check.grantId, check.use, check.deadline));
+        address signer = _recover(structHash, check.deadline, signature);
+        _recordCheck(check.grantId, signer, check.use, _time());
     }
 
     // ---------------------------------------------------------------- views
@@ -170,12 +202,22 @@ contract ConsentRegistry is IConsentRegistry, EIP712 {
         Grant calldata grant,
         bytes32 documentRoot,
         ICertificateLedger.CertRef memory ref,
-        bytes calldata signature
+        bytes calldata signature,
+        uint40 now_
     ) private returns (bytes32 grantId) {
-        _requireNotPaused();
-        bytes32 structHash = _grantStructHash(grant);
-        grantId = _hashTypedDataV4(structHash);
-        address signer = _recoverDigest(grantId, grant.deadline, signature);
+        grantId = _hashTypedDataV4(_grantStructHash(grant));
+        _store(grant, documentRoot, ref, grantId, _recoverDigest(grantId, grant.deadline, signature, now_), now_);
+    }
+
+    /// @dev Every check of a grant after its signature, then the write: one worker for every entry point.
+    function _store(
+        Grant calldata grant,
+        bytes32 documentRoot,
+        ICertificateLedger.CertRef memory ref,
+        bytes32 grantId,
+        address signer,
+        uint40 now_
+    ) private {
         if (keccak256(abi.encode(signer, documentRoot)) != grant.certId)
             revert ConsentSignerNotHolder(grant.certId, signer);
         // The grantId is the digest of every field, nonce included: a replayed signature finds it stored.
@@ -183,7 +225,6 @@ contract ConsentRegistry is IConsentRegistry, EIP712 {
         if (_grantCert[grantId] != bytes32(0)) revert ConsentGrantExists(grantId);
         if (grant.grantee == address(0)) revert ConsentGranteeZero();
         if (grant.maxUses == 0 || grant.maxUses > type(uint24).max) revert ConsentMaxUsesInvalid(grant.maxUses);
-        uint40 now_ = _time();
         if (grant.validUntil <= now_ || grant.validUntil > type(uint40).max) {
             revert ConsentGrantValidUntilInvalid(grant.validUntil, now_);
         }
@@ -194,11 +235,13 @@ contract ConsentRegistry is IConsentRegistry, EIP712 {
         emit GrantCreated(grantId, grant.certId, grant.grantee, grant.purpose, uint40(grant.validUntil), grant.maxUses);
     }
 
-    function _recordCheck(bytes32 grantId, uint40 now_) private {
+    /// @dev `verifier` is the sender, or the signer of a RecordCheck; `use` is 0 for any next use, else the
+    /// one the signer named.
+    function _recordCheck(bytes32 grantId, address verifier, uint32 use, uint40 now_) private {
         GrantTerms storage terms = _grantTerms[grantId];
         address grantee = terms.grantee;
         if (grantee == address(0)) revert ConsentGrantUnknown(grantId);
-        if (grantee != msg.sender) revert ConsentWrongGrantee(grantId, grantee, msg.sender);
+        if (grantee != verifier) revert ConsentWrongGrantee(grantId, grantee, verifier);
         if (terms.revoked) revert ConsentGrantRevoked(grantId);
         if (now_ >= terms.validUntil) revert ConsentGrantExpired(grantId, terms.validUntil, now_);
         uint24 uses = terms.uses;
@@ -207,40 +250,64 @@ contract ConsentRegistry is IConsentRegistry, EIP712 {
         unchecked {
             ++uses;
         }
+        if (use != 0 && use != uses) revert ConsentCheckUseTaken(grantId, use, uses);
         terms.uses = uses;
-        emit CheckRecorded(grantId, _grantCert[grantId], msg.sender, uses);
+        emit CheckRecorded(grantId, _grantCert[grantId], verifier, uses);
     }
 
-    function _grantStructHash(Grant calldata grant) private pure returns (bytes32) {
-        return
-            keccak256(
-                abi.encode(
-                    _GRANT_TYPEHASH,
-                    grant.certId,
-                    grant.grantee,
-                    grant.purpose,
-                    grant.validUntil,
-                    grant.maxUses,
-                    grant.nonce,
-                    grant.deadline
-                )
-            );
+    function _singleRef(bytes32 certId) private pure returns (ICertificateLedger.CertRef memory ref) {
+        ref.certId = certId;
+    }
+
+    function _batchRef(
+        bytes32 certId,
+        BatchLeaf calldata leaf
+    ) private pure returns (ICertificateLedger.CertRef memory) {
+        return ICertificateLedger.CertRef(certId, leaf.batchRoot, leaf.validFrom, leaf.validUntil, leaf.proof);
+    }
+
+    /// @dev Grant holds seven fixed-size words, laid out in calldata exactly as abi.encode lays them out, so
+    /// the struct hash is keccak256(typehash ‖ those 224 bytes) without copying field by field. A field with
+    /// dirty high bits would hash to another digest, recover another signer and fail the holder check.
+    function _grantStructHash(Grant calldata grant) private pure returns (bytes32 structHash) {
+        bytes32 typehash = _GRANT_TYPEHASH;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            mstore(p, typehash)
+            calldatacopy(add(p, 0x20), grant, 0xe0)
+            structHash := keccak256(p, 0x100)
+        }
     }
 
     function _recover(bytes32 structHash, uint64 deadline, bytes calldata signature) private view returns (address) {
-        return _recoverDigest(_hashTypedDataV4(structHash), deadline, signature);
+        return _recoverDigest(_hashTypedDataV4(structHash), deadline, signature, _time());
     }
 
     /// @dev Checks the deadline, then recovers the signer; a malformed or unrecoverable signature reverts.
     function _recoverDigest(
         bytes32 digest,
         uint64 deadline,
-        bytes calldata signature
-    ) private view returns (address signer) {
-        uint40 now_ = _time();
+        bytes calldata signature,
+        uint40 now_
+    ) private pure returns (address signer) {
         if (now_ > deadline) revert ConsentSignatureExpired(deadline, now_);
         ECDSA.RecoverError err;
         (signer, err, ) = ECDSA.tryRecover(digest, signature);
+        if (err != ECDSA.RecoverError.NoError) revert ConsentSignatureInvalid();
+    }
+
+    /// @dev {_recoverDigest} for an EIP-2098 compact signature.
+    function _recoverCompact(
+        bytes32 digest,
+        uint64 deadline,
+        bytes32 r,
+        bytes32 vs,
+        uint40 now_
+    ) private pure returns (address signer) {
+        if (now_ > deadline) revert ConsentSignatureExpired(deadline, now_);
+        ECDSA.RecoverError err;
+        (signer, err, ) = ECDSA.tryRecover(digest, r, vs);
         if (err != ECDSA.RecoverError.NoError) revert ConsentSignatureInvalid();
     }
 

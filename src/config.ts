@@ -45,6 +45,23 @@ const ConfigSchema = z.object({
     .regex(/^0x[0-9a-fA-F]{64}$/, "must be 0x followed by 64 hex digits (a private key)")
     .optional(),
   confirmations: z.coerce.number().int().min(0).max(64).default(0),
+  /**
+   * Who holds the agencies' and the authority's keys. custodial (the embedded demo): the gateway derives
+   * them from its keyring and signs for them. external: the gateway holds none; agencies send messages
+   * they signed, the authority signs registry transactions itself (or through its Safe), and the only
+   * key the gateway holds that can send a transaction is the relayer's, which has no role on chain.
+   */
+  keyCustody: z.enum(["custodial", "external"]).default("custodial"),
+  /**
+   * External custody, contracts deployed by this gateway: the authority admin's address (its key stays
+   * with the authority). With given contracts it is read from the registry instead.
+   */
+  authorityAddress: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{40}$/, "must be 0x followed by 40 hex digits (an address)")
+    .optional(),
+  /** Seed the demo principals and types on a first start (custodial only; default true there). */
+  seedDemo: bool.optional(),
   /** Unlocks the keyring's keystore (<dataDir>/keyring.keystore.json). */
   keystorePassphrase: z.string().min(1).optional(),
   /** A file holding that passphrase. Neither set: the demo's file under the user's home. */
@@ -60,8 +77,6 @@ const ConfigSchema = z.object({
     .max(1 << 20)
     .refine((n) => (n & (n - 1)) === 0, "must be a power of 2")
     .default(1 << 17),
-  /** Seed the demo principals and types on a first start. */
-  seedDemo: bool.default(true),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Largest request body, bytes, except batches (a 5 MB body is refused with 413). */
   bodyLimitBytes: z.coerce
@@ -144,7 +159,38 @@ const ConfigSchema = z.object({
   shutdownGraceSeconds: z.coerce.number().int().min(0).max(300).default(10),
 });
 
-export type Config = z.infer<typeof ConfigSchema>;
+const CheckedConfigSchema = ConfigSchema.superRefine((c, ctx) => {
+  if (c.keyCustody !== "external") {
+    if (c.authorityAddress)
+      ctx.addIssue({
+        code: "custom",
+        path: ["authorityAddress"],
+        message: "is for CERTLEDGER_KEY_CUSTODY=external (a custodial gateway derives the authority's key)",
+      });
+    return;
+  }
+  if (c.authorityKey)
+    ctx.addIssue({
+      code: "custom",
+      path: ["authorityKey"],
+      message: "must not be given with CERTLEDGER_KEY_CUSTODY=external: the authority signs with its own key",
+    });
+  if (c.seedDemo)
+    ctx.addIssue({
+      code: "custom",
+      path: ["seedDemo"],
+      message: "the demo needs custodial keys; it cannot be seeded with CERTLEDGER_KEY_CUSTODY=external",
+    });
+  if (!c.contracts && !c.authorityAddress)
+    ctx.addIssue({
+      code: "custom",
+      path: ["authorityAddress"],
+      message:
+        "is required with CERTLEDGER_KEY_CUSTODY=external when the gateway deploys the contracts (the registry's admin)",
+    });
+}).transform((c) => ({ ...c, seedDemo: c.seedDemo ?? c.keyCustody === "custodial" }));
+
+export type Config = z.output<typeof CheckedConfigSchema>;
 
 /** Reads the environment (CERTLEDGER_*), validates, and returns the config or throws a readable error. */
 export function loadConfig(
@@ -170,6 +216,8 @@ export function loadConfig(
     fundingKey: e("FUNDING_KEY"),
     authorityKey: e("AUTHORITY_KEY"),
     confirmations: e("CONFIRMATIONS"),
+    keyCustody: e("KEY_CUSTODY"),
+    authorityAddress: e("AUTHORITY_ADDRESS"),
     seedDemo: e("SEED_DEMO"),
     keystorePassphrase: e("KEYSTORE_PASSPHRASE"),
     keystorePassphraseFile: e("KEYSTORE_PASSPHRASE_FILE"),
@@ -199,7 +247,7 @@ export function loadConfig(
     shareRetentionSeconds: e("SHARE_RETENTION_SECONDS"),
     ...overrides,
   };
-  const parsed = ConfigSchema.safeParse(raw);
+  const parsed = CheckedConfigSchema.safeParse(raw);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  CERTLEDGER_${envName(i.path)}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);

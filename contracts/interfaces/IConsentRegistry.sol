@@ -32,6 +32,35 @@ interface IConsentRegistry {
         uint64 deadline;
     }
 
+    /// @notice The signed message: RecordCheck(bytes32 grantId,uint32 use,uint64 deadline), signed by the
+    /// grant's grantee (e.g. a one-time share link's key, which has no gas) and relayed by anyone. `use` is the
+    /// number this check will be (the grant's uses so far + 1): a signature records one check at most, so no
+    /// nonce needs storing.
+    struct RecordCheck {
+        bytes32 grantId;
+        uint32 use;
+        uint64 deadline;
+    }
+
+    /// @notice One holder-signed grant of {grantManyBySig}, for a single certificate, with its signature in
+    /// EIP-2098 compact form (r, yParity and s in one word): every member is fixed-size, so the group's calldata
+    /// carries no offsets.
+    struct GrantRequest {
+        Grant grant;
+        bytes32 documentRoot;
+        bytes32 r;
+        bytes32 vs;
+    }
+
+    /// @notice {GrantRequest} for a certificate inside an anchored batch, with its leaf and proof.
+    struct BatchGrantRequest {
+        Grant grant;
+        bytes32 documentRoot;
+        BatchLeaf leaf;
+        bytes32 r;
+        bytes32 vs;
+    }
+
     /// @notice Where a batched certificate sits: its anchored root, its leaf's window and the proof.
     struct BatchLeaf {
         bytes32 batchRoot;
@@ -74,6 +103,8 @@ interface IConsentRegistry {
     error ConsentGrantExpired(bytes32 grantId, uint40 validUntil, uint40 now_);
     error ConsentGrantUsedUp(bytes32 grantId, uint32 maxUses);
     error ConsentNothingToRecord();
+    error ConsentCheckUseTaken(bytes32 grantId, uint32 use, uint32 next);
+    error ConsentNothingToGrant();
 
     event GrantCreated(
         bytes32 indexed grantId,
@@ -108,6 +139,17 @@ interface IConsentRegistry {
         bytes calldata signature
     ) external returns (bytes32 grantId);
 
+    /// @notice {grantBySig} and {grantInBatchBySig} for several grants in one transaction, each with its own
+    /// holder's signature checked exactly as alone: `singles` for singly issued certificates, `batched` for
+    /// certificates inside anchored batches (either may be empty, not both). All or nothing: the first bad
+    /// grant reverts with its own error, and a relayer sends the others again (the gateway's relayer splits a
+    /// reverted group and sends each grant alone, so each is answered on its own).
+    /// @return grantIds The EIP-712 digest of each grant, `singles` first, then `batched`, in order.
+    function grantManyBySig(
+        GrantRequest[] calldata singles,
+        BatchGrantRequest[] calldata batched
+    ) external returns (bytes32[] memory grantIds);
+
     /// @notice Revokes a grant, signed by the holder of its certificate (proved again with documentRoot).
     function revokeGrantBySig(RevokeGrant calldata revocation, bytes32 documentRoot, bytes calldata signature) external;
 
@@ -116,6 +158,12 @@ interface IConsentRegistry {
 
     /// @notice {recordCheck} for several grants in one transaction. All or nothing.
     function recordChecks(bytes32[] calldata grantIds) external;
+
+    /// @notice {recordCheck} signed by the grantee instead of sent by it, relayed by anyone: uses one use and
+    /// emits {CheckRecorded} with the grantee as verifier. Reverts when paused, past the deadline, on a bad
+    /// signature, for a signer that is not the grantee, and as {recordCheck} does; with
+    /// {ConsentCheckUseTaken} when `use` is not the grant's next use (a replayed or raced signature).
+    function recordCheckBySig(RecordCheck calldata check, bytes calldata signature) external;
 
     /// @notice Whether `verifier` may check under `grantId` now.
     function mayCheck(bytes32 grantId, address verifier) external view returns (bool);

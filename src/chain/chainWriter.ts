@@ -1,9 +1,15 @@
 /**
- * The domain's `ChainWriter`, over the relayer. Which key sends what:
- *   - agency signing keys: issue (grouped into issueMany), anchorBatch, status changes
- *   - the relayer key: holders' signed grants and grant revocations, funding of new custodial keys
+ * The domain's `ChainWriter`, over the relayer. Which key signs and sends what:
+ *   - the relayer key sends every ledger write as its by-signature form (issueBySig, issueManyBySig,
+ *     anchorBatchBySig, revokeBySig, ...): the agency key signed the EIP-712 message, either the agency
+ *     itself (external custody: the payload carries the signature) or the gateway with the agency's
+ *     custodial key as the work is sent (custodial custody; a key's queued issues share one IssueMany).
+ *     One write path for both modes; the relayer pays and has no role on chain.
+ *   - the relayer key also sends holders' signed grants (grouped into grantManyBySig) and grant
+ *     revocations, checks signed by a share link's key (recordCheckBySig), and funds new custodial keys
  *   - verifier keys: recordCheck (grouped into recordChecks)
- *   - the authority key: the registry's admin calls
+ *   - the authority key: the registry's admin calls (custodial), or the authority's own signed
+ *     transactions, passed on as they are (external custody: relayAuthorityTransaction)
  *
  * Identity mapping (the registry numbers agencies, types and keys; the domain speaks addresses and codes):
  *   - an agency's nameHash on chain is keccak256(utf8(name)); the gateway's agency address and name are
@@ -12,7 +18,7 @@
  *   - open-ended windows (validUntil 0 in the domain) are uint40 max on chain.
  *   - verifiers are not on chain (a grant names any address): registerVerifier stores them and funds the key.
  */
-import { TypedDataEncoder, keccak256, toUtf8Bytes } from "ethers";
+import { Signature, Transaction, keccak256, toUtf8Bytes, type SigningKey } from "ethers";
 import type { Kysely } from "kysely";
 import { badRequest, notFound } from "../domain/errors";
 import type {
@@ -21,18 +27,23 @@ import type {
   Bytes32,
   ChainWriter,
   GrantRelayRequest,
+  IssueManyRequest,
   IssueRequest,
+  RecordCheckRelayRequest,
   RevokeGrantRelayRequest,
+  SignedWrite,
   StatusChangeRequest,
   TxReceiptView,
 } from "../domain/ports";
-import { CONSENT_DOMAIN_NAME, CONSENT_DOMAIN_VERSION, GRANT_TYPES } from "../document/typedData";
+import { computeGrantId } from "../document/grant";
+import { hashAnchorBatch, hashIssue, hashIssueMany, hashStatusChange } from "../document/ledgerDigest";
+import { LEDGER_STATUS_OF_ACTION, consentDomain, ledgerDomain } from "../document/typedData";
 import type { IndexCache } from "../indexer/indexCache";
 import type { Database } from "../store/schema";
 import { ZERO_ROOT } from "../store/schema";
 import { UINT40_MAX, consentIface, ledgerIface, registryIface, type ContractAddresses } from "./contracts";
 import type { Relayer, WorkKind } from "./relayer";
-import type { MinedTx, Rpc, TxRequest } from "./submitter";
+import type { Rpc, TxRequest } from "./submitter";
 
 export interface ChainWriterDeps {
   db: Kysely<Database>;
@@ -46,6 +57,11 @@ export interface ChainWriterDeps {
   authorityAddress: string;
   /** Wei given to each new custodial key so it can pay for gas (0: do not fund). */
   fundingWei: bigint;
+  /**
+   * The custodial key of an agency signing key, to sign the ledger's EIP-712 messages for it (custodial
+   * custody); throws under external custody, where every ledger write arrives signed.
+   */
+  agencySigner: (address: string) => SigningKey;
   now: () => number;
   dialect: "sqlite" | "postgres";
 }
@@ -53,6 +69,9 @@ export interface ChainWriterDeps {
 /** Largest issueMany: ~25,000 gas per certificate, under Osaka's 16,777,216 gas per transaction. */
 export const ISSUE_GROUP_MAX = 200;
 export const CHECK_GROUP_MAX = 200;
+/** Largest grantManyBySig: ~64,000 gas per single grant (more with a Merkle proof), well under the cap. */
+export const GRANT_GROUP_MAX = 100;
+const GRANT_GROUP_GAS_CAP = 15_000_000;
 
 const STATUS_TARGET = {
   revoke: "REVOKED",
@@ -78,45 +97,105 @@ function certRef(certId: string, batch?: { root: string; validFrom: number; vali
 export function workKinds(d: Omit<ChainWriterDeps, "relayer">): Record<string, WorkKind> {
   const { addresses: A, cache } = d;
   type Issue = { certId: string; typeId: number; validFrom: number; validUntil: number };
+  const domain = ledgerDomain(d.chainId, A.ledger);
+  // Every ledger write is a by-signature call sent by the relayer, which pays and has no role on chain.
+  // Custodial: the gateway signs the message with the agency's custodial key as the work is sent.
+  // External: the agency signed it; the payload carries its signature.
+  const byRelayer = (data: string, gas: number) => call(A.ledger, d.relayerAddress, data, gas);
+  const custodialSign = (signer: string, digestOf: (deadline: number) => string): SignedTuple => {
+    const deadline = d.now() + CUSTODIAL_DEADLINE_SECONDS;
+    return [signer, deadline, d.agencySigner(signer).sign(digestOf(deadline)).serialized];
+  };
+  const tuple = (s: SignedWrite): SignedTuple => [s.signer, s.deadline, s.signature];
+  const req = (p: Issue) => [p.certId, p.typeId, p.validFrom, p.validUntil];
   return {
     issue: {
       action: "issue the certificate",
-      tx: (p: Issue, from) =>
-        call(
-          A.ledger,
-          from,
-          ledgerIface.encodeFunctionData("issue", [p.certId, p.typeId, p.validFrom, p.validUntil]),
-          120_000,
+      tx: (p: Issue & { signed?: SignedWrite }, sender) =>
+        byRelayer(
+          ledgerIface.encodeFunctionData("issueBySig", [
+            ...req(p),
+            p.signed ? tuple(p.signed) : custodialSign(sender, (deadline) => hashIssue(domain, { ...p, deadline })),
+          ]),
+          150_000,
         ),
+      // Custodial issues of one key share a transaction, signed as one IssueMany. (Issues the agency
+      // signed one by one are sent alone: a group would need the agency's signature over the group.)
       group: {
         max: ISSUE_GROUP_MAX,
-        tx: (ps: Issue[], from) =>
-          call(
-            A.ledger,
-            from,
-            ledgerIface.encodeFunctionData("issueMany", [
-              ps.map((p) => [p.certId, p.typeId, p.validFrom, p.validUntil]),
+        tx: (ps: Issue[], sender) =>
+          byRelayer(
+            ledgerIface.encodeFunctionData("issueManyBySig", [
+              ps.map(req),
+              custodialSign(sender, (deadline) => hashIssueMany(domain, { requests: ps.map(issueRequest), deadline })),
             ]),
-            60_000 + 45_000 * ps.length,
+            80_000 + 45_000 * ps.length,
           ),
       },
       applied: (p: Issue) => (cache.singleRow(p.certId) ? {} : undefined),
     },
+    issueSigned: {
+      action: "issue the certificate",
+      tx: (p: Issue & { signed: SignedWrite }) =>
+        byRelayer(ledgerIface.encodeFunctionData("issueBySig", [...req(p), tuple(p.signed)]), 150_000),
+      applied: (p: Issue) => (cache.singleRow(p.certId) ? {} : undefined),
+    },
+    issueMany: {
+      action: "issue the certificates",
+      tx: (p: { requests: Issue[]; signed: SignedWrite }) =>
+        byRelayer(
+          ledgerIface.encodeFunctionData("issueManyBySig", [p.requests.map(req), tuple(p.signed)]),
+          80_000 + 45_000 * p.requests.length,
+        ),
+      applied: (p: { requests: Issue[] }) => (p.requests.every((r) => cache.singleRow(r.certId)) ? {} : undefined),
+    },
     anchorBatch: {
       action: "anchor the batch",
-      tx: (p: { root: string; typeId: number; count: number }, from) =>
-        call(A.ledger, from, ledgerIface.encodeFunctionData("anchorBatch", [p.root, p.typeId, p.count]), 200_000),
+      tx: (p: { root: string; typeId: number; count: number; signed?: SignedWrite }, sender) =>
+        byRelayer(
+          ledgerIface.encodeFunctionData("anchorBatchBySig", [
+            p.root,
+            p.typeId,
+            p.count,
+            p.signed
+              ? tuple(p.signed)
+              : custodialSign(sender, (deadline) =>
+                  hashAnchorBatch(domain, { root: p.root, typeId: p.typeId, count: p.count, deadline }),
+                ),
+          ]),
+          200_000,
+        ),
       applied: (p: { root: string }) => (cache.batchRow(p.root) ? {} : undefined),
     },
     changeStatus: {
       action: "change the certificate's status",
-      tx: (p: StatusPayload, from) => {
+      tx: (p: StatusPayload, sender) => {
         const ref = certRef(p.certId, p.batch);
+        const signed = p.signed
+          ? tuple(p.signed)
+          : custodialSign(sender, (deadline) =>
+              hashStatusChange(domain, {
+                certId: p.certId,
+                batchRoot: p.batch?.root ?? ZERO_ROOT,
+                status: LEDGER_STATUS_OF_ACTION[p.action],
+                reason: p.reason,
+                replacementCertId: p.replacement ?? ZERO_ROOT,
+                replacementBatchRoot: ZERO_ROOT,
+                nonce: p.nonce,
+                deadline,
+              }),
+            );
         const data =
           p.action === "supersede"
-            ? ledgerIface.encodeFunctionData("supersede", [ref, replacementRef(cache, p.replacement!), p.reason])
-            : ledgerIface.encodeFunctionData(p.action, [ref, p.reason]);
-        return call(A.ledger, from, data, 150_000 + 5_000 * (p.batch?.proof.length ?? 0));
+            ? ledgerIface.encodeFunctionData("supersedeBySig", [
+                ref,
+                replacementRef(cache, p.replacement!),
+                p.reason,
+                p.nonce,
+                signed,
+              ])
+            : ledgerIface.encodeFunctionData(`${p.action}BySig`, [ref, p.reason, p.nonce, signed]);
+        return byRelayer(data, 180_000 + 5_000 * (p.batch?.proof.length ?? 0));
       },
       applied: (p: StatusPayload) =>
         cache.overrideRow(p.batch?.root ?? ZERO_ROOT, p.certId)?.status === STATUS_TARGET[p.action] ? {} : undefined,
@@ -124,27 +203,47 @@ export function workKinds(d: Omit<ChainWriterDeps, "relayer">): Record<string, W
     grant: {
       action: "store the grant",
       tx: (p: GrantPayload, from) => {
-        const g = [
-          p.grant.certId,
-          p.grant.grantee,
-          p.grant.purpose,
-          p.grant.validUntil,
-          p.grant.maxUses,
-          BigInt(p.grant.nonce),
-          p.grant.deadline,
-        ];
         const data = p.batch
           ? consentIface.encodeFunctionData("grantInBatchBySig", [
-              g,
+              grantTuple(p),
               p.documentRoot,
-              [p.batch.root, p.batch.validFrom, p.batch.validUntil, p.batch.proof],
+              batchLeaf(p.batch),
               p.signature,
             ])
-          : consentIface.encodeFunctionData("grantBySig", [g, p.documentRoot, p.signature]);
+          : consentIface.encodeFunctionData("grantBySig", [grantTuple(p), p.documentRoot, p.signature]);
         return call(A.consent, from, data, 400_000 + 5_000 * (p.batch?.proof.length ?? 0));
       },
+      // Concurrent grants (counters answering, links shared) share one grantManyBySig. A group that
+      // reverts is split by the relayer and each grant sent alone, so each caller gets its own answer
+      // (docs/decisions/0010-grants-in-groups-and-link-checks.md).
+      group: {
+        max: GRANT_GROUP_MAX,
+        tx: (ps: GrantPayload[], from) => {
+          const compact = (p: GrantPayload) => {
+            const sig = Signature.from(p.signature);
+            return [grantTuple(p), p.documentRoot, sig.r, sig.yParityAndS];
+          };
+          const singles = ps.filter((p) => !p.batch).map(compact);
+          const batched = ps
+            .filter((p) => p.batch)
+            .map((p) => {
+              const [g, root, r, vs] = compact(p);
+              return [g, root, batchLeaf(p.batch!), r, vs];
+            });
+          const proofWords = ps.reduce((n, p) => n + (p.batch?.proof.length ?? 0), 0);
+          return call(
+            A.consent,
+            from,
+            consentIface.encodeFunctionData("grantManyBySig", [singles, batched]),
+            // ~63,000 gas a single grant, ~90,000 a batched one plus ~600 a proof word: a margin, kept
+            // under Osaka's 16,777,216 per transaction (a group that runs out of gas is split anyway).
+            Math.min(GRANT_GROUP_GAS_CAP, 80_000 + 100_000 * ps.length + 3_000 * proofWords),
+          );
+        },
+      },
       applied: (p: GrantPayload) => (cache.grantRow(p.grantId) ? { result: { grantId: p.grantId } } : undefined),
-      result: (p: GrantPayload, tx: MinedTx) => ({ grantId: grantIdFromLogs(tx, A.consent) ?? p.grantId }),
+      // grantId is the EIP-712 digest, computed exactly as the registry computes it.
+      result: (p: GrantPayload) => ({ grantId: p.grantId }),
     },
     revokeGrant: {
       action: "revoke the grant",
@@ -179,6 +278,18 @@ export function workKinds(d: Omit<ChainWriterDeps, "relayer">): Record<string, W
       // A check's effect (one use) cannot be told apart from another check's: settle by tx hash.
       recordHash: true,
     },
+    linkCheck: {
+      action: "record the check signed by the link's key",
+      tx: (p: RecordCheckRelayRequest, from) =>
+        call(
+          A.consent,
+          from,
+          consentIface.encodeFunctionData("recordCheckBySig", [[p.grantId, p.use, p.deadline], p.signature]),
+          120_000,
+        ),
+      // As for `check`: one use looks like another, so settle by transaction hash.
+      recordHash: true,
+    },
     fund: {
       action: "fund the custodial key",
       tx: (p: { address: string; wei: string }, from) => ({
@@ -190,6 +301,18 @@ export function workKinds(d: Omit<ChainWriterDeps, "relayer">): Record<string, W
       }),
       applied: async (p: { address: string }) =>
         BigInt((await d.rpc("eth_getBalance", [p.address, "latest"])) as string) > 0n ? {} : undefined,
+    },
+    authorityTx: {
+      action: "apply the authority's registry transaction",
+      tx: (p: { raw: string; from: string; data: string; gas: string }) => ({
+        from: p.from,
+        to: A.registry,
+        data: p.data,
+        gasLimit: BigInt(p.gas),
+        raw: p.raw,
+      }),
+      // Its effect may be anything the registry does: settle by the transaction's own receipt.
+      recordHash: true,
     },
     registry: {
       action: "update the authority registry",
@@ -205,8 +328,32 @@ type StatusPayload = {
   reason: number;
   replacement?: string;
   batch?: { root: string; validFrom: number; validUntil: number; proof: string[] };
+  /** The certificate's status nonce the signature carries. */
+  nonce: number;
+  signed?: SignedWrite;
 };
+/** The ledger's SignedWrite struct: signer, deadline, signature. */
+type SignedTuple = [string, number, string];
+
+/** How long a signature the custodial gateway makes for itself may wait in the outbox. */
+const CUSTODIAL_DEADLINE_SECONDS = 3600;
+
+const issueRequest = (p: { certId: string; typeId: number; validFrom: number; validUntil: number }) => ({
+  certId: p.certId,
+  typeId: p.typeId,
+  validFrom: p.validFrom,
+  validUntil: p.validUntil,
+});
 type GrantPayload = GrantRelayRequest & { grantId: string };
+
+function grantTuple(p: GrantPayload) {
+  const g = p.grant;
+  return [g.certId, g.grantee, g.purpose, g.validUntil, g.maxUses, BigInt(g.nonce), g.deadline];
+}
+
+function batchLeaf(b: NonNullable<GrantPayload["batch"]>) {
+  return [b.root, b.validFrom, b.validUntil, b.proof];
+}
 type RegistryCheck =
   | { type: "typeCode"; code: string }
   | { type: "agency"; address: string }
@@ -246,12 +393,6 @@ function replacementRef(cache: IndexCache, certId: string) {
   );
 }
 
-function grantIdFromLogs(tx: MinedTx, consent: string): string | undefined {
-  const topic = consentIface.getEvent("GrantCreated")!.topicHash;
-  const log = tx.logs.find((l) => l.address === consent && l.topics[0] === topic);
-  return log?.topics[1]?.toLowerCase();
-}
-
 export class EngineChainWriter implements ChainWriter {
   constructor(private readonly d: ChainWriterDeps) {}
 
@@ -260,14 +401,38 @@ export class EngineChainWriter implements ChainWriter {
   }
 
   async issue(req: IssueRequest): Promise<TxReceiptView> {
+    const p = {
+      certId: req.certId.toLowerCase(),
+      typeId: req.typeId,
+      validFrom: req.validFrom,
+      validUntil: req.validUntil,
+    };
+    // Outbox rows are keyed by the signing key: the relayer groups a custodial key's issues.
     return this.receipt(
-      await this.d.relayer.execute("issue", req.outboxKey, req.issuerKey, {
-        certId: req.certId.toLowerCase(),
-        typeId: req.typeId,
-        validFrom: req.validFrom,
-        validUntil: req.validUntil,
+      req.signed
+        ? await this.d.relayer.execute("issueSigned", req.outboxKey, this.d.relayerAddress, {
+            ...p,
+            signed: req.signed,
+          })
+        : await this.d.relayer.execute("issue", req.outboxKey, req.issuerKey, p),
+    );
+  }
+
+  async issueMany(req: IssueManyRequest): Promise<TxReceiptView> {
+    return this.receipt(
+      await this.d.relayer.execute("issueMany", req.outboxKey, this.d.relayerAddress, {
+        requests: req.requests.map((r) => ({ ...issueRequest(r), certId: r.certId.toLowerCase() })),
+        signed: req.signed,
       }),
     );
+  }
+
+  async statusNonce(certId: Bytes32, batchRoot: Bytes32 = ZERO_ROOT as Bytes32): Promise<number> {
+    const out = (await this.d.rpc("eth_call", [
+      { to: this.d.addresses.ledger, data: ledgerIface.encodeFunctionData("statusNonce", [certId, batchRoot]) },
+      "latest",
+    ])) as string;
+    return Number(ledgerIface.decodeFunctionResult("statusNonce", out)[0]);
   }
 
   async anchorBatch(req: BatchAnchorRequest): Promise<TxReceiptView> {
@@ -296,17 +461,23 @@ export class EngineChainWriter implements ChainWriter {
         root,
         typeId: req.typeId,
         count: req.count,
+        ...(req.signed ? { signed: req.signed } : {}),
       }),
     );
   }
 
   async changeStatus(req: StatusChangeRequest): Promise<TxReceiptView> {
+    const certId = req.certId.toLowerCase() as Bytes32;
     const payload: StatusPayload = {
-      certId: req.certId.toLowerCase(),
+      certId,
       action: req.action,
       reason: req.reason,
       ...(req.replacement ? { replacement: req.replacement.toLowerCase() } : {}),
       ...(req.batch ? { batch: req.batch } : {}),
+      nonce: req.signed?.nonce ?? (await this.statusNonce(certId, (req.batch?.root ?? ZERO_ROOT) as Bytes32)),
+      ...(req.signed
+        ? { signed: { signer: req.signed.signer, deadline: req.signed.deadline, signature: req.signed.signature } }
+        : {}),
     };
     if (req.action === "supersede") {
       if (!req.replacement)
@@ -318,16 +489,14 @@ export class EngineChainWriter implements ChainWriter {
 
   /** The grant id the ConsentRegistry will assign: the EIP-712 digest of the Grant. */
   grantIdOf(grant: GrantRelayRequest["grant"]): Bytes32 {
-    return TypedDataEncoder.hash(
-      {
-        name: CONSENT_DOMAIN_NAME,
-        version: CONSENT_DOMAIN_VERSION,
-        chainId: this.d.chainId,
-        verifyingContract: this.d.addresses.consent,
-      },
-      GRANT_TYPES as unknown as Record<string, { name: string; type: string }[]>,
-      { ...grant, nonce: BigInt(grant.nonce) },
-    ).toLowerCase() as Bytes32;
+    // The document library's digest (cached domain separator, precomputed type hash): ~10 times cheaper
+    // than ethers' TypedDataEncoder, which was a tenth of the gateway's CPU per relayed grant.
+    return computeGrantId(consentDomain(this.d.chainId, this.d.addresses.consent), {
+      ...grant,
+      validUntil: BigInt(grant.validUntil),
+      nonce: BigInt(grant.nonce),
+      deadline: BigInt(grant.deadline),
+    }).toLowerCase() as Bytes32;
   }
 
   async relayGrant(req: GrantRelayRequest): Promise<TxReceiptView & { grantId: Bytes32 }> {
@@ -356,6 +525,15 @@ export class EngineChainWriter implements ChainWriter {
   async recordCheck(req: { verifier: Address; grantId: Bytes32; outboxKey: string }): Promise<TxReceiptView> {
     return this.receipt(
       await this.d.relayer.execute("check", req.outboxKey, req.verifier, { grantId: req.grantId.toLowerCase() }),
+    );
+  }
+
+  async relayRecordCheck(req: RecordCheckRelayRequest): Promise<TxReceiptView> {
+    const grantId = req.grantId.toLowerCase();
+    // One signed check is one outbox row; two signatures naming the same use are two rows (one will fail).
+    const key = `linkCheck:${grantId}:${req.use}:${keccak256(req.signature).slice(2, 18)}`;
+    return this.receipt(
+      await this.d.relayer.execute("linkCheck", key, this.d.relayerAddress, { ...req, grantId: grantId as Bytes32 }),
     );
   }
 
@@ -510,6 +688,78 @@ export class EngineChainWriter implements ChainWriter {
       type: "retired",
       keyId,
     });
+  }
+
+  /**
+   * Passes on a registry transaction the authority signed with its own key. Only transactions to this
+   * registry on this chain are taken (the gateway is no general-purpose relay); the chain decides whether
+   * the signer may do it. A registerAgency may carry the agency's name, stored first so that the index
+   * shows it (and gives the agency the address it is known by here).
+   */
+  async relayAuthorityTransaction(req: {
+    rawTransaction: string;
+    agency?: { address: Address; name: string };
+  }): Promise<TxReceiptView & { from: Address; function: string }> {
+    let tx: Transaction;
+    try {
+      tx = Transaction.from(req.rawTransaction);
+    } catch (e) {
+      throw badRequest("TRANSACTION_MALFORMED", `Not a signed Ethereum transaction: ${(e as Error).message}`);
+    }
+    if (!tx.isSigned() || !tx.from) throw badRequest("TRANSACTION_UNSIGNED", "The transaction is not signed.");
+    if (tx.chainId !== BigInt(this.d.chainId))
+      throw badRequest("TRANSACTION_WRONG_CHAIN", `The transaction is for chain ${tx.chainId}, not ${this.d.chainId}.`);
+    const fn = tx.to?.toLowerCase() === this.d.addresses.registry ? registryIface.parseTransaction(tx) : null;
+    if (!fn)
+      throw badRequest(
+        "TRANSACTION_NOT_FOR_REGISTRY",
+        `Only calls to the AuthorityRegistry at ${this.d.addresses.registry} are passed on.`,
+      );
+    if (req.agency) {
+      const nameHash = keccak256(toUtf8Bytes(req.agency.name)).toLowerCase();
+      if (fn.name !== "registerAgency" || String(fn.args[0]).toLowerCase() !== nameHash)
+        throw badRequest(
+          "AGENCY_NAME_MISMATCH",
+          "`agency` goes with a registerAgency call whose nameHash is keccak256 of the agency's name.",
+        );
+      const address = req.agency.address.toLowerCase();
+      await this.d.db
+        .insertInto("agency_accounts")
+        .values({ address, name: req.agency.name, name_hash: nameHash })
+        .onConflict((oc) => oc.column("address").doNothing())
+        .execute();
+      this.d.cache.setAgencyAccount(address, req.agency.name, nameHash);
+    }
+    const from = tx.from.toLowerCase() as Address;
+    const o = await this.d.relayer.execute("authorityTx", `authorityTx:${tx.hash}`, from, {
+      raw: req.rawTransaction,
+      from,
+      data: tx.data,
+      gas: tx.gasLimit.toString(),
+    });
+    return { ...this.receipt(o), from, function: fn.name };
+  }
+
+  async authorityTransactionParameters(req: { from: Address; agency?: Address; key?: Address }) {
+    const nonce = Number(BigInt((await this.d.rpc("eth_getTransactionCount", [req.from, "pending"])) as string));
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const block = (await this.d.rpc("eth_getBlockByNumber", ["latest", false])) as any;
+    const base = BigInt(block?.baseFeePerGas ?? "0x0");
+    const tip = 1_000_000_000n;
+    const agencyId = req.agency ? this.d.cache.agencyIdOf(req.agency) : undefined;
+    const keyId = req.key ? this.d.cache.keyIdOf(req.key) : undefined;
+    if (req.agency && agencyId === undefined)
+      throw notFound("AGENCY_NOT_FOUND", `No agency ${req.agency} is registered on chain.`);
+    if (req.key && keyId === undefined) throw notFound("KEY_NOT_FOUND", `No signing key ${req.key} is registered.`);
+    return {
+      chainId: this.d.chainId,
+      registry: this.d.addresses.registry as Address,
+      nonce,
+      maxFeePerGas: (base * 2n + tip).toString(),
+      maxPriorityFeePerGas: tip.toString(),
+      ...(agencyId !== undefined ? { agencyId } : {}),
+      ...(keyId !== undefined ? { keyId } : {}),
+    };
   }
 
   async registerVerifier(req: { verifier: Address; name: string }): Promise<TxReceiptView> {

@@ -66,6 +66,7 @@ const errorCodes: Record<string, [ChainRejectionCode | "CHAIN_REJECTED", number]
   ConsentGrantRevoked: ["GRANT_REVOKED", 409],
   ConsentGrantExpired: ["GRANT_EXPIRED", 409],
   ConsentGrantUsedUp: ["GRANT_USED_UP", 409],
+  ConsentCheckUseTaken: ["CHECK_USE_TAKEN", 409],
 };
 
 export function decodeError(data: string | undefined): ErrorDescription | undefined {

@@ -14,6 +14,7 @@ import type { EIP1193Provider } from "hardhat/types";
 import { BlockJournal, type GenesisSpec, type JournalBlock } from "./journal";
 import {
   NonceManager,
+  presigned,
   signTx,
   toMinedTx,
   type FeeFields,
@@ -299,6 +300,11 @@ export class BlockProducer implements TxSubmitter {
     for (const p of batch) {
       const from = p.req.from;
       try {
+        const own = presigned(p.req);
+        if (own) {
+          signed.push({ p, ...own });
+          continue;
+        }
         const nonce = await this.nonces.peek(from);
         const { raw, hash } = signTx(p.req, nonce, this.chainId, this.fees, this.signer(from));
         this.nonces.advance(from);

@@ -44,7 +44,7 @@ import { GroupCommit } from "../store/groupCommit";
 import { openStore, type Store } from "../store/open";
 import { OutboxRepository } from "../store/outbox";
 import { EngineChainWriter, workKinds } from "./chainWriter";
-import { bytecode, type ContractAddresses } from "./contracts";
+import { bytecode, registryIface, type ContractAddresses } from "./contracts";
 import { openEmbeddedChain, type EmbeddedChain, type ReplayStats } from "./embeddedChain";
 import { writeFileDurably } from "./journal";
 import { AUTHORITY_LABEL, CustodialKeyring, RELAYER_LABEL, parseSeed } from "./keyring";
@@ -77,6 +77,14 @@ export interface EngineOptions {
   fundingPrivateKey?: string;
   /** External chain with given contracts: the authority admin's private key (the contracts' owner). */
   authorityPrivateKey?: string;
+  /**
+   * custodial (default): the keyring derives the authority's and the agencies' keys. external: it holds
+   * the relayer's key (and verifiers', which have no role in the registry or the ledger) and nothing
+   * else; the registry's admin is `authorityAddress`, whose key the gateway never sees.
+   */
+  keyCustody?: "custodial" | "external";
+  /** External custody, contracts deployed here: the registry's admin and pauser. */
+  authorityAddress?: string;
   /** Indexer poll interval on an external chain, ms (default 500). */
   pollMs?: number;
   /** Group-commit wait of the relayer and the block producer, ms (default 2). */
@@ -102,8 +110,9 @@ export interface Engine {
   rpc: Rpc;
   chainId: number;
   addresses: ContractAddresses;
-  /** The authority admin's and the relayer's custodial addresses. */
+  /** The authority admin's address (custodial: a keyring key; external: the registry's owner) and the relayer's. */
   authority: string;
+  keyCustody: "custodial" | "external";
   relayerAddress: string;
   embedded?: EmbeddedChain;
   startup: { replay?: ReplayStats; recovered: number; ms: number; deployed: boolean };
@@ -124,10 +133,14 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   const store = await openStore({ url: opts.databaseUrl ?? `sqlite:${path.join(opts.dataDir, "certledger.sqlite")}` });
   const db = store.db;
   try {
-    const keyring = new CustodialKeyring(seed, db);
+    const external = opts.keyCustody === "external";
+    if (external && opts.authorityPrivateKey)
+      throw new Error("external key custody: the gateway must not be given the authority's private key");
+    const keyring = new CustodialKeyring(seed, db, external ? externalCustodyLabels : undefined);
     await keyring.load();
     const relayerAddress = await keyring.create(RELAYER_LABEL);
-    let authority = await keyring.create(AUTHORITY_LABEL);
+    // External custody: the admin named by config (a fresh deployment) or by the registry (given contracts).
+    let authority = external ? (opts.authorityAddress ?? "").toLowerCase() : await keyring.create(AUTHORITY_LABEL);
     if (opts.authorityPrivateKey) authority = keyring.importKey("imported:authority", opts.authorityPrivateKey);
     const funder = opts.fundingPrivateKey ? keyring.importKey("imported:funder", opts.fundingPrivateKey) : undefined;
 
@@ -141,7 +154,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     if (!opts.rpcUrl) {
       embedded = await openEmbeddedChain({
         dataDir: opts.dataDir,
-        genesisAccounts: [RELAYER_LABEL, AUTHORITY_LABEL].map((l) => ({
+        genesisAccounts: (external ? [RELAYER_LABEL] : [RELAYER_LABEL, AUTHORITY_LABEL]).map((l) => ({
           address: keyring.addressOf(l),
           privateKey: keyring.privateKeyOf(l),
           balanceWei: GENESIS_BALANCE,
@@ -160,7 +173,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       chainId = Number(BigInt((await rpc("eth_chainId")) as string));
       submitter = new RpcSubmitter(rpc, chainId, (a) => keyring.signer(a), { confirmations: opts.confirmations ?? 0 });
       if (funder) {
-        for (const a of [relayerAddress, authority]) {
+        for (const a of external ? [relayerAddress] : [relayerAddress, authority]) {
           const bal = BigInt((await rpc("eth_getBalance", [a, "latest"])) as string);
           if (bal === 0n)
             await submitter.submit({ from: funder, to: a, data: "0x", gasLimit: 21_000n, value: 10n ** 19n });
@@ -176,6 +189,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     if (opts.contracts) {
       addresses = lower(opts.contracts);
       fromBlock = opts.fromBlock ?? 0;
+      if (external) authority = await registryOwner(rpc, addresses.registry);
     } else if (fs.existsSync(deployFile)) {
       const d = JSON.parse(fs.readFileSync(deployFile, "utf8"));
       if (d.codeHash && d.codeHash !== codeHash()) {
@@ -188,13 +202,21 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       addresses = lower(d);
       fromBlock = d.fromBlock;
     } else {
-      ({ addresses, fromBlock } = await deploy(rpc, submitter, authority));
+      if (external && !/^0x[0-9a-f]{40}$/.test(authority))
+        throw new Error("external key custody: give the authority's address to deploy the contracts with");
+      // External custody: the relayer deploys (it only pays), the authority is admin and pauser from the start.
+      ({ addresses, fromBlock } = await deploy(rpc, submitter, external ? relayerAddress : authority, authority));
       writeFileDurably(
         deployFile,
         JSON.stringify({ chainId, ...addresses, fromBlock, codeHash: codeHash() }, null, 2) + "\n",
       );
       deployed = true;
       log("contracts deployed", { ...addresses });
+    }
+
+    if (external) {
+      authority = await registryOwner(rpc, addresses.registry);
+      await requireRoleless(rpc, addresses.registry, funder ?? relayerAddress);
     }
 
     // ---- index
@@ -223,6 +245,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       relayerAddress: funder ?? relayerAddress,
       authorityAddress: authority,
       fundingWei: embedded ? EMBEDDED_FUNDING : funder ? 10n ** 18n : 0n,
+      agencySigner: (a: string) => keyring.signer(a),
       now,
       dialect: store.dialect,
     };
@@ -235,6 +258,9 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     keyring.onCreated = (a) => w.fund(a);
     const { rows: recovered } = await relayer.recover();
     if (recovered > 0) log("outbox recovered", { rows: recovered });
+    // External custody on the embedded chain: the authority sends the registry transactions it signs
+    // through the gateway (src/http/routes/authority.ts), so its account needs gas on this chain.
+    if (external && embedded) await writer.fund(authority);
     if (opts.rpcUrl) indexer.start(opts.pollMs ?? 500);
 
     const engine: Engine = {
@@ -254,6 +280,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       chainId,
       addresses,
       authority,
+      keyCustody: external ? "external" : "custodial",
       relayerAddress: funder ?? relayerAddress,
       embedded,
       startup: { replay: embedded?.replay, recovered, ms: Date.now() - t0, deployed },
@@ -286,32 +313,67 @@ function lower(a: ContractAddresses): ContractAddresses {
   return { registry: a.registry.toLowerCase(), ledger: a.ledger.toLowerCase(), consent: a.consent.toLowerCase() };
 }
 
-/** Deploys registry, ledger and consent from the authority key (admin and pauser). */
+/** The keys an externally custodied gateway may hold: the relayer's and verifiers' (no role on chain). */
+function externalCustodyLabels(label: string): boolean {
+  return label === RELAYER_LABEL || label.startsWith("verifier:");
+}
+
+async function registryOwner(rpc: Rpc, registry: string): Promise<string> {
+  const out = (await rpc("eth_call", [
+    { to: registry, data: registryIface.encodeFunctionData("owner") },
+    "latest",
+  ])) as string;
+  return (registryIface.decodeFunctionResult("owner", out)[0] as string).toLowerCase();
+}
+
+/**
+ * External custody rests on the relayer being only a payer: refuse to start when the registry makes it
+ * the admin, the pauser or an agency's signing key.
+ */
+async function requireRoleless(rpc: Rpc, registry: string, relayer: string): Promise<void> {
+  const read = async (fn: string, args: unknown[] = []) =>
+    registryIface.decodeFunctionResult(
+      fn,
+      (await rpc("eth_call", [{ to: registry, data: registryIface.encodeFunctionData(fn, args) }, "latest"])) as string,
+    )[0];
+  const roles: string[] = [];
+  if (String(await read("owner")).toLowerCase() === relayer.toLowerCase()) roles.push("admin");
+  if (String(await read("pauser")).toLowerCase() === relayer.toLowerCase()) roles.push("pauser");
+  if (Number(await read("keyIdOf", [relayer])) !== 0) roles.push("an agency's signing key");
+  if (roles.length > 0)
+    throw new Error(
+      `external key custody: the relayer ${relayer} is the registry's ${roles.join(" and ")}; ` +
+        "it must only pay for gas (give the registry another admin, pauser or key)",
+    );
+}
+
+/** Deploys registry, ledger and consent from `deployer`, with `admin` as the registry's admin and pauser. */
 async function deploy(
   rpc: Rpc,
   submitter: TxSubmitter,
-  authority: string,
+  deployer: string,
+  admin: string,
 ): Promise<{ addresses: ContractAddresses; fromBlock: number }> {
   const coder = AbiCoder.defaultAbiCoder();
-  const nonce = Number(BigInt((await rpc("eth_getTransactionCount", [authority, "pending"])) as string));
-  const registry = getCreateAddress({ from: authority, nonce }).toLowerCase();
-  const ledger = getCreateAddress({ from: authority, nonce: nonce + 1 }).toLowerCase();
-  const consent = getCreateAddress({ from: authority, nonce: nonce + 2 }).toLowerCase();
+  const nonce = Number(BigInt((await rpc("eth_getTransactionCount", [deployer, "pending"])) as string));
+  const registry = getCreateAddress({ from: deployer, nonce }).toLowerCase();
+  const ledger = getCreateAddress({ from: deployer, nonce: nonce + 1 }).toLowerCase();
+  const consent = getCreateAddress({ from: deployer, nonce: nonce + 2 }).toLowerCase();
   const gas = 15_000_000n;
   const txs = submitter.submitAll([
     {
-      from: authority,
+      from: deployer,
       to: null,
       gasLimit: gas,
-      data: bytecode.registry + coder.encode(["address", "address"], [authority, authority]).slice(2),
+      data: bytecode.registry + coder.encode(["address", "address"], [admin, admin]).slice(2),
     },
     {
-      from: authority,
+      from: deployer,
       to: null,
       gasLimit: gas,
       data: bytecode.ledger + coder.encode(["address"], [registry]).slice(2),
     },
-    { from: authority, to: null, gasLimit: gas, data: bytecode.consent + coder.encode(["address"], [ledger]).slice(2) },
+    { from: deployer, to: null, gasLimit: gas, data: bytecode.consent + coder.encode(["address"], [ledger]).slice(2) },
   ]);
   const mined = await Promise.all(txs);
   const got = mined.map((m) => m.contractAddress?.toLowerCase());

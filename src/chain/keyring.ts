@@ -44,6 +44,8 @@ export class CustodialKeyring implements Keyring {
   constructor(
     private readonly seed: Uint8Array,
     private readonly db?: Kysely<Database>,
+    /** Which labels this keyring may hold (external custody: no agency or authority key). */
+    private readonly allowed: (label: string) => boolean = () => true,
   ) {}
 
   /** Loads the labels stored by earlier runs. */
@@ -116,6 +118,7 @@ export class CustodialKeyring implements Keyring {
   }
 
   private derive(label: string): Address {
+    if (!this.allowed(label)) throw new Error(`this gateway holds no custodial key "${label}" (external key custody)`);
     const key = new SigningKey(derivePrivateKey(this.seed, label));
     const address = computeAddress(key.publicKey).toLowerCase() as Address;
     if (!this.byAddress.has(address)) this.byAddress.set(address, { label, key });

@@ -8,6 +8,7 @@ import {
   sleep,
   isTransportError,
   NonceManager,
+  presigned,
   signTx,
   toMinedTx,
   type FeeFields,
@@ -96,6 +97,15 @@ export class RpcSubmitter implements TxSubmitter {
 
   private async sendInOrder(req: TxRequest): Promise<{ hash: string; raw: string }> {
     const from = req.from;
+    const own = presigned(req);
+    if (own) {
+      const { raw, hash } = own;
+      if (req.beforeSend) await req.beforeSend(hash);
+      await this.withRetry(() => this.rpc("eth_sendRawTransaction", [raw])).catch((e: unknown) => {
+        if (!/already known|known transaction/i.test(String((e as Error).message))) throw e;
+      });
+      return { hash, raw };
+    }
     const fees = await this.currentFees();
     for (let resigned = 0; ; resigned++) {
       const nonce = await this.nonces.peek(from);

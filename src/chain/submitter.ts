@@ -21,6 +21,16 @@ export interface TxRequest {
    * the hash of work that is not idempotent on chain (checks) durably first.
    */
   beforeSend?: (hash: string) => Promise<void>;
+  /**
+   * A transaction its sender signed itself (the authority under external custody): sent as it is, with
+   * its own nonce; the submitter neither signs nor counts it. from/to/data describe it for explanations.
+   */
+  raw?: string;
+}
+
+/** A pre-signed request's bytes and hash (undefined for a request the submitter signs). */
+export function presigned(req: TxRequest): { raw: string; hash: string } | undefined {
+  return req.raw ? { raw: req.raw, hash: Transaction.from(req.raw).hash! } : undefined;
 }
 
 export interface MinedLog {

@@ -8,9 +8,11 @@ import { version } from "../../package.json";
 import { registerAuthority } from "./authority";
 import { registerDeploy } from "./deploy";
 import { registerIssue } from "./issue";
+import { registerKeys } from "./keys";
 import { reportError } from "./output";
 import { registerPrincipal } from "./principal";
 import { registerStart } from "./start";
+import { registerStatus } from "./status";
 import { registerTypes } from "./types";
 import { registerVerify } from "./verify";
 import { registerWallet } from "./wallet";
@@ -34,6 +36,9 @@ Examples:
   certledger wallet address --mnemonic "$(cat mnemonic.txt)" --index 1
   certledger issue --gateway http://127.0.0.1:8080 --api-key clg_... --type diploma --holder 0x... --fields fields.json --out diploma.json
   certledger issue-batch --gateway http://127.0.0.1:8080 --api-key clg_... --type diploma --file graduates.csv --out-dir issued/
+  certledger keys new --out agency-key.json
+  certledger issue --keystore agency-key.json --gateway http://127.0.0.1:8080 --api-key clg_... --type diploma --holder 0x... --fields fields.json
+  certledger revoke 0x<certId> --reason ISSUED_IN_ERROR --keystore agency-key.json --gateway http://127.0.0.1:8080 --api-key clg_...
   certledger verify diploma.json --gateway http://127.0.0.1:8080
   certledger wallet grant --document diploma.json --verifier 0x... --purpose open-bank-account --gateway http://127.0.0.1:8080 --relay
 
@@ -43,6 +48,8 @@ CERTLEDGER_GATEWAY, CERTLEDGER_API_KEY and CERTLEDGER_MNEMONIC stand in for --ga
   registerDeploy(program);
   registerTypes(program);
   registerIssue(program);
+  registerStatus(program);
+  registerKeys(program);
   registerVerify(program);
   registerWallet(program);
   registerAuthority(program);

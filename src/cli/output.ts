@@ -2,6 +2,8 @@
  * What every command shares: the one error type (a stable code and a sentence, like the gateway's),
  * printing for people or for machines (--json), and the small parsers of option values.
  */
+import fs from "node:fs";
+
 export class CliError extends Error {
   override name = "CliError";
   constructor(
@@ -87,4 +89,16 @@ export function required(value: string | undefined, option: string, envName?: st
   if (v === undefined || v === "")
     throw new CliError("MISSING_OPTION", `${option} is required${envName ? ` (or set ${envName})` : ""}.`, 2);
   return v;
+}
+
+/** A file's text, or FILE_UNREADABLE naming `what` and the system's reason. */
+export function readTextFile(file: string, what: string): string {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch (e) {
+    throw new CliError(
+      "FILE_UNREADABLE",
+      `Cannot read ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`,
+    );
+  }
 }

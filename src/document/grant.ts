@@ -14,8 +14,10 @@ import { DocumentError } from "./errors";
 import { bytesWord, hashWords, typedDataDigest, uintWord } from "./eip712";
 import {
   GRANT_TYPE_STRING,
+  RECORD_CHECK_TYPE_STRING,
   REVOKE_GRANT_TYPE_STRING,
   type GrantMessage,
+  type RecordCheckMessage,
   type RevokeGrantMessage,
   type TypedDataDomain,
 } from "./typedData";
@@ -28,6 +30,9 @@ export const GRANT_TYPEHASH: Hex = bytesToHex(keccak_256(utf8(GRANT_TYPE_STRING)
 export const REVOKE_GRANT_TYPEHASH: Hex = bytesToHex(keccak_256(utf8(REVOKE_GRANT_TYPE_STRING)));
 const GRANT_TYPEHASH_BYTES = decodeHex(GRANT_TYPEHASH, 32)!;
 const REVOKE_GRANT_TYPEHASH_BYTES = decodeHex(REVOKE_GRANT_TYPEHASH, 32)!;
+/** keccak256(RECORD_CHECK_TYPE_STRING) */
+export const RECORD_CHECK_TYPEHASH: Hex = bytesToHex(keccak_256(utf8(RECORD_CHECK_TYPE_STRING)));
+const RECORD_CHECK_TYPEHASH_BYTES = decodeHex(RECORD_CHECK_TYPEHASH, 32)!;
 
 /** keccak256 of a purpose code ("open-bank-account"): the Grant's `purpose`. */
 export function purposeHash(purposeCode: string): Hex {
@@ -104,6 +109,21 @@ export function hashRevokeGrant(domain: TypedDataDomain, message: RevokeGrantMes
         REVOKE_GRANT_TYPEHASH_BYTES,
         bytesWord(message.grantId, 32, "grantId"),
         uintWord(message.nonce, 256, "nonce"),
+        uintWord(message.deadline, 64, "deadline"),
+      ]),
+    ),
+  );
+}
+
+/** The EIP-712 digest of a RecordCheck: what a share link's key signs for one check under its grant. */
+export function hashRecordCheck(domain: TypedDataDomain, message: RecordCheckMessage): Hex {
+  return bytesToHex(
+    typedDataDigest(
+      domain,
+      hashWords([
+        RECORD_CHECK_TYPEHASH_BYTES,
+        bytesWord(message.grantId, 32, "grantId"),
+        uintWord(message.use, 32, "use"),
         uintWord(message.deadline, 64, "deadline"),
       ]),
     ),

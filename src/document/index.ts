@@ -26,6 +26,7 @@ export * from "./typedData";
 export {
   computeGrantId,
   hashRevokeGrant,
+  hashRecordCheck,
   domainSeparator,
   purposeHash,
   counterGrant,

@@ -107,6 +107,13 @@ export function ledgerDomain(chainId: bigint | number, ledger: string): TypedDat
 /** The ledger's Status enum, as a StatusChange's `status` carries it. */
 export const LEDGER_STATUS = { Active: 0, Suspended: 1, Revoked: 2, Superseded: 3 } as const;
 export type LedgerStatus = (typeof LEDGER_STATUS)[keyof typeof LEDGER_STATUS];
+/** The status each status change asks for (reinstating makes a certificate Active again). */
+export const LEDGER_STATUS_OF_ACTION = {
+  revoke: LEDGER_STATUS.Revoked,
+  suspend: LEDGER_STATUS.Suspended,
+  reinstate: LEDGER_STATUS.Active,
+  supersede: LEDGER_STATUS.Superseded,
+} as const;
 
 /**
  * Issue(bytes32 certId,uint32 typeId,uint64 validFrom,uint64 validUntil,uint64 deadline): one certificate,
@@ -261,4 +268,34 @@ export interface SignedWrite {
   signer: string;
   deadline: bigint;
   signature: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checks signed by the grantee (one-time share links)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * RecordCheck(bytes32 grantId,uint32 use,uint64 deadline): the grantee (a share link's key, which has no
+ * gas) signs one check under a grant and anyone relays it to ConsentRegistry.recordCheckBySig.
+ *
+ * - grantId: the grant the check is made under.
+ * - use: the number this check will be (the grant's uses so far + 1); the registry records it only as
+ *   exactly that use, so the signature records one check at most and a replay is refused.
+ * - deadline: unix seconds after which the signature can no longer be relayed (the verify page signs
+ *   for minutes).
+ */
+export const RECORD_CHECK_TYPES = {
+  RecordCheck: [
+    { name: "grantId", type: "bytes32" },
+    { name: "use", type: "uint32" },
+    { name: "deadline", type: "uint64" },
+  ],
+} as const;
+
+export const RECORD_CHECK_TYPE_STRING = "RecordCheck(bytes32 grantId,uint32 use,uint64 deadline)";
+
+export interface RecordCheckMessage {
+  grantId: string;
+  use: number;
+  deadline: bigint;
 }

@@ -5,6 +5,7 @@
 import { badRequest, conflict, notFound } from "./errors";
 import type { Address, CertificateTypeView, DomainDeps, Hex, SigningKeyView, TxReceiptView } from "./ports";
 import { randomId } from "./hashing";
+import { requireCustodialAuthority } from "./custody";
 import { createPrincipal } from "./principals";
 
 type Receipt = Pick<TxReceiptView, "txHash" | "blockNumber">;
@@ -24,6 +25,7 @@ export async function registerType(
   deps: DomainDeps,
   p: RegisterTypeParameters,
 ): Promise<CertificateTypeView & Receipt> {
+  requireCustodialAuthority(deps);
   const entry = deps.catalog.get(p.code);
   if (!entry)
     throw badRequest(
@@ -62,6 +64,7 @@ export async function updateType(
   deps: DomainDeps,
   p: { code: string; name?: string; maxValiditySeconds?: number; refreshSchema?: boolean },
 ): Promise<CertificateTypeView & Receipt> {
+  requireCustodialAuthority(deps);
   const t = await typeByCode(deps, p.code);
   if (!t.active) throw conflict("TYPE_INACTIVE", `Type "${p.code}" is deactivated.`);
   const schemaHash = p.refreshSchema ? deps.catalog.schemaHash(p.code) : undefined;
@@ -82,6 +85,7 @@ export async function updateType(
 }
 
 export async function deactivateType(deps: DomainDeps, code: string): Promise<CertificateTypeView & Receipt> {
+  requireCustodialAuthority(deps);
   const t = await typeByCode(deps, code);
   if (!t.active) throw conflict("TYPE_INACTIVE", `Type "${code}" is already deactivated.`);
   const r = await deps.chain.deactivateType({ typeId: t.typeId });
@@ -109,6 +113,7 @@ export interface RegisterAgencyReturnType {
 }
 
 export async function registerAgency(deps: DomainDeps, p: RegisterAgencyParameters): Promise<RegisterAgencyReturnType> {
+  requireCustodialAuthority(deps);
   const types = await Promise.all((p.types ?? []).map((c) => typeByCode(deps, c)));
   const agency = (await deps.keyring.create(`agency:${p.name}`)).toLowerCase() as Address;
   await deps.chain.registerAgency({ agency, name: p.name });
@@ -128,6 +133,7 @@ async function agencyOrThrow(deps: DomainDeps, agency: Address) {
 }
 
 export async function accredit(deps: DomainDeps, agency: Address, typeCode: string): Promise<Receipt> {
+  requireCustodialAuthority(deps);
   const a = await agencyOrThrow(deps, agency);
   const t = await typeByCode(deps, typeCode);
   if (a.typeIds.includes(t.typeId))
@@ -136,6 +142,7 @@ export async function accredit(deps: DomainDeps, agency: Address, typeCode: stri
 }
 
 export async function withdrawAccreditation(deps: DomainDeps, agency: Address, typeCode: string): Promise<Receipt> {
+  requireCustodialAuthority(deps);
   const a = await agencyOrThrow(deps, agency);
   const t = await typeByCode(deps, typeCode);
   if (!a.typeIds.includes(t.typeId))
@@ -149,15 +156,22 @@ export async function withdrawAccreditation(deps: DomainDeps, agency: Address, t
 
 export async function addSigningKey(
   deps: DomainDeps,
-  p: { agency: Address; validFrom?: number; validUntil?: number },
+  p: { agency: Address; validFrom?: number; validUntil?: number; key?: string },
 ): Promise<SigningKeyView & Receipt> {
+  requireCustodialAuthority(deps);
   const a = await agencyOrThrow(deps, p.agency);
   const now = deps.clock.now();
   const validFrom = p.validFrom ?? now;
   const validUntil = p.validUntil ?? 0;
   if (validUntil !== 0 && validUntil <= validFrom)
     throw badRequest("INVALID_VALIDITY", "validUntil must be after validFrom.");
-  const key = (await deps.keyring.create(`agency-key:${a.name}:${randomId()}`)).toLowerCase() as Address;
+  // A key the agency holds itself, or a new custodial one.
+  const key = (p.key ?? (await deps.keyring.create(`agency-key:${a.name}:${randomId()}`))).toLowerCase() as Address;
+  if (p.key && (await deps.index.signingKey(key)))
+    throw conflict(
+      "KEY_ALREADY_REGISTERED",
+      `${p.key} is a signing key already (a key belongs to one agency, forever).`,
+    );
   const r = await deps.chain.addSigningKey({ agency: a.agency, key, validFrom, validUntil });
   return { key, agency: a.agency, validFrom, validUntil, txHash: r.txHash, blockNumber: r.blockNumber };
 }
@@ -166,6 +180,7 @@ export async function retireSigningKey(
   deps: DomainDeps,
   p: { agency: Address; key: Address; at?: number },
 ): Promise<{ key: Address; retiredAt: number; txHash: Hex; blockNumber: number }> {
+  requireCustodialAuthority(deps);
   const a = await agencyOrThrow(deps, p.agency);
   const k = await deps.index.signingKey(p.key.toLowerCase() as Address);
   if (!k || k.agency.toLowerCase() !== a.agency)
@@ -188,6 +203,7 @@ export async function rotateSigningKey(
   deps: DomainDeps,
   agency: Address,
 ): Promise<{ key: Address; retired: Address[]; txHash: Hex; blockNumber: number }> {
+  requireCustodialAuthority(deps);
   const added = await addSigningKey(deps, { agency });
   const now = deps.clock.now();
   const keys = await deps.index.signingKeys(added.agency);

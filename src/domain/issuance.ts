@@ -5,6 +5,7 @@
  */
 import { DomainError, badRequest, conflict, forbidden, idempotencyKeyReused, notFound } from "./errors";
 import { canonicalJson, randomId, sha256Hex } from "./hashing";
+import { requireCustodialAgency } from "./custody";
 import type {
   Address,
   BuildDocumentInput,
@@ -70,7 +71,7 @@ export async function activeSigningKey(
 }
 
 /** Checks everything that does not depend on the individual item. */
-async function prepareType(
+export async function prepareType(
   deps: Pick<DomainDeps, "index" | "catalog">,
   agency: Address,
   typeCode: string,
@@ -86,7 +87,7 @@ async function prepareType(
   return type;
 }
 
-function validity(
+export function validity(
   type: CertificateTypeView,
   item: IssueItem,
   now: number,
@@ -107,7 +108,7 @@ function validity(
   return { validFrom, validUntil };
 }
 
-function validateFields(deps: Pick<DomainDeps, "catalog">, type: string, fields: unknown, index?: number): void {
+export function validateFields(deps: Pick<DomainDeps, "catalog">, type: string, fields: unknown, index?: number): void {
   const r = deps.catalog.validate(type, fields);
   if (!r.ok)
     throw new DomainError(
@@ -143,6 +144,7 @@ export async function issueCertificate(
   );
   const idemKey = `issue:${agency}:${sha256Hex(p.idempotencyKey)}`;
 
+  requireCustodialAgency(deps, "POST /v1/agency/certificates/signed");
   // A retry with a known key skips validation: the first request passed it.
   const existing = await peekIdempotent(deps, idemKey, requestHash);
   if (existing) return finish(deps, idemKey, existing, true);
@@ -349,6 +351,7 @@ export async function startBatch(
 ): Promise<{ job: BatchJob; done: Promise<BatchJob> }> {
   const now = deps.clock.now();
   const agency = p.agency.toLowerCase() as Address;
+  requireCustodialAgency(deps, "POST /v1/agency/batches/signed");
   if (p.items.length === 0) throw badRequest("EMPTY_BATCH", "A batch needs at least one item.");
   const type = await prepareType(deps, agency, p.type);
   // Validated in slices, yielding between them: 100,000 items are seconds of CPU other requests should not wait on.

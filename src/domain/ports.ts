@@ -196,9 +196,43 @@ export type ChainRejectionCode =
   | "GRANT_REVOKED"
   | "GRANT_EXPIRED"
   | "GRANT_USED_UP"
+  | "CHECK_USE_TAKEN" // a grantee-signed check named a use another check took first
   | "WRONG_VERIFIER"
   | "BAD_PROOF"
   | "PAUSED";
+
+/**
+ * The authorisation of a by-signature ledger write: the agency key that signed the EIP-712 message, the
+ * last second it may be relayed, and the signature. Absent on a custodial gateway's requests: the chain
+ * writer then signs the same message with the custodial key itself.
+ */
+export interface SignedWrite {
+  signer: Address;
+  deadline: number;
+  signature: Hex;
+}
+
+/** The EIP-712 messages agencies sign for the CertificateLedger (the recovery lives outside the domain). */
+export type LedgerMessage =
+  | { kind: "Issue"; certId: Bytes32; typeId: number; validFrom: number; validUntil: number; deadline: number }
+  | {
+      kind: "IssueMany";
+      requests: { certId: Bytes32; typeId: number; validFrom: number; validUntil: number }[];
+      deadline: number;
+    }
+  | { kind: "AnchorBatch"; root: Bytes32; typeId: number; count: number; deadline: number }
+  | {
+      kind: "StatusChange";
+      certId: Bytes32;
+      batchRoot: Bytes32;
+      /** The status asked for, as the ledger numbers it: 0 active, 1 suspended, 2 revoked, 3 superseded. */
+      status: number;
+      reason: number;
+      replacementCertId: Bytes32;
+      replacementBatchRoot: Bytes32;
+      nonce: number;
+      deadline: number;
+    };
 
 export interface IssueRequest {
   /** Who asks (the agency principal's address). */
@@ -214,6 +248,17 @@ export interface IssueRequest {
    * more (the gateway passes a hash of the agency and the client's Idempotency-Key).
    */
   outboxKey: string;
+  /** The agency's own signature (external custody); absent: the custodial key signs. */
+  signed?: SignedWrite;
+}
+
+/** Several certificates under one signed IssueMany message (external custody). */
+export interface IssueManyRequest {
+  agency: Address;
+  issuerKey: Address;
+  requests: { certId: Bytes32; typeId: number; validFrom: number; validUntil: number }[];
+  signed: SignedWrite;
+  outboxKey: string;
 }
 
 export interface BatchAnchorRequest {
@@ -228,6 +273,8 @@ export interface BatchAnchorRequest {
    * (certificate(certId), certificatesByAgency) without the documents. The chain stores only the root.
    */
   members: { certId: Bytes32; validFrom: number; validUntil: number }[];
+  /** The agency's own signature (external custody); absent: the custodial key signs. */
+  signed?: SignedWrite;
 }
 
 export type StatusAction = "revoke" | "suspend" | "reinstate" | "supersede";
@@ -244,6 +291,8 @@ export interface StatusChangeRequest {
   /** A batched certificate: its batch root, leaf fields and proof so the contract can check membership. */
   batch?: { root: Bytes32; validFrom: number; validUntil: number; proof: Bytes32[] };
   outboxKey: string;
+  /** The agency's own signature over the StatusChange carrying `nonce` (external custody). */
+  signed?: SignedWrite & { nonce: number };
 }
 
 export interface GrantRelayRequest {
@@ -273,8 +322,21 @@ export interface RevokeGrantRelayRequest {
   documentRoot: Bytes32;
 }
 
+/** A check signed by the grant's grantee (RecordCheck), relayed by the gateway's key. */
+export interface RecordCheckRelayRequest {
+  grantId: Bytes32;
+  /** The use this check takes: the grant's uses so far + 1. */
+  use: number;
+  deadline: number;
+  signature: Hex;
+}
+
 export interface ChainWriter {
   issue(req: IssueRequest): Promise<TxReceiptView>;
+  /** All or nothing, under one signed IssueMany message. */
+  issueMany(req: IssueManyRequest): Promise<TxReceiptView>;
+  /** The nonce the certificate's next signed StatusChange must carry (its count of status changes). */
+  statusNonce(certId: Bytes32, batchRoot?: Bytes32): Promise<number>;
   anchorBatch(req: BatchAnchorRequest): Promise<TxReceiptView>;
   changeStatus(req: StatusChangeRequest): Promise<TxReceiptView>;
   /** Relays a holder-signed grant; resolves with the grant id the ConsentRegistry assigned. */
@@ -282,6 +344,8 @@ export interface ChainWriter {
   relayRevokeGrant(req: RevokeGrantRelayRequest): Promise<TxReceiptView>;
   /** The verifier (grantee, a custodial key) records one check: uses one grant use. */
   recordCheck(req: { verifier: Address; grantId: Bytes32; outboxKey: string }): Promise<TxReceiptView>;
+  /** Relays a check the grantee signed (a share link's key has no gas): uses one grant use. */
+  relayRecordCheck(req: RecordCheckRelayRequest): Promise<TxReceiptView>;
 
   // authority (sent from the authority's custodial key)
   registerType(req: {
@@ -305,6 +369,27 @@ export interface ChainWriter {
   /** Ends a key's window at `at` (retire); certificates issued before stay valid. */
   retireSigningKey(req: { agency: Address; key: Address; at: number }): Promise<TxReceiptView>;
   registerVerifier(req: { verifier: Address; name: string }): Promise<TxReceiptView>;
+  /**
+   * Passes on a registry transaction the authority signed with its own key (external custody): only to
+   * the registry on this chain; with registerAgency, the agency's name and address here are stored first.
+   */
+  relayAuthorityTransaction(req: {
+    rawTransaction: Hex;
+    agency?: { address: Address; name: string };
+  }): Promise<TxReceiptView & { from: Address; function: string }>;
+  /**
+   * What the authority needs to sign a registry transaction offline: chain id, registry, its account's
+   * next nonce and fees, and the registry's numbers for an agency and a key it names.
+   */
+  authorityTransactionParameters(req: { from: Address; agency?: Address; key?: Address }): Promise<{
+    chainId: number;
+    registry: Address;
+    nonce: number;
+    maxFeePerGas: string;
+    maxPriorityFeePerGas: string;
+    agencyId?: number;
+    keyId?: number;
+  }>;
 
   /** Chain id and ConsentRegistry / CertificateLedger addresses (for documents and EIP-712). */
   info(): Awaitable<{ chainId: number; ledger: Address; consent: Address; registry: Address }>;
@@ -458,6 +543,8 @@ export interface DocumentLibrary {
   verifyIntegrity(document: unknown): DocumentIntegrity;
   /** The same answer as verifyIntegrity, possibly computed off the calling thread (verification uses it). */
   checkIntegrity?(document: unknown): Promise<DocumentIntegrity>;
+  /** The StandardMerkleTree root over computeBatchLeaf(certId, validFrom, validUntil) of every member. */
+  batchRoot(members: { certId: Bytes32; validFrom: number; validUntil: number }[]): Bytes32;
   /** Checks a StandardMerkleTree proof of computeBatchLeaf(certId, validFrom, validUntil). */
   verifyBatchProof(root: Bytes32, certId: Bytes32, validFrom: number, validUntil: number, proof: Bytes32[]): boolean;
 }
@@ -498,6 +585,10 @@ export interface SignatureRecovery {
   /** EIP-712 Grant recovery over the ConsentRegistry domain. */
   recoverGrant(grant: GrantRelayRequest["grant"], signature: Hex): Address | undefined;
   recoverRevokeGrant(msg: { grantId: Bytes32; nonce: string; deadline: number }, signature: Hex): Address | undefined;
+  /** EIP-712 recovery over the CertificateLedger domain; undefined when the signature is malformed. */
+  recoverLedger(message: LedgerMessage, signature: Hex): Address | undefined;
+  /** EIP-712 RecordCheck recovery (a check signed by the grantee, e.g. a share link's key). */
+  recoverRecordCheck(msg: Omit<RecordCheckRelayRequest, "signature">, signature: Hex): Address | undefined;
 }
 
 /** Everything the use cases receive. */
@@ -512,6 +603,11 @@ export interface DomainDeps {
   documents: DocumentLibrary;
   catalog: Catalog;
   signatures: SignatureRecovery;
+  /**
+   * Who holds the agencies' and the authority's keys. external: the gateway holds none, so every use case
+   * that would sign for them refuses and says how to sign instead. Default custodial.
+   */
+  custody?: "custodial" | "external";
 }
 
 // ---------------------------------------------------------------------------------------------

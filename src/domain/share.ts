@@ -6,19 +6,19 @@
  * - the bearer of a one-time link (mode "link"): the wallet makes a fresh key, grants to its address,
  *   encrypts the redacted document under a key derived from it, and puts the key only in the link's
  *   fragment (`/verify?s=<id>#k=<key>`), which browsers never send to a server. The gateway stores the
- *   ciphertext; the verify page decrypts it and proves possession of the key by signing
- *   `shareProofMessage`, so the link's id alone (in a proxy log, a Referer) opens nothing.
+ *   ciphertext; the verify page decrypts it and signs an EIP-712 `RecordCheck` (grantId, the grant's
+ *   next use, a deadline of minutes) with the key, so the link's id alone (in a proxy log, a Referer)
+ *   opens nothing, and the gateway never holds the link's key.
  *
- * Every check under a link uses one of the grant's uses; after the holder revokes the grant the link
- * answers GRANT_REVOKED, after the last use GRANT_USED_UP — both from the verdict of the gateway's
- * ordinary verification (src/domain/verification.ts), so a link is never judged by other rules.
- *
- * NOTE for "contracts": ConsentRegistry.recordCheck requires msg.sender == grantee, and a link's
- * grantee is a key with no gas. Until a `recordCheckBySig` (grantee-signed, EIP-712, e.g.
- * RecordCheck(bytes32 grantId,uint256 nonce,uint64 deadline)) exists, link checks are counted here,
- * in the share store, atomically against maxUses; checks by a named verifier go on chain. Shares are
- * durable without a table of their own (shareStoreOverPorts: the idempotency store and the replay
- * guard, both SQL in the gateway).
+ * A VALID check under a link is recorded on chain under the grant: the gateway relays the signed
+ * RecordCheck to ConsentRegistry.recordCheckBySig (the link's key has no gas), which uses one of the
+ * grant's uses and emits the same CheckRecorded event as a verifier's check, with the link's address as
+ * verifier, so the holder's trail lists it. The signature names the use it takes, so it records one
+ * check at most: a replay is refused by the chain (and before it, from the index). After the holder
+ * revokes the grant the link answers GRANT_REVOKED, after the last use GRANT_USED_UP — both from the
+ * verdict of the gateway's ordinary verification (src/domain/verification.ts), so a link is never
+ * judged by other rules (docs/decisions/0010-grants-in-groups-and-link-checks.md). Shares are durable without a table of their own (shareStoreOverPorts: the
+ * idempotency store, SQL in the gateway).
  */
 import { purposeHash } from "./counter";
 import { DomainError } from "./errors";
@@ -29,8 +29,9 @@ import type {
   GrantRelayRequest,
   Hex,
   IdempotencyStore,
-  ReplayGuard,
+  RecordCheckRelayRequest,
   SignatureRecovery,
+  TxReceiptView,
 } from "./ports";
 
 export type ShareMode = "link" | "verifier";
@@ -52,20 +53,13 @@ export interface ShareRecord {
 export interface ShareStore {
   insert(share: ShareRecord): Promise<void>;
   get(id: string): Promise<ShareRecord | undefined>;
-  /**
-   * Atomically takes one of the share's maxUses uses (checks under a link are counted here while the
-   * chain cannot record them for a link key): the number used so far including this one, or false
-   * when none is left.
-   */
-  useOnce(share: ShareRecord): Promise<number | false>;
 }
 
 /**
- * A durable ShareStore over two ports the gateway already has: the record is an idempotency record
- * (`share:<id>`, written once), and use number n is the replay-guard key `share-use:<id>:<n>`, so
- * two concurrent checks can never take the same use. No table of its own.
+ * A durable ShareStore over a port the gateway already has: the record is an idempotency record
+ * (`share:<id>`, written once). No table of its own; the uses are counted on chain.
  */
-export function shareStoreOverPorts(idempotency: IdempotencyStore, replay: ReplayGuard): ShareStore {
+export function shareStoreOverPorts(idempotency: IdempotencyStore): ShareStore {
   return {
     async insert(share) {
       const clash = await idempotency.claim(`share:${share.id}`, {
@@ -79,11 +73,6 @@ export function shareStoreOverPorts(idempotency: IdempotencyStore, replay: Repla
     async get(id) {
       const r = await idempotency.get(`share:${id}`);
       return r?.requestHash === "share" ? (r.result as ShareRecord) : undefined;
-    },
-    async useOnce(share) {
-      for (let n = 0; n < share.maxUses; n++)
-        if (await replay.claim(`share-use:${share.id}:${n}`, share.validUntil + 86_400)) return n + 1;
-      return false;
     },
   };
 }
@@ -99,10 +88,13 @@ export interface ShareVerdict {
 export interface ShareDeps {
   clock: Clock;
   shares: ShareStore;
-  replay: ReplayGuard;
-  signatures: Pick<SignatureRecovery, "recoverPersonal">;
+  signatures: Pick<SignatureRecovery, "recoverRecordCheck">;
   /** Relays the holder's signed grant (src/domain/grants.ts relayGrant), 4xx on a bad signature. */
   relayGrant(req: GrantRelayRequest): Promise<{ grantId: Bytes32 }>;
+  /** The grant's uses so far, as the index last saw them (undefined: no such grant). */
+  usesOf(grantId: Bytes32): Promise<number | undefined>;
+  /** Relays a check signed by the link's key (ChainWriter.relayRecordCheck): uses one use on chain. */
+  relayRecordCheck(req: RecordCheckRelayRequest): Promise<TxReceiptView>;
   /** Verifies a document under a grant for `verifier` (no check recorded). */
   verify(input: { verifier: Address; document: unknown; grantId: Bytes32 }): Promise<ShareVerdict>;
   /** Integrity of a plaintext document (mode "verifier"): its certId, when it parses. */
@@ -110,7 +102,7 @@ export interface ShareDeps {
   randomBytes?: (n: number) => Uint8Array;
 }
 
-export const SHARE_LIMITS = { maxUses: 100, maxDays: 90, maxPayloadChars: 256_000, proofSkewSeconds: 300 } as const;
+export const SHARE_LIMITS = { maxUses: 100, maxDays: 90, maxPayloadChars: 256_000, checkDeadlineSeconds: 600 } as const;
 
 export const SHARE_ERRORS = {
   NOT_FOUND: "SHARE_NOT_FOUND",
@@ -127,20 +119,6 @@ function base64url(bytes: Uint8Array): string {
   let bin = "";
   for (const b of bytes) bin += String.fromCharCode(b);
   return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-/**
- * The text the verify page signs with the link's key to prove it holds the link. The random nonce
- * makes two checks in the same second distinct (signatures are deterministic, RFC 6979).
- */
-export function shareProofMessage(shareId: string, grantId: string, timestamp: number, nonce: string): string {
-  return [
-    "certledger share link check",
-    `share: ${shareId}`,
-    `grant: ${grantId.toLowerCase()}`,
-    `timestamp: ${timestamp}`,
-    `nonce: ${nonce}`,
-  ].join("\n");
 }
 
 export interface CreateShareInput {
@@ -233,64 +211,81 @@ export async function getShareForVerifier(deps: ShareDeps, id: string, verifier:
 export interface CheckShareLinkInput {
   id: string;
   document: unknown;
-  proof: { timestamp: number; nonce: string; signature: Hex };
+  /** The EIP-712 RecordCheck(grantId, use, deadline) signed with the link's key, for the share's grant. */
+  check: { use: number; deadline: number; signature: Hex };
+}
+
+export interface ShareCheckResult extends ShareVerdict {
+  usesLeft?: number;
+  /** Where the check was recorded on chain (VALID checks only). */
+  recorded?: { use: number; txHash: Hex; blockNumber: number };
 }
 
 /**
- * Checks a link: the caller proves it holds the link's key, then the document is verified under the
- * grant; a VALID check uses one use. The proof is single-use, so a replayed request is refused.
+ * Checks a link: the caller proves it holds the link's key by the signed RecordCheck, the document is
+ * verified under the grant, and a VALID check is recorded on chain with that signature (one use).
  */
-export async function checkShareLink(
-  deps: ShareDeps,
-  input: CheckShareLinkInput,
-): Promise<ShareVerdict & { usesLeft?: number }> {
+export async function checkShareLink(deps: ShareDeps, input: CheckShareLinkInput): Promise<ShareCheckResult> {
   const s = await load(deps, input.id);
   if (s.mode !== "link") throw new DomainError(SHARE_ERRORS.NOT_FOUND, "No share link has this id.", { status: 404 });
   const now = deps.clock.now();
-  const { timestamp, nonce, signature } = input.proof;
-  if (!/^[A-Za-z0-9_-]{8,64}$/.test(nonce))
-    throw new DomainError(
-      SHARE_ERRORS.BAD_PROOF,
-      "The link's proof needs a nonce of 8-64 letters, digits, '_' or '-'.",
-      { status: 400 },
-    );
-  const signer = deps.signatures.recoverPersonal(shareProofMessage(s.id, s.grantId, timestamp, nonce), signature);
+  const { use, deadline, signature } = input.check;
+  // One past the last use is accepted and answered GRANT_USED_UP by the verdict below.
+  if (!Number.isInteger(use) || use < 1 || use > s.maxUses + 1)
+    throw new DomainError(SHARE_ERRORS.BAD_PROOF, `The check names use ${use}; this link allows 1 to ${s.maxUses}.`, {
+      status: 400,
+    });
+  const signer = deps.signatures.recoverRecordCheck({ grantId: s.grantId, use, deadline }, signature);
   if (!signer || signer.toLowerCase() !== s.grantee)
     throw new DomainError(
       SHARE_ERRORS.BAD_PROOF,
-      "The request is not signed with this link's key: open the full link, including the part after #.",
-      {
-        status: 401,
-      },
+      "The check is not signed with this link's key: open the full link, including the part after #.",
+      { status: 401 },
     );
-  if (!Number.isInteger(timestamp) || Math.abs(now - timestamp) > SHARE_LIMITS.proofSkewSeconds)
+  if (!Number.isInteger(deadline) || deadline < now || deadline > now + SHARE_LIMITS.checkDeadlineSeconds)
     throw new DomainError(
       SHARE_ERRORS.STALE_PROOF,
-      "The link's proof is too old or from the future: check this device's clock and retry.",
-      {
-        status: 401,
-      },
+      "The check's signature is expired or dated too far ahead: check this device's clock and retry.",
+      { status: 401 },
     );
-  if (!(await deps.replay.claim(`share:${s.id}:${nonce}`, timestamp + SHARE_LIMITS.proofSkewSeconds + 1)))
+  const uses = (await deps.usesOf(s.grantId)) ?? 0;
+  if (use <= uses)
     throw new DomainError(SHARE_ERRORS.REPLAYED, "This check was already made; reload the link to check again.", {
       status: 409,
+      details: { use, uses },
     });
+  if (use > uses + 1)
+    // Signed for a later use than the next: the page read a count that the chain does not have.
+    throw new DomainError(
+      SHARE_ERRORS.BAD_PROOF,
+      "The check names a use after the grant's next one; reload the link.",
+      {
+        status: 400,
+        details: { use, next: uses + 1 },
+      },
+    );
 
   const v = await deps.verify({ verifier: s.grantee, document: input.document, grantId: s.grantId });
   let reasons = [...v.reasons];
-  let used: number | false | undefined;
+  let recorded: ShareCheckResult["recorded"];
   if (reasons.length === 0) {
-    used = await deps.shares.useOnce(s);
-    if (used === false) reasons = ["GRANT_USED_UP"];
+    try {
+      const r = await deps.relayRecordCheck({ grantId: s.grantId, use, deadline, signature });
+      recorded = { use, txHash: r.txHash, blockNumber: r.blockNumber };
+    } catch (e) {
+      // The last use went to another check between the index read and the block.
+      if (!(e instanceof DomainError && e.code === "GRANT_USED_UP")) throw e;
+      reasons = ["GRANT_USED_UP"];
+    }
   }
   const verdict = reasons.length === 0 ? "VALID" : "INVALID";
-  const out: ShareVerdict & { usesLeft?: number } = {
+  const out: ShareCheckResult = {
     ...v,
     verdict,
     reasons,
     disclosed: verdict === "VALID" ? v.disclosed : {},
+    usesLeft: recorded ? Math.max(0, s.maxUses - use) : reasons.includes("GRANT_USED_UP") ? 0 : s.maxUses - uses,
   };
-  if (typeof used === "number") out.usesLeft = Math.max(0, s.maxUses - used);
-  else if (used === false) out.usesLeft = 0;
+  if (recorded) out.recorded = recorded;
   return out;
 }

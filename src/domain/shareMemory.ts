@@ -13,13 +13,4 @@ export class MemoryShareStore implements ShareStore {
     const s = this.shares.get(id);
     return s && { ...s };
   }
-
-  private readonly uses = new Map<string, number>();
-
-  async useOnce(share: ShareRecord): Promise<number | false> {
-    const n = this.uses.get(share.id) ?? 0;
-    if (n >= share.maxUses) return false;
-    this.uses.set(share.id, n + 1);
-    return n + 1;
-  }
 }

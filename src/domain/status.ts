@@ -5,7 +5,8 @@
 import { badRequest, conflict, forbidden, notFound } from "./errors";
 import { randomId } from "./hashing";
 import { activeSigningKey } from "./issuance";
-import type { Address, Bytes32, CertificateView, DomainDeps, Hex, StatusAction } from "./ports";
+import { requireCustodialAgency } from "./custody";
+import type { Address, Bytes32, CertificateView, DomainDeps, Hex, StatusAction, StatusChangeRequest } from "./ports";
 import { STATUS_ACTION_FROM, STATUS_REASONS } from "./reasons";
 
 export interface ChangeStatusParameters {
@@ -29,7 +30,15 @@ export interface ChangeStatusReturnType {
   blockNumber: number;
 }
 
-const RESULT: Record<StatusAction, CertificateView["status"]> = {
+/** A batched certificate's leaf and proof for the contract (undefined for a single one or without a proof). */
+export function batchRef(cert: CertificateView, proof: Bytes32[] | undefined) {
+  return cert.batchRoot && proof
+    ? { root: cert.batchRoot, validFrom: cert.validFrom, validUntil: cert.validUntil, proof }
+    : undefined;
+}
+
+/** The status each action leads to. */
+export const RESULT: Record<StatusAction, CertificateView["status"]> = {
   revoke: "REVOKED",
   suspend: "SUSPENDED",
   reinstate: "ACTIVE",
@@ -52,14 +61,60 @@ export async function ownCertificate(
   return cert;
 }
 
-export async function changeStatus(deps: DomainDeps, p: ChangeStatusParameters): Promise<ChangeStatusReturnType> {
-  const table = STATUS_REASONS[p.action] as Record<string, number>;
-  const reason = table[p.reason];
-  if (reason === undefined)
+/** The on-chain number of a reason code for `action` (400 UNKNOWN_REASON otherwise). */
+export function reasonNumber(action: StatusAction, reason: string): number {
+  const table = STATUS_REASONS[action] as Record<string, number>;
+  const n = table[reason];
+  if (n === undefined)
     throw badRequest(
       "UNKNOWN_REASON",
-      `"${p.reason}" is not a reason to ${p.action}; use one of ${Object.keys(table).join(", ")}.`,
+      `"${reason}" is not a reason to ${action}; use one of ${Object.keys(table).join(", ")}.`,
     );
+  return n;
+}
+
+export async function changeStatus(deps: DomainDeps, p: ChangeStatusParameters): Promise<ChangeStatusReturnType> {
+  requireCustodialAgency(deps, `POST /v1/agency/certificates/{certId}/${p.action}/signed`);
+  reasonNumber(p.action, p.reason); // an unknown reason is refused before anything is read
+  const { cert, replacement } = await statusTransition(deps, p);
+  const key = await activeSigningKey(deps, cert.agency, deps.clock.now());
+  return sendStatusChange(deps, p, cert, replacement, {
+    issuerKey: key.key,
+    outboxKey: p.idempotencyKey ? `status:${cert.agency}:${p.idempotencyKey}` : `status:${randomId()}`,
+  });
+}
+
+/** Sends a checked status change (custodial, or with the agency's signature) and says what it became. */
+export async function sendStatusChange(
+  deps: Pick<DomainDeps, "chain">,
+  p: Pick<ChangeStatusParameters, "action" | "reason" | "batchProof">,
+  cert: CertificateView,
+  replacement: Bytes32 | undefined,
+  how: Pick<StatusChangeRequest, "issuerKey" | "outboxKey" | "signed">,
+): Promise<ChangeStatusReturnType> {
+  const receipt = await deps.chain.changeStatus({
+    agency: cert.agency,
+    certId: cert.certId,
+    action: p.action,
+    reason: reasonNumber(p.action, p.reason),
+    replacement,
+    batch: batchRef(cert, p.batchProof),
+    ...how,
+  });
+  return {
+    certId: cert.certId,
+    status: RESULT[p.action],
+    reason: p.reason,
+    txHash: receipt.txHash,
+    blockNumber: receipt.blockNumber,
+  };
+}
+
+/** The certificate (the caller's own) and the replacement, checked for the transition `action`. */
+export async function statusTransition(
+  deps: Pick<DomainDeps, "index">,
+  p: { agency: Address; certId: Bytes32; action: StatusAction; replacement?: Bytes32 },
+): Promise<{ cert: CertificateView; replacement?: Bytes32 }> {
   const cert = await ownCertificate(deps, p.agency, p.certId);
   if (!STATUS_ACTION_FROM[p.action].includes(cert.status))
     throw conflict(
@@ -78,25 +133,5 @@ export async function changeStatus(deps: DomainDeps, p: ChangeStatusParameters):
   } else if (p.replacement) {
     throw badRequest("UNEXPECTED_REPLACEMENT", `Only supersede takes a replacement.`);
   }
-  const key = await activeSigningKey(deps, cert.agency, deps.clock.now());
-  const receipt = await deps.chain.changeStatus({
-    agency: cert.agency,
-    issuerKey: key.key,
-    certId: cert.certId,
-    action: p.action,
-    reason,
-    replacement,
-    batch:
-      cert.batchRoot && p.batchProof
-        ? { root: cert.batchRoot, validFrom: cert.validFrom, validUntil: cert.validUntil, proof: p.batchProof }
-        : undefined,
-    outboxKey: p.idempotencyKey ? `status:${cert.agency}:${p.idempotencyKey}` : `status:${randomId()}`,
-  });
-  return {
-    certId: cert.certId,
-    status: RESULT[p.action],
-    reason: p.reason,
-    txHash: receipt.txHash,
-    blockNumber: receipt.blockNumber,
-  };
+  return { cert, replacement };
 }

@@ -121,7 +121,13 @@ export const AgencyParams = z.strictObject({ agency: Address });
 export const AccreditBody = z.strictObject({ type: TypeCode }).openapi("AccreditBody");
 export const AccreditationParams = z.strictObject({ agency: Address, code: TypeCode });
 export const AddKeyBody = z
-  .strictObject({ validFrom: UnixTime.optional(), validUntil: UnixTime.optional() })
+  .strictObject({
+    validFrom: UnixTime.optional(),
+    validUntil: UnixTime.optional(),
+    key: Address.optional().openapi({
+      description: "A key the agency holds itself (e.g. from `certledger keys new`); default: a new custodial key.",
+    }),
+  })
   .openapi("AddKeyBody");
 export const KeyParams = z.strictObject({ agency: Address, key: Address });
 export const RetireKeyBody = z.strictObject({ at: UnixTime.optional() }).openapi("RetireKeyBody");
@@ -455,12 +461,118 @@ export const ChainInfo = z
       chainId: z.number().int(),
       verifyingContract: Address,
     }),
+    ledgerEip712Domain: z
+      .object({ name: z.string(), version: z.string(), chainId: z.number().int(), verifyingContract: Address })
+      .openapi({
+        description: "The domain agencies sign the ledger's Issue, IssueMany, AnchorBatch and StatusChange for.",
+      }),
+    keyCustody: z.enum(["custodial", "external"]).openapi({
+      description:
+        "custodial: the gateway signs for agencies with keys it holds; external: it holds none, agencies send signed writes.",
+    }),
     statusReasons: z.record(z.string(), z.array(z.string())),
   })
   .openapi("ChainInfo");
 export const EmptyQuery = z.strictObject({});
 
 // ---------------------------------------------------------------------------------------------
+// Signed writes (the agency signs the ledger's EIP-712 message; the gateway checks and relays)
+// ---------------------------------------------------------------------------------------------
+
+const Deadline = UnixTime.openapi({ description: "The message's deadline (unix seconds) the signature covers." });
+const SignedDocuments = z.array(CertificateDocument).min(1);
+
+export const SignedIssueBody = z
+  .strictObject({ document: CertificateDocument, deadline: Deadline, signature: Signature })
+  .openapi("SignedIssueBody", {
+    description:
+      "A complete document the agency built, and its signature over Issue(certId, typeId, validFrom, validUntil, deadline) by the document's issuer key.",
+  });
+export const SignedIssueManyBody = z
+  .strictObject({ documents: SignedDocuments, deadline: Deadline, signature: Signature })
+  .openapi("SignedIssueManyBody", {
+    description:
+      "Complete single documents of one type and issuer key, and one IssueMany(requests, deadline) signature over their requests in this order.",
+  });
+export const SignedBatchBody = z
+  .strictObject({ root: Bytes32, documents: SignedDocuments, deadline: Deadline, signature: Signature })
+  .openapi("SignedBatchBody", {
+    description:
+      "Every document of a Merkle batch (each with its proof to root), and the AnchorBatch(root, typeId, count, deadline) signature.",
+  });
+export const SignedCertificate = z
+  .object({
+    certId: Bytes32,
+    type: TypeCode,
+    issuerKey: Address,
+    validFrom: UnixTime,
+    validUntil: UnixTime,
+  })
+  .openapi("SignedCertificate");
+export const SignedIssueResponse = SignedCertificate.extend(Receipt.shape).openapi("SignedIssueResponse");
+export const SignedIssueManyResponse = z
+  .object({ certificates: z.array(SignedCertificate), txHash: Bytes32, blockNumber: z.number().int() })
+  .openapi("SignedIssueManyResponse");
+export const SignedBatchResponse = z
+  .object({
+    root: Bytes32,
+    count: z.number().int(),
+    type: TypeCode,
+    issuerKey: Address,
+    txHash: Bytes32,
+    blockNumber: z.number().int(),
+  })
+  .openapi("SignedBatchResponse");
+export const StatusNonce = z
+  .object({ certId: Bytes32, batchRoot: Bytes32, status: CertificateStatus, nonce: z.number().int() })
+  .openapi("StatusNonce", {
+    description: "What a StatusChange for this certificate carries: its batchRoot and nonce.",
+  });
+const signedStatus = {
+  signer: Address.openapi({ description: "The agency key that signed (any current key of the issuing agency)." }),
+  nonce: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 32 - 1),
+  deadline: Deadline,
+  signature: Signature,
+};
+export const SignedRevokeBody = RevokeBody.extend(signedStatus).openapi("SignedRevokeBody");
+export const SignedSuspendBody = SuspendBody.extend(signedStatus).openapi("SignedSuspendBody");
+export const SignedReinstateBody = ReinstateBody.extend(signedStatus).openapi("SignedReinstateBody");
+export const SignedSupersedeBody = SupersedeBody.extend(signedStatus).openapi("SignedSupersedeBody");
+
+export const AuthorityTransactionBody = z
+  .strictObject({
+    rawTransaction: z
+      .string()
+      .regex(/^0x([0-9a-fA-F]{2}){1,131072}$/, "must be a 0x hex signed transaction")
+      .openapi({ description: "A transaction to the AuthorityRegistry, signed by the authority's own key." }),
+    agency: z.strictObject({ address: Address, name: Name }).optional().openapi({
+      description:
+        "With registerAgency: the agency's name (its keccak256 is the nameHash) and the address it is known by here.",
+    }),
+  })
+  .openapi("AuthorityTransactionBody");
+export const AuthorityTransactionResponse = Receipt.extend({ from: Address, function: z.string() }).openapi(
+  "AuthorityTransactionResponse",
+);
+export const AuthorityTransactionParametersQuery = z
+  .strictObject({ agency: Address.optional(), key: Address.optional() })
+  .openapi("AuthorityTransactionParametersQuery");
+export const AuthorityTransactionParameters = z
+  .object({
+    chainId: z.number().int(),
+    registry: Address,
+    nonce: z.number().int().openapi({ description: "The authority account's next nonce." }),
+    maxFeePerGas: Uint256,
+    maxPriorityFeePerGas: Uint256,
+    agencyId: z.number().int().optional().openapi({ description: "The registry's number of `agency`." }),
+    keyId: z.number().int().optional().openapi({ description: "The registry's number of `key`." }),
+  })
+  .openapi("AuthorityTransactionParameters");
+
 // The embedded chain's read-only JSON-RPC (POST /rpc): documented here, checked by the endpoint itself
 // (a JSON-RPC client expects JSON-RPC errors, never the REST error shape).
 // ---------------------------------------------------------------------------------------------

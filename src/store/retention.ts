@@ -6,7 +6,8 @@
  *   new request (its work is keyed by a new token, so no old outbox row answers for it);
  * - counter requests some time after they expired;
  * - shares (kept in `idempotency_keys` under `share:<id>`, with their encrypted documents) some time
- *   after they expired, and used-up shares at once, with the counters of their uses (`replay_guard`).
+ *   after they expired, and used-up shares at once (their uses are counted on chain, read from the
+ *   indexer's `grants` projection).
  * Nothing inside its window or still usable is touched.
  */
 import type { Kysely } from "kysely";
@@ -72,20 +73,17 @@ async function sweepShares(db: Kysely<Database>, s: RetentionSettings, now: numb
     for (const row of rows) {
       const share = JSON.parse(row.result) as ShareRecord;
       const expired = share.validUntil + s.shareSeconds < now;
-      // Uses are taken in order (src/domain/share.ts): the last one taken means none is left.
+      // Checks under a link are recorded on chain (src/domain/share.ts): the grant's uses say what is left.
       const usedUp =
         !expired &&
         (await db
-          .selectFrom("replay_guard")
-          .select("key")
-          .where("key", "=", `share-use:${share.id}:${share.maxUses - 1}`)
+          .selectFrom("grants")
+          .select("grant_id")
+          .where("grant_id", "=", share.grantId)
+          .whereRef("uses", ">=", "max_uses")
           .executeTakeFirst()) !== undefined;
       if (!expired && !usedUp) continue;
-      await db.transaction().execute(async (trx) => {
-        await trx.deleteFrom("idempotency_keys").where("key", "=", row.key).execute();
-        const uses = Array.from({ length: share.maxUses }, (_, n) => `share-use:${share.id}:${n}`);
-        await trx.deleteFrom("replay_guard").where("key", "in", uses).execute();
-      });
+      await db.deleteFrom("idempotency_keys").where("key", "=", row.key).execute();
       deleted++;
     }
   }

@@ -3,7 +3,9 @@
  * agency it acts for); issue one certificate of a type the agency is accredited for, from a form built
  * from the type's JSON Schema; issue a CSV batch (anchored as one Merkle root) with a progress bar;
  * list and search this agency's certificates and change their status along the transitions the
- * ledger allows (revoking, which is final, after a confirmation).
+ * ledger allows (revoking, which is final, after a confirmation). With the agency's own keystore
+ * unlocked (src/web/agencyKey.ts; required when the gateway holds no agency key), the page builds the
+ * document, shows what will be signed, signs in the browser and sends document and signature.
  */
 import { STATUS_ACTION_FROM, STATUS_REASONS } from "../domain/reasons";
 import { sampleFields } from "../domain/catalog/samples";
@@ -11,6 +13,16 @@ import { api, ApiError, bearer, get, post } from "./api";
 import { schemaAt, titleOf, TYPES, typeName, typeOf } from "./catalog";
 import { EP } from "./endpoints";
 import { formatTime, lang, onLangChange, t } from "./i18n";
+import {
+  agencyKey,
+  draftDocument,
+  keySection,
+  requireKey,
+  reviewPanel,
+  sendSignedBatch,
+  sendSignedIssue,
+  sendSignedStatus,
+} from "./agencyKey";
 import { isRejectedKey, principalName, signInSession } from "./signIn";
 import { busy, codeView, copyButton, field, h, notice, section, shell, stored, tx } from "./ui";
 
@@ -189,6 +201,24 @@ function issueSection(): HTMLElement {
   const sample = h("button", { type: "button", class: "secondary", id: "agency-fill-sample", t: "agency.fillSample" });
   sample.addEventListener("click", () => form?.write(sampleFields(type.value, `${Date.now()}`)));
   const issue = h("button", { type: "button", id: "agency-issue", t: "agency.issueButton" });
+  /** The issued certificate: its id and its document to deliver. */
+  const issued = (res: { certId: string; document: unknown }) => {
+    const json = JSON.stringify(res.document, null, 2);
+    const blob = URL.createObjectURL(new Blob([json], { type: "application/json" }));
+    const docBox = h("textarea", { id: "agency-document", rows: 8, readonly: true, spellcheck: false });
+    docBox.value = json;
+    notice(out, "ok", tx("agency.issued", { certId: res.certId }), "ISSUED").dataset.certId = res.certId;
+    out.append(
+      field("agency.document", docBox),
+      h(
+        "div",
+        { class: "row" },
+        copyButton(() => json),
+        h("a", { href: blob, download: `${res.certId.slice(0, 18)}.json`, class: "button", t: "common.download" }),
+      ),
+    );
+    void refreshList();
+  };
   issue.addEventListener("click", () =>
     busy(issue, out, async () => {
       const body = {
@@ -198,26 +228,32 @@ function issueSection(): HTMLElement {
         ...(validFrom.value ? { validFrom: toUnix(validFrom.value) } : {}),
         ...(validUntil.value ? { validUntil: toUnix(validUntil.value) } : {}),
       };
-      const res = await api<{ certId: string; document: unknown }>("POST", EP.issue, body, {
-        headers: { ...bearer(apiKey.get()), "idempotency-key": crypto.randomUUID() },
-      });
-      const json = JSON.stringify(res.document, null, 2);
-      const blob = URL.createObjectURL(new Blob([json], { type: "application/json" }));
-      const docBox = h("textarea", { id: "agency-document", rows: 8, readonly: true, spellcheck: false });
-      docBox.value = json;
-      notice(out, "ok", tx("agency.issued", { certId: res.certId }), "ISSUED").dataset.certId = res.certId;
-      out.append(
-        field("agency.document", docBox),
-        h(
-          "div",
-          { class: "row" },
-          copyButton(() => json),
-          h("a", { href: blob, download: `${res.certId.slice(0, 18)}.json`, class: "button", t: "common.download" }),
-        ),
+      const key = await requireKey();
+      if (key) return reviewAndSign(key, body);
+      issued(
+        await api<{ certId: string; document: unknown }>("POST", EP.issue, body, {
+          headers: { ...bearer(apiKey.get()), "idempotency-key": crypto.randomUUID() },
+        }),
       );
-      void refreshList();
     }),
   );
+  /** With the agency's own key: build the document here, show what will be signed, sign once confirmed. */
+  const reviewAndSign = async (
+    key: NonNullable<ReturnType<typeof agencyKey>>,
+    body: { type: string; holder: string; fields: Record<string, unknown>; validFrom?: number; validUntil?: number },
+  ) => {
+    const draft = await draftDocument(key, body);
+    const sign = h("button", { type: "button", id: "agency-sign-send", t: "agency.signSend" });
+    const cancel = h("button", { type: "button", class: "secondary", id: "agency-sign-cancel", t: "common.cancel" });
+    cancel.addEventListener("click", () => out.replaceChildren());
+    sign.addEventListener("click", () =>
+      busy(sign, out, async () => {
+        const res = await sendSignedIssue(key, draft, apiKey.get());
+        issued({ certId: res.certId, document: draft.document });
+      }),
+    );
+    out.replaceChildren(reviewPanel(key, draft), h("div", { class: "row" }, sign, cancel));
+  };
   return section(
     "agency.issue",
     field("common.type", type),
@@ -302,6 +338,14 @@ function batchSection(): HTMLElement {
         });
         return { holder, fields };
       });
+      const key = await requireKey();
+      if (key) {
+        // Built, hashed and signed here; the gateway checks and anchors the root.
+        const r = await sendSignedBatch(key, type.value, items, apiKey.get());
+        notice(out, "ok", tx("agency.batchDone", { count: r.count, root: r.root }), "BATCH_DONE");
+        void refreshList();
+        return;
+      }
       progress.hidden = false;
       progress.max = items.length;
       progress.value = 0;
@@ -413,7 +457,16 @@ async function showCert(certId: string): Promise<void> {
       });
       const send = () =>
         busy(btn, box, async () => {
-          const r = await post<{ status: string }>(EP.statusChange(c.certId, action), { reason: reason.value }, auth());
+          const key = await requireKey();
+          const r = key
+            ? await sendSignedStatus(
+                key,
+                c.certId,
+                action,
+                { code: reason.value, number: (STATUS_REASONS[action] as Record<string, number>)[reason.value] },
+                apiKey.get(),
+              )
+            : await post<{ status: string }>(EP.statusChange(c.certId, action), { reason: reason.value }, auth());
           await showCert(c.certId);
           detail.prepend(
             h("div", {
@@ -521,7 +574,14 @@ function renderMain(): void {
       h("p", { class: "notice error", id: "agency-no-types", t: "agency.noTypes" }),
       manageSection(),
     );
-  else main.replaceChildren(head, issueSection(), batchSection(), manageSection());
+  else
+    main.replaceChildren(
+      head,
+      keySection(() => undefined),
+      issueSection(),
+      batchSection(),
+      manageSection(),
+    );
   void refreshList();
 }
 

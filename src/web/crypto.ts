@@ -1,14 +1,15 @@
 /**
  * Browser-side cryptography of the pages, on WebCrypto and the document library's secp256k1
  * (so it runs the same in Node for tests):
- * - EIP-191 personal signatures (holder request headers, share-link proofs);
+ * - EIP-191 personal signatures (holder request headers);
+ * - the share link's EIP-712 RecordCheck, signed with the link's key for each check (`signLinkCheck`);
  * - the share link's key: a fresh secp256k1 key whose address is the grantee, and from which the
  *   AES-GCM key that encrypts the shared document is derived (HKDF-free: SHA-256 with a label);
  * - the wallet's at-rest encryption of the mnemonic under a passphrase (PBKDF2-SHA-256 + AES-GCM).
  */
 import { keccak_256 } from "@noble/hashes/sha3";
 import { secp256k1 } from "@noble/curves/secp256k1";
-import { bytesToHex, hexToBytes, privateKeyToAddress, signDigest } from "../document";
+import { bytesToHex, consentDomain, hashRecordCheck, hexToBytes, privateKeyToAddress, signDigest } from "../document";
 
 const te = new TextEncoder();
 const td = new TextDecoder();
@@ -24,6 +25,23 @@ export function eip191Digest(message: string): string {
 
 export function personalSign(privateKey: Uint8Array, message: string): `0x${string}` {
   return signDigest(privateKey, eip191Digest(message));
+}
+
+/**
+ * The link key's signature of RecordCheck(grantId, use, deadline) over the consent registry's domain (as
+ * GET /v1/shares/{id} gives it): the gateway relays it on chain, and never needs the key itself.
+ */
+export function signLinkCheck(
+  key: LinkKey,
+  domain: { chainId: number | bigint; verifyingContract: string },
+  check: { grantId: string; use: number; deadline: number },
+): `0x${string}` {
+  const digest = hashRecordCheck(consentDomain(domain.chainId, domain.verifyingContract), {
+    grantId: check.grantId,
+    use: check.use,
+    deadline: BigInt(check.deadline),
+  });
+  return signDigest(key.privateKey, digest);
 }
 
 export function b64u(bytes: Uint8Array): string {

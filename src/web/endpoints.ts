@@ -20,6 +20,12 @@ export const EP = {
   agencyCertificate: (certId: string) => `/v1/agency/certificates/${enc(certId)}`,
   statusChange: (certId: string, action: "revoke" | "suspend" | "reinstate") =>
     `/v1/agency/certificates/${enc(certId)}/${action}`,
+  // agency, signed in the browser with the agency's own key
+  issueSigned: "/v1/agency/certificates/signed",
+  batchesSigned: "/v1/agency/batches/signed",
+  statusNonce: (certId: string) => `/v1/agency/certificates/${enc(certId)}/status-nonce`,
+  statusChangeSigned: (certId: string, action: "revoke" | "suspend" | "reinstate") =>
+    `/v1/agency/certificates/${enc(certId)}/${action}/signed`,
   // public
   publicVerify: "/v1/public/verify",
   publicStatus: (certId: string) => `/v1/public/certificates/${enc(certId)}`,

@@ -6,10 +6,9 @@
  * holder's grant.
  */
 import { verifyDocumentIntegrity } from "../document";
-import { shareProofMessage } from "../domain/share";
 import { ApiError, get, post } from "./api";
 import { fieldLabel, sortPaths, typeName, valueLabel } from "./catalog";
-import { decryptForLink, linkKeyFromFragment, personalSign, randomNonce } from "./crypto";
+import { decryptForLink, linkKeyFromFragment, signLinkCheck } from "./crypto";
 import { EP } from "./endpoints";
 import { codeText, t } from "./i18n";
 import { readCertificateText } from "./certificateFile";
@@ -94,6 +93,9 @@ interface ShareView {
   grantId: string;
   payload: string;
   purpose: string;
+  /** The grant's checks so far on chain: this check is use uses + 1. */
+  uses: number;
+  domain: { chainId: number; verifyingContract: string };
 }
 
 async function openShare(id: string, fragment: string): Promise<void> {
@@ -110,10 +112,13 @@ async function openShare(id: string, fragment: string): Promise<void> {
     } catch {
       return void notice(box, "error", t("error.SHARE_BAD_PROOF"), "SHARE_BAD_PROOF");
     }
-    const timestamp = Math.floor(Date.now() / 1000);
-    const nonce = randomNonce();
-    const signature = personalSign(key.privateKey, shareProofMessage(share.id, share.grantId, timestamp, nonce));
-    const v = await post<VerifyResult>(EP.shareCheck(id), { document: doc, proof: { timestamp, nonce, signature } });
+    // The check is signed here, with the key from the fragment; the gateway relays it on chain.
+    const check = { grantId: share.grantId, use: share.uses + 1, deadline: Math.floor(Date.now() / 1000) + 300 };
+    const signature = signLinkCheck(key, share.domain, check);
+    const v = await post<VerifyResult>(EP.shareCheck(id), {
+      document: doc,
+      check: { use: check.use, deadline: check.deadline, signature },
+    });
     box.replaceChildren(h("p", { class: "muted" }, codeText("purpose", share.purpose)));
     show(v, verifyDocumentIntegrity(doc).certificateType?.code);
   } catch (err) {

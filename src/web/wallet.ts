@@ -893,12 +893,15 @@ async function loadTrail(c: StoredCertificate): Promise<void> {
       if (g?.kind === "link") return tx("wallet.linkGrantee");
       return g?.granteeName ? partyView(g.granteeName) : h("span", { class: "mono", translate: "no" }, address);
     };
+    // A check under one of this wallet's share links was signed by the link's key and relayed on chain.
+    const links = new Set(data!.grants.filter((g) => g.kind === "link").map((g) => g.grantId.toLowerCase()));
     els.trail.replaceChildren(
       ...(trail.checks.length
-        ? trail.checks.map((ch) =>
-            h(
+        ? trail.checks.map((ch) => {
+            const viaLink = links.has(ch.grantId.toLowerCase());
+            return h(
               "li",
-              { "data-check": ch.grantId, "data-cert": c.certId },
+              { "data-check": ch.grantId, "data-cert": c.certId, "data-via": viaLink ? "link" : "verifier" },
               h("strong", null, typeName(c.typeCode)),
               h(
                 "span",
@@ -909,9 +912,10 @@ async function loadTrail(c: StoredCertificate): Promise<void> {
                   ? purposeView(purposes.get(ch.purpose.toLowerCase())!)
                   : h("code", { translate: "no" }, ch.purpose.slice(0, 10)),
               ),
+              viaLink ? h("span", { class: "badge", t: "wallet.viaLink" }) : null,
               h("small", null, formatTime(ch.at)),
-            ),
-          )
+            );
+          })
         : [h("li", { class: "muted", t: "wallet.noTrail" })]),
     );
   } catch (err) {

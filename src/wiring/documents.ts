@@ -4,17 +4,24 @@
  */
 import { createHash } from "node:crypto";
 import {
+  hashAnchorBatch,
+  hashIssue,
+  hashIssueMany,
+  hashStatusChange,
+  ledgerDomain,
+  type LedgerStatus,
   buildBatch,
   computeGrantId,
   consentDomain,
   hashRevokeGrant,
-  recoverDigestSigner,
+  hashRecordCheck,
   verifyBatchProof,
   withBatchProof,
   type CertificateDocument as LibDocument,
 } from "../document";
 import { personalMessageDigest } from "../domain/holderAuth";
 import { createDocumentPool } from "./documentPool";
+import { recoverSigner } from "./nativeRecovery";
 import { buildOne, integrityOf, lower } from "./documentOps";
 import type {
   Address,
@@ -22,6 +29,7 @@ import type {
   CertificateDocument,
   DocumentIntegrity,
   DocumentLibrary,
+  LedgerMessage,
   SignatureRecovery,
 } from "../domain/ports";
 
@@ -120,12 +128,30 @@ export function documentLibrary(opts: DocumentLibraryOptions = {}): DocumentLibr
       return cache.get(key) ?? cache.put(key, await pool.check(doc, text));
     },
     close: () => pool.close(),
+    batchRoot: (members) => lower(buildBatch(members).root) as Bytes32,
     verifyBatchProof: (root, certId, validFrom, validUntil, proof) =>
       verifyBatchProof({ certId, validFrom, validUntil }, proof, root),
   };
 }
 
-export function signatureRecovery(domain: () => { chainId: number; consent: Address }): SignatureRecovery {
+/** The EIP-712 digest of a CertificateLedger message (what the agency key signs). */
+export function ledgerDigest(chainId: number, ledger: string, message: LedgerMessage): string {
+  const domain = ledgerDomain(chainId, ledger);
+  switch (message.kind) {
+    case "Issue":
+      return hashIssue(domain, message);
+    case "IssueMany":
+      return hashIssueMany(domain, message);
+    case "AnchorBatch":
+      return hashAnchorBatch(domain, message);
+    case "StatusChange":
+      return hashStatusChange(domain, { ...message, status: message.status as LedgerStatus });
+  }
+}
+
+export function signatureRecovery(
+  domain: () => { chainId: number; consent: Address; ledger: Address },
+): SignatureRecovery {
   const dom = () => {
     const d = domain();
     return consentDomain(d.chainId, d.consent);
@@ -143,12 +169,27 @@ export function signatureRecovery(domain: () => { chainId: number; consent: Addr
   return {
     grantId: (g) => digest(g).toLowerCase() as Bytes32,
     recoverPersonal: (message, signature) =>
-      lower(recoverDigestSigner(personalMessageDigest(message), signature)) as Address | undefined,
-    recoverGrant: (g, signature) => lower(recoverDigestSigner(digest(g), signature)) as Address | undefined,
+      lower(recoverSigner(personalMessageDigest(message), signature)) as Address | undefined,
+    recoverGrant: (g, signature) => lower(recoverSigner(digest(g), signature)) as Address | undefined,
+    recoverLedger: (message, signature) => {
+      const d = domain();
+      try {
+        return lower(recoverSigner(ledgerDigest(d.chainId, d.ledger, message), signature)) as Address | undefined;
+      } catch {
+        return undefined;
+      }
+    },
     recoverRevokeGrant: (m, signature) =>
       lower(
-        recoverDigestSigner(
+        recoverSigner(
           hashRevokeGrant(dom(), { grantId: m.grantId, nonce: BigInt(m.nonce), deadline: BigInt(m.deadline) }),
+          signature,
+        ),
+      ) as Address | undefined,
+    recoverRecordCheck: (m, signature) =>
+      lower(
+        recoverSigner(
+          hashRecordCheck(dom(), { grantId: m.grantId, use: m.use, deadline: BigInt(m.deadline) }),
           signature,
         ),
       ) as Address | undefined,

@@ -17,7 +17,7 @@ import { frontRouters, registerFrontOpenApi } from "../http/front";
 import { DEFAULT_HTTP_SETTINGS, type AppDeps } from "../http/deps";
 import { keccakReady } from "../document";
 import { documentLibrary, signatureRecovery } from "./documents";
-import { seedDemo, type DemoCredentials } from "./seed";
+import { ensureAuthorityPrincipal, seedDemo, type AuthorityCredentials, type DemoCredentials } from "./seed";
 import { externalChainRpc, readOnlyRpc } from "../chain/readOnlyRpc";
 import { seedKeystoreOptions } from "../chain/seedKeystore";
 
@@ -41,6 +41,8 @@ export interface Gateway {
   deps: AppDeps;
   engine: Engine;
   credentials?: DemoCredentials;
+  /** External custody: the authority's first API key (it signs on chain with its own key; this only logs in). */
+  authorityCredentials?: AuthorityCredentials;
   /** Runs the retention sweep now (it also runs every CERTLEDGER_RETENTION_SWEEP_SECONDS). */
   sweepRetention(): Promise<RetentionSweep>;
   close(): Promise<void>;
@@ -61,6 +63,8 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
     fromBlock: config.fromBlock,
     fundingPrivateKey: config.fundingKey,
     authorityPrivateKey: config.authorityKey,
+    keyCustody: config.keyCustody,
+    authorityAddress: config.authorityAddress,
     confirmations: config.confirmations,
     seed: opts.seed,
     keystore: seedKeystoreOptions(config, (msg, fields) => logger.warn(fields ?? {}, msg)),
@@ -74,7 +78,11 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
   });
   try {
     const embedded = engine.embedded;
-    const info = { chainId: engine.chainId, consent: engine.addresses.consent as Address };
+    const info = {
+      chainId: engine.chainId,
+      consent: engine.addresses.consent as Address,
+      ledger: engine.addresses.ledger as Address,
+    };
     const domain: DomainDeps = {
       clock: { now },
       index: engine.index,
@@ -86,6 +94,7 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
       documents,
       catalog: createCatalog(),
       signatures: signatureRecovery(() => info),
+      custody: config.keyCustody,
     };
     const deps: AppDeps = {
       ...domain,
@@ -134,6 +143,9 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
       credentials = await seedDemo(domain, engine.authority.toLowerCase() as Address, config.dataDir);
       logger.info({ ms: Date.now() - t0, agencies: credentials.agencies.length }, "demo ready");
     }
+    let authorityCredentials: AuthorityCredentials | undefined;
+    if (config.keyCustody === "external")
+      authorityCredentials = await ensureAuthorityPrincipal(domain, engine.authority as Address, config.dataDir);
     const app = buildApp(deps);
     // Batches whose gateway stopped while building them are built again from their stored input: at
     // start (a restarted gateway owns its SQLite store whole) and every 30 s (a replica takes over
@@ -174,6 +186,7 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
       deps,
       engine,
       credentials,
+      authorityCredentials,
       sweepRetention: sweepNow,
       async close() {
         if (closed) return;

@@ -67,3 +67,27 @@ export async function seedDemo(deps: DomainDeps, authorityAddress: Address, data
   writeFileSync(credentialsFile(dataDir), `${JSON.stringify(creds, null, 2)}\n`, { mode: 0o600 });
   return creds;
 }
+
+export interface AuthorityCredentials {
+  address: Address;
+  apiKey: string;
+}
+
+/**
+ * External custody has no demo, but someone must log in as the authority: on a first start the gateway
+ * creates one authority API key, bound to the registry's admin address, and keeps it (mode 0600) in
+ * <dataDir>/authority-credentials.json to print. The key only logs in: every registry change is a
+ * transaction the authority signs with its own key, which the gateway never holds.
+ */
+export async function ensureAuthorityPrincipal(
+  deps: DomainDeps,
+  authorityAddress: Address,
+  dataDir: string,
+): Promise<AuthorityCredentials> {
+  const file = path.join(dataDir, "authority-credentials.json");
+  if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as AuthorityCredentials;
+  const p = await createPrincipal(deps, { role: "authority", address: authorityAddress, label: "authority" });
+  const creds = { address: authorityAddress.toLowerCase() as Address, apiKey: p.apiKey };
+  writeFileSync(file, `${JSON.stringify(creds, null, 2)}\n`, { mode: 0o600 });
+  return creds;
+}

@@ -12,13 +12,14 @@ import {
   newHolding,
   now,
   signGrant,
+  signRecordCheck,
   singleRef,
   TYPE_ID_CARD,
   YEAR,
 } from "../support/certledger";
+import { Signature, Wallet, type ContractTransactionResponse } from "ethers";
 import { signAnchorBatch, signIssue, signIssueMany, signStatusChange } from "../../src/document/agencySigning";
 import { LEDGER_STATUS, statusChangeMessage } from "../../src/document/typedData";
-import type { ContractTransactionResponse } from "ethers";
 
 function report(name: string, value: bigint | number, unit = "gas"): void {
   console.log(JSON.stringify({ name, value: Number(value), unit }));
@@ -151,6 +152,25 @@ async function main(): Promise<void> {
     ids.push(await f.consent.grantIdOf(m));
   }
   report("record_checks_5_per_check", (await gasOf(consentAsVerifier.recordChecks(ids))) / 5n);
+
+  // Grants in groups: twenty single certificates, each granted by its own holder, in one transaction.
+  const singles = [];
+  for (let i = 0; i < 20; i++) {
+    const h = newHolding();
+    await f.ledger.issue(h.certId, TYPE_ID_CARD, validFrom, validUntil);
+    const m = grantMessage(h.certId, grantOpts);
+    const s = Signature.from(await signGrant(f.consent, h.holder, m));
+    singles.push({ grant: m, documentRoot: h.documentRoot, r: s.r, vs: s.yParityAndS });
+  }
+  report("grant_many_by_sig_20_per_grant", (await gasOf(f.consent.grantManyBySig(singles, []))) / 20n);
+
+  // A check signed by a one-time link's key and relayed by the gateway's key.
+  const linkKey = Wallet.createRandom();
+  const linkGrant = grantMessage(single.certId, { ...grantOpts, grantee: linkKey.address });
+  await f.consent.grantBySig(linkGrant, single.documentRoot, await signGrant(f.consent, single.holder, linkGrant));
+  const linkCheck = { grantId: await f.consent.grantIdOf(linkGrant), use: 1, deadline };
+  const linkSig = await signRecordCheck(f.consent, linkKey, linkCheck);
+  report("record_check_by_sig", await gasOf(f.consent.recordCheckBySig(linkCheck, linkSig)));
 }
 
 main().catch((err) => {

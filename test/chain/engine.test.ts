@@ -1,7 +1,9 @@
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { expect } from "chai";
 import { DomainError } from "../../src/domain/errors";
-import type { Bytes32 } from "../../src/domain/ports";
+import { Wallet } from "ethers";
+import { consentDomain, RECORD_CHECK_TYPES } from "../../src/document/typedData";
+import type { Address, Bytes32, Hex } from "../../src/domain/ports";
 import type { EngineOptions } from "../../src/chain/engine";
 import { freshPostgresDatabase } from "../support/postgres";
 import { newHolderCert, openEngine, setupActors, signGrant, tmpDataDir } from "../support/engineFixture";
@@ -69,6 +71,25 @@ async function roundTrip(dir: string, extra: Partial<EngineOptions> = {}): Promi
   await engine.close();
 }
 
+/** Issues `certId` singly from the test agency's key, valid from now for a day. */
+function issueForADay(
+  engine: Awaited<ReturnType<typeof openEngine>>,
+  a: Awaited<ReturnType<typeof setupActors>>,
+  certId: Bytes32,
+  outboxKey: string,
+) {
+  const now = Math.floor(Date.now() / 1000);
+  return engine.chain.issue({
+    agency: a.agency,
+    issuerKey: a.issuerKey,
+    certId,
+    typeId: a.typeId,
+    validFrom: now,
+    validUntil: now + 86400,
+    outboxKey,
+  });
+}
+
 describe("engine on the embedded chain", function () {
   this.timeout(300_000);
 
@@ -98,6 +119,73 @@ describe("engine on the embedded chain", function () {
     expect(receipts).to.have.length(50);
     for (const c of certs) expect(engine.index.certificate(c)?.status).to.equal("ACTIVE");
     expect(engine.relayer.stats.transactions - before).to.be.lessThan(10);
+    await engine.close();
+  });
+
+  it("relays 30 concurrent grants in few grantManyBySig transactions; a bad one fails alone with its own code", async function () {
+    const engine = await openEngine(tmpDataDir());
+    const a = await setupActors(engine);
+    const holdings = Array.from({ length: 30 }, () => newHolderCert());
+    await Promise.all(holdings.map((h, i) => issueForADay(engine, a, h.certId, `g${i}`)));
+    const requests = await Promise.all(
+      holdings.map((h) => signGrant(engine, h.holder, h.certId, h.documentRoot, a.verifier)),
+    );
+    // Signed by another key than the holder's: the registry refuses it (the domain would have, before).
+    const stranger = newHolderCert();
+    requests[7] = await signGrant(engine, stranger.holder, holdings[7].certId, holdings[7].documentRoot, a.verifier);
+    const before = { ...engine.relayer.stats };
+    const results = await Promise.allSettled(requests.map((r) => engine.chain.relayGrant(r)));
+    expect(results[7].status).to.equal("rejected");
+    expect(((results[7] as PromiseRejectedResult).reason as DomainError).code).to.equal("BAD_SIGNATURE");
+    const ok = results.filter((r) => r.status === "fulfilled");
+    expect(ok).to.have.length(29);
+    for (const [i, r] of results.entries()) {
+      if (i === 7) continue;
+      const { grantId } = (r as PromiseFulfilledResult<{ grantId: Bytes32 }>).value;
+      expect(grantId).to.equal(engine.chain.grantIdOf(requests[i].grant));
+      expect(engine.index.grant(grantId)).to.deep.include({ certId: holdings[i].certId, uses: 0 });
+    }
+    expect(engine.relayer.stats.grouped - before.grouped).to.be.greaterThan(1);
+    // Asking again: the same answers, nothing sent again.
+    const txs = engine.relayer.stats.transactions;
+    const again = await Promise.allSettled([
+      engine.chain.relayGrant(requests[0]),
+      engine.chain.relayGrant(requests[7]),
+    ]);
+    expect((again[0] as PromiseFulfilledResult<{ grantId: Bytes32 }>).value.grantId).to.equal(
+      engine.chain.grantIdOf(requests[0].grant),
+    );
+    expect(((again[1] as PromiseRejectedResult).reason as DomainError).code).to.equal("BAD_SIGNATURE");
+    expect(engine.relayer.stats.transactions).to.equal(txs);
+    await engine.close();
+  });
+
+  it("records a check signed by a link's key, once per signature, and refuses a second signature for the same use", async function () {
+    const engine = await openEngine(tmpDataDir());
+    const a = await setupActors(engine);
+    const now = Math.floor(Date.now() / 1000);
+    const h = newHolderCert();
+    await issueForADay(engine, a, h.certId, "link-cert");
+    const link = Wallet.createRandom();
+    const g = await signGrant(engine, h.holder, h.certId, h.documentRoot, link.address.toLowerCase() as Address);
+    const { grantId } = await engine.chain.relayGrant(g);
+    const d = consentDomain(engine.chainId, engine.addresses.consent);
+    const sign = (use: number, deadline: number) =>
+      link.signTypedData(
+        { name: d.name, version: d.version, chainId: d.chainId, verifyingContract: d.verifyingContract },
+        RECORD_CHECK_TYPES as unknown as Record<string, { name: string; type: string }[]>,
+        { grantId, use, deadline },
+      );
+    const first = { grantId, use: 1, deadline: now + 300, signature: (await sign(1, now + 300)) as Hex };
+    const r = await engine.chain.relayRecordCheck(first);
+    expect(await engine.chain.relayRecordCheck(first)).to.deep.equal(r);
+    expect(engine.index.grant(grantId)!.uses).to.equal(1);
+    const checks = await engine.index.checksForCertificate(h.certId);
+    expect(checks.map((c) => c.verifier)).to.deep.equal([link.address.toLowerCase()]);
+    const raced = { grantId, use: 1, deadline: now + 299, signature: (await sign(1, now + 299)) as Hex };
+    const err = await engine.chain.relayRecordCheck(raced).catch((e) => e);
+    expect((err as DomainError).code).to.equal("CHECK_USE_TAKEN");
+    expect(engine.index.grant(grantId)!.uses).to.equal(1);
     await engine.close();
   });
 

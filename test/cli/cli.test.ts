@@ -18,31 +18,14 @@ import { sampleFields } from "../../src/domain/catalog";
 import { buildDocument, createHolderWallet, parsePath, verifyDocumentIntegrity } from "../../src/document";
 import { diplomaParams } from "../document/helpers";
 import { TEST_KEYSTORE_ENV } from "../support/keystore";
+import { runCertledger, type Run } from "../support/cli";
 
 const BIN = path.join(__dirname, "..", "..", "bin", "certledger");
 /** Hardhat's first default account (funded on its in-process network). */
 const HARDHAT_KEY_0 = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 const TEST_MNEMONIC = "test test test test test test test test test test test junk";
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs bin/certledger from a neutral cwd, with no CERTLEDGER_* variables but those given. */
-function certledger(args: string[], env: Record<string, string> = {}, cwd = tmpdir()): Promise<Run> {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("CERTLEDGER_")));
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...clean, ...TEST_KEYSTORE_ENV, ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const certledger = runCertledger;
 
 function ok(r: Run): Run {
   expect(r.code, `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`).to.equal(0);

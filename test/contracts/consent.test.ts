@@ -13,6 +13,7 @@ import {
   newHolding,
   now,
   signGrant,
+  signRecordCheck,
   signRevokeGrant,
   TYPE_ID_CARD,
   YEAR,
@@ -390,6 +391,147 @@ describe("ConsentRegistry", () => {
         .withArgs(grantId, 2);
       expect((await consent.getGrant(grantId)).uses).to.equal(0n);
       await expect(asVerifier.recordChecks([])).to.be.revertedWithCustomError(consent, "ConsentNothingToRecord");
+    });
+  });
+
+  describe("grantManyBySig", () => {
+    /** Two single certificates and one batched one, each granted by its own holder (compact signatures). */
+    async function manyFixture() {
+      const f = await consentFixture();
+      const second = newHolding();
+      await f.ledger.issue(second.certId, TYPE_ID_CARD, f.t, f.t + YEAR);
+      type Holding = { certId: string; documentRoot: string; holder: Parameters<typeof signGrant>[1] };
+      const signed = async (h: Holding, signer = h.holder) => {
+        const grant = grantMessage(h.certId, f.opts);
+        const sig = ethers.Signature.from(await signGrant(f.consent, signer, grant));
+        return { grant, documentRoot: h.documentRoot, r: sig.r, vs: sig.yParityAndS };
+      };
+      const singles = [await signed(f.holding), await signed(second)];
+      const batched = [{ ...(await signed(f.entries[1])), leaf: f.leafOf(1) }];
+      return { ...f, second, signed, singles, batched };
+    }
+
+    it("stores every grant of the group, each checked against its own holder, and returns their ids", async () => {
+      const { consent, singles, batched, verifier } = await loadFixture(manyFixture);
+      const all = [...singles, ...batched];
+      const ids = await Promise.all(all.map((r) => consent.grantIdOf(r.grant)));
+      expect(await consent.grantManyBySig.staticCall(singles, batched)).to.deep.equal(ids);
+      const tx = consent.grantManyBySig(singles, batched);
+      for (const [i, r] of all.entries())
+        await expect(tx)
+          .to.emit(consent, "GrantCreated")
+          .withArgs(ids[i], r.grant.certId, verifier.address, r.grant.purpose, r.grant.validUntil, r.grant.maxUses);
+      for (const [i, r] of all.entries()) expect((await consent.getGrant(ids[i])).certId).to.equal(r.grant.certId);
+    });
+
+    it("reverts the whole group with the first bad grant's own error, storing none", async () => {
+      const { consent, singles, batched, second, other, signed } = await loadFixture(manyFixture);
+      const forged = await signed(second, other);
+      await expect(consent.grantManyBySig([singles[0], forged], batched))
+        .to.be.revertedWithCustomError(consent, "ConsentSignerNotHolder")
+        .withArgs(second.certId, other.address);
+      expect((await consent.getGrant(await consent.grantIdOf(singles[0].grant))).grantee).to.equal(ethers.ZeroAddress);
+    });
+
+    it("refuses a repeated grant, a wrong proof, a late or malformed signature and an empty group", async () => {
+      const { consent, singles, batched, entries, leafOf, t } = await loadFixture(manyFixture);
+      const id = await consent.grantIdOf(singles[0].grant);
+      await expect(consent.grantManyBySig([singles[0], singles[0]], []))
+        .to.be.revertedWithCustomError(consent, "ConsentGrantExists")
+        .withArgs(id);
+      await expect(consent.grantManyBySig([], [{ ...batched[0], leaf: leafOf(2) }]))
+        .to.be.revertedWithCustomError(consent, "ConsentCertificateNotIssued")
+        .withArgs(entries[1].certId, leafOf(2).batchRoot);
+      const highS = ethers.toBeHex(ethers.MaxUint256 >> 1n, 32);
+      await expect(consent.grantManyBySig([{ ...singles[0], vs: highS }], [])).to.be.revertedWithCustomError(
+        consent,
+        "ConsentSignatureInvalid",
+      );
+      await time.increaseTo(singles[1].grant.deadline + 1n);
+      await expect(consent.grantManyBySig([singles[1]], []))
+        .to.be.revertedWithCustomError(consent, "ConsentSignatureExpired")
+        .withArgs(singles[1].grant.deadline, anyValue);
+      expect(t).to.be.lessThan(singles[1].grant.deadline);
+      await expect(consent.grantManyBySig([], [])).to.be.revertedWithCustomError(consent, "ConsentNothingToGrant");
+    });
+
+    it("is refused while paused", async () => {
+      const { consent, registry, pauser, singles, batched } = await loadFixture(manyFixture);
+      await registry.connect(pauser).pause();
+      await expect(consent.grantManyBySig(singles, batched)).to.be.revertedWithCustomError(registry, "RegistryPaused");
+    });
+  });
+
+  describe("recordCheckBySig", () => {
+    /** A grant to a one-time link's key, which signs its checks and never sends a transaction. */
+    async function linkFixture() {
+      const f = await consentFixture();
+      const link = ethers.Wallet.createRandom();
+      const msg = grantMessage(f.holding.certId, { ...f.opts, grantee: link.address });
+      await f.consent.grantBySig(msg, f.holding.documentRoot, await signGrant(f.consent, f.holding.holder, msg));
+      const grantId = await f.consent.grantIdOf(msg);
+      const check = (use: number, deadline = f.t + DAY) => ({ grantId, use, deadline });
+      return { ...f, link, msg, grantId, check };
+    }
+
+    it("records a check signed by the grantee and relayed by anyone, as that grantee's check", async () => {
+      const { consent, link, grantId, holding, check, other } = await loadFixture(linkFixture);
+      const c1 = check(1);
+      await expect(consent.connect(other).recordCheckBySig(c1, await signRecordCheck(consent, link, c1)))
+        .to.emit(consent, "CheckRecorded")
+        .withArgs(grantId, holding.certId, link.address, 1);
+      const c2 = check(2);
+      await expect(consent.recordCheckBySig(c2, await signRecordCheck(consent, link, c2)))
+        .to.emit(consent, "CheckRecorded")
+        .withArgs(grantId, holding.certId, link.address, 2);
+      expect((await consent.getGrant(grantId)).uses).to.equal(2n);
+      const c3 = check(3);
+      await expect(consent.recordCheckBySig(c3, await signRecordCheck(consent, link, c3)))
+        .to.be.revertedWithCustomError(consent, "ConsentGrantUsedUp")
+        .withArgs(grantId, 2);
+    });
+
+    it("refuses a replayed signature and one naming a use already taken", async () => {
+      const { consent, link, grantId, check } = await loadFixture(linkFixture);
+      const c1 = check(1);
+      const sig = await signRecordCheck(consent, link, c1);
+      await consent.recordCheckBySig(c1, sig);
+      await expect(consent.recordCheckBySig(c1, sig))
+        .to.be.revertedWithCustomError(consent, "ConsentCheckUseTaken")
+        .withArgs(grantId, 1, 2);
+      expect((await consent.getGrant(grantId)).uses).to.equal(1n);
+    });
+
+    it("refuses a signer other than the grantee, a late signature and a malformed one", async () => {
+      const { consent, link, grantId, check, other, t } = await loadFixture(linkFixture);
+      const c1 = check(1);
+      await expect(consent.recordCheckBySig(c1, await signRecordCheck(consent, other, c1)))
+        .to.be.revertedWithCustomError(consent, "ConsentWrongGrantee")
+        .withArgs(grantId, link.address, other.address);
+      const late = check(1, t + 60n);
+      const lateSig = await signRecordCheck(consent, link, late);
+      await time.increaseTo(t + 61n);
+      await expect(consent.recordCheckBySig(late, lateSig))
+        .to.be.revertedWithCustomError(consent, "ConsentSignatureExpired")
+        .withArgs(t + 60n, anyValue);
+      await expect(consent.recordCheckBySig(c1, "0x1234")).to.be.revertedWithCustomError(
+        consent,
+        "ConsentSignatureInvalid",
+      );
+    });
+
+    it("refuses a check under a revoked grant, and while paused", async () => {
+      const { consent, registry, pauser, link, grantId, holding, check, t } = await loadFixture(linkFixture);
+      const c1 = check(1);
+      const sig = await signRecordCheck(consent, link, c1);
+      await registry.connect(pauser).pause();
+      await expect(consent.recordCheckBySig(c1, sig)).to.be.revertedWithCustomError(registry, "RegistryPaused");
+      await registry.connect(pauser).unpause();
+      const rev = { grantId, nonce: 1n, deadline: t + DAY };
+      await consent.revokeGrantBySig(rev, holding.documentRoot, await signRevokeGrant(consent, holding.holder, rev));
+      await expect(consent.recordCheckBySig(c1, sig))
+        .to.be.revertedWithCustomError(consent, "ConsentGrantRevoked")
+        .withArgs(grantId);
     });
   });
 

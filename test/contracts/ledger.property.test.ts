@@ -1,6 +1,7 @@
 /**
  * Property test: random sequences of issue, batch, revoke, suspend, reinstate, supersede, grant,
- * revoke-grant, check and time jumps, run against the contracts and against a small model of the
+ * revoke-grant, check (a grant also inside a group; a check also signed by the grantee and relayed,
+ * sometimes for a use already taken) and time jumps, run against the contracts and against a small model of the
  * rules; after every step every view of the contracts must equal the model's. Each ledger write is
  * sent either directly by the agency key or signed by it and relayed by an unrelated account, and a
  * signed status change sometimes carries a spent or future nonce, which the model refuses too.
@@ -16,6 +17,7 @@ import {
   grantMessage,
   newHolding,
   signGrant,
+  signRecordCheck,
   signRevokeGrant,
   singleRef,
   ledgerDomainOf,
@@ -63,9 +65,9 @@ type Action =
   | { kind: "batch"; batch: number; bySig: boolean }
   | { kind: "status"; cert: number; to: "revoke" | "suspend" | "reinstate"; bySig: boolean; stale: boolean }
   | { kind: "supersede"; cert: number; by: number; bySig: boolean; stale: boolean }
-  | { kind: "grant"; cert: number; grantee: number; lifetime: number; maxUses: number }
+  | { kind: "grant"; cert: number; grantee: number; lifetime: number; maxUses: number; grouped: boolean }
   | { kind: "revokeGrant"; grant: number }
-  | { kind: "check"; grant: number; caller: number }
+  | { kind: "check"; grant: number; caller: number; bySig: boolean; stale: boolean }
   | { kind: "wait"; seconds: number };
 
 const certIndex = fc.nat({ max: SINGLES + BATCHES * PER_BATCH - 1 });
@@ -100,9 +102,16 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
     grantee: fc.nat({ max: 1 }),
     lifetime: fc.integer({ min: 1, max: 4 * 3600 }),
     maxUses: fc.integer({ min: 1, max: 3 }),
+    grouped: fc.boolean(),
   }),
   fc.record({ kind: fc.constant("revokeGrant" as const), grant: fc.nat({ max: 7 }) }),
-  fc.record({ kind: fc.constant("check" as const), grant: fc.nat({ max: 7 }), caller: fc.nat({ max: 1 }) }),
+  fc.record({
+    kind: fc.constant("check" as const),
+    grant: fc.nat({ max: 7 }),
+    caller: fc.nat({ max: 1 }),
+    bySig: fc.boolean(),
+    stale: staleArb,
+  }),
   fc.record({ kind: fc.constant("wait" as const), seconds: fc.integer({ min: 1, max: 3 * 3600 }) }),
 );
 
@@ -346,10 +355,16 @@ describe("CertificateLedger and ConsentRegistry against a model", function () {
               const minedAt = now + 1n;
               const { batchRoot, validFrom, validUntil: leafUntil, proof } = refOf(a.cert);
               const leaf = { batchRoot, validFrom, validUntil: leafUntil, proof };
+              const compact = ethers.Signature.from(sig);
+              const request = { grant: msg, documentRoot: h.documentRoot, r: compact.r, vs: compact.yParityAndS };
               const ok = await send(() =>
-                a.cert < SINGLES
-                  ? f.consent.grantBySig(msg, h.documentRoot, sig)
-                  : f.consent.grantInBatchBySig(msg, h.documentRoot, leaf, sig),
+                a.grouped
+                  ? a.cert < SINGLES
+                    ? f.consent.grantManyBySig([request], [])
+                    : f.consent.grantManyBySig([], [{ ...request, leaf }])
+                  : a.cert < SINGLES
+                    ? f.consent.grantBySig(msg, h.documentRoot, sig)
+                    : f.consent.grantInBatchBySig(msg, h.documentRoot, leaf, sig),
               );
               expect(ok, "grant").to.equal(certs[a.cert].issued && validUntil > minedAt);
               if (ok) {
@@ -383,8 +398,18 @@ describe("CertificateLedger and ConsentRegistry against a model", function () {
               now += 1n; // the check's block
               const expected = checkVerdictOf(g, a.caller) === CheckVerdict.Allowed;
               now = before;
-              const ok = await send(() => f.consent.connect(grantees[a.caller]).recordCheck(g.grantId));
-              expect(ok, "check").to.equal(expected);
+              let ok: boolean;
+              if (a.bySig) {
+                // Signed by the caller, relayed by anyone; a stale use is one already taken or past the next.
+                const use = a.stale ? (g.uses === 0 ? 2 : g.uses) : g.uses + 1;
+                const check = { grantId: g.grantId, use, deadline: now + DAY };
+                const sig = await signRecordCheck(f.consent, grantees[a.caller], check);
+                ok = await send(() => f.consent.connect(f.other).recordCheckBySig(check, sig));
+                expect(ok, `recordCheckBySig (use ${use}, uses ${g.uses})`).to.equal(expected && !a.stale);
+              } else {
+                ok = await send(() => f.consent.connect(grantees[a.caller]).recordCheck(g.grantId));
+                expect(ok, "check").to.equal(expected);
+              }
               if (ok) g.uses += 1;
               break;
             }

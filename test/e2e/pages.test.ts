@@ -281,7 +281,7 @@ describe("the pages in a real browser (e2e)", function () {
     await agency.waitForSelector('#agency-detail-status[data-status="ACTIVE"]');
   });
 
-  it("opens a share link as VALID, then GRANT_REVOKED after the holder revokes it", async () => {
+  it("opens a share link as VALID, lists that check in the holder's trail via link, then GRANT_REVOKED after the holder revokes it", async () => {
     await wallet.goto(`${gw.url}/wallet`);
     const item = wallet.locator(`li[data-cert="${firstCertId}"]`);
     await item.locator("[data-action=share]").click();
@@ -294,7 +294,17 @@ describe("the pages in a real browser (e2e)", function () {
     expect(third.url()).to.not.contain("#k="); // the key left the address bar
     await shot(third, "verify-share-valid");
 
+    // The check went on chain under the grant, signed by the link's key: the holder's trail lists it.
     await wallet.goto(`${gw.url}/wallet`);
+    const grantId = await wallet.getAttribute('#wallet-grants li[data-kind="link"]', "data-grant");
+    await wallet.click(`li[data-cert="${firstCertId}"] [data-action=trail]`);
+    const entry = wallet.locator(`#wallet-trail li[data-check="${grantId}"]`);
+    await entry.waitFor({ timeout: 15_000 });
+    expect(await entry.getAttribute("data-via")).to.equal("link");
+    const lang = await wallet.evaluate(() => document.documentElement.lang);
+    expect(await entry.textContent()).to.contain(lang.startsWith("zh") ? "经分享链接" : "via link");
+    await shot(wallet, "wallet-trail-via-link");
+
     await wallet.click('#wallet-grants li[data-kind="link"] [data-action=revoke]');
     await wallet.waitForSelector('#wallet-grants li[data-kind="link"][data-revoked="true"]');
 

@@ -12,7 +12,6 @@ import pino from "pino";
 import request from "supertest";
 import { loadConfig } from "../../src/config";
 import { sampleFields } from "../../src/domain/catalog";
-import { shareProofMessage } from "../../src/domain/share";
 import {
   createHolderWallet,
   generateMnemonic,
@@ -21,7 +20,7 @@ import {
   type TypedDataDomain,
 } from "../../src/document";
 import { openGateway, type Gateway } from "../../src/wiring/gateway";
-import { encryptForLink, newLinkKey, personalSign, randomNonce } from "../../src/web/crypto";
+import { encryptForLink, newLinkKey, signLinkCheck } from "../../src/web/crypto";
 import { TEST_KEYSTORE_CONFIG } from "../support/keystore";
 
 // pngjs (a dependency of qrcode) ships no types: the one function used here.
@@ -436,46 +435,51 @@ describe("counter and sharing routes (HTTP, embedded chain)", function () {
       return { link, share: res.body, doc, grantId: s.grantId };
     }
 
-    function check(id: string, link: ReturnType<typeof newLinkKey>, doc: unknown, grantId: string) {
-      const timestamp = now();
-      const nonce = randomNonce();
-      const signature = personalSign(link.privateKey, shareProofMessage(id, grantId, timestamp, nonce));
-      return app().post(`/v1/shares/${id}/check`).send({ document: doc, proof: { timestamp, nonce, signature } });
+    /** What the verify page sends: the RecordCheck for the grant's next use, signed with the link's key. */
+    async function signedCheck(id: string, link: ReturnType<typeof newLinkKey>) {
+      const share = (await app().get(`/v1/shares/${id}`).expect(200)).body;
+      const c = { grantId: share.grantId, use: share.uses + 1, deadline: now() + 300 };
+      return { use: c.use, deadline: c.deadline, signature: signLinkCheck(link, share.domain, c) };
     }
 
-    it("keeps only ciphertext, checks with a proof of the link key, and uses one use per check until GRANT_USED_UP", async () => {
+    async function check(id: string, link: ReturnType<typeof newLinkKey>, doc: unknown, status = 200) {
+      const signed = await signedCheck(id, link);
+      return app().post(`/v1/shares/${id}/check`).send({ document: doc, check: signed }).expect(status);
+    }
+
+    it("keeps only ciphertext, checks with the link key's signed RecordCheck, records each on chain (one use) until GRANT_USED_UP", async () => {
       const cert = await issue();
       const { link, share, doc } = await createLink(cert, 2);
       expect(share.url).to.match(/\/verify\?s=[A-Za-z0-9_-]{22}$/);
       const stored = (await app().get(`/v1/shares/${share.id}`).expect(200)).body;
       expect(stored.payload).to.not.contain(String((cert.document.credentialSubject as { name: string }).name));
-      const one = await check(share.id, link, doc, share.grantId).expect(200);
+      const one = await check(share.id, link, doc);
       expect(one.body.verdict).to.equal("VALID");
       expect(one.body.disclosed).to.not.have.property("idNumber");
-      expect((await check(share.id, link, doc, share.grantId).expect(200)).body.verdict).to.equal("VALID");
-      const three = await check(share.id, link, doc, share.grantId).expect(200);
+      expect((await check(share.id, link, doc)).body.verdict).to.equal("VALID");
+      const three = await check(share.id, link, doc);
       expect(three.body.reasons).to.include("GRANT_USED_UP");
+      // Both checks are on chain under the grant, by the link's key: the holder's trail lists them.
+      const onChain = await g.deps.index.checksForCertificate(cert.certId.toLowerCase() as `0x${string}`);
+      const byLink = onChain.filter((c) => c.grantId === share.grantId.toLowerCase());
+      expect(byLink.map((c) => c.verifier.toLowerCase())).to.deep.equal([link.address, link.address]);
+      expect((await g.deps.index.grant(share.grantId))?.uses).to.equal(2);
     });
 
-    it("refuses a check without the link's key, and a replayed proof", async () => {
+    it("refuses a check without the link's key, and a replayed check", async () => {
       const cert = await issue();
       const { link, share, doc } = await createLink(cert, 5);
       const stranger = newLinkKey();
-      expect((await check(share.id, stranger, doc, share.grantId).expect(401)).body.error.code).to.equal(
-        "SHARE_BAD_PROOF",
-      );
-      const timestamp = now();
-      const nonce = randomNonce();
-      const signature = personalSign(link.privateKey, shareProofMessage(share.id, share.grantId, timestamp, nonce));
-      await app()
-        .post(`/v1/shares/${share.id}/check`)
-        .send({ document: doc, proof: { timestamp, nonce, signature } })
-        .expect(200);
+      expect((await check(share.id, stranger, doc, 401)).body.error.code).to.equal("SHARE_BAD_PROOF");
+      const signed = await signedCheck(share.id, link);
+      const first = await app().post(`/v1/shares/${share.id}/check`).send({ document: doc, check: signed }).expect(200);
+      expect(first.body.recorded.use).to.equal(1);
       const replay = await app()
         .post(`/v1/shares/${share.id}/check`)
-        .send({ document: doc, proof: { timestamp, nonce, signature } })
+        .send({ document: doc, check: signed })
         .expect(409);
       expect(replay.body.error.code).to.equal("REPLAYED");
+      expect((await app().get(`/v1/shares/${share.id}`).expect(200)).body.uses).to.equal(1);
       expect((await app().get("/v1/shares/AAAAAAAAAAAAAAAAAAAAAA").expect(404)).body.error.code).to.equal(
         "SHARE_NOT_FOUND",
       );
@@ -484,7 +488,7 @@ describe("counter and sharing routes (HTTP, embedded chain)", function () {
     it("answers GRANT_REVOKED after the holder revokes the grant", async () => {
       const cert = await issue();
       const { link, share, doc } = await createLink(cert, 5);
-      expect((await check(share.id, link, doc, share.grantId).expect(200)).body.verdict).to.equal("VALID");
+      expect((await check(share.id, link, doc)).body.verdict).to.equal("VALID");
       const nonce = BigInt(now()) * 7n;
       const deadline = now() + 600;
       const documentRoot = g.deps.documents.verifyIntegrity(cert.document).documentRoot!;
@@ -497,7 +501,7 @@ describe("counter and sharing routes (HTTP, embedded chain)", function () {
         .post(`/v1/holder/grants/${share.grantId}/revoke`)
         .send({ nonce: nonce.toString(), deadline, signature: r.signature, documentRoot })
         .expect(200);
-      const after = await check(share.id, link, doc, share.grantId).expect(200);
+      const after = await check(share.id, link, doc);
       expect(after.body.verdict).to.equal("INVALID");
       expect(after.body.reasons).to.include("GRANT_REVOKED");
     });
@@ -573,12 +577,14 @@ describe("counter and sharing routes (HTTP, embedded chain)", function () {
       await g.close();
       g = await openGateway(config, { logger: pino({ level: "silent" }), now });
 
-      const timestamp = now();
-      const nonce = randomNonce();
-      const signature = personalSign(link.privateKey, shareProofMessage(share.id, share.grantId, timestamp, nonce));
+      const view = (await app().get(`/v1/shares/${share.id}`).expect(200)).body;
+      const c = { grantId: view.grantId, use: view.uses + 1, deadline: now() + 300 };
       const checked = await app()
         .post(`/v1/shares/${share.id}/check`)
-        .send({ document: cert.document, proof: { timestamp, nonce, signature } })
+        .send({
+          document: cert.document,
+          check: { ...c, grantId: undefined, signature: signLinkCheck(link, view.domain, c) },
+        })
         .expect(200);
       expect(checked.body.verdict).to.equal("VALID");
       expect(checked.body.usesLeft).to.equal(2);

@@ -12,6 +12,9 @@ import { bearer, getFront, holderHeaders, issue, signGrant, signRevoke, type Fro
 /** "principal": any API key (authority, agency or verifier). */
 type Role = "authority" | "agency" | "verifier" | "principal" | "holder" | "public";
 
+/** A well-formed signature by nobody: the signed routes must refuse it without reaching the chain. */
+const SIG = `0x${"11".repeat(65)}`;
+
 interface Case {
   method: "get" | "post" | "patch" | "delete";
   /** OpenAPI path template, to check coverage. */
@@ -219,6 +222,61 @@ describe("HTTP hostile input: 4xx, never 5xx, nothing changes", function () {
       })),
       {
         method: "post",
+        template: "/v1/agency/certificates/signed",
+        path: "/v1/agency/certificates/signed",
+        role: "agency",
+        body: { document: cert.document, deadline: f.now() + 600, signature: SIG },
+      },
+      {
+        method: "post",
+        template: "/v1/agency/certificates/signed-group",
+        path: "/v1/agency/certificates/signed-group",
+        role: "agency",
+        body: { documents: [cert.document], deadline: f.now() + 600, signature: SIG },
+      },
+      {
+        method: "post",
+        template: "/v1/agency/batches/signed",
+        path: "/v1/agency/batches/signed",
+        role: "agency",
+        body: { root: cert.certId, documents: [cert.document], deadline: f.now() + 600, signature: SIG },
+      },
+      {
+        method: "get",
+        template: "/v1/agency/certificates/{certId}/status-nonce",
+        path: `/v1/agency/certificates/${cert.certId}/status-nonce`,
+        role: "agency",
+        badPath: "/v1/agency/certificates/0x1/status-nonce",
+      },
+      ...(["revoke", "suspend", "reinstate", "supersede"] as const).map((action): Case => ({
+        method: "post",
+        template: `/v1/agency/certificates/{certId}/${action}/signed`,
+        path: `/v1/agency/certificates/${cert.certId}/${action}/signed`,
+        role: "agency",
+        body: {
+          ...(action === "supersede" ? { reason: "RENEWAL", replacement: cert.certId } : { reason: "OTHER" }),
+          signer: keyOfA,
+          nonce: 0,
+          deadline: f.now() + 600,
+          signature: SIG,
+        },
+        badPath: `/v1/agency/certificates/0xZZ/${action}/signed`,
+      })),
+      {
+        method: "get",
+        template: "/v1/authority/transaction-parameters",
+        path: `/v1/authority/transaction-parameters?key=${keyOfA}`,
+        role: "authority",
+      },
+      {
+        method: "post",
+        template: "/v1/authority/transactions",
+        path: "/v1/authority/transactions",
+        role: "authority",
+        body: { rawTransaction: "0x02f8" },
+      },
+      {
+        method: "post",
         template: "/v1/holder/grants",
         path: "/v1/holder/grants",
         role: "holder",
@@ -343,7 +401,9 @@ describe("HTTP hostile input: 4xx, never 5xx, nothing changes", function () {
         }
         const big413 = await send({ raw: big });
         expectClientError(big413, what("5 MB body"));
-        if (c.path !== "/v1/agency/batches") expect(big413.status, what("5 MB status")).to.equal(413);
+        // The batch routes (custodial and signed) take bodies of up to CERTLEDGER_BATCH_BODY_LIMIT_BYTES.
+        if (!["/v1/agency/batches", "/v1/agency/batches/signed"].includes(c.path))
+          expect(big413.status, what("5 MB status")).to.equal(413);
       } else {
         expectClientError(await send({ raw: big }), what("5 MB body on a route without body"));
         expectClientError(await send({ query: "?unexpected=1" }), what("unknown query parameter"));

@@ -7,7 +7,26 @@
  */
 import { expect } from "chai";
 import { sampleFields } from "../../src/domain/catalog";
-import { purposeHash } from "../../src/document";
+import { Wallet } from "ethers";
+import { UINT40_MAX } from "../../src/chain/contracts";
+import { STATUS_REASONS } from "../../src/domain/reasons";
+import {
+  LEDGER_STATUS_OF_ACTION,
+  buildBatch,
+  buildDocument,
+  createHolderWallet,
+  generateMnemonic,
+  ledgerDomain,
+  purposeHash,
+  signAnchorBatch,
+  signIssue,
+  signIssueMany,
+  signStatusChange,
+  statusChangeMessage,
+  withBatchProof,
+  type CertificateDocument,
+} from "../../src/document";
+import { openExternalCustody, type ExternalCustody } from "../support/externalCustody";
 import {
   bearer,
   closeFront,
@@ -35,8 +54,13 @@ interface Case {
   who: Who;
   /** Runs on the gateway that was not seeded (the seed registers every type of the catalog). */
   unseeded?: true;
+  /**
+   * Runs on the gateway under external key custody: the agency signs with the key it keeps, the authority
+   * signs its registry transactions itself.
+   */
+  external?: true;
   /** Builds the first request, another request for the same key, and a check that the other did nothing. */
-  setup(f: Front): Promise<{ first: Call; other: Call; unchanged(): Promise<unknown> }>;
+  setup(f: Front, x: ExternalCustody): Promise<{ first: Call; other: Call; unchanged(): Promise<unknown> }>;
 }
 
 let seq = 0;
@@ -133,6 +157,129 @@ function shareBody(f: Front, cert: Awaited<ReturnType<typeof issue>>) {
     },
     grantId: g.grantId,
   };
+}
+
+// ---- under external key custody: documents and signatures by the agency's own key
+
+const holders = createHolderWallet({ mnemonic: generateMnemonic() });
+let nextHolder = 0;
+const deadline = () => Math.floor(Date.now() / 1000) + 600;
+
+function agencyDocument(x: ExternalCustody) {
+  const now = Math.floor(Date.now() / 1000);
+  const n = nextHolder++;
+  return buildDocument({
+    certificateType: { id: x.typeId, code: "diploma" },
+    issuer: x.agency.wallet.address,
+    holder: holders.address(n),
+    chainId: x.chainId,
+    ledger: x.ledger,
+    validFrom: now - 60,
+    validUntil: now + 365 * 86_400,
+    fields: sampleFields("diploma", n),
+  });
+}
+
+const validityOf = (d: CertificateDocument) => ({
+  validFrom: Date.parse(d.validFrom as string) / 1000,
+  validUntil: Date.parse(d.validUntil as string) / 1000,
+});
+
+async function signedIssueBody(x: ExternalCustody) {
+  const doc = agencyDocument(x);
+  const v = validityOf(doc.document);
+  const d = deadline();
+  const s = await signIssue(x.agency.wallet, ledgerDomain(x.chainId, x.ledger), {
+    certId: doc.certId,
+    typeId: x.typeId,
+    validFrom: BigInt(v.validFrom),
+    validUntil: BigInt(v.validUntil),
+    deadline: BigInt(d),
+  });
+  return {
+    document: doc.document,
+    certId: doc.certId.toLowerCase(),
+    body: { document: doc.document, deadline: d, signature: s.signature },
+  };
+}
+
+/** A certificate issued by the agency's signature. */
+async function signedIssue(x: ExternalCustody): Promise<string> {
+  const s = await signedIssueBody(x);
+  await x.http.post("/v1/agency/certificates/signed").set(bearer(x.agency.apiKey)).send(s.body).expect(201);
+  return s.certId;
+}
+
+/** The body of POST .../{action}/signed for `certId`, signed now with the certificate's current status nonce. */
+async function signedStatusBody(
+  x: ExternalCustody,
+  certId: string,
+  action: keyof typeof LEDGER_STATUS_OF_ACTION,
+  reason: string,
+  replacement?: string,
+) {
+  const n = await x.http.get(`/v1/agency/certificates/${certId}/status-nonce`).set(bearer(x.agency.apiKey)).expect(200);
+  const d = deadline();
+  const s = await signStatusChange(
+    x.agency.wallet,
+    ledgerDomain(x.chainId, x.ledger),
+    statusChangeMessage({
+      certId,
+      status: LEDGER_STATUS_OF_ACTION[action],
+      reason: (STATUS_REASONS[action] as Record<string, number>)[reason],
+      replacement: replacement ? { certId: replacement } : undefined,
+      nonce: n.body.nonce,
+      deadline: d,
+    }),
+  );
+  return {
+    reason,
+    ...(replacement ? { replacement } : {}),
+    signer: x.agency.wallet.address,
+    nonce: n.body.nonce,
+    deadline: d,
+    signature: s.signature,
+  };
+}
+
+async function signedGroupBody(x: ExternalCustody) {
+  const docs = [agencyDocument(x), agencyDocument(x)];
+  const d = deadline();
+  const s = await signIssueMany(x.agency.wallet, ledgerDomain(x.chainId, x.ledger), {
+    requests: docs.map((doc) => ({ certId: doc.certId, typeId: x.typeId, ...validityOf(doc.document) })),
+    deadline: d,
+  });
+  return { documents: docs.map((doc) => doc.document), deadline: d, signature: s.signature };
+}
+
+async function signedBatchBody(x: ExternalCustody) {
+  const built = [agencyDocument(x), agencyDocument(x)];
+  const batch = buildBatch(built.map((b) => ({ certId: b.certId, ...validityOf(b.document) })));
+  const documents = built.map((b, i) => withBatchProof(b.document, batch, i));
+  const d = deadline();
+  const s = await signAnchorBatch(x.agency.wallet, ledgerDomain(x.chainId, x.ledger), {
+    root: batch.root,
+    typeId: x.typeId,
+    count: documents.length,
+    deadline: BigInt(d),
+  });
+  return { root: batch.root, documents, deadline: d, signature: s.signature };
+}
+
+async function verdictOf(x: ExternalCustody, document: unknown) {
+  return (await x.http.post("/v1/public/verify").send({ document }).expect(200)).body as {
+    verdict: string;
+    reasons: string[];
+  };
+}
+
+/** None of `documents` is on the ledger. */
+async function notIssued(x: ExternalCustody, documents: unknown[]) {
+  for (const d of documents) expect((await verdictOf(x, d)).reasons).to.include("NOT_ISSUED");
+}
+
+async function externalStatusOf(x: ExternalCustody, certId: string): Promise<string> {
+  return (await x.http.get(`/v1/public/certificates/${certId}`).expect(200)).body.status;
 }
 
 const STATUS_REASON = { revoke: "FRAUD", suspend: "UNDER_INVESTIGATION", reinstate: "INVESTIGATION_CLOSED" } as const;
@@ -575,16 +722,18 @@ const CASES: Case[] = [
     who: "public",
     async setup(f) {
       const a = await issue(f);
-      const { share, doc, proof } = await linkShare(f, a, 2);
-      const first = { document: doc, proof: proof() };
+      const { share, doc, check } = await linkShare(f, a, 2);
+      const first = { document: doc, check: await check() };
+      // The same use signed with another deadline: another check.
+      const other = { document: doc, check: await check(299) };
       return {
         first: { method: "post", path: `/v1/shares/${share.id}/check`, body: first },
-        other: { method: "post", path: `/v1/shares/${share.id}/check`, body: { document: doc, proof: proof() } },
+        other: { method: "post", path: `/v1/shares/${share.id}/check`, body: other },
         // The refused check used nothing: one use of two is left for the next check.
         unchanged: async () => {
           const next = await f.http
             .post(`/v1/shares/${share.id}/check`)
-            .send({ document: doc, proof: proof() })
+            .send({ document: doc, check: await check() })
             .expect(200);
           expect(next.body.verdict).to.equal("VALID");
           expect(next.body.usesLeft).to.equal(0);
@@ -592,17 +741,139 @@ const CASES: Case[] = [
       };
     },
   },
+  {
+    route: "post /v1/agency/certificates/signed",
+    who: "agency",
+    external: true,
+    async setup(_f, x) {
+      const [a, b] = [await signedIssueBody(x), await signedIssueBody(x)];
+      return {
+        first: { method: "post", path: "/v1/agency/certificates/signed", body: a.body },
+        other: { method: "post", path: "/v1/agency/certificates/signed", body: b.body },
+        unchanged: () => notIssued(x, [b.document]),
+      };
+    },
+  },
+  {
+    route: "post /v1/agency/certificates/signed-group",
+    who: "agency",
+    external: true,
+    async setup(_f, x) {
+      const [a, b] = [await signedGroupBody(x), await signedGroupBody(x)];
+      return {
+        first: { method: "post", path: "/v1/agency/certificates/signed-group", body: a },
+        other: { method: "post", path: "/v1/agency/certificates/signed-group", body: b },
+        unchanged: () => notIssued(x, b.documents),
+      };
+    },
+  },
+  {
+    route: "post /v1/agency/batches/signed",
+    who: "agency",
+    external: true,
+    async setup(_f, x) {
+      const [a, b] = [await signedBatchBody(x), await signedBatchBody(x)];
+      return {
+        first: { method: "post", path: "/v1/agency/batches/signed", body: a },
+        other: { method: "post", path: "/v1/agency/batches/signed", body: b },
+        unchanged: () => notIssued(x, b.documents),
+      };
+    },
+  },
+  ...(["revoke", "suspend", "supersede"] as const).map((action): Case => ({
+    route: `post /v1/agency/certificates/{certId}/${action}/signed`,
+    who: "agency",
+    external: true,
+    async setup(_f, x) {
+      const [a, b] = [await signedIssue(x), await signedIssue(x)];
+      const replacements =
+        action === "supersede" ? [await signedIssue(x), await signedIssue(x)] : [undefined, undefined];
+      const reason = action === "supersede" ? "RENEWAL" : STATUS_REASON[action];
+      const path = (c: string) => `/v1/agency/certificates/${c}/${action}/signed`;
+      return {
+        first: { method: "post", path: path(a), body: await signedStatusBody(x, a, action, reason, replacements[0]) },
+        other: { method: "post", path: path(b), body: await signedStatusBody(x, b, action, reason, replacements[1]) },
+        unchanged: async () => expect(await externalStatusOf(x, b)).to.equal("ACTIVE"),
+      };
+    },
+  })),
+  {
+    route: "post /v1/agency/certificates/{certId}/reinstate/signed",
+    who: "agency",
+    external: true,
+    async setup(_f, x) {
+      const [a, b] = [await signedIssue(x), await signedIssue(x)];
+      for (const c of [a, b])
+        await x.http
+          .post(`/v1/agency/certificates/${c}/suspend/signed`)
+          .set(bearer(x.agency.apiKey))
+          .send(await signedStatusBody(x, c, "suspend", STATUS_REASON.suspend))
+          .expect(200);
+      const path = (c: string) => `/v1/agency/certificates/${c}/reinstate/signed`;
+      return {
+        first: {
+          method: "post",
+          path: path(a),
+          body: await signedStatusBody(x, a, "reinstate", STATUS_REASON.reinstate),
+        },
+        other: {
+          method: "post",
+          path: path(b),
+          body: await signedStatusBody(x, b, "reinstate", STATUS_REASON.reinstate),
+        },
+        unchanged: async () => expect(await externalStatusOf(x, b)).to.equal("SUSPENDED"),
+      };
+    },
+  },
+  {
+    route: "post /v1/authority/transactions",
+    who: "authority",
+    external: true,
+    async setup(_f, x) {
+      // Two keys added to the agency (registry id 1) by the authority's next two transactions: the other
+      // would be accepted on chain after the first, so only the Idempotency-Key keeps it off.
+      const [k1, k2] = [Wallet.createRandom().address, Wallet.createRandom().address];
+      const now = Math.floor(Date.now() / 1000);
+      const add = (k: string, ahead: number) => x.authoritySign("addKey", [1, k, now - 60, UINT40_MAX], ahead);
+      const [t1, t2] = [await add(k1, 0), await add(k2, 1)];
+      return {
+        first: { method: "post", path: "/v1/authority/transactions", body: { rawTransaction: t1 } },
+        other: { method: "post", path: "/v1/authority/transactions", body: { rawTransaction: t2 } },
+        unchanged: async () => {
+          expect(await x.gw.engine.index.signingKey(k1.toLowerCase() as never)).to.not.equal(undefined);
+          expect(await x.gw.engine.index.signingKey(k2.toLowerCase() as never)).to.equal(undefined);
+        },
+      };
+    },
+  },
 ];
 
-function authOf(f: Front, who: Who): Record<string, string> {
-  if (who === "authority") return bearer(f.keys.authority);
-  if (who === "agency") return bearer(f.keys.agencyA);
-  if (who === "verifier") return bearer(f.keys.verifierV);
+/** A gateway the cases run on: the seeded or unseeded custodial one, or the one under external custody. */
+interface Target {
+  gw: Front["gw"];
+  http: Front["http"];
+  keys: Pick<Front["keys"], "authority" | "agencyA" | "verifierV">;
+  blockNumber(): Promise<number>;
+}
+
+function externalTarget(x: ExternalCustody): Target {
+  return {
+    gw: x.gw,
+    http: x.http,
+    keys: { authority: x.authority.apiKey, agencyA: x.agency.apiKey, verifierV: "" },
+    blockNumber: async () => Number(BigInt((await x.gw.engine.rpc("eth_blockNumber")) as string)),
+  };
+}
+
+function authOf(t: Target, who: Who): Record<string, string> {
+  if (who === "authority") return bearer(t.keys.authority);
+  if (who === "agency") return bearer(t.keys.agencyA);
+  if (who === "verifier") return bearer(t.keys.verifierV);
   return {};
 }
 
-function send(f: Front, who: Who, call: Call, key: string) {
-  const r = f.http[call.method](call.path).set(authOf(f, who)).set("idempotency-key", key);
+function send(t: Target, who: Who, call: Call, key: string) {
+  const r = t.http[call.method](call.path).set(authOf(t, who)).set("idempotency-key", key);
   return call.body === undefined ? r : r.send(call.body as object);
 }
 
@@ -611,25 +882,27 @@ for (const backend of ["sqlite", "postgres"] as const) {
     this.timeout(600_000);
     let f: Front;
     let unseeded: Front;
+    let x: ExternalCustody;
     const drops: (() => Promise<void>)[] = [];
 
-    const open = async (config: Record<string, unknown>) => {
-      let databaseUrl: string | undefined;
-      if (backend === "postgres") {
-        const db = await freshPostgresDatabase("idem");
-        databaseUrl = db.url;
-        drops.push(db.drop);
-      }
-      return openFront({ databaseUrl, withFront: true, config });
+    const databaseUrl = async () => {
+      if (backend !== "postgres") return undefined;
+      const db = await freshPostgresDatabase("idem");
+      drops.push(db.drop);
+      return db.url;
     };
+    const open = async (config: Record<string, unknown>) =>
+      openFront({ databaseUrl: await databaseUrl(), withFront: true, config });
 
     before(async () => {
       f = await open({});
       unseeded = await open({ seedDemo: "false" });
+      x = await openExternalCustody({ databaseUrl: await databaseUrl() });
     });
 
     after(async () => {
       for (const g of [f, unseeded]) if (g) await closeFront(g);
+      await x?.close();
       for (const drop of drops) await drop();
     });
 
@@ -647,8 +920,8 @@ for (const backend of ["sqlite", "postgres"] as const) {
 
     for (const c of CASES)
       it(`${c.route}: the same request replays the first answer; another request is refused and does nothing`, async () => {
-        const g = c.unseeded ? unseeded : f;
-        const { first, other, unchanged } = await c.setup(g);
+        const g: Target = c.external ? externalTarget(x) : c.unseeded ? unseeded : f;
+        const { first, other, unchanged } = await c.setup(c.unseeded ? unseeded : f, x);
         const key = unique("key");
         const one = await send(g, c.who, first, key);
         expect(one.status, `${c.route} first: ${one.text.slice(0, 300)}`).to.be.within(200, 299);

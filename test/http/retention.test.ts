@@ -83,7 +83,7 @@ for (const backend of ["sqlite", "postgres"] as const) {
       const usedUp = await linkShare(f, await issue(f), 1);
       const use = await f.http
         .post(`/v1/shares/${usedUp.share.id}/check`)
-        .send({ document: usedUp.doc, proof: usedUp.proof() })
+        .send({ document: usedUp.doc, check: await usedUp.check() })
         .expect(200);
       expect(use.body.verdict).to.equal("VALID");
       const grown = await sizes(f);
@@ -100,7 +100,7 @@ for (const backend of ["sqlite", "postgres"] as const) {
       await f.http.get(`/v1/shares/${live.share.id}`).expect(200);
       const check = await f.http
         .post(`/v1/shares/${live.share.id}/check`)
-        .send({ document: live.doc, proof: live.proof() })
+        .send({ document: live.doc, check: await live.check() })
         .expect(200);
       expect(check.body.verdict, JSON.stringify(check.body.reasons)).to.equal("VALID");
 

@@ -10,6 +10,7 @@ import {
   consentDomain,
   GRANT_TYPES,
   ledgerDomain,
+  RECORD_CHECK_TYPES,
   REVOKE_GRANT_TYPES,
   type GrantMessage,
   type TypedDataDomain,
@@ -151,6 +152,16 @@ export async function signGrant(consent: ConsentRegistry, signer: Signer, messag
   const { chainId } = await ethers.provider.getNetwork();
   const domain = consentDomain(chainId, await consent.getAddress());
   return signer.signTypedData(domain, { Grant: [...GRANT_TYPES.Grant] }, message);
+}
+
+export async function signRecordCheck(
+  consent: ConsentRegistry,
+  signer: Signer,
+  message: { grantId: string; use: number; deadline: bigint },
+): Promise<string> {
+  const { chainId } = await ethers.provider.getNetwork();
+  const domain = consentDomain(chainId, await consent.getAddress());
+  return signer.signTypedData(domain, { RecordCheck: [...RECORD_CHECK_TYPES.RecordCheck] }, message);
 }
 
 export async function signRevokeGrant(

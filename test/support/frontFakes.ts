@@ -85,6 +85,26 @@ export function fakeDeps(world = new FakeWorld()): DomainDeps & { world: FakeWor
       });
       return r;
     },
+    async issueMany(req) {
+      let r: { txHash: Hex; blockNumber: number } | undefined;
+      for (const q of req.requests)
+        r = await chain.issue({
+          ...q,
+          agency: req.agency,
+          issuerKey: req.issuerKey,
+          outboxKey: `${req.outboxKey}:${q.certId}`,
+        });
+      return r!;
+    },
+    async statusNonce(certId) {
+      return (w.history.get(certId) ?? []).length;
+    },
+    async authorityTransactionParameters() {
+      throw new DomainError("NOT_IN_FAKE_WORLD", "the fake world has no chain accounts", { status: 501 });
+    },
+    async relayAuthorityTransaction(req) {
+      return { ...w.receipt("relayAuthorityTransaction", req), from: addr(), function: "unknown" };
+    },
     async anchorBatch(req) {
       const r = w.receipt("anchorBatch", req);
       w.batches.set(req.root, {
@@ -151,6 +171,23 @@ export function fakeDeps(world = new FakeWorld()): DomainDeps & { world: FakeWor
       const g = w.grants.get(req.grantId)!;
       const r = w.receipt("relayRevokeGrant", req);
       w.grants.set(req.grantId, { ...g, revoked: true });
+      return r;
+    },
+    async relayRecordCheck(req) {
+      // As ConsentRegistry.recordCheckBySig: the grantee's signature, the named use must be the next one.
+      const g = w.grants.get(req.grantId)!;
+      const signer = signatureRecovery(() => ({
+        chainId: CHAIN_ID,
+        consent: CONSENT,
+        ledger: LEDGER,
+      })).recoverRecordCheck(req, req.signature);
+      if (signer !== g.grantee.toLowerCase())
+        throw new DomainError("WRONG_VERIFIER", "wrong verifier", { status: 403 });
+      if (g.uses >= g.maxUses) throw new DomainError("GRANT_USED_UP", "used up", { status: 409 });
+      if (req.use !== g.uses + 1) throw new DomainError("CHECK_USE_TAKEN", "use taken", { status: 409 });
+      const r = w.receipt("relayRecordCheck", req);
+      w.grants.set(req.grantId, { ...g, uses: g.uses + 1 });
+      w.checks.push({ grantId: g.grantId, certId: g.certId, verifier: g.grantee, purpose: g.purpose, at: w.now });
       return r;
     },
     async recordCheck(req) {
@@ -223,7 +260,7 @@ export function fakeDeps(world = new FakeWorld()): DomainDeps & { world: FakeWor
     catalog,
     chain,
     documents: documentLibrary(),
-    signatures: signatureRecovery(() => ({ chainId: CHAIN_ID, consent: CONSENT })),
+    signatures: signatureRecovery(() => ({ chainId: CHAIN_ID, consent: CONSENT, ledger: LEDGER })),
     keyring: { create: () => addr(), has: () => true },
     index: {
       certificateType: (id) => w.types.get(id),

@@ -24,9 +24,8 @@ import {
 } from "../../src/document";
 import { openGateway, type Gateway } from "../../src/wiring/gateway";
 import { TEST_KEYSTORE_CONFIG } from "./keystore";
-import { shareProofMessage } from "../../src/domain/share";
 import type { Database } from "../../src/store/schema";
-import { encryptForLink, newLinkKey, personalSign, randomNonce } from "../../src/web/crypto";
+import { encryptForLink, newLinkKey, signLinkCheck } from "../../src/web/crypto";
 import type { Kysely } from "kysely";
 
 export interface Front {
@@ -228,7 +227,7 @@ export function holderHeaders(
 }
 
 /** Rows in a table of the gateway's store. */
-export async function count(f: Front, table: keyof Database): Promise<number> {
+export async function count(f: Pick<Front, "gw">, table: keyof Database): Promise<number> {
   const db = f.gw.engine.store.db as Kysely<Database>;
   const r = await db
     .selectFrom(table)
@@ -239,7 +238,10 @@ export async function count(f: Front, table: keyof Database): Promise<number> {
 
 let shareSeq = 0;
 
-/** A share link to `cert` (its document encrypted under a fresh link key), and proofs of holding the key. */
+/**
+ * A share link to `cert` (its document encrypted under a fresh link key), and `check()`: what the verify
+ * page sends for the grant's next use, the RecordCheck signed with the link's key.
+ */
 export async function linkShare(
   f: Front,
   cert: Awaited<ReturnType<typeof issue>>,
@@ -276,14 +278,10 @@ export async function linkShare(
       })
       .expect(201)
   ).body as { id: string; grantId: string };
-  const proof = () => {
-    const timestamp = f.now();
-    const nonce = randomNonce();
-    return {
-      timestamp,
-      nonce,
-      signature: personalSign(link.privateKey, shareProofMessage(share.id, share.grantId, timestamp, nonce)),
-    };
+  const check = async (ahead = 300) => {
+    const view = (await f.http.get(`/v1/shares/${share.id}`).expect(200)).body;
+    const c = { grantId: share.grantId, use: view.uses + 1, deadline: f.now() + ahead };
+    return { use: c.use, deadline: c.deadline, signature: signLinkCheck(link, f.domain, c) };
   };
-  return { share, doc, proof };
+  return { share, doc, check };
 }

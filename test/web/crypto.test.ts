@@ -14,7 +14,11 @@ import { requestIdFrom } from "../../src/web/qr";
 import type { Hex } from "../../src/domain/ports";
 
 describe("the pages' cryptography (run in Node with WebCrypto)", () => {
-  const recovery = signatureRecovery(() => ({ chainId: 31337, consent: "0x0000000000000000000000000000000000000001" }));
+  const recovery = signatureRecovery(() => ({
+    chainId: 31337,
+    consent: "0x0000000000000000000000000000000000000001",
+    ledger: "0x0000000000000000000000000000000000000002",
+  }));
 
   it("signs EIP-191 messages that the gateway recovers to the link key's address", () => {
     const key = newLinkKey();

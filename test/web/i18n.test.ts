@@ -35,6 +35,8 @@ describe("page strings (zh/en)", () => {
       COUNTER_ERRORS.TYPE_NOT_REQUESTED,
       SHARE_ERRORS.NOT_FOUND,
       SHARE_ERRORS.BAD_PROOF,
+      // A check through a link whose use another check took first (ConsentCheckUseTaken).
+      "CHECK_USE_TAKEN",
     ];
     for (const code of shown) expect(DICTIONARIES.zh, code).to.have.property(`error.${code}`);
   });

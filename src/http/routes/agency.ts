@@ -3,7 +3,14 @@ import express, { type Router } from "express";
 import { z } from "zod";
 import { DomainError, notFound } from "../../domain/errors";
 import { issueCertificate, startBatch, type BatchJob } from "../../domain/issuance";
-import type { Address, Bytes32, CertificateView, StatusAction } from "../../domain/ports";
+import type { Address, Bytes32, CertificateView, Hex, StatusAction } from "../../domain/ports";
+import {
+  anchorSignedBatch,
+  changeStatusSigned,
+  issueManySigned,
+  issueSignedCertificate,
+  statusNonce,
+} from "../../domain/signedWrites";
 import { changeStatus, ownCertificate } from "../../domain/status";
 import { certificateStatus } from "../../domain/verification";
 import type { AppDeps } from "../deps";
@@ -11,6 +18,8 @@ import { defineRoute, type RouteEnv } from "../route";
 import * as S from "../schemas";
 
 const TAG = "agency";
+/** Largest signed IssueMany: one transaction under the EIP-7825 gas cap (~25,000 gas a certificate). */
+const ISSUE_MANY_MAX = 200;
 
 export function jobOut(j: BatchJob) {
   return {
@@ -278,6 +287,147 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
   statusRoute("suspend", S.SuspendBody, "Suspend");
   statusRoute("reinstate", S.ReinstateBody, "Reinstate a suspended certificate");
   statusRoute("supersede", S.SupersedeBody, "Supersede by a replacement issued by the same agency");
+
+  // ---- signed by the agency (external custody, or any agency system that keeps its own key)
+
+  const signedErrors = {
+    403: { description: "The signer is not a current key of this agency, or not accredited.", schema: S.ErrorResponse },
+    409: { description: "Already on chain, or a stale status nonce.", schema: S.ErrorResponse },
+    422: {
+      description: "Bad signature, expired deadline, document invalid or fields invalid for the type.",
+      schema: S.ErrorResponse,
+    },
+  };
+
+  defineRoute(r, env, {
+    method: "post",
+    path: "/v1/agency/certificates/signed",
+    auth: "agency",
+    tag: TAG,
+    summary: "Issue one certificate the agency built and signed",
+    description:
+      "The agency builds the document with the document library and signs the ledger's EIP-712 Issue(certId, typeId, validFrom, validUntil, deadline) " +
+      "with the document's issuer key. The gateway checks the document's integrity, its fields against the type's schema, the validity, " +
+      "that the issuer key is a current key of this agency accredited for the type and that the signature is that key's, then relays issueBySig. " +
+      "Sending the same document again answers with the same transaction.",
+    body: S.SignedIssueBody,
+    responses: { 201: { description: "Issued.", schema: S.SignedIssueResponse }, ...signedErrors },
+    handler: async ({ principal, body }) => ({
+      status: 201,
+      body: await issueSignedCertificate(deps, {
+        agency: me(principal),
+        document: body.document,
+        deadline: body.deadline,
+        signature: body.signature as Hex,
+      }),
+    }),
+  });
+
+  defineRoute(r, env, {
+    method: "post",
+    path: "/v1/agency/certificates/signed-group",
+    auth: "agency",
+    tag: TAG,
+    summary: "Issue several certificates in one transaction under one IssueMany signature",
+    description:
+      "All documents are single (not batched), of one type and one issuer key; the signature is over IssueMany(requests, deadline) with the " +
+      "requests (certId, typeId, validFrom, validUntil) in the order of `documents`. All or nothing.",
+    body: S.SignedIssueManyBody,
+    responses: { 201: { description: "Issued.", schema: S.SignedIssueManyResponse }, ...signedErrors },
+    handler: async ({ principal, body }) => ({
+      status: 201,
+      body: await issueManySigned(deps, {
+        agency: me(principal),
+        documents: body.documents,
+        deadline: body.deadline,
+        signature: body.signature as Hex,
+        max: ISSUE_MANY_MAX,
+      }),
+    }),
+  });
+
+  defineRoute(r, env, {
+    method: "post",
+    path: "/v1/agency/batches/signed",
+    auth: "agency",
+    tag: TAG,
+    summary: "Anchor a Merkle batch the agency built and signed",
+    description:
+      "Every document of the batch, each carrying its proof to `root`, and the AnchorBatch(root, typeId, count, deadline) signature by their issuer key. " +
+      "The gateway checks every document, rebuilds the root from their leaves, stores the members and relays anchorBatchBySig.",
+    before: [batchParser],
+    body: S.SignedBatchBody,
+    responses: { 201: { description: "Anchored.", schema: S.SignedBatchResponse }, ...signedErrors },
+    handler: async ({ principal, body }) => ({
+      status: 201,
+      body: await anchorSignedBatch(deps, {
+        agency: me(principal),
+        root: body.root as Bytes32,
+        documents: body.documents,
+        deadline: body.deadline,
+        signature: body.signature as Hex,
+        max: deps.settings.maxBatchSize,
+      }),
+    }),
+  });
+
+  defineRoute(r, env, {
+    method: "get",
+    path: "/v1/agency/certificates/:certId/status-nonce",
+    auth: "agency",
+    tag: TAG,
+    summary: "What a signed StatusChange for this certificate must carry (batchRoot, nonce)",
+    params: S.CertIdParams,
+    query: S.EmptyQuery,
+    responses: {
+      200: { description: "The certificate's status nonce.", schema: S.StatusNonce },
+      403: { description: "Another agency's certificate.", schema: S.ErrorResponse },
+      404: { description: "No such certificate.", schema: S.ErrorResponse },
+    },
+    handler: async ({ principal, params }) => ({
+      body: await statusNonce(deps, { agency: me(principal), certId: params.certId as Bytes32 }),
+    }),
+  });
+
+  const signedStatusRoute = (action: StatusAction, body: z.ZodObject) =>
+    defineRoute(r, env, {
+      method: "post",
+      path: `/v1/agency/certificates/:certId/${action}/signed`,
+      auth: "agency",
+      tag: TAG,
+      summary: `${action[0].toUpperCase()}${action.slice(1)} under the agency's StatusChange signature`,
+      description:
+        "The agency signs StatusChange(certId, batchRoot, status, reason, replacementCertId, replacementBatchRoot, nonce, deadline) with any current key " +
+        "of the issuing agency, the nonce read from GET /v1/agency/certificates/{certId}/status-nonce; the gateway checks and relays the by-signature call.",
+      params: S.CertIdParams,
+      body,
+      responses: {
+        200: { description: "Changed on chain.", schema: S.StatusChangeResponse },
+        404: { description: "No such certificate.", schema: S.ErrorResponse },
+        ...signedErrors,
+      },
+      handler: async ({ principal, params, body: b }) => {
+        const parsed = b as z.infer<typeof S.SignedSupersedeBody>;
+        return {
+          body: await changeStatusSigned(deps, {
+            agency: me(principal),
+            certId: params.certId as Bytes32,
+            action,
+            reason: parsed.reason,
+            replacement: parsed.replacement as Bytes32 | undefined,
+            batchProof: parsed.batchProof as Bytes32[] | undefined,
+            signer: parsed.signer as Address,
+            nonce: parsed.nonce,
+            deadline: parsed.deadline,
+            signature: parsed.signature as Hex,
+          }),
+        };
+      },
+    });
+  signedStatusRoute("revoke", S.SignedRevokeBody);
+  signedStatusRoute("suspend", S.SignedSuspendBody);
+  signedStatusRoute("reinstate", S.SignedReinstateBody);
+  signedStatusRoute("supersede", S.SignedSupersedeBody);
 
   return r;
 }

@@ -2,7 +2,7 @@
 import express, { type Router } from "express";
 import * as authority from "../../domain/authority";
 import { notFound } from "../../domain/errors";
-import type { Address } from "../../domain/ports";
+import type { Address, Hex } from "../../domain/ports";
 import { createPrincipal } from "../../domain/principals";
 import type { AppDeps } from "../deps";
 import { defineRoute, type RouteEnv } from "../route";
@@ -144,7 +144,7 @@ export function authorityRouter(deps: AppDeps, env: RouteEnv): Router {
     path: "/v1/authority/agencies/:agency/keys",
     auth: "authority",
     tag: TAG,
-    summary: "Add a signing key (custodial) with a validity window",
+    summary: "Add a signing key (a new custodial one, or one the agency holds) with a validity window",
     params: S.AgencyParams,
     body: S.AddKeyBody,
     responses: { 201: { description: "Added.", schema: S.SigningKey.extend(S.Receipt.shape) } },
@@ -257,6 +257,59 @@ export function authorityRouter(deps: AppDeps, env: RouteEnv): Router {
     handler: async ({ body }) => ({
       status: 201,
       body: await createPrincipal(deps, { ...body, address: lower(body.address) }),
+    }),
+  });
+
+  defineRoute(r, env, {
+    method: "get",
+    path: "/v1/authority/transaction-parameters",
+    auth: "authority",
+    tag: TAG,
+    summary: "What the authority needs to sign a registry transaction with its own key",
+    description:
+      "Chain id, registry address, the authority account's next nonce and fees, and the registry's ids of an agency and a key " +
+      "(registry calls take ids). The authority signs offline (certledger keys rotate, ethers, a hardware wallet) and sends the " +
+      "signed bytes to POST /v1/authority/transactions.",
+    query: S.AuthorityTransactionParametersQuery,
+    responses: {
+      200: { description: "The parameters.", schema: S.AuthorityTransactionParameters },
+      404: { description: "No such agency or key.", schema: S.ErrorResponse },
+    },
+    handler: async ({ principal, query }) => ({
+      body: await deps.chain.authorityTransactionParameters({
+        from: lower(principal!.address),
+        agency: query.agency ? lower(query.agency) : undefined,
+        key: query.key ? lower(query.key) : undefined,
+      }),
+    }),
+  });
+
+  defineRoute(r, env, {
+    method: "post",
+    path: "/v1/authority/transactions",
+    auth: "authority",
+    tag: TAG,
+    summary: "Pass on a registry transaction the authority signed with its own key",
+    description:
+      "Under external key custody the gateway holds no authority key: the authority signs each registry call (registerType, registerAgency, " +
+      "accredit, addKey, rotateKey, retireKey, pause, ...) as an ordinary transaction with its own key, or has its Safe execute it, and the " +
+      "gateway sends the signed bytes unchanged and indexes the outcome. Only transactions to this chain's AuthorityRegistry are taken; the " +
+      "registry itself refuses a signer that is not its admin (OwnableUnauthorizedAccount). With registerAgency, `agency` gives the agency's " +
+      "name and the address principals use for it.",
+    body: S.AuthorityTransactionBody,
+    responses: {
+      200: { description: "Mined and indexed.", schema: S.AuthorityTransactionResponse },
+      400: { description: "Malformed, unsigned, for another chain or another contract.", schema: S.ErrorResponse },
+      422: {
+        description: "The registry refused it (details.error names the contract's error).",
+        schema: S.ErrorResponse,
+      },
+    },
+    handler: async ({ body }) => ({
+      body: await deps.chain.relayAuthorityTransaction({
+        rawTransaction: body.rawTransaction as Hex,
+        agency: body.agency && { address: body.agency.address as Address, name: body.agency.name },
+      }),
     }),
   });
 

@@ -12,7 +12,7 @@
  *   GET  /v1/counter/requests/:id/events      verifier  the same as server-sent events
  *   POST /v1/shares                           anyone    a holder-signed grant + (encrypted) document
  *   GET  /v1/shares/:id                       anyone    a link's ciphertext and its grant's facts
- *   POST /v1/shares/:id/check                 anyone    proof of the link key + document → verdict
+ *   POST /v1/shares/:id/check                 anyone    the link key's RecordCheck + document → verdict, check on chain
  *   GET  /v1/verifier/shares/:id              verifier  a share made for this verifier
  *
  * NOTE for "http": mount with `app.use(counterRouter({ domain: deps, publicUrl }))` before the
@@ -115,7 +115,8 @@ export const CreateShareBody = z.strictObject({
 
 export const CheckShareBody = z.strictObject({
   document: z.unknown(),
-  proof: z.strictObject({ timestamp: uint, nonce: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/), signature }),
+  /** EIP-712 RecordCheck(bytes32 grantId,uint32 use,uint64 deadline) signed with the link's key. */
+  check: z.strictObject({ use: uint, deadline: uint, signature }),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -152,7 +153,7 @@ export function counterRouter(opts: CounterRouterOptions): Router {
     : "transition" in opts.sessions
       ? sqlCounterSessionStore(opts.sessions, () => domain.clock.now())
       : opts.sessions;
-  const shares = opts.shares ?? shareStoreOverPorts(domain.idempotency, domain.replay);
+  const shares = opts.shares ?? shareStoreOverPorts(domain.idempotency);
   const router = express.Router();
 
   const counterDeps: CounterDeps = {
@@ -193,9 +194,10 @@ export function counterRouter(opts: CounterRouterOptions): Router {
   const shareDeps: ShareDeps = {
     clock: domain.clock,
     shares,
-    replay: domain.replay,
     signatures: domain.signatures,
     relayGrant: (req) => relayGrant(domain, req),
+    usesOf: async (grantId) => (await domain.index.grant(grantId))?.uses,
+    relayRecordCheck: (req) => domain.chain.relayRecordCheck(req),
     verify: async ({ verifier, document, grantId }) => {
       const v = await verifyPresentation(domain, { verifier, document, grantId });
       return { ...v, verdict: v.verdict, reasons: [...v.reasons] };
@@ -446,7 +448,9 @@ export function counterRouter(opts: CounterRouterOptions): Router {
 
   router.get("/v1/shares/:id", async (req, res) => {
     const s = await getShareLink(shareDeps, String(req.params.id));
-    res.set("cache-control", "no-store").json({ ...s, domain: await consentDomain() });
+    // `uses`: the grant's checks so far on chain; the page signs its check for use uses + 1.
+    const uses = (await domain.index.grant(s.grantId))?.uses ?? 0;
+    res.set("cache-control", "no-store").json({ ...s, uses, domain: await consentDomain() });
   });
 
   defineRoute(router, env, {
@@ -455,19 +459,28 @@ export function counterRouter(opts: CounterRouterOptions): Router {
     auth: "public",
     tag: TAG,
     summary:
-      "Check under a share link: EIP-191 proof by the link key (shareProofMessage), the decrypted document; uses one use",
+      "Check under a share link: the decrypted document and an EIP-712 RecordCheck signed by the link's key, relayed on chain (uses one use)",
     params: IdParams,
     body: CheckShareBody,
     responses: {
-      200: { description: "The verdict (GRANT_REVOKED, GRANT_USED_UP... when not VALID)." },
+      200: {
+        description: "The verdict (GRANT_REVOKED, GRANT_USED_UP... when not VALID) and where the check was recorded.",
+      },
+      400: {
+        description: "SHARE_BAD_PROOF: the check names a use that is not the grant's next one.",
+        schema: ErrorBody,
+      },
       401: { description: "SHARE_BAD_PROOF or SHARE_STALE_PROOF.", schema: ErrorBody },
-      409: { description: "REPLAYED.", schema: ErrorBody },
+      409: {
+        description: "REPLAYED (the use is already taken) or CHECK_USE_TAKEN (another check took it first).",
+        schema: ErrorBody,
+      },
     },
     handler: async ({ params, body }) => ({
       body: await checkShareLink(shareDeps, {
         id: params.id,
         document: body.document,
-        proof: { timestamp: body.proof.timestamp, nonce: body.proof.nonce, signature: body.proof.signature as Hex },
+        check: { use: body.check.use, deadline: body.check.deadline, signature: body.check.signature as Hex },
       }),
     }),
   });

@@ -4,7 +4,12 @@ import { z } from "zod";
 import type { Bytes32 } from "../../domain/ports";
 import { STATUS_REASONS } from "../../domain/reasons";
 import { certificateStatus, verifyDocument } from "../../domain/verification";
-import { CONSENT_DOMAIN_NAME, CONSENT_DOMAIN_VERSION } from "../../document/typedData";
+import {
+  CONSENT_DOMAIN_NAME,
+  CONSENT_DOMAIN_VERSION,
+  LEDGER_DOMAIN_NAME,
+  LEDGER_DOMAIN_VERSION,
+} from "../../document/typedData";
 import type { AppDeps } from "../deps";
 import { defineRoute, type RouteEnv } from "../route";
 import * as S from "../schemas";
@@ -75,7 +80,7 @@ export function publicRouter(deps: AppDeps, env: RouteEnv): Router {
     path: "/v1/public/info",
     auth: "public",
     tag: TAG,
-    summary: "Chain id, contract addresses and the EIP-712 domain wallets sign grants for",
+    summary: "Chain id, contract addresses, the EIP-712 domains (grants, ledger writes) and the key custody",
     query: S.EmptyQuery,
     responses: { 200: { description: "The info.", schema: S.ChainInfo } },
     handler: async () => {
@@ -90,6 +95,13 @@ export function publicRouter(deps: AppDeps, env: RouteEnv): Router {
             chainId: info.chainId,
             verifyingContract: info.consent,
           },
+          ledgerEip712Domain: {
+            name: LEDGER_DOMAIN_NAME,
+            version: LEDGER_DOMAIN_VERSION,
+            chainId: info.chainId,
+            verifyingContract: info.ledger,
+          },
+          keyCustody: deps.custody ?? "custodial",
           statusReasons: Object.fromEntries(Object.entries(STATUS_REASONS).map(([k, v]) => [k, Object.keys(v)])),
         },
       };

@@ -1,0 +1,95 @@
+/**
+ * Holder-signed grants through the HTTP API, as JSON lines {"name","value","unit"}:
+ *   - api_grants_per_s: distinct grants, each signed by its certificate's own holder key, sent by 50
+ *     concurrent clients in their own process (test/bench/support/grantClient.ts) through POST /v1/shares,
+ *     the route the wallet uses; each answered once its grant is on chain and indexed. The relayer groups
+ *     concurrent grants into grantManyBySig transactions (`grantsPerTransaction` says how many).
+ *
+ *   node --import tsx test/bench/gateway-grants.ts [grants=3000]
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import pino from "pino";
+import { loadConfig } from "../../src/config";
+import { openGateway } from "../../src/wiring/gateway";
+import { runHelper } from "./support/child";
+
+const GRANTS = Number(process.argv[2] ?? 3_000);
+const CONCURRENCY = 50;
+const TYPE = "diploma";
+
+async function main() {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "certledger-bench-grants-"));
+  const gw = await openGateway(
+    loadConfig(process.env, {
+      dataDir,
+      port: 0,
+      logLevel: "warn",
+      seedDemo: "true",
+      // The certificates are issued (untimed) with one agency key: the per-key limit would only slow the setup.
+      apiKeyRequestsPerMinute: "0",
+    }),
+    {
+      logger: pino({ level: "warn" }),
+    },
+  );
+  const server = gw.app.listen(0, "127.0.0.1");
+  try {
+    await new Promise((r) => server.once("listening", r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const agency = gw.credentials!.agencies.find((a) => a.types.includes(TYPE))!;
+    const client = {
+      base,
+      apiKey: agency.apiKey,
+      type: TYPE,
+      grants: GRANTS,
+      concurrency: CONCURRENCY,
+      file: path.join(dataDir, "grants.jsonl"),
+    };
+    await runHelper("grantClient.ts", { ...client, phase: "prepare" });
+    const before = { ...gw.engine.relayer.stats };
+    const r = JSON.parse(await runHelper("grantClient.ts", { ...client, phase: "send" })) as {
+      seconds: number;
+      failed: number;
+      firstError?: string;
+      grantIds: string[];
+    };
+    if (r.firstError) process.stderr.write(`first refused grant: ${r.firstError}\n`);
+    // Every answered grant is in the index, once; its transaction says how many shared it.
+    const distinct = new Set(r.grantIds);
+    if (distinct.size !== r.grantIds.length) throw new Error("a grant was answered twice");
+    const txs = new Set<string>();
+    for (const id of distinct) {
+      const row = gw.engine.index.grantRow(id);
+      if (!row) throw new Error(`grant ${id} missing`);
+      txs.add(String(row.tx_hash));
+    }
+    process.stdout.write(
+      `${JSON.stringify({
+        name: "api_grants_per_s",
+        value: Math.round((GRANTS / r.seconds) * 100) / 100,
+        unit: "grants/s",
+        grants: GRANTS,
+        concurrency: CONCURRENCY,
+        failed: r.failed,
+        clientProcess: true,
+        route: "POST /v1/shares",
+        transactions: txs.size,
+        grantsPerTransaction: Math.round((distinct.size / txs.size) * 10) / 10,
+        splits: gw.engine.relayer.stats.splits - before.splits,
+        target: 300,
+      })}\n`,
+    );
+  } finally {
+    server.close();
+    await gw.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`${e instanceof Error ? e.stack : e}\n`);
+  process.exit(1);
+});

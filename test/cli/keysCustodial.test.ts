@@ -1,0 +1,135 @@
+/**
+ * The same keystore commands against a custodial gateway (the demo): an agency may keep its own key
+ * there too. `keys new`, the authority registers the key (POST .../keys with `key`), `issue --keystore`,
+ * then `keys rotate` with the authority's API key (no authority keystore: a custodial gateway signs the
+ * registry calls): the old key is retired, what it issued stays VALID, the new key issues.
+ */
+import { expect } from "chai";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { Wallet } from "ethers";
+import { sampleFields } from "../../src/domain/catalog";
+import { runCertledger, type Run } from "../support/cli";
+import { bearer, closeFront, openFront, type Front } from "../support/frontGateway";
+
+const PASS = "agency keystore passphrase";
+
+describe("certledger keys on a custodial gateway", function () {
+  this.timeout(240_000);
+  let f: Front;
+  let server: Server;
+  let gateway: string;
+  let passFile: string;
+
+  const ok = (r: Run) => {
+    expect(r.code, `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`).to.equal(0);
+    return JSON.parse(r.stdout);
+  };
+
+  before(async () => {
+    f = await openFront();
+    server = f.gw.app.listen(0, "127.0.0.1");
+    await new Promise((r) => server.once("listening", r));
+    gateway = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    passFile = path.join(f.dataDir, "..", `pass-${process.pid}.txt`);
+    writeFileSync(passFile, `${PASS}\n`);
+  });
+  after(async () => {
+    await new Promise((r) => server.close(r));
+    await closeFront(f);
+  });
+
+  it("registers a key the agency holds, issues with it, rotates it with the authority's API key", async () => {
+    const dir = f.dataDir;
+    const oldFile = path.join(dir, "agency-old.json");
+    const made = ok(
+      await runCertledger([
+        "--json",
+        "keys",
+        "new",
+        "--out",
+        oldFile,
+        "--passphrase-file",
+        passFile,
+        "--scrypt-n",
+        "1024",
+      ]),
+    );
+    const agency = f.ids.agencyA;
+    await f.http
+      .post(`/v1/authority/agencies/${agency}/keys`)
+      .set(bearer(f.keys.authority))
+      .send({ key: made.address, validFrom: f.now() - 60 })
+      .expect(201);
+    // the same key twice is refused: a key belongs to one agency, once
+    const again = await f.http
+      .post(`/v1/authority/agencies/${agency}/keys`)
+      .set(bearer(f.keys.authority))
+      .send({ key: made.address })
+      .expect(409);
+    expect(again.body.error.code).to.equal("KEY_ALREADY_REGISTERED");
+
+    const fields = path.join(dir, "fields.json");
+    writeFileSync(fields, JSON.stringify(sampleFields("diploma", 7)));
+    const issue = async (keystore: string, n: number) =>
+      runCertledger([
+        "--json",
+        "issue",
+        "--type",
+        "diploma",
+        "--holder",
+        f.wallet.address(n),
+        "--fields",
+        fields,
+        "--keystore",
+        keystore,
+        "--passphrase-file",
+        passFile,
+        "--gateway",
+        gateway,
+        "--api-key",
+        f.keys.agencyA,
+      ]);
+    const first = ok(await issue(oldFile, 1));
+    expect(first.issuerKey).to.equal(made.address.toLowerCase());
+
+    const newFile = path.join(dir, "agency-new.json");
+    const rotated = ok(
+      await runCertledger([
+        "--json",
+        "keys",
+        "rotate",
+        "--keystore",
+        oldFile,
+        "--out",
+        newFile,
+        "--agency",
+        agency,
+        "--passphrase-file",
+        passFile,
+        "--scrypt-n",
+        "1024",
+        "--gateway",
+        gateway,
+        "--api-key",
+        f.keys.authority,
+      ]),
+    );
+    expect(rotated.retired).to.equal(made.address.toLowerCase());
+    const old = await f.gw.engine.index.signingKey(made.address.toLowerCase());
+    expect(old!.validUntil)
+      .to.be.greaterThan(0)
+      .and.at.most(f.now() + 1);
+
+    const v = await f.http.post("/v1/public/verify").send({ document: first.document }).expect(200);
+    expect(v.body.verdict).to.equal("VALID");
+    const stale = await issue(oldFile, 2);
+    expect(stale.code).to.not.equal(0);
+    expect(JSON.parse(stale.stdout).error.code).to.equal("KEY_NOT_VALID");
+    const fresh = new Wallet((await Wallet.fromEncryptedJson(readFileSync(newFile, "utf8"), PASS)).privateKey);
+    const second = ok(await issue(newFile, 3));
+    expect(second.issuerKey).to.equal(fresh.address.toLowerCase());
+  });
+});
