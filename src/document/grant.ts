@@ -39,6 +39,47 @@ export function purposeHash(purposeCode: string): Hex {
   return bytesToHex(keccak_256(utf8(purposeCode)));
 }
 
+/** What a counter request tells the wallet about the grants it wants (GET /v1/counter/requests/{id}). */
+export interface CounterRequestTerms {
+  verifier: { address: string };
+  purpose: string;
+  expiresAt: number;
+  /** uint256 as a decimal string. */
+  nonce: string;
+}
+
+/** A Grant as an answer or a share carries it in JSON: times as numbers, the nonce as a decimal string. */
+export interface GrantJson {
+  certId: string;
+  grantee: string;
+  purpose: string;
+  validUntil: number;
+  maxUses: number;
+  nonce: string;
+  deadline: number;
+}
+
+/**
+ * The Grant that answers a counter request for one certificate: to the verifier, for the request's
+ * purpose and nonce, one use, valid and relayable until the request expires.
+ */
+export function counterGrant(request: CounterRequestTerms, certId: string): GrantJson {
+  return {
+    certId,
+    grantee: request.verifier.address,
+    purpose: purposeHash(request.purpose),
+    validUntil: request.expiresAt,
+    maxUses: 1,
+    nonce: request.nonce,
+    deadline: request.expiresAt,
+  };
+}
+
+/** The EIP-712 message of a Grant in JSON form (the uint64 and uint256 fields as bigints), to sign it. */
+export function grantMessage(g: GrantJson): GrantMessage {
+  return { ...g, validUntil: BigInt(g.validUntil), nonce: BigInt(g.nonce), deadline: BigInt(g.deadline) };
+}
+
 function grantStructHash(m: GrantMessage): Uint8Array {
   if (typeof m.maxUses !== "number" && typeof m.maxUses !== "bigint")
     throw new DocumentError("INVALID_PARAMETER", "maxUses must be an integer");

@@ -60,6 +60,13 @@ const SERVICES: { id: string; zh: string; en: string; types: string[]; purpose: 
     types: ["business-licence", "resident-id-card"],
     purpose: "open-company-account",
   },
+  {
+    id: "household",
+    zh: "户口迁移",
+    en: "Household registration transfer",
+    types: ["resident-id-card", "household-register"],
+    purpose: "household-transfer",
+  },
   { id: "school", zh: "入学报名", en: "School enrolment", types: ["household-register"], purpose: "school-enrolment" },
   { id: "job", zh: "入职核验", en: "Employment check", types: ["diploma"], purpose: "employment-check" },
   {
@@ -299,10 +306,19 @@ function showVerdict(stage: HTMLElement, status: HTMLElement, verdicts: HTMLElem
     res.verdict,
   );
   // Field labels, the issuer's name and dates are in the page's language: switching it redraws them.
+  // One verdict per certificate, after the overall one: the service goes ahead only when all are valid.
+  const validCount = res.presentations.filter((p) => p.verdict === "VALID").length;
   const render = () =>
     verdicts.replaceChildren(
-      ...res.presentations.map((p) =>
-        verdictCard(
+      h("p", {
+        class: `overall ${res.verdict === "VALID" ? "valid" : "invalid"}`,
+        id: "counter-overall",
+        "data-verdict": res.verdict,
+        t: "counter.overall",
+        vars: { verdict: t(`verdict.${res.verdict}`), valid: validCount, total: res.presentations.length },
+      }),
+      ...res.presentations.map((p) => {
+        const view = verdictCard(
           p.verdict === "VALID",
           p.reasons,
           p.typeCode
@@ -316,8 +332,11 @@ function showVerdict(stage: HTMLElement, status: HTMLElement, verdicts: HTMLElem
                 ids: { certId: p.certId, agency: p.issuer?.agency },
               }
             : undefined,
-        ),
-      ),
+        );
+        view.dataset.cert = p.certId;
+        if (p.typeCode) view.dataset.type = p.typeCode;
+        return view;
+      }),
     );
   render();
   redrawVerdict = render;

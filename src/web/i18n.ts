@@ -211,6 +211,7 @@ const zh = {
   "counter.newRequest": "办理下一位",
   "counter.rejected": "收到一次无效的出示：{message}",
   "counter.declined": "市民拒绝了这次授权请求",
+  "counter.overall": "总体结论：{verdict}（{valid}/{total} 份证照有效）",
 
   "card.hidden": "已隐藏",
   "card.details": "详情与编号",
@@ -532,6 +533,7 @@ const en: Dict = {
   "counter.newRequest": "Next citizen",
   "counter.rejected": "An invalid presentation was refused: {message}",
   "counter.declined": "The citizen declined this request",
+  "counter.overall": "Overall: {verdict} ({valid} of {total} certificates valid)",
 
   "card.hidden": "Hidden",
   "card.details": "Details and ids",

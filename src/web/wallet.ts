@@ -5,8 +5,10 @@
  * fragment), list and revoke grants, and read the trail of checks.
  */
 import {
+  counterGrant,
   createHolderWallet,
   generateMnemonic,
+  grantMessage,
   type HolderWallet,
   mnemonicSeed,
   purposeHash,
@@ -731,21 +733,8 @@ async function openRequest(id: string): Promise<void> {
           .filter((i) => !i.checked)
           .map((i) => i.value);
         const document = hidden.length ? redactDocument(c.document, hidden) : c.document;
-        const grant = {
-          certId: c.certId,
-          grantee: req.verifier.address,
-          purpose: purposeHash(req.purpose),
-          validUntil: req.expiresAt,
-          maxUses: 1,
-          nonce: req.nonce,
-          deadline: req.expiresAt,
-        };
-        const signed = keys!.signGrant(c.index, domain, {
-          ...grant,
-          validUntil: BigInt(grant.validUntil),
-          nonce: BigInt(grant.nonce),
-          deadline: BigInt(grant.deadline),
-        });
+        const grant = counterGrant(req, c.certId);
+        const signed = keys!.signGrant(c.index, domain, grantMessage(grant));
         return { c, grantId: signed.grantId, body: { document, grant, signature: signed.signature } };
       });
       const result = await post<{

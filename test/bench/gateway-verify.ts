@@ -18,12 +18,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
+import { Session } from "node:inspector/promises";
 import path from "node:path";
 import express from "express";
 import pino from "pino";
 import { loadConfig } from "../../src/config";
 import { sampleFields } from "../../src/domain/catalog";
 import { consentDomain, createHolderWallet, generateMnemonic, purposeHash } from "../../src/document";
+import { integrityOf } from "../../src/wiring/documentOps";
 import { openGateway } from "../../src/wiring/gateway";
 import { runHelper } from "./support/child";
 
@@ -33,6 +35,10 @@ const CACHE = Math.floor(DOCS / 2);
 const CONNECTIONS = 50;
 const TYPE = "birth-medical-certificate"; // 16 to 21 leaf fields, by sample seed
 const MIN_FIELDS = 20;
+/** The fixed offered load of the latency figures, requests per second over all connections. */
+const FIXED_RATE = 1000;
+const HEAP_REQUESTS = 5000;
+const SAMPLE_BYTES = 4096;
 
 const leaves = (v: unknown): number =>
   v !== null && typeof v === "object" ? Object.values(v).reduce((n: number, x) => n + leaves(x), 0) : 1;
@@ -52,7 +58,10 @@ function emit(name: string, value: number, unit: string, extra: Record<string, u
 }
 
 /** autocannon in a child process (asynchronously: the server under test shares this event loop). */
-async function cannon(url: string, opts: { bodiesFile?: string; headers?: Record<string, string> } = {}) {
+async function cannon(
+  url: string,
+  opts: { bodiesFile?: string; headers?: Record<string, string>; overallRate?: number; amount?: number } = {},
+) {
   const out = await runHelper("cannon.ts", { url, connections: CONNECTIONS, duration: SECONDS, ...opts });
   const j = JSON.parse(out);
   return {
@@ -66,6 +75,49 @@ async function cannon(url: string, opts: { bodiesFile?: string; headers?: Record
     distinctBodies: j.distinctBodies as number,
     bodiesSent: j.bodiesSent as number,
   };
+}
+
+/**
+ * Bytes this process allocates while `work` runs, by V8's sampling heap profiler with the objects
+ * already collected by minor and major GCs kept in the profile (so it counts every allocation, not what
+ * is still live; Node 20's `v8.getHeapStatistics()` has no allocation counter). Each sample stands for
+ * about SAMPLE_BYTES allocated; the profile's sizes are V8's scaled estimate of the bytes allocated.
+ * Also answers the functions that allocated most (the profile's self sizes), to find what to cut.
+ */
+async function allocatedDuring<T>(
+  work: () => Promise<T>,
+): Promise<{ bytes: number; seconds: number; result: T; top: string[] }> {
+  const session = new Session();
+  session.connect();
+  try {
+    await session.post("HeapProfiler.enable");
+    await session.post("HeapProfiler.startSampling", {
+      samplingInterval: SAMPLE_BYTES,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    } as { samplingInterval: number });
+    const t0 = performance.now();
+    const result = await work();
+    const seconds = (performance.now() - t0) / 1000;
+    const { profile } = await session.post("HeapProfiler.stopSampling");
+    let bytes = 0;
+    const bySite = new Map<string, number>();
+    const walk = (n: typeof profile.head) => {
+      bytes += n.selfSize;
+      const f = n.callFrame;
+      const site = `${f.functionName || "(anonymous)"} ${f.url.replace(/^.*node_modules\//, "").replace(process.cwd() + "/", "")}:${f.lineNumber + 1}`;
+      bySite.set(site, (bySite.get(site) ?? 0) + n.selfSize);
+      n.children.forEach(walk);
+    };
+    walk(profile.head);
+    const top = [...bySite.entries()]
+      .sort((x, y) => y[1] - x[1])
+      .slice(0, 12)
+      .map(([site, n]) => `${Math.round(n / 1024)} KiB ${site}`);
+    return { bytes, seconds, result, top };
+  } finally {
+    session.disconnect();
+  }
 }
 
 async function main() {
@@ -178,6 +230,36 @@ async function main() {
     const auth = { authorization: `Bearer ${creds.verifier.apiKey}` };
     const d = await cannon(`${base}/v1/verifier/verify`, { bodiesFile: distinctFile, headers: auth });
     const v = await cannon(`${base}/v1/verifier/verify`, { bodiesFile: sameFile, headers: auth });
+    // Latency at a fixed offered load (autocannon corrects for coordinated omission at a fixed rate).
+    const dr = await cannon(`${base}/v1/verifier/verify`, {
+      bodiesFile: distinctFile,
+      headers: auth,
+      overallRate: FIXED_RATE,
+    });
+    // Bytes allocated per verification: the same fixed load for HEAP_REQUESTS requests, less what this
+    // process allocates idle (the block producer, the indexer, timers) over the same time.
+    const idle = await allocatedDuring(() => new Promise((r) => setTimeout(r, 3000)));
+    const heap = await allocatedDuring(() =>
+      cannon(`${base}/v1/verifier/verify`, {
+        bodiesFile: distinctFile,
+        headers: auth,
+        overallRate: FIXED_RATE,
+        amount: HEAP_REQUESTS,
+      }),
+    );
+    const idleBytes = (idle.bytes / idle.seconds) * heap.seconds;
+    const eventLoopPerRequest = (heap.bytes - idleBytes) / heap.result.total;
+    // The integrity check runs in a worker thread (CERTLEDGER_DOCUMENT_WORKERS), which this profiler
+    // does not see: its share is measured here by running the worker's own work (parse the text the
+    // event loop sends it, then integrityOf) on the same documents.
+    const texts = documents.map((doc) => JSON.stringify(doc));
+    const worker = await allocatedDuring(async () => {
+      for (const text of texts) integrityOf(JSON.parse(text));
+    });
+    // With no worker the check ran on the event loop and is counted there already.
+    const workerPerCheck = config.documentWorkers > 0 ? worker.bytes / texts.length : 0;
+    process.stderr.write(`largest allocation sites, event loop, verifying:\n  ${heap.top.join("\n  ")}\n`);
+    process.stderr.write(`largest allocation sites, integrity check:\n  ${worker.top.join("\n  ")}\n`);
     server.close();
 
     const bare = express();
@@ -188,6 +270,9 @@ async function main() {
     const bs = bare.listen(0, "127.0.0.1");
     await new Promise((r) => bs.once("listening", r));
     const b = await cannon(`http://127.0.0.1:${(bs.address() as AddressInfo).port}/bare`);
+    const br = await cannon(`http://127.0.0.1:${(bs.address() as AddressInfo).port}/bare`, {
+      overallRate: FIXED_RATE,
+    });
     bs.close();
 
     const common = { connections: CONNECTIONS, seconds: SECONDS, minFields: fields };
@@ -213,6 +298,28 @@ async function main() {
     emit("bare_express_p99_ms", b.p99, "ms", common);
     emit("verify_distinct_to_bare_ratio", d.rps / b.rps, "ratio", { target: 0.3 });
     emit("verify_same_document_to_bare_ratio", v.rps / b.rps, "ratio", { cached: true });
+    const fixed = { ...common, offeredRps: FIXED_RATE, coordinatedOmissionCorrected: true };
+    emit("verify_p99_ms_at_1000_rps", dr.p99, "ms", {
+      ...fixed,
+      distinctDocuments: DOCS,
+      integrityCacheSize: CACHE,
+      achievedRps: dr.rps,
+      p50: dr.p50,
+      ...run(dr),
+      target: 25,
+    });
+    emit("bare_express_p99_ms_at_1000_rps", br.p99, "ms", { ...fixed, achievedRps: br.rps, p50: br.p50, ...run(br) });
+    emit("verify_heap_bytes_per_request", eventLoopPerRequest + workerPerCheck, "bytes", {
+      method: "V8 sampling heap profiler, collected objects included",
+      eventLoopBytes: Math.round(eventLoopPerRequest),
+      integrityCheckBytes: Math.round(workerPerCheck),
+      documentWorkers: config.documentWorkers,
+      samplingIntervalBytes: SAMPLE_BYTES,
+      requests: heap.result.total,
+      offeredRps: FIXED_RATE,
+      distinctDocuments: DOCS,
+      idleBytesSubtracted: Math.round(idleBytes),
+    });
   } finally {
     await gw.close();
     rmSync(dataDir, { recursive: true, force: true });

@@ -7,10 +7,12 @@ import {
   REVOKE_GRANT_TYPES,
   computeGrantId,
   consentDomain,
+  counterGrant,
   createHolderWallet,
   domainSeparator,
   DocumentError,
   generateMnemonic,
+  grantMessage,
   hashRevokeGrant,
   holderKeyPath,
   purposeHash,
@@ -125,6 +127,33 @@ describe("holder wallet", function () {
       expect(r.digest).to.equal(TypedDataEncoder.hash(domain, REVOKE_GRANT_TYPES_, revoke));
       expect(verifyTypedData(domain, REVOKE_GRANT_TYPES_, revoke, r.signature)).to.equal(wallet.address(3));
     });
+  });
+
+  it("answers a counter request with a one-use grant to its verifier, bound to its purpose, nonce and expiry", function () {
+    const request = {
+      verifier: { address: "0x90F79bf6EB2c4f870365E785982E1f101E93b906" },
+      purpose: "household-transfer",
+      expiresAt: 1_790_000_300,
+      nonce: (2n ** 255n + 5n).toString(),
+    };
+    const certId = "0x" + "cd".repeat(32);
+    const g = counterGrant(request, certId);
+    expect(g).to.deep.equal({
+      certId,
+      grantee: request.verifier.address,
+      purpose: purposeHash("household-transfer"),
+      validUntil: 1_790_000_300,
+      maxUses: 1,
+      nonce: request.nonce,
+      deadline: 1_790_000_300,
+    });
+    // The message signed is the same grant with its uint64/uint256 fields as bigints, nothing lost.
+    const m = grantMessage(g);
+    expect(m).to.deep.equal({ ...g, validUntil: 1_790_000_300n, nonce: 2n ** 255n + 5n, deadline: 1_790_000_300n });
+    const wallet = createHolderWallet({ mnemonic: MNEMONIC });
+    expect(verifyTypedData(domain, GRANT_TYPES_, m, wallet.signGrant(2, domain, m).signature)).to.equal(
+      wallet.address(2),
+    );
   });
 
   it("recovers no signer from a malformed or high-s signature", function () {

@@ -176,10 +176,10 @@ describe("the agency console and the counter for a first-day officer (e2e)", fun
       await wallet.click("#wallet-mnemonic-done");
     });
 
-    /** Opens a request for a resident ID card living `minutes`; returns its QR as shown and its id. */
-    async function openRequest(minutes: number): Promise<{ png: Buffer; id: string }> {
+    /** Opens a request for `service` (a resident ID card by default) living `minutes`; returns its QR as shown and its id. */
+    async function openRequest(minutes: number, service = "bank"): Promise<{ png: Buffer; id: string }> {
       await signedIn(counter, "counter", gw.verifierKey);
-      await counter.selectOption("#counter-service", "bank");
+      await counter.selectOption("#counter-service", service);
       await counter.fill("#counter-minutes", String(minutes));
       await counter.click("#counter-open");
       const img = counter.locator("#counter-qr-image");
@@ -219,24 +219,35 @@ describe("the agency console and the counter for a first-day officer (e2e)", fun
       await wallet.locator('#wallet-request .notice.error[data-code="COUNTER_REQUEST_DECLINED"]').waitFor();
     });
 
-    it("shows the issuing agency and the validity dates with the verdict", async () => {
+    interface IssuedDoc {
+      validFrom: string;
+      validUntil: string;
+      credentialSubject: Record<string, unknown>;
+      credentialStatus: { certId: string };
+    }
+
+    /** Issues a certificate of `type` (sample fields) to the wallet's next holder key and imports it there. */
+    async function issueToWallet(type: string): Promise<IssuedDoc> {
       await wallet.goto(`${gw.url}/wallet`);
       const holder = (await wallet.textContent("#wallet-receive-address"))!.trim();
-      await signedIn(console_, "agency", gw.agencyKey);
-      await console_.selectOption("#agency-type", "resident-id-card");
+      const agency = gw.agencies.find((a) => a.types.includes(type))!;
+      await signedIn(console_, "agency", agency.apiKey);
+      await console_.selectOption("#agency-type", type);
       await console_.fill("#agency-holder", holder);
       await console_.click("#agency-fill-sample");
       await console_.click("#agency-issue");
       await console_.waitForSelector("#agency-document", { timeout: 30_000 });
       const document = await console_.inputValue("#agency-document");
-      const doc = JSON.parse(document) as {
-        validFrom: string;
-        validUntil: string;
-        credentialStatus: { certId: string };
-      };
       await wallet.fill("#wallet-import-text", document);
       await wallet.click("#wallet-import");
       await wallet.waitForSelector("#wallet-import-message .notice.ok");
+      // The next certificate starts from an empty form.
+      await console_.goto("about:blank");
+      return JSON.parse(document) as IssuedDoc;
+    }
+
+    it("shows the issuing agency and the validity dates with the verdict", async () => {
+      const doc = await issueToWallet("resident-id-card");
 
       const { png } = await openRequest(5);
       await scan(png);
@@ -260,6 +271,58 @@ describe("the agency console and the counter for a first-day officer (e2e)", fun
       expect(await card.locator("[data-issuer]").textContent()).to.equal(`Issued by ${agency.name}`);
       const dayEn = (iso: string) => new Date(iso).toLocaleDateString("en-GB", { timeZone: "UTC" });
       expect(await validity.textContent()).to.equal(`Valid from ${dayEn(doc.validFrom)} to ${dayEn(doc.validUntil)}`);
+    });
+
+    it("takes an ID card and a household register at one counter, one field hidden in each, with a verdict for each and overall", async () => {
+      const card = await issueToWallet("resident-id-card");
+      const register = await issueToWallet("household-register");
+      const hide = { "resident-id-card": "idNumber", "household-register": "householdNumber" } as const;
+
+      // The officer reads Chinese (an earlier test left the counter in English).
+      await counter.evaluate(() => localStorage.setItem("certledger.lang", "zh"));
+      const { png } = await openRequest(5, "household");
+      await scan(png);
+      // The wallet shows both types asked for, each with its own pick and its own fields.
+      expect(await wallet.locator("#wallet-request select.cert-pick").count()).to.equal(2);
+      for (const [type, doc] of [
+        ["resident-id-card", card],
+        ["household-register", register],
+      ] as const) {
+        await wallet.selectOption(`select.cert-pick[data-type=${type}]`, doc.credentialStatus.certId);
+        // The card of this type (the nearest card around its pick).
+        const part = wallet
+          .locator(`#wallet-request select.cert-pick[data-type=${type}]`)
+          .locator("xpath=ancestor::div[contains(@class,'card')][1]");
+        // Show every field but one.
+        for (const box of await part.locator("input[type=checkbox][data-path]").all()) await box.check();
+        await part.locator(`input[data-path=${hide[type]}]`).uncheck();
+      }
+      await wallet.click("#wallet-present");
+
+      const overall = counter.locator("#counter-overall");
+      await overall.waitFor({ timeout: 60_000 });
+      expect(await overall.getAttribute("data-verdict")).to.equal("VALID");
+      expect(await overall.textContent()).to.equal("总体结论：有效（2/2 份证照有效）");
+      expect(await counter.locator("#counter-verdict .verdict").count()).to.equal(2);
+      for (const [type, doc] of [
+        ["resident-id-card", card],
+        ["household-register", register],
+      ] as const) {
+        const verdict = counter.locator(`#counter-verdict .verdict[data-type=${type}]`);
+        expect(await verdict.getAttribute("data-verdict")).to.equal("VALID");
+        expect(await verdict.getAttribute("data-cert")).to.equal(doc.credentialStatus.certId);
+        // The hidden field is neither listed nor its value shown; the others are, and one is counted hidden.
+        expect(await verdict.locator(`[data-field="${hide[type]}"]`).count()).to.equal(0);
+        const hiddenValue = String(doc.credentialSubject[hide[type]]);
+        expect(await verdict.textContent()).to.not.contain(hiddenValue);
+        expect(await verdict.locator(`[data-field="address.city"]`).count()).to.equal(1);
+        expect(await verdict.locator(".hidden-count").textContent()).to.equal("1 个字段已被持证人隐藏");
+      }
+      expect(await counter.textContent("#counter-verdict")).to.not.contain(
+        String(register.credentialSubject.householdNumber),
+      );
+      await counter.click("#lang-switch");
+      expect(await overall.textContent()).to.equal("Overall: VALID (2 of 2 certificates valid)");
     });
   });
 });

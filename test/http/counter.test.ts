@@ -15,6 +15,8 @@ import { sampleFields } from "../../src/domain/catalog";
 import {
   createHolderWallet,
   generateMnemonic,
+  grantMessage,
+  type GrantJson,
   purposeHash,
   redactDocument,
   type TypedDataDomain,
@@ -81,24 +83,8 @@ describe("counter and sharing routes (HTTP, embedded chain)", function () {
   }
 
   /** Signs a grant as the routes take it (numbers and decimal strings) with the certificate's wallet key. */
-  function signWireGrant(
-    index: number,
-    grant: {
-      certId: string;
-      grantee: string;
-      purpose: string;
-      validUntil: number;
-      maxUses: number;
-      nonce: string;
-      deadline: number;
-    },
-  ) {
-    return wallet.signGrant(index, domain, {
-      ...grant,
-      validUntil: BigInt(grant.validUntil),
-      nonce: BigInt(grant.nonce),
-      deadline: BigInt(grant.deadline),
-    });
+  function signWireGrant(index: number, grant: GrantJson) {
+    return wallet.signGrant(index, domain, grantMessage(grant));
   }
 
   async function openRequest(types = ["resident-id-card"], minutes = 5) {

@@ -41,6 +41,15 @@ export const PURPOSES: readonly Purpose[] = [
     fields: { "household-register": ["householdNumber", "headOfHousehold", "address", "members"] },
   },
   {
+    code: "household-transfer",
+    nameZh: "户口迁移",
+    nameEn: "Household registration transfer",
+    fields: {
+      "resident-id-card": ["name", "idNumber"],
+      "household-register": ["householdNumber", "headOfHousehold", "address"],
+    },
+  },
+  {
     code: "employment-check",
     nameZh: "入职核验",
     nameEn: "Employment check",

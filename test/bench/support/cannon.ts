@@ -4,7 +4,7 @@
  * turn, so a run cycles through many distinct documents instead of repeating one.
  * Lives under support/ so test/bench/run.ts does not take it for a benchmark.
  *
- *   node --import tsx test/bench/support/cannon.ts '{"url","connections","duration","headers","bodiesFile"}'
+ *   node --import tsx test/bench/support/cannon.ts '{"url","connections","duration","headers","bodiesFile","overallRate","amount"}'
  * Prints autocannon's result as one JSON object, plus `distinctBodies` and `bodiesSent`.
  */
 import { readFileSync } from "node:fs";
@@ -17,6 +17,10 @@ interface Args {
   headers?: Record<string, string>;
   /** One request body per line; requests are POSTs cycling through them. */
   bodiesFile?: string;
+  /** A fixed offered load: requests per second over all connections (autocannon's overallRate). */
+  overallRate?: number;
+  /** Stop after this many requests instead of after `duration`. */
+  amount?: number;
 }
 
 async function main() {
@@ -33,6 +37,8 @@ async function main() {
     connections: args.connections,
     duration: args.duration,
     headers: args.headers ?? {},
+    ...(args.overallRate ? { overallRate: args.overallRate } : {}),
+    ...(args.amount ? { amount: args.amount } : {}),
   };
   if (bodies.length > 0) {
     opts.method = "POST";

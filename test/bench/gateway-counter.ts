@@ -1,0 +1,92 @@
+/**
+ * The counter end to end (issue 14 item 4), as JSON lines {"name","value","unit"}: 50 simulated
+ * counters at once against the real gateway (embedded chain, SQLite), each session doing over HTTP what
+ * the counter page and the wallet do — open a request for a resident ID card and a household register,
+ * follow its event stream, answer it with two holder-signed grants and the redacted documents, read
+ * the verdict on the stream. The clients run in their own process (test/bench/support/counterClient.ts).
+ *   - counter_sessions_per_s: sessions completed (verdict VALID on the stream) per second;
+ *   - counter_answer_to_verdict_p50/p95/p99_ms: from the wallet sending its answer to the counter's
+ *     stream delivering the verdict (two grants relayed on chain, two verifications, two checks
+ *     recorded on chain, and the stream's watcher noticing the answered session).
+ *
+ * All 50 counters sign in with the demo verifier's one key, so the per-verifier limits are set here
+ * for that load, explicitly: counter requests per minute and the per-key request rate off, and 50
+ * event streams at once (one per counter). The stream watcher keeps its default poll interval.
+ *
+ *   node --expose-gc --import tsx test/bench/gateway-counter.ts [sessions=500] [counters=50]
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import pino from "pino";
+import { loadConfig } from "../../src/config";
+import { openGateway } from "../../src/wiring/gateway";
+import { runHelper } from "./support/child";
+
+const SESSIONS = Number(process.argv[2] ?? 500);
+const COUNTERS = Number(process.argv[3] ?? 50);
+const TYPES = ["resident-id-card", "household-register"];
+const PURPOSE = "household-transfer";
+/** The limits this load needs from one verifier key (the defaults suit one officer's counter). */
+const LIMITS = {
+  counterRequestsPerMinute: "0",
+  apiKeyRequestsPerMinute: "0",
+  eventStreamsPerVerifier: String(COUNTERS),
+};
+
+function emit(name: string, value: number, unit: string, extra: Record<string, unknown> = {}) {
+  process.stdout.write(`${JSON.stringify({ name, value: Math.round(value * 100) / 100, unit, ...extra })}\n`);
+}
+
+/** The q-quantile (0..1) of sorted values, nearest rank. */
+const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+
+async function main() {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "certledger-bench-counter-"));
+  const config = loadConfig(process.env, { dataDir, port: 0, logLevel: "warn", seedDemo: "true", ...LIMITS });
+  const gw = await openGateway(config, { logger: pino({ level: "warn" }) });
+  const server = gw.app.listen(0, "127.0.0.1");
+  try {
+    await new Promise((r) => server.once("listening", r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const creds = gw.credentials!;
+    const agency = creds.agencies.find((a) => TYPES.every((t) => a.types.includes(t)))!;
+    const out = JSON.parse(
+      await runHelper("counterClient.ts", {
+        base,
+        agencyKey: agency.apiKey,
+        verifierKey: creds.verifier.apiKey,
+        types: TYPES,
+        purpose: PURPOSE,
+        sessions: SESSIONS,
+        counters: COUNTERS,
+      }),
+    ) as { seconds: number; sessions: number; failed: number; answerToVerdictMs: number[]; failures: string[] };
+    if (out.failed > 0) process.stderr.write(`failed sessions, e.g.: ${out.failures.join("\n")}\n`);
+    const sorted = [...out.answerToVerdictMs].sort((x, y) => x - y);
+    const common = {
+      counters: COUNTERS,
+      sessions: out.sessions,
+      failed: out.failed,
+      certificatesPerSession: TYPES.length,
+      clientProcess: true,
+      limits: LIMITS,
+      eventsPollMs: config.eventsPollMs,
+    };
+    emit("counter_sessions_per_s", out.sessions / out.seconds, "sessions/s", { ...common, target: 50 });
+    emit("counter_answer_to_verdict_p50_ms", quantile(sorted, 0.5), "ms", common);
+    emit("counter_answer_to_verdict_p95_ms", quantile(sorted, 0.95), "ms", { ...common, target: 1000 });
+    emit("counter_answer_to_verdict_p99_ms", quantile(sorted, 0.99), "ms", common);
+    if (out.failed > 0) process.exitCode = 1;
+  } finally {
+    server.close();
+    await gw.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`${e instanceof Error ? e.stack : e}\n`);
+  process.exit(1);
+});
