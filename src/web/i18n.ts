@@ -80,7 +80,7 @@ const zh = {
   "agency.fillSample": "填入示例",
   "agency.keySection": "机关签名密钥",
   "agency.keystoreHint":
-    "导入本机关的加密密钥文件（Web3 Secret Storage），用口令解锁后在浏览器内签名；密钥不离开本页。网关不持有机关密钥时，只能这样签发和变更状态。",
+    "导入本机关的加密密钥文件（以太坊标准加密密钥库格式），用口令解锁后在浏览器内签名；密钥不离开本页。网关不持有机关密钥时，只能这样签发和变更状态。",
   "agency.keyFile": "密钥文件",
   "agency.keyPassphrase": "口令",
   "agency.keyUnlock": "解锁",
