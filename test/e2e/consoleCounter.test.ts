@@ -303,20 +303,24 @@ describe("the agency console and the counter for a first-day officer (e2e)", fun
       await overall.waitFor({ timeout: 60_000 });
       expect(await overall.getAttribute("data-verdict")).to.equal("VALID");
       expect(await overall.textContent()).to.equal("总体结论：有效（2/2 份证照有效）");
-      expect(await counter.locator("#counter-verdict .verdict").count()).to.equal(2);
+      expect(await counter.locator("#counter-verdict .verdict-card").count()).to.equal(2);
       for (const [type, doc] of [
         ["resident-id-card", card],
         ["household-register", register],
       ] as const) {
-        const verdict = counter.locator(`#counter-verdict .verdict[data-type=${type}]`);
-        expect(await verdict.getAttribute("data-verdict")).to.equal("VALID");
+        const verdict = counter.locator(`#counter-verdict .verdict-card[data-type=${type}]`);
+        expect(await verdict.locator(".verdict").getAttribute("data-verdict")).to.equal("VALID");
         expect(await verdict.getAttribute("data-cert")).to.equal(doc.credentialStatus.certId);
-        // The hidden field is neither listed nor its value shown; the others are, and one is counted hidden.
-        expect(await verdict.locator(`[data-field="${hide[type]}"]`).count()).to.equal(0);
+        // The hidden field is at most marked hidden, its value never shown; the others are, and one is counted hidden.
+        expect(await verdict.locator(`[data-field="${hide[type]}"]:not([data-hidden="true"])`).count()).to.equal(0);
         const hiddenValue = String(doc.credentialSubject[hide[type]]);
         expect(await verdict.textContent()).to.not.contain(hiddenValue);
-        expect(await verdict.locator(`[data-field="address.city"]`).count()).to.equal(1);
-        expect(await verdict.locator(".hidden-count").textContent()).to.equal("1 个字段已被持证人隐藏");
+        // A shown field is on the card: the address as a main line, or its city among the details.
+        const address = verdict.locator(
+          `[data-field="address"]:not([data-hidden="true"]), [data-field="address.city"]`,
+        );
+        expect(await address.count()).to.equal(1);
+        expect(await verdict.locator(".hidden-count").textContent()).to.equal("持证人隐藏了 1 项");
       }
       expect(await counter.textContent("#counter-verdict")).to.not.contain(
         String(register.credentialSubject.householdNumber),
