@@ -190,11 +190,13 @@ export async function retireSigningKey(
   // A later `at` plans the retirement (the key signs until then); an earlier one answers a leak: what the key
   // issued from `at` on stops verifying, what it issued before stays valid.
   const at = p.at ?? now + 1;
-  if (k.validUntil !== 0 && at >= k.validUntil) {
-    if (p.at === undefined && k.validUntil <= now) throw conflict("KEY_RETIRED", "The key is already retired.");
+  // An open window (validUntil 0) ends at the registry's largest time, 2^40 - 1.
+  const end = k.validUntil === 0 ? 2 ** 40 - 1 : k.validUntil;
+  if (at >= end) {
+    if (p.at === undefined && end <= now) throw conflict("KEY_RETIRED", "The key is already retired.");
     throw conflict(
       "INVALID_RETIREMENT",
-      `The key's window already ends at ${k.validUntil}: a retirement can only move its end earlier (to a past time for a leaked key).`,
+      `The key's window already ends at ${end}: a retirement can only move its end earlier (to a past time for a leaked key).`,
     );
   }
   const r = await deps.chain.retireSigningKey({ agency: a.agency, key: k.key, at });
