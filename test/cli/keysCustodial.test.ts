@@ -46,6 +46,8 @@ describe("certledger keys on a custodial gateway", function () {
       f.keys.agencyA,
     ]);
   };
+  const newKeystore = (file: string) =>
+    runCertledger(["--json", "keys", "new", "--out", file, "--passphrase-file", passFile, "--scrypt-n", "1024"]);
   const rotate = (oldFile: string, newFile: string, ...more: string[]) =>
     runCertledger([
       "--json",
@@ -89,19 +91,7 @@ describe("certledger keys on a custodial gateway", function () {
   it("registers a key the agency holds, issues with it, rotates it with the authority's API key", async () => {
     const dir = f.dataDir;
     const oldFile = path.join(dir, "agency-old.json");
-    const made = ok(
-      await runCertledger([
-        "--json",
-        "keys",
-        "new",
-        "--out",
-        oldFile,
-        "--passphrase-file",
-        passFile,
-        "--scrypt-n",
-        "1024",
-      ]),
-    );
+    const made = ok(await newKeystore(oldFile));
     const agency = f.ids.agencyA;
     await f.http
       .post(`/v1/authority/agencies/${agency}/keys`)
@@ -140,19 +130,7 @@ describe("certledger keys on a custodial gateway", function () {
   it("rotates with --retire-at a past leak time: what the old key issued from then on stops verifying, what it issued before stays VALID", async () => {
     const dir = f.dataDir;
     const oldFile = path.join(dir, "agency-leaked.json");
-    const made = ok(
-      await runCertledger([
-        "--json",
-        "keys",
-        "new",
-        "--out",
-        oldFile,
-        "--passphrase-file",
-        passFile,
-        "--scrypt-n",
-        "1024",
-      ]),
-    );
+    const made = ok(await newKeystore(oldFile));
     await f.http
       .post(`/v1/authority/agencies/${f.ids.agencyA}/keys`)
       .set(bearer(f.keys.authority))
