@@ -231,12 +231,17 @@ contract AuthorityRegistry is IAuthorityRegistry, Ownable2Step {
         uint32 agencyId = old.agencyId;
         if (!old.agencyActive) revert RegistryAgencyInactive(agencyId);
         keyId = _addKey(agencyId, account, validFrom, validUntil);
-        _retire(oldKeyId, old);
+        _retire(oldKeyId, old, _time());
     }
 
     /// @inheritdoc IAuthorityRegistry
     function retireKey(uint32 keyId) external onlyOwner {
-        _retire(keyId, _requireKey(keyId));
+        _retire(keyId, _requireKey(keyId), _time());
+    }
+
+    /// @inheritdoc IAuthorityRegistry
+    function retireKeyAt(uint32 keyId, uint40 at) external onlyOwner {
+        _retire(keyId, _requireKey(keyId), at);
     }
 
     // ---------------------------------------------------------------- checks
@@ -351,11 +356,11 @@ contract AuthorityRegistry is IAuthorityRegistry, Ownable2Step {
         emit KeyAdded(keyId, agencyId, account, validFrom, validUntil);
     }
 
-    function _retire(uint32 keyId, KeyState storage k) private {
-        uint40 now_ = _time();
-        if (k.validUntil <= now_) revert RegistryKeyOutsideWindow(keyId, k.validFrom, k.validUntil, now_);
-        // A key whose window has not opened yet collapses to an empty window at its start.
-        uint40 until = now_ < k.validFrom ? k.validFrom : now_;
+    /// @dev Moves the key's end back to `at` (now, a planned time or a past leak time); never forward.
+    function _retire(uint32 keyId, KeyState storage k, uint40 at) private {
+        if (k.validUntil <= at) revert RegistryKeyOutsideWindow(keyId, k.validFrom, k.validUntil, at);
+        // An end before the window opens collapses it to an empty window at its start.
+        uint40 until = at < k.validFrom ? k.validFrom : at;
         k.validUntil = until;
         emit KeyRetired(keyId, k.agencyId, until);
     }

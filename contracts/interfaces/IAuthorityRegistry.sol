@@ -6,8 +6,9 @@ pragma solidity 0.8.28;
 /// signing keys with validity windows. The authority admin (two-step transfer) configures it; the pauser
 /// stops writes here, in the CertificateLedger and in the ConsentRegistry, never reads.
 /// @dev Windows are half-open: a key or an accreditation covers time t when `from <= t < until`.
-/// Retiring a key or withdrawing an accreditation only moves `until` back to now, so what was issued
-/// inside the window stays valid and nothing can be issued after.
+/// Withdrawing an accreditation only moves `until` back to now, and retiring a key only moves its `until`
+/// back (to now, to a planned time, or to a past leak time), so what was issued inside the window stays
+/// valid and nothing can be issued after.
 interface IAuthorityRegistry {
     /// @notice A certificate type. `maxValidity` is the longest validFrom..validUntil span, in seconds.
     struct CertificateType {
@@ -136,6 +137,14 @@ interface IAuthorityRegistry {
 
     /// @notice Ends a key's window now (or keeps an earlier end). Admin only.
     function retireKey(uint32 keyId) external;
+
+    /// @notice Ends a key's window at `at`, which may be in the future (a planned rotation: the key signs
+    /// until then) or in the past (a leaked key: what it issued from `at` on stops verifying, what it
+    /// issued before stays valid). Admin only; open while paused, like every remedy.
+    /// @dev Only shortens the window: `at` at or after the current end reverts with
+    /// {RegistryKeyOutsideWindow}. An `at` before the window opens collapses it to an empty window at its
+    /// start. Emits {KeyRetired} with the new end. `retireKey(keyId)` is `retireKeyAt(keyId, now)`.
+    function retireKeyAt(uint32 keyId, uint40 at) external;
 
     /// @notice The issuing key `account`, checked for issuing `typeId` now: not paused, a key inside its
     /// window, its agency active and accredited for the type, the type active. Reverts otherwise.

@@ -359,7 +359,7 @@ type RegistryCheck =
   | { type: "agency"; address: string }
   | { type: "key"; address: string }
   | { type: "accredited"; agencyId: number; typeId: number; yes: boolean }
-  | { type: "retired"; keyId: number }
+  | { type: "retired"; keyId: number; at?: number } // journal entries before retireKeyAt carry no `at`: now
   | { type: "typeInactive"; typeId: number };
 
 function registryApplied(cache: IndexCache, c: RegistryCheck, now: number): boolean {
@@ -377,7 +377,7 @@ function registryApplied(cache: IndexCache, c: RegistryCheck, now: number): bool
     }
     case "retired": {
       const k = cache.keyRow(c.keyId);
-      return !!k && k.valid_until <= now;
+      return !!k && k.valid_until <= (c.at ?? now);
     }
     case "typeInactive":
       return cache.typeRow(c.typeId)?.active === 0;
@@ -684,10 +684,11 @@ export class EngineChainWriter implements ChainWriter {
   async retireSigningKey(req: { agency: Address; key: Address; at: number }): Promise<TxReceiptView> {
     const keyId = this.d.cache.keyIdOf(req.key);
     if (keyId === undefined) throw notFound("KEY_NOT_FOUND", `No signing key ${req.key} is registered.`);
-    return this.registry(`retireKey:${keyId}`, registryIface.encodeFunctionData("retireKey", [keyId]), {
-      type: "retired",
-      keyId,
-    });
+    return this.registry(
+      `retireKeyAt:${keyId}:${req.at}`,
+      registryIface.encodeFunctionData("retireKeyAt", [keyId, req.at]),
+      { type: "retired", keyId, at: req.at },
+    );
   }
 
   /**

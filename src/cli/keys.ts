@@ -1,8 +1,10 @@
 /**
  * `certledger keys new | address | rotate`: an agency's signing keys, kept by the agency in Web3 Secret
  * Storage files. Rotation makes the new key here and has the authority register it and retire the old
- * one: under external custody the authority signs the registry's rotateKey with its own keystore and the
- * gateway only passes the signed transaction on; a custodial gateway does it for an authority API key.
+ * one, now or at `--retire-at` (later: a planned rotation; earlier: a leak, so that what the old key issued
+ * from then on stops verifying): under external custody the authority signs the registry transactions
+ * (rotateKey, or addKey and retireKeyAt) with its own keystore and the gateway only passes them on; a
+ * custodial gateway does it for an authority API key.
  */
 import type { Command } from "commander";
 import { gatewayClient } from "./gateway";
@@ -45,7 +47,7 @@ export function registerKeys(program: Command): void {
   keys
     .command("rotate")
     .description(
-      "create a new key and have the authority register it and retire the old key now (what the old key signed before stays valid)",
+      "create a new key and have the authority register it and retire the old key now or at --retire-at (what the old key signed before that time stays valid)",
     )
     .requiredOption("--keystore <file>", "the agency's current (old) key's keystore")
     .requiredOption("--out <file>", "the new key's keystore file to write")
@@ -60,6 +62,10 @@ export function registerKeys(program: Command): void {
     )
     .option("--authority-passphrase-file <file>", "with --authority-keystore: its passphrase (default: ask)")
     .option("--valid-from <time>", "when the new key starts (default: now)")
+    .option(
+      "--retire-at <time>",
+      "when the old key stops (unix seconds or ISO 8601; default: now). Later: it signs until then; earlier (a leak): what it issued from then on stops verifying",
+    )
     .action(async (opts, cmd: Command) => {
       const g = cmd.optsWithGlobals();
       if (!/^0x[0-9a-fA-F]{40}$/.test(opts.agency))
@@ -68,6 +74,9 @@ export function registerKeys(program: Command): void {
       const old = (await keystoreAddress(opts.keystore)).toLowerCase();
       const scryptN = scryptCost(opts.scryptN);
       const validFrom = opts.validFrom ? parseTime(opts.validFrom, "--valid-from") : Math.floor(Date.now() / 1000) - 1;
+      const retireAt: number | undefined = opts.retireAt ? parseTime(opts.retireAt, "--retire-at") : undefined;
+      if (retireAt !== undefined && retireAt >= UINT40_LIMIT)
+        throw new CliError("BAD_OPTION", `--retire-at must be before ${UINT40_LIMIT} (unix seconds).`, 2);
       // The authority's key is unlocked before anything is written, so a wrong passphrase leaves no stray keystore.
       const authority = opts.authorityKeystore
         ? await unlockKeystore(
@@ -88,38 +97,66 @@ export function registerKeys(program: Command): void {
             nonce: number;
             maxFeePerGas: string;
             maxPriorityFeePerGas: string;
+            agencyId: number;
             keyId: number;
-          }>("GET", `/v1/authority/transaction-parameters?key=${old}`)
+          }>("GET", `/v1/authority/transaction-parameters?key=${old}&agency=${opts.agency.toLowerCase()}`)
         ).body;
-        const data = registryIface.encodeFunctionData("rotateKey", [p.keyId, fresh, validFrom, UINT40_MAX]);
-        const raw = await authority.signTransaction(
-          Transaction.from({
-            type: 2,
-            chainId: p.chainId,
-            nonce: p.nonce,
-            to: p.registry,
-            data,
-            gasLimit: 300_000n,
-            maxFeePerGas: BigInt(p.maxFeePerGas),
-            maxPriorityFeePerGas: BigInt(p.maxPriorityFeePerGas),
-          }),
-        );
-        txHash = (
-          await api.request<{ txHash: string }>("POST", "/v1/authority/transactions", { body: { rawTransaction: raw } })
-        ).body.txHash;
+        // Now: one rotateKey. At a chosen time: retireKeyAt first (a refused time changes nothing), then addKey.
+        const calls =
+          retireAt === undefined
+            ? [registryIface.encodeFunctionData("rotateKey", [p.keyId, fresh, validFrom, UINT40_MAX])]
+            : [
+                registryIface.encodeFunctionData("retireKeyAt", [p.keyId, retireAt]),
+                registryIface.encodeFunctionData("addKey", [p.agencyId, fresh, validFrom, UINT40_MAX]),
+              ];
+        const hashes: string[] = [];
+        for (const [i, data] of calls.entries()) {
+          const raw = await authority.signTransaction(
+            Transaction.from({
+              type: 2,
+              chainId: p.chainId,
+              nonce: p.nonce + i,
+              to: p.registry,
+              data,
+              gasLimit: 300_000n,
+              maxFeePerGas: BigInt(p.maxFeePerGas),
+              maxPriorityFeePerGas: BigInt(p.maxPriorityFeePerGas),
+            }),
+          );
+          hashes.push(
+            (
+              await api.request<{ txHash: string }>("POST", "/v1/authority/transactions", {
+                body: { rawTransaction: raw },
+              })
+            ).body.txHash,
+          );
+        }
+        txHash = hashes[0]; // the retirement's (or the rotation's)
       } else {
-        await api.request("POST", `/v1/authority/agencies/${opts.agency}/keys`, { body: { key: fresh, validFrom } });
+        // The retirement first: a time the gateway refuses (one that would lengthen the window) adds no key.
         txHash = (
           await api.request<{ txHash: string }>("POST", `/v1/authority/agencies/${opts.agency}/keys/${old}/retire`, {
-            body: {},
+            body: retireAt === undefined ? {} : { at: retireAt },
           })
         ).body.txHash;
+        await api.request("POST", `/v1/authority/agencies/${opts.agency}/keys`, { body: { key: fresh, validFrom } });
       }
-      emit(g, { agency: opts.agency.toLowerCase(), key: fresh, retired: old, keystore: created.file, txHash }, () =>
-        [`new key ${fresh} (keystore → ${created.file})`, `retired ${old}`, `  tx ${txHash}`].join("\n"),
+      const when = retireAt === undefined ? {} : { retireAt };
+      emit(
+        g,
+        { agency: opts.agency.toLowerCase(), key: fresh, retired: old, ...when, keystore: created.file, txHash },
+        () =>
+          [
+            `new key ${fresh} (keystore → ${created.file})`,
+            `retired ${old}${retireAt === undefined ? "" : ` at ${new Date(retireAt * 1000).toISOString()}`}`,
+            `  tx ${txHash}`,
+          ].join("\n"),
       );
     });
 }
+
+/** Registry times are uint40. */
+const UINT40_LIMIT = 2 ** 40;
 
 function scryptCost(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;

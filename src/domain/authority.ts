@@ -187,15 +187,22 @@ export async function retireSigningKey(
     throw notFound("KEY_NOT_FOUND", `The agency has no signing key ${p.key}.`);
   const now = deps.clock.now();
   // Windows are [validFrom, validUntil): ending at now + 1 keeps what the key issued this second valid.
+  // A later `at` plans the retirement (the key signs until then); an earlier one answers a leak: what the key
+  // issued from `at` on stops verifying, what it issued before stays valid.
   const at = p.at ?? now + 1;
-  if (at < now)
-    throw badRequest(
+  // An open window (validUntil 0) ends at the registry's largest time, 2^40 - 1.
+  const end = k.validUntil === 0 ? 2 ** 40 - 1 : k.validUntil;
+  if (at >= end) {
+    if (p.at === undefined && end <= now) throw conflict("KEY_RETIRED", "The key is already retired.");
+    throw conflict(
       "INVALID_RETIREMENT",
-      "A key cannot be retired in the past: certificates it issued would lose their validity.",
+      `The key's window already ends at ${end}: a retirement can only move its end earlier (to a past time for a leaked key).`,
     );
-  if (k.validUntil !== 0 && k.validUntil <= now) throw conflict("KEY_RETIRED", "The key is already retired.");
+  }
   const r = await deps.chain.retireSigningKey({ agency: a.agency, key: k.key, at });
-  return { key: k.key, retiredAt: at, txHash: r.txHash, blockNumber: r.blockNumber };
+  // The registry collapses a window that has not opened yet to its start.
+  const retiredAt = Math.max(at, k.validFrom);
+  return { key: k.key, retiredAt, txHash: r.txHash, blockNumber: r.blockNumber };
 }
 
 /** Adds a new key valid from now and retires every other open key of the agency now. */

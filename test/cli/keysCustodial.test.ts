@@ -2,12 +2,13 @@
  * The same keystore commands against a custodial gateway (the demo): an agency may keep its own key
  * there too. `keys new`, the authority registers the key (POST .../keys with `key`), `issue --keystore`,
  * then `keys rotate` with the authority's API key (no authority keystore: a custodial gateway signs the
- * registry calls): the old key is retired, what it issued stays VALID, the new key issues.
+ * registry calls): the old key is retired, what it issued stays VALID, the new key issues. After a leak,
+ * `keys rotate --retire-at` a past time: what the old key issued from then on stops verifying.
  */
 import { expect } from "chai";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { Wallet } from "ethers";
 import { sampleFields } from "../../src/domain/catalog";
@@ -22,6 +23,52 @@ describe("certledger keys on a custodial gateway", function () {
   let server: Server;
   let gateway: string;
   let passFile: string;
+
+  const issue = async (keystore: string, n: number) => {
+    const fields = path.join(f.dataDir, `fields-${n}.json`);
+    writeFileSync(fields, JSON.stringify(sampleFields("diploma", 7)));
+    return runCertledger([
+      "--json",
+      "issue",
+      "--type",
+      "diploma",
+      "--holder",
+      f.wallet.address(n),
+      "--fields",
+      fields,
+      "--keystore",
+      keystore,
+      "--passphrase-file",
+      passFile,
+      "--gateway",
+      gateway,
+      "--api-key",
+      f.keys.agencyA,
+    ]);
+  };
+  const newKeystore = (file: string) =>
+    runCertledger(["--json", "keys", "new", "--out", file, "--passphrase-file", passFile, "--scrypt-n", "1024"]);
+  const rotate = (oldFile: string, newFile: string, ...more: string[]) =>
+    runCertledger([
+      "--json",
+      "keys",
+      "rotate",
+      "--keystore",
+      oldFile,
+      "--out",
+      newFile,
+      "--agency",
+      f.ids.agencyA,
+      "--passphrase-file",
+      passFile,
+      "--scrypt-n",
+      "1024",
+      "--gateway",
+      gateway,
+      "--api-key",
+      f.keys.authority,
+      ...more,
+    ]);
 
   const ok = (r: Run) => {
     expect(r.code, `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`).to.equal(0);
@@ -44,19 +91,7 @@ describe("certledger keys on a custodial gateway", function () {
   it("registers a key the agency holds, issues with it, rotates it with the authority's API key", async () => {
     const dir = f.dataDir;
     const oldFile = path.join(dir, "agency-old.json");
-    const made = ok(
-      await runCertledger([
-        "--json",
-        "keys",
-        "new",
-        "--out",
-        oldFile,
-        "--passphrase-file",
-        passFile,
-        "--scrypt-n",
-        "1024",
-      ]),
-    );
+    const made = ok(await newKeystore(oldFile));
     const agency = f.ids.agencyA;
     await f.http
       .post(`/v1/authority/agencies/${agency}/keys`)
@@ -71,52 +106,11 @@ describe("certledger keys on a custodial gateway", function () {
       .expect(409);
     expect(again.body.error.code).to.equal("KEY_ALREADY_REGISTERED");
 
-    const fields = path.join(dir, "fields.json");
-    writeFileSync(fields, JSON.stringify(sampleFields("diploma", 7)));
-    const issue = async (keystore: string, n: number) =>
-      runCertledger([
-        "--json",
-        "issue",
-        "--type",
-        "diploma",
-        "--holder",
-        f.wallet.address(n),
-        "--fields",
-        fields,
-        "--keystore",
-        keystore,
-        "--passphrase-file",
-        passFile,
-        "--gateway",
-        gateway,
-        "--api-key",
-        f.keys.agencyA,
-      ]);
     const first = ok(await issue(oldFile, 1));
     expect(first.issuerKey).to.equal(made.address.toLowerCase());
 
     const newFile = path.join(dir, "agency-new.json");
-    const rotated = ok(
-      await runCertledger([
-        "--json",
-        "keys",
-        "rotate",
-        "--keystore",
-        oldFile,
-        "--out",
-        newFile,
-        "--agency",
-        agency,
-        "--passphrase-file",
-        passFile,
-        "--scrypt-n",
-        "1024",
-        "--gateway",
-        gateway,
-        "--api-key",
-        f.keys.authority,
-      ]),
-    );
+    const rotated = ok(await rotate(oldFile, newFile));
     expect(rotated.retired).to.equal(made.address.toLowerCase());
     const old = await f.gw.engine.index.signingKey(made.address.toLowerCase());
     expect(old!.validUntil)
@@ -131,5 +125,53 @@ describe("certledger keys on a custodial gateway", function () {
     const fresh = new Wallet((await Wallet.fromEncryptedJson(readFileSync(newFile, "utf8"), PASS)).privateKey);
     const second = ok(await issue(newFile, 3));
     expect(second.issuerKey).to.equal(fresh.address.toLowerCase());
+  });
+
+  it("rotates with --retire-at a past leak time: what the old key issued from then on stops verifying, what it issued before stays VALID", async () => {
+    const dir = f.dataDir;
+    const oldFile = path.join(dir, "agency-leaked.json");
+    const made = ok(await newKeystore(oldFile));
+    await f.http
+      .post(`/v1/authority/agencies/${f.ids.agencyA}/keys`)
+      .set(bearer(f.keys.authority))
+      .send({ key: made.address, validFrom: f.now() - 60 })
+      .expect(201);
+    const earlier = ok(await issue(oldFile, 4));
+    // Windows are counted in seconds: the leak comes in a later second than the agency's own certificate.
+    await new Promise((r) => setTimeout(r, 1100));
+    // The key leaks; the thief issues with it. The leak time T is when the thief's certificate was issued.
+    const stolen = ok(await issue(oldFile, 5));
+    const earlierAt = (await f.gw.engine.index.certificate(earlier.certId))!.issuedAt;
+    const T = (await f.gw.engine.index.certificate(stolen.certId))!.issuedAt;
+    expect(earlierAt).to.be.lessThan(T);
+    const verdict = async (document: unknown) =>
+      (await f.http.post("/v1/public/verify").send({ document }).expect(200)).body;
+    expect((await verdict(stolen.document)).verdict).to.equal("VALID");
+
+    const newFile = path.join(dir, "agency-after-leak.json");
+    const bad = await rotate(oldFile, newFile, "--retire-at", "last tuesday");
+    expect(bad.code).to.equal(2);
+    expect(JSON.parse(bad.stdout).error.code).to.equal("BAD_OPTION");
+    expect(existsSync(newFile)).to.equal(false);
+    // a time after the key's current end would lengthen the window: refused, and no key is added
+    const keysBefore = (await f.gw.engine.index.signingKeys(f.ids.agencyA as never)).length;
+    const later = await rotate(oldFile, path.join(dir, "agency-unused.json"), "--retire-at", String(2 ** 40 - 1));
+    expect(later.code).to.not.equal(0);
+    expect(JSON.parse(later.stdout).error.code).to.equal("INVALID_RETIREMENT");
+    expect((await f.gw.engine.index.signingKeys(f.ids.agencyA as never)).length).to.equal(keysBefore);
+
+    const rotated = ok(await rotate(oldFile, newFile, "--retire-at", new Date(T * 1000).toISOString()));
+    expect(rotated.retired).to.equal(made.address.toLowerCase());
+    expect(rotated.retireAt).to.equal(T);
+    expect((await f.gw.engine.index.signingKey(made.address.toLowerCase()))!.validUntil).to.equal(T);
+
+    expect((await verdict(earlier.document)).verdict).to.equal("VALID");
+    const after = await verdict(stolen.document);
+    expect(after.verdict).to.not.equal("VALID");
+    expect(after.reasons).to.include("ISSUER_NOT_ACCREDITED");
+    const stale = await issue(oldFile, 6);
+    expect(JSON.parse(stale.stdout).error.code).to.equal("KEY_NOT_VALID");
+    const fresh = ok(await issue(newFile, 7));
+    expect((await verdict(fresh.document)).verdict).to.equal("VALID");
   });
 });

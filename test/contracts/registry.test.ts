@@ -16,6 +16,9 @@ import {
   YEAR,
 } from "../support/certledger";
 
+const Verdict = { Valid: 0n, IssuerNotAccredited: 7n };
+const singleRef = (certId: string) => ({ certId, batchRoot: ethers.ZeroHash, validFrom: 0, validUntil: 0, proof: [] });
+
 describe("AuthorityRegistry", () => {
   describe("roles", () => {
     it("lets only the admin configure, with errors naming the account", async () => {
@@ -40,6 +43,7 @@ describe("AuthorityRegistry", () => {
         () => r.addKey(AGENCY_POLICE, other.address, 0, 1),
         () => r.rotateKey(1, other.address, 0, 1),
         () => r.retireKey(1),
+        () => r.retireKeyAt(1, 1),
       ];
       for (const call of calls) {
         await expect(call())
@@ -105,6 +109,7 @@ describe("AuthorityRegistry", () => {
         "RegistryPaused",
       );
       await expect(registry.retireKey(1)).to.emit(registry, "KeyRetired");
+      await expect(registry.retireKeyAt(2, 1)).to.emit(registry, "KeyRetired");
       await expect(registry.withdrawAccreditation(AGENCY_POLICE, TYPE_ID_CARD)).to.emit(registry, "AccreditationSet");
       await expect(registry.deactivateType(TYPE_LICENCE)).to.emit(registry, "TypeDeactivated");
       await expect(registry.deactivateAgency(AGENCY_MARKET)).to.emit(registry, "AgencyDeactivated");
@@ -370,6 +375,71 @@ describe("AuthorityRegistry", () => {
       await expect(registry.retireKey(4))
         .to.emit(registry, "KeyRetired")
         .withArgs(4, AGENCY_POLICE, t + DAY);
+    });
+
+    it("retires a key at a future time: it issues until then and is refused from then on", async () => {
+      const { registry, ledger, policeKey1 } = await loadFixture(deployedFixture);
+      const t = await now();
+      const at = t + DAY;
+      await expect(registry.retireKeyAt(1, at)).to.emit(registry, "KeyRetired").withArgs(1, AGENCY_POLICE, at);
+      expect((await registry.getKey(1)).validUntil).to.equal(at);
+      const h = newHolding();
+      await time.setNextBlockTimestamp(at - 1n);
+      await expect(ledger.connect(policeKey1).issue(h.certId, TYPE_ID_CARD, t, t + YEAR)).to.emit(
+        ledger,
+        "CertificateIssued",
+      );
+      await expect(ledger.connect(policeKey1).issue(newHolding().certId, TYPE_ID_CARD, t, t + YEAR))
+        .to.be.revertedWithCustomError(registry, "RegistryKeyOutsideWindow")
+        .withArgs(1, 0, at, anyValue);
+      expect(await ledger.verdict(singleRef(h.certId))).to.equal(Verdict.Valid);
+    });
+
+    it("retires a leaked key at a past time: what it issued from then on stops verifying, what came before stays valid", async () => {
+      const { registry, ledger, policeKey1 } = await loadFixture(deployedFixture);
+      const t = await now();
+      const earlier = newHolding();
+      await ledger.connect(policeKey1).issue(earlier.certId, TYPE_ID_CARD, t, t + YEAR);
+      await time.increase(DAY);
+      const leakedAt = await now();
+      await time.increase(DAY);
+      const stolen = newHolding();
+      const stolenAt = await minedAt(ledger.connect(policeKey1).issue(stolen.certId, TYPE_ID_CARD, t, t + YEAR));
+      expect(stolenAt).to.be.greaterThan(leakedAt);
+      expect(await ledger.verdict(singleRef(stolen.certId))).to.equal(Verdict.Valid);
+
+      await expect(registry.retireKeyAt(1, leakedAt))
+        .to.emit(registry, "KeyRetired")
+        .withArgs(1, AGENCY_POLICE, leakedAt);
+      expect(await ledger.verdict(singleRef(stolen.certId))).to.equal(Verdict.IssuerNotAccredited);
+      expect(await ledger.verdict(singleRef(earlier.certId))).to.equal(Verdict.Valid);
+      expect(await registry.wasAllowedToIssue(1, TYPE_ID_CARD, leakedAt - 1n)).to.equal(true);
+      expect(await registry.wasAllowedToIssue(1, TYPE_ID_CARD, leakedAt)).to.equal(false);
+      await expect(ledger.connect(policeKey1).issue(newHolding().certId, TYPE_ID_CARD, t, t + YEAR))
+        .to.be.revertedWithCustomError(registry, "RegistryKeyOutsideWindow")
+        .withArgs(1, 0, leakedAt, anyValue);
+    });
+
+    it("only shortens a key's window: a retirement at or after its end is refused, one before its start empties it", async () => {
+      const { registry, spare } = await loadFixture(deployedFixture);
+      const t = await now();
+      await registry.retireKeyAt(1, t + DAY);
+      await expect(registry.retireKeyAt(1, t + DAY))
+        .to.be.revertedWithCustomError(registry, "RegistryKeyOutsideWindow")
+        .withArgs(1, 0, t + DAY, t + DAY);
+      await expect(registry.retireKeyAt(1, t + 2n * DAY))
+        .to.be.revertedWithCustomError(registry, "RegistryKeyOutsideWindow")
+        .withArgs(1, 0, t + DAY, t + 2n * DAY);
+      await expect(registry.retireKeyAt(1, t + 10n))
+        .to.emit(registry, "KeyRetired")
+        .withArgs(1, AGENCY_POLICE, t + 10n);
+      await registry.addKey(AGENCY_POLICE, spare.address, t + DAY, t + 2n * DAY);
+      await expect(registry.retireKeyAt(4, t))
+        .to.emit(registry, "KeyRetired")
+        .withArgs(4, AGENCY_POLICE, t + DAY);
+      await expect(registry.retireKeyAt(77, t))
+        .to.be.revertedWithCustomError(registry, "RegistryKeyUnknown")
+        .withArgs(77);
     });
 
     it("refuses a key before its window opens, and an address that is no key", async () => {

@@ -396,7 +396,7 @@ describe("domain use cases (over in-memory ports)", () => {
       await rejects(verifyDocument(deps, { document: { hello: "world" } }), "DOCUMENT_MALFORMED", 422);
     });
 
-    it("keeps certificates valid after the issuing key is rotated, and issues new ones with the new key", async () => {
+    it("keeps certificates valid after the issuing key is rotated, issues with the new key, and retires it at a past leak time", async () => {
       const { deps, a, issue } = await world();
       const before = await issue();
       deps.world.now += 10;
@@ -405,11 +405,19 @@ describe("domain use cases (over in-memory ports)", () => {
       expect((await verifyDocument(deps, { document: before.document })).verdict).to.equal("VALID");
       const after = await issue();
       expect(after.issuerKey).to.equal(rot.key);
-      await rejects(
-        retireSigningKey(deps, { agency: a.agency, key: rot.key, at: deps.world.now - 5 }),
-        "INVALID_RETIREMENT",
-        400,
+      // A retirement can only move the window's end earlier.
+      const planned = deps.world.now + 100;
+      expect((await retireSigningKey(deps, { agency: a.agency, key: rot.key, at: planned })).retiredAt).to.equal(
+        planned,
       );
+      await rejects(retireSigningKey(deps, { agency: a.agency, key: rot.key, at: planned }), "INVALID_RETIREMENT", 409);
+      // The new key leaked 5 seconds ago: what it issued since stops verifying, what came before stays valid.
+      await retireSigningKey(deps, { agency: a.agency, key: rot.key, at: deps.world.now - 5 });
+      const stolen = await verifyDocument(deps, { document: after.document });
+      expect(stolen.verdict).to.not.equal("VALID");
+      expect(stolen.reasons).to.include("ISSUER_NOT_ACCREDITED");
+      expect((await verifyDocument(deps, { document: before.document })).verdict).to.equal("VALID");
+      await rejects(retireSigningKey(deps, { agency: a.agency, key: rot.key }), "KEY_RETIRED", 409);
     });
   });
 

@@ -6,9 +6,10 @@
  *     database, journal) cannot issue, anchor, revoke, accredit or add a key: each attempt reverts on the
  *     chain replayed from the stolen journal with the contract's custom error, and a forged document
  *     verifies INVALID through the gateway and through the document library against the chain;
- *   - the compromise drill: an agency key leaks, the authority retires it at T with `certledger keys
- *     rotate`, what it signed before T stays VALID, what it signs at or after T is refused on chain, and
- *     the agency issues again with the new key.
+ *   - the compromise drill: an agency key leaks at T and the thief issues with it; the authority learns
+ *     of it later and retires the key at T, in the past, with `certledger keys rotate --retire-at`: what
+ *     it signed before T stays VALID, what the thief issued from T on no longer verifies VALID, what it
+ *     signs now is refused on chain, and the agency issues again with the new key.
  */
 import { expect } from "chai";
 import { cpSync, readdirSync, readFileSync, statSync } from "node:fs";
@@ -635,9 +636,18 @@ describe("external key custody (embedded chain)", function () {
     });
     after(() => new Promise((r) => server.close(r)));
 
-    it("retires a leaked key at T: before T stays VALID, at or after T is refused on chain, the new key issues", async () => {
+    it("retires a leaked key at a past T: before T stays VALID, the thief's certificate from T on stops verifying, the chain refuses the key, the new key issues", async () => {
       const before = await signedIssue(agencyKey);
       expect(before.res.status).to.equal(201);
+      // Windows are counted in seconds: the leak comes in a later second than the agency's own certificate.
+      await new Promise((r) => setTimeout(r, 1100));
+      // The key leaks at T: the thief issues with it before anyone notices.
+      const stolen = await signedIssue(agencyKey);
+      expect(stolen.res.status).to.equal(201);
+      const issuedAt = async (certId: string) => (await gw.engine.index.certificate(certId as never))!.issuedAt;
+      const T = await issuedAt(stolen.doc.certId);
+      expect(await issuedAt(before.doc.certId)).to.be.lessThan(T);
+      expect((await verdictOf(stolen.doc.document)).verdict).to.equal("VALID");
       // A signature the thief made with the leaked key before T, kept to relay after T.
       const leakedDoc = document(agencyKey.address);
       const leakedDeadline = Math.floor(Date.now() / 1000) + 3600;
@@ -666,15 +676,36 @@ describe("external key custody (embedded chain)", function () {
         url,
         "--api-key",
         authorityKey,
+        "--retire-at",
+        String(T),
       ]);
       expect(r.code, r.stderr + r.stdout).to.equal(0);
       const rotated = JSON.parse(r.stdout);
       expect(rotated.retired).to.equal(agency);
+      expect(rotated.retireAt).to.equal(T);
       const oldKey = await gw.engine.index.signingKey(agency as `0x${string}`);
-      const T = oldKey!.validUntil;
-      expect(T).to.be.greaterThan(0);
+      expect(oldKey!.validUntil).to.equal(T);
 
       expect((await verdictOf(before.doc.document)).verdict).to.equal("VALID");
+      const thief = await verdictOf(stolen.doc.document);
+      expect(thief.verdict).to.not.equal("VALID");
+      expect(thief.reasons).to.include("ISSUER_NOT_ACCREDITED");
+      // the chain agrees: its verdict for the thief's certificate is IssuerNotAccredited, for the earlier one Valid
+      const chainVerdict = async (certId: string) =>
+        Number(
+          ledgerIface.decodeFunctionResult(
+            "verdict",
+            (await gw.engine.rpc("eth_call", [
+              {
+                to: ledger,
+                data: ledgerIface.encodeFunctionData("verdict", [[certId, ZERO32, 0, 0, []]]),
+              },
+              "latest",
+            ])) as string,
+          )[0],
+        );
+      expect(await chainVerdict(stolen.doc.certId)).to.equal(7); // Verdict.IssuerNotAccredited
+      expect(await chainVerdict(before.doc.certId)).to.equal(0); // Verdict.Valid
 
       // the old key signs after T: the gateway refuses early, and the chain refuses it too
       const after = await signedIssue(agencyKey, leakedDoc, leakedDeadline);

@@ -184,6 +184,10 @@ export function authorityRouter(deps: AppDeps, env: RouteEnv): Router {
     auth: "authority",
     tag: TAG,
     summary: "Retire a signing key at a time (now by default); what it issued before stays valid",
+    description:
+      "`at` (unix seconds) may be later than now (a planned rotation: the key signs until then) or earlier (a leaked key: " +
+      "what it issued from `at` on stops verifying, what it issued before stays VALID). It can only move the key's end " +
+      "earlier: an `at` at or after the current end is 409 INVALID_RETIREMENT.",
     params: S.KeyParams,
     body: S.RetireKeyBody,
     responses: {
