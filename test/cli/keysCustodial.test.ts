@@ -108,6 +108,9 @@ describe("certledger keys on a custodial gateway", function () {
 
     const first = ok(await issue(oldFile, 1));
     expect(first.issuerKey).to.equal(made.address.toLowerCase());
+    // Key windows count whole seconds: a retirement in the second the certificate was issued ends the
+    // window at its issuance (validUntil is exclusive), so retire in a later second.
+    await new Promise((r) => setTimeout(r, 1100));
 
     const newFile = path.join(dir, "agency-new.json");
     const rotated = ok(await rotate(oldFile, newFile));
