@@ -1,7 +1,9 @@
 /**
  * One watcher for every counter event stream of this process: a single timer reads all watched sessions
  * in one query per tick and hands each stream its session, instead of each stream re-reading its API key
- * and its session every half second. Streams authenticate once, when they open.
+ * and its session every half second. Streams authenticate once, when they open. A change made by this
+ * process (an answer, a decline) is handed to its streams at once through `changed`; the ticks carry
+ * what other replicas change and the expiries.
  */
 import type { CounterSession, CounterSessionStore } from "../domain/counter";
 
@@ -34,6 +36,18 @@ export class CounterWatcher {
         this.timer = undefined;
       }
     };
+  }
+
+  /** This process just changed session `id`: its streams get the new state now, not at the next tick. */
+  changed(id: string): void {
+    if (!this.listeners.has(id)) return;
+    this.stats.reads++;
+    this.sessions.get(id).then(
+      (s) => {
+        for (const l of [...(this.listeners.get(id) ?? [])]) l(s);
+      },
+      () => undefined, // the store is unreachable for now: the next tick tries again
+    );
   }
 
   private async tick(): Promise<void> {

@@ -289,6 +289,9 @@ export function counterRouter(opts: CounterRouterOptions): Router {
         .send(await QRCode.toBuffer(url, { type: "png", errorCorrectionLevel: "M", margin: 2, scale: 8 }));
   });
 
+  // Every event stream of this process is fed by one watcher; answers and declines made here reach it at once.
+  const watcher = new CounterWatcher(sessions, opts.eventsPollMs ?? 500);
+
   defineRoute(router, env, {
     method: "post",
     path: "/v1/counter/requests/:id/answer",
@@ -321,6 +324,7 @@ export function counterRouter(opts: CounterRouterOptions): Router {
           signature: p.signature as Hex,
         })),
       });
+      watcher.changed(params.id);
       // The holder learns the verdict per certificate; the disclosed fields are theirs already.
       return {
         body: {
@@ -355,6 +359,7 @@ export function counterRouter(opts: CounterRouterOptions): Router {
     },
     handler: async ({ params }) => {
       const s = await declineCounterRequest(counterDeps, params.id);
+      watcher.changed(params.id);
       return { body: { id: s.id, state: s.state, declinedAt: s.declinedAt } };
     },
   });
@@ -373,8 +378,6 @@ export function counterRouter(opts: CounterRouterOptions): Router {
     const s = await getCounterRequestForVerifier(counterDeps, String(req.params.id), await verifierOf(req));
     res.set("cache-control", "no-store").json(resultView(s));
   });
-
-  const watcher = new CounterWatcher(sessions, opts.eventsPollMs ?? 500);
 
   // Authenticated once, when it opens; then fed by the one watcher (a read per tick for all streams).
   router.get("/v1/counter/requests/:id/events", async (req: Request, res: Response) => {
