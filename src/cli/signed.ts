@@ -116,14 +116,9 @@ export async function signStatusChange(
   const n = (
     await api.request<{ batchRoot: string; nonce: number }>("GET", `/v1/agency/certificates/${p.certId}/status-nonce`)
   ).body;
-  const { signStatusChange: sign, ledgerDomain, LEDGER_STATUS } = await import("../document");
+  const { signStatusChange: sign, ledgerDomain, LEDGER_STATUS_OF_ACTION } = await import("../document");
   const zero = `0x${"0".repeat(64)}`;
-  const status = {
-    revoke: LEDGER_STATUS.Revoked,
-    suspend: LEDGER_STATUS.Suspended,
-    reinstate: LEDGER_STATUS.Active,
-    supersede: LEDGER_STATUS.Superseded,
-  }[p.action];
+  const status = LEDGER_STATUS_OF_ACTION[p.action];
   const deadline = nowSeconds() + SIGNATURE_LIFETIME_SECONDS;
   const { signature } = await sign(wallet, ledgerDomain(info.chainId, info.contracts.ledger), {
     certId: p.certId,

@@ -11,7 +11,7 @@ import { EP } from "./endpoints";
 import { formatTime, t } from "./i18n";
 import { busy, field, h, notice, section, tx } from "./ui";
 import {
-  LEDGER_STATUS,
+  LEDGER_STATUS_OF_ACTION,
   buildBatch,
   buildDocument,
   ledgerDomain,
@@ -268,12 +268,6 @@ export async function sendSignedIssue(key: Wallet, d: Draft, apiKey: string | nu
   return post(EP.issueSigned, { document: d.document, deadline: d.deadline, signature }, { headers: bearer(apiKey) });
 }
 
-const STATUS_OF = {
-  revoke: LEDGER_STATUS.Revoked,
-  suspend: LEDGER_STATUS.Suspended,
-  reinstate: LEDGER_STATUS.Active,
-} as const;
-
 /** Reads the certificate's status nonce, signs the StatusChange in the browser and sends it. */
 export async function sendSignedStatus(
   key: Wallet,
@@ -291,7 +285,7 @@ export async function sendSignedStatus(
   const { signature } = await signStatusChange(key, ledgerDomain(chain.chainId, chain.contracts.ledger), {
     certId,
     batchRoot: n.batchRoot,
-    status: STATUS_OF[action],
+    status: LEDGER_STATUS_OF_ACTION[action],
     reason: reason.number,
     replacementCertId: ZERO32,
     replacementBatchRoot: ZERO32,
