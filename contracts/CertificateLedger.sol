@@ -212,8 +212,17 @@ contract CertificateLedger is ICertificateLedger, EIP712 {
     /// @inheritdoc ICertificateLedger
     function isIssued(CertRef calldata ref) external view returns (bool) {
         // The consent registry asks this on every grant: skip the status read that _resolve makes.
-        if (ref.batchRoot == bytes32(0)) return _certificates[ref.certId].keyId != 0;
+        if (ref.batchRoot == bytes32(0)) return _issuedSingly(ref.certId);
         return _batches[ref.batchRoot].keyId != 0 && _proofValid(ref);
+    }
+
+    /// @inheritdoc ICertificateLedger
+    function isIssuedSingly(bytes32 certId) external view returns (bool) {
+        return _issuedSingly(certId);
+    }
+
+    function _issuedSingly(bytes32 certId) private view returns (bool) {
+        return _certificates[certId].keyId != 0;
     }
 
     /// @inheritdoc ICertificateLedger

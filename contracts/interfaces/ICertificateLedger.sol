@@ -222,6 +222,10 @@ interface ICertificateLedger is IERC5267 {
     /// @notice Whether the certificate is issued (single record, or a leaf of an anchored batch with a valid proof).
     function isIssued(CertRef calldata ref) external view returns (bool);
 
+    /// @notice {isIssued} for a singly issued certificate, CertRef(certId, 0, 0, 0, []), in one word of call
+    /// data: the consent registry asks it for every grant.
+    function isIssuedSingly(bytes32 certId) external view returns (bool);
+
     /// @notice Valid, or why not: every rule of docs/architecture.md#valid-now-the-verdict-rules but consent, at the
     /// current time.
     function verdict(CertRef calldata ref) external view returns (Verdict);
