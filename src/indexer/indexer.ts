@@ -14,11 +14,15 @@ import { PRIMARY_KEYS, ZERO_ROOT } from "../store/schema";
 import { consentIface, ledgerIface, registryIface, type ContractAddresses } from "../chain/contracts";
 import type { Rpc } from "../chain/submitter";
 import type { CacheChange, IndexCache } from "./indexCache";
+import { chainMismatchError, type ChainGuard } from "../chain/chainIdentity";
 
 export const CURSOR_NAME = "certledger";
 
 export interface IndexerOptions {
-  /** Confirmations a block needs before it is applied (the head block has 1; 0 or 1 = apply the head). */
+  /**
+   * Blocks that must be on top of a block before it is applied (0 = apply the head). A reorg that
+   * replaces at most this many blocks never reaches what was applied.
+   */
   confirmations: number;
   /** The block of the first deployment transaction: nothing earlier is read. */
   fromBlock: number;
@@ -29,6 +33,13 @@ export interface IndexerOptions {
   onError?: (e: unknown) => void;
   /** The store's dialect (PostgreSQL locks the cursor row while a step applies). */
   dialect?: "sqlite" | "postgres";
+  /**
+   * Is the node still the chain this index belongs to? Asked before any rewind and when the node
+   * answers again after failing; a mismatch stops the indexer with the index kept as it is.
+   */
+  guard?: Pick<ChainGuard, "assertSameChain" | "check">;
+  /** Told after a rewind to `block` (the relayer re-checks what it wrote above it). */
+  onRewind?: (block: number) => void;
 }
 
 import type { RawLog } from "../chain/embeddedChain";
@@ -50,6 +61,8 @@ export class Indexer {
   private waiters: { block: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** The last sync failed (the node may have been away, or come back as something else). */
+  private failing = false;
   /** Blocks the block producer handed over (noteBlock), oldest first; and the head it last reported. */
   private readonly known = new Map<number, { header: Header; logs: RawLog[] }>();
   private knownHead: number | undefined;
@@ -110,6 +123,7 @@ export class Indexer {
         do {
           this.again = false;
           try {
+            if (this.failing) await this.verifyChain();
             await this.sync();
           } catch (e) {
             if (!(e instanceof CursorMovedError)) throw e;
@@ -119,8 +133,10 @@ export class Indexer {
             this.again = true;
           }
         } while (this.again && !this.stopped);
+        this.failing = false;
       } catch (e) {
         // The next attempt starts from what the database holds.
+        this.failing = true;
         this.cursor = undefined;
         this.stats.lastError = (e as Error).message;
         this.opts.onError?.(e);
@@ -142,13 +158,21 @@ export class Indexer {
     return p;
   }
 
+  /** Throws CHAIN_MISMATCH when the node is not the chain this index belongs to. */
+  private async verifyChain(): Promise<void> {
+    if (!this.opts.guard) return;
+    const m = await this.opts.guard.check();
+    if (m) throw chainMismatchError(m);
+  }
+
   /** Catches up with the head (confirmations aside). */
   async sync(): Promise<void> {
+    this.opts.guard?.assertSameChain();
     for (;;) {
       const cursor = await this.loadCursor();
       const head = this.knownHead ?? Number(BigInt((await this.rpc("eth_blockNumber")) as string));
-      // A block at the head has one confirmation: apply blocks with at least `confirmations`.
-      const target = head - Math.max(this.opts.confirmations - 1, 0);
+      // Apply blocks with `confirmations` blocks on top of them.
+      const target = head - this.opts.confirmations;
       if (cursor.block >= this.opts.fromBlock && cursor.hash !== "") {
         const onChain = await this.header(cursor.block);
         if (!onChain || onChain.hash !== cursor.hash) {
@@ -169,6 +193,9 @@ export class Indexer {
 
   private async step(from: number, to: number): Promise<void> {
     const t0 = performance.now();
+    // The chain segment the logs are read from, named by its last block: the same before and after the
+    // read, or the logs may come from blocks a reorg replaced meanwhile.
+    const before = this.known.has(to) ? undefined : await this.header(to);
     const logs =
       this.knownLogs(from, to) ??
       ((await this.rpc("eth_getLogs", [
@@ -180,6 +207,7 @@ export class Indexer {
       ])) as RawLog[]);
     const numbers = new Set<number>(logs.map((l) => Number(BigInt(l.blockNumber))));
     numbers.add(to);
+    numbers.add(from);
     const headers = new Map<number, Header>();
     await Promise.all(
       [...numbers].map(async (n) => {
@@ -191,6 +219,13 @@ export class Indexer {
     for (const l of logs) {
       if (headers.get(Number(BigInt(l.blockNumber)))!.hash !== l.blockHash)
         throw new Error(`block ${Number(BigInt(l.blockNumber))} changed while indexing (reorg)`);
+    }
+    if (before && before.hash !== headers.get(to)!.hash) throw new Error(`block ${to} changed while indexing (reorg)`);
+    // The first new block must sit on the cursor's block: else the chain under the cursor was replaced.
+    const cursor = this.cursor;
+    if (cursor && cursor.hash !== "" && cursor.block === from - 1 && headers.get(from)!.parentHash !== cursor.hash) {
+      await this.rewind();
+      return;
     }
     logs.sort(
       (a, b) =>
@@ -261,8 +296,9 @@ export class Indexer {
     return out;
   }
 
-  /** Rewinds to the newest stored block the chain still agrees with. */
+  /** Rewinds to the newest stored block the chain still agrees with (never onto another chain). */
   private async rewind(): Promise<void> {
+    await this.verifyChain();
     const stored = await this.db
       .selectFrom("indexed_blocks")
       .select(["block_number", "block_hash"])
@@ -291,6 +327,7 @@ export class Indexer {
     await this.cache.load();
     this.cursor = { block: to, hash: toHash };
     this.stats.rewinds++;
+    this.opts.onRewind?.(to);
   }
 
   private release(): void {
