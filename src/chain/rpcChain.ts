@@ -30,6 +30,16 @@ import type { SigningKey } from "ethers";
 const ALREADY_KNOWN = /already known|known transaction|already imported/i;
 const NONCE_TAKEN = /nonce too low|nonce has already been used|invalid nonce/i;
 
+/**
+ * A `hardhat node` answers eth_sendRawTransaction with an error when the transaction it just mined
+ * reverted (its `data.txHash` names it); anvil returns the hash and leaves status 0 in the receipt. Either
+ * way the transaction is on chain and its nonce used: the receipt says the rest.
+ */
+function minedAnyway(e: unknown, hash: string): boolean {
+  const txHash = (e as { data?: { txHash?: unknown } })?.data?.txHash;
+  return typeof txHash === "string" && txHash.toLowerCase() === hash.toLowerCase();
+}
+
 /** A transaction that left the chain in a reorg and whose nonce another transaction took: it will never land. */
 export class TxDroppedError extends Error {
   readonly code = "TX_DROPPED";
@@ -124,7 +134,7 @@ export class RpcSubmitter implements TxSubmitter {
       const { raw, hash } = own;
       if (req.beforeSend) await req.beforeSend(hash);
       await this.withRetry(() => this.rpc("eth_sendRawTransaction", [raw])).catch((e: unknown) => {
-        if (!ALREADY_KNOWN.test(String((e as Error).message))) throw e;
+        if (!ALREADY_KNOWN.test(String((e as Error).message)) && !minedAnyway(e, hash)) throw e;
       });
       return { hash, raw };
     }
@@ -139,7 +149,7 @@ export class RpcSubmitter implements TxSubmitter {
         return { hash, raw };
       } catch (e) {
         const msg = String((e as Error).message);
-        if (ALREADY_KNOWN.test(msg)) {
+        if (ALREADY_KNOWN.test(msg) || minedAnyway(e, hash)) {
           this.nonces.advance(from);
           return { hash, raw };
         }

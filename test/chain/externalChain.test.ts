@@ -66,6 +66,30 @@ for (const nodeEngine of NODE_ENGINES)
       expect(engine.index.certificate(certs[49].certId)?.status).to.equal("ACTIVE");
     });
 
+    it("explains a reverted write with the contract's custom error, mapped to the domain's code (not CHAIN_UNAVAILABLE)", async function () {
+      const e = await openEngine(tmpDataDir(), {
+        rpcUrl: node.url,
+        fundingPrivateKey: node.fundingKey,
+        confirmations: 0,
+        pollMs: 200,
+      });
+      try {
+        const a = await setupActors(e, "refusals");
+        const c = newHolderCert();
+        // Signed by someone else than the holder the certId commits to: the consent registry reverts. (A
+        // hardhat node answers the send itself with an error for a reverted transaction; anvil does not.)
+        const forged = await signGrant(e, newHolderCert().holder, c.certId, c.documentRoot, a.verifier);
+        const err = await e.chain.relayGrant(forged).then(
+          () => undefined,
+          (x: unknown) => x as { code?: string; details?: { error?: string } },
+        );
+        expect(err?.code).to.equal("BAD_SIGNATURE");
+        expect(err?.details?.error).to.equal("ConsentSignerNotHolder");
+      } finally {
+        await e.close();
+      }
+    });
+
     it("runs two gateway engines on one PostgreSQL database and one chain: no block applied twice, each sees the other's writes", async function () {
       const pg = await freshPostgresDatabase("cl_replicas");
       const common = {
