@@ -145,6 +145,8 @@ export class Relayer {
   private async settleAgain(a: Acked): Promise<void> {
     const k = this.kind(a.kind);
     const ids = a.rows.map((r) => r.id);
+    const now = await this.rpc("eth_getTransactionReceipt", [a.hash]);
+    if (now && toMinedTx(now).blockHash === a.blockHash) return; // the reorg did not reach it
     let mined: MinedTx | undefined;
     try {
       mined = await this.submitter.recheck!(a.hash);
@@ -152,12 +154,11 @@ export class Relayer {
       if (!(e instanceof TxDroppedError)) throw e;
     }
     if (mined && mined.status === 1) {
-      if (mined.blockHash !== a.blockHash) {
-        this.stats.reorgedBack++;
-        await this.waitForIndex(mined.blockNumber);
-        await this.outbox.moved(ids, mined.hash, mined.blockNumber);
-        this.watch({ ...a, blockNumber: mined.blockNumber, blockHash: mined.blockHash });
-      }
+      // Back on chain with the same bytes (possibly in an identical block, when nothing else changed).
+      this.stats.reorgedBack++;
+      await this.waitForIndex(mined.blockNumber);
+      await this.outbox.moved(ids, mined.hash, mined.blockNumber);
+      this.watch({ ...a, blockNumber: mined.blockNumber, blockHash: mined.blockHash });
       return;
     }
     // Gone for good (or reverted now): the work is sent again, after a look at what the chain holds.

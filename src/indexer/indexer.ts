@@ -17,6 +17,11 @@ import type { CacheChange, IndexCache } from "./indexCache";
 import { chainMismatchError, type ChainGuard } from "../chain/chainIdentity";
 
 export const CURSOR_NAME = "certledger";
+/**
+ * A row beside the cursor that every rewind rewrites (block = where it rewound to, hash = a token): a
+ * replica whose neighbour on the same database did the rewind learns of it at its next sync.
+ */
+const REWIND_MARK = "certledger:rewind";
 
 export interface IndexerOptions {
   /**
@@ -63,6 +68,8 @@ export class Indexer {
   private stopped = false;
   /** The last sync failed (the node may have been away, or come back as something else). */
   private failing = false;
+  /** The rewind mark last seen (undefined: not read yet). */
+  private rewindToken: string | undefined;
   /** Blocks the block producer handed over (noteBlock), oldest first; and the head it last reported. */
   private readonly known = new Map<number, { header: Header; logs: RawLog[] }>();
   private knownHead: number | undefined;
@@ -158,6 +165,22 @@ export class Indexer {
     return p;
   }
 
+  /** Tells onRewind about a rewind another replica made on the shared database since the last look. */
+  private async noticeRewinds(): Promise<void> {
+    const r = await this.db
+      .selectFrom("chain_cursor")
+      .select(["block_number", "block_hash"])
+      .where("name", "=", REWIND_MARK)
+      .executeTakeFirst();
+    const token = r?.block_hash ?? "";
+    if (this.rewindToken !== undefined && token !== this.rewindToken && r) {
+      this.cursor = undefined;
+      await this.cache.load();
+      this.opts.onRewind?.(Number(r.block_number));
+    }
+    this.rewindToken = token;
+  }
+
   /** Throws CHAIN_MISMATCH when the node is not the chain this index belongs to. */
   private async verifyChain(): Promise<void> {
     if (!this.opts.guard) return;
@@ -168,6 +191,7 @@ export class Indexer {
   /** Catches up with the head (confirmations aside). */
   async sync(): Promise<void> {
     this.opts.guard?.assertSameChain();
+    if (this.opts.onRewind) await this.noticeRewinds();
     for (;;) {
       const cursor = await this.loadCursor();
       const head = this.knownHead ?? Number(BigInt((await this.rpc("eth_blockNumber")) as string));
@@ -314,8 +338,16 @@ export class Indexer {
         break;
       }
     }
+    const token = `${Date.now()}:${Math.random().toString(36).slice(2)}`;
     await this.db.transaction().execute(async (trx) => {
       await rewindTo(trx as AnyTrx, to);
+      await trx
+        .insertInto("chain_cursor")
+        .values({ name: REWIND_MARK, block_number: to, block_hash: token, updated_ms: Date.now() })
+        .onConflict((oc) =>
+          oc.column("name").doUpdateSet({ block_number: to, block_hash: token, updated_ms: Date.now() }),
+        )
+        .execute();
       await trx
         .insertInto("chain_cursor")
         .values({ name: CURSOR_NAME, block_number: to, block_hash: toHash, updated_ms: Date.now() })
@@ -327,6 +359,7 @@ export class Indexer {
     await this.cache.load();
     this.cursor = { block: to, hash: toHash };
     this.stats.rewinds++;
+    this.rewindToken = token;
     this.opts.onRewind?.(to);
   }
 

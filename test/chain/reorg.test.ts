@@ -131,6 +131,7 @@ function reorgSuite(dialect: string, store: () => Promise<{ extra: Partial<Engin
           certs.map((c) => c.certId),
         );
         return (
+          engine!.relayer.stats.reorgedResent + engine!.relayer.stats.reorgedBack >= 5 &&
           certs.every((c) => engine!.index.certificate(c.certId)?.status === "ACTIVE") &&
           engine!.index.batch(root) !== undefined &&
           engine!.index.grant(grantId)?.uses === 1
@@ -165,6 +166,54 @@ reorgSuite("SQLite", async () => ({ extra: {}, done: async () => undefined }));
 reorgSuite("PostgreSQL", async () => {
   const pg = await freshPostgresDatabase("cl_reorg");
   return { extra: { databaseUrl: pg.url }, done: () => pg.drop() };
+});
+
+describe("a reorg with two gateway engines on one PostgreSQL database (anvil)", function () {
+  this.timeout(240_000);
+  let node: ExternalNode;
+  const engines: Engine[] = [];
+  let drop: () => Promise<void> = async () => undefined;
+
+  before(async function () {
+    node = await ANVIL.start();
+  });
+  after(async function () {
+    for (const e of engines) await e.close();
+    await node.stop();
+    await drop();
+  });
+
+  it("the replica that did not see the reorg itself still sends again what it had acknowledged", async function () {
+    const pg = await freshPostgresDatabase("cl_reorg_replicas");
+    drop = pg.drop;
+    const common = { rpcUrl: node.url, fundingPrivateKey: node.fundingKey, confirmations: 0, pollMs: 100 };
+    const a = await openEngine(tmpDataDir(), { ...common, databaseUrl: pg.url });
+    engines.push(a);
+    const b = await openEngine(tmpDataDir(), { ...common, databaseUrl: pg.url, contracts: a.addresses });
+    engines.push(b);
+    const actors = await setupActors(a, "replicas");
+    const start = await head(a.rpc);
+    const certs = [newHolderCert(), newHolderCert()];
+    for (const [i, c] of certs.entries()) await issueOne(a, actors, c.certId, `a-${i}`);
+
+    // B notices and rewinds the shared index; A learns of it from the database, not from the chain.
+    await a.indexer.stop();
+    await a.rpc("anvil_reorg", [(await head(a.rpc)) - start, []]);
+    await b.indexer.poke();
+    expect(b.indexer.stats.rewinds).to.equal(1);
+    a.indexer.start(100);
+    await until(
+      "A sent its dropped issues again",
+      () =>
+        a.relayer.stats.reorgedResent + a.relayer.stats.reorgedBack >= certs.length &&
+        certs.every((c) => a.index.certificate(c.certId)?.status === "ACTIVE"),
+    );
+    expect(a.indexer.stats.rewinds).to.equal(0);
+    expect(a.relayer.stats.reorgedResent + a.relayer.stats.reorgedBack).to.equal(certs.length);
+    await until("B sees them too", () => certs.every((c) => b.index.certificate(c.certId)?.status === "ACTIVE"));
+    const issued = await onChain(a.rpc, a.addresses.ledger, ledgerIface, "CertificateIssued");
+    for (const c of certs) expect(issued.get(c.certId.toLowerCase())).to.equal(1);
+  });
 });
 
 describe("reorgs on anvil no deeper than CERTLEDGER_CONFIRMATIONS", function () {
