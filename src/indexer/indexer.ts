@@ -278,14 +278,7 @@ export class Indexer {
           )
           .execute();
       }
-      const end = headers.get(to)!;
-      await trx
-        .insertInto("chain_cursor")
-        .values({ name: CURSOR_NAME, block_number: to, block_hash: end.hash, updated_ms: Date.now() })
-        .onConflict((oc) =>
-          oc.column("name").doUpdateSet({ block_number: to, block_hash: end.hash, updated_ms: Date.now() }),
-        )
-        .execute();
+      await putCursor(trx as AnyTrx, CURSOR_NAME, to, headers.get(to)!.hash);
       const keep = this.opts.keepUndoBlocks ?? 1024;
       if (to % 256 === 0 && to > keep) {
         await trx
@@ -341,20 +334,8 @@ export class Indexer {
     const token = `${Date.now()}:${Math.random().toString(36).slice(2)}`;
     await this.db.transaction().execute(async (trx) => {
       await rewindTo(trx as AnyTrx, to);
-      await trx
-        .insertInto("chain_cursor")
-        .values({ name: REWIND_MARK, block_number: to, block_hash: token, updated_ms: Date.now() })
-        .onConflict((oc) =>
-          oc.column("name").doUpdateSet({ block_number: to, block_hash: token, updated_ms: Date.now() }),
-        )
-        .execute();
-      await trx
-        .insertInto("chain_cursor")
-        .values({ name: CURSOR_NAME, block_number: to, block_hash: toHash, updated_ms: Date.now() })
-        .onConflict((oc) =>
-          oc.column("name").doUpdateSet({ block_number: to, block_hash: toHash, updated_ms: Date.now() }),
-        )
-        .execute();
+      await putCursor(trx as AnyTrx, REWIND_MARK, to, token);
+      await putCursor(trx as AnyTrx, CURSOR_NAME, to, toHash);
     });
     await this.cache.load();
     this.cursor = { block: to, hash: toHash };
@@ -396,6 +377,17 @@ class CursorMovedError extends Error {
       `the index cursor moved under this indexer (expected block ${expected}, found ${found}): another replica indexes too`,
     );
   }
+}
+
+/** Writes a row of `chain_cursor` (the cursor, or the rewind mark). */
+async function putCursor(trx: AnyTrx, name: string, block: number, hash: string): Promise<void> {
+  await trx
+    .insertInto("chain_cursor")
+    .values({ name, block_number: block, block_hash: hash, updated_ms: Date.now() })
+    .onConflict((oc) =>
+      oc.column("name").doUpdateSet({ block_number: block, block_hash: hash, updated_ms: Date.now() }),
+    )
+    .execute();
 }
 
 /** Undoes every change of blocks after `block`: before-images first, then rows created later. */

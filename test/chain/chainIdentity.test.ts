@@ -12,30 +12,8 @@ import type { ChainMismatchCause } from "../../src/chain/chainIdentity";
 import type { Engine } from "../../src/chain/engine";
 import { httpRpc } from "../../src/chain/rpcChain";
 import { DomainError } from "../../src/domain/errors";
-import type { Bytes32 } from "../../src/domain/ports";
 import { HARDHAT_ACCOUNT_0 } from "../support/hardhatNode";
-import { newHolderCert, openEngine, setupActors, tmpDataDir, type Actors } from "../support/engineFixture";
-
-async function until(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`still not true after ${timeoutMs} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function issueOne(engine: Engine, a: Actors, certId: Bytes32, key: string) {
-  const now = Math.floor(Date.now() / 1000);
-  return engine.chain.issue({
-    agency: a.agency,
-    issuerKey: a.issuerKey,
-    certId,
-    typeId: a.typeId,
-    validFrom: now - 5,
-    validUntil: now + 3600,
-    outboxKey: key,
-  });
-}
+import { issueNow, newHolderCert, openEngine, setupActors, tmpDataDir, until } from "../support/engineFixture";
 
 describe("a chain node that is not ours any more (anvil)", function () {
   this.timeout(240_000);
@@ -72,7 +50,7 @@ describe("a chain node that is not ours any more (anvil)", function () {
     const engine = await open(dir, first.url, errors);
     const a = await setupActors(engine, "ours");
     const cert = newHolderCert();
-    await issueOne(engine, a, cert.certId, "before");
+    await issueNow(engine, a, cert.certId, "before");
     const rows = (await engine.store.db.selectFrom("certificates").select("cert_id").execute()).length;
     // SIGTERM: anvil writes its --state file on the way out.
     await first.stop("SIGTERM");
@@ -88,7 +66,7 @@ describe("a chain node that is not ours any more (anvil)", function () {
     await until(`the engine sees ${cause}`, () => engine.chainGuard?.mismatch?.cause === cause);
     expect(s.errors.map((e) => e.cause)).to.include(cause);
     // Writes are refused with their own code, nothing is sent to the stranger.
-    const err = await issueOne(engine, s.a, newHolderCert().certId, `after-${cause}`).then(
+    const err = await issueNow(engine, s.a, newHolderCert().certId, `after-${cause}`).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -140,7 +118,7 @@ describe("a chain node that is not ours any more (anvil)", function () {
     await start(["--state", file], s.first.port);
     await until("the engine sees its chain again", () => s.engine.chainGuard?.mismatch === undefined);
     const next = newHolderCert();
-    await issueOne(s.engine, s.a, next.certId, "back");
+    await issueNow(s.engine, s.a, next.certId, "back");
     expect(s.engine.index.certificate(next.certId)?.status).to.equal("ACTIVE");
     expect(s.engine.index.certificate(s.cert.certId)?.status).to.equal("ACTIVE");
     expect(s.engine.indexer.stats.rewinds).to.equal(0);

@@ -9,6 +9,7 @@ for (const nodeEngine of NODE_ENGINES)
     this.timeout(300_000);
     let node: ExternalNode;
     let engine: Engine | undefined;
+    const onNode = () => ({ rpcUrl: node.url, fundingPrivateKey: node.fundingKey, confirmations: 0, pollMs: 200 });
 
     before(async function () {
       node = await nodeEngine.start();
@@ -21,10 +22,7 @@ for (const nodeEngine of NODE_ENGINES)
     it("deploys, issues 50 concurrent certificates in nonce order, relays a grant and a check, and indexes them", async function () {
       const dir = tmpDataDir();
       engine = await openEngine(dir, {
-        rpcUrl: node.url,
-        fundingPrivateKey: node.fundingKey,
-        confirmations: 0,
-        pollMs: 200,
+        ...onNode(),
       });
       expect(engine.startup.deployed).to.equal(true);
       expect(engine.embedded).to.equal(undefined);
@@ -56,10 +54,7 @@ for (const nodeEngine of NODE_ENGINES)
 
       // A restart against the same node: contracts from the data dir, index from the store, nothing resent.
       engine = await openEngine(dir, {
-        rpcUrl: node.url,
-        fundingPrivateKey: node.fundingKey,
-        confirmations: 0,
-        pollMs: 200,
+        ...onNode(),
       });
       expect(engine.startup.deployed).to.equal(false);
       expect(engine.index.grant(grantId)!.uses).to.equal(1);
@@ -68,10 +63,7 @@ for (const nodeEngine of NODE_ENGINES)
 
     it("explains a reverted write with the contract's custom error, mapped to the domain's code (not CHAIN_UNAVAILABLE)", async function () {
       const e = await openEngine(tmpDataDir(), {
-        rpcUrl: node.url,
-        fundingPrivateKey: node.fundingKey,
-        confirmations: 0,
-        pollMs: 200,
+        ...onNode(),
       });
       try {
         const a = await setupActors(e, "refusals");

@@ -12,7 +12,15 @@ import { httpRpc } from "../../src/chain/rpcChain";
 import type { Rpc } from "../../src/chain/submitter";
 import type { Bytes32 } from "../../src/domain/ports";
 import { ANVIL, type ExternalNode } from "../support/chainNodes";
-import { newHolderCert, openEngine, setupActors, signGrant, tmpDataDir, type Actors } from "../support/engineFixture";
+import {
+  issueNow,
+  newHolderCert,
+  openEngine,
+  setupActors,
+  signGrant,
+  tmpDataDir,
+  until,
+} from "../support/engineFixture";
 import { freshPostgresDatabase } from "../support/postgres";
 
 /** How many times each id (an event's first indexed argument) appears in the canonical chain's logs. */
@@ -25,29 +33,8 @@ async function onChain(rpc: Rpc, address: string, iface: Interface, event: strin
   return n;
 }
 
-async function until(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`still not true after ${timeoutMs} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 async function head(rpc: Rpc): Promise<number> {
   return Number(BigInt((await rpc("eth_blockNumber")) as string));
-}
-
-function issueOne(engine: Engine, a: Actors, certId: Bytes32, key: string) {
-  const now = Math.floor(Date.now() / 1000);
-  return engine.chain.issue({
-    agency: a.agency,
-    issuerKey: a.issuerKey,
-    certId,
-    typeId: a.typeId,
-    validFrom: now - 5,
-    validUntil: now + 3600,
-    outboxKey: key,
-  });
 }
 
 /** Every certificate the index shows as issued is issued on the canonical chain (index read first). */
@@ -89,7 +76,7 @@ function reorgSuite(dialect: string, store: () => Promise<{ extra: Partial<Engin
 
       // Each write in its own block, every one acknowledged.
       const certs = [newHolderCert(), newHolderCert()];
-      for (const [i, c] of certs.entries()) await issueOne(engine, a, c.certId, `issue-${i}`);
+      for (const [i, c] of certs.entries()) await issueNow(engine, a, c.certId, `issue-${i}`);
       const root = hexlify(randomBytes(32)) as Bytes32;
       const members = [newHolderCert(), newHolderCert()].map((m) => ({
         certId: m.certId,
@@ -156,7 +143,7 @@ function reorgSuite(dialect: string, store: () => Promise<{ extra: Partial<Engin
 
       // The relayer's nonces follow the chain after the reorg: the next write lands.
       const after = newHolderCert();
-      await issueOne(engine, a, after.certId, "after");
+      await issueNow(engine, a, after.certId, "after");
       expect(engine.index.certificate(after.certId)?.status).to.equal("ACTIVE");
     });
   });
@@ -194,7 +181,7 @@ describe("a reorg with two gateway engines on one PostgreSQL database (anvil)", 
     const actors = await setupActors(a, "replicas");
     const start = await head(a.rpc);
     const certs = [newHolderCert(), newHolderCert()];
-    for (const [i, c] of certs.entries()) await issueOne(a, actors, c.certId, `a-${i}`);
+    for (const [i, c] of certs.entries()) await issueNow(a, actors, c.certId, `a-${i}`);
 
     // B notices and rewinds the shared index; A learns of it from the database, not from the chain.
     await a.indexer.stop();
@@ -252,10 +239,10 @@ describe("reorgs on anvil no deeper than CERTLEDGER_CONFIRMATIONS", function () 
       50,
     );
     try {
-      for (const [i, c] of certs.slice(0, 2).entries()) await issueOne(engine, a, c.certId, `deep-${i}`);
+      for (const [i, c] of certs.slice(0, 2).entries()) await issueNow(engine, a, c.certId, `deep-${i}`);
       // The third is in flight (mined, not yet confirmed) when the last `confirmations` blocks are replaced.
       clearInterval(miner);
-      const inFlight = issueOne(engine, a, certs[2].certId, "deep-2");
+      const inFlight = issueNow(engine, a, certs[2].certId, "deep-2");
       await until("the third issue is mined", async () =>
         (await onChain(rpc, engine!.addresses.ledger, ledgerIface, "CertificateIssued")).has(ids[2].toLowerCase()),
       );
