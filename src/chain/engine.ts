@@ -347,6 +347,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
         relayer: { ...relayer.stats },
         indexer: { ...ix.stats },
         producer: embedded ? { ...embedded.producer.stats } : undefined,
+        chain: guard ? { ...guard.stats, mismatch: guard.mismatch?.cause ?? null } : undefined,
         index: cache.sizes(),
       }),
       async close() {

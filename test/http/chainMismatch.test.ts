@@ -33,7 +33,7 @@ describe("gateway whose chain node came back as another chain (anvil)", function
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it("answers /readyz 503 CHAIN_MISMATCH with the cause, refuses an issue with 503 CHAIN_MISMATCH, logs the cause at error level, and still verifies what it issued", async function () {
+  it("answers /readyz 503 CHAIN_MISMATCH with the cause, refuses an issue with 503 CHAIN_MISMATCH, logs the cause at error level, and still verifies what it issued, also after a restart", async function () {
     const genesis = Math.floor(Date.now() / 1000);
     const first = await startAnvil({ args: ["--timestamp", String(genesis)] });
     nodes.push(first);
@@ -83,5 +83,15 @@ describe("gateway whose chain node came back as another chain (anvil)", function
     const v = await http.post("/v1/public/verify").send({ document: issued.body.document }).expect(200);
     expect(v.body.reasons).to.not.include("NOT_ISSUED");
     expect(v.body.verdict, JSON.stringify(v.body)).to.equal("VALID");
+
+    // Restarted against the same stranger, the gateway starts, says why it is not ready, and keeps refusing.
+    await gw.close();
+    gw = await openGateway(config, { logger: pino({ level: "info" }, sink), extraRouters: [] });
+    const again = request(gw.app);
+    const still = await again.get("/readyz").expect(503);
+    expect(still.body.error.details).to.deep.equal({ cause: "GENESIS" });
+    expect((await again.post("/v1/public/verify").send({ document: issued.body.document })).body.verdict).to.equal(
+      "VALID",
+    );
   });
 });
