@@ -35,6 +35,8 @@ export interface AppDeps extends DomainDeps {
   metrics?: Registry;
   /** Readiness beyond the index (e.g. the relayer drained its outbox on start). */
   ready?: () => boolean | Promise<boolean>;
+  /** External chain: set while the node is not the chain the store belongs to (why, for /readyz). */
+  chainMismatch?: () => { cause: string; message: string } | undefined;
   /**
    * Routers mounted before the 404 handler: pages, counter sessions. They get the same error handling,
    * and the route environment (authentication, body parser, idempotency, OpenAPI registry).

@@ -350,6 +350,24 @@ function migrations(dialect: DialectName): Record<string, Migration> {
         await db.schema.createIndex("backups_updated").on("backups").column("updated_at").execute();
       },
     },
+    "0006_chain_identity": {
+      async up(db: Db) {
+        // Which chain the index and the outbox belong to: a node that comes back empty or as another
+        // network is refused instead of rewinding the index to nothing (src/chain/chainIdentity.ts).
+        await db.schema
+          .createTable("chain_identity")
+          .addColumn("name", "text", (c) => c.primaryKey())
+          .addColumn("chain_id", int, (c) => c.notNull())
+          .addColumn("genesis_hash", hex, (c) => c.notNull())
+          .addColumn("registry", hex, (c) => c.notNull())
+          .addColumn("ledger", hex, (c) => c.notNull())
+          .addColumn("consent", hex, (c) => c.notNull())
+          .addColumn("deploy_block", int, (c) => c.notNull())
+          .addColumn("deploy_block_hash", hex, (c) => c.notNull())
+          .addColumn("recorded_ms", int, (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

@@ -50,6 +50,22 @@ export interface ChainCursorTable {
   updated_ms: number;
 }
 
+/**
+ * The chain this store's index and outbox belong to, recorded at first start on an external chain and
+ * compared with the node on every start and periodically (src/chain/chainIdentity.ts).
+ */
+export interface ChainIdentityTable {
+  name: string;
+  chain_id: number;
+  genesis_hash: string;
+  registry: string;
+  ledger: string;
+  consent: string;
+  deploy_block: number;
+  deploy_block_hash: string;
+  recorded_ms: number;
+}
+
 export interface IndexedBlocksTable {
   block_number: number;
   block_hash: string;
@@ -263,6 +279,7 @@ export interface Database {
   outbox: OutboxTable;
   custodial_keys: CustodialKeysTable;
   chain_cursor: ChainCursorTable;
+  chain_identity: ChainIdentityTable;
   indexed_blocks: IndexedBlocksTable;
   index_undo: IndexUndoTable;
   cert_types: CertTypesTable;

@@ -40,6 +40,7 @@ const zh = {
   "error.HOLDER_SIGNATURE_BACKOFF": "收到太多无效的持证人签名，请稍后再试",
   "error.NOT_READY": "服务器正在同步链上数据，请稍后重试",
   "error.CHAIN_UNAVAILABLE": "区块链暂时不可用，请稍后重试",
+  "error.CHAIN_MISMATCH": "区块链节点不是本网关所记录的链，暂停写入，请联系运维人员",
   "error.CHAIN_REJECTED": "区块链拒绝了这个操作",
   "error.PAUSED": "系统处于紧急暂停状态，暂时不能变更",
   "error.TIMEOUT": "区块链响应超时，请重试",
@@ -175,6 +176,8 @@ const en: Record<keyof typeof zh, string> = {
   "error.HOLDER_SIGNATURE_BACKOFF": "Too many signatures that were not the holder's: try again later",
   "error.NOT_READY": "The gateway is catching up with the chain: try again shortly",
   "error.CHAIN_UNAVAILABLE": "The chain is unavailable: try again later",
+  "error.CHAIN_MISMATCH":
+    "The chain node is not this gateway's chain: writes are stopped until the operator reconnects it",
   "error.CHAIN_REJECTED": "The chain refused this operation",
   "error.PAUSED": "The ledger is paused for an emergency: no changes for now",
   "error.TIMEOUT": "The chain did not answer in time: try again",

@@ -71,6 +71,7 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
     keystore: seedKeystoreOptions(config, (msg, fields) => logger.warn(fields ?? {}, msg)),
     now,
     log: (msg, fields) => logger.info(fields ?? {}, msg),
+    logError: (msg, fields) => logger.error(fields ?? {}, msg),
   });
   const documents = documentLibrary({
     integrityCacheSize: opts.integrityCacheSize,
@@ -126,6 +127,7 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
       requests: engine.requests,
       // A chain journal that failed a write acknowledges nothing more: take the gateway out of rotation.
       ready: () => !engine.embedded?.journal.failure,
+      chainMismatch: () => engine.chainGuard?.mismatch,
       batchJobs: sqlBatchJobs(engine.store.db, {
         dialect: engine.store.dialect,
         now,
