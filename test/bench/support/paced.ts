@@ -13,6 +13,8 @@
  * ceil(1 / rate) = 1 ms (a per-connection rate of 20/s read as milliseconds), adding L - 1 synthetic
  * samples for each L-ms answer, which weighs the histogram towards its slow answers.
  *
+ * (docs/decisions/0011-latency-at-a-fixed-load.md.)
+ *
  * Requests are pre-built byte strings written to plain sockets and answers are framed by
  * Content-Length, so this process allocates little per request and its own garbage collection stays
  * out of the figures; `lateMsP99` (how late this process's timer noticed that requests were due,
