@@ -70,18 +70,21 @@ async function cannon(
   url: string,
   opts: { bodiesFile?: string; headers?: Record<string, string>; overallRate?: number; amount?: number } = {},
 ) {
-  const out = await runHelper("cannon.ts", { url, connections: CONNECTIONS, duration: SECONDS, ...opts });
+  return summary(await runHelper("cannon.ts", { url, connections: CONNECTIONS, duration: SECONDS, ...opts }));
+}
+
+/** The figures both load generators print, in autocannon's shape (paced.ts adds mismatches and lateMsP99). */
+function summary(out: string) {
   const j = JSON.parse(out);
   return {
     rps: j.requests.average as number,
     p50: j.latency.p50 as number,
+    p90: j.latency.p90 as number,
     p99: j.latency.p99 as number,
     total: j.requests.total as number,
     non2xx: j.non2xx as number,
     errors: j.errors as number,
     timeouts: j.timeouts as number,
-    distinctBodies: j.distinctBodies as number,
-    bodiesSent: j.bodiesSent as number,
   };
 }
 
@@ -101,16 +104,9 @@ async function paced(url: string, opts: { bodiesFile?: string; headers?: Record<
   });
   const j = JSON.parse(out);
   return {
-    rps: j.requests.average as number,
-    p50: j.latency.p50 as number,
-    p90: j.latency.p90 as number,
-    p99: j.latency.p99 as number,
+    ...summary(out),
     p999: j.latency.p999 as number,
     max: j.latency.max as number,
-    total: j.requests.total as number,
-    non2xx: j.non2xx as number,
-    errors: j.errors as number,
-    timeouts: j.timeouts as number,
     mismatches: j.mismatches as number,
     lateMsP99: j.lateMsP99 as number,
   };
