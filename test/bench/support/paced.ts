@@ -136,27 +136,41 @@ async function main() {
     }
   };
 
+  let stopping = false;
+  const open = new Set<Conn>();
   const connect = (): Promise<Conn> =>
     new Promise((resolve, reject) => {
       const c: Conn = { socket: net.connect(Number(url.port), url.hostname), busy: false, due: 0, buf: undefined };
       c.socket.setNoDelay(true);
       c.socket.on("data", (chunk) => onData(c, chunk));
-      c.socket.once("connect", () => resolve(c));
+      c.socket.once("connect", () => {
+        c.socket.removeListener("error", reject);
+        c.socket.on("error", () => {}); // "close" follows and says what happens next
+        c.socket.once("close", () => replace(c));
+        open.add(c);
+        resolve(c);
+      });
       c.socket.once("error", reject);
     });
-  const conns = await Promise.all(Array.from({ length: args.connections }, connect));
-  for (const c of conns) {
-    c.socket.removeAllListeners("error");
-    c.socket.on("error", () => {
-      // A broken connection loses the request it carried; the others go on.
-      if (c.busy) errors++;
+  /**
+   * A closed connection (the server's keep-alive timeout, a reset) loses the request it carried, if
+   * any, and is replaced by a new one, so the run keeps its connections.
+   */
+  const replace = (c: Conn) => {
+    open.delete(c);
+    const i = idle.indexOf(c);
+    if (i >= 0) idle.splice(i, 1);
+    if (c.busy) {
       c.busy = false;
-      const i = idle.indexOf(c);
-      if (i >= 0) idle.splice(i, 1);
+      errors++;
       if (done + errors >= total) finish();
-    });
-    idle.push(c);
-  }
+    }
+    if (stopping) return;
+    connect().then(release, () => errors++);
+  };
+  const conns = await Promise.all(Array.from({ length: args.connections }, connect));
+  // Connections are taken in turn (oldest idle first), as autocannon spreads its rate over them.
+  for (const c of conns) idle.push(c);
 
   const finished = new Promise<void>((r) => (finish = r));
   start = performance.now();
@@ -165,7 +179,7 @@ async function main() {
     while (issued < total && start + issued * interval <= now) {
       const due = start + issued * interval;
       late[issued++] = now - due;
-      const c = idle.pop();
+      const c = idle.shift();
       if (c) write(c, due);
       else backlog.push(due);
     }
@@ -177,7 +191,8 @@ async function main() {
     new Promise<boolean>((r) => setTimeout(() => r(true), args.duration * 1000 + DRAIN_MS).unref()),
   ]);
   const elapsed = (performance.now() - start) / 1000;
-  for (const c of conns) c.socket.destroy();
+  stopping = true;
+  for (const c of open) c.socket.destroy();
 
   const sorted = latencies.slice(0, done).sort();
   const lateSorted = late.slice(0, issued).sort();
