@@ -89,7 +89,7 @@ export async function prepareType(
 
 export function validity(
   type: CertificateTypeView,
-  item: IssueItem,
+  item: Partial<IssueItem>,
   now: number,
   index?: number,
 ): { validFrom: number; validUntil: number } {
