@@ -11,14 +11,16 @@
  * (so wrong attempts count against it) and 80 random bits are the secret. The secret and the reference are
  * stored only as HMAC-SHA256 under the gateway's claim key: a copy of the database alone cannot even test
  * a guess, and with the key an 80-bit secret is still beyond search, so a slow hash would only slow
- * issuance (thousands of offers a batch). Five wrong attempts lock the offer; offers expire, and an
- * expired offer's fields and hashes are deleted by the retention sweep.
+ * issuance (thousands of offers a batch). The offer's fields are sealed (AES-256-GCM) under a key derived
+ * from the code, so the gateway reads them only when the citizen claims. Five wrong attempts lock the
+ * offer; offers expire, and an expired offer's sealed fields and hashes are deleted by the retention sweep.
  *
  * Pure: @noble/hashes, so the wallet page parses codes with the same functions.
  */
 import { hmac } from "@noble/hashes/hmac";
 import { sha256 } from "@noble/hashes/sha2";
 import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils";
+import { openText, sealText } from "./aead";
 import { DomainError, badRequest, conflict, notFound } from "./errors";
 import { canonicalJson, randomId } from "./hashing";
 import { activeSigningKey, prepareType, validateFields, validity } from "./issuance";
@@ -98,6 +100,12 @@ export function normaliseReference(reference: Record<string, string>): Record<st
 function keyed(key: Uint8Array, label: string, offerId: string, text: string): string {
   return bytesToHex(hmac(sha256, key, utf8ToBytes(`certledger claim ${label} v1\u0000${offerId}\u0000${text}`)));
 }
+
+/** The AES-256-GCM key of an offer's draft: only the claim code (with the gateway's key) opens it. */
+function draftKey(key: Uint8Array, offerId: string, secret: string): Uint8Array {
+  return hmac(sha256, key, utf8ToBytes(`certledger claim draft v1\u0000${offerId}\u0000${secret}`));
+}
+const draftAad = (offerId: string) => `certledger claim draft v1:${offerId}`;
 
 export const claimCodeHash = (key: Uint8Array, offerId: string, secret: string) => keyed(key, "code", offerId, secret);
 export const claimReferenceHash = (key: Uint8Array, offerId: string, reference: Record<string, string>) =>
@@ -200,13 +208,14 @@ export async function createClaimOffers(
   const type = await prepareType(deps, agency, p.type);
   for (;;) {
     const codes: string[] = [];
-    const offers: ClaimOfferRecord[] = p.items.map(({ item, index }) => {
+    const offers: ClaimOfferRecord[] = [];
+    for (const { item, index } of p.items) {
       const offerId = randomBase32(ID_CHARS);
       const secret = randomBase32(SECRET_CHARS);
       codes.push(formatClaimCode(offerId, secret));
       const win = validity(type, item, now, index);
       const draft: Draft = { fields: item.fields, ...win };
-      return {
+      offers.push({
         id: offerId,
         agency,
         type: type.code,
@@ -215,14 +224,15 @@ export async function createClaimOffers(
         codeHash: claimCodeHash(deps.claimKey, offerId, secret),
         referenceHash: claimReferenceHash(deps.claimKey, offerId, item.claim.reference),
         referenceFields: Object.keys(item.claim.reference).sort(),
-        draft: JSON.stringify(draft),
+        // Sealed under the code: the gateway cannot read an offer's fields until its citizen claims it.
+        draft: await sealText(draftKey(deps.claimKey, offerId, secret), draftAad(offerId), JSON.stringify(draft)),
         state: "open",
         failures: 0,
         createdAt: now,
         // An offer claimed after its certificate's validity ended would issue an expired certificate.
         expiresAt: Math.min(now + deps.claimOfferSeconds, win.validUntil),
-      };
-    });
+      });
+    }
     if (await deps.claims.create(offers)) return offers.map((o, i) => offerView(o, now, codes[i]));
   }
 }
@@ -349,7 +359,9 @@ export async function claimCertificate(deps: ClaimDeps, p: ClaimCertificateParam
       details: { attemptsLeft: CLAIM_LOCK_AFTER - after.failures },
     });
   }
-  const draft = JSON.parse(o.draft!) as Draft;
+  const draft = JSON.parse(
+    await openText(draftKey(deps.claimKey, o.id, parsed.secret), draftAad(o.id), o.draft!),
+  ) as Draft;
   const agency = o.agency;
   const type = await prepareType(deps, agency, o.type);
   const key = await activeSigningKey(deps, agency, now);

@@ -528,7 +528,10 @@ export interface ClaimOfferRecord {
   referenceHash: string | null;
   /** The names (never the values) of the identity fields the claimant must give. */
   referenceFields: string[];
-  /** JSON {fields, validFrom, validUntil}; null once issued or expired. */
+  /**
+   * While open: JSON {fields, validFrom, validUntil} sealed (AES-256-GCM) under a key derived from the
+   * claim code; once claimed: the bound document until it is on chain; then, and at expiry, null.
+   */
   draft: string | null;
   state: "open" | "claimed" | "locked" | "expired";
   failures: number;

@@ -315,7 +315,7 @@ export interface ClaimOffersTable {
   reference_hash: string | null;
   /** JSON array of the identity fields' names. */
   reference_fields: string;
-  /** JSON {fields, validFrom, validUntil}; null once issued or expired. */
+  /** Sealed fields while open, the bound document until on chain, then null (src/domain/ports.ts). */
   draft: string | null;
   /** open | claimed | locked | expired */
   state: string;

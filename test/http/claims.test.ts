@@ -59,8 +59,10 @@ for (const backend of ["sqlite", "postgres"] as const) {
         items.push({ holder: f.wallet.address(index).toLowerCase(), fields: sampleFields("diploma", index) });
       }
       const references: Record<string, string>[] = [];
+      const fieldsOf: Record<string, unknown>[] = [];
       for (let i = 0; i < n; i++) {
         const fields = sampleFields("diploma", 1000 + ++seq);
+        fieldsOf.push(fields);
         const reference = { idNumber: "11010519491231002x", studentNumber: `S${100000 + seq}` };
         references.push(reference);
         items.push({ claim: { reference }, fields });
@@ -73,14 +75,14 @@ for (const backend of ["sqlite", "postgres"] as const) {
           .send({ type: "diploma", items });
       const res = await send();
       expect(res.status, JSON.stringify(res.body)).to.equal(201);
-      return { res, references, send };
+      return { res, references, fieldsOf, send };
     }
 
     const claim = (code: string, reference: Record<string, string>, index = f.nextIndex()) =>
       f.http.post("/v1/claims").send({ code, reference, holder: f.wallet.address(index).toLowerCase() });
 
     it("answers each claim item's code once, stores neither the code nor the identity values, and a replay omits the codes", async () => {
-      const { res, references, send } = await claimBatch(2, 1);
+      const { res, references, fieldsOf, send } = await claimBatch(2, 1);
       expect(res.body.state).to.equal("done");
       expect(res.body.root).to.match(/^0x[0-9a-f]{64}$/);
       expect(res.body.claims.map((c: { index: number }) => c.index)).to.deep.equal([1, 2]);
@@ -92,6 +94,12 @@ for (const backend of ["sqlite", "postgres"] as const) {
         const stored = JSON.stringify(await row(c.offerId));
         expect(stored).to.not.contain(parseClaimCode(c.claimCode)!.secret);
         for (const v of Object.values(references[c.index - 1])) expect(stored).to.not.contain(v);
+        // The certificate's fields are sealed under the code until the citizen claims.
+        const values = Object.values(fieldsOf[c.index - 1]).filter(
+          (v): v is string => typeof v === "string" && v.length >= 4,
+        );
+        expect(values.length).to.be.greaterThan(2);
+        for (const v of values) expect(stored, v).to.not.contain(v);
       }
       const replay = await send();
       expect(replay.status).to.equal(200);
