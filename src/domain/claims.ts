@@ -23,16 +23,8 @@ import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils";
 import { openText, sealText } from "./aead";
 import { DomainError, badRequest, conflict, notFound } from "./errors";
 import { canonicalJson, randomId } from "./hashing";
-import { activeSigningKey, prepareType, validateFields, validity } from "./issuance";
-import type {
-  Address,
-  Bytes32,
-  CertificateDocument,
-  ClaimOfferRecord,
-  ClaimOfferStore,
-  DomainDeps,
-  Hex,
-} from "./ports";
+import { buildForHolder, prepareType, validateFields, validity, type IssuedCertificate } from "./issuance";
+import type { Address, Bytes32, CertificateDocument, ClaimOfferRecord, ClaimOfferStore, DomainDeps } from "./ports";
 
 export const CLAIM_ERRORS = {
   MALFORMED: "CLAIM_CODE_MALFORMED",
@@ -303,17 +295,8 @@ export interface ClaimCertificateParameters {
   holder: Address;
 }
 
-export interface ClaimedCertificate {
+export interface ClaimedCertificate extends IssuedCertificate {
   offerId: string;
-  certId: Bytes32;
-  type: string;
-  holder: Address;
-  issuerKey: Address;
-  validFrom: number;
-  validUntil: number;
-  txHash: Hex;
-  blockNumber: number;
-  document: CertificateDocument;
 }
 
 /**
@@ -364,19 +347,11 @@ export async function claimCertificate(deps: ClaimDeps, p: ClaimCertificateParam
   ) as Draft;
   const agency = o.agency;
   const type = await prepareType(deps, agency, o.type);
-  const key = await activeSigningKey(deps, agency, now);
-  const info = await deps.chain.info();
-  const built = deps.documents.build({
-    typeId: type.typeId,
-    typeCode: type.code,
-    typeName: type.name,
-    issuerKey: key.key,
+  const { key, built } = await buildForHolder(deps, agency, type, {
     holder,
     fields: draft.fields,
     validFrom: draft.validFrom,
     validUntil: draft.validUntil,
-    chainId: info.chainId,
-    ledger: info.ledger,
   });
   const bound: ClaimedDraft = {
     certId: built.certId,

@@ -366,17 +366,10 @@ export const ClaimBody = z
     }),
   })
   .openapi("ClaimBody");
-export const ClaimedCertificate = z
-  .object({
+
+export const ClaimedCertificate = IssuedCertificate.omit({ pickup: true, document: true })
+  .extend({
     offerId: ClaimOfferId,
-    certId: Bytes32,
-    type: TypeCode,
-    holder: Address,
-    issuerKey: Address,
-    validFrom: z.number().int(),
-    validUntil: z.number().int(),
-    txHash: Bytes32,
-    blockNumber: z.number().int(),
     document: CertificateDocument.optional().openapi({
       description:
         "The certificate document: in the claiming answer only (the gateway keeps no copy; a replay omits it).",

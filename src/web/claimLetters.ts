@@ -3,9 +3,9 @@
  * console shows them at once, one letter per offer with the code and its QR code (the wallet link, the
  * code in its fragment), ready to print (A4, one letter a page) or to copy into the agency's own channel.
  */
-import QRCode from "qrcode";
 import { typeName } from "./catalog";
 import { formatTime, has, t } from "./i18n";
+import { qrImage } from "./print";
 import { copyButton, h, tx } from "./ui";
 
 export interface ClaimOfferOut {
@@ -31,15 +31,6 @@ export function claimReferenceOf(header: string[], row: string[]): Record<string
 export function referenceFieldName(name: string): string {
   const k = `claim.field.${name}`;
   return has(k) ? t(k) : name;
-}
-
-async function qr(url: string): Promise<HTMLImageElement> {
-  const svg = await QRCode.toString(url, { type: "svg", errorCorrectionLevel: "M", margin: 4 });
-  return h("img", {
-    class: "print-qr-image",
-    alt: "QR",
-    src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`,
-  });
 }
 
 /**
@@ -86,7 +77,7 @@ export function claimLetters(
             }),
           ),
           h("p", { class: "claim-code claim-code-large", translate: "no" }, o.claimCode!),
-          o.claimLink ? await qr(o.claimLink) : null,
+          o.claimLink ? await qrImage(o.claimLink) : null,
         ),
       );
     document.body.append(sheet);
