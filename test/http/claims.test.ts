@@ -11,6 +11,7 @@ import { sampleFields } from "../../src/domain/catalog";
 import { parseClaimCode } from "../../src/domain/claims";
 import { Limits, DEFAULT_LIMITS } from "../../src/http/limits";
 import { bearer, closeFront, documentRootOf, openFront, type Front } from "../support/frontGateway";
+import { openExternalCustody, type ExternalCustody } from "../support/externalCustody";
 import { freshPostgresDatabase } from "../support/postgres";
 
 const DAY = 86_400;
@@ -283,6 +284,33 @@ for (const backend of ["sqlite", "postgres"] as const) {
     });
   });
 }
+
+describe("HTTP claims under external key custody", function () {
+  this.timeout(300_000);
+  let x: ExternalCustody;
+  before(async () => {
+    x = await openExternalCustody();
+  });
+  after(async () => {
+    await x?.close();
+  });
+
+  it("refuses claim items with CLAIM_NEEDS_CUSTODIAL_KEYS and makes no offer: the gateway holds no agency key to issue at claim time", async () => {
+    const item = { claim: { reference: { studentNumber: "S1" } }, fields: sampleFields("diploma", 1) };
+    const batch = await x.http
+      .post("/v1/agency/batches")
+      .set(bearer(x.agency.apiKey))
+      .send({ type: "diploma", items: [item] });
+    expect([batch.status, batch.body.error.code]).to.deep.equal([409, "CLAIM_NEEDS_CUSTODIAL_KEYS"]);
+    const single = await x.http
+      .post("/v1/agency/certificates")
+      .set(bearer(x.agency.apiKey))
+      .set("idempotency-key", `ext-claim-${Date.now()}`)
+      .send({ type: "diploma", ...item });
+    expect([single.status, single.body.error.code]).to.deep.equal([409, "CLAIM_NEEDS_CUSTODIAL_KEYS"]);
+    expect(await x.gw.engine.store.db.selectFrom("claim_offers").selectAll().execute()).to.deep.equal([]);
+  });
+});
 
 describe("claim attempts per client", () => {
   it("backs a client off after its allowance of wrong codes, whatever the offers", () => {
