@@ -3,13 +3,7 @@ import type { Router } from "express";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { BatchJobs } from "../domain/issuance";
-import type {
-  BackupStore,
-  ClaimOfferStore,
-  DomainDeps,
-  IdempotentRequestStore,
-  PickupStore,
-} from "../domain/ports";
+import type { BackupStore, ClaimOfferStore, DomainDeps, IdempotentRequestStore, PickupStore } from "../domain/ports";
 import { DEFAULT_LIMITS, type LimitSettings } from "./limits";
 import type { RouteEnv } from "./route";
 
