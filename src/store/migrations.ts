@@ -368,6 +368,37 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           .execute();
       },
     },
+    "0007_claim_offers": {
+      async up(db: Db) {
+        // Certificates offered to a claim reference instead of a holder (src/domain/claims.ts): the code
+        // and the identity fields only as keyed hashes; the draft is dropped on claim and at expiry.
+        await db.schema
+          .createTable("claim_offers")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("agency", hex, (c) => c.notNull())
+          .addColumn("type", "text", (c) => c.notNull())
+          .addColumn("origin", "text", (c) => c.notNull())
+          .addColumn("item_index", "integer", (c) => c.notNull())
+          .addColumn("code_hash", "text")
+          .addColumn("reference_hash", "text")
+          .addColumn("reference_fields", "text", (c) => c.notNull())
+          .addColumn("draft", "text")
+          .addColumn("state", "text", (c) => c.notNull())
+          .addColumn("failures", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("created_at", int, (c) => c.notNull())
+          .addColumn("expires_at", int, (c) => c.notNull())
+          .addColumn("claimed_at", int)
+          .addColumn("holder", hex)
+          .addColumn("cert_id", hex)
+          .execute();
+        await db.schema.createIndex("claim_offers_expires").on("claim_offers").column("expires_at").execute();
+        await db.schema
+          .createIndex("claim_offers_origin")
+          .on("claim_offers")
+          .columns(["agency", "origin", "item_index"])
+          .execute();
+      },
+    },
   };
 }
 

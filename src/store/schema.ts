@@ -305,6 +305,7 @@ export interface Database {
   batch_inputs: BatchInputsTable;
   pickups: PickupsTable;
   backups: BackupsTable;
+  claim_offers: ClaimOffersTable;
 }
 
 export interface PickupsTable {
@@ -319,6 +320,28 @@ export interface PickupsTable {
   created_at: number;
   expires_at: number;
   picked_up_at: number | null;
+}
+
+export interface ClaimOffersTable {
+  id: string;
+  agency: string;
+  type: string;
+  origin: string;
+  item_index: number;
+  code_hash: string | null;
+  reference_hash: string | null;
+  /** JSON array of the identity fields' names. */
+  reference_fields: string;
+  /** Sealed fields while open, the bound document until on chain, then null (src/domain/ports.ts). */
+  draft: string | null;
+  /** open | claimed | locked | expired */
+  state: string;
+  failures: number;
+  created_at: number;
+  expires_at: number;
+  claimed_at: number | null;
+  holder: string | null;
+  cert_id: string | null;
 }
 
 export interface BackupsTable {
