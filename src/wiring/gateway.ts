@@ -21,6 +21,7 @@ import { documentLibrary, signatureRecovery } from "./documents";
 import { ensureAuthorityPrincipal, seedDemo, type AuthorityCredentials, type DemoCredentials } from "./seed";
 import { externalChainRpc, readOnlyRpc } from "../chain/readOnlyRpc";
 import { seedKeystoreOptions } from "../chain/seedKeystore";
+import { takeBackup } from "./dataBackup";
 
 export interface GatewayOptions {
   logger?: Logger;
@@ -135,6 +136,7 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
         opts.extraRouters ??
         frontRouters(domain, { counterSessions: engine.sessions, eventsPollMs: config.eventsPollMs }),
       registerOpenApi: registerFrontOpenApi,
+      dataBackup: () => takeBackup(engine, config.dataDir),
       jsonRpc: embedded
         ? readOnlyRpc({
             rpc: embedded.rpc,
