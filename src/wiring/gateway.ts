@@ -22,6 +22,9 @@ import { ensureAuthorityPrincipal, seedDemo, type AuthorityCredentials, type Dem
 import { externalChainRpc, readOnlyRpc } from "../chain/readOnlyRpc";
 import { seedKeystoreOptions } from "../chain/seedKeystore";
 import { takeBackup } from "./dataBackup";
+import { operationsSource } from "./operations";
+import { operationsMetrics, verdictMetrics } from "../http/metrics";
+import { Registry } from "prom-client";
 
 export interface GatewayOptions {
   logger?: Logger;
@@ -85,6 +88,9 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
       consent: engine.addresses.consent as Address,
       ledger: engine.addresses.ledger as Address,
     };
+    // One registry for the whole gateway: the domain counts verdicts into it, the HTTP layer adds its own.
+    const metrics = new Registry();
+    operationsMetrics(metrics, operationsSource(engine, config.dataDir, now));
     const domain: DomainDeps = {
       clock: { now },
       index: engine.index,
@@ -97,6 +103,7 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
       catalog: createCatalog(),
       signatures: signatureRecovery(() => info),
       custody: config.keyCustody,
+      verdicts: verdictMetrics(metrics),
     };
     const pickups = new SqlPickupStore(engine.store.db);
     const backups = new SqlBackupStore(engine.store.db);
@@ -124,6 +131,7 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
       pickups,
       backups,
       logger,
+      metrics,
       requests: engine.requests,
       // A chain journal that failed a write acknowledges nothing more: take the gateway out of rotation.
       ready: () => !engine.embedded?.journal.failure,
