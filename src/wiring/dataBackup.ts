@@ -6,6 +6,8 @@
  * has its outbox row in the store copy, and a gateway started on the restored directory sends none of
  * them twice. Requests keep being accepted meanwhile; their transactions wait for the copy to end.
  *
+ * Why the copies are taken this way: docs/decisions/0011-online-backup-with-a-quiet-relayer.md.
+ *
  * The archive is one POSIX tar file: `manifest.json` first, then `data/<name>` for every file the
  * manifest lists with its size and SHA-256 (`certledger restore` checks them before unpacking).
  */
