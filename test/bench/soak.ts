@@ -14,14 +14,10 @@
  *
  *   node --expose-gc --import tsx test/bench/soak.ts [--minutes 10]
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import pino from "pino";
-import { loadConfig } from "../../src/config";
-import { openGateway } from "../../src/wiring/gateway";
+import { emit, exitOnFailure, withBenchGateway } from "./support/benchGateway";
 import { runHelper } from "./support/child";
 
 const TYPE = "diploma";
@@ -34,10 +30,6 @@ function minutesArg(): number {
   const n = Number(process.argv[i + 1]);
   if (!Number.isFinite(n) || n <= 0) throw new Error("--minutes takes a positive number");
   return n;
-}
-
-function emit(name: string, value: number, unit: string, extra: Record<string, unknown> = {}) {
-  process.stdout.write(`${JSON.stringify({ name, value: Math.round(value * 100) / 100, unit, ...extra })}\n`);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -70,31 +62,18 @@ async function heapAfterGc(): Promise<{ heapMb: number; rssMb: number }> {
 
 async function main() {
   const minutes = minutesArg();
-  const dataDir = mkdtempSync(path.join(tmpdir(), "certledger-soak-"));
-  const config = loadConfig(process.env, {
-    dataDir,
-    port: 0,
-    logLevel: "warn",
-    seedDemo: "true",
-    // One key per role drives the whole load: the per-key and per-counter limits would only slow it.
-    apiKeyRequestsPerMinute: "0",
-    counterRequestsPerMinute: "0",
-    eventStreamsPerVerifier: "20",
-  });
-  const gw = await openGateway(config, { logger: pino({ level: "warn" }) });
-  const server = gw.app.listen(0, "127.0.0.1");
-  const requests = new Map<string, number>();
-  const status5xx = new Map<string, number>();
-  server.on("request", (req, res) => {
-    const kind = kindOf(req.method ?? "GET", req.url ?? "");
-    requests.set(kind, (requests.get(kind) ?? 0) + 1);
-    res.on("finish", () => {
-      if (res.statusCode >= 500) status5xx.set(kind, (status5xx.get(kind) ?? 0) + 1);
+  // One key per role drives the whole load: the per-key and per-counter limits would only slow it.
+  const limits = { apiKeyRequestsPerMinute: "0", counterRequestsPerMinute: "0", eventStreamsPerVerifier: "20" };
+  await withBenchGateway("soak", limits, async ({ gw, base, server, dataDir }) => {
+    const requests = new Map<string, number>();
+    const status5xx = new Map<string, number>();
+    server.on("request", (req, res) => {
+      const kind = kindOf(req.method ?? "GET", req.url ?? "");
+      requests.set(kind, (requests.get(kind) ?? 0) + 1);
+      res.on("finish", () => {
+        if (res.statusCode >= 500) status5xx.set(kind, (status5xx.get(kind) ?? 0) + 1);
+      });
     });
-  });
-  try {
-    await new Promise((r) => server.once("listening", r));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const creds = gw.credentials!;
     const agency = creds.agencies.find((a) => a.types.includes(TYPE))!;
     const counterAgency = creds.agencies.find((a) => COUNTER_TYPES.every((t) => a.types.includes(t)))!;
@@ -260,14 +239,7 @@ async function main() {
     emit("soak_event_loop_delay_p99_ms", delay.percentile(99) / 1e6, "ms", { ...common, maxMs: delay.max / 1e6 });
     emit("soak_outbox_depth_end", backlog.rows, "rows", { ...common, target: 0, afterSeconds: drainSeconds });
     if (errorCount > 0 || status5xx.size > 0 || backlog.rows > 0) process.exitCode = 1;
-  } finally {
-    server.close();
-    await gw.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+  });
 }
 
-main().catch((e) => {
-  process.stderr.write(`${e instanceof Error ? e.stack : e}\n`);
-  process.exit(1);
-});
+exitOnFailure(main);
