@@ -190,8 +190,10 @@ async function main() {
     const firstAt = Math.min(2, minutes / 2);
     await sleep(firstAt * 60_000);
     const early = await heapAfterGc();
+    const indexEarly = gw.engine.index.sizes();
     await sleep(Math.max(0, end - Date.now()));
     const late = await heapAfterGc();
+    const indexLate = gw.engine.index.sizes();
     delay.disable();
     const loadSeconds = (Date.now() - t0) / 1000;
     await Promise.all(lanes);
@@ -231,9 +233,17 @@ async function main() {
       },
     );
     const at = { atMinute: Math.round(firstAt * 10) / 10 };
-    emit("soak_heap_after_gc_early_mb", early.heapMb, "MB", { ...common, ...at });
-    emit("soak_heap_after_gc_end_mb", late.heapMb, "MB", { ...common, atMinute: minutes });
-    emit("soak_heap_growth_pct", ((late.heapMb - early.heapMb) / early.heapMb) * 100, "%", { ...common, target: 10 });
+    // The in-memory index holds every certificate, batch member and grant: the heap grows with them.
+    const entries = (x: Record<string, number>) => x.certificates + x.batchMembers + x.grants;
+    const newEntries = entries(indexLate) - entries(indexEarly);
+    emit("soak_heap_after_gc_early_mb", early.heapMb, "MB", { ...common, ...at, index: indexEarly });
+    emit("soak_heap_after_gc_end_mb", late.heapMb, "MB", { ...common, atMinute: minutes, index: indexLate });
+    emit("soak_heap_growth_pct", ((late.heapMb - early.heapMb) / early.heapMb) * 100, "%", {
+      ...common,
+      target: 10,
+      newIndexEntries: newEntries,
+      bytesPerNewIndexEntry: newEntries > 0 ? Math.round(((late.heapMb - early.heapMb) * 2 ** 20) / newEntries) : null,
+    });
     emit("soak_rss_early_mb", early.rssMb, "MB", { ...common, ...at });
     emit("soak_rss_end_mb", late.rssMb, "MB", { ...common, atMinute: minutes });
     emit("soak_event_loop_delay_p99_ms", delay.percentile(99) / 1e6, "ms", { ...common, maxMs: delay.max / 1e6 });
