@@ -12,15 +12,21 @@ export interface HttpMetrics {
   middleware: RequestHandler;
 }
 
+const HTTP_DURATION = "certledger_http_request_duration_seconds";
+
+/** A second app built on the same registry (tests build several from one gateway) shares its series. */
 export function httpMetrics(registry = new Registry()): HttpMetrics {
-  collectDefaultMetrics({ register: registry, prefix: "certledger_" });
-  const duration = new Histogram({
-    name: "certledger_http_request_duration_seconds",
-    help: "HTTP request latency by route and status class.",
-    labelNames: ["method", "route", "status"] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
-    registers: [registry],
-  });
+  const existing = registry.getSingleMetric(HTTP_DURATION) as Histogram<"method" | "route" | "status"> | undefined;
+  if (!existing) collectDefaultMetrics({ register: registry, prefix: "certledger_" });
+  const duration =
+    existing ??
+    new Histogram({
+      name: HTTP_DURATION,
+      help: "HTTP request latency by route and status class.",
+      labelNames: ["method", "route", "status"] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+      registers: [registry],
+    });
   // One labelled child per (method, route, status class), found by a string key: prom-client otherwise
   // sorts and joins the label values on every observation.
   const series = new Map<string, Histogram.Internal<"method" | "route" | "status">>();
