@@ -5,6 +5,7 @@
 import express, { type Router } from "express";
 import type { Registry } from "prom-client";
 import { z } from "zod";
+import { DomainError } from "../../domain/errors";
 import type { AppDeps } from "../deps";
 import { defineRoute, principalOf, type RouteEnv } from "../route";
 import * as S from "../schemas";
@@ -63,6 +64,13 @@ export function opsRouter(deps: AppDeps, env: RouteEnv, metrics: Registry): Rout
     r.post("/v1/ops/backup", async (req, res, next) => {
       try {
         const principal = await principalOf(env, req, "authority");
+        // The body is read (and refused) like any route's that takes none: a request is all or nothing.
+        await new Promise<void>((resolve, reject) => env.json(req, res, (e?: unknown) => (e ? reject(e) : resolve())));
+        const len = req.headers["content-length"];
+        if ((len !== undefined && len !== "0") || req.headers["transfer-encoding"] !== undefined)
+          throw new DomainError("UNEXPECTED_BODY", "This route takes no body.", { status: 400 });
+        if (Object.keys(req.query ?? {}).length > 0)
+          throw new DomainError("UNKNOWN_FIELD", "This route takes no query parameters.", { status: 400 });
         const taken = await takeBackup();
         deps.logger.info({ principal: principal.id, manifest: taken.manifest }, "data backup taken");
         res.status(200);
@@ -95,6 +103,10 @@ export function opsRouter(deps: AppDeps, env: RouteEnv, metrics: Registry): Rout
         },
         401: {
           description: "Missing or invalid credentials.",
+          content: { "application/json": { schema: S.ErrorResponse } },
+        },
+        400: {
+          description: "UNEXPECTED_BODY or UNKNOWN_FIELD: the route takes no body and no query parameters.",
           content: { "application/json": { schema: S.ErrorResponse } },
         },
         403: { description: "Not an authority key.", content: { "application/json": { schema: S.ErrorResponse } } },
