@@ -72,6 +72,11 @@ export function opsRouter(deps: AppDeps, env: RouteEnv, metrics: Registry): Rout
         if (Object.keys(req.query ?? {}).length > 0)
           throw new DomainError("UNKNOWN_FIELD", "This route takes no query parameters.", { status: 400 });
         const taken = await takeBackup();
+        // A client gone while the copies were taken gets nothing; the next backup must not find this one running.
+        if (res.destroyed) {
+          await taken.discard();
+          return;
+        }
         deps.logger.info({ principal: principal.id, manifest: taken.manifest }, "data backup taken");
         res.status(200);
         res.setHeader("Content-Type", "application/x-tar");
