@@ -17,12 +17,12 @@ import {
   consentDomain,
   createHolderWallet,
   generateMnemonic,
-  purposeHash,
   signDigest,
   verifyDocumentIntegrity,
 } from "../../src/document";
 import { runCertledger } from "../support/cli";
 import { startGatewayProcess, type GatewayProcess } from "../support/gatewayProcess";
+import { holderGrant } from "../support/holderGrant";
 
 interface Flow {
   index: number;
@@ -112,27 +112,13 @@ describe("certledger backup and restore of a running gateway", function () {
         f.certId = c.certId;
         f.document = c.document;
         f.documentRoot = verifyDocumentIntegrity(c.document).documentRoot!;
-        const now = Math.floor(Date.now() / 1000);
-        const g = {
+        const signed = holderGrant(wallet, domain, i, {
           certId: c.certId,
           grantee: verifier,
-          purpose: purposeHash("open-bank-account"),
-          validUntil: now + 3600,
+          purpose: "open-bank-account",
           maxUses: 3,
-          nonce: String(i),
-          deadline: now + 600,
-        };
-        const s = wallet.signGrant(i, domain, {
-          ...g,
-          validUntil: BigInt(g.validUntil),
-          nonce: BigInt(i),
-          deadline: BigInt(g.deadline),
         });
-        const gr = await post(a!.url, "/v1/holder/grants", {
-          grant: g,
-          signature: s.signature,
-          documentRoot: f.documentRoot,
-        });
+        const gr = await post(a!.url, "/v1/holder/grants", { ...signed, documentRoot: f.documentRoot });
         if (gr.status !== 201) {
           errors.push(`grant ${gr.status} ${await gr.text()}`);
           continue;

@@ -14,10 +14,10 @@ import {
   consentDomain,
   createHolderWallet,
   generateMnemonic,
-  purposeHash,
   verifyDocumentIntegrity,
 } from "../../src/document";
 import { startGatewayProcess } from "../support/gatewayProcess";
+import { holderGrant } from "../support/holderGrant";
 
 async function start(dataDir: string): Promise<{ child: ChildProcess; url: string; seconds: number }> {
   const t0 = Date.now();
@@ -80,23 +80,13 @@ describe("durability: SIGKILL in the middle of issues and grants", function () {
           acked.set(key, c.certId);
           const root = verifyDocumentIntegrity(c.document).documentRoot!;
           expect(computeCertId(wallet.address(i), root).toLowerCase()).to.equal(c.certId);
-          const now = Math.floor(Date.now() / 1000);
-          const g = {
+          const signed = holderGrant(wallet, domain, i, {
             certId: c.certId,
             grantee: verifier.verifier,
-            purpose: purposeHash("durability"),
-            validUntil: now + 3600,
+            purpose: "durability",
             maxUses: 2,
-            nonce: String(i),
-            deadline: now + 600,
-          };
-          const s = wallet.signGrant(i, domain, {
-            ...g,
-            validUntil: BigInt(g.validUntil),
-            nonce: BigInt(i),
-            deadline: BigInt(g.deadline),
           });
-          const gr = await post(url, "/v1/holder/grants", { grant: g, signature: s.signature, documentRoot: root });
+          const gr = await post(url, "/v1/holder/grants", { ...signed, documentRoot: root });
           if (gr.status === 201) grantsAcked.push({ grantId: (await gr.json()).grantId, document: c.document });
         } catch {
           // connection refused or reset: the process is gone
