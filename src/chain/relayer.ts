@@ -105,6 +105,11 @@ export class Relayer {
     reorgedBack: 0,
     reorgedResent: 0,
   };
+  /** Set while `quiesce` runs: no transaction is handed to the chain until it settles. */
+  private gate: Promise<void> | undefined;
+  /** Transactions handed to the chain and not yet settled, and who waits for there to be none. */
+  private submitting = 0;
+  private drained: (() => void)[] = [];
 
   constructor(
     private readonly outbox: OutboxRepository,
@@ -324,9 +329,30 @@ export class Relayer {
     }
   }
 
+  /**
+   * Runs `fn` while no transaction of this relayer is on its way to the chain: new ones wait (none is
+   * refused), those handed over already are mined (or failed) first. A copy of the store and of the
+   * chain taken inside `fn` agree: every transaction in the chain copy has its outbox row, with its
+   * hash where the kind records one, in the store copy, so a gateway started on them sends none twice.
+   */
+  async quiesce<T>(fn: () => Promise<T>): Promise<T> {
+    while (this.gate) await this.gate;
+    let open!: () => void;
+    this.gate = new Promise<void>((r) => (open = r));
+    try {
+      if (this.submitting > 0) await new Promise<void>((r) => this.drained.push(r));
+      return await fn();
+    } finally {
+      this.gate = undefined;
+      open();
+    }
+  }
+
   private async submitWithRetry(tx: TxRequest): Promise<MinedTx> {
     const attempts = this.opts.attempts ?? 6;
     for (let n = 1; ; n++) {
+      while (this.gate) await this.gate;
+      this.submitting++;
       try {
         return await this.submitter.submit(tx);
       } catch (e) {
@@ -334,6 +360,8 @@ export class Relayer {
         if (n >= attempts || !(isTransportError(e) || (e instanceof TxDroppedError && !tx.raw))) throw e;
         this.stats.retries++;
         await sleep(100 * 2 ** (n - 1));
+      } finally {
+        if (--this.submitting === 0) for (const r of this.drained.splice(0)) r();
       }
     }
   }

@@ -714,6 +714,12 @@ export interface DomainDeps {
    * that would sign for them refuses and says how to sign instead. Default custodial.
    */
   custody?: "custodial" | "external";
+  /** Told of every verdict the gateway gives (the operations metrics count them by reason). */
+  verdicts?: VerdictObserver;
+}
+
+export interface VerdictObserver {
+  observe(verdict: "VALID" | "INVALID", reasons: readonly string[]): void;
 }
 
 // ---------------------------------------------------------------------------------------------

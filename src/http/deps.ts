@@ -53,6 +53,15 @@ export interface AppDeps extends DomainDeps {
    * the chain is external. Absent: no such route.
    */
   jsonRpc?: { handle(text: string): Promise<{ status: number; body?: unknown }> };
+  /**
+   * POST /v1/ops/backup: takes a consistent backup of the data directory (src/wiring/dataBackup.ts).
+   * Absent: no such route.
+   */
+  dataBackup?: () => Promise<{
+    manifest: object;
+    archive(): NodeJS.ReadableStream;
+    discard(): Promise<void>;
+  }>;
   /** Extra OpenAPI registrations (e.g. counter routes defined elsewhere). */
   registerOpenApi?: (registry: import("@asteasolutions/zod-to-openapi").OpenAPIRegistry) => void;
 }

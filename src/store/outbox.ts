@@ -150,6 +150,16 @@ export class OutboxRepository {
       .execute();
   }
 
+  /** Rows not settled yet (pending or sent), and when the oldest of them was accepted (ms). */
+  async backlog(): Promise<{ rows: number; oldestCreatedMs: number | null }> {
+    const r = await this.db
+      .selectFrom("outbox")
+      .select([(eb) => eb.fn.countAll<number>().as("n"), (eb) => eb.fn.min("created_ms").as("oldest")])
+      .where("state", "in", ["pending", "sent"])
+      .executeTakeFirstOrThrow();
+    return { rows: Number(r.n), oldestCreatedMs: r.oldest === null ? null : Number(r.oldest) };
+  }
+
   async counts(): Promise<Record<OutboxState, number>> {
     const rows = await this.db
       .selectFrom("outbox")

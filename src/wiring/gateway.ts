@@ -24,6 +24,10 @@ import { documentLibrary, signatureRecovery } from "./documents";
 import { ensureAuthorityPrincipal, seedDemo, type AuthorityCredentials, type DemoCredentials } from "./seed";
 import { externalChainRpc, readOnlyRpc } from "../chain/readOnlyRpc";
 import { seedKeystoreOptions } from "../chain/seedKeystore";
+import { takeBackup } from "./dataBackup";
+import { operationsSource } from "./operations";
+import { operationsMetrics, verdictMetrics } from "../http/metrics";
+import { Registry } from "prom-client";
 
 export interface GatewayOptions {
   logger?: Logger;
@@ -88,6 +92,9 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
       consent: engine.addresses.consent as Address,
       ledger: engine.addresses.ledger as Address,
     };
+    // One registry for the whole gateway: the domain counts verdicts into it, the HTTP layer adds its own.
+    const metrics = new Registry();
+    operationsMetrics(metrics, operationsSource(engine, config.dataDir, now));
     const domain: DomainDeps = {
       clock: { now },
       index: engine.index,
@@ -100,6 +107,7 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
       catalog: createCatalog(),
       signatures: signatureRecovery(() => info),
       custody: config.keyCustody,
+      verdicts: verdictMetrics(metrics),
     };
     const pickups = new SqlPickupStore(engine.store.db);
     const backups = new SqlBackupStore(engine.store.db);
@@ -132,6 +140,7 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
       claims: new SqlClaimOfferStore(engine.store.db),
       claimKey,
       logger,
+      metrics,
       requests: engine.requests,
       // A chain journal that failed a write acknowledges nothing more: take the gateway out of rotation.
       ready: () => !engine.embedded?.journal.failure,
@@ -145,6 +154,7 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
         opts.extraRouters ??
         frontRouters(domain, { counterSessions: engine.sessions, eventsPollMs: config.eventsPollMs }),
       registerOpenApi: registerFrontOpenApi,
+      dataBackup: () => takeBackup(engine, config.dataDir),
       jsonRpc: embedded
         ? readOnlyRpc({
             rpc: embedded.rpc,

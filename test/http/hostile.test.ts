@@ -190,6 +190,7 @@ describe("HTTP hostile input: 4xx, never 5xx, nothing changes", function () {
         body: { name: "Hostile verifier", createApiKey: true },
       },
       { method: "get", template: "/v1/authority/principals", path: "/v1/authority/principals", role: "authority" },
+      { method: "post", template: "/v1/ops/backup", path: "/v1/ops/backup", role: "authority" },
       {
         method: "post",
         template: "/v1/authority/principals",
