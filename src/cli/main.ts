@@ -8,6 +8,7 @@ import { version } from "../../package.json";
 import { registerAuthority } from "./authority";
 import { registerDeploy } from "./deploy";
 import { registerIssue } from "./issue";
+import { registerIssueBatch } from "./issueBatch";
 import { registerKeys } from "./keys";
 import { reportError } from "./output";
 import { registerPrincipal } from "./principal";
@@ -48,6 +49,7 @@ CERTLEDGER_GATEWAY, CERTLEDGER_API_KEY and CERTLEDGER_MNEMONIC stand in for --ga
   registerDeploy(program);
   registerTypes(program);
   registerIssue(program);
+  registerIssueBatch(program);
   registerStatus(program);
   registerKeys(program);
   registerVerify(program);

@@ -11,7 +11,7 @@ import { readTable, type ReadTableOptions, type Table } from "./table";
 export { decodeText, ENCODING_CHOICES, type DetectedEncoding } from "./decode";
 export { IntakeError } from "./errors";
 export { mapColumns, RESERVED_COLUMNS, type Column } from "./columns";
-export { parseRows, parseTimeCell, type ParsedRow, type ParsedRows, type RowProblem } from "./rows";
+export { checkItems, parseRows, parseTimeCell, type ParsedRow, type ParsedRows, type RowProblem } from "./rows";
 export { readTable, isWorkbook, type ReadTableOptions, type Table, type TableRow } from "./table";
 export { batchItemOf, recipientOf, CLAIM_NOT_SUPPORTED, type BatchItem } from "./items";
 
@@ -30,3 +30,4 @@ export async function readBatchFile(
   const columns = mapColumns(table.header, type, (i) => table.rows.some((r) => (r.cells[i] ?? "").trim() !== ""));
   return { table, columns, ...parseRows(table, columns, type) };
 }
+export { csvLine, CSV_BOM } from "./csvWrite";

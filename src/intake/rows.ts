@@ -166,34 +166,98 @@ export function parseRows(table: Pick<Table, "rows">, columns: readonly Column[]
         }
       }
     });
-    const holderColumn = columns.find((c) => c.kind === "holder")?.header ?? "holder";
-    if (holder !== undefined && claim) problem(holderColumn, "HOLDER_AND_CLAIM", MESSAGES.HOLDER_AND_CLAIM);
-    else if (holder === undefined && !claim && !mine.some((p) => p.code === "INVALID_HOLDER"))
-      problem(holderColumn, "MISSING_HOLDER", MESSAGES.MISSING_HOLDER);
-    const checked = validateFields(type, fields);
-    if (!checked.ok)
-      for (const e of checked.errors) {
-        const column = columnOfPointer(e.path, columns);
-        // A cell already refused for its form (not a number, say) is absent from fields: not "missing" too.
-        if (!mine.some((p) => p.column === column)) problem(column, e.code, e.message);
-      }
-    if (validFrom !== undefined && validUntil !== undefined) {
-      const v = checkValidityPeriod(type, validFrom, validUntil);
-      if (v && v !== "UNKNOWN_CERTIFICATE_TYPE")
-        problem(columns.find((c) => c.kind === "validUntil")!.header, v, MESSAGES[v]);
-    }
-    if (mine.length > 0) {
+    const parsed = checkRow({ row, holder, claim, fields, validFrom, validUntil }, columns, type, mine);
+    if (parsed) rows.push(parsed);
+    else {
       problems.push(...mine);
       invalidRows.add(row);
-    } else
-      rows.push({
-        row,
-        fields,
-        ...(holder !== undefined ? { holder } : {}),
-        ...(claim ? { claim } : {}),
-        ...(validFrom !== undefined ? { validFrom } : {}),
-        ...(validUntil !== undefined ? { validUntil } : {}),
-      });
+    }
   }
   return { rows, problems, total: table.rows.length, invalidRows };
+}
+
+/**
+ * The checks of a whole row once its cells are read: whom it is for, its fields against the type's
+ * schema, its validity window. Adds to `problems`; the row back when it has none.
+ */
+function checkRow(
+  r: ParsedRow & { holder?: string; claim?: Record<string, string> },
+  columns: readonly Column[],
+  type: CertificateType,
+  problems: RowProblem[],
+): ParsedRow | undefined {
+  const problem = (column: string, code: string, message: string) =>
+    problems.push({ row: r.row, column, code, message });
+  const holderColumn = columns.find((c) => c.kind === "holder")?.header ?? "holder";
+  if (r.holder !== undefined && r.claim) problem(holderColumn, "HOLDER_AND_CLAIM", MESSAGES.HOLDER_AND_CLAIM);
+  else if (r.holder === undefined && !r.claim && !problems.some((p) => p.code === "INVALID_HOLDER"))
+    problem(holderColumn, "MISSING_HOLDER", MESSAGES.MISSING_HOLDER);
+  const checked = validateFields(type, r.fields);
+  if (!checked.ok)
+    for (const e of checked.errors) {
+      const column = columnOfPointer(e.path, columns);
+      // A cell already refused for its form (not a number, say) is absent from fields: not "missing" too.
+      if (!problems.some((p) => p.column === column)) problem(column, e.code, e.message);
+    }
+  if (r.validFrom !== undefined && r.validUntil !== undefined) {
+    const v = checkValidityPeriod(type, r.validFrom, r.validUntil);
+    if (v && v !== "UNKNOWN_CERTIFICATE_TYPE")
+      problem(columns.find((c) => c.kind === "validUntil")?.header ?? "validUntil", v, MESSAGES[v]);
+  }
+  if (problems.length > 0) return undefined;
+  return {
+    row: r.row,
+    fields: r.fields,
+    ...(r.holder !== undefined ? { holder: r.holder } : {}),
+    ...(r.claim ? { claim: r.claim } : {}),
+    ...(r.validFrom !== undefined ? { validFrom: r.validFrom } : {}),
+    ...(r.validUntil !== undefined ? { validUntil: r.validUntil } : {}),
+  };
+}
+
+/**
+ * Items of a JSON batch file ({ holder | claim.reference, fields, validFrom?, validUntil? }), checked
+ * like rows; an item's "row" is its 1-based position in the file's list, a column is a field path.
+ */
+export function checkItems(items: readonly unknown[], type: CertificateType): ParsedRows {
+  const rows: ParsedRow[] = [];
+  const problems: RowProblem[] = [];
+  const invalidRows = new Set<number>();
+  items.forEach((raw, i) => {
+    const row = i + 1;
+    const mine: RowProblem[] = [];
+    const it = (raw ?? {}) as Record<string, unknown>;
+    const fields = it.fields !== null && typeof it.fields === "object" && !Array.isArray(it.fields) ? it.fields : {};
+    let holder: string | undefined;
+    if (it.holder !== undefined) {
+      if (typeof it.holder === "string" && ADDRESS.test(it.holder)) holder = it.holder;
+      else mine.push({ row, column: "holder", code: "INVALID_HOLDER", message: MESSAGES.INVALID_HOLDER });
+    }
+    const ref = (it.claim as { reference?: unknown } | undefined)?.reference;
+    const claim =
+      ref !== null && typeof ref === "object"
+        ? Object.fromEntries(Object.entries(ref).map(([k, v]) => [k, String(v)]))
+        : undefined;
+    const time = (v: unknown, column: string) => {
+      if (v === undefined) return undefined;
+      if (typeof v === "number" && Number.isSafeInteger(v)) return v;
+      const t = typeof v === "string" ? parseTimeCell(v) : undefined;
+      if (t === undefined) mine.push({ row, column, code: "INVALID_TIME", message: MESSAGES.INVALID_TIME });
+      return t;
+    };
+    const validFrom = time(it.validFrom, "validFrom");
+    const validUntil = time(it.validUntil, "validUntil");
+    const parsed = checkRow(
+      { row, holder, claim, fields: fields as Record<string, unknown>, validFrom, validUntil },
+      [],
+      type,
+      mine,
+    );
+    if (parsed) rows.push(parsed);
+    else {
+      problems.push(...mine);
+      invalidRows.add(row);
+    }
+  });
+  return { rows, problems, total: items.length, invalidRows };
 }
