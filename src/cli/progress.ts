@@ -42,9 +42,7 @@ export function stageProgress(total: number, stages: readonly string[], quiet = 
       },
       cliProgress.Presets.legacy,
     );
-    const bars = new Map(
-      stages.map((s) => [s, multi.create(total, 0, { stage: s.padEnd(width), rate: 0, eta: "-" })]),
-    );
+    const bars = new Map(stages.map((s) => [s, multi.create(total, 0, { stage: s.padEnd(width), rate: 0, eta: "-" })]));
     return {
       set(stage, n) {
         if (n <= (done.get(stage) ?? 0)) return;

@@ -5,7 +5,6 @@
  * port, against which issue, issue-batch, verify --gateway, wallet grant --relay and principal run.
  */
 import { expect } from "chai";
-import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -17,10 +16,14 @@ import { CliError, parseDuration, parseTime } from "../../src/cli/output";
 import { sampleFields } from "../../src/domain/catalog";
 import { buildDocument, createHolderWallet, verifyDocumentIntegrity } from "../../src/document";
 import { diplomaParams } from "../document/helpers";
-import { TEST_KEYSTORE_ENV } from "../support/keystore";
-import { runCertledger, type Run } from "../support/cli";
+import {
+  runCertledger,
+  startGatewayProcess,
+  type DemoCredentials,
+  type Run,
+  type StartedGateway,
+} from "../support/cli";
 
-const BIN = path.join(__dirname, "..", "..", "bin", "certledger");
 /** Hardhat's first default account (funded on its in-process network). */
 const HARDHAT_KEY_0 = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 const TEST_MNEMONIC = "test test test test test test test test test test test junk";
@@ -224,54 +227,23 @@ describe("certledger CLI", function () {
   });
 
   describe("against a gateway started with `certledger start`", () => {
-    let gateway: ChildProcess;
+    let started: StartedGateway | undefined;
     let url: string;
-    let creds: {
-      authority: { apiKey: string };
-      verifier: { apiKey: string; verifier: string };
-      agencies: { types: string[]; apiKey: string }[];
-    };
+    let creds: DemoCredentials;
     let agencyKey: string;
     const wallet = createHolderWallet({ mnemonic: TEST_MNEMONIC });
     let env: Record<string, string>;
     let issuedFile: string;
 
     before(async () => {
-      const dataDir = path.join(dir, "started");
-      // No settings, as `npm start`: the demo's passphrase file goes to the home directory (a temporary
-      // one here), only the scrypt cost is the tests' (test/support/keystore.ts).
-      gateway = spawn(process.execPath, [BIN, "start", "--port", "0", "--data-dir", dataDir, "--log-level", "warn"], {
-        cwd: tmpdir(),
-        env: {
-          ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("CERTLEDGER_"))),
-          HOME: path.join(dir, "home"),
-          CERTLEDGER_KEYSTORE_SCRYPT_N: TEST_KEYSTORE_ENV.CERTLEDGER_KEYSTORE_SCRYPT_N,
-        },
-      });
-      let out = "";
-      url = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no banner in 90 s:\n${out}`)), 90_000);
-        gateway.stdout!.on("data", (d) => {
-          out += d;
-          const m = /ready in [\d.]+ s on (http:\/\/\S+)/.exec(out);
-          if (m) {
-            clearTimeout(timer);
-            resolve(m[1]);
-          }
-        });
-        gateway.stderr!.on("data", (d) => (out += d));
-        gateway.on("exit", (code) => reject(new Error(`the gateway exited (${code}):\n${out}`)));
-      });
-      creds = JSON.parse(readFileSync(path.join(dataDir, "demo-credentials.json"), "utf8"));
+      started = await startGatewayProcess(path.join(dir, "started"), path.join(dir, "home"));
+      ({ url, creds } = started);
       agencyKey = creds.agencies.find((a) => a.types.includes("diploma"))!.apiKey;
       env = { CERTLEDGER_GATEWAY: url, CERTLEDGER_API_KEY: agencyKey };
     });
 
     after(async () => {
-      if (!gateway || gateway.exitCode !== null) return;
-      const exited = new Promise<number | null>((r) => gateway.once("exit", (code) => r(code)));
-      gateway.kill("SIGTERM");
-      expect(await exited, "graceful shutdown exits 0").to.equal(0);
+      if (started) expect(await started.stop(), "graceful shutdown exits 0").to.equal(0);
     });
 
     it("starts with no settings: the seed in an encrypted keystore, its demo passphrase in the home directory (0600)", () => {
