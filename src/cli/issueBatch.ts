@@ -286,7 +286,8 @@ interface ChunkDone {
   batchId?: string;
   root: string;
   txHash?: string;
-  documents: { certId: string; holder: string; document: Record<string, unknown> }[];
+  /** The documents in item order, a page at a time (the next page is fetched while this one is written). */
+  pages: AsyncIterable<{ certId: string; holder: string; document: Record<string, unknown> }[]>;
 }
 
 async function issueChunks(ctx: {
@@ -381,19 +382,18 @@ async function issueChunks(ctx: {
       if (e instanceof CliError) e.message = `${e.message} ${where(i)}`;
       throw e;
     }
-    if (out.documents.length !== end - start)
-      throw new CliError(
-        "BATCH_MISMATCH",
-        `Batch ${out.batchId ?? out.root} holds ${out.documents.length} certificates, not ${end - start}.`,
-      );
     let lines = "";
-    for (let k = 0; k < out.documents.length; k += PAGE) {
-      const page = out.documents.slice(k, k + PAGE);
-      await Promise.all(
-        page.map((d) =>
-          fs.promises.writeFile(path.join(outDir, `${d.certId}.json`), `${JSON.stringify(d.document, null, 2)}\n`),
-        ),
-      );
+    let k = 0;
+    for await (const page of out.pages) {
+      if (k + page.length > end - start)
+        throw new CliError(
+          "BATCH_MISMATCH",
+          `Batch ${out.batchId ?? out.root} holds more certificates than its ${end - start} rows.`,
+        );
+      // Synchronous writes: faster than thousands of concurrent ones on the libuv pool, and the next page
+      // is already on its way meanwhile.
+      for (const d of page)
+        fs.writeFileSync(path.join(outDir, `${d.certId}.json`), `${JSON.stringify(d.document, null, 2)}\n`);
       page.forEach((d, j) => {
         const r = items[start + k + j].row;
         if (r.holder !== undefined && d.holder.toLowerCase() !== r.holder.toLowerCase())
@@ -408,8 +408,14 @@ async function issueChunks(ctx: {
           "issued",
         ]);
       });
-      progress.set("downloaded", finished + k + page.length);
+      k += page.length;
+      progress.set("downloaded", finished + k);
     }
+    if (k !== end - start)
+      throw new CliError(
+        "BATCH_MISMATCH",
+        `Batch ${out.batchId ?? out.root} holds ${k} certificates, not ${end - start}.`,
+      );
     fs.appendFileSync(manifestPath, lines);
     finished += end - start;
     s.chunks[i] = { ...s.chunks[i], batchId: out.batchId, root: out.root, txHash: out.txHash, done: true };
@@ -492,17 +498,22 @@ function custodialChunkRunner(
     progress.set("built", finished() + job.total);
     progress.set("anchored", finished() + job.total);
     submit(i + 1);
-    const documents: ChunkDone["documents"] = [];
-    for (let offset = 0; offset < job.total; offset += PAGE) {
-      const page = (
-        await api.request<BatchDocuments>(
-          "GET",
-          `/v1/agency/batches/${job.batchId}/documents?offset=${offset}&limit=${PAGE}`,
-        )
-      ).body;
-      documents.push(...page.items);
+    const fetchPage = (offset: number) => {
+      const p = api
+        .request<BatchDocuments>("GET", `/v1/agency/batches/${job.batchId}/documents?offset=${offset}&limit=${PAGE}`)
+        .then((r) => r.body.items);
+      p.catch(() => undefined); // awaited (and reported) in its turn, unless an earlier page failed first
+      return p;
+    };
+    async function* pages() {
+      let next = fetchPage(0);
+      for (let offset = 0; offset < job.total; offset += PAGE) {
+        const page = await next;
+        if (offset + PAGE < job.total) next = fetchPage(offset + PAGE);
+        yield page;
+      }
     }
-    return { batchId: job.batchId, root: job.root!, txHash: job.txHash, documents };
+    return { batchId: job.batchId, root: job.root!, txHash: job.txHash, pages: pages() };
   };
 }
 
@@ -565,11 +576,13 @@ async function signedChunkRunner(
     return {
       root: out.root,
       txHash: out.txHash,
-      documents: signed.documents.map((document, k) => ({
-        certId: signed.certIds[k],
-        holder: items[start + k].item.holder!,
-        document: document as unknown as Record<string, unknown>,
-      })),
+      pages: (async function* () {
+        yield signed.documents.map((document, k) => ({
+          certId: signed.certIds[k],
+          holder: items[start + k].item.holder!,
+          document: document as unknown as Record<string, unknown>,
+        }));
+      })(),
     };
   };
 }

@@ -4,7 +4,7 @@
  * are the ones the agency sees: the CSV line, the spreadsheet row, with the header on row 1.
  */
 import { parse } from "csv-parse/sync";
-import ExcelJS from "exceljs";
+import type ExcelJS from "exceljs";
 import { decodeText, type DetectedEncoding } from "./decode";
 import { IntakeError } from "./errors";
 
@@ -97,7 +97,9 @@ function cellText(v: ExcelJS.CellValue): string {
 }
 
 async function readWorkbook(bytes: Uint8Array, sheet?: string): Promise<Table> {
-  const wb = new ExcelJS.Workbook();
+  // Loaded only for a workbook: exceljs takes a second to load, which a CSV run need not pay.
+  const { Workbook } = (await import("exceljs")).default;
+  const wb = new Workbook();
   try {
     await wb.xlsx.load(Buffer.from(bytes) as unknown as ArrayBuffer);
   } catch (e) {
