@@ -360,9 +360,8 @@ async function issueChunks(ctx: {
   for (const stage of ["built", "anchored", "downloaded"]) progress.set(stage, finished);
   const where = (i: number) =>
     `[rows ${items[rangeOf(i).start].row.row}..${items[rangeOf(i).end - 1].row.row} of the file]`;
-  const run = ctx.opts.keystore
-    ? await signedChunkRunner(ctx, s, save, rangeOf, progress, () => finished)
-    : custodialChunkRunner(ctx, s, save, rangeOf, progress, () => finished, chunkCount);
+  const env: RunnerEnv = { ctx, state: s, save, rangeOf, progress, finished: () => finished, chunkCount };
+  const run = ctx.opts.keystore ? await signedChunkRunner(env) : custodialChunkRunner(env);
   const batches: { batchId?: string; root: string; txHash?: string; certificates: number }[] = [];
   for (let i = 0; i < chunkCount; i++) {
     const { start, end } = rangeOf(i);
@@ -448,22 +447,32 @@ async function issueChunks(ctx: {
   );
 }
 
-type Range = (i: number) => { start: number; end: number };
+/** What a chunk runner works with: the run, its state and how to save it, the chunks' rows, the progress. */
+interface RunnerEnv {
+  ctx: Parameters<typeof issueChunks>[0];
+  state: BatchState;
+  save: (s: BatchState) => void;
+  rangeOf: (i: number) => { start: number; end: number };
+  progress: StageProgress;
+  /** Rows of the chunks finished so far. */
+  finished: () => number;
+  chunkCount: number;
+}
 
 /**
  * The gateway builds and signs each chunk. The POST carries the chunk's Idempotency-Key, so a rerun
  * after a kill gets the same batch back instead of a second one. The next chunk is submitted as soon as
  * one is anchored, so the gateway builds it while this process downloads the documents.
  */
-function custodialChunkRunner(
-  ctx: Parameters<typeof issueChunks>[0],
-  state: BatchState,
-  save: (s: BatchState) => void,
-  rangeOf: Range,
-  progress: StageProgress,
-  finished: () => number,
-  chunkCount: number,
-): (i: number) => Promise<ChunkDone> {
+function custodialChunkRunner({
+  ctx,
+  state,
+  save,
+  rangeOf,
+  progress,
+  finished,
+  chunkCount,
+}: RunnerEnv): (i: number) => Promise<ChunkDone> {
   const { api, items } = ctx;
   const submitted = new Map<number, Promise<BatchJob>>();
   const submit = (i: number) => {
@@ -522,14 +531,14 @@ function custodialChunkRunner(
  * directory before it is sent, so a rerun sends the very same documents (same certIds) again under the
  * same Idempotency-Key rather than signing new ones.
  */
-async function signedChunkRunner(
-  ctx: Parameters<typeof issueChunks>[0],
-  state: BatchState,
-  save: (s: BatchState) => void,
-  rangeOf: Range,
-  progress: StageProgress,
-  finished: () => number,
-): Promise<(i: number) => Promise<ChunkDone>> {
+async function signedChunkRunner({
+  ctx,
+  state,
+  save,
+  rangeOf,
+  progress,
+  finished,
+}: RunnerEnv): Promise<(i: number) => Promise<ChunkDone>> {
   const { unlockKeystore } = await import("./keystore");
   const { gatewayInfo, registeredType, signBatch, windowOf } = await import("./signed");
   const { api, items } = ctx;
