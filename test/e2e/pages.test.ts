@@ -11,7 +11,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
 import { DEMO_VERIFIER, sampleFields } from "../../src/domain/catalog";
-import { diplomaCsv, diplomaRows, gb18030 } from "../support/batchFiles";
+import { gb18030, holderOf, titledCsv } from "../support/batchFiles";
 import {
   ensureChromium,
   fakeCameraFile,
@@ -272,17 +272,20 @@ describe("the pages in a real browser (e2e)", function () {
   });
 
   it("checks a GBK CSV with Chinese titles in the console: the three bad rows in a table and a CSV, nothing issued", async () => {
-    const ten = diplomaRows(10, 9000);
-    const id = ten[2].fields.idNumber;
-    ten[2] = { ...ten[2], fields: { ...ten[2].fields, idNumber: id.slice(0, 17) + (id[17] === "1" ? "2" : "1") } };
-    ten[5] = { ...ten[5], holder: "0x1234" };
-    ten[8] = { ...ten[8], fields: { ...ten[8].fields, gender: "未知" } };
+    const ten = Array.from({ length: 10 }, (_, i) => ({
+      holder: holderOf(9000 + i),
+      fields: sampleFields("resident-id-card", `check-${i}`) as Record<string, unknown>,
+    }));
+    const id = String(ten[2].fields.idNumber);
+    ten[2].fields = { ...ten[2].fields, idNumber: id.slice(0, 17) + (id[17] === "1" ? "2" : "1") };
+    ten[5].holder = "0x1234";
+    ten[8].fields = { ...ten[8].fields, gender: "未知" };
     await agency.goto(`${gw.url}/agency`);
-    await agency.selectOption("#agency-batch-type", "diploma");
+    await agency.selectOption("#agency-batch-type", "resident-id-card");
     await agency.setInputFiles("#agency-batch-file", {
-      name: "毕业生.csv",
+      name: "身份证.csv",
       mimeType: "text/csv",
-      buffer: gb18030(diplomaCsv(ten)),
+      buffer: gb18030(titledCsv("resident-id-card", ten)),
     });
     await agency.click("#agency-batch-upload");
     await agency.locator('#agency-batch-problems [data-code="INVALID_ROWS"]').waitFor({ timeout: 30_000 });

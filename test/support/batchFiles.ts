@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import iconv from "iconv-lite";
-import { sampleFields } from "../../src/domain/catalog";
+import { getCertificateType, sampleFields } from "../../src/domain/catalog";
 import { csvLine } from "../../src/intake";
 
 /** Diploma field paths and their Chinese titles, in the catalog's order. */
@@ -45,3 +45,36 @@ export function diplomaCsv(
 
 export const gb18030 = (text: string) => iconv.encode(text, "gb18030");
 export const utf8Bom = (text: string) => Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text, "utf8")]);
+
+/** The Chinese title path of a field path of `type` ("address.city" → "住址.市"), from its JSON Schema. */
+export function zhTitleOf(type: string, fieldPath: string): string {
+  let s = getCertificateType(type)!.schema as Record<string, unknown>;
+  return fieldPath
+    .split(".")
+    .map((k) => {
+      s = (s.properties as Record<string, Record<string, unknown>>)[k];
+      return String(s.title);
+    })
+    .join(".");
+}
+
+function flatten(o: Record<string, unknown>, prefix = ""): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(o)) {
+    const p = prefix ? `${prefix}.${k}` : k;
+    if (v !== null && typeof v === "object" && !Array.isArray(v))
+      Object.assign(out, flatten(v as Record<string, unknown>, p));
+    else out[p] = typeof v === "string" ? v : JSON.stringify(v);
+  }
+  return out;
+}
+
+/** CSV text of any type's rows with Chinese title paths as the header (nested objects flattened). */
+export function titledCsv(type: string, rows: { holder: string; fields: Record<string, unknown> }[]): string {
+  const flat = rows.map((r) => flatten(r.fields));
+  const paths = [...new Set(flat.flatMap((f) => Object.keys(f)))];
+  return (
+    csvLine(["持有人", ...paths.map((p) => zhTitleOf(type, p))]) +
+    rows.map((r, i) => csvLine([r.holder, ...paths.map((p) => flat[i][p])])).join("")
+  );
+}
