@@ -33,7 +33,8 @@ export function stageProgress(total: number, stages: readonly string[], quiet = 
     const multi = new cliProgress.MultiBar(
       {
         stream: process.stderr,
-        format: "{stage} [{bar}] {percentage}% {value}/{total} | {rate} rows/s | ETA {eta}",
+        format: "{stage} [{bar}] {percentage}% {value}/{total} {rate} rows/s ETA {remaining}",
+        barsize: 20,
         barCompleteChar: "#",
         barIncompleteChar: "-",
         hideCursor: true,
@@ -42,12 +43,14 @@ export function stageProgress(total: number, stages: readonly string[], quiet = 
       },
       cliProgress.Presets.legacy,
     );
-    const bars = new Map(stages.map((s) => [s, multi.create(total, 0, { stage: s.padEnd(width), rate: 0, eta: "-" })]));
+    const bars = new Map(
+      stages.map((s) => [s, multi.create(total, 0, { stage: s.padEnd(width), rate: 0, remaining: "-" })]),
+    );
     return {
       set(stage, n) {
         if (n <= (done.get(stage) ?? 0)) return;
         done.set(stage, n);
-        bars.get(stage)?.update(n, { rate: rate(n, started), eta: eta(n, total, started) });
+        bars.get(stage)?.update(n, { rate: rate(n, started), remaining: eta(n, total, started) });
       },
       stop: () => multi.stop(),
     };
