@@ -141,6 +141,33 @@ describe("certledger issue-batch (files agencies have)", function () {
     }
   });
 
+  it("checks a row with claim.<field> columns and no holder in a dry run; a real run passes it on only to a gateway that takes claim references", async () => {
+    const [a, b] = diplomaRows(2, 800);
+    const keys = Object.keys(DIPLOMA_ZH);
+    const file = path.join(dir, "claims.csv");
+    writeFileSync(
+      file,
+      `持有人,claim.idNumber,claim.studentNumber,${keys.map((k) => DIPLOMA_ZH[k]).join(",")}\n` +
+        `${a.holder},,,${keys.map((k) => a.fields[k]).join(",")}\n` +
+        `,${b.fields.idNumber},S2026-0042,${keys.map((k) => b.fields[k]).join(",")}\n`,
+    );
+    const outDir = path.join(dir, "claims");
+    const dry = ok(
+      await runCertledger(["issue-batch", "--dry-run", "--type", "diploma", "--file", file, "--out-dir", outDir], env),
+    );
+    expect(dry.stdout).to.include("2 valid (1 to claim references), 0 with 0 problem(s)");
+    const openapi = (await (await fetch(`${gw.url}/openapi.json`)).json()) as {
+      components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
+    };
+    const real = await runCertledger(["issue-batch", "--type", "diploma", "--file", file, "--out-dir", outDir], env);
+    if (openapi.components.schemas.IssueItem.properties?.claim) ok(real);
+    else {
+      expect(real.code).to.equal(1);
+      expect(real.stderr).to.match(/^3 +claim +CLAIM_NOT_SUPPORTED /m);
+      expect(real.stderr).to.include("error INVALID_ROWS: 1 of 2 row(s) have problems");
+    }
+  });
+
   it("issues an .xlsx workbook (exceljs), its Chinese titles mapped to the fields", async () => {
     const rows = diplomaRows(3, 700);
     const wb = new ExcelJS.Workbook();
