@@ -417,9 +417,12 @@ async function issueChunks(ctx: {
       );
     fs.appendFileSync(manifestPath, lines);
     finished += end - start;
-    s.chunks[i] = { ...s.chunks[i], batchId: out.batchId, root: out.root, txHash: out.txHash, done: true };
+    const signedFile = s.chunks[i]?.signedFile;
+    s.chunks[i] = { batchId: out.batchId, root: out.root, txHash: out.txHash, done: true };
     s.manifestBytes = fs.statSync(manifestPath).size;
     save(s);
+    // The signed chunk was kept only to send the same documents again; they are in their own files now.
+    if (signedFile) fs.rmSync(path.join(outDir, signedFile), { force: true });
     batches.push({ batchId: out.batchId, root: out.root, txHash: out.txHash, certificates: end - start });
   }
   progress.stop();
