@@ -5,7 +5,7 @@
  * each chunk's Idempotency-Key derives from the file's SHA-256 and the chunk's index, and a state file in
  * the output directory records what is done, so running the same command again after a crash or a kill
  * finishes the file without issuing any row twice. Output: one document per certificate and a manifest
- * (row, holder or claim reference, certId, batch, status). Why: docs/decisions/0013-resumable-batch-files.md.
+ * (row, holder or claim reference, certId, batch, status). Why: docs/decisions/0014-resumable-batch-files.md.
  */
 import { createHash } from "node:crypto";
 import fs from "node:fs";

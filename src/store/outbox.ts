@@ -116,6 +116,16 @@ export class OutboxRepository {
     });
   }
 
+  /** The same transaction, mined again in another block (a reorg): its result stays. */
+  async moved(ids: number[], txHash: string, blockNumber: number): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db
+      .updateTable("outbox")
+      .set({ tx_hash: txHash, block_number: blockNumber, updated_ms: Date.now() })
+      .where("id", "in", ids)
+      .execute();
+  }
+
   async markFailed(ids: number[], error: string, result?: unknown): Promise<void> {
     if (ids.length === 0) return;
     await this.db

@@ -14,6 +14,7 @@ import { api, ApiError, bearer, get, post } from "./api";
 import { titleOf, TYPES, typeName, typeOf } from "./catalog";
 import { certCard } from "./card";
 import { EP } from "./endpoints";
+import { claimLetters, type ClaimOfferOut } from "./claimLetters";
 import { printButton, showPrintSheet } from "./print";
 import { formatTime, has, lang, onLangChange, t } from "./i18n";
 import {
@@ -378,7 +379,14 @@ interface BatchPreview {
   rows: number;
   format: string;
   encoding?: string;
-  items: { row: number; holder: string; fields: Record<string, unknown>; validFrom?: number; validUntil?: number }[];
+  items: {
+    row: number;
+    holder?: string;
+    claim?: { reference: Record<string, string> };
+    fields: Record<string, unknown>;
+    validFrom?: number;
+    validUntil?: number;
+  }[];
   problems: RowProblem[];
 }
 
@@ -517,9 +525,16 @@ function batchSection(): HTMLElement {
       if (!p) return;
       const items = p.items.map(({ row: _row, ...item }) => item);
       const key = await requireKey();
+      if (key && items.some((i) => "claim" in i))
+        throw new ApiError("CLAIM_NEEDS_CUSTODIAL_KEYS", "claim rows are issued with the gateway's agency key", 0);
       if (key) {
         // Built, hashed and signed here; the gateway checks and anchors the root.
-        const r = await sendSignedBatch(key, type.value, items, apiKey.get());
+        const r = await sendSignedBatch(
+          key,
+          type.value,
+          items as { holder: string; fields: Record<string, unknown> }[],
+          apiKey.get(),
+        );
         notice(out, "ok", tx("agency.batchDone", { count: r.count, root: r.root }), "BATCH_DONE");
         void refreshList();
         return;
@@ -541,7 +556,10 @@ function batchSection(): HTMLElement {
         built: number;
         root?: string;
         error?: { code: string; message: string };
+        claims?: ClaimOfferOut[];
       }>(EP.batches, { type: type.value, items }, auth());
+      // The claim codes come in this answer only.
+      const claims = job.claims;
       while (job.state === "building" || job.state === "anchoring") {
         progress.value = job.built;
         setLabel(job.built, job.total);
@@ -552,8 +570,24 @@ function batchSection(): HTMLElement {
       setLabel(job.total, job.total);
       if (job.state !== "done")
         throw new ApiError(job.error?.code ?? "BATCH_FAILED", job.error?.message ?? job.state, 0);
-      notice(out, "ok", tx("agency.batchDone", { count: job.total, root: job.root ?? "" }), "BATCH_DONE");
-      out.append(batchPickups(job.batchId, job.total));
+      if (job.total > 0) {
+        notice(out, "ok", tx("agency.batchDone", { count: job.total, root: job.root ?? "" }), "BATCH_DONE");
+        out.append(batchPickups(job.batchId, job.total));
+      }
+      if (claims?.length) {
+        const n = h("div", { id: "agency-claims-made" });
+        notice(n, "ok", tx("agency.claimsMade", { count: claims.length }), "CLAIMS_MADE");
+        out.append(
+          n,
+          claimLetters(claims, {
+            type: type.value,
+            agency: me()?.agency?.name ?? "",
+            fields: (i) => Object.keys((items[i] as { claim: { reference: object } }).claim.reference).sort(),
+            // The row as in the agency's file (the preview numbers them).
+            rowOf: (i) => p.items[i].row,
+          }),
+        );
+      }
       void refreshList();
     }),
   );

@@ -27,9 +27,25 @@ export function opsRouter(deps: AppDeps, env: RouteEnv, metrics: Registry): Rout
     query: S.EmptyQuery,
     responses: {
       200: { description: "Ready.", schema: z.object({ status: z.literal("ready") }) },
-      503: { description: "Not ready yet.", schema: S.ErrorResponse },
+      503: {
+        description:
+          "Not ready yet (NOT_READY), or the node is not this gateway's chain (CHAIN_MISMATCH, with the cause).",
+        schema: S.ErrorResponse,
+      },
     },
     handler: async () => {
+      const mismatch = deps.chainMismatch?.();
+      if (mismatch)
+        return {
+          status: 503,
+          body: {
+            error: {
+              code: "CHAIN_MISMATCH",
+              message: `The chain node is not the chain this gateway's store belongs to (${mismatch.cause}): ${mismatch.message}.`,
+              details: { cause: mismatch.cause },
+            },
+          },
+        };
       const ok = (await deps.index.ready()) && (deps.ready ? await deps.ready() : true);
       if (!ok)
         return {
