@@ -28,6 +28,17 @@ interface BatchJob {
   txHash?: string;
   blockNumber?: number;
   error?: { code: string; message: string };
+  /** Offers made for the chunk's claim-reference rows; their claim codes only in the answer that made them. */
+  claims?: ClaimOffer[];
+}
+
+interface ClaimOffer {
+  /** The item's position in the chunk. */
+  index: number;
+  offerId: string;
+  expiresAt: number;
+  claimCode?: string;
+  claimLink?: string;
 }
 
 interface BatchDocuments {
@@ -48,6 +59,8 @@ interface BatchState {
 }
 
 const STATE_FILE = ".issue-batch-state.json";
+/** The one-time claim codes of the offers made, for the agency's letters (written as the gateway answers). */
+const CLAIM_CODES_FILE = "claim-codes.csv";
 const MANIFEST_HEADER = ["row", "holder", "claimReference", "certId", "batch", "root", "status"];
 const PAGE = 1000;
 
@@ -288,6 +301,8 @@ interface ChunkDone {
   txHash?: string;
   /** The documents in item order, a page at a time (the next page is fetched while this one is written). */
   pages: AsyncIterable<{ certId: string; holder: string; document: Record<string, unknown> }[]>;
+  /** The offers made for the chunk's claim-reference rows. */
+  claims?: ClaimOffer[];
 }
 
 async function issueChunks(ctx: {
@@ -383,38 +398,37 @@ async function issueChunks(ctx: {
     }
     let lines = "";
     let k = 0;
+    // The batch's documents are the chunk's holder rows, in order; claim rows became offers.
+    const holderRows = items.slice(start, end).filter((x) => x.row.holder !== undefined);
     for await (const page of out.pages) {
-      if (k + page.length > end - start)
+      if (k + page.length > holderRows.length)
         throw new CliError(
           "BATCH_MISMATCH",
-          `Batch ${out.batchId ?? out.root} holds more certificates than its ${end - start} rows.`,
+          `Batch ${out.batchId ?? out.root} holds more certificates than its ${holderRows.length} rows.`,
         );
       // Synchronous writes: faster than thousands of concurrent ones on the libuv pool, and the next page
       // is already on its way meanwhile.
       for (const d of page)
         fs.writeFileSync(path.join(outDir, `${d.certId}.json`), `${JSON.stringify(d.document, null, 2)}\n`);
       page.forEach((d, j) => {
-        const r = items[start + k + j].row;
-        if (r.holder !== undefined && d.holder.toLowerCase() !== r.holder.toLowerCase())
+        const r = holderRows[k + j].row;
+        if (d.holder.toLowerCase() !== r.holder!.toLowerCase())
           throw new CliError("BATCH_MISMATCH", `Row ${r.row}'s certificate came back for another holder.`);
-        lines += csvLine([
-          r.row,
-          r.holder ?? "",
-          r.claim ? ctx.csv.recipientOf(r) : "",
-          d.certId,
-          out.batchId ?? "",
-          out.root,
-          "issued",
-        ]);
+        lines += csvLine([r.row, r.holder, "", d.certId, out.batchId ?? "", out.root, "issued"]);
       });
       k += page.length;
       progress.set("downloaded", finished + k);
     }
-    if (k !== end - start)
+    progress.set("downloaded", finished + end - start);
+    if (k !== holderRows.length)
       throw new CliError(
         "BATCH_MISMATCH",
-        `Batch ${out.batchId ?? out.root} holds ${k} certificates, not ${end - start}.`,
+        `Batch ${out.batchId ?? out.root} holds ${k} certificates, not ${holderRows.length}.`,
       );
+    for (const c of out.claims ?? []) {
+      const r = items[start + c.index].row;
+      lines += csvLine([r.row, "", ctx.csv.recipientOf(r), "", out.batchId ?? "", "", "offered"]);
+    }
     fs.appendFileSync(manifestPath, lines);
     finished += end - start;
     const signedFile = s.chunks[i]?.signedFile;
@@ -487,6 +501,25 @@ function custodialChunkRunner({
         headers: { "idempotency-key": `issue-batch-${ctx.fileHash.slice(0, 48)}-${ctx.chunkSize}-${i}` },
       })
       .then(({ body }) => {
+        // The claim codes are in this answer only (a replay answers without them): kept before anything else.
+        const codes = (body.claims ?? []).filter((c) => c.claimCode);
+        if (codes.length > 0)
+          fs.appendFileSync(
+            path.join(ctx.outDir, CLAIM_CODES_FILE),
+            codes
+              .map((c) => {
+                const r = items[start + c.index].row;
+                return ctx.csv.csvLine([
+                  r.row,
+                  ctx.csv.recipientOf(r),
+                  c.offerId,
+                  c.claimCode,
+                  c.claimLink ?? "",
+                  c.expiresAt,
+                ]);
+              })
+              .join(""),
+          );
         state.chunks[i] = { ...state.chunks[i], batchId: body.batchId };
         save(state);
         return body;
@@ -497,6 +530,7 @@ function custodialChunkRunner({
   return async (i) => {
     submit(i);
     let job = await submitted.get(i)!;
+    const claims = job.claims;
     while (job.state === "building" || job.state === "anchoring") {
       progress.set("built", finished() + (job.state === "anchoring" ? job.total : job.built));
       await new Promise((r) => setTimeout(r, 200));
@@ -525,7 +559,7 @@ function custodialChunkRunner({
         yield page;
       }
     }
-    return { batchId: job.batchId, root: job.root!, txHash: job.txHash, pages: pages() };
+    return { batchId: job.batchId, root: job.root ?? "", txHash: job.txHash, pages: pages(), claims };
   };
 }
 

@@ -18,7 +18,7 @@ export const CLAIM_NOT_SUPPORTED: Omit<RowProblem, "row"> = {
   column: "claim",
   code: "CLAIM_NOT_SUPPORTED",
   message:
-    "This row names a claim reference instead of a holder address, and this gateway does not issue to claim references; give the holder's address.",
+    "This row names a claim reference instead of a holder address, and claim references are not issued this way (a gateway without claim offers, or signing with --keystore); give the holder's address.",
 };
 
 export function batchItemOf(

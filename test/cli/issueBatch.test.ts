@@ -141,7 +141,7 @@ describe("certledger issue-batch (files agencies have)", function () {
     }
   });
 
-  it("checks a row with claim.<field> columns and no holder in a dry run; a real run passes it on only to a gateway that takes claim references", async () => {
+  it("checks a row with claim.<field> columns and no holder in a dry run; a real run makes it a claim offer and keeps its one-time code", async () => {
     const [a, b] = diplomaRows(2, 800);
     const keys = Object.keys(DIPLOMA_ZH);
     const file = path.join(dir, "claims.csv");
@@ -156,16 +156,18 @@ describe("certledger issue-batch (files agencies have)", function () {
       await runCertledger(["issue-batch", "--dry-run", "--type", "diploma", "--file", file, "--out-dir", outDir], env),
     );
     expect(dry.stdout).to.include("2 valid (1 to claim references), 0 with 0 problem(s)");
-    const openapi = (await (await fetch(`${gw.url}/openapi.json`)).json()) as {
-      components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
-    };
-    const real = await runCertledger(["issue-batch", "--type", "diploma", "--file", file, "--out-dir", outDir], env);
-    if (openapi.components.schemas.IssueItem.properties?.claim) ok(real);
-    else {
-      expect(real.code).to.equal(1);
-      expect(real.stderr).to.match(/^3 +claim +CLAIM_NOT_SUPPORTED /m);
-      expect(real.stderr).to.include("error INVALID_ROWS: 1 of 2 row(s) have problems");
-    }
+    // This gateway makes claim offers: the row becomes one, its one-time code kept in claim-codes.csv.
+    ok(await runCertledger(["issue-batch", "--type", "diploma", "--file", file, "--out-dir", outDir], env));
+    const m = manifest(outDir);
+    expect(m.map((x) => [x.row, x.status])).to.deep.equal([
+      ["2", "issued"],
+      ["3", "offered"],
+    ]);
+    expect(m[1].claimReference).to.equal(`claim:idNumber=${b.fields.idNumber};studentNumber=S2026-0042`);
+    const codes = readFileSync(path.join(outDir, "claim-codes.csv"), "utf8").trim().split("\r\n");
+    expect(codes).to.have.length(1);
+    expect(codes[0].split(",")[0]).to.equal("3");
+    expect(codes[0]).to.match(/,([0-9A-Z]{4}-){6}[0-9A-Z]{4},/);
   });
 
   it("issues an .xlsx workbook (exceljs), its Chinese titles mapped to the fields", async () => {
