@@ -378,6 +378,46 @@ export const ClaimedCertificate = IssuedCertificate.omit({ pickup: true, documen
   .openapi("ClaimedCertificate");
 
 export const BatchBody = z.strictObject({ type: TypeCode, items: z.array(IssueItem).min(1) }).openapi("BatchBody");
+export const BatchPreviewBody = z
+  .strictObject({
+    type: TypeCode,
+    fileName: z
+      .string()
+      .max(255)
+      .optional()
+      .openapi({ description: "The file's name: .xlsx selects the workbook reader." }),
+    content: z
+      .base64()
+      .openapi({ description: "The file's bytes, base64: CSV (UTF-8, with or without BOM, or GB18030/GBK) or .xlsx." }),
+    encoding: z
+      .enum(["auto", "utf-8", "gb18030", "gbk", "gb2312"])
+      .optional()
+      .openapi({ description: "CSV only; auto: UTF-8 when valid, else GB18030." }),
+    sheet: z
+      .string()
+      .max(100)
+      .optional()
+      .openapi({ description: "xlsx only: the sheet's name or 1-based number (default: the first)." }),
+  })
+  .openapi("BatchPreviewBody");
+const RowProblem = z
+  .object({ row: z.number().int(), column: z.string(), code: z.string(), message: z.string() })
+  .openapi("RowProblem");
+export const BatchPreview = z
+  .object({
+    type: TypeCode,
+    format: z.enum(["csv", "xlsx"]),
+    encoding: z.string().optional(),
+    sheet: z.string().optional(),
+    rows: z.number().int().openapi({ description: "Rows of certificates in the file, valid or not." }),
+    items: z
+      .array(IssueItem.extend({ row: z.number().int() }))
+      .openapi({ description: "The valid rows as batch items (POST /v1/agency/batches takes them without `row`)." }),
+    problems: z
+      .array(RowProblem)
+      .openapi({ description: "Every problem of every row: row (as in the file), column, code, message." }),
+  })
+  .openapi("BatchPreview");
 export const BatchQuery = z.strictObject({
   wait: z
     .enum(["true", "false"])

@@ -16,17 +16,6 @@ export interface ClaimOfferOut {
   claimLink?: string;
 }
 
-/** A CSV row's claim reference: its `claim.<field>` cells, when its holder cell is empty. */
-export function claimReferenceOf(header: string[], row: string[]): Record<string, string> | undefined {
-  const reference: Record<string, string> = {};
-  header.forEach((col, i) => {
-    const c = col.trim();
-    const v = (row[i] ?? "").trim();
-    if (c.startsWith("claim.") && v !== "") reference[c.slice("claim.".length)] = v;
-  });
-  return Object.keys(reference).length > 0 ? reference : undefined;
-}
-
 /** The name of an identity field as the letter and the wallet show it. */
 export function referenceFieldName(name: string): string {
   const k = `claim.field.${name}`;

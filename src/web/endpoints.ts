@@ -26,6 +26,7 @@ export const EP = {
   // agency, signed in the browser with the agency's own key
   issueSigned: "/v1/agency/certificates/signed",
   batchesSigned: "/v1/agency/batches/signed",
+  batchPreview: "/v1/agency/batches/preview",
   statusNonce: (certId: string) => `/v1/agency/certificates/${enc(certId)}/status-nonce`,
   statusChangeSigned: (certId: string, action: "revoke" | "suspend" | "reinstate") =>
     `/v1/agency/certificates/${enc(certId)}/${action}/signed`,

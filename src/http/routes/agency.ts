@@ -1,6 +1,7 @@
 /** /v1/agency: issue (one, idempotent; or a Merkle batch), change status, list and read own certificates. */
 import express, { type Request, type Router } from "express";
 import { z } from "zod";
+import { getCertificateType } from "../../domain/catalog";
 import { DomainError, notFound } from "../../domain/errors";
 import {
   agencyClaimOffers,
@@ -32,6 +33,7 @@ import {
 } from "../../domain/signedWrites";
 import { changeStatus, ownCertificate } from "../../domain/status";
 import { certificateStatus } from "../../domain/verification";
+import { batchItemOf, IntakeError, readBatchFile } from "../../intake";
 import type { AppDeps } from "../deps";
 import { defineRoute, type RouteEnv } from "../route";
 import * as S from "../schemas";
@@ -42,6 +44,42 @@ import { pickupDeps } from "./delivery";
 const TAG = "agency";
 /** Largest signed IssueMany: one transaction under the EIP-7825 gas cap (~25,000 gas a certificate). */
 const ISSUE_MANY_MAX = 200;
+
+/** Batch items take a claim reference where the gateway's IssueItem has one; until then such rows are reported. */
+const CLAIMS_ACCEPTED = "claim" in S.IssueItem.shape;
+
+async function previewBatchFile(body: z.infer<typeof S.BatchPreviewBody>) {
+  const type = getCertificateType(body.type);
+  if (!type) throw notFound("UNKNOWN_CERTIFICATE_TYPE", `No certificate type ${body.type} in the catalog.`);
+  let read: Awaited<ReturnType<typeof readBatchFile>>;
+  try {
+    read = await readBatchFile(Buffer.from(body.content, "base64"), type, {
+      fileName: body.fileName,
+      encoding: body.encoding,
+      sheet: body.sheet,
+    });
+  } catch (e) {
+    if (e instanceof IntakeError) throw new DomainError(e.code, e.message, { status: 422, details: e.details });
+    throw e;
+  }
+  const problems = [...read.problems];
+  const items = [];
+  for (const row of read.rows) {
+    const m = batchItemOf(row, CLAIMS_ACCEPTED);
+    if (m.problem) problems.push(m.problem);
+    else items.push({ row: row.row, ...m.item });
+  }
+  problems.sort((a, b) => a.row - b.row);
+  return {
+    type: type.code,
+    format: read.table.format,
+    encoding: read.table.encoding,
+    sheet: read.table.sheet,
+    rows: read.total,
+    items,
+    problems,
+  };
+}
 
 export function jobOut(j: BatchJob) {
   return {
@@ -201,6 +239,30 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
       }
       return { status: 202, headers: { Location: `/v1/agency/batches/${job.batchId}` }, body: jobOut(job) };
     },
+  });
+
+  defineRoute(r, env, {
+    method: "post",
+    path: "/v1/agency/batches/preview",
+    auth: "agency",
+    tag: TAG,
+    summary: "Check an agency's batch file (CSV or xlsx) without issuing anything",
+    description:
+      "Reads the file (CSV in UTF-8 or GB18030/GBK, detected or named; or the first or named sheet of an .xlsx), maps its header cells to the type's fields " +
+      "(field paths, or the Chinese or English titles of the type's JSON Schema; holder/持有人, validFrom, validUntil, claim.<field>), and checks every row " +
+      "against the schema, check digits included. Answers the valid rows as batch items and every problem (row, column, code, message); nothing is issued or stored. " +
+      "A header cell that names nothing is refused (422 UNKNOWN_COLUMNS, naming them).",
+    before: [batchParser],
+    body: S.BatchPreviewBody,
+    responses: {
+      200: { description: "The rows as batch items, and every problem.", schema: S.BatchPreview },
+      422: {
+        description:
+          "The file cannot be read as a whole (BAD_CSV, BAD_ENCODING, BAD_XLSX, SHEET_NOT_FOUND, UNKNOWN_COLUMNS, ...).",
+        schema: S.ErrorResponse,
+      },
+    },
+    handler: async ({ body }) => ({ body: await previewBatchFile(body) }),
   });
 
   const withLink = (req: Request, o: ClaimOfferView) =>
