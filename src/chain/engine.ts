@@ -44,6 +44,7 @@ import { GroupCommit } from "../store/groupCommit";
 import { openStore, type Store } from "../store/open";
 import { OutboxRepository } from "../store/outbox";
 import { EngineChainWriter, workKinds } from "./chainWriter";
+import { ChainHealth } from "./chainHealth";
 import { bytecode, registryIface, type ContractAddresses } from "./contracts";
 import { openEmbeddedChain, type EmbeddedChain, type ReplayStats } from "./embeddedChain";
 import { writeFileDurably } from "./journal";
@@ -91,7 +92,8 @@ export interface EngineOptions {
   lingerMs?: number;
   /** Unix seconds now (tests). */
   now?: () => number;
-  log?: (msg: string, fields?: Record<string, unknown>) => void;
+  /** Log lines; `level` is "info" unless said otherwise (the chain's troubles are "warn" or "error"). */
+  log?: (msg: string, fields?: Record<string, unknown>, level?: "info" | "warn" | "error") => void;
 }
 
 export interface Engine {
@@ -108,6 +110,8 @@ export interface Engine {
   replay: SqlReplayGuard;
   sessions: SqlCounterSessions;
   rpc: Rpc;
+  /** External chain: whether its node answers (undefined on the embedded chain, which always does). */
+  health?: ChainHealth;
   chainId: number;
   addresses: ContractAddresses;
   /** The authority admin's address (custodial: a keyring key; external: the registry's owner) and the relayer's. */
@@ -149,6 +153,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     let chainId: number;
     let submitter: TxSubmitter;
     let embedded: EmbeddedChain | undefined;
+    let health: ChainHealth | undefined;
     // The embedded chain wakes the indexer after each block; the indexer exists only once the chain does.
     const wake: { indexer?: Indexer } = {};
     if (!opts.rpcUrl) {
@@ -169,7 +174,21 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       submitter = embedded.producer;
       log("embedded chain replayed", { ...embedded.replay });
     } else {
-      rpc = httpRpc(opts.rpcUrl);
+      health = new ChainHealth({
+        onChange: (v) =>
+          v.reachable
+            ? log(
+                "chain node reachable again",
+                { downSeconds: Math.round((Date.now() - (v.downSinceMs ?? Date.now())) / 1000) },
+                "warn",
+              )
+            : log(
+                "chain node unreachable: writes are answered pending, reads come from the index",
+                { error: v.lastError },
+                "error",
+              ),
+      });
+      rpc = health.wrap(httpRpc(opts.rpcUrl));
       chainId = Number(BigInt((await rpc("eth_chainId")) as string));
       submitter = new RpcSubmitter(rpc, chainId, (a) => keyring.signer(a), { confirmations: opts.confirmations ?? 0 });
       if (funder) {
@@ -221,12 +240,13 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
 
     // ---- index
     const cache = new IndexCache(db, now);
+    if (embedded) cache.followsInProcessChain();
     await cache.load();
     const indexer = new Indexer(db, rpc, addresses, cache, {
       confirmations: opts.rpcUrl ? (opts.confirmations ?? 0) : 0,
       fromBlock,
       dialect: store.dialect,
-      onError: (e) => log("indexer error", { error: (e as Error).message }),
+      onError: indexerErrorLog(log),
     });
     wake.indexer = indexer;
     await indexer.sync();
@@ -251,6 +271,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     };
     const relayer = new Relayer(outbox, submitter, rpc, (n) => ix.waitFor(n), workKinds(base), {
       lingerMs: opts.lingerMs,
+      health,
       ensureSigner: (a) => keyring.ensureKnown(a),
     });
     const writer = new EngineChainWriter({ ...base, relayer });
@@ -277,6 +298,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       replay: new SqlReplayGuard(db, now),
       sessions: new SqlCounterSessions(db),
       rpc,
+      health,
       chainId,
       addresses,
       authority,
@@ -291,6 +313,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
         index: cache.sizes(),
       }),
       async close() {
+        relayer.close();
         await ix.stop();
         if (embedded) await embedded.close();
         else await submitter.close();
@@ -302,6 +325,24 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     await store.close().catch(() => undefined);
     throw e;
   }
+}
+
+/**
+ * The indexer's errors at warn level: a node that is away fails every poll (twice a second), so the same
+ * message is logged once per 10 s with the number of times it was seen.
+ */
+function indexerErrorLog(log: NonNullable<EngineOptions["log"]>): (e: unknown) => void {
+  let last: { message: string; at: number; repeated: number } | undefined;
+  return (e) => {
+    const message = (e as Error)?.message ?? String(e);
+    const now = Date.now();
+    if (last && last.message === message && now - last.at < 10_000) {
+      last.repeated++;
+      return;
+    }
+    log("indexer error", { error: message, ...(last?.repeated ? { repeatedBefore: last.repeated } : {}) }, "warn");
+    last = { message, at: now, repeated: 0 };
+  };
 }
 
 /** Identifies the contracts' build: a data directory only works with the build that deployed into it. */

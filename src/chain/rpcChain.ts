@@ -1,8 +1,9 @@
 /**
  * An external chain: any EVM JSON-RPC node (a `hardhat node`, anvil, Besu...). `RpcSubmitter` signs with
  * the keyring in nonce order per sender (one flush loop), re-sends the same raw transaction when the node
- * cannot be reached (retries with backoff; the hash makes it idempotent), and resolves once the receipt
- * has `confirmations` blocks on top.
+ * cannot be reached (retries with backoff for as long as the node is away, until the submitter closes:
+ * the hash makes it idempotent, and a new signature would be a second transaction), and resolves once
+ * the receipt has `confirmations` blocks on top.
  */
 import {
   sleep,
@@ -50,7 +51,6 @@ export function httpRpc(url: string, timeoutMs = 30_000): Rpc {
 export interface RpcSubmitterOptions {
   confirmations: number;
   pollMs?: number;
-  attempts?: number;
   /** Re-sends a transaction still without a receipt after this long, ms (default 30,000). */
   rebroadcastMs?: number;
 }
@@ -108,7 +108,7 @@ export class RpcSubmitter implements TxSubmitter {
     }
     const fees = await this.currentFees();
     for (let resigned = 0; ; resigned++) {
-      const nonce = await this.nonces.peek(from);
+      const nonce = await this.withRetry(() => this.nonces.peek(from));
       const { raw, hash } = signTx(req, nonce, this.chainId, fees, this.signer(from));
       if (req.beforeSend) await req.beforeSend(hash);
       try {
@@ -121,6 +121,12 @@ export class RpcSubmitter implements TxSubmitter {
           this.nonces.advance(from);
           return { hash, raw };
         }
+        // The node took these very bytes before an answer was lost (it went away mid-request), and has
+        // mined them since: that is this transaction, not someone else's nonce.
+        if (/nonce too low|nonce has already been used|invalid nonce/i.test(msg) && (await this.receiptOf(hash))) {
+          this.nonces.advance(from);
+          return { hash, raw };
+        }
         this.nonces.reset(from);
         // Someone else used this sender's nonce (another replica, a manual send): re-read and sign again.
         if (/nonce too low|nonce has already been used|invalid nonce/i.test(msg) && resigned < 3) continue;
@@ -129,11 +135,21 @@ export class RpcSubmitter implements TxSubmitter {
     }
   }
 
+  private receiptOf(hash: string): Promise<unknown> {
+    return this.withRetry(() => this.rpc("eth_getTransactionReceipt", [hash]));
+  }
+
   private async watch(hash: string, raw: string): Promise<MinedTx> {
     const poll = this.opts.pollMs ?? 250;
     let lastBroadcast = Date.now();
     for (;;) {
-      const r = await this.withRetry(() => this.rpc("eth_getTransactionReceipt", [hash]));
+      let away = false;
+      const r = await this.withRetry(
+        () => this.rpc("eth_getTransactionReceipt", [hash]),
+        () => (away = true),
+      );
+      // A node that was away may have restarted without its pending transactions: hand them over again.
+      if (away && !r) lastBroadcast = 0;
       if (r) {
         const mined = toMinedTx(r);
         if (this.opts.confirmations <= 1) return mined;
@@ -154,14 +170,15 @@ export class RpcSubmitter implements TxSubmitter {
     }
   }
 
-  private async withRetry<T>(f: () => Promise<T>): Promise<T> {
-    const attempts = this.opts.attempts ?? 6;
-    for (let n = 1; ; n++) {
+  /** `f` until it gets through (backing off to 2 s while the node is away), or the submitter closes. */
+  private async withRetry<T>(f: () => Promise<T>, onAway?: () => void): Promise<T> {
+    for (let n = 0; ; n++) {
       try {
         return await f();
       } catch (e) {
-        if (n >= attempts || !isTransportError(e)) throw e;
-        await sleep(100 * 2 ** (n - 1));
+        if (this.closed || !isTransportError(e)) throw e;
+        onAway?.();
+        await sleep(Math.min(100 * 2 ** n, 2_000));
       }
     }
   }

@@ -484,6 +484,7 @@ async function runBatch(deps: DomainDeps, jobs: BatchJobs, job: BatchJob, p: Bat
         typeId: type.typeId,
         count: built.items.length,
         outboxKey: p.outboxKey,
+        untilLanded: true,
         members: built.items.map((it, i) => ({
           certId: it.certId,
           validFrom: windows[i].validFrom,

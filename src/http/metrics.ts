@@ -1,6 +1,6 @@
 /** Prometheus metrics: default process metrics plus request counts and latencies by route. */
 import type { RequestHandler } from "express";
-import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
 export interface HttpMetrics {
   registry: Registry;
@@ -40,4 +40,67 @@ export function httpMetrics(registry = new Registry()): HttpMetrics {
     next();
   };
   return { registry, middleware, verdicts };
+}
+
+// ---- the chain node and the outbox (README.md#when-the-chain-node-is-away)
+
+export interface ChainMetricsSource {
+  /** External chain only: whether its node answers. */
+  chainHealth?: () => { reachable: boolean; lastSuccessMs: number | undefined };
+  index: { freshness?(): { block: number; ageSeconds: number } | undefined };
+  outbox?: { counts(): Promise<Record<"pending" | "sent" | "done" | "failed", number>> };
+}
+
+/** Gauges read at scrape time: is the node there, how old the index is, how many writes wait. */
+export function chainMetrics(registry: Registry, source: ChainMetricsSource): void {
+  const health = source.chainHealth;
+  new Gauge({
+    name: "certledger_chain_reachable",
+    help: "1 while the chain node answers (the embedded chain always does), 0 while it cannot be reached.",
+    registers: [registry],
+    collect() {
+      this.set(health && !health().reachable ? 0 : 1);
+    },
+  });
+  if (health)
+    new Gauge({
+      name: "certledger_chain_last_success_age_seconds",
+      help: "Seconds since the external chain node last answered a call.",
+      registers: [registry],
+      collect() {
+        const at = health().lastSuccessMs;
+        if (at !== undefined) this.set((Date.now() - at) / 1000);
+      },
+    });
+  new Gauge({
+    name: "certledger_index_block",
+    help: "The last chain block the index has applied.",
+    registers: [registry],
+    collect() {
+      const f = source.index.freshness?.();
+      if (f) this.set(f.block);
+    },
+  });
+  new Gauge({
+    name: "certledger_index_age_seconds",
+    help: "Seconds since the index last matched the chain's head (grows while the node is away).",
+    registers: [registry],
+    collect() {
+      const f = source.index.freshness?.();
+      if (f) this.set(f.ageSeconds);
+    },
+  });
+  const outbox = source.outbox;
+  if (outbox)
+    new Gauge({
+      name: "certledger_outbox_unfinished",
+      help: "Chain writes accepted and not yet on chain, by state (pending: waiting to be sent; sent: awaiting confirmation).",
+      labelNames: ["state"] as const,
+      registers: [registry],
+      async collect() {
+        const c = await outbox.counts();
+        this.set({ state: "pending" }, c.pending);
+        this.set({ state: "sent" }, c.sent);
+      },
+    });
 }

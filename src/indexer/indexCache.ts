@@ -71,6 +71,10 @@ export class IndexCache implements IndexReader {
   private grantsByCert = new Map<string, string[]>();
   private verifierRows = new Map<string, { verifier: Address; name: string; active: boolean }>();
   private caughtUp = false;
+  /** The block the index matched the chain's head at, and when (wall-clock ms). */
+  private synced: { block: number; atMs: number } | undefined;
+  /** The embedded chain: blocks are applied as the process makes them, so the index is never behind. */
+  private inProcessChain = false;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -199,8 +203,23 @@ export class IndexCache implements IndexReader {
     this.verifierRows.set(verifier.toLowerCase(), { verifier: verifier.toLowerCase() as Address, name, active });
   }
 
-  setCaughtUp(): void {
+  /** The indexer reached the chain's head at `block` (confirmations aside). */
+  setCaughtUp(block?: number): void {
     this.caughtUp = true;
+    if (block !== undefined) this.synced = { block, atMs: Date.now() };
+  }
+
+  /** The chain is in this process (embedded): the index's view is current whenever it is read. */
+  followsInProcessChain(): void {
+    this.inProcessChain = true;
+  }
+
+  /** How old the index's view of the chain is (undefined before its first catch-up). */
+  freshness(): { block: number; syncedAt: number; ageSeconds: number } | undefined {
+    const s = this.synced;
+    if (!s) return undefined;
+    const atMs = this.inProcessChain ? Date.now() : s.atMs;
+    return { block: s.block, syncedAt: Math.floor(atMs / 1000), ageSeconds: Math.floor((Date.now() - atMs) / 1000) };
   }
 
   // ---- raw lookups the indexer and relayer use

@@ -157,7 +157,7 @@ export class Indexer {
         }
       }
       if (cursor.block >= target) {
-        this.cache.setCaughtUp();
+        this.cache.setCaughtUp(cursor.block);
         this.release();
         return;
       }

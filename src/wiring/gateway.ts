@@ -70,7 +70,7 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
     seed: opts.seed,
     keystore: seedKeystoreOptions(config, (msg, fields) => logger.warn(fields ?? {}, msg)),
     now,
-    log: (msg, fields) => logger.info(fields ?? {}, msg),
+    log: (msg, fields, level = "info") => logger[level](fields ?? {}, msg),
   });
   const documents = documentLibrary({
     integrityCacheSize: opts.integrityCacheSize,
@@ -124,6 +124,8 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
       backups,
       logger,
       requests: engine.requests,
+      chainHealth: engine.health && (() => engine.health!.view()),
+      outbox: engine.outbox,
       // A chain journal that failed a write acknowledges nothing more: take the gateway out of rotation.
       ready: () => !engine.embedded?.journal.failure,
       batchJobs: sqlBatchJobs(engine.store.db, {
