@@ -67,6 +67,8 @@ export interface EngineOptions {
   fromBlock?: number;
   /** Blocks on top of a transaction before it counts (external chain; the embedded one never reorgs). */
   confirmations?: number;
+  /** External chain: one gas price for every transaction (0 on a zero-gas-price network); default the node's fees. */
+  gasPriceWei?: bigint;
   /** 32-byte hex keyring seed (tests); default: the keystore `<dataDir>/keyring.keystore.json`. */
   seed?: string;
   /** How the keystore is unlocked (and the scrypt cost of a new one). */
@@ -190,7 +192,10 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       });
       rpc = health.wrap(httpRpc(opts.rpcUrl));
       chainId = Number(BigInt((await rpc("eth_chainId")) as string));
-      submitter = new RpcSubmitter(rpc, chainId, (a) => keyring.signer(a), { confirmations: opts.confirmations ?? 0 });
+      submitter = new RpcSubmitter(rpc, chainId, (a) => keyring.signer(a), {
+        confirmations: opts.confirmations ?? 0,
+        gasPriceWei: opts.gasPriceWei,
+      });
       if (funder) {
         for (const a of external ? [relayerAddress] : [relayerAddress, authority]) {
           const bal = BigInt((await rpc("eth_getBalance", [a, "latest"])) as string);

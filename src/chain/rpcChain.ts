@@ -51,6 +51,8 @@ export function httpRpc(url: string, timeoutMs = 30_000): Rpc {
 export interface RpcSubmitterOptions {
   confirmations: number;
   pollMs?: number;
+  /** One gas price for every transaction (type 0), e.g. 0 on a zero-gas-price network; default the node's fees. */
+  gasPriceWei?: bigint;
   /** Re-sends a transaction still without a receipt after this long, ms (default 30,000). */
   rebroadcastMs?: number;
 }
@@ -184,6 +186,7 @@ export class RpcSubmitter implements TxSubmitter {
   }
 
   private async currentFees(): Promise<FeeFields> {
+    if (this.opts.gasPriceWei !== undefined) return { gasPrice: this.opts.gasPriceWei };
     if (this.fees && Date.now() - this.fees.at < 5_000) return this.fees.value;
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const block = (await this.withRetry(() => this.rpc("eth_getBlockByNumber", ["latest", false]))) as any;

@@ -67,6 +67,8 @@ export class IndexCache implements IndexReader {
   private certs = new Map<string, Row<CertificatesTable>>();
   private batches = new Map<string, Row<BatchesTable>>();
   private members = new Map<string, Member>();
+  /** Batch roots whose members this process holds (it stored them, or read them from the store). */
+  private rootsWithMembers = new Set<string>();
   private grants = new Map<string, Row<GrantsTable>>();
   private grantsByCert = new Map<string, string[]>();
   private verifierRows = new Map<string, { verifier: Address; name: string; active: boolean }>();
@@ -130,6 +132,7 @@ export class IndexCache implements IndexReader {
       certs: fresh.certs,
       batches: fresh.batches,
       members: fresh.members,
+      rootsWithMembers: new Set(members.map((m) => m.root)),
       grants: fresh.grants,
       grantsByCert: fresh.grantsByCert,
       verifierRows: fresh.verifierRows,
@@ -191,12 +194,27 @@ export class IndexCache implements IndexReader {
   }
 
   addMembers(root: string, members: { certId: string; validFrom: number; validUntil: number }[]): void {
+    this.rootsWithMembers.add(root.toLowerCase());
     for (const m of members)
       this.members.set(m.certId.toLowerCase(), {
         root: root.toLowerCase(),
         validFrom: m.validFrom,
         validUntil: m.validUntil,
       });
+  }
+
+  /**
+   * Reads from the store the members of anchored batches this process did not store itself: another
+   * gateway replica on the same database built them (it writes the members before it sends the root).
+   * The indexer calls it for each root it applies, so a batch's certificates verify on every replica.
+   */
+  async loadMembersOf(roots: string[]): Promise<void> {
+    const missing = [...new Set(roots.map((r) => r.toLowerCase()))].filter((r) => !this.rootsWithMembers.has(r));
+    if (missing.length === 0) return;
+    const rows = await this.db.selectFrom("batch_members").selectAll().where("root", "in", missing).execute();
+    for (const m of rows)
+      this.members.set(m.cert_id, { root: m.root, validFrom: Number(m.valid_from), validUntil: Number(m.valid_until) });
+    for (const r of missing) this.rootsWithMembers.add(r);
   }
 
   setVerifier(verifier: string, name: string, active: boolean): void {

@@ -173,6 +173,24 @@ describe("gateway through a chain node outage (anvil stopped 30 s, restarted fro
     expect((await issue("outage-during", w).expect(202)).body.writeId).to.equal(pending.body.writeId);
     answers.push({ what: "issue", key: "outage-during", status: 202, body: pending.body, during: true });
 
+    // A write that must read the chain before it can be accepted (a custodial revocation reads the
+    // certificate's status nonce) is refused, and nothing is accepted.
+    const refused = await http
+      .post(`/v1/agency/certificates/${first.certId}/revoke`)
+      .set(agencyAuth)
+      .send({ reason: "ISSUED_IN_ERROR" })
+      .expect(503);
+    expect(refused.body.error.code).to.equal("CHAIN_UNREACHABLE");
+    expect(refused.headers["retry-after"]).to.equal("5");
+    const nonce = await http.get(`/v1/agency/certificates/${first.certId}/status-nonce`).set(agencyAuth).expect(503);
+    expect(nonce.body.error.code).to.equal("CHAIN_UNREACHABLE");
+    const statusWrites = await g.engine.store.db
+      .selectFrom("outbox")
+      .select("id")
+      .where("kind", "=", "changeStatus")
+      .execute();
+    expect(statusWrites).to.deep.equal([]);
+
     // Verification goes on from the index, and says how old its view is.
     await sleep(Math.max(0, stoppedAt + OUTAGE_MS - Date.now()));
     const late = (await verify().expect(200)).body;
@@ -193,6 +211,7 @@ describe("gateway through a chain node outage (anvil stopped 30 s, restarted fro
       if (r.status === 200 && c.pending === 0 && c.sent === 0) break;
       await sleep(500);
     }
+    expect((await http.get(`/v1/public/certificates/${first.certId}`).expect(200)).body.status).to.equal("ACTIVE");
     const metricsUp = (await http.get("/metrics").expect(200)).text;
     expect(metricsUp).to.match(/^certledger_chain_reachable 1$/m);
     expect(metricsUp).to.match(/^certledger_outbox_unfinished\{state="pending"\} 0$/m);
