@@ -246,21 +246,21 @@ export class Relayer {
     return this.untilReachable(() => this.submitter.submit(tx));
   }
 
-  /** Waits until `blockNumber` is indexed, however long the node is away. */
+  /**
+   * Waits until `blockNumber` is indexed, however long the node is away. (Any other failure of the
+   * indexer is thrown: the row stays pending and is settled by the chain's state at the next start.)
+   */
   private indexed(blockNumber: number): Promise<void> {
-    return this.untilReachable(() => this.waitForIndex(blockNumber), true);
+    return this.untilReachable(() => this.waitForIndex(blockNumber));
   }
 
-  /**
-   * `f` again and again while it fails on transport (the node is away), backing off to 2 s, until the
-   * relayer closes. With `anyError`, every failure is retried (the indexer's, whatever its cause).
-   */
-  private async untilReachable<T>(f: () => Promise<T>, anyError = false): Promise<T> {
+  /** `f` again and again while it fails on transport (the node is away), backing off to 2 s, until the relayer closes. */
+  private async untilReachable<T>(f: () => Promise<T>): Promise<T> {
     for (let n = 0; ; n++) {
       try {
         return await f();
       } catch (e) {
-        if (this.closed || !(anyError || isTransportError(e))) throw e;
+        if (this.closed || !isTransportError(e)) throw e;
         this.stats.retries++;
         await sleep(Math.min(100 * 2 ** n, 2_000));
       }

@@ -72,24 +72,24 @@ export function chainMetrics(registry: Registry, source: ChainMetricsSource): vo
         if (at !== undefined) this.set((Date.now() - at) / 1000);
       },
     });
-  new Gauge({
-    name: "certledger_index_block",
-    help: "The last chain block the index has applied.",
-    registers: [registry],
-    collect() {
-      const f = source.index.freshness?.();
-      if (f) this.set(f.block);
-    },
-  });
-  new Gauge({
-    name: "certledger_index_age_seconds",
-    help: "Seconds since the index last matched the chain's head (grows while the node is away).",
-    registers: [registry],
-    collect() {
-      const f = source.index.freshness?.();
-      if (f) this.set(f.ageSeconds);
-    },
-  });
+  const indexGauges = [
+    ["certledger_index_block", "The last chain block the index has applied.", "block"],
+    [
+      "certledger_index_age_seconds",
+      "Seconds since the index last matched the chain's head (grows while the node is away).",
+      "ageSeconds",
+    ],
+  ] as const;
+  for (const [name, help, field] of indexGauges)
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const f = source.index.freshness?.();
+        if (f) this.set(f[field]);
+      },
+    });
   const outbox = source.outbox;
   if (outbox)
     new Gauge({

@@ -17,14 +17,9 @@ import request from "supertest";
 import { ANVIL_ACCOUNT_0, startAnvil, type AnvilNode } from "../../src/chain/anvil";
 import { loadConfig } from "../../src/config";
 import { sampleFields } from "../../src/domain/catalog";
-import {
-  consentDomain,
-  createHolderWallet,
-  generateMnemonic,
-  purposeHash,
-  type HolderWallet,
-} from "../../src/document";
+import { createHolderWallet, generateMnemonic, type HolderWallet } from "../../src/document";
 import { openGateway, type Gateway } from "../../src/wiring/gateway";
+import { holderGrantBody } from "../support/grants";
 import { TEST_KEYSTORE_CONFIG } from "../support/keystore";
 
 const TYPE = "diploma";
@@ -79,26 +74,19 @@ describe("gateway through a chain node outage (anvil stopped 30 s, restarted fro
         .set({ ...agencyAuth, "idempotency-key": key })
         .send(body);
     };
-    const grantFor = (wallet: HolderWallet, certId: string, document: unknown, nonce: number, maxUses: number) => {
-      const now = Math.floor(Date.now() / 1000);
-      const grant = {
-        certId,
-        grantee: creds.verifier.verifier,
-        purpose: purposeHash("outage-test"),
-        validUntil: now + 3600,
-        maxUses,
-        nonce: String(nonce),
-        deadline: now + 600,
-      };
-      const s = wallet.signGrant(0, consentDomain(info.chainId, info.contracts.consent), {
-        ...grant,
-        validUntil: BigInt(grant.validUntil),
-        nonce: BigInt(nonce),
-        deadline: BigInt(grant.deadline),
-      });
-      const documentRoot = g.deps.documents.verifyIntegrity(document).documentRoot;
-      return http.post("/v1/holder/grants").send({ grant, signature: s.signature, documentRoot });
-    };
+    const grantFor = (wallet: HolderWallet, certId: string, document: unknown, nonce: number, maxUses: number) =>
+      http.post("/v1/holder/grants").send(
+        holderGrantBody({
+          wallet,
+          info,
+          certId,
+          grantee: creds.verifier.verifier,
+          purpose: "outage-test",
+          maxUses,
+          nonce,
+          documentRoot: g.deps.documents.verifyIntegrity(document).documentRoot!,
+        }),
+      );
 
     // Before: one certificate, granted for many checks, verified VALID with a fresh view.
     const wallet = createHolderWallet({ mnemonic: generateMnemonic() });

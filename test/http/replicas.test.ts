@@ -16,10 +16,10 @@ import { ANVIL_ACCOUNT_0, startAnvil, type AnvilNode } from "../../src/chain/anv
 import { sampleFields } from "../../src/domain/catalog";
 import { holderAuthMessage, personalMessageDigest } from "../../src/domain/holderAuth";
 import {
+  counterGrant,
   createHolderWallet,
   generateMnemonic,
   grantMessage,
-  purposeHash,
   signDigest,
   verifyDocumentIntegrity,
   type TypedDataDomain,
@@ -215,15 +215,7 @@ describe("two gateway replicas on one PostgreSQL database and one chain node", f
         }
       }
     })();
-    const grant = {
-      certId: cert.certId,
-      grantee: req.verifier.address,
-      purpose: purposeHash(req.purpose),
-      validUntil: req.expiresAt,
-      maxUses: 1,
-      nonce: req.nonce,
-      deadline: req.expiresAt,
-    };
+    const grant = counterGrant(req, cert.certId);
     const s = wallet.signGrant(cert.index, domain, grantMessage(grant));
     const answered = await call(through, "POST", `/v1/counter/requests/${req.id}/answer`, {
       body: { presentations: [{ document: cert.document, grant, signature: s.signature }] },

@@ -12,9 +12,8 @@ import pino from "pino";
 import request from "supertest";
 import { startAnvil, type AnvilNode } from "../../src/chain/anvil";
 import { loadConfig } from "../../src/config";
-import { sampleFields } from "../../src/domain/catalog";
-import { consentDomain, createHolderWallet, generateMnemonic, purposeHash } from "../../src/document";
 import { openGateway, type Gateway } from "../../src/wiring/gateway";
+import { issueAndGrant } from "../support/grants";
 import { TEST_KEYSTORE_CONFIG } from "../support/keystore";
 
 const TYPE = "diploma";
@@ -47,48 +46,24 @@ describe("gateway on a zero-gas-price network (anvil --base-fee 0 --gas-price 0,
     const g = gw;
     expect(g.engine.startup.deployed).to.equal(true);
     const creds = g.credentials!;
-    const agency = creds.agencies.find((a) => a.types.includes(TYPE))!;
-    const http = request(g.app);
-    const info = (await http.get("/v1/public/info").expect(200)).body;
-
-    const wallet = createHolderWallet({ mnemonic: generateMnemonic() });
-    const issued = await http
-      .post("/v1/agency/certificates")
-      .set({ authorization: `Bearer ${agency.apiKey}`, "idempotency-key": "zero-gas-1" })
-      .send({ type: TYPE, holder: wallet.address(0), fields: sampleFields(TYPE, 1) })
-      .expect(201);
-    const now = Math.floor(Date.now() / 1000);
-    const grant = {
-      certId: issued.body.certId,
-      grantee: creds.verifier.verifier,
-      purpose: purposeHash("zero-gas-test"),
-      validUntil: now + 3600,
+    const { agency, issued, grantId } = await issueAndGrant(g, {
+      type: TYPE,
+      idempotencyKey: "zero-gas-1",
+      purpose: "zero-gas-test",
       maxUses: 2,
-      nonce: "1",
-      deadline: now + 600,
-    };
-    const s = wallet.signGrant(0, consentDomain(info.chainId, info.contracts.consent), {
-      ...grant,
-      validUntil: BigInt(grant.validUntil),
-      nonce: 1n,
-      deadline: BigInt(grant.deadline),
     });
-    const documentRoot = g.deps.documents.verifyIntegrity(issued.body.document).documentRoot;
-    const relayed = await http
-      .post("/v1/holder/grants")
-      .send({ grant, signature: s.signature, documentRoot })
-      .expect(201);
+    const http = request(g.app);
     const checked = await http
       .post("/v1/verifier/checks")
       .set({ authorization: `Bearer ${creds.verifier.apiKey}`, "idempotency-key": "zero-gas-check" })
-      .send({ document: issued.body.document, grantId: relayed.body.grantId })
+      .send({ document: issued.document, grantId })
       .expect(201);
     expect(checked.body.verdict).to.equal("VALID");
 
     // Every key the gateway sent from holds no ether, and every transaction it sent paid a price of 0.
     for (const a of [g.engine.relayerAddress, g.engine.authority, agency.agency, creds.verifier.verifier])
       expect(BigInt((await g.engine.rpc("eth_getBalance", [a, "latest"])) as string), a).to.equal(0n);
-    const tx = (await g.engine.rpc("eth_getTransactionByHash", [issued.body.txHash])) as { gasPrice: string };
+    const tx = (await g.engine.rpc("eth_getTransactionByHash", [issued.txHash])) as { gasPrice: string };
     expect(BigInt(tx.gasPrice)).to.equal(0n);
   });
 });
