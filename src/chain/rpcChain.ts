@@ -77,12 +77,25 @@ export class RpcSubmitter implements TxSubmitter {
     if (this.closed) return Promise.reject(new Error("the submitter is closed"));
     return new Promise((resolve, reject) => {
       this.queue.push({ req, resolve, reject });
-      if (!this.flushing) this.flushing = this.flush().finally(() => (this.flushing = undefined));
+      this.startFlush();
     });
   }
 
   submitAll(reqs: TxRequest[]): Promise<MinedTx>[] {
     return reqs.map((r) => this.submit(r));
+  }
+
+  /**
+   * Runs the flush loop unless it runs. A request queued after the loop saw the queue empty but before it
+   * ended (a retry's continuation in the same microtask turn) starts it again, rather than waiting for a
+   * next request that may never come (seen after a node outage: one issue stranded in the queue).
+   */
+  private startFlush(): void {
+    if (this.flushing) return;
+    this.flushing = this.flush().finally(() => {
+      this.flushing = undefined;
+      if (this.queue.length > 0 && !this.closed) this.startFlush();
+    });
   }
 
   private async flush(): Promise<void> {

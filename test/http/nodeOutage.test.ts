@@ -55,7 +55,10 @@ describe("gateway through a chain node outage (anvil stopped 30 s, restarted fro
       { CERTLEDGER_RPC_URL: node.url, CERTLEDGER_FUNDING_KEY: ANVIL_ACCOUNT_0 },
       { dataDir: path.join(dir, "gw"), port: 0, logLevel: "silent", ...TEST_KEYSTORE_CONFIG },
     );
-    gw = await openGateway(config, { logger: pino({ level: "silent" }), extraRouters: [] });
+    // The gateway's log, kept to check the levels the outage is logged at.
+    const logLines: { level: number; msg: string }[] = [];
+    const logger = pino({ level: "info" }, { write: (line: string) => void logLines.push(JSON.parse(line)) });
+    gw = await openGateway(config, { logger, extraRouters: [] });
     const g = gw;
     const creds = g.credentials!;
     const agency = creds.agencies.find((a) => a.types.includes(TYPE))!;
@@ -200,6 +203,12 @@ describe("gateway through a chain node outage (anvil stopped 30 s, restarted fro
       await sleep(500);
     }
     expect((await http.get(`/v1/public/certificates/${first.certId}`).expect(200)).body.status).to.equal("ACTIVE");
+    // Logged loudly: the outage at error, the indexer's failures at warn (never info), the return at warn.
+    const level = (msg: string) => logLines.filter((l) => l.msg.startsWith(msg)).map((l) => l.level);
+    expect(level("chain node unreachable")).to.include(50);
+    expect(level("indexer error")).to.not.be.empty;
+    expect(level("indexer error").every((l) => l === 40)).to.equal(true);
+    expect(level("chain node reachable again")).to.include(40);
     const metricsUp = (await http.get("/metrics").expect(200)).text;
     expect(metricsUp).to.match(/^certledger_chain_reachable 1$/m);
     expect(metricsUp).to.match(/^certledger_outbox_unfinished\{state="pending"\} 0$/m);
