@@ -188,12 +188,9 @@ export const WritePending = z
     state: z.literal("pending"),
     writeId: z.string().openapi({ description: "Follow the write with GET /v1/public/writes/{writeId}." }),
     poll: z.string().openapi({ description: "The path to follow it (also in Location)." }),
-    idempotencyKey: z
-      .string()
-      .optional()
-      .openapi({
-        description: "The request's Idempotency-Key: the same request under it answers the outcome once known.",
-      }),
+    idempotencyKey: z.string().optional().openapi({
+      description: "The request's Idempotency-Key: the same request under it answers the outcome once known.",
+    }),
     message: z.string(),
   })
   .openapi("WritePending", {
