@@ -9,6 +9,8 @@
  * journal into a fresh network with the same genesis: same transactions, same timestamps, same block
  * hashes, same state. Anything not in the journal was never acknowledged.
  */
+import fs from "node:fs";
+import path from "node:path";
 import { createHardhatNetworkProvider } from "hardhat/internal/hardhat-network/provider/provider";
 import type { EIP1193Provider } from "hardhat/types";
 import { BlockJournal, type GenesisSpec, type JournalBlock } from "./journal";
@@ -87,6 +89,13 @@ export interface EmbeddedChain {
   journal: BlockJournal;
   genesis: GenesisSpec;
   replay: ReplayStats;
+  /**
+   * Writes a consistent copy of the chain's durable files into `dir` (which must exist) and returns
+   * their names, relative to `dir`: opening a chain on a directory holding them gives the chain as it
+   * was at one block boundary, every block acknowledged before the call included. The producer is held
+   * between blocks while the files are copied; transactions submitted meanwhile wait, none is refused.
+   */
+  backupTo(dir: string): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -170,6 +179,17 @@ export async function openEmbeddedChain(opts: EmbeddedChainOptions): Promise<Emb
     journal,
     genesis,
     replay,
+    backupTo: (dir) =>
+      producer.hold(async () => {
+        await journal.idle();
+        const names: string[] = [];
+        for (const file of [journal.genesisFile, journal.file]) {
+          if (!fs.existsSync(file)) continue;
+          await fs.promises.copyFile(file, path.join(dir, path.basename(file)));
+          names.push(path.basename(file));
+        }
+        return names;
+      }),
     async close() {
       await producer.close();
       await journal.close();
@@ -199,6 +219,8 @@ export class BlockProducer implements TxSubmitter {
   private queue: PendingTx[] = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
+  /** Settles when a `hold` ends; no block is produced while it is set. */
+  private held: Promise<void> | undefined;
   private closed = false;
   private readonly nonces: NonceManager;
   private lastTimestamp: number;
@@ -255,8 +277,27 @@ export class BlockProducer implements TxSubmitter {
     this.nonces.resetAll();
   }
 
+  /**
+   * Runs `fn` between two blocks: after the block being produced (if any) is done, before the next one
+   * starts. Submissions made meanwhile queue up and go into the next block once `fn` settles.
+   */
+  async hold<T>(fn: () => Promise<T>): Promise<T> {
+    while (this.held) await this.held;
+    let release!: () => void;
+    this.held = new Promise<void>((r) => (release = r));
+    try {
+      while (this.flushing) await this.flushing;
+      return await fn();
+    } finally {
+      this.held = undefined;
+      release();
+      if (this.queue.length > 0 && !this.closed) this.schedule();
+    }
+  }
+
   /** Mines an empty block now (moves chain time forward), journaled like any other. */
   async mineEmpty(timestamp?: number): Promise<number> {
+    while (this.held) await this.held;
     await this.flushing;
     const { n, durable } = await this.produce([], timestamp);
     await durable;
@@ -264,9 +305,10 @@ export class BlockProducer implements TxSubmitter {
   }
 
   private schedule(): void {
-    if (this.timer || this.flushing) return;
+    if (this.timer || this.flushing || this.held) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
+      if (this.held) return; // the hold reschedules when it ends
       this.flushing = this.flushLoop().finally(() => {
         this.flushing = undefined;
         if (this.queue.length > 0 && !this.closed) this.schedule();
@@ -275,7 +317,8 @@ export class BlockProducer implements TxSubmitter {
   }
 
   private async flushLoop(): Promise<void> {
-    while (this.queue.length > 0) {
+    // A hold stops the loop between two blocks.
+    while (this.queue.length > 0 && !this.held) {
       const batch = this.queue.splice(0, this.opts.maxTxPerBlock);
       try {
         // Not waiting for the block's fdatasync: the next block is sent and mined while the disk

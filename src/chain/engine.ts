@@ -46,6 +46,7 @@ import { OutboxRepository } from "../store/outbox";
 import { EngineChainWriter, workKinds } from "./chainWriter";
 import { ChainHealth } from "./chainHealth";
 import { bytecode, registryIface, type ContractAddresses } from "./contracts";
+import { ChainGuard, readChainIdentity, recordChainIdentity, type ChainIdentity } from "./chainIdentity";
 import { openEmbeddedChain, type EmbeddedChain, type ReplayStats } from "./embeddedChain";
 import { writeFileDurably } from "./journal";
 import { AUTHORITY_LABEL, CustodialKeyring, RELAYER_LABEL, parseSeed } from "./keyring";
@@ -92,10 +93,14 @@ export interface EngineOptions {
   pollMs?: number;
   /** Group-commit wait of the relayer and the block producer, ms (default 2). */
   lingerMs?: number;
+  /** External chain: how often the node is compared with the chain the store recorded, ms (default 30,000). */
+  chainCheckMs?: number;
   /** Unix seconds now (tests). */
   now?: () => number;
   /** Log lines; `level` is "info" unless said otherwise (the chain's troubles are "warn" or "error"). */
   log?: (msg: string, fields?: Record<string, unknown>, level?: "info" | "warn" | "error") => void;
+  /** Errors an operator must act on (the node is not our chain); default `log` at error level. */
+  logError?: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
 export interface Engine {
@@ -121,6 +126,8 @@ export interface Engine {
   keyCustody: "custodial" | "external";
   relayerAddress: string;
   embedded?: EmbeddedChain;
+  /** External chain: the record of which chain the store belongs to, and the node's standing against it. */
+  chainGuard?: ChainGuard;
   startup: { replay?: ReplayStats; recovered: number; ms: number; deployed: boolean };
   stats(): Record<string, unknown>;
   close(): Promise<void>;
@@ -132,6 +139,7 @@ const EMBEDDED_FUNDING = 10n ** 20n;
 export async function startEngine(opts: EngineOptions): Promise<Engine> {
   const t0 = Date.now();
   const log = opts.log ?? (() => undefined);
+  const logError = opts.logError ?? log;
   const now = opts.now ?? (() => Math.floor(Date.now() / 1000));
   fs.mkdirSync(opts.dataDir, { recursive: true });
   // Unlocked before anything else is opened: a wrong passphrase stops the start and changes nothing.
@@ -157,7 +165,26 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     let embedded: EmbeddedChain | undefined;
     let health: ChainHealth | undefined;
     // The embedded chain wakes the indexer after each block; the indexer exists only once the chain does.
-    const wake: { indexer?: Indexer } = {};
+    const wake: { indexer?: Indexer; relayer?: Relayer } = {};
+    // External chain: which chain the store belongs to (recorded at the first start) and the guard that
+    // compares the node with it; a mismatch keeps the index and refuses writes.
+    let recorded: ChainIdentity | undefined;
+    let guard: ChainGuard | undefined;
+    const newGuard = (id: ChainIdentity) =>
+      new ChainGuard(rpc, id, {
+        onMismatch: (m) =>
+          logError("the chain node is not the chain this gateway's store belongs to: index kept, writes refused", {
+            cause: m.cause,
+            reason: m.message,
+            expected: m.expected,
+            found: m.found,
+          }),
+        onRestored: () => {
+          log("the chain node is this gateway's chain again: indexing and writes resume");
+          void wake.indexer?.poke();
+          void wake.relayer?.recover().catch((e) => log("outbox recovery failed", { error: (e as Error).message }));
+        },
+      });
     if (!opts.rpcUrl) {
       embedded = await openEmbeddedChain({
         dataDir: opts.dataDir,
@@ -191,12 +218,18 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
               ),
       });
       rpc = health.wrap(httpRpc(opts.rpcUrl));
-      chainId = Number(BigInt((await rpc("eth_chainId")) as string));
+      recorded = await readChainIdentity(db);
+      // Another network's chain id must not pick another deployment file (and deploy anew): the record rules.
+      chainId = recorded?.chainId ?? Number(BigInt((await rpc("eth_chainId")) as string));
       submitter = new RpcSubmitter(rpc, chainId, (a) => keyring.signer(a), {
         confirmations: opts.confirmations ?? 0,
         gasPriceWei: opts.gasPriceWei,
       });
-      if (funder) {
+      if (recorded) {
+        guard = newGuard(recorded);
+        await guard.check();
+      }
+      if (funder && !guard?.mismatch) {
         for (const a of external ? [relayerAddress] : [relayerAddress, authority]) {
           const bal = BigInt((await rpc("eth_getBalance", [a, "latest"])) as string);
           if (bal === 0n)
@@ -210,7 +243,15 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     let deployed = false;
     let addresses: ContractAddresses;
     let fromBlock: number;
-    if (opts.contracts) {
+    if (recorded) {
+      addresses = recorded.contracts;
+      fromBlock = recorded.deployBlock;
+      if (opts.contracts && JSON.stringify(lower(opts.contracts)) !== JSON.stringify(addresses))
+        throw new Error(
+          `the store belongs to the contracts ${JSON.stringify(addresses)}, not the configured ${JSON.stringify(lower(opts.contracts))}; ` +
+            `give the recorded addresses or start with an empty store`,
+        );
+    } else if (opts.contracts) {
       addresses = lower(opts.contracts);
       fromBlock = opts.fromBlock ?? 0;
       if (external) authority = await registryOwner(rpc, addresses.registry);
@@ -238,7 +279,11 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       log("contracts deployed", { ...addresses });
     }
 
-    if (external) {
+    if (opts.rpcUrl && !recorded) {
+      recorded = await recordChainIdentity(db, rpc, addresses, fromBlock);
+      guard = newGuard(recorded);
+    }
+    if (external && !guard?.mismatch) {
       authority = await registryOwner(rpc, addresses.registry);
       await requireRoleless(rpc, addresses.registry, funder ?? relayerAddress);
     }
@@ -251,10 +296,20 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       confirmations: opts.rpcUrl ? (opts.confirmations ?? 0) : 0,
       fromBlock,
       dialect: store.dialect,
+      guard,
+      // The embedded chain never reorgs (a test's evm_revert is not a reorg to re-send after).
+      onRewind: opts.rpcUrl
+        ? (block) => {
+            log("chain reorganised: index rewound", { block });
+            void wake.relayer
+              ?.reconcile(block)
+              .catch((e) => log("re-sending writes a reorg dropped failed", { error: (e as Error).message }));
+          }
+        : undefined,
       onError: indexerErrorLog(log),
     });
     wake.indexer = indexer;
-    await indexer.sync();
+    if (!guard?.mismatch) await indexer.sync();
 
     // ---- relayer
     // The per-request writes (outbox rows, idempotency claims) of concurrent requests share commits.
@@ -278,16 +333,19 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       lingerMs: opts.lingerMs,
       health,
       ensureSigner: (a) => keyring.ensureKnown(a),
+      guard,
     });
+    wake.relayer = relayer;
     const writer = new EngineChainWriter({ ...base, relayer });
     const w = writer;
     keyring.onCreated = (a) => w.fund(a);
-    const { rows: recovered } = await relayer.recover();
+    const { rows: recovered } = guard?.mismatch ? { rows: 0 } : await relayer.recover();
     if (recovered > 0) log("outbox recovered", { rows: recovered });
     // External custody on the embedded chain: the authority sends the registry transactions it signs
     // through the gateway (src/http/routes/authority.ts), so its account needs gas on this chain.
     if (external && embedded) await writer.fund(authority);
     if (opts.rpcUrl) indexer.start(opts.pollMs ?? 500);
+    guard?.start(opts.chainCheckMs ?? 30_000);
 
     const engine: Engine = {
       store,
@@ -310,15 +368,18 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       keyCustody: external ? "external" : "custodial",
       relayerAddress: funder ?? relayerAddress,
       embedded,
+      chainGuard: guard,
       startup: { replay: embedded?.replay, recovered, ms: Date.now() - t0, deployed },
       stats: () => ({
         relayer: { ...relayer.stats },
         indexer: { ...ix.stats },
         producer: embedded ? { ...embedded.producer.stats } : undefined,
+        chain: guard ? { ...guard.stats, mismatch: guard.mismatch?.cause ?? null } : undefined,
         index: cache.sizes(),
       }),
       async close() {
         relayer.close();
+        guard?.stop();
         await ix.stop();
         if (embedded) await embedded.close();
         else await submitter.close();

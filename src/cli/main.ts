@@ -6,6 +6,7 @@
 import { Command, CommanderError } from "commander";
 import { version } from "../../package.json";
 import { registerAuthority } from "./authority";
+import { registerBackup } from "./backup";
 import { registerDeploy } from "./deploy";
 import { registerIssue } from "./issue";
 import { registerKeys } from "./keys";
@@ -41,6 +42,8 @@ Examples:
   certledger revoke 0x<certId> --reason ISSUED_IN_ERROR --keystore agency-key.json --gateway http://127.0.0.1:8080 --api-key clg_...
   certledger verify diploma.json --gateway http://127.0.0.1:8080
   certledger wallet grant --document diploma.json --verifier 0x... --purpose open-bank-account --gateway http://127.0.0.1:8080 --relay
+  certledger backup --gateway http://127.0.0.1:8080 --api-key clg_... --out certledger-backup.tar
+  certledger restore certledger-backup.tar --data-dir ./restored
 
 CERTLEDGER_GATEWAY, CERTLEDGER_API_KEY and CERTLEDGER_MNEMONIC stand in for --gateway, --api-key and --mnemonic.`,
     );
@@ -54,6 +57,7 @@ CERTLEDGER_GATEWAY, CERTLEDGER_API_KEY and CERTLEDGER_MNEMONIC stand in for --ga
   registerWallet(program);
   registerAuthority(program);
   registerPrincipal(program);
+  registerBackup(program);
   return program;
 }
 

@@ -14,6 +14,7 @@ import { api, ApiError, bearer, get, post } from "./api";
 import { schemaAt, titleOf, TYPES, typeName, typeOf } from "./catalog";
 import { certCard } from "./card";
 import { EP } from "./endpoints";
+import { claimLetters, claimReferenceOf, type ClaimOfferOut } from "./claimLetters";
 import { printButton, showPrintSheet } from "./print";
 import { formatTime, lang, onLangChange, t } from "./i18n";
 import {
@@ -429,17 +430,26 @@ function batchSection(): HTMLElement {
         header.forEach((col, i) => {
           const c = col.trim();
           if (c === "holder") holder = r[i].trim();
-          else {
+          else if (!c.startsWith("claim.")) {
             const v = csvValue(schemaAt(schema, c), r[i] ?? "");
             if (v !== undefined) setPath(fields, c, v);
           }
         });
-        return { holder, fields };
+        // A row without a holder address but with claim.<field> cells is offered under a claim code.
+        const reference = holder === "" ? claimReferenceOf(header, r) : undefined;
+        return reference ? { claim: { reference }, fields } : { holder, fields };
       });
       const key = await requireKey();
+      if (key && items.some((i) => "claim" in i))
+        throw new ApiError("CLAIM_NEEDS_CUSTODIAL_KEYS", "claim rows are issued with the gateway's agency key", 0);
       if (key) {
         // Built, hashed and signed here; the gateway checks and anchors the root.
-        const r = await sendSignedBatch(key, type.value, items, apiKey.get());
+        const r = await sendSignedBatch(
+          key,
+          type.value,
+          items as { holder: string; fields: Record<string, unknown> }[],
+          apiKey.get(),
+        );
         notice(out, "ok", tx("agency.batchDone", { count: r.count, root: r.root }), "BATCH_DONE");
         void refreshList();
         return;
@@ -461,7 +471,10 @@ function batchSection(): HTMLElement {
         built: number;
         root?: string;
         error?: { code: string; message: string };
+        claims?: ClaimOfferOut[];
       }>(EP.batches, { type: type.value, items }, auth());
+      // The claim codes come in this answer only.
+      const claims = job.claims;
       while (job.state === "building" || job.state === "anchoring") {
         progress.value = job.built;
         setLabel(job.built, job.total);
@@ -472,8 +485,24 @@ function batchSection(): HTMLElement {
       setLabel(job.total, job.total);
       if (job.state !== "done")
         throw new ApiError(job.error?.code ?? "BATCH_FAILED", job.error?.message ?? job.state, 0);
-      notice(out, "ok", tx("agency.batchDone", { count: job.total, root: job.root ?? "" }), "BATCH_DONE");
-      out.append(batchPickups(job.batchId, job.total));
+      if (job.total > 0) {
+        notice(out, "ok", tx("agency.batchDone", { count: job.total, root: job.root ?? "" }), "BATCH_DONE");
+        out.append(batchPickups(job.batchId, job.total));
+      }
+      if (claims?.length) {
+        const n = h("div", { id: "agency-claims-made" });
+        notice(n, "ok", tx("agency.claimsMade", { count: claims.length }), "CLAIMS_MADE");
+        out.append(
+          n,
+          claimLetters(claims, {
+            type: type.value,
+            agency: me()?.agency?.name ?? "",
+            fields: (i) => Object.keys((items[i] as { claim: { reference: object } }).claim.reference).sort(),
+            // Row 1 is the header.
+            rowOf: (i) => i + 2,
+          }),
+        );
+      }
       void refreshList();
     }),
   );

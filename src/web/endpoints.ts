@@ -40,6 +40,9 @@ export const EP = {
   pickup: (id: string) => `/v1/pickups/${enc(id)}`,
   pickupConfirm: (id: string) => `/v1/pickups/${enc(id)}/confirm`,
   backup: (id: string) => `/v1/backups/${enc(id)}`,
+  // claiming a certificate offered under a claim code (src/http/routes/claims.ts)
+  claims: "/v1/claims",
+  claim: (offerId: string) => `/v1/claims/${enc(offerId)}`,
   // counter and sharing (src/http/routes/counter.ts)
   counterRequests: "/v1/counter/requests",
   counterRequest: (id: string) => `/v1/counter/requests/${enc(id)}`,

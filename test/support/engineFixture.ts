@@ -9,7 +9,7 @@ import { Wallet, hexlify, randomBytes } from "ethers";
 import { startEngine, type Engine, type EngineOptions } from "../../src/chain/engine";
 import { computeCertId } from "../../src/document/ids";
 import { GRANT_TYPES, consentDomain } from "../../src/document/typedData";
-import type { Address, Bytes32, GrantRelayRequest } from "../../src/domain/ports";
+import type { Address, Bytes32, GrantRelayRequest, TxReceiptView } from "../../src/domain/ports";
 
 export function tmpDataDir(prefix = "certledger-engine-"): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -52,6 +52,29 @@ export async function setupActors(engine: Engine, name = "test"): Promise<Actors
   const verifier = await engine.keyring.create(`verifier:${name}`);
   if (!engine.index.verifier(verifier)) await engine.chain.registerVerifier({ verifier, name: `${name} verifier` });
   return { typeId, agency, issuerKey, verifier };
+}
+
+/** Issues `certId` singly through the engine, valid from a few seconds ago for an hour. */
+export function issueNow(engine: Engine, a: Actors, certId: Bytes32, outboxKey: string): Promise<TxReceiptView> {
+  const now = Math.floor(Date.now() / 1000);
+  return engine.chain.issue({
+    agency: a.agency,
+    issuerKey: a.issuerKey,
+    certId,
+    typeId: a.typeId,
+    validFrom: now - 5,
+    validUntil: now + 3600,
+    outboxKey,
+  });
+}
+
+/** Waits until `cond` holds (what happens in other processes, such as a node's blocks); fails naming `what`. */
+export async function until(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`still not true after ${timeoutMs} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** A holder key and a document root, and the certId they make. */
