@@ -192,10 +192,12 @@ export interface ChainMetricsSource {
   /** External chain only: whether its node answers. */
   chainHealth?: () => { reachable: boolean; lastSuccessMs: number | undefined };
   index: { freshness?(): { block: number; ageSeconds: number } | undefined };
-  outbox?: { counts(): Promise<Record<"pending" | "sent" | "done" | "failed", number>> };
 }
 
-/** Gauges read at scrape time: is the node there, how old the index is, how many writes wait. */
+/**
+ * Gauges read at scrape time: is the node there, and how old the index's view is (the outbox's depth and
+ * the indexed block are operationsMetrics').
+ */
 export function chainMetrics(registry: Registry, source: ChainMetricsSource): void {
   const health = source.chainHealth;
   new Gauge({
@@ -216,35 +218,13 @@ export function chainMetrics(registry: Registry, source: ChainMetricsSource): vo
         if (at !== undefined) this.set((Date.now() - at) / 1000);
       },
     });
-  const indexGauges = [
-    ["certledger_index_block", "The last chain block the index has applied.", "block"],
-    [
-      "certledger_index_age_seconds",
-      "Seconds since the index last matched the chain's head (grows while the node is away).",
-      "ageSeconds",
-    ],
-  ] as const;
-  for (const [name, help, field] of indexGauges)
-    new Gauge({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        const f = source.index.freshness?.();
-        if (f) this.set(f[field]);
-      },
-    });
-  const outbox = source.outbox;
-  if (outbox)
-    new Gauge({
-      name: "certledger_outbox_unfinished",
-      help: "Chain writes accepted and not yet on chain, by state (pending: waiting to be sent; sent: awaiting confirmation).",
-      labelNames: ["state"] as const,
-      registers: [registry],
-      async collect() {
-        const c = await outbox.counts();
-        this.set({ state: "pending" }, c.pending);
-        this.set({ state: "sent" }, c.sent);
-      },
-    });
+  new Gauge({
+    name: "certledger_index_age_seconds",
+    help: "Seconds since the index last matched the chain's head (grows while the node is away).",
+    registers: [registry],
+    collect() {
+      const f = source.index.freshness?.();
+      if (f) this.set(f.ageSeconds);
+    },
+  });
 }
