@@ -46,6 +46,15 @@ const ConfigSchema = z.object({
     .optional(),
   confirmations: z.coerce.number().int().min(0).max(64).default(0),
   /**
+   * External chain: a fixed gas price in wei for every transaction (legacy type-0 transactions). `0` on a
+   * permissioned network that charges no gas (Besu/Quorum with a zero minimum gas price), where no key
+   * needs funds. Unset: the node's fee market (EIP-1559 fees, or eth_gasPrice).
+   */
+  gasPriceWei: z
+    .string()
+    .regex(/^(0|[1-9][0-9]{0,30})$/, "must be a whole number of wei (0 on a zero-gas-price network)")
+    .optional(),
+  /**
    * Who holds the agencies' and the authority's keys. custodial (the embedded demo): the gateway derives
    * them from its keyring and signs for them. external: the gateway holds none; agencies send messages
    * they signed, the authority signs registry transactions itself (or through its Safe), and the only
@@ -236,6 +245,7 @@ export function loadConfig(
     fundingKey: e("FUNDING_KEY"),
     authorityKey: e("AUTHORITY_KEY"),
     confirmations: e("CONFIRMATIONS"),
+    gasPriceWei: e("GAS_PRICE_WEI"),
     keyCustody: e("KEY_CUSTODY"),
     authorityAddress: e("AUTHORITY_ADDRESS"),
     seedDemo: e("SEED_DEMO"),

@@ -88,7 +88,7 @@ interface ICertificateLedger is IERC5267 {
         bytes signature;
     }
 
-    /// @notice A certificate offered before its holder is known (docs/decisions/0011-claim-offers.md): the issuing
+    /// @notice A certificate offered before its holder is known (docs/decisions/0013-claim-offers.md): the issuing
     /// key signs the document's root and a commitment keccak256(abi.encode(claimSecret)); whoever opens the
     /// commitment names the holder, and certId = keccak256(abi.encode(holder, documentRoot)) as for any other.
     struct ClaimOffer {

@@ -457,12 +457,18 @@ export class EngineChainWriter implements ChainWriter {
     });
     this.d.cache.addMembers(root, req.members);
     return this.receipt(
-      await this.d.relayer.execute("anchorBatch", req.outboxKey, req.issuerKey, {
-        root,
-        typeId: req.typeId,
-        count: req.count,
-        ...(req.signed ? { signed: req.signed } : {}),
-      }),
+      await this.d.relayer.execute(
+        "anchorBatch",
+        req.outboxKey,
+        req.issuerKey,
+        {
+          root,
+          typeId: req.typeId,
+          count: req.count,
+          ...(req.signed ? { signed: req.signed } : {}),
+        },
+        { untilLanded: req.untilLanded },
+      ),
     );
   }
 

@@ -44,6 +44,7 @@ import { GroupCommit } from "../store/groupCommit";
 import { openStore, type Store } from "../store/open";
 import { OutboxRepository } from "../store/outbox";
 import { EngineChainWriter, workKinds } from "./chainWriter";
+import { ChainHealth } from "./chainHealth";
 import { bytecode, registryIface, type ContractAddresses } from "./contracts";
 import { ChainGuard, readChainIdentity, recordChainIdentity, type ChainIdentity } from "./chainIdentity";
 import { openEmbeddedChain, type EmbeddedChain, type ReplayStats } from "./embeddedChain";
@@ -67,6 +68,8 @@ export interface EngineOptions {
   fromBlock?: number;
   /** Blocks on top of a transaction before it counts (external chain; the embedded one never reorgs). */
   confirmations?: number;
+  /** External chain: one gas price for every transaction (0 on a zero-gas-price network); default the node's fees. */
+  gasPriceWei?: bigint;
   /** 32-byte hex keyring seed (tests); default: the keystore `<dataDir>/keyring.keystore.json`. */
   seed?: string;
   /** How the keystore is unlocked (and the scrypt cost of a new one). */
@@ -94,8 +97,9 @@ export interface EngineOptions {
   chainCheckMs?: number;
   /** Unix seconds now (tests). */
   now?: () => number;
-  log?: (msg: string, fields?: Record<string, unknown>) => void;
-  /** Errors an operator must act on (the node is not our chain); default `log`. */
+  /** Log lines; `level` is "info" unless said otherwise (the chain's troubles are "warn" or "error"). */
+  log?: (msg: string, fields?: Record<string, unknown>, level?: "info" | "warn" | "error") => void;
+  /** Errors an operator must act on (the node is not our chain); default `log` at error level. */
   logError?: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -113,6 +117,8 @@ export interface Engine {
   replay: SqlReplayGuard;
   sessions: SqlCounterSessions;
   rpc: Rpc;
+  /** External chain: whether its node answers (undefined on the embedded chain, which always does). */
+  health?: ChainHealth;
   chainId: number;
   addresses: ContractAddresses;
   /** The authority admin's address (custodial: a keyring key; external: the registry's owner) and the relayer's. */
@@ -157,6 +163,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     let chainId: number;
     let submitter: TxSubmitter;
     let embedded: EmbeddedChain | undefined;
+    let health: ChainHealth | undefined;
     // The embedded chain wakes the indexer after each block; the indexer exists only once the chain does.
     const wake: { indexer?: Indexer; relayer?: Relayer } = {};
     // External chain: which chain the store belongs to (recorded at the first start) and the guard that
@@ -196,11 +203,28 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       submitter = embedded.producer;
       log("embedded chain replayed", { ...embedded.replay });
     } else {
-      rpc = httpRpc(opts.rpcUrl);
+      health = new ChainHealth({
+        onChange: (v) =>
+          v.reachable
+            ? log(
+                "chain node reachable again",
+                { downSeconds: Math.round((Date.now() - (v.downSinceMs ?? Date.now())) / 1000) },
+                "warn",
+              )
+            : log(
+                "chain node unreachable: writes are answered pending, reads come from the index",
+                { error: v.lastError },
+                "error",
+              ),
+      });
+      rpc = health.wrap(httpRpc(opts.rpcUrl));
       recorded = await readChainIdentity(db);
       // Another network's chain id must not pick another deployment file (and deploy anew): the record rules.
       chainId = recorded?.chainId ?? Number(BigInt((await rpc("eth_chainId")) as string));
-      submitter = new RpcSubmitter(rpc, chainId, (a) => keyring.signer(a), { confirmations: opts.confirmations ?? 0 });
+      submitter = new RpcSubmitter(rpc, chainId, (a) => keyring.signer(a), {
+        confirmations: opts.confirmations ?? 0,
+        gasPriceWei: opts.gasPriceWei,
+      });
       if (recorded) {
         guard = newGuard(recorded);
         await guard.check();
@@ -266,6 +290,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
 
     // ---- index
     const cache = new IndexCache(db, now);
+    if (embedded) cache.followsInProcessChain();
     await cache.load();
     const indexer = new Indexer(db, rpc, addresses, cache, {
       confirmations: opts.rpcUrl ? (opts.confirmations ?? 0) : 0,
@@ -281,7 +306,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
               .catch((e) => log("re-sending writes a reorg dropped failed", { error: (e as Error).message }));
           }
         : undefined,
-      onError: (e) => log("indexer error", { error: (e as Error).message }),
+      onError: indexerErrorLog(log),
     });
     wake.indexer = indexer;
     if (!guard?.mismatch) await indexer.sync();
@@ -306,6 +331,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     };
     const relayer = new Relayer(outbox, submitter, rpc, (n) => ix.waitFor(n), workKinds(base), {
       lingerMs: opts.lingerMs,
+      health,
       ensureSigner: (a) => keyring.ensureKnown(a),
       guard,
     });
@@ -335,6 +361,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       replay: new SqlReplayGuard(db, now),
       sessions: new SqlCounterSessions(db),
       rpc,
+      health,
       chainId,
       addresses,
       authority,
@@ -351,6 +378,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
         index: cache.sizes(),
       }),
       async close() {
+        relayer.close();
         guard?.stop();
         await ix.stop();
         if (embedded) await embedded.close();
@@ -363,6 +391,24 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     await store.close().catch(() => undefined);
     throw e;
   }
+}
+
+/**
+ * The indexer's errors at warn level: a node that is away fails every poll (twice a second), so the same
+ * message is logged once per 10 s with the number of times it was seen.
+ */
+function indexerErrorLog(log: NonNullable<EngineOptions["log"]>): (e: unknown) => void {
+  let last: { message: string; at: number; repeated: number } | undefined;
+  return (e) => {
+    const message = (e as Error)?.message ?? String(e);
+    const now = Date.now();
+    if (last && last.message === message && now - last.at < 10_000) {
+      last.repeated++;
+      return;
+    }
+    log("indexer error", { error: message, ...(last?.repeated ? { repeatedBefore: last.repeated } : {}) }, "warn");
+    last = { message, at: now, repeated: 0 };
+  };
 }
 
 /** Identifies the contracts' build: a data directory only works with the build that deployed into it. */

@@ -12,6 +12,11 @@
  * item that reverts is explained (eth_call of the same call → the contract's custom error → the
  * domain's code) and recorded as failed, so asking again returns the same answer.
  *
+ * While the chain node cannot be reached (`health`), nothing is given up: the submitter keeps the signed
+ * transaction and sends the same bytes again, the relayer keeps waiting for its block to be indexed,
+ * and the caller is told at once that its write is pending (WRITE_PENDING, with the id to follow it)
+ * rather than kept waiting or told to try again: the row lands once the node is back.
+ *
  * After a crash, `recover()` takes every row not done: if the index (caught up with the chain) shows
  * its effect, it is marked done; kinds whose effect cannot be seen in state (a check uses a grant's
  * use) record their transaction hash before sending and are settled by that hash's receipt; the rest
@@ -23,8 +28,9 @@
  * to pending and are sent again like work found at a restart (the chain's state, or the recorded hash,
  * says whether it is already there). See docs/decisions/0011.
  */
-import { DomainError, unavailable } from "../domain/errors";
-import type { OutboxRepository, OutboxRow } from "../store/outbox";
+import { DomainError, writePending } from "../domain/errors";
+import { writeIdOf, type OutboxRepository, type OutboxRow } from "../store/outbox";
+import type { ChainHealth } from "./chainHealth";
 import { rejection, revertData } from "./contracts";
 import { TxDroppedError } from "./rpcChain";
 import {
@@ -70,8 +76,8 @@ interface Item {
 export interface RelayerOptions {
   /** How long a group waits for company, ms (default 2). */
   lingerMs?: number;
-  /** Attempts when the node cannot be reached (default 6, backoff 100 ms doubling). */
-  attempts?: number;
+  /** Whether the node answers: a write waiting while it does not is answered WRITE_PENDING. */
+  health?: ChainHealth;
   /** Makes sure the sender's key is at hand (another replica may have created it since this one started). */
   ensureSigner?: (address: string) => Promise<void>;
   /** Refuses writes while the node is not the chain the store belongs to (throws CHAIN_MISMATCH). */
@@ -91,6 +97,7 @@ interface Acked {
 
 export class Relayer {
   private readonly inflight = new Map<string, Promise<Outcome>>();
+  private closed = false;
   private readonly queues = new Map<string, { kind: string; sender: string; items: Item[]; timer?: NodeJS.Timeout }>();
   private readonly acked = new Map<string, Acked>();
   readonly stats = {
@@ -120,13 +127,33 @@ export class Relayer {
     private readonly opts: RelayerOptions = {},
   ) {}
 
-  async execute(kind: string, dedupKey: string, sender: string, payload: unknown): Promise<Outcome> {
-    const running = this.inflight.get(dedupKey);
-    if (running) return running;
-    this.opts.guard?.assertSameChain();
-    await this.opts.ensureSigner?.(sender);
-    const { row, created } = await this.outbox.accept(kind, dedupKey, sender.toLowerCase(), payload);
-    return this.track(row, created);
+  /**
+   * Puts the work on chain once. With `untilLanded`, waits for it however long the node is away (work
+   * nobody waits for, e.g. a batch job); otherwise a node that cannot be reached turns the answer into
+   * WRITE_PENDING while the work goes on.
+   */
+  async execute(
+    kind: string,
+    dedupKey: string,
+    sender: string,
+    payload: unknown,
+    opts: { untilLanded?: boolean } = {},
+  ): Promise<Outcome> {
+    let work = this.inflight.get(dedupKey);
+    if (!work) {
+      this.opts.guard?.assertSameChain();
+      await this.opts.ensureSigner?.(sender);
+      const { row, created } = await this.outbox.accept(kind, dedupKey, sender.toLowerCase(), payload);
+      work = this.track(row, created);
+    }
+    const health = this.opts.health;
+    if (!health || opts.untilLanded) return work;
+    return health.race(work, () => writePending(writeIdOf(dedupKey), this.kind(kind).action));
+  }
+
+  /** Stops waiting for the node (the process is closing); unfinished rows stay for the next start. */
+  close(): void {
+    this.closed = true;
   }
 
   /** Finishes every unfinished outbox row (call once at start, with the index caught up). */
@@ -200,18 +227,20 @@ export class Relayer {
     const payload = JSON.parse(row.payload);
     if (!fresh) {
       if (k.recordHash && row.tx_hash) {
-        const receipt = await this.rpc("eth_getTransactionReceipt", [row.tx_hash]);
+        const hash = row.tx_hash;
+        const receipt = await this.untilReachable(() => this.rpc("eth_getTransactionReceipt", [hash]));
         if (receipt) {
           const mined = toMinedTx(receipt);
           if (mined.status === 1) {
-            await this.waitForIndex(mined.blockNumber);
+            await this.indexed(mined.blockNumber);
             const result = k.result?.(payload, mined);
             await this.outbox.markDone([row.id], mined.hash, mined.blockNumber, () => result);
             return { txHash: mined.hash, blockNumber: mined.blockNumber, result };
           }
         }
       } else if (k.applied) {
-        const a = await k.applied(payload);
+        const applied = k.applied;
+        const a = await this.untilReachable(async () => applied(payload));
         if (a) {
           await this.outbox.markDone([row.id], row.tx_hash, row.block_number, () => a.result);
           return { txHash: row.tx_hash ?? "", blockNumber: row.block_number ?? 0, result: a.result };
@@ -270,7 +299,7 @@ export class Relayer {
       this.stats.transactions++;
       if (grouped) this.stats.grouped += items.length;
       if (mined.status === 1) {
-        await this.waitForIndex(mined.blockNumber);
+        await this.indexed(mined.blockNumber);
         const results = new Map(items.map((i) => [i.row.id, k.result?.(i.payload, mined)]));
         await this.outbox.markDone(ids, mined.hash, mined.blockNumber, k.result ? (id) => results.get(id) : undefined);
         if (this.submitter.recheck)
@@ -315,15 +344,9 @@ export class Relayer {
       });
       for (const i of items) i.reject(error);
     } catch (e) {
-      // Not sent, or its fate unknown: the row stays pending for the next attempt or the next start.
-      const error =
-        e instanceof DomainError
-          ? e
-          : unavailable(
-              "CHAIN_UNAVAILABLE",
-              `Could not ${k.action} now: the chain node did not accept the transaction. Try again.`,
-              e,
-            );
+      // Not sent, or its fate unknown (the process is closing): the row stays pending and the next start
+      // settles it, so the caller hears that it is pending, never that it failed.
+      const error = e instanceof DomainError ? e : writePending(writeIdOf(items[0].row.dedup_key), k.action);
       await this.outbox.markRetry(ids, String((e as Error)?.message ?? e)).catch(() => undefined);
       for (const i of items) i.reject(error);
     }
@@ -348,20 +371,44 @@ export class Relayer {
     }
   }
 
+  /**
+   * Hands the transaction to the submitter, waiting for the node however long it is away. A reorg that
+   * took the transaction and gave its nonce to another one: the same call is signed again (a few times).
+   */
   private async submitWithRetry(tx: TxRequest): Promise<MinedTx> {
-    const attempts = this.opts.attempts ?? 6;
-    for (let n = 1; ; n++) {
+    for (let n = 0; ; n++) {
       while (this.gate) await this.gate;
       this.submitting++;
       try {
         return await this.submitter.submit(tx);
       } catch (e) {
-        // A reorg took the transaction and its nonce went to another one: sign the same call again.
-        if (n >= attempts || !(isTransportError(e) || (e instanceof TxDroppedError && !tx.raw))) throw e;
+        const dropped = e instanceof TxDroppedError && !tx.raw;
+        if (this.closed || !(isTransportError(e) || (dropped && n < 5))) throw e;
         this.stats.retries++;
-        await sleep(100 * 2 ** (n - 1));
+        await sleep(Math.min(100 * 2 ** n, 2_000));
       } finally {
         if (--this.submitting === 0) for (const r of this.drained.splice(0)) r();
+      }
+    }
+  }
+
+  /**
+   * Waits until `blockNumber` is indexed, however long the node is away. (Any other failure of the
+   * indexer is thrown: the row stays pending and is settled by the chain's state at the next start.)
+   */
+  private indexed(blockNumber: number): Promise<void> {
+    return this.untilReachable(() => this.waitForIndex(blockNumber));
+  }
+
+  /** `f` again and again while it fails on transport (the node is away), backing off to 2 s, until the relayer closes. */
+  private async untilReachable<T>(f: () => Promise<T>): Promise<T> {
+    for (let n = 0; ; n++) {
+      try {
+        return await f();
+      } catch (e) {
+        if (this.closed || !isTransportError(e)) throw e;
+        this.stats.retries++;
+        await sleep(Math.min(100 * 2 ** n, 2_000));
       }
     }
   }

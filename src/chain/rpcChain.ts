@@ -1,8 +1,9 @@
 /**
  * An external chain: any EVM JSON-RPC node (a `hardhat node`, anvil, Besu...). `RpcSubmitter` signs with
  * the keyring in nonce order per sender (one flush loop), re-sends the same raw transaction when the node
- * cannot be reached (retries with backoff; the hash makes it idempotent), and resolves once the receipt
- * has `confirmations` blocks on top.
+ * cannot be reached (retries with backoff for as long as the node is away, until the submitter closes:
+ * the hash makes it idempotent, and a new signature would be a second transaction), and resolves once
+ * the receipt has `confirmations` blocks on top.
  *
  * Reorgs: a receipt seen and then gone (its block left the canonical chain) makes the submitter hand the
  * node the same signed bytes again at once; the same nonce means the transaction lands once or not at
@@ -78,7 +79,8 @@ export function httpRpc(url: string, timeoutMs = 30_000): Rpc {
 export interface RpcSubmitterOptions {
   confirmations: number;
   pollMs?: number;
-  attempts?: number;
+  /** One gas price for every transaction (type 0), e.g. 0 on a zero-gas-price network; default the node's fees. */
+  gasPriceWei?: bigint;
   /** Re-sends a transaction still without a receipt after this long, ms (default 30,000). */
   rebroadcastMs?: number;
   /** Signed bytes kept for `recheck` after acknowledgement, most recent first (default 4,096). */
@@ -107,12 +109,25 @@ export class RpcSubmitter implements TxSubmitter {
     if (this.closed) return Promise.reject(new Error("the submitter is closed"));
     return new Promise((resolve, reject) => {
       this.queue.push({ req, resolve, reject });
-      if (!this.flushing) this.flushing = this.flush().finally(() => (this.flushing = undefined));
+      this.startFlush();
     });
   }
 
   submitAll(reqs: TxRequest[]): Promise<MinedTx>[] {
     return reqs.map((r) => this.submit(r));
+  }
+
+  /**
+   * Runs the flush loop unless it runs. A request queued after the loop saw the queue empty but before it
+   * ended (a retry's continuation in the same microtask turn) starts it again, rather than waiting for a
+   * next request that may never come (seen after a node outage: one issue stranded in the queue).
+   */
+  private startFlush(): void {
+    if (this.flushing) return;
+    this.flushing = this.flush().finally(() => {
+      this.flushing = undefined;
+      if (this.queue.length > 0 && !this.closed) this.startFlush();
+    });
   }
 
   private async flush(): Promise<void> {
@@ -140,7 +155,7 @@ export class RpcSubmitter implements TxSubmitter {
     }
     const fees = await this.currentFees();
     for (let resigned = 0; ; resigned++) {
-      const nonce = await this.nonces.peek(from);
+      const nonce = await this.withRetry(() => this.nonces.peek(from));
       const { raw, hash } = signTx(req, nonce, this.chainId, fees, this.signer(from));
       if (req.beforeSend) await req.beforeSend(hash);
       try {
@@ -153,6 +168,12 @@ export class RpcSubmitter implements TxSubmitter {
           this.nonces.advance(from);
           return { hash, raw };
         }
+        // The node took these very bytes before an answer was lost (it went away mid-request), and has
+        // mined them since: that is this transaction, not someone else's nonce.
+        if (NONCE_TAKEN.test(msg) && (await this.receiptOf(hash))) {
+          this.nonces.advance(from);
+          return { hash, raw };
+        }
         this.nonces.reset(from);
         // Someone else used this sender's nonce (another replica, a manual send): re-read and sign again.
         if (NONCE_TAKEN.test(msg) && resigned < 3) continue;
@@ -161,13 +182,23 @@ export class RpcSubmitter implements TxSubmitter {
     }
   }
 
+  private receiptOf(hash: string): Promise<unknown> {
+    return this.withRetry(() => this.rpc("eth_getTransactionReceipt", [hash]));
+  }
+
   private async watch(hash: string, raw: string): Promise<MinedTx> {
     this.remember(hash, raw);
     const poll = this.opts.pollMs ?? 250;
     let lastBroadcast = Date.now();
     let seen = false;
     for (;;) {
-      const r = await this.withRetry(() => this.rpc("eth_getTransactionReceipt", [hash]));
+      let away = false;
+      const r = await this.withRetry(
+        () => this.rpc("eth_getTransactionReceipt", [hash]),
+        () => (away = true),
+      );
+      // A node that was away may have restarted without its pending transactions: hand them over again.
+      if (away && !r) lastBroadcast = 0;
       if (r) {
         seen = true;
         const mined = toMinedTx(r);
@@ -229,19 +260,21 @@ export class RpcSubmitter implements TxSubmitter {
     if (this.sent.size > (this.opts.keepSent ?? 4096)) this.sent.delete(this.sent.keys().next().value as string);
   }
 
-  private async withRetry<T>(f: () => Promise<T>): Promise<T> {
-    const attempts = this.opts.attempts ?? 6;
-    for (let n = 1; ; n++) {
+  /** `f` until it gets through (backing off to 2 s while the node is away), or the submitter closes. */
+  private async withRetry<T>(f: () => Promise<T>, onAway?: () => void): Promise<T> {
+    for (let n = 0; ; n++) {
       try {
         return await f();
       } catch (e) {
-        if (n >= attempts || !isTransportError(e)) throw e;
-        await sleep(100 * 2 ** (n - 1));
+        if (this.closed || !isTransportError(e)) throw e;
+        onAway?.();
+        await sleep(Math.min(100 * 2 ** n, 2_000));
       }
     }
   }
 
   private async currentFees(): Promise<FeeFields> {
+    if (this.opts.gasPriceWei !== undefined) return { gasPrice: this.opts.gasPriceWei };
     if (this.fees && Date.now() - this.fees.at < 5_000) return this.fees.value;
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const block = (await this.withRetry(() => this.rpc("eth_getBlockByNumber", ["latest", false]))) as any;

@@ -459,8 +459,8 @@ export async function answerCounterRequest(
         }));
       } catch (err) {
         // The chain refused the grant (a known rejection: 4xx). That is the verdict for this
-        // certificate; the others are still checked.
-        if (err instanceof DomainError && err.status < 500) {
+        // certificate; the others are still checked. (A grant still pending on chain is no verdict.)
+        if (err instanceof DomainError && err.status >= 400 && err.status < 500) {
           const publicVerdict = await deps.presentations.verifyWithoutGrant?.(p.document).catch(() => undefined);
           const reasons = publicVerdict?.reasons.length ? publicVerdict.reasons : [err.code];
           results.push({ ...base, disclosed: {}, verdict: "INVALID", reasons });

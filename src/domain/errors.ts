@@ -51,3 +51,22 @@ export function idempotencyKeyReused(): DomainError {
     { status: 409 },
   );
 }
+
+export const WRITE_PENDING = "WRITE_PENDING";
+
+/**
+ * A write the gateway accepted into its outbox but could not put on chain yet (the node cannot be
+ * reached). It is not a failure: the write lands once the node is back. The HTTP layer answers it with
+ * 202 and the id to follow it (`writeId`, and the request's Idempotency-Key when it had one).
+ */
+export function writePending(writeId: string, action: string): DomainError {
+  return new DomainError(
+    WRITE_PENDING,
+    `Accepted: the gateway will ${action} as soon as the chain node can be reached again. Follow it with GET /v1/public/writes/${writeId}, or send the same request with the same Idempotency-Key; do not send it without the key again.`,
+    { status: 202, retryable: true, details: { writeId } },
+  );
+}
+
+export function isWritePending(e: unknown): e is DomainError {
+  return e instanceof DomainError && e.code === WRITE_PENDING;
+}

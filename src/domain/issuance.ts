@@ -497,6 +497,7 @@ async function runBatch(deps: DomainDeps, jobs: BatchJobs, job: BatchJob, p: Bat
         typeId: type.typeId,
         count: built.items.length,
         outboxKey: p.outboxKey,
+        untilLanded: true,
         members: built.items.map((it, i) => ({
           certId: it.certId,
           validFrom: windows[i].validFrom,
@@ -506,6 +507,10 @@ async function runBatch(deps: DomainDeps, jobs: BatchJobs, job: BatchJob, p: Bat
       if (!job.documentsStored) job.items = items;
       job.txHash = receipt.txHash;
       job.blockNumber = receipt.blockNumber;
+      // Stored as done before this process shows it done: a client that saw "done" here may read the
+      // documents through another gateway replica, which knows the job from the store only.
+      // (A failure to store it is no failure of the batch, which is on chain: the write below tries again.)
+      await jobs.persist?.({ ...job, state: "done", finishedAt: deps.clock.now() }).catch(() => false);
       job.state = "done";
       jobs.trim?.();
     } catch (e) {

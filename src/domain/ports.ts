@@ -163,6 +163,12 @@ export interface IndexReader {
 
   /** True once the indexer has caught up with the chain head at least once (for /readyz). */
   ready(): Awaitable<boolean>;
+  /**
+   * How old the index's view is: the last block applied, when the index last matched the chain's head
+   * (unix seconds) and the seconds since. Verification answers carry it (while the chain node is away
+   * they come from the index alone).
+   */
+  freshness?(): { block: number; syncedAt: number; ageSeconds: number } | undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -273,6 +279,11 @@ export interface BatchAnchorRequest {
    * (certificate(certId), certificatesByAgency) without the documents. The chain stores only the root.
    */
   members: { certId: Bytes32; validFrom: number; validUntil: number }[];
+  /**
+   * Wait for the root to land however long the chain node is away (a batch job in the background);
+   * otherwise an unreachable node answers WRITE_PENDING at once.
+   */
+  untilLanded?: boolean;
   /** The agency's own signature (external custody); absent: the custodial key signs. */
   signed?: SignedWrite;
 }

@@ -46,6 +46,8 @@ export interface VerifyResult extends Verdict {
     uses: number;
     revoked: boolean;
   };
+  /** How old the index's view of the chain is (the answer comes from the index). */
+  index?: { block: number; syncedAt: number; ageSeconds: number };
 }
 
 interface Gathered {
@@ -119,8 +121,15 @@ function verdictInput(g: Gathered, now: number, expectedTypeCode: string | undef
   };
 }
 
-function result(g: Gathered, verdict: Verdict, now: number, grant?: GrantView): VerifyResult {
+function result(
+  g: Gathered,
+  verdict: Verdict,
+  now: number,
+  index: DomainDeps["index"],
+  grant?: GrantView,
+): VerifyResult {
   const { integrity, cert, type } = g;
+  const freshness = index.freshness?.();
   return {
     ...verdict,
     messages: verdict.reasons.map((r) => VERDICT_REASON_TEXT[r]),
@@ -145,6 +154,7 @@ function result(g: Gathered, verdict: Verdict, now: number, grant?: GrantView): 
       uses: grant.uses,
       revoked: grant.revoked,
     },
+    ...(freshness ? { index: freshness } : {}),
   };
 }
 
@@ -160,7 +170,7 @@ export async function verifyDocument(
   const g = await gather(deps, p.document);
   const verdict = decideVerdict(verdictInput(g, now, p.expectedType));
   deps.verdicts?.observe(verdict.verdict, verdict.reasons);
-  const r = result(g, verdict, now);
+  const r = result(g, verdict, now, deps.index);
   // Without consent nobody learns the fields from the gateway's answer.
   return { ...r, disclosed: {}, redacted: [] };
 }
@@ -271,7 +281,7 @@ async function evaluate(deps: DomainDeps, p: PresentationParameters): Promise<{ 
         : undefined,
   });
   deps.verdicts?.observe(verdict.verdict, verdict.reasons);
-  return { r: result(g, verdict, now, grant), grant };
+  return { r: result(g, verdict, now, deps.index, grant), grant };
 }
 
 /**

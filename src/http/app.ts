@@ -9,7 +9,7 @@ import { unauthorized } from "../domain/errors";
 import type { Principal } from "../domain/ports";
 import type { AppDeps } from "./deps";
 import { errorMiddleware, notFoundHandler } from "./errors";
-import { httpMetrics } from "./metrics";
+import { chainMetrics, httpMetrics } from "./metrics";
 import { requestLog } from "./requestLog";
 import { Idempotency } from "./idempotency";
 import { Limits } from "./limits";
@@ -53,6 +53,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(requestLog(deps.logger));
 
   const metrics = httpMetrics(deps.metrics);
+  chainMetrics(metrics.registry, deps);
   app.use(metrics.middleware);
 
   // No body is read here: each route parses its own after authenticating the caller (src/http/route.ts).

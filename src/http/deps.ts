@@ -2,7 +2,9 @@
 import type { Router } from "express";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
+import type { ChainHealthView } from "../chain/chainHealth";
 import type { BatchJobs } from "../domain/issuance";
+import type { OutboxRepository } from "../store/outbox";
 import type { BackupStore, ClaimOfferStore, DomainDeps, IdempotentRequestStore, PickupStore } from "../domain/ports";
 import { DEFAULT_LIMITS, type LimitSettings } from "./limits";
 import type { RouteEnv } from "./route";
@@ -39,6 +41,10 @@ export interface AppDeps extends DomainDeps {
   claimKey: Uint8Array;
   /** Prometheus registry (a fresh one per app, so tests can build several apps). */
   metrics?: Registry;
+  /** External chain: whether its node answers (/readyz, /metrics). Absent: the embedded chain. */
+  chainHealth?: () => ChainHealthView;
+  /** The relayer's outbox: GET /v1/public/writes/:writeId follows a write, /metrics counts what is unfinished. */
+  outbox?: Pick<OutboxRepository, "byKey" | "counts">;
   /** Readiness beyond the index (e.g. the relayer drained its outbox on start). */
   ready?: () => boolean | Promise<boolean>;
   /** External chain: set while the node is not the chain the store belongs to (why, for /readyz). */

@@ -9,7 +9,8 @@
  * - the same key with any other request (another route, another certificate, another body) is refused
  *   with 409 IDEMPOTENCY_KEY_REUSED before anything runs.
  * A first request refused by a 4xx did nothing, so it frees its key. One that failed on the gateway's side
- * (5xx) or whose process stopped keeps the binding without an answer: the same request runs again, and
+ * (5xx), whose write is still pending on chain (202 WRITE_PENDING) or whose process stopped keeps the
+ * binding without an answer: the same request runs again, and
  * the work under it is keyed by the binding's token (outbox rows, drafts), so it is finished, never doubled.
  */
 import { DomainError, idempotencyKeyReused } from "../domain/errors";
@@ -90,8 +91,9 @@ export class Idempotency {
       await this.store.complete(key, answer);
       return answer;
     } catch (e) {
-      // Refused (4xx): nothing happened, so the key is free for a corrected request.
-      if (e instanceof DomainError && e.status < 500) await this.store.release(key);
+      // Refused (4xx): nothing happened, so the key is free for a corrected request. A write still pending
+      // on chain keeps its binding: the same request under the key follows it to its outcome.
+      if (e instanceof DomainError && e.status >= 400 && e.status < 500) await this.store.release(key);
       throw e;
     }
   }

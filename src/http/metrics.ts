@@ -185,3 +185,46 @@ export function operationsMetrics(registry: Registry, src: OperationsSource): vo
     },
   });
 }
+
+// ---- the chain node and the outbox (README.md#when-the-chain-node-is-away)
+
+export interface ChainMetricsSource {
+  /** External chain only: whether its node answers. */
+  chainHealth?: () => { reachable: boolean; lastSuccessMs: number | undefined };
+  index: { freshness?(): { block: number; ageSeconds: number } | undefined };
+}
+
+/**
+ * Gauges read at scrape time: is the node there, and how old the index's view is (the outbox's depth and
+ * the indexed block are operationsMetrics').
+ */
+export function chainMetrics(registry: Registry, source: ChainMetricsSource): void {
+  const health = source.chainHealth;
+  new Gauge({
+    name: "certledger_chain_reachable",
+    help: "1 while the chain node answers (the embedded chain always does), 0 while it cannot be reached.",
+    registers: [registry],
+    collect() {
+      this.set(health && !health().reachable ? 0 : 1);
+    },
+  });
+  if (health)
+    new Gauge({
+      name: "certledger_chain_last_success_age_seconds",
+      help: "Seconds since the external chain node last answered a call.",
+      registers: [registry],
+      collect() {
+        const at = health().lastSuccessMs;
+        if (at !== undefined) this.set((Date.now() - at) / 1000);
+      },
+    });
+  new Gauge({
+    name: "certledger_index_age_seconds",
+    help: "Seconds since the index last matched the chain's head (grows while the node is away).",
+    registers: [registry],
+    collect() {
+      const f = source.index.freshness?.();
+      if (f) this.set(f.ageSeconds);
+    },
+  });
+}

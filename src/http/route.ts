@@ -10,7 +10,7 @@ import { DomainError } from "../domain/errors";
 import type { Principal, PrincipalRole } from "../domain/ports";
 import type { Idempotency } from "./idempotency";
 import { HOLDER_SIGNATURE_FAILURES, type Limits } from "./limits";
-import { ErrorResponse, OptionalIdempotencyHeaders } from "./schemas";
+import { ErrorResponse, OptionalIdempotencyHeaders, WritePending } from "./schemas";
 
 export type Auth = "public" | "holder" | PrincipalRole;
 
@@ -294,6 +294,18 @@ function register(
   }
   for (const [s, d] of Object.entries(errs))
     if (!responses[s]) responses[s] = { description: d, content: { "application/json": { schema: ErrorResponse } } };
+  // Any write may find the chain node away (README.md#when-the-chain-node-is-away).
+  if (isWrite(def.method)) {
+    const pending =
+      "WRITE_PENDING: accepted into the outbox while the chain node cannot be reached; it lands once the node is back. Follow it at Location (GET /v1/public/writes/{writeId}) or by sending the same request with the same Idempotency-Key.";
+    const refused =
+      "CHAIN_UNREACHABLE: the chain node cannot be reached and this request needed it before anything could be accepted; nothing was done. Retry after Retry-After seconds.";
+    // (A route that answers 202 itself, a batch, runs its chain write in the background and never pends.)
+    if (!responses[202])
+      responses[202] = { description: pending, content: { "application/json": { schema: WritePending } } };
+    if (!responses[503])
+      responses[503] = { description: refused, content: { "application/json": { schema: ErrorResponse } } };
+  }
   const security = def.auth === "public" || def.auth === "holder" ? [] : [{ bearer: [] }];
   registry.registerPath({
     method: def.method,

@@ -201,6 +201,38 @@ export const IdempotencyHeaders = z.object({
     param: { description: "Same key and body = the same certificate, once. Required." },
   }),
 });
+export const WritePending = z
+  .object({
+    state: z.literal("pending"),
+    writeId: z.string().openapi({ description: "Follow the write with GET /v1/public/writes/{writeId}." }),
+    poll: z.string().openapi({ description: "The path to follow it (also in Location)." }),
+    idempotencyKey: z.string().optional().openapi({
+      description: "The request's Idempotency-Key: the same request under it answers the outcome once known.",
+    }),
+    message: z.string(),
+  })
+  .openapi("WritePending", {
+    description:
+      "The write is in the gateway's outbox but the chain node cannot be reached: it lands once the node is back. It has not failed; do not send it again without its Idempotency-Key.",
+  });
+export const WriteIdParams = z.strictObject({
+  writeId: z.string().regex(/^[A-Za-z0-9_-]{1,400}$/, "must be a writeId"),
+});
+export const WriteStatus = z
+  .object({
+    writeId: z.string(),
+    action: z.string().openapi({ description: "The kind of chain write (issue, grant, check, changeStatus...)." }),
+    state: z.enum(["pending", "sent", "done", "failed"]).openapi({
+      description:
+        "pending: waiting for the chain node; sent: its transaction is out, not yet confirmed; done: on chain; failed: the chain refused it (error says why).",
+    }),
+    txHash: Bytes32.optional(),
+    blockNumber: z.number().int().optional(),
+    error: z.object({ code: z.string(), message: z.string() }).optional(),
+    acceptedAt: z.number().int().openapi({ description: "Unix ms." }),
+    updatedAt: z.number().int().openapi({ description: "Unix ms." }),
+  })
+  .openapi("WriteStatus");
 export const OptionalIdempotencyHeaders = z.object({
   "idempotency-key": IdempotencyKey.optional().openapi({
     param: {
@@ -606,6 +638,18 @@ export const PublicVerifyBody = z
   .strictObject({ document: CertificateDocument, expectedType: TypeCode.optional() })
   .openapi("PublicVerifyBody");
 export const VerdictReason = z.enum(VERDICT_REASONS).openapi("VerdictReason");
+export const IndexFreshness = z
+  .object({
+    block: z.number().int().openapi({ description: "The last chain block the index has applied." }),
+    syncedAt: z.number().int().openapi({
+      description: "Unix seconds when the index last matched the chain's head (confirmations aside).",
+    }),
+    ageSeconds: z.number().int().openapi({
+      description:
+        "Seconds since then: about 0 while the chain node answers; it grows while the node cannot be reached and the answer comes from the index alone.",
+    }),
+  })
+  .openapi("IndexFreshness", { description: "How old the gateway's view of the chain is." });
 export const VerifyResult = z
   .object({
     verdict: z.enum(["VALID", "INVALID"]),
@@ -639,6 +683,7 @@ export const VerifyResult = z
         revoked: z.boolean(),
       })
       .optional(),
+    index: IndexFreshness.optional(),
   })
   .openapi("VerifyResult");
 export const RecordCheckResult = VerifyResult.extend({

@@ -67,10 +67,16 @@ export class IndexCache implements IndexReader {
   private certs = new Map<string, Row<CertificatesTable>>();
   private batches = new Map<string, Row<BatchesTable>>();
   private members = new Map<string, Member>();
+  /** Batch roots whose members this process holds (it stored them, or read them from the store). */
+  private rootsWithMembers = new Set<string>();
   private grants = new Map<string, Row<GrantsTable>>();
   private grantsByCert = new Map<string, string[]>();
   private verifierRows = new Map<string, { verifier: Address; name: string; active: boolean }>();
   private caughtUp = false;
+  /** The block the index matched the chain's head at, and when (wall-clock ms). */
+  private synced: { block: number; atMs: number } | undefined;
+  /** The embedded chain: blocks are applied as the process makes them, so the index is never behind. */
+  private inProcessChain = false;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -126,6 +132,7 @@ export class IndexCache implements IndexReader {
       certs: fresh.certs,
       batches: fresh.batches,
       members: fresh.members,
+      rootsWithMembers: new Set(members.map((m) => m.root)),
       grants: fresh.grants,
       grantsByCert: fresh.grantsByCert,
       verifierRows: fresh.verifierRows,
@@ -187,6 +194,7 @@ export class IndexCache implements IndexReader {
   }
 
   addMembers(root: string, members: { certId: string; validFrom: number; validUntil: number }[]): void {
+    this.rootsWithMembers.add(root.toLowerCase());
     for (const m of members)
       this.members.set(m.certId.toLowerCase(), {
         root: root.toLowerCase(),
@@ -195,12 +203,41 @@ export class IndexCache implements IndexReader {
       });
   }
 
+  /**
+   * Reads from the store the members of anchored batches this process did not store itself: another
+   * gateway replica on the same database built them (it writes the members before it sends the root).
+   * The indexer calls it for each root it applies, so a batch's certificates verify on every replica.
+   */
+  async loadMembersOf(roots: string[]): Promise<void> {
+    const missing = [...new Set(roots.map((r) => r.toLowerCase()))].filter((r) => !this.rootsWithMembers.has(r));
+    if (missing.length === 0) return;
+    const rows = await this.db.selectFrom("batch_members").selectAll().where("root", "in", missing).execute();
+    for (const m of rows)
+      this.members.set(m.cert_id, { root: m.root, validFrom: Number(m.valid_from), validUntil: Number(m.valid_until) });
+    for (const r of missing) this.rootsWithMembers.add(r);
+  }
+
   setVerifier(verifier: string, name: string, active: boolean): void {
     this.verifierRows.set(verifier.toLowerCase(), { verifier: verifier.toLowerCase() as Address, name, active });
   }
 
-  setCaughtUp(): void {
+  /** The indexer reached the chain's head at `block` (confirmations aside). */
+  setCaughtUp(block?: number): void {
     this.caughtUp = true;
+    if (block !== undefined) this.synced = { block, atMs: Date.now() };
+  }
+
+  /** The chain is in this process (embedded): the index's view is current whenever it is read. */
+  followsInProcessChain(): void {
+    this.inProcessChain = true;
+  }
+
+  /** How old the index's view of the chain is (undefined before its first catch-up). */
+  freshness(): { block: number; syncedAt: number; ageSeconds: number } | undefined {
+    const s = this.synced;
+    if (!s) return undefined;
+    const atMs = this.inProcessChain ? Date.now() : s.atMs;
+    return { block: s.block, syncedAt: Math.floor(atMs / 1000), ageSeconds: Math.floor((Date.now() - atMs) / 1000) };
   }
 
   // ---- raw lookups the indexer and relayer use

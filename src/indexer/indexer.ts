@@ -205,7 +205,7 @@ export class Indexer {
         }
       }
       if (cursor.block >= target) {
-        this.cache.setCaughtUp();
+        this.cache.setCaughtUp(cursor.block);
         this.release();
         return;
       }
@@ -292,6 +292,8 @@ export class Indexer {
       }
     });
     this.cache.apply(changes);
+    const anchored = changes.flatMap((c) => (c.table === "batches" ? [c.row.root] : []));
+    if (anchored.length > 0) await this.cache.loadMembersOf(anchored);
     this.cursor = { block: to, hash: headers.get(to)!.hash };
     this.stats.steps++;
     this.stats.logs += logs.length;

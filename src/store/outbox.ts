@@ -9,6 +9,10 @@ import type { GroupCommit } from "./groupCommit";
 import type { Database, OutboxTable } from "./schema";
 
 export type OutboxRow = Selectable<OutboxTable>;
+
+/** The id a client follows a write by (GET /v1/public/writes/:writeId): its dedup key, base64url. */
+export const writeIdOf = (dedupKey: string): string => Buffer.from(dedupKey, "utf8").toString("base64url");
+export const dedupKeyOf = (writeId: string): string => Buffer.from(writeId, "base64url").toString("utf8");
 export type OutboxState = "pending" | "sent" | "done" | "failed";
 
 export class OutboxRepository {

@@ -60,6 +60,12 @@ export async function api<T = unknown>(
       e?.details,
     );
   }
+  // A write the gateway accepted while the chain node is away: not the answer the page waits for. The
+  // page shows the WRITE_PENDING sentence (it lands later; the agency console's batch view and a retry
+  // with the same Idempotency-Key show the outcome).
+  const pending = json as { state?: string; writeId?: string; message?: string } | undefined;
+  if (res.status === 202 && pending?.state === "pending")
+    throw new ApiError("WRITE_PENDING", pending.message ?? "Accepted; pending.", 202, { writeId: pending.writeId });
   return json as T;
 }
 

@@ -41,6 +41,9 @@ const zh = {
   "error.NOT_READY": "服务器正在同步链上数据，请稍后重试",
   "error.CHAIN_UNAVAILABLE": "区块链暂时不可用，请稍后重试",
   "error.CHAIN_MISMATCH": "区块链节点不是本网关所记录的链，暂停写入，请联系运维人员",
+  "error.CHAIN_UNREACHABLE": "暂时连不上区块链节点，这个操作没有执行，请稍后重试",
+  "error.WRITE_PENDING": "已受理：区块链节点恢复后会自动上链，请稍后查看结果，不要重复提交",
+  "error.WRITE_NOT_FOUND": "找不到这笔上链操作",
   "error.CHAIN_REJECTED": "区块链拒绝了这个操作",
   "error.PAUSED": "系统处于紧急暂停状态，暂时不能变更",
   "error.TIMEOUT": "区块链响应超时，请重试",
@@ -189,6 +192,10 @@ const en: Record<keyof typeof zh, string> = {
   "error.CHAIN_UNAVAILABLE": "The chain is unavailable: try again later",
   "error.CHAIN_MISMATCH":
     "The chain node is not this gateway's chain: writes are stopped until the operator reconnects it",
+  "error.CHAIN_UNREACHABLE": "The chain node cannot be reached: nothing was done, try again later",
+  "error.WRITE_PENDING":
+    "Accepted: it goes on chain as soon as the chain node is back; check later, do not send it again",
+  "error.WRITE_NOT_FOUND": "No such chain write",
   "error.CHAIN_REJECTED": "The chain refused this operation",
   "error.PAUSED": "The ledger is paused for an emergency: no changes for now",
   "error.TIMEOUT": "The chain did not answer in time: try again",

@@ -74,10 +74,11 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
     keyCustody: config.keyCustody,
     authorityAddress: config.authorityAddress,
     confirmations: config.confirmations,
+    gasPriceWei: config.gasPriceWei === undefined ? undefined : BigInt(config.gasPriceWei),
     seed: opts.seed,
     keystore: seedKeystoreOptions(config, (msg, fields) => logger.warn(fields ?? {}, msg)),
     now,
-    log: (msg, fields) => logger.info(fields ?? {}, msg),
+    log: (msg, fields, level = "info") => logger[level](fields ?? {}, msg),
     logError: (msg, fields) => logger.error(fields ?? {}, msg),
   });
   const documents = documentLibrary({
@@ -142,6 +143,8 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
       logger,
       metrics,
       requests: engine.requests,
+      chainHealth: engine.health && (() => engine.health!.view()),
+      outbox: engine.outbox,
       // A chain journal that failed a write acknowledges nothing more: take the gateway out of rotation.
       ready: () => !engine.embedded?.journal.failure,
       chainMismatch: () => engine.chainGuard?.mismatch,

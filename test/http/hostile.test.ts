@@ -103,6 +103,13 @@ describe("HTTP hostile input: 4xx, never 5xx, nothing changes", function () {
         role: "public",
         body: { document: cert.document },
       },
+      {
+        method: "get",
+        template: "/v1/public/writes/{writeId}",
+        path: "/v1/public/writes/aXNzdWU6bm90LWEtd3JpdGU",
+        role: "public",
+        badPath: "/v1/public/writes/not!a!write!id",
+      },
       { method: "get", template: "/v1/public/types", path: "/v1/public/types", role: "public" },
       { method: "get", template: "/v1/public/info", path: "/v1/public/info", role: "public" },
       { method: "get", template: "/v1/authority/types", path: "/v1/authority/types", role: "authority" },

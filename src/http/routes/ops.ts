@@ -27,7 +27,10 @@ export function opsRouter(deps: AppDeps, env: RouteEnv, metrics: Registry): Rout
     path: "/readyz",
     auth: "public",
     tag: "ops",
-    summary: "Readiness: the index has caught up with the chain",
+    summary: "Readiness: the chain node answers and the index has caught up with it",
+    description:
+      "503 CHAIN_UNREACHABLE (with the seconds since the node last answered) while an external chain's node cannot be reached: " +
+      "take the replica out of writes' rotation; it still verifies from its index. 503 NOT_READY while the index catches up.",
     query: S.EmptyQuery,
     responses: {
       200: { description: "Ready.", schema: z.object({ status: z.literal("ready") }) },
@@ -47,6 +50,23 @@ export function opsRouter(deps: AppDeps, env: RouteEnv, metrics: Registry): Rout
               code: "CHAIN_MISMATCH",
               message: `The chain node is not the chain this gateway's store belongs to (${mismatch.cause}): ${mismatch.message}.`,
               details: { cause: mismatch.cause },
+            },
+          },
+        };
+      const chain = deps.chainHealth?.();
+      if (chain && !chain.reachable)
+        return {
+          status: 503,
+          headers: { "Retry-After": "5" },
+          body: {
+            error: {
+              code: "CHAIN_UNREACHABLE",
+              message: `The chain node cannot be reached (${chain.lastError ?? "no answer"}): writes are answered pending, verification answers from the index.`,
+              details: {
+                lastSuccessAgeSeconds:
+                  chain.lastSuccessMs === undefined ? null : Math.round((Date.now() - chain.lastSuccessMs) / 1000),
+                downSeconds: Math.round((Date.now() - (chain.downSinceMs ?? Date.now())) / 1000),
+              },
             },
           },
         };

@@ -1,7 +1,9 @@
 /** /v1/public: status of a certId, integrity + status of a document (no consent, no fields disclosed), types, chain info. */
 import express, { type Router } from "express";
 import { z } from "zod";
+import { notFound } from "../../domain/errors";
 import type { Bytes32 } from "../../domain/ports";
+import { dedupKeyOf } from "../../store/outbox";
 import { STATUS_REASONS } from "../../domain/reasons";
 import { certificateStatus, verifyDocument } from "../../domain/verification";
 import {
@@ -46,6 +48,43 @@ export function publicRouter(deps: AppDeps, env: RouteEnv): Router {
       422: { description: "Not a certledger document.", schema: S.ErrorResponse },
     },
     handler: async ({ body }) => ({ body: await verifyDocument(deps, body) }),
+  });
+
+  defineRoute(r, env, {
+    method: "get",
+    path: "/v1/public/writes/:writeId",
+    auth: "public",
+    tag: TAG,
+    summary: "Follow a chain write answered 202 WRITE_PENDING while the chain node was away",
+    description:
+      "The writeId comes from the 202 answer (body and Location). The state is the write's on chain: done with its transaction, " +
+      "or failed with the chain's reason. Shows no document or personal data. The full answer of the request (e.g. the issued " +
+      "certificate) comes from sending the same request with the same Idempotency-Key.",
+    params: S.WriteIdParams,
+    query: S.EmptyQuery,
+    responses: {
+      200: { description: "The write's state.", schema: S.WriteStatus },
+      404: { description: "WRITE_NOT_FOUND: no write with this id.", schema: S.ErrorResponse },
+    },
+    handler: async ({ params }) => {
+      const row = await deps.outbox?.byKey(dedupKeyOf(params.writeId));
+      if (!row) throw notFound("WRITE_NOT_FOUND", "No chain write has this id.");
+      const failure = row.state === "failed" && row.result ? (JSON.parse(row.result) as { code?: string }) : undefined;
+      return {
+        body: {
+          writeId: params.writeId,
+          action: row.kind,
+          state: row.state,
+          ...(row.tx_hash && /^0x[0-9a-f]{64}$/i.test(row.tx_hash) ? { txHash: row.tx_hash } : {}),
+          ...(row.block_number !== null ? { blockNumber: Number(row.block_number) } : {}),
+          ...(row.state === "failed"
+            ? { error: { code: failure?.code ?? "CHAIN_REJECTED", message: row.last_error ?? "The chain refused it." } }
+            : {}),
+          acceptedAt: Number(row.created_ms),
+          updatedAt: Number(row.updated_ms),
+        },
+      };
+    },
   });
 
   defineRoute(r, env, {
