@@ -144,7 +144,10 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   fs.mkdirSync(opts.dataDir, { recursive: true });
   // Unlocked before anything else is opened: a wrong passphrase stops the start and changes nothing.
   const seed = opts.seed ? parseSeed(opts.seed) : await openSeedKeystore(opts.dataDir, { log, ...opts.keystore });
-  const store = await openStore({ url: opts.databaseUrl ?? `sqlite:${path.join(opts.dataDir, "certledger.sqlite")}` });
+  const store = await openStore({
+    url: opts.databaseUrl ?? `sqlite:${path.join(opts.dataDir, "certledger.sqlite")}`,
+    onIdleConnectionError: (e) => log("PostgreSQL closed an idle connection", { err: e.message }, "warn"),
+  });
   const db = store.db;
   try {
     const external = opts.keyCustody === "external";

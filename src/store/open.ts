@@ -16,6 +16,8 @@ export interface StoreOptions {
   url: string;
   /** PostgreSQL pool size (default 10). */
   poolSize?: number;
+  /** Told when PostgreSQL closes an idle pooled connection (default: a JSON line on stderr). */
+  onIdleConnectionError?: (e: Error) => void;
   /**
    * SQLite: fsync every commit (synchronous=FULL) instead of at WAL checkpoints (NORMAL). NORMAL (the
    * default) loses no commit when the process dies (SIGKILL, crash), only on power loss or an OS crash,
@@ -56,6 +58,17 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
       },
     };
     const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 10, types });
+    // An idle connection the server closes (a restart, a failover, pg_terminate_backend) is reported
+    // here; without a listener Node treats it as an uncaught error and the gateway exits. The pool
+    // drops that connection and opens a new one for the next query, so it is only worth a warning.
+    pool.on(
+      "error",
+      opts.onIdleConnectionError ??
+        ((e) =>
+          process.stderr.write(
+            `${JSON.stringify({ level: "warn", msg: "PostgreSQL closed an idle connection", err: e.message })}\n`,
+          )),
+    );
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   } else {
     // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -433,7 +433,7 @@ const en: Dict = {
   "agency.document": "Certificate document (deliver it to the holder's wallet)",
   "agency.batch": "Batch issue (CSV / Excel)",
   "agency.batchHint":
-    "A CSV (UTF-8 or GBK/GB18030) or Excel (.xlsx) file whose first row is the header: a holder (持有人) column with the holder address, the other columns field titles (Name, Address.City) or paths; for holders without an address yet, leave holder empty and fill claim.<field> columns (e.g. claim.idNumber, claim.studentNumber); every row is checked first, and nothing is issued while any is wrong",
+    "A CSV (UTF-8 or GBK/GB18030) or Excel (.xlsx) file whose first row is the header: a holder column with the holder address (its Chinese title works too), the other columns field titles in either language (Name, Address.City) or paths; for holders without an address yet, leave holder empty and fill claim.<field> columns (e.g. claim.idNumber, claim.studentNumber); every row is checked first, and nothing is issued while any is wrong",
   "agency.batchEncoding": "CSV encoding",
   "agency.batchEncodingAuto": "Detect",
   "agency.batchSheet": "Sheet (optional)",

@@ -235,6 +235,13 @@ describe("HTTP hostile input: 4xx, never 5xx, nothing changes", function () {
         body: { type: "diploma", items: [{ holder, fields: sampleFields("diploma", 2) }] },
       },
       {
+        method: "post",
+        template: "/v1/agency/batches/preview",
+        path: "/v1/agency/batches/preview",
+        role: "agency",
+        body: { type: "diploma", content: Buffer.from(`holder,name\n${holder},Hostile\n`).toString("base64") },
+      },
+      {
         method: "get",
         template: "/v1/agency/batches/{batchId}",
         path: `/v1/agency/batches/${uuid}`,
@@ -487,8 +494,9 @@ describe("HTTP hostile input: 4xx, never 5xx, nothing changes", function () {
         }
         const big413 = await send({ raw: big });
         expectClientError(big413, what("5 MB body"));
-        // The batch routes (custodial and signed) take bodies of up to CERTLEDGER_BATCH_BODY_LIMIT_BYTES.
-        if (!["/v1/agency/batches", "/v1/agency/batches/signed"].includes(c.path))
+        // The batch routes (custodial, signed, and the preview of a batch file) take bodies of up to
+        // CERTLEDGER_BATCH_BODY_LIMIT_BYTES.
+        if (!["/v1/agency/batches", "/v1/agency/batches/signed", "/v1/agency/batches/preview"].includes(c.path))
           expect(big413.status, what("5 MB status")).to.equal(413);
       } else {
         expectClientError(await send({ raw: big }), what("5 MB body on a route without body"));
