@@ -15,7 +15,7 @@
  * "is it already on chain?" is answered from a complete index. `startEngine` resolves after all that.
  *
  * Data directory: certledger.sqlite (store, unless databaseUrl), chain-genesis.json + chain-journal.jsonl
- * (embedded chain), keyring.keystore.json (the keyring seed, encrypted; unless seed is given),
+ * (+ chain-checkpoint.json on the anvil engine: the embedded chain), keyring.keystore.json (the keyring seed, encrypted; unless seed is given),
  * deployment-<chainId>.json (addresses, first block, code hash of the build that deployed).
  *
  * Measured here (2 cores shared with other jobs, load ~9; test/bench/engine.ts): 50 concurrent single
@@ -45,7 +45,7 @@ import { openStore, type Store } from "../store/open";
 import { OutboxRepository } from "../store/outbox";
 import { EngineChainWriter, workKinds } from "./chainWriter";
 import { bytecode, registryIface, type ContractAddresses } from "./contracts";
-import { openEmbeddedChain, type EmbeddedChain, type ReplayStats } from "./embeddedChain";
+import { openEmbeddedChain, type EmbeddedChain, type EmbeddedChainOptions, type ReplayStats } from "./embeddedChain";
 import { writeFileDurably } from "./journal";
 import { AUTHORITY_LABEL, CustodialKeyring, RELAYER_LABEL, parseSeed } from "./keyring";
 import { openSeedKeystore, type SeedKeystoreOptions } from "./seedKeystore";
@@ -91,6 +91,8 @@ export interface EngineOptions {
   lingerMs?: number;
   /** Unix seconds now (tests). */
   now?: () => number;
+  /** Embedded chain: engine of a new data directory, checkpoint policy, test hooks. */
+  embeddedChain?: Pick<EmbeddedChainOptions, "engine" | "checkpoints" | "checkpointHook">;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -163,6 +165,13 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
         lingerMs: opts.lingerMs,
         onBlock: (header, logs) => void wake.indexer?.noteBlock(header, logs),
         now,
+        // A restart starts the chain from its checkpoint: the index must hold every block up to it.
+        beforeCheckpoint: async (head) => {
+          if (!wake.indexer) throw new Error("the index does not follow the chain yet");
+          await wake.indexer.waitFor(head);
+        },
+        log,
+        ...opts.embeddedChain,
       });
       rpc = embedded.rpc;
       chainId = embedded.chainId;
@@ -229,6 +238,15 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       onError: (e) => log("indexer error", { error: (e as Error).message }),
     });
     wake.indexer = indexer;
+    if (embedded) {
+      const cursor = await indexer.cursorBlock();
+      const floor = embedded.replay.fromBlock;
+      if (floor > 0 && cursor < floor)
+        throw new Error(
+          `the index ends at block ${cursor} but the chain starts from its checkpoint at block ${floor}: ` +
+            "the store is older than the chain (restore the store and the chain files from the same backup)",
+        );
+    }
     await indexer.sync();
 
     // ---- relayer
@@ -291,9 +309,10 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
         index: cache.sizes(),
       }),
       async close() {
-        await ix.stop();
+        // The embedded chain first: its closing checkpoint waits for the index to apply the head.
         if (embedded) await embedded.close();
-        else await submitter.close();
+        await ix.stop();
+        if (!embedded) await submitter.close();
         await store.close();
       },
     };
