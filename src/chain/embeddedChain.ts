@@ -80,18 +80,24 @@ export interface CheckpointPolicy {
   transactions: number;
   /** After this many seconds with at least one new block (CERTLEDGER_CHECKPOINT_SECONDS, default 300). */
   seconds: number;
-  /** Blocks whose transactions, receipts and logs stay readable (CERTLEDGER_CHAIN_KEEP_BLOCKS, default 128). */
+  /**
+   * Blocks whose transactions, receipts and logs stay readable (CERTLEDGER_CHAIN_KEEP_BLOCKS, default
+   * `blocks` + 128).
+   */
   keepBlocks: number;
   /** The anvil process is replaced from a checkpoint once it holds this many blocks (default 4,096). */
   recycleBlocks: number;
 }
 
 export function checkpointPolicyFromEnv(): CheckpointPolicy {
+  const blocks = envInt("CERTLEDGER_CHECKPOINT_BLOCKS", 1000, 1);
   return {
-    blocks: envInt("CERTLEDGER_CHECKPOINT_BLOCKS", 1000, 1),
+    blocks,
     transactions: envInt("CERTLEDGER_CHECKPOINT_TRANSACTIONS", 4000, 1),
     seconds: envInt("CERTLEDGER_CHECKPOINT_SECONDS", 300, 1),
-    keepBlocks: envInt("CERTLEDGER_CHAIN_KEEP_BLOCKS", 128, 1),
+    // More than one checkpoint interval: after a crash, the blocks replayed from the journal still
+    // have their logs when the index catches up with them.
+    keepBlocks: envInt("CERTLEDGER_CHAIN_KEEP_BLOCKS", blocks + 128, 1),
     recycleBlocks: envInt("CERTLEDGER_CHAIN_RECYCLE_BLOCKS", 4096, 1),
   };
 }

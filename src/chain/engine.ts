@@ -239,12 +239,19 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     });
     wake.indexer = indexer;
     if (embedded) {
+      // Never let the index skip blocks whose logs the chain no longer has: stop with what to do.
       const cursor = await indexer.cursorBlock();
       const floor = embedded.replay.fromBlock;
       if (floor > 0 && cursor < floor)
         throw new Error(
           `the index ends at block ${cursor} but the chain starts from its checkpoint at block ${floor}: ` +
             "the store is older than the chain (restore the store and the chain files from the same backup)",
+        );
+      const kept = embedded.historyFrom();
+      if (cursor + 1 < kept && cursor < embedded.producer.durableBlock)
+        throw new Error(
+          `the index ends at block ${cursor} but the chain keeps logs from block ${kept} on: start again with ` +
+            `CERTLEDGER_CHAIN_KEEP_BLOCKS=${embedded.producer.durableBlock - cursor + 1} or more`,
         );
     }
     await indexer.sync();

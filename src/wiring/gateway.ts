@@ -139,6 +139,7 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
         ? readOnlyRpc({
             rpc: embedded.rpc,
             head: () => embedded.producer.durableBlock,
+            historyFrom: () => embedded.historyFrom(),
             maxBatch: config.rpcMaxBatch,
             maxLogBlockRange: config.rpcLogBlockRange,
             maxCallGas: config.rpcCallGasCap,

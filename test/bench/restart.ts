@@ -1,0 +1,221 @@
+/**
+ * Restart time and memory after a long history of single issues, as JSON lines {"name","value","unit"}:
+ *
+ * - `restart_ms_after_<N>_single_issues`: from the spawn of a gateway (`src/main.ts`, as `npm start`
+ *   runs it) on a data directory holding N single issues, each its own transaction and block, until its
+ *   /readyz answers 200. The history's writer was SIGKILLed at the end (the journal then holds the
+ *   blocks since the last checkpoint, as after a crash); a second restart after a clean stop is in `clean`.
+ * - `rss_after_<N>_single_issues_mb`: resident memory of the gateway that wrote the N issues, its
+ *   chain node (anvil's own process) included, after a full GC; and of the restarted gateway.
+ *
+ * The history is written by a gateway (`openGateway`, with its HTTP app unused) that calls its chain
+ * writer (`engine.chain.issue`, what POST /v1/agency/certificates does after building the document)
+ * one issue at a time, each awaited before the next: each is one transaction in a block of its own.
+ *
+ *   node --expose-gc --import tsx test/bench/restart.ts [issues=100000]
+ *   BENCH_RESTART_ISSUES=10000 npm run bench restart
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import readline from "node:readline";
+import pino from "pino";
+import { loadConfig } from "../../src/config";
+import { openGateway } from "../../src/wiring/gateway";
+import { newHolderCert, setupActors, tmpDataDir } from "../support/engineFixture";
+import { TEST_KEYSTORE_ENV } from "../support/keystore";
+
+const ROOT = path.join(__dirname, "..", "..");
+const mb = (bytes: number) => Math.round(bytes / 1e5) / 10;
+
+function emit(name: string, value: number, unit: string, extra: Record<string, unknown> = {}) {
+  process.stdout.write(JSON.stringify({ name, value: Math.round(value * 100) / 100, unit, ...extra }) + "\n");
+}
+
+/** Resident memory of a process and all its descendants (the gateway and its anvil), bytes. */
+function treeRss(pid: number): number {
+  const children = new Map<number, number[]>();
+  for (const d of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(d)]);
+    } catch {
+      // gone
+    }
+  }
+  let total = 0;
+  const todo = [pid];
+  while (todo.length > 0) {
+    const p = todo.pop()!;
+    try {
+      const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${p}/status`, "utf8"));
+      total += m ? Number(m[1]) * 1024 : 0;
+    } catch {
+      // gone
+    }
+    todo.push(...(children.get(p) ?? []));
+  }
+  return total;
+}
+
+const env = (dataDir: string): NodeJS.ProcessEnv => ({
+  ...process.env,
+  ...TEST_KEYSTORE_ENV,
+  CERTLEDGER_DATA_DIR: dataDir,
+  CERTLEDGER_PORT: "0",
+});
+
+/** Child: writes the history, prints one JSON line, then waits to be killed. */
+async function build(dataDir: string, n: number): Promise<void> {
+  const gw = await openGateway(loadConfig(env(dataDir), { logLevel: "silent" }), { logger: pino({ level: "silent" }) });
+  const engine = gw.engine;
+  const a = await setupActors(engine, "restart");
+  const now = Math.floor(Date.now() / 1000);
+  const blocks0 = engine.embedded!.producer.stats.blocks;
+  const t0 = performance.now();
+  let last = "";
+  for (let i = 0; i < n; i++) {
+    const c = newHolderCert();
+    await engine.chain.issue({
+      agency: a.agency,
+      issuerKey: a.issuerKey,
+      certId: c.certId,
+      typeId: a.typeId,
+      validFrom: now,
+      validUntil: now + 10 * 365 * 86400,
+      outboxKey: `restart-${i}`,
+    });
+    last = c.certId;
+    if ((i + 1) % 10_000 === 0)
+      process.stderr.write(
+        `  ${i + 1} issues, ${Math.round((i + 1) / ((performance.now() - t0) / 1000))}/s, ` +
+          `rss ${mb(process.memoryUsage().rss)} + ${mb(engine.embedded!.nodeRss())} MB\n`,
+      );
+  }
+  const secs = (performance.now() - t0) / 1000;
+  global.gc?.();
+  await new Promise((r) => setTimeout(r, 500));
+  const rss = process.memoryUsage().rss;
+  const node = engine.embedded!.nodeRss();
+  process.stdout.write(
+    JSON.stringify({
+      lastCertId: last,
+      issuesPerSecond: Math.round(n / secs),
+      blocks: engine.embedded!.producer.stats.blocks - blocks0,
+      transactions: engine.embedded!.producer.stats.transactions,
+      gatewayRss: rss,
+      nodeRss: node,
+      engine: engine.embedded!.engine,
+      checkpoints: engine.embedded!.checkpoints,
+      durable: engine.embedded!.durableBytes(),
+    }) + "\n",
+  );
+  await new Promise(() => undefined);
+}
+
+/** Starts `src/main.ts` on the data directory and resolves when /readyz answers 200. */
+async function startGateway(
+  dataDir: string,
+): Promise<{ child: ChildProcess; url: string; ms: number; replay?: Record<string, number> }> {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "src/main.ts")], {
+    cwd: ROOT,
+    env: { ...env(dataDir), CERTLEDGER_LOG_LEVEL: "info" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let err = "";
+  child.stderr!.on("data", (d) => (err += d));
+  let replay: Record<string, number> | undefined;
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`gateway exited ${code}: ${err}`)));
+    readline.createInterface({ input: child.stdout! }).on("line", (line) => {
+      if (line.includes('"embedded chain replayed"')) replay = JSON.parse(line);
+      const m = / on (http:\/\/[\d.:]+)/.exec(line);
+      if (m) resolve(m[1]);
+    });
+  });
+  for (;;) {
+    const r = await fetch(`${url}/readyz`).catch(() => undefined);
+    if (r?.status === 200) break;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return { child, url, ms: performance.now() - t0, replay };
+}
+
+function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once("exit", () => resolve());
+    child.kill(signal);
+  });
+}
+
+async function main(): Promise<void> {
+  const n = Number(process.argv[2] ?? process.env.BENCH_RESTART_ISSUES ?? 100_000);
+  const dir = tmpDataDir("certledger-restart-bench-");
+  try {
+    const builder = spawn(process.execPath, ["--expose-gc", "--import", "tsx", __filename, "build", dir, String(n)], {
+      cwd: ROOT,
+      env: env(dir),
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const built = await new Promise<Record<string, unknown>>((resolve, reject) => {
+      builder.once("exit", (code) => reject(new Error(`the history writer exited ${code}`)));
+      readline.createInterface({ input: builder.stdout! }).once("line", (l) => resolve(JSON.parse(l)));
+    });
+    const rssBuilt = (built.gatewayRss as number) + (built.nodeRss as number);
+    // The writer dies as in a crash: whatever the journal holds past the last checkpoint is replayed.
+    await stop(builder, "SIGKILL");
+    const durable = {
+      checkpointMB: mb(
+        fs.existsSync(path.join(dir, "chain-checkpoint.json"))
+          ? fs.statSync(path.join(dir, "chain-checkpoint.json")).size
+          : 0,
+      ),
+      journalMB: mb(fs.statSync(path.join(dir, "chain-journal.jsonl")).size),
+      sqliteMB: mb(fs.statSync(path.join(dir, "certledger.sqlite")).size),
+    };
+
+    const killed = await startGateway(dir);
+    const status = await fetch(`${killed.url}/v1/public/certificates/${built.lastCertId as string}`);
+    if (status.status !== 200)
+      throw new Error(`the last certificate is not served after the restart: ${status.status}`);
+    await new Promise((r) => setTimeout(r, 1000));
+    const rssRestarted = treeRss(killed.child.pid!);
+    await stop(killed.child, "SIGTERM");
+    const clean = await startGateway(dir);
+    await stop(clean.child, "SIGTERM");
+
+    const replayOf = (r?: Record<string, number>) =>
+      r && { fromBlock: r.fromBlock, blocks: r.blocks, transactions: r.transactions, ms: r.ms };
+    emit(`restart_ms_after_${n}_single_issues`, killed.ms, "ms", {
+      engine: built.engine,
+      after: "SIGKILL of the writer",
+      replay: replayOf(killed.replay),
+      clean: { ms: Math.round(clean.ms), replay: replayOf(clean.replay) },
+      blocks: built.blocks,
+      issuesPerSecond: built.issuesPerSecond,
+      ...durable,
+    });
+    emit(`rss_after_${n}_single_issues_mb`, mb(rssBuilt), "MB", {
+      gatewayMB: mb(built.gatewayRss as number),
+      chainNodeMB: mb(built.nodeRss as number),
+      restartedMB: mb(rssRestarted),
+    });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[2] === "build")
+  build(process.argv[3], Number(process.argv[4])).catch((e) => {
+    process.stderr.write(`restart bench writer failed: ${(e as Error).stack}\n`);
+    process.exit(1);
+  });
+else
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
