@@ -20,7 +20,6 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { createHardhatNetworkProvider } from "hardhat/internal/hardhat-network/provider/provider";
 import type { EIP1193Provider } from "hardhat/types";
 import {
   CHECKPOINT_FILE,
@@ -210,6 +209,8 @@ export interface EmbeddedChain {
 }
 
 export async function createEdrProvider(genesis: GenesisSpec, privateKeys: string[]): Promise<EIP1193Provider> {
+  // Loaded only for the EDR engine: Hardhat's provider modules take a while to load.
+  const { createHardhatNetworkProvider } = await import("hardhat/internal/hardhat-network/provider/provider");
   return createHardhatNetworkProvider(
     {
       hardfork: genesis.hardfork,

@@ -14,6 +14,9 @@
  *
  *   node --expose-gc --import tsx test/bench/restart.ts [issues=100000]
  *   BENCH_RESTART_ISSUES=10000 npm run bench restart
+ *
+ * BENCH_RESTART_DIR=<dir> keeps the data directory (and what its writer reported) there, and a later run
+ * with the same directory measures the restarts again without writing the history again.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
@@ -152,41 +155,55 @@ function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
   });
 }
 
+async function writeHistory(dir: string, n: number): Promise<Record<string, unknown>> {
+  const builder = spawn(process.execPath, ["--expose-gc", "--import", "tsx", __filename, "build", dir, String(n)], {
+    cwd: ROOT,
+    env: env(dir),
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const built = await new Promise<Record<string, unknown>>((resolve, reject) => {
+    builder.once("exit", (code) => reject(new Error(`the history writer exited ${code}`)));
+    readline.createInterface({ input: builder.stdout! }).once("line", (l) => resolve(JSON.parse(l)));
+  });
+  // The writer dies as in a crash: whatever the journal holds past the last checkpoint is replayed.
+  await stop(builder, "SIGKILL");
+  return built;
+}
+
 async function main(): Promise<void> {
   const n = Number(process.argv[2] ?? process.env.BENCH_RESTART_ISSUES ?? 100_000);
-  const dir = tmpDataDir("certledger-restart-bench-");
+  const keep = process.env.BENCH_RESTART_DIR;
+  const dir = keep ?? tmpDataDir("certledger-restart-bench-");
+  const report = path.join(dir, "bench-history.json");
   try {
-    const builder = spawn(process.execPath, ["--expose-gc", "--import", "tsx", __filename, "build", dir, String(n)], {
-      cwd: ROOT,
-      env: env(dir),
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    const built = await new Promise<Record<string, unknown>>((resolve, reject) => {
-      builder.once("exit", (code) => reject(new Error(`the history writer exited ${code}`)));
-      readline.createInterface({ input: builder.stdout! }).once("line", (l) => resolve(JSON.parse(l)));
-    });
+    let built: Record<string, unknown>;
+    if (keep && fs.existsSync(report)) built = JSON.parse(fs.readFileSync(report, "utf8"));
+    else {
+      fs.mkdirSync(dir, { recursive: true });
+      built = await writeHistory(dir, n);
+      if (keep) fs.writeFileSync(report, JSON.stringify(built));
+    }
     const rssBuilt = (built.gatewayRss as number) + (built.nodeRss as number);
-    // The writer dies as in a crash: whatever the journal holds past the last checkpoint is replayed.
-    await stop(builder, "SIGKILL");
+    const size = (f: string) => mb(fs.existsSync(path.join(dir, f)) ? fs.statSync(path.join(dir, f)).size : 0);
     const durable = {
-      checkpointMB: mb(
-        fs.existsSync(path.join(dir, "chain-checkpoint.json"))
-          ? fs.statSync(path.join(dir, "chain-checkpoint.json")).size
-          : 0,
-      ),
-      journalMB: mb(fs.statSync(path.join(dir, "chain-journal.jsonl")).size),
-      sqliteMB: mb(fs.statSync(path.join(dir, "certledger.sqlite")).size),
+      checkpointMB: size("chain-checkpoint.json"),
+      journalMB: size("chain-journal.jsonl"),
+      sqliteMB: size("certledger.sqlite"),
     };
+    // A kept directory was restarted before: copy it so that each run restarts from the killed writer's files.
+    const work = keep ? tmpDataDir("certledger-restart-bench-run-") : dir;
+    if (keep) fs.cpSync(dir, work, { recursive: true });
 
-    const killed = await startGateway(dir);
+    const killed = await startGateway(work);
     const status = await fetch(`${killed.url}/v1/public/certificates/${built.lastCertId as string}`);
     if (status.status !== 200)
       throw new Error(`the last certificate is not served after the restart: ${status.status}`);
     await new Promise((r) => setTimeout(r, 1000));
     const rssRestarted = treeRss(killed.child.pid!);
     await stop(killed.child, "SIGTERM");
-    const clean = await startGateway(dir);
+    const clean = await startGateway(work);
     await stop(clean.child, "SIGTERM");
+    if (keep) fs.rmSync(work, { recursive: true, force: true });
 
     const replayOf = (r?: Record<string, number>) =>
       r && { fromBlock: r.fromBlock, blocks: r.blocks, transactions: r.transactions, ms: r.ms };
@@ -205,7 +222,7 @@ async function main(): Promise<void> {
       restartedMB: mb(rssRestarted),
     });
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    if (!keep) fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
