@@ -92,7 +92,7 @@ export interface EngineOptions {
   /** Unix seconds now (tests). */
   now?: () => number;
   /** Embedded chain: engine of a new data directory, checkpoint policy, test hooks. */
-  embeddedChain?: Pick<EmbeddedChainOptions, "engine" | "checkpoints" | "checkpointHook">;
+  embeddedChain?: Pick<EmbeddedChainOptions, "engine" | "checkpoints" | "checkpointHook" | "maxTxPerBlock">;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
 }
 

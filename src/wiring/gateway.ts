@@ -6,7 +6,7 @@
 import type { Express } from "express";
 import pino, { type Logger } from "pino";
 import type { Config } from "../config";
-import { startEngine, type Engine } from "../chain/engine";
+import { startEngine, type Engine, type EngineOptions } from "../chain/engine";
 import { createCatalog } from "../domain/catalog";
 import type { Address, DomainDeps } from "../domain/ports";
 import { buildApp } from "../http/app";
@@ -35,6 +35,8 @@ export interface GatewayOptions {
    * Benchmarks set it below their working set so they measure the uncached path.
    */
   integrityCacheSize?: number;
+  /** Embedded chain: engine of a new data directory, checkpoint policy, block size (benchmarks, tests). */
+  embeddedChain?: EngineOptions["embeddedChain"];
 }
 
 export interface Gateway {
@@ -70,6 +72,7 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
     seed: opts.seed,
     keystore: seedKeystoreOptions(config, (msg, fields) => logger.warn(fields ?? {}, msg)),
     now,
+    embeddedChain: opts.embeddedChain,
     log: (msg, fields) => logger.info(fields ?? {}, msg),
   });
   const documents = documentLibrary({

@@ -9,8 +9,9 @@
  *   chain node (anvil's own process) included, after a full GC; and of the restarted gateway.
  *
  * The history is written by a gateway (`openGateway`, with its HTTP app unused) that calls its chain
- * writer (`engine.chain.issue`, what POST /v1/agency/certificates does after building the document)
- * one issue at a time, each awaited before the next: each is one transaction in a block of its own.
+ * writer (`engine.chain.issue`, what POST /v1/agency/certificates does after building the document):
+ * BENCH_RESTART_WRITERS (default 8) agencies each send one issue at a time, and each issue is one
+ * transaction in a block of its own (checked: N issues, N transactions, N blocks).
  *
  *   node --expose-gc --import tsx test/bench/restart.ts [issues=100000]
  *   BENCH_RESTART_ISSUES=10000 npm run bench restart
@@ -70,34 +71,54 @@ const env = (dataDir: string): NodeJS.ProcessEnv => ({
   CERTLEDGER_PORT: "0",
 });
 
-/** Child: writes the history, prints one JSON line, then waits to be killed. */
+/**
+ * Child: writes the history, prints one JSON line, then waits to be killed. WRITERS agencies (each its
+ * own signing key, so the relayer never groups two issues into one transaction) issue one certificate
+ * at a time each, and blocks hold one transaction: every issue is its own transaction and block.
+ */
 async function build(dataDir: string, n: number): Promise<void> {
-  const gw = await openGateway(loadConfig(env(dataDir), { logLevel: "silent" }), { logger: pino({ level: "silent" }) });
+  const writers = Number(process.env.BENCH_RESTART_WRITERS ?? 8);
+  const gw = await openGateway(loadConfig(env(dataDir), { logLevel: "silent" }), {
+    logger: pino({ level: "silent" }),
+    embeddedChain: { maxTxPerBlock: 1 },
+  });
   const engine = gw.engine;
-  const a = await setupActors(engine, "restart");
+  const actors = [];
+  for (let w = 0; w < writers; w++) actors.push(await setupActors(engine, `restart${w}`));
   const now = Math.floor(Date.now() / 1000);
-  const blocks0 = engine.embedded!.producer.stats.blocks;
+  const stats = engine.embedded!.producer.stats;
+  const [blocks0, txs0] = [stats.blocks, stats.transactions];
   const t0 = performance.now();
   let last = "";
-  for (let i = 0; i < n; i++) {
-    const c = newHolderCert();
-    await engine.chain.issue({
-      agency: a.agency,
-      issuerKey: a.issuerKey,
-      certId: c.certId,
-      typeId: a.typeId,
-      validFrom: now,
-      validUntil: now + 10 * 365 * 86400,
-      outboxKey: `restart-${i}`,
-    });
-    last = c.certId;
-    if ((i + 1) % 10_000 === 0)
-      process.stderr.write(
-        `  ${i + 1} issues, ${Math.round((i + 1) / ((performance.now() - t0) / 1000))}/s, ` +
-          `rss ${mb(process.memoryUsage().rss)} + ${mb(engine.embedded!.nodeRss())} MB\n`,
-      );
-  }
+  let next = 0;
+  let done = 0;
+  await Promise.all(
+    actors.map(async (a) => {
+      while (next < n) {
+        const i = next++;
+        const c = newHolderCert();
+        await engine.chain.issue({
+          agency: a.agency,
+          issuerKey: a.issuerKey,
+          certId: c.certId,
+          typeId: a.typeId,
+          validFrom: now,
+          validUntil: now + 10 * 365 * 86400,
+          outboxKey: `restart-${i}`,
+        });
+        last = c.certId;
+        if (++done % 10_000 === 0)
+          process.stderr.write(
+            `  ${done} issues, ${Math.round(done / ((performance.now() - t0) / 1000))}/s, ` +
+              `rss ${mb(process.memoryUsage().rss)} + ${mb(engine.embedded!.nodeRss())} MB\n`,
+          );
+      }
+    }),
+  );
   const secs = (performance.now() - t0) / 1000;
+  const [blocks, transactions] = [stats.blocks - blocks0, stats.transactions - txs0];
+  if (blocks !== n || transactions !== n)
+    throw new Error(`${n} issues made ${transactions} transactions in ${blocks} blocks, not one each`);
   global.gc?.();
   await new Promise((r) => setTimeout(r, 500));
   const rss = process.memoryUsage().rss;
@@ -105,9 +126,10 @@ async function build(dataDir: string, n: number): Promise<void> {
   process.stdout.write(
     JSON.stringify({
       lastCertId: last,
+      writers,
       issuesPerSecond: Math.round(n / secs),
-      blocks: engine.embedded!.producer.stats.blocks - blocks0,
-      transactions: engine.embedded!.producer.stats.transactions,
+      blocks,
+      transactions,
       gatewayRss: rss,
       nodeRss: node,
       engine: engine.embedded!.engine,
@@ -213,6 +235,8 @@ async function main(): Promise<void> {
       replay: replayOf(killed.replay),
       clean: { ms: Math.round(clean.ms), replay: replayOf(clean.replay) },
       blocks: built.blocks,
+      transactions: built.transactions,
+      writers: built.writers,
       issuesPerSecond: built.issuesPerSecond,
       ...durable,
     });
