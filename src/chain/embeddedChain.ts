@@ -305,7 +305,7 @@ export async function openEmbeddedChain(opts: EmbeddedChainOptions): Promise<Emb
       );
     let txCount = 0;
     for (const b of todo) {
-      await replayBlock(rpc, b);
+      await replayBlock(rpc, b, b === todo[todo.length - 1]);
       txCount += b.txs.length;
     }
     const replay = { fromBlock: start.number, blocks: todo.length, transactions: txCount, ms: Date.now() - t0 };
@@ -463,15 +463,21 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-async function replayBlock(rpc: Rpc, b: JournalBlock): Promise<void> {
+/**
+ * Sends a journalled block's transactions and mines it at its timestamp. Only the last block of a
+ * replay is read back and checked (number, transaction count, hash): a block's hash covers its parent's,
+ * so the last one matching proves every block before it matched (one node call per block saved).
+ */
+async function replayBlock(rpc: Rpc, b: JournalBlock, check: boolean): Promise<void> {
   for (const raw of b.txs) await rpc("eth_sendRawTransaction", [raw]);
   await rpc("evm_mine", [b.ts]);
+  if (!check) return;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const block = (await rpc("eth_getBlockByNumber", ["latest", false])) as any;
   const n = Number(BigInt(block.number));
   if (n !== b.n || block.transactions.length !== b.txs.length || (b.h !== undefined && block.hash !== b.h)) {
     throw new Error(
-      `chain journal replay diverged at block ${b.n} (got block ${n} with ${block.transactions.length} transactions, hash ${block.hash}); ` +
+      `chain journal replay diverged by block ${b.n} (got block ${n} with ${block.transactions.length} transactions, hash ${block.hash}); ` +
         `the journal or the genesis does not match this network`,
     );
   }

@@ -75,8 +75,7 @@ export class BlockJournal {
     const blocks: JournalBlock[] = [];
     let start = 0;
     let goodEnd = 0;
-    for (let i = 0; i < buf.length; i++) {
-      if (buf[i] !== 0x0a) continue;
+    for (let i = buf.indexOf(0x0a); i !== -1; i = buf.indexOf(0x0a, i + 1)) {
       const line = buf.subarray(start, i).toString("utf8");
       start = i + 1;
       if (line.length === 0) {
