@@ -8,10 +8,12 @@
  * - `rss_after_<N>_single_issues_mb`: resident memory of the gateway that wrote the N issues, its
  *   chain node (anvil's own process) included, after a full GC; and of the restarted gateway.
  *
- * The history is written by a gateway (`openGateway`, with its HTTP app unused) that calls its chain
- * writer (`engine.chain.issue`, what POST /v1/agency/certificates does after building the document):
- * BENCH_RESTART_WRITERS (default 8) agencies each send one issue at a time, and each issue is one
- * transaction in a block of its own (checked: N issues, N transactions, N blocks).
+ * The history is written by a gateway (`openGateway`, with its HTTP app unused); each issue is one
+ * transaction in a block of its own (checked: N issues, N transactions, N blocks). By default
+ * (BENCH_RESTART_VIA=producer) each transaction is the chain writer's own `issueBySig`, signed with the
+ * agency's custodial key, handed to the block producer without the outbox, 64 in flight; with
+ * BENCH_RESTART_VIA=relayer, `engine.chain.issue` (what POST /v1/agency/certificates does after building
+ * the document) is called by BENCH_RESTART_WRITERS agencies (default 8), one issue at a time each.
  *
  *   node --expose-gc --import tsx test/bench/restart.ts [issues=100000]
  *   BENCH_RESTART_ISSUES=10000 npm run bench restart
@@ -25,6 +27,7 @@ import path from "node:path";
 import readline from "node:readline";
 import pino from "pino";
 import { loadConfig } from "../../src/config";
+import { workKinds } from "../../src/chain/chainWriter";
 import { openGateway } from "../../src/wiring/gateway";
 import { newHolderCert, setupActors, tmpDataDir } from "../support/engineFixture";
 import { TEST_KEYSTORE_ENV } from "../support/keystore";
@@ -77,7 +80,8 @@ const env = (dataDir: string): NodeJS.ProcessEnv => ({
  * at a time each, and blocks hold one transaction: every issue is its own transaction and block.
  */
 async function build(dataDir: string, n: number): Promise<void> {
-  const writers = Number(process.env.BENCH_RESTART_WRITERS ?? 8);
+  const via = process.env.BENCH_RESTART_VIA ?? "producer";
+  const writers = via === "relayer" ? Number(process.env.BENCH_RESTART_WRITERS ?? 8) : 1;
   const gw = await openGateway(loadConfig(env(dataDir), { logLevel: "silent" }), {
     logger: pino({ level: "silent" }),
     embeddedChain: { maxTxPerBlock: 1 },
@@ -92,29 +96,69 @@ async function build(dataDir: string, n: number): Promise<void> {
   let last = "";
   let next = 0;
   let done = 0;
-  await Promise.all(
-    actors.map(async (a) => {
-      while (next < n) {
-        const i = next++;
-        const c = newHolderCert();
-        await engine.chain.issue({
-          agency: a.agency,
-          issuerKey: a.issuerKey,
-          certId: c.certId,
-          typeId: a.typeId,
-          validFrom: now,
-          validUntil: now + 10 * 365 * 86400,
-          outboxKey: `restart-${i}`,
-        });
-        last = c.certId;
-        if (++done % 10_000 === 0)
-          process.stderr.write(
-            `  ${done} issues, ${Math.round(done / ((performance.now() - t0) / 1000))}/s, ` +
-              `rss ${mb(process.memoryUsage().rss)} + ${mb(engine.embedded!.nodeRss())} MB\n`,
+  const progress = () => {
+    if (++done % 10_000 === 0)
+      process.stderr.write(
+        `  ${done} issues, ${Math.round(done / ((performance.now() - t0) / 1000))}/s, ` +
+          `rss ${mb(process.memoryUsage().rss)} + ${mb(engine.embedded!.nodeRss())} MB\n`,
+      );
+  };
+  if (via === "relayer") {
+    // Through the outbox and the relayer, as the API does: one issue at a time per agency.
+    await Promise.all(
+      actors.map(async (a) => {
+        while (next < n) {
+          const i = next++;
+          const c = newHolderCert();
+          await engine.chain.issue({
+            agency: a.agency,
+            issuerKey: a.issuerKey,
+            certId: c.certId,
+            typeId: a.typeId,
+            validFrom: now,
+            validUntil: now + 10 * 365 * 86400,
+            outboxKey: `restart-${i}`,
+          });
+          last = c.certId;
+          progress();
+        }
+      }),
+    );
+  } else {
+    // The chain writer's own issue transaction (issueBySig, signed with the agency's custodial key),
+    // handed to the block producer without the outbox: the same transactions and blocks, written faster.
+    const kinds = workKinds({
+      db: engine.store.db,
+      rpc: engine.rpc,
+      cache: engine.index,
+      addresses: engine.addresses,
+      chainId: engine.chainId,
+      relayerAddress: engine.relayerAddress,
+      authorityAddress: engine.authority,
+      fundingWei: 0n,
+      agencySigner: (k) => engine.keyring.signer(k),
+      now: () => Math.floor(Date.now() / 1000),
+      dialect: engine.store.dialect,
+    });
+    const a = actors[0];
+    await Promise.all(
+      Array.from({ length: 64 }, async () => {
+        while (next < n) {
+          next++;
+          const c = newHolderCert();
+          const tx = kinds.issue.tx(
+            { certId: c.certId, typeId: a.typeId, validFrom: now, validUntil: now + 10 * 365 * 86400 },
+            a.issuerKey,
           );
-      }
-    }),
-  );
+          const mined = await engine.embedded!.producer.submit(tx);
+          if (mined.status !== 1) throw new Error(`issue ${c.certId} reverted`);
+          last = c.certId;
+          progress();
+        }
+      }),
+    );
+    await engine.indexer.waitFor(engine.embedded!.producer.durableBlock);
+  }
   const secs = (performance.now() - t0) / 1000;
   const [blocks, transactions] = [stats.blocks - blocks0, stats.transactions - txs0];
   if (blocks !== n || transactions !== n)
@@ -126,6 +170,7 @@ async function build(dataDir: string, n: number): Promise<void> {
   process.stdout.write(
     JSON.stringify({
       lastCertId: last,
+      via,
       writers,
       issuesPerSecond: Math.round(n / secs),
       blocks,
@@ -236,6 +281,7 @@ async function main(): Promise<void> {
       clean: { ms: Math.round(clean.ms), replay: replayOf(clean.replay) },
       blocks: built.blocks,
       transactions: built.transactions,
+      via: built.via,
       writers: built.writers,
       issuesPerSecond: built.issuesPerSecond,
       ...durable,
