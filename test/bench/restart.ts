@@ -30,7 +30,7 @@ import pino from "pino";
 import { loadConfig } from "../../src/config";
 import { workKinds } from "../../src/chain/chainWriter";
 import { openGateway } from "../../src/wiring/gateway";
-import { newHolderCert, setupActors, tmpDataDir } from "../support/engineFixture";
+import { issueNewCertificate, newHolderCert, setupActors, tmpDataDir } from "../support/engineFixture";
 import { TEST_KEYSTORE_ENV } from "../support/keystore";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -112,17 +112,7 @@ async function build(dataDir: string, n: number): Promise<void> {
     await Promise.all(
       actors.map(async (a) => {
         while (next < n && !outOfTime()) {
-          const i = next++;
-          const c = newHolderCert();
-          await engine.chain.issue({
-            agency: a.agency,
-            issuerKey: a.issuerKey,
-            certId: c.certId,
-            typeId: a.typeId,
-            validFrom: now,
-            validUntil: now + 10 * 365 * 86400,
-            outboxKey: `restart-${i}`,
-          });
+          const c = await issueNewCertificate(engine, a, `restart-${next++}`, now, 10 * 365 * 86400);
           last = c.certId;
           progress();
         }

@@ -54,6 +54,27 @@ export async function setupActors(engine: Engine, name = "test"): Promise<Actors
   return { typeId, agency, issuerKey, verifier };
 }
 
+/** Issues a new certificate singly from the actors' key, valid from `validFrom` for `seconds`. */
+export async function issueNewCertificate(
+  engine: Engine,
+  a: Actors,
+  outboxKey: string,
+  validFrom: number,
+  seconds: number,
+): Promise<ReturnType<typeof newHolderCert>> {
+  const c = newHolderCert();
+  await engine.chain.issue({
+    agency: a.agency,
+    issuerKey: a.issuerKey,
+    certId: c.certId,
+    typeId: a.typeId,
+    validFrom,
+    validUntil: validFrom + seconds,
+    outboxKey,
+  });
+  return c;
+}
+
 /** A holder key and a document root, and the certId they make. */
 export function newHolderCert(): { holder: Wallet; documentRoot: Bytes32; certId: Bytes32 } {
   const holder = new Wallet(hexlify(randomBytes(32)));
