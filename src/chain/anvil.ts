@@ -95,11 +95,12 @@ export async function startAnvil(opts: AnvilOptions = {}): Promise<AnvilNode> {
   const child = opts.dieWithParent
     ? spawn(
         "/bin/sh",
-        // The shell prints anvil's pid, waits for its stdin to close (this process ended it, or died),
-        // then stops anvil and waits for it.
+        // The shell prints anvil's pid and waits for anvil, ending with it; meanwhile a subshell waits
+        // for the shell's stdin (fd 3: a background job's own stdin is /dev/null) to close, because this
+        // process ended it or died, and then stops anvil.
         [
           "-c",
-          '"$0" "$@" </dev/null & p=$!; echo "pid $p"; read -r _; kill $p 2>/dev/null; wait $p',
+          'exec 3<&0; "$0" "$@" </dev/null 3<&- & p=$!; echo "pid $p"; (read -r _ <&3; kill $p 2>/dev/null) & exec 3<&-; wait $p',
           anvilBinary(),
           ...args,
         ],

@@ -52,6 +52,8 @@ export interface AnvilEngine {
   historyFrom(head: number): number;
   /** Resident memory of the anvil process, bytes (0 when it cannot be read). */
   rss(): number;
+  /** Why the anvil process is gone, when it ended without being closed. */
+  failure(): string | undefined;
   close(): Promise<void>;
 }
 
@@ -199,6 +201,12 @@ export async function startAnvilEngine(
     },
     historyFrom(head) {
       return Math.max(0, head - opts.keepBlocks + 1);
+    },
+    failure() {
+      const p = current.node.process;
+      return p.exitCode === null && p.signalCode === null
+        ? undefined
+        : `the chain node (anvil) exited (${p.exitCode ?? p.signalCode}): ${current.node.stderr().slice(-500)}`;
     },
     rss() {
       try {

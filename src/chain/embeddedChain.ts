@@ -190,6 +190,8 @@ export interface EmbeddedChain {
   historyFrom(): number;
   /** Resident memory of the node when it runs in its own process (anvil), bytes; 0 for EDR. */
   nodeRss(): number;
+  /** Why the chain cannot make blocks any more (the journal failed a write, or the node's process ended). */
+  failure(): string | undefined;
   /** Size of the checkpoint and of the journal, bytes. */
   durableBytes(): { checkpoint: number; journal: number };
   /**
@@ -322,6 +324,7 @@ export async function openEmbeddedChain(opts: EmbeddedChainOptions): Promise<Emb
     let holds = 0;
     let retryAfter = 0;
     let checkpointing: Promise<CheckpointStats | undefined> | undefined;
+    let closed = false;
 
     const producer = new BlockProducer(rpc, genesis.chainId, journal, opts.signer, {
       lingerMs: opts.lingerMs ?? 2,
@@ -405,6 +408,7 @@ export async function openEmbeddedChain(opts: EmbeddedChainOptions): Promise<Emb
       checkpoint: takeCheckpoint,
       historyFrom: () => (anvil ? anvil.historyFrom(producer.durableBlock) : 0),
       nodeRss: () => anvil?.rss() ?? 0,
+      failure: () => journal.failure?.message ?? (closed ? undefined : anvil?.failure()),
       durableBytes: () => {
         const f = checkpointFile(opts.dataDir);
         return { checkpoint: fs.existsSync(f) ? fs.statSync(f).size : 0, journal: journal.size() };
@@ -428,6 +432,7 @@ export async function openEmbeddedChain(opts: EmbeddedChainOptions): Promise<Emb
         };
       },
       async close() {
+        closed = true;
         if (timer) clearInterval(timer);
         await producer.close();
         // A clean stop leaves a checkpoint at the head, so the next start replays nothing.

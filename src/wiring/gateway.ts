@@ -127,8 +127,9 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
       backups,
       logger,
       requests: engine.requests,
-      // A chain journal that failed a write acknowledges nothing more: take the gateway out of rotation.
-      ready: () => !engine.embedded?.journal.failure,
+      // A chain journal that failed a write, or a chain node that is gone, acknowledges nothing more:
+      // take the gateway out of rotation.
+      ready: () => !engine.embedded?.failure(),
       batchJobs: sqlBatchJobs(engine.store.db, {
         dialect: engine.store.dialect,
         now,

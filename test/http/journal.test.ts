@@ -3,7 +3,7 @@
  * and /readyz takes the gateway out of rotation (a journal with a gap could not be replayed).
  */
 import { expect } from "chai";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pino from "pino";
@@ -50,5 +50,51 @@ describe("a chain journal that cannot be written", function () {
     const r = await request(gw.app).get("/readyz").expect(503);
     expect(r.body.error.code).to.equal("NOT_READY");
     expect((await issue(3)).status).to.be.at.least(500);
+  });
+});
+
+describe("a chain node that is gone", function () {
+  this.timeout(120_000);
+  let dataDir: string;
+  let gw: Gateway;
+
+  before(async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), "certledger-node-gone-"));
+    gw = await openGateway(loadConfig({}, { dataDir, port: 0, logLevel: "silent" }), {
+      logger: pino({ level: "silent" }),
+      seed: "0x" + "6c".repeat(32),
+      embeddedChain: { engine: "anvil" },
+    });
+  });
+  after(async () => {
+    await gw.close().catch(() => undefined);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("reports not ready once the anvil process has ended", async function () {
+    await request(gw.app).get("/readyz").expect(200);
+    // anvil runs under a watching shell that this process started: end anvil itself, as a crash would.
+    const children = (pid: number) =>
+      readdirSync("/proc")
+        .filter((d) => /^\d+$/.test(d))
+        .filter((d) => {
+          try {
+            const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+            return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid;
+          } catch {
+            return false;
+          }
+        })
+        .map(Number);
+    const anvil = children(process.pid)
+      .flatMap(children)
+      .filter((p) => readFileSync(`/proc/${p}/cmdline`, "utf8").split("\0")[0].endsWith("/anvil"));
+    expect(anvil).to.have.length(1);
+    process.kill(anvil[0], "SIGKILL");
+    for (let i = 0; i < 100 && gw.engine.embedded!.failure() === undefined; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(gw.engine.embedded!.failure()).to.match(/chain node \(anvil\) exited/);
+    const r = await request(gw.app).get("/readyz").expect(503);
+    expect(r.body.error.code).to.equal("NOT_READY");
   });
 });
