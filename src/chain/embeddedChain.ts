@@ -80,6 +80,12 @@ export interface CheckpointPolicy {
   /** After this many seconds with at least one new block (CERTLEDGER_CHECKPOINT_SECONDS, default 300). */
   seconds: number;
   /**
+   * After the blocks since the last checkpoint took this long to mine (CERTLEDGER_CHECKPOINT_REPLAY_MS,
+   * default 1,500): replaying them costs about as much, and anvil's cost per block grows with the state
+   * (it computes the state root afresh: ~43 ms per empty block at 30,000 certificates, measured).
+   */
+  replayMs: number;
+  /**
    * Blocks whose transactions, receipts and logs stay readable (CERTLEDGER_CHAIN_KEEP_BLOCKS, default
    * `blocks` + 128).
    */
@@ -94,6 +100,7 @@ export function checkpointPolicyFromEnv(): CheckpointPolicy {
     blocks,
     transactions: envInt("CERTLEDGER_CHECKPOINT_TRANSACTIONS", 4000, 1),
     seconds: envInt("CERTLEDGER_CHECKPOINT_SECONDS", 300, 1),
+    replayMs: envInt("CERTLEDGER_CHECKPOINT_REPLAY_MS", 1500, 1),
     // More than one checkpoint interval: after a crash, the blocks replayed from the journal still
     // have their logs when the index catches up with them.
     keepBlocks: envInt("CERTLEDGER_CHAIN_KEEP_BLOCKS", blocks + 128, 1),
@@ -320,7 +327,8 @@ export async function openEmbeddedChain(opts: EmbeddedChainOptions): Promise<Emb
       lastTs = Number(BigInt(b.timestamp));
     }
     const checkpoints: CheckpointStats = { block: start.number, bytes: 0, ms: 0, count: 0, at: 0 };
-    const since = { blocks: todo.length, transactions: txCount, at: Date.now() };
+    // The journal just replayed counts as mined time: it would be replayed again after a crash.
+    const since = { blocks: todo.length, transactions: txCount, at: Date.now(), mineMs: -replay.ms };
     let holds = 0;
     let retryAfter = 0;
     let checkpointing: Promise<CheckpointStats | undefined> | undefined;
@@ -348,6 +356,7 @@ export async function openEmbeddedChain(opts: EmbeddedChainOptions): Promise<Emb
       since.blocks > 0 &&
       (since.blocks >= policy.blocks ||
         since.transactions >= policy.transactions ||
+        producer.stats.mineMs - since.mineMs >= policy.replayMs ||
         Date.now() - since.at >= policy.seconds * 1000);
 
     const takeCheckpoint = (): Promise<CheckpointStats | undefined> => {
@@ -376,7 +385,7 @@ export async function openEmbeddedChain(opts: EmbeddedChainOptions): Promise<Emb
             count: checkpoints.count + 1,
             at: Date.now(),
           });
-          Object.assign(since, { blocks: 0, transactions: 0, at: Date.now() });
+          Object.assign(since, { blocks: 0, transactions: 0, at: Date.now(), mineMs: producer.stats.mineMs });
           return { ...checkpoints };
         })
         .catch((e: unknown) => {

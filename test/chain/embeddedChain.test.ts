@@ -174,7 +174,7 @@ describe("embedded chain checkpoints (anvil)", function () {
     const keyring = new CustodialKeyring(seed);
     const from = keyring.addressOf("relayer");
     const to = keyring.addressOf("someone");
-    const chain = await open(dir, keyring, "anvil", { blocks: 10 });
+    const chain = await open(dir, keyring, "anvil", { blocks: 10, replayMs: 1e9 });
     for (let i = 1; i <= 25; i++) await transfer(chain, from, to, BigInt(i));
     // Checkpoints are taken right after a block: the one after block 20 is under way or done.
     await chain.checkpoint();
@@ -190,7 +190,7 @@ describe("embedded chain checkpoints (anvil)", function () {
     expect(files.sort()).to.deep.equal(["chain-checkpoint.json", "chain-genesis.json", "chain-journal.jsonl"]);
     await chain.close();
 
-    const again = await open(crashed, keyring, "anvil", { blocks: 10 });
+    const again = await open(crashed, keyring, "anvil", { blocks: 10, replayMs: 1e9 });
     expect(again.replay.fromBlock).to.equal(cp);
     expect(again.replay.blocks).to.equal(Number(BigInt(head.number)) - cp);
     expect((await latest(again)).hash).to.equal(head.hash);
@@ -204,7 +204,7 @@ describe("embedded chain checkpoints (anvil)", function () {
     const keyring = new CustodialKeyring(seed);
     const from = keyring.addressOf("relayer");
     const to = keyring.addressOf("someone");
-    const chain = await open(dir, keyring, "anvil", { blocks: 1_000_000 });
+    const chain = await open(dir, keyring, "anvil", { blocks: 1_000_000, replayMs: 1e9 });
     for (let i = 1; i <= 8; i++) await transfer(chain, from, to, 1n);
     const before = tmpDir();
     await chain.backupTo(before); // journal of blocks 1..n, no checkpoint
@@ -226,7 +226,7 @@ describe("embedded chain checkpoints (anvil)", function () {
     const keyring = new CustodialKeyring(seed);
     const from = keyring.addressOf("relayer");
     const to = keyring.addressOf("someone");
-    const chain = await open(dir, keyring, "anvil", { blocks: 1_000_000 });
+    const chain = await open(dir, keyring, "anvil", { blocks: 1_000_000, replayMs: 1e9 });
     await transfer(chain, from, to, 1n);
     await chain.checkpoint();
     await transfer(chain, from, to, 1n);
@@ -249,7 +249,12 @@ describe("embedded chain checkpoints (anvil)", function () {
     const keyring = new CustodialKeyring(seed);
     const from = keyring.addressOf("relayer");
     const to = keyring.addressOf("someone");
-    const chain = await open(dir, keyring, "anvil", { blocks: 1_000_000, keepBlocks: 16, recycleBlocks: 300 });
+    const chain = await open(dir, keyring, "anvil", {
+      blocks: 1_000_000,
+      replayMs: 1e9,
+      keepBlocks: 16,
+      recycleBlocks: 300,
+    });
     const sizes: number[] = [];
     for (let round = 0; round < 3; round++) {
       for (let i = 0; i < 300; i++) await transfer(chain, from, to, 1n);
