@@ -46,6 +46,13 @@ contract CertificateLedger is ICertificateLedger, EIP712 {
         "bytes32 replacementBatchRoot,uint32 nonce,uint64 deadline)"
     );
 
+    /// @dev keccak256("IssueClaim(bytes32 documentRoot,bytes32 claimCommitment,uint32 typeId,uint64 validFrom,
+    /// uint64 validUntil,uint64 deadline)"), the type string on one line.
+    bytes32 private constant _ISSUE_CLAIM_TYPEHASH = keccak256(
+        "IssueClaim(bytes32 documentRoot,bytes32 claimCommitment,uint32 typeId,uint64 validFrom,uint64 validUntil,"
+        "uint64 deadline)"
+    );
+
     /// @dev The nonce argument of {_changeStatus} when msg.sender acts itself: no signed nonce to check.
     /// Outside uint32, so no signed nonce can equal it.
     uint256 private constant _DIRECT = type(uint256).max;
@@ -75,6 +82,7 @@ contract CertificateLedger is ICertificateLedger, EIP712 {
     mapping(bytes32 root => mapping(bytes32 certId => BatchEntryState state)) private _batchStatus;
     /// @dev Keyed by {_statusKey}: certId for a single certificate, keccak256(root, certId) for a batched one.
     mapping(bytes32 statusKey => bytes32 newCertId) private _supersededBy;
+    mapping(bytes32 claimCommitment => bool used) private _claimsUsed;
 
     constructor(IAuthorityRegistry registry_) EIP712("certledger Ledger", "1") {
         _registry = registry_;
@@ -105,6 +113,47 @@ contract CertificateLedger is ICertificateLedger, EIP712 {
             signed
         );
         _issueOne(signed.signer, certId, typeId, validFrom, validUntil);
+    }
+
+    /// @inheritdoc ICertificateLedger
+    function issueClaimBySig(
+        ClaimOffer calldata offer,
+        address holder,
+        bytes32 claimSecret,
+        SignedWrite calldata signed
+    ) external {
+        _checkSignature(
+            keccak256(
+                abi.encode(
+                    _ISSUE_CLAIM_TYPEHASH,
+                    offer.documentRoot,
+                    offer.claimCommitment,
+                    offer.typeId,
+                    offer.validFrom,
+                    offer.validUntil,
+                    signed.deadline
+                )
+            ),
+            signed
+        );
+        if (keccak256(abi.encode(claimSecret)) != offer.claimCommitment) {
+            revert LedgerClaimSecretInvalid(offer.claimCommitment);
+        }
+        if (holder == address(0)) revert LedgerClaimHolderZero(offer.claimCommitment);
+        if (_claimsUsed[offer.claimCommitment]) revert LedgerClaimAlreadyUsed(offer.claimCommitment);
+        _claimsUsed[offer.claimCommitment] = true;
+        _issueOne(
+            signed.signer,
+            keccak256(abi.encode(holder, offer.documentRoot)),
+            offer.typeId,
+            offer.validFrom,
+            offer.validUntil
+        );
+    }
+
+    /// @inheritdoc ICertificateLedger
+    function claimUsed(bytes32 claimCommitment) external view returns (bool) {
+        return _claimsUsed[claimCommitment];
     }
 
     /// @inheritdoc ICertificateLedger
@@ -212,8 +261,17 @@ contract CertificateLedger is ICertificateLedger, EIP712 {
     /// @inheritdoc ICertificateLedger
     function isIssued(CertRef calldata ref) external view returns (bool) {
         // The consent registry asks this on every grant: skip the status read that _resolve makes.
-        if (ref.batchRoot == bytes32(0)) return _certificates[ref.certId].keyId != 0;
+        if (ref.batchRoot == bytes32(0)) return _issuedSingly(ref.certId);
         return _batches[ref.batchRoot].keyId != 0 && _proofValid(ref);
+    }
+
+    /// @inheritdoc ICertificateLedger
+    function isIssuedSingly(bytes32 certId) external view returns (bool) {
+        return _issuedSingly(certId);
+    }
+
+    function _issuedSingly(bytes32 certId) private view returns (bool) {
+        return _certificates[certId].keyId != 0;
     }
 
     /// @inheritdoc ICertificateLedger

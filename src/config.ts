@@ -110,6 +110,13 @@ const ConfigSchema = z.object({
   batchDocumentRetentionDays: z.coerce.number().int().min(1).max(3650).default(30),
   /** Days an issued document waits, sealed, for its holder's wallet to pick it up; then it is deleted. */
   pickupRetentionDays: z.coerce.number().int().min(1).max(3650).default(30),
+  /** Days a claim offer waits for its citizen; then its fields and hashes are deleted. */
+  claimOfferDays: z.coerce.number().int().min(1).max(3650).default(90),
+  /**
+   * The HMAC key of claim codes (32 random bytes, created 0600 on first start); give every replica the
+   * same file, and keep it apart from database backups. Default <dataDir>/claim-code.key.
+   */
+  claimCodeKeyFile: z.string().min(1).optional(),
   /** Days a wallet backup is kept after its last write. */
   backupRetentionDays: z.coerce.number().int().min(1).max(36500).default(730),
   /** Largest wallet backup (bytes of base64url ciphertext); must stay below bodyLimitBytes. */
@@ -136,6 +143,8 @@ const ConfigSchema = z.object({
   holderSignatureFailuresPerCertificate: z.coerce.number().int().min(0).max(100_000).default(10),
   /** The same, per client address. */
   holderSignatureFailuresPerAddress: z.coerce.number().int().min(0).max(1_000_000).default(50),
+  /** Wrong claim codes (or unknown offers) per client address within the window before it backs off. */
+  claimFailuresPerClient: z.coerce.number().int().min(0).max(1_000_000).default(10),
   /** Seconds a failed holder signature is remembered. */
   holderSignatureWindowSeconds: z.coerce.number().int().min(10).max(86_400).default(900),
   /** First back-off, seconds; doubled by each further failure while backing off (at most the window). */
@@ -242,6 +251,8 @@ export function loadConfig(
     documentWorkers: e("DOCUMENT_WORKERS"),
     batchDocumentRetentionDays: e("BATCH_DOCUMENT_RETENTION_DAYS"),
     pickupRetentionDays: e("PICKUP_RETENTION_DAYS"),
+    claimOfferDays: e("CLAIM_OFFER_DAYS"),
+    claimCodeKeyFile: e("CLAIM_CODE_KEY_FILE"),
     backupRetentionDays: e("BACKUP_RETENTION_DAYS"),
     backupMaxBytes: e("BACKUP_MAX_BYTES"),
     rpcMaxBatch: e("RPC_MAX_BATCH"),
@@ -252,6 +263,7 @@ export function loadConfig(
     eventStreamsPerVerifier: e("EVENT_STREAMS_PER_VERIFIER"),
     holderSignatureFailuresPerCertificate: e("HOLDER_SIGNATURE_FAILURES_PER_CERTIFICATE"),
     holderSignatureFailuresPerAddress: e("HOLDER_SIGNATURE_FAILURES_PER_ADDRESS"),
+    claimFailuresPerClient: e("CLAIM_FAILURES_PER_CLIENT"),
     holderSignatureWindowSeconds: e("HOLDER_SIGNATURE_WINDOW_SECONDS"),
     holderBackoffSeconds: e("HOLDER_BACKOFF_SECONDS"),
     eventsPollMs: e("EVENTS_POLL_MS"),

@@ -24,6 +24,8 @@ import {IAuthorityRegistry} from "./IAuthorityRegistry.sol";
 ///   AnchorBatch(bytes32 root,uint32 typeId,uint32 count,uint64 deadline)
 ///   StatusChange(bytes32 certId,bytes32 batchRoot,uint8 status,uint16 reason,bytes32 replacementCertId,
 ///     bytes32 replacementBatchRoot,uint32 nonce,uint64 deadline)   (one line in the typehash)
+///   IssueClaim(bytes32 documentRoot,bytes32 claimCommitment,uint32 typeId,uint64 validFrom,uint64 validUntil,
+///     uint64 deadline)   (one line in the typehash)
 ///
 /// Replay: a certId is issued once and a root anchored once, so issuance messages need no nonce. A status
 /// change can recur (suspend, reinstate, suspend), so a StatusChange carries the certificate's
@@ -86,6 +88,17 @@ interface ICertificateLedger is IERC5267 {
         bytes signature;
     }
 
+    /// @notice A certificate offered before its holder is known (docs/decisions/0011-claim-offers.md): the issuing
+    /// key signs the document's root and a commitment keccak256(abi.encode(claimSecret)); whoever opens the
+    /// commitment names the holder, and certId = keccak256(abi.encode(holder, documentRoot)) as for any other.
+    struct ClaimOffer {
+        bytes32 documentRoot;
+        bytes32 claimCommitment;
+        uint32 typeId;
+        uint64 validFrom;
+        uint64 validUntil;
+    }
+
     /// @notice An anchored batch: one storage slot.
     struct BatchRecord {
         uint32 keyId;
@@ -131,6 +144,12 @@ interface ICertificateLedger is IERC5267 {
     /// @notice A signed status change carries a nonce other than the certificate's {statusNonce}: it was
     /// already used (a replay) or signed for a later change.
     error LedgerStatusNonceInvalid(bytes32 certId, uint32 expected, uint32 given);
+    /// @notice The claim secret does not open the offer's commitment.
+    error LedgerClaimSecretInvalid(bytes32 claimCommitment);
+    /// @notice The offer was claimed already: one offer issues one certificate.
+    error LedgerClaimAlreadyUsed(bytes32 claimCommitment);
+    /// @notice A claim names no holder.
+    error LedgerClaimHolderZero(bytes32 claimCommitment);
 
     event CertificateIssued(bytes32 indexed certId, uint32 keyId, uint32 typeId, uint40 validFrom, uint40 validUntil);
     event BatchAnchored(bytes32 indexed root, uint32 keyId, uint32 typeId, uint32 count);
@@ -209,6 +228,21 @@ interface ICertificateLedger is IERC5267 {
         SignedWrite calldata signed
     ) external;
 
+    /// @notice Issues the certificate of a {ClaimOffer} signed as an `IssueClaim` message by the issuing key
+    /// `signed.signer` before its holder was known, to `holder`, for whoever relays `claimSecret` with
+    /// keccak256(abi.encode(claimSecret)) == offer.claimCommitment. Once per offer; the registry checks the signer
+    /// as {issue} checks msg.sender, and the deadline is the offer's expiry. There is no direct form: an agency
+    /// present at claim time issues with {issue}. Emits {CertificateIssued} like any single issue.
+    function issueClaimBySig(
+        ClaimOffer calldata offer,
+        address holder,
+        bytes32 claimSecret,
+        SignedWrite calldata signed
+    ) external;
+
+    /// @notice Whether the offer with this commitment was claimed.
+    function claimUsed(bytes32 claimCommitment) external view returns (bool);
+
     /// @notice How many status changes the certificate (single when batchRoot == 0) has had: the nonce its
     /// next signed StatusChange must carry. 0 for a certificate never changed or never issued.
     function statusNonce(bytes32 certId, bytes32 batchRoot) external view returns (uint32);
@@ -221,6 +255,10 @@ interface ICertificateLedger is IERC5267 {
 
     /// @notice Whether the certificate is issued (single record, or a leaf of an anchored batch with a valid proof).
     function isIssued(CertRef calldata ref) external view returns (bool);
+
+    /// @notice {isIssued} for a singly issued certificate, CertRef(certId, 0, 0, 0, []), in one word of call
+    /// data: the consent registry asks it for every grant.
+    function isIssuedSingly(bytes32 certId) external view returns (bool);
 
     /// @notice Valid, or why not: every rule of docs/architecture.md#valid-now-the-verdict-rules but consent, at the
     /// current time.

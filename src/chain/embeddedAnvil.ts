@@ -1,7 +1,7 @@
 /**
  * The embedded chain's anvil engine: anvil (src/chain/anvil.ts) as a child process on 127.0.0.1 that
  * only this gateway talks to, mined by the same `BlockProducer` as the in-process EDR engine, and able
- * to write its whole state to a checkpoint file, which EDR cannot (docs/decisions/0011).
+ * to write its whole state to a checkpoint file, which EDR cannot (docs/decisions/0016).
  *
  * The checkpoint (`chain-checkpoint.json`) is anvil's own state format (`anvil_dumpState`, loaded back
  * with `--load-state`) cut down to what a restart needs: every account with its code and storage, the

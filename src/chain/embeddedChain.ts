@@ -1,9 +1,10 @@
 /**
  * The embedded chain: an EVM that only this gateway mines, made durable by a block journal. Two
- * engines (docs/decisions/0011): anvil in a child process (src/chain/embeddedAnvil.ts, the default
- * for a new data directory: it checkpoints its state, so a restart and memory do not grow with
- * history), or Hardhat's EDR in this process, built from code (no hardhat.config.ts, no Hardhat
- * runtime environment), which keeps its whole history in memory and replays the whole journal on start.
+ * engines (docs/decisions/0016): Hardhat's EDR in this process (the default for a new data directory),
+ * built from code (no hardhat.config.ts, no Hardhat runtime environment), which keeps its whole history
+ * in memory and replays the whole journal on start; or anvil in a child process
+ * (src/chain/embeddedAnvil.ts), which checkpoints its state, so a restart and memory do not grow with
+ * history, but recomputes the whole state root for every block, so each block costs more as the state grows.
  * The genesis file records the engine, so a data directory keeps the one that made it.
  *
  * Automine is off. `BlockProducer` is the only miner: it collects the transactions submitted in the
@@ -63,9 +64,9 @@ function envInt(name: string, fallback: number, min: number): number {
   return Number(v);
 }
 
-/** The engine of a NEW data directory (CERTLEDGER_EMBEDDED_ENGINE, default anvil). */
+/** The engine of a NEW data directory (CERTLEDGER_EMBEDDED_ENGINE, default edr). */
 export function embeddedEngineForNewDataDir(): EmbeddedEngine {
-  const v = process.env.CERTLEDGER_EMBEDDED_ENGINE ?? "anvil";
+  const v = process.env.CERTLEDGER_EMBEDDED_ENGINE ?? "edr";
   if (!(EMBEDDED_ENGINES as readonly string[]).includes(v))
     throw new Error(`CERTLEDGER_EMBEDDED_ENGINE must be one of ${EMBEDDED_ENGINES.join(", ")}, not "${v}"`);
   return v as EmbeddedEngine;
@@ -424,6 +425,7 @@ export async function openEmbeddedChain(opts: EmbeddedChainOptions): Promise<Emb
       },
       backupTo: (dir, during) =>
         producer.between(async () => {
+          await journal.idle();
           await fs.promises.mkdir(dir, { recursive: true });
           const names = [path.basename(journal.genesisFile), path.basename(journal.file)];
           if (fs.existsSync(checkpointFile(opts.dataDir))) names.push(CHECKPOINT_FILE);
@@ -600,6 +602,7 @@ export class BlockProducer implements TxSubmitter {
     if (this.timer || this.flushing || this.gate) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
+      if (this.gate) return; // `between` reschedules when it ends
       this.flushing = this.flushLoop().finally(() => {
         this.flushing = undefined;
         if (this.queue.length > 0 && !this.closed) this.schedule();

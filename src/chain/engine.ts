@@ -45,6 +45,7 @@ import { openStore, type Store } from "../store/open";
 import { OutboxRepository } from "../store/outbox";
 import { EngineChainWriter, workKinds } from "./chainWriter";
 import { bytecode, registryIface, type ContractAddresses } from "./contracts";
+import { ChainGuard, readChainIdentity, recordChainIdentity, type ChainIdentity } from "./chainIdentity";
 import { openEmbeddedChain, type EmbeddedChain, type EmbeddedChainOptions, type ReplayStats } from "./embeddedChain";
 import { writeFileDurably } from "./journal";
 import { AUTHORITY_LABEL, CustodialKeyring, RELAYER_LABEL, parseSeed } from "./keyring";
@@ -89,11 +90,15 @@ export interface EngineOptions {
   pollMs?: number;
   /** Group-commit wait of the relayer and the block producer, ms (default 2). */
   lingerMs?: number;
+  /** External chain: how often the node is compared with the chain the store recorded, ms (default 30,000). */
+  chainCheckMs?: number;
   /** Unix seconds now (tests). */
   now?: () => number;
   /** Embedded chain: engine of a new data directory, checkpoint policy, test hooks. */
   embeddedChain?: Pick<EmbeddedChainOptions, "engine" | "checkpoints" | "checkpointHook" | "maxTxPerBlock">;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
+  /** Errors an operator must act on (the node is not our chain); default `log`. */
+  logError?: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
 export interface Engine {
@@ -117,6 +122,8 @@ export interface Engine {
   keyCustody: "custodial" | "external";
   relayerAddress: string;
   embedded?: EmbeddedChain;
+  /** External chain: the record of which chain the store belongs to, and the node's standing against it. */
+  chainGuard?: ChainGuard;
   startup: { replay?: ReplayStats; recovered: number; ms: number; deployed: boolean };
   stats(): Record<string, unknown>;
   close(): Promise<void>;
@@ -128,6 +135,7 @@ const EMBEDDED_FUNDING = 10n ** 20n;
 export async function startEngine(opts: EngineOptions): Promise<Engine> {
   const t0 = Date.now();
   const log = opts.log ?? (() => undefined);
+  const logError = opts.logError ?? log;
   const now = opts.now ?? (() => Math.floor(Date.now() / 1000));
   fs.mkdirSync(opts.dataDir, { recursive: true });
   // Unlocked before anything else is opened: a wrong passphrase stops the start and changes nothing.
@@ -152,7 +160,26 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     let submitter: TxSubmitter;
     let embedded: EmbeddedChain | undefined;
     // The embedded chain wakes the indexer after each block; the indexer exists only once the chain does.
-    const wake: { indexer?: Indexer } = {};
+    const wake: { indexer?: Indexer; relayer?: Relayer } = {};
+    // External chain: which chain the store belongs to (recorded at the first start) and the guard that
+    // compares the node with it; a mismatch keeps the index and refuses writes.
+    let recorded: ChainIdentity | undefined;
+    let guard: ChainGuard | undefined;
+    const newGuard = (id: ChainIdentity) =>
+      new ChainGuard(rpc, id, {
+        onMismatch: (m) =>
+          logError("the chain node is not the chain this gateway's store belongs to: index kept, writes refused", {
+            cause: m.cause,
+            reason: m.message,
+            expected: m.expected,
+            found: m.found,
+          }),
+        onRestored: () => {
+          log("the chain node is this gateway's chain again: indexing and writes resume");
+          void wake.indexer?.poke();
+          void wake.relayer?.recover().catch((e) => log("outbox recovery failed", { error: (e as Error).message }));
+        },
+      });
     if (!opts.rpcUrl) {
       embedded = await openEmbeddedChain({
         dataDir: opts.dataDir,
@@ -179,9 +206,15 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       log("embedded chain replayed", { ...embedded.replay });
     } else {
       rpc = httpRpc(opts.rpcUrl);
-      chainId = Number(BigInt((await rpc("eth_chainId")) as string));
+      recorded = await readChainIdentity(db);
+      // Another network's chain id must not pick another deployment file (and deploy anew): the record rules.
+      chainId = recorded?.chainId ?? Number(BigInt((await rpc("eth_chainId")) as string));
       submitter = new RpcSubmitter(rpc, chainId, (a) => keyring.signer(a), { confirmations: opts.confirmations ?? 0 });
-      if (funder) {
+      if (recorded) {
+        guard = newGuard(recorded);
+        await guard.check();
+      }
+      if (funder && !guard?.mismatch) {
         for (const a of external ? [relayerAddress] : [relayerAddress, authority]) {
           const bal = BigInt((await rpc("eth_getBalance", [a, "latest"])) as string);
           if (bal === 0n)
@@ -195,7 +228,15 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     let deployed = false;
     let addresses: ContractAddresses;
     let fromBlock: number;
-    if (opts.contracts) {
+    if (recorded) {
+      addresses = recorded.contracts;
+      fromBlock = recorded.deployBlock;
+      if (opts.contracts && JSON.stringify(lower(opts.contracts)) !== JSON.stringify(addresses))
+        throw new Error(
+          `the store belongs to the contracts ${JSON.stringify(addresses)}, not the configured ${JSON.stringify(lower(opts.contracts))}; ` +
+            `give the recorded addresses or start with an empty store`,
+        );
+    } else if (opts.contracts) {
       addresses = lower(opts.contracts);
       fromBlock = opts.fromBlock ?? 0;
       if (external) authority = await registryOwner(rpc, addresses.registry);
@@ -223,7 +264,11 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       log("contracts deployed", { ...addresses });
     }
 
-    if (external) {
+    if (opts.rpcUrl && !recorded) {
+      recorded = await recordChainIdentity(db, rpc, addresses, fromBlock);
+      guard = newGuard(recorded);
+    }
+    if (external && !guard?.mismatch) {
       authority = await registryOwner(rpc, addresses.registry);
       await requireRoleless(rpc, addresses.registry, funder ?? relayerAddress);
     }
@@ -235,6 +280,16 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       confirmations: opts.rpcUrl ? (opts.confirmations ?? 0) : 0,
       fromBlock,
       dialect: store.dialect,
+      guard,
+      // The embedded chain never reorgs (a test's evm_revert is not a reorg to re-send after).
+      onRewind: opts.rpcUrl
+        ? (block) => {
+            log("chain reorganised: index rewound", { block });
+            void wake.relayer
+              ?.reconcile(block)
+              .catch((e) => log("re-sending writes a reorg dropped failed", { error: (e as Error).message }));
+          }
+        : undefined,
       onError: (e) => log("indexer error", { error: (e as Error).message }),
     });
     wake.indexer = indexer;
@@ -254,7 +309,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
             `CERTLEDGER_CHAIN_KEEP_BLOCKS=${embedded.producer.durableBlock - cursor + 1} or more`,
         );
     }
-    await indexer.sync();
+    if (!guard?.mismatch) await indexer.sync();
 
     // ---- relayer
     // The per-request writes (outbox rows, idempotency claims) of concurrent requests share commits.
@@ -277,16 +332,19 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     const relayer = new Relayer(outbox, submitter, rpc, (n) => ix.waitFor(n), workKinds(base), {
       lingerMs: opts.lingerMs,
       ensureSigner: (a) => keyring.ensureKnown(a),
+      guard,
     });
+    wake.relayer = relayer;
     const writer = new EngineChainWriter({ ...base, relayer });
     const w = writer;
     keyring.onCreated = (a) => w.fund(a);
-    const { rows: recovered } = await relayer.recover();
+    const { rows: recovered } = guard?.mismatch ? { rows: 0 } : await relayer.recover();
     if (recovered > 0) log("outbox recovered", { rows: recovered });
     // External custody on the embedded chain: the authority sends the registry transactions it signs
     // through the gateway (src/http/routes/authority.ts), so its account needs gas on this chain.
     if (external && embedded) await writer.fund(authority);
     if (opts.rpcUrl) indexer.start(opts.pollMs ?? 500);
+    guard?.start(opts.chainCheckMs ?? 30_000);
 
     const engine: Engine = {
       store,
@@ -308,14 +366,17 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       keyCustody: external ? "external" : "custodial",
       relayerAddress: funder ?? relayerAddress,
       embedded,
+      chainGuard: guard,
       startup: { replay: embedded?.replay, recovered, ms: Date.now() - t0, deployed },
       stats: () => ({
         relayer: { ...relayer.stats },
         indexer: { ...ix.stats },
         producer: embedded ? { ...embedded.producer.stats } : undefined,
+        chain: guard ? { ...guard.stats, mismatch: guard.mismatch?.cause ?? null } : undefined,
         index: cache.sizes(),
       }),
       async close() {
+        guard?.stop();
         // The embedded chain first: its closing checkpoint waits for the index to apply the head.
         if (embedded) await embedded.close();
         await ix.stop();

@@ -112,6 +112,11 @@ export class BlockJournal {
     });
   }
 
+  /** Settles once every append made so far is on disk (or failed). */
+  async idle(): Promise<void> {
+    while (this.writing) await this.writing;
+  }
+
   private async drain(): Promise<void> {
     while (this.waiting.length > 0) {
       const group = this.waiting.splice(0);

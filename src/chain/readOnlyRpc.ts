@@ -13,7 +13,7 @@
  * later block, transaction or receipt is answered as not found.
  *
  * On the anvil engine the node keeps the transactions, receipts and logs of recent blocks only
- * (`historyFrom`, docs/decisions/0011): a block older than that is refused with RPC_HISTORY_PRUNED
+ * (`historyFrom`, docs/decisions/0016): a block older than that is refused with RPC_HISTORY_PRUNED
  * (state reads at the head work whatever the history; a transaction or receipt of an older block is
  * answered as not found).
  */

@@ -16,10 +16,17 @@
  * its effect, it is marked done; kinds whose effect cannot be seen in state (a check uses a grant's
  * use) record their transaction hash before sending and are settled by that hash's receipt; the rest
  * are sent again.
+ *
+ * Reorgs: an acknowledged transaction is watched for `watchBlocks` blocks. When the indexer rewinds
+ * below it (`reconcile`), the submitter hands the node the same signed bytes again (same nonce: it lands
+ * once or not at all); if it can never land (its nonce went to another transaction), its rows go back
+ * to pending and are sent again like work found at a restart (the chain's state, or the recorded hash,
+ * says whether it is already there). See docs/decisions/0011.
  */
 import { DomainError, unavailable } from "../domain/errors";
 import type { OutboxRepository, OutboxRow } from "../store/outbox";
 import { rejection, revertData } from "./contracts";
+import { TxDroppedError } from "./rpcChain";
 import {
   isTransportError,
   sleep,
@@ -54,6 +61,8 @@ export interface WorkKind<P = any> {
 interface Item {
   row: OutboxRow;
   payload: unknown;
+  /** Work that may have been on chain before (a restart, a reorg). */
+  resent?: boolean;
   resolve: (o: Outcome) => void;
   reject: (e: unknown) => void;
 }
@@ -65,12 +74,42 @@ export interface RelayerOptions {
   attempts?: number;
   /** Makes sure the sender's key is at hand (another replica may have created it since this one started). */
   ensureSigner?: (address: string) => Promise<void>;
+  /** Refuses writes while the node is not the chain the store belongs to (throws CHAIN_MISMATCH). */
+  guard?: { assertSameChain(): void };
+  /** Blocks an acknowledged transaction stays watched for reorgs (default 128). */
+  watchBlocks?: number;
+}
+
+/** An acknowledged transaction and the outbox rows it settled, watched until a reorg can no longer take it. */
+interface Acked {
+  hash: string;
+  blockNumber: number;
+  blockHash: string;
+  kind: string;
+  rows: OutboxRow[];
 }
 
 export class Relayer {
   private readonly inflight = new Map<string, Promise<Outcome>>();
   private readonly queues = new Map<string, { kind: string; sender: string; items: Item[]; timer?: NodeJS.Timeout }>();
-  readonly stats = { executed: 0, transactions: 0, grouped: 0, splits: 0, retries: 0, recovered: 0, resent: 0 };
+  private readonly acked = new Map<string, Acked>();
+  readonly stats = {
+    executed: 0,
+    transactions: 0,
+    grouped: 0,
+    splits: 0,
+    retries: 0,
+    recovered: 0,
+    resent: 0,
+    /** Acknowledged transactions a reorg took away: landed again with the same bytes, or sent again. */
+    reorgedBack: 0,
+    reorgedResent: 0,
+  };
+  /** Set while `quiesce` runs: no transaction is handed to the chain until it settles. */
+  private gate: Promise<void> | undefined;
+  /** Transactions handed to the chain and not yet settled, and who waits for there to be none. */
+  private submitting = 0;
+  private drained: (() => void)[] = [];
 
   constructor(
     private readonly outbox: OutboxRepository,
@@ -84,6 +123,7 @@ export class Relayer {
   async execute(kind: string, dedupKey: string, sender: string, payload: unknown): Promise<Outcome> {
     const running = this.inflight.get(dedupKey);
     if (running) return running;
+    this.opts.guard?.assertSameChain();
     await this.opts.ensureSigner?.(sender);
     const { row, created } = await this.outbox.accept(kind, dedupKey, sender.toLowerCase(), payload);
     return this.track(row, created);
@@ -91,10 +131,58 @@ export class Relayer {
 
   /** Finishes every unfinished outbox row (call once at start, with the index caught up). */
   async recover(): Promise<{ rows: number; failed: number }> {
+    this.opts.guard?.assertSameChain();
     const rows = await this.outbox.unfinished();
     const results = await Promise.allSettled(rows.map((r) => this.track(r, false)));
     this.stats.recovered += rows.length;
     return { rows: rows.length, failed: results.filter((r) => r.status === "rejected").length };
+  }
+
+  /**
+   * The indexer rewound to `block`: every acknowledged transaction above it must be on the canonical
+   * chain again, or its work is sent again. Resolves when all of them are settled.
+   */
+  async reconcile(block: number): Promise<void> {
+    const above = [...this.acked.values()].filter((a) => a.blockNumber > block);
+    await Promise.all(above.map((a) => this.settleAgain(a)));
+  }
+
+  private async settleAgain(a: Acked): Promise<void> {
+    const k = this.kind(a.kind);
+    const ids = a.rows.map((r) => r.id);
+    const now = await this.rpc("eth_getTransactionReceipt", [a.hash]);
+    if (now && toMinedTx(now).blockHash === a.blockHash) return; // the reorg did not reach it
+    let mined: MinedTx | undefined;
+    try {
+      mined = await this.submitter.recheck!(a.hash);
+    } catch (e) {
+      if (!(e instanceof TxDroppedError)) throw e;
+    }
+    if (mined && mined.status === 1) {
+      // Back on chain with the same bytes (possibly in an identical block, when nothing else changed).
+      this.stats.reorgedBack++;
+      await this.waitForIndex(mined.blockNumber);
+      await this.outbox.moved(ids, mined.hash, mined.blockNumber);
+      this.watch({ ...a, blockNumber: mined.blockNumber, blockHash: mined.blockHash });
+      return;
+    }
+    // Gone for good (or reverted now): the work is sent again, after a look at what the chain holds.
+    this.acked.delete(a.hash);
+    this.stats.reorgedResent++;
+    await this.outbox.markRetry(ids, `transaction ${a.hash} left the chain in a reorg`);
+    await Promise.allSettled(
+      a.rows.map((r) => this.track({ ...r, state: "pending", tx_hash: k.recordHash ? a.hash : r.tx_hash }, false)),
+    );
+  }
+
+  private watch(a: Acked): void {
+    this.acked.delete(a.hash);
+    this.acked.set(a.hash, a);
+    const keep = this.opts.watchBlocks ?? 128;
+    for (const [h, old] of this.acked) {
+      if (old.blockNumber >= a.blockNumber - keep) break;
+      this.acked.delete(h);
+    }
   }
 
   private track(row: OutboxRow, fresh: boolean): Promise<Outcome> {
@@ -132,7 +220,7 @@ export class Relayer {
       this.stats.resent++;
     }
     return new Promise<Outcome>((resolve, reject) => {
-      const item: Item = { row, payload, resolve, reject };
+      const item: Item = { row, payload, resolve, reject, resent: !fresh };
       if (k.group) this.enqueue(row.kind, row.sender, item);
       else void this.send(row.kind, row.sender, [item], false);
     });
@@ -185,10 +273,32 @@ export class Relayer {
         await this.waitForIndex(mined.blockNumber);
         const results = new Map(items.map((i) => [i.row.id, k.result?.(i.payload, mined)]));
         await this.outbox.markDone(ids, mined.hash, mined.blockNumber, k.result ? (id) => results.get(id) : undefined);
+        if (this.submitter.recheck)
+          this.watch({
+            hash: mined.hash,
+            blockNumber: mined.blockNumber,
+            blockHash: mined.blockHash,
+            kind: kindName,
+            rows: items.map((i) => i.row),
+          });
         this.stats.executed += items.length;
         for (const i of items)
           i.resolve({ txHash: mined.hash, blockNumber: mined.blockNumber, result: results.get(i.row.id) });
         return;
+      }
+      if (!grouped && items[0].resent && k.applied) {
+        // Sent again after a reorg or a restart: the first landing may have come back meanwhile.
+        await this.waitForIndex(mined.blockNumber);
+        const a = await k.applied(items[0].payload);
+        if (a) {
+          await this.outbox.markDone(ids, items[0].row.tx_hash, items[0].row.block_number, () => a.result);
+          items[0].resolve({
+            txHash: items[0].row.tx_hash ?? "",
+            blockNumber: items[0].row.block_number ?? 0,
+            result: a.result,
+          });
+          return;
+        }
       }
       if (grouped) {
         // One bad item reverts the group: send each alone so only the bad ones fail.
@@ -219,15 +329,39 @@ export class Relayer {
     }
   }
 
+  /**
+   * Runs `fn` while no transaction of this relayer is on its way to the chain: new ones wait (none is
+   * refused), those handed over already are mined (or failed) first. A copy of the store and of the
+   * chain taken inside `fn` agree: every transaction in the chain copy has its outbox row, with its
+   * hash where the kind records one, in the store copy, so a gateway started on them sends none twice.
+   */
+  async quiesce<T>(fn: () => Promise<T>): Promise<T> {
+    while (this.gate) await this.gate;
+    let open!: () => void;
+    this.gate = new Promise<void>((r) => (open = r));
+    try {
+      if (this.submitting > 0) await new Promise<void>((r) => this.drained.push(r));
+      return await fn();
+    } finally {
+      this.gate = undefined;
+      open();
+    }
+  }
+
   private async submitWithRetry(tx: TxRequest): Promise<MinedTx> {
     const attempts = this.opts.attempts ?? 6;
     for (let n = 1; ; n++) {
+      while (this.gate) await this.gate;
+      this.submitting++;
       try {
         return await this.submitter.submit(tx);
       } catch (e) {
-        if (n >= attempts || !isTransportError(e)) throw e;
+        // A reorg took the transaction and its nonce went to another one: sign the same call again.
+        if (n >= attempts || !(isTransportError(e) || (e instanceof TxDroppedError && !tx.raw))) throw e;
         this.stats.retries++;
         await sleep(100 * 2 ** (n - 1));
+      } finally {
+        if (--this.submitting === 0) for (const r of this.drained.splice(0)) r();
       }
     }
   }

@@ -3,6 +3,12 @@
  * the keyring in nonce order per sender (one flush loop), re-sends the same raw transaction when the node
  * cannot be reached (retries with backoff; the hash makes it idempotent), and resolves once the receipt
  * has `confirmations` blocks on top.
+ *
+ * Reorgs: a receipt seen and then gone (its block left the canonical chain) makes the submitter hand the
+ * node the same signed bytes again at once; the same nonce means the transaction lands once or not at
+ * all. When that nonce went to another transaction meanwhile, the transaction is lost for good
+ * (`TxDroppedError`) and its sender may sign the work again. Acknowledged transactions keep their bytes
+ * for a while so that `recheck` can do the same after the indexer saw a reorg under them.
  */
 import {
   sleep,
@@ -19,6 +25,28 @@ import {
   type TxSubmitter,
 } from "./submitter";
 import type { SigningKey } from "ethers";
+
+/** Same bytes the node has already (hardhat: "already known"/"known transaction"; anvil: "already imported"). */
+const ALREADY_KNOWN = /already known|known transaction|already imported/i;
+const NONCE_TAKEN = /nonce too low|nonce has already been used|invalid nonce/i;
+
+/**
+ * A `hardhat node` answers eth_sendRawTransaction with an error when the transaction it just mined
+ * reverted (its `data.txHash` names it); anvil returns the hash and leaves status 0 in the receipt. Either
+ * way the transaction is on chain and its nonce used: the receipt says the rest.
+ */
+function minedAnyway(e: unknown, hash: string): boolean {
+  const txHash = (e as { data?: { txHash?: unknown } })?.data?.txHash;
+  return typeof txHash === "string" && txHash.toLowerCase() === hash.toLowerCase();
+}
+
+/** A transaction that left the chain in a reorg and whose nonce another transaction took: it will never land. */
+export class TxDroppedError extends Error {
+  readonly code = "TX_DROPPED";
+  constructor(readonly hash: string) {
+    super(`transaction ${hash} left the chain in a reorg and its nonce was used by another one`);
+  }
+}
 
 let rpcId = 0;
 
@@ -53,6 +81,8 @@ export interface RpcSubmitterOptions {
   attempts?: number;
   /** Re-sends a transaction still without a receipt after this long, ms (default 30,000). */
   rebroadcastMs?: number;
+  /** Signed bytes kept for `recheck` after acknowledgement, most recent first (default 4,096). */
+  keepSent?: number;
 }
 
 export class RpcSubmitter implements TxSubmitter {
@@ -61,6 +91,8 @@ export class RpcSubmitter implements TxSubmitter {
   private readonly nonces: NonceManager;
   private fees: { at: number; value: FeeFields } | undefined;
   private closed = false;
+  /** Signed bytes by hash, for transactions a reorg may still take away. */
+  private readonly sent = new Map<string, string>();
 
   constructor(
     private readonly rpc: Rpc,
@@ -102,7 +134,7 @@ export class RpcSubmitter implements TxSubmitter {
       const { raw, hash } = own;
       if (req.beforeSend) await req.beforeSend(hash);
       await this.withRetry(() => this.rpc("eth_sendRawTransaction", [raw])).catch((e: unknown) => {
-        if (!/already known|known transaction/i.test(String((e as Error).message))) throw e;
+        if (!ALREADY_KNOWN.test(String((e as Error).message)) && !minedAnyway(e, hash)) throw e;
       });
       return { hash, raw };
     }
@@ -117,41 +149,84 @@ export class RpcSubmitter implements TxSubmitter {
         return { hash, raw };
       } catch (e) {
         const msg = String((e as Error).message);
-        if (/already known|known transaction/i.test(msg)) {
+        if (ALREADY_KNOWN.test(msg) || minedAnyway(e, hash)) {
           this.nonces.advance(from);
           return { hash, raw };
         }
         this.nonces.reset(from);
         // Someone else used this sender's nonce (another replica, a manual send): re-read and sign again.
-        if (/nonce too low|nonce has already been used|invalid nonce/i.test(msg) && resigned < 3) continue;
+        if (NONCE_TAKEN.test(msg) && resigned < 3) continue;
         throw e;
       }
     }
   }
 
   private async watch(hash: string, raw: string): Promise<MinedTx> {
+    this.remember(hash, raw);
     const poll = this.opts.pollMs ?? 250;
     let lastBroadcast = Date.now();
+    let seen = false;
     for (;;) {
       const r = await this.withRetry(() => this.rpc("eth_getTransactionReceipt", [hash]));
       if (r) {
+        seen = true;
         const mined = toMinedTx(r);
-        if (this.opts.confirmations <= 1) return mined;
+        if (this.opts.confirmations <= 0) return mined;
         const head = Number(BigInt((await this.withRetry(() => this.rpc("eth_blockNumber"))) as string));
-        if (head - mined.blockNumber + 1 >= this.opts.confirmations) {
+        if (head - mined.blockNumber >= this.opts.confirmations) {
           // Still the same block after waiting? (A reorg may have moved or dropped it.)
           const again = await this.withRetry(() => this.rpc("eth_getTransactionReceipt", [hash]));
           if (again && toMinedTx(again).blockHash === mined.blockHash) return mined;
         }
       }
       if (this.closed) throw new Error("the submitter closed while waiting for a receipt");
-      // A node may drop a pending transaction (restart, eviction): hand it the same bytes again.
-      if (Date.now() - lastBroadcast > (this.opts.rebroadcastMs ?? 30_000)) {
+      // A node may drop a pending transaction (restart, eviction), a reorg may drop a mined one: hand it
+      // the same bytes again (at once after a reorg).
+      // A node that does not know the hash at all (a reorg took it before its receipt was seen here).
+      const gone = !r && (seen || !(await this.rpc("eth_getTransactionByHash", [hash]).catch(() => true)));
+      if (gone || Date.now() - lastBroadcast > (this.opts.rebroadcastMs ?? 30_000)) {
         lastBroadcast = Date.now();
-        await this.rpc("eth_sendRawTransaction", [raw]).catch(() => undefined);
+        seen = false;
+        await this.rebroadcast(hash, raw);
       }
       await sleep(poll);
     }
+  }
+
+  /** Sends the same bytes again; throws TxDroppedError when their nonce went to another transaction. */
+  private async rebroadcast(hash: string, raw: string): Promise<void> {
+    try {
+      await this.rpc("eth_sendRawTransaction", [raw]);
+    } catch (e) {
+      if (!NONCE_TAKEN.test(String((e as Error).message))) return;
+      // Mined meanwhile (its receipt is back), or its nonce is someone else's now.
+      if (await this.rpc("eth_getTransactionReceipt", [hash]).catch(() => undefined)) return;
+      throw new TxDroppedError(hash);
+    }
+  }
+
+  /**
+   * Makes sure an acknowledged transaction is still on the canonical chain: when its receipt is gone
+   * (a reorg), sends its bytes again and resolves once it has its confirmations again. Throws
+   * TxDroppedError when it can never land (its nonce was used by another transaction, or its bytes
+   * are no longer known here).
+   */
+  async recheck(hash: string): Promise<MinedTx> {
+    const raw = this.sent.get(hash.toLowerCase());
+    const r = await this.withRetry(() => this.rpc("eth_getTransactionReceipt", [hash]));
+    if (!raw) {
+      if (r) return toMinedTx(r);
+      throw new TxDroppedError(hash);
+    }
+    if (!r) await this.rebroadcast(hash, raw);
+    return this.watch(hash, raw);
+  }
+
+  private remember(hash: string, raw: string): void {
+    const h = hash.toLowerCase();
+    this.sent.delete(h);
+    this.sent.set(h, raw);
+    if (this.sent.size > (this.opts.keepSent ?? 4096)) this.sent.delete(this.sent.keys().next().value as string);
   }
 
   private async withRetry<T>(f: () => Promise<T>): Promise<T> {

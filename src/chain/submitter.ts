@@ -59,6 +59,11 @@ export interface TxSubmitter {
   submit(req: TxRequest): Promise<MinedTx>;
   /** Submits several at once, kept in order (same sender: consecutive nonces in one block when possible). */
   submitAll(reqs: TxRequest[]): Promise<MinedTx>[];
+  /**
+   * After a reorg: resolves once the transaction is on the canonical chain again with its confirmations
+   * (sent again if needed); throws when it can never land. Absent where the chain never reorgs.
+   */
+  recheck?(hash: string): Promise<MinedTx>;
   close(): Promise<void>;
 }
 

@@ -16,6 +16,8 @@ export interface GatewayClient {
     path: string,
     init?: { body?: unknown; headers?: Record<string, string> },
   ): Promise<{ status: number; body: T }>;
+  /** A request whose answer is not JSON (e.g. an archive): the raw response once it is 2xx. */
+  fetchRaw(method: string, path: string): Promise<Response>;
 }
 
 export function gatewayClient(opts: GatewayOptions, needKey: boolean): GatewayClient {
@@ -23,26 +25,50 @@ export function gatewayClient(opts: GatewayOptions, needKey: boolean): GatewayCl
   if (!/^https?:\/\/[^/]+/.test(url))
     throw new CliError("BAD_OPTION", `--gateway must be an http(s) URL, not ${JSON.stringify(url)}.`, 2);
   const apiKey = needKey ? required(opts.apiKey, "--api-key <key>", "CERTLEDGER_API_KEY") : undefined;
+  const send = async (method: string, path: string, headers: Record<string, string>, body?: unknown) => {
+    try {
+      return await fetch(`${url}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+      throw new CliError(
+        "GATEWAY_UNREACHABLE",
+        `Could not reach the gateway at ${url}: ${cause?.code ?? cause?.message ?? (e as Error).message}.`,
+      );
+    }
+  };
+  const failure = (method: string, path: string, status: number, body: unknown) => {
+    const err = (body as { error?: { code?: string; message?: string; details?: unknown } } | undefined)?.error;
+    return new CliError(
+      err?.code ?? `HTTP_${status}`,
+      `${err?.message ?? `${method} ${path} failed`} (HTTP ${status})`,
+      1,
+      err?.details,
+    );
+  };
   return {
     url,
+    async fetchRaw(method: string, path: string) {
+      const headers: Record<string, string> = apiKey ? { authorization: `Bearer ${apiKey}` } : {};
+      const res = await send(method, path, headers);
+      if (res.ok) return res;
+      const text = await res.text();
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = undefined;
+      }
+      throw failure(method, path, res.status, body);
+    },
     async request<T>(method: string, path: string, init: { body?: unknown; headers?: Record<string, string> } = {}) {
       const headers: Record<string, string> = { accept: "application/json", ...init.headers };
       if (apiKey) headers.authorization = `Bearer ${apiKey}`;
       if (init.body !== undefined) headers["content-type"] = "application/json";
-      let res: Response;
-      try {
-        res = await fetch(`${url}${path}`, {
-          method,
-          headers,
-          body: init.body === undefined ? undefined : JSON.stringify(init.body),
-        });
-      } catch (e) {
-        const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-        throw new CliError(
-          "GATEWAY_UNREACHABLE",
-          `Could not reach the gateway at ${url}: ${cause?.code ?? cause?.message ?? (e as Error).message}.`,
-        );
-      }
+      const res = await send(method, path, headers, init.body);
       const text = await res.text();
       let body: unknown;
       try {
@@ -53,15 +79,7 @@ export function gatewayClient(opts: GatewayOptions, needKey: boolean): GatewayCl
           `${method} ${path} answered HTTP ${res.status} with something other than JSON.`,
         );
       }
-      if (!res.ok) {
-        const err = (body as { error?: { code?: string; message?: string; details?: unknown } } | undefined)?.error;
-        throw new CliError(
-          err?.code ?? `HTTP_${res.status}`,
-          `${err?.message ?? `${method} ${path} failed`} (HTTP ${res.status})`,
-          1,
-          err?.details,
-        );
-      }
+      if (!res.ok) throw failure(method, path, res.status, body);
       return { status: res.status, body: body as T };
     },
   };

@@ -6,8 +6,10 @@
 import { Command, CommanderError } from "commander";
 import { version } from "../../package.json";
 import { registerAuthority } from "./authority";
+import { registerBackup } from "./backup";
 import { registerDeploy } from "./deploy";
 import { registerIssue } from "./issue";
+import { registerIssueBatch } from "./issueBatch";
 import { registerKeys } from "./keys";
 import { reportError } from "./output";
 import { registerPrincipal } from "./principal";
@@ -36,11 +38,14 @@ Examples:
   certledger wallet address --mnemonic "$(cat mnemonic.txt)" --index 1
   certledger issue --gateway http://127.0.0.1:8080 --api-key clg_... --type diploma --holder 0x... --fields fields.json --out diploma.json
   certledger issue-batch --gateway http://127.0.0.1:8080 --api-key clg_... --type diploma --file graduates.csv --out-dir issued/
+  certledger issue-batch --type diploma --file 毕业生.xlsx --dry-run     # check every row (CSV in UTF-8 or GBK, or xlsx); send nothing
   certledger keys new --out agency-key.json
   certledger issue --keystore agency-key.json --gateway http://127.0.0.1:8080 --api-key clg_... --type diploma --holder 0x... --fields fields.json
   certledger revoke 0x<certId> --reason ISSUED_IN_ERROR --keystore agency-key.json --gateway http://127.0.0.1:8080 --api-key clg_...
   certledger verify diploma.json --gateway http://127.0.0.1:8080
   certledger wallet grant --document diploma.json --verifier 0x... --purpose open-bank-account --gateway http://127.0.0.1:8080 --relay
+  certledger backup --gateway http://127.0.0.1:8080 --api-key clg_... --out certledger-backup.tar
+  certledger restore certledger-backup.tar --data-dir ./restored
 
 CERTLEDGER_GATEWAY, CERTLEDGER_API_KEY and CERTLEDGER_MNEMONIC stand in for --gateway, --api-key and --mnemonic.`,
     );
@@ -48,12 +53,14 @@ CERTLEDGER_GATEWAY, CERTLEDGER_API_KEY and CERTLEDGER_MNEMONIC stand in for --ga
   registerDeploy(program);
   registerTypes(program);
   registerIssue(program);
+  registerIssueBatch(program);
   registerStatus(program);
   registerKeys(program);
   registerVerify(program);
   registerWallet(program);
   registerAuthority(program);
   registerPrincipal(program);
+  registerBackup(program);
   return program;
 }
 

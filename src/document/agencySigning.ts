@@ -19,11 +19,13 @@ import { DocumentError } from "./errors";
 import { hashAnchorBatch, hashIssue, hashIssueMany, hashStatusChange } from "./ledgerDigest";
 import {
   ANCHOR_BATCH_TYPES,
+  ISSUE_CLAIM_TYPES,
   ISSUE_MANY_TYPES,
   ISSUE_TYPES,
   LEDGER_STATUS,
   STATUS_CHANGE_TYPES,
   type AnchorBatchMessage,
+  type IssueClaimMessage,
   type IssueManyMessage,
   type IssueMessage,
   type SignedWrite,
@@ -95,6 +97,19 @@ export async function signAnchorBatch(
 ): Promise<SignedWrite> {
   hashAnchorBatch(domain, message);
   return signWrite(signer, domain, ANCHOR_BATCH_TYPES, message, message.deadline);
+}
+
+/**
+ * Signs an IssueClaim: a certificate offered before its holder is known. Relay with
+ * `issueClaimBySig(offer, holder, claimSecret, signed)`, where keccak256(abi.encode(claimSecret)) is the
+ * message's claimCommitment; the deadline is the offer's expiry.
+ */
+export async function signIssueClaim(
+  signer: TypedDataSigner,
+  domain: TypedDataDomain,
+  message: IssueClaimMessage,
+): Promise<SignedWrite> {
+  return signWrite(signer, domain, ISSUE_CLAIM_TYPES, message, message.deadline);
 }
 
 /**

@@ -191,6 +191,31 @@ export const ANCHOR_BATCH_TYPES = {
 
 export const ANCHOR_BATCH_TYPE_STRING = "AnchorBatch(bytes32 root,uint32 typeId,uint32 count,uint64 deadline)";
 
+/**
+ * IssueClaim(bytes32 documentRoot,bytes32 claimCommitment,uint32 typeId,uint64 validFrom,uint64 validUntil,uint64 deadline):
+ * a certificate offered before its holder is known, relayed with the holder and the claim secret to
+ * `issueClaimBySig` (docs/decisions/0013-claim-offers.md). claimCommitment = keccak256(abi.encode(bytes32 secret)).
+ */
+export const ISSUE_CLAIM_TYPES = {
+  IssueClaim: [
+    { name: "documentRoot", type: "bytes32" },
+    { name: "claimCommitment", type: "bytes32" },
+    { name: "typeId", type: "uint32" },
+    { name: "validFrom", type: "uint64" },
+    { name: "validUntil", type: "uint64" },
+    { name: "deadline", type: "uint64" },
+  ],
+} as const;
+
+export interface IssueClaimMessage {
+  documentRoot: string;
+  claimCommitment: string;
+  typeId: bigint | number;
+  validFrom: bigint | number;
+  validUntil: bigint | number;
+  deadline: bigint | number;
+}
+
 export interface AnchorBatchMessage {
   root: string;
   typeId: bigint | number;

@@ -316,6 +316,21 @@ export { Verdict as IntegrityVerdictError };
  * the document root and certId (and the batch proof, when batched) and lists the disclosed fields.
  * Accepts JSON text, UTF-8 bytes or a parsed value. Never throws: a verdict says what is wrong.
  */
+/** The disclosed paths, sorted, and their values keyed in the same order. */
+function disclosedValues(fields: { node: { path: string; value: JsonValue } }[]): {
+  disclosed: string[];
+  values: Record<string, JsonValue>;
+} {
+  const sorted = fields.slice().sort((a, b) => (a.node.path < b.node.path ? -1 : a.node.path > b.node.path ? 1 : 0));
+  const disclosed: string[] = new Array(sorted.length);
+  const values: Record<string, JsonValue> = {};
+  for (let i = 0; i < sorted.length; i++) {
+    disclosed[i] = sorted[i].node.path;
+    values[sorted[i].node.path] = sorted[i].node.value;
+  }
+  return { disclosed, values };
+}
+
 export function verifyDocumentIntegrity(input: unknown): VerifyDocumentIntegrityReturnType {
   try {
     const d = inspectDocument(input);
@@ -331,8 +346,7 @@ export function verifyDocumentIntegrity(input: unknown): VerifyDocumentIntegrity
       validFrom: d.validFrom,
       validUntil: d.validUntil,
       ...(d.batch ? { batch: d.batch } : {}),
-      disclosed: d.fields.map((f) => f.node.path).sort(),
-      values: Object.fromEntries(d.fields.map((f) => [f.node.path, f.node.value])),
+      ...disclosedValues(d.fields),
       redactedCount: d.document.proof.redacted.length,
     };
   } catch (e) {

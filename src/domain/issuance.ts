@@ -89,7 +89,7 @@ export async function prepareType(
 
 export function validity(
   type: CertificateTypeView,
-  item: IssueItem,
+  item: Partial<IssueItem>,
   now: number,
   index?: number,
 ): { validFrom: number; validUntil: number } {
@@ -152,19 +152,11 @@ export async function issueCertificate(
   const type = await prepareType(deps, agency, p.type);
   validateFields(deps, p.type, p.fields);
   const { validFrom, validUntil } = validity(type, p, now);
-  const key = await activeSigningKey(deps, agency, now);
-  const info = await deps.chain.info();
-  const built = deps.documents.build({
-    typeId: type.typeId,
-    typeCode: type.code,
-    typeName: type.name,
-    issuerKey: key.key,
+  const { key, built } = await buildForHolder(deps, agency, type, {
     holder: p.holder.toLowerCase() as Address,
     fields: p.fields,
     validFrom,
     validUntil,
-    chainId: info.chainId,
-    ledger: info.ledger,
   });
   const draft: IssueDraft = {
     agency,
@@ -185,6 +177,27 @@ export async function issueCertificate(
     return finish(deps, idemKey, raced.result as IssueDraft, true);
   }
   return finish(deps, idemKey, draft, false);
+}
+
+/** Builds the document of one certificate for `item.holder`, under the agency's signing key valid now. */
+export async function buildForHolder(
+  deps: Pick<DomainDeps, "index" | "chain" | "documents" | "clock">,
+  agency: Address,
+  type: CertificateTypeView,
+  item: { holder: Address; fields: Record<string, unknown>; validFrom: number; validUntil: number },
+): Promise<{ key: SigningKeyView; built: ReturnType<DomainDeps["documents"]["build"]> }> {
+  const key = await activeSigningKey(deps, agency, deps.clock.now());
+  const info = await deps.chain.info();
+  const built = deps.documents.build({
+    typeId: type.typeId,
+    typeCode: type.code,
+    typeName: type.name,
+    issuerKey: key.key,
+    ...item,
+    chainId: info.chainId,
+    ledger: info.ledger,
+  });
+  return { key, built };
 }
 
 async function peekIdempotent(deps: DomainDeps, key: string, requestHash: string): Promise<IssueDraft | undefined> {

@@ -511,6 +511,61 @@ export interface PickupStore {
 }
 
 /**
+ * An unclaimed certificate offer (src/domain/claims.ts): issued to a claim reference instead of a holder.
+ * The claim code and the identity fields are kept only as keyed hashes; the draft (the certificate's
+ * fields) is personal data, dropped once the certificate is issued and when the offer expires.
+ */
+export interface ClaimOfferRecord {
+  id: string;
+  agency: Address;
+  type: string;
+  /** Which batch (or single issue) made it, and the item's position there: the agency's manifest. */
+  origin: string;
+  itemIndex: number;
+  /** HMAC-SHA256 of the secret part of the claim code; null once claimed or expired. */
+  codeHash: string | null;
+  /** HMAC-SHA256 of the normalised identity fields; null once claimed or expired. */
+  referenceHash: string | null;
+  /** The names (never the values) of the identity fields the claimant must give. */
+  referenceFields: string[];
+  /**
+   * While open: JSON {fields, validFrom, validUntil} sealed (AES-256-GCM) under a key derived from the
+   * claim code; once claimed: the bound document until it is on chain; then, and at expiry, null.
+   */
+  draft: string | null;
+  state: "open" | "claimed" | "locked" | "expired";
+  failures: number;
+  createdAt: number;
+  expiresAt: number;
+  claimedAt?: number;
+  /** Set when claimed: the fresh holder key the certificate is bound to, and its certId. */
+  holder?: Address;
+  certId?: Bytes32;
+}
+
+export interface ClaimOfferStore {
+  /** Inserts offers; false when an id is taken (the caller draws another). All or nothing. */
+  create(offers: ClaimOfferRecord[]): Promise<boolean>;
+  get(id: string): Promise<ClaimOfferRecord | undefined>;
+  /** An agency's offers from one origin, in item order. */
+  byOrigin(agency: Address, origin: string): Promise<ClaimOfferRecord[]>;
+  /** One more wrong attempt on an open offer; at `lockAt` failures it becomes locked. Returns the count. */
+  fail(id: string, lockAt: number): Promise<{ failures: number; state: ClaimOfferRecord["state"] } | undefined>;
+  /**
+   * open → claimed for `holder` with `certId`; the draft becomes `draft` (the bound document, kept until
+   * it is on chain). False when it was no longer open.
+   */
+  markClaimed(id: string, p: { holder: Address; certId: Bytes32; at: number; draft: string }): Promise<boolean>;
+  /** The certificate is on chain: drop the draft and the hashes. */
+  finish(id: string): Promise<void>;
+  /**
+   * Offers past their expiry lose their personal data (draft, hashes) and become expired tombstones;
+   * tombstones expired before `purgeBefore` are deleted. Returns how many offers lost their data.
+   */
+  expire(now: number, purgeBefore: number): Promise<number>;
+}
+
+/**
  * A wallet's encrypted backup (src/domain/backup.ts): an opaque blob under an opaque id, the sha256 of
  * a write token only the mnemonic yields (so the id itself authorises nobody and reveals nothing).
  */
@@ -659,6 +714,12 @@ export interface DomainDeps {
    * that would sign for them refuses and says how to sign instead. Default custodial.
    */
   custody?: "custodial" | "external";
+  /** Told of every verdict the gateway gives (the operations metrics count them by reason). */
+  verdicts?: VerdictObserver;
+}
+
+export interface VerdictObserver {
+  observe(verdict: "VALID" | "INVALID", reasons: readonly string[]): void;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -159,6 +159,7 @@ export async function verifyDocument(
   const now = deps.clock.now();
   const g = await gather(deps, p.document);
   const verdict = decideVerdict(verdictInput(g, now, p.expectedType));
+  deps.verdicts?.observe(verdict.verdict, verdict.reasons);
   const r = result(g, verdict, now);
   // Without consent nobody learns the fields from the gateway's answer.
   return { ...r, disclosed: {}, redacted: [] };
@@ -269,6 +270,7 @@ async function evaluate(deps: DomainDeps, p: PresentationParameters): Promise<{ 
         ? { verifier: p.verifier, grant, signatureProblem }
         : undefined,
   });
+  deps.verdicts?.observe(verdict.verdict, verdict.reasons);
   return { r: result(g, verdict, now, grant), grant };
 }
 

@@ -17,6 +17,7 @@ import { generateOpenApi, newRegistry } from "./openapi";
 import type { RouteEnv } from "./route";
 import { agencyRouter } from "./routes/agency";
 import { authorityRouter } from "./routes/authority";
+import { claimRouter } from "./routes/claims";
 import { backupRouter, pickupRouter } from "./routes/delivery";
 import { holderRouter } from "./routes/holder";
 import { meRouter } from "./routes/me";
@@ -75,6 +76,7 @@ export function buildApp(deps: AppDeps): Express {
   mount("/v1/authority/", authorityRouter(deps, env));
   mount("/v1/me", meRouter(deps, env));
   mount("/v1/pickups/", pickupRouter(deps, env));
+  mount("/v1/claims", claimRouter(deps, env));
   mount("/v1/backups/", backupRouter(deps, env));
   app.use(opsRouter(deps, env, metrics.registry));
   app.use(rpcRouter(deps, env));

@@ -3,7 +3,7 @@ import type { Router } from "express";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { BatchJobs } from "../domain/issuance";
-import type { BackupStore, DomainDeps, IdempotentRequestStore, PickupStore } from "../domain/ports";
+import type { BackupStore, ClaimOfferStore, DomainDeps, IdempotentRequestStore, PickupStore } from "../domain/ports";
 import { DEFAULT_LIMITS, type LimitSettings } from "./limits";
 import type { RouteEnv } from "./route";
 
@@ -17,6 +17,8 @@ export interface HttpSettings {
   limits: LimitSettings;
   /** How long an issued document waits for its holder's wallet to pick it up, seconds. */
   pickupRetentionSeconds: number;
+  /** How long a claim offer waits for its citizen, seconds (src/domain/claims.ts). */
+  claimOfferSeconds: number;
   /** Largest wallet backup, bytes of base64url ciphertext (below bodyLimitBytes). */
   backupMaxBytes: number;
 }
@@ -31,10 +33,16 @@ export interface AppDeps extends DomainDeps {
   pickups: PickupStore;
   /** Wallets' encrypted backups (src/domain/backup.ts). */
   backups: BackupStore;
+  /** Certificates offered to claim references (src/domain/claims.ts). */
+  claims: ClaimOfferStore;
+  /** The HMAC key of claim codes and identity fields (32 bytes, the same on every replica). */
+  claimKey: Uint8Array;
   /** Prometheus registry (a fresh one per app, so tests can build several apps). */
   metrics?: Registry;
   /** Readiness beyond the index (e.g. the relayer drained its outbox on start). */
   ready?: () => boolean | Promise<boolean>;
+  /** External chain: set while the node is not the chain the store belongs to (why, for /readyz). */
+  chainMismatch?: () => { cause: string; message: string } | undefined;
   /**
    * Routers mounted before the 404 handler: pages, counter sessions. They get the same error handling,
    * and the route environment (authentication, body parser, idempotency, OpenAPI registry).
@@ -45,6 +53,15 @@ export interface AppDeps extends DomainDeps {
    * the chain is external. Absent: no such route.
    */
   jsonRpc?: { handle(text: string): Promise<{ status: number; body?: unknown }> };
+  /**
+   * POST /v1/ops/backup: takes a consistent backup of the data directory (src/wiring/dataBackup.ts).
+   * Absent: no such route.
+   */
+  dataBackup?: () => Promise<{
+    manifest: object;
+    archive(): NodeJS.ReadableStream;
+    discard(): Promise<void>;
+  }>;
   /** Extra OpenAPI registrations (e.g. counter routes defined elsewhere). */
   registerOpenApi?: (registry: import("@asteasolutions/zod-to-openapi").OpenAPIRegistry) => void;
 }
@@ -56,5 +73,6 @@ export const DEFAULT_HTTP_SETTINGS: HttpSettings = {
   maxBatchSize: 100_000,
   limits: DEFAULT_LIMITS,
   pickupRetentionSeconds: 30 * 86_400,
+  claimOfferSeconds: 90 * 86_400,
   backupMaxBytes: 768 * 1024,
 };

@@ -4,7 +4,9 @@
  * - counter requests opened per verifier within any 60 seconds;
  * - event streams open at once per verifier;
  * - failed holder signatures, per certificate and per client address: past the allowance within the
- *   window, that certificate (or address) is refused for a back-off that doubles with each further failure.
+ *   window, that certificate (or address) is refused for a back-off that doubles with each further failure;
+ * - wrong claim codes per client address, with the same back-off (per offer, five lock it for good in
+ *   the store: src/domain/claims.ts).
  * Counted in this process: with several replicas each enforces its own (the README says what follows).
  * 0 turns a limit off.
  */
@@ -16,6 +18,8 @@ export interface LimitSettings {
   eventStreamsPerVerifier: number;
   holderSignatureFailuresPerCertificate: number;
   holderSignatureFailuresPerAddress: number;
+  /** Wrong claim codes or unknown offers per client address (an offer itself locks after five). */
+  claimFailuresPerClient: number;
   /** Failures older than this are forgotten. */
   holderSignatureWindowSeconds: number;
   /** The first back-off; each further failure while refused doubles it (at most the window). */
@@ -28,6 +32,7 @@ export const DEFAULT_LIMITS: LimitSettings = {
   eventStreamsPerVerifier: 20,
   holderSignatureFailuresPerCertificate: 10,
   holderSignatureFailuresPerAddress: 50,
+  claimFailuresPerClient: 10,
   holderSignatureWindowSeconds: 900,
   holderBackoffSeconds: 30,
 };
@@ -148,20 +153,40 @@ export class Limits {
   /** Counts a signature that was not the holder's. */
   holderFailed(address: string, certIds: string[]): void {
     const s = this.settings;
+    this.countFailure(`addr:${address}`, s.holderSignatureFailuresPerAddress);
+    for (const c of new Set(certIds.map((x) => x.toLowerCase())))
+      this.countFailure(`cert:${c}`, s.holderSignatureFailuresPerCertificate);
+  }
+
+  /** Refuses a claim attempt from `address` while it is backing off after wrong claim codes. */
+  claimAllowed(address: string): void {
+    const f = this.failures.get(`claim:${address}`);
+    const now = this.nowMs();
+    if (f && f.until > now)
+      throw tooManyRequests(
+        "CLAIM_ATTEMPTS_LIMITED",
+        "Too many wrong claim codes came from this address.",
+        (f.until - now) / 1000,
+      );
+  }
+
+  /** Counts a wrong claim code (or an unknown offer) from `address`. */
+  claimFailed(address: string): void {
+    this.countFailure(`claim:${address}`, this.settings.claimFailuresPerClient);
+  }
+
+  /** One failure against `key`: past `allowance` within the window, a back-off that doubles each time. */
+  private countFailure(key: string, allowance: number): void {
+    if (allowance <= 0) return;
+    const s = this.settings;
     const now = this.nowMs();
     const windowMs = s.holderSignatureWindowSeconds * 1000;
-    const count = (key: string, allowance: number) => {
-      if (allowance <= 0) return;
-      const f = this.failures.get(key) ?? { at: [], until: 0 };
-      f.at = f.at.filter((t) => now - t < windowMs);
-      f.at.push(now);
-      const excess = f.at.length - allowance;
-      if (excess >= 0) f.until = now + Math.min(windowMs, s.holderBackoffSeconds * 1000 * 2 ** Math.min(excess, 20));
-      this.failures.set(key, f);
-    };
     prune(this.failures, (v) => v.until < now && v.at.every((t) => now - t >= windowMs));
-    count(`addr:${address}`, s.holderSignatureFailuresPerAddress);
-    for (const c of new Set(certIds.map((x) => x.toLowerCase())))
-      count(`cert:${c}`, s.holderSignatureFailuresPerCertificate);
+    const f = this.failures.get(key) ?? { at: [], until: 0 };
+    f.at = f.at.filter((t) => now - t < windowMs);
+    f.at.push(now);
+    const excess = f.at.length - allowance;
+    if (excess >= 0) f.until = now + Math.min(windowMs, s.holderBackoffSeconds * 1000 * 2 ** Math.min(excess, 20));
+    this.failures.set(key, f);
   }
 }

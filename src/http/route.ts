@@ -36,6 +36,11 @@ export interface RouteResult {
   status?: number;
   body: unknown;
   headers?: Record<string, string>;
+  /**
+   * Sent instead of `body` to this request only: what must be shown once and never stored (claim codes).
+   * `body` is what the Idempotency-Key keeps and a replay answers.
+   */
+  onceBody?: unknown;
 }
 
 export interface RouteDefinition<
@@ -233,12 +238,14 @@ export function defineRoute<
         res,
       };
       const signed = def.holderSigned && !def.holderCredentials ? def.holderSigned : undefined;
+      let once: { body: unknown } | undefined;
       const work = async (token: string | undefined) => {
         const run = () => def.handler({ ...ctx, idempotencyKey: token });
         const out = await (signed ? underHolderBackoff(env, req, signed(ctx), async () => run()) : run());
+        if (out.onceBody !== undefined) once = { body: out.onceBody };
         return { status: out.status ?? 200, body: out.body, headers: out.headers };
       };
-      const { answer: out } = isWrite(def.method)
+      const { answer: out, replayed } = isWrite(def.method)
         ? await env.idempotency.run(
             {
               principal,
@@ -250,9 +257,9 @@ export function defineRoute<
             },
             work,
           )
-        : { answer: await work(undefined) };
+        : { answer: await work(undefined), replayed: false };
       if (out.headers) for (const [k, v] of Object.entries(out.headers)) res.setHeader(k, v);
-      answer(res, out.status, out.body);
+      answer(res, out.status, !replayed && once ? once.body : out.body);
     } catch (e) {
       next(e);
     }

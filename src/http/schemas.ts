@@ -160,22 +160,40 @@ const Fields = z
   .record(z.string(), z.unknown())
   .openapi({ description: "The certificate's fields, per the type's JSON Schema." });
 
-export const IssueItem = z
-  .strictObject({
-    holder: Address.openapi({ description: "The per-certificate holder key's address (from the wallet)." }),
-    fields: Fields,
-    validFrom: UnixTime.optional(),
-    validUntil: UnixTime.optional(),
-  })
-  .openapi("IssueItem");
+export const ClaimReference = z
+  .record(
+    z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, "an identity field's name: a letter, then letters, digits or _"),
+    z.string().trim().min(1).max(200),
+  )
+  .refine((r) => Object.keys(r).length >= 1 && Object.keys(r).length <= 8, "give 1 to 8 identity fields")
+  .openapi("ClaimReference", {
+    description:
+      "What the agency knows of the citizen (e.g. idNumber, studentNumber). The claimant must give the same values; " +
+      "they are compared case-blind after Unicode NFKC and kept only as a keyed hash.",
+    example: { idNumber: "11010519491231002X", studentNumber: "2023001" },
+  });
+export const ClaimTarget = z.strictObject({ reference: ClaimReference }).openapi("ClaimTarget", {
+  description:
+    "Issue to a claim reference instead of a holder: the gateway keeps an unclaimed offer under a one-time claim code " +
+    "(in this answer only) until the citizen's wallet claims it; nothing goes on chain before that.",
+});
+const oneTarget = (v: { holder?: string; claim?: unknown }, ctx: z.RefinementCtx) => {
+  if ((v.holder === undefined) === (v.claim === undefined))
+    ctx.addIssue({ code: "custom", path: ["holder"], message: "give either holder or claim, not both" });
+};
+const ItemShape = {
+  holder: Address.optional().openapi({
+    description: "The per-certificate holder key's address (from the wallet). Either this or claim.",
+  }),
+  claim: ClaimTarget.optional(),
+  fields: Fields,
+  validFrom: UnixTime.optional(),
+  validUntil: UnixTime.optional(),
+};
+export const IssueItem = z.strictObject(ItemShape).superRefine(oneTarget).openapi("IssueItem");
 export const IssueBody = z
-  .strictObject({
-    type: TypeCode,
-    holder: Address,
-    fields: Fields,
-    validFrom: UnixTime.optional(),
-    validUntil: UnixTime.optional(),
-  })
+  .strictObject({ type: TypeCode, ...ItemShape })
+  .superRefine(oneTarget)
   .openapi("IssueBody");
 const IdempotencyKey = z.string().regex(/^[\x21-\x7e]{1,128}$/, "must be 1-128 visible ASCII characters");
 export const IdempotencyHeaders = z.object({
@@ -287,7 +305,119 @@ export const IssuedCertificate = z
   })
   .openapi("IssuedCertificate");
 
+export const ClaimOfferId = z
+  .string()
+  .regex(/^[0-9A-HJKMNP-TV-Z]{12}$/, "an offer id: the first 12 characters of a claim code")
+  .openapi({ description: "An offer's id: the first three groups of its claim code.", example: "7K2M9Q4XH3VB" });
+export const ClaimOffer = z
+  .object({
+    index: z.number().int().openapi({ description: "The item's position in the request." }),
+    offerId: ClaimOfferId,
+    state: z.enum(["open", "claimed", "locked", "expired"]),
+    expiresAt: z.number().int().openapi({ description: "Unix seconds; then the offer's personal data is deleted." }),
+    claimCode: z
+      .string()
+      .optional()
+      .openapi({
+        description:
+          "The one-time claim code (7 groups of 4, Crockford base32; 80 secret bits). Only in the answer that made the offer: " +
+          "it is stored as a keyed hash, and a replay of the request answers without it.",
+        example: "7K2M-9Q4X-H3VB-R8TD-W6NE-P0CA-5YJF",
+      }),
+    claimLink: z.string().optional().openapi({
+      description:
+        "With claimCode: <origin>/wallet#claim=<code> for the letter's QR code (the code stays in the fragment).",
+    }),
+    certId: Bytes32.optional().openapi({ description: "Once claimed: the certificate issued." }),
+    claimedAt: z.number().int().optional(),
+  })
+  .openapi("ClaimOffer");
+export const ClaimOffers = z.object({ batchId: z.string(), items: z.array(ClaimOffer) }).openapi("ClaimOffers");
+export const ClaimOffersQuery = z.strictObject({
+  batch: z
+    .string()
+    .uuid()
+    .openapi({ param: { description: "The batchId of the batch (or single issue) that made the offers." } }),
+});
+export const ClaimOfferIssued = z
+  .object({ batchId: z.string().uuid(), type: TypeCode, offer: ClaimOffer })
+  .openapi("ClaimOfferIssued");
+export const ClaimParams = z.strictObject({ offerId: ClaimOfferId });
+export const ClaimInfo = z
+  .object({
+    offerId: ClaimOfferId,
+    type: TypeCode,
+    agency: Address,
+    referenceFields: z.array(z.string()).openapi({ description: "The identity fields the claimant must give." }),
+    expiresAt: z.number().int(),
+    state: z.enum(["open", "claimed", "locked", "expired"]),
+  })
+  .openapi("ClaimInfo");
+export const ClaimBody = z
+  .strictObject({
+    code: z
+      .string()
+      .min(1)
+      .max(200)
+      .openapi({ description: "The claim code as printed (case, spaces and dashes ignored)." }),
+    reference: ClaimReference,
+    holder: Address.openapi({
+      description: "A fresh holder key of the claiming wallet: the certificate is bound to it.",
+    }),
+  })
+  .openapi("ClaimBody");
+
+export const ClaimedCertificate = IssuedCertificate.omit({ pickup: true, document: true })
+  .extend({
+    offerId: ClaimOfferId,
+    document: CertificateDocument.optional().openapi({
+      description:
+        "The certificate document: in the claiming answer only (the gateway keeps no copy; a replay omits it).",
+    }),
+  })
+  .openapi("ClaimedCertificate");
+
 export const BatchBody = z.strictObject({ type: TypeCode, items: z.array(IssueItem).min(1) }).openapi("BatchBody");
+export const BatchPreviewBody = z
+  .strictObject({
+    type: TypeCode,
+    fileName: z
+      .string()
+      .max(255)
+      .optional()
+      .openapi({ description: "The file's name: .xlsx selects the workbook reader." }),
+    content: z
+      .base64()
+      .openapi({ description: "The file's bytes, base64: CSV (UTF-8, with or without BOM, or GB18030/GBK) or .xlsx." }),
+    encoding: z
+      .enum(["auto", "utf-8", "gb18030", "gbk", "gb2312"])
+      .optional()
+      .openapi({ description: "CSV only; auto: UTF-8 when valid, else GB18030." }),
+    sheet: z
+      .string()
+      .max(100)
+      .optional()
+      .openapi({ description: "xlsx only: the sheet's name or 1-based number (default: the first)." }),
+  })
+  .openapi("BatchPreviewBody");
+const RowProblem = z
+  .object({ row: z.number().int(), column: z.string(), code: z.string(), message: z.string() })
+  .openapi("RowProblem");
+export const BatchPreview = z
+  .object({
+    type: TypeCode,
+    format: z.enum(["csv", "xlsx"]),
+    encoding: z.string().optional(),
+    sheet: z.string().optional(),
+    rows: z.number().int().openapi({ description: "Rows of certificates in the file, valid or not." }),
+    items: z
+      .array(IssueItem.extend({ row: z.number().int() }))
+      .openapi({ description: "The valid rows as batch items (POST /v1/agency/batches takes them without `row`)." }),
+    problems: z
+      .array(RowProblem)
+      .openapi({ description: "Every problem of every row: row (as in the file), column, code, message." }),
+  })
+  .openapi("BatchPreview");
 export const BatchQuery = z.strictObject({
   wait: z
     .enum(["true", "false"])
@@ -312,6 +442,14 @@ export const BatchJob = z
     createdAt: z.number().int(),
     finishedAt: z.number().int().optional(),
     error: z.object({ code: z.string(), message: z.string() }).optional(),
+    claims: z
+      .array(ClaimOffer)
+      .optional()
+      .openapi({
+        description:
+          "The offers made for the batch's claim items, with each claim code in this answer only. A batch of claim items alone " +
+          "is done at once (nothing to anchor until citizens claim); read its offers with GET /v1/agency/claims?batch=<batchId>.",
+      }),
   })
   .openapi("BatchJob");
 export const BatchDocuments = z

@@ -14,11 +14,20 @@ import { PRIMARY_KEYS, ZERO_ROOT } from "../store/schema";
 import { consentIface, ledgerIface, registryIface, type ContractAddresses } from "../chain/contracts";
 import type { Rpc } from "../chain/submitter";
 import type { CacheChange, IndexCache } from "./indexCache";
+import { chainMismatchError, type ChainGuard } from "../chain/chainIdentity";
 
 export const CURSOR_NAME = "certledger";
+/**
+ * A row beside the cursor that every rewind rewrites (block = where it rewound to, hash = a token): a
+ * replica whose neighbour on the same database did the rewind learns of it at its next sync.
+ */
+const REWIND_MARK = "certledger:rewind";
 
 export interface IndexerOptions {
-  /** Confirmations a block needs before it is applied (the head block has 1; 0 or 1 = apply the head). */
+  /**
+   * Blocks that must be on top of a block before it is applied (0 = apply the head). A reorg that
+   * replaces at most this many blocks never reaches what was applied.
+   */
   confirmations: number;
   /** The block of the first deployment transaction: nothing earlier is read. */
   fromBlock: number;
@@ -29,6 +38,13 @@ export interface IndexerOptions {
   onError?: (e: unknown) => void;
   /** The store's dialect (PostgreSQL locks the cursor row while a step applies). */
   dialect?: "sqlite" | "postgres";
+  /**
+   * Is the node still the chain this index belongs to? Asked before any rewind and when the node
+   * answers again after failing; a mismatch stops the indexer with the index kept as it is.
+   */
+  guard?: Pick<ChainGuard, "assertSameChain" | "check">;
+  /** Told after a rewind to `block` (the relayer re-checks what it wrote above it). */
+  onRewind?: (block: number) => void;
 }
 
 import type { RawLog } from "../chain/embeddedChain";
@@ -50,6 +66,10 @@ export class Indexer {
   private waiters: { block: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** The last sync failed (the node may have been away, or come back as something else). */
+  private failing = false;
+  /** The rewind mark last seen (undefined: not read yet). */
+  private rewindToken: string | undefined;
   /** Blocks the block producer handed over (noteBlock), oldest first; and the head it last reported. */
   private readonly known = new Map<number, { header: Header; logs: RawLog[] }>();
   private knownHead: number | undefined;
@@ -110,6 +130,7 @@ export class Indexer {
         do {
           this.again = false;
           try {
+            if (this.failing) await this.verifyChain();
             await this.sync();
           } catch (e) {
             if (!(e instanceof CursorMovedError)) throw e;
@@ -119,8 +140,10 @@ export class Indexer {
             this.again = true;
           }
         } while (this.again && !this.stopped);
+        this.failing = false;
       } catch (e) {
         // The next attempt starts from what the database holds.
+        this.failing = true;
         this.cursor = undefined;
         this.stats.lastError = (e as Error).message;
         this.opts.onError?.(e);
@@ -142,13 +165,38 @@ export class Indexer {
     return p;
   }
 
+  /** Tells onRewind about a rewind another replica made on the shared database since the last look. */
+  private async noticeRewinds(): Promise<void> {
+    const r = await this.db
+      .selectFrom("chain_cursor")
+      .select(["block_number", "block_hash"])
+      .where("name", "=", REWIND_MARK)
+      .executeTakeFirst();
+    const token = r?.block_hash ?? "";
+    if (this.rewindToken !== undefined && token !== this.rewindToken && r) {
+      this.cursor = undefined;
+      await this.cache.load();
+      this.opts.onRewind?.(Number(r.block_number));
+    }
+    this.rewindToken = token;
+  }
+
+  /** Throws CHAIN_MISMATCH when the node is not the chain this index belongs to. */
+  private async verifyChain(): Promise<void> {
+    if (!this.opts.guard) return;
+    const m = await this.opts.guard.check();
+    if (m) throw chainMismatchError(m);
+  }
+
   /** Catches up with the head (confirmations aside). */
   async sync(): Promise<void> {
+    this.opts.guard?.assertSameChain();
+    if (this.opts.onRewind) await this.noticeRewinds();
     for (;;) {
       const cursor = await this.loadCursor();
       const head = this.knownHead ?? Number(BigInt((await this.rpc("eth_blockNumber")) as string));
-      // A block at the head has one confirmation: apply blocks with at least `confirmations`.
-      const target = head - Math.max(this.opts.confirmations - 1, 0);
+      // Apply blocks with `confirmations` blocks on top of them.
+      const target = head - this.opts.confirmations;
       if (cursor.block >= this.opts.fromBlock && cursor.hash !== "") {
         const onChain = await this.header(cursor.block);
         if (!onChain || onChain.hash !== cursor.hash) {
@@ -169,6 +217,9 @@ export class Indexer {
 
   private async step(from: number, to: number): Promise<void> {
     const t0 = performance.now();
+    // The chain segment the logs are read from, named by its last block: the same before and after the
+    // read, or the logs may come from blocks a reorg replaced meanwhile.
+    const before = this.known.has(to) ? undefined : await this.header(to);
     const logs =
       this.knownLogs(from, to) ??
       ((await this.rpc("eth_getLogs", [
@@ -180,6 +231,7 @@ export class Indexer {
       ])) as RawLog[]);
     const numbers = new Set<number>(logs.map((l) => Number(BigInt(l.blockNumber))));
     numbers.add(to);
+    numbers.add(from);
     const headers = new Map<number, Header>();
     await Promise.all(
       [...numbers].map(async (n) => {
@@ -191,6 +243,13 @@ export class Indexer {
     for (const l of logs) {
       if (headers.get(Number(BigInt(l.blockNumber)))!.hash !== l.blockHash)
         throw new Error(`block ${Number(BigInt(l.blockNumber))} changed while indexing (reorg)`);
+    }
+    if (before && before.hash !== headers.get(to)!.hash) throw new Error(`block ${to} changed while indexing (reorg)`);
+    // The first new block must sit on the cursor's block: else the chain under the cursor was replaced.
+    const cursor = this.cursor;
+    if (cursor && cursor.hash !== "" && cursor.block === from - 1 && headers.get(from)!.parentHash !== cursor.hash) {
+      await this.rewind();
+      return;
     }
     logs.sort(
       (a, b) =>
@@ -219,14 +278,7 @@ export class Indexer {
           )
           .execute();
       }
-      const end = headers.get(to)!;
-      await trx
-        .insertInto("chain_cursor")
-        .values({ name: CURSOR_NAME, block_number: to, block_hash: end.hash, updated_ms: Date.now() })
-        .onConflict((oc) =>
-          oc.column("name").doUpdateSet({ block_number: to, block_hash: end.hash, updated_ms: Date.now() }),
-        )
-        .execute();
+      await putCursor(trx as AnyTrx, CURSOR_NAME, to, headers.get(to)!.hash);
       const keep = this.opts.keepUndoBlocks ?? 1024;
       if (to % 256 === 0 && to > keep) {
         await trx
@@ -261,8 +313,9 @@ export class Indexer {
     return out;
   }
 
-  /** Rewinds to the newest stored block the chain still agrees with. */
+  /** Rewinds to the newest stored block the chain still agrees with (never onto another chain). */
   private async rewind(): Promise<void> {
+    await this.verifyChain();
     const stored = await this.db
       .selectFrom("indexed_blocks")
       .select(["block_number", "block_hash"])
@@ -278,19 +331,17 @@ export class Indexer {
         break;
       }
     }
+    const token = `${Date.now()}:${Math.random().toString(36).slice(2)}`;
     await this.db.transaction().execute(async (trx) => {
       await rewindTo(trx as AnyTrx, to);
-      await trx
-        .insertInto("chain_cursor")
-        .values({ name: CURSOR_NAME, block_number: to, block_hash: toHash, updated_ms: Date.now() })
-        .onConflict((oc) =>
-          oc.column("name").doUpdateSet({ block_number: to, block_hash: toHash, updated_ms: Date.now() }),
-        )
-        .execute();
+      await putCursor(trx as AnyTrx, REWIND_MARK, to, token);
+      await putCursor(trx as AnyTrx, CURSOR_NAME, to, toHash);
     });
     await this.cache.load();
     this.cursor = { block: to, hash: toHash };
     this.stats.rewinds++;
+    this.rewindToken = token;
+    this.opts.onRewind?.(to);
   }
 
   private release(): void {
@@ -326,6 +377,17 @@ class CursorMovedError extends Error {
       `the index cursor moved under this indexer (expected block ${expected}, found ${found}): another replica indexes too`,
     );
   }
+}
+
+/** Writes a row of `chain_cursor` (the cursor, or the rewind mark). */
+async function putCursor(trx: AnyTrx, name: string, block: number, hash: string): Promise<void> {
+  await trx
+    .insertInto("chain_cursor")
+    .values({ name, block_number: block, block_hash: hash, updated_ms: Date.now() })
+    .onConflict((oc) =>
+      oc.column("name").doUpdateSet({ block_number: block, block_hash: hash, updated_ms: Date.now() }),
+    )
+    .execute();
 }
 
 /** Undoes every change of blocks after `block`: before-images first, then rows created later. */

@@ -350,6 +350,55 @@ function migrations(dialect: DialectName): Record<string, Migration> {
         await db.schema.createIndex("backups_updated").on("backups").column("updated_at").execute();
       },
     },
+    "0006_chain_identity": {
+      async up(db: Db) {
+        // Which chain the index and the outbox belong to: a node that comes back empty or as another
+        // network is refused instead of rewinding the index to nothing (src/chain/chainIdentity.ts).
+        await db.schema
+          .createTable("chain_identity")
+          .addColumn("name", "text", (c) => c.primaryKey())
+          .addColumn("chain_id", int, (c) => c.notNull())
+          .addColumn("genesis_hash", hex, (c) => c.notNull())
+          .addColumn("registry", hex, (c) => c.notNull())
+          .addColumn("ledger", hex, (c) => c.notNull())
+          .addColumn("consent", hex, (c) => c.notNull())
+          .addColumn("deploy_block", int, (c) => c.notNull())
+          .addColumn("deploy_block_hash", hex, (c) => c.notNull())
+          .addColumn("recorded_ms", int, (c) => c.notNull())
+          .execute();
+      },
+    },
+    "0007_claim_offers": {
+      async up(db: Db) {
+        // Certificates offered to a claim reference instead of a holder (src/domain/claims.ts): the code
+        // and the identity fields only as keyed hashes; the draft is dropped on claim and at expiry.
+        await db.schema
+          .createTable("claim_offers")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("agency", hex, (c) => c.notNull())
+          .addColumn("type", "text", (c) => c.notNull())
+          .addColumn("origin", "text", (c) => c.notNull())
+          .addColumn("item_index", "integer", (c) => c.notNull())
+          .addColumn("code_hash", "text")
+          .addColumn("reference_hash", "text")
+          .addColumn("reference_fields", "text", (c) => c.notNull())
+          .addColumn("draft", "text")
+          .addColumn("state", "text", (c) => c.notNull())
+          .addColumn("failures", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("created_at", int, (c) => c.notNull())
+          .addColumn("expires_at", int, (c) => c.notNull())
+          .addColumn("claimed_at", int)
+          .addColumn("holder", hex)
+          .addColumn("cert_id", hex)
+          .execute();
+        await db.schema.createIndex("claim_offers_expires").on("claim_offers").column("expires_at").execute();
+        await db.schema
+          .createIndex("claim_offers_origin")
+          .on("claim_offers")
+          .columns(["agency", "origin", "item_index"])
+          .execute();
+      },
+    },
   };
 }
 

@@ -29,6 +29,11 @@ export interface StoreOptions {
 export interface Store {
   db: Kysely<Database>;
   dialect: DialectName;
+  /**
+   * SQLite only: copies the live database into `file` with SQLite's online backup API (pages copied in
+   * steps between queries; writes made meanwhile are carried into the copy), never a file copy.
+   */
+  backupTo?(file: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -39,6 +44,7 @@ export function dialectOf(url: string): DialectName {
 export async function openStore(opts: StoreOptions): Promise<Store> {
   const dialect = dialectOf(opts.url);
   let db: Kysely<Database>;
+  let backupTo: Store["backupTo"];
   if (dialect === "postgres") {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const pg = require("pg") as typeof import("pg");
@@ -81,7 +87,8 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
       close: () => conn.close(),
     };
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+    if (file !== ":memory:") backupTo = async (to) => void (await conn.backup(to));
   }
   await migrateToLatest(db, dialect);
-  return { db, dialect, close: () => db.destroy() };
+  return { db, dialect, backupTo, close: () => db.destroy() };
 }

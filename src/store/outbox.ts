@@ -116,6 +116,16 @@ export class OutboxRepository {
     });
   }
 
+  /** The same transaction, mined again in another block (a reorg): its result stays. */
+  async moved(ids: number[], txHash: string, blockNumber: number): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db
+      .updateTable("outbox")
+      .set({ tx_hash: txHash, block_number: blockNumber, updated_ms: Date.now() })
+      .where("id", "in", ids)
+      .execute();
+  }
+
   async markFailed(ids: number[], error: string, result?: unknown): Promise<void> {
     if (ids.length === 0) return;
     await this.db
@@ -138,6 +148,16 @@ export class OutboxRepository {
       .set({ state: "pending", last_error: error.slice(0, 2000), updated_ms: Date.now() })
       .where("id", "in", ids)
       .execute();
+  }
+
+  /** Rows not settled yet (pending or sent), and when the oldest of them was accepted (ms). */
+  async backlog(): Promise<{ rows: number; oldestCreatedMs: number | null }> {
+    const r = await this.db
+      .selectFrom("outbox")
+      .select([(eb) => eb.fn.countAll<number>().as("n"), (eb) => eb.fn.min("created_ms").as("oldest")])
+      .where("state", "in", ["pending", "sent"])
+      .executeTakeFirstOrThrow();
+    return { rows: Number(r.n), oldestCreatedMs: r.oldest === null ? null : Number(r.oldest) };
   }
 
   async counts(): Promise<Record<OutboxState, number>> {

@@ -9,11 +9,14 @@
  *   after they expired, and used-up shares at once (their uses are counted on chain, read from the
  *   indexer's `grants` projection).
  * - pickups (`pickups`: sealed documents waiting for, or picked up by, their holder's wallet) at the
- *   end of their retention, and wallet backups (`backups`) not written for their retention period.
+ *   end of their retention, and wallet backups (`backups`) not written for their retention period;
+ * - claim offers (`claim_offers`): an unclaimed one loses its fields and hashes when it expires, and its
+ *   tombstone (what the agency's manifest shows) goes some time later, as does a claimed one's.
  * Nothing inside its window or still usable is touched.
  */
 import type { Kysely } from "kysely";
 import type { ShareRecord } from "../domain/share";
+import { SqlClaimOfferStore } from "./claimOffers";
 import { SqlBackupStore, SqlPickupStore } from "./holderStores";
 import type { Database } from "./schema";
 
@@ -26,6 +29,8 @@ export interface RetentionSettings {
   shareSeconds: number;
   /** Seconds a wallet backup is kept after its last write (a pickup carries its own expiry). */
   backupSeconds: number;
+  /** Seconds an expired or claimed offer's tombstone is kept after the offer's expiry (default 30 days). */
+  claimTombstoneSeconds?: number;
 }
 
 export interface RetentionSweep {
@@ -35,6 +40,8 @@ export interface RetentionSweep {
   shares: number;
   pickups: number;
   backups: number;
+  /** Unclaimed offers that expired and lost their personal data. */
+  claimOffers: number;
 }
 
 const SHARE_PREFIX = "share:";
@@ -59,6 +66,7 @@ export async function sweepRetention(db: Kysely<Database>, s: RetentionSettings,
     shares: await sweepShares(db, s, now),
     pickups: await new SqlPickupStore(db).purge(now),
     backups: await new SqlBackupStore(db).purge(now - s.backupSeconds),
+    claimOffers: await new SqlClaimOfferStore(db).expire(now, now - (s.claimTombstoneSeconds ?? 30 * 86_400)),
   };
 }
 

@@ -50,6 +50,22 @@ export interface ChainCursorTable {
   updated_ms: number;
 }
 
+/**
+ * The chain this store's index and outbox belong to, recorded at first start on an external chain and
+ * compared with the node on every start and periodically (src/chain/chainIdentity.ts).
+ */
+export interface ChainIdentityTable {
+  name: string;
+  chain_id: number;
+  genesis_hash: string;
+  registry: string;
+  ledger: string;
+  consent: string;
+  deploy_block: number;
+  deploy_block_hash: string;
+  recorded_ms: number;
+}
+
 export interface IndexedBlocksTable {
   block_number: number;
   block_hash: string;
@@ -263,6 +279,7 @@ export interface Database {
   outbox: OutboxTable;
   custodial_keys: CustodialKeysTable;
   chain_cursor: ChainCursorTable;
+  chain_identity: ChainIdentityTable;
   indexed_blocks: IndexedBlocksTable;
   index_undo: IndexUndoTable;
   cert_types: CertTypesTable;
@@ -288,6 +305,7 @@ export interface Database {
   batch_inputs: BatchInputsTable;
   pickups: PickupsTable;
   backups: BackupsTable;
+  claim_offers: ClaimOffersTable;
 }
 
 export interface PickupsTable {
@@ -302,6 +320,28 @@ export interface PickupsTable {
   created_at: number;
   expires_at: number;
   picked_up_at: number | null;
+}
+
+export interface ClaimOffersTable {
+  id: string;
+  agency: string;
+  type: string;
+  origin: string;
+  item_index: number;
+  code_hash: string | null;
+  reference_hash: string | null;
+  /** JSON array of the identity fields' names. */
+  reference_fields: string;
+  /** Sealed fields while open, the bound document until on chain, then null (src/domain/ports.ts). */
+  draft: string | null;
+  /** open | claimed | locked | expired */
+  state: string;
+  failures: number;
+  created_at: number;
+  expires_at: number;
+  claimed_at: number | null;
+  holder: string | null;
+  cert_id: string | null;
 }
 
 export interface BackupsTable {

@@ -11,11 +11,12 @@ import { STATUS_ACTION_FROM, STATUS_REASONS } from "../domain/reasons";
 import { sampleFields } from "../domain/catalog/samples";
 import { verifyDocumentIntegrity } from "../document";
 import { api, ApiError, bearer, get, post } from "./api";
-import { schemaAt, titleOf, TYPES, typeName, typeOf } from "./catalog";
+import { titleOf, TYPES, typeName, typeOf } from "./catalog";
 import { certCard } from "./card";
 import { EP } from "./endpoints";
+import { claimLetters, type ClaimOfferOut } from "./claimLetters";
 import { printButton, showPrintSheet } from "./print";
-import { formatTime, lang, onLangChange, t } from "./i18n";
+import { formatTime, has, lang, onLangChange, t } from "./i18n";
 import {
   agencyKey,
   draftDocument,
@@ -364,82 +365,176 @@ function batchPickups(batchId: string, total: number): HTMLElement {
 }
 
 // ---------------------------------------------------------------------------------------------
-// CSV batch
+// Batch from a file (CSV or xlsx)
 // ---------------------------------------------------------------------------------------------
 
-/** RFC 4180-ish: quoted fields with "" escapes, commas and newlines inside quotes. */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') ((cell += '"'), i++);
-      else if (ch === '"') quoted = false;
-      else cell += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ",") (row.push(cell), (cell = ""));
-    else if (ch === "\n" || ch === "\r") {
-      if (ch === "\r" && text[i + 1] === "\n") i++;
-      (row.push(cell), (cell = ""));
-      if (row.some((c) => c !== "")) rows.push(row);
-      row = [];
-    } else cell += ch;
-  }
-  row.push(cell);
-  if (row.some((c) => c !== "")) rows.push(row);
-  return rows;
+interface RowProblem {
+  row: number;
+  column: string;
+  code: string;
+  message: string;
 }
 
-function setPath(o: Record<string, unknown>, path: string, v: unknown): void {
-  const parts = path.split(".");
-  let cur = o;
-  for (const p of parts.slice(0, -1)) cur = (cur[p] ??= {}) as Record<string, unknown>;
-  cur[parts[parts.length - 1]] = v;
+interface BatchPreview {
+  rows: number;
+  format: string;
+  encoding?: string;
+  items: {
+    row: number;
+    holder?: string;
+    claim?: { reference: Record<string, string> };
+    fields: Record<string, unknown>;
+    validFrom?: number;
+    validUntil?: number;
+  }[];
+  problems: RowProblem[];
 }
 
-function csvValue(schema: Schema | undefined, raw: string): unknown {
-  if (raw === "") return undefined;
-  const ty = schema?.type;
-  if (ty === "integer" || ty === "number") return Number(raw);
-  if (ty === "boolean") return raw === "true" || raw === "1";
-  if (ty === "array" || ty === "object") return JSON.parse(raw);
-  return raw;
+/** The file's bytes as base64, for the JSON body of the preview. */
+async function base64Of(f: File): Promise<string> {
+  const bytes = new Uint8Array(await f.arrayBuffer());
+  let bin = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(bin);
+}
+
+/** One RFC 4180 line; the download starts with a BOM so that Excel opens the Chinese intact. */
+const csvLine = (cells: (string | number)[]) =>
+  `${cells.map((c) => (/[",\r\n]/.test(String(c)) ? `"${String(c).replace(/"/g, '""')}"` : String(c))).join(",")}\r\n`;
+
+/** Every problem of every row, as a table and as a CSV to download. */
+function problemsView(p: BatchPreview): HTMLElement {
+  const bad = new Set(p.problems.map((x) => x.row)).size;
+  const text = (x: RowProblem) => (has(`error.${x.code}`) ? t(`error.${x.code}`) : x.message);
+  const csv =
+    "\ufeff" +
+    csvLine(["row", "column", "code", "message"]) +
+    p.problems.map((x) => csvLine([x.row, x.column, x.code, x.message])).join("");
+  const link = h("a", {
+    id: "agency-batch-errors-csv",
+    href: URL.createObjectURL(new Blob([csv], { type: "text/csv;charset=utf-8" })),
+    download: "errors.csv",
+    t: "agency.batchErrorsCsv",
+  });
+  return h(
+    "div",
+    { id: "agency-batch-problems" },
+    h(
+      "p",
+      { class: "notice error", role: "alert", "data-code": "INVALID_ROWS" },
+      tx("agency.batchProblems", { rows: p.rows, bad, count: p.problems.length }),
+    ),
+    h(
+      "table",
+      { class: "fields" },
+      h(
+        "thead",
+        null,
+        h(
+          "tr",
+          null,
+          ...["agency.batchRow", "agency.batchColumn", "agency.batchCode", "agency.batchMessage"].map((k) =>
+            h("th", { t: k }),
+          ),
+        ),
+      ),
+      h(
+        "tbody",
+        null,
+        ...p.problems.map((x) =>
+          h(
+            "tr",
+            { "data-row": String(x.row), "data-code": x.code },
+            h("td", null, String(x.row)),
+            h("td", null, x.column),
+            h("td", null, h("code", null, x.code)),
+            h("td", null, text(x)),
+          ),
+        ),
+      ),
+    ),
+    link,
+  );
 }
 
 function batchSection(): HTMLElement {
   const out = h("div", { id: "agency-batch-result" });
   const type = typeSelect("agency-batch-type");
-  const file = h("input", { type: "file", accept: ".csv,text/csv", id: "agency-batch-file" });
+  const file = h("input", {
+    type: "file",
+    accept: ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    id: "agency-batch-file",
+  });
+  const encoding = h(
+    "select",
+    { id: "agency-batch-encoding" },
+    h("option", { value: "auto", t: "agency.batchEncodingAuto" }),
+    h("option", { value: "utf-8" }, "UTF-8"),
+    h("option", { value: "gb18030" }, "GBK / GB18030"),
+  );
+  const sheet = h("input", { id: "agency-batch-sheet", type: "text", autocomplete: "off" });
   const progress = h("progress", { class: "progress", id: "agency-batch-progress", max: 1, value: 0, hidden: true });
   const label = h("span", { class: "muted", id: "agency-batch-label" });
+  const check = h("button", { type: "button", class: "secondary", id: "agency-batch-check", t: "agency.batchCheck" });
   const btn = h("button", { type: "button", id: "agency-batch-upload", t: "agency.batchUpload" });
+
+  /** Every row checked by the gateway (POST /v1/agency/batches/preview); nothing is issued. */
+  const preview = async (): Promise<BatchPreview | undefined> => {
+    const f = file.files?.[0];
+    if (!f) return undefined;
+    out.replaceChildren();
+    progress.hidden = true;
+    label.textContent = "";
+    try {
+      const p = await post<BatchPreview>(
+        EP.batchPreview,
+        {
+          type: type.value,
+          fileName: f.name,
+          content: await base64Of(f),
+          encoding: encoding.value,
+          ...(sheet.value.trim() ? { sheet: sheet.value.trim() } : {}),
+        },
+        auth(),
+      );
+      if (p.problems.length > 0) {
+        out.replaceChildren(problemsView(p));
+        return undefined;
+      }
+      return p;
+    } catch (e) {
+      // An unknown column is named: the sentence alone would not say which one to fix.
+      if (e instanceof ApiError && e.code === "UNKNOWN_COLUMNS") {
+        const cols = (e.details as { columns?: string[] } | undefined)?.columns ?? [];
+        notice(out, "error", `${t("error.UNKNOWN_COLUMNS")} ${cols.join(", ")}`, e.code);
+        return undefined;
+      }
+      throw e;
+    }
+  };
+
+  check.addEventListener("click", () =>
+    busy(check, out, async () => {
+      const p = await preview();
+      if (p) notice(out, "ok", tx("agency.batchChecked", { rows: p.rows }), "BATCH_CHECKED");
+    }),
+  );
   btn.addEventListener("click", () =>
     busy(btn, out, async () => {
-      const f = file.files?.[0];
-      if (!f) return;
-      const rows = parseCsv(await f.text());
-      const [header, ...data] = rows;
-      const schema = typeOf(type.value)?.schema as Schema | undefined;
-      const items = data.map((r) => {
-        const fields: Record<string, unknown> = {};
-        let holder = "";
-        header.forEach((col, i) => {
-          const c = col.trim();
-          if (c === "holder") holder = r[i].trim();
-          else {
-            const v = csvValue(schemaAt(schema, c), r[i] ?? "");
-            if (v !== undefined) setPath(fields, c, v);
-          }
-        });
-        return { holder, fields };
-      });
+      const p = await preview();
+      if (!p) return;
+      const items = p.items.map(({ row: _row, ...item }) => item);
       const key = await requireKey();
+      if (key && items.some((i) => "claim" in i))
+        throw new ApiError("CLAIM_NEEDS_CUSTODIAL_KEYS", "claim rows are issued with the gateway's agency key", 0);
       if (key) {
         // Built, hashed and signed here; the gateway checks and anchors the root.
-        const r = await sendSignedBatch(key, type.value, items, apiKey.get());
+        const r = await sendSignedBatch(
+          key,
+          type.value,
+          items as { holder: string; fields: Record<string, unknown> }[],
+          apiKey.get(),
+        );
         notice(out, "ok", tx("agency.batchDone", { count: r.count, root: r.root }), "BATCH_DONE");
         void refreshList();
         return;
@@ -461,7 +556,10 @@ function batchSection(): HTMLElement {
         built: number;
         root?: string;
         error?: { code: string; message: string };
+        claims?: ClaimOfferOut[];
       }>(EP.batches, { type: type.value, items }, auth());
+      // The claim codes come in this answer only.
+      const claims = job.claims;
       while (job.state === "building" || job.state === "anchoring") {
         progress.value = job.built;
         setLabel(job.built, job.total);
@@ -472,8 +570,24 @@ function batchSection(): HTMLElement {
       setLabel(job.total, job.total);
       if (job.state !== "done")
         throw new ApiError(job.error?.code ?? "BATCH_FAILED", job.error?.message ?? job.state, 0);
-      notice(out, "ok", tx("agency.batchDone", { count: job.total, root: job.root ?? "" }), "BATCH_DONE");
-      out.append(batchPickups(job.batchId, job.total));
+      if (job.total > 0) {
+        notice(out, "ok", tx("agency.batchDone", { count: job.total, root: job.root ?? "" }), "BATCH_DONE");
+        out.append(batchPickups(job.batchId, job.total));
+      }
+      if (claims?.length) {
+        const n = h("div", { id: "agency-claims-made" });
+        notice(n, "ok", tx("agency.claimsMade", { count: claims.length }), "CLAIMS_MADE");
+        out.append(
+          n,
+          claimLetters(claims, {
+            type: type.value,
+            agency: me()?.agency?.name ?? "",
+            fields: (i) => Object.keys((items[i] as { claim: { reference: object } }).claim.reference).sort(),
+            // The row as in the agency's file (the preview numbers them).
+            rowOf: (i) => p.items[i].row,
+          }),
+        );
+      }
       void refreshList();
     }),
   );
@@ -482,7 +596,8 @@ function batchSection(): HTMLElement {
     h("p", { class: "muted", t: "agency.batchHint" }),
     field("common.type", type),
     file,
-    h("div", { class: "row" }, btn),
+    h("div", { class: "row" }, field("agency.batchEncoding", encoding), field("agency.batchSheet", sheet)),
+    h("div", { class: "row" }, check, btn),
     progress,
     label,
     out,

@@ -40,6 +40,7 @@ const zh = {
   "error.HOLDER_SIGNATURE_BACKOFF": "收到太多无效的持证人签名，请稍后再试",
   "error.NOT_READY": "服务器正在同步链上数据，请稍后重试",
   "error.CHAIN_UNAVAILABLE": "区块链暂时不可用，请稍后重试",
+  "error.CHAIN_MISMATCH": "区块链节点不是本网关所记录的链，暂停写入，请联系运维人员",
   "error.CHAIN_REJECTED": "区块链拒绝了这个操作",
   "error.PAUSED": "系统处于紧急暂停状态，暂时不能变更",
   "error.TIMEOUT": "区块链响应超时，请重试",
@@ -114,6 +115,17 @@ const zh = {
   "error.PICKUP_TOKEN_INVALID": "领取确认与取证链接不符",
   "error.PICKUP_OTHER_API_KEY": "这个取证码由本机关的另一个 API 密钥生成，请用那个密钥登录后再显示",
   "error.PICKUP_KEY_INVALID": "取证链接的密钥不对，无法打开证照；请让发证机关重新显示二维码",
+  "error.CLAIM_CODE_MALFORMED": "这不是认领码：认领码为七组、每组四个字母或数字，请按通知书核对",
+  "error.CLAIM_NOT_FOUND": "没有这个认领码对应的证照：请核对通知书上的认领码（过期后会被删除）",
+  "error.CLAIM_CODE_INVALID": "认领码或身份信息与待认领证照不符",
+  "error.CLAIM_EXPIRED": "认领码已过期，相关个人信息已删除；请联系发证机关重新签发",
+  "error.CLAIM_LOCKED": "认领码或身份信息已连续输错五次，该证照已锁定；请联系发证机关",
+  "error.CLAIM_ALREADY_CLAIMED": "这份证照已被认领，认领码只能使用一次",
+  "error.CLAIM_REFERENCE_FIELDS": "请填写通知书要求的全部身份信息",
+  "error.CLAIM_HOLDER_INVALID": "持证人地址无效：请使用本钱包新生成的地址",
+  "error.CLAIM_NEEDS_CUSTODIAL_KEYS":
+    "待认领证照由网关在认领时以本机关密钥签发；本网关不保管机关密钥，请改为按持证人地址签发",
+  "error.CLAIM_ATTEMPTS_LIMITED": "本设备输错认领码次数过多，请稍后再试",
   "error.BACKUP_NOT_FOUND": "网关上没有这组助记词的备份",
   "error.BACKUP_VERSION_CONFLICT": "另一台设备刚刚更新了备份，请稍后重试",
   "error.BACKUP_WRITE_FORBIDDEN": "只有持有助记词的钱包才能写入这份备份",
@@ -175,6 +187,8 @@ const en: Record<keyof typeof zh, string> = {
   "error.HOLDER_SIGNATURE_BACKOFF": "Too many signatures that were not the holder's: try again later",
   "error.NOT_READY": "The gateway is catching up with the chain: try again shortly",
   "error.CHAIN_UNAVAILABLE": "The chain is unavailable: try again later",
+  "error.CHAIN_MISMATCH":
+    "The chain node is not this gateway's chain: writes are stopped until the operator reconnects it",
   "error.CHAIN_REJECTED": "The chain refused this operation",
   "error.PAUSED": "The ledger is paused for an emergency: no changes for now",
   "error.TIMEOUT": "The chain did not answer in time: try again",
@@ -253,6 +267,21 @@ const en: Record<keyof typeof zh, string> = {
     "This pickup was made with another API key of this agency; sign in with that key to show it",
   "error.PICKUP_KEY_INVALID":
     "The pickup link's key does not open this certificate; ask the agency to show the QR code again",
+  "error.CLAIM_CODE_MALFORMED":
+    "This is not a claim code: a claim code is seven groups of four letters or digits, as on the letter",
+  "error.CLAIM_NOT_FOUND":
+    "No certificate is offered under this claim code: check the code on the letter (expired offers are deleted)",
+  "error.CLAIM_CODE_INVALID": "The claim code or the identity details do not match this offer",
+  "error.CLAIM_EXPIRED":
+    "This claim code has expired and the offer's personal data was deleted; ask the issuing agency to issue again",
+  "error.CLAIM_LOCKED":
+    "Wrong claim codes or identity details were entered five times: this offer is locked; contact the issuing agency",
+  "error.CLAIM_ALREADY_CLAIMED": "This certificate was already claimed; a claim code works once",
+  "error.CLAIM_REFERENCE_FIELDS": "Give every identity detail the letter asks for",
+  "error.CLAIM_HOLDER_INVALID": "The holder address is not valid: use a fresh address of this wallet",
+  "error.CLAIM_NEEDS_CUSTODIAL_KEYS":
+    "Claim offers are issued with the agency's key when claimed, which this gateway does not hold; issue to holder addresses instead",
+  "error.CLAIM_ATTEMPTS_LIMITED": "Too many wrong claim codes from this device; try again later",
   "error.BACKUP_NOT_FOUND": "The gateway has no backup for this mnemonic",
   "error.BACKUP_VERSION_CONFLICT": "Another device has just updated the backup; try again",
   "error.BACKUP_WRITE_FORBIDDEN": "Only the wallet holding the mnemonic can write this backup",

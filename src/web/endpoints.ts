@@ -26,6 +26,7 @@ export const EP = {
   // agency, signed in the browser with the agency's own key
   issueSigned: "/v1/agency/certificates/signed",
   batchesSigned: "/v1/agency/batches/signed",
+  batchPreview: "/v1/agency/batches/preview",
   statusNonce: (certId: string) => `/v1/agency/certificates/${enc(certId)}/status-nonce`,
   statusChangeSigned: (certId: string, action: "revoke" | "suspend" | "reinstate") =>
     `/v1/agency/certificates/${enc(certId)}/${action}/signed`,
@@ -40,6 +41,9 @@ export const EP = {
   pickup: (id: string) => `/v1/pickups/${enc(id)}`,
   pickupConfirm: (id: string) => `/v1/pickups/${enc(id)}/confirm`,
   backup: (id: string) => `/v1/backups/${enc(id)}`,
+  // claiming a certificate offered under a claim code (src/http/routes/claims.ts)
+  claims: "/v1/claims",
+  claim: (offerId: string) => `/v1/claims/${enc(offerId)}`,
   // counter and sharing (src/http/routes/counter.ts)
   counterRequests: "/v1/counter/requests",
   counterRequest: (id: string) => `/v1/counter/requests/${enc(id)}`,

@@ -18,7 +18,7 @@ export interface PrintQr {
 }
 
 /** The sheet's QR code as an inline SVG image. */
-async function qrImage(url: string): Promise<HTMLImageElement> {
+export async function qrImage(url: string): Promise<HTMLImageElement> {
   const svg = await QRCode.toString(url, { type: "svg", errorCorrectionLevel: "M", margin: 4 });
   return h("img", {
     class: "print-qr-image",

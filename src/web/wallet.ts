@@ -23,6 +23,8 @@ import { deriveBackupKeys, openBackup, sealBackup, type BackupKeys } from "../do
 import { holderAuthMessage } from "../domain/holderAuth";
 import { SHARE_LIMITS, SHARE_UNLIMITED_USES } from "../domain/share";
 import { openPickup, parsePickupLink, pickupConfirmToken } from "../domain/pickup";
+import { parseClaimCode } from "../domain/claims";
+import { referenceFieldName } from "./claimLetters";
 import { api, ApiError, get, post } from "./api";
 import { certCard, updateCard, verdictCard, type CardData } from "./card";
 import { readCertificateText } from "./certificateFile";
@@ -206,6 +208,108 @@ async function receivePickup(link: { id: string; key: Uint8Array }): Promise<voi
     notice(els.banner, "ok", tx("wallet.pickupReceived", { type: typeName(c.typeCode) }), "PICKED_UP").dataset.certId =
       c.certId;
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Claim: a certificate the agency offered under a claim code (its letter) instead of an address
+// ---------------------------------------------------------------------------------------------
+
+// A claim letter's QR code opens /wallet#claim=<code>: read it once and take it out of the address bar.
+let pendingClaim = /[#&]claim=/.test(location.hash) ? location.hash : undefined;
+if (pendingClaim) history.replaceState(null, "", location.pathname + location.search);
+
+interface ClaimInfo {
+  offerId: string;
+  type: string;
+  referenceFields: string[];
+  expiresAt: number;
+  state: "open" | "claimed" | "locked" | "expired";
+}
+
+const CLAIM_STATE_ERROR = {
+  claimed: "CLAIM_ALREADY_CLAIMED",
+  locked: "CLAIM_LOCKED",
+  expired: "CLAIM_EXPIRED",
+} as const;
+
+/** Asks for the identity fields of the offer behind `code`, then claims it for this wallet's next key. */
+async function openClaim(code: string, box: HTMLElement): Promise<void> {
+  await busy(null, box, async () => {
+    const parsed = parseClaimCode(code);
+    if (!parsed) throw new ApiError("CLAIM_CODE_MALFORMED", "", 0);
+    const info = await get<ClaimInfo>(EP.claim(parsed.offerId));
+    if (info.state !== "open") throw new ApiError(CLAIM_STATE_ERROR[info.state], "", 0);
+    const inputs = info.referenceFields.map(
+      (name) =>
+        [
+          name,
+          h("input", { type: "text", autocomplete: "off", "data-field": name, id: `wallet-claim-${name}` }),
+        ] as const,
+    );
+    const msg = h("div", { id: "wallet-claim-message" });
+    const submit = h("button", { type: "submit", id: "wallet-claim-submit", t: "wallet.claimSubmit" });
+    const details = form(
+      { id: "wallet-claim-details" },
+      () =>
+        void busy(submit, msg, async () => {
+          // The certificate is bound to a fresh key of this wallet: the next unused index.
+          const holder = receiveAddress();
+          let res: { document: unknown };
+          try {
+            res = await post<{ document: unknown }>(EP.claims, {
+              code,
+              reference: Object.fromEntries(inputs.map(([name, el]) => [name, el.value])),
+              holder,
+            });
+          } catch (e) {
+            const left = (e as ApiError).details as { attemptsLeft?: number } | undefined;
+            if (e instanceof ApiError && left?.attemptsLeft !== undefined) {
+              notice(
+                msg,
+                "error",
+                [errorText(e), " ", tx("wallet.claimAttemptsLeft", { n: left.attemptsLeft })],
+                e.code,
+              );
+              return;
+            }
+            throw e;
+          }
+          const c = importDocument(JSON.stringify(res.document));
+          renderCertificates();
+          els.receive.textContent = receiveAddress();
+          clearTimeout(backupTimer);
+          await backupNow();
+          notice(box, "ok", tx("wallet.claimed", { type: typeName(c.typeCode) }), "CLAIMED").dataset.certId = c.certId;
+        }),
+      h("p", { t: "wallet.claimFor", vars: { type: typeName(info.type), time: formatTime(info.expiresAt) } }),
+      ...inputs.map(([name, el]) =>
+        h("label", { class: "field" }, h("span", { class: "label" }, referenceFieldName(name)), el),
+      ),
+      h("div", { class: "row" }, submit),
+      msg,
+    );
+    box.replaceChildren(details);
+    inputs[0]?.[1].focus();
+  });
+}
+
+function claimSection(): HTMLElement {
+  const box = h("div", { id: "wallet-claim-box" });
+  const code = h("input", {
+    type: "text",
+    id: "wallet-claim-code",
+    placeholderT: "wallet.claimCodeHint",
+    autocomplete: "off",
+    spellcheck: false,
+  });
+  const open = h("button", { type: "submit", class: "secondary", id: "wallet-claim-open", t: "wallet.claimOpen" });
+  const entry = form({ class: "row", id: "wallet-claim-form" }, () => void openClaim(code.value, box), code, open);
+  if (pendingClaim) {
+    const text = pendingClaim;
+    pendingClaim = undefined;
+    void openClaim(text, box);
+  }
+  return section("wallet.claim", h("p", { class: "muted", t: "wallet.claimHint" }), entry, box);
 }
 
 async function consentDomain(fallback?: RequestView["domain"]): Promise<TypedDataDomain> {
@@ -809,6 +913,8 @@ function scanSection(): HTMLElement {
       box.replaceChildren();
       return void receivePickup(link);
     }
+    // A claim letter's QR code (or its code pasted here) opens the claim form.
+    if (text && parseClaimCode(text)) return void openClaim(text, box);
     const id = text && requestIdFrom(text);
     if (!id)
       return void notice(
@@ -1254,6 +1360,7 @@ function renderMain(): void {
     els.banner,
     els.request,
     scanSection(),
+    claimSection(),
     section("wallet.certificates", els.certs, els.backup),
     section(
       "wallet.receive",

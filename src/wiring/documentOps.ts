@@ -3,23 +3,36 @@
  * main thread and the integrity workers (src/wiring/documentPool.ts) run exactly the same code.
  */
 import { DomainError } from "../domain/errors";
-import {
-  DocumentError,
-  buildDocument,
-  verifyDocumentIntegrity,
-  type CertificateDocument as LibDocument,
-} from "../document";
+import { DocumentError, buildDocument, verifyDocumentIntegrity } from "../document";
 import type { Address, BuildDocumentInput, Bytes32, CertificateDocument, DocumentIntegrity } from "../domain/ports";
 
 const HEX32 = /^0x[0-9a-fA-F]{64}$/;
 export const lower = <T extends string>(s: T | undefined) => s?.toLowerCase() as T | undefined;
 
-/** The integrity of a document in the domain's terms (never throws). */
+/** The certId an altered document claims (untrusted), from the document or its JSON text. */
+function claimedCertId(document: unknown): unknown {
+  let doc = document;
+  if (typeof document === "string") {
+    try {
+      doc = JSON.parse(document);
+    } catch {
+      return undefined;
+    }
+  }
+  return (doc as { credentialStatus?: { certId?: unknown } } | null)?.credentialStatus?.certId;
+}
+
+/**
+ * The integrity of a document in the domain's terms (never throws). `document` is the parsed
+ * document or its JSON text; the text is read by the library's strict parser in place, where a
+ * parsed value is first copied (to refuse getters, prototypes and cycles), so passing the text a
+ * worker received allocates one document less.
+ */
 export function integrityOf(document: unknown): DocumentIntegrity {
   const r = verifyDocumentIntegrity(document);
   if (r.code !== "OK") {
     // An altered document still names the certId it claims; report it (untrusted) so the verdict can say which.
-    const claimed = (document as { credentialStatus?: { certId?: unknown } } | null)?.credentialStatus?.certId;
+    const claimed = r.code === "TAMPERED" ? claimedCertId(document) : undefined;
     return {
       status: r.code,
       certId:
@@ -31,10 +44,9 @@ export function integrityOf(document: unknown): DocumentIntegrity {
       problems: r.reason ? [r.reason] : [],
     };
   }
-  // The check read every disclosed value already: take them from it rather than walking each path again.
-  const disclosed: Record<string, unknown> = {};
-  for (const p of r.disclosed) disclosed[p] = r.values![p];
-  const redactedCount = (document as LibDocument).proof?.redacted?.length ?? 0;
+  // The check read every disclosed value already (by path, in sorted order): take them from it.
+  const disclosed: Record<string, unknown> = r.values!;
+  const redactedCount = r.redactedCount ?? 0;
   return {
     status: "OK",
     certId: lower(r.certId) as Bytes32,

@@ -36,6 +36,7 @@ export interface DocumentPoolOptions {
 }
 
 interface Pending {
+  /** The document, or its JSON text when the caller had it (what a worker reads too). */
   document: unknown;
   resolve: (r: DocumentIntegrity) => void;
   reject: (e: unknown) => void;
@@ -127,12 +128,15 @@ export function createDocumentPool(opts: DocumentPoolOptions): DocumentPool {
 
   function check(document: unknown, text?: string): Promise<DocumentIntegrity> {
     return new Promise((resolve, reject) => {
-      const p: Pending = { document, resolve, reject };
+      // Wherever the check runs, it reads the same input: the text when there is one. (A string
+      // document is itself read as JSON text, so it goes as it is.)
+      const asText = text !== undefined && typeof document !== "string";
+      const p: Pending = { document: asText ? text : document, resolve, reject };
       const slot = closed || disabled ? undefined : pick();
       if (!slot) return runHere(p);
       const id = nextId++;
       try {
-        slot.worker.postMessage((text === undefined ? { id, document } : { id, text }) satisfies DocumentRequest);
+        slot.worker.postMessage((asText ? { id, text } : { id, document }) satisfies DocumentRequest);
       } catch {
         return runHere(p); // not cloneable (never from a parsed JSON body): this thread does it
       }

@@ -17,7 +17,7 @@ if (port) {
   port.on("message", (m: DocumentRequest) => {
     let reply: DocumentReply;
     try {
-      reply = { id: m.id, integrity: integrityOf("text" in m ? JSON.parse(m.text) : m.document) };
+      reply = { id: m.id, integrity: integrityOf("text" in m ? m.text : m.document) };
     } catch {
       reply = { id: m.id, failed: true };
     }

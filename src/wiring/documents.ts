@@ -2,7 +2,7 @@
  * Adapters from the document library (src/document) and its signature helpers to the domain's
  * DocumentLibrary and SignatureRecovery ports. Pure; no I/O.
  */
-import { createHash } from "node:crypto";
+import { createHash, hash } from "node:crypto";
 import {
   hashAnchorBatch,
   hashIssue,
@@ -42,6 +42,12 @@ function jsonText(doc: unknown): string | undefined {
   }
 }
 
+/** The one-shot hash (Node 20.12+): createHash builds a stream object per call, on every verification. */
+const sha256Base64: (text: string) => string =
+  typeof hash === "function"
+    ? (text) => hash("sha256", text, "base64")
+    : (text) => createHash("sha256").update(text).digest("base64");
+
 /**
  * Integrity is a pure function of the document, and recomputing it (every leaf's keccak, JCS) is most
  * of a verification's CPU. Presentations repeat (a counter re-checks, a share link is opened again, a
@@ -52,7 +58,7 @@ function jsonText(doc: unknown): string | undefined {
 function integrityCache(max: number) {
   const cache = new Map<string, DocumentIntegrity>();
   return {
-    keyOf: (text: string): string => createHash("sha256").update(text).digest("base64"),
+    keyOf: sha256Base64,
     get(key: string): DocumentIntegrity | undefined {
       const hit = cache.get(key);
       if (hit) {

@@ -3,6 +3,7 @@
  * domain's ports, the HTTP app with the pages and counter routes, and the demo seed on a first start.
  * main.ts listens on the result; the HTTP tests use it the same way with a temporary data dir.
  */
+import path from "node:path";
 import type { Express } from "express";
 import pino, { type Logger } from "pino";
 import type { Config } from "../config";
@@ -13,6 +14,8 @@ import { buildApp } from "../http/app";
 import { resumeBatches } from "../domain/issuance";
 import { sqlBatchJobs } from "../store/batchJobs";
 import { SqlBackupStore, SqlPickupStore } from "../store/holderStores";
+import { SqlClaimOfferStore } from "../store/claimOffers";
+import { loadClaimKey } from "./claimKey";
 import { sweepRetention, type RetentionSettings, type RetentionSweep } from "../store/retention";
 import { frontRouters, registerFrontOpenApi } from "../http/front";
 import { DEFAULT_HTTP_SETTINGS, type AppDeps } from "../http/deps";
@@ -21,6 +24,10 @@ import { documentLibrary, signatureRecovery } from "./documents";
 import { ensureAuthorityPrincipal, seedDemo, type AuthorityCredentials, type DemoCredentials } from "./seed";
 import { externalChainRpc, readOnlyRpc } from "../chain/readOnlyRpc";
 import { seedKeystoreOptions } from "../chain/seedKeystore";
+import { takeBackup } from "./dataBackup";
+import { operationsSource } from "./operations";
+import { operationsMetrics, verdictMetrics } from "../http/metrics";
+import { Registry } from "prom-client";
 
 export interface GatewayOptions {
   logger?: Logger;
@@ -74,6 +81,7 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
     now,
     embeddedChain: opts.embeddedChain,
     log: (msg, fields) => logger.info(fields ?? {}, msg),
+    logError: (msg, fields) => logger.error(fields ?? {}, msg),
   });
   const documents = documentLibrary({
     integrityCacheSize: opts.integrityCacheSize,
@@ -87,6 +95,9 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
       consent: engine.addresses.consent as Address,
       ledger: engine.addresses.ledger as Address,
     };
+    // One registry for the whole gateway: the domain counts verdicts into it, the HTTP layer adds its own.
+    const metrics = new Registry();
+    operationsMetrics(metrics, operationsSource(engine, now));
     const domain: DomainDeps = {
       clock: { now },
       index: engine.index,
@@ -99,9 +110,11 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
       catalog: createCatalog(),
       signatures: signatureRecovery(() => info),
       custody: config.keyCustody,
+      verdicts: verdictMetrics(metrics),
     };
     const pickups = new SqlPickupStore(engine.store.db);
     const backups = new SqlBackupStore(engine.store.db);
+    const claimKey = await loadClaimKey(config.claimCodeKeyFile ?? path.join(config.dataDir, "claim-code.key"));
     const deps: AppDeps = {
       ...domain,
       settings: {
@@ -116,20 +129,26 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
           eventStreamsPerVerifier: config.eventStreamsPerVerifier,
           holderSignatureFailuresPerCertificate: config.holderSignatureFailuresPerCertificate,
           holderSignatureFailuresPerAddress: config.holderSignatureFailuresPerAddress,
+          claimFailuresPerClient: config.claimFailuresPerClient,
           holderSignatureWindowSeconds: config.holderSignatureWindowSeconds,
           holderBackoffSeconds: config.holderBackoffSeconds,
         },
         pickupRetentionSeconds: config.pickupRetentionDays * 86_400,
+        claimOfferSeconds: config.claimOfferDays * 86_400,
         // The JSON body parser refuses a larger body before the backup route could name the problem.
         backupMaxBytes: Math.min(config.backupMaxBytes, config.bodyLimitBytes - 4096),
       },
       pickups,
       backups,
+      claims: new SqlClaimOfferStore(engine.store.db),
+      claimKey,
       logger,
+      metrics,
       requests: engine.requests,
       // A chain journal that failed a write, or a chain node that is gone, acknowledges nothing more:
       // take the gateway out of rotation.
       ready: () => !engine.embedded?.failure(),
+      chainMismatch: () => engine.chainGuard?.mismatch,
       batchJobs: sqlBatchJobs(engine.store.db, {
         dialect: engine.store.dialect,
         now,
@@ -139,6 +158,7 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
         opts.extraRouters ??
         frontRouters(domain, { counterSessions: engine.sessions, eventsPollMs: config.eventsPollMs }),
       registerOpenApi: registerFrontOpenApi,
+      dataBackup: () => takeBackup(engine, config.dataDir),
       jsonRpc: embedded
         ? readOnlyRpc({
             rpc: embedded.rpc,

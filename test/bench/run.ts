@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: runs every benchmark in test/bench (but gas.ts, which is `npm run bench:gas`)
+ * `npm run bench`: runs every benchmark in test/bench (but gas.ts, which is `npm run bench:gas`, and
+ * soak.ts, which is `npm run soak`)
  * in its own process (with --expose-gc, for the memory figures), one after the other, so one
  * benchmark's heap and JIT state do not colour the next. Each prints one JSON line per figure: {"name", "value", "unit"}.
  */
@@ -10,7 +11,7 @@ import path from "node:path";
 const dir = __dirname;
 const only = process.argv.slice(2);
 const files = readdirSync(dir)
-  .filter((f) => f.endsWith(".ts") && f !== "run.ts" && f !== "gas.ts")
+  .filter((f) => f.endsWith(".ts") && !["run.ts", "gas.ts", "soak.ts"].includes(f))
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
   .sort();
 

@@ -5,22 +5,25 @@
  * port, against which issue, issue-batch, verify --gateway, wallet grant --relay and principal run.
  */
 import { expect } from "chai";
-import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { network } from "hardhat";
-import { csvItems, jsonItems, parseCsv } from "../../src/cli/csv";
+import { jsonItems } from "../../src/cli/issueBatch";
 import { CliError, parseDuration, parseTime } from "../../src/cli/output";
 import { sampleFields } from "../../src/domain/catalog";
-import { buildDocument, createHolderWallet, parsePath, verifyDocumentIntegrity } from "../../src/document";
+import { buildDocument, createHolderWallet, verifyDocumentIntegrity } from "../../src/document";
 import { diplomaParams } from "../document/helpers";
-import { TEST_KEYSTORE_ENV } from "../support/keystore";
-import { runCertledger, type Run } from "../support/cli";
+import {
+  runCertledger,
+  startGatewayProcess,
+  type DemoCredentials,
+  type Run,
+  type StartedGateway,
+} from "../support/cli";
 
-const BIN = path.join(__dirname, "..", "..", "bin", "certledger");
 /** Hardhat's first default account (funded on its in-process network). */
 const HARDHAT_KEY_0 = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 const TEST_MNEMONIC = "test test test test test test test test test test test junk";
@@ -42,61 +45,6 @@ describe("certledger CLI", function () {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   describe("batch files and option values (in process)", () => {
-    const schema = {
-      type: "object",
-      properties: {
-        name: { type: "string" },
-        age: { type: "integer" },
-        weight: { type: "number" },
-        married: { type: "boolean" },
-        address: { type: "object", properties: { city: { type: "string" } } },
-        children: { type: "array", items: { type: "object", properties: { name: { type: "string" } } } },
-      },
-    };
-
-    it("reads RFC 4180 CSV: BOM, quoted commas, doubled quotes, newlines in quotes, CRLF, a missing last newline", () => {
-      expect(parseCsv('\ufeffa,b\r\n"x, y","say ""hi"""\n"two\nlines",\n3,4')).to.deep.equal([
-        ["a", "b"],
-        ["x, y", 'say "hi"'],
-        ["two\nlines", ""],
-        ["3", "4"],
-      ]);
-      expect(() => parseCsv('a\n"open')).to.throw(CliError, "inside a quoted cell");
-    });
-
-    it("types CSV cells by the schema, nests paths, leaves empty cells out, and reads the reserved columns", () => {
-      const items = csvItems(
-        "holder,name,age,weight,married,address.city,children[0].name,validUntil\n0xabc,Li,30,61.5,yes,Shenzhen,Mei,2030-01-01\n0xdef,Wang,,,false,,,\n",
-        schema,
-        parsePath,
-      );
-      expect(items).to.deep.equal([
-        {
-          holder: "0xabc",
-          fields: {
-            name: "Li",
-            age: 30,
-            weight: 61.5,
-            married: true,
-            address: { city: "Shenzhen" },
-            children: [{ name: "Mei" }],
-          },
-          validUntil: 1_893_456_000,
-        },
-        { holder: "0xdef", fields: { name: "Wang", married: false } },
-      ]);
-    });
-
-    it("refuses a CSV without a holder column, a header that is not a path, a short row or a bad number, naming the place", () => {
-      expect(() => csvItems("name\nLi\n", schema, parsePath)).to.throw(CliError, '"holder" column');
-      expect(() => csvItems("holder,a..b\n0x1,x\n", schema, parsePath)).to.throw(CliError, "Column 2");
-      expect(() => csvItems("holder,name\n0x1\n", schema, parsePath)).to.throw(CliError, "Line 2 has 1 cells");
-      expect(() => csvItems("holder,age\n0x1,thirty\n", schema, parsePath)).to.throw(
-        CliError,
-        'line 2, age: "thirty" is not a number',
-      );
-    });
-
     it("reads JSON batch files as an array or { type, items }", () => {
       const item = { holder: "0x1", fields: { name: "Li" } };
       expect(jsonItems(JSON.stringify([item]))).to.deep.equal({ type: undefined, items: [item] });
@@ -279,54 +227,23 @@ describe("certledger CLI", function () {
   });
 
   describe("against a gateway started with `certledger start`", () => {
-    let gateway: ChildProcess;
+    let started: StartedGateway | undefined;
     let url: string;
-    let creds: {
-      authority: { apiKey: string };
-      verifier: { apiKey: string; verifier: string };
-      agencies: { types: string[]; apiKey: string }[];
-    };
+    let creds: DemoCredentials;
     let agencyKey: string;
     const wallet = createHolderWallet({ mnemonic: TEST_MNEMONIC });
     let env: Record<string, string>;
     let issuedFile: string;
 
     before(async () => {
-      const dataDir = path.join(dir, "started");
-      // No settings, as `npm start`: the demo's passphrase file goes to the home directory (a temporary
-      // one here), only the scrypt cost is the tests' (test/support/keystore.ts).
-      gateway = spawn(process.execPath, [BIN, "start", "--port", "0", "--data-dir", dataDir, "--log-level", "warn"], {
-        cwd: tmpdir(),
-        env: {
-          ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("CERTLEDGER_"))),
-          HOME: path.join(dir, "home"),
-          CERTLEDGER_KEYSTORE_SCRYPT_N: TEST_KEYSTORE_ENV.CERTLEDGER_KEYSTORE_SCRYPT_N,
-        },
-      });
-      let out = "";
-      url = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no banner in 90 s:\n${out}`)), 90_000);
-        gateway.stdout!.on("data", (d) => {
-          out += d;
-          const m = /ready in [\d.]+ s on (http:\/\/\S+)/.exec(out);
-          if (m) {
-            clearTimeout(timer);
-            resolve(m[1]);
-          }
-        });
-        gateway.stderr!.on("data", (d) => (out += d));
-        gateway.on("exit", (code) => reject(new Error(`the gateway exited (${code}):\n${out}`)));
-      });
-      creds = JSON.parse(readFileSync(path.join(dataDir, "demo-credentials.json"), "utf8"));
+      started = await startGatewayProcess(path.join(dir, "started"), path.join(dir, "home"));
+      ({ url, creds } = started);
       agencyKey = creds.agencies.find((a) => a.types.includes("diploma"))!.apiKey;
       env = { CERTLEDGER_GATEWAY: url, CERTLEDGER_API_KEY: agencyKey };
     });
 
     after(async () => {
-      if (!gateway || gateway.exitCode !== null) return;
-      const exited = new Promise<number | null>((r) => gateway.once("exit", (code) => r(code)));
-      gateway.kill("SIGTERM");
-      expect(await exited, "graceful shutdown exits 0").to.equal(0);
+      if (started) expect(await started.stop(), "graceful shutdown exits 0").to.equal(0);
     });
 
     it("starts with no settings: the seed in an encrypted keystore, its demo passphrase in the home directory (0600)", () => {
@@ -381,9 +298,10 @@ describe("certledger CLI", function () {
       writeFileSync(file, csv);
       const outDir = path.join(dir, "batch-out");
       const r = ok(await certledger(["issue-batch", "--type", "diploma", "--file", file, "--out-dir", outDir], env));
-      expect(r.stderr).to.include("100% 3/3");
+      expect(r.stderr).to.match(/^downloaded +3\/3 \(100%\) \d+ rows\/s ETA 0s$/m);
       expect(r.stdout).to.match(/^issued 3 diploma certificate\(s\) in 1 batch/);
-      const docs = readdirSync(outDir).map((f) => verifyDocumentIntegrity(readFileSync(path.join(outDir, f), "utf8")));
+      const files = readdirSync(outDir).filter((f) => /^0x[0-9a-f]{64}\.json$/.test(f));
+      const docs = files.map((f) => verifyDocumentIntegrity(readFileSync(path.join(outDir, f), "utf8")));
       expect(docs.map((d) => d.code)).to.deep.equal(["OK", "OK", "OK"]);
       expect(docs.map((d) => d.values!.name).sort()).to.deep.equal(['Wang, "10"', 'Wang, "11"', 'Wang, "12"']);
       expect(docs.every((d) => d.batch !== undefined)).to.equal(true);

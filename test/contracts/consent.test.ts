@@ -455,6 +455,29 @@ describe("ConsentRegistry", () => {
       await expect(consent.grantManyBySig([], [])).to.be.revertedWithCustomError(consent, "ConsentNothingToGrant");
     });
 
+    it("refuses a signature that recovers no key", async () => {
+      const { consent, singles } = await loadFixture(manyFixture);
+      await expect(consent.grantManyBySig([{ ...singles[0], r: ethers.ZeroHash }], [])).to.be.revertedWithCustomError(
+        consent,
+        "ConsentSignatureInvalid",
+      );
+    });
+
+    it("refuses a request whose grantee, validUntil, maxUses or deadline word has bits above its type", async () => {
+      const { consent, singles, other } = await loadFixture(manyFixture);
+      const data = consent.interface.encodeFunctionData("grantManyBySig", [[singles[0]], []]);
+      // selector, two offsets, the length of singles, then the first request's words.
+      const wordAt = (k: number) => 2 + 2 * (4 + 0x60 + 32 * k);
+      for (const k of [1, 3, 4, 6]) {
+        const dirty = data.slice(0, wordAt(k)) + "ff" + data.slice(wordAt(k) + 2);
+        // Refused as the ABI decoder refuses it, before the signature is even recovered.
+        await expect(
+          other.sendTransaction({ to: await consent.getAddress(), data: dirty }),
+        ).to.be.revertedWithoutReason();
+      }
+      await expect(other.sendTransaction({ to: await consent.getAddress(), data })).to.emit(consent, "GrantCreated");
+    });
+
     it("is refused while paused", async () => {
       const { consent, registry, pauser, singles, batched } = await loadFixture(manyFixture);
       await registry.connect(pauser).pause();

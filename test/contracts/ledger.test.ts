@@ -345,6 +345,15 @@ describe("CertificateLedger", () => {
       expect(await ledger.isIssued(batch.refOf(4))).to.equal(true);
     });
 
+    it("answers isIssuedSingly as isIssued does for a single certificate, and no for a batched one", async () => {
+      const { ledger, single, batch } = await loadFixture(issuedFixture);
+      await ledger.revoke(singleRef(single.certId), 1);
+      expect(await ledger.isIssuedSingly(single.certId)).to.equal(true);
+      expect(await ledger.isIssued(singleRef(single.certId))).to.equal(true);
+      expect(await ledger.isIssuedSingly(newHolding().certId)).to.equal(false);
+      expect(await ledger.isIssuedSingly(batch.refOf(4).certId)).to.equal(false);
+    });
+
     it("says NotIssued for an unknown certificate, an unknown root and a wrong proof", async () => {
       const { ledger, batch } = await loadFixture(issuedFixture);
       const refs = [

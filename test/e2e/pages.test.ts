@@ -11,6 +11,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
 import { DEMO_VERIFIER, sampleFields } from "../../src/domain/catalog";
+import { gb18030, holderOf, titledCsv } from "../support/batchFiles";
 import {
   ensureChromium,
   fakeCameraFile,
@@ -268,6 +269,37 @@ describe("the pages in a real browser (e2e)", function () {
     await agency.waitForSelector('#agency-detail-status[data-status="SUSPENDED"]');
     await agency.click("[data-action=reinstate]");
     await agency.waitForSelector('#agency-detail-status[data-status="ACTIVE"]');
+  });
+
+  it("checks a GBK CSV with Chinese titles in the console: the three bad rows in a table and a CSV, nothing issued", async () => {
+    const ten = Array.from({ length: 10 }, (_, i) => ({
+      holder: holderOf(9000 + i),
+      fields: sampleFields("resident-id-card", `check-${i}`) as Record<string, unknown>,
+    }));
+    const id = String(ten[2].fields.idNumber);
+    ten[2].fields = { ...ten[2].fields, idNumber: id.slice(0, 17) + (id[17] === "1" ? "2" : "1") };
+    ten[5].holder = "0x1234";
+    ten[8].fields = { ...ten[8].fields, gender: "未知" };
+    await agency.goto(`${gw.url}/agency`);
+    await agency.selectOption("#agency-batch-type", "resident-id-card");
+    await agency.setInputFiles("#agency-batch-file", {
+      name: "身份证.csv",
+      mimeType: "text/csv",
+      buffer: gb18030(titledCsv("resident-id-card", ten)),
+    });
+    await agency.click("#agency-batch-upload");
+    await agency.locator('#agency-batch-problems [data-code="INVALID_ROWS"]').waitFor({ timeout: 30_000 });
+    const rows = await agency
+      .locator("#agency-batch-problems tbody tr")
+      .evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll("td"), (td) => td.textContent).slice(0, 3)));
+    expect(rows).to.deep.equal([
+      ["4", "公民身份号码", "INVALID_ID_NUMBER_CHECK_DIGIT"],
+      ["7", "持有人", "INVALID_HOLDER"],
+      ["10", "性别", "NOT_ALLOWED_VALUE"],
+    ]);
+    expect(await agency.getAttribute("#agency-batch-errors-csv", "download")).to.equal("errors.csv");
+    expect(await agency.isHidden("#agency-batch-progress"), "nothing was sent for issuing").to.equal(true);
+    await shot(agency, "agency-batch-problems");
   });
 
   it("opens a share link as VALID, lists that check in the holder's trail via link, then GRANT_REVOKED after the holder revokes it", async () => {

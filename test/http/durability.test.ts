@@ -4,7 +4,7 @@
  * and none twice (replaying each request with its idempotency key gives back the same certificate).
  */
 import { expect } from "chai";
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -14,42 +14,15 @@ import {
   consentDomain,
   createHolderWallet,
   generateMnemonic,
-  purposeHash,
   verifyDocumentIntegrity,
 } from "../../src/document";
-import { TEST_KEYSTORE_ENV } from "../support/keystore";
-
-const ROOT = path.join(__dirname, "../..");
+import { startGatewayProcess } from "../support/gatewayProcess";
+import { holderGrant } from "../support/holderGrant";
 
 async function start(dataDir: string): Promise<{ child: ChildProcess; url: string; seconds: number }> {
   const t0 = Date.now();
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "src/main.ts")], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      ...TEST_KEYSTORE_ENV,
-      CERTLEDGER_DATA_DIR: dataDir,
-      CERTLEDGER_PORT: "0",
-      CERTLEDGER_LOG_LEVEL: "warn",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  let err = "";
-  child.stderr!.on("data", (d) => (err += d));
-  const [url, seconds] = await new Promise<[string, number]>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`gateway not ready in 60 s: ${out}${err}`)), 60_000);
-    child.stdout!.on("data", (d) => {
-      out += d;
-      const m = /ready in ([\d.]+) s on (http:\/\/[\d.:]+)/.exec(out);
-      if (m) {
-        clearTimeout(t);
-        resolve([m[2], (Date.now() - t0) / 1000]);
-      }
-    });
-    child.once("exit", (code) => reject(new Error(`gateway exited ${code}: ${err}`)));
-  });
-  return { child, url, seconds };
+  const { child, url } = await startGatewayProcess(dataDir, { readyMs: 60_000 });
+  return { child, url, seconds: (Date.now() - t0) / 1000 };
 }
 
 describe("durability: SIGKILL in the middle of issues and grants", function () {
@@ -107,23 +80,13 @@ describe("durability: SIGKILL in the middle of issues and grants", function () {
           acked.set(key, c.certId);
           const root = verifyDocumentIntegrity(c.document).documentRoot!;
           expect(computeCertId(wallet.address(i), root).toLowerCase()).to.equal(c.certId);
-          const now = Math.floor(Date.now() / 1000);
-          const g = {
+          const signed = holderGrant(wallet, domain, i, {
             certId: c.certId,
             grantee: verifier.verifier,
-            purpose: purposeHash("durability"),
-            validUntil: now + 3600,
+            purpose: "durability",
             maxUses: 2,
-            nonce: String(i),
-            deadline: now + 600,
-          };
-          const s = wallet.signGrant(i, domain, {
-            ...g,
-            validUntil: BigInt(g.validUntil),
-            nonce: BigInt(i),
-            deadline: BigInt(g.deadline),
           });
-          const gr = await post(url, "/v1/holder/grants", { grant: g, signature: s.signature, documentRoot: root });
+          const gr = await post(url, "/v1/holder/grants", { ...signed, documentRoot: root });
           if (gr.status === 201) grantsAcked.push({ grantId: (await gr.json()).grantId, document: c.document });
         } catch {
           // connection refused or reset: the process is gone

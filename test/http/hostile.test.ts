@@ -58,7 +58,35 @@ describe("HTTP hostile input: 4xx, never 5xx, nothing changes", function () {
     const holder = f.wallet.address(9999);
     const auditPath = `/v1/holder/certificates/${cert.certId}/audit`;
     const uuid = "6f1d7c3e-1b2a-4c5d-8e9f-0a1b2c3d4e5f";
+    const reference = { studentNumber: "S-hostile" };
+    const offered = await f.http
+      .post("/v1/agency/batches")
+      .set("authorization", `Bearer ${f.keys.agencyA}`)
+      .send({ type: "diploma", items: [{ claim: { reference }, fields: sampleFields("diploma", 31337) }] })
+      .expect(201);
+    const offer = offered.body.claims[0] as { offerId: string; claimCode: string };
     cases = [
+      {
+        method: "get",
+        template: "/v1/claims/{offerId}",
+        path: `/v1/claims/${offer.offerId}`,
+        role: "public",
+        badPath: "/v1/claims/not-an-offer",
+      },
+      {
+        method: "post",
+        template: "/v1/claims",
+        path: "/v1/claims",
+        role: "public",
+        body: { code: offer.claimCode, reference, holder: f.wallet.address(9998).toLowerCase() },
+      },
+      {
+        method: "get",
+        template: "/v1/agency/claims",
+        path: `/v1/agency/claims?batch=${offered.body.batchId}`,
+        role: "agency",
+        badPath: "/v1/agency/claims?batch=not-a-uuid",
+      },
       { method: "get", template: "/healthz", path: "/healthz", role: "public" },
       { method: "get", template: "/readyz", path: "/readyz", role: "public" },
       {
@@ -162,6 +190,7 @@ describe("HTTP hostile input: 4xx, never 5xx, nothing changes", function () {
         body: { name: "Hostile verifier", createApiKey: true },
       },
       { method: "get", template: "/v1/authority/principals", path: "/v1/authority/principals", role: "authority" },
+      { method: "post", template: "/v1/ops/backup", path: "/v1/ops/backup", role: "authority" },
       {
         method: "post",
         template: "/v1/authority/principals",
@@ -395,6 +424,7 @@ describe("HTTP hostile input: 4xx, never 5xx, nothing changes", function () {
     const held = async () => ({
       pickups: await f.gw.engine.store.db.selectFrom("pickups").selectAll().execute(),
       backups: await f.gw.engine.store.db.selectFrom("backups").selectAll().execute(),
+      claimOffers: await f.gw.engine.store.db.selectFrom("claim_offers").selectAll().execute(),
     });
     const heldBefore = await held();
     const big = JSON.stringify({ pad: "x".repeat(5 * 1024 * 1024) });
@@ -464,7 +494,7 @@ describe("HTTP hostile input: 4xx, never 5xx, nothing changes", function () {
     expect(await f.blockNumber(), "no transaction was sent").to.equal(blockBefore);
     expect(await f.gw.deps.principals.count()).to.equal(principalsBefore);
     expect((await f.http.get(`/v1/public/certificates/${cert.certId}`)).body).to.deep.equal(statusBefore);
-    expect(await held(), "no pickup or backup changed").to.deep.equal(heldBefore);
+    expect(await held(), "no pickup, backup or claim offer changed").to.deep.equal(heldBefore);
   });
 
   it("refuses bad, stale and replayed holder signatures with 401/409 and changes nothing", async () => {

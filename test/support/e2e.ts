@@ -23,6 +23,7 @@ import { createPrincipal } from "../../src/domain/principals";
 import { buildApp } from "../../src/http/app";
 import { DEFAULT_HTTP_SETTINGS } from "../../src/http/deps";
 import { frontRouters } from "../../src/http/front";
+import { SqlClaimOfferStore } from "../../src/store/claimOffers";
 import { SqlBackupStore, SqlPickupStore } from "../../src/store/holderStores";
 import { openStore } from "../../src/store/open";
 import type { Database } from "../../src/store/schema";
@@ -66,6 +67,8 @@ async function startInMemory(): Promise<Gateway> {
     batchJobs: memoryBatchJobs(),
     pickups: new SqlPickupStore(store.db),
     backups: new SqlBackupStore(store.db),
+    claims: new SqlClaimOfferStore(store.db),
+    claimKey: new Uint8Array(32).fill(7),
     requests: memoryIdempotentRequests(),
     extraRouters: frontRouters(deps),
   });

@@ -9,7 +9,7 @@ import { Wallet, hexlify, randomBytes } from "ethers";
 import { startEngine, type Engine, type EngineOptions } from "../../src/chain/engine";
 import { computeCertId } from "../../src/document/ids";
 import { GRANT_TYPES, consentDomain } from "../../src/document/typedData";
-import type { Address, Bytes32, GrantRelayRequest } from "../../src/domain/ports";
+import type { Address, Bytes32, GrantRelayRequest, TxReceiptView } from "../../src/domain/ports";
 
 export function tmpDataDir(prefix = "certledger-engine-"): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -54,6 +54,26 @@ export async function setupActors(engine: Engine, name = "test"): Promise<Actors
   return { typeId, agency, issuerKey, verifier };
 }
 
+/** Issues `certId` singly through the engine, valid from `validFrom` for `seconds`. */
+function issueSingly(
+  engine: Engine,
+  a: Actors,
+  certId: Bytes32,
+  outboxKey: string,
+  validFrom: number,
+  seconds: number,
+): Promise<TxReceiptView> {
+  return engine.chain.issue({
+    agency: a.agency,
+    issuerKey: a.issuerKey,
+    certId,
+    typeId: a.typeId,
+    validFrom,
+    validUntil: validFrom + seconds,
+    outboxKey,
+  });
+}
+
 /** Issues a new certificate singly from the actors' key, valid from `validFrom` for `seconds`. */
 export async function issueNewCertificate(
   engine: Engine,
@@ -63,16 +83,23 @@ export async function issueNewCertificate(
   seconds: number,
 ): Promise<ReturnType<typeof newHolderCert>> {
   const c = newHolderCert();
-  await engine.chain.issue({
-    agency: a.agency,
-    issuerKey: a.issuerKey,
-    certId: c.certId,
-    typeId: a.typeId,
-    validFrom,
-    validUntil: validFrom + seconds,
-    outboxKey,
-  });
+  await issueSingly(engine, a, c.certId, outboxKey, validFrom, seconds);
   return c;
+}
+
+/** Issues `certId` singly through the engine, valid from a few seconds ago for an hour. */
+export function issueNow(engine: Engine, a: Actors, certId: Bytes32, outboxKey: string): Promise<TxReceiptView> {
+  const now = Math.floor(Date.now() / 1000);
+  return issueSingly(engine, a, certId, outboxKey, now - 5, 3605);
+}
+
+/** Waits until `cond` holds (what happens in other processes, such as a node's blocks); fails naming `what`. */
+export async function until(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`still not true after ${timeoutMs} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** A holder key and a document root, and the certId they make. */

@@ -1,8 +1,27 @@
 /** /v1/agency: issue (one, idempotent; or a Merkle batch), change status, list and read own certificates. */
 import express, { type Request, type Router } from "express";
 import { z } from "zod";
+import { getCertificateType } from "../../domain/catalog";
 import { DomainError, notFound } from "../../domain/errors";
-import { issueCertificate, startBatch, type BatchItemView, type BatchJob } from "../../domain/issuance";
+import {
+  agencyClaimOffers,
+  checkClaimItems,
+  claimLink,
+  createClaimOffers,
+  newClaimOrigin,
+  type ClaimItem,
+  type ClaimOfferView,
+} from "../../domain/claims";
+import {
+  issueCertificate,
+  prepareType,
+  startBatch,
+  validateFields,
+  validity,
+  type BatchItemView,
+  type BatchJob,
+  type IssueItem,
+} from "../../domain/issuance";
 import { agencyPickup, createPickup, pickupLink, type PickupTicket } from "../../domain/pickup";
 import type { Address, Bytes32, CertificateView, Hex, StatusAction } from "../../domain/ports";
 import {
@@ -14,15 +33,53 @@ import {
 } from "../../domain/signedWrites";
 import { changeStatus, ownCertificate } from "../../domain/status";
 import { certificateStatus } from "../../domain/verification";
+import { batchItemOf, IntakeError, readBatchFile } from "../../intake";
 import type { AppDeps } from "../deps";
 import { defineRoute, type RouteEnv } from "../route";
 import * as S from "../schemas";
 import { originOf } from "./counter";
+import { claimDeps } from "./claims";
 import { pickupDeps } from "./delivery";
 
 const TAG = "agency";
 /** Largest signed IssueMany: one transaction under the EIP-7825 gas cap (~25,000 gas a certificate). */
 const ISSUE_MANY_MAX = 200;
+
+/** Batch items take a claim reference where the gateway's IssueItem has one; until then such rows are reported. */
+const CLAIMS_ACCEPTED = "claim" in S.IssueItem.shape;
+
+async function previewBatchFile(body: z.infer<typeof S.BatchPreviewBody>) {
+  const type = getCertificateType(body.type);
+  if (!type) throw notFound("UNKNOWN_CERTIFICATE_TYPE", `No certificate type ${body.type} in the catalog.`);
+  let read: Awaited<ReturnType<typeof readBatchFile>>;
+  try {
+    read = await readBatchFile(Buffer.from(body.content, "base64"), type, {
+      fileName: body.fileName,
+      encoding: body.encoding,
+      sheet: body.sheet,
+    });
+  } catch (e) {
+    if (e instanceof IntakeError) throw new DomainError(e.code, e.message, { status: 422, details: e.details });
+    throw e;
+  }
+  const problems = [...read.problems];
+  const items = [];
+  for (const row of read.rows) {
+    const m = batchItemOf(row, CLAIMS_ACCEPTED);
+    if (m.problem) problems.push(m.problem);
+    else items.push({ row: row.row, ...m.item });
+  }
+  problems.sort((a, b) => a.row - b.row);
+  return {
+    type: type.code,
+    format: read.table.format,
+    encoding: read.table.encoding,
+    sheet: read.table.sheet,
+    rows: read.total,
+    items,
+    problems,
+  };
+}
 
 export function jobOut(j: BatchJob) {
   return {
@@ -45,6 +102,7 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
   const me = (p: { address: string } | undefined) => p!.address.toLowerCase() as Address;
 
   const pickups = pickupDeps(deps);
+  const claims = claimDeps(deps);
   // The pickup key is derived from the caller's API key (src/domain/pickup.ts); authentication already
   // checked the header's shape.
   const apiKeyOf = (req: Request) => /^Bearer (\S+)$/.exec(req.headers.authorization ?? "")![1];
@@ -71,8 +129,10 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
     body: S.IssueBody,
     responses: {
       201: {
-        description: "Issued; the holder's wallet picks the document up from `pickup.url` (or take `document`).",
-        schema: S.IssuedCertificate,
+        description:
+          "Issued; the holder's wallet picks the document up from `pickup.url` (or take `document`). " +
+          "For a `claim` item: the unclaimed offer, with its one-time claim code (ClaimOfferIssued).",
+        schema: z.union([S.IssuedCertificate, S.ClaimOfferIssued]),
       },
       200: { description: "A replay of an earlier request with the same key.", schema: S.IssuedCertificate },
       403: { description: "Not accredited for the type.", schema: S.ErrorResponse },
@@ -83,6 +143,19 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
       422: { description: "Fields invalid for the type.", schema: S.ErrorResponse },
     },
     handler: async ({ principal, idempotencyKey, body, req }) => {
+      if (body.claim) {
+        // The Idempotency-Key's token names the offer's origin: a retried request finds its offer again.
+        const origin = idempotencyKey!;
+        const [offer] = await createClaimOffers(claims, {
+          agency: me(principal),
+          type: body.type,
+          origin,
+          items: [{ item: { ...body, claim: body.claim }, index: 0 }],
+        });
+        const { claimCode: _code, ...plain } = offer;
+        const out = { batchId: origin, type: body.type };
+        return { status: 201, body: { ...out, offer: plain }, onceBody: { ...out, offer: withLink(req, offer) } };
+      }
       const out = await issueCertificate(deps, {
         agency: me(principal),
         type: body.type,
@@ -134,13 +207,21 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
       201: { description: "Anchored (wait=true).", schema: S.BatchJob },
       422: { description: "An item is invalid.", schema: S.ErrorResponse },
     },
-    handler: async ({ principal, query, body, idempotencyKey }) => {
+    handler: async ({ principal, query, body, idempotencyKey, req }) => {
       if (body.items.length > deps.settings.maxBatchSize)
         throw new DomainError(
           "BATCH_TOO_LARGE",
           `A batch may hold at most ${deps.settings.maxBatchSize} certificates.`,
           { status: 413 },
         );
+      const claimItems: { item: ClaimItem; index: number }[] = [];
+      const holderItems: { item: IssueItem; index: number }[] = [];
+      body.items.forEach((i, index) => {
+        if (i.claim) claimItems.push({ item: { ...i, claim: i.claim }, index });
+        else holderItems.push({ item: { ...i, holder: i.holder as Address }, index });
+      });
+      if (claimItems.length > 0)
+        return claimBatch(principal, query, body.type, claimItems, holderItems, idempotencyKey, req);
       const { job, done } = await startBatch(deps, deps.batchJobs, {
         agency: me(principal),
         type: body.type,
@@ -158,6 +239,107 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
       }
       return { status: 202, headers: { Location: `/v1/agency/batches/${job.batchId}` }, body: jobOut(job) };
     },
+  });
+
+  defineRoute(r, env, {
+    method: "post",
+    path: "/v1/agency/batches/preview",
+    auth: "agency",
+    tag: TAG,
+    summary: "Check an agency's batch file (CSV or xlsx) without issuing anything",
+    description:
+      "Reads the file (CSV in UTF-8 or GB18030/GBK, detected or named; or the first or named sheet of an .xlsx), maps its header cells to the type's fields " +
+      "(field paths, or the Chinese or English titles of the type's JSON Schema; holder/持有人, validFrom, validUntil, claim.<field>), and checks every row " +
+      "against the schema, check digits included. Answers the valid rows as batch items and every problem (row, column, code, message); nothing is issued or stored. " +
+      "A header cell that names nothing is refused (422 UNKNOWN_COLUMNS, naming them).",
+    before: [batchParser],
+    body: S.BatchPreviewBody,
+    responses: {
+      200: { description: "The rows as batch items, and every problem.", schema: S.BatchPreview },
+      422: {
+        description:
+          "The file cannot be read as a whole (BAD_CSV, BAD_ENCODING, BAD_XLSX, SHEET_NOT_FOUND, UNKNOWN_COLUMNS, ...).",
+        schema: S.ErrorResponse,
+      },
+    },
+    handler: async ({ body }) => ({ body: await previewBatchFile(body) }),
+  });
+
+  const withLink = (req: Request, o: ClaimOfferView) =>
+    o.claimCode ? { ...o, claimLink: claimLink(originOf(req), o.claimCode) } : o;
+
+  /**
+   * A batch with claim items: every item is checked first (indexes as sent), the holder items go to a
+   * batch job as usual, and the claim items become offers under the job's batchId (or, with no holder
+   * items, under the Idempotency-Key's token or a fresh id: such a batch is done at once).
+   */
+  const claimBatch = async (
+    principal: { address: string } | undefined,
+    query: { wait?: "true" | "false" },
+    type: string,
+    claimItems: { item: ClaimItem; index: number }[],
+    holderItems: { item: IssueItem; index: number }[],
+    idempotencyKey: string | undefined,
+    req: Request,
+  ) => {
+    const agency = me(principal);
+    await checkClaimItems(deps, { agency, type, items: claimItems });
+    let out: ReturnType<typeof jobOut>;
+    let status = 201;
+    let headers: Record<string, string> | undefined;
+    if (holderItems.length > 0) {
+      const t = await prepareType(deps, agency, type);
+      const now = deps.clock.now();
+      // Checked here too so that a bad row is named by its index in the request, not in the holder items.
+      for (const { item, index } of holderItems) {
+        validateFields(deps, type, item.fields, index);
+        validity(t, item, now, index);
+      }
+      const { job, done } = await startBatch(deps, deps.batchJobs, {
+        agency,
+        type,
+        items: holderItems.map((h) => h.item),
+        idempotencyKey,
+      });
+      const j = query.wait === "true" ? await done : job;
+      if (j.state === "failed")
+        throw new DomainError(j.error!.code, j.error!.message, { status: 502, retryable: true, details: jobOut(j) });
+      out = jobOut(j);
+      if (query.wait !== "true") {
+        status = 202;
+        headers = { Location: `/v1/agency/batches/${job.batchId}` };
+      }
+    } else {
+      const now = deps.clock.now();
+      const batchId = idempotencyKey ?? newClaimOrigin();
+      out = {
+        ...jobOut({ batchId, agency, type, state: "done", total: 0, built: 0, createdAt: now }),
+        finishedAt: now,
+      };
+    }
+    const offers = await createClaimOffers(claims, { agency, type, origin: out.batchId, items: claimItems });
+    const plain = offers.map(({ claimCode: _code, ...o }) => o);
+    return {
+      status,
+      headers,
+      body: { ...out, claims: plain },
+      onceBody: { ...out, claims: offers.map((o) => withLink(req, o)) },
+    };
+  };
+
+  defineRoute(r, env, {
+    method: "get",
+    path: "/v1/agency/claims",
+    auth: "agency",
+    tag: TAG,
+    summary: "The claim offers of a batch: which were claimed (with their certIds), which wait, expired or locked",
+    description:
+      "The agency's manifest of claims. Claim codes are never shown again (they are stored as keyed hashes).",
+    query: S.ClaimOffersQuery,
+    responses: { 200: { description: "The offers, in item order.", schema: S.ClaimOffers } },
+    handler: async ({ principal, query }) => ({
+      body: { batchId: query.batch, items: await agencyClaimOffers(claims, me(principal), query.batch) },
+    }),
   });
 
   const ownJob = async (batchId: string, agency: Address) => {

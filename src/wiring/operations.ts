@@ -1,0 +1,35 @@
+/** Where the operations gauges of /metrics (src/http/metrics.ts) read their values from. */
+import fs from "node:fs";
+import type { EmbeddedChain } from "../chain/embeddedChain";
+import type { Engine } from "../chain/engine";
+import type { OperationsSource } from "../http/metrics";
+
+/** Bytes of the embedded chain's durable files, by kind (a checkpoint only on anvil, which takes them). */
+function chainStorage(embedded: EmbeddedChain): Record<string, number> {
+  const { checkpoint, journal } = embedded.durableBytes();
+  const genesis = fs.statSync(embedded.journal.genesisFile).size;
+  return embedded.engine === "anvil" ? { genesis, journal, checkpoint } : { genesis, journal };
+}
+
+export function operationsSource(engine: Engine, now: () => number): OperationsSource {
+  const embedded = engine.embedded;
+  return {
+    outbox: () => engine.outbox.backlog(),
+    async chainHead() {
+      const tag = embedded ? `0x${embedded.producer.durableBlock.toString(16)}` : "latest";
+      const b = (await engine.rpc("eth_getBlockByNumber", [tag, false])) as { number: string; timestamp: string };
+      return { block: Number(BigInt(b.number)), timestamp: Number(BigInt(b.timestamp)) };
+    },
+    indexedBlock: () => engine.indexer.cursorBlock(),
+    chainStorage: embedded ? async () => chainStorage(embedded) : undefined,
+    async batchJobs() {
+      const rows = await engine.store.db
+        .selectFrom("batch_jobs")
+        .select(["state", (eb) => eb.fn.countAll<number>().as("n")])
+        .groupBy("state")
+        .execute();
+      return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
+    },
+    now,
+  };
+}

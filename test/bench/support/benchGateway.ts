@@ -1,0 +1,45 @@
+/**
+ * What the gateway benchmarks share: a seeded demo gateway in a temporary data dir, listening on a random
+ * local port, closed and removed after `run`; and the JSON line of one figure.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import pino from "pino";
+import { loadConfig } from "../../../src/config";
+import { openGateway, type Gateway } from "../../../src/wiring/gateway";
+
+export function emit(name: string, value: number, unit: string, extra: Record<string, unknown> = {}): void {
+  process.stdout.write(`${JSON.stringify({ name, value: Math.round(value * 100) / 100, unit, ...extra })}\n`);
+}
+
+/** Runs `run` against a fresh demo gateway; `config` overrides the environment's configuration. */
+export async function withBenchGateway<T>(
+  name: string,
+  config: Record<string, string>,
+  run: (ctx: { gw: Gateway; base: string; server: Server; dataDir: string }) => Promise<T>,
+): Promise<T> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), `certledger-${name}-`));
+  const gw = await openGateway(
+    loadConfig(process.env, { dataDir, port: 0, logLevel: "warn", seedDemo: "true", ...config }),
+    { logger: pino({ level: "warn" }) },
+  );
+  const server = gw.app.listen(0, "127.0.0.1");
+  try {
+    await new Promise((r) => server.once("listening", r));
+    return await run({ gw, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, dataDir });
+  } finally {
+    server.close();
+    await gw.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+export function exitOnFailure(main: () => Promise<void>): void {
+  main().catch((e) => {
+    process.stderr.write(`${e instanceof Error ? e.stack : e}\n`);
+    process.exit(1);
+  });
+}
