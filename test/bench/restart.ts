@@ -85,7 +85,8 @@ async function build(dataDir: string, n: number): Promise<void> {
   const writers = via === "relayer" ? Number(process.env.BENCH_RESTART_WRITERS ?? 8) : 1;
   const gw = await openGateway(loadConfig(env(dataDir), { logLevel: "silent" }), {
     logger: pino({ level: "silent" }),
-    embeddedChain: { maxTxPerBlock: 1 },
+    // The engine with checkpoints unless CERTLEDGER_EMBEDDED_ENGINE names one (EDR is the default).
+    embeddedChain: { maxTxPerBlock: 1, engine: process.env.CERTLEDGER_EMBEDDED_ENGINE ? undefined : "anvil" },
   });
   const engine = gw.engine;
   const actors = [];
