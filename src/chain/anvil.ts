@@ -7,8 +7,11 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
+import http from "node:http";
+import net from "node:net";
 import path from "node:path";
 import readline from "node:readline";
+import type { Rpc } from "./submitter";
 
 /** Account #0 of anvil's default mnemonic (the same public test key as `hardhat node`'s). */
 export const ANVIL_ACCOUNT_0 = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
@@ -47,13 +50,27 @@ export interface AnvilOptions {
   args?: string[];
   /** Longest wait for "Listening on", ms (default 30,000). */
   readyTimeoutMs?: number;
+  /**
+   * Run with --quiet (no log line per transaction and block for this process to read): the port is
+   * chosen here and readiness is polled with eth_chainId.
+   */
+  quiet?: boolean;
+  /**
+   * The node exits when this process dies, even by SIGKILL: anvil runs under a small shell that holds
+   * a pipe from this process and stops anvil when the pipe closes (an embedded node must not outlive
+   * its gateway).
+   */
+  dieWithParent?: boolean;
 }
 
 export interface AnvilNode {
   /** http://127.0.0.1:port */
   url: string;
   port: number;
+  /** The spawned process (with dieWithParent, the shell that watches this process). */
   process: ChildProcess;
+  /** anvil's own process id. */
+  pid: number;
   /** Everything anvil wrote to stderr so far (its errors). */
   stderr(): string;
   /**
@@ -64,43 +81,146 @@ export interface AnvilNode {
 }
 
 /** Starts anvil and resolves once it listens; rejects if it exits or is not up in time. */
-export function startAnvil(opts: AnvilOptions = {}): Promise<AnvilNode> {
-  const args = ["--host", "127.0.0.1", "--port", String(opts.port ?? 0), ...(opts.args ?? [])];
+export async function startAnvil(opts: AnvilOptions = {}): Promise<AnvilNode> {
+  const port = opts.quiet && !opts.port ? await freePort() : (opts.port ?? 0);
+  const args = [
+    "--host",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    ...(opts.quiet ? ["--quiet"] : []),
+    ...(opts.args ?? []),
+  ];
+  const timeoutMs = opts.readyTimeoutMs ?? 30_000;
+  const child = opts.dieWithParent
+    ? spawn(
+        "/bin/sh",
+        // The shell prints anvil's pid and waits for anvil, ending with it; meanwhile a subshell waits
+        // for the shell's stdin (fd 3: a background job's own stdin is /dev/null) to close, because this
+        // process ended it or died, and then stops anvil.
+        [
+          "-c",
+          'exec 3<&0; "$0" "$@" </dev/null 3<&- & p=$!; echo "pid $p"; (read -r _ <&3; kill $p 2>/dev/null) & exec 3<&-; wait $p',
+          anvilBinary(),
+          ...args,
+        ],
+        { stdio: ["pipe", "pipe", "pipe"] },
+      )
+    : spawn(anvilBinary(), args, { stdio: ["ignore", "pipe", "pipe"] });
+  let err = "";
+  child.stderr!.on("data", (d) => (err += d));
+  const exited = new Promise<void>((res) => child.once("exit", () => res()));
+  let pid = opts.dieWithParent ? 0 : child.pid!;
+  let failure: Error | undefined;
+  child.once("error", (e) => (failure ??= e));
+  child.once(
+    "exit",
+    (code, signal) => (failure ??= new Error(`anvil exited (${code ?? signal}) before listening: ${err}`)),
+  );
+  const lines = readline.createInterface({ input: child.stdout! });
+  let listening = 0;
+  lines.on("line", (line) => {
+    const p = /^pid (\d+)$/.exec(line);
+    if (p && pid === 0) pid = Number(p[1]);
+    const m = /Listening on [^:\s]+:(\d+)/.exec(line);
+    if (m) listening = Number(m[1]);
+  });
+  const deadline = Date.now() + timeoutMs;
+  const url = (p: number) => `http://127.0.0.1:${p}`;
+  for (;;) {
+    if (failure) break;
+    if (Date.now() > deadline) {
+      failure = new Error(`anvil did not start within ${timeoutMs} ms: ${err}`);
+      break;
+    }
+    if (opts.quiet && pid !== 0) {
+      try {
+        await keepAliveRpc(url(port))("eth_chainId");
+        listening = port;
+      } catch {
+        // not listening yet
+      }
+    }
+    if (listening !== 0 && pid !== 0) break;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const stop = async (signal: NodeJS.Signals = "SIGTERM") => {
+    if (child.exitCode === null && child.signalCode === null) {
+      if (opts.dieWithParent) {
+        if (pid !== 0) {
+          try {
+            process.kill(pid, signal);
+          } catch {
+            // already gone
+          }
+        }
+        child.stdin!.end();
+      } else child.kill(signal);
+    }
+    await exited;
+  };
+  if (failure) {
+    await stop("SIGKILL");
+    throw failure;
+  }
+  return { url: url(listening), port: listening, process: child, pid, stderr: () => err, stop };
+}
+
+/** A port free on 127.0.0.1 right now (the system's choice). */
+function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(anvilBinary(), args, { stdio: ["ignore", "pipe", "pipe"] });
-    let err = "";
-    let settled = false;
-    child.stderr!.on("data", (d) => (err += d));
-    const exited = new Promise<void>((res) => child.once("exit", () => res()));
-    const fail = (e: Error) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      child.kill("SIGKILL");
-      reject(e);
-    };
-    const timer = setTimeout(
-      () => fail(new Error(`anvil did not start within ${opts.readyTimeoutMs ?? 30_000} ms: ${err}`)),
-      opts.readyTimeoutMs ?? 30_000,
-    );
-    child.once("error", (e) => fail(e));
-    child.once("exit", (code, signal) => fail(new Error(`anvil exited (${code ?? signal}) before listening: ${err}`)));
-    readline.createInterface({ input: child.stdout! }).on("line", (line) => {
-      const m = /Listening on [^:\s]+:(\d+)/.exec(line);
-      if (!m || settled) return;
-      settled = true;
-      clearTimeout(timer);
-      const port = Number(m[1]);
-      resolve({
-        url: `http://127.0.0.1:${port}`,
-        port,
-        process: child,
-        stderr: () => err,
-        async stop(signal: NodeJS.Signals = "SIGTERM") {
-          if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-          await exited;
-        },
-      });
+    const s = net.createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * JSON-RPC over node:http with kept-alive connections: about twice as fast per call as fetch against a
+ * local anvil (0.2 ms against 0.55 ms for eth_blockNumber, measured here), which matters to a block
+ * producer making four calls per block.
+ */
+export function keepAliveRpc(url: string, timeoutMs = 60_000): Rpc {
+  const u = new URL(url);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+  let id = 0;
+  return (method, params = []) =>
+    new Promise((resolve, reject) => {
+      const body = JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params });
+      const req = http.request(
+        {
+          host: u.hostname,
+          port: u.port,
+          path: "/",
+          method: "POST",
+          agent,
+          timeout: timeoutMs,
+          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("error", reject);
+          res.on("end", () => {
+            let j: { result?: unknown; error?: { code: number; message: string; data?: unknown } };
+            try {
+              j = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+            } catch {
+              reject(Object.assign(new Error(`${method}: HTTP ${res.statusCode}, not JSON`), { code: "BAD_RESPONSE" }));
+              return;
+            }
+            if (j.error) reject(Object.assign(new Error(j.error.message), { code: j.error.code, data: j.error.data }));
+            else resolve(j.result);
+          });
+        },
+      );
+      req.on("timeout", () => req.destroy(new Error(`${method}: no answer within ${timeoutMs} ms`)));
+      req.on("error", (e) =>
+        reject(Object.assign(new Error(`${method}: ${e.message}`), { code: "NETWORK_ERROR", cause: e })),
+      );
+      req.end(body);
+    });
 }

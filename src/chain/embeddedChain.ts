@@ -1,18 +1,34 @@
 /**
- * The embedded chain: an in-process Hardhat network (EDR), built from code (no hardhat.config.ts, no
- * Hardhat runtime environment, so it starts in ~0.2 s from any cwd), made durable by a block journal.
+ * The embedded chain: an EVM that only this gateway mines, made durable by a block journal. Two
+ * engines (docs/decisions/0017): Hardhat's EDR in this process (the default for a new data directory),
+ * built from code (no hardhat.config.ts, no Hardhat runtime environment), which keeps its whole history
+ * in memory and replays the whole journal on start; or anvil in a child process
+ * (src/chain/embeddedAnvil.ts), which checkpoints its state, so a restart and memory do not grow with
+ * history, but recomputes the whole state root for every block, so each block costs more as the state grows.
+ * The genesis file records the engine, so a data directory keeps the one that made it.
  *
  * Automine is off. `BlockProducer` is the only miner: it collects the transactions submitted in the
  * last few milliseconds (group commit), assigns nonces, signs, hands them to the node, mines one block
  * with an explicit timestamp (`evm_mine`), appends the block (timestamp + raw transactions) to the
- * journal with fdatasync, and only then resolves the callers. On start, `openEmbeddedChain` replays the
- * journal into a fresh network with the same genesis: same transactions, same timestamps, same block
- * hashes, same state. Anything not in the journal was never acknowledged.
+ * journal with fdatasync, and only then resolves the callers. On start, `openEmbeddedChain` loads the
+ * checkpoint (anvil) and replays the journal past it into the node: same transactions, same
+ * timestamps, same block hashes (checked), same state. Anything not in the journal was never acknowledged.
+ *
+ * Checkpoints (anvil) are taken between blocks, the producer paused: every `checkpointBlocks` blocks,
+ * `checkpointTransactions` transactions or `checkpointSeconds` seconds with something new, and on a
+ * clean close. The index must have applied the head first (`beforeCheckpoint`): a restart cannot give
+ * the indexer the logs of blocks older than the checkpoint.
  */
 import fs from "node:fs";
 import path from "node:path";
-import { createHardhatNetworkProvider } from "hardhat/internal/hardhat-network/provider/provider";
 import type { EIP1193Provider } from "hardhat/types";
+import {
+  CHECKPOINT_FILE,
+  checkpointFile,
+  startAnvilEngine,
+  type CheckpointHead,
+  type CheckpointPhase,
+} from "./embeddedAnvil";
 import { BlockJournal, type GenesisSpec, type JournalBlock } from "./journal";
 import {
   NonceManager,
@@ -37,6 +53,62 @@ export const EMBEDDED_BLOCK_GAS_LIMIT = 1_000_000_000;
  */
 export const EMBEDDED_HARDFORK = process.env.CERTLEDGER_EMBEDDED_HARDFORK ?? "osaka";
 
+export const EMBEDDED_ENGINES = ["anvil", "edr"] as const;
+export type EmbeddedEngine = (typeof EMBEDDED_ENGINES)[number];
+
+/** Reads a setting of the embedded chain from the environment: a whole number ≥ min, or the default. */
+function envInt(name: string, fallback: number, min: number): number {
+  const v = process.env[name];
+  if (v === undefined || v === "") return fallback;
+  if (!/^\d+$/.test(v) || Number(v) < min) throw new Error(`${name} must be a whole number ≥ ${min}, not "${v}"`);
+  return Number(v);
+}
+
+/** The engine of a NEW data directory (CERTLEDGER_EMBEDDED_ENGINE, default edr). */
+export function embeddedEngineForNewDataDir(): EmbeddedEngine {
+  const v = process.env.CERTLEDGER_EMBEDDED_ENGINE ?? "edr";
+  if (!(EMBEDDED_ENGINES as readonly string[]).includes(v))
+    throw new Error(`CERTLEDGER_EMBEDDED_ENGINE must be one of ${EMBEDDED_ENGINES.join(", ")}, not "${v}"`);
+  return v as EmbeddedEngine;
+}
+
+/** When the anvil engine takes a checkpoint, and how much history it keeps readable. */
+export interface CheckpointPolicy {
+  /** After this many blocks since the last checkpoint (CERTLEDGER_CHECKPOINT_BLOCKS, default 1,000). */
+  blocks: number;
+  /** After this many transactions (CERTLEDGER_CHECKPOINT_TRANSACTIONS, default 4,000). */
+  transactions: number;
+  /** After this many seconds with at least one new block (CERTLEDGER_CHECKPOINT_SECONDS, default 300). */
+  seconds: number;
+  /**
+   * After the blocks since the last checkpoint took this long to mine (CERTLEDGER_CHECKPOINT_REPLAY_MS,
+   * default 1,500): replaying them costs about as much, and anvil's cost per block grows with the state
+   * (it computes the state root afresh: ~43 ms per empty block at 30,000 certificates, measured).
+   */
+  replayMs: number;
+  /**
+   * Blocks whose transactions, receipts and logs stay readable (CERTLEDGER_CHAIN_KEEP_BLOCKS, default
+   * `blocks` + 128).
+   */
+  keepBlocks: number;
+  /** The anvil process is replaced from a checkpoint once it holds this many blocks (default 4,096). */
+  recycleBlocks: number;
+}
+
+export function checkpointPolicyFromEnv(): CheckpointPolicy {
+  const blocks = envInt("CERTLEDGER_CHECKPOINT_BLOCKS", 1000, 1);
+  return {
+    blocks,
+    transactions: envInt("CERTLEDGER_CHECKPOINT_TRANSACTIONS", 4000, 1),
+    seconds: envInt("CERTLEDGER_CHECKPOINT_SECONDS", 300, 1),
+    replayMs: envInt("CERTLEDGER_CHECKPOINT_REPLAY_MS", 1500, 1),
+    // More than one checkpoint interval: after a crash, the blocks replayed from the journal still
+    // have their logs when the index catches up with them.
+    keepBlocks: envInt("CERTLEDGER_CHAIN_KEEP_BLOCKS", blocks + 128, 1),
+    recycleBlocks: envInt("CERTLEDGER_CHAIN_RECYCLE_BLOCKS", 4096, 1),
+  };
+}
+
 export interface EmbeddedChainOptions {
   dataDir: string;
   /** Genesis accounts: private key and balance. Must be the same on every start (derive them from the seed). */
@@ -54,6 +126,18 @@ export interface EmbeddedChainOptions {
   onBlock?: (header: BlockHeader, logs: RawLog[]) => void;
   /** Unix seconds now; tests may move time forward. */
   now?: () => number;
+  /** Engine of a new data directory (default: embeddedEngineForNewDataDir()). An existing one keeps its own. */
+  engine?: EmbeddedEngine;
+  /** Checkpoint policy (anvil engine; default checkpointPolicyFromEnv()). */
+  checkpoints?: Partial<CheckpointPolicy>;
+  /**
+   * Resolves once everything that follows the chain has applied block `head` (the indexer): a
+   * checkpoint waits for it. Rejecting skips this checkpoint.
+   */
+  beforeCheckpoint?: (head: number) => Promise<void>;
+  /** Tests: called at each step of writing a checkpoint (a test pauses there and kills the process). */
+  checkpointHook?: (phase: CheckpointPhase) => Promise<void>;
+  log?: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
 export interface BlockHeader {
@@ -76,30 +160,67 @@ export interface RawLog {
 }
 
 export interface ReplayStats {
+  /** The checkpoint the node started from (0: genesis). */
+  fromBlock: number;
   blocks: number;
   transactions: number;
   ms: number;
+}
+
+export interface CheckpointStats {
+  /** The block the last checkpoint holds (0: none yet). */
+  block: number;
+  /** Its size, bytes (0 when not written by this process). */
+  bytes: number;
+  ms: number;
+  /** Checkpoints written since start. */
+  count: number;
+  /** Unix ms of the last one written by this process (0: none). */
+  at: number;
 }
 
 export interface EmbeddedChain {
   provider: EIP1193Provider;
   rpc: Rpc;
   chainId: number;
+  engine: EmbeddedEngine;
   producer: BlockProducer;
   journal: BlockJournal;
   genesis: GenesisSpec;
   replay: ReplayStats;
+  checkpoints: CheckpointStats;
   /**
-   * Writes a consistent copy of the chain's durable files into `dir` (which must exist) and returns
-   * their names, relative to `dir`: opening a chain on a directory holding them gives the chain as it
-   * was at one block boundary, every block acknowledged before the call included. The producer is held
-   * between blocks while the files are copied; transactions submitted meanwhile wait, none is refused.
+   * Takes a checkpoint now, between blocks (anvil; EDR has none and resolves undefined). Resolves once
+   * it is durable and the journal holds only later blocks.
    */
-  backupTo(dir: string): Promise<string[]>;
+  checkpoint(): Promise<CheckpointStats | undefined>;
+  /** The first block whose transactions, receipts and logs the node still serves. */
+  historyFrom(): number;
+  /** Resident memory of the node when it runs in its own process (anvil), bytes; 0 for EDR. */
+  nodeRss(): number;
+  /** Why the chain cannot make blocks any more (the journal failed a write, or the node's process ended). */
+  failure(): string | undefined;
+  /** Size of the checkpoint and of the journal, bytes. */
+  durableBytes(): { checkpoint: number; journal: number };
+  /**
+   * Between blocks, writes a consistent copy of the chain's durable files (genesis, checkpoint,
+   * journal) into `dir` (fsynced) and returns their names; the data directory's files as they were at
+   * that instant restore the chain. `during`, when given, runs inside that same pause, after the copy
+   * (e.g. a backup of the store, which then holds no block the copy lacks, and is at or past the
+   * checkpoint's block because a checkpoint waits for the index).
+   */
+  backupTo(dir: string, during?: () => Promise<void>): Promise<string[]>;
+  /**
+   * Keeps checkpoints from being taken until the returned function is called (a backup of the store
+   * taken meanwhile stays at or past the checkpoint that a later `backupTo` copies).
+   */
+  holdCheckpoints(): () => void;
   close(): Promise<void>;
 }
 
 export async function createEdrProvider(genesis: GenesisSpec, privateKeys: string[]): Promise<EIP1193Provider> {
+  // Loaded only for the EDR engine: Hardhat's provider modules take a while to load.
+  const { createHardhatNetworkProvider } = await import("hardhat/internal/hardhat-network/provider/provider");
   return createHardhatNetworkProvider(
     {
       hardfork: genesis.hardfork,
@@ -139,9 +260,11 @@ export async function openEmbeddedChain(opts: EmbeddedChainOptions): Promise<Emb
       })),
       hardfork: EMBEDDED_HARDFORK,
       blockGasLimit: EMBEDDED_BLOCK_GAS_LIMIT,
+      engine: opts.engine ?? embeddedEngineForNewDataDir(),
     };
     journal.writeGenesis(genesis);
   }
+  const engine: EmbeddedEngine = genesis.engine ?? "edr";
   const keys = genesis.accounts.map((a) => {
     const k = opts.genesisAccounts.find((g) => g.address.toLowerCase() === a.address);
     if (!k)
@@ -150,62 +273,227 @@ export async function openEmbeddedChain(opts: EmbeddedChainOptions): Promise<Emb
       );
     return k.privateKey;
   });
-  const provider = await createEdrProvider(genesis, keys);
-  const rpc: Rpc = (method, params = []) => provider.request({ method, params });
+  const policy = { ...checkpointPolicyFromEnv(), ...opts.checkpoints };
+  if (engine === "edr" && fs.existsSync(checkpointFile(opts.dataDir)))
+    throw new Error(`${CHECKPOINT_FILE} in an EDR data directory: its genesis names the wrong engine`);
 
   const t0 = Date.now();
-  const blocks = journal.readAll();
-  let txCount = 0;
-  for (const b of blocks) {
-    await replayBlock(rpc, b);
-    txCount += b.txs.length;
+  let provider: EIP1193Provider;
+  let rpc: Rpc;
+  let anvil: Awaited<ReturnType<typeof startAnvilEngine>> | undefined;
+  let start: CheckpointHead = { number: 0, hash: "" };
+  if (engine === "anvil") {
+    anvil = await startAnvilEngine(genesis, opts.dataDir, {
+      keepBlocks: policy.keepBlocks,
+      recycleBlocks: policy.recycleBlocks,
+      log: opts.log,
+    });
+    rpc = anvil.rpc;
+    provider = { request: ({ method, params }) => rpc(method, params as unknown[] | undefined) } as EIP1193Provider;
+    start = anvil.start;
+  } else {
+    const edr = await createEdrProvider(genesis, keys);
+    provider = edr;
+    rpc = (method, params = []) => edr.request({ method, params });
   }
-  const replay = { blocks: blocks.length, transactions: txCount, ms: Date.now() - t0 };
-  journal.open();
-  const lastTs = blocks.length > 0 ? blocks[blocks.length - 1].ts : genesis.initialTimestamp;
-  const producer = new BlockProducer(rpc, genesis.chainId, journal, opts.signer, {
-    lingerMs: opts.lingerMs ?? 2,
-    maxTxPerBlock: opts.maxTxPerBlock ?? 400,
-    onBlock: opts.onBlock,
-    now,
-    lastTimestamp: lastTs,
-    lastBlock: blocks.length > 0 ? blocks[blocks.length - 1].n : 0,
-  });
-  return {
-    provider,
-    rpc,
-    chainId: genesis.chainId,
-    producer,
-    journal,
-    genesis,
-    replay,
-    backupTo: (dir) =>
-      producer.hold(async () => {
-        await journal.idle();
-        const names: string[] = [];
-        for (const file of [journal.genesisFile, journal.file]) {
-          if (!fs.existsSync(file)) continue;
-          await fs.promises.copyFile(file, path.join(dir, path.basename(file)));
-          names.push(path.basename(file));
-        }
-        return names;
-      }),
-    async close() {
-      await producer.close();
-      await journal.close();
-    },
-  };
+
+  try {
+    const blocks = journal.readAll();
+    // Blocks at or below the checkpoint are in it already (a kill after the checkpoint was written
+    // and before the journal was emptied leaves them); the one at its height must be the same block.
+    const same = blocks.find((b) => b.n === start.number);
+    if (same?.h !== undefined && start.number > 0 && same.h !== start.hash)
+      throw new Error(
+        `the chain checkpoint holds block ${start.number} as ${start.hash} but the journal as ${same.h}: ` +
+          "the checkpoint and the journal are from different chains",
+      );
+    const todo = blocks.filter((b) => b.n > start.number);
+    if (todo.length > 0 && todo[0].n !== start.number + 1)
+      throw new Error(
+        `the chain journal starts at block ${todo[0].n} but the node holds blocks up to ${start.number}: ` +
+          `blocks ${start.number + 1}..${todo[0].n - 1} are missing (was the checkpoint file removed or replaced?)`,
+      );
+    let txCount = 0;
+    for (const b of todo) {
+      await replayBlock(rpc, b, b === todo[todo.length - 1]);
+      txCount += b.txs.length;
+    }
+    const replay = { fromBlock: start.number, blocks: todo.length, transactions: txCount, ms: Date.now() - t0 };
+    journal.open();
+    const last = todo.length > 0 ? todo[todo.length - 1] : undefined;
+    let lastTs = last?.ts ?? genesis.initialTimestamp;
+    if (!last && start.number > 0) {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const b = (await rpc("eth_getBlockByNumber", ["latest", false])) as any;
+      lastTs = Number(BigInt(b.timestamp));
+    }
+    const checkpoints: CheckpointStats = { block: start.number, bytes: 0, ms: 0, count: 0, at: 0 };
+    // The journal just replayed counts as mined time: it would be replayed again after a crash.
+    const since = { blocks: todo.length, transactions: txCount, at: Date.now(), mineMs: -replay.ms };
+    let holds = 0;
+    let retryAfter = 0;
+    let checkpointing: Promise<CheckpointStats | undefined> | undefined;
+    let closed = false;
+
+    const producer = new BlockProducer(rpc, genesis.chainId, journal, opts.signer, {
+      lingerMs: opts.lingerMs ?? 2,
+      maxTxPerBlock: opts.maxTxPerBlock ?? 400,
+      onBlock: (header, logs, transactions) => {
+        since.blocks++;
+        since.transactions += transactions;
+        opts.onBlock?.(header, logs);
+        if (due()) void takeCheckpoint().catch(() => undefined);
+      },
+      now,
+      lastTimestamp: lastTs,
+      lastBlock: last?.n ?? start.number,
+    });
+
+    const due = () =>
+      anvil !== undefined &&
+      !checkpointing &&
+      holds === 0 &&
+      Date.now() >= retryAfter &&
+      since.blocks > 0 &&
+      (since.blocks >= policy.blocks ||
+        since.transactions >= policy.transactions ||
+        producer.stats.mineMs - since.mineMs >= policy.replayMs ||
+        Date.now() - since.at >= policy.seconds * 1000);
+
+    const takeCheckpoint = (): Promise<CheckpointStats | undefined> => {
+      if (!anvil) return Promise.resolve(undefined);
+      if (checkpointing) return checkpointing;
+      const node = anvil;
+      checkpointing = producer
+        .between(async () => {
+          if (journal.failure) throw journal.failure;
+          const head = producer.durableBlock;
+          if (head === checkpoints.block) return checkpoints;
+          const tc = performance.now();
+          await opts.beforeCheckpoint?.(head);
+          // eslint-disable-next-line @typescript-eslint/no-explicit-any
+          const b = (await rpc("eth_getBlockByNumber", ["latest", false])) as any;
+          const at = { number: Number(BigInt(b.number)), hash: b.hash as string };
+          if (at.number !== head)
+            throw new Error(`checkpoint: the node is at block ${at.number}, the journal at ${head}`);
+          const { bytes } = await node.checkpoint(at, opts.checkpointHook);
+          await journal.truncate();
+          await opts.checkpointHook?.("journal-truncated");
+          Object.assign(checkpoints, {
+            block: head,
+            bytes,
+            ms: performance.now() - tc,
+            count: checkpoints.count + 1,
+            at: Date.now(),
+          });
+          Object.assign(since, { blocks: 0, transactions: 0, at: Date.now(), mineMs: producer.stats.mineMs });
+          return { ...checkpoints };
+        })
+        .catch((e: unknown) => {
+          retryAfter = Date.now() + 10_000;
+          opts.log?.("chain checkpoint skipped", { error: (e as Error).message });
+          throw e;
+        })
+        .finally(() => (checkpointing = undefined));
+      return checkpointing;
+    };
+    // A slow trickle of blocks still gets its checkpoint within `seconds`.
+    const timer = anvil
+      ? setInterval(() => {
+          if (due()) void takeCheckpoint().catch(() => undefined);
+        }, 1000)
+      : undefined;
+    timer?.unref();
+
+    return {
+      provider,
+      rpc,
+      chainId: genesis.chainId,
+      engine,
+      producer,
+      journal,
+      genesis,
+      replay,
+      checkpoints,
+      checkpoint: takeCheckpoint,
+      historyFrom: () => (anvil ? anvil.historyFrom(producer.durableBlock) : 0),
+      nodeRss: () => anvil?.rss() ?? 0,
+      failure: () => journal.failure?.message ?? (closed ? undefined : anvil?.failure()),
+      durableBytes: () => {
+        const f = checkpointFile(opts.dataDir);
+        return { checkpoint: fs.existsSync(f) ? fs.statSync(f).size : 0, journal: journal.size() };
+      },
+      backupTo: (dir, during) =>
+        producer.between(async () => {
+          await journal.idle();
+          await fs.promises.mkdir(dir, { recursive: true });
+          const names = [path.basename(journal.genesisFile), path.basename(journal.file)];
+          if (fs.existsSync(checkpointFile(opts.dataDir))) names.push(CHECKPOINT_FILE);
+          for (const n of names) await copyDurably(path.join(opts.dataDir, n), path.join(dir, n));
+          await fsyncDir(dir);
+          await during?.();
+          return names;
+        }),
+      holdCheckpoints: () => {
+        holds++;
+        let released = false;
+        return () => {
+          if (!released) holds--;
+          released = true;
+        };
+      },
+      async close() {
+        closed = true;
+        if (timer) clearInterval(timer);
+        await producer.close();
+        // A clean stop leaves a checkpoint at the head, so the next start replays nothing.
+        if (anvil && !journal.failure && holds === 0 && producer.durableBlock !== checkpoints.block)
+          await takeCheckpoint().catch(() => undefined);
+        await checkpointing?.catch(() => undefined);
+        await journal.close();
+        await anvil?.close();
+      },
+    };
+  } catch (e) {
+    await anvil?.close();
+    throw e;
+  }
 }
 
-async function replayBlock(rpc: Rpc, b: JournalBlock): Promise<void> {
+async function copyDurably(from: string, to: string): Promise<void> {
+  await fs.promises.copyFile(from, to);
+  const fh = await fs.promises.open(to, "r+");
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const fh = await fs.promises.open(dir, "r");
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Sends a journalled block's transactions and mines it at its timestamp. Only the last block of a
+ * replay is read back and checked (number, transaction count, hash): a block's hash covers its parent's,
+ * so the last one matching proves every block before it matched (one node call per block saved).
+ */
+async function replayBlock(rpc: Rpc, b: JournalBlock, check: boolean): Promise<void> {
   for (const raw of b.txs) await rpc("eth_sendRawTransaction", [raw]);
   await rpc("evm_mine", [b.ts]);
+  if (!check) return;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const block = (await rpc("eth_getBlockByNumber", ["latest", false])) as any;
   const n = Number(BigInt(block.number));
   if (n !== b.n || block.transactions.length !== b.txs.length || (b.h !== undefined && block.hash !== b.h)) {
     throw new Error(
-      `chain journal replay diverged at block ${b.n} (got block ${n} with ${block.transactions.length} transactions, hash ${block.hash}); ` +
+      `chain journal replay diverged by block ${b.n} (got block ${n} with ${block.transactions.length} transactions, hash ${block.hash}); ` +
         `the journal or the genesis does not match this network`,
     );
   }
@@ -219,8 +507,10 @@ export class BlockProducer implements TxSubmitter {
   private queue: PendingTx[] = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
-  /** Settles when a `hold` ends; no block is produced while it is set. */
-  private held: Promise<void> | undefined;
+  /** Set while `between` runs: no block is produced. */
+  private gate: Promise<unknown> | undefined;
+  /** Settles when the last produced block is durable (or failed). */
+  private lastDurable: Promise<void> = Promise.resolve();
   private closed = false;
   private readonly nonces: NonceManager;
   private lastTimestamp: number;
@@ -239,7 +529,7 @@ export class BlockProducer implements TxSubmitter {
     private readonly opts: {
       lingerMs: number;
       maxTxPerBlock: number;
-      onBlock?: (header: BlockHeader, logs: RawLog[]) => void;
+      onBlock?: (header: BlockHeader, logs: RawLog[], transactions: number) => void;
       now: () => number;
       lastTimestamp: number;
       /** The last block the journal holds (0: genesis only). */
@@ -278,26 +568,30 @@ export class BlockProducer implements TxSubmitter {
   }
 
   /**
-   * Runs `fn` between two blocks: after the block being produced (if any) is done, before the next one
-   * starts. Submissions made meanwhile queue up and go into the next block once `fn` settles.
+   * Runs `fn` between blocks: once the block being made is durable, with no other block made until
+   * `fn` settles (callers meanwhile wait in the queue). One `between` at a time.
    */
-  async hold<T>(fn: () => Promise<T>): Promise<T> {
-    while (this.held) await this.held;
-    let release!: () => void;
-    this.held = new Promise<void>((r) => (release = r));
+  async between<T>(fn: () => Promise<T>): Promise<T> {
+    while (this.gate) await this.gate.catch(() => undefined);
+    const run = (async () => {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = undefined;
+      await this.flushing;
+      await this.lastDurable;
+      return fn();
+    })();
+    this.gate = run;
     try {
-      while (this.flushing) await this.flushing;
-      return await fn();
+      return await run;
     } finally {
-      this.held = undefined;
-      release();
+      this.gate = undefined;
       if (this.queue.length > 0 && !this.closed) this.schedule();
     }
   }
 
   /** Mines an empty block now (moves chain time forward), journaled like any other. */
   async mineEmpty(timestamp?: number): Promise<number> {
-    while (this.held) await this.held;
+    while (this.gate) await this.gate.catch(() => undefined);
     await this.flushing;
     const { n, durable } = await this.produce([], timestamp);
     await durable;
@@ -305,10 +599,10 @@ export class BlockProducer implements TxSubmitter {
   }
 
   private schedule(): void {
-    if (this.timer || this.flushing || this.held) return;
+    if (this.timer || this.flushing || this.gate) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      if (this.held) return; // the hold reschedules when it ends
+      if (this.gate) return; // `between` reschedules when it ends
       this.flushing = this.flushLoop().finally(() => {
         this.flushing = undefined;
         if (this.queue.length > 0 && !this.closed) this.schedule();
@@ -317,8 +611,7 @@ export class BlockProducer implements TxSubmitter {
   }
 
   private async flushLoop(): Promise<void> {
-    // A hold stops the loop between two blocks.
-    while (this.queue.length > 0 && !this.held) {
+    while (this.queue.length > 0 && !this.gate) {
       const batch = this.queue.splice(0, this.opts.maxTxPerBlock);
       try {
         // Not waiting for the block's fdatasync: the next block is sent and mined while the disk
@@ -415,6 +708,7 @@ export class BlockProducer implements TxSubmitter {
         this.opts.onBlock?.(
           header,
           receipts.flatMap((r) => (r as { logs?: RawLog[] }).logs ?? []),
+          included.length,
         );
       },
       (e: unknown) => {
@@ -423,7 +717,7 @@ export class BlockProducer implements TxSubmitter {
         throw e;
       },
     );
-    durable.catch(() => undefined);
+    this.lastDurable = durable.catch(() => undefined);
     return { n, durable };
   }
 
@@ -431,7 +725,9 @@ export class BlockProducer implements TxSubmitter {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    while (this.gate) await this.gate.catch(() => undefined);
     if (this.queue.length > 0 && !this.flushing) this.flushing = this.flushLoop();
     await this.flushing;
+    await this.lastDurable;
   }
 }

@@ -15,7 +15,7 @@
  * "is it already on chain?" is answered from a complete index. `startEngine` resolves after all that.
  *
  * Data directory: certledger.sqlite (store, unless databaseUrl), chain-genesis.json + chain-journal.jsonl
- * (embedded chain), keyring.keystore.json (the keyring seed, encrypted; unless seed is given),
+ * (+ chain-checkpoint.json on the anvil engine: the embedded chain), keyring.keystore.json (the keyring seed, encrypted; unless seed is given),
  * deployment-<chainId>.json (addresses, first block, code hash of the build that deployed).
  *
  * Measured here (2 cores shared with other jobs, load ~9; test/bench/engine.ts): 50 concurrent single
@@ -47,7 +47,7 @@ import { EngineChainWriter, workKinds } from "./chainWriter";
 import { ChainHealth } from "./chainHealth";
 import { bytecode, registryIface, type ContractAddresses } from "./contracts";
 import { ChainGuard, readChainIdentity, recordChainIdentity, type ChainIdentity } from "./chainIdentity";
-import { openEmbeddedChain, type EmbeddedChain, type ReplayStats } from "./embeddedChain";
+import { openEmbeddedChain, type EmbeddedChain, type EmbeddedChainOptions, type ReplayStats } from "./embeddedChain";
 import { writeFileDurably } from "./journal";
 import { AUTHORITY_LABEL, CustodialKeyring, RELAYER_LABEL, parseSeed } from "./keyring";
 import { openSeedKeystore, type SeedKeystoreOptions } from "./seedKeystore";
@@ -97,6 +97,8 @@ export interface EngineOptions {
   chainCheckMs?: number;
   /** Unix seconds now (tests). */
   now?: () => number;
+  /** Embedded chain: engine of a new data directory, checkpoint policy, test hooks. */
+  embeddedChain?: Pick<EmbeddedChainOptions, "engine" | "checkpoints" | "checkpointHook" | "maxTxPerBlock">;
   /** Log lines; `level` is "info" unless said otherwise (the chain's troubles are "warn" or "error"). */
   log?: (msg: string, fields?: Record<string, unknown>, level?: "info" | "warn" | "error") => void;
   /** Errors an operator must act on (the node is not our chain); default `log` at error level. */
@@ -200,6 +202,13 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
         lingerMs: opts.lingerMs,
         onBlock: (header, logs) => void wake.indexer?.noteBlock(header, logs),
         now,
+        // A restart starts the chain from its checkpoint: the index must hold every block up to it.
+        beforeCheckpoint: async (head) => {
+          if (!wake.indexer) throw new Error("the index does not follow the chain yet");
+          await wake.indexer.waitFor(head);
+        },
+        log,
+        ...opts.embeddedChain,
       });
       rpc = embedded.rpc;
       chainId = embedded.chainId;
@@ -312,6 +321,22 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       onError: indexerErrorLog(log),
     });
     wake.indexer = indexer;
+    if (embedded) {
+      // Never let the index skip blocks whose logs the chain no longer has: stop with what to do.
+      const cursor = await indexer.cursorBlock();
+      const floor = embedded.replay.fromBlock;
+      if (floor > 0 && cursor < floor)
+        throw new Error(
+          `the index ends at block ${cursor} but the chain starts from its checkpoint at block ${floor}: ` +
+            "the store is older than the chain (restore the store and the chain files from the same backup)",
+        );
+      const kept = embedded.historyFrom();
+      if (cursor + 1 < kept && cursor < embedded.producer.durableBlock)
+        throw new Error(
+          `the index ends at block ${cursor} but the chain keeps logs from block ${kept} on: start again with ` +
+            `CERTLEDGER_CHAIN_KEEP_BLOCKS=${embedded.producer.durableBlock - cursor + 1} or more`,
+        );
+    }
     if (!guard?.mismatch) await indexer.sync();
 
     // ---- relayer
@@ -383,9 +408,10 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       async close() {
         relayer.close();
         guard?.stop();
-        await ix.stop();
+        // The embedded chain first: its closing checkpoint waits for the index to apply the head.
         if (embedded) await embedded.close();
-        else await submitter.close();
+        await ix.stop();
+        if (!embedded) await submitter.close();
         await store.close();
       },
     };

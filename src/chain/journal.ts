@@ -1,9 +1,11 @@
 /**
  * The embedded chain's write-ahead journal: one line per mined block, `{"n":…,"ts":…,"txs":[raw…]}`,
  * appended and fdatasync'ed BEFORE any transaction of the block is acknowledged. The genesis (chain
- * id, accounts, start date) sits in its own file, written once. Replaying the journal into a fresh
- * network with the same genesis reproduces every block bit for bit (same hashes: measured), so the
- * journal is the embedded chain's only durable state.
+ * id, engine, accounts, start date) sits in its own file, written once. Replaying the journal into a
+ * fresh network with the same genesis reproduces every block bit for bit (same hashes: measured).
+ * On the anvil engine a checkpoint of the state (src/chain/embeddedAnvil.ts) covers every block up to
+ * its own, and the journal then holds only the blocks after it (`truncate`, once the checkpoint is
+ * durable); a start skips journal blocks the checkpoint already holds.
  *
  * A torn last line (a crash in the middle of an append) was never acknowledged: it is dropped and the
  * file truncated back to the last whole line.
@@ -30,6 +32,8 @@ export interface GenesisSpec {
   accounts: { address: string; balanceWei: string }[];
   hardfork: string;
   blockGasLimit: number;
+  /** The EVM engine that made this chain (absent: "edr", the only one before anvil was added). */
+  engine?: "edr" | "anvil";
 }
 
 export class BlockJournal {
@@ -71,8 +75,7 @@ export class BlockJournal {
     const blocks: JournalBlock[] = [];
     let start = 0;
     let goodEnd = 0;
-    for (let i = 0; i < buf.length; i++) {
-      if (buf[i] !== 0x0a) continue;
+    for (let i = buf.indexOf(0x0a); i !== -1; i = buf.indexOf(0x0a, i + 1)) {
       const line = buf.subarray(start, i).toString("utf8");
       start = i + 1;
       if (line.length === 0) {
@@ -139,6 +142,31 @@ export class BlockJournal {
       off += n;
     }
     await new Promise<void>((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve())));
+  }
+
+  /**
+   * Empties the journal (every block it holds is in a durable checkpoint), durably. Waits for the
+   * writes in flight; the caller makes sure no block is appended meanwhile.
+   */
+  async truncate(): Promise<void> {
+    await this.writing;
+    if (this.fd !== undefined) {
+      fs.ftruncateSync(this.fd, 0);
+      fs.fsyncSync(this.fd);
+    } else if (fs.existsSync(this.file)) {
+      const fd = fs.openSync(this.file, "r+");
+      try {
+        fs.ftruncateSync(fd, 0);
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+    }
+  }
+
+  /** Size of the journal file, bytes. */
+  size(): number {
+    return fs.existsSync(this.file) ? fs.statSync(this.file).size : 0;
   }
 
   async close(): Promise<void> {

@@ -11,6 +11,11 @@
  * but not yet made durable, and the transactions waiting in the node's pool, were never acknowledged
  * (src/chain/embeddedChain.ts), so "latest", "pending", "safe" and "finalized" all mean `head`, and a
  * later block, transaction or receipt is answered as not found.
+ *
+ * On the anvil engine the node keeps the transactions, receipts and logs of recent blocks only
+ * (`historyFrom`, docs/decisions/0017): a block older than that is refused with RPC_HISTORY_PRUNED
+ * (state reads at the head work whatever the history; a transaction or receipt of an older block is
+ * answered as not found).
  */
 import type { Rpc } from "./submitter";
 
@@ -41,6 +46,7 @@ export type JsonRpcReason =
   | "RPC_BODY_TOO_LARGE"
   | "RPC_LOG_RANGE_TOO_LARGE"
   | "RPC_EXTERNAL_CHAIN"
+  | "RPC_HISTORY_PRUNED"
   | "RPC_NODE_ERROR";
 
 type Id = string | number | null;
@@ -175,6 +181,8 @@ export interface ReadOnlyRpcOptions {
   rpc: Rpc;
   /** The last durable block: nothing later is shown. */
   head: () => number;
+  /** The first block whose transactions, receipts and logs the node keeps (default 0: all). */
+  historyFrom?: () => number;
   /** Most requests in one batch. */
   maxBatch: number;
   /** Most blocks one eth_getLogs may span. */
@@ -197,6 +205,20 @@ export function readOnlyRpc(opts: ReadOnlyRpcOptions): JsonRpcEndpoint {
 
   /** The block a tag or EIP-1898 block parameter names, or undefined when it is past the head. */
   async function blockOf(param: unknown, head: number): Promise<number | undefined> {
+    const n = await namedBlock(param, head);
+    const floor = opts.historyFrom?.() ?? 0;
+    if (n !== undefined && n < floor)
+      throw new RpcFailure(
+        JSON_RPC_ERRORS.RESOURCE_NOT_FOUND,
+        `block ${n} is older than the history this node keeps (blocks ${floor} to ${head}): ` +
+          "read the current state at the latest block, or use the gateway's API for a certificate's history",
+        "RPC_HISTORY_PRUNED",
+        { historyFrom: floor, head },
+      );
+    return n;
+  }
+
+  async function namedBlock(param: unknown, head: number): Promise<number | undefined> {
     if (param === undefined || param === "latest" || param === "pending" || param === "safe" || param === "finalized")
       return head;
     if (param === "earliest") return 0;
@@ -207,7 +229,7 @@ export function readOnlyRpc(opts: ReadOnlyRpcOptions): JsonRpcEndpoint {
     }
     if (param !== null && typeof param === "object" && !Array.isArray(param)) {
       const o = param as Record<string, unknown>;
-      if (typeof o.blockNumber === "string" && o.blockHash === undefined) return blockOf(o.blockNumber, head);
+      if (typeof o.blockNumber === "string" && o.blockHash === undefined) return namedBlock(o.blockNumber, head);
       if (typeof o.blockHash === "string" && o.blockNumber === undefined && HASH.test(o.blockHash)) {
         const b = (await rpc("eth_getBlockByHash", [o.blockHash, false])) as { number: string } | null;
         if (b === null || Number(BigInt(b.number)) > head) return undefined;
@@ -263,7 +285,9 @@ export function readOnlyRpc(opts: ReadOnlyRpcOptions): JsonRpcEndpoint {
     },
     eth_getBlockByHash: async (params, head) => {
       const b = (await rpc("eth_getBlockByHash", [params[0], params[1] === true])) as { number: string } | null;
-      return b !== null && Number(BigInt(b.number)) <= head ? b : null;
+      if (b === null || Number(BigInt(b.number)) > head) return null;
+      await blockOf(b.number, head);
+      return b;
     },
     eth_getTransactionByHash: async (params, head) => atHead(await rpc("eth_getTransactionByHash", [params[0]]), head),
     eth_getTransactionReceipt: async (params, head) =>

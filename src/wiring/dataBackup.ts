@@ -116,10 +116,14 @@ export async function takeBackup(engine: Engine, dataDir: string): Promise<Taken
     const roles = new Map<string, BackupFileRole>([[STORE_FILE, "store"]]);
     let chain: BackupManifest["chain"] = { kind: "external", chainId: engine.chainId };
     await engine.relayer.quiesce(async () => {
-      await backupStore(path.join(staging, STORE_FILE));
-      if (embedded) {
+      const storeCopy = () => backupStore(path.join(staging, STORE_FILE));
+      if (!embedded) await storeCopy();
+      else {
         const blockAtLeast = embedded.producer.durableBlock;
-        const names = await embedded.backupTo(staging);
+        // The store is copied inside the chain copy's pause, after it: no block is made in between, so
+        // the store holds no block the chain copy lacks, and (a checkpoint waiting for the index) none
+        // older than the chain copy's checkpoint, which a gateway restored from an older store refuses.
+        const names = await embedded.backupTo(staging, storeCopy);
         for (const n of names) {
           if (!isSafeName(n) || roles.has(n)) throw new Error(`the chain's backup named an unusable file: ${n}`);
           roles.set(n, "chain");

@@ -7,7 +7,7 @@ import path from "node:path";
 import type { Express } from "express";
 import pino, { type Logger } from "pino";
 import type { Config } from "../config";
-import { startEngine, type Engine } from "../chain/engine";
+import { startEngine, type Engine, type EngineOptions } from "../chain/engine";
 import { createCatalog } from "../domain/catalog";
 import type { Address, DomainDeps } from "../domain/ports";
 import { buildApp } from "../http/app";
@@ -42,6 +42,8 @@ export interface GatewayOptions {
    * Benchmarks set it below their working set so they measure the uncached path.
    */
   integrityCacheSize?: number;
+  /** Embedded chain: engine of a new data directory, checkpoint policy, block size (benchmarks, tests). */
+  embeddedChain?: EngineOptions["embeddedChain"];
 }
 
 export interface Gateway {
@@ -78,6 +80,7 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
     seed: opts.seed,
     keystore: seedKeystoreOptions(config, (msg, fields) => logger.warn(fields ?? {}, msg)),
     now,
+    embeddedChain: opts.embeddedChain,
     log: (msg, fields, level = "info") => logger[level](fields ?? {}, msg),
     logError: (msg, fields) => logger.error(fields ?? {}, msg),
   });
@@ -95,7 +98,7 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
     };
     // One registry for the whole gateway: the domain counts verdicts into it, the HTTP layer adds its own.
     const metrics = new Registry();
-    operationsMetrics(metrics, operationsSource(engine, config.dataDir, now));
+    operationsMetrics(metrics, operationsSource(engine, now));
     const domain: DomainDeps = {
       clock: { now },
       index: engine.index,
@@ -145,8 +148,9 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
       requests: engine.requests,
       chainHealth: engine.health && (() => engine.health!.view()),
       outbox: engine.outbox,
-      // A chain journal that failed a write acknowledges nothing more: take the gateway out of rotation.
-      ready: () => !engine.embedded?.journal.failure,
+      // A chain journal that failed a write, or a chain node that is gone, acknowledges nothing more:
+      // take the gateway out of rotation.
+      ready: () => !engine.embedded?.failure(),
       chainMismatch: () => engine.chainGuard?.mismatch,
       batchJobs: sqlBatchJobs(engine.store.db, {
         dialect: engine.store.dialect,
@@ -162,6 +166,7 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
         ? readOnlyRpc({
             rpc: embedded.rpc,
             head: () => embedded.producer.durableBlock,
+            historyFrom: () => embedded.historyFrom(),
             maxBatch: config.rpcMaxBatch,
             maxLogBlockRange: config.rpcLogBlockRange,
             maxCallGas: config.rpcCallGasCap,

@@ -112,7 +112,8 @@ describe("a chain node that is not ours any more (anvil)", function () {
 
   it("resumes indexing and writes once its own chain is back (anvil restarted from its saved state)", async function () {
     const file = path.join(tmpDataDir(), "anvil-state.json");
-    const s = await swapNode((port) => start([], port), ["--state", file]);
+    // Another genesis time: a fresh node started within the same second would have the same genesis block.
+    const s = await swapNode((port, t) => start(["--timestamp", String(Number(t) + 1)], port), ["--state", file]);
     await expectRefusedAndKept(s, s.engine, "GENESIS");
     await s.second.stop("SIGKILL");
     await start(["--state", file], s.first.port);

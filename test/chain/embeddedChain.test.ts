@@ -2,120 +2,279 @@ import { expect } from "chai";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { openEmbeddedChain, type EmbeddedChain } from "../../src/chain/embeddedChain";
+import {
+  EMBEDDED_ENGINES,
+  openEmbeddedChain,
+  type CheckpointPolicy,
+  type EmbeddedChain,
+  type EmbeddedEngine,
+} from "../../src/chain/embeddedChain";
 import { BlockJournal } from "../../src/chain/journal";
 import { CustodialKeyring } from "../../src/chain/keyring";
 
 const seed = new Uint8Array(32).fill(7);
+/** EIP-2935's history storage contract. */
+const HISTORY_STORAGE_ADDRESS = "0x0000f90827f1c53a10cb7a02335b175320002935";
 
 function tmpDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), "certledger-chain-"));
 }
 
-async function open(dir: string, keyring: CustodialKeyring): Promise<EmbeddedChain> {
+async function open(
+  dir: string,
+  keyring: CustodialKeyring,
+  engine: EmbeddedEngine = "anvil",
+  checkpoints: Partial<CheckpointPolicy> = {},
+): Promise<EmbeddedChain> {
   const funder = keyring.addressOf("relayer");
   return openEmbeddedChain({
     dataDir: dir,
     genesisAccounts: [{ address: funder, privateKey: keyring.privateKeyOf("relayer"), balanceWei: 10n ** 30n }],
     signer: (a) => keyring.signer(a),
+    engine,
+    checkpoints,
   });
 }
 
-describe("embedded chain", function () {
-  it("lands 50 concurrent transfers from one sender with no nonce error, in few blocks", async function () {
-    const keyring = new CustodialKeyring(seed);
-    const chain = await open(tmpDir(), keyring);
-    const from = keyring.addressOf("relayer");
-    const to = keyring.addressOf("someone");
-    const mined = await Promise.all(
-      Array.from({ length: 50 }, () => chain.producer.submit({ from, to, data: "0x", gasLimit: 21_000n, value: 1n })),
-    );
-    expect(mined.every((m) => m.status === 1)).to.equal(true);
-    expect(new Set(mined.map((m) => m.blockNumber)).size).to.be.lessThan(5);
-    expect(BigInt((await chain.rpc("eth_getBalance", [to, "latest"])) as string)).to.equal(50n);
-    await chain.close();
-  });
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const latest = async (chain: EmbeddedChain) => (await chain.rpc("eth_getBlockByNumber", ["latest", false])) as any;
 
-  it("replays its journal after a restart into the same blocks and state", async function () {
-    const dir = tmpDir();
-    const keyring = new CustodialKeyring(seed);
-    const from = keyring.addressOf("relayer");
-    const other = keyring.addressOf("agency:1:1");
-    let chain = await open(dir, keyring);
-    for (let round = 0; round < 20; round++) {
-      await Promise.all(
-        Array.from({ length: 10 }, (_, i) =>
-          chain.producer.submit({ from, to: other, data: "0x", gasLimit: 21_000n, value: BigInt(i + 1) }),
-        ),
+for (const engine of EMBEDDED_ENGINES)
+  describe(`embedded chain (${engine})`, function () {
+    it("lands 50 concurrent transfers from one sender with no nonce error, in few blocks", async function () {
+      const keyring = new CustodialKeyring(seed);
+      const chain = await open(tmpDir(), keyring, engine);
+      const from = keyring.addressOf("relayer");
+      const to = keyring.addressOf("someone");
+      const mined = await Promise.all(
+        Array.from({ length: 50 }, () => chain.producer.submit({ from, to, data: "0x", gasLimit: 21_000n, value: 1n })),
       );
-    }
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    const head = (await chain.rpc("eth_getBlockByNumber", ["latest", false])) as any;
-    await chain.close();
+      expect(mined.every((m) => m.status === 1)).to.equal(true);
+      expect(new Set(mined.map((m) => m.blockNumber)).size).to.be.lessThan(5);
+      expect(BigInt((await chain.rpc("eth_getBalance", [to, "latest"])) as string)).to.equal(50n);
+      await chain.close();
+    });
 
-    // A torn append (crash in the middle of a write) was never acknowledged and must be dropped.
-    fs.appendFileSync(path.join(dir, "chain-journal.jsonl"), '{"n":999,"ts":1,"txs":["0x02');
+    it("replays its journal after a restart into the same blocks and state", async function () {
+      const dir = tmpDir();
+      const keyring = new CustodialKeyring(seed);
+      const from = keyring.addressOf("relayer");
+      const other = keyring.addressOf("agency:1:1");
+      let chain = await open(dir, keyring, engine);
+      for (let round = 0; round < 20; round++) {
+        await Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            chain.producer.submit({ from, to: other, data: "0x", gasLimit: 21_000n, value: BigInt(i + 1) }),
+          ),
+        );
+      }
+      const head = await latest(chain);
+      // The files as a kill at this instant would leave them: no checkpoint yet, every block in the journal.
+      const crashed = tmpDir();
+      expect(await chain.backupTo(crashed)).to.include("chain-journal.jsonl");
+      await chain.close();
 
-    chain = await open(dir, keyring);
-    expect(chain.replay.transactions).to.equal(200);
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    const again = (await chain.rpc("eth_getBlockByNumber", ["latest", false])) as any;
-    expect(again.hash).to.equal(head.hash);
-    expect(BigInt((await chain.rpc("eth_getBalance", [other, "latest"])) as string)).to.equal(20n * 55n);
-    // New work continues from the replayed nonce.
-    const m = await chain.producer.submit({ from, to: other, data: "0x", gasLimit: 21_000n, value: 1n });
-    expect(m.status).to.equal(1);
-    await chain.close();
+      // A torn append (crash in the middle of a write) was never acknowledged and must be dropped.
+      fs.appendFileSync(path.join(crashed, "chain-journal.jsonl"), '{"n":999,"ts":1,"txs":["0x02');
+
+      for (const d of [crashed, dir]) {
+        chain = await open(d, keyring, engine);
+        // A clean close leaves a checkpoint at the head on anvil (nothing to replay); EDR replays everything.
+        const cleanAnvil = d === dir && engine === "anvil";
+        expect(chain.replay.transactions).to.equal(cleanAnvil ? 0 : 200);
+        expect(chain.replay.fromBlock).to.equal(cleanAnvil ? Number(BigInt(head.number)) : 0);
+        expect((await latest(chain)).hash).to.equal(head.hash);
+        expect(BigInt((await chain.rpc("eth_getBalance", [other, "latest"])) as string)).to.equal(20n * 55n);
+        // New work continues from the replayed nonce.
+        const m = await chain.producer.submit({ from, to: other, data: "0x", gasLimit: 21_000n, value: 1n });
+        expect(m.status).to.equal(1);
+        await chain.close();
+      }
+    });
+
+    it("refuses a journal whose replay does not give the journalled blocks", async function () {
+      const dir = tmpDir();
+      const keyring = new CustodialKeyring(seed);
+      const from = keyring.addressOf("relayer");
+      const chain = await open(dir, keyring, engine);
+      for (let i = 0; i < 5; i++)
+        await chain.producer.submit({ from, to: keyring.addressOf("x"), data: "0x", gasLimit: 21_000n, value: 1n });
+      const crashed = tmpDir();
+      await chain.backupTo(crashed);
+      await chain.close();
+      // From a block in the middle on, each mined a second later than it was: every hash from there differs.
+      const journal = new BlockJournal(crashed);
+      const blocks = journal.readAll();
+      for (const b of blocks.slice(2)) b.ts += 1;
+      fs.writeFileSync(journal.file, blocks.map((b) => JSON.stringify(b) + "\n").join(""));
+      let error: unknown;
+      await open(crashed, keyring, engine).catch((e) => (error = e));
+      expect(String(error)).to.match(/replay diverged/);
+    });
+
+    it("refuses a journal written under another seed", async function () {
+      const dir = tmpDir();
+      const chain = await open(dir, new CustodialKeyring(seed), engine);
+      await chain.close();
+      let error: unknown;
+      try {
+        await open(dir, new CustodialKeyring(new Uint8Array(32).fill(8)), engine);
+      } catch (e) {
+        error = e;
+      }
+      expect(String(error)).to.match(/wrong seed/);
+    });
+
+    it("answers a block's transactions only once the journal holds it, and in block order", async function () {
+      const dir = tmpDir();
+      const keyring = new CustodialKeyring(seed);
+      const chain = await open(dir, keyring, engine);
+      const from = keyring.addressOf("relayer");
+      const to = keyring.addressOf("someone");
+      const journaled = () => chain.journal.readAll().map((b) => b.n);
+      const answered: number[] = [];
+      await Promise.all(
+        Array.from({ length: 60 }, async (_, i) => {
+          if (i % 6 === 0) await new Promise((r) => setTimeout(r, i)); // spread over several blocks
+          const m = await chain.producer.submit({ from, to, data: "0x", gasLimit: 21_000n, value: 1n });
+          // When a caller hears of its block, that block is already on disk.
+          expect(journaled()).to.include(m.blockNumber);
+          answered.push(m.blockNumber);
+        }),
+      );
+      expect(answered).to.deep.equal([...answered].sort((a, b) => a - b));
+      expect(new Set(answered).size).to.be.greaterThan(1);
+      await chain.close();
+    });
+
+    it("refuses every later append once one journal write failed (a gap could not be replayed)", async function () {
+      const dir = tmpDir();
+      const journal = new BlockJournal(dir);
+      // Not opened: the first write fails.
+      let first: unknown;
+      await journal.append({ n: 1, ts: 1, txs: [] }).catch((e) => (first = e));
+      expect(String(first)).to.match(/not open/);
+      journal.open();
+      let later: unknown;
+      await journal.append({ n: 2, ts: 2, txs: [] }).catch((e) => (later = e));
+      expect(later).to.equal(first);
+      expect(journal.failure).to.equal(first);
+      await journal.close();
+      expect(journal.readAll()).to.deep.equal([]);
+    });
   });
 
-  it("refuses a journal written under another seed", async function () {
-    const dir = tmpDir();
-    const chain = await open(dir, new CustodialKeyring(seed));
-    await chain.close();
-    let error: unknown;
-    try {
-      await open(dir, new CustodialKeyring(new Uint8Array(32).fill(8)));
-    } catch (e) {
-      error = e;
-    }
-    expect(String(error)).to.match(/wrong seed/);
-  });
+describe("embedded chain checkpoints (anvil)", function () {
+  this.timeout(120_000);
+  const transfer = (chain: EmbeddedChain, from: string, to: string, value: bigint) =>
+    chain.producer.submit({ from, to, data: "0x", gasLimit: 21_000n, value });
 
-  it("answers a block's transactions only once the journal holds it, and in block order", async function () {
+  it("restarts from its checkpoint and replays only the journal past it, into the same blocks", async function () {
     const dir = tmpDir();
     const keyring = new CustodialKeyring(seed);
-    const chain = await open(dir, keyring);
     const from = keyring.addressOf("relayer");
     const to = keyring.addressOf("someone");
-    const journaled = () => chain.journal.readAll().map((b) => b.n);
-    const answered: number[] = [];
-    await Promise.all(
-      Array.from({ length: 60 }, async (_, i) => {
-        if (i % 6 === 0) await new Promise((r) => setTimeout(r, i)); // spread over several blocks
-        const m = await chain.producer.submit({ from, to, data: "0x", gasLimit: 21_000n, value: 1n });
-        // When a caller hears of its block, that block is already on disk.
-        expect(journaled()).to.include(m.blockNumber);
-        answered.push(m.blockNumber);
-      }),
+    const chain = await open(dir, keyring, "anvil", { blocks: 10, replayMs: 1e9 });
+    for (let i = 1; i <= 25; i++) await transfer(chain, from, to, BigInt(i));
+    // Checkpoints are taken right after a block: the one after block 20 is under way or done.
+    await chain.checkpoint();
+    expect(chain.checkpoints.count).to.be.at.least(2);
+    const cp = chain.checkpoints.block;
+    for (let i = 26; i <= 30; i++) await transfer(chain, from, to, BigInt(i));
+    const head = await latest(chain);
+    expect(chain.journal.readAll().map((b) => b.n)).to.deep.equal(
+      Array.from({ length: Number(BigInt(head.number)) - cp }, (_, k) => cp + 1 + k),
     );
-    expect(answered).to.deep.equal([...answered].sort((a, b) => a - b));
-    expect(new Set(answered).size).to.be.greaterThan(1);
+    const crashed = tmpDir();
+    const files = await chain.backupTo(crashed);
+    expect(files.sort()).to.deep.equal(["chain-checkpoint.json", "chain-genesis.json", "chain-journal.jsonl"]);
     await chain.close();
+
+    const again = await open(crashed, keyring, "anvil", { blocks: 10, replayMs: 1e9 });
+    expect(again.replay.fromBlock).to.equal(cp);
+    expect(again.replay.blocks).to.equal(Number(BigInt(head.number)) - cp);
+    expect((await latest(again)).hash).to.equal(head.hash);
+    expect(BigInt((await again.rpc("eth_getBalance", [to, "latest"])) as string)).to.equal(465n);
+    expect((await transfer(again, from, to, 1n)).status).to.equal(1);
+    await again.close();
   });
 
-  it("refuses every later append once one journal write failed (a gap could not be replayed)", async function () {
+  it("starts from a checkpoint whose journal was not emptied yet (killed in between), skipping what it holds", async function () {
     const dir = tmpDir();
-    const journal = new BlockJournal(dir);
-    // Not opened: the first write fails.
-    let first: unknown;
-    await journal.append({ n: 1, ts: 1, txs: [] }).catch((e) => (first = e));
-    expect(String(first)).to.match(/not open/);
-    journal.open();
-    let later: unknown;
-    await journal.append({ n: 2, ts: 2, txs: [] }).catch((e) => (later = e));
-    expect(later).to.equal(first);
-    expect(journal.failure).to.equal(first);
-    await journal.close();
-    expect(journal.readAll()).to.deep.equal([]);
+    const keyring = new CustodialKeyring(seed);
+    const from = keyring.addressOf("relayer");
+    const to = keyring.addressOf("someone");
+    const chain = await open(dir, keyring, "anvil", { blocks: 1_000_000, replayMs: 1e9 });
+    for (let i = 1; i <= 8; i++) await transfer(chain, from, to, 1n);
+    const before = tmpDir();
+    await chain.backupTo(before); // journal of blocks 1..n, no checkpoint
+    await chain.checkpoint();
+    const head = await latest(chain);
+    await chain.close();
+    // The new checkpoint with the old, full journal: what a kill between the rename and the truncation leaves.
+    fs.copyFileSync(path.join(dir, "chain-checkpoint.json"), path.join(before, "chain-checkpoint.json"));
+    const again = await open(before, keyring, "anvil");
+    expect(again.replay.fromBlock).to.equal(Number(BigInt(head.number)));
+    expect(again.replay.transactions).to.equal(0);
+    expect((await latest(again)).hash).to.equal(head.hash);
+    expect(BigInt((await again.rpc("eth_getBalance", [to, "latest"])) as string)).to.equal(8n);
+    await again.close();
+  });
+
+  it("refuses a journal that does not continue its checkpoint", async function () {
+    const dir = tmpDir();
+    const keyring = new CustodialKeyring(seed);
+    const from = keyring.addressOf("relayer");
+    const to = keyring.addressOf("someone");
+    const chain = await open(dir, keyring, "anvil", { blocks: 1_000_000, replayMs: 1e9 });
+    await transfer(chain, from, to, 1n);
+    await chain.checkpoint();
+    await transfer(chain, from, to, 1n);
+    await transfer(chain, from, to, 1n);
+    const crashed = tmpDir();
+    await chain.backupTo(crashed);
+    await chain.close();
+    const journal = new BlockJournal(crashed);
+    const blocks = journal.readAll();
+    expect(blocks).to.have.length(2);
+    // Drop the first block after the checkpoint: a gap the restart must refuse, not paper over.
+    fs.writeFileSync(journal.file, JSON.stringify(blocks[1]) + "\n");
+    let error: unknown;
+    await open(crashed, keyring, "anvil").catch((e) => (error = e));
+    expect(String(error)).to.match(/blocks \d+\.\.\d+ are missing/);
+  });
+
+  it("keeps its checkpoint the size of the state, whatever the history, and its node replaced and readable", async function () {
+    const dir = tmpDir();
+    const keyring = new CustodialKeyring(seed);
+    const from = keyring.addressOf("relayer");
+    const to = keyring.addressOf("someone");
+    const chain = await open(dir, keyring, "anvil", {
+      blocks: 1_000_000,
+      replayMs: 1e9,
+      keepBlocks: 16,
+      recycleBlocks: 300,
+    });
+    const sizes: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 300; i++) await transfer(chain, from, to, 1n);
+      await chain.checkpoint();
+      // Leave out the EIP-2935 system contract's ring of block hashes: state that grows with each block
+      // up to 8,191 slots (~1.1 MB), then stays.
+      const state = JSON.parse(fs.readFileSync(path.join(dir, "chain-checkpoint.json"), "utf8"));
+      delete state.accounts[HISTORY_STORAGE_ADDRESS].storage;
+      sizes.push(JSON.stringify(state).length);
+    }
+    // Same accounts, same storage: 300 blocks more of history add nothing (256 headers are kept).
+    expect(Math.max(...sizes) - Math.min(...sizes)).to.be.below(sizes[0] / 50);
+    const head = Number(BigInt((await latest(chain)).number));
+    expect(chain.historyFrom()).to.equal(head - 16 + 1);
+    // The node was replaced from a checkpoint: the kept blocks still have their transactions and receipts.
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const kept = (await chain.rpc("eth_getBlockByNumber", ["0x" + (head - 3).toString(16), false])) as any;
+    expect(kept.transactions).to.have.length(1);
+    expect(await chain.rpc("eth_getTransactionReceipt", [kept.transactions[0]])).to.not.equal(null);
+    expect(BigInt((await chain.rpc("eth_getBalance", [to, "latest"])) as string)).to.equal(900n);
+    await chain.close();
   });
 });

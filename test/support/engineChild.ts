@@ -3,11 +3,25 @@
  * grants and checks from several concurrent workers, printing one line per ACKNOWLEDGED write, until
  * killed. `report <dataDir>`: starts the engine (which replays the chain and settles the outbox), prints
  * what the index holds as one JSON line, and exits.
+ *
+ * CERTLEDGER_TEST_CHECKPOINT_PAUSE=<phase> (stream): the first chain checkpoint that reaches that step
+ * prints `CHECKPOINT <phase>` and stops there for good, so that the test kills the process mid-checkpoint.
  */
+import type { CheckpointPhase } from "../../src/chain/embeddedAnvil";
 import { openEngine, newHolderCert, setupActors, signGrant } from "./engineFixture";
 
+function checkpointPause(): ((phase: CheckpointPhase) => Promise<void>) | undefined {
+  const at = process.env.CERTLEDGER_TEST_CHECKPOINT_PAUSE;
+  if (!at) return undefined;
+  return (phase) => {
+    if (phase !== at) return Promise.resolve();
+    process.stdout.write(`CHECKPOINT ${phase}\n`);
+    return new Promise<void>(() => undefined);
+  };
+}
+
 async function stream(dataDir: string): Promise<void> {
-  const engine = await openEngine(dataDir);
+  const engine = await openEngine(dataDir, { embeddedChain: { checkpointHook: checkpointPause() } });
   const a = await setupActors(engine, "durable");
   process.stdout.write(`READY ${JSON.stringify(engine.startup)}\n`);
   const now = Math.floor(Date.now() / 1000);

@@ -54,18 +54,43 @@ export async function setupActors(engine: Engine, name = "test"): Promise<Actors
   return { typeId, agency, issuerKey, verifier };
 }
 
-/** Issues `certId` singly through the engine, valid from a few seconds ago for an hour. */
-export function issueNow(engine: Engine, a: Actors, certId: Bytes32, outboxKey: string): Promise<TxReceiptView> {
-  const now = Math.floor(Date.now() / 1000);
+/** Issues `certId` singly through the engine, valid from `validFrom` for `seconds`. */
+function issueSingly(
+  engine: Engine,
+  a: Actors,
+  certId: Bytes32,
+  outboxKey: string,
+  validFrom: number,
+  seconds: number,
+): Promise<TxReceiptView> {
   return engine.chain.issue({
     agency: a.agency,
     issuerKey: a.issuerKey,
     certId,
     typeId: a.typeId,
-    validFrom: now - 5,
-    validUntil: now + 3600,
+    validFrom,
+    validUntil: validFrom + seconds,
     outboxKey,
   });
+}
+
+/** Issues a new certificate singly from the actors' key, valid from `validFrom` for `seconds`. */
+export async function issueNewCertificate(
+  engine: Engine,
+  a: Actors,
+  outboxKey: string,
+  validFrom: number,
+  seconds: number,
+): Promise<ReturnType<typeof newHolderCert>> {
+  const c = newHolderCert();
+  await issueSingly(engine, a, c.certId, outboxKey, validFrom, seconds);
+  return c;
+}
+
+/** Issues `certId` singly through the engine, valid from a few seconds ago for an hour. */
+export function issueNow(engine: Engine, a: Actors, certId: Bytes32, outboxKey: string): Promise<TxReceiptView> {
+  const now = Math.floor(Date.now() / 1000);
+  return issueSingly(engine, a, certId, outboxKey, now - 5, 3605);
 }
 
 /** Waits until `cond` holds (what happens in other processes, such as a node's blocks); fails naming `what`. */
