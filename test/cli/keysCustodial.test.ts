@@ -122,6 +122,8 @@ describe("certledger keys on a custodial gateway", function () {
 
     const v = await f.http.post("/v1/public/verify").send({ document: first.document }).expect(200);
     expect(v.body.verdict).to.equal("VALID");
+    // The old key's window may end in the next second (validUntil is exclusive): sign after it ended.
+    while (f.now() < old!.validUntil) await new Promise((r) => setTimeout(r, 200));
     const stale = await issue(oldFile, 2);
     expect(stale.code).to.not.equal(0);
     expect(JSON.parse(stale.stdout).error.code).to.equal("KEY_NOT_VALID");

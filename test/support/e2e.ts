@@ -189,12 +189,11 @@ function flatten(o: Record<string, unknown>, prefix = ""): Record<string, string
 
 /** The agency console's batch file: a `holder` column and one column per (nested) field, quoted. */
 export function batchCsv(items: { holder: string; fields: Record<string, unknown> }[]): string {
-  const rows = items.map((i) => ({ holder: i.holder, ...flatten(i.fields) }));
-  const header = Object.keys(rows[0]);
-  return [
-    header.join(","),
-    ...rows.map((r) => header.map((k) => `"${String(r[k as keyof typeof r]).replace(/"/g, '""')}"`).join(",")),
-  ].join("\n");
+  const rows: Record<string, unknown>[] = items.map((i) => ({ holder: i.holder, ...flatten(i.fields) }));
+  // Every column any row has (optional fields come and go between samples); a missing one is an empty cell.
+  const header = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const cell = (v: unknown) => (v === undefined ? "" : `"${String(v).replace(/"/g, '""')}"`);
+  return [header.join(","), ...rows.map((r) => header.map((k) => cell(r[k])).join(","))].join("\n");
 }
 
 /** The text of the QR code in a PNG (a screenshot of a page's image), decoded by jsQR; undefined if none. */
