@@ -366,23 +366,25 @@ async function main() {
       ...run(r),
       mismatches: r.mismatches,
     });
-    emit("verify_p99_ms_at_1000_rps", dr.p99, "ms", {
+    // The figures (verify_p99_ms_at_1000_rps, bare_express_p99_ms_at_1000_rps) keep the method they
+    // were published with, autocannon's overallRate; the paced generator's figures carry their own names.
+    emit("verify_p99_ms_at_1000_rps_paced", dr.p99, "ms", {
       ...fixed,
       distinctDocuments: DOCS,
       integrityCacheSize: CACHE,
       ...latencies(dr),
       target: 25,
     });
-    emit("verify_p50_ms_at_1000_rps", dr.p50, "ms", { ...fixed, distinctDocuments: DOCS });
-    emit("bare_express_p99_ms_at_1000_rps", br.p99, "ms", { ...fixed, ...latencies(br) });
+    emit("verify_p50_ms_at_1000_rps_paced", dr.p50, "ms", { ...fixed, distinctDocuments: DOCS });
+    emit("bare_express_p99_ms_at_1000_rps_paced", br.p99, "ms", { ...fixed, ...latencies(br) });
     const bursts = {
       ...common,
       offeredRps: FIXED_RATE,
       method:
         "autocannon overallRate: each connection's share of a second sent back to back at the start of the second",
     };
-    emit("verify_p99_ms_at_1000_rps_autocannon_bursts", da.p99, "ms", { ...bursts, p50: da.p50, ...run(da) });
-    emit("bare_express_p99_ms_at_1000_rps_autocannon_bursts", ba.p99, "ms", { ...bursts, p50: ba.p50, ...run(ba) });
+    emit("verify_p99_ms_at_1000_rps", da.p99, "ms", { ...bursts, p50: da.p50, ...run(da), target: 25 });
+    emit("bare_express_p99_ms_at_1000_rps", ba.p99, "ms", { ...bursts, p50: ba.p50, ...run(ba) });
     emit("verify_heap_bytes_per_request", eventLoopPerRequest + workerPerCheck, "bytes", {
       method: "V8 sampling heap profiler, collected objects included",
       eventLoopBytes: Math.round(eventLoopPerRequest),
