@@ -62,8 +62,9 @@ describe("gateway whose chain node came back as another chain (anvil)", function
     await first.stop("SIGKILL");
     nodes.push(await startAnvil({ port: first.port, args: ["--timestamp", String(genesis + 1)] }));
 
+    // While the node is down /readyz may first say CHAIN_UNREACHABLE; wait for the stranger to be named.
     let ready = await http.get("/readyz");
-    for (let i = 0; ready.status !== 503 && i < 600; i++) {
+    for (let i = 0; ready.body.error?.code !== "CHAIN_MISMATCH" && i < 600; i++) {
       await new Promise((r) => setTimeout(r, 50));
       ready = await http.get("/readyz");
     }
