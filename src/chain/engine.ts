@@ -321,6 +321,8 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       onError: indexerErrorLog(log),
     });
     wake.indexer = indexer;
+    // A lookup that misses catches up first: another replica may have just written what is asked for.
+    if (opts.rpcUrl) cache.catchUpWith(() => indexer.poke(), 2_000);
     if (embedded) {
       // Never let the index skip blocks whose logs the chain no longer has: stop with what to do.
       const cursor = await indexer.cursorBlock();

@@ -5,6 +5,7 @@
  */
 import { computeCertId } from "../document/ids";
 import { badRequest, conflict, notFound, unauthorized } from "./errors";
+import { certificateOnLedger, grantOnLedger } from "./lookups";
 import type { Bytes32, DomainDeps, GrantRelayRequest, GrantView, Hex, RevokeGrantRelayRequest } from "./ports";
 
 const ZERO_HASH = `0x${"0".repeat(64)}` as Hex;
@@ -41,7 +42,7 @@ export async function relayGrant(
       "BAD_SIGNATURE",
       "The grant is not signed by the holder key of this certificate (check documentRoot and the signing key).",
     );
-  const cert = await deps.index.certificate(g.certId.toLowerCase() as Bytes32);
+  const cert = await certificateOnLedger(deps.index, g.certId);
   if (!cert) throw notFound("CERTIFICATE_NOT_FOUND", `No certificate ${g.certId} is on the ledger.`);
   const grantId = deps.signatures.grantId(g);
   const existing = await deps.index.grant(grantId);
@@ -69,7 +70,7 @@ export interface RevokeGrantReturnType {
 
 export async function revokeGrant(deps: DomainDeps, req: RevokeGrantRelayRequest): Promise<RevokeGrantReturnType> {
   const now = deps.clock.now();
-  const grant = await deps.index.grant(req.grantId.toLowerCase() as Bytes32);
+  const grant = await grantOnLedger(deps.index, req.grantId);
   if (!grant) throw notFound("GRANT_NOT_FOUND", `No grant ${req.grantId} is on the ledger.`);
   if (req.deadline < now) throw badRequest("SIGNATURE_EXPIRED", "The signing deadline has passed; sign again.");
   const signer = deps.signatures.recoverRevokeGrant(

@@ -169,6 +169,11 @@ export interface IndexReader {
    * they come from the index alone).
    */
   freshness?(): { block: number; syncedAt: number; ageSeconds: number } | undefined;
+  /**
+   * Applies now whatever the chain holds that the index has not applied yet (bounded in time; never
+   * throws). Absent or immediate where the index follows the chain in this process.
+   */
+  catchUp?(): Promise<void>;
 }
 
 // ---------------------------------------------------------------------------------------------

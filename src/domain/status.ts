@@ -4,6 +4,7 @@
  */
 import { badRequest, conflict, forbidden, notFound } from "./errors";
 import { randomId } from "./hashing";
+import { certificateOnLedger } from "./lookups";
 import { activeSigningKey } from "./issuance";
 import { requireCustodialAgency } from "./custody";
 import type { Address, Bytes32, CertificateView, DomainDeps, Hex, StatusAction, StatusChangeRequest } from "./ports";
@@ -51,7 +52,7 @@ export async function ownCertificate(
   agency: Address,
   certId: Bytes32,
 ): Promise<CertificateView> {
-  const cert = await deps.index.certificate(certId.toLowerCase() as Bytes32);
+  const cert = await certificateOnLedger(deps.index, certId);
   if (!cert) throw notFound("CERTIFICATE_NOT_FOUND", `No certificate ${certId} is on the ledger.`);
   if (cert.agency.toLowerCase() !== agency.toLowerCase())
     throw forbidden(

@@ -6,6 +6,7 @@
 import { DomainError, badRequest, forbidden, notFound } from "./errors";
 import { relayGrant } from "./grants";
 import { randomId } from "./hashing";
+import { certificateOnLedger, grantOnLedger } from "./lookups";
 import type {
   AgencyView,
   Address,
@@ -80,7 +81,7 @@ async function gather(deps: DomainDeps, document: unknown): Promise<Gathered> {
   checkDocumentShape(integrity);
   // Tampered beyond reading its certId: there is no record to look up.
   if (!integrity.certId) return { integrity, accredited: false };
-  const cert = await deps.index.certificate(integrity.certId!.toLowerCase() as Bytes32);
+  const cert = await certificateOnLedger(deps.index, integrity.certId);
   if (!cert) return { integrity, accredited: false };
   let batch: BatchView | undefined;
   let batchProofValid: boolean | undefined;
@@ -195,7 +196,7 @@ export async function certificateStatus(
   certId: Bytes32,
 ): Promise<CertificateStatusReturnType> {
   const id = certId.toLowerCase() as Bytes32;
-  const cert = await deps.index.certificate(id);
+  const cert = await certificateOnLedger(deps.index, id);
   if (!cert) throw notFound("CERTIFICATE_NOT_FOUND", `No certificate ${certId} is on the ledger.`);
   const [type, history, agency] = await Promise.all([
     deps.index.certificateType(cert.typeId),
@@ -252,7 +253,7 @@ async function evaluate(deps: DomainDeps, p: PresentationParameters): Promise<{ 
   let grant: GrantView | undefined;
   let signatureProblem: "BAD_SIGNATURE" | "REPLAYED" | "GRANT_EXPIRED" | undefined;
   if (p.grantId) {
-    grant = await deps.index.grant(p.grantId.toLowerCase() as Bytes32);
+    grant = await grantOnLedger(deps.index, p.grantId);
   } else if (g.cert && g.integrity.status === "OK") {
     // Only an intact, issued document gets its grant relayed: a tampered one changes nothing on chain.
     const sg = p.signedGrant!;

@@ -77,6 +77,7 @@ export class IndexCache implements IndexReader {
   private synced: { block: number; atMs: number } | undefined;
   /** The embedded chain: blocks are applied as the process makes them, so the index is never behind. */
   private inProcessChain = false;
+  private syncNow: { sync: () => Promise<void>; limitMs: number } | undefined;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -230,6 +231,26 @@ export class IndexCache implements IndexReader {
   /** The chain is in this process (embedded): the index's view is current whenever it is read. */
   followsInProcessChain(): void {
     this.inProcessChain = true;
+  }
+
+  /**
+   * How to apply what the chain holds beyond this index (the indexer's sync), for `catchUp`. A chain
+   * in this process needs none: its blocks are applied as they are made.
+   */
+  catchUpWith(sync: () => Promise<void>, limitMs: number): void {
+    this.syncNow = { sync, limitMs };
+  }
+
+  async catchUp(): Promise<void> {
+    const s = this.syncNow;
+    if (!s || this.inProcessChain) return;
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, s.limitMs);
+      timer.unref();
+    });
+    await Promise.race([s.sync().catch(() => undefined), limit]);
+    clearTimeout(timer);
   }
 
   /** How old the index's view of the chain is (undefined before its first catch-up). */
