@@ -74,3 +74,24 @@ export {
   type CreateHolderWalletParameters,
 } from "./wallet";
 export { keccakReady } from "./keccak";
+export {
+  STATUS_LIST_MIN_LENGTH,
+  STATUS_PURPOSES,
+  StatusListError,
+  buildStatusListCredential,
+  decodeStatusList,
+  encodeStatusList,
+  getStatusBit,
+  setStatusBit,
+  signStatusListJwt,
+  statusFromList,
+  statusListEntry,
+  verifyStatusListJwt,
+  jwkAddress,
+  type BitstringStatusListCredential,
+  type BitstringStatusListEntry,
+  type StatusFromListReturnType,
+  type StatusListErrorCode,
+  type StatusPurpose,
+  type VerifiedStatusListJwt,
+} from "./statusList";
