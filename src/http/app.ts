@@ -23,6 +23,7 @@ import { holderRouter } from "./routes/holder";
 import { meRouter } from "./routes/me";
 import { opsRouter } from "./routes/ops";
 import { publicRouter } from "./routes/public";
+import { statusListRouter } from "./routes/statusLists";
 import { rpcRouter } from "./routes/rpc";
 import { verifierRouter } from "./routes/verifier";
 
@@ -72,6 +73,7 @@ export function buildApp(deps: AppDeps): Express {
     app.use((req, res, next) => (req.path.startsWith(prefix) ? router(req, res, next) : next()));
   mount("/v1/verifier/", verifierRouter(deps, env));
   mount("/v1/public/", publicRouter(deps, env));
+  mount("/v1/public/", statusListRouter(deps, env));
   mount("/v1/holder/", holderRouter(deps, env));
   mount("/v1/agency/", agencyRouter(deps, env));
   mount("/v1/authority/", authorityRouter(deps, env));

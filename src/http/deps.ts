@@ -6,6 +6,7 @@ import type { ChainHealthView } from "../chain/chainHealth";
 import type { BatchJobs } from "../domain/issuance";
 import type { OutboxRepository } from "../store/outbox";
 import type { BackupStore, ClaimOfferStore, DomainDeps, IdempotentRequestStore, PickupStore } from "../domain/ports";
+import type { StatusListPort } from "../domain/statusLists";
 import { DEFAULT_LIMITS, type LimitSettings } from "./limits";
 import type { RouteEnv } from "./route";
 
@@ -68,6 +69,8 @@ export interface AppDeps extends DomainDeps {
     archive(): NodeJS.ReadableStream;
     discard(): Promise<void>;
   }>;
+  /** The agencies' Bitstring Status Lists (src/indexer/statusLists.ts). Absent: those routes answer 503. */
+  statusLists?: StatusListPort;
   /** Extra OpenAPI registrations (e.g. counter routes defined elsewhere). */
   registerOpenApi?: (registry: import("@asteasolutions/zod-to-openapi").OpenAPIRegistry) => void;
 }

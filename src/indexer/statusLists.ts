@@ -25,7 +25,8 @@ import {
 import { bytesToHex, hexToBytes, toDidPkh } from "../document";
 import { utf8 } from "../document/encoding";
 import { activeSigningKey } from "../domain/issuance";
-import type { Address } from "../domain/ports";
+import type { Address, CertificateStatus } from "../domain/ports";
+import { chainStatusBit } from "../domain/statusLists";
 
 export interface PublishedStatusList {
   /** application/vc+jwt (signed by the agency) or application/vc (unsigned: external custody). */
@@ -50,11 +51,6 @@ export interface StatusListProjectionOptions {
 interface Built {
   bits: Uint8Array;
   rendered: Map<string, PublishedStatusList>;
-}
-
-/** Which bit a chain status sets: revocation for the final states, suspension for the reversible one. */
-export function statusBitOf(purpose: StatusPurpose, status: string | undefined): boolean {
-  return purpose === "revocation" ? status === "REVOKED" || status === "SUPERSEDED" : status === "SUSPENDED";
 }
 
 export class StatusListProjection {
@@ -94,7 +90,7 @@ export class StatusListProjection {
         this.lists.delete(key);
         continue;
       }
-      setStatusBit(l.bits, r.index, statusBitOf(r.purpose, this.statusOf(r)));
+      setStatusBit(l.bits, r.index, chainStatusBit(r.purpose, this.statusOf(r)));
       l.rendered.clear();
       this.stats.bitsChanged++;
     }
@@ -153,15 +149,15 @@ export class StatusListProjection {
     const rows = await this.entries.listOf(agency, purpose);
     // The statuses are read after the rows arrive, in one synchronous pass: the index as it is now.
     const bits = emptyStatusBits(statusListLengthCovering(rows.reduce((m, r) => Math.max(m, r.index), 0)));
-    for (const r of rows) if (statusBitOf(purpose, this.statusOf(r))) setStatusBit(bits, r.index, true);
+    for (const r of rows) if (chainStatusBit(purpose, this.statusOf(r))) setStatusBit(bits, r.index, true);
     const l: Built = { bits, rendered: new Map() };
     this.stats.builds++;
     if (gen === this.generation && !this.lists.has(key)) this.lists.set(key, l);
     return this.lists.get(key) ?? l;
   }
 
-  private statusOf(r: StatusListRow): string {
-    return this.cache.overrideRow(r.batchRoot, r.certId)?.status ?? "ACTIVE";
+  private statusOf(r: StatusListRow): CertificateStatus {
+    return (this.cache.overrideRow(r.batchRoot, r.certId)?.status ?? "ACTIVE") as CertificateStatus;
   }
 }
 
