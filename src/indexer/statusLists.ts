@@ -7,7 +7,8 @@
  *
  * A list is served as a vc+jwt signed with the agency's current signing key when the gateway holds it
  * (custodial keys); under external custody the gateway holds no agency key and serves the credential
- * unsigned (application/vc), never signed by a key that is not the agency's.
+ * unsigned (application/vc), never signed by a key that is not the agency's
+ * (docs/decisions/0018-bitstring-status-lists.md).
  */
 import { sha256 } from "@noble/hashes/sha256";
 import type { IndexCache, CacheChange } from "./indexCache";
