@@ -54,38 +54,46 @@ export class StatusListEntries {
   async allocate(agency: string, certs: { certId: string; batchRoot?: string }[]): Promise<StatusListRow[]> {
     const a = agency.toLowerCase();
     const wanted = new Map(certs.map((c) => [c.certId.toLowerCase(), (c.batchRoot ?? ZERO_ROOT).toLowerCase()]));
-    for (const purpose of STATUS_PURPOSES) {
-      for (let attempt = 0; ; attempt++) {
-        const have = new Set((await this.rowsOf([...wanted.keys()], purpose)).map((r) => r.certId));
-        const missing = [...wanted.keys()].filter((id) => !have.has(id));
-        if (missing.length === 0) break;
-        if (attempt >= 8) throw new Error(`could not draw free status list indices for ${missing.length} certificates`);
-        const length = statusListLength((await this.count(a, purpose)) + missing.length);
-        const indices = this.draw(missing.length, length);
-        const rows = missing.map((certId, i) => ({
-          cert_id: certId,
-          purpose,
-          agency: a,
-          list_index: indices[i],
-          batch_root: wanted.get(certId)!,
-          created_at: this.opts.now(),
-        }));
-        // Stay under each engine's bound-parameter limit (6 per row).
-        const chunk = this.opts.dialect === "postgres" ? 5_000 : 2_000;
-        await this.db.transaction().execute(async (trx) => {
-          for (let i = 0; i < rows.length; i += chunk)
-            await trx
-              .insertInto("status_list_entries")
-              .values(rows.slice(i, i + chunk))
-              // A taken index (or a certificate another request just gave entries) is skipped and
-              // drawn again on the next round.
-              .onConflict((oc) => oc.doNothing())
-              .execute();
-        });
-        this.counts.set(`${a}|${purpose}`, (this.counts.get(`${a}|${purpose}`) ?? 0) + rows.length);
+    const ids = [...wanted.keys()];
+    // First round: insert for every certificate and purpose, then read back. A certificate that had its
+    // entries keeps them (its rows conflict on the key and are skipped); a taken index is drawn again.
+    let missing: { certId: string; purpose: StatusPurpose }[] = ids.flatMap((certId) =>
+      STATUS_PURPOSES.map((purpose) => ({ certId, purpose })),
+    );
+    for (let attempt = 0; ; attempt++) {
+      const rows: Database["status_list_entries"][] = [];
+      for (const purpose of STATUS_PURPOSES) {
+        const of = missing.filter((m) => m.purpose === purpose);
+        if (of.length === 0) continue;
+        const indices = this.draw(of.length, statusListLength((await this.count(a, purpose)) + of.length));
+        of.forEach((m, k) =>
+          rows.push({
+            cert_id: m.certId,
+            purpose,
+            agency: a,
+            list_index: indices[k],
+            batch_root: wanted.get(m.certId)!,
+            created_at: this.opts.now(),
+          }),
+        );
+        this.counts.set(`${a}|${purpose}`, (this.counts.get(`${a}|${purpose}`) ?? 0) + of.length);
       }
+      // Stay under each engine's bound-parameter limit (6 per row).
+      const chunk = this.opts.dialect === "postgres" ? 5_000 : 2_000;
+      await this.db.transaction().execute(async (trx) => {
+        for (let i = 0; i < rows.length; i += chunk)
+          await trx
+            .insertInto("status_list_entries")
+            .values(rows.slice(i, i + chunk))
+            .onConflict((oc) => oc.doNothing())
+            .execute();
+      });
+      const have = await this.rowsOf(ids);
+      const got = new Set(have.map((r) => `${r.certId}|${r.purpose}`));
+      missing = missing.filter((m) => !got.has(`${m.certId}|${m.purpose}`));
+      if (missing.length === 0) return have;
+      if (attempt >= 8) throw new Error(`could not draw free status list indices for ${missing.length} entries`);
     }
-    return this.rowsOf([...wanted.keys()]);
   }
 
   /** A certificate's entries (none when the gateway did not issue it). */
