@@ -36,7 +36,12 @@ export function statusListLengthCovering(maxIndex: number): number {
 }
 
 export type RandomBytes = (n: number) => Uint8Array;
-const cryptoRandom: RandomBytes = (n) => globalThis.crypto.getRandomValues(new Uint8Array(n));
+/** The CSPRNG, in the 65,536-byte pieces getRandomValues allows (a batch of 100,000 draws 400,000 bytes). */
+const cryptoRandom: RandomBytes = (n) => {
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i += 65_536) globalThis.crypto.getRandomValues(out.subarray(i, Math.min(n, i + 65_536)));
+  return out;
+};
 
 export class StatusListEntries {
   /** Entries per agency|purpose as last counted here (another replica's draws show up at the next count). */
@@ -55,7 +60,7 @@ export class StatusListEntries {
     const a = agency.toLowerCase();
     const wanted = new Map(certs.map((c) => [c.certId.toLowerCase(), (c.batchRoot ?? ZERO_ROOT).toLowerCase()]));
     const ids = [...wanted.keys()];
-    // First round: insert for every certificate and purpose, then read back. A certificate that had its
+    // First round: insert for every certificate and purpose; read back only if some were skipped. One that had its
     // entries keeps them (its rows conflict on the key and are skipped); a taken index is drawn again.
     let missing: { certId: string; purpose: StatusPurpose }[] = ids.flatMap((certId) =>
       STATUS_PURPOSES.map((purpose) => ({ certId, purpose })),
@@ -80,14 +85,19 @@ export class StatusListEntries {
       }
       // Stay under each engine's bound-parameter limit (6 per row).
       const chunk = this.opts.dialect === "postgres" ? 5_000 : 2_000;
+      let inserted = 0;
       await this.db.transaction().execute(async (trx) => {
-        for (let i = 0; i < rows.length; i += chunk)
-          await trx
+        for (let i = 0; i < rows.length; i += chunk) {
+          const r = await trx
             .insertInto("status_list_entries")
             .values(rows.slice(i, i + chunk))
             .onConflict((oc) => oc.doNothing())
-            .execute();
+            .executeTakeFirst();
+          inserted += Number(r.numInsertedOrUpdatedRows ?? 0);
+        }
       });
+      // Nothing skipped (the usual case): the rows are what was drawn, no need to read them back.
+      if (attempt === 0 && inserted === rows.length) return rows.map(rowOf);
       const have = await this.rowsOf(ids);
       const got = new Set(have.map((r) => `${r.certId}|${r.purpose}`));
       missing = missing.filter((m) => !got.has(`${m.certId}|${m.purpose}`));
