@@ -145,7 +145,9 @@ export class StatusListProjection {
   private async built(agency: string, purpose: StatusPurpose): Promise<Built> {
     const key = keyOf(agency, purpose);
     const have = this.lists.get(key);
-    if (have) return have;
+    // Another replica may have drawn indices past this list's end (the list doubled): build it again.
+    if (have && (await this.entries.maxIndex(agency, purpose)) < have.bits.length * 8) return have;
+    if (have && this.lists.get(key) === have) this.lists.delete(key);
     const gen = this.generation;
     const rows = await this.entries.listOf(agency, purpose);
     // The statuses are read after the rows arrive, in one synchronous pass: the index as it is now.

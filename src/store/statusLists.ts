@@ -136,6 +136,17 @@ export class StatusListEntries {
     return rows.map(rowOf);
   }
 
+  /** The largest index drawn in an agency's list of `purpose` (-1: none), from the unique index. */
+  async maxIndex(agency: string, purpose: StatusPurpose): Promise<number> {
+    const r = await this.db
+      .selectFrom("status_list_entries")
+      .select((eb) => eb.fn.max("list_index").as("m"))
+      .where("agency", "=", agency.toLowerCase())
+      .where("purpose", "=", purpose)
+      .executeTakeFirst();
+    return r?.m === null || r?.m === undefined ? -1 : Number(r.m);
+  }
+
   private async count(agency: string, purpose: StatusPurpose): Promise<number> {
     const key = `${agency}|${purpose}`;
     const known = this.counts.get(key);
