@@ -304,15 +304,22 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       await requireRoleless(rpc, addresses.registry, funder ?? relayerAddress);
     }
 
+    // The per-request writes (outbox rows, idempotency claims, status list entries) of concurrent requests share commits.
+    const writes = new GroupCommit(db, store.dialect === "sqlite");
+
     // ---- index
     const cache = new IndexCache(db, now);
     if (embedded) cache.followsInProcessChain();
     await cache.load();
-    const statusLists = new StatusListProjection(new StatusListEntries(db, { dialect: store.dialect, now }), cache, {
-      chainId,
-      now,
-      agencyKey: external ? async () => undefined : custodialAgencyKey(cache, keyring, now),
-    });
+    const statusLists = new StatusListProjection(
+      new StatusListEntries(db, { dialect: store.dialect, now, writes }),
+      cache,
+      {
+        chainId,
+        now,
+        agencyKey: external ? async () => undefined : custodialAgencyKey(cache, keyring, now),
+      },
+    );
     const indexer = new Indexer(db, rpc, addresses, cache, {
       confirmations: opts.rpcUrl ? (opts.confirmations ?? 0) : 0,
       fromBlock,
@@ -352,8 +359,6 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     if (!guard?.mismatch) await indexer.sync();
 
     // ---- relayer
-    // The per-request writes (outbox rows, idempotency claims) of concurrent requests share commits.
-    const writes = new GroupCommit(db, store.dialect === "sqlite");
     const outbox = new OutboxRepository(db, writes);
     const ix = indexer;
     const base = {
