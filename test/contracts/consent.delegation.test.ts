@@ -6,6 +6,7 @@ import type { HDNodeWallet } from "ethers";
 import { consentDomain, DELEGATION_TYPES } from "../../src/document/typedData";
 import { computeDelegationId, createHolderWallet, generateMnemonic, hashRevokeDelegation } from "../../src/document";
 import { computeCertId } from "../../src/document/ids";
+import { rejection, revertData } from "../../src/chain/contracts";
 import {
   buildBatch,
   DAY,
@@ -640,6 +641,77 @@ describe("ConsentRegistry delegations", () => {
     )
       .to.be.revertedWithCustomError(consent, "ConsentSignerNotHolder")
       .withArgs(holding.certId, delegate.address);
+  });
+
+  describe("as the gateway reports the refusals", () => {
+    it("maps unknown, revoked, expired and out-of-scope delegations and a wrong key to their codes", async () => {
+      const { consent, holding, delegate, delegation, delegationId, counterGrant, other, opts, t } =
+        await loadFixture(delegatedFixture);
+      const codeOf = async (call: Promise<unknown>) => {
+        const err = await call.then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        const r = rejection(revertData(err), "grant");
+        return [r.code, r.status];
+      };
+      const grant = counterGrant();
+      const sig = await signGrant(consent, delegate, grant);
+      expect(
+        await codeOf(consent.grantByDelegateSig.staticCall(grant, { ...delegation, nonce: 1n }, sig)),
+      ).to.deep.equal(["DELEGATION_NOT_FOUND", 404]);
+      expect(
+        await codeOf(consent.grantByDelegateSig.staticCall(grant, delegation, await signGrant(consent, other, grant))),
+      ).to.deep.equal(["BAD_SIGNATURE", 422]);
+      const wide = grantMessage(holding.certId, { grantee: other.address, validUntil: t + DAY, deadline: t + DAY });
+      expect(
+        await codeOf(consent.grantByDelegateSig.staticCall(wide, delegation, await signGrant(consent, delegate, wide))),
+      ).to.deep.equal(["DELEGATION_OUT_OF_SCOPE", 403]);
+      expect(
+        await codeOf(
+          consent.delegateBySig.staticCall(
+            delegation,
+            holding.documentRoot,
+            await signDelegation(consent, holding.holder, delegation),
+          ),
+        ),
+      ).to.deep.equal(["REPLAYED", 409]);
+      const revoke = { delegationId, nonce: 1n, deadline: opts.deadline };
+      await consent.revokeDelegationBySig(
+        revoke,
+        holding.documentRoot,
+        await signRevokeDelegation(consent, holding.holder, revoke),
+      );
+      expect(await codeOf(consent.grantByDelegateSig.staticCall(grant, delegation, sig))).to.deep.equal([
+        "DELEGATION_REVOKED",
+        409,
+      ]);
+    });
+
+    it("maps an expired delegation to DELEGATION_EXPIRED", async () => {
+      const { consent, holding, delegate, verifier, opts, t } = await loadFixture(delegationFixture);
+      const delegation = delegationMessage(holding.certId, { ...opts, validUntil: t + DAY });
+      await consent.delegateBySig(
+        delegation,
+        holding.documentRoot,
+        await signDelegation(consent, holding.holder, delegation),
+      );
+      await time.increaseTo(t + DAY);
+      const at = await now();
+      const grant = grantMessage(holding.certId, {
+        grantee: verifier.address,
+        validUntil: at + 10n * MINUTE,
+        deadline: at + DAY,
+      });
+      const err = await consent.grantByDelegateSig
+        .staticCall(grant, delegation, await signGrant(consent, delegate, grant))
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      const r = rejection(revertData(err), "grant");
+      expect([r.code, r.status]).to.deep.equal(["DELEGATION_EXPIRED", 409]);
+    });
   });
 
   it("answers Unknown for a delegation never stored, and lets a delegate's grant expire as any grant", async () => {
