@@ -110,55 +110,54 @@ export function computeGrantId(domain: TypedDataDomain, grant: GrantMessage): He
   return bytesToHex(typedDataDigest(domain, grantStructHash(grant)));
 }
 
+/** The EIP-712 digest, as hex, of a message whose members are all static (its typehash first). */
+function digestOfWords(domain: TypedDataDomain, words: Uint8Array[]): Hex {
+  return bytesToHex(typedDataDigest(domain, hashWords(words)));
+}
+
 /** delegationId: the EIP-712 digest of a Delegation (what the holder signs and the registry keys it by). */
 export function computeDelegationId(domain: TypedDataDomain, d: DelegationMessage): Hex {
   if (typeof d.online !== "boolean") throw new DocumentError("INVALID_PARAMETER", "online must be a boolean");
-  return bytesToHex(
-    typedDataDigest(
-      domain,
-      hashWords([
-        DELEGATION_TYPEHASH_BYTES,
-        bytesWord(d.certId, 32, "certId"),
-        bytesWord(d.delegate, 20, "delegate"),
-        bytesWord(d.purpose, 32, "purpose"),
-        bytesWord(d.verifier, 20, "verifier"),
-        uintWord(d.online ? 1 : 0, 8, "online"),
-        uintWord(d.validUntil, 64, "validUntil"),
-        uintWord(d.nonce, 256, "nonce"),
-        uintWord(d.deadline, 64, "deadline"),
-      ]),
-    ),
-  );
+  return digestOfWords(domain, [
+    DELEGATION_TYPEHASH_BYTES,
+    bytesWord(d.certId, 32, "certId"),
+    bytesWord(d.delegate, 20, "delegate"),
+    bytesWord(d.purpose, 32, "purpose"),
+    bytesWord(d.verifier, 20, "verifier"),
+    uintWord(d.online ? 1 : 0, 8, "online"),
+    uintWord(d.validUntil, 64, "validUntil"),
+    uintWord(d.nonce, 256, "nonce"),
+    uintWord(d.deadline, 64, "deadline"),
+  ]);
+}
+
+/** RevokeGrant and RevokeDelegation: (bytes32 id, uint256 nonce, uint64 deadline) under their own typehash. */
+function hashRevocation(
+  domain: TypedDataDomain,
+  typehash: Uint8Array,
+  idName: string,
+  revokedId: string,
+  nonce: bigint,
+  deadline: bigint,
+): Hex {
+  return digestOfWords(domain, [
+    typehash,
+    bytesWord(revokedId, 32, idName),
+    uintWord(nonce, 256, "nonce"),
+    uintWord(deadline, 64, "deadline"),
+  ]);
 }
 
 /** The EIP-712 digest of a RevokeDelegation. */
 export function hashRevokeDelegation(domain: TypedDataDomain, message: RevokeDelegationMessage): Hex {
-  return bytesToHex(
-    typedDataDigest(
-      domain,
-      hashWords([
-        REVOKE_DELEGATION_TYPEHASH_BYTES,
-        bytesWord(message.delegationId, 32, "delegationId"),
-        uintWord(message.nonce, 256, "nonce"),
-        uintWord(message.deadline, 64, "deadline"),
-      ]),
-    ),
-  );
+  const { delegationId, nonce, deadline } = message;
+  return hashRevocation(domain, REVOKE_DELEGATION_TYPEHASH_BYTES, "delegationId", delegationId, nonce, deadline);
 }
 
 /** The EIP-712 digest of a RevokeGrant. */
 export function hashRevokeGrant(domain: TypedDataDomain, message: RevokeGrantMessage): Hex {
-  return bytesToHex(
-    typedDataDigest(
-      domain,
-      hashWords([
-        REVOKE_GRANT_TYPEHASH_BYTES,
-        bytesWord(message.grantId, 32, "grantId"),
-        uintWord(message.nonce, 256, "nonce"),
-        uintWord(message.deadline, 64, "deadline"),
-      ]),
-    ),
-  );
+  const { grantId, nonce, deadline } = message;
+  return hashRevocation(domain, REVOKE_GRANT_TYPEHASH_BYTES, "grantId", grantId, nonce, deadline);
 }
 
 /** The EIP-712 digest of a RecordCheck: what a share link's key signs for one check under its grant. */

@@ -644,17 +644,19 @@ describe("ConsentRegistry delegations", () => {
   });
 
   describe("as the gateway reports the refusals", () => {
+    /** The code and HTTP status the gateway's chain adapter gives a call's revert. */
+    const codeOf = async (call: Promise<unknown>) => {
+      const err = await call.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      const r = rejection(revertData(err), "grant");
+      return [r.code, r.status];
+    };
+
     it("maps unknown, revoked, expired and out-of-scope delegations and a wrong key to their codes", async () => {
       const { consent, holding, delegate, delegation, delegationId, counterGrant, other, opts, t } =
         await loadFixture(delegatedFixture);
-      const codeOf = async (call: Promise<unknown>) => {
-        const err = await call.then(
-          () => undefined,
-          (e: unknown) => e,
-        );
-        const r = rejection(revertData(err), "grant");
-        return [r.code, r.status];
-      };
       const grant = counterGrant();
       const sig = await signGrant(consent, delegate, grant);
       expect(
@@ -703,14 +705,11 @@ describe("ConsentRegistry delegations", () => {
         validUntil: at + 10n * MINUTE,
         deadline: at + DAY,
       });
-      const err = await consent.grantByDelegateSig
-        .staticCall(grant, delegation, await signGrant(consent, delegate, grant))
-        .then(
-          () => undefined,
-          (e: unknown) => e,
-        );
-      const r = rejection(revertData(err), "grant");
-      expect([r.code, r.status]).to.deep.equal(["DELEGATION_EXPIRED", 409]);
+      expect(
+        await codeOf(
+          consent.grantByDelegateSig.staticCall(grant, delegation, await signGrant(consent, delegate, grant)),
+        ),
+      ).to.deep.equal(["DELEGATION_EXPIRED", 409]);
     });
   });
 
