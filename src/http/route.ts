@@ -133,10 +133,12 @@ function answer(res: Response, status: number, body: unknown): void {
     res.end();
     return;
   }
-  const text = JSON.stringify(body) ?? "";
+  // As bytes: a string answer is measured once for Content-Length, then prepended with the headers
+  // (one more copy of the whole answer) and encoded again on write.
+  const bytes = Buffer.from(JSON.stringify(body) ?? "");
   res.setHeader("Content-Type", "application/json; charset=utf-8");
-  res.setHeader("Content-Length", Buffer.byteLength(text));
-  res.end(text);
+  res.setHeader("Content-Length", bytes.length);
+  res.end(bytes);
 }
 
 function validation(where: string, error: z.ZodError): DomainError {
