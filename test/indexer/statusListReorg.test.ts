@@ -58,15 +58,16 @@ function suite(dialect: string, store: () => Promise<{ databaseUrl?: string; don
 
       // The agency's key revokes on chain directly: the gateway learns of it only from the chain.
       const agencyKey = new Wallet(e.keyring.signer(a.issuerKey).privateKey, new JsonRpcProvider(node.url));
-      const tx = await agencyKey.sendTransaction({
-        to: e.addresses.ledger,
-        data: ledgerIface.encodeFunctionData("revoke", [
-          [revoked.certId, ZeroHash, 0, 0, []],
-          STATUS_REASONS.revoke.FRAUD,
-        ]),
-      });
-      const receipt = await tx.wait();
-      await e.indexer.waitFor(receipt!.blockNumber);
+      /** Revokes on chain and waits until the index (lists included) applied the block. */
+      const revokeOnChain = async (reason: number) => {
+        const tx = await agencyKey.sendTransaction({
+          to: e.addresses.ledger,
+          data: ledgerIface.encodeFunctionData("revoke", [[revoked.certId, ZeroHash, 0, 0, []], reason]),
+        });
+        // waitFor resolves once the block is applied, lists included.
+        await e.indexer.waitFor((await tx.wait())!.blockNumber);
+      };
+      await revokeOnChain(STATUS_REASONS.revoke.FRAUD);
       expect(e.index.certificate(revoked.certId)?.status).to.equal("REVOKED");
       expect([await bit(kept.certId), await bit(revoked.certId)]).to.deep.equal([false, true]);
 
@@ -79,16 +80,7 @@ function suite(dialect: string, store: () => Promise<{ databaseUrl?: string; don
       expect([await bit(kept.certId), await bit(revoked.certId)]).to.deep.equal([false, false]);
       // And the index keeps following: a later block is applied to the rebuilt list too.
       e.indexer.start(100);
-      const again = await agencyKey.sendTransaction({
-        to: e.addresses.ledger,
-        data: ledgerIface.encodeFunctionData("revoke", [
-          [revoked.certId, ZeroHash, 0, 0, []],
-          STATUS_REASONS.revoke.LOST_OR_STOLEN,
-        ]),
-      });
-      const r2 = await again.wait();
-      // waitFor resolves once the block is applied, lists included.
-      await e.indexer.waitFor(r2!.blockNumber);
+      await revokeOnChain(STATUS_REASONS.revoke.LOST_OR_STOLEN);
       expect(e.index.certificate(revoked.certId)?.status).to.equal("REVOKED");
       expect([await bit(kept.certId), await bit(revoked.certId)]).to.deep.equal([false, true]);
     });
