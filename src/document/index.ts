@@ -80,6 +80,7 @@ export {
   presentSdJwtVc,
   parseSdJwt,
   checkDisclosures,
+  disclosedClaims,
   sdJwtStatusClaim,
   certificateVct,
   publicKeyToJwk,

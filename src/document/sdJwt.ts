@@ -418,6 +418,36 @@ export function checkDisclosures(parsed: Pick<ParsedSdJwt, "payload" | "disclosu
   return names;
 }
 
+/** The claims the SD-JWT shows: its payload with every present disclosure put in place (no signature check). */
+export function disclosedClaims(parsed: Pick<ParsedSdJwt, "payload" | "disclosures">): Record<string, unknown> {
+  const byDigest = new Map(parsed.disclosures.map((d) => [d.digest, d]));
+  const resolve = (value: unknown): unknown => {
+    if (Array.isArray(value)) {
+      const out: unknown[] = [];
+      for (const e of value) {
+        const ref =
+          e !== null && typeof e === "object" && !Array.isArray(e) ? (e as { "...": unknown })["..."] : undefined;
+        if (typeof ref !== "string") out.push(resolve(e));
+        else if (byDigest.has(ref)) out.push(resolve(byDigest.get(ref)!.value));
+      }
+      return out;
+    }
+    if (value === null || typeof value !== "object") return value;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      if (k === "_sd_alg") continue;
+      if (k !== "_sd") out[k] = resolve(v);
+      else if (Array.isArray(v))
+        for (const digest of v) {
+          const d = byDigest.get(digest as string);
+          if (d?.name !== undefined) out[d.name] = resolve(d.value);
+        }
+    }
+    return out;
+  };
+  return resolve(parsed.payload) as Record<string, unknown>;
+}
+
 export interface PresentSdJwtVcParameters {
   /** The SD-JWT VC as issued (all disclosures). */
   sdJwt: string;
