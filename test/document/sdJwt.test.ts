@@ -3,9 +3,7 @@
  * OpenWallet Foundation's implementation) verify signatures, disclosures, sd_hash and the KB-JWT's
  * nonce; Node's OpenSSL verifies ES256K. Only the audience comparison is the verifier's own rule.
  */
-import { createPublicKey, verify as cryptoVerify, createHash, randomBytes } from "node:crypto";
 import { expect } from "chai";
-import { SDJwtVcInstance } from "@sd-jwt/sd-jwt-vc";
 import { secp256k1 } from "@noble/curves/secp256k1";
 import {
   buildDocument,
@@ -19,6 +17,7 @@ import {
   type Secp256k1Jwk,
 } from "../../src/document";
 import { diplomaParams } from "./helpers";
+import { sdJwtVcLibrary } from "../support/sdJwtVerifier";
 
 const issuerPrivate = secp256k1.utils.randomPrivateKey();
 const holderPrivate = secp256k1.utils.randomPrivateKey();
@@ -27,29 +26,6 @@ const holderJwk = publicKeyToJwk(secp256k1.getPublicKey(holderPrivate, false));
 /** The verifier's clock: after the credential's iat and the KB-JWT's. */
 const NOW = 1_800_000_200;
 const ISSUER = "https://gateway.example/issuers/0x70997970c51812dc3a010c7d01b50e0d17dc79c8";
-
-/** ES256K with Node's OpenSSL: JOSE signature r ‖ s is ieee-p1363. */
-function es256kVerifier(jwk: Secp256k1Jwk) {
-  const key = createPublicKey({ key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }, format: "jwk" });
-  return (data: string, sig: string) =>
-    cryptoVerify("sha256", Buffer.from(data), { key, dsaEncoding: "ieee-p1363" }, Buffer.from(sig, "base64url"));
-}
-
-function library(issuerKey: Secp256k1Jwk): SDJwtVcInstance {
-  return new SDJwtVcInstance({
-    hasher: (data, alg) => {
-      expect(alg).to.equal("sha-256");
-      return new Uint8Array(
-        createHash("sha256")
-          .update(data as string)
-          .digest(),
-      );
-    },
-    saltGenerator: (n) => randomBytes(n).toString("base64url"),
-    verifier: es256kVerifier(issuerKey),
-    kbVerifier: (data, sig, payload) => es256kVerifier((payload.cnf as { jwk: Secp256k1Jwk }).jwk)(data, sig),
-  });
-}
 
 function issue(): { sdJwt: string; document: ReturnType<typeof buildDocument>["document"] } {
   const { document } = buildDocument(diplomaParams());
@@ -71,9 +47,9 @@ function issue(): { sdJwt: string; document: ReturnType<typeof buildDocument>["d
 describe("SD-JWT VC export (verified by @sd-jwt/sd-jwt-vc)", () => {
   it("an outside library verifies the issued credential and recovers every field of the document", async () => {
     const { sdJwt, document } = issue();
-    const verified = await library(issuerJwk).verify(sdJwt, { currentDate: NOW });
+    const verified = await sdJwtVcLibrary(issuerJwk).verify(sdJwt, { currentDate: NOW });
     expect(verified.header).to.include({ typ: "dc+sd-jwt", alg: "ES256K", kid: jwkThumbprint(issuerJwk) });
-    const claims = (await library(issuerJwk).getClaims(sdJwt)) as Record<string, unknown>;
+    const claims = (await sdJwtVcLibrary(issuerJwk).getClaims(sdJwt)) as Record<string, unknown>;
     const { id: sub, ...fields } = document.credentialSubject;
     expect(claims).to.deep.include({
       iss: ISSUER,
@@ -119,10 +95,13 @@ describe("SD-JWT VC export (verified by @sd-jwt/sd-jwt-vc)", () => {
       aud: "https://bank.example",
       iat: 1_800_000_100,
     });
-    const result = await library(issuerJwk).verify(presentation, { keyBindingNonce: "n-0S6_WzA2Mj", currentDate: NOW });
+    const result = await sdJwtVcLibrary(issuerJwk).verify(presentation, {
+      keyBindingNonce: "n-0S6_WzA2Mj",
+      currentDate: NOW,
+    });
     expect(result.kb?.payload).to.include({ aud: "https://bank.example", nonce: "n-0S6_WzA2Mj" });
     expect(result.kb?.header.typ).to.equal("kb+jwt");
-    const claims = (await library(issuerJwk).getClaims(presentation)) as Record<string, unknown>;
+    const claims = (await sdJwtVcLibrary(issuerJwk).getClaims(presentation)) as Record<string, unknown>;
     expect(claims.name).to.equal("张三");
     expect(claims.address).to.deep.equal({ city: "Shenzhen", street: "1 Shennan Road", "unit.no": "3[A]" });
     for (const hidden of ["idNumber", "degrees", "sub", "credentialStatus", "verified"])
@@ -147,17 +126,19 @@ describe("SD-JWT VC export (verified by @sd-jwt/sd-jwt-vc)", () => {
       JSON.stringify([JSON.parse(Buffer.from(parsed.disclosures[0].text, "base64url").toString())[0], "name", "李四"]),
     ).toString("base64url");
     await expectRejected(
-      library(issuerJwk).verify(presentation.replace(parsed.disclosures[0].text, forged), {
+      sdJwtVcLibrary(issuerJwk).verify(presentation.replace(parsed.disclosures[0].text, forged), {
         keyBindingNonce: "nonce-1",
       }),
     );
-    await expectRejected(library(issuerJwk).verify(presentation, { keyBindingNonce: "nonce-2", currentDate: NOW }));
+    await expectRejected(
+      sdJwtVcLibrary(issuerJwk).verify(presentation, { keyBindingNonce: "nonce-2", currentDate: NOW }),
+    );
     const other = publicKeyToJwk(secp256k1.getPublicKey(secp256k1.utils.randomPrivateKey(), false));
-    await expectRejected(library(other).verify(presentation, { keyBindingNonce: "nonce-1", currentDate: NOW }));
+    await expectRejected(sdJwtVcLibrary(other).verify(presentation, { keyBindingNonce: "nonce-1", currentDate: NOW }));
 
     // The audience is the verifier's to compare; a KB-JWT re-signed for another audience by someone
     // without the holder key fails the library's signature check.
-    const ok = await library(issuerJwk).verify(presentation, { keyBindingNonce: "nonce-1", currentDate: NOW });
+    const ok = await sdJwtVcLibrary(issuerJwk).verify(presentation, { keyBindingNonce: "nonce-1", currentDate: NOW });
     expect(ok.kb?.payload.aud).to.equal("https://bank.example");
     expect(ok.kb?.payload.aud).not.to.equal("https://landlord.example");
     const [head, payload] = parsed.keyBinding!.split(".");
@@ -167,7 +148,7 @@ describe("SD-JWT VC export (verified by @sd-jwt/sd-jwt-vc)", () => {
     const stranger = secp256k1.utils.randomPrivateKey();
     const reSigned = `${head}.${changed}.${es256kSign(stranger, `${head}.${changed}`)}`;
     await expectRejected(
-      library(issuerJwk).verify(presentation.replace(parsed.keyBinding!, reSigned), {
+      sdJwtVcLibrary(issuerJwk).verify(presentation.replace(parsed.keyBinding!, reSigned), {
         keyBindingNonce: "nonce-1",
         currentDate: NOW,
       }),

@@ -3,18 +3,12 @@
  * does it in the page; the presentation is then checked by an outside library (@sd-jwt/sd-jwt-vc) with
  * the issuer key fetched from the gateway's JWT VC Issuer Metadata.
  */
-import { createHash, createPublicKey, randomBytes, verify as cryptoVerify } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { expect } from "chai";
-import { SDJwtVcInstance } from "@sd-jwt/sd-jwt-vc";
 import type { Page } from "playwright-core";
 import { parseSdJwt, type Secp256k1Jwk } from "../../src/document";
 import { browserSuite, PHONE, type Gateway } from "../support/e2e";
-
-function es256k(jwk: Secp256k1Jwk) {
-  const key = createPublicKey({ key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }, format: "jwk" });
-  return (data: string, sig: string) =>
-    cryptoVerify("sha256", Buffer.from(data), { key, dsaEncoding: "ieee-p1363" }, Buffer.from(sig, "base64url"));
-}
+import { sdJwtVcLibrary } from "../support/sdJwtVerifier";
 
 describe("the wallet exports a certificate as an SD-JWT VC and presents picked fields (e2e)", function () {
   this.timeout(180_000);
@@ -64,16 +58,7 @@ describe("the wallet exports a certificate as an SD-JWT VC and presents picked f
     };
     expect(metadata.issuer).to.equal(payload.iss);
     const issuerKey = metadata.jwks.keys.find((k) => k.kid === header.kid)!;
-    const library = new SDJwtVcInstance({
-      hasher: (data) =>
-        new Uint8Array(
-          createHash("sha256")
-            .update(data as string)
-            .digest(),
-        ),
-      verifier: es256k(issuerKey),
-      kbVerifier: (data, sig, p) => es256k((p.cnf as { jwk: Secp256k1Jwk }).jwk)(data, sig),
-    });
+    const library = sdJwtVcLibrary(issuerKey);
     const result = await library.verify(presentation, { keyBindingNonce: nonce });
     expect(result.kb?.payload.aud).to.equal("https://bank.example");
     const claims = (await library.getClaims(presentation)) as Record<string, unknown>;

@@ -3,16 +3,14 @@
  * fetched from the gateway's JWT VC Issuer Metadata (over a real listening socket, at the well-known
  * URL derived from the credential's iss), and @sd-jwt/sd-jwt-vc verifies credential and presentation.
  */
-import { createHash, createPublicKey, randomBytes, verify as cryptoVerify } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { expect } from "chai";
-import { SDJwtVcInstance } from "@sd-jwt/sd-jwt-vc";
 import { SigningKey, Wallet } from "ethers";
 import { secp256k1 } from "@noble/curves/secp256k1";
 import {
   base64url,
-  buildDocument,
   createHolderWallet,
   generateMnemonic,
   parseSdJwt,
@@ -23,17 +21,11 @@ import {
   signIssue,
   type Secp256k1Jwk,
 } from "../../src/document";
-import { sampleFields } from "../../src/domain/catalog";
 import { bearer, getFront, holderHeaders, issue, type Front } from "../support/frontGateway";
-import { openExternalCustody, type ExternalCustody } from "../support/externalCustody";
+import { agencyDiploma, openExternalCustody, type ExternalCustody } from "../support/externalCustody";
+import { sdJwtVcLibrary } from "../support/sdJwtVerifier";
 
 type Jwks = { issuer: string; jwks: { keys: (Secp256k1Jwk & { kid: string })[] } };
-
-function nodeVerifier(jwk: Secp256k1Jwk) {
-  const key = createPublicKey({ key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }, format: "jwk" });
-  return (data: string, sig: string) =>
-    cryptoVerify("sha256", Buffer.from(data), { key, dsaEncoding: "ieee-p1363" }, Buffer.from(sig, "base64url"));
-}
 
 /**
  * What a verifier does: read iss and kid, fetch the issuer's metadata from the well-known URL, check its
@@ -50,26 +42,12 @@ async function verifyAsOutsider(sdJwt: string, expect_?: { nonce: string; aud: s
   if (metadata.issuer !== payload.iss) throw new Error("metadata issuer differs from iss");
   const key = metadata.jwks.keys.find((k) => k.kid === header.kid);
   if (!key) throw new Error("no published key has the credential's kid");
-  const result = await libraryWith(key).verify(sdJwt, {
+  const result = await sdJwtVcLibrary(key).verify(sdJwt, {
     keyBindingNonce: expect_?.nonce,
     currentDate: Math.floor(Date.now() / 1000) + 5,
   });
   if (expect_ && result.kb?.payload.aud !== expect_.aud) throw new Error("wrong audience");
-  return { result, claims: (await libraryWith(key).getClaims(sdJwt)) as Record<string, unknown>, metadata };
-}
-
-function libraryWith(issuerKey: Secp256k1Jwk) {
-  return new SDJwtVcInstance({
-    hasher: (data) =>
-      new Uint8Array(
-        createHash("sha256")
-          .update(data as string)
-          .digest(),
-      ),
-    saltGenerator: (n) => randomBytes(n).toString("base64url"),
-    verifier: nodeVerifier(issuerKey),
-    kbVerifier: (data, sig, payload) => nodeVerifier((payload.cnf as { jwk: Secp256k1Jwk }).jwk)(data, sig),
-  });
+  return { result, claims: (await sdJwtVcLibrary(key).getClaims(sdJwt)) as Record<string, unknown>, metadata };
 }
 
 async function rejected(p: Promise<unknown>): Promise<string> {
@@ -186,7 +164,7 @@ describe("SD-JWT VC export (custodial gateway)", function () {
       await fetch(`${origin}/.well-known/jwt-vc-issuer/issuers/${f.ids.agencyB.toLowerCase()}`)
     ).json()) as Jwks;
     expect(other.jwks.keys.length, JSON.stringify(other)).to.be.greaterThan(0);
-    for (const key of other.jwks.keys) expect(await rejected(libraryWith(key).verify(sdJwt))).to.match(/signature/i);
+    for (const key of other.jwks.keys) expect(await rejected(sdJwtVcLibrary(key).verify(sdJwt))).to.match(/signature/i);
   });
 
   it("refuses bad input with stable codes and exports nothing", async () => {
@@ -297,22 +275,13 @@ describe("SD-JWT VC export (external key custody: the agency signs)", function (
 
   async function issueSigned(key: Wallet, n: number) {
     const now = Math.floor(Date.now() / 1000);
-    const built = buildDocument({
-      certificateType: { id: x.typeId, code: "diploma" },
-      issuer: key.address,
-      holder: holders.address(n),
-      chainId: x.chainId,
-      ledger: x.ledger,
-      validFrom: now - 60,
-      validUntil: now + 365 * 86_400,
-      fields: sampleFields("diploma", n),
-    });
+    const built = agencyDiploma(x, holders.address(n), key.address);
     const deadline = now + 600;
     const s = await signIssue(key, ledgerDomain(x.chainId, x.ledger), {
       certId: built.certId,
       typeId: x.typeId,
-      validFrom: BigInt(now - 60),
-      validUntil: BigInt(now + 365 * 86_400),
+      validFrom: BigInt(Date.parse(built.document.validFrom) / 1000),
+      validUntil: BigInt(Date.parse(built.document.validUntil) / 1000),
       deadline: BigInt(deadline),
     });
     const r = await post("/v1/agency/certificates/signed", {
