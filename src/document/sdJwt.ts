@@ -283,6 +283,45 @@ export function sdJwtStatusClaim(entries: readonly StatusListEntry[]): Record<st
   };
 }
 
+/** Claim names the credential itself uses at the top level, which no field may take. */
+const TOP_LEVEL_CLAIMS = new Set([
+  "iss",
+  "iat",
+  "nbf",
+  "exp",
+  "vct",
+  "vct#integrity",
+  "cnf",
+  "status",
+  "sub",
+  "certificateType",
+  "credentialStatus",
+]);
+/** Names RFC 9901 reserves at every level. */
+const SD_RESERVED = new Set(["_sd", "_sd_alg", "..."]);
+
+/**
+ * A field named like a claim of the credential (iss, cnf...) would, once disclosed, stand beside or
+ * for that claim; one named _sd or ... would break the structure. Such a certificate cannot be exported.
+ */
+function checkFieldNames(fields: { [k: string]: JsonValue }): void {
+  const bad = (name: string, top: boolean) =>
+    new DocumentError(
+      "INVALID_FIELD",
+      `the field "${name}" cannot be an SD-JWT VC claim: ${top ? "the credential uses that name itself" : "SD-JWT reserves it"}`,
+    );
+  for (const k of Object.keys(fields)) if (TOP_LEVEL_CLAIMS.has(k)) throw bad(k, true);
+  const walk = (v: JsonValue) => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v !== null && typeof v === "object")
+      for (const [k, inner] of Object.entries(v)) {
+        if (SD_RESERVED.has(k)) throw bad(k, false);
+        walk(inner);
+      }
+  };
+  walk(fields);
+}
+
 /** The issuer-signed JWT's header and payload and every disclosure, ready to sign. */
 export function prepareSdJwtVc(params: PrepareSdJwtVcParameters): UnsignedSdJwtVc {
   const { document } = params;
@@ -293,6 +332,7 @@ export function prepareSdJwtVc(params: PrepareSdJwtVcParameters): UnsignedSdJwtV
   jwkToPublicKey(params.holderKey);
   const writer = new DisclosureWriter(params.random ?? defaultRandom);
   const { id: subject, ...fields } = document.credentialSubject;
+  checkFieldNames(fields);
   const disclosed = writer.object({
     sub: subject,
     certificateType: { id: document.certificateType.id, code: document.certificateType.code },

@@ -129,6 +129,10 @@ async function prepare(
       status,
     });
   } catch (e) {
+    if (e instanceof DocumentError && e.code === "INVALID_FIELD")
+      throw new DomainError("SD_JWT_FIELD_RESERVED", `This certificate cannot be exported: ${e.message}.`, {
+        status: 422,
+      });
     if (e instanceof DocumentError) throw badRequest("SD_JWT_INVALID", e.message);
     throw e;
   }

@@ -85,6 +85,26 @@ describe("SD-JWT VC export (verified by @sd-jwt/sd-jwt-vc)", () => {
     for (const s of salts) expect(Buffer.from(s, "base64url")).to.have.length(16);
   });
 
+  it("refuses a certificate whose field takes a name the credential or SD-JWT reserves", () => {
+    for (const fields of [
+      { iss: "https://evil.example" },
+      { cnf: { jwk: {} } },
+      { address: { _sd: ["x"] } },
+      { list: [{ "...": "d" }] },
+    ]) {
+      const { document } = buildDocument(diplomaParams({ fields }));
+      expect(() =>
+        prepareSdJwtVc({
+          document,
+          issuer: ISSUER,
+          issuerKey: issuerJwk,
+          holderKey: holderJwk,
+          issuedAt: 1_800_000_000,
+        }),
+      ).to.throw(/cannot be an SD-JWT VC claim/);
+    }
+  });
+
   it("a presentation discloses only the picked fields and passes the library's key-binding check", async () => {
     const { sdJwt } = issue();
     const presentation = presentSdJwtVc({

@@ -37,7 +37,8 @@ export function sdJwtRouter(
     404: { description: "CERTIFICATE_NOT_FOUND: no such certificate on the ledger.", schema: S.ErrorResponse },
     422: {
       description:
-        "DOCUMENT_INVALID (tampered or not a document), HOLDER_KEY_MISMATCH (holderKey is not the certificate's holder key).",
+        "DOCUMENT_INVALID (tampered or not a document), HOLDER_KEY_MISMATCH (holderKey is not the certificate's holder key), " +
+        "SD_JWT_FIELD_RESERVED (a field named like a claim of the credential, or _sd / ...).",
       schema: S.ErrorResponse,
     },
   };
