@@ -47,6 +47,8 @@ export interface AppDeps extends DomainDeps {
   claims: ClaimOfferStore;
   /** Public keys of agency keys that signed SD-JWT VCs themselves (src/domain/sdJwtExport.ts). */
   issuerKeys: IssuerKeyStore;
+  /** The origin SD-JWT VC issuer URLs are built on (CERTLEDGER_SD_JWT_ISSUER_ORIGIN); absent: the request's. */
+  sdJwtIssuerOrigin?: string;
   /** A certificate's status list entries, for the SD-JWT VC's `status` claim; absent: no claim. */
   statusEntries?: SdJwtDeps["statusEntries"];
   /** The HMAC key of claim codes and identity fields (32 bytes, the same on every replica). */

@@ -144,6 +144,7 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
       backups,
       claims: new SqlClaimOfferStore(engine.store.db),
       issuerKeys: new SqlIssuerKeyStore(engine.store.db),
+      sdJwtIssuerOrigin: config.sdJwtIssuerOrigin,
       claimKey,
       logger,
       metrics,

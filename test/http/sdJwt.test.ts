@@ -24,6 +24,7 @@ import {
 import { bearer, getFront, holderHeaders, issue, type Front } from "../support/frontGateway";
 import { agencyDiploma, openExternalCustody, type ExternalCustody } from "../support/externalCustody";
 import { sdJwtVcLibrary } from "../support/sdJwtVerifier";
+import { loadConfig } from "../../src/config";
 
 type Jwks = { issuer: string; jwks: { keys: (Secp256k1Jwk & { kid: string })[] } };
 
@@ -236,6 +237,35 @@ describe("SD-JWT VC export (custodial gateway)", function () {
       status: 404,
       code: "AGENCY_NOT_FOUND",
     });
+  });
+
+  it("builds iss on CERTLEDGER_SD_JWT_ISSUER_ORIGIN when it is set, whatever Host the request names", async () => {
+    expect(() => loadConfig({ CERTLEDGER_SD_JWT_ISSUER_ORIGIN: "https://certs.example.gov/path" })).to.throw(
+      /CERTLEDGER_SD_JWT_ISSUER_ORIGIN/,
+    );
+    expect(loadConfig({ CERTLEDGER_SD_JWT_ISSUER_ORIGIN: "https://certs.example.gov" }).sdJwtIssuerOrigin).to.equal(
+      "https://certs.example.gov",
+    );
+    const c = await issue(f);
+    const send = (host: string) =>
+      f.http
+        .post(`/v1/agency/certificates/${c.certId}/sd-jwt`)
+        .set(bearer(f.keys.agencyA))
+        .set("host", host)
+        .send({ document: c.document, holderKey: holderJwkOf(c.index) });
+    expect((await send("evil.example")).body.issuer).to.equal(
+      `http://evil.example/issuers/${f.ids.agencyA.toLowerCase()}`,
+    );
+    f.gw.deps.sdJwtIssuerOrigin = "https://certs.example.gov";
+    try {
+      const r = await send("evil.example");
+      expect(r.body.issuer).to.equal(`https://certs.example.gov/issuers/${f.ids.agencyA.toLowerCase()}`);
+      expect(parseSdJwt(r.body.sdJwt).payload.iss).to.equal(r.body.issuer);
+      const meta = await f.http.get(`/.well-known/jwt-vc-issuer/issuers/${f.ids.agencyA}`).set("host", "evil.example");
+      expect(meta.body.issuer).to.equal(r.body.issuer);
+    } finally {
+      f.gw.deps.sdJwtIssuerOrigin = undefined;
+    }
   });
 
   it("lists the routes in /openapi.json", async () => {

@@ -29,7 +29,9 @@ export function isSdJwtPath(path: string): boolean {
 }
 
 export function sdJwtRouter(
-  deps: SdJwtDeps & { settings: { holderAuthSkewSeconds: number } } & Parameters<typeof authenticateHolder>[0],
+  deps: SdJwtDeps & { settings: { holderAuthSkewSeconds: number }; sdJwtIssuerOrigin?: string } & Parameters<
+      typeof authenticateHolder
+    >[0],
   env: RouteEnv,
 ): Router {
   const r = express.Router();
@@ -68,7 +70,12 @@ export function sdJwtRouter(
     handler: async ({ params, body, principal, req }) => ({
       body: await exportSdJwtVc(
         deps,
-        { certId: params.certId as Bytes32, document: body.document, holderKey: body.holderKey, origin: originOf(req) },
+        {
+          certId: params.certId as Bytes32,
+          document: body.document,
+          holderKey: body.holderKey,
+          origin: originOf(req, deps.sdJwtIssuerOrigin),
+        },
         principal!.address,
       ),
     }),
@@ -101,7 +108,7 @@ export function sdJwtRouter(
           document: body.document,
           holderKey: body.holderKey,
           issuerKey: body.issuerKey,
-          origin: originOf(req),
+          origin: originOf(req, deps.sdJwtIssuerOrigin),
         },
         principal!.address,
       ),
@@ -129,7 +136,7 @@ export function sdJwtRouter(
     handler: async ({ params, body, principal, req }) => ({
       body: await acceptSignedSdJwtVc(
         deps,
-        { certId: params.certId as Bytes32, ...body, origin: originOf(req) },
+        { certId: params.certId as Bytes32, ...body, origin: originOf(req, deps.sdJwtIssuerOrigin) },
         principal!.address,
       ),
     }),
@@ -162,7 +169,7 @@ export function sdJwtRouter(
         certId: params.certId as Bytes32,
         document: body.document,
         holderKey: body.holderKey,
-        origin: originOf(req),
+        origin: originOf(req, deps.sdJwtIssuerOrigin),
       }),
     }),
   });
@@ -184,7 +191,7 @@ export function sdJwtRouter(
       404: { description: "AGENCY_NOT_FOUND.", schema: S.ErrorResponse },
     },
     handler: async ({ params, req }) => ({
-      body: await issuerMetadata(deps, originOf(req), params.agency.toLowerCase() as Address),
+      body: await issuerMetadata(deps, originOf(req, deps.sdJwtIssuerOrigin), params.agency.toLowerCase() as Address),
       headers: { "Cache-Control": "public, max-age=300" },
     }),
   });
