@@ -306,6 +306,16 @@ export interface Database {
   pickups: PickupsTable;
   backups: BackupsTable;
   claim_offers: ClaimOffersTable;
+  issuer_keys: IssuerKeysTable;
+}
+
+/** Public keys of agency keys learned from the SD-JWT VCs they signed (src/store/issuerKeys.ts). */
+export interface IssuerKeysTable {
+  address: string;
+  agency: string;
+  /** JSON of the secp256k1 JWK (kty, crv, x, y). */
+  jwk: string;
+  recorded_ms: number;
 }
 
 export interface PickupsTable {
