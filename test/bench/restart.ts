@@ -56,6 +56,26 @@ function emit(name: string, value: number, unit: string, extra: Record<string, u
 
 /** Resident memory of a process and all its descendants (the gateway and its anvil), bytes. */
 function treeRss(pid: number): number {
+  return sumOverTree(pid, (p) => {
+    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${p}/status`, "utf8"));
+    return m ? Number(m[1]) * 1024 : 0;
+  });
+}
+
+/**
+ * CPU time (user + system) a process and its descendants used so far, ms: what a restart costs
+ * whatever else loads the machine (its wall time on a shared machine waits for the CPU too).
+ */
+function treeCpuMs(pid: number): number {
+  return sumOverTree(pid, (p) => {
+    const stat = fs.readFileSync(`/proc/${p}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // Fields 14 and 15 of /proc/<pid>/stat (utime, stime), in clock ticks of 10 ms.
+    return (Number(f[11]) + Number(f[12])) * 10;
+  });
+}
+
+function sumOverTree(pid: number, of: (pid: number) => number): number {
   const children = new Map<number, number[]>();
   for (const d of fs.readdirSync("/proc")) {
     if (!/^\d+$/.test(d)) continue;
@@ -72,8 +92,7 @@ function treeRss(pid: number): number {
   while (todo.length > 0) {
     const p = todo.pop()!;
     try {
-      const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${p}/status`, "utf8"));
-      total += m ? Number(m[1]) * 1024 : 0;
+      total += of(p);
     } catch {
       // gone
     }
@@ -216,15 +235,17 @@ async function startGateway(dataDir: string): Promise<{
   child.stderr!.on("data", (d) => (err += d));
   let replay: Record<string, number> | undefined;
   let started: Record<string, number> = {};
-  let listening: Record<string, number> = {};
+  let listening: Record<string, number | string> = {};
   const url = await new Promise<string>((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`gateway exited ${code}: ${err}`)));
     readline.createInterface({ input: child.stdout! }).on("line", (line) => {
       if (line.includes('"embedded chain replayed"')) replay = JSON.parse(line);
       if (line.includes('"engine started"')) started = JSON.parse(line);
-      if (line.includes('"msg":"listening"')) listening = JSON.parse(line);
-      const m = / on (http:\/\/[\d.:]+)/.exec(line);
-      if (m) resolve(m[1]);
+      // The log line after the banner: the time since the process started, and the URL.
+      if (line.includes('"msg":"listening"')) {
+        listening = JSON.parse(line);
+        resolve(String(listening.url));
+      }
     });
   });
   for (;;) {
@@ -233,16 +254,18 @@ async function startGateway(dataDir: string): Promise<{
     await new Promise((r) => setTimeout(r, 5));
   }
   const ms = performance.now() - t0;
+  const cpuMs = treeCpuMs(child.pid!);
   // Where the time went: loading the code (tsx), the engine's phases (the chain's load and replay
   // inside `chain`), the rest of the gateway, and the wait from listening to /readyz answering 200.
   const split = {
-    processAndModules: listening.ms - listening.openMs,
+    processAndModules: Number(listening.ms) - Number(listening.openMs),
     ...Object.fromEntries(
       ["store", "chain", "contracts", "indexLoad", "indexSync", "recover"].map((k) => [k, started[k]]),
     ),
     chainReplay: replay?.ms ?? 0,
-    gatewayRest: listening.openMs - started.ms,
-    untilReady: ms - listening.ms,
+    gatewayRest: Number(listening.openMs) - started.ms,
+    untilReady: ms - Number(listening.ms),
+    cpuMs,
   };
   return { child, url, ms, replay, split };
 }
