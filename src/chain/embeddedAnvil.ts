@@ -78,7 +78,7 @@ export function removeCheckpointLeftovers(dataDir: string): void {
     if (f.startsWith(`${CHECKPOINT_FILE}.tmp-`)) fs.rmSync(path.join(dataDir, f), { force: true });
 }
 
-function anvilArgs(genesis: GenesisSpec, keepBlocks: number, stateFile?: string): string[] {
+export function anvilArgs(genesis: GenesisSpec, keepBlocks: number, stateFile?: string): string[] {
   return [
     "--no-mining",
     "--order",

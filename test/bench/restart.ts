@@ -42,7 +42,10 @@ import path from "node:path";
 import readline from "node:readline";
 import pino from "pino";
 import { loadConfig } from "../../src/config";
+import { keepAliveRpc, startAnvil } from "../../src/chain/anvil";
 import { workKinds } from "../../src/chain/chainWriter";
+import { anvilArgs, checkpointFile } from "../../src/chain/embeddedAnvil";
+import { BlockJournal } from "../../src/chain/journal";
 import { openGateway } from "../../src/wiring/gateway";
 import { issueNewCertificate, newHolderCert, setupActors, tmpDataDir } from "../support/engineFixture";
 import { TEST_KEYSTORE_ENV } from "../support/keystore";
@@ -217,6 +220,29 @@ async function build(dataDir: string, n: number): Promise<void> {
   await new Promise(() => undefined);
 }
 
+/**
+ * What one more block costs on this chain's state: anvil loaded from the data directory's checkpoint
+ * (as the gateway starts it) mines 20 empty blocks. A one-at-a-time issuer pays it for every issue.
+ */
+async function emptyBlockCost(dataDir: string): Promise<number> {
+  const genesis = new BlockJournal(dataDir).readGenesis()!;
+  const node = await startAnvil({
+    quiet: true,
+    readyTimeoutMs: 120_000,
+    args: anvilArgs(genesis, 1128, checkpointFile(dataDir)),
+  });
+  try {
+    const rpc = keepAliveRpc(node.url);
+    const head = (await rpc("eth_getBlockByNumber", ["latest", false])) as { timestamp: string };
+    let ts = Number(BigInt(head.timestamp));
+    const t0 = performance.now();
+    for (let i = 0; i < 20; i++) await rpc("evm_mine", [++ts]);
+    return (performance.now() - t0) / 20;
+  } finally {
+    await node.stop();
+  }
+}
+
 /** Starts `src/main.ts` on the data directory and resolves when /readyz answers 200. */
 async function startGateway(dataDir: string): Promise<{
   child: ChildProcess;
@@ -362,6 +388,7 @@ async function main(): Promise<void> {
     await stop(killed.child, "SIGTERM");
     const clean = await startGateway(work);
     await stop(clean.child, "SIGTERM");
+    const emptyBlockMs = built.engine === "anvil" ? await emptyBlockCost(work) : undefined;
     if (keep) fs.rmSync(work, { recursive: true, force: true });
 
     const replayOf = (r?: Record<string, number>) =>
@@ -385,6 +412,11 @@ async function main(): Promise<void> {
       loadAverage: os.loadavg().map((l) => Math.round(l * 10) / 10),
       ...durable,
     });
+    if (emptyBlockMs !== undefined)
+      emit(`anvil_empty_block_ms_after_${issues}_single_issues`, emptyBlockMs, "ms", {
+        why: "anvil computes the whole state root for each block: a one-at-a-time issuer waits for it once per issue",
+        loadAverage: os.loadavg().map((l) => Math.round(l * 10) / 10),
+      });
     emit(`rss_after_${issues}_single_issues_mb`, mb(rssBuilt), "MB", {
       gatewayMB: mb(built.gatewayRss as number),
       chainNodeMB: mb(built.nodeRss as number),
