@@ -32,14 +32,49 @@ contract ConsentRegistry is IConsentRegistry, EIP712 {
         "RecordCheck(bytes32 grantId,uint32 use,uint64 deadline)"
     );
 
+    /// @dev keccak256("Delegation(bytes32 certId,address delegate,bytes32 purpose,address verifier,bool online,
+    /// uint64 validUntil,uint256 nonce,uint64 deadline)"), the type string on one line.
+    bytes32 private constant _DELEGATION_TYPEHASH = keccak256(
+        "Delegation(bytes32 certId,address delegate,bytes32 purpose,address verifier,bool online,"
+        "uint64 validUntil,uint256 nonce,uint64 deadline)"
+    );
+
+    /// @dev keccak256("RevokeDelegation(bytes32 delegationId,uint256 nonce,uint64 deadline)")
+    bytes32 private constant _REVOKE_DELEGATION_TYPEHASH = keccak256(
+        "RevokeDelegation(bytes32 delegationId,uint256 nonce,uint64 deadline)"
+    );
+
+    /// @inheritdoc IConsentRegistry
+    /// @dev A counter request lasts at most 30 minutes and its grant may outlive it by 10: one hour holds both.
+    uint40 public constant COUNTER_GRANT_MAX_SECONDS = 3600;
+
+    /// @dev GrantTerms.flags: the holder revoked the grant.
+    uint8 private constant _REVOKED = 1;
+    /// @dev GrantTerms.flags: a delegate signed the grant, and the record's first slot holds the delegationId.
+    uint8 private constant _BY_DELEGATE = 2;
+
     /// @dev Everything but the certId of a grant, in one slot; recording a check rewrites only this slot.
     /// Counts are 24-bit so that the slot holds them both: {_grant} refuses maxUses above 2^24 - 1.
+    /// `flags` holds _REVOKED and _BY_DELEGATE.
     struct GrantTerms {
         address grantee;
         uint40 validUntil;
         uint24 maxUses;
         uint24 uses;
+        uint8 flags;
+    }
+
+    /// @dev A delegation's terms in one slot; the purpose and verifier scope are bound by its id instead.
+    struct DelegationTerms {
+        address delegate;
+        uint40 validUntil;
+        bool online;
         bool revoked;
+    }
+
+    struct DelegationRecord {
+        bytes32 certId;
+        DelegationTerms terms;
     }
 
     /// @dev EIP-2098: the low 255 bits of vs are s.
@@ -51,14 +86,15 @@ contract ConsentRegistry is IConsentRegistry, EIP712 {
     ICertificateLedger private immutable _ledger;
     IAuthorityRegistry private immutable _registry;
 
-    /// @dev A grant's two slots side by side, so that one keccak finds both: the certId, written once, and
-    /// the terms.
+    /// @dev A grant's two slots side by side, so that one keccak finds both: the certId (for a grant signed
+    /// by a delegate, the delegationId, whose record holds the certId), written once, and the terms.
     struct GrantRecord {
         bytes32 certId;
         GrantTerms terms;
     }
 
     mapping(bytes32 grantId => GrantRecord record) private _grants;
+    mapping(bytes32 delegationId => DelegationRecord record) private _delegations;
 
     constructor(ICertificateLedger ledger_) EIP712("certledger Consent", "1") {
         _ledger = ledger_;
@@ -134,13 +170,78 @@ contract ConsentRegistry is IConsentRegistry, EIP712 {
         address signer = _recover(structHash, revocation.deadline, signature);
         bytes32 grantId = revocation.grantId;
         GrantRecord storage record = _grants[grantId];
+        GrantTerms storage terms = record.terms;
+        uint8 flags = terms.flags;
         bytes32 certId = record.certId;
         if (certId == bytes32(0)) revert ConsentGrantUnknown(grantId);
+        if (flags & _BY_DELEGATE != 0) certId = _delegations[certId].certId;
         if (_certIdOf(signer, documentRoot) != certId) revert ConsentSignerNotHolder(certId, signer);
-        GrantTerms storage terms = record.terms;
-        if (terms.revoked) revert ConsentGrantRevoked(grantId);
-        terms.revoked = true;
+        if (flags & _REVOKED != 0) revert ConsentGrantRevoked(grantId);
+        terms.flags = flags | _REVOKED;
         emit GrantRevoked(grantId, certId);
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function delegateBySig(
+        Delegation calldata delegation,
+        bytes32 documentRoot,
+        bytes calldata signature
+    ) external returns (bytes32 delegationId) {
+        _requireNotPaused();
+        return _delegate(delegation, documentRoot, bytes32(0), _singleIssued(delegation.certId), signature);
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function delegateInBatchBySig(
+        Delegation calldata delegation,
+        bytes32 documentRoot,
+        BatchLeaf calldata leaf,
+        bytes calldata signature
+    ) external returns (bytes32 delegationId) {
+        _requireNotPaused();
+        return _delegate(delegation, documentRoot, leaf.batchRoot, _batchIssued(delegation.certId, leaf), signature);
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function revokeDelegationBySig(
+        RevokeDelegation calldata revocation,
+        bytes32 documentRoot,
+        bytes calldata signature
+    ) external {
+        _requireNotPaused();
+        bytes32 structHash = keccak256(
+            abi.encode(_REVOKE_DELEGATION_TYPEHASH, revocation.delegationId, revocation.nonce, revocation.deadline)
+        );
+        address signer = _recover(structHash, revocation.deadline, signature);
+        bytes32 delegationId = revocation.delegationId;
+        DelegationRecord storage record = _delegations[delegationId];
+        bytes32 certId = record.certId;
+        if (certId == bytes32(0)) revert ConsentDelegationUnknown(delegationId);
+        if (_certIdOf(signer, documentRoot) != certId) revert ConsentSignerNotHolder(certId, signer);
+        if (record.terms.revoked) revert ConsentDelegationRevoked(delegationId);
+        record.terms.revoked = true;
+        emit DelegationRevoked(delegationId, certId);
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function grantByDelegateSig(
+        Grant calldata grant,
+        Delegation calldata delegation,
+        bytes calldata signature
+    ) external returns (bytes32 grantId) {
+        _requireNotPaused();
+        uint40 now_ = _time();
+        grantId = _hashTypedDataV4(_grantStructHash(grant));
+        address signer = _recoverDigest(grantId, grant.deadline, signature, now_);
+        bytes32 delegationId = _hashTypedDataV4(_delegationStructHash(delegation));
+        _requireDelegateMay(grant, delegation, delegationId, signer, now_);
+        GrantRecord storage record = _grants[grantId];
+        if (record.certId != bytes32(0)) revert ConsentGrantExists(grantId);
+        _requireGrantTerms(grant.grantee, grant.validUntil, grant.maxUses, now_);
+        record.certId = delegationId;
+        _writeNewTerms(record.terms, grant.grantee, grant.validUntil, grant.maxUses, _BY_DELEGATE);
+        emit GrantCreated(grantId, grant.certId, grant.grantee, grant.purpose, uint40(grant.validUntil), grant.maxUses);
+        emit GrantCreatedByDelegate(grantId, delegationId);
     }
 
     /// @inheritdoc IConsentRegistry
@@ -176,10 +277,13 @@ contract ConsentRegistry is IConsentRegistry, EIP712 {
 
     /// @inheritdoc IConsentRegistry
     function checkVerdict(bytes32 grantId, address verifier) public view returns (CheckVerdict) {
-        GrantTerms memory terms = _grants[grantId].terms;
+        GrantRecord storage record = _grants[grantId];
+        GrantTerms memory terms = record.terms;
         if (terms.grantee == address(0)) return CheckVerdict.UnknownGrant;
         if (terms.grantee != verifier) return CheckVerdict.WrongGrantee;
-        if (terms.revoked) return CheckVerdict.Revoked;
+        if (terms.flags & _REVOKED != 0) return CheckVerdict.Revoked;
+        if (terms.flags & _BY_DELEGATE != 0 && _delegations[record.certId].terms.revoked)
+            return CheckVerdict.DelegationRevoked;
         if (_time() >= terms.validUntil) return CheckVerdict.Expired;
         if (terms.uses >= terms.maxUses) return CheckVerdict.UsedUp;
         return CheckVerdict.Allowed;
@@ -189,15 +293,51 @@ contract ConsentRegistry is IConsentRegistry, EIP712 {
     function getGrant(bytes32 grantId) external view returns (GrantState memory) {
         GrantRecord storage record = _grants[grantId];
         GrantTerms memory terms = record.terms;
+        bytes32 certId = record.certId;
+        if (terms.flags & _BY_DELEGATE != 0) certId = _delegations[certId].certId;
         return
             GrantState({
-                certId: record.certId,
+                certId: certId,
                 grantee: terms.grantee,
                 validUntil: terms.validUntil,
                 maxUses: terms.maxUses,
                 uses: terms.uses,
+                revoked: terms.flags & _REVOKED != 0
+            });
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function getDelegation(bytes32 delegationId) external view returns (DelegationState memory) {
+        DelegationRecord storage record = _delegations[delegationId];
+        DelegationTerms memory terms = record.terms;
+        return
+            DelegationState({
+                certId: record.certId,
+                delegate: terms.delegate,
+                validUntil: terms.validUntil,
+                online: terms.online,
                 revoked: terms.revoked
             });
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function delegationVerdict(bytes32 delegationId) external view returns (DelegationVerdict) {
+        DelegationTerms memory terms = _delegations[delegationId].terms;
+        if (terms.delegate == address(0)) return DelegationVerdict.Unknown;
+        if (terms.revoked) return DelegationVerdict.Revoked;
+        if (_time() >= terms.validUntil) return DelegationVerdict.Expired;
+        return DelegationVerdict.Active;
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function delegationOf(bytes32 grantId) external view returns (bytes32) {
+        GrantRecord storage record = _grants[grantId];
+        return record.terms.flags & _BY_DELEGATE != 0 ? record.certId : bytes32(0);
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function delegationIdOf(Delegation calldata delegation) external view returns (bytes32) {
+        return _hashTypedDataV4(_delegationStructHash(delegation));
     }
 
     /// @inheritdoc IConsentRegistry
@@ -300,26 +440,114 @@ contract ConsentRegistry is IConsentRegistry, EIP712 {
         // Storing per-signer nonces as well would cost a third new slot (22,100 gas) and prevent nothing more.
         GrantRecord storage record = _grants[grantId];
         if (record.certId != bytes32(0)) revert ConsentGrantExists(grantId);
-        if (grantee == address(0)) revert ConsentGranteeZero();
-        if (maxUses == 0 || maxUses > type(uint24).max) revert ConsentMaxUsesInvalid(maxUses);
-        if (validUntil <= now_ || validUntil > type(uint40).max) revert ConsentGrantValidUntilInvalid(validUntil, now_);
+        _requireGrantTerms(grantee, validUntil, maxUses, now_);
         if (!issued) revert ConsentCertificateNotIssued(certId, batchRoot);
         record.certId = certId;
-        _writeNewTerms(record.terms, grantee, validUntil, maxUses);
+        _writeNewTerms(record.terms, grantee, validUntil, maxUses, 0);
         emit GrantCreated(grantId, certId, grantee, grant.purpose, uint40(validUntil), maxUses);
     }
 
-    /// @dev GrantTerms(grantee, validUntil, maxUses, 0, false) written as one word: the compiler's struct
+    /// @dev The checks of a grant's own terms, the same whoever signed it.
+    function _requireGrantTerms(address grantee, uint64 validUntil, uint32 maxUses, uint40 now_) private pure {
+        if (grantee == address(0)) revert ConsentGranteeZero();
+        if (maxUses == 0 || maxUses > type(uint24).max) revert ConsentMaxUsesInvalid(maxUses);
+        if (validUntil <= now_ || validUntil > type(uint40).max) revert ConsentGrantValidUntilInvalid(validUntil, now_);
+    }
+
+    /// @dev GrantTerms(grantee, validUntil, maxUses, 0, flags) written as one word: the compiler's struct
     /// assignment masks each member into the slot in turn (~1,500 gas a grant more, measured).
-    function _writeNewTerms(GrantTerms storage terms, address grantee, uint64 validUntil, uint32 maxUses) private {
+    function _writeNewTerms(
+        GrantTerms storage terms,
+        address grantee,
+        uint64 validUntil,
+        uint32 maxUses,
+        uint8 flags
+    ) private {
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             // The compiler packs a struct's members from the low-order end of its slot in declaration order:
-            // grantee in bits 0-159, validUntil 160-199, maxUses 200-223, uses 224-247 and revoked 248-255
-            // (both zero). {_store} has checked that validUntil fits 40 bits and maxUses 24, and an address
-            // argument has clean high bits, so no member spills into another.
-            sstore(terms.slot, or(grantee, or(shl(160, validUntil), shl(200, maxUses))))
+            // grantee in bits 0-159, validUntil 160-199, maxUses 200-223, uses 224-247 (zero) and flags
+            // 248-255. {_requireGrantTerms} has checked that validUntil fits 40 bits and maxUses 24, and
+            // address and uint8 arguments have clean high bits, so no member spills into another.
+            sstore(terms.slot, or(or(grantee, shl(248, flags)), or(shl(160, validUntil), shl(200, maxUses))))
         }
+    }
+
+    /// @dev The signature of a delegation, then {_storeDelegation}.
+    function _delegate(
+        Delegation calldata delegation,
+        bytes32 documentRoot,
+        bytes32 batchRoot,
+        bool issued,
+        bytes calldata signature
+    ) private returns (bytes32 delegationId) {
+        uint40 now_ = _time();
+        delegationId = _hashTypedDataV4(_delegationStructHash(delegation));
+        address signer = _recoverDigest(delegationId, delegation.deadline, signature, now_);
+        bytes32 certId = delegation.certId;
+        if (_certIdOf(signer, documentRoot) != certId) revert ConsentSignerNotHolder(certId, signer);
+        if (!issued) revert ConsentCertificateNotIssued(certId, batchRoot);
+        _storeDelegation(delegation, delegationId, signer, now_);
+    }
+
+    /// @dev Every check of a delegation's terms, then the write.
+    function _storeDelegation(
+        Delegation calldata delegation,
+        bytes32 delegationId,
+        address holder,
+        uint40 now_
+    ) private {
+        DelegationRecord storage record = _delegations[delegationId];
+        if (record.certId != bytes32(0)) revert ConsentDelegationExists(delegationId);
+        address delegate = delegation.delegate;
+        if (delegate == address(0)) revert ConsentDelegateZero();
+        if (delegate == holder) revert ConsentDelegateIsHolder(delegation.certId, delegate);
+        uint64 validUntil = delegation.validUntil;
+        if (validUntil <= now_ || validUntil > type(uint40).max)
+            revert ConsentDelegationValidUntilInvalid(validUntil, now_);
+        record.certId = delegation.certId;
+        record.terms = DelegationTerms({
+            delegate: delegate,
+            validUntil: uint40(validUntil),
+            online: delegation.online,
+            revoked: false
+        });
+        emit DelegationCreated(
+            delegationId,
+            delegation.certId,
+            delegate,
+            delegation.purpose,
+            delegation.verifier,
+            delegation.online,
+            uint40(validUntil)
+        );
+    }
+
+    /// @dev Whether the delegation lets `signer` make `grant` now; reverts with the reason when not.
+    function _requireDelegateMay(
+        Grant calldata grant,
+        Delegation calldata delegation,
+        bytes32 delegationId,
+        address signer,
+        uint40 now_
+    ) private view {
+        DelegationTerms memory terms = _delegations[delegationId].terms;
+        if (terms.delegate == address(0)) revert ConsentDelegationUnknown(delegationId);
+        if (grant.certId != delegation.certId) revert ConsentDelegationWrongCertificate(delegationId, grant.certId);
+        if (signer != terms.delegate) revert ConsentSignerNotDelegate(delegationId, terms.delegate, signer);
+        if (terms.revoked) revert ConsentDelegationRevoked(delegationId);
+        if (now_ >= terms.validUntil) revert ConsentDelegationExpired(delegationId, terms.validUntil, now_);
+        bytes32 purpose = delegation.purpose;
+        if (purpose != bytes32(0) && purpose != grant.purpose)
+            revert ConsentDelegationPurposeOutOfScope(delegationId, grant.purpose);
+        address verifier = delegation.verifier;
+        if (verifier != address(0) && verifier != grant.grantee)
+            revert ConsentDelegationVerifierOutOfScope(delegationId, grant.grantee);
+        // A counter presentation is one use, ended within the hour; anything else is an online share.
+        if (!terms.online && (grant.maxUses != 1 || grant.validUntil > uint64(now_) + COUNTER_GRANT_MAX_SECONDS))
+            revert ConsentDelegationCounterOnly(delegationId, grant.maxUses, grant.validUntil);
+        if (grant.validUntil > terms.validUntil)
+            revert ConsentGrantOutlivesDelegation(delegationId, grant.validUntil, terms.validUntil);
     }
 
     /// @dev `verifier` is the sender, or the signer of a RecordCheck; `use` is 0 for any next use, else the
@@ -330,7 +558,8 @@ contract ConsentRegistry is IConsentRegistry, EIP712 {
         address grantee = terms.grantee;
         if (grantee == address(0)) revert ConsentGrantUnknown(grantId);
         if (grantee != verifier) revert ConsentWrongGrantee(grantId, grantee, verifier);
-        if (terms.revoked) revert ConsentGrantRevoked(grantId);
+        uint8 flags = terms.flags;
+        if (flags & _REVOKED != 0) revert ConsentGrantRevoked(grantId);
         if (now_ >= terms.validUntil) revert ConsentGrantExpired(grantId, terms.validUntil, now_);
         uint24 uses = terms.uses;
         if (uses >= terms.maxUses) revert ConsentGrantUsedUp(grantId, terms.maxUses);
@@ -339,8 +568,15 @@ contract ConsentRegistry is IConsentRegistry, EIP712 {
             ++uses;
         }
         if (use != 0 && use != uses) revert ConsentCheckUseTaken(grantId, use, uses);
+        bytes32 certId = record.certId;
+        if (flags & _BY_DELEGATE != 0) {
+            // A delegate's grant holds only while its delegation does; its expiry the grant's own bounds.
+            DelegationRecord storage delegation = _delegations[certId];
+            if (delegation.terms.revoked) revert ConsentDelegationRevoked(certId);
+            certId = delegation.certId;
+        }
         terms.uses = uses;
-        emit CheckRecorded(grantId, record.certId, verifier, uses);
+        emit CheckRecorded(grantId, certId, verifier, uses);
     }
 
     /// @dev keccak256(abi.encode(holder, documentRoot)), hashed in the scratch words instead of new memory.
@@ -396,6 +632,23 @@ contract ConsentRegistry is IConsentRegistry, EIP712 {
             calldatacopy(add(p, 0x20), grant, 0xe0)
             structHash := keccak256(p, 0x100)
         }
+    }
+
+    function _delegationStructHash(Delegation calldata d) private pure returns (bytes32) {
+        return
+            keccak256(
+                abi.encode(
+                    _DELEGATION_TYPEHASH,
+                    d.certId,
+                    d.delegate,
+                    d.purpose,
+                    d.verifier,
+                    d.online,
+                    d.validUntil,
+                    d.nonce,
+                    d.deadline
+                )
+            );
     }
 
     function _recover(bytes32 structHash, uint64 deadline, bytes calldata signature) private view returns (address) {

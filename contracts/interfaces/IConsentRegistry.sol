@@ -12,6 +12,12 @@ import {ICertificateLedger} from "./ICertificateLedger.sol";
 /// carries its leaf and proof. grantId is the EIP-712 digest of the Grant (the nonce makes it unique)
 /// and is stored once: a replayed grant signature finds its id taken, and a replayed revocation finds the
 /// grant revoked, so no per-signer nonce needs storing. No event or view carries a holder identity that spans certificates.
+///
+/// A holder may also sign a `Delegation`: another address (the delegate) may then sign grants for that one
+/// certificate, within a scope and until a time, while the delegation is not revoked. A delegate's grant is
+/// an ordinary `Grant` signed by the delegate's key and relayed with the delegation's terms; it is stored
+/// marked as made by a delegate (see {delegationOf}, {GrantCreatedByDelegate}), and checks under it stop when
+/// the delegation is revoked. Only the holder's key proves the holder, so a delegate cannot delegate further.
 interface IConsentRegistry {
     /// @notice The signed message: Grant(bytes32 certId,address grantee,bytes32 purpose,uint64 validUntil,
     /// uint32 maxUses,uint256 nonce,uint64 deadline).
@@ -79,14 +85,60 @@ interface IConsentRegistry {
         bool revoked;
     }
 
-    /// @notice The answer of {checkVerdict}: Allowed, or why not.
+    /// @notice The signed message: Delegation(bytes32 certId,address delegate,bytes32 purpose,address verifier,
+    /// bool online,uint64 validUntil,uint256 nonce,uint64 deadline), signed by the certificate's holder.
+    /// `purpose` zero lets the delegate grant for any purpose, else only for that purpose hash; `verifier`
+    /// zero lets the delegate grant to any grantee, else only to that one. `online` false limits the delegate
+    /// to counter presentations: grants of one use that end at most {COUNTER_GRANT_MAX_SECONDS} after they
+    /// are stored (what a counter request asks for); true allows online shares as well. The delegationId is
+    /// the EIP-712 digest of the message, stored once (a replay finds it taken).
+    struct Delegation {
+        bytes32 certId;
+        address delegate;
+        bytes32 purpose;
+        address verifier;
+        bool online;
+        uint64 validUntil;
+        uint256 nonce;
+        uint64 deadline;
+    }
+
+    /// @notice The signed message: RevokeDelegation(bytes32 delegationId,uint256 nonce,uint64 deadline), signed
+    /// by the holder of the delegation's certificate.
+    struct RevokeDelegation {
+        bytes32 delegationId;
+        uint256 nonce;
+        uint64 deadline;
+    }
+
+    /// @notice A stored delegation (its purpose and verifier scope are in {DelegationCreated} and are relayed
+    /// with each of the delegate's grants, bound by the delegationId).
+    struct DelegationState {
+        bytes32 certId;
+        address delegate;
+        uint40 validUntil;
+        bool online;
+        bool revoked;
+    }
+
+    /// @notice The answer of {checkVerdict}: Allowed, or why not. DelegationRevoked: the grant was made by a
+    /// delegate whose delegation the holder has since revoked.
     enum CheckVerdict {
         Allowed,
         UnknownGrant,
         WrongGrantee,
         Revoked,
         Expired,
-        UsedUp
+        UsedUp,
+        DelegationRevoked
+    }
+
+    /// @notice The answer of {delegationVerdict}: Active, or why not.
+    enum DelegationVerdict {
+        Active,
+        Unknown,
+        Revoked,
+        Expired
     }
 
     error ConsentSignatureExpired(uint64 deadline, uint40 now_);
@@ -105,6 +157,19 @@ interface IConsentRegistry {
     error ConsentNothingToRecord();
     error ConsentCheckUseTaken(bytes32 grantId, uint32 use, uint32 next);
     error ConsentNothingToGrant();
+    error ConsentDelegateZero();
+    error ConsentDelegateIsHolder(bytes32 certId, address delegate);
+    error ConsentDelegationExists(bytes32 delegationId);
+    error ConsentDelegationValidUntilInvalid(uint64 validUntil, uint40 now_);
+    error ConsentDelegationUnknown(bytes32 delegationId);
+    error ConsentDelegationRevoked(bytes32 delegationId);
+    error ConsentDelegationExpired(bytes32 delegationId, uint40 validUntil, uint40 now_);
+    error ConsentSignerNotDelegate(bytes32 delegationId, address delegate, address signer);
+    error ConsentDelegationWrongCertificate(bytes32 delegationId, bytes32 certId);
+    error ConsentDelegationPurposeOutOfScope(bytes32 delegationId, bytes32 purpose);
+    error ConsentDelegationVerifierOutOfScope(bytes32 delegationId, address grantee);
+    error ConsentDelegationCounterOnly(bytes32 delegationId, uint32 maxUses, uint64 validUntil);
+    error ConsentGrantOutlivesDelegation(bytes32 delegationId, uint64 validUntil, uint40 delegationValidUntil);
 
     event GrantCreated(
         bytes32 indexed grantId,
@@ -116,6 +181,21 @@ interface IConsentRegistry {
     );
     event GrantRevoked(bytes32 indexed grantId, bytes32 indexed certId);
     event CheckRecorded(bytes32 indexed grantId, bytes32 indexed certId, address indexed verifier, uint32 use);
+    event DelegationCreated(
+        bytes32 indexed delegationId,
+        bytes32 indexed certId,
+        address indexed delegate,
+        bytes32 purpose,
+        address verifier,
+        bool online,
+        uint40 validUntil
+    );
+    event DelegationRevoked(bytes32 indexed delegationId, bytes32 indexed certId);
+    /// @notice Emitted right after {GrantCreated} for a grant signed by a delegate.
+    event GrantCreatedByDelegate(bytes32 indexed grantId, bytes32 indexed delegationId);
+
+    /// @notice The longest a counter-only delegate's grant may last, in seconds from when it is stored.
+    function COUNTER_GRANT_MAX_SECONDS() external view returns (uint40);
 
     /// @notice The ledger whose certificates are granted.
     function ledger() external view returns (ICertificateLedger);
@@ -153,7 +233,48 @@ interface IConsentRegistry {
     /// @notice Revokes a grant, signed by the holder of its certificate (proved again with documentRoot).
     function revokeGrantBySig(RevokeGrant calldata revocation, bytes32 documentRoot, bytes calldata signature) external;
 
-    /// @notice Records a check under a grant and uses one use. msg.sender must be the grantee.
+    /// @notice Stores a delegation for a single certificate, signed by its holder and relayed by anyone.
+    /// Reverts when paused, past the deadline, on a bad signature, a signer that is not the holder, a
+    /// delegationId already stored (replay), a zero delegate or the holder itself as delegate, a validUntil
+    /// not in the future, or a certificate the ledger has not issued.
+    /// @return delegationId The EIP-712 digest of `delegation`.
+    function delegateBySig(
+        Delegation calldata delegation,
+        bytes32 documentRoot,
+        bytes calldata signature
+    ) external returns (bytes32 delegationId);
+
+    /// @notice {delegateBySig} for a certificate inside an anchored batch, with its leaf and proof.
+    function delegateInBatchBySig(
+        Delegation calldata delegation,
+        bytes32 documentRoot,
+        BatchLeaf calldata leaf,
+        bytes calldata signature
+    ) external returns (bytes32 delegationId);
+
+    /// @notice Revokes a delegation, signed by the holder of its certificate (proved again with documentRoot).
+    /// The delegate can make no grant after it, and no check is recorded under the grants it made.
+    function revokeDelegationBySig(
+        RevokeDelegation calldata revocation,
+        bytes32 documentRoot,
+        bytes calldata signature
+    ) external;
+
+    /// @notice Stores a grant signed by a delegate, relayed with the delegation's terms. Reverts when paused,
+    /// past the deadline, on a bad signature; for an unknown delegation, a grant for another certificate, a
+    /// signer that is not the delegate, a revoked or expired delegation, a purpose or grantee outside its
+    /// scope, an online grant under a counter-only delegation, a grant outliving the delegation; and as
+    /// {grantBySig} does for a replayed grant or bad terms. The certificate was proved issued when the
+    /// delegation was stored, so no proof is relayed again (a batched certificate's grant needs none).
+    /// @return grantId The EIP-712 digest of `grant`.
+    function grantByDelegateSig(
+        Grant calldata grant,
+        Delegation calldata delegation,
+        bytes calldata signature
+    ) external returns (bytes32 grantId);
+
+    /// @notice Records a check under a grant and uses one use. msg.sender must be the grantee. A grant signed
+    /// by a delegate records no check once its delegation is revoked ({ConsentDelegationRevoked}).
     function recordCheck(bytes32 grantId) external;
 
     /// @notice {recordCheck} for several grants in one transaction. All or nothing.
@@ -172,6 +293,17 @@ interface IConsentRegistry {
     function checkVerdict(bytes32 grantId, address verifier) external view returns (CheckVerdict);
 
     function getGrant(bytes32 grantId) external view returns (GrantState memory);
+
+    function getDelegation(bytes32 delegationId) external view returns (DelegationState memory);
+
+    /// @notice Active, or why the delegation cannot be used now.
+    function delegationVerdict(bytes32 delegationId) external view returns (DelegationVerdict);
+
+    /// @notice The delegation a grant was made under, zero for a grant signed by the holder.
+    function delegationOf(bytes32 grantId) external view returns (bytes32);
+
+    /// @notice The id a delegation will have: its EIP-712 digest under this contract's domain.
+    function delegationIdOf(Delegation calldata delegation) external view returns (bytes32);
 
     /// @notice The id a grant will have: its EIP-712 digest under this contract's domain.
     function grantIdOf(Grant calldata grant) external view returns (bytes32);

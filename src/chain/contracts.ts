@@ -67,6 +67,16 @@ const errorCodes: Record<string, [ChainRejectionCode | "CHAIN_REJECTED", number]
   ConsentGrantExpired: ["GRANT_EXPIRED", 409],
   ConsentGrantUsedUp: ["GRANT_USED_UP", 409],
   ConsentCheckUseTaken: ["CHECK_USE_TAKEN", 409],
+  ConsentDelegationExists: ["REPLAYED", 409],
+  ConsentSignerNotDelegate: ["BAD_SIGNATURE", 422],
+  ConsentDelegationUnknown: ["DELEGATION_NOT_FOUND", 404],
+  ConsentDelegationRevoked: ["DELEGATION_REVOKED", 409],
+  ConsentDelegationExpired: ["DELEGATION_EXPIRED", 409],
+  ConsentDelegationWrongCertificate: ["DELEGATION_OUT_OF_SCOPE", 403],
+  ConsentDelegationPurposeOutOfScope: ["DELEGATION_OUT_OF_SCOPE", 403],
+  ConsentDelegationVerifierOutOfScope: ["DELEGATION_OUT_OF_SCOPE", 403],
+  ConsentDelegationCounterOnly: ["DELEGATION_OUT_OF_SCOPE", 403],
+  ConsentGrantOutlivesDelegation: ["DELEGATION_OUT_OF_SCOPE", 403],
 };
 
 export function decodeError(data: string | undefined): ErrorDescription | undefined {

@@ -13,10 +13,14 @@ import { decodeHex, toChecksumAddress, utf8, type Address } from "./encoding";
 import { DocumentError } from "./errors";
 import { bytesWord, hashWords, typedDataDigest, uintWord } from "./eip712";
 import {
+  DELEGATION_TYPE_STRING,
   GRANT_TYPE_STRING,
   RECORD_CHECK_TYPE_STRING,
+  REVOKE_DELEGATION_TYPE_STRING,
   REVOKE_GRANT_TYPE_STRING,
+  type DelegationMessage,
   type GrantMessage,
+  type RevokeDelegationMessage,
   type RecordCheckMessage,
   type RevokeGrantMessage,
   type TypedDataDomain,
@@ -33,6 +37,12 @@ const REVOKE_GRANT_TYPEHASH_BYTES = decodeHex(REVOKE_GRANT_TYPEHASH, 32)!;
 /** keccak256(RECORD_CHECK_TYPE_STRING) */
 export const RECORD_CHECK_TYPEHASH: Hex = bytesToHex(keccak_256(utf8(RECORD_CHECK_TYPE_STRING)));
 const RECORD_CHECK_TYPEHASH_BYTES = decodeHex(RECORD_CHECK_TYPEHASH, 32)!;
+/** keccak256(DELEGATION_TYPE_STRING) */
+export const DELEGATION_TYPEHASH: Hex = bytesToHex(keccak_256(utf8(DELEGATION_TYPE_STRING)));
+const DELEGATION_TYPEHASH_BYTES = decodeHex(DELEGATION_TYPEHASH, 32)!;
+/** keccak256(REVOKE_DELEGATION_TYPE_STRING) */
+export const REVOKE_DELEGATION_TYPEHASH: Hex = bytesToHex(keccak_256(utf8(REVOKE_DELEGATION_TYPE_STRING)));
+const REVOKE_DELEGATION_TYPEHASH_BYTES = decodeHex(REVOKE_DELEGATION_TYPEHASH, 32)!;
 
 /** keccak256 of a purpose code ("open-bank-account"): the Grant's `purpose`. */
 export function purposeHash(purposeCode: string): Hex {
@@ -100,19 +110,54 @@ export function computeGrantId(domain: TypedDataDomain, grant: GrantMessage): He
   return bytesToHex(typedDataDigest(domain, grantStructHash(grant)));
 }
 
+/** The EIP-712 digest, as hex, of a message whose members are all static (its typehash first). */
+function digestOfWords(domain: TypedDataDomain, words: Uint8Array[]): Hex {
+  return bytesToHex(typedDataDigest(domain, hashWords(words)));
+}
+
+/** delegationId: the EIP-712 digest of a Delegation (what the holder signs and the registry keys it by). */
+export function computeDelegationId(domain: TypedDataDomain, d: DelegationMessage): Hex {
+  if (typeof d.online !== "boolean") throw new DocumentError("INVALID_PARAMETER", "online must be a boolean");
+  return digestOfWords(domain, [
+    DELEGATION_TYPEHASH_BYTES,
+    bytesWord(d.certId, 32, "certId"),
+    bytesWord(d.delegate, 20, "delegate"),
+    bytesWord(d.purpose, 32, "purpose"),
+    bytesWord(d.verifier, 20, "verifier"),
+    uintWord(d.online ? 1 : 0, 8, "online"),
+    uintWord(d.validUntil, 64, "validUntil"),
+    uintWord(d.nonce, 256, "nonce"),
+    uintWord(d.deadline, 64, "deadline"),
+  ]);
+}
+
+/** RevokeGrant and RevokeDelegation: (bytes32 id, uint256 nonce, uint64 deadline) under their own typehash. */
+function hashRevocation(
+  domain: TypedDataDomain,
+  typehash: Uint8Array,
+  idName: string,
+  revokedId: string,
+  nonce: bigint,
+  deadline: bigint,
+): Hex {
+  return digestOfWords(domain, [
+    typehash,
+    bytesWord(revokedId, 32, idName),
+    uintWord(nonce, 256, "nonce"),
+    uintWord(deadline, 64, "deadline"),
+  ]);
+}
+
+/** The EIP-712 digest of a RevokeDelegation. */
+export function hashRevokeDelegation(domain: TypedDataDomain, message: RevokeDelegationMessage): Hex {
+  const { delegationId, nonce, deadline } = message;
+  return hashRevocation(domain, REVOKE_DELEGATION_TYPEHASH_BYTES, "delegationId", delegationId, nonce, deadline);
+}
+
 /** The EIP-712 digest of a RevokeGrant. */
 export function hashRevokeGrant(domain: TypedDataDomain, message: RevokeGrantMessage): Hex {
-  return bytesToHex(
-    typedDataDigest(
-      domain,
-      hashWords([
-        REVOKE_GRANT_TYPEHASH_BYTES,
-        bytesWord(message.grantId, 32, "grantId"),
-        uintWord(message.nonce, 256, "nonce"),
-        uintWord(message.deadline, 64, "deadline"),
-      ]),
-    ),
-  );
+  const { grantId, nonce, deadline } = message;
+  return hashRevocation(domain, REVOKE_GRANT_TYPEHASH_BYTES, "grantId", grantId, nonce, deadline);
 }
 
 /** The EIP-712 digest of a RecordCheck: what a share link's key signs for one check under its grant. */

@@ -38,6 +38,10 @@ export {
   privateKeyToAddress,
   GRANT_TYPEHASH,
   REVOKE_GRANT_TYPEHASH,
+  computeDelegationId,
+  hashRevokeDelegation,
+  DELEGATION_TYPEHASH,
+  REVOKE_DELEGATION_TYPEHASH,
 } from "./grant";
 export {
   hashIssue,
@@ -71,6 +75,7 @@ export {
   type HolderKey,
   type SignedGrant,
   type SignedRevokeGrant,
+  type SignedDelegation,
   type CreateHolderWalletParameters,
 } from "./wallet";
 export { keccakReady } from "./keccak";

@@ -82,6 +82,67 @@ export interface RevokeGrantMessage {
   deadline: bigint;
 }
 
+/**
+ * Delegation(bytes32 certId,address delegate,bytes32 purpose,address verifier,bool online,uint64 validUntil,uint256 nonce,uint64 deadline):
+ * the holder lets another address (the delegate) sign grants for one certificate. Relayed to
+ * `delegateBySig` (or `delegateInBatchBySig`); the delegationId is its EIP-712 digest.
+ *
+ * - certId: the certificate the delegate may present.
+ * - delegate: the delegate wallet's address.
+ * - purpose: keccak256 of the only purpose code the delegate may grant for (`purposeHash`), or zero for any.
+ * - verifier: the only grantee the delegate may grant to, or the zero address for any.
+ * - online: false for counter presentations only (grants of one use that end within the registry's
+ *   COUNTER_GRANT_MAX_SECONDS), true to allow online shares as well.
+ * - validUntil: unix seconds after which the delegate can make no grant (nor any grant last beyond).
+ * - nonce: any 256-bit value that makes the delegation unique.
+ * - deadline: unix seconds after which the signature can no longer be relayed.
+ */
+export const DELEGATION_TYPES = {
+  Delegation: [
+    { name: "certId", type: "bytes32" },
+    { name: "delegate", type: "address" },
+    { name: "purpose", type: "bytes32" },
+    { name: "verifier", type: "address" },
+    { name: "online", type: "bool" },
+    { name: "validUntil", type: "uint64" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint64" },
+  ],
+} as const;
+
+export const DELEGATION_TYPE_STRING =
+  "Delegation(bytes32 certId,address delegate,bytes32 purpose,address verifier,bool online,uint64 validUntil,uint256 nonce,uint64 deadline)";
+
+export interface DelegationMessage {
+  certId: string;
+  delegate: string;
+  purpose: string;
+  verifier: string;
+  online: boolean;
+  validUntil: bigint;
+  nonce: bigint;
+  deadline: bigint;
+}
+
+/**
+ * RevokeDelegation(bytes32 delegationId,uint256 nonce,uint64 deadline): the holder withdraws a delegation.
+ */
+export const REVOKE_DELEGATION_TYPES = {
+  RevokeDelegation: [
+    { name: "delegationId", type: "bytes32" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint64" },
+  ],
+} as const;
+
+export const REVOKE_DELEGATION_TYPE_STRING = "RevokeDelegation(bytes32 delegationId,uint256 nonce,uint64 deadline)";
+
+export interface RevokeDelegationMessage {
+  delegationId: string;
+  nonce: bigint;
+  deadline: bigint;
+}
+
 /*
  * The ledger's signed writes (docs/decisions/0009-ledger-signed-writes.md): an agency key signs, anyone
  * relays (the gateway's relayer only pays gas).

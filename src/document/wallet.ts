@@ -17,8 +17,21 @@ import { wordlist } from "@scure/bip39/wordlists/english";
 import type { Hex } from "./ids";
 import type { Address } from "./encoding";
 import { DocumentError } from "./errors";
-import { computeGrantId, hashRevokeGrant, privateKeyToAddress, signDigest } from "./grant";
-import type { GrantMessage, RevokeGrantMessage, TypedDataDomain } from "./typedData";
+import {
+  computeDelegationId,
+  computeGrantId,
+  hashRevokeDelegation,
+  hashRevokeGrant,
+  privateKeyToAddress,
+  signDigest,
+} from "./grant";
+import type {
+  DelegationMessage,
+  GrantMessage,
+  RevokeDelegationMessage,
+  RevokeGrantMessage,
+  TypedDataDomain,
+} from "./typedData";
 
 export const HOLDER_KEY_ACCOUNT = 1000;
 const HARDENED = 0x80000000;
@@ -73,6 +86,11 @@ export interface SignedGrant {
   signature: Hex;
 }
 
+export interface SignedDelegation {
+  delegationId: Hex;
+  signature: Hex;
+}
+
 export interface SignedRevokeGrant {
   digest: Hex;
   signature: Hex;
@@ -86,6 +104,9 @@ export interface HolderWallet {
   /** Signs a Grant with certificate key `index`; returns the grantId and the 65-byte signature. */
   signGrant(index: number, domain: TypedDataDomain, grant: GrantMessage): SignedGrant;
   signRevokeGrant(index: number, domain: TypedDataDomain, message: RevokeGrantMessage): SignedRevokeGrant;
+  /** Signs a Delegation with certificate key `index`; returns the delegationId and the 65-byte signature. */
+  signDelegation(index: number, domain: TypedDataDomain, delegation: DelegationMessage): SignedDelegation;
+  signRevokeDelegation(index: number, domain: TypedDataDomain, message: RevokeDelegationMessage): SignedRevokeGrant;
 }
 
 export interface CreateHolderWalletParameters {
@@ -125,6 +146,14 @@ export function createHolderWallet(params: CreateHolderWalletParameters): Holder
     },
     signRevokeGrant(index, domain, message) {
       const digest = hashRevokeGrant(domain, message);
+      return { digest, signature: signDigest(deriveKey(index).privateKey, digest) };
+    },
+    signDelegation(index, domain, delegation) {
+      const delegationId = computeDelegationId(domain, delegation);
+      return { delegationId, signature: signDigest(deriveKey(index).privateKey, delegationId) };
+    },
+    signRevokeDelegation(index, domain, message) {
+      const digest = hashRevokeDelegation(domain, message);
       return { digest, signature: signDigest(deriveKey(index).privateKey, digest) };
     },
   };

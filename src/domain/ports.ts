@@ -208,6 +208,10 @@ export type ChainRejectionCode =
   | "GRANT_EXPIRED"
   | "GRANT_USED_UP"
   | "CHECK_USE_TAKEN" // a grantee-signed check named a use another check took first
+  | "DELEGATION_NOT_FOUND"
+  | "DELEGATION_REVOKED"
+  | "DELEGATION_EXPIRED"
+  | "DELEGATION_OUT_OF_SCOPE" // purpose, verifier, counter-only, another certificate, or past the delegation's end
   | "WRONG_VERIFIER"
   | "BAD_PROOF"
   | "PAUSED";

@@ -10,6 +10,7 @@ import { TYPES, typeName } from "./catalog";
 import { codeText, formatTime, lang, onLangChange, t } from "./i18n";
 import { EP } from "./endpoints";
 import { isRejectedKey, principalName, signInSession } from "./signIn";
+import { readEvents } from "./sse";
 import { busy, field, h, notice, purposeView, section, shell, stored, tx } from "./ui";
 
 interface Opened {
@@ -273,20 +274,7 @@ function showRequest(stage: HTMLElement, r: Opened): void {
     });
     if (res.status === 401) return keyRefused();
     if (!res.ok || !res.body) throw new Error(`events: ${res.status}`);
-    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-    let buffer = "";
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += value;
-      let cut: number;
-      while ((cut = buffer.indexOf("\n\n")) >= 0) {
-        const event = buffer.slice(0, cut);
-        buffer = buffer.slice(cut + 2);
-        const data = event.split("\n").find((l) => l.startsWith("data: "));
-        if (data && apply(JSON.parse(data.slice(6)) as ResultView)) return stop();
-      }
-    }
+    if (await readEvents(res.body, (v) => apply(v as ResultView))) return stop();
     throw new Error("events: stream ended early");
   };
   if (stream)

@@ -6,13 +6,16 @@ import {
   buildBatch,
   deployedFixture,
   DAY,
+  delegationMessage,
   grantMessage,
   anonymousBatchEntries,
   ledgerDomainOf,
   newHolding,
   now,
+  signDelegation,
   signGrant,
   signRecordCheck,
+  signRevokeDelegation,
   singleRef,
   TYPE_ID_CARD,
   YEAR,
@@ -171,6 +174,36 @@ async function main(): Promise<void> {
   const linkCheck = { grantId: await f.consent.grantIdOf(linkGrant), use: 1, deadline };
   const linkSig = await signRecordCheck(f.consent, linkKey, linkCheck);
   report("record_check_by_sig", await gasOf(f.consent.recordCheckBySig(linkCheck, linkSig)));
+
+  // Delegation: the holder lets another wallet present the certificate at counters, relayed; the delegate
+  // then signs a counter's grant (one use, minutes) with its own key, relayed with the delegation's terms.
+  const delegate = Wallet.createRandom();
+  const delegation = delegationMessage(single.certId, {
+    delegate: delegate.address,
+    validUntil: grantDeadline + 30n * DAY,
+    deadline: grantDeadline,
+  });
+  const delegationSig = await signDelegation(f.consent, single.holder, delegation);
+  report("delegate_by_sig", await gasOf(f.consent.delegateBySig(delegation, single.documentRoot, delegationSig)));
+  const counterAt = await now();
+  const byDelegate = grantMessage(single.certId, {
+    grantee: f.verifier.address,
+    validUntil: counterAt + 15n * 60n,
+    maxUses: 1,
+    deadline: counterAt + 15n * 60n,
+  });
+  const byDelegateSig = await signGrant(f.consent, delegate, byDelegate);
+  report("grant_by_delegate_sig", await gasOf(f.consent.grantByDelegateSig(byDelegate, delegation, byDelegateSig)));
+  report(
+    "record_check_by_delegate_grant",
+    await gasOf(consentAsVerifier.recordCheck(await f.consent.grantIdOf(byDelegate))),
+  );
+  const revokeDelegation = { delegationId: await f.consent.delegationIdOf(delegation), nonce: 1n, deadline };
+  const revokeDelegationSig = await signRevokeDelegation(f.consent, single.holder, revokeDelegation);
+  report(
+    "revoke_delegation_by_sig",
+    await gasOf(f.consent.revokeDelegationBySig(revokeDelegation, single.documentRoot, revokeDelegationSig)),
+  );
 }
 
 main().catch((err) => {

@@ -15,13 +15,7 @@
  *
  *   node --expose-gc --import tsx test/bench/gateway-counter.ts [sessions=500] [counters=50]
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import pino from "pino";
-import { loadConfig } from "../../src/config";
-import { openGateway } from "../../src/wiring/gateway";
+import { emit, exitOnFailure, withBenchGateway } from "./support/benchGateway";
 import { runHelper } from "./support/child";
 
 const SESSIONS = Number(process.argv[2] ?? 500);
@@ -35,21 +29,11 @@ const LIMITS = {
   eventStreamsPerVerifier: String(COUNTERS),
 };
 
-function emit(name: string, value: number, unit: string, extra: Record<string, unknown> = {}) {
-  process.stdout.write(`${JSON.stringify({ name, value: Math.round(value * 100) / 100, unit, ...extra })}\n`);
-}
-
 /** The q-quantile (0..1) of sorted values, nearest rank. */
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
 
 async function main() {
-  const dataDir = mkdtempSync(path.join(tmpdir(), "certledger-bench-counter-"));
-  const config = loadConfig(process.env, { dataDir, port: 0, logLevel: "warn", seedDemo: "true", ...LIMITS });
-  const gw = await openGateway(config, { logger: pino({ level: "warn" }) });
-  const server = gw.app.listen(0, "127.0.0.1");
-  try {
-    await new Promise((r) => server.once("listening", r));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  await withBenchGateway("bench-counter", LIMITS, async ({ gw, base, config }) => {
     const creds = gw.credentials!;
     const agency = creds.agencies.find((a) => TYPES.every((t) => a.types.includes(t)))!;
     const out = JSON.parse(
@@ -79,14 +63,7 @@ async function main() {
     emit("counter_answer_to_verdict_p95_ms", quantile(sorted, 0.95), "ms", { ...common, target: 1000 });
     emit("counter_answer_to_verdict_p99_ms", quantile(sorted, 0.99), "ms", common);
     if (out.failed > 0) process.exitCode = 1;
-  } finally {
-    server.close();
-    await gw.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+  });
 }
 
-main().catch((e) => {
-  process.stderr.write(`${e instanceof Error ? e.stack : e}\n`);
-  process.exit(1);
-});
+exitOnFailure(main);

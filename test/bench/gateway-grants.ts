@@ -7,13 +7,8 @@
  *
  *   node --import tsx test/bench/gateway-grants.ts [grants=3000]
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import path from "node:path";
-import pino from "pino";
-import { loadConfig } from "../../src/config";
-import { openGateway } from "../../src/wiring/gateway";
+import { emit, exitOnFailure, withBenchGateway } from "./support/benchGateway";
 import { runHelper } from "./support/child";
 
 const GRANTS = Number(process.argv[2] ?? 3_000);
@@ -21,24 +16,8 @@ const CONCURRENCY = 50;
 const TYPE = "diploma";
 
 async function main() {
-  const dataDir = mkdtempSync(path.join(tmpdir(), "certledger-bench-grants-"));
-  const gw = await openGateway(
-    loadConfig(process.env, {
-      dataDir,
-      port: 0,
-      logLevel: "warn",
-      seedDemo: "true",
-      // The certificates are issued (untimed) with one agency key: the per-key limit would only slow the setup.
-      apiKeyRequestsPerMinute: "0",
-    }),
-    {
-      logger: pino({ level: "warn" }),
-    },
-  );
-  const server = gw.app.listen(0, "127.0.0.1");
-  try {
-    await new Promise((r) => server.once("listening", r));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // The certificates are issued (untimed) with one agency key: the per-key limit would only slow the setup.
+  await withBenchGateway("bench-grants", { apiKeyRequestsPerMinute: "0" }, async ({ gw, base, dataDir }) => {
     const agency = gw.credentials!.agencies.find((a) => a.types.includes(TYPE))!;
     const client = {
       base,
@@ -66,30 +45,18 @@ async function main() {
       if (!row) throw new Error(`grant ${id} missing`);
       txs.add(String(row.tx_hash));
     }
-    process.stdout.write(
-      `${JSON.stringify({
-        name: "api_grants_per_s",
-        value: Math.round((GRANTS / r.seconds) * 100) / 100,
-        unit: "grants/s",
-        grants: GRANTS,
-        concurrency: CONCURRENCY,
-        failed: r.failed,
-        clientProcess: true,
-        route: "POST /v1/shares",
-        transactions: txs.size,
-        grantsPerTransaction: Math.round((distinct.size / txs.size) * 10) / 10,
-        splits: gw.engine.relayer.stats.splits - before.splits,
-        target: 300,
-      })}\n`,
-    );
-  } finally {
-    server.close();
-    await gw.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+    emit("api_grants_per_s", GRANTS / r.seconds, "grants/s", {
+      grants: GRANTS,
+      concurrency: CONCURRENCY,
+      failed: r.failed,
+      clientProcess: true,
+      route: "POST /v1/shares",
+      transactions: txs.size,
+      grantsPerTransaction: Math.round((distinct.size / txs.size) * 10) / 10,
+      splits: gw.engine.relayer.stats.splits - before.splits,
+      target: 300,
+    });
+  });
 }
 
-main().catch((e) => {
-  process.stderr.write(`${e instanceof Error ? e.stack : e}\n`);
-  process.exit(1);
-});
+exitOnFailure(main);

@@ -9,15 +9,9 @@
  *
  *   node --expose-gc --import tsx test/bench/gateway-issue.ts [singles=10000] [batched=100000]
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import path from "node:path";
-import pino from "pino";
-import { loadConfig } from "../../src/config";
 import type { Bytes32 } from "../../src/domain/ports";
-import { openGateway } from "../../src/wiring/gateway";
+import { emit, exitOnFailure, withBenchGateway } from "./support/benchGateway";
 import { runHelper } from "./support/child";
 
 const SINGLES = Number(process.argv[2] ?? 10_000);
@@ -26,91 +20,74 @@ const BATCH = 10_000;
 const CONCURRENCY = 50;
 const TYPE = "diploma";
 
-function emit(name: string, value: number, unit: string, extra: Record<string, unknown> = {}) {
-  process.stdout.write(`${JSON.stringify({ name, value: Math.round(value * 100) / 100, unit, ...extra })}\n`);
-}
-
 /** Runs the client (test/bench/support/issueClient.ts) in its own process; resolves with its JSON answer. */
 async function runClient<T>(args: Record<string, unknown>): Promise<T> {
   return JSON.parse(await runHelper("issueClient.ts", args)) as T;
 }
 
 async function main() {
-  const dataDir = mkdtempSync(path.join(tmpdir(), "certledger-bench-issue-"));
   // All clients share one agency key: the per-key request limit would measure itself, not the gateway.
-  const gw = await openGateway(
-    loadConfig(process.env, { dataDir, port: 0, logLevel: "warn", seedDemo: "true", apiKeyRequestsPerMinute: "0" }),
-    {
-      logger: pino({ level: "warn" }),
-      extraRouters: [],
-    },
-  );
-  const server = gw.app.listen(0, "127.0.0.1");
-  try {
-    await new Promise((r) => server.once("listening", r));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const agency = gw.credentials!.agencies.find((a) => a.types.includes(TYPE))!;
-    const client = { base, apiKey: agency.apiKey, type: TYPE };
-    const rss0 = process.memoryUsage().rss;
+  await withBenchGateway(
+    "bench-issue",
+    { apiKeyRequestsPerMinute: "0" },
+    async ({ gw, base }) => {
+      const agency = gw.credentials!.agencies.find((a) => a.types.includes(TYPE))!;
+      const client = { base, apiKey: agency.apiKey, type: TYPE };
+      const rss0 = process.memoryUsage().rss;
 
-    const singles = await runClient<{ seconds: number; failed: number }>({
-      ...client,
-      phase: "singles",
-      singles: SINGLES,
-      concurrency: CONCURRENCY,
-    });
-    emit("api_single_issues_per_s", SINGLES / singles.seconds, "issues/s", {
-      issues: SINGLES,
-      concurrency: CONCURRENCY,
-      failed: singles.failed,
-      clientProcess: true,
-      target: 300,
-    });
-    emit("rss_after_single_issues_mb", process.memoryUsage().rss / 2 ** 20, "MB", { issues: SINGLES });
-
-    let batchedDone = 0;
-    while (batchedDone < BATCHED) {
-      const n = Math.min(BATCH, BATCHED - batchedDone);
-      // How long the event loop stalls while a batch is parsed, built, stored and anchored: what every
-      // other request (a counter verifying, say) waits at worst meanwhile.
-      const stall = monitorEventLoopDelay({ resolution: 5 });
-      stall.enable();
-      const batch = await runClient<{ seconds: number; bodyBytes: number; certId: string }>({
+      const singles = await runClient<{ seconds: number; failed: number }>({
         ...client,
-        phase: "batch",
-        size: n,
+        phase: "singles",
+        singles: SINGLES,
+        concurrency: CONCURRENCY,
       });
-      stall.disable();
-      if (!(await gw.deps.index.certificate(batch.certId as Bytes32))) throw new Error("batch member not indexed");
-      if (batchedDone === 0) {
-        emit("api_batch_10000_seconds", batch.seconds, "s", {
-          certificates: n,
-          bodyMB: Math.round(batch.bodyBytes / 2 ** 20),
-          target: 10,
+      emit("api_single_issues_per_s", SINGLES / singles.seconds, "issues/s", {
+        issues: SINGLES,
+        concurrency: CONCURRENCY,
+        failed: singles.failed,
+        clientProcess: true,
+        target: 300,
+      });
+      emit("rss_after_single_issues_mb", process.memoryUsage().rss / 2 ** 20, "MB", { issues: SINGLES });
+
+      let batchedDone = 0;
+      while (batchedDone < BATCHED) {
+        const n = Math.min(BATCH, BATCHED - batchedDone);
+        // How long the event loop stalls while a batch is parsed, built, stored and anchored: what every
+        // other request (a counter verifying, say) waits at worst meanwhile.
+        const stall = monitorEventLoopDelay({ resolution: 5 });
+        stall.enable();
+        const batch = await runClient<{ seconds: number; bodyBytes: number; certId: string }>({
+          ...client,
+          phase: "batch",
+          size: n,
         });
-        emit("event_loop_max_stall_during_batch_10000_ms", stall.max / 1e6, "ms", {
-          p99: Math.round(stall.percentile(99) / 1e4) / 100,
-        });
+        stall.disable();
+        if (!(await gw.deps.index.certificate(batch.certId as Bytes32))) throw new Error("batch member not indexed");
+        if (batchedDone === 0) {
+          emit("api_batch_10000_seconds", batch.seconds, "s", {
+            certificates: n,
+            bodyMB: Math.round(batch.bodyBytes / 2 ** 20),
+            target: 10,
+          });
+          emit("event_loop_max_stall_during_batch_10000_ms", stall.max / 1e6, "ms", {
+            p99: Math.round(stall.percentile(99) / 1e4) / 100,
+          });
+        }
+        batchedDone += n;
       }
-      batchedDone += n;
-    }
-    global.gc?.();
-    emit("rss_after_singles_and_batched_mb", process.memoryUsage().rss / 2 ** 20, "MB", {
-      singles: SINGLES,
-      batched: BATCHED,
-      rssAtStartMB: Math.round(rss0 / 2 ** 20),
-      heapUsedMB: Math.round(process.memoryUsage().heapUsed / 2 ** 20),
-      gc: typeof global.gc === "function",
-      target: 1536,
-    });
-  } finally {
-    server.close();
-    await gw.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+      global.gc?.();
+      emit("rss_after_singles_and_batched_mb", process.memoryUsage().rss / 2 ** 20, "MB", {
+        singles: SINGLES,
+        batched: BATCHED,
+        rssAtStartMB: Math.round(rss0 / 2 ** 20),
+        heapUsedMB: Math.round(process.memoryUsage().heapUsed / 2 ** 20),
+        gc: typeof global.gc === "function",
+        target: 1536,
+      });
+    },
+    { extraRouters: [] },
+  );
 }
 
-main().catch((e) => {
-  process.stderr.write(`${e instanceof Error ? e.stack : e}\n`);
-  process.exit(1);
-});
+exitOnFailure(main);

@@ -1,7 +1,8 @@
 /**
  * Property test: random sequences of issue, batch, revoke, suspend, reinstate, supersede, grant,
  * revoke-grant, check (a grant also inside a group; a check also signed by the grantee and relayed,
- * sometimes for a use already taken) and time jumps, run against the contracts and against a small model of the
+ * sometimes for a use already taken), delegation, revoke-delegation, a delegate's grant (sometimes signed by
+ * the other delegate, out of scope or shaped as an online share under a counter-only delegation) and time jumps, run against the contracts and against a small model of the
  * rules; after every step every view of the contracts must equal the model's. Each ledger write is
  * sent either directly by the agency key or signed by it and relayed by an unrelated account, and a
  * signed status change sometimes carries a spent or future nonce, which the model refuses too.
@@ -13,11 +14,14 @@ import { loadFixture } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 import {
   buildBatch,
   DAY,
+  delegationMessage,
   deployedFixture,
   grantMessage,
   newHolding,
+  signDelegation,
   signGrant,
   signRecordCheck,
+  signRevokeDelegation,
   signRevokeGrant,
   singleRef,
   ledgerDomainOf,
@@ -58,7 +62,17 @@ enum CheckVerdict {
   Revoked,
   Expired,
   UsedUp,
+  DelegationRevoked,
 }
+enum DelegationVerdict {
+  Active,
+  Unknown,
+  Revoked,
+  Expired,
+}
+/** A counter-only delegate's grant: one use, ending at most this long after it is stored. */
+const COUNTER_GRANT_MAX_SECONDS = 3600n;
+const PURPOSES = [ethers.id("open-bank-account"), ethers.id("household-registration")];
 
 type Action =
   | { kind: "issue"; cert: number; from: number; span: number; bySig: boolean }
@@ -68,11 +82,37 @@ type Action =
   | { kind: "grant"; cert: number; grantee: number; lifetime: number; maxUses: number; grouped: boolean }
   | { kind: "revokeGrant"; grant: number }
   | { kind: "check"; grant: number; caller: number; bySig: boolean; stale: boolean }
+  | {
+      kind: "delegate";
+      cert: number;
+      /** Delegate one of the certificates issued so far (when there is one), else `cert`, issued or not. */
+      issuedOnly: boolean;
+      delegate: number;
+      lifetime: number;
+      online: boolean;
+      /** -1 any purpose, else PURPOSES[i]. */
+      purpose: number;
+      /** -1 any verifier, else grantees[i]. */
+      verifier: number;
+    }
+  | { kind: "revokeDelegation"; delegation: number }
+  | {
+      kind: "delegateGrant";
+      delegation: number;
+      /** 0: the delegation's delegate signs; 1: the other delegate does. */
+      signer: number;
+      grantee: number;
+      purpose: number;
+      lifetime: number;
+      maxUses: number;
+    }
   | { kind: "wait"; seconds: number };
 
 const certIndex = fc.nat({ max: SINGLES + BATCHES * PER_BATCH - 1 });
 // One signed status change in four carries a nonce other than the certificate's count.
 const staleArb = fc.nat({ max: 3 }).map((n) => n === 0);
+// A delegation's scope: unrestricted half the time, else the first or second purpose (or grantee).
+const scopeArb = fc.oneof({ weight: 2, arbitrary: fc.constant(-1) }, fc.nat({ max: 1 }));
 const actionArb: fc.Arbitrary<Action> = fc.oneof(
   fc.record({
     kind: fc.constant("issue" as const),
@@ -113,6 +153,35 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
     stale: staleArb,
   }),
   fc.record({ kind: fc.constant("wait" as const), seconds: fc.integer({ min: 1, max: 3 * 3600 }) }),
+  // Delegations and their grants weigh more: a delegate's grant needs an issued certificate and a
+  // delegation earlier in the same short sequence.
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant("delegate" as const),
+      cert: certIndex,
+      issuedOnly: fc.nat({ max: 3 }).map((n) => n !== 0),
+      delegate: fc.nat({ max: 1 }),
+      lifetime: fc.integer({ min: 1, max: 4 * 3600 }),
+      online: fc.boolean(),
+      purpose: scopeArb,
+      verifier: scopeArb,
+    }),
+  },
+  fc.record({ kind: fc.constant("revokeDelegation" as const), delegation: fc.nat({ max: 3 }) }),
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant("delegateGrant" as const),
+      delegation: fc.nat({ max: 3 }),
+      // One grant in four is signed by the other delegate.
+      signer: fc.nat({ max: 3 }).map((n) => (n === 0 ? 1 : 0)),
+      grantee: fc.nat({ max: 1 }),
+      purpose: fc.nat({ max: 1 }),
+      lifetime: fc.integer({ min: 1, max: 2 * 3600 }),
+      maxUses: fc.integer({ min: 1, max: 2 }),
+    }),
+  },
 );
 
 interface ModelCert {
@@ -132,7 +201,28 @@ interface ModelGrant {
   maxUses: number;
   uses: number;
   revoked: boolean;
+  /** The index of the delegation a delegate's grant was made under. */
+  delegation?: number;
 }
+interface ModelDelegation {
+  delegationId: string;
+  message: ReturnType<typeof delegationMessage>;
+  cert: number;
+  delegate: number;
+  validUntil: bigint;
+  online: boolean;
+  purpose: number;
+  verifier: number;
+  revoked: boolean;
+}
+
+/**
+ * A sequence of actions; two in three start by anchoring a batch, so that the delegations and the
+ * delegates' grants later in the same short sequence find issued certificates.
+ */
+const sequenceArb: fc.Arbitrary<Action[]> = fc
+  .tuple(fc.nat({ max: BATCHES }), fc.array(actionArb, { minLength: 1, maxLength: 10 }))
+  .map(([b, rest]) => (b === 0 ? rest : [{ kind: "batch" as const, batch: b - 1, bySig: false }, ...rest]));
 
 /** Holders and windows are fixed for the whole run; a sequence starts from the same snapshot. */
 async function propertyFixture() {
@@ -147,7 +237,9 @@ async function propertyFixture() {
     }));
     return { entries, ...buildBatch(entries) };
   });
-  return { ...f, base, singles, batches };
+  // Delegates only sign (their grants are relayed), so they need no gas.
+  const delegates = [ethers.Wallet.createRandom(), ethers.Wallet.createRandom()];
+  return { ...f, base, singles, batches, delegates };
 }
 
 describe("CertificateLedger and ConsentRegistry against a model", function () {
@@ -170,7 +262,7 @@ describe("CertificateLedger and ConsentRegistry against a model", function () {
     let nonce = 0n;
 
     await fc.assert(
-      fc.asyncProperty(fc.array(actionArb, { minLength: 1, maxLength: 10 }), async (actions) => {
+      fc.asyncProperty(sequenceArb, async (actions) => {
         // evm_revert spends the snapshot: take it again for the next sequence.
         await network.provider.send("evm_revert", [snapshot]);
         snapshot = await network.provider.send("evm_snapshot");
@@ -185,6 +277,7 @@ describe("CertificateLedger and ConsentRegistry against a model", function () {
           changes: 0,
         }));
         const grants: ModelGrant[] = [];
+        const delegations: ModelDelegation[] = [];
 
         /** Sends a transaction at now + 1 and says whether it went through. */
         async function send(tx: () => Promise<{ wait(): Promise<unknown> }>): Promise<boolean> {
@@ -234,6 +327,7 @@ describe("CertificateLedger and ConsentRegistry against a model", function () {
         function checkVerdictOf(g: ModelGrant, caller: number): CheckVerdict {
           if (g.grantee !== caller) return CheckVerdict.WrongGrantee;
           if (g.revoked) return CheckVerdict.Revoked;
+          if (g.delegation !== undefined && delegations[g.delegation].revoked) return CheckVerdict.DelegationRevoked;
           if (now >= g.validUntil) return CheckVerdict.Expired;
           if (g.uses >= g.maxUses) return CheckVerdict.UsedUp;
           return CheckVerdict.Allowed;
@@ -413,6 +507,100 @@ describe("CertificateLedger and ConsentRegistry against a model", function () {
               if (ok) g.uses += 1;
               break;
             }
+            case "delegate": {
+              const issued = certs.flatMap((m, c) => (m.issued ? [c] : []));
+              const cert = a.issuedOnly && issued.length > 0 ? issued[a.cert % issued.length] : a.cert;
+              const h = holdingOf(cert);
+              const validUntil = now + BigInt(a.lifetime);
+              const message = delegationMessage(h.certId, {
+                delegate: f.delegates[a.delegate].address,
+                purpose: a.purpose < 0 ? ethers.ZeroHash : PURPOSES[a.purpose],
+                verifier: a.verifier < 0 ? ethers.ZeroAddress : grantees[a.verifier].address,
+                online: a.online,
+                validUntil,
+                nonce: ++nonce,
+                deadline: now + DAY,
+              });
+              const sig = await signDelegation(f.consent, h.holder, message);
+              const minedAt = now + 1n;
+              const { batchRoot, validFrom, validUntil: leafUntil, proof } = refOf(cert);
+              const ok = await send(() =>
+                cert < SINGLES
+                  ? f.consent.delegateBySig(message, h.documentRoot, sig)
+                  : f.consent.delegateInBatchBySig(
+                      message,
+                      h.documentRoot,
+                      { batchRoot, validFrom, validUntil: leafUntil, proof },
+                      sig,
+                    ),
+              );
+              expect(ok, "delegate").to.equal(certs[cert].issued && validUntil > minedAt);
+              if (ok) {
+                delegations.push({
+                  delegationId: await f.consent.delegationIdOf(message),
+                  message,
+                  cert,
+                  delegate: a.delegate,
+                  validUntil,
+                  online: a.online,
+                  purpose: a.purpose,
+                  verifier: a.verifier,
+                  revoked: false,
+                });
+              }
+              break;
+            }
+            case "revokeDelegation": {
+              const d = delegations[a.delegation % Math.max(delegations.length, 1)];
+              if (!d) break;
+              const h = holdingOf(d.cert);
+              const rev = { delegationId: d.delegationId, nonce: ++nonce, deadline: now + DAY };
+              const sig = await signRevokeDelegation(f.consent, h.holder, rev);
+              const ok = await send(() => f.consent.revokeDelegationBySig(rev, h.documentRoot, sig));
+              expect(ok, "revokeDelegation").to.equal(!d.revoked);
+              d.revoked = true;
+              break;
+            }
+            case "delegateGrant": {
+              const d = delegations[a.delegation % Math.max(delegations.length, 1)];
+              if (!d) break;
+              const validUntil = now + BigInt(a.lifetime);
+              const msg = grantMessage(holdingOf(d.cert).certId, {
+                grantee: grantees[a.grantee].address,
+                purpose: PURPOSES[a.purpose],
+                validUntil,
+                maxUses: a.maxUses,
+                nonce: ++nonce,
+                deadline: now + DAY,
+              });
+              const signer = f.delegates[(d.delegate + a.signer) % 2];
+              const sig = await signGrant(f.consent, signer, msg);
+              const minedAt = now + 1n;
+              const allowed =
+                a.signer === 0 &&
+                !d.revoked &&
+                minedAt < d.validUntil &&
+                (d.purpose < 0 || d.purpose === a.purpose) &&
+                (d.verifier < 0 || d.verifier === a.grantee) &&
+                (d.online || (a.maxUses === 1 && validUntil <= minedAt + COUNTER_GRANT_MAX_SECONDS)) &&
+                validUntil <= d.validUntil &&
+                validUntil > minedAt;
+              const ok = await send(() => f.consent.grantByDelegateSig(msg, d.message, sig));
+              expect(ok, "grantByDelegateSig").to.equal(allowed);
+              if (ok) {
+                grants.push({
+                  grantId: await f.consent.grantIdOf(msg),
+                  cert: d.cert,
+                  grantee: a.grantee,
+                  validUntil,
+                  maxUses: a.maxUses,
+                  uses: 0,
+                  revoked: false,
+                  delegation: delegations.indexOf(d),
+                });
+              }
+              break;
+            }
             case "wait": {
               now += BigInt(a.seconds);
               await network.provider.send("evm_mine", [Number(now)]);
@@ -436,7 +624,13 @@ describe("CertificateLedger and ConsentRegistry against a model", function () {
                 f.consent.getGrant(g.grantId),
                 f.consent.checkVerdict(g.grantId, grantees[0].address),
                 f.consent.checkVerdict(g.grantId, grantees[1].address),
+                f.consent.delegationOf(g.grantId),
               ]),
+            ),
+          );
+          const delegationViews = await Promise.all(
+            delegations.map((d) =>
+              Promise.all([f.consent.getDelegation(d.delegationId), f.consent.delegationVerdict(d.delegationId)]),
             ),
           );
           certViews.forEach(([verdict, status, statusNonce], c) => {
@@ -449,7 +643,23 @@ describe("CertificateLedger and ConsentRegistry against a model", function () {
               expect([status.validFrom, status.validUntil]).to.deep.equal([certs[c].validFrom, certs[c].validUntil]);
             }
           });
-          grantViews.forEach(([state, v0, v1], i) => {
+          delegationViews.forEach(([state, verdict], i) => {
+            const d = delegations[i];
+            expect([state.certId, state.delegate, state.validUntil, state.online, state.revoked]).to.deep.equal([
+              holdingOf(d.cert).certId,
+              f.delegates[d.delegate].address,
+              d.validUntil,
+              d.online,
+              d.revoked,
+            ]);
+            const expected = d.revoked
+              ? DelegationVerdict.Revoked
+              : now >= d.validUntil
+                ? DelegationVerdict.Expired
+                : DelegationVerdict.Active;
+            expect(Number(verdict), `verdict of delegation ${i}`).to.equal(expected);
+          });
+          grantViews.forEach(([state, v0, v1, delegationId], i) => {
             const g = grants[i];
             expect([Number(state.uses), state.revoked, state.certId]).to.deep.equal([
               g.uses,
@@ -457,6 +667,9 @@ describe("CertificateLedger and ConsentRegistry against a model", function () {
               holdingOf(g.cert).certId,
             ]);
             expect([Number(v0), Number(v1)]).to.deep.equal([checkVerdictOf(g, 0), checkVerdictOf(g, 1)]);
+            expect(delegationId).to.equal(
+              g.delegation === undefined ? ethers.ZeroHash : delegations[g.delegation].delegationId,
+            );
           });
         }
       }),

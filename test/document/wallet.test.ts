@@ -1,6 +1,12 @@
 import { expect } from "chai";
 import { HDNodeWallet, Mnemonic, Signature, TypedDataEncoder, verifyTypedData } from "ethers";
 import {
+  DELEGATION_TYPE_STRING,
+  DELEGATION_TYPEHASH,
+  DELEGATION_TYPES,
+  REVOKE_DELEGATION_TYPES,
+  computeDelegationId,
+  hashRevokeDelegation,
   GRANT_TYPE_STRING,
   GRANT_TYPES,
   GRANT_TYPEHASH,
@@ -127,6 +133,41 @@ describe("holder wallet", function () {
       expect(r.digest).to.equal(TypedDataEncoder.hash(domain, REVOKE_GRANT_TYPES_, revoke));
       expect(verifyTypedData(domain, REVOKE_GRANT_TYPES_, revoke, r.signature)).to.equal(wallet.address(3));
     });
+  });
+
+  it("hashes and signs a Delegation and a RevokeDelegation exactly as ethers does", function () {
+    const DELEGATION_TYPES_ = { Delegation: [...DELEGATION_TYPES.Delegation] };
+    const REVOKE_DELEGATION_TYPES_ = { RevokeDelegation: [...REVOKE_DELEGATION_TYPES.RevokeDelegation] };
+    expect(DELEGATION_TYPEHASH).to.equal(id(DELEGATION_TYPE_STRING));
+    expect(TypedDataEncoder.from(DELEGATION_TYPES_).encodeType("Delegation")).to.equal(DELEGATION_TYPE_STRING);
+    const wallet = createHolderWallet({ mnemonic: MNEMONIC });
+    const delegation = (online: boolean) => ({
+      certId: id("cert"),
+      delegate: "0x90F79bf6EB2c4f870365E785982E1f101E93b906",
+      purpose: purposeHash("household-registration"),
+      verifier: "0x0000000000000000000000000000000000000000",
+      online,
+      validUntil: 1_790_000_000n,
+      nonce: 2n ** 255n + 1n,
+      deadline: 1_789_000_000n,
+    });
+    for (const online of [false, true]) {
+      const d = delegation(online);
+      const signed = wallet.signDelegation(5, domain, d);
+      expect(signed.delegationId).to.equal(computeDelegationId(domain, d));
+      expect(signed.delegationId).to.equal(TypedDataEncoder.hash(domain, DELEGATION_TYPES_, d));
+      expect(verifyTypedData(domain, DELEGATION_TYPES_, d, signed.signature)).to.equal(wallet.address(5));
+    }
+    expect(computeDelegationId(domain, delegation(true))).to.not.equal(computeDelegationId(domain, delegation(false)));
+    expect(() => computeDelegationId(domain, { ...delegation(true), online: 1 as unknown as boolean })).to.throw(
+      DocumentError,
+      /online/,
+    );
+    const revoke = { delegationId: id("delegation"), nonce: 9n, deadline: 1_790_000_000n };
+    const r = wallet.signRevokeDelegation(5, domain, revoke);
+    expect(r.digest).to.equal(hashRevokeDelegation(domain, revoke));
+    expect(r.digest).to.equal(TypedDataEncoder.hash(domain, REVOKE_DELEGATION_TYPES_, revoke));
+    expect(verifyTypedData(domain, REVOKE_DELEGATION_TYPES_, revoke, r.signature)).to.equal(wallet.address(5));
   });
 
   it("answers a counter request with a one-use grant to its verifier, bound to its purpose, nonce and expiry", function () {

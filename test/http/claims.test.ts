@@ -10,9 +10,8 @@ import { computeCertId } from "../../src/document";
 import { sampleFields } from "../../src/domain/catalog";
 import { parseClaimCode } from "../../src/domain/claims";
 import { Limits, DEFAULT_LIMITS } from "../../src/http/limits";
-import { bearer, closeFront, documentRootOf, openFront, type Front } from "../support/frontGateway";
+import { bearer, closeFront, documentRootOf, openFrontOn, type Front } from "../support/frontGateway";
 import { openExternalCustody, type ExternalCustody } from "../support/externalCustody";
-import { freshPostgresDatabase } from "../support/postgres";
 
 const DAY = 86_400;
 
@@ -27,17 +26,9 @@ for (const backend of ["sqlite", "postgres"] as const) {
     this.timeout(300_000);
     let f: Front;
     let skew = 0;
-    let drop: (() => Promise<void>) | undefined;
 
     before(async () => {
-      let databaseUrl: string | undefined;
-      if (backend === "postgres") {
-        const db = await freshPostgresDatabase("claims");
-        databaseUrl = db.url;
-        drop = db.drop;
-      }
-      f = await openFront({
-        databaseUrl,
+      f = await openFrontOn(backend, "claims", {
         now: () => Math.floor(Date.now() / 1000) + skew,
         config: { claimOfferDays: "30", retentionSweepSeconds: "0", claimFailuresPerClient: "1000" },
       });
@@ -45,7 +36,6 @@ for (const backend of ["sqlite", "postgres"] as const) {
 
     after(async () => {
       if (f) await closeFront(f);
-      await drop?.();
     });
 
     const row = (id: string) =>

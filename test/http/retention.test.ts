@@ -9,8 +9,7 @@ import { generateMnemonic, mnemonicSeed } from "../../src/document";
 import { deriveBackupKeys, sealBackup } from "../../src/domain/backup";
 import { sampleFields } from "../../src/domain/catalog";
 import type { Database } from "../../src/store/schema";
-import { bearer, closeFront, count, issue, linkShare, openFront, type Front } from "../support/frontGateway";
-import { freshPostgresDatabase } from "../support/postgres";
+import { bearer, closeFront, count, issue, linkShare, openFrontOn, type Front } from "../support/frontGateway";
 
 const DAY = 86_400;
 const TABLES: (keyof Database)[] = ["idempotent_requests", "idempotency_keys", "counter_sessions"];
@@ -26,17 +25,9 @@ for (const backend of ["sqlite", "postgres"] as const) {
     this.timeout(300_000);
     let f: Front;
     let skew = 0;
-    let drop: (() => Promise<void>) | undefined;
 
     before(async () => {
-      let databaseUrl: string | undefined;
-      if (backend === "postgres") {
-        const db = await freshPostgresDatabase("retention");
-        databaseUrl = db.url;
-        drop = db.drop;
-      }
-      f = await openFront({
-        databaseUrl,
+      f = await openFrontOn(backend, "retention", {
         withFront: true,
         now: () => Math.floor(Date.now() / 1000) + skew,
         config: {
@@ -53,7 +44,6 @@ for (const backend of ["sqlite", "postgres"] as const) {
 
     after(async () => {
       if (f) await closeFront(f);
-      await drop?.();
     });
 
     const issueWithKey = (key: string, i: number) =>

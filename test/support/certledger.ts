@@ -8,10 +8,13 @@ import { deployCertledger } from "../../src/chain/deploy";
 import { BATCH_LEAF_ENCODING, computeCertId } from "../../src/document/ids";
 import {
   consentDomain,
+  DELEGATION_TYPES,
   GRANT_TYPES,
   ledgerDomain,
   RECORD_CHECK_TYPES,
+  REVOKE_DELEGATION_TYPES,
   REVOKE_GRANT_TYPES,
+  type DelegationMessage,
   type GrantMessage,
   type TypedDataDomain,
 } from "../../src/document/typedData";
@@ -172,6 +175,50 @@ export async function signRevokeGrant(
   const { chainId } = await ethers.provider.getNetwork();
   const domain = consentDomain(chainId, await consent.getAddress());
   return signer.signTypedData(domain, { RevokeGrant: [...REVOKE_GRANT_TYPES.RevokeGrant] }, message);
+}
+
+export interface DelegationOptions {
+  delegate: string;
+  purpose?: string;
+  verifier?: string;
+  online?: boolean;
+  validUntil: bigint;
+  nonce?: bigint;
+  deadline: bigint;
+}
+
+/** A Delegation of `certId`: any purpose, any verifier and counter presentations only unless told. */
+export function delegationMessage(certId: string, o: DelegationOptions): DelegationMessage {
+  return {
+    certId,
+    delegate: o.delegate,
+    purpose: o.purpose ?? ethers.ZeroHash,
+    verifier: o.verifier ?? ethers.ZeroAddress,
+    online: o.online ?? false,
+    validUntil: o.validUntil,
+    nonce: o.nonce ?? BigInt(ethers.hexlify(ethers.randomBytes(32))),
+    deadline: o.deadline,
+  };
+}
+
+export async function signDelegation(
+  consent: ConsentRegistry,
+  signer: Signer,
+  message: DelegationMessage,
+): Promise<string> {
+  const { chainId } = await ethers.provider.getNetwork();
+  const domain = consentDomain(chainId, await consent.getAddress());
+  return signer.signTypedData(domain, { Delegation: [...DELEGATION_TYPES.Delegation] }, message);
+}
+
+export async function signRevokeDelegation(
+  consent: ConsentRegistry,
+  signer: Signer,
+  message: { delegationId: string; nonce: bigint; deadline: bigint },
+): Promise<string> {
+  const { chainId } = await ethers.provider.getNetwork();
+  const domain = consentDomain(chainId, await consent.getAddress());
+  return signer.signTypedData(domain, { RevokeDelegation: [...REVOKE_DELEGATION_TYPES.RevokeDelegation] }, message);
 }
 
 /** The EIP-712 domain of a deployed CertificateLedger on the test chain. */

@@ -26,6 +26,7 @@ import { openGateway, type Gateway } from "../../src/wiring/gateway";
 import { TEST_KEYSTORE_CONFIG } from "./keystore";
 import type { Database } from "../../src/store/schema";
 import { encryptForLink, newLinkKey, signLinkCheck } from "../../src/web/crypto";
+import { freshPostgresDatabase } from "./postgres";
 import type { Kysely } from "kysely";
 
 export interface Front {
@@ -39,6 +40,8 @@ export interface Front {
   nextIndex(): number;
   now(): number;
   blockNumber(): Promise<number>;
+  /** Drops the PostgreSQL database openFrontOn made for this gateway (closeFront calls it). */
+  dropDatabase?: () => Promise<void>;
 }
 
 let front: Promise<Front> | undefined;
@@ -133,10 +136,30 @@ export async function openFront(opts: FrontOptions = {}): Promise<Front> {
   };
 }
 
-/** Closes a gateway opened with openFront and removes its data dir. */
+/**
+ * openFront on the named store: SQLite in the data dir, or a fresh PostgreSQL database named after
+ * `name`, which closeFront drops.
+ */
+export async function openFrontOn(
+  backend: "sqlite" | "postgres",
+  name: string,
+  opts: Omit<FrontOptions, "databaseUrl"> = {},
+): Promise<Front> {
+  if (backend === "sqlite") return openFront(opts);
+  const db = await freshPostgresDatabase(name);
+  try {
+    return { ...(await openFront({ ...opts, databaseUrl: db.url })), dropDatabase: db.drop };
+  } catch (e) {
+    await db.drop();
+    throw e;
+  }
+}
+
+/** Closes a gateway opened with openFront or openFrontOn, removes its data dir and drops its database. */
 export async function closeFront(f: Front): Promise<void> {
   await f.gw.close();
   rmSync(f.dataDir, { recursive: true, force: true });
+  await f.dropDatabase?.();
 }
 
 export const bearer = (key: string) => ({ authorization: `Bearer ${key}` });

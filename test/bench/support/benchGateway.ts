@@ -8,28 +8,31 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pino from "pino";
-import { loadConfig } from "../../../src/config";
-import { openGateway, type Gateway } from "../../../src/wiring/gateway";
+import { loadConfig, type Config } from "../../../src/config";
+import { openGateway, type Gateway, type GatewayOptions } from "../../../src/wiring/gateway";
 
 export function emit(name: string, value: number, unit: string, extra: Record<string, unknown> = {}): void {
   process.stdout.write(`${JSON.stringify({ name, value: Math.round(value * 100) / 100, unit, ...extra })}\n`);
 }
 
-/** Runs `run` against a fresh demo gateway; `config` overrides the environment's configuration. */
+/**
+ * Runs `run` against a fresh demo gateway; `config` overrides the environment's configuration and
+ * `options` are the gateway's own (e.g. `extraRouters: []` for the API alone).
+ */
 export async function withBenchGateway<T>(
   name: string,
   config: Record<string, string>,
-  run: (ctx: { gw: Gateway; base: string; server: Server; dataDir: string }) => Promise<T>,
+  run: (ctx: { gw: Gateway; base: string; server: Server; dataDir: string; config: Config }) => Promise<T>,
+  options: Omit<GatewayOptions, "logger"> = {},
 ): Promise<T> {
   const dataDir = mkdtempSync(path.join(tmpdir(), `certledger-${name}-`));
-  const gw = await openGateway(
-    loadConfig(process.env, { dataDir, port: 0, logLevel: "warn", seedDemo: "true", ...config }),
-    { logger: pino({ level: "warn" }) },
-  );
+  const loaded = loadConfig(process.env, { dataDir, port: 0, logLevel: "warn", seedDemo: "true", ...config });
+  const gw = await openGateway(loaded, { ...options, logger: pino({ level: "warn" }) });
   const server = gw.app.listen(0, "127.0.0.1");
   try {
     await new Promise((r) => server.once("listening", r));
-    return await run({ gw, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, dataDir });
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return await run({ gw, base, server, dataDir, config: loaded });
   } finally {
     server.close();
     await gw.close();

@@ -24,6 +24,7 @@ import {
   redactDocument,
   verifyDocumentIntegrity,
 } from "../../../src/document";
+import { readEvents } from "../../../src/web/sse";
 
 interface Args {
   base: string;
@@ -93,25 +94,15 @@ async function main() {
     });
     if (!res.ok || !res.body) throw new Error(`events: ${res.status} ${await res.text()}`);
     ready();
-    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-    let buffer = "";
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error("events: the stream ended without a verdict");
-      buffer += value;
-      let cut: number;
-      while ((cut = buffer.indexOf("\n\n")) >= 0) {
-        const event = buffer.slice(0, cut);
-        buffer = buffer.slice(cut + 2);
-        const data = event.split("\n").find((l) => l.startsWith("data: "));
-        if (!data) continue;
-        const view = JSON.parse(data.slice(6)) as Record<string, unknown>;
-        if (view.state === "ANSWERED" || view.state === "DECLINED" || view.state === "EXPIRED") {
-          void reader.cancel();
-          return { at: performance.now(), view };
-        }
-      }
-    }
+    let verdict: { at: number; view: Record<string, unknown> } | undefined;
+    const ended = await readEvents(res.body, (data) => {
+      const view = data as Record<string, unknown>;
+      if (view.state !== "ANSWERED" && view.state !== "DECLINED" && view.state !== "EXPIRED") return false;
+      verdict = { at: performance.now(), view };
+      return true;
+    });
+    if (!ended || !verdict) throw new Error("events: the stream ended without a verdict");
+    return verdict;
   }
 
   async function session(n: number): Promise<number> {
