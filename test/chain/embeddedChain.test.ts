@@ -244,17 +244,16 @@ describe("embedded chain checkpoints (anvil)", function () {
     expect(String(error)).to.match(/blocks \d+\.\.\d+ are missing/);
   });
 
-  it("keeps its checkpoint the size of the state, whatever the history, and its node replaced and readable", async function () {
+  /** An anvil chain whose checkpoints come only when asked for, and two accounts to move value between. */
+  async function onlyAskedCheckpoints(policy: Partial<CheckpointPolicy>) {
     const dir = tmpDir();
     const keyring = new CustodialKeyring(seed);
-    const from = keyring.addressOf("relayer");
-    const to = keyring.addressOf("someone");
-    const chain = await open(dir, keyring, "anvil", {
-      blocks: 1_000_000,
-      replayMs: 1e9,
-      keepBlocks: 16,
-      recycleBlocks: 300,
-    });
+    const chain = await open(dir, keyring, "anvil", { blocks: 1_000_000, replayMs: 1e9, ...policy });
+    return { dir, keyring, chain, from: keyring.addressOf("relayer"), to: keyring.addressOf("someone") };
+  }
+
+  it("keeps its checkpoint the size of the state, whatever the history, and its node replaced and readable", async function () {
+    const { dir, chain, from, to } = await onlyAskedCheckpoints({ keepBlocks: 16, recycleBlocks: 300 });
     const sizes: number[] = [];
     for (let round = 0; round < 3; round++) {
       for (let i = 0; i < 300; i++) await transfer(chain, from, to, 1n);
@@ -279,14 +278,8 @@ describe("embedded chain checkpoints (anvil)", function () {
   });
 
   it("keeps the receipts of the newest 1,024 transactions of full blocks, replaces its node by transaction count, and loads into the same head", async function () {
-    const dir = tmpDir();
-    const keyring = new CustodialKeyring(seed);
-    const from = keyring.addressOf("relayer");
-    const to = keyring.addressOf("someone");
-    const chain = await open(dir, keyring, "anvil", {
-      blocks: 1_000_000,
+    const { dir, keyring, chain, from, to } = await onlyAskedCheckpoints({
       transactions: 1_000_000,
-      replayMs: 1e9,
       recycleTransactions: 1_500,
     });
     // Full blocks (the producer's 400 at most): 1,800 transfers in a handful of blocks.
