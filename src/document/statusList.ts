@@ -9,9 +9,7 @@
 import { Gunzip, gzipSync } from "fflate";
 import { base64urlnopad } from "@scure/base";
 import { secp256k1 } from "@noble/curves/secp256k1";
-import { sha256 } from "@noble/hashes/sha256";
-import { keccak_256 } from "@noble/hashes/sha3";
-import { bytesToHex } from "./ids";
+import { es256kSign, es256kVerify, jwkAddress, publicKeyToJwk, type Secp256k1Jwk } from "./sdJwt";
 import { parseDidPkh, toChecksumAddress, toDidPkh, utf8, type Address } from "./encoding";
 
 /** The smallest list the specification allows (16 KiB of bits): the herd a checked entry hides in. */
@@ -192,13 +190,6 @@ export function statusListEntry(
 // vc+jwt (VC-JOSE-COSE) with ES256K (RFC 8812): ECDSA secp256k1 over SHA-256, signature r ‖ s
 // ---------------------------------------------------------------------------------------------
 
-export interface Secp256k1Jwk {
-  kty: "EC";
-  crv: "secp256k1";
-  x: string;
-  y: string;
-}
-
 export interface StatusListJwtHeader {
   alg: "ES256K";
   typ: "vc+jwt";
@@ -211,35 +202,13 @@ export interface StatusListJwtHeader {
 
 const b64json = (v: unknown) => base64urlnopad.encode(utf8(JSON.stringify(v)));
 
-function jwkOf(publicKey: Uint8Array): Secp256k1Jwk {
-  const p = secp256k1.ProjectivePoint.fromHex(publicKey).toRawBytes(false);
-  return {
-    kty: "EC",
-    crv: "secp256k1",
-    x: base64urlnopad.encode(p.subarray(1, 33)),
-    y: base64urlnopad.encode(p.subarray(33)),
-  };
-}
-
-/** The Ethereum address of a secp256k1 JWK. */
-export function jwkAddress(jwk: Secp256k1Jwk): Address {
-  const x = base64urlnopad.decode(jwk.x);
-  const y = base64urlnopad.decode(jwk.y);
-  if (x.length !== 32 || y.length !== 32) throw new Error("a secp256k1 JWK has 32-byte x and y");
-  const raw = new Uint8Array(64);
-  raw.set(x, 0);
-  raw.set(y, 32);
-  return toChecksumAddress(bytesToHex(keccak_256(raw).subarray(12)));
-}
-
 /** Signs a list credential with a secp256k1 private key: the compact JWS (application/vc+jwt). */
 export function signStatusListJwt(
   credential: BitstringStatusListCredential,
   privateKey: Uint8Array,
   chainId: number,
 ): string {
-  const pub = secp256k1.getPublicKey(privateKey, false);
-  const jwk = jwkOf(pub);
+  const jwk = publicKeyToJwk(secp256k1.getPublicKey(privateKey, false));
   const header: StatusListJwtHeader = {
     alg: "ES256K",
     typ: "vc+jwt",
@@ -248,8 +217,7 @@ export function signStatusListJwt(
     jwk,
   };
   const input = `${b64json(header)}.${b64json(credential)}`;
-  const sig = secp256k1.sign(sha256(utf8(input)), privateKey, { lowS: true }).toCompactRawBytes();
-  return `${input}.${base64urlnopad.encode(sig)}`;
+  return `${input}.${es256kSign(privateKey, input)}`;
 }
 
 export interface VerifiedStatusListJwt {
@@ -278,25 +246,12 @@ export function verifyStatusListJwt(jwt: string): VerifiedStatusListJwt {
   const did = typeof header.kid === "string" ? parseDidPkh(header.kid.replace(/#blockchainAccountId$/, "")) : undefined;
   let address: Address;
   try {
-    address = jwkAddress(header.jwk);
+    address = toChecksumAddress(jwkAddress(header.jwk));
   } catch {
     throw bad("carries a malformed jwk");
   }
   if (!did || did.address.toLowerCase() !== address.toLowerCase()) throw bad("names a kid that is not its jwk's key");
-  let ok: boolean;
-  try {
-    const x = base64urlnopad.decode(header.jwk.x);
-    const y = base64urlnopad.decode(header.jwk.y);
-    const pub = new Uint8Array(65);
-    pub[0] = 4;
-    pub.set(x, 1);
-    pub.set(y, 33);
-    ok = secp256k1.verify(base64urlnopad.decode(parts[2]), sha256(utf8(`${parts[0]}.${parts[1]}`)), pub, {
-      lowS: false,
-    });
-  } catch {
-    ok = false;
-  }
+  const ok = es256kVerify(header.jwk, `${parts[0]}.${parts[1]}`, parts[2]);
   if (!ok) throw bad("signature does not verify with its key");
   if (
     typeof credential.issuer !== "string" ||

@@ -8,7 +8,7 @@
  * A list is served as a vc+jwt signed with the agency's current signing key when the gateway holds it
  * (custodial keys); under external custody the gateway holds no agency key and serves the credential
  * unsigned (application/vc), never signed by a key that is not the agency's
- * (docs/decisions/0019-bitstring-status-lists.md).
+ * (docs/decisions/0020-bitstring-status-lists.md).
  */
 import { sha256 } from "@noble/hashes/sha256";
 import type { IndexCache, CacheChange } from "./indexCache";

@@ -399,7 +399,22 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           .execute();
       },
     },
-    "0008_status_list_entries": {
+    "0008_issuer_keys": {
+      async up(db: Db) {
+        // Public keys of agency signing keys that signed an SD-JWT VC outside the gateway (external
+        // custody): the chain knows only their addresses, and the JWT VC Issuer Metadata publishes the
+        // keys themselves (src/domain/sdJwtExport.ts).
+        await db.schema
+          .createTable("issuer_keys")
+          .addColumn("address", hex, (c) => c.primaryKey())
+          .addColumn("agency", hex, (c) => c.notNull())
+          .addColumn("jwk", "text", (c) => c.notNull())
+          .addColumn("recorded_ms", int, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("issuer_keys_agency").on("issuer_keys").column("agency").execute();
+      },
+    },
+    "0009_status_list_entries": {
       async up(db: Db) {
         // Each certificate's place in its agency's Bitstring Status Lists (src/store/statusLists.ts): a
         // random index per purpose, drawn at issuance, unique within the agency's list.

@@ -306,7 +306,17 @@ export interface Database {
   pickups: PickupsTable;
   backups: BackupsTable;
   claim_offers: ClaimOffersTable;
+  issuer_keys: IssuerKeysTable;
   status_list_entries: StatusListEntriesTable;
+}
+
+/** Public keys of agency keys learned from the SD-JWT VCs they signed (src/store/issuerKeys.ts). */
+export interface IssuerKeysTable {
+  address: string;
+  agency: string;
+  /** JSON of the secp256k1 JWK (kty, crv, x, y). */
+  jwk: string;
+  recorded_ms: number;
 }
 
 /** A certificate's index in its agency's status list of one purpose (src/store/statusLists.ts). */

@@ -15,6 +15,7 @@ import { resumeBatches } from "../domain/issuance";
 import { sqlBatchJobs } from "../store/batchJobs";
 import { SqlBackupStore, SqlPickupStore } from "../store/holderStores";
 import { SqlClaimOfferStore } from "../store/claimOffers";
+import { SqlIssuerKeyStore } from "../store/issuerKeys";
 import { loadClaimKey } from "./claimKey";
 import { sweepRetention, type RetentionSettings, type RetentionSweep } from "../store/retention";
 import { frontRouters, registerFrontOpenApi } from "../http/front";
@@ -142,6 +143,8 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
       pickups,
       backups,
       claims: new SqlClaimOfferStore(engine.store.db),
+      issuerKeys: new SqlIssuerKeyStore(engine.store.db),
+      sdJwtIssuerOrigin: config.sdJwtIssuerOrigin,
       claimKey,
       logger,
       metrics,
