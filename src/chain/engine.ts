@@ -33,6 +33,8 @@ import path from "node:path";
 import { AbiCoder, concat, getCreateAddress, keccak256 } from "ethers";
 import { IndexCache } from "../indexer/indexCache";
 import { Indexer } from "../indexer/indexer";
+import { StatusListProjection, custodialAgencyKey } from "../indexer/statusLists";
+import { StatusListEntries } from "../store/statusLists";
 import {
   SqlCounterSessions,
   SqlIdempotencyStore,
@@ -111,6 +113,8 @@ export interface Engine {
   chain: EngineChainWriter;
   index: IndexCache;
   indexer: Indexer;
+  /** The agencies' Bitstring Status Lists, kept by the indexer (src/indexer/statusLists.ts). */
+  statusLists: StatusListProjection;
   relayer: Relayer;
   outbox: OutboxRepository;
   principals: SqlPrincipalStore;
@@ -324,11 +328,23 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     }
 
     phases.contracts = phase();
+    // The per-request writes (outbox rows, idempotency claims, status list entries) of concurrent requests share commits.
+    const writes = new GroupCommit(db, store.dialect === "sqlite");
+
     // ---- index
     const cache = new IndexCache(db, now);
     if (embedded) cache.followsInProcessChain();
     await cache.load();
     phases.indexLoad = phase();
+    const statusLists = new StatusListProjection(
+      new StatusListEntries(db, { dialect: store.dialect, now, writes }),
+      cache,
+      {
+        chainId,
+        now,
+        agencyKey: external ? async () => undefined : custodialAgencyKey(cache, keyring, now),
+      },
+    );
     const indexer = new Indexer(db, rpc, addresses, cache, {
       confirmations: opts.rpcUrl ? (opts.confirmations ?? 0) : 0,
       fromBlock,
@@ -344,6 +360,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
           }
         : undefined,
       onError: indexerErrorLog(log),
+      projection: statusLists,
     });
     wake.indexer = indexer;
     // A lookup that misses catches up first: another replica may have just written what is asked for.
@@ -368,8 +385,6 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     phases.indexSync = phase();
 
     // ---- relayer
-    // The per-request writes (outbox rows, idempotency claims) of concurrent requests share commits.
-    const writes = new GroupCommit(db, store.dialect === "sqlite");
     const outbox = new OutboxRepository(db, writes);
     const ix = indexer;
     const base = {
@@ -384,6 +399,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       agencySigner: (a: string) => keyring.signer(a),
       now,
       dialect: store.dialect,
+      statusLists,
     };
     const relayer = new Relayer(outbox, submitter, rpc, (n) => ix.waitFor(n), workKinds(base), {
       lingerMs: opts.lingerMs,
@@ -411,6 +427,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       chain: writer,
       index: cache,
       indexer,
+      statusLists,
       relayer,
       outbox,
       principals: new SqlPrincipalStore(db),

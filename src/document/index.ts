@@ -109,3 +109,23 @@ export {
   type PrepareSdJwtVcParameters,
   type PresentSdJwtVcParameters,
 } from "./sdJwt";
+export {
+  STATUS_LIST_MIN_LENGTH,
+  STATUS_PURPOSES,
+  StatusListError,
+  buildStatusListCredential,
+  decodeStatusList,
+  encodeStatusList,
+  getStatusBit,
+  setStatusBit,
+  signStatusListJwt,
+  statusFromList,
+  statusListEntry,
+  verifyStatusListJwt,
+  type BitstringStatusListCredential,
+  type BitstringStatusListEntry,
+  type StatusFromListReturnType,
+  type StatusListErrorCode,
+  type StatusPurpose,
+  type VerifiedStatusListJwt,
+} from "./statusList";

@@ -23,6 +23,7 @@ import { holderRouter } from "./routes/holder";
 import { meRouter } from "./routes/me";
 import { opsRouter } from "./routes/ops";
 import { publicRouter } from "./routes/public";
+import { statusListRouter } from "./routes/statusLists";
 import { rpcRouter } from "./routes/rpc";
 import { isSdJwtPath, sdJwtRouter } from "./routes/sdJwt";
 import { verifierRouter } from "./routes/verifier";
@@ -76,6 +77,7 @@ export function buildApp(deps: AppDeps): Express {
   // Before the agency and holder routers, whose own paths it shares a prefix with.
   const sdJwt = sdJwtRouter(deps, env);
   app.use((req, res, next) => (isSdJwtPath(req.path) ? sdJwt(req, res, next) : next()));
+  mount("/v1/public/", statusListRouter(deps, env));
   mount("/v1/holder/", holderRouter(deps, env));
   mount("/v1/agency/", agencyRouter(deps, env));
   mount("/v1/authority/", authorityRouter(deps, env));

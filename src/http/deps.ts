@@ -14,6 +14,7 @@ import type {
   PickupStore,
 } from "../domain/ports";
 import type { SdJwtDeps } from "../domain/sdJwtExport";
+import type { StatusListPort } from "../domain/statusLists";
 import { DEFAULT_LIMITS, type LimitSettings } from "./limits";
 import type { RouteEnv } from "./route";
 
@@ -82,6 +83,8 @@ export interface AppDeps extends DomainDeps {
     archive(): NodeJS.ReadableStream;
     discard(): Promise<void>;
   }>;
+  /** The agencies' Bitstring Status Lists (src/indexer/statusLists.ts). Absent: those routes answer 503. */
+  statusLists?: StatusListPort;
   /** Extra OpenAPI registrations (e.g. counter routes defined elsewhere). */
   registerOpenApi?: (registry: import("@asteasolutions/zod-to-openapi").OpenAPIRegistry) => void;
 }

@@ -958,3 +958,78 @@ export const JwtVcIssuerMetadata = z
     }),
   })
   .openapi("JwtVcIssuerMetadata");
+// ---- Bitstring Status Lists (src/domain/statusLists.ts)
+export const StatusPurpose = z
+  .enum(["revocation", "suspension"])
+  .openapi("StatusPurpose", { description: "revocation: revoked or superseded (final); suspension: suspended." });
+export const StatusListParams = z.strictObject({ agency: Address, purpose: StatusPurpose });
+export const StatusListHeaders = z.object({
+  "if-none-match": z
+    .string()
+    .max(512)
+    .optional()
+    .openapi({ description: "The ETag of the list held: 304 when it is still the list published." }),
+});
+export const BitstringStatusListCredential = z
+  .object({
+    "@context": z.array(z.string()),
+    id: z.string().openapi({ description: "The URL the list is published at." }),
+    type: z.array(z.string()),
+    issuer: z.string().openapi({ description: "did:pkh of the agency's signing key." }),
+    validFrom: z.string(),
+    credentialSubject: z.object({
+      id: z.string(),
+      type: z.literal("BitstringStatusList"),
+      statusPurpose: StatusPurpose,
+      encodedList: z.string().openapi({
+        description:
+          "Multibase base64url (prefix u, no padding) of the GZIP-compressed bitstring; index 0 is the left-most bit.",
+      }),
+    }),
+  })
+  .openapi("BitstringStatusListCredential");
+export const StatusListJwt = z.string().openapi("StatusListJwt", {
+  description:
+    "application/vc+jwt (VC-JOSE-COSE): the BitstringStatusListCredential as the JWT payload, header " +
+    "{alg: ES256K, typ: vc+jwt, cty: vc, kid: did:pkh:eip155:<chainId>:<agency key>#blockchainAccountId, jwk: the key}.",
+});
+export const BitstringStatusListEntry = z
+  .object({
+    id: z.string(),
+    type: z.literal("BitstringStatusListEntry"),
+    statusPurpose: StatusPurpose,
+    statusListIndex: z.string().openapi({ description: "The certificate's index in the list (decimal)." }),
+    statusListCredential: z.string().openapi({ description: "The list's URL." }),
+  })
+  .openapi("BitstringStatusListEntry");
+export const StatusEntries = z
+  .object({ certId: Bytes32, entries: z.array(BitstringStatusListEntry) })
+  .openapi("StatusEntries");
+export const StatusListCheckBody = z
+  .strictObject({
+    certId: Bytes32,
+    lists: z
+      .array(z.union([z.string().max(1_000_000), BitstringStatusListCredential]))
+      .min(1)
+      .max(2)
+      .openapi({ description: "The downloaded lists: each a vc+jwt or the credential JSON." }),
+  })
+  .openapi("StatusListCheckBody");
+export const StatusListCheckResult = z
+  .object({
+    certId: Bytes32,
+    status: CertificateStatus,
+    agrees: z.boolean().openapi({ description: "Every list given says what the chain says." }),
+    checks: z.array(
+      z.object({
+        purpose: StatusPurpose,
+        index: z.number().int(),
+        listUrl: z.string(),
+        listSays: z.boolean(),
+        chainSays: z.boolean(),
+        agrees: z.boolean(),
+        signedBy: Address.nullable().openapi({ description: "The agency key that signed the list; null: unsigned." }),
+      }),
+    ),
+  })
+  .openapi("StatusListCheckResult");

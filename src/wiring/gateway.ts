@@ -151,6 +151,7 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
       requests: engine.requests,
       chainHealth: engine.health && (() => engine.health!.view()),
       outbox: engine.outbox,
+      statusLists: engine.statusLists,
       // A chain journal that failed a write, or a chain node that is gone, acknowledges nothing more:
       // take the gateway out of rotation.
       ready: () => !engine.embedded?.failure(),

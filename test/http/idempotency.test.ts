@@ -590,6 +590,30 @@ const CASES: Case[] = [
     },
   },
   {
+    route: "post /v1/public/status-lists/check",
+    who: "public",
+    async setup(f) {
+      const [a, b] = [await issue(f), await issue(f)];
+      const list = (
+        await f.http
+          .get(`/v1/public/status-lists/${f.ids.agencyA}/revocation`)
+          .buffer(true)
+          .parse((res, cb) => {
+            let text = "";
+            res.setEncoding("utf8");
+            res.on("data", (c: string) => (text += c));
+            res.on("end", () => cb(null, text));
+          })
+      ).body as string;
+      const before = await count(f, "checks");
+      return {
+        first: { method: "post", path: "/v1/public/status-lists/check", body: { certId: a.certId, lists: [list] } },
+        other: { method: "post", path: "/v1/public/status-lists/check", body: { certId: b.certId, lists: [list] } },
+        unchanged: async () => expect(await count(f, "checks")).to.equal(before),
+      };
+    },
+  },
+  {
     route: "post /v1/holder/grants",
     who: "public",
     async setup(f) {
