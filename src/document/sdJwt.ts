@@ -4,8 +4,8 @@
  *
  * The issuer-signed JWT carries in clear only what a verifier needs before any disclosure: iss (the
  * agency's issuer URL, whose keys are published as JWT VC Issuer Metadata), iat, nbf/exp (the
- * certificate's validFrom/validUntil), vct, cnf.jwk (this certificate's holder key) and, once the status
- * list is wired, status. Everything the certledger document says besides is selectively disclosable,
+ * certificate's validFrom/validUntil), vct, cnf.jwk (this certificate's holder key) and status (its
+ * entries in the agency's status lists). Everything the certledger document says besides is selectively disclosable,
  * each disclosure with its own 128-bit salt: sub (the holder's did:pkh), certificateType,
  * credentialStatus (chain, ledger, certId, batch) and every field of credentialSubject, recursively
  * (each property of a nested object and each array element is a disclosure of its own).

@@ -41,10 +41,11 @@ import { ownCertificate } from "./status";
 export interface SdJwtDeps extends Pick<DomainDeps, "clock" | "index" | "documents" | "keyring" | "custody"> {
   issuerKeys: IssuerKeyStore;
   /**
-   * The certificate's entries in the status lists (purpose, list credential URL, index), which become
-   * the credential's `status` claim (sdJwtStatusClaim). Absent: no status list is wired, no claim.
+   * The certificate's entries in its agency's status lists (purpose, list credential URL under
+   * `origin`, index), which become the credential's `status` claim (sdJwtStatusClaim). Absent, or
+   * none for a certificate this gateway did not issue: no claim.
    */
-  statusEntries?: (certId: Bytes32) => Promise<StatusListEntry[]>;
+  statusEntries?: (certId: Bytes32, origin: string) => Promise<StatusListEntry[]>;
 }
 
 /** The agency's issuer identifier: an https URL under the gateway's origin. */
@@ -118,7 +119,7 @@ async function prepare(
   checked: Awaited<ReturnType<typeof checkedCertificate>>,
   issuerKey: Secp256k1Jwk,
 ): Promise<UnsignedSdJwtVc> {
-  const status = deps.statusEntries ? await deps.statusEntries(checked.cert.certId) : [];
+  const status = deps.statusEntries ? await deps.statusEntries(checked.cert.certId, req.origin) : [];
   try {
     return prepareSdJwtVc({
       document: checked.document,

@@ -33,6 +33,12 @@ type Jwks = { issuer: string; jwks: { keys: (Secp256k1Jwk & { kid: string })[] }
  * `issuer`, take the key named by kid, and verify with the outside library (the KB-JWT's nonce by the
  * library; the audience by comparing the library's output to its own).
  */
+// The outside status list decoder (an ES module, loaded through Node's require of ES modules).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const bsl = require("@digitalbazaar/vc-bitstring-status-list") as {
+  decodeList(p: { encodedList: string }): Promise<{ getStatus(index: number): boolean }>;
+};
+
 async function verifyAsOutsider(sdJwt: string, expect_?: { nonce: string; aud: string }) {
   const { header, payload } = parseSdJwt(sdJwt);
   const iss = new URL(payload.iss as string);
@@ -110,6 +116,52 @@ describe("SD-JWT VC export (custodial gateway)", function () {
     expect(claims.credentialStatus).to.deep.equal(c.document.credentialStatus);
     expect(claims.nbf).to.equal(Date.parse(c.document.validFrom) / 1000);
     expect((claims.cnf as { jwk: Secp256k1Jwk }).jwk).to.deep.equal(holderJwkOf(c.index));
+  });
+
+  it("points its status claim at the certificate's entries in the agency's lists, and a revocation sets that bit", async () => {
+    const c = await issue(f);
+    const exported = async () => {
+      const res = await post(
+        `/v1/agency/certificates/${c.certId}/sd-jwt`,
+        { document: c.document, holderKey: holderJwkOf(c.index) },
+        bearer(f.keys.agencyA),
+      );
+      expect(res.status).to.equal(200);
+      return (await verifyAsOutsider(((await res.json()) as { sdJwt: string }).sdJwt)).claims;
+    };
+    const entries = (await exported()).status as {
+      bitstring_status_list: { statusPurpose: string; statusListCredential: string; statusListIndex: string }[];
+    };
+    const own = (await f.http.get(`/v1/public/certificates/${c.certId}/status-entries`).expect(200)).body as {
+      entries: { statusPurpose: string; statusListCredential: string; statusListIndex: string }[];
+    };
+    expect(entries.bitstring_status_list.map((e) => e.statusPurpose).sort()).to.deep.equal([
+      "revocation",
+      "suspension",
+    ]);
+    const revocation = entries.bitstring_status_list.find((e) => e.statusPurpose === "revocation")!;
+    const listed = own.entries.find((e) => e.statusPurpose === "revocation")!;
+    expect(revocation.statusListIndex).to.equal(listed.statusListIndex);
+    // The URL the claim names is the list a verifier fetches; the outside decoder reads its bit.
+    expect(revocation.statusListCredential).to.equal(
+      `${origin}/v1/public/status-lists/${f.ids.agencyA.toLowerCase()}/revocation`,
+    );
+    const bitOf = async () => {
+      const jwt = await (await fetch(revocation.statusListCredential)).text();
+      const credential = JSON.parse(Buffer.from(jwt.split(".")[1], "base64url").toString("utf8")) as {
+        credentialSubject: { encodedList: string };
+      };
+      return (await bsl.decodeList({ encodedList: credential.credentialSubject.encodedList })).getStatus(
+        Number(revocation.statusListIndex),
+      );
+    };
+    expect(await bitOf()).to.equal(false);
+    await f.http
+      .post(`/v1/agency/certificates/${c.certId}/revoke`)
+      .set(bearer(f.keys.agencyA))
+      .send({ reason: "FRAUD" })
+      .expect(200);
+    expect(await bitOf()).to.equal(true);
   });
 
   it("the holder's signed request gets the credential, and its presentation hides what the holder did not pick", async () => {
