@@ -20,6 +20,9 @@ import type {
 } from "./ports";
 
 const ZERO_ADDRESS = `0x${"0".repeat(40)}`;
+const ZERO_HASH = `0x${"0".repeat(64)}`;
+/** The registry's COUNTER_GRANT_MAX_SECONDS: a counter-only delegate's grant ends within this of now. */
+export const COUNTER_GRANT_MAX_SECONDS = 3600;
 
 export interface RelayDelegationReturnType {
   delegationId: Bytes32;
@@ -128,8 +131,7 @@ export async function relayDelegateGrant(
   const signer = deps.signatures.recoverGrant(g, req.signature);
   if (!signer || signer.toLowerCase() !== d.delegate.toLowerCase())
     throw unauthorized("BAD_SIGNATURE", "The grant is not signed by the delegation's delegate key.");
-  if (g.certId.toLowerCase() !== d.certId.toLowerCase())
-    throw forbidden("DELEGATION_OUT_OF_SCOPE", "The grant names another certificate than the delegation.");
+  requireInScope(g, req.delegation, d, now);
   const grantId = deps.signatures.grantId(g);
   if (await deps.index.grant(grantId))
     throw conflict("REPLAYED", "This signed grant was already relayed; present its grantId, or sign a new grant.", {
@@ -137,4 +139,30 @@ export async function relayDelegateGrant(
     });
   const receipt = await deps.chain.relayDelegateGrant(req);
   return { ...receipt, delegationId, grant: await deps.index.grant(receipt.grantId) };
+}
+
+/**
+ * The delegation's scope, as the registry checks it (the terms are the holder's: their digest is the
+ * delegation on chain), so an out-of-scope grant is refused here and sends no transaction.
+ */
+function requireInScope(
+  g: DelegateGrantRelayRequest["grant"],
+  t: DelegateGrantRelayRequest["delegation"],
+  d: DelegationView,
+  now: number,
+): void {
+  const out = (why: string, details?: unknown) =>
+    forbidden("DELEGATION_OUT_OF_SCOPE", `The grant is outside the delegation: ${why}.`, details);
+  if (g.certId.toLowerCase() !== d.certId.toLowerCase()) throw out("it names another certificate");
+  if (t.purpose.toLowerCase() !== ZERO_HASH && t.purpose.toLowerCase() !== g.purpose.toLowerCase())
+    throw out("the delegate may grant for another purpose only", { purpose: t.purpose });
+  if (t.verifier.toLowerCase() !== ZERO_ADDRESS && t.verifier.toLowerCase() !== g.grantee.toLowerCase())
+    throw out("the delegate may grant to another verifier only", { verifier: t.verifier });
+  if (!d.online && (g.maxUses !== 1 || g.validUntil > now + COUNTER_GRANT_MAX_SECONDS))
+    throw out(
+      `the delegation is for counter presentations only (one use, ending within ${COUNTER_GRANT_MAX_SECONDS} seconds)`,
+      { maxUses: g.maxUses, validUntil: g.validUntil },
+    );
+  if (g.validUntil > d.validUntil)
+    throw out("it would outlive the delegation", { validUntil: g.validUntil, delegationValidUntil: d.validUntil });
 }
