@@ -113,6 +113,19 @@ export function workKinds(d: Omit<ChainWriterDeps, "relayer">): Record<string, W
   };
   const tuple = (s: SignedWrite): SignedTuple => [s.signer, s.deadline, s.signature];
   const req = (p: Issue) => [p.certId, p.typeId, p.validFrom, p.validUntil];
+  // The holder's signed revocations (RevokeGrant, RevokeDelegation): (id, nonce, deadline), documentRoot, signature.
+  const revocationBySig = (
+    fn: "revokeGrantBySig" | "revokeDelegationBySig",
+    id: string,
+    p: { nonce: string; deadline: number; documentRoot: string; signature: string },
+    from: string,
+  ) =>
+    call(
+      A.consent,
+      from,
+      consentIface.encodeFunctionData(fn, [[id, BigInt(p.nonce), p.deadline], p.documentRoot, p.signature]),
+      200_000,
+    );
   return {
     issue: {
       action: "issue the certificate",
@@ -252,17 +265,7 @@ export function workKinds(d: Omit<ChainWriterDeps, "relayer">): Record<string, W
     },
     revokeGrant: {
       action: "revoke the grant",
-      tx: (p: RevokeGrantRelayRequest, from) =>
-        call(
-          A.consent,
-          from,
-          consentIface.encodeFunctionData("revokeGrantBySig", [
-            [p.grantId, BigInt(p.nonce), p.deadline],
-            p.documentRoot,
-            p.signature,
-          ]),
-          200_000,
-        ),
+      tx: (p: RevokeGrantRelayRequest, from) => revocationBySig("revokeGrantBySig", p.grantId, p, from),
       applied: (p: RevokeGrantRelayRequest) =>
         cache.grantRow(p.grantId.toLowerCase())?.revoked === 1 ? {} : undefined,
     },
@@ -292,17 +295,7 @@ export function workKinds(d: Omit<ChainWriterDeps, "relayer">): Record<string, W
     },
     revokeDelegation: {
       action: "revoke the delegation",
-      tx: (p: RevokeDelegationRelayRequest, from) =>
-        call(
-          A.consent,
-          from,
-          consentIface.encodeFunctionData("revokeDelegationBySig", [
-            [p.delegationId, BigInt(p.nonce), p.deadline],
-            p.documentRoot,
-            p.signature,
-          ]),
-          200_000,
-        ),
+      tx: (p: RevokeDelegationRelayRequest, from) => revocationBySig("revokeDelegationBySig", p.delegationId, p, from),
       applied: async (p: RevokeDelegationRelayRequest) =>
         (await readDelegation(d.rpc, A.consent, p.delegationId))?.revoked ? {} : undefined,
     },

@@ -176,6 +176,26 @@ describe("HTTP delegations: the holder lets another wallet present a certificate
     await counter.post().expect(201);
   });
 
+  it("documents the three routes and their bodies in /openapi.json", async () => {
+    const doc = (await f.http.get("/openapi.json").expect(200)).body;
+    for (const p of [
+      "/v1/delegations",
+      "/v1/delegations/{delegationId}/revoke",
+      "/v1/delegations/{delegationId}/grants",
+    ])
+      expect(doc.paths[p]?.post?.requestBody?.content["application/json"].schema, p).to.exist;
+    expect(Object.keys(doc.components.schemas.DelegationMessage.properties)).to.deep.equal([
+      "certId",
+      "delegate",
+      "purpose",
+      "verifier",
+      "online",
+      "validUntil",
+      "nonce",
+      "deadline",
+    ]);
+  });
+
   describe("once the delegation has ended", () => {
     let g: Front;
     let skew = 0;
