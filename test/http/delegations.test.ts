@@ -4,6 +4,7 @@
  * every refusal (revoked, expired, replayed, wrong key, out of scope) has its code and sends nothing.
  */
 import { expect } from "chai";
+import { sampleFields } from "../../src/domain/catalog";
 import {
   bearer,
   closeFront,
@@ -174,6 +175,58 @@ describe("HTTP delegations: the holder lets another wallet present a certificate
     expect(await f.blockNumber()).to.equal(block);
     const counter = delegateGrant(x, { purpose: "open-bank-account", maxUses: 1, validUntil: f.now() + 600 });
     await counter.post().expect(201);
+  });
+
+  it("relays a delegation of a certificate issued in a batch with its proof (400 BATCH_PROOF_REQUIRED without), and the delegate's grant is checked VALID", async () => {
+    const items = [0, 1].map(() => {
+      const i = f.nextIndex();
+      return { holder: f.wallet.address(i), fields: sampleFields("diploma", i), i };
+    });
+    const res = await f.http
+      .post("/v1/agency/batches?wait=true")
+      .set(bearer(f.keys.agencyA))
+      .set("idempotency-key", `delegation-batch-${Date.now()}`)
+      .send({ type: "diploma", items: items.map(({ holder, fields }) => ({ holder, fields })) })
+      .expect(201);
+    const docs = await f.http
+      .get(`/v1/agency/batches/${res.body.batchId}/documents?limit=10`)
+      .set(bearer(f.keys.agencyA))
+      .expect(200);
+    const { certId, document } = docs.body.items[0];
+    // The holder's key signs: credentialSubject.id is did:pkh:eip155:<chainId>:<holder>.
+    const holder = String(document.credentialSubject.id).split(":").pop()!.toLowerCase();
+    const holderIndex = items.find((it) => it.holder.toLowerCase() === holder)!.i;
+    const integrity = f.gw.deps.documents.verifyIntegrity(document);
+    const documentRoot = integrity.documentRoot!;
+    const delegateIndex = f.nextIndex();
+    const d = signDelegation(f, holderIndex, certId, f.wallet.address(delegateIndex));
+    const body = { delegation: d.delegation, signature: d.signature, documentRoot };
+    const block = await f.blockNumber();
+    const noProof = await f.http.post("/v1/delegations").send(body).expect(400);
+    expect(noProof.body.error.code).to.equal("BATCH_PROOF_REQUIRED");
+    expect(await f.blockNumber()).to.equal(block);
+    const batch = {
+      root: integrity.batch!.root,
+      validFrom: integrity.validFrom!,
+      validUntil: integrity.validUntil!,
+      proof: integrity.batch!.proof,
+    };
+    const relayed = await f.http
+      .post("/v1/delegations")
+      .send({ ...body, batch })
+      .expect(201);
+    expect(relayed.body.delegationId).to.equal(d.delegationId);
+    const g = signGrant(f, delegateIndex, certId, f.ids.verifierV);
+    await f.http
+      .post(`/v1/delegations/${d.delegationId}/grants`)
+      .send({ grant: g.grant, delegation: d.delegation, signature: g.signature })
+      .expect(201);
+    const check = await f.http
+      .post("/v1/verifier/checks")
+      .set(bearer(f.keys.verifierV))
+      .send({ document, grantId: g.grantId })
+      .expect(201);
+    expect(check.body.verdict).to.equal("VALID");
   });
 
   it("documents the three routes and their bodies in /openapi.json", async () => {
