@@ -126,6 +126,20 @@ describe("HTTP delegations: the holder lets another wallet present a certificate
     expect(await f.blockNumber()).to.equal(block);
   });
 
+  it("refuses a delegation to the zero address or to the holder itself with 400 INVALID_DELEGATION, sending nothing", async () => {
+    const c = await issue(f);
+    const block = await f.blockNumber();
+    for (const delegate of [`0x${"0".repeat(40)}`, f.wallet.address(c.index)] as `0x${string}`[]) {
+      const d = signDelegation(f, c.index, c.certId, delegate);
+      const r = await f.http
+        .post("/v1/delegations")
+        .send({ delegation: d.delegation, signature: d.signature, documentRoot: c.documentRoot })
+        .expect(400);
+      expect(r.body.error.code, delegate).to.equal("INVALID_DELEGATION");
+    }
+    expect(await f.blockNumber()).to.equal(block);
+  });
+
   it("refuses a grant under a delegation that is not the delegate's key (401 BAD_SIGNATURE), one outliving the delegation (403 DELEGATION_OUT_OF_SCOPE), another delegation's terms (400 DELEGATION_MISMATCH) or an unknown delegation (404 DELEGATION_NOT_FOUND)", async () => {
     const x = await delegated();
     const block = await f.blockNumber();
