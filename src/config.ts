@@ -101,6 +101,14 @@ const ConfigSchema = z.object({
     .min(1024)
     .max(1024 * 1024 * 1024)
     .default(256 * 1024 * 1024),
+  /**
+   * The gateway's public origin (scheme://host[:port]): the SD-JWT VC issuer URLs are built on it. Unset:
+   * the origin each request names (its Host header).
+   */
+  sdJwtIssuerOrigin: z
+    .url()
+    .regex(/^https?:\/\/[^/?#]+$/, "must be scheme://host[:port], without a path")
+    .optional(),
   /** How far a holder's signed request timestamp may be from ours, seconds. */
   holderAuthSkewSeconds: z.coerce.number().int().min(10).max(3600).default(300),
   /** Largest batch accepted in one request. */
@@ -256,6 +264,7 @@ export function loadConfig(
     bodyLimitBytes: e("BODY_LIMIT_BYTES"),
     batchBodyLimitBytes: e("BATCH_BODY_LIMIT_BYTES"),
     holderAuthSkewSeconds: e("HOLDER_AUTH_SKEW_SECONDS"),
+    sdJwtIssuerOrigin: e("SD_JWT_ISSUER_ORIGIN"),
     maxBatchSize: e("MAX_BATCH_SIZE"),
     shutdownGraceSeconds: e("SHUTDOWN_GRACE_SECONDS"),
     documentWorkers: e("DOCUMENT_WORKERS"),

@@ -69,6 +69,8 @@ export interface ChainWriterDeps {
   agencySigner: (address: string) => SigningKey;
   now: () => number;
   dialect: "sqlite" | "postgres";
+  /** Draws each new certificate's random status list indices before its issuance is sent. */
+  statusLists?: { allocate(agency: string, certs: { certId: string; batchRoot?: string }[]): Promise<unknown> };
 }
 
 /** Largest issueMany: ~25,000 gas per certificate, under Osaka's 16,777,216 gas per transaction. */
@@ -480,6 +482,7 @@ export class EngineChainWriter implements ChainWriter {
   }
 
   async issue(req: IssueRequest): Promise<TxReceiptView> {
+    await this.d.statusLists?.allocate(req.agency, [{ certId: req.certId }]);
     const p = {
       certId: req.certId.toLowerCase(),
       typeId: req.typeId,
@@ -498,6 +501,7 @@ export class EngineChainWriter implements ChainWriter {
   }
 
   async issueMany(req: IssueManyRequest): Promise<TxReceiptView> {
+    await this.d.statusLists?.allocate(req.agency, req.requests);
     return this.receipt(
       await this.d.relayer.execute("issueMany", req.outboxKey, this.d.relayerAddress, {
         requests: req.requests.map((r) => ({ ...issueRequest(r), certId: r.certId.toLowerCase() })),
@@ -535,6 +539,10 @@ export class EngineChainWriter implements ChainWriter {
       }
     });
     this.d.cache.addMembers(root, req.members);
+    await this.d.statusLists?.allocate(
+      req.agency,
+      req.members.map((m) => ({ certId: m.certId, batchRoot: root })),
+    );
     return this.receipt(
       await this.d.relayer.execute(
         "anchorBatch",

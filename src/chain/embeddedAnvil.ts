@@ -24,6 +24,14 @@ import type { Rpc } from "./submitter";
 export const CHECKPOINT_FILE = "chain-checkpoint.json";
 /** Block headers a checkpoint keeps: BLOCKHASH reaches back 256 blocks. */
 const HASH_WINDOW = 256;
+/**
+ * Transactions (with receipts and traces, ~5 kB each) a checkpoint keeps: those of the newest blocks,
+ * whole, up to this many (and always the newest block's), for `POST /rpc` readers of recent receipts.
+ * Nothing the gateway needs after a restart is among them: a checkpoint waits until the index has
+ * applied its block and every outbox row settled by transaction hash is marked (src/chain/engine.ts).
+ * Older blocks keep their headers (and hashes) only.
+ */
+const KEEP_TRANSACTIONS = 1024;
 const HARDFORKS_WITH_TX_GAS_CAP = new Set(["osaka", "amsterdam"]);
 
 export interface CheckpointHead {
@@ -39,6 +47,8 @@ export interface AnvilEngineOptions {
   keepBlocks: number;
   /** Replace the anvil process after a checkpoint once it holds this many blocks. */
   recycleBlocks: number;
+  /** ... or this many transactions (with their receipts and traces: most of its memory). */
+  recycleTransactions: number;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -68,7 +78,7 @@ export function removeCheckpointLeftovers(dataDir: string): void {
     if (f.startsWith(`${CHECKPOINT_FILE}.tmp-`)) fs.rmSync(path.join(dataDir, f), { force: true });
 }
 
-function anvilArgs(genesis: GenesisSpec, keepBlocks: number, stateFile?: string): string[] {
+export function anvilArgs(genesis: GenesisSpec, keepBlocks: number, stateFile?: string): string[] {
   return [
     "--no-mining",
     "--order",
@@ -168,15 +178,13 @@ export async function startAnvilEngine(
         throw new Error(`checkpoint: the node is at block ${state.best_block_number}, not ${head.number}`);
       blocksInNode += head.number - lastHead;
       lastHead = head.number;
-      const oldest = head.number - HASH_WINDOW;
-      state.blocks = state.blocks.filter((b) => Number(BigInt(b.header.number)) > oldest);
-      state.transactions = state.transactions.filter((t) => Number(t.block_number) > oldest);
-      state.historical_states = null;
+      const held = state.transactions.length;
+      cutDown(state, head.number);
       await hook?.("dumped");
       const bytes = await writeDurably(file, JSON.stringify(state), hook);
       // A node that has mined many blocks holds all their headers: replace it by one loaded from the
       // checkpoint just written, which proves at once that the checkpoint loads into the same head.
-      if (blocksInNode >= opts.recycleBlocks) {
+      if (blocksInNode >= opts.recycleBlocks || held >= opts.recycleTransactions) {
         const fresh = await startAnvil({
           quiet: true,
           dieWithParent: true,
@@ -194,7 +202,11 @@ export async function startAnvilEngine(
         const old = current;
         current = { node: fresh, rpc: freshRpc, inflight: 0, retired: false };
         retire(old);
-        opts.log?.("chain node replaced from its checkpoint", { block: head.number, blocksInOldNode: blocksInNode });
+        opts.log?.("chain node replaced from its checkpoint", {
+          block: head.number,
+          blocksInOldNode: blocksInNode,
+          transactionsInOldNode: held,
+        });
         blocksInNode = 0;
       }
       return { bytes };
@@ -222,10 +234,35 @@ export async function startAnvilEngine(
   };
 }
 
+/**
+ * Cuts a state dump down to what a restart needs: the last `HASH_WINDOW` block headers, and the
+ * transactions of the newest blocks (see `KEEP_TRANSACTIONS`); the other blocks' bodies are emptied
+ * (a header's hash does not depend on the body it is stored with, measured: the loaded chain has the
+ * same head hash). So the checkpoint, the load and the loaded node's memory follow the state, not
+ * how many transactions the last blocks held.
+ */
+export function cutDown(state: AnvilState, head: number): void {
+  const oldest = head - HASH_WINDOW;
+  state.blocks = state.blocks.filter((b) => Number(BigInt(b.header.number)) > oldest);
+  const keep = new Set<number>();
+  let kept = 0;
+  for (let i = state.blocks.length - 1; i >= 0; i--) {
+    const b = state.blocks[i];
+    const n = Number(BigInt(b.header.number));
+    const txs = b.transactions?.length ?? 0;
+    if (keep.size > 0 && kept + txs > KEEP_TRANSACTIONS) break;
+    keep.add(n);
+    kept += txs;
+  }
+  for (const b of state.blocks) if (!keep.has(Number(BigInt(b.header.number)))) b.transactions = [];
+  state.transactions = state.transactions.filter((t) => keep.has(Number(t.block_number)));
+  state.historical_states = null;
+}
+
 /** The parts of anvil's state dump that are cut down here; the rest is passed through untouched. */
-interface AnvilState {
+export interface AnvilState {
   best_block_number: number | string;
-  blocks: { header: { number: string } }[];
+  blocks: { header: { number: string }; transactions?: unknown[] }[];
   transactions: { block_number: number | string }[];
   historical_states: unknown;
   [k: string]: unknown;

@@ -93,6 +93,12 @@ export interface CheckpointPolicy {
   keepBlocks: number;
   /** The anvil process is replaced from a checkpoint once it holds this many blocks (default 4,096). */
   recycleBlocks: number;
+  /**
+   * ... or this many transactions (CERTLEDGER_CHAIN_RECYCLE_TRANSACTIONS, default 20,000): anvil keeps
+   * each kept block's transactions with their receipts and traces (~5 kB each), so full blocks would
+   * otherwise hold hundreds of MB.
+   */
+  recycleTransactions: number;
 }
 
 export function checkpointPolicyFromEnv(): CheckpointPolicy {
@@ -106,6 +112,7 @@ export function checkpointPolicyFromEnv(): CheckpointPolicy {
     // have their logs when the index catches up with them.
     keepBlocks: envInt("CERTLEDGER_CHAIN_KEEP_BLOCKS", blocks + 128, 1),
     recycleBlocks: envInt("CERTLEDGER_CHAIN_RECYCLE_BLOCKS", 4096, 1),
+    recycleTransactions: envInt("CERTLEDGER_CHAIN_RECYCLE_TRANSACTIONS", 20_000, 1),
   };
 }
 
@@ -286,6 +293,7 @@ export async function openEmbeddedChain(opts: EmbeddedChainOptions): Promise<Emb
     anvil = await startAnvilEngine(genesis, opts.dataDir, {
       keepBlocks: policy.keepBlocks,
       recycleBlocks: policy.recycleBlocks,
+      recycleTransactions: policy.recycleTransactions,
       log: opts.log,
     });
     rpc = anvil.rpc;

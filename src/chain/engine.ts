@@ -33,6 +33,8 @@ import path from "node:path";
 import { AbiCoder, concat, getCreateAddress, keccak256 } from "ethers";
 import { IndexCache } from "../indexer/indexCache";
 import { Indexer } from "../indexer/indexer";
+import { StatusListProjection, custodialAgencyKey } from "../indexer/statusLists";
+import { StatusListEntries } from "../store/statusLists";
 import {
   SqlCounterSessions,
   SqlIdempotencyStore,
@@ -111,6 +113,8 @@ export interface Engine {
   chain: EngineChainWriter;
   index: IndexCache;
   indexer: Indexer;
+  /** The agencies' Bitstring Status Lists, kept by the indexer (src/indexer/statusLists.ts). */
+  statusLists: StatusListProjection;
   relayer: Relayer;
   outbox: OutboxRepository;
   principals: SqlPrincipalStore;
@@ -130,7 +134,14 @@ export interface Engine {
   embedded?: EmbeddedChain;
   /** External chain: the record of which chain the store belongs to, and the node's standing against it. */
   chainGuard?: ChainGuard;
-  startup: { replay?: ReplayStats; recovered: number; ms: number; deployed: boolean };
+  startup: {
+    replay?: ReplayStats;
+    recovered: number;
+    ms: number;
+    deployed: boolean;
+    /** Where the start's time went, ms: keystore and store, chain (with its replay), index load, catch-up, outbox. */
+    phases: StartPhases;
+  };
   stats(): Record<string, unknown>;
   close(): Promise<void>;
 }
@@ -138,8 +149,20 @@ export interface Engine {
 const GENESIS_BALANCE = 10n ** 30n;
 const EMBEDDED_FUNDING = 10n ** 20n;
 
+export interface StartPhases {
+  store: number;
+  chain: number;
+  contracts: number;
+  indexLoad: number;
+  indexSync: number;
+  recover: number;
+}
+
 export async function startEngine(opts: EngineOptions): Promise<Engine> {
   const t0 = Date.now();
+  let lap = t0;
+  const phase = () => -lap + (lap = Date.now());
+  const phases: StartPhases = { store: 0, chain: 0, contracts: 0, indexLoad: 0, indexSync: 0, recover: 0 };
   const log = opts.log ?? (() => undefined);
   const logError = opts.logError ?? log;
   const now = opts.now ?? (() => Math.floor(Date.now() / 1000));
@@ -163,6 +186,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     if (opts.authorityPrivateKey) authority = keyring.importKey("imported:authority", opts.authorityPrivateKey);
     const funder = opts.fundingPrivateKey ? keyring.importKey("imported:funder", opts.fundingPrivateKey) : undefined;
 
+    phases.store = phase();
     // ---- chain
     let rpc: Rpc;
     let chainId: number;
@@ -202,10 +226,12 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
         lingerMs: opts.lingerMs,
         onBlock: (header, logs) => void wake.indexer?.noteBlock(header, logs),
         now,
-        // A restart starts the chain from its checkpoint: the index must hold every block up to it.
+        // A restart starts the chain from its checkpoint: the index must hold every block up to it, and
+        // every outbox row settled by hash must be marked (the checkpoint keeps few receipts).
         beforeCheckpoint: async (head) => {
-          if (!wake.indexer) throw new Error("the index does not follow the chain yet");
+          if (!wake.indexer || !wake.relayer) throw new Error("the index and the outbox do not follow the chain yet");
           await wake.indexer.waitFor(head);
+          await wake.relayer.settledThrough(head, 10_000);
         },
         log,
         ...opts.embeddedChain,
@@ -250,6 +276,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       }
     }
 
+    phases.chain = phase();
     // ---- contracts
     const deployFile = path.join(opts.dataDir, `deployment-${chainId}.json`);
     let deployed = false;
@@ -300,10 +327,24 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       await requireRoleless(rpc, addresses.registry, funder ?? relayerAddress);
     }
 
+    phases.contracts = phase();
+    // The per-request writes (outbox rows, idempotency claims, status list entries) of concurrent requests share commits.
+    const writes = new GroupCommit(db, store.dialect === "sqlite");
+
     // ---- index
     const cache = new IndexCache(db, now);
     if (embedded) cache.followsInProcessChain();
     await cache.load();
+    phases.indexLoad = phase();
+    const statusLists = new StatusListProjection(
+      new StatusListEntries(db, { dialect: store.dialect, now, writes }),
+      cache,
+      {
+        chainId,
+        now,
+        agencyKey: external ? async () => undefined : custodialAgencyKey(cache, keyring, now),
+      },
+    );
     const indexer = new Indexer(db, rpc, addresses, cache, {
       confirmations: opts.rpcUrl ? (opts.confirmations ?? 0) : 0,
       fromBlock,
@@ -319,6 +360,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
           }
         : undefined,
       onError: indexerErrorLog(log),
+      projection: statusLists,
     });
     wake.indexer = indexer;
     // A lookup that misses catches up first: another replica may have just written what is asked for.
@@ -340,10 +382,9 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
         );
     }
     if (!guard?.mismatch) await indexer.sync();
+    phases.indexSync = phase();
 
     // ---- relayer
-    // The per-request writes (outbox rows, idempotency claims) of concurrent requests share commits.
-    const writes = new GroupCommit(db, store.dialect === "sqlite");
     const outbox = new OutboxRepository(db, writes);
     const ix = indexer;
     const base = {
@@ -358,6 +399,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       agencySigner: (a: string) => keyring.signer(a),
       now,
       dialect: store.dialect,
+      statusLists,
     };
     const relayer = new Relayer(outbox, submitter, rpc, (n) => ix.waitFor(n), workKinds(base), {
       lingerMs: opts.lingerMs,
@@ -371,18 +413,21 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     keyring.onCreated = (a) => w.fund(a);
     const { rows: recovered } = guard?.mismatch ? { rows: 0 } : await relayer.recover();
     if (recovered > 0) log("outbox recovered", { rows: recovered });
+    phases.recover = phase();
     // External custody on the embedded chain: the authority sends the registry transactions it signs
     // through the gateway (src/http/routes/authority.ts), so its account needs gas on this chain.
     if (external && embedded) await writer.fund(authority);
     if (opts.rpcUrl) indexer.start(opts.pollMs ?? 500);
     guard?.start(opts.chainCheckMs ?? 30_000);
 
+    log("engine started", { ms: Date.now() - t0, ...phases });
     const engine: Engine = {
       store,
       keyring,
       chain: writer,
       index: cache,
       indexer,
+      statusLists,
       relayer,
       outbox,
       principals: new SqlPrincipalStore(db),
@@ -399,7 +444,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       relayerAddress: funder ?? relayerAddress,
       embedded,
       chainGuard: guard,
-      startup: { replay: embedded?.replay, recovered, ms: Date.now() - t0, deployed },
+      startup: { replay: embedded?.replay, recovered, ms: Date.now() - t0, deployed, phases },
       stats: () => ({
         relayer: { ...relayer.stats },
         indexer: { ...ix.stats },

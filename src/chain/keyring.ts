@@ -11,7 +11,7 @@
  * every custodial key; back both up, apart.
  */
 import { keccak_256 } from "@noble/hashes/sha3";
-import { SigningKey, computeAddress } from "ethers";
+import { SigningKey, computeAddress, getBytes, hexlify } from "ethers";
 import type { Kysely } from "kysely";
 import type { Address, Keyring } from "../domain/ports";
 import type { Database } from "../store/schema";
@@ -111,6 +111,20 @@ export class CustodialKeyring implements Keyring {
     const e = this.byAddress.get(address.toLowerCase());
     if (!e) throw new Error(`the keyring holds no key for ${address}`);
     return e.key;
+  }
+
+  /** The uncompressed public key of a held key (after looking for a label another replica stored). */
+  async publicKey(address: Address): Promise<Uint8Array | undefined> {
+    await this.ensureKnown(address);
+    const e = this.byAddress.get(address.toLowerCase());
+    return e && getBytes(e.key.publicKey);
+  }
+
+  /** r ‖ s of ECDSA over `digest` (ethers signs with RFC 6979 and a canonical low s). */
+  async signDigest(address: Address, digest: Uint8Array): Promise<Uint8Array> {
+    await this.ensureKnown(address);
+    const sig = this.signer(address).sign(hexlify(digest));
+    return getBytes(`${sig.r}${sig.s.slice(2)}`);
   }
 
   addresses(): Address[] {

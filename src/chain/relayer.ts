@@ -117,6 +117,12 @@ export class Relayer {
   /** Transactions handed to the chain and not yet settled, and who waits for there to be none. */
   private submitting = 0;
   private drained: (() => void)[] = [];
+  /**
+   * Mined transactions of kinds settled by hash whose rows are not marked yet, by block: until they
+   * are, only the transaction's receipt tells a restart that the work was done.
+   */
+  private readonly unsettled = new Map<number, number>();
+  private settledWaiters: (() => void)[] = [];
 
   constructor(
     private readonly outbox: OutboxRepository,
@@ -159,10 +165,18 @@ export class Relayer {
   /** Finishes every unfinished outbox row (call once at start, with the index caught up). */
   async recover(): Promise<{ rows: number; failed: number }> {
     this.opts.guard?.assertSameChain();
-    const rows = await this.outbox.unfinished();
-    const results = await Promise.allSettled(rows.map((r) => this.track(r, false)));
-    this.stats.recovered += rows.length;
-    return { rows: rows.length, failed: results.filter((r) => r.status === "rejected").length };
+    // Rows settled by hash are looked up by their receipts: no checkpoint may drop one meanwhile (each
+    // row holds its own mark from its first step, `run`; this one covers the listing).
+    this.unsettle(0);
+    let tracked: Promise<Outcome>[];
+    try {
+      tracked = (await this.outbox.unfinished()).map((r) => this.track(r, false));
+    } finally {
+      this.settle(0);
+    }
+    const results = await Promise.allSettled(tracked);
+    this.stats.recovered += tracked.length;
+    return { rows: tracked.length, failed: results.filter((r) => r.status === "rejected").length };
   }
 
   /**
@@ -228,15 +242,20 @@ export class Relayer {
     if (!fresh) {
       if (k.recordHash && row.tx_hash) {
         const hash = row.tx_hash;
-        const receipt = await this.untilReachable(() => this.rpc("eth_getTransactionReceipt", [hash]));
-        if (receipt) {
-          const mined = toMinedTx(receipt);
-          if (mined.status === 1) {
-            await this.indexed(mined.blockNumber);
-            const result = k.result?.(payload, mined);
-            await this.outbox.markDone([row.id], mined.hash, mined.blockNumber, () => result);
-            return { txHash: mined.hash, blockNumber: mined.blockNumber, result };
+        this.unsettle(0);
+        try {
+          const receipt = await this.untilReachable(() => this.rpc("eth_getTransactionReceipt", [hash]));
+          if (receipt) {
+            const mined = toMinedTx(receipt);
+            if (mined.status === 1) {
+              await this.indexed(mined.blockNumber);
+              const result = k.result?.(payload, mined);
+              await this.outbox.markDone([row.id], mined.hash, mined.blockNumber, () => result);
+              return { txHash: mined.hash, blockNumber: mined.blockNumber, result };
+            }
           }
+        } finally {
+          this.settle(0);
         }
       } else if (k.applied) {
         const applied = k.applied;
@@ -287,6 +306,7 @@ export class Relayer {
   private async send(kindName: string, sender: string, items: Item[], grouped: boolean): Promise<void> {
     const k = this.kind(kindName);
     const ids = items.map((i) => i.row.id);
+    let settling: number | undefined;
     try {
       const tx = grouped
         ? k.group!.tx(
@@ -296,6 +316,11 @@ export class Relayer {
         : k.tx(items[0].payload, sender);
       if (k.recordHash) tx.beforeSend = (hash) => this.outbox.markSent(ids, hash);
       const mined = await this.submitWithRetry(tx);
+      // Only a landed transaction's receipt settles its rows (a reverted one did nothing: sent again).
+      if (k.recordHash && mined.status === 1) {
+        this.unsettle(mined.blockNumber);
+        settling = mined.blockNumber;
+      }
       this.stats.transactions++;
       if (grouped) this.stats.grouped += items.length;
       if (mined.status === 1) {
@@ -349,6 +374,40 @@ export class Relayer {
       const error = e instanceof DomainError ? e : writePending(writeIdOf(items[0].row.dedup_key), k.action);
       await this.outbox.markRetry(ids, String((e as Error)?.message ?? e)).catch(() => undefined);
       for (const i of items) i.reject(error);
+    } finally {
+      if (settling !== undefined) this.settle(settling);
+    }
+  }
+
+  /** Marks a row settled by hash as being marked (block 0: its block is not known yet). */
+  private unsettle(block: number): void {
+    this.unsettled.set(block, (this.unsettled.get(block) ?? 0) + 1);
+  }
+
+  private settle(block: number): void {
+    const left = (this.unsettled.get(block) ?? 1) - 1;
+    if (left > 0) this.unsettled.set(block, left);
+    else this.unsettled.delete(block);
+    for (const r of this.settledWaiters.splice(0)) r();
+  }
+
+  /**
+   * Resolves once every row of a kind settled by transaction hash whose transaction is in a block at or
+   * below `block` is marked (done or failed) in the store, or rejects after `timeoutMs`. A chain
+   * checkpoint waits for it, so it may drop the receipts of the blocks it holds (docs/decisions/0017).
+   */
+  async settledThrough(block: number, timeoutMs: number): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while ([...this.unsettled.keys()].some((b) => b <= block)) {
+      const left = until - Date.now();
+      if (left <= 0) throw new Error(`outbox rows of block ${block} or older are still being marked`);
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, left);
+        this.settledWaiters.push(() => {
+          clearTimeout(t);
+          r();
+        });
+      });
     }
   }
 

@@ -8,7 +8,7 @@
  */
 import { keccak256 as keccak_256 } from "./keccak";
 import { bytesToHex, computeBatchLeaf, type Hex } from "./ids";
-import { decodeHex, toUnixSeconds } from "./encoding";
+import { decodeHex, decodeHexInto, toUnixSeconds } from "./encoding";
 import { DocumentError } from "./errors";
 import { compareBytes } from "./leaves";
 import type { CertificateDocument } from "./format";
@@ -50,12 +50,25 @@ function writeUint64(buf: Uint8Array, offset: number, value: number) {
   }
 }
 
+/** abi.encode(bytes32, uint64, uint64) of a leaf; only the certId and the times' last 8 bytes are ever written. */
+const leafEncoding = new Uint8Array(96);
+
+/**
+ * computeBatchLeaf (ids.ts) on raw bytes: keccak256(keccak256(abi.encode(certId, validFrom, validUntil))),
+ * for times already checked to be whole seconds from 0 to MAX_TIME.
+ */
+export function batchLeafBytes(certId: Uint8Array, validFrom: number, validUntil: number): Uint8Array {
+  leafEncoding.set(certId, 0);
+  writeUint64(leafEncoding, 56, validFrom);
+  writeUint64(leafEncoding, 88, validUntil);
+  return keccak_256(keccak_256(leafEncoding));
+}
+
 /** Builds the batch tree for certificates; throws DocumentError("INVALID_BATCH") on bad or repeated items. */
 export function buildBatch(items: readonly BatchItem[]): Batch {
   const n = items.length;
   if (n === 0) throw new DocumentError("INVALID_BATCH", "a batch needs at least one certificate");
   const seen = new Set<string>();
-  const encoded = new Uint8Array(96);
   const leafBytes: Uint8Array[] = new Array(n);
   const leaves: Hex[] = new Array(n);
   for (let i = 0; i < n; i++) {
@@ -66,11 +79,7 @@ export function buildBatch(items: readonly BatchItem[]): Batch {
     seen.add(key);
     const from = toUnixSeconds(validFrom, `item ${i} validFrom`);
     const until = toUnixSeconds(validUntil, `item ${i} validUntil`);
-    // computeBatchLeaf (ids.ts) on raw bytes: keccak256(keccak256(abi.encode(certId, validFrom, validUntil))).
-    encoded.set(decodeHex(key, 32)!, 0);
-    writeUint64(encoded, 56, from);
-    writeUint64(encoded, 88, until);
-    leafBytes[i] = keccak_256(keccak_256(encoded));
+    leafBytes[i] = batchLeafBytes(decodeHex(key, 32)!, from, until);
     leaves[i] = bytesToHex(leafBytes[i]);
   }
   // StandardMerkleTree sorts leaves by value, then stores the k-th sorted leaf at tree[2n-2-k].
@@ -100,17 +109,29 @@ export function buildBatch(items: readonly BatchItem[]): Batch {
   };
 }
 
-/** Folds a proof from a leaf up to the root (MerkleProof.processProof); returns the root it leads to. */
-export function processBatchProof(leaf: string, proof: readonly string[]): Hex {
-  let node = decodeHex(leaf, 32);
-  if (!node) throw new DocumentError("INVALID_BATCH", "a leaf must be a 32-byte hex string");
+/**
+ * Folds a proof of 32-byte lowercase or uppercase hex siblings from a leaf up to the root
+ * (MerkleProof.processProof), on bytes: one sibling buffer and one pair buffer for the whole fold.
+ * Returns undefined when an element is not 32-byte hex.
+ */
+export function processBatchProofBytes(leaf: Uint8Array, proof: readonly string[]): Uint8Array | undefined {
+  let node = leaf;
+  const sibling = new Uint8Array(32);
   const scratch = new Uint8Array(64);
   for (const p of proof) {
-    const sibling = decodeHex(p, 32);
-    if (!sibling) throw new DocumentError("INVALID_BATCH", "a proof element must be a 32-byte hex string");
+    if (!decodeHexInto(p, sibling)) return undefined;
     node = hashPair(node, sibling, scratch);
   }
-  return bytesToHex(node);
+  return node;
+}
+
+/** Folds a proof from a leaf up to the root (MerkleProof.processProof); returns the root it leads to. */
+export function processBatchProof(leaf: string, proof: readonly string[]): Hex {
+  const node = decodeHex(leaf, 32);
+  if (!node) throw new DocumentError("INVALID_BATCH", "a leaf must be a 32-byte hex string");
+  const root = processBatchProofBytes(node, proof);
+  if (!root) throw new DocumentError("INVALID_BATCH", "a proof element must be a 32-byte hex string");
+  return bytesToHex(root);
 }
 
 /** True when `proof` shows that the certificate is in the batch with this root. */

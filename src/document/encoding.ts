@@ -18,19 +18,26 @@ for (let i = 0; i < 6; i++) {
 
 /** Decodes "0x" + 2n hex digits into n bytes; undefined when it is not exactly that. */
 export function decodeHex(hex: string, byteLength?: number): Uint8Array | undefined {
-  if (hex.length < 2 || hex.charCodeAt(0) !== 48 || (hex.charCodeAt(1) | 32) !== 120) return undefined;
+  if (hex.length < 2 || (hex.length & 1) !== 0) return undefined;
   const n = (hex.length - 2) >> 1;
-  if ((hex.length & 1) !== 0 || (byteLength !== undefined && n !== byteLength)) return undefined;
+  if (byteLength !== undefined && n !== byteLength) return undefined;
   const out = new Uint8Array(n);
+  return decodeHexInto(hex, out) ? out : undefined;
+}
+
+/** decodeHex into `out` (exactly out.length bytes, no allocation); false when `hex` is not that. */
+export function decodeHexInto(hex: string, out: Uint8Array): boolean {
+  const n = out.length;
+  if (hex.length !== 2 + 2 * n || hex.charCodeAt(0) !== 48 || (hex.charCodeAt(1) | 32) !== 120) return false;
   for (let i = 0, j = 2; i < n; i++, j += 2) {
     const a = hex.charCodeAt(j);
     const b = hex.charCodeAt(j + 1);
     const hi = a < 128 ? HEX_VALUE[a] : -1;
     const lo = b < 128 ? HEX_VALUE[b] : -1;
-    if (hi < 0 || lo < 0) return undefined;
+    if (hi < 0 || lo < 0) return false;
     out[i] = (hi << 4) | lo;
   }
-  return out;
+  return true;
 }
 
 /** True for "0x" followed by exactly 2*byteLength lowercase hex digits (the only form documents use). */

@@ -23,11 +23,39 @@ export function hexToBytes(hex: string): Uint8Array {
 }
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+const HEX_DIGITS = new Uint8Array(Array.from("0123456789abcdef", (c) => c.charCodeAt(0)));
 
+/** Decodes ASCII bytes to a string in one step; undefined where the runtime has no latin1 decoder. */
+const asciiDecoder = ((): TextDecoder | undefined => {
+  try {
+    return new TextDecoder("latin1");
+  } catch {
+    return undefined;
+  }
+})();
+/** "0x" and the hex digits of the last call, reused: a hash is written without a string per byte. */
+let hexChars = new Uint8Array(66);
+
+/**
+ * Lowercase "0x" hex. Adding two digits at a time to a string made ~33 intermediate strings per hash
+ * (1 KB of garbage and twice the time); the digits are written into one reused buffer and decoded once.
+ */
 export function bytesToHex(bytes: Uint8Array): Hex {
-  let s = "0x";
-  for (let i = 0; i < bytes.length; i++) s += HEX[bytes[i]];
-  return s as Hex;
+  if (!asciiDecoder) {
+    let s = "0x";
+    for (let i = 0; i < bytes.length; i++) s += HEX[bytes[i]];
+    return s as Hex;
+  }
+  const n = 2 + 2 * bytes.length;
+  if (hexChars.length < n) hexChars = new Uint8Array(n);
+  hexChars[0] = 48; // "0"
+  hexChars[1] = 120; // "x"
+  for (let i = 0, j = 2; i < bytes.length; i++, j += 2) {
+    const v = bytes[i];
+    hexChars[j] = HEX_DIGITS[v >> 4];
+    hexChars[j + 1] = HEX_DIGITS[v & 15];
+  }
+  return asciiDecoder.decode(n === hexChars.length ? hexChars : hexChars.subarray(0, n)) as Hex;
 }
 
 function word(hex: string, size: number): Uint8Array {

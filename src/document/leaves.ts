@@ -4,6 +4,8 @@
  */
 import { keccak256 as keccak_256 } from "./keccak";
 import canonicalize from "canonicalize";
+import { decodeHexInto } from "./encoding";
+import { SALT_BYTES } from "./format";
 import { appendSegment, type PathSegment } from "./paths";
 import type { JsonValue } from "./strictJson";
 
@@ -14,25 +16,46 @@ export function canonicalJson(value: unknown): string {
   return canonicalize(value) as string;
 }
 
-/** keccak256(salt[16] ‖ uint32be(len(path)) ‖ utf8(path) ‖ utf8(JCS(value))). */
-export function computeLeafHash(salt: Uint8Array, path: string, value: JsonValue): Uint8Array {
+/**
+ * keccak256(salt[16] ‖ uint32be(len(path)) ‖ utf8(path) ‖ utf8(JCS(value))). The salt is given as
+ * bytes, or as the document's "0x" + 32 hex digits (decoded straight into the buffer, no copy);
+ * a salt string that is not hex of SALT_BYTES bytes throws.
+ */
+export function computeLeafHash(salt: Uint8Array | string, path: string, value: JsonValue): Uint8Array {
   const json = canonicalJson(value);
-  // UTF-8 takes at most 3 bytes per UTF-16 code unit: encode both strings straight into one
-  // reused buffer (keccak256 copies what it reads), so a leaf allocates nothing but its hash.
-  const need = salt.length + 4 + 3 * (path.length + json.length);
-  if (scratch.length < need) scratch = new Uint8Array(Math.max(need, 2 * scratch.length));
+  // UTF-8 takes at most 3 bytes per UTF-16 code unit: encode both strings straight into one reused
+  // buffer (keccak256 copies what it reads). The path goes in at a fixed offset through a view kept
+  // with the buffer; the JSON is encoded at the buffer's far end, the same way, and moved into place
+  // with copyWithin: a leaf allocates its hash and one view of its input, nothing per step.
+  const p = typeof salt === "string" ? SALT_BYTES : salt.length;
+  const need = 2 * (p + 4 + 3 * (path.length + json.length));
+  if (scratch.length < need) grow(need);
   const buf = scratch;
-  buf.set(salt, 0);
-  const p = salt.length;
-  const n = ENCODER.encodeInto(path, buf.subarray(p + 4)).written;
+  if (typeof salt === "string") {
+    if (!decodeHexInto(salt, saltView)) throw new Error("a salt must be 0x + 32 hex digits");
+  } else buf.set(salt, 0);
+  const pathView = p === SALT_BYTES ? afterSalt : buf.subarray(p + 4);
+  const n = ENCODER.encodeInto(path, pathView).written;
   buf[p] = n >>> 24;
   buf[p + 1] = (n >>> 16) & 255;
   buf[p + 2] = (n >>> 8) & 255;
   buf[p + 3] = n & 255;
-  const m = ENCODER.encodeInto(json, buf.subarray(p + 4 + n)).written;
+  const m = ENCODER.encodeInto(json, farEnd).written;
+  buf.copyWithin(p + 4 + n, farEnd.byteOffset, farEnd.byteOffset + m);
   return keccak_256(buf.subarray(0, p + 4 + n + m));
 }
-let scratch = new Uint8Array(1024);
+let scratch = new Uint8Array(0);
+let saltView = scratch;
+let afterSalt = scratch;
+let farEnd = scratch;
+/** A buffer of `size` bytes, its first half for the leaf's input and its second for encoding the JSON. */
+function grow(size: number): void {
+  scratch = new Uint8Array(Math.max(size, 2 * scratch.length, 2048));
+  saltView = scratch.subarray(0, SALT_BYTES);
+  afterSalt = scratch.subarray(SALT_BYTES + 4, scratch.length >> 1);
+  farEnd = scratch.subarray(scratch.length >> 1);
+}
+grow(2048);
 
 /** computeCertId (ids.ts) on raw bytes: keccak256(abi.encode(address holder, bytes32 documentRoot)). */
 export function certIdBytes(holder: Uint8Array, documentRoot: Uint8Array): Uint8Array {

@@ -4,7 +4,7 @@
  * status, accreditation, grants) build on the certId this returns.
  */
 import { keccak256 as keccak_256 } from "./keccak";
-import { bytesToHex, computeBatchLeaf, type Hex } from "./ids";
+import { bytesToHex, type Hex } from "./ids";
 import {
   decodeHex,
   isLowerHex,
@@ -29,7 +29,7 @@ import {
 } from "./format";
 import { certIdBytes, compareBytes, computeLeafHash, flattenFields, type FieldNode } from "./leaves";
 import { copyJsonValue, JsonReadError, parseStrictJson, type JsonObject, type JsonValue } from "./strictJson";
-import { processBatchProof } from "./batch";
+import { batchLeafBytes, processBatchProofBytes } from "./batch";
 
 export type IntegrityCode = "OK" | "TAMPERED" | "MALFORMED";
 
@@ -227,11 +227,12 @@ function inspect(value: JsonValue): InspectedDocument {
 
   const leaves: Uint8Array[] = [];
   let used = 0;
-  const saltOf = (path: string): Uint8Array | undefined => {
+  // The salt's hex (checked above): computeLeafHash decodes it straight into its buffer.
+  const saltOf = (path: string): string | undefined => {
     const s = Object.prototype.hasOwnProperty.call(salts, path) ? salts[path] : undefined;
     if (s === undefined) return undefined;
     used++;
-    return decodeHex(s as string, SALT_BYTES);
+    return s as string;
   };
   const meta: Record<(typeof META_PATHS)[number], JsonValue> = {
     "@certificateType": { code: typeCode, id: typeId },
@@ -278,16 +279,18 @@ function inspect(value: JsonValue): InspectedDocument {
   }
   const rootBytes = keccak_256(buf);
   const documentRoot = bytesToHex(rootBytes);
-  const certId = bytesToHex(certIdBytes(decodeHex(holderDid.address, 20)!, rootBytes));
+  const certIdRaw = certIdBytes(decodeHex(holderDid.address, 20)!, rootBytes);
+  const certId = bytesToHex(certIdRaw);
   if (certId !== claimedCertId) tampered("the document does not hash to its certId");
   if (validFrom >= validUntil) tampered("validFrom is not before validUntil");
 
   let batchInfo: InspectedDocument["batch"];
   if (batch) {
-    const leaf = computeBatchLeaf(certId, validFrom, validUntil);
-    if (processBatchProof(leaf, batch.proof) !== batch.root)
-      tampered("the batch proof does not lead to the batch root");
-    batchInfo = { root: batch.root, leaf, proof: batch.proof };
+    // On bytes from the certId's own bytes: the proof's elements were checked to be 32-byte hex above.
+    const leaf = batchLeafBytes(certIdRaw, validFrom, validUntil);
+    const root = processBatchProofBytes(leaf, batch.proof);
+    if (!root || bytesToHex(root) !== batch.root) tampered("the batch proof does not lead to the batch root");
+    batchInfo = { root: batch.root, leaf: bytesToHex(leaf), proof: batch.proof };
   }
 
   return {

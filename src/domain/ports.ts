@@ -478,6 +478,28 @@ export interface Keyring {
   /** Creates and stores the key of `label` (the same label gives the same key: callers make labels unique). */
   create(label: string): Awaitable<Address>;
   has(address: Address): Awaitable<boolean>;
+  /** The 65-byte uncompressed public key of a held key; undefined when the keyring does not hold it. */
+  publicKey?(address: Address): Awaitable<Uint8Array | undefined>;
+  /** ECDSA (secp256k1) over a 32-byte digest with a held key: r ‖ s, 64 bytes, low s. */
+  signDigest?(address: Address, digest: Uint8Array): Awaitable<Uint8Array>;
+}
+
+/** A secp256k1 public key as a JWK (kty EC, crv secp256k1, base64url x and y). */
+export interface IssuerJwk {
+  kty: "EC";
+  crv: "secp256k1";
+  x: string;
+  y: string;
+}
+
+/**
+ * Public keys of agency signing keys learned from signatures they made outside the gateway (the chain
+ * holds only addresses); the JWT VC Issuer Metadata publishes them.
+ */
+export interface IssuerKeyStore {
+  /** Records a key (a second record of the same address changes nothing). */
+  put(agency: Address, address: Address, jwk: IssuerJwk): Promise<void>;
+  byAgency(agency: Address): Promise<{ address: Address; jwk: IssuerJwk }[]>;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -51,7 +51,7 @@ interface CheckedDocument {
 }
 
 /** A current signing key of `agency`, inside its window now (403 otherwise: the chain would refuse it). */
-async function agencyKey(
+export async function agencyKey(
   deps: Pick<DomainDeps, "index">,
   agency: Address,
   key: Address,

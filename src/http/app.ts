@@ -24,7 +24,9 @@ import { holderRouter } from "./routes/holder";
 import { meRouter } from "./routes/me";
 import { opsRouter } from "./routes/ops";
 import { publicRouter } from "./routes/public";
+import { statusListRouter } from "./routes/statusLists";
 import { rpcRouter } from "./routes/rpc";
+import { isSdJwtPath, sdJwtRouter } from "./routes/sdJwt";
 import { verifierRouter } from "./routes/verifier";
 
 /** Looks API keys up once a minute at most: the verify path must not hit the database per request. */
@@ -73,6 +75,10 @@ export function buildApp(deps: AppDeps): Express {
     app.use((req, res, next) => (req.path.startsWith(prefix) ? router(req, res, next) : next()));
   mount("/v1/verifier/", verifierRouter(deps, env));
   mount("/v1/public/", publicRouter(deps, env));
+  // Before the agency and holder routers, whose own paths it shares a prefix with.
+  const sdJwt = sdJwtRouter(deps, env);
+  app.use((req, res, next) => (isSdJwtPath(req.path) ? sdJwt(req, res, next) : next()));
+  mount("/v1/public/", statusListRouter(deps, env));
   mount("/v1/holder/", holderRouter(deps, env));
   mount("/v1/delegations", delegationRouter(deps, env));
   mount("/v1/agency/", agencyRouter(deps, env));

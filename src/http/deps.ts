@@ -5,7 +5,16 @@ import type { Registry } from "prom-client";
 import type { ChainHealthView } from "../chain/chainHealth";
 import type { BatchJobs } from "../domain/issuance";
 import type { OutboxRepository } from "../store/outbox";
-import type { BackupStore, ClaimOfferStore, DomainDeps, IdempotentRequestStore, PickupStore } from "../domain/ports";
+import type {
+  BackupStore,
+  ClaimOfferStore,
+  DomainDeps,
+  IdempotentRequestStore,
+  IssuerKeyStore,
+  PickupStore,
+} from "../domain/ports";
+import type { SdJwtDeps } from "../domain/sdJwtExport";
+import type { StatusListPort } from "../domain/statusLists";
 import { DEFAULT_LIMITS, type LimitSettings } from "./limits";
 import type { RouteEnv } from "./route";
 
@@ -37,6 +46,12 @@ export interface AppDeps extends DomainDeps {
   backups: BackupStore;
   /** Certificates offered to claim references (src/domain/claims.ts). */
   claims: ClaimOfferStore;
+  /** Public keys of agency keys that signed SD-JWT VCs themselves (src/domain/sdJwtExport.ts). */
+  issuerKeys: IssuerKeyStore;
+  /** The origin SD-JWT VC issuer URLs are built on (CERTLEDGER_SD_JWT_ISSUER_ORIGIN); absent: the request's. */
+  sdJwtIssuerOrigin?: string;
+  /** A certificate's status list entries, for the SD-JWT VC's `status` claim; absent: no claim. */
+  statusEntries?: SdJwtDeps["statusEntries"];
   /** The HMAC key of claim codes and identity fields (32 bytes, the same on every replica). */
   claimKey: Uint8Array;
   /** Prometheus registry (a fresh one per app, so tests can build several apps). */
@@ -68,6 +83,8 @@ export interface AppDeps extends DomainDeps {
     archive(): NodeJS.ReadableStream;
     discard(): Promise<void>;
   }>;
+  /** The agencies' Bitstring Status Lists (src/indexer/statusLists.ts). Absent: those routes answer 503. */
+  statusLists?: StatusListPort;
   /** Extra OpenAPI registrations (e.g. counter routes defined elsewhere). */
   registerOpenApi?: (registry: import("@asteasolutions/zod-to-openapi").OpenAPIRegistry) => void;
 }

@@ -41,6 +41,8 @@ export interface RouteResult {
    * `body` is what the Idempotency-Key keeps and a replay answers.
    */
   onceBody?: unknown;
+  /** Sent as it is instead of JSON (e.g. an application/vc+jwt status list). */
+  raw?: { contentType: string; text: string };
 }
 
 export interface RouteDefinition<
@@ -72,7 +74,7 @@ export interface RouteDefinition<
   holderSigned?: (ctx: { params: Out<P>; body: Out<B> }) => string[];
   /** Middleware run after authentication, instead of the ordinary JSON body parser (e.g. a larger one). */
   before?: RequestHandler[];
-  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  responses: Record<number, { description: string; schema?: z.ZodType; contentTypes?: string[] }>;
   handler: (ctx: RouteContext<Out<P>, Out<Q>, Out<H>, Out<B>>) => Promise<RouteResult> | RouteResult;
 }
 
@@ -131,10 +133,12 @@ function answer(res: Response, status: number, body: unknown): void {
     res.end();
     return;
   }
-  const text = JSON.stringify(body) ?? "";
+  // As bytes: a string answer is measured once for Content-Length, then prepended with the headers
+  // (one more copy of the whole answer) and encoded again on write.
+  const bytes = Buffer.from(JSON.stringify(body) ?? "");
   res.setHeader("Content-Type", "application/json; charset=utf-8");
-  res.setHeader("Content-Length", Buffer.byteLength(text));
-  res.end(text);
+  res.setHeader("Content-Length", bytes.length);
+  res.end(bytes);
 }
 
 function validation(where: string, error: z.ZodError): DomainError {
@@ -243,7 +247,7 @@ export function defineRoute<
         const run = () => def.handler({ ...ctx, idempotencyKey: token });
         const out = await (signed ? underHolderBackoff(env, req, signed(ctx), async () => run()) : run());
         if (out.onceBody !== undefined) once = { body: out.onceBody };
-        return { status: out.status ?? 200, body: out.body, headers: out.headers };
+        return { status: out.status ?? 200, body: out.body, headers: out.headers, raw: out.raw };
       };
       const { answer: out, replayed } = isWrite(def.method)
         ? await env.idempotency.run(
@@ -259,7 +263,13 @@ export function defineRoute<
           )
         : { answer: await work(undefined), replayed: false };
       if (out.headers) for (const [k, v] of Object.entries(out.headers)) res.setHeader(k, v);
-      answer(res, out.status, !replayed && once ? once.body : out.body);
+      const raw = "raw" in out ? (out.raw as RouteResult["raw"]) : undefined;
+      if (raw && out.status !== 304) {
+        res.statusCode = out.status;
+        res.setHeader("Content-Type", raw.contentType);
+        res.setHeader("Content-Length", Buffer.byteLength(raw.text));
+        res.end(raw.text);
+      } else answer(res, out.status, !replayed && once ? once.body : out.body);
     } catch (e) {
       next(e);
     }
@@ -276,7 +286,10 @@ function register(
   const responses: RouteConfig["responses"] = {};
   for (const [status, r] of Object.entries(def.responses))
     responses[status] = r.schema
-      ? { description: r.description, content: { "application/json": { schema: r.schema } } }
+      ? {
+          description: r.description,
+          content: Object.fromEntries((r.contentTypes ?? ["application/json"]).map((t) => [t, { schema: r.schema! }])),
+        }
       : { description: r.description };
   const errs: Record<number, string> = {
     400: "Malformed JSON, wrong types or unknown fields.",

@@ -949,3 +949,154 @@ export const JsonRpcResponse = z
       .optional(),
   })
   .openapi("JsonRpcResponse");
+
+// ---------------------------------------------------------------------------------------------
+// SD-JWT VC export (src/domain/sdJwtExport.ts)
+// ---------------------------------------------------------------------------------------------
+
+const B64url = z.string().regex(/^[A-Za-z0-9_-]+$/, "must be base64url without padding");
+export const Secp256k1Jwk = z
+  .object({
+    kty: z.literal("EC"),
+    crv: z.literal("secp256k1"),
+    x: B64url.length(43),
+    y: B64url.length(43),
+  })
+  .openapi("Secp256k1Jwk", {
+    description: "A secp256k1 public key as a JWK (RFC 7517; curve name per RFC 8812). Other members are ignored.",
+    example: {
+      kty: "EC",
+      crv: "secp256k1",
+      x: "KgZ0gk-B-agexcXcLg5WaqgKvPnIYnx9stfbuZuRkF8",
+      y: "Ls25_3edK6xDxqgnNet9pWycyShFrWxGx8eYuZmblgA",
+    },
+  });
+export const SdJwtExportBody = z
+  .strictObject({
+    document: CertificateDocument.openapi({ description: "The certificate's whole (unredacted) document." }),
+    holderKey: Secp256k1Jwk.openapi({
+      description:
+        "The certificate's holder key (its address is the document's credentialSubject.id); bound as cnf.jwk.",
+    }),
+  })
+  .openapi("SdJwtExportBody");
+export const SdJwtSigningInputBody = SdJwtExportBody.extend({
+  issuerKey: Secp256k1Jwk.openapi({ description: "The agency's current signing key that will sign (its public key)." }),
+}).openapi("SdJwtSigningInputBody");
+export const SdJwtExport = z
+  .object({
+    sdJwt: z.string().openapi({
+      description: "The SD-JWT VC, compact: <issuer-signed JWT>~<disclosure>~…~ (typ dc+sd-jwt, alg ES256K).",
+    }),
+    certId: Bytes32,
+    issuer: z.string().openapi({ description: "The JWT's iss: <gateway>/issuers/<agency address>." }),
+    issuerMetadata: z.string().openapi({ description: "The issuer's JWT VC Issuer Metadata URL (its jwks)." }),
+    signingKey: Address.openapi({ description: "The agency signing key that signed." }),
+    kid: z.string().openapi({ description: "The JWT header's kid: the RFC 7638 thumbprint of the signing key." }),
+  })
+  .openapi("SdJwtExport");
+export const SdJwtSigningInput = z
+  .object({
+    signingInput: z.string().openapi({
+      description:
+        "base64url(header).base64url(payload): sign ES256K, i.e. ECDSA secp256k1 over SHA-256 of its ASCII bytes.",
+    }),
+    digest: Bytes32.openapi({ description: "SHA-256 of signingInput (what a raw-digest signer signs)." }),
+    disclosures: z.array(z.string()),
+    header: z.record(z.string(), z.unknown()),
+    payload: z.record(z.string(), z.unknown()),
+    signingKey: Address,
+    kid: z.string(),
+  })
+  .openapi("SdJwtSigningInput");
+export const SignedSdJwtBody = z
+  .strictObject({
+    signingInput: z.string().min(3).max(1_500_000),
+    disclosures: z.array(B64url.max(1_500_000)).max(20_000),
+    signature: B64url.length(86).openapi({ description: "base64url of r ‖ s (64 bytes), the JWS ES256K signature." }),
+  })
+  .openapi("SignedSdJwtBody");
+export const AgencyAddressParams = z.strictObject({ agency: Address });
+export const JwtVcIssuerMetadata = z
+  .object({
+    issuer: z.string(),
+    jwks: z.object({
+      keys: z.array(Secp256k1Jwk.extend({ kid: z.string(), alg: z.literal("ES256K"), use: z.literal("sig") })),
+    }),
+  })
+  .openapi("JwtVcIssuerMetadata");
+// ---- Bitstring Status Lists (src/domain/statusLists.ts)
+export const StatusPurpose = z
+  .enum(["revocation", "suspension"])
+  .openapi("StatusPurpose", { description: "revocation: revoked or superseded (final); suspension: suspended." });
+export const StatusListParams = z.strictObject({ agency: Address, purpose: StatusPurpose });
+export const StatusListHeaders = z.object({
+  "if-none-match": z
+    .string()
+    .max(512)
+    .optional()
+    .openapi({ description: "The ETag of the list held: 304 when it is still the list published." }),
+});
+export const BitstringStatusListCredential = z
+  .object({
+    "@context": z.array(z.string()),
+    id: z.string().openapi({ description: "The URL the list is published at." }),
+    type: z.array(z.string()),
+    issuer: z.string().openapi({ description: "did:pkh of the agency's signing key." }),
+    validFrom: z.string(),
+    credentialSubject: z.object({
+      id: z.string(),
+      type: z.literal("BitstringStatusList"),
+      statusPurpose: StatusPurpose,
+      encodedList: z.string().openapi({
+        description:
+          "Multibase base64url (prefix u, no padding) of the GZIP-compressed bitstring; index 0 is the left-most bit.",
+      }),
+    }),
+  })
+  .openapi("BitstringStatusListCredential");
+export const StatusListJwt = z.string().openapi("StatusListJwt", {
+  description:
+    "application/vc+jwt (VC-JOSE-COSE): the BitstringStatusListCredential as the JWT payload, header " +
+    "{alg: ES256K, typ: vc+jwt, cty: vc, kid: did:pkh:eip155:<chainId>:<agency key>#blockchainAccountId, jwk: the key}.",
+});
+export const BitstringStatusListEntry = z
+  .object({
+    id: z.string(),
+    type: z.literal("BitstringStatusListEntry"),
+    statusPurpose: StatusPurpose,
+    statusListIndex: z.string().openapi({ description: "The certificate's index in the list (decimal)." }),
+    statusListCredential: z.string().openapi({ description: "The list's URL." }),
+  })
+  .openapi("BitstringStatusListEntry");
+export const StatusEntries = z
+  .object({ certId: Bytes32, entries: z.array(BitstringStatusListEntry) })
+  .openapi("StatusEntries");
+export const StatusListCheckBody = z
+  .strictObject({
+    certId: Bytes32,
+    lists: z
+      .array(z.union([z.string().max(1_000_000), BitstringStatusListCredential]))
+      .min(1)
+      .max(2)
+      .openapi({ description: "The downloaded lists: each a vc+jwt or the credential JSON." }),
+  })
+  .openapi("StatusListCheckBody");
+export const StatusListCheckResult = z
+  .object({
+    certId: Bytes32,
+    status: CertificateStatus,
+    agrees: z.boolean().openapi({ description: "Every list given says what the chain says." }),
+    checks: z.array(
+      z.object({
+        purpose: StatusPurpose,
+        index: z.number().int(),
+        listUrl: z.string(),
+        listSays: z.boolean(),
+        chainSays: z.boolean(),
+        agrees: z.boolean(),
+        signedBy: Address.nullable().openapi({ description: "The agency key that signed the list; null: unsigned." }),
+      }),
+    ),
+  })
+  .openapi("StatusListCheckResult");

@@ -45,6 +45,11 @@ export interface IndexerOptions {
   guard?: Pick<ChainGuard, "assertSameChain" | "check">;
   /** Told after a rewind to `block` (the relayer re-checks what it wrote above it). */
   onRewind?: (block: number) => void;
+  /**
+   * Projections kept beside the cache (the status lists): told of each applied step's changes before the
+   * step's block counts as applied, and reset whenever the cache is loaded again from the database.
+   */
+  projection?: { applied(changes: CacheChange[]): Promise<void>; reset(): void };
 }
 
 import type { RawLog } from "../chain/embeddedChain";
@@ -137,6 +142,7 @@ export class Indexer {
             // Another replica applied these blocks: take its rows and cursor, and go on from there.
             this.cursor = undefined;
             await this.cache.load();
+            this.opts.projection?.reset();
             this.again = true;
           }
         } while (this.again && !this.stopped);
@@ -176,6 +182,7 @@ export class Indexer {
     if (this.rewindToken !== undefined && token !== this.rewindToken && r) {
       this.cursor = undefined;
       await this.cache.load();
+      this.opts.projection?.reset();
       this.opts.onRewind?.(Number(r.block_number));
     }
     this.rewindToken = token;
@@ -294,6 +301,10 @@ export class Indexer {
     this.cache.apply(changes);
     const anchored = changes.flatMap((c) => (c.table === "batches" ? [c.row.root] : []));
     if (anchored.length > 0) await this.cache.loadMembersOf(anchored);
+    if (this.opts.projection) {
+      // A projection that cannot follow is built again from the index at its next use, never left stale.
+      await this.opts.projection.applied(changes).catch(() => this.opts.projection!.reset());
+    }
     this.cursor = { block: to, hash: headers.get(to)!.hash };
     this.stats.steps++;
     this.stats.logs += logs.length;
@@ -340,6 +351,7 @@ export class Indexer {
       await putCursor(trx as AnyTrx, CURSOR_NAME, to, toHash);
     });
     await this.cache.load();
+    this.opts.projection?.reset();
     this.cursor = { block: to, hash: toHash };
     this.stats.rewinds++;
     this.rewindToken = token;

@@ -399,6 +399,43 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           .execute();
       },
     },
+    "0008_issuer_keys": {
+      async up(db: Db) {
+        // Public keys of agency signing keys that signed an SD-JWT VC outside the gateway (external
+        // custody): the chain knows only their addresses, and the JWT VC Issuer Metadata publishes the
+        // keys themselves (src/domain/sdJwtExport.ts).
+        await db.schema
+          .createTable("issuer_keys")
+          .addColumn("address", hex, (c) => c.primaryKey())
+          .addColumn("agency", hex, (c) => c.notNull())
+          .addColumn("jwk", "text", (c) => c.notNull())
+          .addColumn("recorded_ms", int, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("issuer_keys_agency").on("issuer_keys").column("agency").execute();
+      },
+    },
+    "0009_status_list_entries": {
+      async up(db: Db) {
+        // Each certificate's place in its agency's Bitstring Status Lists (src/store/statusLists.ts): a
+        // random index per purpose, drawn at issuance, unique within the agency's list.
+        await db.schema
+          .createTable("status_list_entries")
+          .addColumn("cert_id", hex, (c) => c.notNull())
+          .addColumn("purpose", "text", (c) => c.notNull())
+          .addColumn("agency", hex, (c) => c.notNull())
+          .addColumn("list_index", int, (c) => c.notNull())
+          .addColumn("batch_root", hex, (c) => c.notNull())
+          .addColumn("created_at", int, (c) => c.notNull())
+          .addPrimaryKeyConstraint("status_list_entries_pk", ["cert_id", "purpose"])
+          .execute();
+        await db.schema
+          .createIndex("status_list_entries_slot")
+          .on("status_list_entries")
+          .columns(["agency", "purpose", "list_index"])
+          .unique()
+          .execute();
+      },
+    },
   };
 }
 

@@ -306,6 +306,30 @@ export interface Database {
   pickups: PickupsTable;
   backups: BackupsTable;
   claim_offers: ClaimOffersTable;
+  issuer_keys: IssuerKeysTable;
+  status_list_entries: StatusListEntriesTable;
+}
+
+/** Public keys of agency keys learned from the SD-JWT VCs they signed (src/store/issuerKeys.ts). */
+export interface IssuerKeysTable {
+  address: string;
+  agency: string;
+  /** JSON of the secp256k1 JWK (kty, crv, x, y). */
+  jwk: string;
+  recorded_ms: number;
+}
+
+/** A certificate's index in its agency's status list of one purpose (src/store/statusLists.ts). */
+export interface StatusListEntriesTable {
+  cert_id: string;
+  /** revocation | suspension */
+  purpose: string;
+  /** The agency's address (the principal that issued). */
+  agency: string;
+  list_index: number;
+  /** ZERO_ROOT for a singly issued certificate; its batch's root otherwise. */
+  batch_root: string;
+  created_at: number;
 }
 
 export interface PickupsTable {

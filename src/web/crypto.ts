@@ -1,7 +1,7 @@
 /**
  * Browser-side cryptography of the pages, on WebCrypto and the document library's secp256k1
  * (so it runs the same in Node for tests):
- * - EIP-191 personal signatures (holder request headers);
+ * - EIP-191 personal signatures (holder request headers), and the holder key as a JWK (SD-JWT VC cnf);
  * - the share link's EIP-712 RecordCheck, signed with the link's key for each check (`signLinkCheck`);
  * - the share link's key: a fresh secp256k1 key whose address is the grantee, and from which the
  *   AES-GCM key that encrypts the shared document is derived (HKDF-free: SHA-256 with a label);
@@ -9,7 +9,16 @@
  */
 import { keccak_256 } from "@noble/hashes/sha3";
 import { secp256k1 } from "@noble/curves/secp256k1";
-import { bytesToHex, consentDomain, hashRecordCheck, hexToBytes, privateKeyToAddress, signDigest } from "../document";
+import {
+  bytesToHex,
+  consentDomain,
+  hashRecordCheck,
+  hexToBytes,
+  privateKeyToAddress,
+  publicKeyToJwk,
+  signDigest,
+  type Secp256k1Jwk,
+} from "../document";
 import { b64url as b64u, fromB64url as unb64u } from "../domain/aead";
 
 const te = new TextEncoder();
@@ -22,6 +31,11 @@ export function eip191Digest(message: string): string {
   buf.set(prefix);
   buf.set(body, prefix.length);
   return bytesToHex(keccak_256(buf));
+}
+
+/** A certificate's holder key as the JWK its SD-JWT VC binds (cnf.jwk). */
+export function holderJwk(privateKey: Uint8Array): Secp256k1Jwk {
+  return publicKeyToJwk(secp256k1.getPublicKey(privateKey, false));
 }
 
 export function personalSign(privateKey: Uint8Array, message: string): `0x${string}` {

@@ -11,6 +11,9 @@ import {
   grantMessage,
   type HolderWallet,
   mnemonicSeed,
+  checkDisclosures,
+  parseSdJwt,
+  presentSdJwtVc,
   purposeHash,
   redactDocument,
   type TypedDataDomain,
@@ -29,7 +32,7 @@ import { api, ApiError, get, post } from "./api";
 import { certCard, updateCard, verdictCard, type CardData } from "./card";
 import { readCertificateText } from "./certificateFile";
 import { fieldLabel, sortPaths, typeName, valueLabel } from "./catalog";
-import { encryptForLink, newLinkKey, personalSign, randomNonce } from "./crypto";
+import { encryptForLink, holderJwk, newLinkKey, personalSign, randomNonce } from "./crypto";
 import { EP } from "./endpoints";
 import { printButton, showPrintSheet } from "./print";
 import { codeText, formatTime, onLangChange, t } from "./i18n";
@@ -598,12 +601,14 @@ function renderCertificates(): void {
       const printBtn = h("button", { type: "button", class: "secondary", t: "print.button", "data-action": "print" });
       printBtn.addEventListener("click", () => shareBox.replaceChildren(printForm(c)));
       const trailBtn = h("button", { type: "button", class: "secondary", t: "wallet.trail", "data-action": "trail" });
+      const sdJwtBtn = h("button", { type: "button", class: "secondary", t: "wallet.sdJwt", "data-action": "sd-jwt" });
+      sdJwtBtn.addEventListener("click", () => shareBox.replaceChildren(sdJwtForm(c)));
       trailBtn.addEventListener("click", () => loadTrail(c));
       return h(
         "li",
         { "data-cert": c.certId, "data-type": c.typeCode },
         certCard(cardOf(c)),
-        h("div", { class: "row" }, shareBtn, printBtn, trailBtn),
+        h("div", { class: "row" }, shareBtn, printBtn, trailBtn, sdJwtBtn),
         shareBox,
       );
     }),
@@ -689,6 +694,109 @@ function printForm(c: StoredCertificate): HTMLElement {
     ),
     btn,
     out,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// SD-JWT VC: the agency-signed credential, presented with a key-binding JWT
+// ---------------------------------------------------------------------------------------------
+
+/** Credentials fetched this session (the gateway signs a fresh one on request; nothing is stored). */
+const sdJwts = new Map<string, string>();
+
+/**
+ * The holder gets the certificate as an SD-JWT VC signed by the agency (a request signed with the
+ * certificate's key), then makes a presentation for a verifier: the ticked claims only, bound to the
+ * verifier's nonce and identifier by a KB-JWT signed with the same key.
+ */
+function sdJwtForm(c: StoredCertificate): HTMLElement {
+  const out = h("div");
+  const presentBox = h("div");
+  const getBtn = h("button", { type: "button", class: "sd-jwt-get", t: "wallet.sdJwt.get" });
+  const showPresentForm = (sdJwt: string) => {
+    const names = checkDisclosures(parseSdJwt(sdJwt));
+    const checks = h(
+      "div",
+      { class: "checks" },
+      ...names.map((n) =>
+        h("label", { class: "ack" }, h("input", { type: "checkbox", value: n }), fieldLabel(c.typeCode, n)),
+      ),
+    );
+    const nonce = h("input", { type: "text", class: "sd-jwt-nonce", required: true, maxlength: "256" });
+    const aud = h("input", { type: "text", class: "sd-jwt-aud", required: true, maxlength: "512" });
+    const result = h("div");
+    const presentBtn = h("button", { type: "submit", class: "sd-jwt-present", t: "wallet.sdJwt.present" });
+    const download = h("a", {
+      class: "button secondary",
+      href: URL.createObjectURL(new Blob([sdJwt], { type: "application/dc+sd-jwt" })),
+      download: `${c.certId.slice(0, 18)}.sd-jwt`,
+      t: "common.download",
+    });
+    presentBox.replaceChildren(
+      h("div", { class: "row" }, download),
+      form(
+        { class: "sd-jwt-present-form" },
+        () =>
+          void busy(presentBtn, result, async () => {
+            if (!nonce.value.trim() || !aud.value.trim()) {
+              notice(result, "error", tx("wallet.sdJwt.needVerifier"), "SD_JWT_NEEDS_VERIFIER");
+              return;
+            }
+            const picked = Array.from(checks.querySelectorAll<HTMLInputElement>("input:checked")).map((i) => i.value);
+            const presentation = presentSdJwtVc({
+              sdJwt,
+              disclose: picked,
+              holderPrivateKey: keys!.deriveKey(c.index).privateKey,
+              nonce: nonce.value.trim(),
+              aud: aud.value.trim(),
+              iat: now(),
+            });
+            const text = h("textarea", { class: "sd-jwt-presentation", readonly: true, rows: "6" });
+            text.value = presentation;
+            result.replaceChildren(
+              h("p", { class: "label", t: "wallet.sdJwt.presentation" }),
+              text,
+              h(
+                "div",
+                { class: "row" },
+                copyButton(() => presentation),
+              ),
+            );
+          }),
+        h("p", { class: "label", t: "wallet.sdJwt.claims" }),
+        checks,
+        field("wallet.sdJwt.nonce", nonce),
+        field("wallet.sdJwt.audience", aud),
+        presentBtn,
+        result,
+      ),
+    );
+  };
+  getBtn.addEventListener(
+    "click",
+    () =>
+      void busy(getBtn, out, async () => {
+        const path = EP.holderSdJwt(c.certId);
+        const res = await post<{ sdJwt: string }>(
+          path,
+          { document: c.document, holderKey: holderJwk(keys!.deriveKey(c.index).privateKey) },
+          { headers: await holderHeaders(c, "POST", path) },
+        );
+        sdJwts.set(c.certId, res.sdJwt);
+        notice(out, "ok", tx("wallet.sdJwt.ready"), "SD_JWT_READY");
+        showPresentForm(res.sdJwt);
+      }),
+  );
+  const known = sdJwts.get(c.certId);
+  if (known) queueMicrotask(() => showPresentForm(known));
+  return h(
+    "div",
+    { class: "card sd-jwt-form" },
+    h("h3", { t: "wallet.sdJwt.title" }),
+    h("p", { class: "muted", t: "wallet.sdJwt.hint" }),
+    getBtn,
+    out,
+    presentBox,
   );
 }
 

@@ -47,10 +47,12 @@ export function integrityOf(document: unknown): DocumentIntegrity {
   // The check read every disclosed value already (by path, in sorted order): take them from it.
   const disclosed: Record<string, unknown> = r.values!;
   const redactedCount = r.redactedCount ?? 0;
+  // The certId and root are hex the check wrote, and the batch root and proof were refused unless
+  // lowercase: only the checksummed addresses need lowering.
   return {
     status: "OK",
-    certId: lower(r.certId) as Bytes32,
-    documentRoot: lower(r.documentRoot) as Bytes32,
+    certId: r.certId as Bytes32,
+    documentRoot: r.documentRoot as Bytes32,
     holder: lower(r.holder) as Address,
     issuerKey: lower(r.issuer) as Address,
     typeCode: r.certificateType?.code,
@@ -58,10 +60,7 @@ export function integrityOf(document: unknown): DocumentIntegrity {
     validUntil: r.validUntil,
     chainId: r.chainId,
     ledger: lower(r.ledger) as Address,
-    batch: r.batch && {
-      root: lower(r.batch.root) as Bytes32,
-      proof: r.batch.proof.map((x) => x.toLowerCase() as Bytes32),
-    },
+    batch: r.batch && { root: r.batch.root as Bytes32, proof: r.batch.proof as Bytes32[] },
     disclosed,
     // Redacted leaves do not reveal their paths: report how many, as opaque markers.
     redacted: Array.from({ length: redactedCount }, (_, i) => `#${i + 1}`),

@@ -15,6 +15,7 @@ import { resumeBatches } from "../domain/issuance";
 import { sqlBatchJobs } from "../store/batchJobs";
 import { SqlBackupStore, SqlPickupStore } from "../store/holderStores";
 import { SqlClaimOfferStore } from "../store/claimOffers";
+import { SqlIssuerKeyStore } from "../store/issuerKeys";
 import { loadClaimKey } from "./claimKey";
 import { sweepRetention, type RetentionSettings, type RetentionSweep } from "../store/retention";
 import { frontRouters, registerFrontOpenApi } from "../http/front";
@@ -142,12 +143,15 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
       pickups,
       backups,
       claims: new SqlClaimOfferStore(engine.store.db),
+      issuerKeys: new SqlIssuerKeyStore(engine.store.db),
+      sdJwtIssuerOrigin: config.sdJwtIssuerOrigin,
       claimKey,
       logger,
       metrics,
       requests: engine.requests,
       chainHealth: engine.health && (() => engine.health!.view()),
       outbox: engine.outbox,
+      statusLists: engine.statusLists,
       // A chain journal that failed a write, or a chain node that is gone, acknowledges nothing more:
       // take the gateway out of rotation.
       ready: () => !engine.embedded?.failure(),

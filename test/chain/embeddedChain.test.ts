@@ -244,17 +244,16 @@ describe("embedded chain checkpoints (anvil)", function () {
     expect(String(error)).to.match(/blocks \d+\.\.\d+ are missing/);
   });
 
-  it("keeps its checkpoint the size of the state, whatever the history, and its node replaced and readable", async function () {
+  /** An anvil chain whose checkpoints come only when asked for, and two accounts to move value between. */
+  async function onlyAskedCheckpoints(policy: Partial<CheckpointPolicy>) {
     const dir = tmpDir();
     const keyring = new CustodialKeyring(seed);
-    const from = keyring.addressOf("relayer");
-    const to = keyring.addressOf("someone");
-    const chain = await open(dir, keyring, "anvil", {
-      blocks: 1_000_000,
-      replayMs: 1e9,
-      keepBlocks: 16,
-      recycleBlocks: 300,
-    });
+    const chain = await open(dir, keyring, "anvil", { blocks: 1_000_000, replayMs: 1e9, ...policy });
+    return { dir, keyring, chain, from: keyring.addressOf("relayer"), to: keyring.addressOf("someone") };
+  }
+
+  it("keeps its checkpoint the size of the state, whatever the history, and its node replaced and readable", async function () {
+    const { dir, chain, from, to } = await onlyAskedCheckpoints({ keepBlocks: 16, recycleBlocks: 300 });
     const sizes: number[] = [];
     for (let round = 0; round < 3; round++) {
       for (let i = 0; i < 300; i++) await transfer(chain, from, to, 1n);
@@ -276,5 +275,35 @@ describe("embedded chain checkpoints (anvil)", function () {
     expect(await chain.rpc("eth_getTransactionReceipt", [kept.transactions[0]])).to.not.equal(null);
     expect(BigInt((await chain.rpc("eth_getBalance", [to, "latest"])) as string)).to.equal(900n);
     await chain.close();
+  });
+
+  it("keeps the receipts of the newest 1,024 transactions of full blocks, replaces its node by transaction count, and loads into the same head", async function () {
+    const { dir, keyring, chain, from, to } = await onlyAskedCheckpoints({
+      transactions: 1_000_000,
+      recycleTransactions: 1_500,
+    });
+    // Full blocks (the producer's 400 at most): 1,800 transfers in a handful of blocks.
+    const mined = await Promise.all(Array.from({ length: 1_800 }, () => transfer(chain, from, to, 1n)));
+    expect(mined.every((m) => m.status === 1)).to.equal(true);
+    const head = await latest(chain);
+    await chain.checkpoint();
+    const state = JSON.parse(fs.readFileSync(path.join(dir, "chain-checkpoint.json"), "utf8"));
+    expect(state.transactions.length).to.be.within(1, 1_024);
+    // The node (which held all 1,800) was replaced by one loaded from that checkpoint: same head, the
+    // newest transaction's receipt kept, the oldest one's not, every transfer's effect there.
+    expect((await latest(chain)).hash).to.equal(head.hash);
+    const newest = mined.reduce((a, b) => (b.blockNumber > a.blockNumber ? b : a));
+    const oldest = mined.reduce((a, b) => (b.blockNumber < a.blockNumber ? b : a));
+    expect(await chain.rpc("eth_getTransactionReceipt", [newest.hash])).to.not.equal(null);
+    expect(await chain.rpc("eth_getTransactionReceipt", [oldest.hash])).to.equal(null);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const emptied = (await chain.rpc("eth_getBlockByNumber", ["0x" + oldest.blockNumber.toString(16), false])) as any;
+    expect(emptied.hash).to.equal(oldest.blockHash);
+    expect(BigInt((await chain.rpc("eth_getBalance", [to, "latest"])) as string)).to.equal(1_800n);
+    await chain.close();
+    const again = await open(dir, keyring, "anvil");
+    expect(again.replay.blocks).to.equal(0);
+    expect((await latest(again)).hash).to.equal(head.hash);
+    await again.close();
   });
 });

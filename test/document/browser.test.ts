@@ -111,6 +111,38 @@ describe("the document library in headless Chromium", function () {
     }
   });
 
+  it("reads a certificate's bit from a signed status list in the page, offline, as Node does", async function () {
+    const key = new Uint8Array(32).fill(7);
+    const url = "https://gateway.example/v1/public/status-lists/0x" + "ab".repeat(20) + "/revocation";
+    const bits = new Uint8Array(lib.STATUS_LIST_MIN_LENGTH / 8);
+    lib.setStatusBit(bits, 90_211, true);
+    const credential = lib.buildStatusListCredential({
+      id: url,
+      issuer: lib.toDidPkh(1337, lib.privateKeyToAddress(key)),
+      statusPurpose: "revocation",
+      bits,
+      validFrom: 1_800_000_000,
+    });
+    const jwt = lib.signStatusListJwt(credential, key, 1337);
+    const inPage = await page.evaluate(
+      ([j, u]) => {
+        const cl = (globalThis as unknown as { certledger: typeof lib }).certledger;
+        return [
+          cl.statusFromList(j, cl.statusListEntry(u, "revocation", 90_211)).set,
+          cl.statusFromList(j, cl.statusListEntry(u, "revocation", 90_212)).set,
+          cl.verifyStatusListJwt(j).signer,
+          cl.encodeStatusList(
+            cl.decodeStatusList(
+              JSON.parse(atob(j.split(".")[1].replace(/-/g, "+").replace(/_/g, "/"))).credentialSubject.encodedList,
+            ),
+          ),
+        ];
+      },
+      [jwt, url] as const,
+    );
+    expect(inPage).to.deep.equal([true, false, lib.privateKeyToAddress(key), credential.credentialSubject.encodedList]);
+  });
+
   it("uses the browser's crypto.getRandomValues for salts by default", async function () {
     const result = await page.evaluate(
       (params) => {

@@ -6,7 +6,9 @@
  */
 import { expect } from "chai";
 import type { Response } from "supertest";
+import { secp256k1 } from "@noble/curves/secp256k1";
 import { sampleFields } from "../../src/domain/catalog";
+import { publicKeyToJwk } from "../../src/document";
 import {
   bearer,
   getFront,
@@ -76,6 +78,9 @@ describe("HTTP hostile input: 4xx, never 5xx, nothing changes", function () {
     const keyOfA = (await f.gw.deps.index.signingKeys(A))[0].key;
     const holder = f.wallet.address(9999);
     const auditPath = `/v1/holder/certificates/${cert.certId}/audit`;
+    const sdJwtPath = `/v1/holder/certificates/${cert.certId}/sd-jwt`;
+    // A holder key of another certificate: every sd-jwt case is refused, and none signs anything.
+    const holderKeyJwk = publicKeyToJwk(secp256k1.getPublicKey(f.wallet.deriveKey(9998).privateKey, false));
     const uuid = "6f1d7c3e-1b2a-4c5d-8e9f-0a1b2c3d4e5f";
     const reference = { studentNumber: "S-hostile" };
     const offered = await f.http
@@ -128,6 +133,27 @@ describe("HTTP hostile input: 4xx, never 5xx, nothing changes", function () {
         path: "/v1/public/writes/aXNzdWU6bm90LWEtd3JpdGU",
         role: "public",
         badPath: "/v1/public/writes/not!a!write!id",
+      },
+      {
+        method: "get",
+        template: "/v1/public/status-lists/{agency}/{purpose}",
+        path: `/v1/public/status-lists/${f.ids.agencyA}/revocation`,
+        role: "public",
+        badPath: `/v1/public/status-lists/${f.ids.agencyA}/expiry`,
+      },
+      {
+        method: "get",
+        template: "/v1/public/certificates/{certId}/status-entries",
+        path: `/v1/public/certificates/${cert.certId}/status-entries`,
+        role: "public",
+        badPath: "/v1/public/certificates/0x12/status-entries",
+      },
+      {
+        method: "post",
+        template: "/v1/public/status-lists/check",
+        path: "/v1/public/status-lists/check",
+        role: "public",
+        body: { certId: cert.certId, lists: ["not.a.jwt"] },
       },
       { method: "get", template: "/v1/public/types", path: "/v1/public/types", role: "public" },
       { method: "get", template: "/v1/public/info", path: "/v1/public/info", role: "public" },
@@ -430,6 +456,46 @@ describe("HTTP hostile input: 4xx, never 5xx, nothing changes", function () {
         role: "holder",
         headers: () => holderHeaders(f, cert.index, "GET", auditPath, cert.certId, cert.documentRoot),
         badPath: "/v1/holder/certificates/0x1/audit",
+      },
+      {
+        method: "post",
+        template: "/v1/holder/certificates/{certId}/sd-jwt",
+        path: sdJwtPath,
+        role: "holder",
+        headers: () => holderHeaders(f, cert.index, "POST", sdJwtPath, cert.certId, cert.documentRoot),
+        body: { document: cert.document, holderKey: holderKeyJwk },
+        badPath: "/v1/holder/certificates/0x1/sd-jwt",
+      },
+      {
+        method: "post",
+        template: "/v1/agency/certificates/{certId}/sd-jwt",
+        path: `/v1/agency/certificates/${cert.certId}/sd-jwt`,
+        role: "agency",
+        body: { document: cert.document, holderKey: holderKeyJwk },
+        badPath: "/v1/agency/certificates/0x1/sd-jwt",
+      },
+      {
+        method: "post",
+        template: "/v1/agency/certificates/{certId}/sd-jwt/signing-input",
+        path: `/v1/agency/certificates/${cert.certId}/sd-jwt/signing-input`,
+        role: "agency",
+        body: { document: cert.document, holderKey: holderKeyJwk, issuerKey: holderKeyJwk },
+        badPath: "/v1/agency/certificates/0x1/sd-jwt/signing-input",
+      },
+      {
+        method: "post",
+        template: "/v1/agency/certificates/{certId}/sd-jwt/signed",
+        path: `/v1/agency/certificates/${cert.certId}/sd-jwt/signed`,
+        role: "agency",
+        body: { signingInput: "e30.e30", disclosures: ["WyJzYWx0IiwibmFtZSIsIngiXQ"], signature: "A".repeat(86) },
+        badPath: "/v1/agency/certificates/0x1/sd-jwt/signed",
+      },
+      {
+        method: "get",
+        template: "/.well-known/jwt-vc-issuer/issuers/{agency}",
+        path: `/.well-known/jwt-vc-issuer/issuers/${A}`,
+        role: "public",
+        badPath: "/.well-known/jwt-vc-issuer/issuers/0x1",
       },
       { method: "get", template: "/v1/me", path: "/v1/me", role: "principal" },
       {

@@ -7,13 +7,15 @@
  */
 import { expect } from "chai";
 import { sampleFields } from "../../src/domain/catalog";
-import { Wallet } from "ethers";
+import { Wallet, getBytes } from "ethers";
+import { secp256k1 } from "@noble/curves/secp256k1";
 import { UINT40_MAX } from "../../src/chain/contracts";
 import { STATUS_REASONS } from "../../src/domain/reasons";
 import {
   LEDGER_STATUS_OF_ACTION,
+  base64url,
   buildBatch,
-  buildDocument,
+  publicKeyToJwk,
   createHolderWallet,
   generateMnemonic,
   ledgerDomain,
@@ -27,13 +29,14 @@ import {
   withBatchProof,
   type CertificateDocument,
 } from "../../src/document";
-import { openExternalCustody, type ExternalCustody } from "../support/externalCustody";
+import { agencyDiploma, openExternalCustody, type ExternalCustody } from "../support/externalCustody";
 import { deriveBackupKeys, sealBackup } from "../../src/domain/backup";
 import { parsePickupLink, pickupConfirmToken } from "../../src/domain/pickup";
 import {
   bearer,
   closeFront,
   count,
+  holderHeaders,
   issue,
   linkShare,
   openFront,
@@ -51,6 +54,8 @@ interface Call {
   method: "post" | "put" | "patch" | "delete";
   path: string;
   body?: unknown;
+  /** Headers made afresh for each send (a holder's signed request: its nonce is used once). */
+  headers?: () => Record<string, string>;
 }
 
 interface Case {
@@ -184,18 +189,38 @@ let nextHolder = 0;
 const deadline = () => Math.floor(Date.now() / 1000) + 600;
 
 function agencyDocument(x: ExternalCustody) {
-  const now = Math.floor(Date.now() / 1000);
-  const n = nextHolder++;
-  return buildDocument({
-    certificateType: { id: x.typeId, code: "diploma" },
-    issuer: x.agency.wallet.address,
-    holder: holders.address(n),
-    chainId: x.chainId,
-    ledger: x.ledger,
-    validFrom: now - 60,
-    validUntil: now + 365 * 86_400,
-    fields: sampleFields("diploma", n),
-  });
+  const holderIndex = nextHolder++;
+  return { ...agencyDiploma(x, holders.address(holderIndex)), holderIndex };
+}
+
+const SD_JWT_HOST = "gateway.test";
+const jwkOf = (privateKey: Uint8Array) => publicKeyToJwk(secp256k1.getPublicKey(privateKey, false));
+
+/** An issued certificate's SD-JWT VC, as the agency that keeps its key gets it signed. */
+async function signedSdJwtBody(x: ExternalCustody) {
+  const doc = agencyDocument(x);
+  const s = await signedIssueBodyOf(x, doc);
+  await x.http.post("/v1/agency/certificates/signed").set(bearer(x.agency.apiKey)).send(s.body).expect(201);
+  // iss is the gateway's origin as the request names it; supertest listens on a new port each time.
+  const input = await x.http
+    .post(`/v1/agency/certificates/${doc.certId}/sd-jwt/signing-input`)
+    .set(bearer(x.agency.apiKey))
+    .set("host", SD_JWT_HOST)
+    .send({
+      document: doc.document,
+      holderKey: jwkOf(holders.deriveKey(doc.holderIndex).privateKey),
+      issuerKey: publicKeyToJwk(getBytes(x.agency.wallet.signingKey.publicKey)),
+    })
+    .expect(200);
+  const sig = x.agency.wallet.signingKey.sign(input.body.digest);
+  return {
+    certId: doc.certId,
+    body: {
+      signingInput: input.body.signingInput,
+      disclosures: input.body.disclosures,
+      signature: base64url(getBytes(`${sig.r}${sig.s.slice(2)}`)),
+    },
+  };
 }
 
 const validityOf = (d: CertificateDocument) => ({
@@ -204,7 +229,10 @@ const validityOf = (d: CertificateDocument) => ({
 });
 
 async function signedIssueBody(x: ExternalCustody) {
-  const doc = agencyDocument(x);
+  return signedIssueBodyOf(x, agencyDocument(x));
+}
+
+async function signedIssueBodyOf(x: ExternalCustody, doc: ReturnType<typeof agencyDocument>) {
   const v = validityOf(doc.document);
   const d = deadline();
   const s = await signIssue(x.agency.wallet, ledgerDomain(x.chainId, x.ledger), {
@@ -575,6 +603,30 @@ const CASES: Case[] = [
     },
   },
   {
+    route: "post /v1/public/status-lists/check",
+    who: "public",
+    async setup(f) {
+      const [a, b] = [await issue(f), await issue(f)];
+      const list = (
+        await f.http
+          .get(`/v1/public/status-lists/${f.ids.agencyA}/revocation`)
+          .buffer(true)
+          .parse((res, cb) => {
+            let text = "";
+            res.setEncoding("utf8");
+            res.on("data", (c: string) => (text += c));
+            res.on("end", () => cb(null, text));
+          })
+      ).body as string;
+      const before = await count(f, "checks");
+      return {
+        first: { method: "post", path: "/v1/public/status-lists/check", body: { certId: a.certId, lists: [list] } },
+        other: { method: "post", path: "/v1/public/status-lists/check", body: { certId: b.certId, lists: [list] } },
+        unchanged: async () => expect(await count(f, "checks")).to.equal(before),
+      };
+    },
+  },
+  {
     route: "post /v1/holder/grants",
     who: "public",
     async setup(f) {
@@ -925,6 +977,94 @@ const CASES: Case[] = [
     },
   },
   {
+    route: "post /v1/agency/certificates/{certId}/sd-jwt",
+    who: "agency",
+    async setup(f) {
+      const [a, b] = [await issue(f), await issue(f)];
+      const call = (c: typeof a): Call => ({
+        method: "post",
+        path: `/v1/agency/certificates/${c.certId}/sd-jwt`,
+        body: { document: c.document, holderKey: jwkOf(f.wallet.deriveKey(c.index).privateKey) },
+      });
+      // An export writes nothing: the custodial key is the agency's, no issuer key is recorded.
+      const before = await count(f, "issuer_keys");
+      return {
+        first: call(a),
+        other: call(b),
+        unchanged: async () => expect(await count(f, "issuer_keys")).to.equal(before),
+      };
+    },
+  },
+  {
+    route: "post /v1/holder/certificates/{certId}/sd-jwt",
+    who: "public",
+    async setup(f) {
+      const [a, b] = [await issue(f), await issue(f)];
+      const call = (c: typeof a): Call => {
+        const path = `/v1/holder/certificates/${c.certId}/sd-jwt`;
+        return {
+          method: "post",
+          path,
+          body: { document: c.document, holderKey: jwkOf(f.wallet.deriveKey(c.index).privateKey) },
+          headers: () => holderHeaders(f, c.index, "POST", path, c.certId, c.documentRoot),
+        };
+      };
+      const before = await count(f, "issuer_keys");
+      return {
+        first: call(a),
+        other: call(b),
+        unchanged: async () => expect(await count(f, "issuer_keys")).to.equal(before),
+      };
+    },
+  },
+  {
+    route: "post /v1/agency/certificates/{certId}/sd-jwt/signing-input",
+    who: "agency",
+    external: true,
+    async setup(_f, x) {
+      const call = async (): Promise<Call> => {
+        const doc = agencyDocument(x);
+        await x.http
+          .post("/v1/agency/certificates/signed")
+          .set(bearer(x.agency.apiKey))
+          .send((await signedIssueBodyOf(x, doc)).body)
+          .expect(201);
+        return {
+          method: "post",
+          path: `/v1/agency/certificates/${doc.certId}/sd-jwt/signing-input`,
+          body: {
+            document: doc.document,
+            holderKey: jwkOf(holders.deriveKey(doc.holderIndex).privateKey),
+            issuerKey: publicKeyToJwk(getBytes(x.agency.wallet.signingKey.publicKey)),
+          },
+        };
+      };
+      const [first, other] = [await call(), await call()];
+      const before = await count({ gw: x.gw }, "issuer_keys");
+      return { first, other, unchanged: async () => expect(await count({ gw: x.gw }, "issuer_keys")).to.equal(before) };
+    },
+  },
+  {
+    route: "post /v1/agency/certificates/{certId}/sd-jwt/signed",
+    who: "agency",
+    external: true,
+    async setup(_f, x) {
+      const [a, b] = [await signedSdJwtBody(x), await signedSdJwtBody(x)];
+      const call = (c: typeof a): Call => ({
+        method: "post",
+        path: `/v1/agency/certificates/${c.certId}/sd-jwt/signed`,
+        body: c.body,
+        headers: () => ({ host: SD_JWT_HOST }),
+      });
+      // The first records the agency key's public key; the refused other records nothing more.
+      return {
+        first: call(a),
+        other: call(b),
+        unchanged: async () => expect(await count({ gw: x.gw }, "issuer_keys")).to.equal(1),
+      };
+    },
+  },
+  {
     route: "post /v1/agency/certificates/signed",
     who: "agency",
     external: true,
@@ -1056,7 +1196,10 @@ function authOf(t: Target, who: Who): Record<string, string> {
 }
 
 function send(t: Target, who: Who, call: Call, key: string) {
-  const r = t.http[call.method](call.path).set(authOf(t, who)).set("idempotency-key", key);
+  const r = t.http[call.method](call.path)
+    .set(authOf(t, who))
+    .set(call.headers?.() ?? {})
+    .set("idempotency-key", key);
   return call.body === undefined ? r : r.send(call.body as object);
 }
 

@@ -12,6 +12,7 @@ import {
 } from "../../src/store/gatewayStores";
 import { sqlCounterSessionStore } from "../../src/http/counterStores";
 import { SqlBackupStore, SqlPickupStore } from "../../src/store/holderStores";
+import { SqlIssuerKeyStore } from "../../src/store/issuerKeys";
 import { freshPostgresDatabase } from "../support/postgres";
 
 /** The same suite for both dialects: the store must behave identically on SQLite and PostgreSQL. */
@@ -193,6 +194,23 @@ function storeSuite(name: string, open: () => Promise<{ store: Store; cleanup():
       expect(await backups.purge(20)).to.equal(0);
       expect(await backups.purge(21)).to.equal(1);
       expect(await backups.get(id)).to.equal(undefined);
+    });
+
+    it("records one public key per issuer key address (a later record changes nothing), listed per agency", async function () {
+      const keys = new SqlIssuerKeyStore(store.db);
+      const agency = `0x${"a1".repeat(20)}` as const;
+      const jwk = { kty: "EC", crv: "secp256k1", x: "x".repeat(43), y: "y".repeat(43) } as const;
+      await Promise.all([
+        keys.put(agency, `0x${"b2".repeat(20)}`, jwk),
+        keys.put(agency, `0x${"b2".repeat(20)}`, { ...jwk, x: "z".repeat(43) }),
+      ]);
+      await keys.put(`0x${"c3".repeat(20)}`, `0x${"d4".repeat(20)}`, jwk);
+      const listed = await keys.byAgency(agency);
+      expect(listed).to.have.length(1);
+      expect(listed[0].address).to.equal(`0x${"b2".repeat(20)}`);
+      await keys.put(agency, `0x${"b2".repeat(20)}`, { ...jwk, y: "w".repeat(43) });
+      expect(await keys.byAgency(agency)).to.deep.equal(listed);
+      expect(await keys.byAgency(`0x${"e5".repeat(20)}`)).to.deep.equal([]);
     });
   });
 }

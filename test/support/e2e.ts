@@ -24,6 +24,7 @@ import { buildApp } from "../../src/http/app";
 import { DEFAULT_HTTP_SETTINGS } from "../../src/http/deps";
 import { frontRouters } from "../../src/http/front";
 import { SqlClaimOfferStore } from "../../src/store/claimOffers";
+import { SqlIssuerKeyStore } from "../../src/store/issuerKeys";
 import { SqlBackupStore, SqlPickupStore } from "../../src/store/holderStores";
 import { openStore } from "../../src/store/open";
 import type { Database } from "../../src/store/schema";
@@ -68,6 +69,7 @@ async function startInMemory(): Promise<Gateway> {
     pickups: new SqlPickupStore(store.db),
     backups: new SqlBackupStore(store.db),
     claims: new SqlClaimOfferStore(store.db),
+    issuerKeys: new SqlIssuerKeyStore(store.db),
     claimKey: new Uint8Array(32).fill(7),
     requests: memoryIdempotentRequests(),
     extraRouters: frontRouters(deps),

@@ -12,7 +12,8 @@ import pino from "pino";
 import request from "supertest";
 import { UINT40_MAX, registryIface } from "../../src/chain/contracts";
 import { loadConfig } from "../../src/config";
-import { createCatalog } from "../../src/domain/catalog";
+import { createCatalog, sampleFields } from "../../src/domain/catalog";
+import { buildDocument } from "../../src/document";
 import { openGateway, type Gateway } from "../../src/wiring/gateway";
 import { TEST_KEYSTORE_CONFIG } from "./keystore";
 
@@ -30,6 +31,21 @@ export async function writeKeystore(dir: string, name: string, wallet: Wallet = 
   );
   const unlocked = await Wallet.fromEncryptedJson(readFileSync(file, "utf8"), PASSPHRASE);
   return { file, wallet: new Wallet(unlocked.privateKey) };
+}
+
+/** A diploma for `holder` built with the agency's own key (or `issuer`), valid from a minute ago for a year. */
+export function agencyDiploma(x: ExternalCustody, holder: string, issuer: string = x.agency.wallet.address) {
+  const now = Math.floor(Date.now() / 1000);
+  return buildDocument({
+    certificateType: { id: x.typeId, code: "diploma" },
+    issuer,
+    holder,
+    chainId: x.chainId,
+    ledger: x.ledger,
+    validFrom: now - 60,
+    validUntil: now + 365 * 86_400,
+    fields: sampleFields("diploma", holder),
+  });
 }
 
 export const bearer = (k: string) => ({ authorization: `Bearer ${k}` });

@@ -15,6 +15,28 @@ import { z } from "zod";
 
 const TAG = "holder";
 
+/** Authenticates a request signed with a certificate's holder key (X-Holder-* headers). */
+export function holderOfRequest(
+  deps: Parameters<typeof authenticateHolder>[0] & { settings: { holderAuthSkewSeconds: number } },
+  req: Request,
+  certId: string,
+  h: z.infer<typeof S.HolderAuthHeaders>,
+) {
+  return authenticateHolder(
+    deps,
+    {
+      method: req.method,
+      path: req.baseUrl + req.path,
+      certId: certId.toLowerCase() as Bytes32,
+      documentRoot: h["x-holder-document-root"].toLowerCase() as Bytes32,
+      timestamp: Number(h["x-holder-timestamp"]),
+      nonce: h["x-holder-nonce"],
+      signature: h["x-holder-signature"] as Hex,
+    },
+    deps.settings.holderAuthSkewSeconds,
+  );
+}
+
 export function holderRouter(deps: AppDeps, env: RouteEnv): Router {
   const r = express.Router();
 
@@ -78,21 +100,6 @@ export function holderRouter(deps: AppDeps, env: RouteEnv): Router {
     }),
   });
 
-  const holderOf = async (req: Request, certId: string, h: z.infer<typeof S.HolderAuthHeaders>) =>
-    authenticateHolder(
-      deps,
-      {
-        method: req.method,
-        path: req.baseUrl + req.path,
-        certId: certId.toLowerCase() as Bytes32,
-        documentRoot: h["x-holder-document-root"].toLowerCase() as Bytes32,
-        timestamp: Number(h["x-holder-timestamp"]),
-        nonce: h["x-holder-nonce"],
-        signature: h["x-holder-signature"] as Hex,
-      },
-      deps.settings.holderAuthSkewSeconds,
-    );
-
   defineRoute(r, env, {
     method: "get",
     path: "/v1/holder/certificates/:certId/audit",
@@ -114,7 +121,8 @@ export function holderRouter(deps: AppDeps, env: RouteEnv): Router {
     },
     // The signature is checked before anything else is read.
     holderSigned: ({ params }) => [params.certId],
-    holderCredentials: async ({ req, params, headers }) => void (await holderOf(req, params.certId, headers)),
+    holderCredentials: async ({ req, params, headers }) =>
+      void (await holderOfRequest(deps, req, params.certId, headers)),
     handler: async ({ params }) => {
       const t = await readAuditTrail(deps, params.certId as Bytes32);
       return {
