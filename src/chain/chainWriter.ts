@@ -26,16 +26,21 @@ import type {
   BatchAnchorRequest,
   Bytes32,
   ChainWriter,
+  DelegateGrantRelayRequest,
+  DelegationRelayRequest,
+  DelegationTerms,
+  DelegationView,
   GrantRelayRequest,
   IssueManyRequest,
   IssueRequest,
   RecordCheckRelayRequest,
+  RevokeDelegationRelayRequest,
   RevokeGrantRelayRequest,
   SignedWrite,
   StatusChangeRequest,
   TxReceiptView,
 } from "../domain/ports";
-import { computeGrantId } from "../document/grant";
+import { computeDelegationId, computeGrantId } from "../document/grant";
 import { hashAnchorBatch, hashIssue, hashIssueMany, hashStatusChange } from "../document/ledgerDigest";
 import { LEDGER_STATUS_OF_ACTION, consentDomain, ledgerDomain } from "../document/typedData";
 import type { IndexCache } from "../indexer/indexCache";
@@ -110,6 +115,19 @@ export function workKinds(d: Omit<ChainWriterDeps, "relayer">): Record<string, W
   };
   const tuple = (s: SignedWrite): SignedTuple => [s.signer, s.deadline, s.signature];
   const req = (p: Issue) => [p.certId, p.typeId, p.validFrom, p.validUntil];
+  // The holder's signed revocations (RevokeGrant, RevokeDelegation): (id, nonce, deadline), documentRoot, signature.
+  const revocationBySig = (
+    fn: "revokeGrantBySig" | "revokeDelegationBySig",
+    id: string,
+    p: { nonce: string; deadline: number; documentRoot: string; signature: string },
+    from: string,
+  ) =>
+    call(
+      A.consent,
+      from,
+      consentIface.encodeFunctionData(fn, [[id, BigInt(p.nonce), p.deadline], p.documentRoot, p.signature]),
+      200_000,
+    );
   return {
     issue: {
       action: "issue the certificate",
@@ -249,19 +267,56 @@ export function workKinds(d: Omit<ChainWriterDeps, "relayer">): Record<string, W
     },
     revokeGrant: {
       action: "revoke the grant",
-      tx: (p: RevokeGrantRelayRequest, from) =>
+      tx: (p: RevokeGrantRelayRequest, from) => revocationBySig("revokeGrantBySig", p.grantId, p, from),
+      applied: (p: RevokeGrantRelayRequest) =>
+        cache.grantRow(p.grantId.toLowerCase())?.revoked === 1 ? {} : undefined,
+    },
+    delegate: {
+      action: "store the delegation",
+      tx: (p: DelegationPayload, from) => {
+        const data = p.batch
+          ? consentIface.encodeFunctionData("delegateInBatchBySig", [
+              delegationTuple(p.delegation),
+              p.documentRoot,
+              batchLeaf(p.batch),
+              p.signature,
+            ])
+          : consentIface.encodeFunctionData("delegateBySig", [
+              delegationTuple(p.delegation),
+              p.documentRoot,
+              p.signature,
+            ]);
+        return call(A.consent, from, data, 250_000 + 5_000 * (p.batch?.proof.length ?? 0));
+      },
+      applied: async (p: DelegationPayload) =>
+        (await readDelegation(d.rpc, A.consent, p.delegationId))
+          ? { result: { delegationId: p.delegationId } }
+          : undefined,
+      // delegationId is the EIP-712 digest, computed exactly as the registry computes it.
+      result: (p: DelegationPayload) => ({ delegationId: p.delegationId }),
+    },
+    revokeDelegation: {
+      action: "revoke the delegation",
+      tx: (p: RevokeDelegationRelayRequest, from) => revocationBySig("revokeDelegationBySig", p.delegationId, p, from),
+      applied: async (p: RevokeDelegationRelayRequest) =>
+        (await readDelegation(d.rpc, A.consent, p.delegationId))?.revoked ? {} : undefined,
+    },
+    delegateGrant: {
+      action: "store the grant signed by the delegate",
+      tx: (p: DelegateGrantPayload, from) =>
         call(
           A.consent,
           from,
-          consentIface.encodeFunctionData("revokeGrantBySig", [
-            [p.grantId, BigInt(p.nonce), p.deadline],
-            p.documentRoot,
+          consentIface.encodeFunctionData("grantByDelegateSig", [
+            grantTuple(p),
+            delegationTuple(p.delegation),
             p.signature,
           ]),
-          200_000,
+          300_000,
         ),
-      applied: (p: RevokeGrantRelayRequest) =>
-        cache.grantRow(p.grantId.toLowerCase())?.revoked === 1 ? {} : undefined,
+      applied: (p: DelegateGrantPayload) =>
+        cache.grantRow(p.grantId) ? { result: { grantId: p.grantId } } : undefined,
+      result: (p: DelegateGrantPayload) => ({ grantId: p.grantId }),
     },
     check: {
       action: "record the check",
@@ -347,8 +402,32 @@ const issueRequest = (p: { certId: string; typeId: number; validFrom: number; va
   validUntil: p.validUntil,
 });
 type GrantPayload = GrantRelayRequest & { grantId: string };
+type DelegationPayload = DelegationRelayRequest & { delegationId: string };
+type DelegateGrantPayload = DelegateGrantRelayRequest & { grantId: string };
 
-function grantTuple(p: GrantPayload) {
+function delegationTuple(t: DelegationTerms) {
+  return [t.certId, t.delegate, t.purpose, t.verifier, t.online, t.validUntil, BigInt(t.nonce), t.deadline];
+}
+
+/** The registry's `getDelegation` view; undefined when no delegation has this id. */
+async function readDelegation(rpc: Rpc, consent: string, delegationId: string): Promise<DelegationView | undefined> {
+  const out = (await rpc("eth_call", [
+    { to: consent, data: consentIface.encodeFunctionData("getDelegation", [delegationId]) },
+    "latest",
+  ])) as string;
+  const s = consentIface.decodeFunctionResult("getDelegation", out)[0];
+  if (BigInt(s.delegate) === 0n) return undefined;
+  return {
+    delegationId: delegationId.toLowerCase() as Bytes32,
+    certId: String(s.certId).toLowerCase() as Bytes32,
+    delegate: String(s.delegate).toLowerCase() as Address,
+    validUntil: Number(s.validUntil),
+    online: Boolean(s.online),
+    revoked: Boolean(s.revoked),
+  };
+}
+
+function grantTuple(p: { grant: GrantRelayRequest["grant"] }) {
   const g = p.grant;
   return [g.certId, g.grantee, g.purpose, g.validUntil, g.maxUses, BigInt(g.nonce), g.deadline];
 }
@@ -520,6 +599,45 @@ export class EngineChainWriter implements ChainWriter {
       ...this.receipt(o),
       grantId: ((o.result as { grantId?: string } | undefined)?.grantId ?? grantId) as Bytes32,
     };
+  }
+
+  async relayDelegation(req: DelegationRelayRequest): Promise<TxReceiptView & { delegationId: Bytes32 }> {
+    const delegationId = computeDelegationId(consentDomain(this.d.chainId, this.d.addresses.consent), {
+      ...req.delegation,
+      validUntil: BigInt(req.delegation.validUntil),
+      nonce: BigInt(req.delegation.nonce),
+      deadline: BigInt(req.delegation.deadline),
+    }).toLowerCase() as Bytes32;
+    const o = await this.d.relayer.execute("delegate", `delegate:${delegationId}`, this.d.relayerAddress, {
+      ...req,
+      delegationId,
+    });
+    return { ...this.receipt(o), delegationId };
+  }
+
+  async relayRevokeDelegation(req: RevokeDelegationRelayRequest): Promise<TxReceiptView> {
+    const delegationId = req.delegationId.toLowerCase();
+    return this.receipt(
+      await this.d.relayer.execute(
+        "revokeDelegation",
+        `revokeDelegation:${delegationId}:${req.nonce}`,
+        this.d.relayerAddress,
+        { ...req, delegationId },
+      ),
+    );
+  }
+
+  async relayDelegateGrant(req: DelegateGrantRelayRequest): Promise<TxReceiptView & { grantId: Bytes32 }> {
+    const grantId = this.grantIdOf(req.grant);
+    const o = await this.d.relayer.execute("delegateGrant", `grant:${grantId}`, this.d.relayerAddress, {
+      ...req,
+      grantId,
+    });
+    return { ...this.receipt(o), grantId };
+  }
+
+  delegation(delegationId: Bytes32): Promise<DelegationView | undefined> {
+    return readDelegation(this.d.rpc, this.d.addresses.consent, delegationId);
   }
 
   async relayRevokeGrant(req: RevokeGrantRelayRequest): Promise<TxReceiptView> {

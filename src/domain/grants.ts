@@ -22,6 +22,27 @@ export interface RelayGrantOptions {
   allowExisting?: boolean;
 }
 
+/** Whether `signer` is the holder key of `certId`: certId = keccak256(abi.encode(holder, documentRoot)). */
+export function isHolderOf(signer: string | undefined, documentRoot: Bytes32, certId: Bytes32): boolean {
+  return !!signer && computeCertId(signer, documentRoot).toLowerCase() === certId.toLowerCase();
+}
+
+/** 400 SIGNATURE_EXPIRED when a signed message's relay deadline has passed. */
+export function requireDeadline(deadline: number, now: number, what: string): void {
+  if (deadline < now)
+    throw badRequest(
+      "SIGNATURE_EXPIRED",
+      `The ${what}'s signing deadline has passed; sign it again with a later deadline.`,
+    );
+}
+
+/** The grant's own terms, checked before its signature: not expired, at least one use. */
+export function requireGrantTerms(g: GrantRelayRequest["grant"], now: number): void {
+  requireDeadline(g.deadline, now, "grant");
+  if (g.validUntil <= now) throw badRequest("GRANT_EXPIRED", "The grant's validUntil is in the past.");
+  if (g.maxUses < 1) throw badRequest("INVALID_GRANT", "maxUses must be at least 1.");
+}
+
 export async function relayGrant(
   deps: DomainDeps,
   req: GrantRelayRequest,
@@ -29,15 +50,8 @@ export async function relayGrant(
 ): Promise<RelayGrantReturnType> {
   const now = deps.clock.now();
   const g = req.grant;
-  if (g.deadline < now)
-    throw badRequest(
-      "SIGNATURE_EXPIRED",
-      "The grant's signing deadline has passed; sign it again with a later deadline.",
-    );
-  if (g.validUntil <= now) throw badRequest("GRANT_EXPIRED", "The grant's validUntil is in the past.");
-  if (g.maxUses < 1) throw badRequest("INVALID_GRANT", "maxUses must be at least 1.");
-  const signer = deps.signatures.recoverGrant(g, req.signature);
-  if (!signer || computeCertId(signer, req.documentRoot).toLowerCase() !== g.certId.toLowerCase())
+  requireGrantTerms(g, now);
+  if (!isHolderOf(deps.signatures.recoverGrant(g, req.signature), req.documentRoot, g.certId))
     throw unauthorized(
       "BAD_SIGNATURE",
       "The grant is not signed by the holder key of this certificate (check documentRoot and the signing key).",

@@ -342,6 +342,57 @@ export interface RevokeGrantRelayRequest {
   documentRoot: Bytes32;
 }
 
+/** The holder's signed Delegation: another wallet may sign grants for one certificate, within these terms. */
+export interface DelegationTerms {
+  certId: Bytes32;
+  delegate: Address;
+  /** keccak256 of the only purpose code the delegate may grant for, or zero for any. */
+  purpose: Bytes32;
+  /** The only grantee the delegate may grant to, or the zero address for any. */
+  verifier: Address;
+  /** false: counter presentations only (one use, ending within the registry's counter limit). */
+  online: boolean;
+  validUntil: number;
+  /** uint256 as a decimal string. */
+  nonce: string;
+  deadline: number;
+}
+
+export interface DelegationRelayRequest {
+  delegation: DelegationTerms;
+  signature: Hex;
+  documentRoot: Bytes32;
+  /** For a batched certificate: the batch root, the leaf's validity and the proof. */
+  batch?: { root: Bytes32; validFrom: number; validUntil: number; proof: Bytes32[] };
+}
+
+export interface RevokeDelegationRelayRequest {
+  delegationId: Bytes32;
+  /** uint256 as a decimal string. */
+  nonce: string;
+  deadline: number;
+  signature: Hex;
+  /** The holder proves the binding to the delegation's certId with documentRoot. */
+  documentRoot: Bytes32;
+}
+
+/** A grant signed by a delegate, relayed with the delegation's terms (the chain recomputes its id from them). */
+export interface DelegateGrantRelayRequest {
+  grant: GrantRelayRequest["grant"];
+  delegation: DelegationTerms;
+  signature: Hex;
+}
+
+/** A delegation as the ConsentRegistry holds it (`getDelegation`); undefined when there is none. */
+export interface DelegationView {
+  delegationId: Bytes32;
+  certId: Bytes32;
+  delegate: Address;
+  validUntil: number;
+  online: boolean;
+  revoked: boolean;
+}
+
 /** A check signed by the grant's grantee (RecordCheck), relayed by the gateway's key. */
 export interface RecordCheckRelayRequest {
   grantId: Bytes32;
@@ -362,6 +413,13 @@ export interface ChainWriter {
   /** Relays a holder-signed grant; resolves with the grant id the ConsentRegistry assigned. */
   relayGrant(req: GrantRelayRequest): Promise<TxReceiptView & { grantId: Bytes32 }>;
   relayRevokeGrant(req: RevokeGrantRelayRequest): Promise<TxReceiptView>;
+  /** Relays the holder's signed delegation; resolves with its id (the Delegation's EIP-712 digest). */
+  relayDelegation(req: DelegationRelayRequest): Promise<TxReceiptView & { delegationId: Bytes32 }>;
+  relayRevokeDelegation(req: RevokeDelegationRelayRequest): Promise<TxReceiptView>;
+  /** Relays a grant signed by a delegate under the relayed delegation (`grantByDelegateSig`). */
+  relayDelegateGrant(req: DelegateGrantRelayRequest): Promise<TxReceiptView & { grantId: Bytes32 }>;
+  /** The delegation as the registry holds it now, read from the chain; undefined when unknown. */
+  delegation(delegationId: Bytes32): Promise<DelegationView | undefined>;
   /** The verifier (grantee, a custodial key) records one check: uses one grant use. */
   recordCheck(req: { verifier: Address; grantId: Bytes32; outboxKey: string }): Promise<TxReceiptView>;
   /** Relays a check the grantee signed (a share link's key has no gas): uses one grant use. */
@@ -733,6 +791,14 @@ export interface SignatureRecovery {
   /** EIP-712 Grant recovery over the ConsentRegistry domain. */
   recoverGrant(grant: GrantRelayRequest["grant"], signature: Hex): Address | undefined;
   recoverRevokeGrant(msg: { grantId: Bytes32; nonce: string; deadline: number }, signature: Hex): Address | undefined;
+  /** The delegation's id: its EIP-712 digest over the ConsentRegistry domain. */
+  delegationId(delegation: DelegationTerms): Bytes32;
+  /** EIP-712 Delegation recovery over the ConsentRegistry domain. */
+  recoverDelegation(delegation: DelegationTerms, signature: Hex): Address | undefined;
+  recoverRevokeDelegation(
+    msg: { delegationId: Bytes32; nonce: string; deadline: number },
+    signature: Hex,
+  ): Address | undefined;
   /** EIP-712 recovery over the CertificateLedger domain; undefined when the signature is malformed. */
   recoverLedger(message: LedgerMessage, signature: Hex): Address | undefined;
   /** EIP-712 RecordCheck recovery (a check signed by the grantee, e.g. a share link's key). */

@@ -19,6 +19,7 @@ import { agencyRouter } from "./routes/agency";
 import { authorityRouter } from "./routes/authority";
 import { claimRouter } from "./routes/claims";
 import { backupRouter, pickupRouter } from "./routes/delivery";
+import { delegationRouter } from "./routes/delegations";
 import { holderRouter } from "./routes/holder";
 import { meRouter } from "./routes/me";
 import { opsRouter } from "./routes/ops";
@@ -79,6 +80,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use((req, res, next) => (isSdJwtPath(req.path) ? sdJwt(req, res, next) : next()));
   mount("/v1/public/", statusListRouter(deps, env));
   mount("/v1/holder/", holderRouter(deps, env));
+  mount("/v1/delegations", delegationRouter(deps, env));
   mount("/v1/agency/", agencyRouter(deps, env));
   mount("/v1/authority/", authorityRouter(deps, env));
   mount("/v1/me", meRouter(deps, env));

@@ -590,6 +590,73 @@ export const RevokeGrantBody = z
   .openapi("RevokeGrantBody", {
     description: "EIP-712 RevokeGrant(grantId, nonce, deadline) signed by the holder key.",
   });
+export const DelegationMessage = z
+  .strictObject({
+    certId: Bytes32,
+    delegate: Address.openapi({ description: "The delegate wallet's address (its QR code or link shows it)." }),
+    purpose: Bytes32.openapi({
+      description: "keccak256 of the only purpose code the delegate may grant for; zero: any.",
+    }),
+    verifier: Address.openapi({ description: "The only grantee the delegate may grant to; the zero address: any." }),
+    online: z.boolean().openapi({
+      description:
+        "false: counter presentations only (grants of one use ending within an hour); true: online shares too.",
+    }),
+    validUntil: UnixTime,
+    nonce: Uint256,
+    deadline: UnixTime,
+  })
+  .openapi("DelegationMessage", {
+    description: "The EIP-712 Delegation the holder signs with the certificate's key (src/document/typedData.ts).",
+  });
+export const RelayDelegationBody = z
+  .strictObject({
+    delegation: DelegationMessage,
+    signature: Signature,
+    documentRoot: Bytes32,
+    batch: BatchMembership.optional(),
+  })
+  .openapi("RelayDelegationBody");
+export const Delegation = z
+  .object({
+    delegationId: Bytes32,
+    certId: Bytes32,
+    delegate: Address,
+    validUntil: z.number().int(),
+    online: z.boolean(),
+    revoked: z.boolean(),
+  })
+  .openapi("Delegation", { description: "The delegation as the ConsentRegistry holds it." });
+export const RelayDelegationResponse = z
+  .object({ delegationId: Bytes32, txHash: Bytes32, blockNumber: z.number().int(), delegation: Delegation.optional() })
+  .openapi("RelayDelegationResponse");
+export const DelegationIdParams = z.strictObject({ delegationId: Bytes32 });
+export const RevokeDelegationBody = z
+  .strictObject({ nonce: Uint256, deadline: UnixTime, signature: Signature, documentRoot: Bytes32 })
+  .openapi("RevokeDelegationBody", {
+    description: "EIP-712 RevokeDelegation(delegationId, nonce, deadline) signed by the holder key.",
+  });
+export const RevokeDelegationResponse = z
+  .object({ delegationId: Bytes32, txHash: Bytes32, blockNumber: z.number().int() })
+  .openapi("RevokeDelegationResponse");
+export const RelayDelegateGrantBody = z
+  .strictObject({
+    grant: GrantMessage,
+    delegation: DelegationMessage.openapi({
+      description: "The delegation's terms, exactly as the holder signed them.",
+    }),
+    signature: Signature.openapi({ description: "The delegate key's EIP-712 signature of the Grant." }),
+  })
+  .openapi("RelayDelegateGrantBody");
+export const RelayDelegateGrantResponse = z
+  .object({
+    grantId: Bytes32,
+    delegationId: Bytes32,
+    txHash: Bytes32,
+    blockNumber: z.number().int(),
+    grant: Grant.optional(),
+  })
+  .openapi("RelayDelegateGrantResponse");
 export const HolderAuthHeaders = z.object({
   "x-holder-document-root": Bytes32.openapi({ param: { description: "The certificate's documentRoot." } }),
   "x-holder-timestamp": z

@@ -386,6 +386,8 @@ const zh = {
   "error.DELEGATION_REVOKED": "持证人已撤销这项代办授权，不能再代为出示",
   "error.DELEGATION_EXPIRED": "这项代办授权已过期，请持证人重新授权",
   "error.DELEGATION_OUT_OF_SCOPE": "超出代办授权的范围（用途、核验方或仅限窗口出示），请持证人扩大授权或亲自出示",
+  "error.DELEGATION_MISMATCH": "代办授权的内容与授权编号不符，请按持证人签署的原样发送",
+  "error.INVALID_DELEGATION": "代办人须是另一个钱包地址，不能是持证人本人或空地址",
   "error.SHARE_LINK_INVALID": "分享链接不完整",
   "error.UNAUTHENTICATED": "请先登录",
   "error.FORBIDDEN": "无权执行此操作",
@@ -786,6 +788,10 @@ const en: Dict = {
   "error.DELEGATION_EXPIRED": "This delegation has expired: ask the holder to delegate again",
   "error.DELEGATION_OUT_OF_SCOPE":
     "This is outside the delegation (its purpose, verifier, or counter-only): ask the holder to widen it or present it themselves",
+  "error.DELEGATION_MISMATCH":
+    "The delegation's terms do not match its id: send them exactly as the holder signed them",
+  "error.INVALID_DELEGATION":
+    "The delegate must be another wallet's address, not the holder's own nor the zero address",
   "error.SHARE_LINK_INVALID": "The share link is incomplete",
   "error.UNAUTHENTICATED": "Sign in first",
   "error.FORBIDDEN": "Not allowed",

@@ -11,8 +11,10 @@ import {
   ledgerDomain,
   type LedgerStatus,
   buildBatch,
+  computeDelegationId,
   computeGrantId,
   consentDomain,
+  hashRevokeDelegation,
   hashRevokeGrant,
   hashRecordCheck,
   verifyBatchProof,
@@ -172,8 +174,34 @@ export function signatureRecovery(
       nonce: BigInt(g.nonce),
       deadline: BigInt(g.deadline),
     });
+  const delegationDigest = (d: Parameters<SignatureRecovery["delegationId"]>[0]) =>
+    computeDelegationId(dom(), {
+      ...d,
+      validUntil: BigInt(d.validUntil),
+      nonce: BigInt(d.nonce),
+      deadline: BigInt(d.deadline),
+    });
+  const recover = (digestOf: () => string, signature: string) => {
+    try {
+      return lower(recoverSigner(digestOf(), signature)) as Address | undefined;
+    } catch {
+      return undefined;
+    }
+  };
   return {
     grantId: (g) => digest(g).toLowerCase() as Bytes32,
+    delegationId: (d) => delegationDigest(d).toLowerCase() as Bytes32,
+    recoverDelegation: (d, signature) => recover(() => delegationDigest(d), signature),
+    recoverRevokeDelegation: (m, signature) =>
+      recover(
+        () =>
+          hashRevokeDelegation(dom(), {
+            delegationId: m.delegationId,
+            nonce: BigInt(m.nonce),
+            deadline: BigInt(m.deadline),
+          }),
+        signature,
+      ),
     recoverPersonal: (message, signature) =>
       lower(recoverSigner(personalMessageDigest(message), signature)) as Address | undefined,
     recoverGrant: (g, signature) => lower(recoverSigner(digest(g), signature)) as Address | undefined,

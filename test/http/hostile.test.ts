@@ -9,7 +9,17 @@ import type { Response } from "supertest";
 import { secp256k1 } from "@noble/curves/secp256k1";
 import { sampleFields } from "../../src/domain/catalog";
 import { publicKeyToJwk } from "../../src/document";
-import { bearer, getFront, holderHeaders, issue, signGrant, signRevoke, type Front } from "../support/frontGateway";
+import {
+  bearer,
+  getFront,
+  holderHeaders,
+  issue,
+  signDelegation,
+  signGrant,
+  signRevoke,
+  signRevokeDelegation,
+  type Front,
+} from "../support/frontGateway";
 
 /** "principal": any API key (authority, agency or verifier). */
 type Role = "authority" | "agency" | "verifier" | "principal" | "holder" | "public";
@@ -55,6 +65,15 @@ describe("HTTP hostile input: 4xx, never 5xx, nothing changes", function () {
       .expect(201);
     grantId = g.grantId;
     const fresh = signGrant(f, cert.index, cert.certId, f.ids.verifierV);
+    // A delegation on chain, a fresh one, and a grant its delegate signed (valid bodies the cases spoil).
+    const delegateIndex = f.nextIndex();
+    const delegation = signDelegation(f, cert.index, cert.certId, f.wallet.address(delegateIndex));
+    await f.http
+      .post("/v1/delegations")
+      .send({ delegation: delegation.delegation, signature: delegation.signature, documentRoot: cert.documentRoot })
+      .expect(201);
+    const freshDelegation = signDelegation(f, cert.index, cert.certId, f.wallet.address(f.nextIndex()));
+    const delegateGrant = signGrant(f, delegateIndex, cert.certId, f.ids.verifierV);
     const A = f.ids.agencyA;
     const keyOfA = (await f.gw.deps.index.signingKeys(A))[0].key;
     const holder = f.wallet.address(9999);
@@ -402,6 +421,33 @@ describe("HTTP hostile input: 4xx, never 5xx, nothing changes", function () {
         role: "holder",
         body: signRevoke(f, cert.index, grantId as never, cert.documentRoot),
         badPath: "/v1/holder/grants/0x1/revoke",
+      },
+      {
+        method: "post",
+        template: "/v1/delegations",
+        path: "/v1/delegations",
+        role: "holder",
+        body: {
+          delegation: freshDelegation.delegation,
+          signature: freshDelegation.signature,
+          documentRoot: cert.documentRoot,
+        },
+      },
+      {
+        method: "post",
+        template: "/v1/delegations/{delegationId}/revoke",
+        path: `/v1/delegations/${delegation.delegationId}/revoke`,
+        role: "holder",
+        body: signRevokeDelegation(f, cert.index, delegation.delegationId, cert.documentRoot),
+        badPath: "/v1/delegations/0x1/revoke",
+      },
+      {
+        method: "post",
+        template: "/v1/delegations/{delegationId}/grants",
+        path: `/v1/delegations/${delegation.delegationId}/grants`,
+        role: "holder",
+        body: { grant: delegateGrant.grant, delegation: delegation.delegation, signature: delegateGrant.signature },
+        badPath: "/v1/delegations/0x1/grants",
       },
       {
         method: "get",

@@ -40,8 +40,10 @@ import {
   issue,
   linkShare,
   openFront,
+  signDelegation,
   signGrant,
   signRevoke,
+  signRevokeDelegation,
   type Front,
 } from "../support/frontGateway";
 import { freshPostgresDatabase } from "../support/postgres";
@@ -83,6 +85,17 @@ async function relayGrant(f: Front, cert: Awaited<ReturnType<typeof issue>>, gra
     .send({ grant: g.grant, signature: g.signature, documentRoot: cert.documentRoot })
     .expect(201);
   return g.grantId;
+}
+
+/** A delegation of `cert` to a fresh key of the test wallet, relayed; its terms and the delegate's key index. */
+async function relayDelegation(f: Front, cert: Awaited<ReturnType<typeof issue>>) {
+  const delegateIndex = f.nextIndex();
+  const d = signDelegation(f, cert.index, cert.certId, f.wallet.address(delegateIndex));
+  await f.http
+    .post("/v1/delegations")
+    .send({ delegation: d.delegation, signature: d.signature, documentRoot: cert.documentRoot })
+    .expect(201);
+  return { ...d, delegateIndex };
 }
 
 async function statusOf(f: Front, certId: string): Promise<string> {
@@ -648,6 +661,61 @@ const CASES: Case[] = [
           body: signRevoke(f, a.index, g2, a.documentRoot),
         },
         unchanged: async () => expect((await grantUses(f, a.document, g2)).verdict).to.equal("VALID"),
+      };
+    },
+  },
+  {
+    route: "post /v1/delegations",
+    who: "public",
+    async setup(f) {
+      const a = await issue(f);
+      const [d1, d2] = [1, 2].map(() => signDelegation(f, a.index, a.certId, f.wallet.address(f.nextIndex())));
+      const body = (d: typeof d1) => ({
+        delegation: d.delegation,
+        signature: d.signature,
+        documentRoot: a.documentRoot,
+      });
+      return {
+        first: { method: "post", path: "/v1/delegations", body: body(d1) },
+        other: { method: "post", path: "/v1/delegations", body: body(d2) },
+        unchanged: async () => expect(await f.gw.deps.chain.delegation(d2.delegationId)).to.equal(undefined),
+      };
+    },
+  },
+  {
+    route: "post /v1/delegations/{delegationId}/revoke",
+    who: "public",
+    async setup(f) {
+      const a = await issue(f);
+      const [d1, d2] = [await relayDelegation(f, a), await relayDelegation(f, a)];
+      const revoke = (d: typeof d1) => ({
+        method: "post" as const,
+        path: `/v1/delegations/${d.delegationId}/revoke`,
+        body: signRevokeDelegation(f, a.index, d.delegationId, a.documentRoot),
+      });
+      return {
+        first: revoke(d1),
+        other: revoke(d2),
+        unchanged: async () => expect((await f.gw.deps.chain.delegation(d2.delegationId))?.revoked).to.equal(false),
+      };
+    },
+  },
+  {
+    route: "post /v1/delegations/{delegationId}/grants",
+    who: "public",
+    async setup(f) {
+      const a = await issue(f);
+      const d = await relayDelegation(f, a);
+      const [g1, g2] = [1, 2].map(() => signGrant(f, d.delegateIndex, a.certId, f.ids.verifierV));
+      const call = (g: typeof g1) => ({
+        method: "post" as const,
+        path: `/v1/delegations/${d.delegationId}/grants`,
+        body: { grant: g.grant, delegation: d.delegation, signature: g.signature },
+      });
+      return {
+        first: call(g1),
+        other: call(g2),
+        unchanged: async () => expect(await f.gw.deps.index.grant(g2.grantId)).to.equal(undefined),
       };
     },
   },

@@ -99,6 +99,18 @@ export function fakeDeps(world = new FakeWorld()): DomainDeps & { world: FakeWor
     async statusNonce(certId) {
       return (w.history.get(certId) ?? []).length;
     },
+    async relayDelegation() {
+      throw new DomainError("NOT_IN_FAKE_WORLD", "the fake world relays no delegations", { status: 501 });
+    },
+    async relayRevokeDelegation() {
+      throw new DomainError("NOT_IN_FAKE_WORLD", "the fake world relays no delegations", { status: 501 });
+    },
+    async relayDelegateGrant() {
+      throw new DomainError("NOT_IN_FAKE_WORLD", "the fake world relays no delegations", { status: 501 });
+    },
+    async delegation() {
+      return undefined;
+    },
     async authorityTransactionParameters() {
       throw new DomainError("NOT_IN_FAKE_WORLD", "the fake world has no chain accounts", { status: 501 });
     },

@@ -220,6 +220,46 @@ export function signRevoke(f: Front, index: number, grantId: Bytes32, documentRo
   return { nonce: String(msg.nonce), deadline: Number(msg.deadline), signature: s.signature as Hex, documentRoot };
 }
 
+/** A Delegation of certificate `certId` to `delegate`, signed by holder key `index` (or `signer`'s key, to forge one). */
+export function signDelegation(
+  f: Front,
+  index: number,
+  certId: Bytes32,
+  delegate: Address,
+  over: Partial<{
+    validUntil: number;
+    deadline: number;
+    signer: number;
+    purpose: string;
+    verifier: Address;
+    online: boolean;
+  }> = {},
+) {
+  const delegation = {
+    certId,
+    delegate: delegate.toLowerCase() as Address,
+    purpose: (over.purpose === undefined ? `0x${"0".repeat(64)}` : purposeHash(over.purpose).toLowerCase()) as Bytes32,
+    verifier: (over.verifier ?? `0x${"0".repeat(40)}`).toLowerCase() as Address,
+    online: over.online ?? true,
+    validUntil: over.validUntil ?? f.now() + 7200,
+    nonce: String(++nonceSeq),
+    deadline: over.deadline ?? f.now() + 600,
+  };
+  const s = f.wallet.signDelegation(over.signer ?? index, f.domain, {
+    ...delegation,
+    validUntil: BigInt(delegation.validUntil),
+    nonce: BigInt(delegation.nonce),
+    deadline: BigInt(delegation.deadline),
+  });
+  return { delegation, signature: s.signature as Hex, delegationId: s.delegationId.toLowerCase() as Bytes32 };
+}
+
+export function signRevokeDelegation(f: Front, index: number, delegationId: Bytes32, documentRoot: Bytes32) {
+  const msg = { delegationId, nonce: ++nonceSeq, deadline: BigInt(f.now() + 600) };
+  const s = f.wallet.signRevokeDelegation(index, f.domain, msg);
+  return { nonce: String(msg.nonce), deadline: Number(msg.deadline), signature: s.signature as Hex, documentRoot };
+}
+
 let holderNonce = 0;
 
 /** X-Holder-* headers for `method path` signed by holder key `index`. */
