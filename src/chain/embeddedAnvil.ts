@@ -236,7 +236,7 @@ export async function startAnvilEngine(
 
 /**
  * Cuts a state dump down to what a restart needs: the last `HASH_WINDOW` block headers, and the
- * transactions of the newest blocks (see `KEEP_TRANSACTIONS`); the other blocks' bodies are emptied
+ * transactions of the newest blocks (see KEEP_TRANSACTIONS); the other blocks' bodies are emptied
  * (a header's hash does not depend on the body it is stored with, measured: the loaded chain has the
  * same head hash). So the checkpoint, the load and the loaded node's memory follow the state, not
  * how many transactions the last blocks held.

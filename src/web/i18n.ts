@@ -387,6 +387,14 @@ const zh = {
   "error.DELEGATION_EXPIRED": "这项代办授权已过期，请持证人重新授权",
   "error.DELEGATION_OUT_OF_SCOPE": "超出代办授权的范围（用途、核验方或仅限窗口出示），请持证人扩大授权或亲自出示",
   "error.DELEGATION_MISMATCH": "代办授权的内容与授权编号不符，请按持证人签署的原样发送",
+  "error.STATUS_LISTS_UNAVAILABLE": "本网关不发布状态列表，请在链上或通过证照状态接口查询",
+  "error.STATUS_ENTRY_NOT_FOUND": "这张证照不在本网关的状态列表里（不是经本网关签发的）",
+  "error.STATUS_LIST_MALFORMED": "这不是一份可读的状态列表凭证",
+  "error.STATUS_LIST_LENGTH_ERROR": "状态列表的长度不对（至少 131,072 位，且不能超出上限）",
+  "error.STATUS_LIST_RANGE_ERROR": "状态列表的位置编号超出了列表范围",
+  "error.STATUS_LIST_PURPOSE_MISMATCH": "状态列表的用途（撤销或暂停）与证照的条目不一致",
+  "error.STATUS_LIST_WRONG_LIST": "这份状态列表不是证照条目所指的那一份",
+  "error.STATUS_LIST_BAD_SIGNATURE": "状态列表的签名无效，或不是发证机构的密钥签的",
   "error.INVALID_DELEGATION": "代办人须是另一个钱包地址，不能是持证人本人或空地址",
   "error.SHARE_LINK_INVALID": "分享链接不完整",
   "error.UNAUTHENTICATED": "请先登录",
@@ -790,6 +798,17 @@ const en: Dict = {
     "This is outside the delegation (its purpose, verifier, or counter-only): ask the holder to widen it or present it themselves",
   "error.DELEGATION_MISMATCH":
     "The delegation's terms do not match its id: send them exactly as the holder signed them",
+  "error.STATUS_LISTS_UNAVAILABLE":
+    "This gateway publishes no status lists: ask the ledger or the certificate status route",
+  "error.STATUS_ENTRY_NOT_FOUND":
+    "This certificate has no entry in this gateway's status lists (it was not issued here)",
+  "error.STATUS_LIST_MALFORMED": "This is not a readable status list credential",
+  "error.STATUS_LIST_LENGTH_ERROR":
+    "The status list has the wrong length (at least 131,072 bits, and no more than the limit)",
+  "error.STATUS_LIST_RANGE_ERROR": "The status list index is outside the list",
+  "error.STATUS_LIST_PURPOSE_MISMATCH": "The list's purpose (revocation or suspension) is not the entry's",
+  "error.STATUS_LIST_WRONG_LIST": "This status list is not the one the certificate's entry names",
+  "error.STATUS_LIST_BAD_SIGNATURE": "The status list's signature is invalid or not made by the agency's key",
   "error.INVALID_DELEGATION":
     "The delegate must be another wallet's address, not the holder's own nor the zero address",
   "error.SHARE_LINK_INVALID": "The share link is incomplete",
