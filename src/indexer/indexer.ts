@@ -292,8 +292,6 @@ export class Indexer {
       }
     });
     this.cache.apply(changes);
-    const anchored = changes.flatMap((c) => (c.table === "batches" ? [c.row.root] : []));
-    if (anchored.length > 0) await this.cache.loadMembersOf(anchored);
     this.cursor = { block: to, hash: headers.get(to)!.hash };
     this.stats.steps++;
     this.stats.logs += logs.length;
@@ -418,14 +416,24 @@ class ProjectionWriter {
   /** Rows written in this transaction, read before the cache (which sees only committed ones). */
   private readonly overlay = new Map<string, Record<string, unknown>>();
 
+  /** The transaction, to read committed rows the cache does not hold. */
+  readonly store: Kysely<Database>;
+
   constructor(
     readonly trx: AnyTrx,
     readonly cache: IndexCache,
     private readonly changes: CacheChange[],
-  ) {}
+  ) {
+    this.store = trx as unknown as Kysely<Database>;
+  }
 
-  get<T>(table: keyof typeof PRIMARY_KEYS, pk: Record<string, unknown>, committed: () => T | undefined): T | undefined {
-    return (this.overlay.get(keyOf(table, pk)) as T | undefined) ?? committed();
+  /** The row as this transaction sees it: written by it, else committed (`committed` reads through `trx`). */
+  async get<T>(
+    table: keyof typeof PRIMARY_KEYS,
+    pk: Record<string, unknown>,
+    committed: () => T | undefined | Promise<T | undefined>,
+  ): Promise<T | undefined> {
+    return (this.overlay.get(keyOf(table, pk)) as T | undefined) ?? (await committed());
   }
 
   async insert(table: keyof typeof PRIMARY_KEYS, row: Record<string, unknown>): Promise<void> {
@@ -565,7 +573,9 @@ async function applyLog(w: ProjectionWriter, addrs: ContractAddresses, l: RawLog
       return;
     case "TypeUpdated":
     case "TypeDeactivated": {
-      const before = w.get<R>("cert_types", { type_id: Number(a.typeId) }, () => w.cache.typeRow(Number(a.typeId)));
+      const before = await w.get<R>("cert_types", { type_id: Number(a.typeId) }, () =>
+        w.cache.typeRow(Number(a.typeId)),
+      );
       if (!before) return;
       const patch =
         ev.name === "TypeDeactivated"
@@ -583,7 +593,7 @@ async function applyLog(w: ProjectionWriter, addrs: ContractAddresses, l: RawLog
       });
       return;
     case "AgencyDeactivated": {
-      const before = w.get<R>("agencies", { agency_id: Number(a.agencyId) }, () =>
+      const before = await w.get<R>("agencies", { agency_id: Number(a.agencyId) }, () =>
         w.cache.agencyRow(Number(a.agencyId)),
       );
       if (before) await w.update("agencies", before, { active: 0 }, block);
@@ -591,7 +601,7 @@ async function applyLog(w: ProjectionWriter, addrs: ContractAddresses, l: RawLog
     }
     case "AccreditationSet": {
       const pk = { agency_id: Number(a.agencyId), type_id: Number(a.typeId) };
-      const before = w.get<R>("accreditations", pk, () => w.cache.accreditationRow(pk.agency_id, pk.type_id));
+      const before = await w.get<R>("accreditations", pk, () => w.cache.accreditationRow(pk.agency_id, pk.type_id));
       const patch = { from_at: Number(a.accreditedFrom), until_at: Number(a.accreditedUntil) };
       if (before) await w.update("accreditations", before, patch, block);
       else await w.insert("accreditations", { ...pk, ...patch, block_number: block });
@@ -608,12 +618,12 @@ async function applyLog(w: ProjectionWriter, addrs: ContractAddresses, l: RawLog
       });
       return;
     case "KeyRetired": {
-      const before = w.get<R>("signing_keys", { key_id: Number(a.keyId) }, () => w.cache.keyRow(Number(a.keyId)));
+      const before = await w.get<R>("signing_keys", { key_id: Number(a.keyId) }, () => w.cache.keyRow(Number(a.keyId)));
       if (before) await w.update("signing_keys", before, { valid_until: Number(a.validUntil) }, block);
       return;
     }
     case "CertificateIssued": {
-      const key = w.get<R>("signing_keys", { key_id: Number(a.keyId) }, () => w.cache.keyRow(Number(a.keyId)));
+      const key = await w.get<R>("signing_keys", { key_id: Number(a.keyId) }, () => w.cache.keyRow(Number(a.keyId)));
       await w.insert("certificates", {
         batch_root: ZERO_ROOT,
         cert_id: hex(a.certId),
@@ -632,7 +642,7 @@ async function applyLog(w: ProjectionWriter, addrs: ContractAddresses, l: RawLog
       return;
     }
     case "BatchAnchored": {
-      const key = w.get<R>("signing_keys", { key_id: Number(a.keyId) }, () => w.cache.keyRow(Number(a.keyId)));
+      const key = await w.get<R>("signing_keys", { key_id: Number(a.keyId) }, () => w.cache.keyRow(Number(a.keyId)));
       await w.insert("batches", {
         root: hex(a.root),
         type_id: Number(a.typeId),
@@ -655,7 +665,7 @@ async function applyLog(w: ProjectionWriter, addrs: ContractAddresses, l: RawLog
       const status = STATUS_OF[ev.name];
       const supersededBy = ev.name === "CertificateSuperseded" ? hex(a.newCertId) : null;
       const pk = { batch_root: root, cert_id: certId };
-      const before = w.get<R>("certificates", pk, () => w.cache.overrideRow(root, certId));
+      const before = await w.get<R>("certificates", pk, () => w.cache.overrideRow(root, certId, w.store));
       if (before) {
         await w.update(
           "certificates",
@@ -665,8 +675,8 @@ async function applyLog(w: ProjectionWriter, addrs: ContractAddresses, l: RawLog
         );
       } else if (root !== ZERO_ROOT) {
         // First change of a batched certificate: its row starts here, with the batch's facts.
-        const b = w.get<R>("batches", { root }, () => w.cache.batchRow(root));
-        const m = w.cache.member(certId);
+        const b = await w.get<R>("batches", { root }, () => w.cache.batchRow(root));
+        const m = await w.cache.member(root, certId, w.store);
         await w.insert("certificates", {
           ...pk,
           type_id: b?.type_id ?? 0,
@@ -674,8 +684,8 @@ async function applyLog(w: ProjectionWriter, addrs: ContractAddresses, l: RawLog
           issuer_key: b?.issuer_key ?? "",
           agency_id: b?.agency_id ?? 0,
           issued_at: b?.issued_at ?? 0,
-          valid_from: m && m.root === root ? m.validFrom : 0,
-          valid_until: m && m.root === root ? m.validUntil : 0,
+          valid_from: m?.validFrom ?? 0,
+          valid_until: m?.validUntil ?? 0,
           status,
           superseded_by: supersededBy,
           tx_hash: b?.tx_hash ?? null,
@@ -712,13 +722,15 @@ async function applyLog(w: ProjectionWriter, addrs: ContractAddresses, l: RawLog
       });
       return;
     case "GrantRevoked": {
-      const before = w.get<R>("grants", { grant_id: hex(a.grantId) }, () => w.cache.grantRow(hex(a.grantId)));
+      const before = await w.get<R>("grants", { grant_id: hex(a.grantId) }, () =>
+        w.cache.grantRow(hex(a.grantId), w.store),
+      );
       if (before) await w.update("grants", before, { revoked: 1 }, block);
       return;
     }
     case "CheckRecorded": {
       const grantId = hex(a.grantId);
-      const before = w.get<R>("grants", { grant_id: grantId }, () => w.cache.grantRow(grantId));
+      const before = await w.get<R>("grants", { grant_id: grantId }, () => w.cache.grantRow(grantId, w.store));
       await w.append("checks", {
         grant_id: grantId,
         cert_id: hex(a.certId),
