@@ -117,7 +117,7 @@ const ConfigSchema = z.object({
     .default(Math.min(4, Math.max(0, availableParallelism() - 1))),
   /**
    * Certificates (and, as many, grants) the index keeps in memory, the most recently used; the rest are
-   * read from the store when asked. Memory follows this, not the history (~1 KB an entry in all).
+   * read from the store when asked. Memory follows this, not the history (~0.6 kB an entry).
    */
   indexCacheEntries: z.coerce.number().int().min(100).max(10_000_000).default(10_000),
   /** Days a batch's documents stay in the store for the agency to download (they hold personal data). */
