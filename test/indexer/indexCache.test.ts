@@ -1,4 +1,3 @@
-import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { expect } from "chai";
 import type { Engine, EngineOptions } from "../../src/chain/engine";
 import type { Bytes32 } from "../../src/domain/ports";
@@ -12,34 +11,36 @@ import {
   tmpDataDir,
   type Actors,
 } from "../support/engineFixture";
+import { buildBatch } from "../support/certledger";
 import { freshPostgresDatabase } from "../support/postgres";
 
 const HELD = 3;
 
-/** A batch of `n` members anchored through the engine; its tree for the members' proofs. */
+/** A batch of `n` members anchored through the engine; the members' proofs. */
 async function anchorBatch(engine: Engine, a: Actors, n: number, outboxKey: string) {
   const now = Math.floor(Date.now() / 1000);
-  const members = Array.from({ length: n }, (_, i) => ({
+  const entries = Array.from({ length: n }, (_, i) => ({
     certId: newHolderCert().certId,
-    validFrom: now,
-    validUntil: now + 3600 + i,
+    validFrom: BigInt(now),
+    validUntil: BigInt(now + 3600 + i),
   }));
-  const tree = StandardMerkleTree.of(
-    members.map((m) => [m.certId, m.validFrom, m.validUntil]),
-    ["bytes32", "uint64", "uint64"],
-  );
-  const root = tree.root as Bytes32;
+  const { tree, root } = buildBatch(entries);
+  const members = entries.map((e) => ({
+    certId: e.certId,
+    validFrom: Number(e.validFrom),
+    validUntil: Number(e.validUntil),
+  }));
   await engine.chain.anchorBatch({
     agency: a.agency,
     issuerKey: a.issuerKey,
-    root,
+    root: root as Bytes32,
     typeId: a.typeId,
     count: n,
     outboxKey,
     members,
   });
   const batchRef = (i: number) => ({
-    root,
+    root: root as Bytes32,
     validFrom: members[i].validFrom,
     validUntil: members[i].validUntil,
     proof: tree.getProof(i) as Bytes32[],
@@ -67,43 +68,21 @@ async function forgetfulIndex(extra: Partial<EngineOptions>): Promise<void> {
 
     // Statuses changed on certificates the index had forgotten: the indexer reads their rows in its
     // transaction. A member suspended, then (forgotten again) reinstated: its override row is updated.
+    type Change = Parameters<Engine["chain"]["changeStatus"]>[0];
+    const change = (
+      certId: Bytes32,
+      action: Change["action"],
+      reason: number,
+      outboxKey: string,
+      batch?: Change["batch"],
+    ) =>
+      engine.chain.changeStatus({ agency: a.agency, issuerKey: a.issuerKey, certId, action, reason, outboxKey, batch });
     await flush(engine, ids.slice(6, 9));
-    await engine.chain.changeStatus({
-      agency: a.agency,
-      issuerKey: a.issuerKey,
-      certId: singles[0].certId,
-      action: "suspend",
-      reason: 3,
-      outboxKey: "s0",
-    });
-    await engine.chain.changeStatus({
-      agency: a.agency,
-      issuerKey: a.issuerKey,
-      certId: members[2].certId,
-      action: "suspend",
-      reason: 3,
-      batch: batchRef(2),
-      outboxKey: "s2",
-    });
+    await change(singles[0].certId, "suspend", 3, "s0");
+    await change(members[2].certId, "suspend", 3, "s2", batchRef(2));
     await flush(engine, ids.slice(0, HELD));
-    await engine.chain.changeStatus({
-      agency: a.agency,
-      issuerKey: a.issuerKey,
-      certId: members[2].certId,
-      action: "reinstate",
-      reason: 4,
-      batch: batchRef(2),
-      outboxKey: "r2",
-    });
-    await engine.chain.changeStatus({
-      agency: a.agency,
-      issuerKey: a.issuerKey,
-      certId: members[3].certId,
-      action: "revoke",
-      reason: 1,
-      batch: batchRef(3),
-      outboxKey: "v3",
-    });
+    await change(members[2].certId, "reinstate", 4, "r2", batchRef(2));
+    await change(members[3].certId, "revoke", 1, "v3", batchRef(3));
 
     // Grants: each check updates the grant's row, held or forgotten.
     const grants: Bytes32[] = [];
