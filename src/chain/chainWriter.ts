@@ -152,13 +152,13 @@ export function workKinds(d: Omit<ChainWriterDeps, "relayer">): Record<string, W
             80_000 + 45_000 * ps.length,
           ),
       },
-      applied: (p: Issue) => (cache.singleRow(p.certId) ? {} : undefined),
+      applied: async (p: Issue) => ((await cache.singleRow(p.certId)) ? {} : undefined),
     },
     issueSigned: {
       action: "issue the certificate",
       tx: (p: Issue & { signed: SignedWrite }) =>
         byRelayer(ledgerIface.encodeFunctionData("issueBySig", [...req(p), tuple(p.signed)]), 150_000),
-      applied: (p: Issue) => (cache.singleRow(p.certId) ? {} : undefined),
+      applied: async (p: Issue) => ((await cache.singleRow(p.certId)) ? {} : undefined),
     },
     issueMany: {
       action: "issue the certificates",
@@ -167,7 +167,8 @@ export function workKinds(d: Omit<ChainWriterDeps, "relayer">): Record<string, W
           ledgerIface.encodeFunctionData("issueManyBySig", [p.requests.map(req), tuple(p.signed)]),
           80_000 + 45_000 * p.requests.length,
         ),
-      applied: (p: { requests: Issue[] }) => (p.requests.every((r) => cache.singleRow(r.certId)) ? {} : undefined),
+      applied: async (p: { requests: Issue[] }) =>
+        (await Promise.all(p.requests.map((r) => cache.singleRow(r.certId)))).every(Boolean) ? {} : undefined,
     },
     anchorBatch: {
       action: "anchor the batch",
@@ -209,7 +210,7 @@ export function workKinds(d: Omit<ChainWriterDeps, "relayer">): Record<string, W
           p.action === "supersede"
             ? ledgerIface.encodeFunctionData("supersedeBySig", [
                 ref,
-                replacementRef(cache, p.replacement!),
+                certRef(p.replacement!),
                 p.reason,
                 p.nonce,
                 signed,
@@ -217,8 +218,10 @@ export function workKinds(d: Omit<ChainWriterDeps, "relayer">): Record<string, W
             : ledgerIface.encodeFunctionData(`${p.action}BySig`, [ref, p.reason, p.nonce, signed]);
         return byRelayer(data, 180_000 + 5_000 * (p.batch?.proof.length ?? 0));
       },
-      applied: (p: StatusPayload) =>
-        cache.overrideRow(p.batch?.root ?? ZERO_ROOT, p.certId)?.status === STATUS_TARGET[p.action] ? {} : undefined,
+      applied: async (p: StatusPayload) =>
+        (await cache.overrideRow(p.batch?.root ?? ZERO_ROOT, p.certId))?.status === STATUS_TARGET[p.action]
+          ? {}
+          : undefined,
     },
     grant: {
       action: "store the grant",
@@ -261,15 +264,16 @@ export function workKinds(d: Omit<ChainWriterDeps, "relayer">): Record<string, W
           );
         },
       },
-      applied: (p: GrantPayload) => (cache.grantRow(p.grantId) ? { result: { grantId: p.grantId } } : undefined),
+      applied: async (p: GrantPayload) =>
+        (await cache.grantRow(p.grantId)) ? { result: { grantId: p.grantId } } : undefined,
       // grantId is the EIP-712 digest, computed exactly as the registry computes it.
       result: (p: GrantPayload) => ({ grantId: p.grantId }),
     },
     revokeGrant: {
       action: "revoke the grant",
       tx: (p: RevokeGrantRelayRequest, from) => revocationBySig("revokeGrantBySig", p.grantId, p, from),
-      applied: (p: RevokeGrantRelayRequest) =>
-        cache.grantRow(p.grantId.toLowerCase())?.revoked === 1 ? {} : undefined,
+      applied: async (p: RevokeGrantRelayRequest) =>
+        (await cache.grantRow(p.grantId.toLowerCase()))?.revoked === 1 ? {} : undefined,
     },
     delegate: {
       action: "store the delegation",
@@ -314,8 +318,8 @@ export function workKinds(d: Omit<ChainWriterDeps, "relayer">): Record<string, W
           ]),
           300_000,
         ),
-      applied: (p: DelegateGrantPayload) =>
-        cache.grantRow(p.grantId) ? { result: { grantId: p.grantId } } : undefined,
+      applied: async (p: DelegateGrantPayload) =>
+        (await cache.grantRow(p.grantId)) ? { result: { grantId: p.grantId } } : undefined,
       result: (p: DelegateGrantPayload) => ({ grantId: p.grantId }),
     },
     check: {
@@ -465,8 +469,9 @@ function registryApplied(cache: IndexCache, c: RegistryCheck, now: number): bool
   }
 }
 
-function replacementRef(cache: IndexCache, certId: string) {
-  if (cache.singleRow(certId.toLowerCase())) return certRef(certId);
+/** Refuses a replacement that is not issued singly (checked before the change is sent). */
+async function requireSingleReplacement(cache: IndexCache, certId: string): Promise<void> {
+  if (await cache.singleRow(certId.toLowerCase())) return;
   // A replacement inside a batch would need its proof, which the request does not carry.
   throw badRequest(
     "REPLACEMENT_NOT_SINGLE",
@@ -538,7 +543,6 @@ export class EngineChainWriter implements ChainWriter {
           .execute();
       }
     });
-    this.d.cache.addMembers(root, req.members);
     await this.d.statusLists?.allocate(
       req.agency,
       req.members.map((m) => ({ certId: m.certId, batchRoot: root })),
@@ -575,7 +579,7 @@ export class EngineChainWriter implements ChainWriter {
     if (req.action === "supersede") {
       if (!req.replacement)
         throw badRequest("REPLACEMENT_REQUIRED", "Superseding needs the replacement certificate's certId.");
-      replacementRef(this.d.cache, req.replacement);
+      await requireSingleReplacement(this.d.cache, req.replacement);
     }
     return this.receipt(await this.d.relayer.execute("changeStatus", req.outboxKey, req.issuerKey, payload));
   }

@@ -68,6 +68,8 @@ export interface EngineOptions {
   contracts?: ContractAddresses;
   /** With contracts: the block to index from (default 0). */
   fromBlock?: number;
+  /** Certificates and grants the index keeps in memory (each; default INDEX_CACHE_ENTRIES). */
+  indexCacheEntries?: number;
   /** Blocks on top of a transaction before it counts (external chain; the embedded one never reorgs). */
   confirmations?: number;
   /** External chain: one gas price for every transaction (0 on a zero-gas-price network); default the node's fees. */
@@ -332,7 +334,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     const writes = new GroupCommit(db, store.dialect === "sqlite");
 
     // ---- index
-    const cache = new IndexCache(db, now);
+    const cache = new IndexCache(db, now, opts.indexCacheEntries);
     if (embedded) cache.followsInProcessChain();
     await cache.load();
     phases.indexLoad = phase();

@@ -72,15 +72,17 @@ export function toChecksumAddress(address: string): Address {
     throw new DocumentError("INVALID_PARAMETER", `not a 20-byte hex address: ${String(address).slice(0, 44)}`);
   const lower = bytesToHex(bytes).slice(2);
   const hash = keccak_256(utf8(lower));
-  let out = "0x";
+  // Joined, not appended to: `+=` leaves a rope of 41 pieces (~1.3 kB) that the cache would keep.
+  const chars = ["0x"];
   for (let i = 0; i < 40; i++) {
     const c = lower[i];
     const nibble = (hash[i >> 1] >> (i & 1 ? 0 : 4)) & 15;
-    out += nibble >= 8 ? c.toUpperCase() : c;
+    chars.push(nibble >= 8 ? c.toUpperCase() : c);
   }
+  const out = chars.join("") as Address;
   if (checksumCache.size >= 4096) checksumCache.clear();
-  checksumCache.set(address, out as Address);
-  return out as Address;
+  checksumCache.set(address, out);
+  return out;
 }
 
 /** The address when `value` is a correctly EIP-55-checksummed address, else undefined. */

@@ -1,15 +1,20 @@
 /**
- * The index in memory: everything the verify path asks per request (certificate status, batch, grant,
- * type, key, accreditation) answered synchronously from Maps that the indexer updates after each commit.
- * Lists that only people read (status history, checks, an agency's certificates) go to the database.
+ * The index in memory: what the verify path asks per request (certificate status, batch, grant, type,
+ * key, accreditation) answered synchronously from Maps that the indexer updates after each commit.
  *
- * Memory: ~200 bytes per single certificate or batch member, so 100,000 batched certificates cost
- * ~20 MB; batches' roots, grants and the registry are small.
+ * The registry (types, agencies, keys, accreditations, verifiers) and the batches' roots are held whole:
+ * they grow with agencies and batches, not with certificates. Certificates (with their batch memberships
+ * and status overrides) and grants grow with history: they are held in bounded LRUs in front of the
+ * store, so memory follows the working set. A miss reads the store (indexed, one certId or grantId) and
+ * keeps the answer; the indexer updates a cached entry after each commit. Lists that only people read
+ * (status history, checks, grants of a certificate, an agency's certificates) go to the database.
+ * Why and what it costs: docs/decisions/0021-index-memory-bounded-by-the-working-set.md.
  */
 import type { Kysely, Selectable } from "kysely";
 import type {
   Address,
   AgencyView,
+  Awaitable,
   BatchView,
   Bytes32,
   CertificateStatus,
@@ -33,8 +38,12 @@ import type {
   SigningKeysTable,
 } from "../store/schema";
 import { ZERO_ROOT } from "../store/schema";
+import { Lru } from "./lru";
 
 const UINT40_MAX = 2 ** 40 - 1;
+
+/** Certificates and grants kept in memory by default (each LRU): ~13 MB for both when full (~0.6 kB an entry). */
+export const INDEX_CACHE_ENTRIES = 10_000;
 
 type Row<T> = Selectable<T>;
 
@@ -53,6 +62,14 @@ interface Member {
   validUntil: number;
 }
 
+/** What the store holds about one certId: complete, or not cached at all. */
+interface CertEntry {
+  /** Its rows of `certificates`: the single issue (batch_root ZERO_ROOT) and status overrides in batches. */
+  rows: Row<CertificatesTable>[];
+  /** The batches it is a member of. */
+  members: Member[];
+}
+
 export class IndexCache implements IndexReader {
   private types = new Map<number, Row<CertTypesTable>>();
   private typeByCode = new Map<string, number>();
@@ -63,14 +80,15 @@ export class IndexCache implements IndexReader {
   private accreditations = new Map<string, Row<AccreditationsTable>>();
   private keysById = new Map<number, Row<SigningKeysTable>>();
   private keysByAddress = new Map<string, number>();
-  /** Single certificates by certId; batch overrides by `${root}:${certId}`. */
-  private certs = new Map<string, Row<CertificatesTable>>();
   private batches = new Map<string, Row<BatchesTable>>();
-  private members = new Map<string, Member>();
-  /** Batch roots whose members this process holds (it stored them, or read them from the store). */
-  private rootsWithMembers = new Set<string>();
-  private grants = new Map<string, Row<GrantsTable>>();
-  private grantsByCert = new Map<string, string[]>();
+  /** Certificates by certId (every row and membership of the id), the least recently used forgotten. */
+  private certs: Lru<string, CertEntry>;
+  private grants: Lru<string, Row<GrantsTable>>;
+  /**
+   * Counts applied changes and reloads: a store read that saw an older state than the cache holds
+   * (a commit landed while it ran) answers its caller but is not kept.
+   */
+  private epoch = 0;
   private verifierRows = new Map<string, { verifier: Address; name: string; active: boolean }>();
   private caughtUp = false;
   /** The block the index matched the chain's head at, and when (wall-clock ms). */
@@ -82,33 +100,28 @@ export class IndexCache implements IndexReader {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly now: () => number = () => Math.floor(Date.now() / 1000),
-  ) {}
+    /** Entries of each LRU (certificates, grants). */
+    private readonly entries = INDEX_CACHE_ENTRIES,
+  ) {
+    this.certs = new Lru(entries);
+    this.grants = new Lru(entries);
+  }
 
-  /** (Re)loads everything from the database. */
+  /** (Re)loads the registry and the batches from the database and forgets every cached certificate and grant. */
   async load(): Promise<void> {
-    const fresh = new IndexCache(this.db, this.now);
-    const [types, labels, agencies, accounts, accs, keys, certs, batches, members, grants, verifiers] =
-      await Promise.all([
-        this.db.selectFrom("cert_types").selectAll().execute(),
-        this.db.selectFrom("type_labels").selectAll().execute(),
-        this.db.selectFrom("agencies").selectAll().execute(),
-        this.db.selectFrom("agency_accounts").selectAll().execute(),
-        this.db.selectFrom("accreditations").selectAll().execute(),
-        this.db.selectFrom("signing_keys").selectAll().execute(),
-        this.db.selectFrom("certificates").selectAll().execute(),
-        this.db.selectFrom("batches").selectAll().execute(),
-        this.db.selectFrom("batch_members").selectAll().execute(),
-        this.db.selectFrom("grants").selectAll().execute(),
-        this.db.selectFrom("verifiers").selectAll().execute(),
-      ]);
+    const fresh = new IndexCache(this.db, this.now, this.entries);
+    const [types, labels, agencies, accounts, accs, keys, batches, verifiers] = await Promise.all([
+      this.db.selectFrom("cert_types").selectAll().execute(),
+      this.db.selectFrom("type_labels").selectAll().execute(),
+      this.db.selectFrom("agencies").selectAll().execute(),
+      this.db.selectFrom("agency_accounts").selectAll().execute(),
+      this.db.selectFrom("accreditations").selectAll().execute(),
+      this.db.selectFrom("signing_keys").selectAll().execute(),
+      this.db.selectFrom("batches").selectAll().execute(),
+      this.db.selectFrom("verifiers").selectAll().execute(),
+    ]);
     for (const l of labels) fresh.typeLabels.set(l.code, l.name);
     for (const a of accounts) fresh.setAgencyAccount(a.address, a.name, a.name_hash);
-    for (const m of members)
-      fresh.members.set(m.cert_id, {
-        root: m.root,
-        validFrom: Number(m.valid_from),
-        validUntil: Number(m.valid_until),
-      });
     for (const v of verifiers)
       fresh.verifierRows.set(v.verifier, { verifier: v.verifier as Address, name: v.name, active: v.active === 1 });
     fresh.apply([
@@ -116,9 +129,7 @@ export class IndexCache implements IndexReader {
       ...agencies.map((row) => ({ table: "agencies" as const, row })),
       ...accs.map((row) => ({ table: "accreditations" as const, row })),
       ...keys.map((row) => ({ table: "signing_keys" as const, row })),
-      ...certs.map((row) => ({ table: "certificates" as const, row })),
       ...batches.map((row) => ({ table: "batches" as const, row })),
-      ...grants.map((row) => ({ table: "grants" as const, row })),
     ]);
     Object.assign(this, {
       types: fresh.types,
@@ -132,16 +143,15 @@ export class IndexCache implements IndexReader {
       keysByAddress: fresh.keysByAddress,
       certs: fresh.certs,
       batches: fresh.batches,
-      members: fresh.members,
-      rootsWithMembers: new Set(members.map((m) => m.root)),
       grants: fresh.grants,
-      grantsByCert: fresh.grantsByCert,
       verifierRows: fresh.verifierRows,
+      epoch: this.epoch + 1,
     });
   }
 
   /** Applies committed row images (the indexer calls this right after its transaction commits). */
   apply(changes: CacheChange[]): void {
+    if (changes.length > 0) this.epoch++;
     for (const c of changes) {
       switch (c.table) {
         case "cert_types": {
@@ -161,24 +171,19 @@ export class IndexCache implements IndexReader {
           this.keysById.set(c.row.key_id, c.row);
           this.keysByAddress.set(c.row.key, c.row.key_id);
           break;
-        case "certificates":
-          this.certs.set(
-            c.row.batch_root === ZERO_ROOT ? c.row.cert_id : `${c.row.batch_root}:${c.row.cert_id}`,
-            c.row,
-          );
+        case "certificates": {
+          // Only an entry already held is completed: one made here would lack the id's memberships.
+          const e = this.certs.peek(c.row.cert_id);
+          if (e) e.rows = [...e.rows.filter((r) => r.batch_root !== c.row.batch_root), c.row];
           break;
+        }
         case "batches":
           this.batches.set(c.row.root, c.row);
           break;
-        case "grants": {
-          if (!this.grants.has(c.row.grant_id)) {
-            const list = this.grantsByCert.get(c.row.cert_id) ?? [];
-            list.push(c.row.grant_id);
-            this.grantsByCert.set(c.row.cert_id, list);
-          }
+        case "grants":
+          // A grant row is complete by itself; a new one is about to be used (a counter, a link).
           this.grants.set(c.row.grant_id, c.row);
           break;
-        }
       }
     }
   }
@@ -192,30 +197,6 @@ export class IndexCache implements IndexReader {
 
   setTypeLabel(code: string, name: string): void {
     this.typeLabels.set(code, name);
-  }
-
-  addMembers(root: string, members: { certId: string; validFrom: number; validUntil: number }[]): void {
-    this.rootsWithMembers.add(root.toLowerCase());
-    for (const m of members)
-      this.members.set(m.certId.toLowerCase(), {
-        root: root.toLowerCase(),
-        validFrom: m.validFrom,
-        validUntil: m.validUntil,
-      });
-  }
-
-  /**
-   * Reads from the store the members of anchored batches this process did not store itself: another
-   * gateway replica on the same database built them (it writes the members before it sends the root).
-   * The indexer calls it for each root it applies, so a batch's certificates verify on every replica.
-   */
-  async loadMembersOf(roots: string[]): Promise<void> {
-    const missing = [...new Set(roots.map((r) => r.toLowerCase()))].filter((r) => !this.rootsWithMembers.has(r));
-    if (missing.length === 0) return;
-    const rows = await this.db.selectFrom("batch_members").selectAll().where("root", "in", missing).execute();
-    for (const m of rows)
-      this.members.set(m.cert_id, { root: m.root, validFrom: Number(m.valid_from), validUntil: Number(m.valid_until) });
-    for (const r of missing) this.rootsWithMembers.add(r);
   }
 
   setVerifier(verifier: string, name: string, active: boolean): void {
@@ -283,20 +264,66 @@ export class IndexCache implements IndexReader {
     return this.batches.get(root);
   }
 
-  grantRow(grantId: string): Row<GrantsTable> | undefined {
-    return this.grants.get(grantId);
+  /**
+   * The committed row of a grant. `via` is the indexer's open transaction: read through it on a miss,
+   * and not kept (SQLite's one connection is the transaction's until it ends).
+   */
+  grantRow(grantId: string, via?: Kysely<Database>): Awaitable<Row<GrantsTable> | undefined> {
+    return this.grants.get(grantId) ?? this.readGrant(grantId, via);
   }
 
-  member(certId: string): Member | undefined {
-    return this.members.get(certId);
+  /** The membership of `certId` in the batch `root`, as the store holds it. */
+  member(root: string, certId: string, via?: Kysely<Database>): Awaitable<Member | undefined> {
+    return then(this.certEntry(certId, via), (e) => e?.members.find((m) => m.root === root));
   }
 
-  singleRow(certId: string): Row<CertificatesTable> | undefined {
-    return this.certs.get(certId);
+  singleRow(certId: string): Awaitable<Row<CertificatesTable> | undefined> {
+    return this.overrideRow(ZERO_ROOT, certId);
   }
 
-  overrideRow(root: string, certId: string): Row<CertificatesTable> | undefined {
-    return root === ZERO_ROOT ? this.certs.get(certId) : this.certs.get(`${root}:${certId}`);
+  /** The row of `certId` under `root` (ZERO_ROOT: its single issue; a batch root: its status override). */
+  overrideRow(root: string, certId: string, via?: Kysely<Database>): Awaitable<Row<CertificatesTable> | undefined> {
+    return then(this.certEntry(certId, via), (e) => e?.rows.find((r) => r.batch_root === root));
+  }
+
+  /** What the store holds about `certId`: from the LRU, else read (undefined when the store has nothing). */
+  private certEntry(certId: string, via?: Kysely<Database>): Awaitable<CertEntry | undefined> {
+    return this.certs.get(certId) ?? this.readCert(certId, via);
+  }
+
+  private async readCert(certId: string, via?: Kysely<Database>): Promise<CertEntry | undefined> {
+    const epoch = this.epoch;
+    const db = via ?? this.db;
+    const [rows, members] = await Promise.all([
+      db.selectFrom("certificates").selectAll().where("cert_id", "=", certId).execute(),
+      db.selectFrom("batch_members").selectAll().where("cert_id", "=", certId).execute(),
+    ]);
+    if (rows.length === 0 && members.length === 0) return undefined;
+    const entry: CertEntry = {
+      rows,
+      members: members.map((m) => ({
+        root: m.root,
+        validFrom: Number(m.valid_from),
+        validUntil: Number(m.valid_until),
+      })),
+    };
+    if (via) return entry;
+    if (this.epoch !== epoch) return this.certs.get(certId) ?? entry;
+    this.certs.set(certId, entry);
+    return entry;
+  }
+
+  private async readGrant(grantId: string, via?: Kysely<Database>): Promise<Row<GrantsTable> | undefined> {
+    const epoch = this.epoch;
+    const row = await (via ?? this.db)
+      .selectFrom("grants")
+      .selectAll()
+      .where("grant_id", "=", grantId)
+      .executeTakeFirst();
+    if (!row || via) return row;
+    if (this.epoch !== epoch) return this.grants.get(grantId) ?? row;
+    this.grants.set(grantId, row);
+    return row;
   }
 
   agencyIdOf(address: string): number | undefined {
@@ -368,15 +395,19 @@ export class IndexCache implements IndexReader {
     return !!a && a.from_at <= at && at < a.until_at;
   }
 
-  certificate(certId: Bytes32): CertificateView | undefined {
+  certificate(certId: Bytes32): Awaitable<CertificateView | undefined> {
     const id = certId.toLowerCase();
-    const single = this.certs.get(id);
+    return then(this.certEntry(id), (e) => (e ? this.certificateOf(id, e) : undefined));
+  }
+
+  private certificateOf(id: string, e: CertEntry): CertificateView | undefined {
+    const single = e.rows.find((r) => r.batch_root === ZERO_ROOT);
     if (single) return this.certView(single);
-    const m = this.members.get(id);
+    // A member of a batch not anchored (yet, or dropped by a reorg) is not on the ledger.
+    const m = e.members.find((x) => this.batches.has(x.root));
     if (!m) return undefined;
-    const b = this.batches.get(m.root);
-    if (!b) return undefined;
-    const override = this.certs.get(`${m.root}:${id}`);
+    const b = this.batches.get(m.root)!;
+    const override = e.rows.find((r) => r.batch_root === m.root);
     if (override) return this.certView(override);
     const k = this.keysById.get(b.key_id);
     return {
@@ -454,13 +485,20 @@ export class IndexCache implements IndexReader {
     return { items, ...(last ? { next: Buffer.from(`${last.issued_at}:${last.cert_id}`).toString("base64url") } : {}) };
   }
 
-  grant(grantId: Bytes32): GrantView | undefined {
-    const g = this.grants.get(grantId.toLowerCase());
-    return g ? grantView(g) : undefined;
+  grant(grantId: Bytes32): Awaitable<GrantView | undefined> {
+    return then(this.grantRow(grantId.toLowerCase()), (g) => (g ? grantView(g) : undefined));
   }
 
-  grantsForCertificate(certId: Bytes32): GrantView[] {
-    return (this.grantsByCert.get(certId.toLowerCase()) ?? []).map((id) => grantView(this.grants.get(id)!));
+  async grantsForCertificate(certId: Bytes32): Promise<GrantView[]> {
+    const rows = await this.db
+      .selectFrom("grants")
+      .selectAll()
+      .where("cert_id", "=", certId.toLowerCase())
+      .orderBy("block_number")
+      .orderBy("created_at")
+      .orderBy("grant_id")
+      .execute();
+    return rows.map((g) => grantView(this.grants.peek(g.grant_id) ?? g));
   }
 
   async checksForCertificate(certId: Bytes32): Promise<CheckView[]> {
@@ -493,7 +531,7 @@ export class IndexCache implements IndexReader {
     return this.caughtUp;
   }
 
-  /** Sizes, for /metrics and the memory figures. */
+  /** Sizes, for /metrics and the memory figures: certificates and grants are those held in memory. */
   sizes(): Record<string, number> {
     return {
       types: this.types.size,
@@ -501,8 +539,8 @@ export class IndexCache implements IndexReader {
       keys: this.keysById.size,
       certificates: this.certs.size,
       batches: this.batches.size,
-      batchMembers: this.members.size,
       grants: this.grants.size,
+      entriesPerCache: this.entries,
     };
   }
 
@@ -558,6 +596,11 @@ export class IndexCache implements IndexReader {
       ...(r.tx_hash ? { txHash: r.tx_hash as Address } : {}),
     };
   }
+}
+
+/** Applies `f` at once to a value at hand, or once a read from the store brings it. */
+function then<T, U>(v: Awaitable<T>, f: (x: T) => U): Awaitable<U> {
+  return v instanceof Promise ? v.then(f) : f(v);
 }
 
 function grantView(g: Row<GrantsTable>): GrantView {

@@ -299,8 +299,6 @@ export class Indexer {
       }
     });
     this.cache.apply(changes);
-    const anchored = changes.flatMap((c) => (c.table === "batches" ? [c.row.root] : []));
-    if (anchored.length > 0) await this.cache.loadMembersOf(anchored);
     if (this.opts.projection) {
       // A projection that cannot follow is built again from the index at its next use, never left stale.
       await this.opts.projection.applied(changes).catch(() => this.opts.projection!.reset());
@@ -430,14 +428,24 @@ class ProjectionWriter {
   /** Rows written in this transaction, read before the cache (which sees only committed ones). */
   private readonly overlay = new Map<string, Record<string, unknown>>();
 
+  /** The transaction, to read committed rows the cache does not hold. */
+  readonly store: Kysely<Database>;
+
   constructor(
     readonly trx: AnyTrx,
     readonly cache: IndexCache,
     private readonly changes: CacheChange[],
-  ) {}
+  ) {
+    this.store = trx as unknown as Kysely<Database>;
+  }
 
-  get<T>(table: keyof typeof PRIMARY_KEYS, pk: Record<string, unknown>, committed: () => T | undefined): T | undefined {
-    return (this.overlay.get(keyOf(table, pk)) as T | undefined) ?? committed();
+  /** The row as this transaction sees it: written by it, else committed (`committed` reads through `trx`). */
+  async get<T>(
+    table: keyof typeof PRIMARY_KEYS,
+    pk: Record<string, unknown>,
+    committed: () => T | undefined | Promise<T | undefined>,
+  ): Promise<T | undefined> {
+    return (this.overlay.get(keyOf(table, pk)) as T | undefined) ?? (await committed());
   }
 
   async insert(table: keyof typeof PRIMARY_KEYS, row: Record<string, unknown>): Promise<void> {
@@ -577,7 +585,9 @@ async function applyLog(w: ProjectionWriter, addrs: ContractAddresses, l: RawLog
       return;
     case "TypeUpdated":
     case "TypeDeactivated": {
-      const before = w.get<R>("cert_types", { type_id: Number(a.typeId) }, () => w.cache.typeRow(Number(a.typeId)));
+      const before = await w.get<R>("cert_types", { type_id: Number(a.typeId) }, () =>
+        w.cache.typeRow(Number(a.typeId)),
+      );
       if (!before) return;
       const patch =
         ev.name === "TypeDeactivated"
@@ -595,7 +605,7 @@ async function applyLog(w: ProjectionWriter, addrs: ContractAddresses, l: RawLog
       });
       return;
     case "AgencyDeactivated": {
-      const before = w.get<R>("agencies", { agency_id: Number(a.agencyId) }, () =>
+      const before = await w.get<R>("agencies", { agency_id: Number(a.agencyId) }, () =>
         w.cache.agencyRow(Number(a.agencyId)),
       );
       if (before) await w.update("agencies", before, { active: 0 }, block);
@@ -603,7 +613,7 @@ async function applyLog(w: ProjectionWriter, addrs: ContractAddresses, l: RawLog
     }
     case "AccreditationSet": {
       const pk = { agency_id: Number(a.agencyId), type_id: Number(a.typeId) };
-      const before = w.get<R>("accreditations", pk, () => w.cache.accreditationRow(pk.agency_id, pk.type_id));
+      const before = await w.get<R>("accreditations", pk, () => w.cache.accreditationRow(pk.agency_id, pk.type_id));
       const patch = { from_at: Number(a.accreditedFrom), until_at: Number(a.accreditedUntil) };
       if (before) await w.update("accreditations", before, patch, block);
       else await w.insert("accreditations", { ...pk, ...patch, block_number: block });
@@ -620,12 +630,12 @@ async function applyLog(w: ProjectionWriter, addrs: ContractAddresses, l: RawLog
       });
       return;
     case "KeyRetired": {
-      const before = w.get<R>("signing_keys", { key_id: Number(a.keyId) }, () => w.cache.keyRow(Number(a.keyId)));
+      const before = await w.get<R>("signing_keys", { key_id: Number(a.keyId) }, () => w.cache.keyRow(Number(a.keyId)));
       if (before) await w.update("signing_keys", before, { valid_until: Number(a.validUntil) }, block);
       return;
     }
     case "CertificateIssued": {
-      const key = w.get<R>("signing_keys", { key_id: Number(a.keyId) }, () => w.cache.keyRow(Number(a.keyId)));
+      const key = await w.get<R>("signing_keys", { key_id: Number(a.keyId) }, () => w.cache.keyRow(Number(a.keyId)));
       await w.insert("certificates", {
         batch_root: ZERO_ROOT,
         cert_id: hex(a.certId),
@@ -644,7 +654,7 @@ async function applyLog(w: ProjectionWriter, addrs: ContractAddresses, l: RawLog
       return;
     }
     case "BatchAnchored": {
-      const key = w.get<R>("signing_keys", { key_id: Number(a.keyId) }, () => w.cache.keyRow(Number(a.keyId)));
+      const key = await w.get<R>("signing_keys", { key_id: Number(a.keyId) }, () => w.cache.keyRow(Number(a.keyId)));
       await w.insert("batches", {
         root: hex(a.root),
         type_id: Number(a.typeId),
@@ -667,7 +677,7 @@ async function applyLog(w: ProjectionWriter, addrs: ContractAddresses, l: RawLog
       const status = STATUS_OF[ev.name];
       const supersededBy = ev.name === "CertificateSuperseded" ? hex(a.newCertId) : null;
       const pk = { batch_root: root, cert_id: certId };
-      const before = w.get<R>("certificates", pk, () => w.cache.overrideRow(root, certId));
+      const before = await w.get<R>("certificates", pk, () => w.cache.overrideRow(root, certId, w.store));
       if (before) {
         await w.update(
           "certificates",
@@ -677,8 +687,8 @@ async function applyLog(w: ProjectionWriter, addrs: ContractAddresses, l: RawLog
         );
       } else if (root !== ZERO_ROOT) {
         // First change of a batched certificate: its row starts here, with the batch's facts.
-        const b = w.get<R>("batches", { root }, () => w.cache.batchRow(root));
-        const m = w.cache.member(certId);
+        const b = await w.get<R>("batches", { root }, () => w.cache.batchRow(root));
+        const m = await w.cache.member(root, certId, w.store);
         await w.insert("certificates", {
           ...pk,
           type_id: b?.type_id ?? 0,
@@ -686,8 +696,8 @@ async function applyLog(w: ProjectionWriter, addrs: ContractAddresses, l: RawLog
           issuer_key: b?.issuer_key ?? "",
           agency_id: b?.agency_id ?? 0,
           issued_at: b?.issued_at ?? 0,
-          valid_from: m && m.root === root ? m.validFrom : 0,
-          valid_until: m && m.root === root ? m.validUntil : 0,
+          valid_from: m?.validFrom ?? 0,
+          valid_until: m?.validUntil ?? 0,
           status,
           superseded_by: supersededBy,
           tx_hash: b?.tx_hash ?? null,
@@ -724,13 +734,15 @@ async function applyLog(w: ProjectionWriter, addrs: ContractAddresses, l: RawLog
       });
       return;
     case "GrantRevoked": {
-      const before = w.get<R>("grants", { grant_id: hex(a.grantId) }, () => w.cache.grantRow(hex(a.grantId)));
+      const before = await w.get<R>("grants", { grant_id: hex(a.grantId) }, () =>
+        w.cache.grantRow(hex(a.grantId), w.store),
+      );
       if (before) await w.update("grants", before, { revoked: 1 }, block);
       return;
     }
     case "CheckRecorded": {
       const grantId = hex(a.grantId);
-      const before = w.get<R>("grants", { grant_id: grantId }, () => w.cache.grantRow(grantId));
+      const before = await w.get<R>("grants", { grant_id: grantId }, () => w.cache.grantRow(grantId, w.store));
       await w.append("checks", {
         grant_id: grantId,
         cert_id: hex(a.certId),

@@ -78,11 +78,13 @@ export class StatusListProjection {
     return rows;
   }
 
-  /** The indexer applied these changes (the index cache already holds them). */
+  /** The indexer applied these changes (committed to the store; the index cache holds them). */
   async applied(changes: CacheChange[]): Promise<void> {
-    if (this.lists.size === 0) return;
     const ids = [...new Set(changes.flatMap((c) => (c.table === "certificates" ? [c.row.cert_id] : [])))];
     if (ids.length === 0) return;
+    // A build that read the statuses before this commit must not be kept.
+    this.generation++;
+    if (this.lists.size === 0) return;
     for (const r of await this.entries.rowsOf(ids)) {
       const key = keyOf(r.agency, r.purpose);
       const l = this.lists.get(key);
@@ -91,7 +93,7 @@ export class StatusListProjection {
         this.lists.delete(key);
         continue;
       }
-      setStatusBit(l.bits, r.index, chainStatusBit(r.purpose, this.statusOf(r)));
+      setStatusBit(l.bits, r.index, chainStatusBit(r.purpose, await this.statusOf(r)));
       l.rendered.clear();
       this.stats.bitsChanged++;
     }
@@ -149,18 +151,18 @@ export class StatusListProjection {
     if (have && (await this.entries.maxIndex(agency, purpose)) < have.bits.length * 8) return have;
     if (have && this.lists.get(key) === have) this.lists.delete(key);
     const gen = this.generation;
-    const rows = await this.entries.listOf(agency, purpose);
-    // The statuses are read after the rows arrive, in one synchronous pass: the index as it is now.
+    // Entries and statuses from one statement (the index keeps only recent certificates in memory).
+    const rows = await this.entries.listWithStatuses(agency, purpose);
     const bits = emptyStatusBits(statusListLengthCovering(rows.reduce((m, r) => Math.max(m, r.index), 0)));
-    for (const r of rows) if (chainStatusBit(purpose, this.statusOf(r))) setStatusBit(bits, r.index, true);
+    for (const r of rows) if (chainStatusBit(purpose, r.status as CertificateStatus)) setStatusBit(bits, r.index, true);
     const l: Built = { bits, rendered: new Map() };
     this.stats.builds++;
     if (gen === this.generation && !this.lists.has(key)) this.lists.set(key, l);
     return this.lists.get(key) ?? l;
   }
 
-  private statusOf(r: StatusListRow): CertificateStatus {
-    return (this.cache.overrideRow(r.batchRoot, r.certId)?.status ?? "ACTIVE") as CertificateStatus;
+  private async statusOf(r: StatusListRow): Promise<CertificateStatus> {
+    return ((await this.cache.overrideRow(r.batchRoot, r.certId))?.status ?? "ACTIVE") as CertificateStatus;
   }
 }
 

@@ -145,6 +145,24 @@ export class StatusListEntries {
     return rows.map(rowOf);
   }
 
+  /**
+   * Every index of an agency's list of `purpose` with the status the index holds for its certificate
+   * (its single issue's row, or its override inside its batch; none: ACTIVE), read in one statement so
+   * the entries and the statuses are of one moment.
+   */
+  async listWithStatuses(agency: string, purpose: StatusPurpose): Promise<{ index: number; status: string }[]> {
+    const rows = await this.db
+      .selectFrom("status_list_entries as e")
+      .leftJoin("certificates as c", (j) =>
+        j.onRef("c.cert_id", "=", "e.cert_id").onRef("c.batch_root", "=", "e.batch_root"),
+      )
+      .select(["e.list_index", "c.status"])
+      .where("e.agency", "=", agency.toLowerCase())
+      .where("e.purpose", "=", purpose)
+      .execute();
+    return rows.map((r) => ({ index: Number(r.list_index), status: r.status ?? "ACTIVE" }));
+  }
+
   /** The largest index drawn in an agency's list of `purpose` (-1: none), from the unique index. */
   async maxIndex(agency: string, purpose: StatusPurpose): Promise<number> {
     const r = await this.db

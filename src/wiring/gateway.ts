@@ -77,6 +77,7 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
     keyCustody: config.keyCustody,
     authorityAddress: config.authorityAddress,
     confirmations: config.confirmations,
+    indexCacheEntries: config.indexCacheEntries,
     gasPriceWei: config.gasPriceWei === undefined ? undefined : BigInt(config.gasPriceWei),
     seed: opts.seed,
     keystore: seedKeystoreOptions(config, (msg, fields) => logger.warn(fields ?? {}, msg)),

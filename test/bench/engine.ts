@@ -93,7 +93,7 @@ async function main() {
       certificates: size,
       note: "store members + anchor root + index (documents and tree not included)",
     });
-    if (engine.index.certificate(members[size - 1].certId)?.batchRoot !== root)
+    if ((await engine.index.certificate(members[size - 1].certId))?.batchRoot !== root)
       throw new Error("batch member not indexed");
   }
   global.gc?.();
@@ -112,7 +112,7 @@ async function main() {
     journalMB: Math.round(journalBytes / 1e5) / 10,
   });
   emit("engine_restart_ms", engine.startup.ms, "ms");
-  if (engine.index.certificate(certs[N - 1])?.status !== "ACTIVE")
+  if ((await engine.index.certificate(certs[N - 1]))?.status !== "ACTIVE")
     throw new Error("last certificate missing after restart");
   await engine.close();
   fs.rmSync(dir, { recursive: true, force: true });

@@ -41,7 +41,7 @@ async function main() {
     if (distinct.size !== r.grantIds.length) throw new Error("a grant was answered twice");
     const txs = new Set<string>();
     for (const id of distinct) {
-      const row = gw.engine.index.grantRow(id);
+      const row = await gw.engine.index.grantRow(id);
       if (!row) throw new Error(`grant ${id} missing`);
       txs.add(String(row.tx_hash));
     }

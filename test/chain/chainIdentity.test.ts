@@ -75,7 +75,7 @@ describe("a chain node that is not ours any more (anvil)", function () {
     expect((err as DomainError).status).to.equal(503);
     expect((err as DomainError).details).to.include({ cause });
     // The index is kept: the old certificate is still there, no row was dropped, nothing was rewound.
-    expect(engine.index.certificate(s.cert.certId)?.status).to.equal("ACTIVE");
+    expect((await engine.index.certificate(s.cert.certId))?.status).to.equal("ACTIVE");
     expect(engine.index.certificateTypeByCode("ours-licence")).to.not.equal(undefined);
     expect((await engine.store.db.selectFrom("certificates").select("cert_id").execute()).length).to.equal(s.rows);
     expect(engine.indexer.stats.rewinds).to.equal(0);
@@ -120,8 +120,8 @@ describe("a chain node that is not ours any more (anvil)", function () {
     await until("the engine sees its chain again", () => s.engine.chainGuard?.mismatch === undefined);
     const next = newHolderCert();
     await issueNow(s.engine, s.a, next.certId, "back");
-    expect(s.engine.index.certificate(next.certId)?.status).to.equal("ACTIVE");
-    expect(s.engine.index.certificate(s.cert.certId)?.status).to.equal("ACTIVE");
+    expect((await s.engine.index.certificate(next.certId))?.status).to.equal("ACTIVE");
+    expect((await s.engine.index.certificate(s.cert.certId))?.status).to.equal("ACTIVE");
     expect(s.engine.indexer.stats.rewinds).to.equal(0);
   });
 

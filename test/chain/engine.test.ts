@@ -27,7 +27,7 @@ async function roundTrip(dir: string, extra: Partial<EngineOptions> = {}): Promi
   });
   expect(r.blockNumber).to.be.greaterThan(0);
   // Read-your-writes: the index answers at once.
-  const view = engine.index.certificate(certId);
+  const view = await engine.index.certificate(certId);
   expect(view).to.deep.include({ status: "ACTIVE", typeId: a.typeId, issuerKey: a.issuerKey, agency: a.agency });
   expect(engine.index.wasAccredited(a.agency, a.typeId, view!.issuedAt)).to.equal(true);
 
@@ -45,10 +45,10 @@ async function roundTrip(dir: string, extra: Partial<EngineOptions> = {}): Promi
 
   const g = await signGrant(engine, holder, certId, documentRoot, a.verifier);
   const { grantId } = await engine.chain.relayGrant(g);
-  expect(engine.index.grant(grantId)).to.deep.include({ certId, grantee: a.verifier, uses: 0, revoked: false });
+  expect(await engine.index.grant(grantId)).to.deep.include({ certId, grantee: a.verifier, uses: 0, revoked: false });
   await engine.chain.recordCheck({ verifier: a.verifier, grantId, outboxKey: "c1" });
   await engine.chain.recordCheck({ verifier: a.verifier, grantId, outboxKey: "c1" });
-  expect(engine.index.grant(grantId)!.uses).to.equal(1);
+  expect((await engine.index.grant(grantId))!.uses).to.equal(1);
   expect(await engine.index.checksForCertificate(certId)).to.have.length(1);
 
   await engine.chain.changeStatus({
@@ -59,7 +59,7 @@ async function roundTrip(dir: string, extra: Partial<EngineOptions> = {}): Promi
     reason: 3,
     outboxKey: "s1",
   });
-  expect(engine.index.certificate(certId)!.status).to.equal("SUSPENDED");
+  expect((await engine.index.certificate(certId))!.status).to.equal("SUSPENDED");
   await engine.close();
 
   engine = await openEngine(dir, extra);
@@ -70,8 +70,8 @@ async function roundTrip(dir: string, extra: Partial<EngineOptions> = {}): Promi
   expect(replay.fromBlock + replay.blocks).to.be.greaterThan(5);
   if (engine.embedded!.engine === "anvil")
     expect(replay, "a clean stop leaves a checkpoint at the head").to.deep.include({ blocks: 0, transactions: 0 });
-  expect(engine.index.certificate(certId)!.status).to.equal("SUSPENDED");
-  expect(engine.index.grant(grantId)!.uses).to.equal(1);
+  expect((await engine.index.certificate(certId))!.status).to.equal("SUSPENDED");
+  expect((await engine.index.grant(grantId))!.uses).to.equal(1);
   expect((await engine.index.statusHistory(certId)).map((h) => h.status)).to.deep.equal(["SUSPENDED"]);
   await engine.close();
 }
@@ -126,7 +126,7 @@ describe("engine on the embedded chain", function () {
       ),
     );
     expect(receipts).to.have.length(50);
-    for (const c of certs) expect(engine.index.certificate(c)?.status).to.equal("ACTIVE");
+    for (const c of certs) expect((await engine.index.certificate(c))?.status).to.equal("ACTIVE");
     expect(engine.relayer.stats.transactions - before).to.be.lessThan(10);
     await engine.close();
   });
@@ -152,7 +152,7 @@ describe("engine on the embedded chain", function () {
       if (i === 7) continue;
       const { grantId } = (r as PromiseFulfilledResult<{ grantId: Bytes32 }>).value;
       expect(grantId).to.equal(engine.chain.grantIdOf(requests[i].grant));
-      expect(engine.index.grant(grantId)).to.deep.include({ certId: holdings[i].certId, uses: 0 });
+      expect(await engine.index.grant(grantId)).to.deep.include({ certId: holdings[i].certId, uses: 0 });
     }
     expect(engine.relayer.stats.grouped - before.grouped).to.be.greaterThan(1);
     // Asking again: the same answers, nothing sent again.
@@ -188,13 +188,13 @@ describe("engine on the embedded chain", function () {
     const first = { grantId, use: 1, deadline: now + 300, signature: (await sign(1, now + 300)) as Hex };
     const r = await engine.chain.relayRecordCheck(first);
     expect(await engine.chain.relayRecordCheck(first)).to.deep.equal(r);
-    expect(engine.index.grant(grantId)!.uses).to.equal(1);
+    expect((await engine.index.grant(grantId))!.uses).to.equal(1);
     const checks = await engine.index.checksForCertificate(h.certId);
     expect(checks.map((c) => c.verifier)).to.deep.equal([link.address.toLowerCase()]);
     const raced = { grantId, use: 1, deadline: now + 299, signature: (await sign(1, now + 299)) as Hex };
     const err = await engine.chain.relayRecordCheck(raced).catch((e) => e);
     expect((err as DomainError).code).to.equal("CHECK_USE_TAKEN");
-    expect(engine.index.grant(grantId)!.uses).to.equal(1);
+    expect((await engine.index.grant(grantId))!.uses).to.equal(1);
     await engine.close();
   });
 
@@ -279,7 +279,7 @@ describe("engine on the embedded chain", function () {
       members,
     });
     expect(engine.index.batch(root)).to.deep.include({ count: 1000, typeId: a.typeId });
-    expect(engine.index.certificate(members[10].certId)).to.deep.include({
+    expect(await engine.index.certificate(members[10].certId)).to.deep.include({
       status: "ACTIVE",
       batchRoot: root,
       validUntil: now + 3600,
@@ -296,12 +296,12 @@ describe("engine on the embedded chain", function () {
       batch: { root, validFrom: m.validFrom, validUntil: m.validUntil, proof },
       outboxKey: "r1",
     });
-    expect(engine.index.certificate(m.certId)).to.deep.include({
+    expect(await engine.index.certificate(m.certId)).to.deep.include({
       status: "REVOKED",
       batchRoot: root,
       validUntil: now + 3600,
     });
-    expect(engine.index.certificate(members[11].certId)!.status).to.equal("ACTIVE");
+    expect((await engine.index.certificate(members[11].certId))!.status).to.equal("ACTIVE");
     await engine.close();
   });
 });

@@ -42,14 +42,14 @@ for (const nodeEngine of NODE_ENGINES)
           }),
         ),
       );
-      for (const c of certs) expect(engine.index.certificate(c.certId)?.status).to.equal("ACTIVE");
+      for (const c of certs) expect((await engine.index.certificate(c.certId))?.status).to.equal("ACTIVE");
 
       const c = certs[0];
       const { grantId } = await engine.chain.relayGrant(
         await signGrant(engine, c.holder, c.certId, c.documentRoot, a.verifier),
       );
       await engine.chain.recordCheck({ verifier: a.verifier, grantId, outboxKey: "chk" });
-      expect(engine.index.grant(grantId)!.uses).to.equal(1);
+      expect((await engine.index.grant(grantId))!.uses).to.equal(1);
       await engine.close();
 
       // A restart against the same node: contracts from the data dir, index from the store, nothing resent.
@@ -57,8 +57,8 @@ for (const nodeEngine of NODE_ENGINES)
         ...onNode(),
       });
       expect(engine.startup.deployed).to.equal(false);
-      expect(engine.index.grant(grantId)!.uses).to.equal(1);
-      expect(engine.index.certificate(certs[49].certId)?.status).to.equal("ACTIVE");
+      expect((await engine.index.grant(grantId))!.uses).to.equal(1);
+      expect((await engine.index.certificate(certs[49].certId))?.status).to.equal("ACTIVE");
     });
 
     it("explains a reverted write with the contract's custom error, mapped to the domain's code (not CHAIN_UNAVAILABLE)", async function () {
@@ -121,8 +121,8 @@ for (const nodeEngine of NODE_ENGINES)
         const [fromA, fromB] = await Promise.all([issueOn(a, "a"), issueOn(b, "b")]);
         await Promise.all([a.indexer.poke(), b.indexer.poke()]);
         for (const id of [...fromA, ...fromB]) {
-          expect(a.index.certificate(id)?.status, `replica A sees ${id}`).to.equal("ACTIVE");
-          expect(b.index.certificate(id)?.status, `replica B sees ${id}`).to.equal("ACTIVE");
+          expect((await a.index.certificate(id))?.status, `replica A sees ${id}`).to.equal("ACTIVE");
+          expect((await b.index.certificate(id))?.status, `replica B sees ${id}`).to.equal("ACTIVE");
         }
         const rows = await a.store.db.selectFrom("certificates").select("cert_id").execute();
         expect(new Set(rows.map((r) => r.cert_id)).size).to.equal(rows.length);

@@ -39,7 +39,8 @@ async function head(rpc: Rpc): Promise<number> {
 
 /** Every certificate the index shows as issued is issued on the canonical chain (index read first). */
 async function assertIndexOnlyShowsCanonical(engine: Engine, certIds: Bytes32[]): Promise<void> {
-  const shown = certIds.filter((c) => engine.index.certificate(c) !== undefined);
+  const views = await Promise.all(certIds.map((c) => engine.index.certificate(c)));
+  const shown = certIds.filter((_, i) => views[i] !== undefined);
   const issued = await onChain(engine.rpc, engine.addresses.ledger, ledgerIface, "CertificateIssued");
   for (const c of shown) expect(issued.get(c.toLowerCase()), `${c} shown by the index but not on chain`).to.equal(1);
 }
@@ -96,7 +97,7 @@ function reorgSuite(dialect: string, store: () => Promise<{ extra: Partial<Engin
         await signGrant(engine, certs[0].holder, certs[0].certId, certs[0].documentRoot, a.verifier),
       );
       await engine.chain.recordCheck({ verifier: a.verifier, grantId, outboxKey: "check" });
-      expect(engine.index.grant(grantId)!.uses).to.equal(1);
+      expect((await engine.index.grant(grantId))!.uses).to.equal(1);
       const depth = (await head(engine.rpc)) - start;
       expect(depth).to.be.at.least(5);
 
@@ -119,9 +120,11 @@ function reorgSuite(dialect: string, store: () => Promise<{ extra: Partial<Engin
         );
         return (
           engine!.relayer.stats.reorgedResent + engine!.relayer.stats.reorgedBack >= 5 &&
-          certs.every((c) => engine!.index.certificate(c.certId)?.status === "ACTIVE") &&
+          (await Promise.all(certs.map((c) => engine!.index.certificate(c.certId)))).every(
+            (v) => v?.status === "ACTIVE",
+          ) &&
           engine!.index.batch(root) !== undefined &&
-          engine!.index.grant(grantId)?.uses === 1
+          (await engine!.index.grant(grantId))?.uses === 1
         );
       });
       expect(engine.relayer.stats.reorgedResent + engine.relayer.stats.reorgedBack).to.equal(5);
@@ -144,7 +147,7 @@ function reorgSuite(dialect: string, store: () => Promise<{ extra: Partial<Engin
       // The relayer's nonces follow the chain after the reorg: the next write lands.
       const after = newHolderCert();
       await issueNow(engine, a, after.certId, "after");
-      expect(engine.index.certificate(after.certId)?.status).to.equal("ACTIVE");
+      expect((await engine.index.certificate(after.certId))?.status).to.equal("ACTIVE");
     });
   });
 }
@@ -191,13 +194,15 @@ describe("a reorg with two gateway engines on one PostgreSQL database (anvil)", 
     a.indexer.start(100);
     await until(
       "A sent its dropped issues again",
-      () =>
+      async () =>
         a.relayer.stats.reorgedResent + a.relayer.stats.reorgedBack >= certs.length &&
-        certs.every((c) => a.index.certificate(c.certId)?.status === "ACTIVE"),
+        (await Promise.all(certs.map((c) => a.index.certificate(c.certId)))).every((v) => v?.status === "ACTIVE"),
     );
     expect(a.indexer.stats.rewinds).to.equal(0);
     expect(a.relayer.stats.reorgedResent + a.relayer.stats.reorgedBack).to.equal(certs.length);
-    await until("B sees them too", () => certs.every((c) => b.index.certificate(c.certId)?.status === "ACTIVE"));
+    await until("B sees them too", async () =>
+      (await Promise.all(certs.map((c) => b.index.certificate(c.certId)))).every((v) => v?.status === "ACTIVE"),
+    );
     const issued = await onChain(a.rpc, a.addresses.ledger, ledgerIface, "CertificateIssued");
     for (const c of certs) expect(issued.get(c.certId.toLowerCase())).to.equal(1);
   });
@@ -252,7 +257,7 @@ describe("reorgs on anvil no deeper than CERTLEDGER_CONFIRMATIONS", function () 
       expect(right.get(ids[0].toLowerCase()), "and kept the acknowledged ones").to.equal(1);
       miner = setInterval(() => void rpc("evm_mine").catch(() => undefined), 100);
       await inFlight;
-      expect(engine.index.certificate(ids[2])?.status).to.equal("ACTIVE");
+      expect((await engine.index.certificate(ids[2]))?.status).to.equal("ACTIVE");
     } finally {
       clearInterval(sampler);
     }

@@ -67,18 +67,18 @@ function indexerSuite(
         .where("grant_id", "=", grantId)
         .executeTakeFirstOrThrow();
       expect(Number(g.uses)).to.equal(0);
-      expect(engine.index.grant(grantId)!.uses).to.equal(0);
+      expect((await engine.index.grant(grantId))!.uses).to.equal(0);
 
       await sql`alter table checks_away rename to checks`.execute(engine.store.db);
       await engine.indexer.poke();
       expect(await cursor(engine)).to.be.greaterThan(before);
-      expect(engine.index.grant(grantId)!.uses).to.equal(1);
+      expect((await engine.index.grant(grantId))!.uses).to.equal(1);
       expect(await engine.index.checksForCertificate(c.certId)).to.have.length(1);
 
       // The outbox row is settled by its recorded transaction hash on the next start: no second check.
       await engine.close();
       const again = await openEngine(dir, extra);
-      expect(again.index.grant(grantId)!.uses).to.equal(1);
+      expect((await again.index.grant(grantId))!.uses).to.equal(1);
       expect((await again.outbox.byKey("chk"))!.state).to.equal("done");
       await again.close();
     });
@@ -98,8 +98,8 @@ function indexerSuite(
         reason: 2,
         outboxKey: "susp",
       });
-      expect(engine.index.certificate(kept.certId)!.status).to.equal("SUSPENDED");
-      expect(engine.index.certificate(lost.certId)).to.not.equal(undefined);
+      expect((await engine.index.certificate(kept.certId))!.status).to.equal("SUSPENDED");
+      expect(await engine.index.certificate(lost.certId)).to.not.equal(undefined);
       const indexedBefore = await cursor(engine);
 
       // Another history from the snapshot on, longer than the abandoned one.
@@ -110,9 +110,9 @@ function indexerSuite(
       await engine.indexer.poke();
 
       expect(engine.indexer.stats.rewinds).to.equal(1);
-      expect(engine.index.certificate(lost.certId)).to.equal(undefined);
-      expect(engine.index.certificate(kept.certId)!.status).to.equal("ACTIVE");
-      expect(engine.index.certificate(other.certId)!.status).to.equal("ACTIVE");
+      expect(await engine.index.certificate(lost.certId)).to.equal(undefined);
+      expect((await engine.index.certificate(kept.certId))!.status).to.equal("ACTIVE");
+      expect((await engine.index.certificate(other.certId))!.status).to.equal("ACTIVE");
       expect(await engine.index.statusHistory(kept.certId)).to.deep.equal([]);
       const rows = await engine.store.db.selectFrom("certificates").select("cert_id").execute();
       expect(rows.map((r) => r.cert_id)).to.not.include(lost.certId);

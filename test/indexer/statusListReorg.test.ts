@@ -68,7 +68,7 @@ function suite(dialect: string, store: () => Promise<{ databaseUrl?: string; don
         await e.indexer.waitFor((await tx.wait())!.blockNumber);
       };
       await revokeOnChain(STATUS_REASONS.revoke.FRAUD);
-      expect(e.index.certificate(revoked.certId)?.status).to.equal("REVOKED");
+      expect((await e.index.certificate(revoked.certId))?.status).to.equal("REVOKED");
       expect([await bit(kept.certId), await bit(revoked.certId)]).to.deep.equal([false, true]);
 
       // The revocation's block is replaced by an empty one.
@@ -76,12 +76,12 @@ function suite(dialect: string, store: () => Promise<{ databaseUrl?: string; don
       await e.rpc("anvil_reorg", [1, []]);
       await e.indexer.poke();
       expect(e.indexer.stats.rewinds).to.equal(1);
-      expect(e.index.certificate(revoked.certId)?.status).to.equal("ACTIVE");
+      expect((await e.index.certificate(revoked.certId))?.status).to.equal("ACTIVE");
       expect([await bit(kept.certId), await bit(revoked.certId)]).to.deep.equal([false, false]);
       // And the index keeps following: a later block is applied to the rebuilt list too.
       e.indexer.start(100);
       await revokeOnChain(STATUS_REASONS.revoke.LOST_OR_STOLEN);
-      expect(e.index.certificate(revoked.certId)?.status).to.equal("REVOKED");
+      expect((await e.index.certificate(revoked.certId))?.status).to.equal("REVOKED");
       expect([await bit(kept.certId), await bit(revoked.certId)]).to.deep.equal([false, true]);
     });
   });
