@@ -41,6 +41,11 @@ export interface RouteResult {
    * `body` is what the Idempotency-Key keeps and a replay answers.
    */
   onceBody?: unknown;
+  /**
+   * Reads only: the answer's JSON text, already serialised, sent instead of `body` (a page of stored
+   * documents goes out as the text it is stored as). It must be what `body` would serialise to.
+   */
+  json?: string;
 }
 
 export interface RouteDefinition<
@@ -125,13 +130,13 @@ const isWrite = (method: RouteDefinition<undefined, undefined, undefined, undefi
  * Writes the JSON answer directly. Express's res.json (send, its freshness and ETag checks, header
  * lookups) was a tenth of a verification's event-loop time; nothing here uses what it adds.
  */
-function answer(res: Response, status: number, body: unknown): void {
+function answer(res: Response, status: number, body: unknown, json?: string): void {
   res.statusCode = status;
   if (status === 204 || status === 304) {
     res.end();
     return;
   }
-  const text = JSON.stringify(body) ?? "";
+  const text = json ?? JSON.stringify(body) ?? "";
   res.setHeader("Content-Type", "application/json; charset=utf-8");
   res.setHeader("Content-Length", Buffer.byteLength(text));
   res.end(text);
@@ -239,10 +244,12 @@ export function defineRoute<
       };
       const signed = def.holderSigned && !def.holderCredentials ? def.holderSigned : undefined;
       let once: { body: unknown } | undefined;
+      let json: string | undefined;
       const work = async (token: string | undefined) => {
         const run = () => def.handler({ ...ctx, idempotencyKey: token });
         const out = await (signed ? underHolderBackoff(env, req, signed(ctx), async () => run()) : run());
         if (out.onceBody !== undefined) once = { body: out.onceBody };
+        if (!isWrite(def.method)) json = out.json;
         return { status: out.status ?? 200, body: out.body, headers: out.headers };
       };
       const { answer: out, replayed } = isWrite(def.method)
@@ -259,7 +266,7 @@ export function defineRoute<
           )
         : { answer: await work(undefined), replayed: false };
       if (out.headers) for (const [k, v] of Object.entries(out.headers)) res.setHeader(k, v);
-      answer(res, out.status, !replayed && once ? once.body : out.body);
+      answer(res, out.status, !replayed && once ? once.body : out.body, json);
     } catch (e) {
       next(e);
     }
