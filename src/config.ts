@@ -114,8 +114,9 @@ const ConfigSchema = z.object({
   /** Largest batch accepted in one request. */
   maxBatchSize: z.coerce.number().int().min(1).max(1_000_000).default(100_000),
   /**
-   * Worker threads that check document integrity for verification (src/wiring/documentPool.ts); 0
-   * checks on the event loop. Default: one fewer than the cores, at most 4 (1 on a 2-core machine).
+   * Worker threads that check document integrity for verification and build batches' documents
+   * (src/wiring/documentPool.ts); 0 does both on the event loop. Default: one fewer than the cores, at
+   * most 4 (1 on a 2-core machine).
    */
   documentWorkers: z.coerce
     .number()

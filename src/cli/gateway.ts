@@ -26,19 +26,26 @@ export function gatewayClient(opts: GatewayOptions, needKey: boolean): GatewayCl
     throw new CliError("BAD_OPTION", `--gateway must be an http(s) URL, not ${JSON.stringify(url)}.`, 2);
   const apiKey = needKey ? required(opts.apiKey, "--api-key <key>", "CERTLEDGER_API_KEY") : undefined;
   const send = async (method: string, path: string, headers: Record<string, string>, body?: unknown) => {
-    try {
-      return await fetch(`${url}${path}`, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-    } catch (e) {
-      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      throw new CliError(
-        "GATEWAY_UNREACHABLE",
-        `Could not reach the gateway at ${url}: ${cause?.code ?? cause?.message ?? (e as Error).message}.`,
-      );
+    const text = body === undefined ? undefined : JSON.stringify(body);
+    // A read, or a write under an Idempotency-Key, is sent once more when its kept-alive connection was
+    // closed by the gateway as it went out (its idle timeout elapsed while this process was busy).
+    const repeatable = method === "GET" || headers["idempotency-key"] !== undefined;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fetch(`${url}${path}`, { method, headers, body: text });
+      } catch (e) {
+        const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+        if (repeatable && attempt === 1 && (cause?.code === "UND_ERR_SOCKET" || cause?.code === "ECONNRESET")) continue;
+        throw unreachable(e);
+      }
     }
+  };
+  const unreachable = (e: unknown) => {
+    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+    return new CliError(
+      "GATEWAY_UNREACHABLE",
+      `Could not reach the gateway at ${url}: ${cause?.code ?? cause?.message ?? (e as Error).message}.`,
+    );
   };
   const failure = (method: string, path: string, status: number, body: unknown) => {
     const err = (body as { error?: { code?: string; message?: string; details?: unknown } } | undefined)?.error;

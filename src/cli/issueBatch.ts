@@ -104,6 +104,21 @@ export function problemTable(problems: readonly RowProblem[]): string {
   return [line(head), ...cells.map(line)].join("\n");
 }
 
+/** Files written at once by writeFiles. */
+const WRITES_IN_FLIGHT = 8;
+
+/** Writes every [file, text], WRITES_IN_FLIGHT at a time. */
+async function writeFiles(files: readonly (readonly [string, string])[]): Promise<void> {
+  let next = 0;
+  const writer = async () => {
+    while (next < files.length) {
+      const [file, text] = files[next++];
+      await fs.promises.writeFile(file, text);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(WRITES_IN_FLIGHT, files.length) }, writer));
+}
+
 function writeFileMakingDir(file: string, text: string): void {
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   fs.writeFileSync(file, text);
@@ -406,10 +421,11 @@ async function issueChunks(ctx: {
           "BATCH_MISMATCH",
           `Batch ${out.batchId ?? out.root} holds more certificates than its ${holderRows.length} rows.`,
         );
-      // Synchronous writes: faster than thousands of concurrent ones on the libuv pool, and the next page
-      // is already on its way meanwhile.
-      for (const d of page)
-        fs.writeFileSync(path.join(outDir, `${d.certId}.json`), `${JSON.stringify(d.document, null, 2)}\n`);
+      // A few writes at a time on libuv's pool (thousands at once were slower than writing one by one),
+      // so that this thread stays free to serialise documents and receive the next page meanwhile.
+      await writeFiles(
+        page.map((d) => [path.join(outDir, `${d.certId}.json`), `${JSON.stringify(d.document, null, 2)}\n`]),
+      );
       page.forEach((d, j) => {
         const r = holderRows[k + j].row;
         if (d.holder.toLowerCase() !== r.holder!.toLowerCase())
@@ -479,7 +495,8 @@ interface RunnerEnv {
 /**
  * The gateway builds and signs each chunk. The POST carries the chunk's Idempotency-Key, so a rerun
  * after a kill gets the same batch back instead of a second one. The next chunk is submitted as soon as
- * one is anchored, so the gateway builds it while this process downloads the documents.
+ * one is built, so the gateway builds it while it anchors that one and this process downloads its
+ * documents.
  */
 function custodialChunkRunner({
   ctx,
@@ -527,13 +544,44 @@ function custodialChunkRunner({
     p.catch(() => undefined); // awaited (and reported) by the chunk's own turn
     submitted.set(i, p);
   };
-  return async (i) => {
+  // Each chunk is followed until the gateway has built it; then the next one is submitted, whatever this
+  // process is writing meanwhile: the gateway always has a chunk to build. At most two chunks ahead of the
+  // one being written (one anchoring, one building).
+  const sleep = () => new Promise((r) => setTimeout(r, 200));
+  const built = new Map<number, Promise<BatchJob>>();
+  let current = 0;
+  const follow = (i: number) => {
+    if (i >= chunkCount || i > current + 2 || built.has(i)) return;
     submit(i);
-    let job = await submitted.get(i)!;
-    const claims = job.claims;
-    while (job.state === "building" || job.state === "anchoring") {
-      progress.set("built", finished() + (job.state === "anchoring" ? job.total : job.built));
-      await new Promise((r) => setTimeout(r, 200));
+    const p = (async () => {
+      let job = await submitted.get(i)!;
+      while (job.state === "building") {
+        progress.set("built", rangeOf(i).start + job.built);
+        await sleep();
+        job = (await api.request<BatchJob>("GET", `/v1/agency/batches/${job.batchId}`)).body;
+      }
+      if (job.state !== "failed") progress.set("built", rangeOf(i).end);
+      return job;
+    })();
+    p.catch(() => undefined); // awaited (and reported) by the chunk's own turn
+    built.set(i, p);
+    p.then(
+      () => follow(i + 1),
+      () => undefined,
+    );
+  };
+  return async (i) => {
+    current = i;
+    follow(i);
+    let job = await built.get(i)!;
+    follow(i + 1);
+    void built.get(i + 1)?.then(
+      () => follow(i + 2),
+      () => undefined,
+    );
+    const claims = (await submitted.get(i)!).claims;
+    while (job.state === "anchoring") {
+      await sleep();
       job = (await api.request<BatchJob>("GET", `/v1/agency/batches/${job.batchId}`)).body;
     }
     if (job.state === "failed")
@@ -541,9 +589,7 @@ function custodialChunkRunner({
         job.error?.code ?? "BATCH_FAILED",
         `Batch ${job.batchId} failed: ${job.error?.message ?? "no reason given"}.`,
       );
-    progress.set("built", finished() + job.total);
     progress.set("anchored", finished() + job.total);
-    submit(i + 1);
     const fetchPage = (offset: number) => {
       const p = api
         .request<BatchDocuments>("GET", `/v1/agency/batches/${job.batchId}/documents?offset=${offset}&limit=${PAGE}`)

@@ -316,6 +316,20 @@ export interface BatchJobs {
   load?(batchId: string): Promise<BatchJob | undefined>;
   /** Durable: a page of a job's stored documents, in request order. */
   documents?(batchId: string, offset: number, limit: number): Promise<BatchItemView[]>;
+  /**
+   * Durable: the same page with each document and proof as the JSON text it is stored as, for an answer
+   * that sends them on as they are (parsing and serialising again 10,000 documents was most of a mass
+   * issue's event-loop time).
+   */
+  documentTexts?(batchId: string, offset: number, limit: number): Promise<BatchItemText[]>;
+}
+
+/** A stored batch item whose document and proof are JSON text. */
+export interface BatchItemText {
+  certId: Bytes32;
+  holder: Address;
+  document: string;
+  proof: string;
 }
 
 /**

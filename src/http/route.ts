@@ -43,6 +43,11 @@ export interface RouteResult {
   onceBody?: unknown;
   /** Sent as it is instead of JSON (e.g. an application/vc+jwt status list). */
   raw?: { contentType: string; text: string };
+  /**
+   * Reads only: the answer's JSON text, already serialised, sent instead of `body` (a page of stored
+   * documents goes out as the text it is stored as). It must be what `body` would serialise to.
+   */
+  json?: string;
 }
 
 export interface RouteDefinition<
@@ -127,7 +132,7 @@ const isWrite = (method: RouteDefinition<undefined, undefined, undefined, undefi
  * Writes the JSON answer directly. Express's res.json (send, its freshness and ETag checks, header
  * lookups) was a tenth of a verification's event-loop time; nothing here uses what it adds.
  */
-function answer(res: Response, status: number, body: unknown): void {
+function answer(res: Response, status: number, body: unknown, json?: string): void {
   res.statusCode = status;
   if (status === 204 || status === 304) {
     res.end();
@@ -135,7 +140,7 @@ function answer(res: Response, status: number, body: unknown): void {
   }
   // As bytes: a string answer is measured once for Content-Length, then prepended with the headers
   // (one more copy of the whole answer) and encoded again on write.
-  const bytes = Buffer.from(JSON.stringify(body) ?? "");
+  const bytes = Buffer.from(json ?? JSON.stringify(body) ?? "");
   res.setHeader("Content-Type", "application/json; charset=utf-8");
   res.setHeader("Content-Length", bytes.length);
   res.end(bytes);
@@ -243,10 +248,12 @@ export function defineRoute<
       };
       const signed = def.holderSigned && !def.holderCredentials ? def.holderSigned : undefined;
       let once: { body: unknown } | undefined;
+      let json: string | undefined;
       const work = async (token: string | undefined) => {
         const run = () => def.handler({ ...ctx, idempotencyKey: token });
         const out = await (signed ? underHolderBackoff(env, req, signed(ctx), async () => run()) : run());
         if (out.onceBody !== undefined) once = { body: out.onceBody };
+        if (!isWrite(def.method)) json = out.json;
         return { status: out.status ?? 200, body: out.body, headers: out.headers, raw: out.raw };
       };
       const { answer: out, replayed } = isWrite(def.method)
@@ -269,7 +276,7 @@ export function defineRoute<
         res.setHeader("Content-Type", raw.contentType);
         res.setHeader("Content-Length", Buffer.byteLength(raw.text));
         res.end(raw.text);
-      } else answer(res, out.status, !replayed && once ? once.body : out.body);
+      } else answer(res, out.status, !replayed && once ? once.body : out.body, json);
     } catch (e) {
       next(e);
     }

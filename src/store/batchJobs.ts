@@ -22,6 +22,7 @@ import {
   batchTakenOver,
   memoryBatchJobs,
   type BatchInput,
+  type BatchItemText,
   type BatchItemView,
   type BatchJob,
   type BatchJobs,
@@ -138,6 +139,24 @@ export function sqlBatchJobs(db: Kysely<Database>, opts: SqlBatchJobsOptions): B
     return job;
   };
 
+  /** A page of a job's stored documents, the document and proof as the JSON text they are stored as. */
+  const documentTexts = async (batchId: string, offset: number, limit: number): Promise<BatchItemText[]> => {
+    const rows = await db
+      .selectFrom("batch_documents")
+      .select(["cert_id", "holder", "document", "proof"])
+      .where("batch_id", "=", batchId)
+      .where("idx", ">=", offset)
+      .where("idx", "<", offset + limit)
+      .orderBy("idx")
+      .execute();
+    return rows.map((r) => ({
+      certId: r.cert_id as Bytes32,
+      holder: r.holder as Address,
+      document: r.document,
+      proof: r.proof,
+    }));
+  };
+
   return {
     put: (job) => live.put(job),
     get: (id) => live.get(id),
@@ -245,18 +264,12 @@ export function sqlBatchJobs(db: Kysely<Database>, opts: SqlBatchJobsOptions): B
       return r ? fromRow(r) : undefined;
     },
 
+    documentTexts,
+
     async documents(batchId, offset, limit): Promise<BatchItemView[]> {
-      const rows = await db
-        .selectFrom("batch_documents")
-        .select(["cert_id", "holder", "document", "proof"])
-        .where("batch_id", "=", batchId)
-        .where("idx", ">=", offset)
-        .where("idx", "<", offset + limit)
-        .orderBy("idx")
-        .execute();
-      return rows.map((r) => ({
-        certId: r.cert_id as Bytes32,
-        holder: r.holder as Address,
+      return (await documentTexts(batchId, offset, limit)).map((r) => ({
+        certId: r.certId,
+        holder: r.holder,
         document: JSON.parse(r.document) as CertificateDocument,
         proof: JSON.parse(r.proof) as Bytes32[],
       }));

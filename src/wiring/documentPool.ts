@@ -3,8 +3,13 @@
  * the batch proof) is most of a verification's CPU; on the event loop it caps verification at one
  * core and delays every other request behind it. The pool hands each check to one of a few worker
  * threads running the same pure function (src/wiring/documentOps.ts), so the event loop keeps parsing,
- * routing and answering while the other cores hash. (Building documents there too was measured and
- * left out: on 2 cores the worker then competes with the embedded chain, and issuing got no faster.)
+ * routing and answering while the other cores hash.
+ *
+ * A batch's documents are built here too, a slice at a time (`build`): during a mass issue the event
+ * loop is the bottleneck (receiving the next chunk, storing and serving the documents of the previous
+ * one), and building (salts, JCS, keccaks, their garbage) was a third of its time. A single issue is
+ * still built on the event loop: measured on 2 cores, the worker then only competed with the embedded
+ * chain and issuing got no faster. Slices keep a verification that waits behind a build short.
  *
  * Workers start on first use. A worker that dies is replaced; the work it held is done on the main
  * thread, so a crash costs time, never an answer. After repeated deaths the pool stops using workers
@@ -12,8 +17,8 @@
  */
 import path from "node:path";
 import { Worker } from "node:worker_threads";
-import type { DocumentIntegrity } from "../domain/ports";
-import { integrityOf } from "./documentOps";
+import type { BuildDocumentInput, DocumentIntegrity } from "../domain/ports";
+import { buildOne, integrityOf } from "./documentOps";
 import type { DocumentReply, DocumentRequest } from "./documentWorker";
 
 export interface DocumentPool {
@@ -23,6 +28,11 @@ export interface DocumentPool {
    * an object is cloned field by field on this thread.
    */
   check(document: unknown, text?: string): Promise<DocumentIntegrity>;
+  /**
+   * Builds documents (buildOne of each input, in order), in a worker when there is one. A refused input
+   * rejects with the same error the main thread gives (the slice is built again here to get it).
+   */
+  build(inputs: BuildDocumentInput[]): Promise<ReturnType<typeof buildOne>[]>;
   /** Workers configured (0: every check runs on the calling thread). */
   readonly size: number;
   /** The running worker threads (operations and tests: a test stops one to see the pool recover). */
@@ -36,9 +46,9 @@ export interface DocumentPoolOptions {
 }
 
 interface Pending {
-  /** The document, or its JSON text when the caller had it (what a worker reads too). */
-  document: unknown;
-  resolve: (r: DocumentIntegrity) => void;
+  /** The same work on this thread: when no worker can take it, or the worker failed at it. */
+  here: () => unknown;
+  resolve: (r: never) => void;
   reject: (e: unknown) => void;
 }
 
@@ -65,10 +75,10 @@ function spawnWorker(): Worker {
   return new Worker(entry, { name: "certledger-documents" });
 }
 
-/** Checks on this thread, settling the caller with the result or the error. */
+/** Works on this thread, settling the caller with the result or the error. */
 function runHere(p: Pending): void {
   try {
-    p.resolve(integrityOf(p.document));
+    p.resolve(p.here() as never);
   } catch (e) {
     p.reject(e);
   }
@@ -91,7 +101,8 @@ export function createDocumentPool(opts: DocumentPoolOptions): DocumentPool {
       if (!p) return;
       slot.pending.delete(m.id);
       if (slot.pending.size === 0) worker.unref();
-      if ("integrity" in m) p.resolve(m.integrity);
+      if ("integrity" in m) p.resolve(m.integrity as never);
+      else if ("built" in m) p.resolve(m.built as never);
       else runHere(p);
     });
     const die = (why: string) => {
@@ -126,29 +137,40 @@ export function createDocumentPool(opts: DocumentPoolOptions): DocumentPool {
     return best;
   }
 
-  function check(document: unknown, text?: string): Promise<DocumentIntegrity> {
-    return new Promise((resolve, reject) => {
-      // Wherever the check runs, it reads the same input: the text when there is one. (A string
-      // document is itself read as JSON text, so it goes as it is.)
-      const asText = text !== undefined && typeof document !== "string";
-      const p: Pending = { document: asText ? text : document, resolve, reject };
+  /** Sends `request` to the least busy worker; `here` does the same work on this thread. */
+  function submit<T>(request: DocumentRequest, here: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const p: Pending = { here, resolve: resolve as (r: never) => void, reject };
       const slot = closed || disabled ? undefined : pick();
       if (!slot) return runHere(p);
-      const id = nextId++;
       try {
-        slot.worker.postMessage((asText ? { id, text } : { id, document }) satisfies DocumentRequest);
+        slot.worker.postMessage(request);
       } catch {
         return runHere(p); // not cloneable (never from a parsed JSON body): this thread does it
       }
       if (slot.pending.size === 0) slot.worker.ref();
-      slot.pending.set(id, p);
+      slot.pending.set(request.id, p);
     });
+  }
+
+  function check(document: unknown, text?: string): Promise<DocumentIntegrity> {
+    // Wherever the check runs, it reads the same input: the text when there is one. (A string
+    // document is itself read as JSON text, so it goes as it is.)
+    const asText = text !== undefined && typeof document !== "string";
+    const input = asText ? text : document;
+    const id = nextId++;
+    return submit(asText ? { id, text } : { id, document }, () => integrityOf(input));
+  }
+
+  function build(inputs: BuildDocumentInput[]): Promise<ReturnType<typeof buildOne>[]> {
+    return submit({ id: nextId++, build: inputs }, () => inputs.map(buildOne));
   }
 
   return {
     size,
     threads: () => slots.filter((s): s is Slot => s !== undefined).map((s) => s.worker),
     check,
+    build,
     async close() {
       if (closed) return;
       closed = true;

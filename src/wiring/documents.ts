@@ -98,15 +98,23 @@ export function documentLibrary(opts: DocumentLibraryOptions = {}): DocumentLibr
   return {
     build,
     async buildBatch(inputs, onProgress) {
+      // A slice at a time through the pool (a worker, when there is one: the event loop stays free for
+      // requests), the next slice sent before this one is awaited so that the worker never waits on us.
       const built: ReturnType<typeof build>[] = new Array(inputs.length);
-      for (let i = 0; i < inputs.length; i++) {
-        built[i] = build(inputs[i]);
-        if ((i + 1) % BUILD_SLICE === 0) {
-          onProgress?.(i + 1);
-          await yieldToRequests();
-        }
+      const slice = (from: number) => {
+        const p = pool.build(inputs.slice(from, from + BUILD_SLICE));
+        p.catch(() => undefined); // awaited (and thrown) in its turn, unless an earlier slice failed first
+        return p;
+      };
+      let next = slice(0);
+      for (let from = 0; from < inputs.length; from += BUILD_SLICE) {
+        const current = next;
+        if (from + BUILD_SLICE < inputs.length) next = slice(from + BUILD_SLICE);
+        const out = await current;
+        for (let k = 0; k < out.length; k++) built[from + k] = out[k];
+        onProgress?.(from + out.length);
+        await yieldToRequests();
       }
-      onProgress?.(inputs.length);
       const batch = buildBatch(
         built.map((b, i) => ({ certId: b.certId, validFrom: inputs[i].validFrom, validUntil: inputs[i].validUntil })),
       );

@@ -5,6 +5,7 @@
 import { expect } from "chai";
 import { buildBatch, buildDocument, redactDocument, withBatchProof } from "../../src/document";
 import { sampleFields } from "../../src/domain/catalog";
+import { DomainError } from "../../src/domain/errors";
 import type { Address, DocumentIntegrity } from "../../src/domain/ports";
 import { createDocumentPool, type DocumentPool } from "../../src/wiring/documentPool";
 import { integrityOf } from "../../src/wiring/documentOps";
@@ -106,43 +107,71 @@ describe("document worker pool", function () {
     }
   });
 
-  it("builds a batch in slices: progress is reported, other callbacks run between slices, every proof holds", async function () {
-    const lib = documentLibrary();
-    try {
-      const n = 600;
-      const inputs = Array.from({ length: n }, (_, i) => ({
-        typeId: 7,
-        typeCode: "diploma",
-        typeName: "Diploma",
-        issuerKey: `0x${"11".repeat(20)}` as Address,
-        holder: `0x${(i + 1).toString(16).padStart(40, "0")}` as Address,
-        fields: sampleFields("diploma", i),
-        validFrom: 1_767_225_600,
-        validUntil: 1_924_992_000,
-        chainId: 31337,
-        ledger: `0x${"33".repeat(20)}` as Address,
-      }));
-      const progress: number[] = [];
-      let ticks = 0;
-      const tick = () => {
-        ticks++;
-        if (progress.length < n) timer = setImmediate(tick);
-      };
-      let timer = setImmediate(tick);
-      const batch = await lib.buildBatch(inputs, (built) => progress.push(built));
-      clearImmediate(timer);
-      expect(progress).to.deep.equal([250, 500, 600]);
-      expect(ticks, "turns of the event loop while building").to.be.greaterThan(1);
-      expect(batch.items).to.have.length(n);
-      for (const [i, it] of batch.items.entries()) {
-        expect(
-          lib.verifyBatchProof(batch.root, it.certId, 1_767_225_600, 1_924_992_000, it.proof),
-          `item ${i}`,
-        ).to.equal(true);
-        if (i % 97 === 0) expect(lib.verifyIntegrity(it.document).status).to.equal("OK");
+  const batchInputs = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      typeId: 7,
+      typeCode: "diploma",
+      typeName: "Diploma",
+      issuerKey: `0x${"11".repeat(20)}` as Address,
+      holder: `0x${(i + 1).toString(16).padStart(40, "0")}` as Address,
+      fields: sampleFields("diploma", i),
+      validFrom: 1_767_225_600,
+      validUntil: 1_924_992_000,
+      chainId: 31337,
+      ledger: `0x${"33".repeat(20)}` as Address,
+    }));
+
+  for (const workers of [0, 1]) {
+    it(`builds a batch in slices (${workers ? "in a worker" : "on the event loop"}): progress is reported, other callbacks run between slices, every proof holds`, async function () {
+      const lib = documentLibrary({ documentWorkers: workers });
+      try {
+        const n = 600;
+        const inputs = batchInputs(n);
+        const progress: number[] = [];
+        let ticks = 0;
+        const tick = () => {
+          ticks++;
+          if (progress.length < n) timer = setImmediate(tick);
+        };
+        let timer = setImmediate(tick);
+        const batch = await lib.buildBatch(inputs, (built) => progress.push(built));
+        clearImmediate(timer);
+        expect(progress).to.deep.equal([250, 500, 600]);
+        expect(ticks, "turns of the event loop while building").to.be.greaterThan(1);
+        expect(batch.items).to.have.length(n);
+        for (const [i, it] of batch.items.entries()) {
+          expect(
+            lib.verifyBatchProof(batch.root, it.certId, 1_767_225_600, 1_924_992_000, it.proof),
+            `item ${i}`,
+          ).to.equal(true);
+          if (i % 97 === 0) expect(lib.verifyIntegrity(it.document).status).to.equal("OK");
+        }
+      } finally {
+        await lib.close();
       }
-    } finally {
-      await lib.close();
+    });
+  }
+
+  it("refuses a batch input the library refuses with the same 422 error from a worker as on the event loop", async function () {
+    const inputs = batchInputs(300);
+    // A top-level field named "id" is refused by the document library (a schema would let it through).
+    inputs[270] = { ...inputs[270], fields: { ...inputs[270].fields, id: "x" } };
+    const errors: unknown[] = [];
+    for (const workers of [0, 1]) {
+      const lib = documentLibrary({ documentWorkers: workers });
+      try {
+        await lib.buildBatch(inputs);
+        expect.fail("the batch was built");
+      } catch (e) {
+        errors.push(e);
+      } finally {
+        await lib.close();
+      }
     }
+    const [here, there] = errors as DomainError[];
+    expect(here).to.be.instanceOf(DomainError);
+    expect(there).to.be.instanceOf(DomainError);
+    expect([there.code, there.status, there.message]).to.deep.equal([here.code, here.status, here.message]);
+    expect(there.status).to.equal(422);
   });
 });

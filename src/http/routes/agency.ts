@@ -18,6 +18,7 @@ import {
   startBatch,
   validateFields,
   validity,
+  type BatchItemText,
   type BatchItemView,
   type BatchJob,
   type IssueItem,
@@ -382,8 +383,18 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
       },
     },
     handler: async ({ principal, params, query }) => {
-      const { job: j, items } = await batchPage(params.batchId, me(principal), query.offset, query.limit);
-      return { body: { batchId: j.batchId, root: j.root, total: j.total, offset: query.offset, items } };
+      const { job: j, items, texts } = await batchPage(params.batchId, me(principal), query.offset, query.limit, true);
+      const head = { batchId: j.batchId, root: j.root, total: j.total, offset: query.offset };
+      if (!texts) return { body: { ...head, items } };
+      // Stored documents go out as the JSON text they are stored as: the same answer without parsing and
+      // serialising again the page's documents (a mass issue downloads 100,000 of them).
+      const json = `${JSON.stringify(head).slice(0, -1)},"items":[${texts
+        .map(
+          (t) =>
+            `{"certId":${JSON.stringify(t.certId)},"holder":${JSON.stringify(t.holder)},"document":${t.document},"proof":${t.proof}}`,
+        )
+        .join(",")}]}`;
+      return { body: undefined, json };
     },
   });
 
@@ -424,7 +435,8 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
     agency: Address,
     offset: number,
     limit: number,
-  ): Promise<{ job: BatchJob; items: BatchItemView[] }> {
+    asText = false,
+  ): Promise<{ job: BatchJob; items: BatchItemView[]; texts?: BatchItemText[] }> {
     const j = await ownJob(batchId, agency);
     if (j.documentsReleased)
       throw new DomainError(
@@ -440,12 +452,10 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
         status: 409,
         retryable: j.state !== "failed",
       });
-    return {
-      job: j,
-      items: j.items
-        ? j.items.slice(offset, offset + limit)
-        : await deps.batchJobs.documents!(j.batchId, offset, limit),
-    };
+    if (j.items) return { job: j, items: j.items.slice(offset, offset + limit) };
+    if (asText && deps.batchJobs.documentTexts)
+      return { job: j, items: [], texts: await deps.batchJobs.documentTexts(j.batchId, offset, limit) };
+    return { job: j, items: await deps.batchJobs.documents!(j.batchId, offset, limit) };
   }
 
   defineRoute(r, env, {
