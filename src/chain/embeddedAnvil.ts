@@ -243,7 +243,9 @@ export async function startAnvilEngine(
  */
 export function cutDown(state: AnvilState, head: number): void {
   const oldest = head - HASH_WINDOW;
-  state.blocks = state.blocks.filter((b) => Number(BigInt(b.header.number)) > oldest);
+  const numberOf = (b: AnvilState["blocks"][number]) => Number(BigInt(b.header.number));
+  // anvil dumps its blocks in no particular order (a hash map's): newest last from here on.
+  state.blocks = state.blocks.filter((b) => numberOf(b) > oldest).sort((x, y) => numberOf(x) - numberOf(y));
   const keep = new Set<number>();
   let kept = 0;
   for (let i = state.blocks.length - 1; i >= 0; i--) {
