@@ -16,8 +16,9 @@ const SHOTS = path.join(RESULTS_DIR, "language");
 type Lang = "zh" | "en";
 
 /** Technical words the Chinese pages keep as they are ("holder": the CSV column a batch file must have). */
-// File formats and CSV column names are literal: CSV, Excel/xlsx, GBK/GB18030, holder, claim.<field>.
-const ALLOWED_LATIN = /\b(API|JSON|CSV|Excel|xlsx|GBK|GB18030|QR|Merkle|UTF-8|holder)\b|\bclaim\.[A-Za-z]*/g;
+// File formats and CSV column names are literal: CSV, Excel/xlsx, GBK/GB18030, holder, claim.<field>; standard names: SD-JWT VC.
+const ALLOWED_LATIN =
+  /\b(API|JSON|CSV|Excel|xlsx|GBK|GB18030|QR|Merkle|UTF-8|holder|SD-JWT(?: VC)?)\b|\bclaim\.[A-Za-z]*/g;
 
 describe("every page in both languages (e2e)", function () {
   this.timeout(300_000);
