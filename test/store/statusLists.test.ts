@@ -17,6 +17,8 @@ const certIds = (n: number, tag: string) =>
     certId: "0x" + Buffer.from(`${tag}:${i}`.padEnd(32, ".")).toString("hex").slice(0, 64),
   }));
 
+const AGENCY_FOR_COLLISIONS = "0x" + "c0".repeat(20);
+
 /** A random source that replays `words` (32-bit big-endian) and then real randomness. */
 function scripted(words: number[]): RandomBytes {
   const queue = [...words];
@@ -39,6 +41,18 @@ function suite(name: string, open: () => Promise<{ store: Store; cleanup(): Prom
     afterEach(async () => {
       await store.close();
       await cleanup();
+    });
+
+    it("draws again until an index is free, however many rounds a draw collides (a big batch in a half-full list)", async () => {
+      const [a] = await entries(scripted([0, 0])).allocate(AGENCY_FOR_COLLISIONS, certIds(1, "first"));
+      expect(a.index).to.equal(0);
+      // Twenty rounds in which both purposes draw the taken index 0, then real randomness.
+      const rows = await entries(scripted(Array.from({ length: 40 }, () => 0))).allocate(
+        AGENCY_FOR_COLLISIONS,
+        certIds(1, "second"),
+      );
+      expect(rows).to.have.length(2);
+      for (const r of rows) expect(r.index).to.not.equal(0);
     });
 
     it("takes each index from the random source, not from the certId: other certificates under the same draws get the same indices", async () => {
