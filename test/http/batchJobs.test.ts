@@ -115,6 +115,32 @@ function batchJobsSuite(store: string, database: () => Promise<{ url?: string; d
         .expect(404);
     });
 
+    it("answers done from the store while the running process has stored a batch as done but not yet shown it", async function () {
+      const g = gw!;
+      const auth = { authorization: `Bearer ${agencyKey(g)}` };
+      const made = await request(g.app)
+        .post("/v1/agency/batches?wait=true")
+        .set(auth)
+        .send(batchBody(5, 500))
+        .expect(201);
+      // The instant between storing "done" and showing it in this process's memory, which another
+      // replica's client can hit: this process still holds the job as anchoring.
+      const held = g.deps.batchJobs.get(made.body.batchId)!;
+      expect(held.state).to.equal("done");
+      held.state = "anchoring";
+      try {
+        const job = await request(g.app).get(`/v1/agency/batches/${made.body.batchId}`).set(auth).expect(200);
+        expect(job.body.state).to.equal("done");
+        const docs = await request(g.app)
+          .get(`/v1/agency/batches/${made.body.batchId}/documents?limit=10`)
+          .set(auth)
+          .expect(200);
+        expect(docs.body.items).to.have.length(5);
+      } finally {
+        held.state = "done";
+      }
+    });
+
     it("reports a batch whose gateway stopped while building it as interrupted, with nothing anchored", async function () {
       const g = gw!;
       const agency = g.credentials!.agencies.find((a) => a.types.includes("diploma"))!;

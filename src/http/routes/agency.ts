@@ -344,7 +344,14 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
   });
 
   const ownJob = async (batchId: string, agency: Address) => {
-    const j = deps.batchJobs.get(batchId) ?? (await deps.batchJobs.load?.(batchId));
+    const held = deps.batchJobs.get(batchId);
+    let j = held;
+    // The process running a job stores it as done before it shows it done: a client that saw "done" on
+    // another replica may ask this one in between, and gets the stored job rather than "anchoring".
+    if (!held || held.state === "anchoring") {
+      const stored = await deps.batchJobs.load?.(batchId);
+      if (!held || stored?.state === "done") j = stored ?? held;
+    }
     // Another agency's batch is reported as absent: its existence is not theirs to know.
     if (!j || j.agency !== agency)
       throw notFound("BATCH_NOT_FOUND", `No batch ${batchId} of this agency is known to this gateway.`);
