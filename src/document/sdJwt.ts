@@ -24,6 +24,7 @@ import { parseIsoSeconds } from "./encoding";
 import { defaultRandom, type RandomSource } from "./build";
 import type { CertificateDocument } from "./format";
 import type { JsonValue } from "./strictJson";
+import type { BitstringStatusListEntry } from "./statusList";
 
 export const SD_JWT_VC_TYP = "dc+sd-jwt";
 export const KB_JWT_TYP = "kb+jwt";
@@ -41,14 +42,11 @@ export interface Secp256k1Jwk {
   kid?: string;
 }
 
-/** What a certledger SD-JWT VC's `status` claim points at: one entry of a status list. */
-export interface StatusListEntry {
-  /** "revocation" or "suspension". */
-  statusPurpose: string;
-  /** URL of the status list credential. */
-  statusListCredential: string;
-  statusListIndex: number;
-}
+/** What a certledger SD-JWT VC's `status` claim points at: one entry of a status list (its purpose, list URL, index). */
+export type StatusListEntry = Pick<
+  BitstringStatusListEntry,
+  "statusPurpose" | "statusListCredential" | "statusListIndex"
+>;
 
 // ----- encodings ------------------------------------------------------------------------------
 
@@ -278,7 +276,7 @@ export function sdJwtStatusClaim(entries: readonly StatusListEntry[]): Record<st
       type: "BitstringStatusListEntry",
       statusPurpose: e.statusPurpose,
       statusListCredential: e.statusListCredential,
-      statusListIndex: String(e.statusListIndex),
+      statusListIndex: e.statusListIndex,
     })),
   };
 }

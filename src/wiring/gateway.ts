@@ -147,12 +147,7 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
       issuerKeys: new SqlIssuerKeyStore(engine.store.db),
       sdJwtIssuerOrigin: config.sdJwtIssuerOrigin,
       // An SD-JWT VC's status claim points at the certificate's entries in the agency's status lists.
-      statusEntries: async (certId, origin) =>
-        (await engine.statusLists.entriesOf(certId, origin)).map((e) => ({
-          statusPurpose: e.statusPurpose,
-          statusListCredential: e.statusListCredential,
-          statusListIndex: Number(e.statusListIndex),
-        })),
+      statusEntries: (certId, origin) => engine.statusLists.entriesOf(certId, origin),
       claimKey,
       logger,
       metrics,

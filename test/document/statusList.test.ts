@@ -21,12 +21,7 @@ import {
   toDidPkh,
   verifyStatusListJwt,
 } from "../../src/document";
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const bsl = require("@digitalbazaar/vc-bitstring-status-list") as {
-  createList(p: { length: number }): Promise<{ setStatus(i: number, v: boolean): void; encode(): Promise<string> }>;
-  decodeList(p: { encodedList: string }): Promise<{ length: number; getStatus(index: number): boolean }>;
-};
+import { outsideStatusList as bsl } from "../support/outsideStatusList";
 
 const SET = [0, 1, 7, 8, 9, 4242, 65_535, 131_071];
 const URL = "https://gateway.example/v1/public/status-lists/0x" + "ab".repeat(20) + "/revocation";

@@ -25,6 +25,7 @@ import {
   type TypedDataDomain,
 } from "../../src/document";
 import { readDemoCredentials, type DemoCredentials } from "../../src/wiring/seed";
+import { readEvents } from "../../src/web/sse";
 import { TEST_KEYSTORE_ENV } from "../support/keystore";
 import { freshPostgresDatabase } from "../support/postgres";
 
@@ -200,21 +201,13 @@ describe("two gateway replicas on one PostgreSQL database and one chain node", f
     expect(stream.status).to.equal(200);
     const events: { state: string; result?: { verdict: string } }[] = [];
     let heardAt = 0;
-    const reading = (async () => {
-      const decoder = new TextDecoder();
-      let buf = "";
-      for await (const chunk of stream.body as unknown as AsyncIterable<Uint8Array>) {
-        buf += decoder.decode(chunk, { stream: true });
-        for (let i = buf.indexOf("\n\n"); i >= 0; i = buf.indexOf("\n\n")) {
-          const data = /^data: (.*)$/m.exec(buf.slice(0, i));
-          buf = buf.slice(i + 2);
-          if (!data) continue;
-          const e = JSON.parse(data[1]);
-          events.push(e);
-          if (e.state === "ANSWERED") heardAt = performance.now();
-        }
-      }
-    })();
+    // Read to the stream's end (the server closes it once the request is answered).
+    const reading = readEvents(stream.body!, (data) => {
+      const e = data as (typeof events)[number];
+      events.push(e);
+      if (e.state === "ANSWERED") heardAt = performance.now();
+      return false;
+    });
     const grant = counterGrant(req, cert.certId);
     const s = wallet.signGrant(cert.index, domain, grantMessage(grant));
     const answered = await call(through, "POST", `/v1/counter/requests/${req.id}/answer`, {

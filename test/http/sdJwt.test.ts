@@ -25,6 +25,7 @@ import { bearer, getFront, holderHeaders, issue, type Front } from "../support/f
 import { agencyDiploma, openExternalCustody, type ExternalCustody } from "../support/externalCustody";
 import { sdJwtVcLibrary } from "../support/sdJwtVerifier";
 import { loadConfig } from "../../src/config";
+import { outsideStatusList as bsl } from "../support/outsideStatusList";
 
 type Jwks = { issuer: string; jwks: { keys: (Secp256k1Jwk & { kid: string })[] } };
 
@@ -33,11 +34,6 @@ type Jwks = { issuer: string; jwks: { keys: (Secp256k1Jwk & { kid: string })[] }
  * `issuer`, take the key named by kid, and verify with the outside library (the KB-JWT's nonce by the
  * library; the audience by comparing the library's output to its own).
  */
-// The outside status list decoder (an ES module, loaded through Node's require of ES modules).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const bsl = require("@digitalbazaar/vc-bitstring-status-list") as {
-  decodeList(p: { encodedList: string }): Promise<{ getStatus(index: number): boolean }>;
-};
 
 async function verifyAsOutsider(sdJwt: string, expect_?: { nonce: string; aud: string }) {
   const { header, payload } = parseSdJwt(sdJwt);

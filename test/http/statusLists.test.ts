@@ -34,12 +34,7 @@ import {
 import { openGateway, type Gateway } from "../../src/wiring/gateway";
 import { freshPostgresDatabase } from "../support/postgres";
 import { openExternalCustody, type ExternalCustody } from "../support/externalCustody";
-
-// The outside decoder (an ES module, loaded through Node's require of ES modules).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const bsl = require("@digitalbazaar/vc-bitstring-status-list") as {
-  decodeList(p: { encodedList: string }): Promise<{ length: number; getStatus(index: number): boolean }>;
-};
+import { outsideStatusList as bsl } from "../support/outsideStatusList";
 
 const SEED = "0x" + "3c".repeat(32);
 
