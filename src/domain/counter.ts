@@ -26,6 +26,8 @@ import type {
   Address,
   Bytes32,
   Clock,
+  DelegateGrantRelayRequest,
+  DelegationTerms,
   DocumentIntegrity,
   DocumentLibrary,
   GrantRelayRequest,
@@ -131,7 +133,14 @@ export interface CounterDeps {
   sessions: CounterSessionStore;
   documents: Pick<DocumentLibrary, "verifyIntegrity">;
   signatures: Pick<SignatureRecovery, "recoverGrant">;
-  chain: { relayGrant(req: GrantRelayRequest): Promise<{ grantId: Bytes32 }> };
+  chain: {
+    relayGrant(req: GrantRelayRequest): Promise<{ grantId: Bytes32 }>;
+    /**
+     * A grant the holder's delegate signed, relayed under the delegation (the use case behind POST
+     * /v1/delegations/{id}/grants, with its checks and refusal codes); absent: delegates cannot present.
+     */
+    relayDelegateGrant?(req: DelegateGrantRelayRequest): Promise<{ grantId: Bytes32 }>;
+  };
   presentations: PresentationVerifier;
   /** Known type codes (the catalog), to refuse a request for a type that does not exist. */
   typeExists(code: string): boolean;
@@ -296,6 +305,11 @@ export interface CounterPresentation {
   document: unknown;
   grant: GrantRelayRequest["grant"];
   signature: Hex;
+  /**
+   * Present when a delegate presents for the holder: the delegation's terms as the holder signed them.
+   * The grant is then signed by the delegate's key and relayed under the delegation, which must still hold.
+   */
+  delegation?: DelegationTerms;
 }
 
 export interface AnswerCounterRequestInput {
@@ -386,11 +400,26 @@ function precheck(deps: CounterDeps, s: CounterSession, presentations: CounterPr
       });
     seenTypes.add(integrity.typeCode);
     seenCerts.add(lower(integrity.certId));
+    if (p.delegation && !deps.chain.relayDelegateGrant)
+      throw new DomainError(COUNTER_ERRORS.BAD_REQUEST, "This counter does not take presentations by a delegate.", {
+        status: 400,
+        details: at,
+      });
+    if (p.delegation && lower(p.delegation.certId) !== lower(integrity.certId))
+      throw new DomainError(
+        COUNTER_ERRORS.GRANT_MISMATCH,
+        "The delegation names another certificate than its document. Nothing was sent to the chain.",
+        { status: 422, details: at },
+      );
+    // A delegate signs with its own key; whether the delegation holds is the relay's check (its refusal is the verdict).
     const signer = deps.signatures.recoverGrant(g, p.signature);
-    if (!signer || lower(signer) !== lower(integrity.holder))
+    const expected = p.delegation ? p.delegation.delegate : integrity.holder;
+    if (!signer || lower(signer) !== lower(expected))
       throw new DomainError(
         COUNTER_ERRORS.BAD_SIGNATURE,
-        "A grant was not signed by the certificate's holder key. Nothing was sent to the chain.",
+        p.delegation
+          ? "A grant was not signed by the delegate the holder named. Nothing was sent to the chain."
+          : "A grant was not signed by the certificate's holder key. Nothing was sent to the chain.",
         {
           status: 422,
           details: at,
@@ -443,20 +472,22 @@ export async function answerCounterRequest(
       };
       let grantId: Bytes32;
       try {
-        ({ grantId } = await deps.chain.relayGrant({
-          grant: p.grant,
-          signature: p.signature,
-          documentRoot: integrity.documentRoot!,
-          batch:
-            integrity.batch && integrity.validFrom !== undefined && integrity.validUntil !== undefined
-              ? {
-                  root: integrity.batch.root,
-                  proof: integrity.batch.proof,
-                  validFrom: integrity.validFrom,
-                  validUntil: integrity.validUntil,
-                }
-              : undefined,
-        }));
+        ({ grantId } = p.delegation
+          ? await deps.chain.relayDelegateGrant!({ grant: p.grant, delegation: p.delegation, signature: p.signature })
+          : await deps.chain.relayGrant({
+              grant: p.grant,
+              signature: p.signature,
+              documentRoot: integrity.documentRoot!,
+              batch:
+                integrity.batch && integrity.validFrom !== undefined && integrity.validUntil !== undefined
+                  ? {
+                      root: integrity.batch.root,
+                      proof: integrity.batch.proof,
+                      validFrom: integrity.validFrom,
+                      validUntil: integrity.validUntil,
+                    }
+                  : undefined,
+            }));
       } catch (err) {
         // The chain refused the grant (a known rejection: 4xx). That is the verdict for this
         // certificate; the others are still checked. (A grant still pending on chain is no verdict.)

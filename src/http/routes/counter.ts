@@ -38,6 +38,7 @@ import {
 import { agencyNameZh } from "../../domain/catalog";
 import { MemoryCounterSessionStore } from "../../domain/counterMemory";
 import { DomainError } from "../../domain/errors";
+import { relayDelegateGrant } from "../../domain/delegations";
 import { relayGrant } from "../../domain/grants";
 import type { Bytes32, DomainDeps, Hex } from "../../domain/ports";
 import {
@@ -54,6 +55,8 @@ import { recordCheck, verifyDocument, verifyPresentation } from "../../domain/ve
 import { CONSENT_DOMAIN_NAME, CONSENT_DOMAIN_VERSION } from "../../document/typedData";
 import { CounterWatcher } from "../counterEvents";
 import { defineRoute, principalOf, type RouteEnv } from "../route";
+import { DelegationMessage } from "../schemas";
+import { delegationTerms } from "./delegations";
 
 // ---------------------------------------------------------------------------------------------
 // Schemas
@@ -92,7 +95,20 @@ export const GrantBody = z.strictObject({
 
 export const AnswerCounterRequestBody = z.strictObject({
   presentations: z
-    .array(z.strictObject({ document: z.unknown(), grant: GrantBody, signature }))
+    .array(
+      z.strictObject({
+        document: z.unknown(),
+        grant: GrantBody,
+        signature,
+        delegation: DelegationMessage.optional().openapi({
+          description:
+            "A delegate presents for the holder: the delegation's terms as the holder signed them. The grant is then signed by the " +
+            "delegate's key and relayed under the delegation (as POST /v1/delegations/{id}/grants); a revoked, expired or " +
+            "out-of-scope delegation makes this certificate's verdict INVALID with DELEGATION_REVOKED, DELEGATION_EXPIRED or " +
+            "DELEGATION_OUT_OF_SCOPE.",
+        }),
+      }),
+    )
     .min(1)
     .max(10),
 });
@@ -166,7 +182,10 @@ export function counterRouter(opts: CounterRouterOptions): Router {
       verifyIntegrity: (doc) => domain.documents.verifyIntegrity(doc),
     },
     signatures: domain.signatures,
-    chain: { relayGrant: (req) => relayGrant(domain, req) },
+    chain: {
+      relayGrant: (req) => relayGrant(domain, req),
+      relayDelegateGrant: (req) => relayDelegateGrant(domain, req),
+    },
     typeExists: (code) => !!domain.catalog.get(code),
     async issuerOf(certId) {
       const c = await domain.index.certificate(certId);
@@ -322,6 +341,7 @@ export function counterRouter(opts: CounterRouterOptions): Router {
           document: p.document,
           grant: p.grant as never,
           signature: p.signature as Hex,
+          ...(p.delegation ? { delegation: delegationTerms(p.delegation) } : {}),
         })),
       });
       watcher.changed(params.id);
