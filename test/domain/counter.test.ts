@@ -13,7 +13,15 @@ import {
 } from "../../src/domain/counter";
 import { MemoryCounterSessionStore } from "../../src/domain/counterMemory";
 import { DomainError } from "../../src/domain/errors";
-import type { Address, Bytes32, DocumentIntegrity, GrantRelayRequest, Hex } from "../../src/domain/ports";
+import type {
+  Address,
+  Bytes32,
+  DelegateGrantRelayRequest,
+  DelegationTerms,
+  DocumentIntegrity,
+  GrantRelayRequest,
+  Hex,
+} from "../../src/domain/ports";
 
 const VERIFIER = "0x00000000000000000000000000000000000000aa" as Address;
 const OTHER_VERIFIER = "0x00000000000000000000000000000000000000bb" as Address;
@@ -30,9 +38,10 @@ interface FakeDoc {
   tampered?: boolean;
 }
 
-function fixture(opts: { relayRejects?: string } = {}) {
+function fixture(opts: { relayRejects?: string; delegationRefuses?: string } = {}) {
   let now = 1_000_000;
   const relayed: GrantRelayRequest[] = [];
+  const delegated: DelegateGrantRelayRequest[] = [];
   const recorded: string[] = [];
   const sessions = new MemoryCounterSessionStore();
   const deps: CounterDeps = {
@@ -66,6 +75,11 @@ function fixture(opts: { relayRejects?: string } = {}) {
         relayed.push(req);
         return { grantId: `0x${"9".repeat(63)}${relayed.length}` as Bytes32 };
       },
+      async relayDelegateGrant(req) {
+        if (opts.delegationRefuses) throw new DomainError(opts.delegationRefuses, "refused", { status: 409 });
+        delegated.push(req);
+        return { grantId: `0x${"8".repeat(63)}${delegated.length}` as Bytes32 };
+      },
     },
     presentations: {
       async verifyAndRecord(input) {
@@ -75,7 +89,7 @@ function fixture(opts: { relayRejects?: string } = {}) {
     },
   };
   const advance = (s: number) => (now += s);
-  return { deps, relayed, recorded, advance, now: () => now };
+  return { deps, relayed, delegated, recorded, advance, now: () => now };
 }
 
 async function open(deps: CounterDeps, types = ["resident-id-card"]) {
@@ -114,6 +128,17 @@ async function expectCode(p: Promise<unknown>, code: string): Promise<DomainErro
 }
 
 const DOC: FakeDoc = { certId: CERT, holder: HOLDER, typeCode: "resident-id-card" };
+const DELEGATE = "0x0000000000000000000000000000000000000022" as Address;
+const TERMS: DelegationTerms = {
+  certId: CERT,
+  delegate: DELEGATE,
+  purpose: `0x${"0".repeat(64)}` as Bytes32,
+  verifier: `0x${"0".repeat(40)}` as Address,
+  online: false,
+  validUntil: 2_000_000,
+  nonce: "1",
+  deadline: 1_000_600,
+};
 
 describe("counter presentation requests", () => {
   it("opens a request with an unguessable id, a 256-bit nonce and an expiry in minutes", async () => {
@@ -293,6 +318,54 @@ describe("counter presentation requests", () => {
     const result = await answerCounterRequest(deps, { id: s.id, presentations: [present(s, DOC)] });
     expect(result.verdict).to.equal("INVALID");
     expect(result.presentations[0].reasons).to.deep.equal(["REPLAYED"]);
+    expect(recorded).to.have.length(0);
+  });
+
+  it("relays a delegate's grant under the holder's delegation and verifies it with the check recorded", async () => {
+    const { deps, relayed, delegated, recorded } = fixture();
+    const s = await open(deps);
+    const result = await answerCounterRequest(deps, {
+      id: s.id,
+      presentations: [{ ...present(s, DOC, DELEGATE), delegation: TERMS }],
+    });
+    expect(result.verdict).to.equal("VALID");
+    expect(relayed).to.have.length(0);
+    expect(delegated).to.have.length(1);
+    expect(delegated[0].delegation).to.deep.equal(TERMS);
+    expect(delegated[0].signature).to.equal(DELEGATE);
+    expect(recorded).to.deep.equal([result.presentations[0].grantId]);
+  });
+
+  it("refuses, before the chain, a delegated presentation not signed by the named delegate or naming another certificate", async () => {
+    const { deps, relayed, delegated } = fixture();
+    const s = await open(deps);
+    // The holder's own signature is not the delegate's: the terms say who signs.
+    await expectCode(
+      answerCounterRequest(deps, { id: s.id, presentations: [{ ...present(s, DOC), delegation: TERMS }] }),
+      COUNTER_ERRORS.BAD_SIGNATURE,
+    );
+    await expectCode(
+      answerCounterRequest(deps, {
+        id: s.id,
+        presentations: [{ ...present(s, DOC, DELEGATE), delegation: { ...TERMS, certId: `0x${"c2".repeat(32)}` } }],
+      }),
+      COUNTER_ERRORS.GRANT_MISMATCH,
+    );
+    expect(relayed).to.have.length(0);
+    expect(delegated).to.have.length(0);
+    expect(counterRequestPhase(await getCounterRequest(deps, s.id), deps.clock.now())).to.equal("OPEN");
+  });
+
+  it("gives a revoked delegation as the verdict's reason and records no check", async () => {
+    const { deps, recorded } = fixture({ delegationRefuses: "DELEGATION_REVOKED" });
+    const s = await open(deps);
+    const result = await answerCounterRequest(deps, {
+      id: s.id,
+      presentations: [{ ...present(s, DOC, DELEGATE), delegation: TERMS }],
+    });
+    expect(result.verdict).to.equal("INVALID");
+    expect(result.presentations[0].reasons).to.deep.equal(["DELEGATION_REVOKED"]);
+    expect(result.presentations[0].grantId).to.equal(undefined);
     expect(recorded).to.have.length(0);
   });
 
