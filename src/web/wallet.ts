@@ -1648,7 +1648,9 @@ function heldItem(c: StoredCertificate): HTMLElement {
       { class: "held-for" },
       h("span", { class: "badge", t: "wallet.heldFor" }),
       " ",
-      tx("wallet.heldUntil", { time: formatTime(d.delegation.validUntil) }),
+      d.delegation.validUntil <= now()
+        ? h("span", { class: "badge bad", t: "wallet.delegationEnded" })
+        : tx("wallet.heldUntil", { time: formatTime(d.delegation.validUntil) }),
     ),
     h("small", { class: "mono", translate: "no" }, d.delegationId),
   );
@@ -1871,7 +1873,8 @@ function renderMain(): void {
   });
   const trailRefresh = h("button", { type: "button", class: "secondary", t: "wallet.refresh" });
   trailRefresh.addEventListener("click", async () => {
-    for (const c of data!.certificates) await loadTrail(c);
+    // A certificate held for someone else has its trail in its holder's wallet.
+    for (const c of data!.certificates.filter((x) => !x.heldFor)) await loadTrail(c);
   });
 
   main.replaceChildren(
