@@ -1342,6 +1342,26 @@ function randomUint(bytes: number): bigint {
   );
 }
 
+/**
+ * The holder's revocation (of a grant or a delegation) signed with the certificate's key and relayed;
+ * `alreadyCode` (it was revoked already, from another device) counts as done.
+ */
+async function relayRevocation(
+  sign: (domain: TypedDataDomain, m: { nonce: bigint; deadline: bigint }) => { signature: string },
+  path: string,
+  documentRoot: string,
+  alreadyCode: string,
+): Promise<void> {
+  const nonce = randomUint(16);
+  const deadline = now() + 600;
+  const { signature } = sign(await consentDomain(), { nonce, deadline: BigInt(deadline) });
+  try {
+    await post(path, { nonce: nonce.toString(), deadline, signature, documentRoot });
+  } catch (err) {
+    if (!(err instanceof ApiError && err.code === alreadyCode)) throw err;
+  }
+}
+
 function delegateAddress(): string {
   return delegateKeys!.address(0).toLowerCase();
 }
@@ -1534,23 +1554,12 @@ function renderDelegations(): void {
       });
       revoke.addEventListener("click", () =>
         busy(revoke, msg, async () => {
-          const nonce = randomUint(16);
-          const deadline = now() + 600;
-          const signed = keys!.signRevokeDelegation(d.index, await consentDomain(), {
-            delegationId: d.delegationId,
-            nonce,
-            deadline: BigInt(deadline),
-          });
-          try {
-            await post(EP.delegationRevoke(d.delegationId), {
-              nonce: nonce.toString(),
-              deadline,
-              signature: signed.signature,
-              documentRoot: c!.documentRoot,
-            });
-          } catch (err) {
-            if (!(err instanceof ApiError && err.code === "DELEGATION_REVOKED")) throw err;
-          }
+          await relayRevocation(
+            (domain, m) => keys!.signRevokeDelegation(d.index, domain, { delegationId: d.delegationId, ...m }),
+            EP.delegationRevoke(d.delegationId),
+            c!.documentRoot,
+            "DELEGATION_REVOKED",
+          );
           d.revoked = true;
           persist();
           renderDelegations();
@@ -1697,24 +1706,12 @@ function renderGrants(): void {
       });
       revoke.addEventListener("click", () =>
         busy(revoke, msg, async () => {
-          const domain = await consentDomain();
-          const nonce = randomUint(16);
-          const deadline = now() + 600;
-          const signed = keys!.signRevokeGrant(g.index, domain, {
-            grantId: g.grantId,
-            nonce,
-            deadline: BigInt(deadline),
-          });
-          try {
-            await post(EP.holderRevokeGrant(g.grantId), {
-              nonce: nonce.toString(),
-              deadline,
-              signature: signed.signature,
-              documentRoot: c!.documentRoot,
-            });
-          } catch (err) {
-            if (!(err instanceof ApiError && err.code === "GRANT_REVOKED")) throw err;
-          }
+          await relayRevocation(
+            (domain, m) => keys!.signRevokeGrant(g.index, domain, { grantId: g.grantId, ...m }),
+            EP.holderRevokeGrant(g.grantId),
+            c!.documentRoot,
+            "GRANT_REVOKED",
+          );
           g.revoked = true;
           persist();
           renderGrants();

@@ -8,7 +8,7 @@
 import { expect } from "chai";
 import path from "node:path";
 import type { Page } from "playwright-core";
-import { browserSuite, PHONE, RESULTS_DIR, type Gateway } from "../support/e2e";
+import { browserSuite, openCounterQr, PHONE, RESULTS_DIR, type Gateway } from "../support/e2e";
 
 const SHOTS = path.join(RESULTS_DIR, "delegation");
 
@@ -33,24 +33,6 @@ describe("a delegate presents a certificate for its holder at a counter (e2e)", 
     await page.click("#wallet-create");
     await page.click("#wallet-mnemonic-done");
     await page.locator("#wallet-receive-address").waitFor();
-  }
-
-  /** The counter asks for a resident ID card to open a bank account; returns the PNG of its QR code. */
-  async function openCounterRequest(): Promise<Buffer> {
-    await counter.goto(`${gw.url}/counter`);
-    if ((await counter.locator("#counter-api-key").count()) > 0) {
-      await counter.fill("#counter-api-key", gw.verifierKey);
-      await counter.click("#counter-sign-in");
-      await counter.locator("#counter-signed-in").waitFor();
-    }
-    await counter.selectOption("#counter-service", "bank");
-    await counter.click("#counter-open");
-    const img = counter.locator("#counter-qr-image");
-    await img.waitFor();
-    await counter.waitForFunction(
-      () => (document.querySelector("#counter-qr-image") as HTMLImageElement | null)?.complete === true,
-    );
-    return img.screenshot();
   }
 
   /** The delegate scans the counter's QR code, picks the held certificate and approves; returns the wallet's verdict. */
@@ -133,7 +115,7 @@ describe("a delegate presents a certificate for its holder at a counter (e2e)", 
     await shot(delegate, "delegate-holds");
 
     // At the counter the delegate presents with the name shown: VALID.
-    const validQr = await openCounterRequest();
+    const validQr = await openCounterQr(counter, gw);
     expect(await presentAsDelegate(validQr, issued.certId)).to.equal("VALID");
     const first = await counterVerdict();
     expect(first.overall).to.equal("VALID");
@@ -148,7 +130,7 @@ describe("a delegate presents a certificate for its holder at a counter (e2e)", 
     });
 
     // The delegate's next presentation is refused with the delegation's reason.
-    const refusedQr = await openCounterRequest();
+    const refusedQr = await openCounterQr(counter, gw);
     expect(await presentAsDelegate(refusedQr, issued.certId)).to.equal("INVALID");
     expect(await delegate.getAttribute("#wallet-present-result .verdict", "data-verdict")).to.equal(
       "DELEGATION_REVOKED",
