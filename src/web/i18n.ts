@@ -280,6 +280,7 @@ const zh = {
   "wallet.delegateAddress": "我的代办地址",
   "wallet.delegateAddressHint": "请持证人扫描这个二维码或打开这个链接，把证照委托给您代为出示。",
   "wallet.heldFor": "代他人持有",
+  "wallet.byDelegate": "由代办人出示",
   "wallet.heldUntil": "代办授权有效至 {time}",
   "wallet.heldReceived": "已收到委托您代办的证照：{type}",
   "wallet.noTrail": "还没有核验记录",
@@ -717,6 +718,7 @@ const en: Dict = {
   "wallet.delegateAddressHint":
     "A holder scans this QR code or opens this link to let you present one of their certificates for them.",
   "wallet.heldFor": "Held for someone else",
+  "wallet.byDelegate": "presented by a delegate",
   "wallet.heldUntil": "Delegation valid until {time}",
   "wallet.heldReceived": "You now hold a certificate for someone else: {type}",
   "wallet.viaLink": "via link",

@@ -1756,8 +1756,29 @@ function renderGrants(): void {
 }
 
 interface Trail {
-  checks: { grantId: string; verifier: string; purpose: string; at: number }[];
+  checks: {
+    grantId: string;
+    verifier: string;
+    purpose: string;
+    at: number;
+    /** Made under a grant the holder's delegate signed. */
+    byDelegate?: boolean;
+    delegate?: string;
+    delegationId?: string;
+  }[];
   grants: { grantId: string; purpose: string; uses: number; maxUses: number; revoked: boolean }[];
+  /** The delegations the holder gave for this certificate, as the chain recorded them. */
+  delegations?: {
+    delegationId: string;
+    delegate: string;
+    purpose: string;
+    verifier: string;
+    online: boolean;
+    validUntil: number;
+    createdAt: number;
+    revokedAt?: number;
+    state: "ACTIVE" | "REVOKED" | "EXPIRED";
+  }[];
 }
 
 async function loadTrail(c: StoredCertificate): Promise<void> {
@@ -1775,9 +1796,17 @@ async function loadTrail(c: StoredCertificate): Promise<void> {
         changed = true;
       }
     }
+    for (const onChain of trail.delegations ?? []) {
+      const mine = data!.delegations?.find((d) => d.delegationId === onChain.delegationId.toLowerCase());
+      if (mine && onChain.state === "REVOKED" && !mine.revoked) {
+        mine.revoked = true;
+        changed = true;
+      }
+    }
     if (changed) {
       persist();
       renderGrants();
+      renderDelegations();
     }
     // The catalogue's purposes and this wallet's own (a grant made by a delegate is not in this wallet's list).
     const purposes = new Map<string, string>();
@@ -1791,27 +1820,64 @@ async function loadTrail(c: StoredCertificate): Promise<void> {
     };
     // A check under one of this wallet's share links was signed by the link's key and relayed on chain.
     const links = new Set(data!.grants.filter((g) => g.kind === "link").map((g) => g.grantId.toLowerCase()));
+    const purposeOrCode = (hash: string) =>
+      purposes.has(hash.toLowerCase())
+        ? purposeView(purposes.get(hash.toLowerCase())!)
+        : h("code", { translate: "no" }, hash.slice(0, 10));
+    const mono = (address: string) => h("span", { class: "mono", translate: "no" }, address);
+    const entries: { at: number; el: HTMLElement }[] = trail.checks.map((ch) => {
+      const via = ch.byDelegate ? "delegate" : links.has(ch.grantId.toLowerCase()) ? "link" : "verifier";
+      return {
+        at: ch.at,
+        el: h(
+          "li",
+          { "data-check": ch.grantId, "data-cert": c.certId, "data-via": via, "data-delegation": ch.delegationId },
+          h("strong", null, typeName(c.typeCode)),
+          h("span", null, who(ch.verifier), " · ", purposeOrCode(ch.purpose)),
+          via === "link" ? h("span", { class: "badge", t: "wallet.viaLink" }) : null,
+          via === "delegate"
+            ? h("span", null, h("span", { class: "badge", t: "wallet.byDelegate" }), " ", mono(ch.delegate ?? ""))
+            : null,
+          h("small", null, formatTime(ch.at)),
+        ),
+      };
+    });
+    // Each delegation the holder gave, where it stands now (and when it was revoked).
+    for (const d of trail.delegations ?? [])
+      entries.push({
+        at: d.createdAt,
+        el: h(
+          "li",
+          { "data-trail-delegation": d.delegationId, "data-cert": c.certId, "data-state": d.state },
+          h("strong", null, typeName(c.typeCode)),
+          h(
+            "span",
+            null,
+            tx("wallet.delegateToAddress", { address: "" }),
+            mono(d.delegate),
+            " · ",
+            /^0x0+$/.test(d.purpose) ? tx("wallet.delegateAnyPurpose") : purposeOrCode(d.purpose),
+            " · ",
+            tx(d.online ? "wallet.delegateOnlineToo" : "wallet.delegateCounterOnly"),
+            ` · ${formatTime(d.validUntil)}`,
+          ),
+          h("span", {
+            class: `badge ${d.state === "ACTIVE" ? "ok" : "bad"}`,
+            t: { ACTIVE: "status.ACTIVE", REVOKED: "wallet.delegationRevoked", EXPIRED: "wallet.delegationEnded" }[
+              d.state
+            ],
+          }),
+          h(
+            "small",
+            null,
+            formatTime(d.createdAt),
+            d.revokedAt ? [" → ", tx("wallet.delegationRevoked"), " ", formatTime(d.revokedAt)] : null,
+          ),
+        ),
+      });
     els.trail.replaceChildren(
-      ...(trail.checks.length
-        ? trail.checks.map((ch) => {
-            const viaLink = links.has(ch.grantId.toLowerCase());
-            return h(
-              "li",
-              { "data-check": ch.grantId, "data-cert": c.certId, "data-via": viaLink ? "link" : "verifier" },
-              h("strong", null, typeName(c.typeCode)),
-              h(
-                "span",
-                null,
-                who(ch.verifier),
-                " · ",
-                purposes.has(ch.purpose.toLowerCase())
-                  ? purposeView(purposes.get(ch.purpose.toLowerCase())!)
-                  : h("code", { translate: "no" }, ch.purpose.slice(0, 10)),
-              ),
-              viaLink ? h("span", { class: "badge", t: "wallet.viaLink" }) : null,
-              h("small", null, formatTime(ch.at)),
-            );
-          })
+      ...(entries.length
+        ? entries.sort((a, b) => b.at - a.at).map((e) => e.el)
         : [h("li", { class: "muted", t: "wallet.noTrail" })]),
     );
   } catch (err) {
