@@ -1174,7 +1174,7 @@ interface ShareChoice {
    * A link for the holder's delegate: the encrypted payload also carries the delegation's terms (the
    * gateway never reads them), and the link opens the delegate's wallet instead of the verify page.
    */
-  delegation?: { delegationId: string; delegation: DelegationTermsJson };
+  toDelegate?: { delegationId: string; delegation: DelegationTermsJson };
 }
 
 /** A batched certificate's membership (root, validity, proof), which a grant or delegation relay carries. */
@@ -1204,7 +1204,7 @@ async function createShare(
   const link = isLink ? newLinkKey() : undefined;
   const grantee = isLink ? link!.address : choice.verifier!;
   const nonce = randomUint(32);
-  const payload = choice.delegation ? { ...choice.delegation, document } : document;
+  const payload = choice.toDelegate ? { ...choice.toDelegate, document } : document;
   const grant = {
     certId: c.certId,
     grantee,
@@ -1215,14 +1215,12 @@ async function createShare(
     deadline: now() + 600,
   };
   const domain = await consentDomain();
-  const signed = keys!.signGrant(c.index, domain, {
-    ...grant,
-    validUntil: BigInt(grant.validUntil),
-    nonce,
-    deadline: BigInt(grant.deadline),
-  });
+  // A certificate held for someone else is shared by their delegate (an online delegation), with its key.
+  const message = { ...grant, validUntil: BigInt(grant.validUntil), nonce, deadline: BigInt(grant.deadline) };
+  const signed = c.heldFor ? delegateKeys!.signGrant(0, domain, message) : keys!.signGrant(c.index, domain, message);
   const batch = batchOf(c);
   const body = {
+    ...(c.heldFor ? { delegation: c.heldFor.delegation } : {}),
     mode: choice.mode,
     purpose: choice.purpose,
     grant,
@@ -1235,24 +1233,27 @@ async function createShare(
   const res = await post<{ id: string; grantId: string; url?: string }>(EP.shares, body);
   const full = !res.url
     ? undefined
-    : choice.delegation
+    : choice.toDelegate
       ? `${new URL(res.url).origin}/wallet#held=${res.id}&k=${link!.fragment}`
       : `${res.url}#k=${link!.fragment}`;
-  data!.grants.push({
-    grantId: res.grantId.toLowerCase(),
-    certId: c.certId,
-    index: c.index,
-    kind: isLink ? "link" : "verifier",
-    grantee,
-    purpose: choice.purpose,
-    validUntil: choice.validUntil,
-    maxUses: grant.maxUses,
-    createdAt: now(),
-    link: full,
-    shareId: res.id,
-  });
-  persist();
-  renderGrants();
+  // A delegate's grant is the holder's to revoke (with the delegation): only the holder's own are listed here.
+  if (!c.heldFor) {
+    data!.grants.push({
+      grantId: res.grantId.toLowerCase(),
+      certId: c.certId,
+      index: c.index,
+      kind: isLink ? "link" : "verifier",
+      grantee,
+      purpose: choice.purpose,
+      validUntil: choice.validUntil,
+      maxUses: grant.maxUses,
+      createdAt: now(),
+      link: full,
+      shareId: res.id,
+    });
+    persist();
+    renderGrants();
+  }
   return { full, res, document };
 }
 
@@ -1273,11 +1274,29 @@ function shareForm(c: StoredCertificate): HTMLElement {
     spellcheck: false,
   });
   mode.addEventListener("change", () => (verifier.hidden = mode.value !== "verifier"));
+  // A delegate shares within the delegation: its one purpose and its one verifier, when it names them.
+  const scope = c.heldFor?.delegation;
+  const allowed = PURPOSES.filter(
+    (p) => !scope || scope.purpose === ZERO_HASH || purposeHash(p.code).toLowerCase() === scope.purpose,
+  );
   const purpose = h(
     "select",
     { class: "share-purpose" },
-    PURPOSES.map((p) => h("option", { value: p.code, selected: p.code === "online-check", t: `purpose.${p.code}` })),
+    allowed.map((p) =>
+      h("option", {
+        value: p.code,
+        selected: p.code === "online-check" || allowed.length === 1,
+        t: `purpose.${p.code}`,
+      }),
+    ),
   );
+  if (scope && scope.verifier !== ZERO_ADDRESS) {
+    mode.value = "verifier";
+    mode.disabled = true;
+    verifier.value = scope.verifier;
+    verifier.hidden = false;
+    verifier.readOnly = true;
+  }
   const uses = h("input", { type: "number", class: "share-uses", value: "3", min: "1", max: "100" });
   const hours = h("input", { type: "number", class: "share-hours", value: "24", min: "1", max: "2160" });
   // As when presenting: only the fields the purpose needs start ticked.
@@ -1472,7 +1491,7 @@ function delegateForm(c: StoredCertificate, to = ""): HTMLElement {
         hidden,
         validUntil: Math.min(validUntil, now() + 7 * 86_400),
         maxUses: 1,
-        delegation: { delegationId, delegation: terms },
+        toDelegate: { delegationId, delegation: terms },
       });
       stored.link = full;
       persist();
@@ -1645,9 +1664,16 @@ async function receiveHeld(link: { id: string; key: LinkKey }, box: HTMLElement)
   });
 }
 
-/** A certificate held for someone else: marked so, with its delegation; it is presented at a counter only. */
+/**
+ * A certificate held for someone else: marked so, with its delegation; presented at a counter, and shared
+ * online when the delegation allows it.
+ */
 function heldItem(c: StoredCertificate): HTMLElement {
   const d = c.heldFor!;
+  // An online delegation lets the delegate share it too (signed with the delegate key, under the delegation).
+  const shareBox = h("div");
+  const shareBtn = h("button", { type: "button", class: "secondary", t: "wallet.share", "data-action": "share" });
+  shareBtn.addEventListener("click", () => shareBox.replaceChildren(shareForm(c)));
   return h(
     "li",
     { "data-cert": c.certId, "data-type": c.typeCode, "data-held": "true", "data-delegation": d.delegationId },
@@ -1662,6 +1688,8 @@ function heldItem(c: StoredCertificate): HTMLElement {
         : tx("wallet.heldUntil", { time: formatTime(d.delegation.validUntil) }),
     ),
     h("small", { class: "mono", translate: "no" }, d.delegationId),
+    d.delegation.online ? h("div", { class: "row" }, shareBtn) : null,
+    shareBox,
   );
 }
 
