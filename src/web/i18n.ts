@@ -368,6 +368,8 @@ const zh = {
   "reason.WRONG_VERIFIER": "授权对象不是本核验方",
   "reason.BAD_SIGNATURE": "签名无效",
   "reason.REPLAYED": "重复提交（重放）",
+  "reason.DELEGATION_REVOKED": "由代办人出示，但持证人已撤销对其的委托",
+  "reason.DELEGATION_EXPIRED": "由代办人出示，但委托已到期",
 
   "error.COUNTER_REQUEST_NOT_FOUND": "授权请求不存在，二维码可能是伪造的",
   "error.COUNTER_REQUEST_EXPIRED": "授权请求已过期，请让窗口重新生成二维码",
@@ -776,6 +778,8 @@ const en: Dict = {
   "reason.WRONG_VERIFIER": "The grant is for another verifier",
   "reason.BAD_SIGNATURE": "Bad signature",
   "reason.REPLAYED": "Replayed presentation",
+  "reason.DELEGATION_REVOKED": "Presented by a delegate whose delegation the holder has revoked",
+  "reason.DELEGATION_EXPIRED": "Presented by a delegate whose delegation has ended",
 
   "error.COUNTER_REQUEST_NOT_FOUND": "No such request: the QR code may be forged",
   "error.COUNTER_REQUEST_EXPIRED": "The request expired: ask the counter for a new QR code",
