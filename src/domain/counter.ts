@@ -26,6 +26,8 @@ import type {
   Address,
   Bytes32,
   Clock,
+  DelegateGrantRelayRequest,
+  DelegationTerms,
   DocumentIntegrity,
   DocumentLibrary,
   GrantRelayRequest,
@@ -62,6 +64,14 @@ export interface CounterPresentationResult {
   disclosed: Record<string, unknown>;
   /** How many fields the holder hid. */
   redactedCount: number;
+  /** Set when a delegate presented the certificate for its holder, under this delegation. */
+  presentedBy?: PresentedBy;
+}
+
+/** Who presented a certificate for its holder: the delegate's address and the holder's delegation. */
+export interface PresentedBy {
+  delegate: Address;
+  delegationId: Bytes32;
 }
 
 export interface CounterResult {
@@ -118,7 +128,7 @@ export interface PresentationVerifier {
     expectedTypeCode?: string;
     /** Stable key so a retried answer records each check once. */
     outboxKey: string;
-  }): Promise<{ verdict: "VALID" | "INVALID"; reasons: string[] }>;
+  }): Promise<{ verdict: "VALID" | "INVALID"; reasons: string[]; presentedBy?: PresentedBy }>;
   /**
    * Integrity and status without consent: used when the chain refuses the grant, so the officer
    * reads why (REVOKED, NOT_ISSUED...) rather than only the chain's refusal code.
@@ -130,8 +140,12 @@ export interface CounterDeps {
   clock: Clock;
   sessions: CounterSessionStore;
   documents: Pick<DocumentLibrary, "verifyIntegrity">;
-  signatures: Pick<SignatureRecovery, "recoverGrant">;
-  chain: { relayGrant(req: GrantRelayRequest): Promise<{ grantId: Bytes32 }> };
+  signatures: Pick<SignatureRecovery, "recoverGrant" | "delegationId">;
+  chain: {
+    relayGrant(req: GrantRelayRequest): Promise<{ grantId: Bytes32 }>;
+    /** A grant the delegate signed, relayed with the holder's delegation terms (src/domain/delegations.ts). */
+    relayDelegateGrant(req: DelegateGrantRelayRequest): Promise<{ grantId: Bytes32 }>;
+  };
   presentations: PresentationVerifier;
   /** Known type codes (the catalog), to refuse a request for a type that does not exist. */
   typeExists(code: string): boolean;
@@ -295,7 +309,10 @@ export function counterRequestPhase(s: CounterSession, now: number): CounterSess
 export interface CounterPresentation {
   document: unknown;
   grant: GrantRelayRequest["grant"];
+  /** The holder's key, or the delegate's when `delegation` is sent. */
   signature: Hex;
+  /** A delegate presents for the holder: the holder's delegation terms, exactly as signed. */
+  delegation?: DelegationTerms;
 }
 
 export interface AnswerCounterRequestInput {
@@ -386,11 +403,21 @@ function precheck(deps: CounterDeps, s: CounterSession, presentations: CounterPr
       });
     seenTypes.add(integrity.typeCode);
     seenCerts.add(lower(integrity.certId));
+    if (p.delegation && lower(p.delegation.certId) !== lower(integrity.certId))
+      throw new DomainError(
+        COUNTER_ERRORS.GRANT_MISMATCH,
+        "A delegation names another certificate than its document. Nothing was sent to the chain.",
+        { status: 422, details: at },
+      );
+    // A delegate signs with its own key; whether the delegation still holds is the chain's (and the relay's) answer.
     const signer = deps.signatures.recoverGrant(g, p.signature);
-    if (!signer || lower(signer) !== lower(integrity.holder))
+    const expected = p.delegation ? p.delegation.delegate : integrity.holder;
+    if (!signer || lower(signer) !== lower(expected))
       throw new DomainError(
         COUNTER_ERRORS.BAD_SIGNATURE,
-        "A grant was not signed by the certificate's holder key. Nothing was sent to the chain.",
+        p.delegation
+          ? "A grant was not signed by the delegation's delegate key. Nothing was sent to the chain."
+          : "A grant was not signed by the certificate's holder key. Nothing was sent to the chain.",
         {
           status: 422,
           details: at,
@@ -440,29 +467,45 @@ export async function answerCounterRequest(
         validUntil: integrity.validUntil,
         disclosed: integrity.disclosed,
         redactedCount: integrity.redacted.length,
+        ...(p.delegation
+          ? {
+              presentedBy: {
+                delegate: lower(p.delegation.delegate) as Address,
+                delegationId: deps.signatures.delegationId(p.delegation),
+              },
+            }
+          : {}),
       };
       let grantId: Bytes32;
       try {
-        ({ grantId } = await deps.chain.relayGrant({
-          grant: p.grant,
-          signature: p.signature,
-          documentRoot: integrity.documentRoot!,
-          batch:
-            integrity.batch && integrity.validFrom !== undefined && integrity.validUntil !== undefined
-              ? {
-                  root: integrity.batch.root,
-                  proof: integrity.batch.proof,
-                  validFrom: integrity.validFrom,
-                  validUntil: integrity.validUntil,
-                }
-              : undefined,
-        }));
+        ({ grantId } = p.delegation
+          ? await deps.chain.relayDelegateGrant({ grant: p.grant, delegation: p.delegation, signature: p.signature })
+          : await deps.chain.relayGrant({
+              grant: p.grant,
+              signature: p.signature,
+              documentRoot: integrity.documentRoot!,
+              batch:
+                integrity.batch && integrity.validFrom !== undefined && integrity.validUntil !== undefined
+                  ? {
+                      root: integrity.batch.root,
+                      proof: integrity.batch.proof,
+                      validFrom: integrity.validFrom,
+                      validUntil: integrity.validUntil,
+                    }
+                  : undefined,
+            }));
       } catch (err) {
         // The chain refused the grant (a known rejection: 4xx). That is the verdict for this
         // certificate; the others are still checked. (A grant still pending on chain is no verdict.)
+        // A delegation's refusal (DELEGATION_REVOKED, DELEGATION_EXPIRED...) is the delegate's, so it
+        // comes first, before what the certificate's own status says.
         if (err instanceof DomainError && err.status >= 400 && err.status < 500) {
           const publicVerdict = await deps.presentations.verifyWithoutGrant?.(p.document).catch(() => undefined);
-          const reasons = publicVerdict?.reasons.length ? publicVerdict.reasons : [err.code];
+          const reasons = p.delegation
+            ? [err.code, ...(publicVerdict?.reasons ?? []).filter((r) => r !== err.code)]
+            : publicVerdict?.reasons.length
+              ? publicVerdict.reasons
+              : [err.code];
           results.push({ ...base, disclosed: {}, verdict: "INVALID", reasons });
           continue;
         }
@@ -481,6 +524,7 @@ export async function answerCounterRequest(
         grantId,
         verdict: v.verdict,
         reasons: v.reasons,
+        ...(v.presentedBy ? { presentedBy: v.presentedBy } : {}),
         disclosed: v.verdict === "VALID" ? base.disclosed : {},
       });
     }

@@ -13,7 +13,15 @@ import {
 } from "../../src/domain/counter";
 import { MemoryCounterSessionStore } from "../../src/domain/counterMemory";
 import { DomainError } from "../../src/domain/errors";
-import type { Address, Bytes32, DocumentIntegrity, GrantRelayRequest, Hex } from "../../src/domain/ports";
+import type {
+  Address,
+  Bytes32,
+  DelegateGrantRelayRequest,
+  DelegationTerms,
+  DocumentIntegrity,
+  GrantRelayRequest,
+  Hex,
+} from "../../src/domain/ports";
 
 const VERIFIER = "0x00000000000000000000000000000000000000aa" as Address;
 const OTHER_VERIFIER = "0x00000000000000000000000000000000000000bb" as Address;
@@ -21,6 +29,18 @@ const HOLDER = "0x0000000000000000000000000000000000000011" as Address;
 const CERT = `0x${"c1".repeat(32)}` as Bytes32;
 const AGENCY = "0x00000000000000000000000000000000000000cc" as Address;
 const ROOT = `0x${"a0".repeat(32)}` as Bytes32;
+const DELEGATE = "0x0000000000000000000000000000000000000022" as Address;
+const DELEGATION_ID = `0x${"de".repeat(32)}` as Bytes32;
+const TERMS: DelegationTerms = {
+  certId: CERT,
+  delegate: DELEGATE,
+  purpose: `0x${"0".repeat(64)}` as Bytes32,
+  verifier: `0x${"0".repeat(40)}` as Address,
+  online: false,
+  validUntil: 2_000_000,
+  nonce: "5",
+  deadline: 1_000_600,
+};
 
 /** A fake document: the fake library trusts its flags. */
 interface FakeDoc {
@@ -33,6 +53,7 @@ interface FakeDoc {
 function fixture(opts: { relayRejects?: string } = {}) {
   let now = 1_000_000;
   const relayed: GrantRelayRequest[] = [];
+  const delegated: DelegateGrantRelayRequest[] = [];
   const recorded: string[] = [];
   const sessions = new MemoryCounterSessionStore();
   const deps: CounterDeps = {
@@ -59,12 +80,17 @@ function fixture(opts: { relayRejects?: string } = {}) {
       },
     },
     // The fake signature is the signer's address.
-    signatures: { recoverGrant: (_g, sig) => sig as Address },
+    signatures: { recoverGrant: (_g, sig) => sig as Address, delegationId: () => DELEGATION_ID },
     chain: {
       async relayGrant(req) {
         if (opts.relayRejects) throw new DomainError(opts.relayRejects, "refused", { status: 409 });
         relayed.push(req);
         return { grantId: `0x${"9".repeat(63)}${relayed.length}` as Bytes32 };
+      },
+      async relayDelegateGrant(req) {
+        if (opts.relayRejects) throw new DomainError(opts.relayRejects, "refused", { status: 409 });
+        delegated.push(req);
+        return { grantId: `0x${"8".repeat(63)}${delegated.length}` as Bytes32 };
       },
     },
     presentations: {
@@ -75,7 +101,7 @@ function fixture(opts: { relayRejects?: string } = {}) {
     },
   };
   const advance = (s: number) => (now += s);
-  return { deps, relayed, recorded, advance, now: () => now };
+  return { deps, relayed, delegated, recorded, advance, now: () => now };
 }
 
 async function open(deps: CounterDeps, types = ["resident-id-card"]) {
@@ -271,6 +297,43 @@ describe("counter presentation requests", () => {
       COUNTER_ERRORS.BAD_SIGNATURE,
     );
     expect(relayed).to.have.length(0);
+  });
+
+  it("relays a delegate's presentation with the holder's delegation terms and says who presented it; refuses one the holder signed in the delegate's place", async () => {
+    const { deps, relayed, delegated } = fixture();
+    const s = await open(deps);
+    await expectCode(
+      answerCounterRequest(deps, { id: s.id, presentations: [{ ...present(s, DOC), delegation: TERMS }] }),
+      COUNTER_ERRORS.BAD_SIGNATURE,
+    );
+    await expectCode(
+      answerCounterRequest(deps, {
+        id: s.id,
+        presentations: [{ ...present(s, DOC, DELEGATE), delegation: { ...TERMS, certId: ROOT } }],
+      }),
+      COUNTER_ERRORS.GRANT_MISMATCH,
+    );
+    const result = await answerCounterRequest(deps, {
+      id: s.id,
+      presentations: [{ ...present(s, DOC, DELEGATE), delegation: TERMS }],
+    });
+    expect(relayed).to.have.length(0);
+    expect(delegated).to.have.length(1);
+    expect(delegated[0].delegation).to.deep.equal(TERMS);
+    expect(result.presentations[0].presentedBy).to.deep.equal({ delegate: DELEGATE, delegationId: DELEGATION_ID });
+  });
+
+  it("puts the delegation's refusal first in the verdict of a delegate's presentation", async () => {
+    const { deps } = fixture({ relayRejects: "DELEGATION_REVOKED" });
+    deps.presentations.verifyWithoutGrant = async () => ({ verdict: "INVALID", reasons: ["SUSPENDED"] });
+    const s = await open(deps);
+    const result = await answerCounterRequest(deps, {
+      id: s.id,
+      presentations: [{ ...present(s, DOC, DELEGATE), delegation: TERMS }],
+    });
+    expect(result.verdict).to.equal("INVALID");
+    expect(result.presentations[0].reasons).to.deep.equal(["DELEGATION_REVOKED", "SUSPENDED"]);
+    expect(result.presentations[0].presentedBy).to.deep.equal({ delegate: DELEGATE, delegationId: DELEGATION_ID });
   });
 
   it("refuses a type that was not asked for, and a missing requested type", async () => {

@@ -5,7 +5,9 @@
  * On SQLite and PostgreSQL: the indexer's delegation rows live in the store.
  */
 import { expect } from "chai";
-import type { Bytes32 } from "../../src/domain/ports";
+import { purposeHash, redactDocument } from "../../src/document";
+import type { Address, Bytes32 } from "../../src/domain/ports";
+import { encryptForLink, newLinkKey, signLinkCheck } from "../../src/web/crypto";
 import {
   bearer,
   closeFront,
@@ -25,7 +27,10 @@ for (const backend of ["sqlite", "postgres"] as const) {
     let skew = 0;
 
     before(async () => {
-      f = await openFrontOn(backend, "delegtrail", { now: () => Math.floor(Date.now() / 1000) + skew });
+      f = await openFrontOn(backend, "delegtrail", {
+        now: () => Math.floor(Date.now() / 1000) + skew,
+        withFront: true,
+      });
     });
 
     after(async () => {
@@ -62,6 +67,89 @@ for (const backend of ["sqlite", "postgres"] as const) {
           .set(holderHeaders(f, c.index, "GET", path, c.certId, c.documentRoot))
           .expect(200)
       ).body;
+    }
+
+    /** A counter request for a diploma, answered by the delegate's wallet: its grant signed by the delegate's key. */
+    async function delegateAtCounter(x: Awaited<ReturnType<typeof delegated>>) {
+      const req = (
+        await f.http
+          .post("/v1/counter/requests")
+          .set(bearer(f.keys.verifierV))
+          .send({ types: ["diploma"], purpose: "open-bank-account", minutes: 5 })
+          .expect(201)
+      ).body;
+      const grant = {
+        certId: x.c.certId,
+        grantee: req.verifier.address,
+        purpose: purposeHash(req.purpose),
+        validUntil: req.expiresAt,
+        maxUses: 1,
+        nonce: req.nonce,
+        deadline: req.expiresAt,
+      };
+      const s = f.wallet.signGrant(x.delegateIndex, f.domain, {
+        ...grant,
+        validUntil: BigInt(grant.validUntil),
+        nonce: BigInt(grant.nonce),
+        deadline: BigInt(grant.deadline),
+      });
+      const presentation = {
+        document: redactDocument(x.c.document, ["idNumber"]),
+        grant,
+        signature: s.signature,
+        delegation: x.d.delegation,
+      };
+      const answered = await f.http
+        .post(`/v1/counter/requests/${req.id}/answer`)
+        .send({ presentations: [presentation] });
+      expect(answered.status, JSON.stringify(answered.body)).to.equal(200);
+      const result = (
+        await f.http.get(`/v1/counter/requests/${req.id}/result`).set(bearer(f.keys.verifierV)).expect(200)
+      ).body;
+      return { answered: answered.body, shown: result.result.presentations[0], grantId: s.grantId.toLowerCase() };
+    }
+
+    /** A share link made by the delegate (an online delegation), and a check of it as the verify page makes it. */
+    async function delegateLink(x: Awaited<ReturnType<typeof delegated>>, validUntil = f.now() + 3600) {
+      const link = newLinkKey();
+      const grant = {
+        certId: x.c.certId,
+        grantee: link.address.toLowerCase() as Address,
+        purpose: purposeHash("rent-a-flat"),
+        validUntil,
+        maxUses: 5,
+        nonce: String(BigInt(f.now()) * 1000n + 7n),
+        deadline: f.now() + 600,
+      };
+      const s = f.wallet.signGrant(x.delegateIndex, f.domain, {
+        ...grant,
+        validUntil: BigInt(grant.validUntil),
+        nonce: BigInt(grant.nonce),
+        deadline: BigInt(grant.deadline),
+      });
+      const doc = redactDocument(x.c.document, []);
+      const share = (
+        await f.http
+          .post("/v1/shares")
+          .send({
+            mode: "link",
+            purpose: "rent-a-flat",
+            grant,
+            signature: s.signature,
+            documentRoot: x.c.documentRoot,
+            payload: await encryptForLink(link, JSON.stringify(doc)),
+            delegation: x.d.delegation,
+          })
+          .expect(201)
+      ).body as { id: string; grantId: Bytes32 };
+      const check = async () => {
+        const view = (await f.http.get(`/v1/shares/${share.id}`).expect(200)).body;
+        const c = { grantId: share.grantId, use: view.uses + 1, deadline: f.now() + 300 };
+        const signed = { use: c.use, deadline: c.deadline, signature: signLinkCheck(link, f.domain, c) };
+        return (await f.http.post(`/v1/shares/${share.id}/check`).send({ document: doc, check: signed }).expect(200))
+          .body;
+      };
+      return { share, check };
     }
 
     const verify = (document: unknown, grantId: Bytes32) =>
@@ -157,10 +245,99 @@ for (const backend of ["sqlite", "postgres"] as const) {
       expect(t.checks).to.deep.equal([]);
     });
 
+    it("at the counter: the delegate's presentation is VALID and shown as presented by the delegate; after the holder revokes, the delegate's next scan is refused with DELEGATION_REVOKED; the trail lists both", async () => {
+      const x = await delegated({ online: false });
+      const first = await delegateAtCounter(x);
+      expect(first.answered.verdict).to.equal("VALID");
+      expect(first.shown.verdict).to.equal("VALID");
+      expect(first.shown.presentedBy).to.deep.equal({ delegate: x.delegate, delegationId: x.d.delegationId });
+      expect(first.shown.disclosed).to.not.have.property("idNumber");
+
+      await f.http
+        .post(`/v1/delegations/${x.d.delegationId}/revoke`)
+        .send(signRevokeDelegation(f, x.c.index, x.d.delegationId, x.c.documentRoot))
+        .expect(200);
+      const block = await f.blockNumber();
+      const second = await delegateAtCounter(x);
+      expect(second.answered.verdict).to.equal("INVALID");
+      expect(second.shown.reasons).to.deep.equal(["DELEGATION_REVOKED"]);
+      expect(second.shown.presentedBy).to.deep.equal({ delegate: x.delegate, delegationId: x.d.delegationId });
+      expect(second.shown.disclosed).to.deep.equal({});
+      expect(await f.blockNumber()).to.equal(block);
+
+      const t = await trail(x.c);
+      expect(t.delegations[0]).to.deep.include({ online: false, state: "REVOKED" });
+      expect(t.grants.map((e: { grantId: string; byDelegate: boolean }) => [e.grantId, e.byDelegate])).to.deep.equal([
+        [first.grantId, true],
+      ]);
+      expect(t.checks.map((e: { grantId: string; delegationId: string }) => [e.grantId, e.delegationId])).to.deep.equal(
+        [[first.grantId, x.d.delegationId]],
+      );
+    });
+
+    it("through a share link the delegate made: the check is VALID with presentedBy, and after the holder revokes it is INVALID with DELEGATION_REVOKED and records nothing", async () => {
+      const x = await delegated({ online: true });
+      const l = await delegateLink(x, f.now() + 1700);
+      const ok = await l.check();
+      expect(ok.verdict).to.equal("VALID");
+      expect(ok.presentedBy).to.deep.equal({ delegate: x.delegate, delegationId: x.d.delegationId });
+      expect(ok.recorded.use).to.equal(1);
+      await f.http
+        .post(`/v1/delegations/${x.d.delegationId}/revoke`)
+        .send(signRevokeDelegation(f, x.c.index, x.d.delegationId, x.c.documentRoot))
+        .expect(200);
+      const block = await f.blockNumber();
+      const refused = await l.check();
+      expect(refused.verdict).to.equal("INVALID");
+      expect(refused.reasons).to.deep.equal(["DELEGATION_REVOKED"]);
+      expect(refused.presentedBy).to.deep.equal({ delegate: x.delegate, delegationId: x.d.delegationId });
+      expect(refused).to.not.have.property("recorded");
+      expect(await f.blockNumber()).to.equal(block);
+      const t = await trail(x.c);
+      expect(t.checks).to.have.length(1);
+      expect(t.checks[0]).to.deep.include({ grantId: l.share.grantId, byDelegate: true, delegate: x.delegate });
+    });
+
+    it("refuses a share link by a counter-only delegate with 403 DELEGATION_OUT_OF_SCOPE", async () => {
+      const x = await delegated({ online: false });
+      const link = newLinkKey();
+      const grant = {
+        certId: x.c.certId,
+        grantee: link.address.toLowerCase(),
+        purpose: purposeHash("rent-a-flat"),
+        validUntil: f.now() + 86_400,
+        maxUses: 5,
+        nonce: "11",
+        deadline: f.now() + 600,
+      };
+      const s = f.wallet.signGrant(x.delegateIndex, f.domain, {
+        ...grant,
+        validUntil: BigInt(grant.validUntil),
+        nonce: BigInt(grant.nonce),
+        deadline: BigInt(grant.deadline),
+      });
+      const block = await f.blockNumber();
+      const r = await f.http
+        .post("/v1/shares")
+        .send({
+          mode: "link",
+          purpose: "rent-a-flat",
+          grant,
+          signature: s.signature,
+          documentRoot: x.c.documentRoot,
+          payload: await encryptForLink(link, JSON.stringify(x.c.document)),
+          delegation: x.d.delegation,
+        })
+        .expect(403);
+      expect(r.body.error.code).to.equal("DELEGATION_OUT_OF_SCOPE");
+      expect(await f.blockNumber()).to.equal(block);
+    });
+
     it("answers DELEGATION_EXPIRED for the delegate's grant once the delegation has ended, and the trail says EXPIRED", async () => {
       const x = await delegated({ validUntil: f.now() + 1800 });
       const g = await delegateGrant(x, { validUntil: f.now() + 1700 });
       expect((await verify(x.c.document, g.grantId)).body.verdict).to.equal("VALID");
+      const l = await delegateLink(x, f.now() + 1700);
       // An hour passes, on the chain and for the gateway.
       skew += 3600;
       await f.gw.engine.rpc("evm_increaseTime", [3600]);
@@ -170,6 +347,13 @@ for (const backend of ["sqlite", "postgres"] as const) {
       // The delegate's grant cannot outlive its delegation, so the grant has ended too.
       expect(v.body.reasons).to.deep.equal(["DELEGATION_EXPIRED", "GRANT_EXPIRED"]);
       expect(v.body.presentedBy).to.deep.equal({ delegate: x.delegate, delegationId: x.d.delegationId });
+      // The delegate's link and the delegate at a counter say the same.
+      const viaLink = await l.check();
+      expect(viaLink.reasons).to.deep.equal(["DELEGATION_EXPIRED", "GRANT_EXPIRED"]);
+      expect(viaLink.presentedBy).to.deep.equal({ delegate: x.delegate, delegationId: x.d.delegationId });
+      const atCounter = await delegateAtCounter(x);
+      expect(atCounter.shown.reasons).to.deep.equal(["DELEGATION_EXPIRED"]);
+      expect(atCounter.shown.presentedBy).to.deep.equal({ delegate: x.delegate, delegationId: x.d.delegationId });
       const t = await trail(x.c);
       expect(t.delegations[0]).to.deep.include({ revoked: false, state: "EXPIRED" });
     });

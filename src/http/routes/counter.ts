@@ -39,6 +39,8 @@ import { agencyNameZh } from "../../domain/catalog";
 import { MemoryCounterSessionStore } from "../../domain/counterMemory";
 import { DomainError } from "../../domain/errors";
 import { relayGrant } from "../../domain/grants";
+import { relayDelegateGrant } from "../../domain/delegations";
+import { DelegationMessage } from "../schemas";
 import type { Bytes32, DomainDeps, Hex } from "../../domain/ports";
 import {
   checkShareLink,
@@ -92,7 +94,19 @@ export const GrantBody = z.strictObject({
 
 export const AnswerCounterRequestBody = z.strictObject({
   presentations: z
-    .array(z.strictObject({ document: z.unknown(), grant: GrantBody, signature }))
+    .array(
+      z.strictObject({
+        document: z.unknown(),
+        grant: GrantBody,
+        signature: signature.openapi({
+          description: "The holder key's EIP-712 Grant signature, or the delegate's when delegation is sent.",
+        }),
+        delegation: DelegationMessage.optional().openapi({
+          description:
+            "A delegate presents for the holder: the holder's delegation terms, exactly as signed (the grant is relayed to grantByDelegateSig).",
+        }),
+      }),
+    )
     .min(1)
     .max(10),
 });
@@ -113,6 +127,11 @@ export const CreateShareBody = z.strictObject({
   document: z.unknown().optional(),
   /** A link that lasts until the holder revokes it (a printed certificate's QR code): a longer grant allowed. */
   untilRevoked: z.boolean().optional(),
+  /** A delegate shares for the holder (an online delegation): the grant is the delegate's, these the holder's terms. */
+  delegation: DelegationMessage.optional().openapi({
+    description:
+      "A delegate shares for the holder under an online delegation: signature is the delegate's, and these are the holder's delegation terms exactly as signed.",
+  }),
 });
 
 export const CheckShareBody = z.strictObject({
@@ -166,7 +185,10 @@ export function counterRouter(opts: CounterRouterOptions): Router {
       verifyIntegrity: (doc) => domain.documents.verifyIntegrity(doc),
     },
     signatures: domain.signatures,
-    chain: { relayGrant: (req) => relayGrant(domain, req) },
+    chain: {
+      relayGrant: (req) => relayGrant(domain, req),
+      relayDelegateGrant: (req) => relayDelegateGrant(domain, req),
+    },
     typeExists: (code) => !!domain.catalog.get(code),
     async issuerOf(certId) {
       const c = await domain.index.certificate(certId);
@@ -177,7 +199,7 @@ export function counterRouter(opts: CounterRouterOptions): Router {
     presentations: {
       async verifyAndRecord({ verifier, document, grantId, expectedTypeCode, outboxKey }) {
         const v = await verifyPresentation(domain, { verifier, document, grantId, expectedType: expectedTypeCode });
-        if (v.verdict !== "VALID") return { verdict: v.verdict, reasons: v.reasons };
+        if (v.verdict !== "VALID") return { verdict: v.verdict, reasons: v.reasons, presentedBy: v.presentedBy };
         const r = await recordCheck(domain, {
           verifier,
           document,
@@ -185,7 +207,7 @@ export function counterRouter(opts: CounterRouterOptions): Router {
           expectedType: expectedTypeCode,
           idempotencyKey: outboxKey,
         });
-        return { verdict: r.verdict, reasons: r.reasons };
+        return { verdict: r.verdict, reasons: r.reasons, presentedBy: r.presentedBy };
       },
       async verifyWithoutGrant(document) {
         const v = await verifyDocument(domain, { document });
@@ -198,7 +220,10 @@ export function counterRouter(opts: CounterRouterOptions): Router {
     clock: domain.clock,
     shares,
     signatures: domain.signatures,
-    relayGrant: (req) => relayGrant(domain, req),
+    relayGrant: ({ delegation, ...req }) =>
+      delegation
+        ? relayDelegateGrant(domain, { grant: req.grant, delegation, signature: req.signature })
+        : relayGrant(domain, req),
     usesOf: async (grantId) => (await domain.index.grant(grantId))?.uses,
     relayRecordCheck: (req) => domain.chain.relayRecordCheck(req),
     verify: async ({ verifier, document, grantId }) => {
@@ -302,7 +327,10 @@ export function counterRouter(opts: CounterRouterOptions): Router {
     body: AnswerCounterRequestBody,
     holderSigned: ({ body }) => body.presentations.map((p) => p.grant.certId),
     responses: {
-      200: { description: "Relayed, verified, checks recorded; the verdict per certificate." },
+      200: {
+        description:
+          "Relayed, verified, checks recorded; the verdict per certificate (with presentedBy when a delegate presented it: a refused delegation is its verdict, DELEGATION_REVOKED or DELEGATION_EXPIRED).",
+      },
       404: { description: "COUNTER_REQUEST_NOT_FOUND.", schema: ErrorBody },
       409: {
         description: "COUNTER_REQUEST_ANSWERED, or COUNTER_REQUEST_DECLINED: the holder declined it.",
@@ -322,6 +350,7 @@ export function counterRouter(opts: CounterRouterOptions): Router {
           document: p.document,
           grant: p.grant as never,
           signature: p.signature as Hex,
+          delegation: p.delegation as never,
         })),
       });
       watcher.changed(params.id);
@@ -336,6 +365,7 @@ export function counterRouter(opts: CounterRouterOptions): Router {
             grantId: p.grantId,
             verdict: p.verdict,
             reasons: p.reasons,
+            ...(p.presentedBy ? { presentedBy: p.presentedBy } : {}),
           })),
         },
       };
@@ -436,6 +466,7 @@ export function counterRouter(opts: CounterRouterOptions): Router {
           signature: body.signature as Hex,
           documentRoot: body.documentRoot as Bytes32,
           batch: body.batch as never,
+          delegation: body.delegation as never,
         },
       });
       return {
