@@ -64,6 +64,14 @@ export interface CounterPresentationResult {
   disclosed: Record<string, unknown>;
   /** How many fields the holder hid. */
   redactedCount: number;
+  /** Set when a delegate presented the certificate for its holder, under this delegation. */
+  presentedBy?: PresentedBy;
+}
+
+/** Who presented a certificate for its holder: the delegate's address and the holder's delegation. */
+export interface PresentedBy {
+  delegate: Address;
+  delegationId: Bytes32;
 }
 
 export interface CounterResult {
@@ -120,7 +128,7 @@ export interface PresentationVerifier {
     expectedTypeCode?: string;
     /** Stable key so a retried answer records each check once. */
     outboxKey: string;
-  }): Promise<{ verdict: "VALID" | "INVALID"; reasons: string[] }>;
+  }): Promise<{ verdict: "VALID" | "INVALID"; reasons: string[]; presentedBy?: PresentedBy }>;
   /**
    * Integrity and status without consent: used when the chain refuses the grant, so the officer
    * reads why (REVOKED, NOT_ISSUED...) rather than only the chain's refusal code.
@@ -132,14 +140,11 @@ export interface CounterDeps {
   clock: Clock;
   sessions: CounterSessionStore;
   documents: Pick<DocumentLibrary, "verifyIntegrity">;
-  signatures: Pick<SignatureRecovery, "recoverGrant">;
+  signatures: Pick<SignatureRecovery, "recoverGrant" | "delegationId">;
   chain: {
     relayGrant(req: GrantRelayRequest): Promise<{ grantId: Bytes32 }>;
-    /**
-     * A grant the holder's delegate signed, relayed under the delegation (the use case behind POST
-     * /v1/delegations/{id}/grants, with its checks and refusal codes); absent: delegates cannot present.
-     */
-    relayDelegateGrant?(req: DelegateGrantRelayRequest): Promise<{ grantId: Bytes32 }>;
+    /** A grant the delegate signed, relayed with the holder's delegation terms (src/domain/delegations.ts). */
+    relayDelegateGrant(req: DelegateGrantRelayRequest): Promise<{ grantId: Bytes32 }>;
   };
   presentations: PresentationVerifier;
   /** Known type codes (the catalog), to refuse a request for a type that does not exist. */
@@ -304,11 +309,9 @@ export function counterRequestPhase(s: CounterSession, now: number): CounterSess
 export interface CounterPresentation {
   document: unknown;
   grant: GrantRelayRequest["grant"];
+  /** The holder's key, or the delegate's when `delegation` is sent. */
   signature: Hex;
-  /**
-   * Present when a delegate presents for the holder: the delegation's terms as the holder signed them.
-   * The grant is then signed by the delegate's key and relayed under the delegation, which must still hold.
-   */
+  /** A delegate presents for the holder: the holder's delegation terms, exactly as signed. */
   delegation?: DelegationTerms;
 }
 
@@ -400,25 +403,20 @@ function precheck(deps: CounterDeps, s: CounterSession, presentations: CounterPr
       });
     seenTypes.add(integrity.typeCode);
     seenCerts.add(lower(integrity.certId));
-    if (p.delegation && !deps.chain.relayDelegateGrant)
-      throw new DomainError(COUNTER_ERRORS.BAD_REQUEST, "This counter does not take presentations by a delegate.", {
-        status: 400,
-        details: at,
-      });
     if (p.delegation && lower(p.delegation.certId) !== lower(integrity.certId))
       throw new DomainError(
         COUNTER_ERRORS.GRANT_MISMATCH,
-        "The delegation names another certificate than its document. Nothing was sent to the chain.",
+        "A delegation names another certificate than its document. Nothing was sent to the chain.",
         { status: 422, details: at },
       );
-    // A delegate signs with its own key; whether the delegation holds is the relay's check (its refusal is the verdict).
+    // A delegate signs with its own key; whether the delegation still holds is the chain's (and the relay's) answer.
     const signer = deps.signatures.recoverGrant(g, p.signature);
     const expected = p.delegation ? p.delegation.delegate : integrity.holder;
     if (!signer || lower(signer) !== lower(expected))
       throw new DomainError(
         COUNTER_ERRORS.BAD_SIGNATURE,
         p.delegation
-          ? "A grant was not signed by the delegate the holder named. Nothing was sent to the chain."
+          ? "A grant was not signed by the delegation's delegate key. Nothing was sent to the chain."
           : "A grant was not signed by the certificate's holder key. Nothing was sent to the chain.",
         {
           status: 422,
@@ -469,11 +467,19 @@ export async function answerCounterRequest(
         validUntil: integrity.validUntil,
         disclosed: integrity.disclosed,
         redactedCount: integrity.redacted.length,
+        ...(p.delegation
+          ? {
+              presentedBy: {
+                delegate: lower(p.delegation.delegate) as Address,
+                delegationId: deps.signatures.delegationId(p.delegation),
+              },
+            }
+          : {}),
       };
       let grantId: Bytes32;
       try {
         ({ grantId } = p.delegation
-          ? await deps.chain.relayDelegateGrant!({ grant: p.grant, delegation: p.delegation, signature: p.signature })
+          ? await deps.chain.relayDelegateGrant({ grant: p.grant, delegation: p.delegation, signature: p.signature })
           : await deps.chain.relayGrant({
               grant: p.grant,
               signature: p.signature,
@@ -491,9 +497,15 @@ export async function answerCounterRequest(
       } catch (err) {
         // The chain refused the grant (a known rejection: 4xx). That is the verdict for this
         // certificate; the others are still checked. (A grant still pending on chain is no verdict.)
+        // A delegation's refusal (DELEGATION_REVOKED, DELEGATION_EXPIRED...) is the delegate's, so it
+        // comes first, before what the certificate's own status says.
         if (err instanceof DomainError && err.status >= 400 && err.status < 500) {
           const publicVerdict = await deps.presentations.verifyWithoutGrant?.(p.document).catch(() => undefined);
-          const reasons = publicVerdict?.reasons.length ? publicVerdict.reasons : [err.code];
+          const reasons = p.delegation
+            ? [err.code, ...(publicVerdict?.reasons ?? []).filter((r) => r !== err.code)]
+            : publicVerdict?.reasons.length
+              ? publicVerdict.reasons
+              : [err.code];
           results.push({ ...base, disclosed: {}, verdict: "INVALID", reasons });
           continue;
         }
@@ -512,6 +524,7 @@ export async function answerCounterRequest(
         grantId,
         verdict: v.verdict,
         reasons: v.reasons,
+        ...(v.presentedBy ? { presentedBy: v.presentedBy } : {}),
         disclosed: v.verdict === "VALID" ? base.disclosed : {},
       });
     }

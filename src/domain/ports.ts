@@ -111,6 +111,27 @@ export interface GrantView {
   uses: number;
   revoked: boolean;
   createdAt: number;
+  /** Set when a delegate made the grant (GrantCreatedByDelegate): the delegation it was made under. */
+  delegationId?: Bytes32;
+}
+
+/** A delegation as the index holds it (DelegationCreated, DelegationRevoked). */
+export interface DelegationRecord {
+  delegationId: Bytes32;
+  certId: Bytes32;
+  delegate: Address;
+  /** keccak256 of the purpose code, or zero: any purpose. */
+  purpose: Bytes32;
+  /** The only verifier the delegate may grant to, or the zero address: any. */
+  verifier: Address;
+  /** True: the delegate may share online too; false: counter presentations only. */
+  online: boolean;
+  validUntil: number;
+  revoked: boolean;
+  /** Block time of the revocation. */
+  revokedAt?: number;
+  createdAt: number;
+  txHash?: Hex;
 }
 
 export interface CheckView {
@@ -157,6 +178,8 @@ export interface IndexReader {
   grant(grantId: Bytes32): Awaitable<GrantView | undefined>;
   grantsForCertificate(certId: Bytes32): Awaitable<GrantView[]>;
   checksForCertificate(certId: Bytes32): Awaitable<CheckView[]>;
+  delegation(delegationId: Bytes32): Awaitable<DelegationRecord | undefined>;
+  delegationsForCertificate(certId: Bytes32): Awaitable<DelegationRecord[]>;
 
   verifiers(): Awaitable<{ verifier: Address; name: string; active: boolean }[]>;
   verifier(address: Address): Awaitable<{ verifier: Address; name: string; active: boolean } | undefined>;

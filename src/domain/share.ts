@@ -26,6 +26,7 @@ import type {
   Address,
   Bytes32,
   Clock,
+  DelegationTerms,
   GrantRelayRequest,
   Hex,
   IdempotencyStore,
@@ -85,12 +86,18 @@ export interface ShareVerdict {
   [k: string]: unknown;
 }
 
+/** A share's grant: the holder's, or (with `delegation`, the terms the holder signed) a delegate's. */
+export type ShareGrant = GrantRelayRequest & { delegation?: DelegationTerms };
+
 export interface ShareDeps {
   clock: Clock;
   shares: ShareStore;
   signatures: Pick<SignatureRecovery, "recoverRecordCheck">;
-  /** Relays the holder's signed grant (src/domain/grants.ts relayGrant), 4xx on a bad signature. */
-  relayGrant(req: GrantRelayRequest): Promise<{ grantId: Bytes32 }>;
+  /**
+   * Relays the holder's signed grant (src/domain/grants.ts relayGrant), or a delegate's under its
+   * delegation (src/domain/delegations.ts relayDelegateGrant); 4xx on a bad signature or delegation.
+   */
+  relayGrant(req: ShareGrant): Promise<{ grantId: Bytes32 }>;
   /** The grant's uses so far, as the index last saw them (undefined: no such grant). */
   usesOf(grantId: Bytes32): Promise<number | undefined>;
   /** Relays a check signed by the link's key (ChainWriter.relayRecordCheck): uses one use on chain. */
@@ -138,7 +145,8 @@ function base64url(bytes: Uint8Array): string {
 export interface CreateShareInput {
   mode: ShareMode;
   purpose: string;
-  signed: GrantRelayRequest;
+  /** The holder's signed grant, or a delegate's with the holder's delegation terms. */
+  signed: ShareGrant;
   payload: string;
   /** mode "verifier": the plaintext document, whose certId must be the grant's. */
   document?: unknown;

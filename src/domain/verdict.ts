@@ -9,6 +9,7 @@ import type {
   BatchView,
   CertificateTypeView,
   CertificateView,
+  DelegationRecord,
   DocumentIntegrity,
   GrantView,
   SigningKeyView,
@@ -34,6 +35,8 @@ export interface VerdictInput {
   consent?: {
     verifier: Address;
     grant?: GrantView;
+    /** The delegation the grant was made under, when a delegate made it (grant.delegationId). */
+    delegation?: DelegationRecord;
     /** Set when the holder's signed grant failed before it could be relayed. */
     signatureProblem?: "BAD_SIGNATURE" | "REPLAYED" | "GRANT_EXPIRED";
   };
@@ -92,7 +95,7 @@ export function decideVerdict(input: VerdictInput): Verdict {
   }
 
   if (input.consent) {
-    const { grant, verifier, signatureProblem } = input.consent;
+    const { grant, verifier, signatureProblem, delegation } = input.consent;
     if (signatureProblem) reasons.add(signatureProblem);
     else if (
       !grant ||
@@ -101,6 +104,12 @@ export function decideVerdict(input: VerdictInput): Verdict {
       reasons.add("NO_GRANT");
     else {
       if (grant.grantee.toLowerCase() !== verifier.toLowerCase()) reasons.add("WRONG_VERIFIER");
+      if (grant.delegationId) {
+        // The chain stops checks under a revoked delegation's grants; an index without the delegation
+        // (it cannot happen after GrantCreatedByDelegate) is answered as revoked, never as consent.
+        if (!delegation || delegation.revoked) reasons.add("DELEGATION_REVOKED");
+        else if (now >= delegation.validUntil) reasons.add("DELEGATION_EXPIRED");
+      }
       if (grant.revoked) reasons.add("GRANT_REVOKED");
       if (now >= grant.validUntil) reasons.add("GRANT_EXPIRED");
       if (grant.uses >= grant.maxUses) reasons.add("GRANT_USED_UP");

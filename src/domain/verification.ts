@@ -14,6 +14,7 @@ import type {
   Bytes32,
   CertificateTypeView,
   CertificateView,
+  DelegationRecord,
   DocumentIntegrity,
   DomainDeps,
   GrantRelayRequest,
@@ -47,6 +48,8 @@ export interface VerifyResult extends Verdict {
     uses: number;
     revoked: boolean;
   };
+  /** Set when a delegate made the grant: the certificate was presented by that delegate for its holder. */
+  presentedBy?: { delegate: Address; delegationId: Bytes32 };
   /** How old the index's view of the chain is (the answer comes from the index). */
   index?: { block: number; syncedAt: number; ageSeconds: number };
 }
@@ -128,6 +131,7 @@ function result(
   now: number,
   index: DomainDeps["index"],
   grant?: GrantView,
+  delegation?: DelegationRecord,
 ): VerifyResult {
   const { integrity, cert, type } = g;
   const freshness = index.freshness?.();
@@ -155,6 +159,9 @@ function result(
       uses: grant.uses,
       revoked: grant.revoked,
     },
+    ...(grant?.delegationId && delegation
+      ? { presentedBy: { delegate: delegation.delegate, delegationId: delegation.delegationId } }
+      : {}),
     ...(freshness ? { index: freshness } : {}),
   };
 }
@@ -274,15 +281,16 @@ async function evaluate(deps: DomainDeps, p: PresentationParameters): Promise<{ 
       signatureProblem = SIGNATURE_PROBLEMS[e.code];
     }
   }
+  const delegation = grant?.delegationId ? await deps.index.delegation(grant.delegationId) : undefined;
   const verdict = decideVerdict({
     ...verdictInput(g, now, p.expectedType),
     consent:
       p.grantId || grant || signatureProblem || g.integrity.status === "OK"
-        ? { verifier: p.verifier, grant, signatureProblem }
+        ? { verifier: p.verifier, grant, signatureProblem, delegation }
         : undefined,
   });
   deps.verdicts?.observe(verdict.verdict, verdict.reasons);
-  return { r: result(g, verdict, now, deps.index, grant), grant };
+  return { r: result(g, verdict, now, deps.index, grant, delegation), grant };
 }
 
 /**

@@ -579,6 +579,9 @@ export const Grant = z
     uses: z.number().int(),
     revoked: z.boolean(),
     createdAt: z.number().int(),
+    delegationId: Bytes32.optional().openapi({
+      description: "Present when a delegate made the grant: the holder's delegation it was made under.",
+    }),
   })
   .openapi("Grant");
 export const RelayGrantResponse = z
@@ -684,8 +687,41 @@ export const Check = z
 export const StatusHistoryEntry = z
   .object({ status: CertificateStatus, reason: z.string(), at: z.number().int(), supersededBy: Bytes32.optional() })
   .openapi("StatusHistoryEntry");
+const ByDelegate = {
+  byDelegate: z.boolean().openapi({ description: "true: made under a delegation, by the delegate's key." }),
+  delegate: Address.optional().openapi({ description: "The delegate's address (when byDelegate)." }),
+};
+export const AuditGrant = Grant.extend(ByDelegate).openapi("AuditGrant");
+export const AuditCheck = Check.extend({
+  ...ByDelegate,
+  delegationId: Bytes32.optional().openapi({
+    description: "The delegation of the delegate's grant (when byDelegate).",
+  }),
+}).openapi("AuditCheck");
+export const AuditDelegation = z
+  .object({
+    delegationId: Bytes32,
+    certId: Bytes32,
+    delegate: Address,
+    purpose: Bytes32.openapi({ description: "keccak256 of the only purpose code allowed; zero: any." }),
+    verifier: Address.openapi({ description: "The only verifier the delegate may grant to; the zero address: any." }),
+    online: z.boolean().openapi({ description: "true: online shares too; false: counter presentations only." }),
+    validUntil: z.number().int(),
+    revoked: z.boolean(),
+    revokedAt: z.number().int().optional().openapi({ description: "When the holder revoked it (block time)." }),
+    createdAt: z.number().int(),
+    txHash: Bytes32.optional(),
+    state: z.enum(["ACTIVE", "REVOKED", "EXPIRED"]),
+  })
+  .openapi("AuditDelegation");
 export const AuditTrail = z
-  .object({ certId: Bytes32, checks: z.array(Check), grants: z.array(Grant), history: z.array(StatusHistoryEntry) })
+  .object({
+    certId: Bytes32,
+    checks: z.array(AuditCheck),
+    grants: z.array(AuditGrant),
+    delegations: z.array(AuditDelegation),
+    history: z.array(StatusHistoryEntry),
+  })
   .openapi("AuditTrail");
 
 // ---------------------------------------------------------------------------------------------
@@ -717,6 +753,15 @@ export const IndexFreshness = z
     }),
   })
   .openapi("IndexFreshness", { description: "How old the gateway's view of the chain is." });
+export const PresentedBy = z
+  .object({
+    delegate: Address.openapi({ description: "The delegate's wallet address, which signed the grant." }),
+    delegationId: Bytes32.openapi({ description: "The holder's delegation the delegate acted under." }),
+  })
+  .openapi("PresentedBy", {
+    description:
+      "Present when the grant was made by a delegate (a family member, a company's clerk) for the certificate's holder, under the holder's delegation on chain.",
+  });
 export const VerifyResult = z
   .object({
     verdict: z.enum(["VALID", "INVALID"]),
@@ -750,6 +795,7 @@ export const VerifyResult = z
         revoked: z.boolean(),
       })
       .optional(),
+    presentedBy: PresentedBy.optional(),
     index: IndexFreshness.optional(),
   })
   .openapi("VerifyResult");

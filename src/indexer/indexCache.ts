@@ -21,7 +21,9 @@ import type {
   CertificateTypeView,
   CertificateView,
   CheckView,
+  DelegationRecord,
   GrantView,
+  Hex,
   IndexReader,
   Page,
   SigningKeyView,
@@ -34,6 +36,7 @@ import type {
   CertificatesTable,
   CertTypesTable,
   Database,
+  DelegationsTable,
   GrantsTable,
   SigningKeysTable,
 } from "../store/schema";
@@ -54,7 +57,8 @@ export type CacheChange =
   | { table: "signing_keys"; row: Row<SigningKeysTable> }
   | { table: "certificates"; row: Row<CertificatesTable> }
   | { table: "batches"; row: Row<BatchesTable> }
-  | { table: "grants"; row: Row<GrantsTable> };
+  | { table: "grants"; row: Row<GrantsTable> }
+  | { table: "delegations"; row: Row<DelegationsTable> };
 
 interface Member {
   root: string;
@@ -84,6 +88,8 @@ export class IndexCache implements IndexReader {
   /** Certificates by certId (every row and membership of the id), the least recently used forgotten. */
   private certs: Lru<string, CertEntry>;
   private grants: Lru<string, Row<GrantsTable>>;
+  /** Delegations by id: a check under a delegate's grant reads its delegation. */
+  private delegations: Lru<string, Row<DelegationsTable>>;
   /**
    * Counts applied changes and reloads: a store read that saw an older state than the cache holds
    * (a commit landed while it ran) answers its caller but is not kept.
@@ -105,6 +111,7 @@ export class IndexCache implements IndexReader {
   ) {
     this.certs = new Lru(entries);
     this.grants = new Lru(entries);
+    this.delegations = new Lru(entries);
   }
 
   /** (Re)loads the registry and the batches from the database and forgets every cached certificate and grant. */
@@ -144,6 +151,7 @@ export class IndexCache implements IndexReader {
       certs: fresh.certs,
       batches: fresh.batches,
       grants: fresh.grants,
+      delegations: fresh.delegations,
       verifierRows: fresh.verifierRows,
       epoch: this.epoch + 1,
     });
@@ -183,6 +191,9 @@ export class IndexCache implements IndexReader {
         case "grants":
           // A grant row is complete by itself; a new one is about to be used (a counter, a link).
           this.grants.set(c.row.grant_id, c.row);
+          break;
+        case "delegations":
+          this.delegations.set(c.row.delegation_id, c.row);
           break;
       }
     }
@@ -313,16 +324,34 @@ export class IndexCache implements IndexReader {
     return entry;
   }
 
-  private async readGrant(grantId: string, via?: Kysely<Database>): Promise<Row<GrantsTable> | undefined> {
+  private readGrant(grantId: string, via?: Kysely<Database>): Promise<Row<GrantsTable> | undefined> {
+    return this.readKept(this.grants, grantId, via, (db) =>
+      db.selectFrom("grants").selectAll().where("grant_id", "=", grantId).executeTakeFirst(),
+    );
+  }
+
+  /** The committed row of a delegation; `via` as for grantRow. */
+  delegationRow(delegationId: string, via?: Kysely<Database>): Awaitable<Row<DelegationsTable> | undefined> {
+    return (
+      this.delegations.get(delegationId) ??
+      this.readKept(this.delegations, delegationId, via, (db) =>
+        db.selectFrom("delegations").selectAll().where("delegation_id", "=", delegationId).executeTakeFirst(),
+      )
+    );
+  }
+
+  /** Reads a row on a cache miss and keeps it, unless a commit landed meanwhile or it was read through `via`. */
+  private async readKept<T>(
+    lru: Lru<string, T>,
+    key: string,
+    via: Kysely<Database> | undefined,
+    read: (db: Kysely<Database>) => Promise<T | undefined>,
+  ): Promise<T | undefined> {
     const epoch = this.epoch;
-    const row = await (via ?? this.db)
-      .selectFrom("grants")
-      .selectAll()
-      .where("grant_id", "=", grantId)
-      .executeTakeFirst();
+    const row = await read(via ?? this.db);
     if (!row || via) return row;
-    if (this.epoch !== epoch) return this.grants.get(grantId) ?? row;
-    this.grants.set(grantId, row);
+    if (this.epoch !== epoch) return lru.get(key) ?? row;
+    lru.set(key, row);
     return row;
   }
 
@@ -519,6 +548,21 @@ export class IndexCache implements IndexReader {
     }));
   }
 
+  delegation(delegationId: Bytes32): Awaitable<DelegationRecord | undefined> {
+    return then(this.delegationRow(delegationId.toLowerCase()), (d) => (d ? delegationRecord(d) : undefined));
+  }
+
+  async delegationsForCertificate(certId: Bytes32): Promise<DelegationRecord[]> {
+    const rows = await this.db
+      .selectFrom("delegations")
+      .selectAll()
+      .where("cert_id", "=", certId.toLowerCase())
+      .orderBy("block_number")
+      .orderBy("delegation_id")
+      .execute();
+    return rows.map((d) => delegationRecord(this.delegations.peek(d.delegation_id) ?? d));
+  }
+
   verifiers(): { verifier: Address; name: string; active: boolean }[] {
     return [...this.verifierRows.values()];
   }
@@ -614,6 +658,23 @@ function grantView(g: Row<GrantsTable>): GrantView {
     uses: Number(g.uses),
     revoked: g.revoked === 1,
     createdAt: Number(g.created_at),
+    ...(g.delegation_id ? { delegationId: g.delegation_id as Bytes32 } : {}),
+  };
+}
+
+function delegationRecord(d: Row<DelegationsTable>): DelegationRecord {
+  return {
+    delegationId: d.delegation_id as Bytes32,
+    certId: d.cert_id as Bytes32,
+    delegate: d.delegate as Address,
+    purpose: d.purpose as Bytes32,
+    verifier: d.verifier as Address,
+    online: d.online === 1,
+    validUntil: Number(d.valid_until),
+    revoked: d.revoked === 1,
+    ...(d.revoked_at !== null ? { revokedAt: Number(d.revoked_at) } : {}),
+    createdAt: Number(d.created_at),
+    ...(d.tx_hash ? { txHash: d.tx_hash as Hex } : {}),
   };
 }
 

@@ -731,8 +731,39 @@ async function applyLog(w: ProjectionWriter, addrs: ContractAddresses, l: RawLog
         created_at: ts,
         tx_hash: txHash,
         block_number: block,
+        delegation_id: null,
       });
       return;
+    case "GrantCreatedByDelegate": {
+      // Emitted right after the grant's GrantCreated, in the same transaction: marks it as the delegate's.
+      const before = await w.get<R>("grants", { grant_id: hex(a.grantId) }, () =>
+        w.cache.grantRow(hex(a.grantId), w.store),
+      );
+      if (before) await w.update("grants", before, { delegation_id: hex(a.delegationId) }, block);
+      return;
+    }
+    case "DelegationCreated":
+      await w.insert("delegations", {
+        delegation_id: hex(a.delegationId),
+        cert_id: hex(a.certId),
+        delegate: hex(a.delegate),
+        purpose: hex(a.purpose),
+        verifier: hex(a.verifier),
+        online: a.online ? 1 : 0,
+        valid_until: Number(a.validUntil),
+        revoked: 0,
+        revoked_at: null,
+        created_at: ts,
+        tx_hash: txHash,
+        block_number: block,
+      });
+      return;
+    case "DelegationRevoked": {
+      const id = hex(a.delegationId);
+      const before = await w.get<R>("delegations", { delegation_id: id }, () => w.cache.delegationRow(id, w.store));
+      if (before) await w.update("delegations", before, { revoked: 1, revoked_at: ts }, block);
+      return;
+    }
     case "GrantRevoked": {
       const before = await w.get<R>("grants", { grant_id: hex(a.grantId) }, () =>
         w.cache.grantRow(hex(a.grantId), w.store),

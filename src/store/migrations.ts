@@ -436,6 +436,31 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           .execute();
       },
     },
+    "0010_delegations": {
+      async up(db: Db) {
+        // The indexer's projection of DelegationCreated / DelegationRevoked, and which delegation a
+        // delegate's grant was made under (GrantCreatedByDelegate): the verdict's "presented by a
+        // delegate" and the holder's trail read them (docs/decisions/0018-delegation-on-chain.md).
+        await db.schema
+          .createTable("delegations")
+          .addColumn("delegation_id", hex, (c) => c.primaryKey())
+          .addColumn("cert_id", hex, (c) => c.notNull())
+          .addColumn("delegate", hex, (c) => c.notNull())
+          .addColumn("purpose", hex, (c) => c.notNull())
+          .addColumn("verifier", hex, (c) => c.notNull())
+          .addColumn("online", "integer", (c) => c.notNull())
+          .addColumn("valid_until", int, (c) => c.notNull())
+          .addColumn("revoked", "integer", (c) => c.notNull())
+          .addColumn("revoked_at", int)
+          .addColumn("created_at", int, (c) => c.notNull())
+          .addColumn("tx_hash", hex)
+          .addColumn("block_number", int, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("delegations_cert").on("delegations").column("cert_id").execute();
+        await db.schema.createIndex("delegations_block").on("delegations").column("block_number").execute();
+        await db.schema.alterTable("grants").addColumn("delegation_id", hex).execute();
+      },
+    },
   };
 }
 

@@ -7,7 +7,8 @@
  * - the relayer's: `outbox` (accepted work until it is on chain), `custodial_keys` (labels of the
  *   keyring's derived keys);
  * - the indexer's projections of contract events (`cert_types`, `agencies`, `accreditations`,
- *   `signing_keys`, `verifiers`, `certificates`, `batches`, `status_history`, `grants`, `checks`),
+ *   `signing_keys`, `verifiers`, `certificates`, `batches`, `status_history`, `grants`, `delegations`,
+ *   `checks`),
  *   its cursor (`chain_cursor`), the hashes of the blocks it applied (`indexed_blocks`, for reorg
  *   detection) and the before-images of what it changed (`index_undo`, to rewind a reorg);
  * - the gateway's own: `principals`, `idempotency_keys`, `idempotent_requests`, `replay_guard`, `counter_sessions`,
@@ -206,6 +207,28 @@ export interface GrantsTable {
   created_at: number;
   tx_hash: string | null;
   block_number: number;
+  /** The delegation under which a delegate made the grant (GrantCreatedByDelegate); null for the holder's own. */
+  delegation_id: string | null;
+}
+
+/** A holder's delegation of one certificate to another wallet (DelegationCreated, DelegationRevoked). */
+export interface DelegationsTable {
+  delegation_id: string;
+  cert_id: string;
+  delegate: string;
+  /** keccak256 of the purpose code, or zero: any purpose. */
+  purpose: string;
+  /** The only verifier the delegate may grant to, or the zero address: any verifier. */
+  verifier: string;
+  /** 1: the delegate may share online too; 0: counter presentations only. */
+  online: number;
+  valid_until: number;
+  revoked: number;
+  /** Block time of the revocation; null while it holds. */
+  revoked_at: number | null;
+  created_at: number;
+  tx_hash: string | null;
+  block_number: number;
 }
 
 export interface ChecksTable {
@@ -294,6 +317,7 @@ export interface Database {
   batch_members: BatchMembersTable;
   status_history: StatusHistoryTable;
   grants: GrantsTable;
+  delegations: DelegationsTable;
   checks: ChecksTable;
   principals: PrincipalsTable;
   idempotency_keys: IdempotencyKeysTable;
@@ -426,6 +450,7 @@ export const PRIMARY_KEYS = {
   certificates: ["batch_root", "cert_id"],
   batches: ["root"],
   grants: ["grant_id"],
+  delegations: ["delegation_id"],
 } as const satisfies Partial<Record<keyof Database, readonly string[]>>;
 
 export type ProjectionTable = keyof typeof PRIMARY_KEYS;

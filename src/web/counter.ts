@@ -40,6 +40,8 @@ interface ResultView {
       reasons: string[];
       disclosed: Record<string, unknown>;
       redactedCount: number;
+      /** A delegate presented the certificate for its holder. */
+      presentedBy?: { delegate: string; delegationId: string };
     }[];
   };
 }
@@ -321,6 +323,17 @@ function showVerdict(stage: HTMLElement, status: HTMLElement, verdicts: HTMLElem
               }
             : undefined,
         );
+        if (p.presentedBy) {
+          // Who stands at the counter: not the holder but the holder's delegate, on the holder's consent.
+          const by = h("p", {
+            class: "presented-by",
+            "data-delegate": p.presentedBy.delegate,
+            "data-delegation": p.presentedBy.delegationId,
+            t: "counter.presentedBy",
+            vars: { delegate: p.presentedBy.delegate, delegation: p.presentedBy.delegationId },
+          });
+          view.firstElementChild ? view.firstElementChild.after(by) : view.prepend(by);
+        }
         view.dataset.cert = p.certId;
         if (p.typeCode) view.dataset.type = p.typeCode;
         return view;

@@ -311,6 +311,7 @@ const zh = {
   "counter.rejected": "收到一次无效的出示：{message}",
   "counter.declined": "市民拒绝了这次授权请求",
   "counter.overall": "总体结论：{verdict}（{valid}/{total} 份证照有效）",
+  "counter.presentedBy": "由代办人 {delegate} 代持证人出示（持证人的委托 {delegation}）",
 
   "card.hidden": "已隐藏",
   "card.details": "详情与编号",
@@ -397,6 +398,8 @@ const zh = {
   "reason.WRONG_VERIFIER": "授权对象不是本核验方",
   "reason.BAD_SIGNATURE": "签名无效",
   "reason.REPLAYED": "重复提交（重放）",
+  "reason.DELEGATION_REVOKED": "由代办人出示，但持证人已撤销对其的委托",
+  "reason.DELEGATION_EXPIRED": "由代办人出示，但委托已到期",
 
   "error.COUNTER_REQUEST_NOT_FOUND": "授权请求不存在，二维码可能是伪造的",
   "error.COUNTER_REQUEST_EXPIRED": "授权请求已过期，请让窗口重新生成二维码",
@@ -750,6 +753,7 @@ const en: Dict = {
   "counter.rejected": "An invalid presentation was refused: {message}",
   "counter.declined": "The citizen declined this request",
   "counter.overall": "Overall: {verdict} ({valid} of {total} certificates valid)",
+  "counter.presentedBy": "Presented by a delegate, {delegate}, for the holder (the holder's delegation {delegation})",
 
   "card.hidden": "Hidden",
   "card.details": "Details and ids",
@@ -837,6 +841,8 @@ const en: Dict = {
   "reason.WRONG_VERIFIER": "The grant is for another verifier",
   "reason.BAD_SIGNATURE": "Bad signature",
   "reason.REPLAYED": "Replayed presentation",
+  "reason.DELEGATION_REVOKED": "Presented by a delegate whose delegation the holder has revoked",
+  "reason.DELEGATION_EXPIRED": "Presented by a delegate whose delegation has ended",
 
   "error.COUNTER_REQUEST_NOT_FOUND": "No such request: the QR code may be forged",
   "error.COUNTER_REQUEST_EXPIRED": "The request expired: ask the counter for a new QR code",

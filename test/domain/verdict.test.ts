@@ -140,6 +140,29 @@ describe("decideVerdict", () => {
     ]);
   });
 
+  it("reports DELEGATION_REVOKED and DELEGATION_EXPIRED for a delegate's grant whose delegation was revoked or has ended", () => {
+    const g = { ...base().consent!.grant!, delegationId: ROOT };
+    const delegation = {
+      delegationId: ROOT,
+      certId: ID,
+      delegate: W,
+      purpose: ROOT,
+      verifier: V,
+      online: false,
+      validUntil: 7000,
+      revoked: false,
+      createdAt: 1000,
+    };
+    const under = (d: typeof delegation | undefined, now = 2000) =>
+      decideVerdict(base({ now, consent: { verifier: V, grant: g, delegation: d } })).reasons;
+    expect(under(delegation)).to.deep.equal([]);
+    expect(under({ ...delegation, revoked: true })).to.deep.equal(["DELEGATION_REVOKED"]);
+    expect(under(delegation, 7000)).to.deep.equal(["DELEGATION_EXPIRED"]);
+    expect(under(delegation, 8000)).to.deep.equal(["DELEGATION_EXPIRED", "GRANT_EXPIRED"]);
+    // No record of the delegation the grant names: never taken as consent.
+    expect(under(undefined)).to.deep.equal(["DELEGATION_REVOKED"]);
+  });
+
   it("lists every failing rule in a stable order", () => {
     const r = decideVerdict(
       base({

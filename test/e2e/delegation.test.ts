@@ -120,6 +120,13 @@ describe("a delegate presents a certificate for its holder at a counter (e2e)", 
     const first = await counterVerdict();
     expect(first.overall).to.equal("VALID");
     expect(first.text).to.contain(fields.name);
+    // The counter says who stands there: the holder's delegate, under which delegation.
+    const by = counter.locator("#counter-verdict .presented-by");
+    expect(await by.getAttribute("data-delegate")).to.equal(delegateAddress);
+    expect(await by.getAttribute("data-delegation")).to.equal(delegationId);
+    expect(await by.textContent())
+      .to.contain("Presented by a delegate")
+      .and.contain(delegateAddress);
     await shot(counter, "counter-valid-by-delegate");
 
     // The holder revokes the delegation.
@@ -139,6 +146,9 @@ describe("a delegate presents a certificate for its holder at a counter (e2e)", 
     expect(second.overall).to.equal("INVALID");
     expect(second.text).to.not.contain(fields.name);
     expect(await counter.getAttribute("#counter-verdict .verdict", "data-verdict")).to.equal("DELEGATION_REVOKED");
+    expect(await counter.textContent("#counter-verdict .reasons")).to.contain(
+      "Presented by a delegate whose delegation the holder has revoked",
+    );
     await shot(counter, "counter-refused-delegation-revoked");
 
     // The holder's trail lists the check the delegate's grant was used for.
@@ -147,6 +157,54 @@ describe("a delegate presents a certificate for its holder at a counter (e2e)", 
     await holder.locator("#wallet-trail li[data-check]").first().waitFor({ timeout: 30_000 });
     expect(await holder.locator("#wallet-trail li[data-check]").count()).to.equal(1);
     expect(await holder.textContent("#wallet-trail")).to.contain("Opening a bank account");
+    // The check is marked as presented by the delegate, and the delegation is listed, revoked.
+    const check = holder.locator("#wallet-trail li[data-check]");
+    expect(await check.getAttribute("data-via")).to.equal("delegate");
+    expect(await check.getAttribute("data-delegation")).to.equal(delegationId);
+    expect(await check.textContent())
+      .to.contain("presented by a delegate")
+      .and.contain(delegateAddress);
+    const listed = holder.locator(`#wallet-trail li[data-trail-delegation="${delegationId}"]`);
+    expect(await listed.getAttribute("data-state")).to.equal("REVOKED");
+    expect(await listed.textContent())
+      .to.contain(delegateAddress)
+      .and.contain("Revoked");
     await shot(holder, "holder-trail");
+  });
+  it("lets a delegate with an online delegation share the certificate as a link, which a third party verifies VALID", async () => {
+    // Another certificate of the same holder, delegated from its own Delegate button with the address pasted.
+    await holder.goto(`${gw.url}/wallet`);
+    const issued = await suite.api().issue((await holder.textContent("#wallet-receive-address"))!.trim());
+    await holder.fill("#wallet-import-text", issued.document);
+    await holder.click("#wallet-import");
+    await holder.locator("#wallet-import-message .notice.ok").waitFor();
+    await delegate.goto(`${gw.url}/wallet`);
+    const delegateAddress = (await delegate.textContent("#wallet-delegate-address"))!.trim();
+    const item = holder.locator(`#wallet-certificates li[data-cert="${issued.certId}"]`);
+    await item.locator("[data-action=delegate]").click();
+    await item.locator(".delegate-address").fill(delegateAddress);
+    await item.locator(".delegate-online").check();
+    await item.locator(".delegate-create").click();
+    const heldLink = (await item
+      .locator(".delegate-result a.delegation-link")
+      .getAttribute("href", { timeout: 60_000 }))!;
+    expect(await holder.textContent("#wallet-delegations")).to.contain("counter and online");
+
+    await delegate.goto(heldLink);
+    await delegate.locator('#wallet-banner [data-code="HELD_RECEIVED"]').waitFor({ timeout: 30_000 });
+    const held = delegate.locator(`#wallet-certificates li[data-cert="${issued.certId}"][data-held="true"]`);
+    await held.locator("[data-action=share]").click();
+    await held.locator(".share-create").click();
+    const link = (await held.locator(".share-result a.share-link").getAttribute("href", { timeout: 60_000 }))!;
+    expect(link).to.match(/\/verify\?s=[A-Za-z0-9_-]{22}#k=[0-9a-f]{64}$/);
+    // The delegate's wallet keeps no grant of the holder's: revoking is the holder's, with the delegation.
+    expect(await delegate.locator("#wallet-grants li[data-grant]").count()).to.equal(0);
+
+    const third = await suite.person(PHONE, "en");
+    await third.goto(link);
+    const verdict = third.locator("#verify-result .verdict");
+    await verdict.waitFor({ timeout: 30_000 });
+    expect(await verdict.getAttribute("data-verdict")).to.equal("VALID");
+    await shot(third, "verify-shared-by-delegate");
   });
 });

@@ -3,7 +3,18 @@ import { sql } from "kysely";
 import { CURSOR_NAME } from "../../src/indexer/indexer";
 import type { Engine, EngineOptions } from "../../src/chain/engine";
 import { freshPostgresDatabase } from "../support/postgres";
-import { newHolderCert, openEngine, setupActors, signGrant, tmpDataDir, type Actors } from "../support/engineFixture";
+import { Wallet } from "ethers";
+import type { Address } from "../../src/domain/ports";
+import {
+  newHolderCert,
+  openEngine,
+  setupActors,
+  signDelegation,
+  signGrant,
+  signRevokeDelegation,
+  tmpDataDir,
+  type Actors,
+} from "../support/engineFixture";
 
 async function cursor(engine: Engine): Promise<number> {
   const r = await engine.store.db
@@ -117,6 +128,50 @@ function indexerSuite(
       const rows = await engine.store.db.selectFrom("certificates").select("cert_id").execute();
       expect(rows.map((r) => r.cert_id)).to.not.include(lost.certId);
       expect(await cursor(engine)).to.be.at.least(indexedBefore);
+      await engine.close();
+    });
+
+    it("rewinds delegations: a delegation, a delegate's grant and a revocation of abandoned blocks disappear", async function () {
+      const engine = await openEngine(tmpDataDir(), extra);
+      const a = await setupActors(engine);
+      const c = await issue(engine, a, "deleg");
+      const delegate = new Wallet(Wallet.createRandom().privateKey);
+      const kept = await signDelegation(engine, c.holder, c.certId, c.documentRoot, delegate.address as Address);
+      const { delegationId } = await engine.chain.relayDelegation(kept);
+      const snapshot = await engine.rpc("evm_snapshot");
+
+      const lostDelegation = await engine.chain.relayDelegation(
+        await signDelegation(engine, c.holder, c.certId, c.documentRoot, Wallet.createRandom().address as Address),
+      );
+      const g = await signGrant(engine, delegate, c.certId, c.documentRoot, a.verifier);
+      const { grantId } = await engine.chain.relayDelegateGrant({
+        grant: g.grant,
+        delegation: kept.delegation,
+        signature: g.signature,
+      });
+      await engine.chain.relayRevokeDelegation({
+        ...(await signRevokeDelegation(engine, c.holder, delegationId, c.documentRoot)),
+        delegationId,
+      });
+      expect((await engine.index.grant(grantId))!.delegationId).to.equal(delegationId);
+      expect((await engine.index.delegation(delegationId))!.revoked).to.equal(true);
+      expect(await engine.index.delegationsForCertificate(c.certId)).to.have.length(2);
+
+      expect(await engine.rpc("evm_revert", [snapshot])).to.equal(true);
+      engine.embedded!.producer.resetNonces();
+      await issue(engine, a, "deleg-other");
+      for (let i = 0; i < 3; i++) await engine.embedded!.producer.mineEmpty();
+      await engine.indexer.poke();
+
+      expect(engine.indexer.stats.rewinds).to.equal(1);
+      expect(await engine.index.grant(grantId)).to.equal(undefined);
+      expect(await engine.index.delegation(lostDelegation.delegationId)).to.equal(undefined);
+      const d = (await engine.index.delegation(delegationId))!;
+      expect(d.revoked).to.equal(false);
+      expect(d).to.not.have.property("revokedAt");
+      expect((await engine.index.delegationsForCertificate(c.certId)).map((x) => x.delegationId)).to.deep.equal([
+        delegationId,
+      ]);
       await engine.close();
     });
   });

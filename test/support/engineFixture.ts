@@ -8,8 +8,15 @@ import path from "node:path";
 import { Wallet, hexlify, randomBytes } from "ethers";
 import { startEngine, type Engine, type EngineOptions } from "../../src/chain/engine";
 import { computeCertId } from "../../src/document/ids";
-import { GRANT_TYPES, consentDomain } from "../../src/document/typedData";
-import type { Address, Bytes32, GrantRelayRequest, TxReceiptView } from "../../src/domain/ports";
+import { DELEGATION_TYPES, GRANT_TYPES, REVOKE_DELEGATION_TYPES, consentDomain } from "../../src/document/typedData";
+import type {
+  Address,
+  Bytes32,
+  DelegationRelayRequest,
+  GrantRelayRequest,
+  RevokeDelegationRelayRequest,
+  TxReceiptView,
+} from "../../src/domain/ports";
 
 export function tmpDataDir(prefix = "certledger-engine-"): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -127,11 +134,58 @@ export async function signGrant(
     nonce: BigInt(hexlify(randomBytes(16))).toString(),
     deadline: now + 600,
   };
+  const signature = await signConsent(engine, holder, GRANT_TYPES, { ...grant, nonce: BigInt(grant.nonce) });
+  return { grant, signature, documentRoot };
+}
+
+/** An EIP-712 message of the consent registry's domain signed by `signer`. */
+async function signConsent(engine: Engine, signer: Wallet, types: object, message: Record<string, unknown>) {
   const d = consentDomain(engine.chainId, engine.addresses.consent);
-  const signature = await holder.signTypedData(
+  return (await signer.signTypedData(
     { name: d.name, version: d.version, chainId: d.chainId, verifyingContract: d.verifyingContract },
-    GRANT_TYPES as unknown as Record<string, { name: string; type: string }[]>,
-    { ...grant, nonce: BigInt(grant.nonce) },
-  );
-  return { grant, signature: signature as Bytes32, documentRoot };
+    types as Record<string, { name: string; type: string }[]>,
+    message,
+  )) as Bytes32;
+}
+
+/** The holder's Delegation of `certId` to `delegate` (any purpose and verifier, online), for an hour. */
+export async function signDelegation(
+  engine: Engine,
+  holder: Wallet,
+  certId: Bytes32,
+  documentRoot: Bytes32,
+  delegate: Address,
+): Promise<DelegationRelayRequest> {
+  const now = Math.floor(Date.now() / 1000);
+  const delegation = {
+    certId,
+    delegate,
+    purpose: `0x${"0".repeat(64)}` as Bytes32,
+    verifier: `0x${"0".repeat(40)}` as Address,
+    online: true,
+    validUntil: now + 3600,
+    nonce: BigInt(hexlify(randomBytes(16))).toString(),
+    deadline: now + 600,
+  };
+  const signature = await signConsent(engine, holder, DELEGATION_TYPES, {
+    ...delegation,
+    nonce: BigInt(delegation.nonce),
+  });
+  return { delegation, signature, documentRoot };
+}
+
+/** The holder's RevokeDelegation of `delegationId`. */
+export async function signRevokeDelegation(
+  engine: Engine,
+  holder: Wallet,
+  delegationId: Bytes32,
+  documentRoot: Bytes32,
+): Promise<RevokeDelegationRelayRequest> {
+  const msg = {
+    delegationId,
+    nonce: BigInt(hexlify(randomBytes(16))).toString(),
+    deadline: Math.floor(Date.now() / 1000) + 600,
+  };
+  const signature = await signConsent(engine, holder, REVOKE_DELEGATION_TYPES, { ...msg, nonce: BigInt(msg.nonce) });
+  return { ...msg, signature, documentRoot };
 }

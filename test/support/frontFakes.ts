@@ -302,6 +302,9 @@ export function fakeDeps(world = new FakeWorld()): DomainDeps & { world: FakeWor
       grant: (id) => w.grants.get(id),
       grantsForCertificate: (id) => [...w.grants.values()].filter((g) => g.certId === id),
       checksForCertificate: (id) => w.checks.filter((c) => c.certId === id),
+      // The front pages' world makes no delegations.
+      delegation: () => undefined,
+      delegationsForCertificate: () => [],
       verifiers: () => [...w.verifiers.values()],
       verifier: (a) => w.verifiers.get(a),
       ready: () => true,

@@ -38,8 +38,9 @@ import {
 import { agencyNameZh } from "../../domain/catalog";
 import { MemoryCounterSessionStore } from "../../domain/counterMemory";
 import { DomainError } from "../../domain/errors";
-import { relayDelegateGrant } from "../../domain/delegations";
 import { relayGrant } from "../../domain/grants";
+import { relayDelegateGrant } from "../../domain/delegations";
+import { DelegationMessage } from "../schemas";
 import type { Bytes32, DomainDeps, Hex } from "../../domain/ports";
 import {
   checkShareLink,
@@ -55,8 +56,6 @@ import { recordCheck, verifyDocument, verifyPresentation } from "../../domain/ve
 import { CONSENT_DOMAIN_NAME, CONSENT_DOMAIN_VERSION } from "../../document/typedData";
 import { CounterWatcher } from "../counterEvents";
 import { defineRoute, principalOf, type RouteEnv } from "../route";
-import { DelegationMessage } from "../schemas";
-import { delegationTerms } from "./delegations";
 
 // ---------------------------------------------------------------------------------------------
 // Schemas
@@ -99,13 +98,12 @@ export const AnswerCounterRequestBody = z.strictObject({
       z.strictObject({
         document: z.unknown(),
         grant: GrantBody,
-        signature,
+        signature: signature.openapi({
+          description: "The holder key's EIP-712 Grant signature, or the delegate's when delegation is sent.",
+        }),
         delegation: DelegationMessage.optional().openapi({
           description:
-            "A delegate presents for the holder: the delegation's terms as the holder signed them. The grant is then signed by the " +
-            "delegate's key and relayed under the delegation (as POST /v1/delegations/{id}/grants); a revoked, expired or " +
-            "out-of-scope delegation makes this certificate's verdict INVALID with DELEGATION_REVOKED, DELEGATION_EXPIRED or " +
-            "DELEGATION_OUT_OF_SCOPE.",
+            "A delegate presents for the holder: the holder's delegation terms, exactly as signed (the grant is relayed to grantByDelegateSig).",
         }),
       }),
     )
@@ -129,6 +127,11 @@ export const CreateShareBody = z.strictObject({
   document: z.unknown().optional(),
   /** A link that lasts until the holder revokes it (a printed certificate's QR code): a longer grant allowed. */
   untilRevoked: z.boolean().optional(),
+  /** A delegate shares for the holder (an online delegation): the grant is the delegate's, these the holder's terms. */
+  delegation: DelegationMessage.optional().openapi({
+    description:
+      "A delegate shares for the holder under an online delegation: signature is the delegate's, and these are the holder's delegation terms exactly as signed.",
+  }),
 });
 
 export const CheckShareBody = z.strictObject({
@@ -196,7 +199,7 @@ export function counterRouter(opts: CounterRouterOptions): Router {
     presentations: {
       async verifyAndRecord({ verifier, document, grantId, expectedTypeCode, outboxKey }) {
         const v = await verifyPresentation(domain, { verifier, document, grantId, expectedType: expectedTypeCode });
-        if (v.verdict !== "VALID") return { verdict: v.verdict, reasons: v.reasons };
+        if (v.verdict !== "VALID") return { verdict: v.verdict, reasons: v.reasons, presentedBy: v.presentedBy };
         const r = await recordCheck(domain, {
           verifier,
           document,
@@ -204,7 +207,7 @@ export function counterRouter(opts: CounterRouterOptions): Router {
           expectedType: expectedTypeCode,
           idempotencyKey: outboxKey,
         });
-        return { verdict: r.verdict, reasons: r.reasons };
+        return { verdict: r.verdict, reasons: r.reasons, presentedBy: r.presentedBy };
       },
       async verifyWithoutGrant(document) {
         const v = await verifyDocument(domain, { document });
@@ -217,7 +220,10 @@ export function counterRouter(opts: CounterRouterOptions): Router {
     clock: domain.clock,
     shares,
     signatures: domain.signatures,
-    relayGrant: (req) => relayGrant(domain, req),
+    relayGrant: ({ delegation, ...req }) =>
+      delegation
+        ? relayDelegateGrant(domain, { grant: req.grant, delegation, signature: req.signature })
+        : relayGrant(domain, req),
     usesOf: async (grantId) => (await domain.index.grant(grantId))?.uses,
     relayRecordCheck: (req) => domain.chain.relayRecordCheck(req),
     verify: async ({ verifier, document, grantId }) => {
@@ -321,7 +327,10 @@ export function counterRouter(opts: CounterRouterOptions): Router {
     body: AnswerCounterRequestBody,
     holderSigned: ({ body }) => body.presentations.map((p) => p.grant.certId),
     responses: {
-      200: { description: "Relayed, verified, checks recorded; the verdict per certificate." },
+      200: {
+        description:
+          "Relayed, verified, checks recorded; the verdict per certificate (with presentedBy when a delegate presented it: a refused delegation is its verdict, DELEGATION_REVOKED or DELEGATION_EXPIRED).",
+      },
       404: { description: "COUNTER_REQUEST_NOT_FOUND.", schema: ErrorBody },
       409: {
         description: "COUNTER_REQUEST_ANSWERED, or COUNTER_REQUEST_DECLINED: the holder declined it.",
@@ -341,7 +350,7 @@ export function counterRouter(opts: CounterRouterOptions): Router {
           document: p.document,
           grant: p.grant as never,
           signature: p.signature as Hex,
-          ...(p.delegation ? { delegation: delegationTerms(p.delegation) } : {}),
+          delegation: p.delegation as never,
         })),
       });
       watcher.changed(params.id);
@@ -356,6 +365,7 @@ export function counterRouter(opts: CounterRouterOptions): Router {
             grantId: p.grantId,
             verdict: p.verdict,
             reasons: p.reasons,
+            ...(p.presentedBy ? { presentedBy: p.presentedBy } : {}),
           })),
         },
       };
@@ -456,6 +466,7 @@ export function counterRouter(opts: CounterRouterOptions): Router {
           signature: body.signature as Hex,
           documentRoot: body.documentRoot as Bytes32,
           batch: body.batch as never,
+          delegation: body.delegation as never,
         },
       });
       return {

@@ -13,8 +13,7 @@ import type { z } from "zod";
 
 const TAG = "holder";
 
-/** The delegation's terms as the domain takes them (hex in lower case). */
-export function delegationTerms(d: z.infer<typeof S.DelegationMessage>): DelegationTerms {
+function terms(d: z.infer<typeof S.DelegationMessage>): DelegationTerms {
   return {
     ...d,
     certId: d.certId.toLowerCase() as Bytes32,
@@ -49,7 +48,7 @@ export function delegationRouter(deps: AppDeps, env: RouteEnv): Router {
     handler: async ({ body }) => ({
       status: 201,
       body: await relayDelegation(deps, {
-        delegation: delegationTerms(body.delegation),
+        delegation: terms(body.delegation),
         signature: body.signature as Hex,
         documentRoot: body.documentRoot.toLowerCase() as Bytes32,
         batch: body.batch && { ...body.batch, root: body.batch.root as Bytes32, proof: body.batch.proof as Bytes32[] },
@@ -117,7 +116,7 @@ export function delegationRouter(deps: AppDeps, env: RouteEnv): Router {
           grantee: body.grant.grantee.toLowerCase() as Address,
           purpose: body.grant.purpose.toLowerCase() as Bytes32,
         },
-        delegation: delegationTerms(body.delegation),
+        delegation: terms(body.delegation),
         signature: body.signature as Hex,
       }),
     }),

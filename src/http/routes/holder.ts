@@ -105,7 +105,8 @@ export function holderRouter(deps: AppDeps, env: RouteEnv): Router {
     path: "/v1/holder/certificates/:certId/audit",
     auth: "holder",
     tag: TAG,
-    summary: "The checks made on a certificate, its grants and its status history (holder only)",
+    summary:
+      "The checks made on a certificate, its grants, its delegations (with their delegates' grants and checks) and its status history (holder only)",
     description:
       "Sign, with the certificate's holder key, the EIP-191 (personal_sign) message of these six lines joined by \\n:\n\n" +
       "    certledger holder request\n    GET /v1/holder/certificates/{certId}/audit\n    certId: 0x… (lower case)\n" +
