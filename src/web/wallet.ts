@@ -894,6 +894,17 @@ async function openRequest(id: string): Promise<void> {
   // UNKNOWN (the gateway did not answer) is not a reason to warn: presenting asks the gateway anyway.
   const usable = (certId: string) => ["ACTIVE", "UNKNOWN", undefined].includes(states.get(certId)?.status);
   const acks: (() => boolean)[] = [];
+  // What this wallet can tell of a held certificate's delegation before asking: ended, or another purpose or verifier.
+  const heldProblem = (c: StoredCertificate) => {
+    const d = c.heldFor?.delegation;
+    if (!d) return undefined;
+    if (d.validUntil <= now()) return "DELEGATION_EXPIRED";
+    if (d.purpose !== ZERO_HASH && d.purpose !== purposeHash(req.purpose).toLowerCase())
+      return "DELEGATION_OUT_OF_SCOPE";
+    if (d.verifier !== ZERO_ADDRESS && d.verifier !== req.verifier.address.toLowerCase())
+      return "DELEGATION_OUT_OF_SCOPE";
+    return undefined;
+  };
   const update = () => {
     present.disabled = acks.length < req.types.length || acks.some((ok) => !ok());
   };
@@ -936,6 +947,12 @@ async function openRequest(id: string): Promise<void> {
             tx("wallet.presentWarning"),
             h("label", { class: "ack" }, ack, tx("wallet.presentAnyway")),
           ),
+        );
+      } else if (c && heldProblem(c)) {
+        // Held for someone else outside its delegation: the counter would refuse it with this reason.
+        const code = heldProblem(c)!;
+        warning.replaceChildren(
+          h("div", { class: "notice error", role: "alert", "data-code": code }, codeText("error", code)),
         );
       } else warning.replaceChildren();
       fieldsBox.replaceChildren(

@@ -114,6 +114,20 @@ describe("a delegate presents a certificate for its holder at a counter (e2e)", 
       .and.not.contain(fields.idNumber);
     await shot(delegate, "delegate-holds");
 
+    // A counter asking for another purpose: the delegate's wallet says at once the delegation does not cover it.
+    const other = await fetch(`${gw.url}/v1/counter/requests`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${gw.verifierKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ types: ["resident-id-card"], purpose: "employment-check", minutes: 5 }),
+    });
+    await delegate.goto(((await other.json()) as { url: string }).url);
+    await delegate.locator("#wallet-present").waitFor();
+    await delegate.selectOption("select.cert-pick[data-type=resident-id-card]", issued.certId);
+    expect(await delegate.textContent('.present-warning [data-code="DELEGATION_OUT_OF_SCOPE"]')).to.contain(
+      "outside the delegation",
+    );
+    await delegate.click("#wallet-decline");
+
     // At the counter the delegate presents with the name shown: VALID.
     const validQr = await openCounterQr(counter, gw);
     expect(await presentAsDelegate(validQr, issued.certId)).to.equal("VALID");
