@@ -10,7 +10,7 @@ import { Gunzip, gzipSync } from "fflate";
 import { base64urlnopad } from "@scure/base";
 import { secp256k1 } from "@noble/curves/secp256k1";
 import { es256kSign, es256kVerify, jwkAddress, publicKeyToJwk, type Secp256k1Jwk } from "./sdJwt";
-import { parseDidPkh, toChecksumAddress, toDidPkh, utf8, type Address } from "./encoding";
+import { parseDidPkh, toChecksumAddress, toDidPkh, toIsoSeconds, utf8, type Address } from "./encoding";
 
 /** The smallest list the specification allows (16 KiB of bits): the herd a checked entry hides in. */
 export const STATUS_LIST_MIN_LENGTH = 131_072;
@@ -37,6 +37,8 @@ export interface BitstringStatusListCredential {
   type: ["VerifiableCredential", "BitstringStatusListCredential"];
   issuer: string;
   validFrom: string;
+  /** When the list stops answering: a verifier holding it later fetches it again (ISO 8601). */
+  validUntil?: string;
   credentialSubject: {
     id: string;
     type: "BitstringStatusList";
@@ -52,7 +54,9 @@ export type StatusListErrorCode =
   | "STATUS_LIST_RANGE_ERROR"
   | "STATUS_LIST_PURPOSE_MISMATCH"
   | "STATUS_LIST_WRONG_LIST"
-  | "STATUS_LIST_BAD_SIGNATURE";
+  | "STATUS_LIST_BAD_SIGNATURE"
+  | "STATUS_ENTRY_MALFORMED"
+  | "STATUS_ENTRY_BAD_SIGNATURE";
 
 export class StatusListError extends Error {
   override readonly name = "StatusListError";
@@ -153,6 +157,8 @@ export interface StatusListCredentialParameters {
   bits: Uint8Array;
   /** Unix seconds. */
   validFrom: number;
+  /** Unix seconds; none for a list with no end. */
+  validUntil?: number;
 }
 
 export function buildStatusListCredential(p: StatusListCredentialParameters): BitstringStatusListCredential {
@@ -161,7 +167,8 @@ export function buildStatusListCredential(p: StatusListCredentialParameters): Bi
     id: p.id,
     type: ["VerifiableCredential", "BitstringStatusListCredential"],
     issuer: p.issuer,
-    validFrom: new Date(p.validFrom * 1000).toISOString().replace(/\.\d{3}Z$/, "Z"),
+    validFrom: toIsoSeconds(p.validFrom),
+    ...(p.validUntil !== undefined ? { validUntil: toIsoSeconds(p.validUntil) } : {}),
     credentialSubject: {
       id: `${p.id}#list`,
       type: "BitstringStatusList",

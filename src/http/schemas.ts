@@ -1070,7 +1070,15 @@ export const BitstringStatusListEntry = z
   })
   .openapi("BitstringStatusListEntry");
 export const StatusEntries = z
-  .object({ certId: Bytes32, entries: z.array(BitstringStatusListEntry) })
+  .object({
+    certId: Bytes32,
+    entries: z.array(BitstringStatusListEntry),
+    proof: z.string().optional().openapi({
+      description:
+        "The agency's signature over the entries and the certId (a detached JWS), for the document's proof.statusEntryProof; " +
+        "absent under external custody or before the certificate is on the ledger.",
+    }),
+  })
   .openapi("StatusEntries");
 export const StatusListCheckBody = z
   .strictObject({

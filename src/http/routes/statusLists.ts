@@ -1,7 +1,7 @@
 /** /v1/public: the agencies' Bitstring Status Lists, a certificate's entries in them, and the cross-check. */
 import express, { type Router } from "express";
 import type { Address, Bytes32 } from "../../domain/ports";
-import { checkStatusListsAgainstChain, publishStatusList, statusListEntries } from "../../domain/statusLists";
+import { checkStatusListsAgainstChain, publishStatusList, signedStatusListEntries } from "../../domain/statusLists";
 import type { BitstringStatusListCredential } from "../../document/statusList";
 import type { AppDeps } from "../deps";
 import { defineRoute, type RouteEnv } from "../route";
@@ -80,7 +80,7 @@ export function statusListRouter(deps: AppDeps, env: RouteEnv): Router {
     handler: async ({ params, req }) => ({
       body: {
         certId: params.certId.toLowerCase(),
-        entries: await statusListEntries(deps, { certId: params.certId as Bytes32, baseUrl: originOf(req) }),
+        ...(await signedStatusListEntries(deps, { certId: params.certId as Bytes32, baseUrl: originOf(req) })),
       },
     }),
   });
