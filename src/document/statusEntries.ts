@@ -32,7 +32,8 @@ export const STATUS_ENTRIES_TYP = "certledger-status-entries+jws";
 /** The members an entry has in a document: the specification's, nothing else. */
 const ENTRY_KEYS = ["id", "type", "statusPurpose", "statusListIndex", "statusListCredential"] as const;
 /** Where a gateway publishes a list: the agency and purpose are read from it. */
-const LIST_URL = /^(https?:\/\/[^/?#]+(?:\/[^?#]*)?)\/v1\/public\/status-lists\/(0x[0-9a-f]{40})\/(revocation|suspension)$/;
+const LIST_URL =
+  /^(https?:\/\/[^/?#]+(?:\/[^?#]*)?)\/v1\/public\/status-lists\/(0x[0-9a-f]{40})\/(revocation|suspension)$/;
 
 /** Default age past which a list without its own end (validUntil) is stale; the gateway's lists last an hour. */
 export const STATUS_LIST_MAX_AGE_SECONDS = 3600;
@@ -95,7 +96,8 @@ export function verifyStatusEntries(
   } catch {
     throw bad("has a header that is not base64url JSON");
   }
-  if (header?.alg !== "ES256K" || header.typ !== STATUS_ENTRIES_TYP) throw bad(`is not an ES256K ${STATUS_ENTRIES_TYP}`);
+  if (header?.alg !== "ES256K" || header.typ !== STATUS_ENTRIES_TYP)
+    throw bad(`is not an ES256K ${STATUS_ENTRIES_TYP}`);
   const did = typeof header.kid === "string" ? parseDidPkh(header.kid.replace(/#blockchainAccountId$/, "")) : undefined;
   let address: Address;
   try {

@@ -213,7 +213,11 @@ function inspect(value: JsonValue): InspectedDocument {
   }
 
   const proof = needObject(doc.proof, "proof");
-  onlyKeys(proof, withEntries ? ["type", "salts", "redacted", "statusEntryProof"] : ["type", "salts", "redacted"], "proof");
+  onlyKeys(
+    proof,
+    withEntries ? ["type", "salts", "redacted", "statusEntryProof"] : ["type", "salts", "redacted"],
+    "proof",
+  );
   let entries: BitstringStatusListEntry[] | undefined;
   if (withEntries) {
     try {
@@ -305,7 +309,10 @@ function inspect(value: JsonValue): InspectedDocument {
   let statusEntries: InspectedDocument["statusEntries"];
   if (entries) {
     try {
-      statusEntries = { entries, signer: verifyStatusEntries(certId, entries, proof.statusEntryProof as string).signer };
+      statusEntries = {
+        entries,
+        signer: verifyStatusEntries(certId, entries, proof.statusEntryProof as string).signer,
+      };
     } catch (e) {
       tampered(`the status list entries are not the ones signed for it: ${(e as Error).message}`);
     }
