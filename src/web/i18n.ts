@@ -374,6 +374,7 @@ const zh = {
   "reason.STATUS_LIST_BAD_SIGNATURE": "状态列表不是签发机关的密钥签名的",
   "reason.STATUS_LIST_MALFORMED": "状态列表无法读取",
   "reason.STATUS_ENTRY_BAD_SIGNATURE": "证照的状态列表条目不是签发机关签的",
+  "reason.STATUS_ENTRY_MALFORMED": "证照的状态列表条目格式不对",
 
   "error.COUNTER_REQUEST_NOT_FOUND": "授权请求不存在，二维码可能是伪造的",
   "error.COUNTER_REQUEST_EXPIRED": "授权请求已过期，请让窗口重新生成二维码",
@@ -789,6 +790,7 @@ const en: Dict = {
   "reason.STATUS_LIST_BAD_SIGNATURE": "The status list is not signed by a key of the issuing agency",
   "reason.STATUS_LIST_MALFORMED": "The status list cannot be read",
   "reason.STATUS_ENTRY_BAD_SIGNATURE": "The certificate's status list entry is not signed by the issuing agency",
+  "reason.STATUS_ENTRY_MALFORMED": "The certificate's status list entry is malformed",
 
   "error.COUNTER_REQUEST_NOT_FOUND": "No such request: the QR code may be forged",
   "error.COUNTER_REQUEST_EXPIRED": "The request expired: ask the counter for a new QR code",
