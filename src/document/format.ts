@@ -97,3 +97,11 @@ export type CertificateDocumentWithStatusEntries = Omit<CertificateDocument, "cr
 
 /** A type code: a JSON-LD-friendly term. */
 export const TYPE_CODE = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+
+/** The ledger's own status entry (chain, ledger, certId, batch), in either document form. */
+export function ledgerStatus(document: {
+  credentialStatus: CredentialStatus | CredentialStatusWithEntries;
+}): CredentialStatus {
+  const s = document.credentialStatus;
+  return Array.isArray(s) ? s[0] : s;
+}

@@ -133,7 +133,6 @@ export {
   STATUS_ENTRIES_TYP,
   STATUS_LIST_MAX_AGE_SECONDS,
   documentStatusEntries,
-  ledgerStatus,
   parseStatusListUrl,
   readStatusEntries,
   signStatusEntries,

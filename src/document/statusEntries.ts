@@ -24,7 +24,7 @@ import {
   type BitstringStatusListEntry,
   type StatusPurpose,
 } from "./statusList";
-import type { CertificateDocument, CertificateDocumentWithStatusEntries, CredentialStatus } from "./format";
+import { ledgerStatus, type CertificateDocument, type CertificateDocumentWithStatusEntries } from "./format";
 import type { Hex } from "./ids";
 
 /** The JOSE `typ` of the entries' signature: what it is, so it cannot pass for a list or an SD-JWT. */
@@ -152,14 +152,6 @@ export function withStatusEntries(
     credentialStatus: [ledger, ...entries],
     proof: { ...document.proof, statusEntryProof: signed.proof },
   };
-}
-
-/** The ledger's own status entry, in either document form. */
-export function ledgerStatus(document: {
-  credentialStatus: CredentialStatus | CertificateDocumentWithStatusEntries["credentialStatus"];
-}): CredentialStatus {
-  const s = document.credentialStatus;
-  return Array.isArray(s) ? s[0] : s;
 }
 
 /** The status list entries a document carries (none for a document issued before they were). */

@@ -11,7 +11,14 @@ import {
   buildDocument,
   buildStatusListCredential,
   documentStatusEntries,
+  disclosedClaims,
+  es256kSign,
+  finishSdJwtVc,
+  parseSdJwt,
+  prepareSdJwtVc,
+  sdJwtStatusClaim,
   privateKeyToAddress,
+  publicKeyToJwk,
   redactDocument,
   setStatusBit,
   signStatusEntries,
@@ -143,6 +150,27 @@ describe("status list entries in the document", () => {
     // The proof member is only for a document that carries entries.
     const stray = { ...c.document, proof: { ...c.document.proof, statusEntryProof: c.proof } };
     expect(verifyDocumentIntegrity(stray).code).to.equal("MALFORMED");
+  });
+
+  it("leave an SD-JWT VC export's credentialStatus disclosure the ledger's entry, the list entries in its status claim", () => {
+    const c = issued();
+    const holderKey = secp256k1.utils.randomPrivateKey();
+    const unsigned = prepareSdJwtVc({
+      document: c.withEntries,
+      issuer: "https://gateway.example/issuers/" + AGENCY,
+      issuerKey: publicKeyToJwk(secp256k1.getPublicKey(agencyKey, false)),
+      holderKey: publicKeyToJwk(secp256k1.getPublicKey(holderKey, false)),
+      issuedAt: NOW,
+      status: c.entries,
+    });
+    const finished = finishSdJwtVc(
+      unsigned.signingInput,
+      unsigned.disclosures,
+      es256kSign(agencyKey, unsigned.signingInput),
+    );
+    const claims = disclosedClaims(parseSdJwt(finished));
+    expect(claims.credentialStatus).to.deep.equal(c.document.credentialStatus);
+    expect(unsigned.payload.status).to.deep.equal(sdJwtStatusClaim(c.entries));
   });
 
   it("are refused by withStatusEntries when the proof is for another certificate", () => {
