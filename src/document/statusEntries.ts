@@ -11,17 +11,19 @@
  * agency key's did:pkh, jwk: its public key). No I/O: runs in Node and the browser.
  */
 import { base64urlnopad } from "@scure/base";
-import { secp256k1 } from "@noble/curves/secp256k1";
 import { canonicalJson } from "./leaves";
-import { parseDidPkh, toChecksumAddress, toDidPkh, utf8, type Address } from "./encoding";
-import { es256kSign, es256kVerify, jwkAddress, publicKeyToJwk, type Secp256k1Jwk } from "./sdJwt";
+import { parseDidPkh, utf8, type Address } from "./encoding";
+import { es256kSign, es256kVerify, type Secp256k1Jwk } from "./sdJwt";
 import {
   STATUS_PURPOSES,
+  agencyKeyHeader,
+  agencyKeyOfHeader,
   StatusListError,
   statusFromList,
   verifyStatusListJwt,
   type BitstringStatusListCredential,
   type BitstringStatusListEntry,
+  type StatusListErrorCode,
   type StatusPurpose,
 } from "./statusList";
 import { ledgerStatus, type CertificateDocument, type CertificateDocumentWithStatusEntries } from "./format";
@@ -67,13 +69,7 @@ export function signStatusEntries(
   privateKey: Uint8Array,
   chainId: number,
 ): string {
-  const jwk = publicKeyToJwk(secp256k1.getPublicKey(privateKey, false));
-  const header: EntriesHeader = {
-    alg: "ES256K",
-    typ: STATUS_ENTRIES_TYP,
-    kid: `${toDidPkh(chainId, jwkAddress(jwk))}#blockchainAccountId`,
-    jwk,
-  };
+  const header: EntriesHeader = { alg: "ES256K", typ: STATUS_ENTRIES_TYP, ...agencyKeyHeader(privateKey, chainId) };
   const h = b64json(header);
   return `${h}..${es256kSign(privateKey, `${h}.${payloadOf(certId, entries)}`)}`;
 }
@@ -98,17 +94,10 @@ export function verifyStatusEntries(
   }
   if (header?.alg !== "ES256K" || header.typ !== STATUS_ENTRIES_TYP)
     throw bad(`is not an ES256K ${STATUS_ENTRIES_TYP}`);
-  const did = typeof header.kid === "string" ? parseDidPkh(header.kid.replace(/#blockchainAccountId$/, "")) : undefined;
-  let address: Address;
-  try {
-    address = toChecksumAddress(jwkAddress(header.jwk));
-  } catch {
-    throw bad("carries no secp256k1 jwk");
-  }
-  if (!did || did.address.toLowerCase() !== address.toLowerCase()) throw bad("names a kid that is not its jwk's key");
+  const { address, chainId } = agencyKeyOfHeader(header, bad);
   if (!es256kVerify(header.jwk, `${parts[0]}.${payloadOf(certId, entries)}`, parts[2]))
     throw bad("does not sign these entries for this certificate");
-  return { signer: address, chainId: did.chainId };
+  return { signer: address, chainId };
 }
 
 /** Reads entries as a document carries them; throws STATUS_ENTRY_MALFORMED on any other shape. */
@@ -173,16 +162,7 @@ export type StatusFromListsReason =
   | "ISSUER_NOT_ACCREDITED"
   | "STATUS_LIST_STALE"
   | "STATUS_LIST_MISSING"
-  | "STATUS_ENTRY_BAD_SIGNATURE"
-  | StatusListErrorCodeOfList;
-type StatusListErrorCodeOfList =
-  | "STATUS_LIST_MALFORMED"
-  | "STATUS_LIST_LENGTH_ERROR"
-  | "STATUS_LIST_RANGE_ERROR"
-  | "STATUS_LIST_PURPOSE_MISMATCH"
-  | "STATUS_LIST_WRONG_LIST"
-  | "STATUS_LIST_BAD_SIGNATURE"
-  | "STATUS_ENTRY_MALFORMED";
+  | StatusListErrorCode;
 
 export interface StatusFromListsParameters {
   /** What the integrity check established (verifyDocumentIntegrity's OK result). */
