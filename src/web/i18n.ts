@@ -350,6 +350,7 @@ const zh = {
   "verify.opening": "正在打开分享链接…",
   "verify.reasons": "原因",
   "verify.noConsent": "未经持证人授权，服务器只核验文件完整性与链上状态；下方字段来自您打开的文件",
+  "verify.fromList": "状态取自签发机关的整份状态列表：服务器不知道您核验的是哪张证照；完整性在本机核验",
 
   "verdict.VALID": "有效",
   "verdict.INVALID": "无效",
@@ -400,6 +401,12 @@ const zh = {
   "reason.REPLAYED": "重复提交（重放）",
   "reason.DELEGATION_REVOKED": "由代办人出示，但持证人已撤销对其的委托",
   "reason.DELEGATION_EXPIRED": "由代办人出示，但委托已到期",
+  "reason.STATUS_LIST_STALE": "状态列表已过期：无法确认当前状态",
+  "reason.STATUS_LIST_MISSING": "没有取得证照所在的状态列表",
+  "reason.STATUS_LIST_BAD_SIGNATURE": "状态列表不是签发机关的密钥签名的",
+  "reason.STATUS_LIST_MALFORMED": "状态列表无法读取",
+  "reason.STATUS_ENTRY_BAD_SIGNATURE": "证照的状态列表条目不是签发机关签的",
+  "reason.STATUS_ENTRY_MALFORMED": "证照的状态列表条目格式不对",
 
   "error.COUNTER_REQUEST_NOT_FOUND": "授权请求不存在，二维码可能是伪造的",
   "error.COUNTER_REQUEST_EXPIRED": "授权请求已过期，请让窗口重新生成二维码",
@@ -793,6 +800,8 @@ const en: Dict = {
   "verify.reasons": "Reasons",
   "verify.noConsent":
     "Without the holder's grant the gateway checks only integrity and on-chain status; the fields below are from the file you opened",
+  "verify.fromList":
+    "Status read from the issuing agency's whole status list: the gateway did not learn which certificate you checked; integrity was checked here",
 
   "verdict.VALID": "VALID",
   "verdict.INVALID": "INVALID",
@@ -843,6 +852,12 @@ const en: Dict = {
   "reason.REPLAYED": "Replayed presentation",
   "reason.DELEGATION_REVOKED": "Presented by a delegate whose delegation the holder has revoked",
   "reason.DELEGATION_EXPIRED": "Presented by a delegate whose delegation has ended",
+  "reason.STATUS_LIST_STALE": "The status list is out of date: the current status is unknown",
+  "reason.STATUS_LIST_MISSING": "The certificate's status list could not be fetched",
+  "reason.STATUS_LIST_BAD_SIGNATURE": "The status list is not signed by a key of the issuing agency",
+  "reason.STATUS_LIST_MALFORMED": "The status list cannot be read",
+  "reason.STATUS_ENTRY_BAD_SIGNATURE": "The certificate's status list entry is not signed by the issuing agency",
+  "reason.STATUS_ENTRY_MALFORMED": "The certificate's status list entry is malformed",
 
   "error.COUNTER_REQUEST_NOT_FOUND": "No such request: the QR code may be forged",
   "error.COUNTER_REQUEST_EXPIRED": "The request expired: ask the counter for a new QR code",
