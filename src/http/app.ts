@@ -12,7 +12,6 @@ import { errorMiddleware, notFoundHandler } from "./errors";
 import { chainMetrics, httpMetrics } from "./metrics";
 import { requestLog } from "./requestLog";
 import { Idempotency } from "./idempotency";
-import { jsonBody } from "./jsonBody";
 import { Limits } from "./limits";
 import { generateOpenApi, newRegistry } from "./openapi";
 import type { RouteEnv } from "./route";
@@ -65,7 +64,7 @@ export function buildApp(deps: AppDeps): Express {
   const env: RouteEnv = {
     registry,
     authenticate: principalCache(deps),
-    json: jsonBody(deps.settings.bodyLimitBytes, express.json({ limit: deps.settings.bodyLimitBytes, strict: true })),
+    json: express.json({ limit: deps.settings.bodyLimitBytes, strict: true }),
     idempotency: new Idempotency(deps.requests, () => deps.clock.now()),
     limits: new Limits(deps.settings.limits),
   };
