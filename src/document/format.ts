@@ -15,6 +15,7 @@
 import type { Hex } from "./ids";
 import type { Address } from "./encoding";
 import type { JsonValue } from "./strictJson";
+import type { BitstringStatusListEntry } from "./statusList";
 
 export const VC_CONTEXT_V2 = "https://www.w3.org/ns/credentials/v2";
 export const STATUS_TYPE = "CertLedgerStatus";
@@ -55,6 +56,12 @@ export interface CredentialStatus {
   batch?: BatchStatus;
 }
 
+/**
+ * A document that carries its status list entries: the ledger's status first, then one W3C
+ * BitstringStatusListEntry per purpose, signed by the agency in proof.statusEntryProof (statusEntries.ts).
+ */
+export type CredentialStatusWithEntries = [CredentialStatus, ...BitstringStatusListEntry[]];
+
 export interface CredentialSubject {
   /** did:pkh of this certificate's own holder key. */
   id: string;
@@ -67,6 +74,8 @@ export interface DocumentProof {
   salts: Record<string, Hex>;
   /** Leaf hashes of redacted fields, strictly ascending; their paths are not revealed. */
   redacted: Hex[];
+  /** With status list entries: the agency's detached JWS over them and the certId (statusEntries.ts). */
+  statusEntryProof?: string;
 }
 
 export interface CertificateDocument {
@@ -81,5 +90,18 @@ export interface CertificateDocument {
   proof: DocumentProof;
 }
 
+/** A document that carries its signed status list entries (statusEntries.ts); the same certId. */
+export type CertificateDocumentWithStatusEntries = Omit<CertificateDocument, "credentialStatus"> & {
+  credentialStatus: CredentialStatusWithEntries;
+};
+
 /** A type code: a JSON-LD-friendly term. */
 export const TYPE_CODE = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+
+/** The ledger's own status entry (chain, ledger, certId, batch), in either document form. */
+export function ledgerStatus(document: {
+  credentialStatus: CredentialStatus | CredentialStatusWithEntries;
+}): CredentialStatus {
+  const s = document.credentialStatus;
+  return Array.isArray(s) ? s[0] : s;
+}

@@ -129,3 +129,17 @@ export {
   type StatusPurpose,
   type VerifiedStatusListJwt,
 } from "./statusList";
+export {
+  STATUS_ENTRIES_TYP,
+  STATUS_LIST_MAX_AGE_SECONDS,
+  documentStatusEntries,
+  parseStatusListUrl,
+  readStatusEntries,
+  signStatusEntries,
+  statusFromLists,
+  verifyStatusEntries,
+  withStatusEntries,
+  type StatusFromListsParameters,
+  type StatusFromListsReason,
+  type StatusFromListsReturnType,
+} from "./statusEntries";

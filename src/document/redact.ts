@@ -83,6 +83,12 @@ export function redactDocument(document: CertificateDocument | unknown, paths: r
   return {
     ...doc,
     credentialSubject: subject,
-    proof: { type: doc.proof.type, salts, redacted: redactedHashes },
+    proof: {
+      type: doc.proof.type,
+      salts,
+      redacted: redactedHashes,
+      // The status list entries stay with the document: their signature covers the certId, which redaction keeps.
+      ...(doc.proof.statusEntryProof !== undefined ? { statusEntryProof: doc.proof.statusEntryProof } : {}),
+    },
   };
 }

@@ -22,7 +22,7 @@ import { bytesToHex } from "./ids";
 import { DocumentError } from "./errors";
 import { parseIsoSeconds } from "./encoding";
 import { defaultRandom, type RandomSource } from "./build";
-import type { CertificateDocument } from "./format";
+import { ledgerStatus, type CertificateDocument, type CertificateDocumentWithStatusEntries } from "./format";
 import type { JsonValue } from "./strictJson";
 import type { BitstringStatusListEntry } from "./statusList";
 
@@ -236,8 +236,8 @@ class DisclosureWriter {
 // ----- issuance -------------------------------------------------------------------------------
 
 export interface PrepareSdJwtVcParameters {
-  /** An unredacted certledger document whose integrity the caller checked. */
-  document: CertificateDocument;
+  /** An unredacted certledger document whose integrity the caller checked (with or without status list entries). */
+  document: CertificateDocument | CertificateDocumentWithStatusEntries;
   /** The agency's issuer identifier (an https URL whose JWT VC Issuer Metadata lists its keys). */
   issuer: string;
   /** The issuing key's public JWK: its thumbprint becomes the header's kid. */
@@ -334,7 +334,8 @@ export function prepareSdJwtVc(params: PrepareSdJwtVcParameters): UnsignedSdJwtV
   const disclosed = writer.object({
     sub: subject,
     certificateType: { id: document.certificateType.id, code: document.certificateType.code },
-    credentialStatus: document.credentialStatus as unknown as JsonValue,
+    // The ledger's entry only: a document's status list entries go in the status claim below.
+    credentialStatus: ledgerStatus(document) as unknown as JsonValue,
     ...fields,
   });
   const status = sdJwtStatusClaim(params.status ?? []);

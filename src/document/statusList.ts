@@ -10,7 +10,7 @@ import { Gunzip, gzipSync } from "fflate";
 import { base64urlnopad } from "@scure/base";
 import { secp256k1 } from "@noble/curves/secp256k1";
 import { es256kSign, es256kVerify, jwkAddress, publicKeyToJwk, type Secp256k1Jwk } from "./sdJwt";
-import { parseDidPkh, toChecksumAddress, toDidPkh, utf8, type Address } from "./encoding";
+import { parseDidPkh, toChecksumAddress, toDidPkh, toIsoSeconds, utf8, type Address } from "./encoding";
 
 /** The smallest list the specification allows (16 KiB of bits): the herd a checked entry hides in. */
 export const STATUS_LIST_MIN_LENGTH = 131_072;
@@ -37,6 +37,8 @@ export interface BitstringStatusListCredential {
   type: ["VerifiableCredential", "BitstringStatusListCredential"];
   issuer: string;
   validFrom: string;
+  /** When the list stops answering: a verifier holding it later fetches it again (ISO 8601). */
+  validUntil?: string;
   credentialSubject: {
     id: string;
     type: "BitstringStatusList";
@@ -52,7 +54,9 @@ export type StatusListErrorCode =
   | "STATUS_LIST_RANGE_ERROR"
   | "STATUS_LIST_PURPOSE_MISMATCH"
   | "STATUS_LIST_WRONG_LIST"
-  | "STATUS_LIST_BAD_SIGNATURE";
+  | "STATUS_LIST_BAD_SIGNATURE"
+  | "STATUS_ENTRY_MALFORMED"
+  | "STATUS_ENTRY_BAD_SIGNATURE";
 
 export class StatusListError extends Error {
   override readonly name = "StatusListError";
@@ -153,6 +157,8 @@ export interface StatusListCredentialParameters {
   bits: Uint8Array;
   /** Unix seconds. */
   validFrom: number;
+  /** Unix seconds; none for a list with no end. */
+  validUntil?: number;
 }
 
 export function buildStatusListCredential(p: StatusListCredentialParameters): BitstringStatusListCredential {
@@ -161,7 +167,8 @@ export function buildStatusListCredential(p: StatusListCredentialParameters): Bi
     id: p.id,
     type: ["VerifiableCredential", "BitstringStatusListCredential"],
     issuer: p.issuer,
-    validFrom: new Date(p.validFrom * 1000).toISOString().replace(/\.\d{3}Z$/, "Z"),
+    validFrom: toIsoSeconds(p.validFrom),
+    ...(p.validUntil !== undefined ? { validUntil: toIsoSeconds(p.validUntil) } : {}),
     credentialSubject: {
       id: `${p.id}#list`,
       type: "BitstringStatusList",
@@ -208,16 +215,40 @@ export function signStatusListJwt(
   privateKey: Uint8Array,
   chainId: number,
 ): string {
-  const jwk = publicKeyToJwk(secp256k1.getPublicKey(privateKey, false));
   const header: StatusListJwtHeader = {
     alg: "ES256K",
     typ: "vc+jwt",
     cty: "vc",
-    kid: `${toDidPkh(chainId, jwkAddress(jwk))}#blockchainAccountId`,
-    jwk,
+    ...agencyKeyHeader(privateKey, chainId),
   };
   const input = `${b64json(header)}.${b64json(credential)}`;
   return `${input}.${es256kSign(privateKey, input)}`;
+}
+
+/** The header members naming an agency key: kid its did:pkh (as on chain), jwk its public point. */
+export function agencyKeyHeader(privateKey: Uint8Array, chainId: number): { kid: string; jwk: Secp256k1Jwk } {
+  const jwk = publicKeyToJwk(secp256k1.getPublicKey(privateKey, false));
+  return { kid: `${toDidPkh(chainId, jwkAddress(jwk))}#blockchainAccountId`, jwk };
+}
+
+/**
+ * The key a header names, when its jwk is a secp256k1 key and its kid the same key's did:pkh; else throws
+ * `bad(why)`. Whether that key is one of the agency's is the caller's question.
+ */
+export function agencyKeyOfHeader(
+  header: { kid?: unknown; jwk?: Partial<Secp256k1Jwk> },
+  bad: (why: string) => Error,
+): { address: Address; chainId: number } {
+  if (!header.jwk || header.jwk.kty !== "EC" || header.jwk.crv !== "secp256k1") throw bad("carries no secp256k1 jwk");
+  const did = typeof header.kid === "string" ? parseDidPkh(header.kid.replace(/#blockchainAccountId$/, "")) : undefined;
+  let address: Address;
+  try {
+    address = toChecksumAddress(jwkAddress(header.jwk));
+  } catch {
+    throw bad("carries a malformed jwk");
+  }
+  if (!did || did.address.toLowerCase() !== address.toLowerCase()) throw bad("names a kid that is not its jwk's key");
+  return { address, chainId: did.chainId };
 }
 
 export interface VerifiedStatusListJwt {
@@ -242,23 +273,15 @@ export function verifyStatusListJwt(jwt: string): VerifiedStatusListJwt {
     throw new StatusListError("STATUS_LIST_MALFORMED", "The JWT's header or payload is not base64url JSON.");
   }
   if (header.alg !== "ES256K" || header.typ !== "vc+jwt") throw bad("is not an ES256K vc+jwt");
-  if (!header.jwk || header.jwk.kty !== "EC" || header.jwk.crv !== "secp256k1") throw bad("carries no secp256k1 jwk");
-  const did = typeof header.kid === "string" ? parseDidPkh(header.kid.replace(/#blockchainAccountId$/, "")) : undefined;
-  let address: Address;
-  try {
-    address = toChecksumAddress(jwkAddress(header.jwk));
-  } catch {
-    throw bad("carries a malformed jwk");
-  }
-  if (!did || did.address.toLowerCase() !== address.toLowerCase()) throw bad("names a kid that is not its jwk's key");
+  const { address, chainId } = agencyKeyOfHeader(header, bad);
   const ok = es256kVerify(header.jwk, `${parts[0]}.${parts[1]}`, parts[2]);
   if (!ok) throw bad("signature does not verify with its key");
   if (
     typeof credential.issuer !== "string" ||
-    credential.issuer.toLowerCase() !== toDidPkh(did.chainId, address).toLowerCase()
+    credential.issuer.toLowerCase() !== toDidPkh(chainId, address).toLowerCase()
   )
     throw bad("was signed by a key that is not the credential's issuer");
-  return { credential, header, signer: address, chainId: did.chainId };
+  return { credential, header, signer: address, chainId };
 }
 
 export interface StatusFromListReturnType {

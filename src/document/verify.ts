@@ -30,6 +30,8 @@ import {
 import { certIdBytes, compareBytes, computeLeafHash, flattenFields, type FieldNode } from "./leaves";
 import { copyJsonValue, JsonReadError, parseStrictJson, type JsonObject, type JsonValue } from "./strictJson";
 import { batchLeafBytes, processBatchProofBytes } from "./batch";
+import { readStatusEntries, verifyStatusEntries } from "./statusEntries";
+import type { BitstringStatusListEntry } from "./statusList";
 
 export type IntegrityCode = "OK" | "TAMPERED" | "MALFORMED";
 
@@ -52,6 +54,8 @@ export interface VerifyDocumentIntegrityReturnType {
   validUntil?: number;
   /** When batched and OK: the batch root, this certificate's leaf and its proof. */
   batch?: { root: Hex; leaf: Hex; proof: Hex[] };
+  /** When OK and the document carries them: its status list entries and the key that signed them. */
+  statusEntries?: { entries: BitstringStatusListEntry[]; signer: Address };
   /** Canonical paths of the disclosed fields, sorted; [] unless OK. */
   disclosed: string[];
   /** When OK: the value of each disclosed field, by path. */
@@ -141,6 +145,8 @@ export interface InspectedDocument {
   /** Disclosed field leaves with their hashes. */
   fields: { node: FieldNode; hash: Uint8Array }[];
   batch?: { root: Hex; leaf: Hex; proof: Hex[] };
+  /** The status list entries it carries, with the key that signed them (is it the agency's? the caller asks). */
+  statusEntries?: { entries: BitstringStatusListEntry[]; signer: Address };
 }
 
 /** Checks shape (MALFORMED) then commitments (TAMPERED); throws Verdict. */
@@ -178,7 +184,10 @@ function inspect(value: JsonValue): InspectedDocument {
   const holderDid =
     parseDidPkh(subject.id) ?? malformed("credentialSubject.id must be did:pkh:eip155:<chainId>:<EIP-55 address>");
 
-  const status = needObject(doc.credentialStatus, "credentialStatus");
+  // One ledger status (as issued), or the ledger's then the signed status list entries (statusEntries.ts).
+  const statusValue = doc.credentialStatus;
+  const withEntries = Array.isArray(statusValue);
+  const status = needObject(withEntries ? statusValue[0] : statusValue, "credentialStatus");
   onlyKeys(status, ["type", "chainId", "ledger", "certId", "batch"], "credentialStatus");
   if (status.type !== STATUS_TYPE) malformed(`credentialStatus.type must be "${STATUS_TYPE}"`);
   const chainId = needUint(status.chainId, Number.MAX_SAFE_INTEGER, "credentialStatus.chainId");
@@ -204,7 +213,20 @@ function inspect(value: JsonValue): InspectedDocument {
   }
 
   const proof = needObject(doc.proof, "proof");
-  onlyKeys(proof, ["type", "salts", "redacted"], "proof");
+  onlyKeys(
+    proof,
+    withEntries ? ["type", "salts", "redacted", "statusEntryProof"] : ["type", "salts", "redacted"],
+    "proof",
+  );
+  let entries: BitstringStatusListEntry[] | undefined;
+  if (withEntries) {
+    try {
+      entries = readStatusEntries((statusValue as JsonValue[]).slice(1));
+    } catch (e) {
+      malformed(`credentialStatus: ${(e as Error).message}`);
+    }
+    if (typeof proof.statusEntryProof !== "string") malformed("proof.statusEntryProof must be the entries' signature");
+  }
   if (proof.type !== PROOF_TYPE) malformed(`proof.type must be "${PROOF_TYPE}"`);
   const salts = needObject(proof.salts, "proof.salts");
   const redacted = proof.redacted;
@@ -284,6 +306,18 @@ function inspect(value: JsonValue): InspectedDocument {
   if (certId !== claimedCertId) tampered("the document does not hash to its certId");
   if (validFrom >= validUntil) tampered("validFrom is not before validUntil");
 
+  let statusEntries: InspectedDocument["statusEntries"];
+  if (entries) {
+    try {
+      statusEntries = {
+        entries,
+        signer: verifyStatusEntries(certId, entries, proof.statusEntryProof as string).signer,
+      };
+    } catch (e) {
+      tampered(`the status list entries are not the ones signed for it: ${(e as Error).message}`);
+    }
+  }
+
   let batchInfo: InspectedDocument["batch"];
   if (batch) {
     // On bytes from the certId's own bytes: the proof's elements were checked to be 32-byte hex above.
@@ -305,6 +339,7 @@ function inspect(value: JsonValue): InspectedDocument {
     validUntil,
     fields,
     batch: batchInfo,
+    ...(statusEntries ? { statusEntries } : {}),
   };
 }
 
@@ -349,6 +384,7 @@ export function verifyDocumentIntegrity(input: unknown): VerifyDocumentIntegrity
       validFrom: d.validFrom,
       validUntil: d.validUntil,
       ...(d.batch ? { batch: d.batch } : {}),
+      ...(d.statusEntries ? { statusEntries: d.statusEntries } : {}),
       ...disclosedValues(d.fields),
       redactedCount: d.document.proof.redacted.length,
     };

@@ -23,6 +23,8 @@ export interface StatusListPort {
     url: string,
   ): Promise<{ contentType: string; body: string; etag: string; signer?: string }>;
   entriesOf(certId: string, baseUrl: string): Promise<BitstringStatusListEntry[]>;
+  /** The agency's signature over the entries, when the gateway holds its key (custodial custody). */
+  signEntries?(agency: string, certId: string, entries: BitstringStatusListEntry[]): Promise<string | undefined>;
 }
 
 export type StatusListDeps = Pick<DomainDeps, "index"> & { statusLists?: StatusListPort };
@@ -63,6 +65,22 @@ export async function statusListEntries(
       `Certificate ${p.certId} has no status list entries here (it was not issued through this gateway).`,
     );
   return entries;
+}
+
+/**
+ * The entries with the agency's signature over them and the certId, for the holder to keep in the
+ * document (docs/decisions/0022-status-entries-in-the-document.md): signed only once the certificate is
+ * on the ledger, by its agency's current key; no proof under external custody.
+ */
+export async function signedStatusListEntries(
+  deps: StatusListDeps,
+  p: { certId: Bytes32; baseUrl: string },
+): Promise<{ entries: BitstringStatusListEntry[]; proof?: string }> {
+  const certId = p.certId.toLowerCase() as Bytes32;
+  const entries = await statusListEntries(deps, { certId, baseUrl: p.baseUrl });
+  const cert = await deps.index.certificate(certId);
+  const proof = cert ? await port(deps).signEntries?.(cert.agency, certId, entries) : undefined;
+  return proof ? { entries, proof } : { entries };
 }
 
 export interface StatusListCheck {

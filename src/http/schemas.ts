@@ -1090,6 +1090,10 @@ export const BitstringStatusListCredential = z
     type: z.array(z.string()),
     issuer: z.string().openapi({ description: "did:pkh of the agency's signing key." }),
     validFrom: z.string(),
+    validUntil: z
+      .string()
+      .optional()
+      .openapi({ description: "An hour after validFrom: a verifier holding the list later calls it stale." }),
     credentialSubject: z.object({
       id: z.string(),
       type: z.literal("BitstringStatusList"),
@@ -1116,7 +1120,18 @@ export const BitstringStatusListEntry = z
   })
   .openapi("BitstringStatusListEntry");
 export const StatusEntries = z
-  .object({ certId: Bytes32, entries: z.array(BitstringStatusListEntry) })
+  .object({
+    certId: Bytes32,
+    entries: z.array(BitstringStatusListEntry),
+    proof: z
+      .string()
+      .optional()
+      .openapi({
+        description:
+          "The agency's signature over the entries and the certId (a detached JWS), for the document's proof.statusEntryProof; " +
+          "absent under external custody or before the certificate is on the ledger.",
+      }),
+  })
   .openapi("StatusEntries");
 export const StatusListCheckBody = z
   .strictObject({

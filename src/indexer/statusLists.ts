@@ -25,6 +25,7 @@ import {
 } from "../document/statusList";
 import { bytesToHex, hexToBytes, toDidPkh } from "../document";
 import { utf8 } from "../document/encoding";
+import { STATUS_LIST_MAX_AGE_SECONDS, signStatusEntries } from "../document/statusEntries";
 import { activeSigningKey } from "../domain/issuance";
 import type { Address, CertificateStatus } from "../domain/ports";
 import { chainStatusBit } from "../domain/statusLists";
@@ -37,6 +38,8 @@ export interface PublishedStatusList {
   etag: string;
   /** The address of the agency key that signed; undefined when unsigned. */
   signer?: string;
+  /** Unix seconds: the list's validUntil. It is signed again once half its life is gone. */
+  validUntil: number;
 }
 
 export interface StatusListProjectionOptions {
@@ -110,7 +113,9 @@ export class StatusListProjection {
     const a = agency.toLowerCase();
     const l = await this.built(a, purpose);
     const cached = l.rendered.get(url);
-    if (cached) return cached;
+    const now = this.opts.now();
+    // A verifier holding a list past its validUntil calls it stale: sign it again well before then.
+    if (cached && now < cached.validUntil - STATUS_LIST_MAX_AGE_SECONDS / 2) return cached;
     const key = await this.opts.agencyKey(a);
     const issuerKey = key?.address ?? (await currentSigningKey(this.cache, a, this.opts.now()));
     const credential = buildStatusListCredential({
@@ -118,22 +123,35 @@ export class StatusListProjection {
       issuer: issuerKey ? toDidPkh(this.opts.chainId, issuerKey) : url,
       statusPurpose: purpose,
       bits: l.bits,
-      validFrom: this.opts.now(),
+      validFrom: now,
+      validUntil: now + STATUS_LIST_MAX_AGE_SECONDS,
     });
     const signer = key?.address.toLowerCase();
+    // The validity is in the tag: a cache revalidating a list about to go stale gets the renewed one.
     const tag = bytesToHex(
-      sha256(utf8([credential.credentialSubject.encodedList, purpose, url, signer ?? "unsigned"].join("|"))),
+      sha256(utf8([credential.credentialSubject.encodedList, purpose, url, signer ?? "unsigned", now].join("|"))),
     ).slice(2, 34);
+    const validUntil = now + STATUS_LIST_MAX_AGE_SECONDS;
     const out: PublishedStatusList = key
       ? {
           contentType: "application/vc+jwt",
           body: signStatusListJwt(credential, key.privateKey, this.opts.chainId),
           etag: `W/"${tag}"`,
           signer,
+          validUntil,
         }
-      : { contentType: "application/vc", body: JSON.stringify(credential), etag: `W/"${tag}"` };
+      : { contentType: "application/vc", body: JSON.stringify(credential), etag: `W/"${tag}"`, validUntil };
     if (this.lists.get(keyOf(a, purpose)) === l) l.rendered.set(url, out);
     return out;
+  }
+
+  /**
+   * The agency's signature over a certificate's entries (docs/decisions/0022-status-entries-in-the-document.md),
+   * made with its current signing key when the gateway holds it; undefined under external custody.
+   */
+  async signEntries(agency: string, certId: string, entries: BitstringStatusListEntry[]): Promise<string | undefined> {
+    const key = await this.opts.agencyKey(agency.toLowerCase());
+    return key ? signStatusEntries(certId as `0x${string}`, entries, key.privateKey, this.opts.chainId) : undefined;
   }
 
   /** A certificate's entries in the lists published under `baseUrl` (empty when the gateway did not issue it). */

@@ -159,6 +159,11 @@ const zh = {
   "error.SHARE_BAD_REQUEST": "分享请求有误",
   "error.SHARE_NOT_YOURS": "这个分享不属于你",
   "error.NOT_VALID": "证照无效",
+  "error.DELEGATE_ADDRESS_INVALID": "代办人和核验方的地址须是 0x 开头的 40 位十六进制地址",
+  "error.DELEGATION_UNTIL_PAST": "请选择今天以后的日期",
+  "error.DELEGATION_LINK_INVALID": "这个链接打不开委托的证照：请让持证人重新发送",
+  "error.DELEGATION_NOT_FOR_THIS_WALLET": "这项委托是给另一个钱包的，不是本钱包的代办地址",
+  "error.HELD_ALREADY_YOURS": "这张证照本来就在您的钱包里，无需代办",
 };
 
 const en: Record<keyof typeof zh, string> = {
@@ -321,6 +326,11 @@ const en: Record<keyof typeof zh, string> = {
   "error.SHARE_BAD_REQUEST": "Invalid share",
   "error.SHARE_NOT_YOURS": "This share is not yours",
   "error.NOT_VALID": "The certificate is not valid",
+  "error.DELEGATE_ADDRESS_INVALID": "The delegate's and the verifier's addresses are 0x and 40 hex digits",
+  "error.DELEGATION_UNTIL_PAST": "Choose a day after today",
+  "error.DELEGATION_LINK_INVALID": "This link does not open a delegated certificate: ask the holder to send it again",
+  "error.DELEGATION_NOT_FOR_THIS_WALLET": "This delegation is for another wallet, not this wallet's delegate address",
+  "error.HELD_ALREADY_YOURS": "This certificate is already yours in this wallet: no delegation needed",
 };
 
 export const CODE_TEXTS: Record<"zh" | "en", Record<string, string>> = {

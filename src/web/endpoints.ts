@@ -37,6 +37,9 @@ export const EP = {
   holderGrants: "/v1/holder/grants",
   holderRevokeGrant: (grantId: string) => `/v1/holder/grants/${enc(grantId)}/revoke`,
   holderTrail: (certId: string) => `/v1/holder/certificates/${enc(certId)}/audit`,
+  // delegations (src/http/routes/delegations.ts)
+  delegations: "/v1/delegations",
+  delegationRevoke: (delegationId: string) => `/v1/delegations/${enc(delegationId)}/revoke`,
   holderSdJwt: (certId: string) => `/v1/holder/certificates/${enc(certId)}/sd-jwt`,
   // pickups of issued documents and wallet backups (src/http/routes/delivery.ts)
   pickup: (id: string) => `/v1/pickups/${enc(id)}`,

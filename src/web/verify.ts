@@ -5,7 +5,14 @@
  * from the fragment, proves it holds the key by signing, and shows the gateway's verdict under the
  * holder's grant.
  */
-import { verifyDocumentIntegrity } from "../document";
+import {
+  parseStatusListUrl,
+  statusFromLists,
+  verifyDocumentIntegrity,
+  jwkAddress,
+  type StatusFromListsReturnType,
+  type VerifyDocumentIntegrityReturnType,
+} from "../document";
 import { ApiError, get, post } from "./api";
 import { verdictCard, type CardData } from "./card";
 import { decryptForLink, linkKeyFromFragment, signLinkCheck } from "./crypto";
@@ -56,13 +63,73 @@ function show(
   result.replaceChildren(verdictCard(v.verdict === "VALID", v.reasons, card));
 }
 
+/** A whole resource as text (a status list is application/vc+jwt, not JSON). */
+async function getText(url: string): Promise<string> {
+  let res: Response;
+  try {
+    res = await fetch(url, { headers: { accept: "application/vc+jwt, application/vc, application/json" } });
+  } catch (err) {
+    throw new ApiError("NETWORK", err instanceof Error ? err.message : String(err), 0);
+  }
+  const text = await res.text();
+  if (!res.ok) throw new ApiError(`HTTP_${res.status}`, text.slice(0, 200) || res.statusText, res.status);
+  return text;
+}
+
+/**
+ * Status from the agency's lists, each fetched whole, and its keys from its issuer metadata: the gateway
+ * learns the agency, never the certificate (docs/decisions/0022-status-entries-in-the-document.md).
+ */
+async function statusFromWholeLists(local: VerifyDocumentIntegrityReturnType): Promise<StatusFromListsReturnType> {
+  const entries = local.statusEntries!.entries;
+  const list = parseStatusListUrl(entries[0].statusListCredential)!;
+  const metadata = JSON.parse(await getText(`${list.origin}/.well-known/jwt-vc-issuer/issuers/${list.agency}`)) as {
+    jwks?: { keys?: unknown[] };
+  };
+  const lists: string[] = [];
+  for (const e of entries) {
+    try {
+      lists.push(await getText(e.statusListCredential));
+    } catch {
+      // Reported below as STATUS_LIST_MISSING: status unknown, never VALID.
+    }
+  }
+  return statusFromLists({
+    certificate: local as Parameters<typeof statusFromLists>[0]["certificate"],
+    lists,
+    agencyKeys: (metadata.jwks?.keys ?? []).map((k) => jwkAddress(k)),
+    now: Math.floor(Date.now() / 1000),
+  });
+}
+
 async function verifyText(text: string): Promise<void> {
   // Integrity first, locally: a tampered document (or a file that is no certificate) never needs the gateway.
   const { document: doc, integrity: local } = readCertificateText(text);
   if (local.code !== "OK") return show({ verdict: "INVALID", reasons: [local.code] });
+  if (local.statusEntries) {
+    // The document carries its signed entries: read status from the lists fetched whole, ask nobody.
+    const s = await statusFromWholeLists(local);
+    show(
+      {
+        verdict: s.verdict === "VALID" ? "VALID" : "INVALID",
+        reasons: s.reasons,
+        issuer: s.agency ? { agency: s.agency, key: local.issuer! } : undefined,
+        validFrom: local.validFrom,
+        validUntil: local.validUntil,
+        batchRoot: local.batch?.root,
+        certId: local.certId,
+      },
+      local.certificateType?.code,
+      local,
+    );
+    result.setAttribute("data-status-checked-by", "status-list");
+    result.prepend(h("p", { class: "notice info", id: "verify-status-method", t: "verify.fromList" }));
+    return;
+  }
   const v = await post<VerifyResult>(EP.publicVerify, { document: doc });
+  result.setAttribute("data-status-checked-by", "gateway");
   show(v, local.certificateType?.code, local);
-  result.prepend(h("p", { class: "notice info", t: "verify.noConsent" }));
+  result.prepend(h("p", { class: "notice info", id: "verify-status-method", t: "verify.noConsent" }));
 }
 
 function dropSection(): HTMLElement {

@@ -2,9 +2,14 @@
  * The citizen wallet: create or restore a wallet (BIP-39 mnemonic), hand out a fresh address per
  * certificate, import certificate documents, scan or paste a counter's QR and present with chosen
  * fields hidden, share online (to a named verifier, or as a one-time link whose key stays in the
- * fragment), list and revoke grants, and read the trail of checks.
+ * fragment), list and revoke grants, and read the trail of checks. Delegation: the wallet shows its
+ * delegate address (QR code and link); a holder delegates a certificate to such an address (signed with
+ * the certificate's key, relayed) and sends the document through a share link; the delegate's wallet
+ * keeps it as held for someone else and presents it at a counter with its own key; the holder lists
+ * and revokes the delegations it gave.
  */
 import {
+  computeDelegationId,
   counterGrant,
   createHolderWallet,
   generateMnemonic,
@@ -32,9 +37,18 @@ import { api, ApiError, get, post } from "./api";
 import { certCard, updateCard, verdictCard, type CardData } from "./card";
 import { readCertificateText } from "./certificateFile";
 import { fieldLabel, sortPaths, typeName, valueLabel } from "./catalog";
-import { encryptForLink, holderJwk, newLinkKey, personalSign, randomNonce } from "./crypto";
+import {
+  decryptForLink,
+  encryptForLink,
+  holderJwk,
+  linkKeyFromFragment,
+  newLinkKey,
+  personalSign,
+  randomNonce,
+  type LinkKey,
+} from "./crypto";
 import { EP } from "./endpoints";
-import { printButton, showPrintSheet } from "./print";
+import { printButton, qrImage, showPrintSheet } from "./print";
 import { codeText, formatTime, onLangChange, t } from "./i18n";
 import { decodeQrFromFile, requestIdFrom, scanWithCamera, type CameraScan } from "./qr";
 import {
@@ -59,7 +73,9 @@ import {
   mnemonicOf,
   newWalletData,
   saveWallet,
+  type DelegationTermsJson,
   type StoredCertificate,
+  type StoredDelegation,
   type StoredGrant,
   type WalletData,
 } from "./walletStore";
@@ -78,6 +94,12 @@ interface RequestView {
 const main = shell("wallet", "wallet.title");
 let data: WalletData | undefined = loadWallet();
 let keys: HolderWallet | undefined;
+/** The wallet's delegate key: what holders delegate to (one address per wallet, apart from the certificate keys). */
+let delegateKeys: HolderWallet | undefined;
+/** BIP-44 account of the delegate key (the certificate keys are HOLDER_KEY_ACCOUNT, 1000). */
+const DELEGATE_KEY_ACCOUNT = 1001;
+const ZERO_ADDRESS = `0x${"0".repeat(40)}`;
+const ZERO_HASH = `0x${"0".repeat(64)}`;
 let domainCache: TypedDataDomain | undefined;
 const now = () => Math.floor(Date.now() / 1000);
 
@@ -95,6 +117,7 @@ let backupKeys: Promise<BackupKeys> | undefined;
 
 function openKeys(mnemonic: string): void {
   keys = createHolderWallet({ mnemonic });
+  delegateKeys = createHolderWallet({ mnemonic, account: DELEGATE_KEY_ACCOUNT });
   backupKeys = deriveBackupKeys(mnemonicSeed(mnemonic));
 }
 
@@ -103,6 +126,7 @@ interface BackupContent {
   nextIndex: number;
   certificates: StoredCertificate[];
   grants: StoredGrant[];
+  delegations?: StoredDelegation[];
 }
 
 function merge(remote: BackupContent): void {
@@ -113,6 +137,11 @@ function merge(remote: BackupContent): void {
     const mine = d.grants.find((x) => x.grantId === g.grantId);
     if (!mine) d.grants.push(g);
     else if (g.revoked) mine.revoked = true;
+  }
+  for (const x of remote.delegations ?? []) {
+    const mine = (d.delegations ??= []).find((y) => y.delegationId === x.delegationId);
+    if (!mine) d.delegations.push(x);
+    else if (x.revoked) mine.revoked = true;
   }
 }
 
@@ -157,7 +186,12 @@ function backupNow(): Promise<void> {
       const k = await backupKeys;
       for (let attempt = 0; ; attempt++) {
         const version = (d.backupVersion ?? 0) + 1;
-        const content: BackupContent = { nextIndex: d.nextIndex, certificates: d.certificates, grants: d.grants };
+        const content: BackupContent = {
+          nextIndex: d.nextIndex,
+          certificates: d.certificates,
+          grants: d.grants,
+          delegations: d.delegations ?? [],
+        };
         const blob = await sealBackup(k, version, JSON.stringify(content));
         try {
           await api("PUT", EP.backup(k.id), { version, blob, writeToken: k.writeToken });
@@ -212,6 +246,25 @@ async function receivePickup(link: { id: string; key: Uint8Array }): Promise<voi
       c.certId;
   });
 }
+
+// ---------------------------------------------------------------------------------------------
+// Delegation links: a wallet's delegate address (#delegate=0x…), and a delegated certificate sent to
+// the delegate (#held=<share id>&k=<key>: the share's key stays in the fragment, as a share link's)
+// ---------------------------------------------------------------------------------------------
+
+function parseDelegateLink(text: string): string | undefined {
+  return /[#&?]delegate=(0x[0-9a-fA-F]{40})\b/.exec(text)?.[1]?.toLowerCase();
+}
+
+function parseHeldLink(text: string): { id: string; key: LinkKey } | undefined {
+  const m = /[#&]held=([A-Za-z0-9_-]{8,64})&k=([0-9a-fA-F]{64})\b/.exec(text);
+  const key = m && linkKeyFromFragment(m[2]);
+  return m && key ? { id: m[1], key } : undefined;
+}
+
+let pendingDelegate = parseDelegateLink(location.hash);
+let pendingHeld = parseHeldLink(location.hash);
+if (pendingDelegate || pendingHeld) history.replaceState(null, "", location.pathname + location.search);
 
 // ---------------------------------------------------------------------------------------------
 // Claim: a certificate the agency offered under a claim code (its letter) instead of an address
@@ -427,6 +480,7 @@ function renderLocked(): void {
 const els = {
   certs: h("ul", { class: "list", id: "wallet-certificates" }),
   grants: h("ul", { class: "list", id: "wallet-grants" }),
+  delegations: h("ul", { class: "list", id: "wallet-delegations" }),
   trail: h("ul", { class: "list", id: "wallet-trail" }),
   request: h("div", { id: "wallet-request" }),
   receive: h("code", { id: "wallet-receive-address", translate: "no" }),
@@ -595,6 +649,7 @@ function renderCertificates(): void {
   }
   els.certs.replaceChildren(
     ...data!.certificates.map((c) => {
+      if (c.heldFor) return heldItem(c);
       const shareBox = h("div");
       const shareBtn = h("button", { type: "button", class: "secondary", t: "wallet.share", "data-action": "share" });
       shareBtn.addEventListener("click", () => shareBox.replaceChildren(shareForm(c)));
@@ -604,11 +659,18 @@ function renderCertificates(): void {
       const sdJwtBtn = h("button", { type: "button", class: "secondary", t: "wallet.sdJwt", "data-action": "sd-jwt" });
       sdJwtBtn.addEventListener("click", () => shareBox.replaceChildren(sdJwtForm(c)));
       trailBtn.addEventListener("click", () => loadTrail(c));
+      const delegateBtn = h("button", {
+        type: "button",
+        class: "secondary",
+        t: "wallet.delegate",
+        "data-action": "delegate",
+      });
+      delegateBtn.addEventListener("click", () => shareBox.replaceChildren(delegateForm(c)));
       return h(
         "li",
         { "data-cert": c.certId, "data-type": c.typeCode },
         certCard(cardOf(c)),
-        h("div", { class: "row" }, shareBtn, printBtn, trailBtn, sdJwtBtn),
+        h("div", { class: "row" }, shareBtn, printBtn, trailBtn, sdJwtBtn, delegateBtn),
         shareBox,
       );
     }),
@@ -832,6 +894,17 @@ async function openRequest(id: string): Promise<void> {
   // UNKNOWN (the gateway did not answer) is not a reason to warn: presenting asks the gateway anyway.
   const usable = (certId: string) => ["ACTIVE", "UNKNOWN", undefined].includes(states.get(certId)?.status);
   const acks: (() => boolean)[] = [];
+  // What this wallet can tell of a held certificate's delegation before asking: ended, or another purpose or verifier.
+  const heldProblem = (c: StoredCertificate) => {
+    const d = c.heldFor?.delegation;
+    if (!d) return undefined;
+    if (d.validUntil <= now()) return "DELEGATION_EXPIRED";
+    if (d.purpose !== ZERO_HASH && d.purpose !== purposeHash(req.purpose).toLowerCase())
+      return "DELEGATION_OUT_OF_SCOPE";
+    if (d.verifier !== ZERO_ADDRESS && d.verifier !== req.verifier.address.toLowerCase())
+      return "DELEGATION_OUT_OF_SCOPE";
+    return undefined;
+  };
   const update = () => {
     present.disabled = acks.length < req.types.length || acks.some((ok) => !ok());
   };
@@ -848,7 +921,7 @@ async function openRequest(id: string): Promise<void> {
         h(
           "option",
           { value: c.certId },
-          `${typeName(c.typeCode)} · ${t(`status.${states.get(c.certId)?.status ?? "UNKNOWN"}`)} · ${c.certId.slice(0, 10)}…`,
+          `${typeName(c.typeCode)} · ${t(`status.${states.get(c.certId)?.status ?? "UNKNOWN"}`)}${c.heldFor ? ` · ${t("wallet.heldFor")}` : ""} · ${c.certId.slice(0, 10)}…`,
         ),
       ),
     );
@@ -874,6 +947,12 @@ async function openRequest(id: string): Promise<void> {
             tx("wallet.presentWarning"),
             h("label", { class: "ack" }, ack, tx("wallet.presentAnyway")),
           ),
+        );
+      } else if (c && heldProblem(c)) {
+        // Held for someone else outside its delegation: the counter would refuse it with this reason.
+        const code = heldProblem(c)!;
+        warning.replaceChildren(
+          h("div", { class: "notice error", role: "alert", "data-code": code }, codeText("error", code)),
         );
       } else warning.replaceChildren();
       fieldsBox.replaceChildren(
@@ -946,8 +1025,12 @@ async function openRequest(id: string): Promise<void> {
           .map((i) => i.value);
         const document = hidden.length ? redactDocument(c.document, hidden) : c.document;
         const grant = counterGrant(req, c.certId);
-        const signed = keys!.signGrant(c.index, domain, grantMessage(grant));
-        return { c, grantId: signed.grantId, body: { document, grant, signature: signed.signature } };
+        // A certificate held for someone else is presented with this wallet's delegate key, under the delegation.
+        const signed = c.heldFor
+          ? delegateKeys!.signGrant(0, domain, grantMessage(grant))
+          : keys!.signGrant(c.index, domain, grantMessage(grant));
+        const delegation = c.heldFor ? { delegation: c.heldFor.delegation } : {};
+        return { c, grantId: signed.grantId, body: { document, grant, signature: signed.signature, ...delegation } };
       });
       const result = await post<{
         verdict: string;
@@ -955,7 +1038,8 @@ async function openRequest(id: string): Promise<void> {
       }>(EP.counterAnswer(req.id), { presentations: presentations.map((p) => p.body) });
       for (const p of presentations) {
         const r = result.presentations.find((x) => x.certId === p.c.certId);
-        if (r?.grantId)
+        // A delegate's grant is the holder's to revoke (their wallet lists the delegation), not this wallet's.
+        if (r?.grantId && !p.c.heldFor)
           data!.grants.push({
             grantId: r.grantId.toLowerCase(),
             certId: p.c.certId,
@@ -1023,6 +1107,14 @@ function scanSection(): HTMLElement {
     }
     // A claim letter's QR code (or its code pasted here) opens the claim form.
     if (text && parseClaimCode(text)) return void openClaim(text, box);
+    // A holder's link with a delegated certificate, or another wallet's delegate address.
+    const held = text ? parseHeldLink(text) : undefined;
+    if (held) return void receiveHeld(held, box);
+    const delegate = text ? parseDelegateLink(text) : undefined;
+    if (delegate) {
+      box.replaceChildren();
+      return void els.request.replaceChildren(delegateToSection(delegate));
+    }
     const id = text && requestIdFrom(text);
     if (!id)
       return void notice(
@@ -1095,6 +1187,24 @@ interface ShareChoice {
   maxUses: number;
   /** A link that lasts until revoked (a printed certificate's): the gateway allows a longer grant. */
   untilRevoked?: boolean;
+  /**
+   * A link for the holder's delegate: the encrypted payload also carries the delegation's terms (the
+   * gateway never reads them), and the link opens the delegate's wallet instead of the verify page.
+   */
+  toDelegate?: { delegationId: string; delegation: DelegationTermsJson };
+}
+
+/** A batched certificate's membership (root, validity, proof), which a grant or delegation relay carries. */
+function batchOf(c: StoredCertificate) {
+  const integrity = verifyDocumentIntegrity(c.document);
+  return integrity.batch && integrity.validFrom !== undefined
+    ? {
+        root: integrity.batch.root,
+        validFrom: integrity.validFrom,
+        validUntil: integrity.validUntil!,
+        proof: integrity.batch.proof,
+      }
+    : undefined;
 }
 
 /**
@@ -1110,9 +1220,8 @@ async function createShare(
   const isLink = choice.mode === "link";
   const link = isLink ? newLinkKey() : undefined;
   const grantee = isLink ? link!.address : choice.verifier!;
-  const nonce = BigInt(
-    `0x${Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, "0")).join("")}`,
-  );
+  const nonce = randomUint(32);
+  const payload = choice.toDelegate ? { ...choice.toDelegate, document } : document;
   const grant = {
     certId: c.certId,
     grantee,
@@ -1123,23 +1232,12 @@ async function createShare(
     deadline: now() + 600,
   };
   const domain = await consentDomain();
-  const signed = keys!.signGrant(c.index, domain, {
-    ...grant,
-    validUntil: BigInt(grant.validUntil),
-    nonce,
-    deadline: BigInt(grant.deadline),
-  });
-  const integrity = verifyDocumentIntegrity(c.document);
-  const batch =
-    integrity.batch && integrity.validFrom !== undefined
-      ? {
-          root: integrity.batch.root,
-          validFrom: integrity.validFrom,
-          validUntil: integrity.validUntil!,
-          proof: integrity.batch.proof,
-        }
-      : undefined;
+  // A certificate held for someone else is shared by their delegate (an online delegation), with its key.
+  const message = { ...grant, validUntil: BigInt(grant.validUntil), nonce, deadline: BigInt(grant.deadline) };
+  const signed = c.heldFor ? delegateKeys!.signGrant(0, domain, message) : keys!.signGrant(c.index, domain, message);
+  const batch = batchOf(c);
   const body = {
+    ...(c.heldFor ? { delegation: c.heldFor.delegation } : {}),
     mode: choice.mode,
     purpose: choice.purpose,
     grant,
@@ -1147,25 +1245,32 @@ async function createShare(
     documentRoot: c.documentRoot,
     ...(batch ? { batch } : {}),
     ...(choice.untilRevoked ? { untilRevoked: true } : {}),
-    ...(isLink ? { payload: await encryptForLink(link!, JSON.stringify(document)) } : { document }),
+    ...(isLink ? { payload: await encryptForLink(link!, JSON.stringify(payload)) } : { document }),
   };
   const res = await post<{ id: string; grantId: string; url?: string }>(EP.shares, body);
-  const full = res.url ? `${res.url}#k=${link!.fragment}` : undefined;
-  data!.grants.push({
-    grantId: res.grantId.toLowerCase(),
-    certId: c.certId,
-    index: c.index,
-    kind: isLink ? "link" : "verifier",
-    grantee,
-    purpose: choice.purpose,
-    validUntil: choice.validUntil,
-    maxUses: grant.maxUses,
-    createdAt: now(),
-    link: full,
-    shareId: res.id,
-  });
-  persist();
-  renderGrants();
+  const full = !res.url
+    ? undefined
+    : choice.toDelegate
+      ? `${new URL(res.url).origin}/wallet#held=${res.id}&k=${link!.fragment}`
+      : `${res.url}#k=${link!.fragment}`;
+  // A delegate's grant is the holder's to revoke (with the delegation): only the holder's own are listed here.
+  if (!c.heldFor) {
+    data!.grants.push({
+      grantId: res.grantId.toLowerCase(),
+      certId: c.certId,
+      index: c.index,
+      kind: isLink ? "link" : "verifier",
+      grantee,
+      purpose: choice.purpose,
+      validUntil: choice.validUntil,
+      maxUses: grant.maxUses,
+      createdAt: now(),
+      link: full,
+      shareId: res.id,
+    });
+    persist();
+    renderGrants();
+  }
   return { full, res, document };
 }
 
@@ -1186,11 +1291,29 @@ function shareForm(c: StoredCertificate): HTMLElement {
     spellcheck: false,
   });
   mode.addEventListener("change", () => (verifier.hidden = mode.value !== "verifier"));
+  // A delegate shares within the delegation: its one purpose and its one verifier, when it names them.
+  const scope = c.heldFor?.delegation;
+  const allowed = PURPOSES.filter(
+    (p) => !scope || scope.purpose === ZERO_HASH || purposeHash(p.code).toLowerCase() === scope.purpose,
+  );
   const purpose = h(
     "select",
     { class: "share-purpose" },
-    PURPOSES.map((p) => h("option", { value: p.code, selected: p.code === "online-check", t: `purpose.${p.code}` })),
+    allowed.map((p) =>
+      h("option", {
+        value: p.code,
+        selected: p.code === "online-check" || allowed.length === 1,
+        t: `purpose.${p.code}`,
+      }),
+    ),
   );
+  if (scope && scope.verifier !== ZERO_ADDRESS) {
+    mode.value = "verifier";
+    mode.disabled = true;
+    verifier.value = scope.verifier;
+    verifier.hidden = false;
+    verifier.readOnly = true;
+  }
   const uses = h("input", { type: "number", class: "share-uses", value: "3", min: "1", max: "100" });
   const hours = h("input", { type: "number", class: "share-hours", value: "24", min: "1", max: "2160" });
   // As when presenting: only the fields the purpose needs start ticked.
@@ -1245,6 +1368,349 @@ function shareForm(c: StoredCertificate): HTMLElement {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Delegation: a holder lets another wallet present a certificate for them
+// ---------------------------------------------------------------------------------------------
+
+/** A random unsigned integer of `bytes` bytes (a signed message's nonce). */
+function randomUint(bytes: number): bigint {
+  return BigInt(
+    `0x${Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, "0")).join("")}`,
+  );
+}
+
+/**
+ * The holder's revocation (of a grant or a delegation) signed with the certificate's key and relayed;
+ * `alreadyCode` (it was revoked already, from another device) counts as done.
+ */
+async function relayRevocation(
+  sign: (domain: TypedDataDomain, m: { nonce: bigint; deadline: bigint }) => { signature: string },
+  path: string,
+  documentRoot: string,
+  alreadyCode: string,
+): Promise<void> {
+  const nonce = randomUint(16);
+  const deadline = now() + 600;
+  const { signature } = sign(await consentDomain(), { nonce, deadline: BigInt(deadline) });
+  try {
+    await post(path, { nonce: nonce.toString(), deadline, signature, documentRoot });
+  } catch (err) {
+    if (!(err instanceof ApiError && err.code === alreadyCode)) throw err;
+  }
+}
+
+function delegateAddress(): string {
+  return delegateKeys!.address(0).toLowerCase();
+}
+
+const isAddress = (a: string) => /^0x[0-9a-fA-F]{40}$/.test(a);
+
+/** This wallet's delegate address, as a QR code and a link to give to a holder. */
+function delegateAddressSection(): HTMLElement {
+  const address = delegateAddress();
+  const link = `${location.origin}/wallet#delegate=${address}`;
+  const qr = h("div", { class: "qr", id: "wallet-delegate-qr" });
+  void qrImage(link).then((img) => {
+    img.id = "wallet-delegate-qr-image";
+    qr.replaceChildren(img);
+  });
+  return section(
+    "wallet.delegateAddress",
+    h("p", { class: "muted", t: "wallet.delegateAddressHint" }),
+    h(
+      "div",
+      { class: "row" },
+      h("code", { id: "wallet-delegate-address", translate: "no" }, address),
+      copyButton(() => link),
+    ),
+    qr,
+    h("a", { href: link, id: "wallet-delegate-link", class: "mono", translate: "no" }, link),
+  );
+}
+
+/**
+ * The holder delegates `c`: to whom, until when, for which purpose or verifier, counter only or online
+ * too; the fields the delegate gets. The Delegation is signed with the certificate's key and relayed;
+ * the document (and the terms) then go to the delegate through a share link whose key is in the fragment.
+ */
+function delegateForm(c: StoredCertificate, to = ""): HTMLElement {
+  const out = h("div", { class: "delegate-result" });
+  const delegate = h("input", {
+    type: "text",
+    class: "delegate-address",
+    placeholder: "0x…",
+    value: to,
+    autocomplete: "off",
+    spellcheck: false,
+  });
+  const day = (d: number) => new Date(Date.now() + d * 86_400_000).toISOString().slice(0, 10);
+  const until = h("input", { type: "date", class: "delegate-until", value: day(30), min: day(1) });
+  const purpose = h(
+    "select",
+    { class: "delegate-purpose" },
+    h("option", { value: "", t: "wallet.delegateAnyPurpose" }),
+    PURPOSES.map((p) => h("option", { value: p.code, t: `purpose.${p.code}` })),
+  );
+  const verifier = h("input", {
+    type: "text",
+    class: "delegate-verifier",
+    placeholderT: "wallet.delegateAnyVerifier",
+    autocomplete: "off",
+    spellcheck: false,
+  });
+  const online = h("input", { type: "checkbox", class: "delegate-online" });
+  const checks = fieldChecks(c, () => true);
+  const btn = h("button", { type: "submit", class: "delegate-create", t: "wallet.delegateCreate" });
+  const submit = () =>
+    busy(btn, out, async () => {
+      const to = delegate.value.trim().toLowerCase();
+      const only = verifier.value.trim().toLowerCase();
+      if (!isAddress(to) || (only && !isAddress(only))) throw new ApiError("DELEGATE_ADDRESS_INVALID", "", 0);
+      // The end of the chosen day, on this device's clock.
+      const validUntil = Math.floor(new Date(`${until.value}T23:59:59`).getTime() / 1000);
+      if (!Number.isFinite(validUntil) || validUntil <= now()) throw new ApiError("DELEGATION_UNTIL_PAST", "", 0);
+      const terms: DelegationTermsJson = {
+        certId: c.certId,
+        delegate: to,
+        purpose: purpose.value ? purposeHash(purpose.value).toLowerCase() : ZERO_HASH,
+        verifier: only || ZERO_ADDRESS,
+        online: online.checked,
+        validUntil,
+        nonce: randomUint(32).toString(),
+        deadline: now() + 600,
+      };
+      const signed = keys!.signDelegation(c.index, await consentDomain(), delegationMessage(terms));
+      const batch = batchOf(c);
+      const res = await post<{ delegationId: string }>(EP.delegations, {
+        delegation: terms,
+        signature: signed.signature,
+        documentRoot: c.documentRoot,
+        ...(batch ? { batch } : {}),
+      });
+      const delegationId = res.delegationId.toLowerCase();
+      const stored: StoredDelegation = {
+        delegationId,
+        certId: c.certId,
+        index: c.index,
+        terms,
+        ...(purpose.value ? { purposeCode: purpose.value } : {}),
+        createdAt: now(),
+      };
+      (data!.delegations ??= []).push(stored);
+      persist();
+      renderDelegations();
+      // The document goes to the delegate as a share does: one use, a week at most, fields hidden as ticked.
+      const hidden = Array.from(checks.querySelectorAll<HTMLInputElement>("input"))
+        .filter((i) => !i.checked)
+        .map((i) => i.value);
+      const { full } = await createShare(c, {
+        mode: "link",
+        purpose: "online-check",
+        hidden,
+        validUntil: Math.min(validUntil, now() + 7 * 86_400),
+        maxUses: 1,
+        toDelegate: { delegationId, delegation: terms },
+      });
+      stored.link = full;
+      persist();
+      renderDelegations();
+      notice(
+        out,
+        "ok",
+        [
+          tx("wallet.delegated"),
+          h("div", null, h("a", { href: full!, class: "mono delegation-link", translate: "no" }, full!)),
+        ],
+        "DELEGATED",
+      );
+      out.append(
+        copyButton(() => full!),
+        h("div", { class: "qr" }, await qrImage(full!)),
+      );
+    });
+  return form(
+    { class: "card delegate-form" },
+    () => void submit(),
+    h("h3", { t: "wallet.delegateTitle" }),
+    h("p", { class: "muted", t: "wallet.delegateHint" }),
+    field("wallet.delegateTo", delegate),
+    field("wallet.delegateUntil", until),
+    field("wallet.delegatePurpose", purpose),
+    field("wallet.delegateVerifier", verifier),
+    h("label", { class: "ack" }, online, tx("wallet.delegateOnline")),
+    h("p", { class: "muted", t: "wallet.delegateFields" }),
+    checks,
+    btn,
+    out,
+  );
+}
+
+function delegationMessage(d: DelegationTermsJson) {
+  return { ...d, validUntil: BigInt(d.validUntil), nonce: BigInt(d.nonce), deadline: BigInt(d.deadline) };
+}
+
+/** A delegate address arrived (its QR code or link): the holder picks which certificate to delegate. */
+function delegateToSection(address: string): HTMLElement {
+  const mine = data!.certificates.filter((c) => !c.heldFor);
+  const box = h("div");
+  const pick = h(
+    "select",
+    { id: "wallet-delegate-pick" },
+    mine.map((c) => h("option", { value: c.certId }, `${typeName(c.typeCode)} · ${c.certId.slice(0, 10)}…`)),
+  );
+  const show = () => {
+    const c = mine.find((x) => x.certId === pick.value);
+    box.replaceChildren(c ? delegateForm(c, address) : h("p", { class: "muted", t: "wallet.noCertificates" }));
+  };
+  pick.addEventListener("change", show);
+  show();
+  return section(
+    "wallet.delegateTitle",
+    h("p", null, tx("wallet.delegateToAddress", { address: "" }), h("code", { translate: "no" }, address)),
+    mine.length ? field("wallet.pickCert", pick) : null,
+    box,
+  );
+}
+
+/** The delegations this holder gave, each revocable (signed with the certificate's key, relayed). */
+function renderDelegations(): void {
+  const list = data!.delegations ?? [];
+  if (!list.length) {
+    els.delegations.replaceChildren(h("li", { class: "muted", t: "wallet.noDelegations" }));
+    return;
+  }
+  els.delegations.replaceChildren(
+    ...[...list].reverse().map((d) => {
+      const c = data!.certificates.find((x) => x.certId === d.certId);
+      const msg = h("div");
+      const revoke = h("button", {
+        type: "button",
+        class: "secondary",
+        t: "wallet.revokeDelegation",
+        "data-action": "revoke-delegation",
+      });
+      revoke.addEventListener("click", () =>
+        busy(revoke, msg, async () => {
+          await relayRevocation(
+            (domain, m) => keys!.signRevokeDelegation(d.index, domain, { delegationId: d.delegationId, ...m }),
+            EP.delegationRevoke(d.delegationId),
+            c!.documentRoot,
+            "DELEGATION_REVOKED",
+          );
+          d.revoked = true;
+          persist();
+          renderDelegations();
+        }),
+      );
+      const ended = d.terms.validUntil <= now();
+      return h(
+        "li",
+        { "data-delegation": d.delegationId, "data-revoked": d.revoked ? "true" : "false" },
+        h(
+          "div",
+          { class: "row" },
+          h("strong", null, c ? typeName(c.typeCode) : d.certId.slice(0, 10)),
+          h("span", {
+            class: `badge ${d.revoked || ended ? "bad" : "ok"}`,
+            t: d.revoked ? "wallet.delegationRevoked" : ended ? "wallet.delegationEnded" : "status.ACTIVE",
+          }),
+        ),
+        h(
+          "small",
+          { class: "delegation-meta" },
+          tx("wallet.delegateToAddress", { address: "" }),
+          h("span", { class: "mono", translate: "no" }, d.terms.delegate),
+          " · ",
+          d.purposeCode ? purposeView(d.purposeCode) : tx("wallet.delegateAnyPurpose"),
+          " · ",
+          d.terms.verifier === ZERO_ADDRESS
+            ? tx("wallet.delegateAnyVerifier")
+            : h("span", { class: "mono", translate: "no" }, d.terms.verifier),
+          " · ",
+          tx(d.terms.online ? "wallet.delegateOnlineToo" : "wallet.delegateCounterOnly"),
+          ` · ${formatTime(d.terms.validUntil)}`,
+        ),
+        d.link ? h("a", { href: d.link, class: "mono delegation-link", translate: "no" }, d.link) : null,
+        d.revoked || ended ? null : h("div", { class: "row" }, revoke),
+        msg,
+      );
+    }),
+  );
+}
+
+/**
+ * The delegate's wallet opens the holder's link: the share's ciphertext, opened with the key from the
+ * fragment, holds the document and the delegation's terms. The terms must name this wallet's delegate
+ * key and the document's certificate, and make the delegation id the holder's wallet showed.
+ */
+async function receiveHeld(link: { id: string; key: LinkKey }, box: HTMLElement): Promise<void> {
+  await busy(null, box, async () => {
+    const share = await get<{ payload: string }>(EP.share(link.id));
+    let sent: { delegationId?: string; delegation?: DelegationTermsJson; document?: unknown };
+    try {
+      sent = JSON.parse(await decryptForLink(link.key, share.payload));
+    } catch {
+      throw new ApiError("DELEGATION_LINK_INVALID", "", 0);
+    }
+    const d = sent.delegation;
+    if (!d || !sent.delegationId || !sent.document) throw new ApiError("DELEGATION_LINK_INVALID", "", 0);
+    const { integrity } = readCertificateText(JSON.stringify(sent.document));
+    if (integrity.code !== "OK" || !integrity.certId || !integrity.documentRoot)
+      throw new ApiError(integrity.code === "OK" ? "MALFORMED" : integrity.code, integrity.reason ?? "", 0);
+    if (d.delegate.toLowerCase() !== delegateAddress()) throw new ApiError("DELEGATION_NOT_FOR_THIS_WALLET", "", 0);
+    const delegationId = computeDelegationId(await consentDomain(), delegationMessage(d)).toLowerCase();
+    if (d.certId.toLowerCase() !== integrity.certId.toLowerCase() || delegationId !== sent.delegationId.toLowerCase())
+      throw new ApiError("DELEGATION_MISMATCH", "", 0);
+    const certId = integrity.certId.toLowerCase();
+    if (data!.certificates.some((c) => c.certId === certId && !c.heldFor))
+      throw new ApiError("HELD_ALREADY_YOURS", "", 0);
+    const held: StoredCertificate = {
+      certId,
+      index: -1,
+      typeCode: integrity.certificateType?.code ?? "?",
+      documentRoot: integrity.documentRoot.toLowerCase(),
+      document: sent.document,
+      addedAt: now(),
+      heldFor: { delegationId, delegation: d },
+    };
+    // A newer delegation of the same certificate replaces the one kept.
+    data!.certificates = [...data!.certificates.filter((c) => c.certId !== certId), held];
+    persist();
+    renderCertificates();
+    notice(box, "ok", tx("wallet.heldReceived", { type: typeName(held.typeCode) }), "HELD_RECEIVED").dataset.certId =
+      certId;
+  });
+}
+
+/**
+ * A certificate held for someone else: marked so, with its delegation; presented at a counter, and shared
+ * online when the delegation allows it.
+ */
+function heldItem(c: StoredCertificate): HTMLElement {
+  const d = c.heldFor!;
+  // An online delegation lets the delegate share it too (signed with the delegate key, under the delegation).
+  const shareBox = h("div");
+  const shareBtn = h("button", { type: "button", class: "secondary", t: "wallet.share", "data-action": "share" });
+  shareBtn.addEventListener("click", () => shareBox.replaceChildren(shareForm(c)));
+  return h(
+    "li",
+    { "data-cert": c.certId, "data-type": c.typeCode, "data-held": "true", "data-delegation": d.delegationId },
+    certCard(cardOf(c)),
+    h(
+      "p",
+      { class: "held-for" },
+      h("span", { class: "badge", t: "wallet.heldFor" }),
+      " ",
+      d.delegation.validUntil <= now()
+        ? h("span", { class: "badge bad", t: "wallet.delegationEnded" })
+        : tx("wallet.heldUntil", { time: formatTime(d.delegation.validUntil) }),
+    ),
+    h("small", { class: "mono", translate: "no" }, d.delegationId),
+    d.delegation.online ? h("div", { class: "row" }, shareBtn) : null,
+    shareBox,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
 // Grants and the trail
 // ---------------------------------------------------------------------------------------------
 
@@ -1285,26 +1751,12 @@ function renderGrants(): void {
       });
       revoke.addEventListener("click", () =>
         busy(revoke, msg, async () => {
-          const domain = await consentDomain();
-          const nonce = BigInt(
-            `0x${Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("")}`,
+          await relayRevocation(
+            (domain, m) => keys!.signRevokeGrant(g.index, domain, { grantId: g.grantId, ...m }),
+            EP.holderRevokeGrant(g.grantId),
+            c!.documentRoot,
+            "GRANT_REVOKED",
           );
-          const deadline = now() + 600;
-          const signed = keys!.signRevokeGrant(g.index, domain, {
-            grantId: g.grantId,
-            nonce,
-            deadline: BigInt(deadline),
-          });
-          try {
-            await post(EP.holderRevokeGrant(g.grantId), {
-              nonce: nonce.toString(),
-              deadline,
-              signature: signed.signature,
-              documentRoot: c!.documentRoot,
-            });
-          } catch (err) {
-            if (!(err instanceof ApiError && err.code === "GRANT_REVOKED")) throw err;
-          }
           g.revoked = true;
           persist();
           renderGrants();
@@ -1349,8 +1801,29 @@ function renderGrants(): void {
 }
 
 interface Trail {
-  checks: { grantId: string; verifier: string; purpose: string; at: number }[];
+  checks: {
+    grantId: string;
+    verifier: string;
+    purpose: string;
+    at: number;
+    /** Made under a grant the holder's delegate signed. */
+    byDelegate?: boolean;
+    delegate?: string;
+    delegationId?: string;
+  }[];
   grants: { grantId: string; purpose: string; uses: number; maxUses: number; revoked: boolean }[];
+  /** The delegations the holder gave for this certificate, as the chain recorded them. */
+  delegations?: {
+    delegationId: string;
+    delegate: string;
+    purpose: string;
+    verifier: string;
+    online: boolean;
+    validUntil: number;
+    createdAt: number;
+    revokedAt?: number;
+    state: "ACTIVE" | "REVOKED" | "EXPIRED";
+  }[];
 }
 
 async function loadTrail(c: StoredCertificate): Promise<void> {
@@ -1368,12 +1841,22 @@ async function loadTrail(c: StoredCertificate): Promise<void> {
         changed = true;
       }
     }
+    for (const onChain of trail.delegations ?? []) {
+      const mine = data!.delegations?.find((d) => d.delegationId === onChain.delegationId.toLowerCase());
+      if (mine && onChain.state === "REVOKED" && !mine.revoked) {
+        mine.revoked = true;
+        changed = true;
+      }
+    }
     if (changed) {
       persist();
       renderGrants();
+      renderDelegations();
     }
+    // The catalogue's purposes and this wallet's own (a grant made by a delegate is not in this wallet's list).
     const purposes = new Map<string, string>();
-    for (const g of data!.grants) purposes.set(purposeHash(g.purpose).toLowerCase(), g.purpose);
+    for (const code of [...PURPOSES.map((p) => p.code), ...data!.grants.map((g) => g.purpose)])
+      purposes.set(purposeHash(code).toLowerCase(), code);
     const names = new Map(data!.grants.map((g) => [g.grantee.toLowerCase(), g]));
     const who = (address: string) => {
       const g = names.get(address.toLowerCase());
@@ -1382,27 +1865,64 @@ async function loadTrail(c: StoredCertificate): Promise<void> {
     };
     // A check under one of this wallet's share links was signed by the link's key and relayed on chain.
     const links = new Set(data!.grants.filter((g) => g.kind === "link").map((g) => g.grantId.toLowerCase()));
+    const purposeOrCode = (hash: string) =>
+      purposes.has(hash.toLowerCase())
+        ? purposeView(purposes.get(hash.toLowerCase())!)
+        : h("code", { translate: "no" }, hash.slice(0, 10));
+    const mono = (address: string) => h("span", { class: "mono", translate: "no" }, address);
+    const entries: { at: number; el: HTMLElement }[] = trail.checks.map((ch) => {
+      const via = ch.byDelegate ? "delegate" : links.has(ch.grantId.toLowerCase()) ? "link" : "verifier";
+      return {
+        at: ch.at,
+        el: h(
+          "li",
+          { "data-check": ch.grantId, "data-cert": c.certId, "data-via": via, "data-delegation": ch.delegationId },
+          h("strong", null, typeName(c.typeCode)),
+          h("span", null, who(ch.verifier), " · ", purposeOrCode(ch.purpose)),
+          via === "link" ? h("span", { class: "badge", t: "wallet.viaLink" }) : null,
+          via === "delegate"
+            ? h("span", null, h("span", { class: "badge", t: "wallet.byDelegate" }), " ", mono(ch.delegate ?? ""))
+            : null,
+          h("small", null, formatTime(ch.at)),
+        ),
+      };
+    });
+    // Each delegation the holder gave, where it stands now (and when it was revoked).
+    for (const d of trail.delegations ?? [])
+      entries.push({
+        at: d.createdAt,
+        el: h(
+          "li",
+          { "data-trail-delegation": d.delegationId, "data-cert": c.certId, "data-state": d.state },
+          h("strong", null, typeName(c.typeCode)),
+          h(
+            "span",
+            null,
+            tx("wallet.delegateToAddress", { address: "" }),
+            mono(d.delegate),
+            " · ",
+            /^0x0+$/.test(d.purpose) ? tx("wallet.delegateAnyPurpose") : purposeOrCode(d.purpose),
+            " · ",
+            tx(d.online ? "wallet.delegateOnlineToo" : "wallet.delegateCounterOnly"),
+            ` · ${formatTime(d.validUntil)}`,
+          ),
+          h("span", {
+            class: `badge ${d.state === "ACTIVE" ? "ok" : "bad"}`,
+            t: { ACTIVE: "status.ACTIVE", REVOKED: "wallet.delegationRevoked", EXPIRED: "wallet.delegationEnded" }[
+              d.state
+            ],
+          }),
+          h(
+            "small",
+            null,
+            formatTime(d.createdAt),
+            d.revokedAt ? [" → ", tx("wallet.delegationRevoked"), " ", formatTime(d.revokedAt)] : null,
+          ),
+        ),
+      });
     els.trail.replaceChildren(
-      ...(trail.checks.length
-        ? trail.checks.map((ch) => {
-            const viaLink = links.has(ch.grantId.toLowerCase());
-            return h(
-              "li",
-              { "data-check": ch.grantId, "data-cert": c.certId, "data-via": viaLink ? "link" : "verifier" },
-              h("strong", null, typeName(c.typeCode)),
-              h(
-                "span",
-                null,
-                who(ch.verifier),
-                " · ",
-                purposes.has(ch.purpose.toLowerCase())
-                  ? purposeView(purposes.get(ch.purpose.toLowerCase())!)
-                  : h("code", { translate: "no" }, ch.purpose.slice(0, 10)),
-              ),
-              viaLink ? h("span", { class: "badge", t: "wallet.viaLink" }) : null,
-              h("small", null, formatTime(ch.at)),
-            );
-          })
+      ...(entries.length
+        ? entries.sort((a, b) => b.at - a.at).map((e) => e.el)
         : [h("li", { class: "muted", t: "wallet.noTrail" })]),
     );
   } catch (err) {
@@ -1461,7 +1981,8 @@ function renderMain(): void {
   });
   const trailRefresh = h("button", { type: "button", class: "secondary", t: "wallet.refresh" });
   trailRefresh.addEventListener("click", async () => {
-    for (const c of data!.certificates) await loadTrail(c);
+    // A certificate held for someone else has its trail in its holder's wallet.
+    for (const c of data!.certificates.filter((x) => !x.heldFor)) await loadTrail(c);
   });
 
   main.replaceChildren(
@@ -1486,6 +2007,8 @@ function renderMain(): void {
       importBox,
     ),
     section("wallet.grants", els.grants),
+    section("wallet.delegations", h("p", { class: "muted", t: "wallet.delegationsHint" }), els.delegations),
+    delegateAddressSection(),
     section("wallet.trail", h("div", { class: "row" }, trailRefresh), els.trail),
     h(
       "section",
@@ -1496,7 +2019,17 @@ function renderMain(): void {
   );
   renderCertificates();
   renderGrants();
+  renderDelegations();
   els.trail.replaceChildren(h("li", { class: "muted", t: "wallet.noTrail" }));
+  if (pendingDelegate) {
+    els.request.replaceChildren(delegateToSection(pendingDelegate));
+    pendingDelegate = undefined;
+  }
+  if (pendingHeld) {
+    const link = pendingHeld;
+    pendingHeld = undefined;
+    void receiveHeld(link, els.banner);
+  }
 
   const r = new URLSearchParams(location.search).get("r");
   if (r) void openRequest(r);
@@ -1507,10 +2040,26 @@ function renderMain(): void {
   }
 }
 
+// A delegation link opened in a tab already showing the wallet changes only the fragment (no reload).
+window.addEventListener("hashchange", () => {
+  const to = parseDelegateLink(location.hash);
+  const held = parseHeldLink(location.hash);
+  if (!to && !held) return;
+  history.replaceState(null, "", location.pathname + location.search);
+  if (!keys || !data) {
+    pendingDelegate = to;
+    pendingHeld = held;
+    return;
+  }
+  if (to) els.request.replaceChildren(delegateToSection(to));
+  if (held) void receiveHeld(held, els.banner);
+});
+
 onLangChange(() => {
   if (keys && data) {
     renderCertificates();
     renderGrants();
+    renderDelegations();
   }
 });
 

@@ -19,7 +19,9 @@ function claimedCertId(document: unknown): unknown {
       return undefined;
     }
   }
-  return (doc as { credentialStatus?: { certId?: unknown } } | null)?.credentialStatus?.certId;
+  const status = (doc as { credentialStatus?: unknown } | null)?.credentialStatus;
+  // A document with status list entries has the ledger's status first (src/document/statusEntries.ts).
+  return ((Array.isArray(status) ? status[0] : status) as { certId?: unknown } | undefined)?.certId;
 }
 
 /**

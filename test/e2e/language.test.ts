@@ -164,6 +164,13 @@ describe("every page in both languages (e2e)", function () {
       await item.locator(".share-create").click();
       const link = (await item.locator(".share-result a.share-link").getAttribute("href"))!;
       await audit(wallet, lang, "wallet-shared");
+      // Delegating it (to this wallet's own delegate address: the words are what is checked here).
+      await item.locator("[data-action=delegate]").click();
+      await item.locator(".delegate-address").fill((await wallet.textContent("#wallet-delegate-address"))!.trim());
+      await audit(wallet, lang, "wallet-delegate-form");
+      await item.locator(".delegate-create").click();
+      await item.locator(".delegate-result a.delegation-link").waitFor({ timeout: 30_000 });
+      await audit(wallet, lang, "wallet-delegated");
 
       // --- the counter asks, the citizen presents ---------------------------------------------
       await counter.goto(`${gw.url}/counter`);

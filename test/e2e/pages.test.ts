@@ -17,6 +17,7 @@ import {
   fakeCameraFile,
   type Gateway,
   newBrowser,
+  openCounterQr,
   PHONE,
   RESULTS_DIR,
   startGateway,
@@ -114,15 +115,7 @@ describe("the pages in a real browser (e2e)", function () {
 
   /** The counter opens a request for a resident ID card; returns the PNG of the QR as shown. */
   async function openCounterRequest(): Promise<Buffer> {
-    await counter.goto(`${gw.url}/counter`);
-    await counter.selectOption("#counter-service", "bank");
-    await counter.click("#counter-open");
-    const img = counter.locator("#counter-qr-image");
-    await img.waitFor();
-    await counter.waitForFunction(
-      () => (document.querySelector("#counter-qr-image") as HTMLImageElement | null)?.complete === true,
-    );
-    return img.screenshot();
+    return openCounterQr(counter, gw);
   }
 
   /** The wallet reads the QR from an image file, as from a photo of the counter's screen. */

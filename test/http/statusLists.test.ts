@@ -27,6 +27,7 @@ import {
   setStatusBit,
   signStatusListJwt,
   statusFromList,
+  verifyStatusEntries,
   verifyStatusListJwt,
   type BitstringStatusListCredential,
   type BitstringStatusListEntry,
@@ -42,6 +43,8 @@ interface Cert {
   certId: string;
   proof?: string[];
   entries: BitstringStatusListEntry[];
+  /** The agency's signature over the entries, for the document to carry. */
+  entryProof?: string;
 }
 
 const payloadOf = (jwt: string) =>
@@ -58,6 +61,8 @@ function suite(store: string, database: () => Promise<{ url?: string; drop(): Pr
     let agency: string;
     let auth: { authorization: string };
     const certs: Cert[] = [];
+    /** The revocation list as first published, before any status change (signed by the agency). */
+    let listBeforeChanges: string;
     const wallet = createHolderWallet({ mnemonic: generateMnemonic() });
 
     const listPath = (purpose: string) => `/v1/public/status-lists/${agency}/${purpose}`;
@@ -137,6 +142,7 @@ function suite(store: string, database: () => Promise<{ url?: string; drop(): Pr
       for (const c of certs) {
         const r = await http.get(`/v1/public/certificates/${c.certId}/status-entries`).expect(200);
         c.entries = r.body.entries;
+        c.entryProof = r.body.proof;
       }
     });
     after(async () => {
@@ -163,8 +169,21 @@ function suite(store: string, database: () => Promise<{ url?: string; drop(): Pr
       }
     });
 
+    it("signs each certificate's entries with the agency's key on chain, for the document to carry", async () => {
+      const keys = (await gw.engine.index.signingKeys(agency as `0x${string}`)).map((k) => k.key.toLowerCase());
+      for (const c of certs) {
+        const v = verifyStatusEntries(c.certId, c.entries, c.entryProof!);
+        expect(keys, c.certId).to.include(v.signer.toLowerCase());
+      }
+      // Another certificate's entries under this one's signature: refused.
+      expect(() => verifyStatusEntries(certs[0].certId, certs[1].entries, certs[0].entryProof!)).to.throw(
+        /does not sign these entries/,
+      );
+    });
+
     it("publishes each list as a vc+jwt signed by the agency's signing key on chain, readable offline", async () => {
       const { jwt, res } = await fetchList("revocation");
+      listBeforeChanges = jwt;
       expect(res.headers["content-type"]).to.match(/^application\/vc\+jwt/);
       expect(res.headers["cache-control"]).to.equal("public, no-cache");
       const v = verifyStatusListJwt(jwt);
@@ -175,6 +194,8 @@ function suite(store: string, database: () => Promise<{ url?: string; drop(): Pr
       expect(v.credential.type).to.deep.equal(["VerifiableCredential", "BitstringStatusListCredential"]);
       expect(v.credential.credentialSubject.statusPurpose).to.equal("revocation");
       expect(v.credential.id).to.equal(certs[0].entries[0].statusListCredential);
+      // It says how long it answers: an offline verifier holding it past validUntil calls it stale.
+      expect(Date.parse(v.credential.validUntil!) - Date.parse(v.credential.validFrom)).to.equal(3_600_000);
       // The holder's offline check: the bit of its own entry, without naming the certificate to anyone.
       const entry = certs[0].entries.find((e) => e.statusPurpose === "revocation")!;
       expect(statusFromList(jwt, entry)).to.include({ set: false, index: Number(entry.statusListIndex) });
@@ -264,6 +285,21 @@ function suite(store: string, database: () => Promise<{ url?: string; drop(): Pr
         .expect(200);
       expect(bad.body.agrees).to.equal(false);
       expect(bad.body.checks[0]).to.include({ listSays: false, chainSays: true, agrees: false, signedBy: null });
+
+      // The agency's own signed list from before the revocation (a replayed or cached copy): genuine, and
+      // still reported as disagreeing with the chain, which stays the source of truth.
+      const before = verifyStatusListJwt(listBeforeChanges);
+      const replayed = await http
+        .post("/v1/public/status-lists/check")
+        .send({ certId: revoked.certId, lists: [listBeforeChanges] })
+        .expect(200);
+      expect(replayed.body).to.deep.include({ status: "REVOKED", agrees: false });
+      expect(replayed.body.checks[0]).to.include({
+        listSays: false,
+        chainSays: true,
+        agrees: false,
+        signedBy: before.signer.toLowerCase(),
+      });
 
       // The same stale list signed by a key that is not the agency's: refused, not believed.
       const stranger = secp256k1.utils.randomPrivateKey();

@@ -283,6 +283,27 @@ export function gatewayApi(gw: Gateway) {
   };
 }
 
+/**
+ * The counter officer (signing in with the verifier key when the profile is not yet) opens a request for
+ * `service`; returns the PNG of its QR code as the page shows it.
+ */
+export async function openCounterQr(counter: Page, gw: Gateway, service = "bank"): Promise<Buffer> {
+  await counter.goto(`${gw.url}/counter`);
+  if ((await counter.locator("#counter-api-key").count()) > 0) {
+    await counter.fill("#counter-api-key", gw.verifierKey);
+    await counter.click("#counter-sign-in");
+    await counter.locator("#counter-signed-in").waitFor();
+  }
+  await counter.selectOption("#counter-service", service);
+  await counter.click("#counter-open");
+  const img = counter.locator("#counter-qr-image");
+  await img.waitFor();
+  await counter.waitForFunction(
+    () => (document.querySelector("#counter-qr-image") as HTMLImageElement | null)?.complete === true,
+  );
+  return img.screenshot();
+}
+
 export interface BrowserSuite {
   /** The gateway, once the suite's `before` has run. */
   gateway(): Gateway;

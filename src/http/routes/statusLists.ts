@@ -1,7 +1,7 @@
 /** /v1/public: the agencies' Bitstring Status Lists, a certificate's entries in them, and the cross-check. */
 import express, { type Router } from "express";
 import type { Address, Bytes32 } from "../../domain/ports";
-import { checkStatusListsAgainstChain, publishStatusList, statusListEntries } from "../../domain/statusLists";
+import { checkStatusListsAgainstChain, publishStatusList, signedStatusListEntries } from "../../domain/statusLists";
 import type { BitstringStatusListCredential } from "../../document/statusList";
 import type { AppDeps } from "../deps";
 import { defineRoute, type RouteEnv } from "../route";
@@ -34,7 +34,8 @@ export function statusListRouter(deps: AppDeps, env: RouteEnv): Router {
       "does not tell the gateway which certificate is being checked. Custodial keys: application/vc+jwt signed " +
       "with the agency's current signing key (ES256K; the header's jwk is the key, its address is an agency key in " +
       "the registry on chain). External custody: the gateway holds no agency key and answers the credential " +
-      "unsigned as application/vc, with X-Status-List-Secured: none. ETag / If-None-Match (304); " +
+      "unsigned as application/vc, with X-Status-List-Secured: none. validUntil is an hour after validFrom (signed " +
+      "again at half-life): a verifier holding the list later calls it stale. ETag / If-None-Match (304); " +
       "Cache-Control: public, no-cache.",
     params: S.StatusListParams,
     query: S.EmptyQuery,
@@ -80,7 +81,7 @@ export function statusListRouter(deps: AppDeps, env: RouteEnv): Router {
     handler: async ({ params, req }) => ({
       body: {
         certId: params.certId.toLowerCase(),
-        entries: await statusListEntries(deps, { certId: params.certId as Bytes32, baseUrl: originOf(req) }),
+        ...(await signedStatusListEntries(deps, { certId: params.certId as Bytes32, baseUrl: originOf(req) })),
       },
     }),
   });
