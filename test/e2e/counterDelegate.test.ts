@@ -12,9 +12,10 @@ import {
   createHolderWallet,
   generateMnemonic,
   grantMessage,
-  purposeHash,
   verifyDocumentIntegrity,
 } from "../../src/document";
+import { counterGrantFor } from "../../src/domain/counter";
+import type { Bytes32 } from "../../src/domain/ports";
 import { browserSuite, type Gateway } from "../support/e2e";
 
 describe("the counter page names a delegate who presents for the holder (e2e)", function () {
@@ -89,15 +90,7 @@ describe("the counter page names a delegate who presents for the holder (e2e)", 
         purpose: string;
         verifier: { address: string };
       };
-      const grant = {
-        certId: issued.certId,
-        grantee: req.verifier.address,
-        purpose: purposeHash(req.purpose),
-        validUntil: req.expiresAt,
-        maxUses: 1,
-        nonce: req.nonce,
-        deadline: req.expiresAt,
-      };
+      const grant = counterGrantFor({ ...req, verifier: req.verifier.address }, issued.certId as Bytes32);
       const s = delegateWallet.signGrant(0, domain, grantMessage(grant));
       return post(`/v1/counter/requests/${id}/answer`, {
         presentations: [{ document: doc, grant, signature: s.signature, delegation: terms }],

@@ -5,7 +5,8 @@
  * On SQLite and PostgreSQL: the indexer's delegation rows live in the store.
  */
 import { expect } from "chai";
-import { grantMessage, purposeHash, redactDocument } from "../../src/document";
+import { grantMessage, redactDocument } from "../../src/document";
+import { counterGrantFor } from "../../src/domain/counter";
 import type { Bytes32 } from "../../src/domain/ports";
 import {
   bearer,
@@ -79,15 +80,7 @@ for (const backend of ["sqlite", "postgres"] as const) {
           .send({ types: ["diploma"], purpose: "open-bank-account", minutes: 5 })
           .expect(201)
       ).body;
-      const grant = {
-        certId: x.c.certId,
-        grantee: req.verifier.address,
-        purpose: purposeHash(req.purpose),
-        validUntil: req.expiresAt,
-        maxUses: 1,
-        nonce: req.nonce,
-        deadline: req.expiresAt,
-      };
+      const grant = counterGrantFor({ ...req, verifier: req.verifier.address }, x.c.certId as Bytes32);
       const s = f.wallet.signGrant(x.delegateIndex, f.domain, grantMessage(grant));
       const presentation = {
         document: redactDocument(x.c.document, ["idNumber"]),
