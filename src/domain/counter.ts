@@ -195,6 +195,26 @@ export function purposeHash(code: string): Bytes32 {
   return toHex(keccak_256(enc.encode(code)));
 }
 
+/**
+ * The grant a wallet (the holder's or a delegate's) signs to answer a request for `certId`: to the
+ * request's verifier, for its purpose and nonce, one use, ending when the request does. What precheck
+ * below holds every answer's grant to.
+ */
+export function counterGrantFor(
+  req: { verifier: string; nonce: string; purpose: string; expiresAt: number },
+  certId: Bytes32,
+): GrantRelayRequest["grant"] {
+  return {
+    certId,
+    grantee: req.verifier.toLowerCase() as Address,
+    purpose: purposeHash(req.purpose),
+    validUntil: req.expiresAt,
+    maxUses: 1,
+    nonce: req.nonce,
+    deadline: req.expiresAt,
+  };
+}
+
 function defaultRandom(n: number): Uint8Array {
   return globalThis.crypto.getRandomValues(new Uint8Array(n));
 }

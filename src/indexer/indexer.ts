@@ -734,14 +734,6 @@ async function applyLog(w: ProjectionWriter, addrs: ContractAddresses, l: RawLog
         delegation_id: null,
       });
       return;
-    case "GrantCreatedByDelegate": {
-      // Emitted right after the grant's GrantCreated, in the same transaction: marks it as the delegate's.
-      const before = await w.get<R>("grants", { grant_id: hex(a.grantId) }, () =>
-        w.cache.grantRow(hex(a.grantId), w.store),
-      );
-      if (before) await w.update("grants", before, { delegation_id: hex(a.delegationId) }, block);
-      return;
-    }
     case "DelegationCreated":
       await w.insert("delegations", {
         delegation_id: hex(a.delegationId),
@@ -764,11 +756,14 @@ async function applyLog(w: ProjectionWriter, addrs: ContractAddresses, l: RawLog
       if (before) await w.update("delegations", before, { revoked: 1, revoked_at: ts }, block);
       return;
     }
-    case "GrantRevoked": {
+    case "GrantRevoked":
+    case "GrantCreatedByDelegate": {
       const before = await w.get<R>("grants", { grant_id: hex(a.grantId) }, () =>
         w.cache.grantRow(hex(a.grantId), w.store),
       );
-      if (before) await w.update("grants", before, { revoked: 1 }, block);
+      // GrantCreatedByDelegate follows the grant's GrantCreated in the same transaction: the delegate's mark.
+      const patch = ev.name === "GrantRevoked" ? { revoked: 1 } : { delegation_id: hex(a.delegationId) };
+      if (before) await w.update("grants", before, patch, block);
       return;
     }
     case "CheckRecorded": {

@@ -5,15 +5,17 @@
  * On SQLite and PostgreSQL: the indexer's delegation rows live in the store.
  */
 import { expect } from "chai";
-import { purposeHash, redactDocument } from "../../src/document";
-import type { Address, Bytes32 } from "../../src/domain/ports";
-import { encryptForLink, newLinkKey, signLinkCheck } from "../../src/web/crypto";
+import { grantMessage, redactDocument } from "../../src/document";
+import { counterGrantFor } from "../../src/domain/counter";
+import type { Bytes32 } from "../../src/domain/ports";
 import {
   bearer,
   closeFront,
   holderHeaders,
   issue,
+  linkShare,
   openFrontOn,
+  postLinkShare,
   signDelegation,
   signGrant,
   signRevokeDelegation,
@@ -78,21 +80,8 @@ for (const backend of ["sqlite", "postgres"] as const) {
           .send({ types: ["diploma"], purpose: "open-bank-account", minutes: 5 })
           .expect(201)
       ).body;
-      const grant = {
-        certId: x.c.certId,
-        grantee: req.verifier.address,
-        purpose: purposeHash(req.purpose),
-        validUntil: req.expiresAt,
-        maxUses: 1,
-        nonce: req.nonce,
-        deadline: req.expiresAt,
-      };
-      const s = f.wallet.signGrant(x.delegateIndex, f.domain, {
-        ...grant,
-        validUntil: BigInt(grant.validUntil),
-        nonce: BigInt(grant.nonce),
-        deadline: BigInt(grant.deadline),
-      });
+      const grant = counterGrantFor({ ...req, verifier: req.verifier.address }, x.c.certId as Bytes32);
+      const s = f.wallet.signGrant(x.delegateIndex, f.domain, grantMessage(grant));
       const presentation = {
         document: redactDocument(x.c.document, ["idNumber"]),
         grant,
@@ -111,45 +100,15 @@ for (const backend of ["sqlite", "postgres"] as const) {
 
     /** A share link made by the delegate (an online delegation), and a check of it as the verify page makes it. */
     async function delegateLink(x: Awaited<ReturnType<typeof delegated>>, validUntil = f.now() + 3600) {
-      const link = newLinkKey();
-      const grant = {
-        certId: x.c.certId,
-        grantee: link.address.toLowerCase() as Address,
-        purpose: purposeHash("rent-a-flat"),
-        validUntil,
-        maxUses: 5,
-        nonce: String(BigInt(f.now()) * 1000n + 7n),
-        deadline: f.now() + 600,
-      };
-      const s = f.wallet.signGrant(x.delegateIndex, f.domain, {
-        ...grant,
-        validUntil: BigInt(grant.validUntil),
-        nonce: BigInt(grant.nonce),
-        deadline: BigInt(grant.deadline),
-      });
-      const doc = redactDocument(x.c.document, []);
-      const share = (
-        await f.http
-          .post("/v1/shares")
-          .send({
-            mode: "link",
-            purpose: "rent-a-flat",
-            grant,
-            signature: s.signature,
-            documentRoot: x.c.documentRoot,
-            payload: await encryptForLink(link, JSON.stringify(doc)),
-            delegation: x.d.delegation,
-          })
-          .expect(201)
-      ).body as { id: string; grantId: Bytes32 };
-      const check = async () => {
-        const view = (await f.http.get(`/v1/shares/${share.id}`).expect(200)).body;
-        const c = { grantId: share.grantId, use: view.uses + 1, deadline: f.now() + 300 };
-        const signed = { use: c.use, deadline: c.deadline, signature: signLinkCheck(link, f.domain, c) };
-        return (await f.http.post(`/v1/shares/${share.id}/check`).send({ document: doc, check: signed }).expect(200))
-          .body;
-      };
-      return { share, check };
+      const l = await linkShare(f, x.c, 5, validUntil, { index: x.delegateIndex, delegation: x.d.delegation });
+      const check = async () =>
+        (
+          await f.http
+            .post(`/v1/shares/${l.share.id}/check`)
+            .send({ document: l.doc, check: await l.check() })
+            .expect(200)
+        ).body;
+      return { share: l.share, check };
     }
 
     const verify = (document: unknown, grantId: Bytes32) =>
@@ -300,35 +259,12 @@ for (const backend of ["sqlite", "postgres"] as const) {
 
     it("refuses a share link by a counter-only delegate with 403 DELEGATION_OUT_OF_SCOPE", async () => {
       const x = await delegated({ online: false });
-      const link = newLinkKey();
-      const grant = {
-        certId: x.c.certId,
-        grantee: link.address.toLowerCase(),
-        purpose: purposeHash("rent-a-flat"),
-        validUntil: f.now() + 86_400,
-        maxUses: 5,
-        nonce: "11",
-        deadline: f.now() + 600,
-      };
-      const s = f.wallet.signGrant(x.delegateIndex, f.domain, {
-        ...grant,
-        validUntil: BigInt(grant.validUntil),
-        nonce: BigInt(grant.nonce),
-        deadline: BigInt(grant.deadline),
-      });
       const block = await f.blockNumber();
-      const r = await f.http
-        .post("/v1/shares")
-        .send({
-          mode: "link",
-          purpose: "rent-a-flat",
-          grant,
-          signature: s.signature,
-          documentRoot: x.c.documentRoot,
-          payload: await encryptForLink(link, JSON.stringify(x.c.document)),
-          delegation: x.d.delegation,
-        })
-        .expect(403);
+      const { res: r } = await postLinkShare(f, x.c, 5, f.now() + 86_400, {
+        index: x.delegateIndex,
+        delegation: x.d.delegation,
+      });
+      expect(r.status).to.equal(403);
       expect(r.body.error.code).to.equal("DELEGATION_OUT_OF_SCOPE");
       expect(await f.blockNumber()).to.equal(block);
     });

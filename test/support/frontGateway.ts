@@ -302,14 +302,15 @@ export async function count(f: Pick<Front, "gw">, table: keyof Database): Promis
 let shareSeq = 0;
 
 /**
- * A share link to `cert` (its document encrypted under a fresh link key), and `check()`: what the verify
- * page sends for the grant's next use, the RecordCheck signed with the link's key.
+ * POSTs a share link to `cert` (its document encrypted under a fresh link key), signed by the holder key,
+ * or `by` a delegate's key with the holder's delegation terms; the answer is the caller's to check.
  */
-export async function linkShare(
+export async function postLinkShare(
   f: Front,
   cert: Awaited<ReturnType<typeof issue>>,
   maxUses: number,
   validUntil = f.now() + 3600,
+  by?: { index: number; delegation: ReturnType<typeof signDelegation>["delegation"] },
 ) {
   const link = newLinkKey();
   const grant = {
@@ -321,26 +322,39 @@ export async function linkShare(
     nonce: String(BigInt(f.now()) * 1000n + BigInt(++shareSeq)),
     deadline: f.now() + 600,
   };
-  const s = f.wallet.signGrant(cert.index, f.domain, {
+  const s = f.wallet.signGrant(by?.index ?? cert.index, f.domain, {
     ...grant,
     validUntil: BigInt(grant.validUntil),
     nonce: BigInt(grant.nonce),
     deadline: BigInt(grant.deadline),
   });
   const doc = redactDocument(cert.document, []);
-  const share = (
-    await f.http
-      .post("/v1/shares")
-      .send({
-        mode: "link",
-        purpose: "rent-a-flat",
-        grant,
-        signature: s.signature,
-        documentRoot: cert.documentRoot,
-        payload: await encryptForLink(link, JSON.stringify(doc)),
-      })
-      .expect(201)
-  ).body as { id: string; grantId: string };
+  const res = await f.http.post("/v1/shares").send({
+    mode: "link",
+    purpose: "rent-a-flat",
+    grant,
+    signature: s.signature,
+    documentRoot: cert.documentRoot,
+    payload: await encryptForLink(link, JSON.stringify(doc)),
+    ...(by ? { delegation: by.delegation } : {}),
+  });
+  return { res, link, doc };
+}
+
+/**
+ * A share link to `cert` (as postLinkShare), and `check()`: what the verify page sends for the grant's
+ * next use, the RecordCheck signed with the link's key.
+ */
+export async function linkShare(
+  f: Front,
+  cert: Awaited<ReturnType<typeof issue>>,
+  maxUses: number,
+  validUntil = f.now() + 3600,
+  by?: Parameters<typeof postLinkShare>[4],
+) {
+  const { res, link, doc } = await postLinkShare(f, cert, maxUses, validUntil, by);
+  if (res.status !== 201) throw new Error(`POST /v1/shares answered ${res.status}: ${JSON.stringify(res.body)}`);
+  const share = res.body as { id: string; grantId: string };
   const check = async (ahead = 300) => {
     const view = (await f.http.get(`/v1/shares/${share.id}`).expect(200)).body;
     const c = { grantId: share.grantId, use: view.uses + 1, deadline: f.now() + ahead };

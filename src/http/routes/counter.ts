@@ -6,11 +6,11 @@
  *   POST /v1/counter/requests                 verifier  open a presentation request → id, url, QR urls
  *   GET  /v1/counter/requests/:id             anyone    what the wallet shows (who asks for what, why)
  *   GET  /v1/counter/requests/:id/qr.svg|png  anyone    the QR code: only the short wallet URL (≤ 200 chars)
- *   POST /v1/counter/requests/:id/answer      anyone    the holder's grants + redacted documents
+ *   POST /v1/counter/requests/:id/answer      anyone    the holder's (or a delegate's) grants + redacted documents
  *   POST /v1/counter/requests/:id/decline     anyone    the holder declines (idempotent)
  *   GET  /v1/counter/requests/:id/result      verifier  state and verdict (the counter page polls it)
  *   GET  /v1/counter/requests/:id/events      verifier  the same as server-sent events
- *   POST /v1/shares                           anyone    a holder-signed grant + (encrypted) document
+ *   POST /v1/shares                           anyone    a holder- (or delegate-) signed grant + (encrypted) document
  *   GET  /v1/shares/:id                       anyone    a link's ciphertext and its grant's facts
  *   POST /v1/shares/:id/check                 anyone    the link key's RecordCheck + document → verdict, check on chain
  *   GET  /v1/verifier/shares/:id              verifier  a share made for this verifier
