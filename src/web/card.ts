@@ -248,13 +248,34 @@ onLangChange(() => {
  * A verdict (VALID, or INVALID with its reasons) over the card of the certificate it is about: the
  * answer on the verify page, at the counter and in the wallet after presenting.
  */
-export function verdictCard(valid: boolean, reasons: string[], card?: CardData): HTMLElement {
+export function verdictCard(
+  valid: boolean,
+  reasons: string[],
+  card?: CardData,
+  presentedBy?: PresentedBy,
+): HTMLElement {
   return h(
     "div",
     { class: "verdict-card" },
     verdictView({ valid, reasons }),
+    // Who presented: not the holder but the holder's delegate, on the holder's consent.
+    presentedBy
+      ? h("p", {
+          class: "presented-by",
+          "data-delegate": presentedBy.delegate,
+          "data-delegation": presentedBy.delegationId,
+          t: "verdict.presentedBy",
+          vars: { delegate: presentedBy.delegate, delegation: presentedBy.delegationId },
+        })
+      : null,
     card && reasons[0] !== "MALFORMED"
       ? certCard({ ...card, status: card.status ?? badgeOfVerdict(valid, reasons) })
       : null,
   );
+}
+
+/** A verdict's `presentedBy`: the delegate who presented the certificate and the holder's delegation. */
+export interface PresentedBy {
+  delegate: string;
+  delegationId: string;
 }

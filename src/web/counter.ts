@@ -5,7 +5,7 @@
  * "declined" as soon as the citizen declines: server-sent events, polling as the fallback, no reload.
  */
 import { bearer, get, post } from "./api";
-import { verdictCard } from "./card";
+import { verdictCard, type PresentedBy } from "./card";
 import { TYPES, typeName } from "./catalog";
 import { codeText, formatTime, lang, onLangChange, t } from "./i18n";
 import { EP } from "./endpoints";
@@ -41,7 +41,7 @@ interface ResultView {
       disclosed: Record<string, unknown>;
       redactedCount: number;
       /** A delegate presented the certificate for its holder. */
-      presentedBy?: { delegate: string; delegationId: string };
+      presentedBy?: PresentedBy;
     }[];
   };
 }
@@ -322,18 +322,8 @@ function showVerdict(stage: HTMLElement, status: HTMLElement, verdicts: HTMLElem
                 ids: { certId: p.certId, agency: p.issuer?.agency },
               }
             : undefined,
+          p.presentedBy,
         );
-        if (p.presentedBy) {
-          // Who stands at the counter: not the holder but the holder's delegate, on the holder's consent.
-          const by = h("p", {
-            class: "presented-by",
-            "data-delegate": p.presentedBy.delegate,
-            "data-delegation": p.presentedBy.delegationId,
-            t: "counter.presentedBy",
-            vars: { delegate: p.presentedBy.delegate, delegation: p.presentedBy.delegationId },
-          });
-          view.firstElementChild ? view.firstElementChild.after(by) : view.prepend(by);
-        }
         view.dataset.cert = p.certId;
         if (p.typeCode) view.dataset.type = p.typeCode;
         return view;

@@ -311,7 +311,7 @@ const zh = {
   "counter.rejected": "收到一次无效的出示：{message}",
   "counter.declined": "市民拒绝了这次授权请求",
   "counter.overall": "总体结论：{verdict}（{valid}/{total} 份证照有效）",
-  "counter.presentedBy": "由代办人 {delegate} 代持证人出示（持证人的委托 {delegation}）",
+  "verdict.presentedBy": "由代办人 {delegate} 代持证人出示（持证人的委托 {delegation}）",
 
   "card.hidden": "已隐藏",
   "card.details": "详情与编号",
@@ -760,7 +760,7 @@ const en: Dict = {
   "counter.rejected": "An invalid presentation was refused: {message}",
   "counter.declined": "The citizen declined this request",
   "counter.overall": "Overall: {verdict} ({valid} of {total} certificates valid)",
-  "counter.presentedBy": "Presented by a delegate, {delegate}, for the holder (the holder's delegation {delegation})",
+  "verdict.presentedBy": "Presented by a delegate, {delegate}, for the holder (the holder's delegation {delegation})",
 
   "card.hidden": "Hidden",
   "card.details": "Details and ids",

@@ -14,7 +14,7 @@ import {
   type VerifyDocumentIntegrityReturnType,
 } from "../document";
 import { ApiError, get, post } from "./api";
-import { verdictCard, type CardData } from "./card";
+import { verdictCard, type CardData, type PresentedBy } from "./card";
 import { decryptForLink, linkKeyFromFragment, signLinkCheck } from "./crypto";
 import { EP } from "./endpoints";
 import { codeText, t } from "./i18n";
@@ -33,6 +33,7 @@ interface VerifyResult {
   redacted?: string[];
   certId?: string;
   usesLeft?: number;
+  presentedBy?: PresentedBy;
 }
 
 const main = shell("verify", "verify.title");
@@ -60,7 +61,7 @@ function show(
         ids: { certId: v.certId, batchRoot: v.batchRoot, agency: v.issuer?.agency, issuerKey: v.issuer?.key },
       }
     : undefined;
-  result.replaceChildren(verdictCard(v.verdict === "VALID", v.reasons, card));
+  result.replaceChildren(verdictCard(v.verdict === "VALID", v.reasons, card, v.presentedBy));
 }
 
 /** A whole resource as text (a status list is application/vc+jwt, not JSON). */

@@ -219,6 +219,10 @@ describe("a delegate presents a certificate for its holder at a counter (e2e)", 
     const verdict = third.locator("#verify-result .verdict");
     await verdict.waitFor({ timeout: 30_000 });
     expect(await verdict.getAttribute("data-verdict")).to.equal("VALID");
+    // The third party reads who shared it: the holder's delegate, under the holder's delegation.
+    const by = third.locator("#verify-result .presented-by");
+    expect(await by.getAttribute("data-delegate")).to.equal(delegateAddress.toLowerCase());
+    expect(await by.textContent()).to.contain("Presented by a delegate");
     await shot(third, "verify-shared-by-delegate");
   });
 });
