@@ -8,7 +8,6 @@
 import { expect } from "chai";
 import path from "node:path";
 import type { Page } from "playwright-core";
-import { sampleFields } from "../../src/domain/catalog";
 import { withStatusEntries, type CertificateDocument } from "../../src/document";
 import { browserSuite, type Gateway, PHONE, RESULTS_DIR } from "../support/e2e";
 
@@ -93,24 +92,11 @@ describe("the verify page: status from status lists fetched whole (e2e)", functi
     await wallet.click("#wallet-create");
     await wallet.click("#wallet-mnemonic-done");
     const holder = (await wallet.textContent("#wallet-receive-address"))!.trim();
-    const res = await fetch(`${gw.url}/v1/agency/certificates`, {
-      method: "POST",
-      headers: {
-        authorization: `Bearer ${gw.agencyKey}`,
-        "content-type": "application/json",
-        "idempotency-key": `e2e-wallet-entries-${Date.now()}`,
-      },
-      body: JSON.stringify({
-        type: "resident-id-card",
-        holder,
-        fields: sampleFields("resident-id-card", `wallet-entries-${Date.now()}`),
-      }),
-    });
-    expect(res.status).to.equal(201);
-    const issued = (await res.json()) as { certId: string; pickup: { url: string } };
+    const issued = await suite.api().issue(holder);
 
     // Picked up: the wallet asks for its own certificate's entries once and keeps them in the document.
-    await wallet.goto(issued.pickup.url);
+    expect(issued.pickupUrl, "a pickup link").to.be.a("string");
+    await wallet.goto(issued.pickupUrl!);
     await wallet.locator('#wallet-banner .notice.ok[data-code="PICKED_UP"]').waitFor({ timeout: 30_000 });
     const stored = async () =>
       wallet.evaluate((certId) => {
