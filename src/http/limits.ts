@@ -1,6 +1,7 @@
 /**
  * The gateway's limits, answered with 429 and Retry-After (seconds):
- * - requests per API key: a token bucket holding a minute's worth, refilled continuously;
+ * - requests per API key: a token bucket holding a minute's worth, refilled continuously (the same per
+ *   client address on a public route that signs: a certificate's status list entries);
  * - counter requests opened per verifier within any 60 seconds;
  * - event streams open at once per verifier;
  * - failed holder signatures, per certificate and per client address: past the allowance within the
@@ -76,24 +77,37 @@ export class Limits {
 
   /** One request by the principal of an API key. */
   apiKey(principalId: string): void {
+    this.take(principalId, "This API key");
+  }
+
+  /**
+   * One request from a client address to a public route that costs the gateway work (a signature the
+   * first time): the same allowance as an API key, counted per address.
+   */
+  publicClient(address: string): void {
+    this.take(`client:${address}`, "This client address");
+  }
+
+  /** One token from `key`'s bucket (a minute's worth of the API key allowance, refilled continuously). */
+  private take(key: string, who: string): void {
     const perMinute = this.settings.apiKeyRequestsPerMinute;
     if (perMinute <= 0) return;
     const now = this.nowMs();
     const perMs = perMinute / 60_000;
-    const b = this.buckets.get(principalId) ?? { tokens: perMinute, at: now };
+    const b = this.buckets.get(key) ?? { tokens: perMinute, at: now };
     b.tokens = Math.min(perMinute, b.tokens + (now - b.at) * perMs);
     b.at = now;
     if (b.tokens < 1) {
-      this.buckets.set(principalId, b);
+      this.buckets.set(key, b);
       throw tooManyRequests(
         "RATE_LIMITED",
-        `This API key may make ${perMinute} requests a minute.`,
+        `${who} may make ${perMinute} requests a minute.`,
         (1 - b.tokens) / perMs / 1000,
       );
     }
     b.tokens -= 1;
     prune(this.buckets, (v) => now - v.at > 60_000);
-    this.buckets.set(principalId, b);
+    this.buckets.set(key, b);
   }
 
   /** One counter request opened by `verifier` (at most the limit within any 60 seconds). */

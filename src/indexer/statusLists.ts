@@ -52,6 +52,9 @@ export interface StatusListProjectionOptions {
   agencyKey: (agency: string) => Promise<{ address: string; privateKey: Uint8Array } | undefined>;
 }
 
+/** Entry proofs kept in memory: one per certificate asked for, the oldest dropped past this. */
+const ENTRY_PROOFS_KEPT = 10_000;
+
 interface Built {
   bits: Uint8Array;
   rendered: Map<string, PublishedStatusList>;
@@ -61,7 +64,13 @@ export class StatusListProjection {
   private readonly lists = new Map<string, Built>();
   /** Bumped by every reset and every drawing of indices: a build started before it is not kept. */
   private generation = 0;
-  readonly stats = { builds: 0, bitsChanged: 0 };
+  readonly stats = { builds: 0, bitsChanged: 0, entrySignatures: 0 };
+  /**
+   * Entry proofs made, by signing key, certId and entries (their list URLs included): a public route
+   * answers from here, so a certificate costs one signature however often it is asked for. Bounded
+   * (oldest first out); a rotated key or another origin's URLs is another key, so a new proof.
+   */
+  private readonly entryProofs = new Map<string, string>();
 
   constructor(
     private readonly entries: StatusListEntries,
@@ -151,7 +160,15 @@ export class StatusListProjection {
    */
   async signEntries(agency: string, certId: string, entries: BitstringStatusListEntry[]): Promise<string | undefined> {
     const key = await this.opts.agencyKey(agency.toLowerCase());
-    return key ? signStatusEntries(certId as `0x${string}`, entries, key.privateKey, this.opts.chainId) : undefined;
+    if (!key) return undefined;
+    const id = `${key.address.toLowerCase()}|${certId.toLowerCase()}|${JSON.stringify(entries)}`;
+    const have = this.entryProofs.get(id);
+    if (have) return have;
+    const proof = signStatusEntries(certId as `0x${string}`, entries, key.privateKey, this.opts.chainId);
+    this.stats.entrySignatures++;
+    if (this.entryProofs.size >= ENTRY_PROOFS_KEPT) this.entryProofs.delete(this.entryProofs.keys().next().value!);
+    this.entryProofs.set(id, proof);
+    return proof;
   }
 
   /** A certificate's entries in the lists published under `baseUrl` (empty when the gateway did not issue it). */

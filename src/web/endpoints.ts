@@ -33,6 +33,7 @@ export const EP = {
   // public
   publicVerify: "/v1/public/verify",
   publicStatus: (certId: string) => `/v1/public/certificates/${enc(certId)}`,
+  publicStatusEntries: (certId: string) => `/v1/public/certificates/${enc(certId)}/status-entries`,
   // holder
   holderGrants: "/v1/holder/grants",
   holderRevokeGrant: (grantId: string) => `/v1/holder/grants/${enc(grantId)}/revoke`,

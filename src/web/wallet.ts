@@ -24,6 +24,9 @@ import {
   type TypedDataDomain,
   validateMnemonic,
   verifyDocumentIntegrity,
+  withStatusEntries,
+  type BitstringStatusListEntry,
+  type CertificateDocument,
 } from "../document";
 import { cardLayout } from "../domain/catalog/layout";
 import { PURPOSES, purposeNeeds, purposeOf } from "../domain/catalog/purposes";
@@ -608,9 +611,39 @@ function statusBadge(state: CertState | undefined): HTMLElement[] {
   ].filter((x): x is HTMLSpanElement => x !== null);
 }
 
+/** When this page last asked for a certificate's status list entries (ms): at most once a minute each. */
+const entriesAskedAt = new Map<string, number>();
+
+/**
+ * Puts the agency's signed status list entries into a certificate this wallet holds, once the gateway
+ * gives them (the certificate on the ledger, custodial keys), so that whoever the holder shows it to reads
+ * its status from the lists fetched whole and asks nobody about it
+ * (docs/decisions/0022-status-entries-in-the-document.md). The holder asking about its own certificate is
+ * what the gateway already sees at pickup. Not yet available (not indexed yet, external custody, not
+ * issued here): the document stays as it is and a later refresh asks again.
+ */
+async function attachStatusEntries(c: StoredCertificate): Promise<void> {
+  if (c.heldFor || Array.isArray((c.document as { credentialStatus?: unknown }).credentialStatus)) return;
+  const last = entriesAskedAt.get(c.certId);
+  if (last !== undefined && Date.now() - last < 60_000) return;
+  entriesAskedAt.set(c.certId, Date.now());
+  try {
+    const got = await get<{ entries: BitstringStatusListEntry[]; proof?: string }>(EP.publicStatusEntries(c.certId));
+    if (!got.proof) return;
+    const document = withStatusEntries(c.document as CertificateDocument, { entries: got.entries, proof: got.proof });
+    if (verifyDocumentIntegrity(document).code !== "OK") return;
+    c.document = document;
+    persist();
+  } catch {
+    // 404 (not issued through this gateway), unreachable, or a proof that does not sign these entries:
+    // the document keeps what it had.
+  }
+}
+
 async function refreshStatuses(): Promise<void> {
   await Promise.all(
     data!.certificates.map(async (c) => {
+      void attachStatusEntries(c);
       const state = await certState(c);
       const card = document.querySelector<HTMLElement>(`[data-cert="${c.certId}"] .cert-card`);
       if (card) updateCard(card, { status: state.status, statusReason: state.reason, issuer: state.agencyName });

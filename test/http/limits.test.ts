@@ -2,7 +2,8 @@
  * The limits, with small configured values: each answers 429 with Retry-After, and a limited request
  * changes nothing. Counter requests per verifier per minute, event streams open per verifier (served by
  * one watcher: one read per tick for all streams), the back-off after signatures that are not the
- * holder's (per certificate and per client address), and requests per API key.
+ * holder's (per certificate and per client address), and requests per API key (and per client address
+ * for the status entries, a public route that signs).
  */
 import { expect } from "chai";
 import type { Server } from "node:http";
@@ -187,6 +188,14 @@ describe("limits: 429 with Retry-After, and a limited request changes nothing", 
       expectLimited(write, "RATE_LIMITED");
       expect(await count(f, "certificates")).to.equal(before);
       await f.http.get("/v1/agency/certificates").set(bearer(f.keys.agencyB)).expect(200);
+    });
+
+    it("counts a client address's requests for status entries (a public route that signs) against the same rate", async () => {
+      const path = `/v1/public/certificates/0x${"66".repeat(32)}/status-entries`;
+      for (let i = 0; i < 5; i++) expect((await f.http.get(path)).body.error.code).to.equal("STATUS_ENTRY_NOT_FOUND");
+      const refused = await f.http.get(path);
+      expectLimited(refused, "RATE_LIMITED");
+      expect(refused.body.error.message).to.contain("client address");
     });
   });
 });

@@ -181,6 +181,38 @@ function suite(store: string, database: () => Promise<{ url?: string; drop(): Pr
       );
     });
 
+    it("signs a certificate's entries once and answers the same proof again, with an ETag; other entries get their own proof", async () => {
+      const c = certs[1];
+      const signed = gw.engine.statusLists.stats.entrySignatures;
+      const a = await http.get(`/v1/public/certificates/${c.certId}/status-entries`).expect(200);
+      const b = await http.get(`/v1/public/certificates/${c.certId}/status-entries`).expect(200);
+      expect(a.body.proof).to.equal(c.entryProof);
+      expect(b.body).to.deep.equal(a.body);
+      expect(gw.engine.statusLists.stats.entrySignatures, "no new signature for the same entries").to.equal(signed);
+      expect(a.headers["cache-control"]).to.equal("public, no-cache");
+      expect(a.headers.etag).to.match(/^W\/"[0-9a-f]{32}"$/);
+      expect(b.headers.etag).to.equal(a.headers.etag);
+      await http
+        .get(`/v1/public/certificates/${c.certId}/status-entries`)
+        .set("if-none-match", a.headers.etag)
+        .expect(304);
+      // Asked under another host name, the entries name other list URLs: a new proof over those.
+      const other = await http
+        .get(`/v1/public/certificates/${c.certId}/status-entries`)
+        .set("host", "status.example.test")
+        .expect(200);
+      expect(other.body.entries[0].statusListCredential).to.match(/^http:\/\/status\.example\.test\//);
+      expect(other.body.entries.map((e: BitstringStatusListEntry) => e.statusListIndex)).to.deep.equal(
+        c.entries.map((e) => e.statusListIndex),
+      );
+      expect(other.body.proof).to.not.equal(a.body.proof);
+      expect(verifyStatusEntries(c.certId, other.body.entries, other.body.proof).signer.toLowerCase()).to.equal(
+        verifyStatusEntries(c.certId, c.entries, c.entryProof!).signer.toLowerCase(),
+      );
+      expect(other.headers.etag).to.not.equal(a.headers.etag);
+      expect(gw.engine.statusLists.stats.entrySignatures).to.equal(signed + 1);
+    });
+
     it("publishes each list as a vc+jwt signed by the agency's signing key on chain, readable offline", async () => {
       const { jwt, res } = await fetchList("revocation");
       listBeforeChanges = jwt;

@@ -259,15 +259,20 @@ export function gatewayApi(gw: Gateway) {
     return json;
   }
   return {
-    /** The agency issues a resident ID card to `holder`; returns its certId and the document as text. */
-    async issue(holder: string): Promise<{ certId: string; document: string }> {
+    /** The agency issues a resident ID card to `holder`; returns its certId, the document as text and its pickup link. */
+    async issue(holder: string): Promise<{ certId: string; document: string; pickupUrl?: string }> {
       const { sampleFields } = await import("../../src/domain/catalog");
-      const r = await call<{ certId: string; document: unknown }>("POST", "/v1/agency/certificates", gw.agencyKey, {
-        type: "resident-id-card",
-        holder,
-        fields: sampleFields("resident-id-card", `${Date.now()}-${Math.random()}`),
-      });
-      return { certId: r.certId, document: JSON.stringify(r.document) };
+      const r = await call<{ certId: string; document: unknown; pickup?: { url?: string } }>(
+        "POST",
+        "/v1/agency/certificates",
+        gw.agencyKey,
+        {
+          type: "resident-id-card",
+          holder,
+          fields: sampleFields("resident-id-card", `${Date.now()}-${Math.random()}`),
+        },
+      );
+      return { certId: r.certId, document: JSON.stringify(r.document), pickupUrl: r.pickup?.url };
     },
     revoke: (certId: string, reason: string) =>
       call("POST", `/v1/agency/certificates/${certId}/revoke`, gw.agencyKey, { reason }),

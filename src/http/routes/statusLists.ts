@@ -1,4 +1,5 @@
 /** /v1/public: the agencies' Bitstring Status Lists, a certificate's entries in them, and the cross-check. */
+import { createHash } from "node:crypto";
 import express, { type Router } from "express";
 import type { Address, Bytes32 } from "../../domain/ports";
 import { checkStatusListsAgainstChain, publishStatusList, signedStatusListEntries } from "../../domain/statusLists";
@@ -69,21 +70,32 @@ export function statusListRouter(deps: AppDeps, env: RouteEnv): Router {
     tag: TAG,
     summary: "A certificate's entries in its agency's status lists (purpose, list URL, index)",
     description:
-      "What the certificate's credentialStatus carries. Asking names the certificate to the gateway: fetch the " +
-      "entries once (the holder, at issuance) and keep them with the document; a status check then downloads " +
-      "the whole list and reads the bit offline.",
+      "What the certificate's credentialStatus carries, with the agency's signature over them (proof, custodial " +
+      "keys, once the certificate is on the ledger), made once and answered again as long as the entries and the " +
+      "agency's key are the same. Asking names the certificate to the gateway: fetch the entries once (the " +
+      "holder's wallet does, at pickup) and keep them with the document; a status check then downloads the whole " +
+      "list and reads the bit offline. ETag / If-None-Match (304); Cache-Control: public, no-cache. Counted " +
+      "against the client address's request allowance (429 RATE_LIMITED).",
     params: S.CertIdParams,
     query: S.EmptyQuery,
+    headers: S.StatusListHeaders,
     responses: {
       200: { description: "The entries.", schema: S.StatusEntries },
+      304: { description: "Not modified: the If-None-Match ETag is the answer now." },
       404: { description: "STATUS_ENTRY_NOT_FOUND: not issued through this gateway.", schema: S.ErrorResponse },
+      429: { description: "RATE_LIMITED: too many requests from this client address.", schema: S.ErrorResponse },
     },
-    handler: async ({ params, req }) => ({
-      body: {
+    handler: async ({ params, headers, req }) => {
+      env.limits.publicClient(req.ip ?? req.socket.remoteAddress ?? "unknown");
+      const body = {
         certId: params.certId.toLowerCase(),
         ...(await signedStatusListEntries(deps, { certId: params.certId as Bytes32, baseUrl: originOf(req) })),
-      },
-    }),
+      };
+      const etag = `W/"${createHash("sha256").update(JSON.stringify(body)).digest("hex").slice(0, 32)}"`;
+      const common = { ETag: etag, "Cache-Control": CACHE_CONTROL };
+      if (matches(headers["if-none-match"], etag)) return { status: 304, body: undefined, headers: common };
+      return { body, headers: common };
+    },
   });
 
   defineRoute(r, env, {
