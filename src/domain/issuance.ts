@@ -206,7 +206,12 @@ export async function issueCertificate(
   );
   const idemKey = `issue:${agency}:${sha256Hex(p.idempotencyKey)}`;
 
-  requireCustodialAgency(deps, "POST /v1/agency/certificates/signed");
+  requireCustodialAgency(
+    deps,
+    p.guardian
+      ? "POST /v1/agency/certificates/signed, then sign the guardian's Delegation with the same key and relay it to ConsentRegistry.delegateByIssuerSig"
+      : "POST /v1/agency/certificates/signed",
+  );
   // A retry with a known key skips validation: the first request passed it.
   const existing = await peekIdempotent(deps, idemKey, requestHash);
   if (existing) return finish(deps, idemKey, existing, true);
