@@ -81,6 +81,16 @@ async function delegateGrantedFixture() {
   return { ...f, grant, grantId: await f.consent.grantIdOf(grant) };
 }
 
+/** The holder's signed revocation of `delegationId`, relayed. */
+async function holderRevokes(f: Awaited<ReturnType<typeof delegationFixture>>, delegationId: string) {
+  const revoke = { delegationId, nonce: 1n, deadline: f.opts.deadline };
+  return f.consent.revokeDelegationBySig(
+    revoke,
+    f.holding.documentRoot,
+    await signRevokeDelegation(f.consent, f.holding.holder, revoke),
+  );
+}
+
 describe("ConsentRegistry delegations", () => {
   describe("EIP-712", () => {
     it("makes delegationId the EIP-712 digest of the delegation, as the TypeScript helper computes it", async () => {
@@ -269,7 +279,8 @@ describe("ConsentRegistry delegations", () => {
     });
 
     it("lets the guardian grant under it, and the holder revoke it, after which the guardian cannot grant", async () => {
-      const { consent, holding, opts, delegate, policeKey1, verifier, t } = await loadFixture(delegationFixture);
+      const f = await loadFixture(delegationFixture);
+      const { consent, holding, opts, delegate, policeKey1, verifier, t } = f;
       const msg = delegationMessage(holding.certId, opts);
       await consent.delegateByIssuerSig(msg, policeKey1.address, await signDelegation(consent, policeKey1, msg));
       const id = await consent.delegationIdOf(msg);
@@ -282,16 +293,7 @@ describe("ConsentRegistry delegations", () => {
       await expect(consent.grantByDelegateSig(grant, msg, await signGrant(consent, delegate, grant)))
         .to.emit(consent, "GrantCreatedByDelegate")
         .withArgs(await consent.grantIdOf(grant), id);
-      const revoke = { delegationId: id, nonce: 1n, deadline: opts.deadline };
-      await expect(
-        consent.revokeDelegationBySig(
-          revoke,
-          holding.documentRoot,
-          await signRevokeDelegation(consent, holding.holder, revoke),
-        ),
-      )
-        .to.emit(consent, "DelegationRevoked")
-        .withArgs(id, holding.certId);
+      await expect(holderRevokes(f, id)).to.emit(consent, "DelegationRevoked").withArgs(id, holding.certId);
       const again = grantMessage(holding.certId, {
         grantee: verifier.address,
         validUntil: t + 10n * MINUTE,
@@ -444,15 +446,9 @@ describe("ConsentRegistry delegations", () => {
 
   describe("revokeDelegationBySig", () => {
     it("revokes a delegation, signed by the holder and relayed by anyone", async () => {
-      const { consent, holding, delegationId, opts } = await loadFixture(delegatedFixture);
-      const revoke = { delegationId, nonce: 1n, deadline: opts.deadline };
-      await expect(
-        consent.revokeDelegationBySig(
-          revoke,
-          holding.documentRoot,
-          await signRevokeDelegation(consent, holding.holder, revoke),
-        ),
-      )
+      const f = await loadFixture(delegatedFixture);
+      const { consent, holding, delegationId } = f;
+      await expect(holderRevokes(f, delegationId))
         .to.emit(consent, "DelegationRevoked")
         .withArgs(delegationId, holding.certId);
       expect((await consent.getDelegation(delegationId)).revoked).to.equal(true);
