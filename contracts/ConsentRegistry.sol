@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {IAuthorityRegistry} from "./interfaces/IAuthorityRegistry.sol";
 import {ICertificateLedger} from "./interfaces/ICertificateLedger.sol";
 import {IConsentRegistry} from "./interfaces/IConsentRegistry.sol";
@@ -200,6 +201,30 @@ contract ConsentRegistry is IConsentRegistry, EIP712 {
     ) external returns (bytes32 delegationId) {
         _requireNotPaused();
         return _delegate(delegation, documentRoot, leaf.batchRoot, _batchIssued(delegation.certId, leaf), signature);
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function delegateByIssuerSig(
+        Delegation calldata delegation,
+        address signer,
+        bytes calldata signature
+    ) external returns (bytes32 delegationId) {
+        _requireNotPaused();
+        uint32 issuerKeyId = _ledger.getCertificate(delegation.certId).keyId;
+        return _delegateByIssuer(delegation, bytes32(0), issuerKeyId, signer, signature);
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function delegateInBatchByIssuerSig(
+        Delegation calldata delegation,
+        BatchLeaf calldata leaf,
+        address signer,
+        bytes calldata signature
+    ) external returns (bytes32 delegationId) {
+        _requireNotPaused();
+        // The batch's key issued every certificate its proof shows inside it.
+        uint32 issuerKeyId = _batchIssued(delegation.certId, leaf) ? _ledger.getBatch(leaf.batchRoot).keyId : 0;
+        return _delegateByIssuer(delegation, leaf.batchRoot, issuerKeyId, signer, signature);
     }
 
     /// @inheritdoc IConsentRegistry
@@ -488,6 +513,40 @@ contract ConsentRegistry is IConsentRegistry, EIP712 {
         if (_certIdOf(signer, documentRoot) != certId) revert ConsentSignerNotHolder(certId, signer);
         if (!issued) revert ConsentCertificateNotIssued(certId, batchRoot);
         _storeDelegation(delegation, delegationId, signer, now_);
+    }
+
+    /// @dev The issuing agency's signature of a delegation, checked as the ledger checks an agency's signed status
+    /// change (an acting key of the agency whose key issued the certificate), then {_storeDelegation}.
+    /// `issuerKeyId` is the key that issued the certificate, 0 when the ledger has not issued it.
+    function _delegateByIssuer(
+        Delegation calldata delegation,
+        bytes32 batchRoot,
+        uint32 issuerKeyId,
+        address signer,
+        bytes calldata signature
+    ) private returns (bytes32 delegationId) {
+        uint40 now_ = _time();
+        if (now_ > delegation.deadline) revert ConsentSignatureExpired(delegation.deadline, now_);
+        delegationId = _hashTypedDataV4(_delegationStructHash(delegation));
+        // ECDSA first, as the ledger does: agency keys are usually EOAs, and asking a contract costs more.
+        (address recovered, ECDSA.RecoverError err, ) = ECDSA.tryRecover(delegationId, signature);
+        if (
+            (err != ECDSA.RecoverError.NoError || recovered != signer) &&
+            !SignatureChecker.isValidERC1271SignatureNow(signer, delegationId, signature)
+        ) revert ConsentIssuerSignatureInvalid(signer);
+        (uint32 keyId, uint32 signerAgencyId) = _registry.checkActingKey(signer);
+        bytes32 certId = delegation.certId;
+        if (issuerKeyId == 0) revert ConsentCertificateNotIssued(certId, batchRoot);
+        // Usually the issuing key itself signs: then its agency needs no second read.
+        if (issuerKeyId != keyId) {
+            uint32 issuerAgencyId = _registry.getKey(issuerKeyId).agencyId;
+            if (issuerAgencyId != signerAgencyId)
+                revert ConsentSignerNotIssuingAgency(certId, signerAgencyId, issuerAgencyId);
+        }
+        // The agency does not hold the holder's key, so no holder is compared with the delegate (the zero
+        // address is never a delegate): naming the holder would give the holder nothing it lacks.
+        _storeDelegation(delegation, delegationId, address(0), now_);
+        emit DelegationNamedByIssuer(delegationId, keyId);
     }
 
     /// @dev Every check of a delegation's terms, then the write.

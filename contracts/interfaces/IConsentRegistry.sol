@@ -170,6 +170,12 @@ interface IConsentRegistry {
     error ConsentDelegationVerifierOutOfScope(bytes32 delegationId, address grantee);
     error ConsentDelegationCounterOnly(bytes32 delegationId, uint32 maxUses, uint64 validUntil);
     error ConsentGrantOutlivesDelegation(bytes32 delegationId, uint64 validUntil, uint40 delegationValidUntil);
+    /// @notice An issuer-named delegation whose signature is neither `signer`'s ECDSA signature nor accepted by
+    /// an ERC-1271 contract at `signer`.
+    error ConsentIssuerSignatureInvalid(address signer);
+    /// @notice An issuer-named delegation signed by a key of agency `signerAgencyId` for a certificate issued by
+    /// agency `issuerAgencyId` (the ledger's own {ICertificateLedger.LedgerNotIssuingAgency} check).
+    error ConsentSignerNotIssuingAgency(bytes32 certId, uint32 signerAgencyId, uint32 issuerAgencyId);
 
     event GrantCreated(
         bytes32 indexed grantId,
@@ -193,6 +199,9 @@ interface IConsentRegistry {
     event DelegationRevoked(bytes32 indexed delegationId, bytes32 indexed certId);
     /// @notice Emitted right after {GrantCreated} for a grant signed by a delegate.
     event GrantCreatedByDelegate(bytes32 indexed grantId, bytes32 indexed delegationId);
+    /// @notice Emitted right after {DelegationCreated} when the certificate's issuing agency named the delegate
+    /// (a guardian for a minor) rather than the holder: `keyId` is the agency key that signed.
+    event DelegationNamedByIssuer(bytes32 indexed delegationId, uint32 keyId);
 
     /// @notice The longest a counter-only delegate's grant may last, in seconds from when it is stored.
     function COUNTER_GRANT_MAX_SECONDS() external view returns (uint40);
@@ -249,6 +258,31 @@ interface IConsentRegistry {
         Delegation calldata delegation,
         bytes32 documentRoot,
         BatchLeaf calldata leaf,
+        bytes calldata signature
+    ) external returns (bytes32 delegationId);
+
+    /// @notice Stores a delegation for a single certificate, signed by a key of the agency that issued it
+    /// instead of its holder: an agency names a guardian for a minor's certificate at issuance. The agency
+    /// signs the same `Delegation` message a holder signs (so the delegationId, the delegate's grants and the
+    /// holder's {revokeDelegationBySig} are those of any delegation); `signer` is checked as the ledger checks
+    /// an agency's signed status change: an acting key ({IAuthorityRegistry.checkActingKey}: reverts
+    /// {IAuthorityRegistry.RegistryAccountNotAKey} or {IAuthorityRegistry.RegistryKeyOutsideWindow} or
+    /// {IAuthorityRegistry.RegistryAgencyInactive}) of the agency whose key issued the certificate
+    /// ({ConsentSignerNotIssuingAgency}). Its signature is ECDSA, or else ERC-1271 for a contract key
+    /// ({ConsentIssuerSignatureInvalid}). Otherwise reverts as {delegateBySig} does (paused, deadline, replay,
+    /// zero delegate, validUntil, not issued). Emits {DelegationCreated} then {DelegationNamedByIssuer}.
+    /// @return delegationId The EIP-712 digest of `delegation`.
+    function delegateByIssuerSig(
+        Delegation calldata delegation,
+        address signer,
+        bytes calldata signature
+    ) external returns (bytes32 delegationId);
+
+    /// @notice {delegateByIssuerSig} for a certificate anchored in a batch: `leaf` proves it.
+    function delegateInBatchByIssuerSig(
+        Delegation calldata delegation,
+        BatchLeaf calldata leaf,
+        address signer,
         bytes calldata signature
     ) external returns (bytes32 delegationId);
 

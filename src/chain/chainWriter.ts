@@ -33,6 +33,7 @@ import type {
   GrantRelayRequest,
   IssueManyRequest,
   IssueRequest,
+  IssuerDelegationRequest,
   RecordCheckRelayRequest,
   RevokeDelegationRelayRequest,
   RevokeGrantRelayRequest,
@@ -299,6 +300,27 @@ export function workKinds(d: Omit<ChainWriterDeps, "relayer">): Record<string, W
       // delegationId is the EIP-712 digest, computed exactly as the registry computes it.
       result: (p: DelegationPayload) => ({ delegationId: p.delegationId }),
     },
+    // The issuing agency names a guardian: its custodial key signs the Delegation's EIP-712 digest (the
+    // delegationId itself) as the work is sent; the relayer pays.
+    delegateByIssuer: {
+      action: "store the delegation the issuing agency named",
+      tx: (p: IssuerDelegationPayload) =>
+        call(
+          A.consent,
+          d.relayerAddress,
+          consentIface.encodeFunctionData("delegateByIssuerSig", [
+            delegationTuple(p.delegation),
+            p.issuerKey,
+            d.agencySigner(p.issuerKey).sign(p.delegationId).serialized,
+          ]),
+          250_000,
+        ),
+      applied: async (p: IssuerDelegationPayload) =>
+        (await readDelegation(d.rpc, A.consent, p.delegationId))
+          ? { result: { delegationId: p.delegationId } }
+          : undefined,
+      result: (p: IssuerDelegationPayload) => ({ delegationId: p.delegationId }),
+    },
     revokeDelegation: {
       action: "revoke the delegation",
       tx: (p: RevokeDelegationRelayRequest, from) => revocationBySig("revokeDelegationBySig", p.delegationId, p, from),
@@ -407,6 +429,7 @@ const issueRequest = (p: { certId: string; typeId: number; validFrom: number; va
 });
 type GrantPayload = GrantRelayRequest & { grantId: string };
 type DelegationPayload = DelegationRelayRequest & { delegationId: string };
+type IssuerDelegationPayload = { issuerKey: string; delegation: DelegationTerms; delegationId: string };
 type DelegateGrantPayload = DelegateGrantRelayRequest & { grantId: string };
 
 function delegationTuple(t: DelegationTerms) {
@@ -605,15 +628,29 @@ export class EngineChainWriter implements ChainWriter {
     };
   }
 
-  async relayDelegation(req: DelegationRelayRequest): Promise<TxReceiptView & { delegationId: Bytes32 }> {
-    const delegationId = computeDelegationId(consentDomain(this.d.chainId, this.d.addresses.consent), {
-      ...req.delegation,
-      validUntil: BigInt(req.delegation.validUntil),
-      nonce: BigInt(req.delegation.nonce),
-      deadline: BigInt(req.delegation.deadline),
+  private delegationIdOf(t: DelegationTerms): Bytes32 {
+    return computeDelegationId(consentDomain(this.d.chainId, this.d.addresses.consent), {
+      ...t,
+      validUntil: BigInt(t.validUntil),
+      nonce: BigInt(t.nonce),
+      deadline: BigInt(t.deadline),
     }).toLowerCase() as Bytes32;
+  }
+
+  async relayDelegation(req: DelegationRelayRequest): Promise<TxReceiptView & { delegationId: Bytes32 }> {
+    const delegationId = this.delegationIdOf(req.delegation);
     const o = await this.d.relayer.execute("delegate", `delegate:${delegationId}`, this.d.relayerAddress, {
       ...req,
+      delegationId,
+    });
+    return { ...this.receipt(o), delegationId };
+  }
+
+  async delegateByIssuer(req: IssuerDelegationRequest): Promise<TxReceiptView & { delegationId: Bytes32 }> {
+    const delegationId = this.delegationIdOf(req.delegation);
+    const o = await this.d.relayer.execute("delegateByIssuer", req.outboxKey, this.d.relayerAddress, {
+      issuerKey: req.issuerKey.toLowerCase(),
+      delegation: req.delegation,
       delegationId,
     });
     return { ...this.receipt(o), delegationId };

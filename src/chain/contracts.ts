@@ -77,6 +77,8 @@ const errorCodes: Record<string, [ChainRejectionCode | "CHAIN_REJECTED", number]
   ConsentDelegationVerifierOutOfScope: ["DELEGATION_OUT_OF_SCOPE", 403],
   ConsentDelegationCounterOnly: ["DELEGATION_OUT_OF_SCOPE", 403],
   ConsentGrantOutlivesDelegation: ["DELEGATION_OUT_OF_SCOPE", 403],
+  ConsentIssuerSignatureInvalid: ["BAD_SIGNATURE", 422],
+  ConsentSignerNotIssuingAgency: ["NOT_ACCREDITED", 403],
 };
 
 export function decodeError(data: string | undefined): ErrorDescription | undefined {

@@ -12,6 +12,7 @@ import type {
   Bytes32,
   CertificateDocument,
   CertificateTypeView,
+  DelegationTerms,
   DomainDeps,
   Hex,
   SigningKeyView,
@@ -24,11 +25,35 @@ export interface IssueItem {
   validUntil?: number;
 }
 
+/**
+ * A guardian the issuing agency names for a minor's certificate: an ordinary delegation (the holder may
+ * revoke it) signed by the agency's key instead of the holder's and relayed right after the issue lands.
+ */
+export interface GuardianTerms {
+  delegate: Address;
+  validUntil: number;
+  /** true: the guardian may share online too; false or absent: counter presentations only. */
+  online?: boolean;
+  /** keccak256 of the only purpose code; absent: any. */
+  purpose?: Bytes32;
+  /** The only verifier; absent: any. */
+  verifier?: Address;
+}
+
 export interface IssueCertificateParameters extends IssueItem {
   agency: Address;
   type: string;
   /** The client's Idempotency-Key header. */
   idempotencyKey: string;
+  guardian?: GuardianTerms;
+}
+
+/** The guardian's delegation as relayed: its id (the Delegation's EIP-712 digest), receipt and terms. */
+export interface GuardianDelegation {
+  delegationId: Bytes32;
+  txHash: Hex;
+  blockNumber: number;
+  delegation: DelegationTerms;
 }
 
 export interface IssuedCertificate {
@@ -41,6 +66,7 @@ export interface IssuedCertificate {
   txHash: Hex;
   blockNumber: number;
   document: CertificateDocument;
+  guardian?: GuardianDelegation;
 }
 
 export interface IssueCertificateReturnType {
@@ -122,9 +148,43 @@ export function validateFields(deps: Pick<DomainDeps, "catalog">, type: string, 
 }
 
 interface IssueDraft {
-  certificate: Omit<IssuedCertificate, "txHash" | "blockNumber">;
+  certificate: Omit<IssuedCertificate, "txHash" | "blockNumber" | "guardian">;
   typeId: number;
   agency: Address;
+  /** The guardian's Delegation, fixed (nonce and deadline included) when the request was first accepted. */
+  guardian?: DelegationTerms;
+}
+
+const ZERO_ADDRESS = `0x${"0".repeat(40)}` as Address;
+const ZERO_HASH = `0x${"0".repeat(64)}` as Bytes32;
+/** How long the relayer may take to put the guardian's delegation on chain (retries after a restart). */
+const GUARDIAN_RELAY_SECONDS = 7 * 24 * 3600;
+const UINT40_MAX = 2 ** 40 - 1;
+
+/** What the chain would refuse in a guardian's terms, refused before anything is issued. */
+function requireGuardian(g: GuardianTerms, holder: Address, now: number): void {
+  if (g.delegate.toLowerCase() === ZERO_ADDRESS)
+    throw badRequest("INVALID_DELEGATION", "The guardian must be a wallet address, not the zero address.");
+  if (g.delegate.toLowerCase() === holder.toLowerCase())
+    throw badRequest("INVALID_DELEGATION", "The guardian cannot be the certificate's own holder key.");
+  if (g.validUntil <= now)
+    throw badRequest("DELEGATION_EXPIRED", "The guardian's validUntil is in the past.", { validUntil: g.validUntil });
+  if (g.validUntil > UINT40_MAX)
+    throw badRequest("INVALID_DELEGATION", "The guardian's validUntil does not fit the registry's 40 bits.");
+}
+
+/** The Delegation the agency signs; its nonce comes from the idempotency key, so a retry names the same one. */
+function guardianDelegation(certId: Bytes32, g: GuardianTerms, idemKey: string, now: number): DelegationTerms {
+  return {
+    certId,
+    delegate: g.delegate.toLowerCase() as Address,
+    purpose: (g.purpose?.toLowerCase() ?? ZERO_HASH) as Bytes32,
+    verifier: (g.verifier?.toLowerCase() ?? ZERO_ADDRESS) as Address,
+    online: g.online ?? false,
+    validUntil: g.validUntil,
+    nonce: BigInt(`0x${sha256Hex(`guardian:${idemKey}`)}`).toString(),
+    deadline: now + GUARDIAN_RELAY_SECONDS,
+  };
 }
 
 export async function issueCertificate(
@@ -140,11 +200,18 @@ export async function issueCertificate(
       fields: p.fields,
       validFrom: p.validFrom,
       validUntil: p.validUntil,
+      // Only when present: the hash of a request without a guardian stays what it was.
+      ...(p.guardian ? { guardian: p.guardian } : {}),
     }),
   );
   const idemKey = `issue:${agency}:${sha256Hex(p.idempotencyKey)}`;
 
-  requireCustodialAgency(deps, "POST /v1/agency/certificates/signed");
+  requireCustodialAgency(
+    deps,
+    p.guardian
+      ? "POST /v1/agency/certificates/signed, then sign the guardian's Delegation with the same key and relay it to ConsentRegistry.delegateByIssuerSig"
+      : "POST /v1/agency/certificates/signed",
+  );
   // A retry with a known key skips validation: the first request passed it.
   const existing = await peekIdempotent(deps, idemKey, requestHash);
   if (existing) return finish(deps, idemKey, existing, true);
@@ -152,6 +219,7 @@ export async function issueCertificate(
   const type = await prepareType(deps, agency, p.type);
   validateFields(deps, p.type, p.fields);
   const { validFrom, validUntil } = validity(type, p, now);
+  if (p.guardian) requireGuardian(p.guardian, p.holder, now);
   const { key, built } = await buildForHolder(deps, agency, type, {
     holder: p.holder.toLowerCase() as Address,
     fields: p.fields,
@@ -170,6 +238,7 @@ export async function issueCertificate(
       validUntil,
       document: built.document,
     },
+    guardian: p.guardian && guardianDelegation(built.certId, p.guardian, idemKey, now),
   };
   const raced = await deps.idempotency.claim(idemKey, { requestHash, result: draft, done: false, createdAt: now });
   if (raced) {
@@ -224,9 +293,24 @@ async function finish(
     validUntil: c.validUntil,
     outboxKey: idemKey,
   });
+  // The guardian's delegation goes after the issue has landed (the registry refuses an unknown certificate),
+  // under its own outbox key: a retry of the request re-sends neither.
+  const guardian = draft.guardian
+    ? {
+        ...(await deps.chain.delegateByIssuer({
+          issuerKey: c.issuerKey,
+          delegation: draft.guardian,
+          outboxKey: `guardian:${idemKey}`,
+        })),
+        delegation: draft.guardian,
+      }
+    : undefined;
   // No markDone here: it would cost a synchronous commit per certificate, and a replay needs no
   // flag: it re-sends the draft under the same outbox key, which answers from the outbox's own record.
-  return { certificate: { ...c, txHash: receipt.txHash, blockNumber: receipt.blockNumber }, replayed };
+  return {
+    certificate: { ...c, txHash: receipt.txHash, blockNumber: receipt.blockNumber, ...(guardian ? { guardian } : {}) },
+    replayed,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

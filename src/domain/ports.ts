@@ -389,6 +389,17 @@ export interface DelegationRelayRequest {
   batch?: { root: Bytes32; validFrom: number; validUntil: number; proof: Bytes32[] };
 }
 
+/**
+ * A delegation the certificate's issuing agency names (a guardian for a minor), signed with the agency's
+ * custodial key `issuerKey` as the work is sent and relayed to `delegateByIssuerSig`.
+ */
+export interface IssuerDelegationRequest {
+  issuerKey: Address;
+  delegation: DelegationTerms;
+  /** The relayer's outbox key: the same key sends it once. */
+  outboxKey: string;
+}
+
 export interface RevokeDelegationRelayRequest {
   delegationId: Bytes32;
   /** uint256 as a decimal string. */
@@ -439,6 +450,8 @@ export interface ChainWriter {
   /** Relays the holder's signed delegation; resolves with its id (the Delegation's EIP-712 digest). */
   relayDelegation(req: DelegationRelayRequest): Promise<TxReceiptView & { delegationId: Bytes32 }>;
   relayRevokeDelegation(req: RevokeDelegationRelayRequest): Promise<TxReceiptView>;
+  /** Signs (custodial agency key) and relays the issuing agency's delegation to `delegateByIssuerSig`. */
+  delegateByIssuer(req: IssuerDelegationRequest): Promise<TxReceiptView & { delegationId: Bytes32 }>;
   /** Relays a grant signed by a delegate under the relayed delegation (`grantByDelegateSig`). */
   relayDelegateGrant(req: DelegateGrantRelayRequest): Promise<TxReceiptView & { grantId: Bytes32 }>;
   /** The delegation as the registry holds it now, read from the chain; undefined when unknown. */

@@ -191,8 +191,47 @@ const ItemShape = {
   validUntil: UnixTime.optional(),
 };
 export const IssueItem = z.strictObject(ItemShape).superRefine(oneTarget).openapi("IssueItem");
+export const DelegationMessage = z
+  .strictObject({
+    certId: Bytes32,
+    delegate: Address.openapi({ description: "The delegate wallet's address (its QR code or link shows it)." }),
+    purpose: Bytes32.openapi({
+      description: "keccak256 of the only purpose code the delegate may grant for; zero: any.",
+    }),
+    verifier: Address.openapi({ description: "The only grantee the delegate may grant to; the zero address: any." }),
+    online: z.boolean().openapi({
+      description:
+        "false: counter presentations only (grants of one use ending within an hour); true: online shares too.",
+    }),
+    validUntil: UnixTime,
+    nonce: Uint256,
+    deadline: UnixTime,
+  })
+  .openapi("DelegationMessage", {
+    description: "The EIP-712 Delegation the holder signs with the certificate's key (src/document/typedData.ts).",
+  });
+export const GuardianBody = z
+  .strictObject({
+    delegate: Address.openapi({
+      description: "The guardian wallet's delegate address (its QR code or link shows it).",
+    }),
+    validUntil: UnixTime.openapi({
+      description: "When the guardian's delegation ends (e.g. the minor's coming of age).",
+    }),
+    online: z.boolean().optional().openapi({
+      description: "true: the guardian may share online too; false or absent: counter presentations only.",
+    }),
+    purpose: Bytes32.optional().openapi({ description: "keccak256 of the only purpose code; absent: any." }),
+    verifier: Address.optional().openapi({ description: "The only verifier the guardian may grant to; absent: any." }),
+  })
+  .openapi("GuardianBody", {
+    description:
+      "A guardian delegate the issuing agency names for a minor's certificate: an ordinary delegation (the holder may " +
+      "revoke it) signed with the agency's custodial key and relayed to delegateByIssuerSig right after the issue lands. " +
+      "Needs a holder (not a claim) and custodial agency keys.",
+  });
 export const IssueBody = z
-  .strictObject({ type: TypeCode, ...ItemShape })
+  .strictObject({ type: TypeCode, ...ItemShape, guardian: GuardianBody.optional() })
   .superRefine(oneTarget)
   .openapi("IssueBody");
 const IdempotencyKey = z.string().regex(/^[\x21-\x7e]{1,128}$/, "must be 1-128 visible ASCII characters");
@@ -334,6 +373,10 @@ export const IssuedCertificate = z
     pickup: PickupTicket.openapi({
       description: "The document waiting, sealed, for the holder's wallet: show `url` as a QR code or send it.",
     }),
+    guardian: z
+      .object({ delegationId: Bytes32, txHash: Bytes32, blockNumber: z.number().int(), delegation: DelegationMessage })
+      .optional()
+      .openapi({ description: "The guardian's delegation the agency named (when the request had `guardian`)." }),
   })
   .openapi("IssuedCertificate");
 
@@ -592,25 +635,6 @@ export const RevokeGrantBody = z
   .strictObject({ nonce: Uint256, deadline: UnixTime, signature: Signature, documentRoot: Bytes32 })
   .openapi("RevokeGrantBody", {
     description: "EIP-712 RevokeGrant(grantId, nonce, deadline) signed by the holder key.",
-  });
-export const DelegationMessage = z
-  .strictObject({
-    certId: Bytes32,
-    delegate: Address.openapi({ description: "The delegate wallet's address (its QR code or link shows it)." }),
-    purpose: Bytes32.openapi({
-      description: "keccak256 of the only purpose code the delegate may grant for; zero: any.",
-    }),
-    verifier: Address.openapi({ description: "The only grantee the delegate may grant to; the zero address: any." }),
-    online: z.boolean().openapi({
-      description:
-        "false: counter presentations only (grants of one use ending within an hour); true: online shares too.",
-    }),
-    validUntil: UnixTime,
-    nonce: Uint256,
-    deadline: UnixTime,
-  })
-  .openapi("DelegationMessage", {
-    description: "The EIP-712 Delegation the holder signs with the certificate's key (src/document/typedData.ts).",
   });
 export const RelayDelegationBody = z
   .strictObject({

@@ -185,6 +185,20 @@ async function main(): Promise<void> {
   });
   const delegationSig = await signDelegation(f.consent, single.holder, delegation);
   report("delegate_by_sig", await gasOf(f.consent.delegateBySig(delegation, single.documentRoot, delegationSig)));
+  // A guardian named by the issuing agency for a minor's certificate, relayed right after issuance.
+  const minor = newHolding();
+  await f.ledger.issue(minor.certId, TYPE_ID_CARD, validFrom, validUntil);
+  const guardian = delegationMessage(minor.certId, {
+    delegate: Wallet.createRandom().address,
+    validUntil: grantDeadline + 30n * DAY,
+    deadline: grantDeadline,
+  });
+  const issuerKey = f.policeKey1;
+  const guardianSig = await signDelegation(f.consent, issuerKey, guardian);
+  report(
+    "delegate_by_issuer_sig",
+    await gasOf(f.consent.delegateByIssuerSig(guardian, issuerKey.address, guardianSig)),
+  );
   const counterAt = await now();
   const byDelegate = grantMessage(single.certId, {
     grantee: f.verifier.address,

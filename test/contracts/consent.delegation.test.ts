@@ -7,10 +7,14 @@ import { consentDomain, DELEGATION_TYPES } from "../../src/document/typedData";
 import { computeDelegationId, createHolderWallet, generateMnemonic, hashRevokeDelegation } from "../../src/document";
 import { computeCertId } from "../../src/document/ids";
 import { rejection, revertData } from "../../src/chain/contracts";
+import { ERC1271Account__factory } from "../../typechain-types";
 import {
+  AGENCY_MARKET,
+  AGENCY_POLICE,
   buildBatch,
   DAY,
   delegationMessage,
+  FAR_FUTURE,
   deployedFixture,
   grantMessage,
   newBatchEntries,
@@ -75,6 +79,16 @@ async function delegateGrantedFixture() {
   const grant = f.counterGrant();
   await f.consent.grantByDelegateSig(grant, f.delegation, await signGrant(f.consent, f.delegate, grant));
   return { ...f, grant, grantId: await f.consent.grantIdOf(grant) };
+}
+
+/** The holder's signed revocation of `delegationId`, relayed. */
+async function holderRevokes(f: Awaited<ReturnType<typeof delegationFixture>>, delegationId: string) {
+  const revoke = { delegationId, nonce: 1n, deadline: f.opts.deadline };
+  return f.consent.revokeDelegationBySig(
+    revoke,
+    f.holding.documentRoot,
+    await signRevokeDelegation(f.consent, f.holding.holder, revoke),
+  );
 }
 
 describe("ConsentRegistry delegations", () => {
@@ -247,17 +261,194 @@ describe("ConsentRegistry delegations", () => {
     });
   });
 
-  describe("revokeDelegationBySig", () => {
-    it("revokes a delegation, signed by the holder and relayed by anyone", async () => {
-      const { consent, holding, delegationId, opts } = await loadFixture(delegatedFixture);
-      const revoke = { delegationId, nonce: 1n, deadline: opts.deadline };
+  describe("delegateByIssuerSig (a guardian named by the issuing agency)", () => {
+    it("stores the agency's delegation as an ordinary one and marks it as named by the issuer", async () => {
+      const { consent, holding, opts, delegate, policeKey2, registry } = await loadFixture(delegationFixture);
+      const msg = delegationMessage(holding.certId, opts);
+      const id = await consent.delegationIdOf(msg);
+      // policeKey1 issued the certificate; any acting key of the same agency may name the guardian.
+      const keyId = await registry.keyIdOf(policeKey2.address);
+      await expect(consent.delegateByIssuerSig(msg, policeKey2.address, await signDelegation(consent, policeKey2, msg)))
+        .to.emit(consent, "DelegationCreated")
+        .withArgs(id, holding.certId, delegate.address, ethers.ZeroHash, ethers.ZeroAddress, false, opts.validUntil)
+        .and.to.emit(consent, "DelegationNamedByIssuer")
+        .withArgs(id, keyId);
+      const d = await consent.getDelegation(id);
+      expect([d.certId, d.delegate, d.revoked]).to.deep.equal([holding.certId, delegate.address, false]);
+      expect(await consent.delegationVerdict(id)).to.equal(DelegationVerdict.Active);
+    });
+
+    it("lets the guardian grant under it, and the holder revoke it, after which the guardian cannot grant", async () => {
+      const f = await loadFixture(delegationFixture);
+      const { consent, holding, opts, delegate, policeKey1, verifier, t } = f;
+      const msg = delegationMessage(holding.certId, opts);
+      await consent.delegateByIssuerSig(msg, policeKey1.address, await signDelegation(consent, policeKey1, msg));
+      const id = await consent.delegationIdOf(msg);
+      const grant = grantMessage(holding.certId, {
+        grantee: verifier.address,
+        validUntil: t + 15n * MINUTE,
+        maxUses: 1,
+        deadline: t + 15n * MINUTE,
+      });
+      await expect(consent.grantByDelegateSig(grant, msg, await signGrant(consent, delegate, grant)))
+        .to.emit(consent, "GrantCreatedByDelegate")
+        .withArgs(await consent.grantIdOf(grant), id);
+      await expect(holderRevokes(f, id)).to.emit(consent, "DelegationRevoked").withArgs(id, holding.certId);
+      const again = grantMessage(holding.certId, {
+        grantee: verifier.address,
+        validUntil: t + 10n * MINUTE,
+        maxUses: 1,
+        deadline: t + 10n * MINUTE,
+      });
+      await expect(consent.grantByDelegateSig(again, msg, await signGrant(consent, delegate, again)))
+        .to.be.revertedWithCustomError(consent, "ConsentDelegationRevoked")
+        .withArgs(id);
+    });
+
+    it("refuses the guardian delegating further (only the holder's key proves the holder)", async () => {
+      const { consent, holding, opts, delegate, policeKey1 } = await loadFixture(delegationFixture);
+      const msg = delegationMessage(holding.certId, opts);
+      await consent.delegateByIssuerSig(msg, policeKey1.address, await signDelegation(consent, policeKey1, msg));
+      const onward = delegationMessage(holding.certId, { ...opts, delegate: ethers.Wallet.createRandom().address });
+      await expect(consent.delegateBySig(onward, holding.documentRoot, await signDelegation(consent, delegate, onward)))
+        .to.be.revertedWithCustomError(consent, "ConsentSignerNotHolder")
+        .withArgs(holding.certId, delegate.address);
+    });
+
+    it("names a guardian for a certificate inside a batch, with its leaf and proof", async () => {
+      const { consent, entries, leafOf, opts, policeKey1, batch } = await loadFixture(delegationFixture);
+      const e = entries[1];
+      const msg = delegationMessage(e.certId, opts);
+      const sig = await signDelegation(consent, policeKey1, msg);
+      await expect(consent.delegateInBatchByIssuerSig(msg, leafOf(2), policeKey1.address, sig))
+        .to.be.revertedWithCustomError(consent, "ConsentCertificateNotIssued")
+        .withArgs(e.certId, batch.root);
+      await expect(consent.delegateInBatchByIssuerSig(msg, leafOf(1), policeKey1.address, sig)).to.emit(
+        consent,
+        "DelegationNamedByIssuer",
+      );
+      expect((await consent.getDelegation(await consent.delegationIdOf(msg))).certId).to.equal(e.certId);
+    });
+
+    it("rejects a key of another agency", async () => {
+      const { consent, holding, opts, marketKey } = await loadFixture(delegationFixture);
+      const msg = delegationMessage(holding.certId, opts);
+      await expect(consent.delegateByIssuerSig(msg, marketKey.address, await signDelegation(consent, marketKey, msg)))
+        .to.be.revertedWithCustomError(consent, "ConsentSignerNotIssuingAgency")
+        .withArgs(holding.certId, AGENCY_MARKET, AGENCY_POLICE);
+    });
+
+    it("rejects a signer that is not an agency key, the holder included", async () => {
+      const { consent, registry, holding, opts, other } = await loadFixture(delegationFixture);
+      const msg = delegationMessage(holding.certId, opts);
+      for (const signer of [holding.holder, other]) {
+        await expect(consent.delegateByIssuerSig(msg, signer.address, await signDelegation(consent, signer, msg)))
+          .to.be.revertedWithCustomError(registry, "RegistryAccountNotAKey")
+          .withArgs(signer.address);
+      }
+    });
+
+    it("rejects a retired agency key", async () => {
+      const { consent, registry, holding, opts, policeKey2 } = await loadFixture(delegationFixture);
+      const keyId = await registry.keyIdOf(policeKey2.address);
+      await registry.retireKey(keyId);
+      const msg = delegationMessage(holding.certId, opts);
+      await expect(consent.delegateByIssuerSig(msg, policeKey2.address, await signDelegation(consent, policeKey2, msg)))
+        .to.be.revertedWithCustomError(registry, "RegistryKeyOutsideWindow")
+        .withArgs(keyId, anyValue, anyValue, anyValue);
+    });
+
+    it("rejects a signature that is not the named signer's", async () => {
+      const { consent, holding, opts, policeKey1, policeKey2 } = await loadFixture(delegationFixture);
+      const msg = delegationMessage(holding.certId, opts);
+      const sig = await signDelegation(consent, policeKey2, msg);
+      await expect(consent.delegateByIssuerSig(msg, policeKey1.address, sig))
+        .to.be.revertedWithCustomError(consent, "ConsentIssuerSignatureInvalid")
+        .withArgs(policeKey1.address);
+      await expect(consent.delegateByIssuerSig(msg, policeKey1.address, "0x1234"))
+        .to.be.revertedWithCustomError(consent, "ConsentIssuerSignatureInvalid")
+        .withArgs(policeKey1.address);
+    });
+
+    it("accepts a contract agency key through ERC-1271", async () => {
+      const { consent, registry, holding, opts, deployer, spare } = await loadFixture(delegationFixture);
+      const account = await new ERC1271Account__factory(deployer).deploy(spare.address);
+      const address = await account.getAddress();
+      await registry.addKey(AGENCY_POLICE, address, 0, FAR_FUTURE);
+      const msg = delegationMessage(holding.certId, opts);
+      await expect(consent.delegateByIssuerSig(msg, address, await signDelegation(consent, spare, msg)))
+        .to.emit(consent, "DelegationNamedByIssuer")
+        .withArgs(await consent.delegationIdOf(msg), await registry.keyIdOf(address));
+    });
+
+    it("rejects a certificate the ledger has not issued", async () => {
+      const { consent, opts, policeKey1 } = await loadFixture(delegationFixture);
+      const h = newHolding();
+      const msg = delegationMessage(h.certId, opts);
+      await expect(consent.delegateByIssuerSig(msg, policeKey1.address, await signDelegation(consent, policeKey1, msg)))
+        .to.be.revertedWithCustomError(consent, "ConsentCertificateNotIssued")
+        .withArgs(h.certId, ethers.ZeroHash);
+    });
+
+    it("rejects a replay, also of the same terms the holder already signed", async () => {
+      const { consent, holding, delegation, delegationId, policeKey1 } = await loadFixture(delegatedFixture);
       await expect(
-        consent.revokeDelegationBySig(
-          revoke,
-          holding.documentRoot,
-          await signRevokeDelegation(consent, holding.holder, revoke),
+        consent.delegateByIssuerSig(
+          delegation,
+          policeKey1.address,
+          await signDelegation(consent, policeKey1, delegation),
         ),
       )
+        .to.be.revertedWithCustomError(consent, "ConsentDelegationExists")
+        .withArgs(delegationId);
+      expect((await consent.getDelegation(delegationId)).certId).to.equal(holding.certId);
+    });
+
+    it("rejects a past deadline, a zero delegate and a validUntil not in the future", async () => {
+      const { consent, holding, opts, policeKey1, t } = await loadFixture(delegationFixture);
+      const zero = delegationMessage(holding.certId, { ...opts, delegate: ethers.ZeroAddress });
+      await expect(
+        consent.delegateByIssuerSig(zero, policeKey1.address, await signDelegation(consent, policeKey1, zero)),
+      ).to.be.revertedWithCustomError(consent, "ConsentDelegateZero");
+      const past = delegationMessage(holding.certId, { ...opts, validUntil: t - 1n });
+      await expect(
+        consent.delegateByIssuerSig(past, policeKey1.address, await signDelegation(consent, policeKey1, past)),
+      )
+        .to.be.revertedWithCustomError(consent, "ConsentDelegationValidUntilInvalid")
+        .withArgs(t - 1n, anyValue);
+      const msg = delegationMessage(holding.certId, opts);
+      const sig = await signDelegation(consent, policeKey1, msg);
+      await time.increaseTo(opts.deadline + 1n);
+      await expect(consent.delegateByIssuerSig(msg, policeKey1.address, sig))
+        .to.be.revertedWithCustomError(consent, "ConsentSignatureExpired")
+        .withArgs(opts.deadline, anyValue);
+    });
+
+    it("is refused while paused", async () => {
+      const { consent, registry, pauser, holding, opts, policeKey1, leafOf, entries } =
+        await loadFixture(delegationFixture);
+      await registry.connect(pauser).pause();
+      const msg = delegationMessage(holding.certId, opts);
+      await expect(
+        consent.delegateByIssuerSig(msg, policeKey1.address, await signDelegation(consent, policeKey1, msg)),
+      ).to.be.revertedWithCustomError(registry, "RegistryPaused");
+      const bmsg = delegationMessage(entries[0].certId, opts);
+      await expect(
+        consent.delegateInBatchByIssuerSig(
+          bmsg,
+          leafOf(0),
+          policeKey1.address,
+          await signDelegation(consent, policeKey1, bmsg),
+        ),
+      ).to.be.revertedWithCustomError(registry, "RegistryPaused");
+    });
+  });
+
+  describe("revokeDelegationBySig", () => {
+    it("revokes a delegation, signed by the holder and relayed by anyone", async () => {
+      const f = await loadFixture(delegatedFixture);
+      const { consent, holding, delegationId } = f;
+      await expect(holderRevokes(f, delegationId))
         .to.emit(consent, "DelegationRevoked")
         .withArgs(delegationId, holding.certId);
       expect((await consent.getDelegation(delegationId)).revoked).to.equal(true);

@@ -164,6 +164,15 @@ describe("external key custody (embedded chain)", function () {
       .expect(409);
     expect(r1.body.error.code).to.equal("AGENCY_SIGNATURE_REQUIRED");
     expect(r1.body.error.details.instead).to.equal("POST /v1/agency/certificates/signed");
+    const guardian = { delegate: holders.address(997), validUntil: Math.floor(Date.now() / 1000) + 3600 };
+    const r1g = await http
+      .post("/v1/agency/certificates")
+      .set(bearer(agencyApiKey))
+      .set("idempotency-key", "custodial-guardian-1")
+      .send({ type: "diploma", holder: holders.address(999), fields: sampleFields("diploma", 1), guardian })
+      .expect(409);
+    expect(r1g.body.error.code).to.equal("AGENCY_SIGNATURE_REQUIRED");
+    expect(r1g.body.error.details.instead).to.match(/delegateByIssuerSig/);
     const r2 = await http
       .post("/v1/agency/batches")
       .set(bearer(agencyApiKey))

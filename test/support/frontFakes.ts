@@ -102,6 +102,9 @@ export function fakeDeps(world = new FakeWorld()): DomainDeps & { world: FakeWor
     async relayDelegation() {
       throw new DomainError("NOT_IN_FAKE_WORLD", "the fake world relays no delegations", { status: 501 });
     },
+    async delegateByIssuer() {
+      throw new DomainError("NOT_IN_FAKE_WORLD", "the fake world relays no delegations", { status: 501 });
+    },
     async relayRevokeDelegation() {
       throw new DomainError("NOT_IN_FAKE_WORLD", "the fake world relays no delegations", { status: 501 });
     },

@@ -2,7 +2,7 @@
 import express, { type Request, type Router } from "express";
 import { z } from "zod";
 import { getCertificateType } from "../../domain/catalog";
-import { DomainError, notFound } from "../../domain/errors";
+import { DomainError, badRequest, notFound } from "../../domain/errors";
 import {
   agencyClaimOffers,
   checkClaimItems,
@@ -21,6 +21,7 @@ import {
   type BatchItemText,
   type BatchItemView,
   type BatchJob,
+  type GuardianTerms,
   type IssueItem,
 } from "../../domain/issuance";
 import { agencyPickup, createPickup, pickupLink, type PickupTicket } from "../../domain/pickup";
@@ -125,7 +126,8 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
     summary: "Issue one certificate",
     description:
       "Validates the fields against the type's schema (check digits included), builds the document, and records its certId on chain. " +
-      "The same Idempotency-Key with the same body returns the same certificate (200, Idempotent-Replayed: true); with another request, 409 IDEMPOTENCY_KEY_REUSED.",
+      "The same Idempotency-Key with the same body returns the same certificate (200, Idempotent-Replayed: true); with another request, 409 IDEMPOTENCY_KEY_REUSED. " +
+      "With `guardian` (a minor's certificate), the agency's key also names the guardian delegate on chain right after the issue (`guardian` in the answer).",
     headers: S.IdempotencyHeaders,
     body: S.IssueBody,
     responses: {
@@ -144,6 +146,11 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
       422: { description: "Fields invalid for the type.", schema: S.ErrorResponse },
     },
     handler: async ({ principal, idempotencyKey, body, req }) => {
+      if (body.claim && body.guardian)
+        throw badRequest(
+          "GUARDIAN_NEEDS_HOLDER",
+          "A guardian is named for a certificate issued to a holder key; a claim offer has no holder yet.",
+        );
       if (body.claim) {
         // The Idempotency-Key's token names the offer's origin: a retried request finds its offer again.
         const origin = idempotencyKey!;
@@ -166,6 +173,7 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
         validUntil: body.validUntil,
         // The header is required on this route, so the binding's token is always there.
         idempotencyKey: idempotencyKey!,
+        guardian: body.guardian as GuardianTerms | undefined,
       });
       // Stored before the answer: should it fail, the request fails (5xx) and keeps its Idempotency-Key
       // binding without an answer, so the retry finishes the same certificate and stores its pickup.
