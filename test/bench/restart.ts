@@ -45,6 +45,7 @@ import { loadConfig } from "../../src/config";
 import { keepAliveRpc, startAnvil } from "../../src/chain/anvil";
 import { workKinds } from "../../src/chain/chainWriter";
 import { anvilArgs, checkpointFile } from "../../src/chain/embeddedAnvil";
+import { checkpointPolicyFromEnv } from "../../src/chain/embeddedChain";
 import { BlockJournal } from "../../src/chain/journal";
 import { openGateway } from "../../src/wiring/gateway";
 import { issueNewCertificate, newHolderCert, setupActors, tmpDataDir } from "../support/engineFixture";
@@ -121,12 +122,21 @@ async function build(dataDir: string, n: number): Promise<void> {
   const writers = via === "relayer" ? Number(process.env.BENCH_RESTART_WRITERS ?? 8) : 1;
   const txPerBlock = Number(process.env.BENCH_RESTART_TX_PER_BLOCK ?? 400);
   const inFlight = Math.max(64, 2 * txPerBlock);
+  // Mining time of the blocks since the last checkpoint: what a restart after a kill replays.
+  let mineMsAtCheckpoint = 0;
+  const producerOf: { stats?: { mineMs: number } } = {};
   const gw = await openGateway(loadConfig(env(dataDir), { logLevel: "silent" }), {
     logger: pino({ level: "silent" }),
-    // The engine with checkpoints unless CERTLEDGER_EMBEDDED_ENGINE names one (EDR is the default).
-    embeddedChain: { maxTxPerBlock: txPerBlock, engine: process.env.CERTLEDGER_EMBEDDED_ENGINE ? undefined : "anvil" },
+    embeddedChain: {
+      maxTxPerBlock: txPerBlock,
+      // The producer is paused while a checkpoint is written: its mining time is the one the checkpoint starts from.
+      checkpointHook: async (phase) => {
+        if (phase === "journal-truncated" && producerOf.stats) mineMsAtCheckpoint = producerOf.stats.mineMs;
+      },
+    },
   });
   const engine = gw.engine;
+  producerOf.stats = engine.embedded!.producer.stats;
   const actors = [];
   for (let w = 0; w < writers; w++) actors.push(await setupActors(engine, `restart${w}`));
   const now = Math.floor(Date.now() / 1000);
@@ -146,6 +156,8 @@ async function build(dataDir: string, n: number): Promise<void> {
           `rss ${mb(process.memoryUsage().rss)} + ${mb(engine.embedded!.nodeRss())} MB\n`,
       );
   };
+  // Where the writer stands against the checkpoint trigger when it is killed (producer mode).
+  let killAt: { mineMsSinceCheckpoint: number; checkpointReplayMs: number } | undefined;
   if (via === "relayer") {
     // Through the outbox and the relayer, as the API does: one issue at a time per agency.
     await Promise.all(
@@ -174,23 +186,56 @@ async function build(dataDir: string, n: number): Promise<void> {
       dialect: engine.store.dialect,
     });
     const a = actors[0];
+    const issueOne = async () => {
+      const c = newHolderCert();
+      const tx = kinds.issue.tx(
+        { certId: c.certId, typeId: a.typeId, validFrom: now, validUntil: now + 10 * 365 * 86400 },
+        a.issuerKey,
+      );
+      const mined = await engine.embedded!.producer.submit(tx);
+      if (mined.status !== 1) throw new Error(`issue ${c.certId} reverted`);
+      last = c.certId;
+      progress();
+    };
+    // The last TAIL issues are sent block by block (below); the rest as fast as the producer takes them.
+    const tail = Math.min(n, 5 * txPerBlock);
     await Promise.all(
       Array.from({ length: inFlight }, async () => {
-        while (next < n && !outOfTime()) {
+        while (next < n - tail && !outOfTime()) {
           next++;
-          const c = newHolderCert();
-          const tx = kinds.issue.tx(
-            { certId: c.certId, typeId: a.typeId, validFrom: now, validUntil: now + 10 * 365 * 86400 },
-            a.issuerKey,
-          );
-          const mined = await engine.embedded!.producer.submit(tx);
-          if (mined.status !== 1) throw new Error(`issue ${c.certId} reverted`);
-          last = c.certId;
-          progress();
+          await issueOne();
         }
       }),
     );
-    await engine.indexer.waitFor(engine.embedded!.producer.durableBlock);
+    // The kill must land at the worst point: just after the block whose mining time makes a checkpoint
+    // due, before that checkpoint is written (a kill during it leaves the old checkpoint and the whole
+    // journal). So the tail is spread over the blocks still to mine until then (each block costs about
+    // the same whatever it holds: anvil computes the state root for each), and checkpoints are held
+    // before its last block.
+    const producer = engine.embedded!.producer;
+    const replayMs = checkpointPolicyFromEnv().replayMs;
+    // What a block costs now (it grows with the state): the overall mean until the tail's own blocks say.
+    let perBlock = producer.stats.mineMs / producer.stats.blocks;
+    while (next < n && !outOfTime()) {
+      const pending = producer.stats.mineMs - mineMsAtCheckpoint;
+      // A checkpoint is due (or being written): let it finish first, as the producer would.
+      if (pending >= replayMs) {
+        await engine.embedded!.checkpoint();
+        continue;
+      }
+      const blocksLeft = Math.max(1, Math.ceil((replayMs - pending) / perBlock));
+      const size = Math.min(txPerBlock, Math.ceil((n - next) / blocksLeft));
+      if (next + size === n) engine.embedded!.holdCheckpoints(); // until the kill
+      next += size;
+      const [mineMs, blocks] = [producer.stats.mineMs, producer.stats.blocks];
+      await Promise.all(Array.from({ length: size }, issueOne));
+      perBlock = (producer.stats.mineMs - mineMs) / Math.max(1, producer.stats.blocks - blocks);
+    }
+    await engine.indexer.waitFor(producer.durableBlock);
+    killAt = {
+      mineMsSinceCheckpoint: Math.round(producer.stats.mineMs - mineMsAtCheckpoint),
+      checkpointReplayMs: replayMs,
+    };
   }
   const secs = (performance.now() - t0) / 1000;
   const [blocks, transactions] = [stats.blocks - blocks0, stats.transactions - txs0];
@@ -215,6 +260,7 @@ async function build(dataDir: string, n: number): Promise<void> {
       engine: engine.embedded!.engine,
       checkpoints: engine.embedded!.checkpoints,
       durable: engine.embedded!.durableBytes(),
+      killAt,
     }) + "\n",
   );
   await new Promise(() => undefined);
@@ -407,6 +453,7 @@ async function main(): Promise<void> {
       mineMsPerBlock: Math.round(built.mineMsPerBlock as number),
       via: built.via,
       writers: built.writers,
+      killAt: built.killAt,
       issuesPerSecond: built.issuesPerSecond,
       history,
       loadAverage: os.loadavg().map((l) => Math.round(l * 10) / 10),
