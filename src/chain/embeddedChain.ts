@@ -1,10 +1,10 @@
 /**
  * The embedded chain: an EVM that only this gateway mines, made durable by a block journal. Two
- * engines (docs/decisions/0017): Hardhat's EDR in this process (the default for a new data directory),
- * built from code (no hardhat.config.ts, no Hardhat runtime environment), which keeps its whole history
- * in memory and replays the whole journal on start; or anvil in a child process
- * (src/chain/embeddedAnvil.ts), which checkpoints its state, so a restart and memory do not grow with
- * history, but recomputes the whole state root for every block, so each block costs more as the state grows.
+ * engines (docs/decisions/0017, 0022): anvil in a child process (src/chain/embeddedAnvil.ts, the default
+ * for a new data directory), which checkpoints its state, so a restart and memory do not grow with
+ * history, but recomputes the whole state root for every block, so each block costs more as the state
+ * grows; or Hardhat's EDR in this process, built from code (no hardhat.config.ts, no Hardhat runtime
+ * environment), which keeps its whole history in memory and replays the whole journal on start.
  * The genesis file records the engine, so a data directory keeps the one that made it.
  *
  * Automine is off. `BlockProducer` is the only miner: it collects the transactions submitted in the
@@ -64,9 +64,13 @@ function envInt(name: string, fallback: number, min: number): number {
   return Number(v);
 }
 
-/** The engine of a NEW data directory (CERTLEDGER_EMBEDDED_ENGINE, default edr). */
+/**
+ * The engine of a NEW data directory (CERTLEDGER_EMBEDDED_ENGINE, default anvil: the one whose restart
+ * and memory do not grow with history, docs/decisions/0022). A data directory made earlier keeps the
+ * engine its genesis names (none named: edr).
+ */
 export function embeddedEngineForNewDataDir(): EmbeddedEngine {
-  const v = process.env.CERTLEDGER_EMBEDDED_ENGINE ?? "edr";
+  const v = process.env.CERTLEDGER_EMBEDDED_ENGINE ?? "anvil";
   if (!(EMBEDDED_ENGINES as readonly string[]).includes(v))
     throw new Error(`CERTLEDGER_EMBEDDED_ENGINE must be one of ${EMBEDDED_ENGINES.join(", ")}, not "${v}"`);
   return v as EmbeddedEngine;
@@ -82,8 +86,9 @@ export interface CheckpointPolicy {
   seconds: number;
   /**
    * After the blocks since the last checkpoint took this long to mine (CERTLEDGER_CHECKPOINT_REPLAY_MS,
-   * default 1,500): replaying them costs about as much, and anvil's cost per block grows with the state
-   * (it computes the state root afresh: ~43 ms per empty block at 30,000 certificates, measured).
+   * default 1,000): anvil's cost per block grows with the state (it computes the state root afresh:
+   * ~43 ms per empty block at 30,000 certificates, measured), and replaying them after a kill cost
+   * ~1.7-2.6 times their mining time (measured), which must stay well inside a 5 s restart.
    */
   replayMs: number;
   /**
@@ -107,7 +112,7 @@ export function checkpointPolicyFromEnv(): CheckpointPolicy {
     blocks,
     transactions: envInt("CERTLEDGER_CHECKPOINT_TRANSACTIONS", 4000, 1),
     seconds: envInt("CERTLEDGER_CHECKPOINT_SECONDS", 300, 1),
-    replayMs: envInt("CERTLEDGER_CHECKPOINT_REPLAY_MS", 1500, 1),
+    replayMs: envInt("CERTLEDGER_CHECKPOINT_REPLAY_MS", 1000, 1),
     // More than one checkpoint interval: after a crash, the blocks replayed from the journal still
     // have their logs when the index catches up with them.
     keepBlocks: envInt("CERTLEDGER_CHAIN_KEEP_BLOCKS", blocks + 128, 1),
