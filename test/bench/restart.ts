@@ -1,12 +1,14 @@
 /**
- * Restart time and memory after a long history of single issues, on the anvil engine with checkpoints
- * (the configuration the README recommends where restart time and memory must stay bounded), as JSON
- * lines {"name","value","unit"}:
+ * Restart time and memory after a long history of single issues, on the default engine (anvil with
+ * checkpoints; CERTLEDGER_EMBEDDED_ENGINE picks another), as JSON lines {"name","value","unit"}:
  *
  * - `restart_ms_after_<N>_single_issues`: from the spawn of a gateway (`src/main.ts`, as `npm start`
  *   runs it) on a data directory holding N single issues, each its own transaction, until its /readyz
  *   answers 200. The history's writer was SIGKILLed at the end (the journal then holds the blocks since
- *   the last checkpoint, as after a crash); a second restart after a clean stop is in `clean`. `split`
+ *   the last checkpoint, as after a crash) at the worst point: the last issues are spread over the
+ *   blocks left until a checkpoint is due (CERTLEDGER_CHECKPOINT_REPLAY_MS of mining), and the kill comes
+ *   after the block that makes it due, before it is written (`killAt` says how much mining time the
+ *   journal then holds). A second restart after a clean stop is in `clean`. `split`
  *   says where the time went (module loading, the engine's phases with the chain's load and replay,
  *   the rest of the gateway, the wait for /readyz).
  * - `rss_after_<N>_single_issues_mb`: resident memory of the gateway that wrote the N issues, its
@@ -381,7 +383,14 @@ function historyKey(n: number): string {
   for (const d of ["contracts", "src"]) walk(path.join(ROOT, d));
   h.update(fs.readFileSync(path.join(ROOT, "package-lock.json")));
   h.update(fs.readFileSync(__filename));
-  const how = ["BENCH_RESTART_VIA", "BENCH_RESTART_WRITERS", "BENCH_RESTART_TX_PER_BLOCK", "BENCH_RESTART_SECONDS"];
+  const how = [
+    "BENCH_RESTART_VIA",
+    "BENCH_RESTART_WRITERS",
+    "BENCH_RESTART_TX_PER_BLOCK",
+    "BENCH_RESTART_SECONDS",
+    // Where the writer is killed depends on when a checkpoint is due.
+    "CERTLEDGER_CHECKPOINT_REPLAY_MS",
+  ];
   h.update(JSON.stringify([n, process.env.CERTLEDGER_EMBEDDED_ENGINE ?? "", ...how.map((k) => process.env[k] ?? "")]));
   return h.digest("hex").slice(0, 16);
 }
