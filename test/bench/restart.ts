@@ -124,21 +124,22 @@ async function build(dataDir: string, n: number): Promise<void> {
   const writers = via === "relayer" ? Number(process.env.BENCH_RESTART_WRITERS ?? 8) : 1;
   const txPerBlock = Number(process.env.BENCH_RESTART_TX_PER_BLOCK ?? 400);
   const inFlight = Math.max(64, 2 * txPerBlock);
-  // Mining time of the blocks since the last checkpoint: what a restart after a kill replays.
-  let mineMsAtCheckpoint = 0;
-  const producerOf: { stats?: { mineMs: number } } = {};
+  // Time spent making (sending and mining) the blocks since the last checkpoint: what a restart after a kill replays.
+  let madeMsAtCheckpoint = 0;
+  const producerOf: { madeMs?: () => number } = {};
   const gw = await openGateway(loadConfig(env(dataDir), { logLevel: "silent" }), {
     logger: pino({ level: "silent" }),
     embeddedChain: {
       maxTxPerBlock: txPerBlock,
       // The producer is paused while a checkpoint is written: its mining time is the one the checkpoint starts from.
       checkpointHook: async (phase) => {
-        if (phase === "journal-truncated" && producerOf.stats) mineMsAtCheckpoint = producerOf.stats.mineMs;
+        if (phase === "journal-truncated" && producerOf.madeMs) madeMsAtCheckpoint = producerOf.madeMs();
       },
     },
   });
   const engine = gw.engine;
-  producerOf.stats = engine.embedded!.producer.stats;
+  const p = engine.embedded!.producer;
+  producerOf.madeMs = () => p.madeMs();
   const actors = [];
   for (let w = 0; w < writers; w++) actors.push(await setupActors(engine, `restart${w}`));
   const now = Math.floor(Date.now() / 1000);
@@ -159,7 +160,7 @@ async function build(dataDir: string, n: number): Promise<void> {
       );
   };
   // Where the writer stands against the checkpoint trigger when it is killed (producer mode).
-  let killAt: { mineMsSinceCheckpoint: number; checkpointReplayMs: number } | undefined;
+  let killAt: { madeMsSinceCheckpoint: number; checkpointReplayMs: number } | undefined;
   if (via === "relayer") {
     // Through the outbox and the relayer, as the API does: one issue at a time per agency.
     await Promise.all(
@@ -200,7 +201,7 @@ async function build(dataDir: string, n: number): Promise<void> {
       progress();
     };
     // The last TAIL issues are sent block by block (below); the rest as fast as the producer takes them.
-    const tail = Math.min(n, 5 * txPerBlock);
+    const tail = Math.min(n, 12 * txPerBlock);
     await Promise.all(
       Array.from({ length: inFlight }, async () => {
         while (next < n - tail && !outOfTime()) {
@@ -209,33 +210,47 @@ async function build(dataDir: string, n: number): Promise<void> {
         }
       }),
     );
-    // The kill must land at the worst point: just after the block whose mining time makes a checkpoint
-    // due, before that checkpoint is written (a kill during it leaves the old checkpoint and the whole
-    // journal). So the tail is spread over the blocks still to mine until then (each block costs about
-    // the same whatever it holds: anvil computes the state root for each), and checkpoints are held
-    // before its last block.
+    // The kill must land at the worst point: just after the block that makes a checkpoint due, before
+    // that checkpoint is written (a kill during it leaves the old checkpoint and the whole journal),
+    // with the journal holding full blocks. So the tail is sized, before the last checkpoint, to leave
+    // full blocks for the stretch after it (each block costs about the same mining time whatever it
+    // holds: anvil computes the state root for each), and checkpoints are held before its last block.
     const producer = engine.embedded!.producer;
-    const replayMs = checkpointPolicyFromEnv().replayMs;
-    // What a block costs now (it grows with the state): the overall mean until the tail's own blocks say.
-    let perBlock = producer.stats.mineMs / producer.stats.blocks;
+    const policy = checkpointPolicyFromEnv();
+    const replayMs = policy.replayMs;
+    // What a full block costs now (it grows with the state): the overall mean until the tail's own say.
+    // (No block yet: a full block first, which measures it.)
+    let perBlock = producer.stats.blocks > 0 ? producer.madeMs() / producer.stats.blocks : replayMs;
     while (next < n && !outOfTime()) {
-      const pending = producer.stats.mineMs - mineMsAtCheckpoint;
+      const pending = producer.madeMs() - madeMsAtCheckpoint;
       // A checkpoint is due (or being written): let it finish first, as the producer would.
       if (pending >= replayMs) {
         await engine.embedded!.checkpoint();
         continue;
       }
-      const blocksLeft = Math.max(1, Math.ceil((replayMs - pending) / perBlock));
-      const size = Math.min(txPerBlock, Math.ceil((n - next) / blocksLeft));
-      if (next + size === n) engine.embedded!.holdCheckpoints(); // until the kill
+      const left = n - next;
+      // Full blocks from one checkpoint until the next is due (by mining time, or by transactions).
+      const cap = Math.max(1, Math.floor(policy.transactions / txPerBlock));
+      const interval = Math.min(cap, Math.max(1, Math.ceil(replayMs / perBlock)));
+      const blocksLeft = Math.min(cap, Math.max(1, Math.ceil((replayMs - pending) / perBlock)));
+      let size: number;
+      if (left <= txPerBlock * blocksLeft) {
+        // The last stretch: its last block makes the checkpoint due.
+        size = Math.min(txPerBlock, Math.ceil(left / blocksLeft));
+        if (size === left) engine.embedded!.holdCheckpoints(); // until the kill
+      } else {
+        // A checkpoint comes first: use up what leaves `interval` full blocks after it.
+        const before = left - txPerBlock * interval;
+        size = Math.max(1, Math.min(txPerBlock, Math.ceil(before / blocksLeft)));
+      }
       next += size;
-      const [mineMs, blocks] = [producer.stats.mineMs, producer.stats.blocks];
+      const [madeMs, blocks] = [producer.madeMs(), producer.stats.blocks];
       await Promise.all(Array.from({ length: size }, issueOne));
-      perBlock = (producer.stats.mineMs - mineMs) / Math.max(1, producer.stats.blocks - blocks);
+      if (size >= txPerBlock / 2) perBlock = (producer.madeMs() - madeMs) / Math.max(1, producer.stats.blocks - blocks);
     }
     await engine.indexer.waitFor(producer.durableBlock);
     killAt = {
-      mineMsSinceCheckpoint: Math.round(producer.stats.mineMs - mineMsAtCheckpoint),
+      madeMsSinceCheckpoint: Math.round(producer.madeMs() - madeMsAtCheckpoint),
       checkpointReplayMs: replayMs,
     };
   }
@@ -436,8 +451,10 @@ async function main(): Promise<void> {
 
     const killed = await startGateway(work);
     const status = await fetch(`${killed.url}/v1/public/certificates/${built.lastCertId as string}`);
-    if (status.status !== 200)
+    if (status.status !== 200) {
+      await stop(killed.child, "SIGTERM");
       throw new Error(`the last certificate is not served after the restart: ${status.status}`);
+    }
     await new Promise((r) => setTimeout(r, 1000));
     const rssRestarted = treeRss(killed.child.pid!);
     await stop(killed.child, "SIGTERM");
