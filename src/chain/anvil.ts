@@ -30,13 +30,17 @@ export function anvilBinary(): string {
   const pkg = PLATFORM_PACKAGES[`${process.platform}-${process.arch}`];
   if (!pkg)
     throw new Error(
-      `anvil: no @foundry-rs/anvil binary for ${process.platform}-${process.arch}; set CERTLEDGER_ANVIL_BIN`,
+      `anvil: no @foundry-rs/anvil binary for ${process.platform}-${process.arch}; set CERTLEDGER_ANVIL_BIN ` +
+        "(or CERTLEDGER_EMBEDDED_ENGINE=edr for a new embedded chain)",
     );
   let dir: string;
   try {
     dir = path.dirname(require.resolve(`${pkg}/package.json`));
   } catch {
-    throw new Error(`anvil: ${pkg} is not installed (npm install); or set CERTLEDGER_ANVIL_BIN`);
+    throw new Error(
+      `anvil: ${pkg} is not installed (npm install); or set CERTLEDGER_ANVIL_BIN ` +
+        "(or CERTLEDGER_EMBEDDED_ENGINE=edr for a new embedded chain)",
+    );
   }
   const bin = path.join(dir, "bin", "anvil");
   if (!fs.existsSync(bin)) throw new Error(`anvil: ${bin} is missing`);

@@ -80,6 +80,8 @@ export interface OperationsSource {
   indexedBlock(): Promise<number>;
   /** Bytes of the embedded chain's durable files by kind (journal, checkpoint, ...); absent on an external chain. */
   chainStorage?(): Promise<Record<string, number>>;
+  /** Resident memory of the embedded chain's node when it runs in its own process (anvil), bytes. */
+  chainNodeRss?(): number;
   /** Batch jobs by state (building, anchoring, done, failed). */
   batchJobs(): Promise<Record<string, number>>;
   /** Unix seconds now, by the clock the chain's block times follow. */
@@ -172,6 +174,16 @@ export function operationsMetrics(registry: Registry, src: OperationsSource): vo
       async collect() {
         this.reset();
         for (const [kind, bytes] of Object.entries(await storage())) this.set({ kind }, bytes);
+      },
+    });
+  const nodeRss = source.chainNodeRss;
+  if (nodeRss)
+    new Gauge({
+      name: "certledger_chain_node_resident_bytes",
+      help: "Resident memory of the embedded chain's node process (anvil), which certledger_process_resident_memory_bytes leaves out.",
+      registers,
+      collect() {
+        return setOrDrop(this, async () => nodeRss());
       },
     });
   new Gauge({

@@ -22,6 +22,7 @@ export function operationsSource(engine: Engine, now: () => number): OperationsS
     },
     indexedBlock: () => engine.indexer.cursorBlock(),
     chainStorage: embedded ? async () => chainStorage(embedded) : undefined,
+    chainNodeRss: embedded?.engine === "anvil" ? () => embedded.nodeRss() : undefined,
     async batchJobs() {
       const rows = await engine.store.db
         .selectFrom("batch_jobs")

@@ -1,12 +1,14 @@
 /**
- * Restart time and memory after a long history of single issues, on the anvil engine with checkpoints
- * (the configuration the README recommends where restart time and memory must stay bounded), as JSON
- * lines {"name","value","unit"}:
+ * Restart time and memory after a long history of single issues, on the default engine (anvil with
+ * checkpoints; CERTLEDGER_EMBEDDED_ENGINE picks another), as JSON lines {"name","value","unit"}:
  *
  * - `restart_ms_after_<N>_single_issues`: from the spawn of a gateway (`src/main.ts`, as `npm start`
  *   runs it) on a data directory holding N single issues, each its own transaction, until its /readyz
  *   answers 200. The history's writer was SIGKILLed at the end (the journal then holds the blocks since
- *   the last checkpoint, as after a crash); a second restart after a clean stop is in `clean`. `split`
+ *   the last checkpoint, as after a crash) at the worst point: the last issues are spread over the
+ *   blocks left until a checkpoint is due (CERTLEDGER_CHECKPOINT_REPLAY_MS of mining), and the kill comes
+ *   after the block that makes it due, before it is written (`killAt` says how much mining time the
+ *   journal then holds). A second restart after a clean stop is in `clean`. `split`
  *   says where the time went (module loading, the engine's phases with the chain's load and replay,
  *   the rest of the gateway, the wait for /readyz).
  * - `rss_after_<N>_single_issues_mb`: resident memory of the gateway that wrote the N issues, its
@@ -45,6 +47,7 @@ import { loadConfig } from "../../src/config";
 import { keepAliveRpc, startAnvil } from "../../src/chain/anvil";
 import { workKinds } from "../../src/chain/chainWriter";
 import { anvilArgs, checkpointFile } from "../../src/chain/embeddedAnvil";
+import { checkpointPolicyFromEnv } from "../../src/chain/embeddedChain";
 import { BlockJournal } from "../../src/chain/journal";
 import { openGateway } from "../../src/wiring/gateway";
 import { issueNewCertificate, newHolderCert, setupActors, tmpDataDir } from "../support/engineFixture";
@@ -121,12 +124,22 @@ async function build(dataDir: string, n: number): Promise<void> {
   const writers = via === "relayer" ? Number(process.env.BENCH_RESTART_WRITERS ?? 8) : 1;
   const txPerBlock = Number(process.env.BENCH_RESTART_TX_PER_BLOCK ?? 400);
   const inFlight = Math.max(64, 2 * txPerBlock);
+  // Time spent making (sending and mining) the blocks since the last checkpoint: what a restart after a kill replays.
+  let madeMsAtCheckpoint = 0;
+  const producerOf: { madeMs?: () => number } = {};
   const gw = await openGateway(loadConfig(env(dataDir), { logLevel: "silent" }), {
     logger: pino({ level: "silent" }),
-    // The engine with checkpoints unless CERTLEDGER_EMBEDDED_ENGINE names one (EDR is the default).
-    embeddedChain: { maxTxPerBlock: txPerBlock, engine: process.env.CERTLEDGER_EMBEDDED_ENGINE ? undefined : "anvil" },
+    embeddedChain: {
+      maxTxPerBlock: txPerBlock,
+      // The producer is paused while a checkpoint is written: its mining time is the one the checkpoint starts from.
+      checkpointHook: async (phase) => {
+        if (phase === "journal-truncated" && producerOf.madeMs) madeMsAtCheckpoint = producerOf.madeMs();
+      },
+    },
   });
   const engine = gw.engine;
+  const p = engine.embedded!.producer;
+  producerOf.madeMs = () => p.madeMs();
   const actors = [];
   for (let w = 0; w < writers; w++) actors.push(await setupActors(engine, `restart${w}`));
   const now = Math.floor(Date.now() / 1000);
@@ -146,6 +159,8 @@ async function build(dataDir: string, n: number): Promise<void> {
           `rss ${mb(process.memoryUsage().rss)} + ${mb(engine.embedded!.nodeRss())} MB\n`,
       );
   };
+  // Where the writer stands against the checkpoint trigger when it is killed (producer mode).
+  let killAt: { madeMsSinceCheckpoint: number; checkpointReplayMs: number } | undefined;
   if (via === "relayer") {
     // Through the outbox and the relayer, as the API does: one issue at a time per agency.
     await Promise.all(
@@ -174,23 +189,70 @@ async function build(dataDir: string, n: number): Promise<void> {
       dialect: engine.store.dialect,
     });
     const a = actors[0];
+    const issueOne = async () => {
+      const c = newHolderCert();
+      const tx = kinds.issue.tx(
+        { certId: c.certId, typeId: a.typeId, validFrom: now, validUntil: now + 10 * 365 * 86400 },
+        a.issuerKey,
+      );
+      const mined = await engine.embedded!.producer.submit(tx);
+      if (mined.status !== 1) throw new Error(`issue ${c.certId} reverted`);
+      last = c.certId;
+      progress();
+    };
+    // The last TAIL issues are sent block by block (below); the rest as fast as the producer takes them.
+    const tail = Math.min(n, 12 * txPerBlock);
     await Promise.all(
       Array.from({ length: inFlight }, async () => {
-        while (next < n && !outOfTime()) {
+        while (next < n - tail && !outOfTime()) {
           next++;
-          const c = newHolderCert();
-          const tx = kinds.issue.tx(
-            { certId: c.certId, typeId: a.typeId, validFrom: now, validUntil: now + 10 * 365 * 86400 },
-            a.issuerKey,
-          );
-          const mined = await engine.embedded!.producer.submit(tx);
-          if (mined.status !== 1) throw new Error(`issue ${c.certId} reverted`);
-          last = c.certId;
-          progress();
+          await issueOne();
         }
       }),
     );
-    await engine.indexer.waitFor(engine.embedded!.producer.durableBlock);
+    // The kill must land at the worst point: just after the block that makes a checkpoint due, before
+    // that checkpoint is written (a kill during it leaves the old checkpoint and the whole journal),
+    // with the journal holding full blocks. So the tail is sized, before the last checkpoint, to leave
+    // full blocks for the stretch after it (each block costs about the same mining time whatever it
+    // holds: anvil computes the state root for each), and checkpoints are held before its last block.
+    const producer = engine.embedded!.producer;
+    const policy = checkpointPolicyFromEnv();
+    const replayMs = policy.replayMs;
+    // What a full block costs now (it grows with the state): the overall mean until the tail's own say.
+    // (No block yet: a full block first, which measures it.)
+    let perBlock = producer.stats.blocks > 0 ? producer.madeMs() / producer.stats.blocks : replayMs;
+    while (next < n && !outOfTime()) {
+      const pending = producer.madeMs() - madeMsAtCheckpoint;
+      // A checkpoint is due (or being written): let it finish first, as the producer would.
+      if (pending >= replayMs) {
+        await engine.embedded!.checkpoint();
+        continue;
+      }
+      const left = n - next;
+      // Full blocks from one checkpoint until the next is due (by mining time, or by transactions).
+      const cap = Math.max(1, Math.floor(policy.transactions / txPerBlock));
+      const interval = Math.min(cap, Math.max(1, Math.ceil(replayMs / perBlock)));
+      const blocksLeft = Math.min(cap, Math.max(1, Math.ceil((replayMs - pending) / perBlock)));
+      let size: number;
+      if (left <= txPerBlock * blocksLeft) {
+        // The last stretch: its last block makes the checkpoint due.
+        size = Math.min(txPerBlock, Math.ceil(left / blocksLeft));
+        if (size === left) engine.embedded!.holdCheckpoints(); // until the kill
+      } else {
+        // A checkpoint comes first: use up what leaves `interval` full blocks after it.
+        const before = left - txPerBlock * interval;
+        size = Math.max(1, Math.min(txPerBlock, Math.ceil(before / blocksLeft)));
+      }
+      next += size;
+      const [madeMs, blocks] = [producer.madeMs(), producer.stats.blocks];
+      await Promise.all(Array.from({ length: size }, issueOne));
+      if (size >= txPerBlock / 2) perBlock = (producer.madeMs() - madeMs) / Math.max(1, producer.stats.blocks - blocks);
+    }
+    await engine.indexer.waitFor(producer.durableBlock);
+    killAt = {
+      madeMsSinceCheckpoint: Math.round(producer.madeMs() - madeMsAtCheckpoint),
+      checkpointReplayMs: replayMs,
+    };
   }
   const secs = (performance.now() - t0) / 1000;
   const [blocks, transactions] = [stats.blocks - blocks0, stats.transactions - txs0];
@@ -215,6 +277,7 @@ async function build(dataDir: string, n: number): Promise<void> {
       engine: engine.embedded!.engine,
       checkpoints: engine.embedded!.checkpoints,
       durable: engine.embedded!.durableBytes(),
+      killAt,
     }) + "\n",
   );
   await new Promise(() => undefined);
@@ -335,7 +398,14 @@ function historyKey(n: number): string {
   for (const d of ["contracts", "src"]) walk(path.join(ROOT, d));
   h.update(fs.readFileSync(path.join(ROOT, "package-lock.json")));
   h.update(fs.readFileSync(__filename));
-  const how = ["BENCH_RESTART_VIA", "BENCH_RESTART_WRITERS", "BENCH_RESTART_TX_PER_BLOCK", "BENCH_RESTART_SECONDS"];
+  const how = [
+    "BENCH_RESTART_VIA",
+    "BENCH_RESTART_WRITERS",
+    "BENCH_RESTART_TX_PER_BLOCK",
+    "BENCH_RESTART_SECONDS",
+    // Where the writer is killed depends on when a checkpoint is due.
+    "CERTLEDGER_CHECKPOINT_REPLAY_MS",
+  ];
   h.update(JSON.stringify([n, process.env.CERTLEDGER_EMBEDDED_ENGINE ?? "", ...how.map((k) => process.env[k] ?? "")]));
   return h.digest("hex").slice(0, 16);
 }
@@ -381,8 +451,10 @@ async function main(): Promise<void> {
 
     const killed = await startGateway(work);
     const status = await fetch(`${killed.url}/v1/public/certificates/${built.lastCertId as string}`);
-    if (status.status !== 200)
+    if (status.status !== 200) {
+      await stop(killed.child, "SIGTERM");
       throw new Error(`the last certificate is not served after the restart: ${status.status}`);
+    }
     await new Promise((r) => setTimeout(r, 1000));
     const rssRestarted = treeRss(killed.child.pid!);
     await stop(killed.child, "SIGTERM");
@@ -407,6 +479,7 @@ async function main(): Promise<void> {
       mineMsPerBlock: Math.round(built.mineMsPerBlock as number),
       via: built.via,
       writers: built.writers,
+      killAt: built.killAt,
       issuesPerSecond: built.issuesPerSecond,
       history,
       loadAverage: os.loadavg().map((l) => Math.round(l * 10) / 10),

@@ -61,6 +61,7 @@ function report(dir: string): Promise<{
     recovered: number;
     ms: number;
   };
+  engine?: string;
   certs: string[];
   grants: Record<string, number>;
   checks: string[];
@@ -103,18 +104,26 @@ function expectAllOnce(r: Report, lives: Acks[]): void {
 describe("durability of the engine across SIGKILL", function () {
   this.timeout(300_000);
 
-  it("finds every acknowledged certificate, grant and check after a kill mid-stream, each exactly once", async function () {
-    const dir = tmpDataDir("certledger-durable-");
-    const first = await streamThenKill(dir, (a) => a.issues.length >= 150 && a.checks.length >= 30);
-    // A second life, killed again: recovery of the first crash's outbox runs, then more work, then another kill.
-    const second = await streamThenKill(dir, (a) => a.issues.length >= 100 && a.checks.length >= 20);
-    const r = await report(dir);
-    expectAllOnce(r, [first, second]);
-    console.log(
-      `      acknowledged ${first.issues.length + second.issues.length} issues, ${first.checks.length + second.checks.length} checks; ` +
-        `replayed ${r.startup.replay.transactions} txs in ${r.startup.replay.blocks} blocks in ${r.startup.replay.ms} ms; start ${r.startup.ms} ms`,
-    );
-  });
+  // The engine a new data directory gets with no setting (anvil), and EDR, which data directories made
+  // before anvil was the default still run.
+  const ENGINES: [string, Record<string, string>][] = [
+    ["anvil", {}],
+    ["edr", { CERTLEDGER_EMBEDDED_ENGINE: "edr" }],
+  ];
+  for (const [engine, engineEnv] of ENGINES)
+    it(`finds every acknowledged certificate, grant and check after a kill mid-stream, each exactly once (${engine}${Object.keys(engineEnv).length === 0 ? ", the default" : ""})`, async function () {
+      const dir = tmpDataDir("certledger-durable-");
+      const first = await streamThenKill(dir, (a) => a.issues.length >= 150 && a.checks.length >= 30, engineEnv);
+      // A second life, killed again: recovery of the first crash's outbox runs, then more work, then another kill.
+      const second = await streamThenKill(dir, (a) => a.issues.length >= 100 && a.checks.length >= 20, engineEnv);
+      const r = await report(dir);
+      expect(r.engine, "the data directory's engine").to.equal(engine);
+      expectAllOnce(r, [first, second]);
+      console.log(
+        `      acknowledged ${first.issues.length + second.issues.length} issues, ${first.checks.length + second.checks.length} checks; ` +
+          `replayed ${r.startup.replay.transactions} txs in ${r.startup.replay.blocks} blocks in ${r.startup.replay.ms} ms; start ${r.startup.ms} ms`,
+      );
+    });
 
   // On anvil (the engine that takes checkpoints), every 8 blocks (the chain's default is 1,000), so that a
   // stream soon reaches one.

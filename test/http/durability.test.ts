@@ -1,5 +1,5 @@
 /**
- * Issue 5 item 4: SIGKILL the gateway (a real `npm start` process) in the middle of a stream of issues
+ * Issue 5 item 4: SIGKILL the gateway (a real `npm start` process, on the default engine) in the middle of a stream of issues
  * and grants, start it again on the same data dir, and find every acknowledged certificate and grant,
  * and none twice (replaying each request with its idempotency key gives back the same certificate).
  */
@@ -44,6 +44,8 @@ describe("durability: SIGKILL in the middle of issues and grants", function () {
     proc = child;
     // Issue 5 item 1: a fresh start (deploy + demo seed) is ready within 20 s.
     expect(first.seconds).to.be.below(20);
+    // `npm start` with no engine setting: a new data directory gets the default engine, anvil with checkpoints.
+    expect(JSON.parse(readFileSync(path.join(dataDir, "chain-genesis.json"), "utf8")).engine).to.equal("anvil");
     const creds = JSON.parse(readFileSync(path.join(dataDir, "demo-credentials.json"), "utf8"));
     const agency = creds.agencies.find((a: { types: string[] }) => a.types.includes("diploma"));
     const verifier = creds.verifier;

@@ -64,6 +64,7 @@ async function report(dataDir: string): Promise<void> {
   process.stdout.write(
     JSON.stringify({
       startup: engine.startup,
+      engine: engine.embedded?.engine,
       certs: certs.map((c) => c.cert_id),
       grants: Object.fromEntries(grants.map((g) => [g.grant_id, Number(g.uses)])),
       checks: checks.map((c) => c.grant_id),
