@@ -174,6 +174,60 @@ function indexerSuite(
       ]);
       await engine.close();
     });
+
+    it("rewinds issuer-named delegations: one of abandoned blocks disappears, one before them keeps the agency's mark", async function () {
+      const engine = await openEngine(tmpDataDir(), extra);
+      const a = await setupActors(engine);
+      const c = await issue(engine, a, "named");
+      const byIssuer = (outboxKey: string) => {
+        const now = Math.floor(Date.now() / 1000);
+        return engine.chain.delegateByIssuer({
+          issuerKey: a.issuerKey,
+          delegation: {
+            certId: c.certId,
+            delegate: Wallet.createRandom().address.toLowerCase() as Address,
+            purpose: `0x${"0".repeat(64)}`,
+            verifier: `0x${"0".repeat(40)}`,
+            online: false,
+            validUntil: now + 3600,
+            nonce: BigInt(Wallet.createRandom().address).toString(),
+            deadline: now + 600,
+          },
+          outboxKey,
+        });
+      };
+      const { delegationId } = await byIssuer("named-kept");
+      const agency = (await engine.index.certificate(c.certId))!.agency;
+      const namedBy = (await engine.index.delegation(delegationId))!.namedBy;
+      expect(namedBy?.agency).to.equal(agency);
+      expect(namedBy?.keyId).to.be.a("number").greaterThan(0);
+      const snapshot = await engine.rpc("evm_snapshot");
+
+      const lost = await byIssuer("named-lost");
+      expect((await engine.index.delegation(lost.delegationId))!.namedBy).to.deep.equal(namedBy);
+      const holders = await engine.chain.relayDelegation(
+        await signDelegation(engine, c.holder, c.certId, c.documentRoot, Wallet.createRandom().address as Address),
+      );
+      expect(await engine.index.delegation(holders.delegationId)).to.not.have.property("namedBy");
+
+      expect(await engine.rpc("evm_revert", [snapshot])).to.equal(true);
+      engine.embedded!.producer.resetNonces();
+      await issue(engine, a, "named-other");
+      for (let i = 0; i < 3; i++) await engine.embedded!.producer.mineEmpty();
+      await engine.indexer.poke();
+
+      expect(engine.indexer.stats.rewinds).to.equal(1);
+      expect(await engine.index.delegation(lost.delegationId)).to.equal(undefined);
+      expect(await engine.index.delegation(holders.delegationId)).to.equal(undefined);
+      expect((await engine.index.delegation(delegationId))!.namedBy).to.deep.equal(namedBy);
+      const rows = await engine.store.db
+        .selectFrom("delegations")
+        .select(["delegation_id", "named_by_key_id"])
+        .execute();
+      expect(rows).to.have.length(1);
+      expect(Number(rows[0]!.named_by_key_id)).to.equal(namedBy!.keyId);
+      await engine.close();
+    });
   });
 }
 
