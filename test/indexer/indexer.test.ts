@@ -40,6 +40,19 @@ async function issue(engine: Engine, a: Actors, key: string) {
   return c;
 }
 
+/**
+ * Another history from `snapshot` on, longer than the abandoned one (a certificate issued under
+ * `key`, then three empty blocks), and the indexer follows it. Returns the new history's certificate.
+ */
+async function reorgFrom(engine: Engine, a: Actors, snapshot: unknown, key: string) {
+  expect(await engine.rpc("evm_revert", [snapshot])).to.equal(true);
+  engine.embedded!.producer.resetNonces();
+  const c = await issue(engine, a, key);
+  for (let i = 0; i < 3; i++) await engine.embedded!.producer.mineEmpty();
+  await engine.indexer.poke();
+  return c;
+}
+
 function indexerSuite(
   dialect: string,
   storeFor: () => Promise<{ extra: Partial<EngineOptions>; done(): Promise<void> }>,
@@ -113,12 +126,7 @@ function indexerSuite(
       expect(await engine.index.certificate(lost.certId)).to.not.equal(undefined);
       const indexedBefore = await cursor(engine);
 
-      // Another history from the snapshot on, longer than the abandoned one.
-      expect(await engine.rpc("evm_revert", [snapshot])).to.equal(true);
-      engine.embedded!.producer.resetNonces();
-      const other = await issue(engine, a, "other");
-      for (let i = 0; i < 3; i++) await engine.embedded!.producer.mineEmpty();
-      await engine.indexer.poke();
+      const other = await reorgFrom(engine, a, snapshot, "other");
 
       expect(engine.indexer.stats.rewinds).to.equal(1);
       expect(await engine.index.certificate(lost.certId)).to.equal(undefined);
@@ -157,11 +165,7 @@ function indexerSuite(
       expect((await engine.index.delegation(delegationId))!.revoked).to.equal(true);
       expect(await engine.index.delegationsForCertificate(c.certId)).to.have.length(2);
 
-      expect(await engine.rpc("evm_revert", [snapshot])).to.equal(true);
-      engine.embedded!.producer.resetNonces();
-      await issue(engine, a, "deleg-other");
-      for (let i = 0; i < 3; i++) await engine.embedded!.producer.mineEmpty();
-      await engine.indexer.poke();
+      await reorgFrom(engine, a, snapshot, "deleg-other");
 
       expect(engine.indexer.stats.rewinds).to.equal(1);
       expect(await engine.index.grant(grantId)).to.equal(undefined);
@@ -210,11 +214,7 @@ function indexerSuite(
       );
       expect(await engine.index.delegation(holders.delegationId)).to.not.have.property("namedBy");
 
-      expect(await engine.rpc("evm_revert", [snapshot])).to.equal(true);
-      engine.embedded!.producer.resetNonces();
-      await issue(engine, a, "named-other");
-      for (let i = 0; i < 3; i++) await engine.embedded!.producer.mineEmpty();
-      await engine.indexer.poke();
+      await reorgFrom(engine, a, snapshot, "named-other");
 
       expect(engine.indexer.stats.rewinds).to.equal(1);
       expect(await engine.index.delegation(lost.delegationId)).to.equal(undefined);
