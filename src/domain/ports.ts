@@ -115,7 +115,7 @@ export interface GrantView {
   delegationId?: Bytes32;
 }
 
-/** A delegation as the index holds it (DelegationCreated, DelegationRevoked). */
+/** A delegation as the index holds it (DelegationCreated, DelegationRevoked, DelegationNamedByIssuer). */
 export interface DelegationRecord {
   delegationId: Bytes32;
   certId: Bytes32;
@@ -132,6 +132,8 @@ export interface DelegationRecord {
   revokedAt?: number;
   createdAt: number;
   txHash?: Hex;
+  /** Set when the issuing agency named this delegate at issuance (a guardian): the agency and its key. */
+  namedBy?: { agency: Address; keyId: number };
 }
 
 export interface CheckView {

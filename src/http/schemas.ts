@@ -736,6 +736,16 @@ export const AuditDelegation = z
     createdAt: z.number().int(),
     txHash: Bytes32.optional(),
     state: z.enum(["ACTIVE", "REVOKED", "EXPIRED"]),
+    namedBy: z
+      .object({
+        agency: Address.openapi({ description: "The issuing agency." }),
+        keyId: z.number().int().openapi({ description: "The agency's signing key that named the delegate." }),
+      })
+      .optional()
+      .openapi({
+        description:
+          "Present when the issuing agency named this delegate at issuance (a minor's guardian, DelegationNamedByIssuer); absent for a delegation the holder signed.",
+      }),
   })
   .openapi("AuditDelegation");
 export const AuditTrail = z

@@ -549,7 +549,7 @@ export class IndexCache implements IndexReader {
   }
 
   delegation(delegationId: Bytes32): Awaitable<DelegationRecord | undefined> {
-    return then(this.delegationRow(delegationId.toLowerCase()), (d) => (d ? delegationRecord(d) : undefined));
+    return then(this.delegationRow(delegationId.toLowerCase()), (d) => (d ? this.delegationRecord(d) : undefined));
   }
 
   async delegationsForCertificate(certId: Bytes32): Promise<DelegationRecord[]> {
@@ -560,7 +560,12 @@ export class IndexCache implements IndexReader {
       .orderBy("block_number")
       .orderBy("delegation_id")
       .execute();
-    return rows.map((d) => delegationRecord(this.delegations.peek(d.delegation_id) ?? d));
+    return rows.map((d) => this.delegationRecord(this.delegations.peek(d.delegation_id) ?? d));
+  }
+
+  /** A delegation row as the domain sees it; an agency-named one carries the agency its key belongs to. */
+  private delegationRecord(d: Row<DelegationsTable>): DelegationRecord {
+    return delegationRecord(d, (keyId) => this.agencyAddressOf(this.keyRow(keyId)?.agency_id ?? 0));
   }
 
   verifiers(): { verifier: Address; name: string; active: boolean }[] {
@@ -662,7 +667,7 @@ function grantView(g: Row<GrantsTable>): GrantView {
   };
 }
 
-function delegationRecord(d: Row<DelegationsTable>): DelegationRecord {
+function delegationRecord(d: Row<DelegationsTable>, agencyOfKey: (keyId: number) => Address): DelegationRecord {
   return {
     delegationId: d.delegation_id as Bytes32,
     certId: d.cert_id as Bytes32,
@@ -675,6 +680,9 @@ function delegationRecord(d: Row<DelegationsTable>): DelegationRecord {
     ...(d.revoked_at !== null ? { revokedAt: Number(d.revoked_at) } : {}),
     createdAt: Number(d.created_at),
     ...(d.tx_hash ? { txHash: d.tx_hash as Hex } : {}),
+    ...(d.named_by_key_id !== null && d.named_by_key_id !== undefined
+      ? { namedBy: { agency: agencyOfKey(Number(d.named_by_key_id)), keyId: Number(d.named_by_key_id) } }
+      : {}),
   };
 }
 

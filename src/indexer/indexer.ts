@@ -748,8 +748,16 @@ async function applyLog(w: ProjectionWriter, addrs: ContractAddresses, l: RawLog
         created_at: ts,
         tx_hash: txHash,
         block_number: block,
+        named_by_key_id: null,
       });
       return;
+    case "DelegationNamedByIssuer": {
+      // Follows the delegation's DelegationCreated in the same transaction: the agency's mark, undone on a rewind.
+      const id = hex(a.delegationId);
+      const before = await w.get<R>("delegations", { delegation_id: id }, () => w.cache.delegationRow(id, w.store));
+      if (before) await w.update("delegations", before, { named_by_key_id: Number(a.keyId) }, block);
+      return;
+    }
     case "DelegationRevoked": {
       const id = hex(a.delegationId);
       const before = await w.get<R>("delegations", { delegation_id: id }, () => w.cache.delegationRow(id, w.store));

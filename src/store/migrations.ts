@@ -461,6 +461,13 @@ function migrations(dialect: DialectName): Record<string, Migration> {
         await db.schema.alterTable("grants").addColumn("delegation_id", hex).execute();
       },
     },
+    "0011_delegations_named_by_issuer": {
+      async up(db: Db) {
+        // DelegationNamedByIssuer: the issuing agency's key that named a guardian delegate at issuance;
+        // null for a delegation the holder signed. The trail resolves the key to its agency.
+        await db.schema.alterTable("delegations").addColumn("named_by_key_id", "integer").execute();
+      },
+    },
   };
 }
 

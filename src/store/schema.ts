@@ -211,7 +211,10 @@ export interface GrantsTable {
   delegation_id: string | null;
 }
 
-/** A holder's delegation of one certificate to another wallet (DelegationCreated, DelegationRevoked). */
+/**
+ * A delegation of one certificate to another wallet (DelegationCreated, DelegationRevoked), by the holder or
+ * named by the issuing agency at issuance (DelegationNamedByIssuer).
+ */
 export interface DelegationsTable {
   delegation_id: string;
   cert_id: string;
@@ -229,6 +232,8 @@ export interface DelegationsTable {
   created_at: number;
   tx_hash: string | null;
   block_number: number;
+  /** The issuing agency's key that named this guardian delegate (DelegationNamedByIssuer); null: the holder's. */
+  named_by_key_id: number | null;
 }
 
 export interface ChecksTable {

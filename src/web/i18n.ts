@@ -277,6 +277,7 @@ const zh = {
   "wallet.revokeDelegation": "撤销委托",
   "wallet.delegationRevoked": "已撤销",
   "wallet.delegationEnded": "已到期",
+  "wallet.namedByAgency": "由发证机关指定",
   "wallet.delegateAddress": "我的代办地址",
   "wallet.delegateAddressHint": "请持证人扫描这个二维码或打开这个链接，把证照委托给您代为出示。",
   "wallet.heldFor": "代他人持有",
@@ -724,6 +725,7 @@ const en: Dict = {
   "wallet.revokeDelegation": "Revoke delegation",
   "wallet.delegationRevoked": "Revoked",
   "wallet.delegationEnded": "Ended",
+  "wallet.namedByAgency": "named by the issuing agency",
   "wallet.delegateAddress": "My delegate address",
   "wallet.delegateAddressHint":
     "A holder scans this QR code or opens this link to let you present one of their certificates for them.",

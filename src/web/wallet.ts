@@ -1856,6 +1856,8 @@ interface Trail {
     createdAt: number;
     revokedAt?: number;
     state: "ACTIVE" | "REVOKED" | "EXPIRED";
+    /** The issuing agency named this delegate at issuance (a minor's guardian). */
+    namedBy?: { agency: string; keyId: number };
   }[];
 }
 
@@ -1926,7 +1928,12 @@ async function loadTrail(c: StoredCertificate): Promise<void> {
         at: d.createdAt,
         el: h(
           "li",
-          { "data-trail-delegation": d.delegationId, "data-cert": c.certId, "data-state": d.state },
+          {
+            "data-trail-delegation": d.delegationId,
+            "data-cert": c.certId,
+            "data-state": d.state,
+            "data-named-by": d.namedBy ? "agency" : "holder",
+          },
           h("strong", null, typeName(c.typeCode)),
           h(
             "span",
@@ -1945,6 +1952,7 @@ async function loadTrail(c: StoredCertificate): Promise<void> {
               d.state
             ],
           }),
+          d.namedBy ? h("span", { class: "badge", t: "wallet.namedByAgency" }) : null,
           h(
             "small",
             null,

@@ -1,7 +1,8 @@
 /**
  * Property test: random sequences of issue, batch, revoke, suspend, reinstate, supersede, grant,
  * revoke-grant, check (a grant also inside a group; a check also signed by the grantee and relayed,
- * sometimes for a use already taken), delegation, revoke-delegation, a delegate's grant (sometimes signed by
+ * sometimes for a use already taken), delegation (by the holder, or named by the issuing agency's key as a
+ * guardian), revoke-delegation, a delegate's grant (sometimes signed by
  * the other delegate, out of scope or shaped as an online share under a counter-only delegation) and time jumps, run against the contracts and against a small model of the
  * rules; after every step every view of the contracts must equal the model's. Each ledger write is
  * sent either directly by the agency key or signed by it and relayed by an unrelated account, and a
@@ -88,6 +89,8 @@ type Action =
       /** Delegate one of the certificates issued so far (when there is one), else `cert`, issued or not. */
       issuedOnly: boolean;
       delegate: number;
+      /** Signed by the issuing agency's key (delegateByIssuerSig: a guardian named at issuance), not the holder's. */
+      byIssuer: boolean;
       lifetime: number;
       online: boolean;
       /** -1 any purpose, else PURPOSES[i]. */
@@ -162,6 +165,8 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
       cert: certIndex,
       issuedOnly: fc.nat({ max: 3 }).map((n) => n !== 0),
       delegate: fc.nat({ max: 1 }),
+      // One delegation in three is the issuing agency's.
+      byIssuer: fc.nat({ max: 2 }).map((n) => n === 0),
       lifetime: fc.integer({ min: 1, max: 4 * 3600 }),
       online: fc.boolean(),
       purpose: scopeArb,
@@ -521,20 +526,24 @@ describe("CertificateLedger and ConsentRegistry against a model", function () {
                 nonce: ++nonce,
                 deadline: now + DAY,
               });
-              const sig = await signDelegation(f.consent, h.holder, message);
+              // The agency's key issued every certificate here: as a guardian's namer it signs the same message.
+              const sig = await signDelegation(f.consent, a.byIssuer ? f.policeKey1 : h.holder, message);
               const minedAt = now + 1n;
               const { batchRoot, validFrom, validUntil: leafUntil, proof } = refOf(cert);
+              const leaf = { batchRoot, validFrom, validUntil: leafUntil, proof };
+              const issuer = f.policeKey1.address;
               const ok = await send(() =>
-                cert < SINGLES
-                  ? f.consent.delegateBySig(message, h.documentRoot, sig)
-                  : f.consent.delegateInBatchBySig(
-                      message,
-                      h.documentRoot,
-                      { batchRoot, validFrom, validUntil: leafUntil, proof },
-                      sig,
-                    ),
+                a.byIssuer
+                  ? cert < SINGLES
+                    ? f.consent.delegateByIssuerSig(message, issuer, sig)
+                    : f.consent.delegateInBatchByIssuerSig(message, leaf, issuer, sig)
+                  : cert < SINGLES
+                    ? f.consent.delegateBySig(message, h.documentRoot, sig)
+                    : f.consent.delegateInBatchBySig(message, h.documentRoot, leaf, sig),
               );
-              expect(ok, "delegate").to.equal(certs[cert].issued && validUntil > minedAt);
+              expect(ok, a.byIssuer ? "delegateByIssuer" : "delegate").to.equal(
+                certs[cert].issued && validUntil > minedAt,
+              );
               if (ok) {
                 delegations.push({
                   delegationId: await f.consent.delegationIdOf(message),

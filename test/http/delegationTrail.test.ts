@@ -6,11 +6,14 @@
  */
 import { expect } from "chai";
 import { grantMessage, redactDocument } from "../../src/document";
+import { registryIface } from "../../src/chain/contracts";
+import { sampleFields } from "../../src/domain/catalog";
 import { counterGrantFor } from "../../src/domain/counter";
 import type { Bytes32 } from "../../src/domain/ports";
 import {
   bearer,
   closeFront,
+  documentRootOf,
   holderHeaders,
   issue,
   linkShare,
@@ -148,6 +151,7 @@ for (const backend of ["sqlite", "postgres"] as const) {
         state: "ACTIVE",
       });
       expect(t.delegations[0]).to.not.have.property("revokedAt");
+      expect(t.delegations[0]).to.not.have.property("namedBy");
       const byId = new Map(t.grants.map((e: { grantId: string }) => [e.grantId, e]));
       expect(byId.get(g.grantId)).to.deep.include({
         byDelegate: true,
@@ -294,6 +298,56 @@ for (const backend of ["sqlite", "postgres"] as const) {
       expect(t.delegations[0]).to.deep.include({ revoked: false, state: "EXPIRED" });
     });
 
+    it("marks a guardian the issuing agency named at issuance as named by that agency and its key in the holder's trail, and keeps the mark once the holder revokes", async () => {
+      const index = f.nextIndex();
+      const holder = f.wallet.address(index).toLowerCase();
+      const guardian = f.wallet.address(f.nextIndex()).toLowerCase();
+      const issued = await f.http
+        .post("/v1/agency/certificates")
+        .set(bearer(f.keys.agencyA))
+        .set("idempotency-key", `guardian-trail-${index}-${Date.now()}`)
+        .send({
+          type: "diploma",
+          holder,
+          fields: sampleFields("diploma", index),
+          guardian: { delegate: guardian, validUntil: f.now() + 3600 },
+        })
+        .expect(201);
+      const c = {
+        index,
+        certId: issued.body.certId as Bytes32,
+        document: issued.body.document,
+        documentRoot: documentRootOf(f, issued.body.document),
+      };
+      const delegationId = issued.body.guardian.delegationId as Bytes32;
+      const keyId = Number(
+        registryIface.decodeFunctionResult(
+          "keyIdOf",
+          (await f.gw.engine.rpc("eth_call", [
+            {
+              to: f.gw.engine.addresses.registry,
+              data: registryIface.encodeFunctionData("keyIdOf", [issued.body.issuerKey]),
+            },
+            "latest",
+          ])) as string,
+        )[0],
+      );
+      expect(keyId).to.be.greaterThan(0);
+
+      const t = await trail(c);
+      expect(t.delegations).to.have.length(1);
+      expect(t.delegations[0]).to.deep.include({ delegationId, delegate: guardian, state: "ACTIVE" });
+      expect(t.delegations[0].namedBy).to.deep.equal({ agency: f.ids.agencyA, keyId });
+
+      await f.http
+        .post(`/v1/delegations/${delegationId}/revoke`)
+        .send(signRevokeDelegation(f, index, delegationId, c.documentRoot))
+        .expect(200);
+      const after = await trail(c);
+      expect(after.delegations[0]).to.deep.include({ delegationId, state: "REVOKED" });
+      expect(after.delegations[0].namedBy).to.deep.equal({ agency: f.ids.agencyA, keyId });
+    });
+
     it("documents presentedBy in the verdict and the delegations in the audit trail in /openapi.json", async () => {
       const doc = (await f.http.get("/openapi.json").expect(200)).body;
       const s = doc.components.schemas;
@@ -308,7 +362,9 @@ for (const backend of ["sqlite", "postgres"] as const) {
         "online",
         "revokedAt",
         "state",
+        "namedBy",
       ]);
+      expect(Object.keys(s.AuditDelegation.properties.namedBy.properties)).to.deep.equal(["agency", "keyId"]);
     });
   });
 }

@@ -40,6 +40,19 @@ async function issue(engine: Engine, a: Actors, key: string) {
   return c;
 }
 
+/**
+ * Another history from `snapshot` on, longer than the abandoned one (a certificate issued under
+ * `key`, then three empty blocks), and the indexer follows it. Returns the new history's certificate.
+ */
+async function reorgFrom(engine: Engine, a: Actors, snapshot: unknown, key: string) {
+  expect(await engine.rpc("evm_revert", [snapshot])).to.equal(true);
+  engine.embedded!.producer.resetNonces();
+  const c = await issue(engine, a, key);
+  for (let i = 0; i < 3; i++) await engine.embedded!.producer.mineEmpty();
+  await engine.indexer.poke();
+  return c;
+}
+
 function indexerSuite(
   dialect: string,
   storeFor: () => Promise<{ extra: Partial<EngineOptions>; done(): Promise<void> }>,
@@ -113,12 +126,7 @@ function indexerSuite(
       expect(await engine.index.certificate(lost.certId)).to.not.equal(undefined);
       const indexedBefore = await cursor(engine);
 
-      // Another history from the snapshot on, longer than the abandoned one.
-      expect(await engine.rpc("evm_revert", [snapshot])).to.equal(true);
-      engine.embedded!.producer.resetNonces();
-      const other = await issue(engine, a, "other");
-      for (let i = 0; i < 3; i++) await engine.embedded!.producer.mineEmpty();
-      await engine.indexer.poke();
+      const other = await reorgFrom(engine, a, snapshot, "other");
 
       expect(engine.indexer.stats.rewinds).to.equal(1);
       expect(await engine.index.certificate(lost.certId)).to.equal(undefined);
@@ -157,11 +165,7 @@ function indexerSuite(
       expect((await engine.index.delegation(delegationId))!.revoked).to.equal(true);
       expect(await engine.index.delegationsForCertificate(c.certId)).to.have.length(2);
 
-      expect(await engine.rpc("evm_revert", [snapshot])).to.equal(true);
-      engine.embedded!.producer.resetNonces();
-      await issue(engine, a, "deleg-other");
-      for (let i = 0; i < 3; i++) await engine.embedded!.producer.mineEmpty();
-      await engine.indexer.poke();
+      await reorgFrom(engine, a, snapshot, "deleg-other");
 
       expect(engine.indexer.stats.rewinds).to.equal(1);
       expect(await engine.index.grant(grantId)).to.equal(undefined);
@@ -172,6 +176,56 @@ function indexerSuite(
       expect((await engine.index.delegationsForCertificate(c.certId)).map((x) => x.delegationId)).to.deep.equal([
         delegationId,
       ]);
+      await engine.close();
+    });
+
+    it("rewinds issuer-named delegations: one of abandoned blocks disappears, one before them keeps the agency's mark", async function () {
+      const engine = await openEngine(tmpDataDir(), extra);
+      const a = await setupActors(engine);
+      const c = await issue(engine, a, "named");
+      const byIssuer = (outboxKey: string) => {
+        const now = Math.floor(Date.now() / 1000);
+        return engine.chain.delegateByIssuer({
+          issuerKey: a.issuerKey,
+          delegation: {
+            certId: c.certId,
+            delegate: Wallet.createRandom().address.toLowerCase() as Address,
+            purpose: `0x${"0".repeat(64)}`,
+            verifier: `0x${"0".repeat(40)}`,
+            online: false,
+            validUntil: now + 3600,
+            nonce: BigInt(Wallet.createRandom().address).toString(),
+            deadline: now + 600,
+          },
+          outboxKey,
+        });
+      };
+      const { delegationId } = await byIssuer("named-kept");
+      const agency = (await engine.index.certificate(c.certId))!.agency;
+      const namedBy = (await engine.index.delegation(delegationId))!.namedBy;
+      expect(namedBy?.agency).to.equal(agency);
+      expect(namedBy?.keyId).to.be.a("number").greaterThan(0);
+      const snapshot = await engine.rpc("evm_snapshot");
+
+      const lost = await byIssuer("named-lost");
+      expect((await engine.index.delegation(lost.delegationId))!.namedBy).to.deep.equal(namedBy);
+      const holders = await engine.chain.relayDelegation(
+        await signDelegation(engine, c.holder, c.certId, c.documentRoot, Wallet.createRandom().address as Address),
+      );
+      expect(await engine.index.delegation(holders.delegationId)).to.not.have.property("namedBy");
+
+      await reorgFrom(engine, a, snapshot, "named-other");
+
+      expect(engine.indexer.stats.rewinds).to.equal(1);
+      expect(await engine.index.delegation(lost.delegationId)).to.equal(undefined);
+      expect(await engine.index.delegation(holders.delegationId)).to.equal(undefined);
+      expect((await engine.index.delegation(delegationId))!.namedBy).to.deep.equal(namedBy);
+      const rows = await engine.store.db
+        .selectFrom("delegations")
+        .select(["delegation_id", "named_by_key_id"])
+        .execute();
+      expect(rows).to.have.length(1);
+      expect(Number(rows[0]!.named_by_key_id)).to.equal(namedBy!.keyId);
       await engine.close();
     });
   });
