@@ -211,8 +211,8 @@ interface IConsentRegistry {
 
     /// @notice Stores a grant for a single certificate, signed by its holder and relayed by anyone.
     /// Reverts when paused, past the deadline, on a bad signature, a signer that is not the holder
-    /// (keccak256(abi.encode(signer, documentRoot)) != certId), a grantId already stored (replay), a zero grantee, maxUses 0 or above 2^24 - 1,
-    /// a validUntil not in the future, or a certificate the ledger has not issued.
+    /// (keccak256(abi.encode(signer, documentRoot)) != certId), a grantId already stored (replay), a zero grantee,
+    /// maxUses 0 or above 2^24 - 1, a validUntil not in the future, or a certificate the ledger has not issued.
     /// @return grantId The EIP-712 digest of `grant`.
     function grantBySig(
         Grant calldata grant,
