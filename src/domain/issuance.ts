@@ -304,7 +304,7 @@ export interface BatchJobs {
    * Durable: replaces whatever documents the job has stored (a previous owner's) with these; once it
    * resolves the job no longer holds them in memory. Throws BATCH_TAKEN_OVER if another process owns the job.
    */
-  saveDocuments?(job: BatchJob, items: BatchItemView[]): Promise<void>;
+  saveDocuments?(job: BatchJob, items: BatchItemText[]): Promise<void>;
   /** Durable: extends this process's lease on a job it is running (and nothing else). */
   renew?(job: BatchJob): Promise<void>;
   /**
@@ -488,18 +488,19 @@ async function runBatch(deps: DomainDeps, jobs: BatchJobs, job: BatchJob, p: Bat
       const built = await deps.documents.buildBatch(inputs, (n) => {
         job.built = n;
       });
-      const items = built.items.map((it, i) => ({
+      // As stored and sent: the documents' JSON text (the built batch holds no document objects).
+      const texts: BatchItemText[] = built.items.map((it, i) => ({
         certId: it.certId,
         holder: inputs[i].holder,
-        document: it.document,
-        proof: it.proof,
+        document: it.documentText,
+        proof: JSON.stringify(it.proof),
       }));
       job.built = job.total;
       job.root = built.root;
       job.state = "anchoring";
       // The documents are stored before the root is sent: an anchored batch always has its documents.
       if (jobs.saveDocuments) {
-        await jobs.saveDocuments(job, items);
+        await jobs.saveDocuments(job, texts);
         job.documentsStored = true;
       }
       // building -> anchoring only while this process still owns the job: past this point nobody builds it again.
@@ -518,7 +519,13 @@ async function runBatch(deps: DomainDeps, jobs: BatchJobs, job: BatchJob, p: Bat
           validUntil: windows[i].validUntil,
         })),
       });
-      if (!job.documentsStored) job.items = items;
+      if (!job.documentsStored)
+        job.items = built.items.map((it, i) => ({
+          certId: it.certId,
+          holder: inputs[i].holder,
+          document: JSON.parse(it.documentText) as CertificateDocument,
+          proof: it.proof,
+        }));
       job.txHash = receipt.txHash;
       job.blockNumber = receipt.blockNumber;
       // Stored as done before this process shows it done: a client that saw "done" here may read the

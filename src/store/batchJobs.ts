@@ -230,15 +230,14 @@ export function sqlBatchJobs(db: Kysely<Database>, opts: SqlBatchJobsOptions): B
         .where("created_at", "<", opts.now() - retention);
       await db.deleteFrom("batch_documents").where("batch_id", "in", expired).execute();
 
-      // Rows are serialised a transaction's worth at a time: a 100,000-document batch is ~300 MB of JSON.
       const rowsOf = (from: number) =>
         items.slice(from, from + ROWS_PER_TRANSACTION).map((it, k) => ({
           batch_id: job.batchId,
           idx: from + k,
           cert_id: it.certId,
           holder: it.holder,
-          document: JSON.stringify(it.document),
-          proof: JSON.stringify(it.proof),
+          document: it.document,
+          proof: it.proof,
         }));
       for (let t = 0; t < items.length; t += ROWS_PER_TRANSACTION) {
         const part = rowsOf(t);
