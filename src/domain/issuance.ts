@@ -322,6 +322,19 @@ export interface BatchJobs {
    * issue's event-loop time).
    */
   documentTexts?(batchId: string, offset: number, limit: number): Promise<BatchItemText[]>;
+  /**
+   * Durable: the same page with each document and proof as the UTF-8 bytes of its JSON text, for an
+   * answer written as bytes (no text decoded into strings and encoded again: 100,000 documents are ~500 MB).
+   */
+  documentBytes?(batchId: string, offset: number, limit: number): Promise<BatchItemBytes[]>;
+}
+
+/** A stored batch item whose document and proof are the UTF-8 bytes of their JSON text. */
+export interface BatchItemBytes {
+  certId: Bytes32;
+  holder: Address;
+  document: Uint8Array;
+  proof: Uint8Array;
 }
 
 /** A stored batch item whose document and proof are JSON text. */

@@ -15,13 +15,14 @@
  * (the agency is expected to have handed them to the holders by then); the job's facts remain.
  */
 import { randomUUID } from "node:crypto";
-import type { Kysely, Transaction } from "kysely";
+import { sql, type Kysely, type Transaction } from "kysely";
 import type { Address, Bytes32, CertificateDocument, Hex } from "../domain/ports";
 import {
   BATCH_LEASE_RENEW_MS,
   batchTakenOver,
   memoryBatchJobs,
   type BatchInput,
+  type BatchItemBytes,
   type BatchItemText,
   type BatchItemView,
   type BatchJob,
@@ -157,6 +158,28 @@ export function sqlBatchJobs(db: Kysely<Database>, opts: SqlBatchJobsOptions): B
     }));
   };
 
+  /** documentTexts as UTF-8 bytes: the stored text read as a blob, never decoded into a string. */
+  const asBytes = (column: "document" | "proof") =>
+    opts.dialect === "postgres"
+      ? sql<Uint8Array>`convert_to(${sql.ref(column)}, 'UTF8')`.as(column)
+      : sql<Uint8Array>`cast(${sql.ref(column)} as blob)`.as(column);
+  const documentBytes = async (batchId: string, offset: number, limit: number): Promise<BatchItemBytes[]> => {
+    const rows = await db
+      .selectFrom("batch_documents")
+      .select(["cert_id", "holder", asBytes("document"), asBytes("proof")])
+      .where("batch_id", "=", batchId)
+      .where("idx", ">=", offset)
+      .where("idx", "<", offset + limit)
+      .orderBy("idx")
+      .execute();
+    return rows.map((r) => ({
+      certId: r.cert_id as Bytes32,
+      holder: r.holder as Address,
+      document: r.document,
+      proof: r.proof,
+    }));
+  };
+
   return {
     put: (job) => live.put(job),
     get: (id) => live.get(id),
@@ -264,6 +287,7 @@ export function sqlBatchJobs(db: Kysely<Database>, opts: SqlBatchJobsOptions): B
     },
 
     documentTexts,
+    documentBytes,
 
     async documents(batchId, offset, limit): Promise<BatchItemView[]> {
       return (await documentTexts(batchId, offset, limit)).map((r) => ({
