@@ -140,45 +140,36 @@ export function sqlBatchJobs(db: Kysely<Database>, opts: SqlBatchJobsOptions): B
     return job;
   };
 
-  /** A page of a job's stored documents, the document and proof as the JSON text they are stored as. */
-  const documentTexts = async (batchId: string, offset: number, limit: number): Promise<BatchItemText[]> => {
-    const rows = await db
+  /** The rows of a page of a job's stored documents, in item order. */
+  const pageOf = (batchId: string, offset: number, limit: number) =>
+    db
       .selectFrom("batch_documents")
-      .select(["cert_id", "holder", "document", "proof"])
       .where("batch_id", "=", batchId)
       .where("idx", ">=", offset)
       .where("idx", "<", offset + limit)
-      .orderBy("idx")
-      .execute();
-    return rows.map((r) => ({
-      certId: r.cert_id as Bytes32,
-      holder: r.holder as Address,
-      document: r.document,
-      proof: r.proof,
-    }));
-  };
+      .orderBy("idx");
+  const itemOf = <T>(r: { cert_id: string; holder: string; document: T; proof: T }) => ({
+    certId: r.cert_id as Bytes32,
+    holder: r.holder as Address,
+    document: r.document,
+    proof: r.proof,
+  });
+
+  /** A page of a job's stored documents, the document and proof as the JSON text they are stored as. */
+  const documentTexts = async (batchId: string, offset: number, limit: number): Promise<BatchItemText[]> =>
+    (await pageOf(batchId, offset, limit).select(["cert_id", "holder", "document", "proof"]).execute()).map(itemOf);
 
   /** documentTexts as UTF-8 bytes: the stored text read as a blob, never decoded into a string. */
   const asBytes = (column: "document" | "proof") =>
     opts.dialect === "postgres"
       ? sql<Uint8Array>`convert_to(${sql.ref(column)}, 'UTF8')`.as(column)
       : sql<Uint8Array>`cast(${sql.ref(column)} as blob)`.as(column);
-  const documentBytes = async (batchId: string, offset: number, limit: number): Promise<BatchItemBytes[]> => {
-    const rows = await db
-      .selectFrom("batch_documents")
-      .select(["cert_id", "holder", asBytes("document"), asBytes("proof")])
-      .where("batch_id", "=", batchId)
-      .where("idx", ">=", offset)
-      .where("idx", "<", offset + limit)
-      .orderBy("idx")
-      .execute();
-    return rows.map((r) => ({
-      certId: r.cert_id as Bytes32,
-      holder: r.holder as Address,
-      document: r.document,
-      proof: r.proof,
-    }));
-  };
+  const documentBytes = async (batchId: string, offset: number, limit: number): Promise<BatchItemBytes[]> =>
+    (
+      await pageOf(batchId, offset, limit)
+        .select(["cert_id", "holder", asBytes("document"), asBytes("proof")])
+        .execute()
+    ).map(itemOf);
 
   return {
     put: (job) => live.put(job),
