@@ -13,11 +13,21 @@
  * binding without an answer: the same request runs again, and
  * the work under it is keyed by the binding's token (outbox rows, drafts), so it is finished, never doubled.
  */
+import { createHash, hash } from "node:crypto";
 import { DomainError, idempotencyKeyReused } from "../domain/errors";
 import { canonicalJson, randomId, sha256Hex } from "../domain/hashing";
 import type { IdempotentRequestStore, Principal, StoredAnswer } from "../domain/ports";
 
 export const REPLAYED_HEADER = "Idempotent-Replayed";
+
+/**
+ * sha256Hex with Node's native hash: the same hex, for a request body that can be a 10,000-item batch
+ * (the portable JavaScript sha256 took ~70 ms of the event loop for each).
+ */
+const sha256HexNative: (text: string) => string =
+  typeof hash === "function"
+    ? (text) => hash("sha256", text, "hex")
+    : (text) => createHash("sha256").update(text).digest("hex");
 
 const KEY_FORMAT = /^[\x21-\x7e]{1,128}$/;
 
@@ -61,7 +71,9 @@ export class Idempotency {
     const key = sha256Hex(`${scope}\n${call.key}`);
     // A query joins the hash only when there is one, so bindings made before queries counted still match.
     const query = call.query && Object.keys(call.query).length > 0 ? { query: call.query } : {};
-    const requestHash = sha256Hex(canonicalJson({ params: call.params ?? {}, ...query, body: call.body ?? null }));
+    const requestHash = sha256HexNative(
+      canonicalJson({ params: call.params ?? {}, ...query, body: call.body ?? null }),
+    );
     for (;;) {
       const mine = this.running.get(key);
       if (mine) {

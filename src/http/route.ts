@@ -44,10 +44,10 @@ export interface RouteResult {
   /** Sent as it is instead of JSON (e.g. an application/vc+jwt status list). */
   raw?: { contentType: string; text: string };
   /**
-   * Reads only: the answer's JSON text, already serialised, sent instead of `body` (a page of stored
-   * documents goes out as the text it is stored as). It must be what `body` would serialise to.
+   * Reads only: the answer's JSON text (or its UTF-8 bytes), already serialised, sent instead of `body` (a
+   * page of stored documents goes out as the text it is stored as). It must be what `body` would serialise to.
    */
-  json?: string;
+  json?: string | Uint8Array;
 }
 
 export interface RouteDefinition<
@@ -132,7 +132,7 @@ const isWrite = (method: RouteDefinition<undefined, undefined, undefined, undefi
  * Writes the JSON answer directly. Express's res.json (send, its freshness and ETag checks, header
  * lookups) was a tenth of a verification's event-loop time; nothing here uses what it adds.
  */
-function answer(res: Response, status: number, body: unknown, json?: string): void {
+function answer(res: Response, status: number, body: unknown, json?: string | Uint8Array): void {
   res.statusCode = status;
   if (status === 204 || status === 304) {
     res.end();
@@ -140,7 +140,7 @@ function answer(res: Response, status: number, body: unknown, json?: string): vo
   }
   // As bytes: a string answer is measured once for Content-Length, then prepended with the headers
   // (one more copy of the whole answer) and encoded again on write.
-  const bytes = Buffer.from(json ?? JSON.stringify(body) ?? "");
+  const bytes = typeof json === "object" ? json : Buffer.from(json ?? JSON.stringify(body) ?? "");
   res.setHeader("Content-Type", "application/json; charset=utf-8");
   res.setHeader("Content-Length", bytes.length);
   res.end(bytes);
@@ -248,7 +248,7 @@ export function defineRoute<
       };
       const signed = def.holderSigned && !def.holderCredentials ? def.holderSigned : undefined;
       let once: { body: unknown } | undefined;
-      let json: string | undefined;
+      let json: string | Uint8Array | undefined;
       const work = async (token: string | undefined) => {
         const run = () => def.handler({ ...ctx, idempotencyKey: token });
         const out = await (signed ? underHolderBackoff(env, req, signed(ctx), async () => run()) : run());

@@ -15,13 +15,14 @@
  * (the agency is expected to have handed them to the holders by then); the job's facts remain.
  */
 import { randomUUID } from "node:crypto";
-import type { Kysely, Transaction } from "kysely";
+import { sql, type Kysely, type Transaction } from "kysely";
 import type { Address, Bytes32, CertificateDocument, Hex } from "../domain/ports";
 import {
   BATCH_LEASE_RENEW_MS,
   batchTakenOver,
   memoryBatchJobs,
   type BatchInput,
+  type BatchItemBytes,
   type BatchItemText,
   type BatchItemView,
   type BatchJob,
@@ -139,23 +140,36 @@ export function sqlBatchJobs(db: Kysely<Database>, opts: SqlBatchJobsOptions): B
     return job;
   };
 
-  /** A page of a job's stored documents, the document and proof as the JSON text they are stored as. */
-  const documentTexts = async (batchId: string, offset: number, limit: number): Promise<BatchItemText[]> => {
-    const rows = await db
+  /** The rows of a page of a job's stored documents, in item order. */
+  const pageOf = (batchId: string, offset: number, limit: number) =>
+    db
       .selectFrom("batch_documents")
-      .select(["cert_id", "holder", "document", "proof"])
       .where("batch_id", "=", batchId)
       .where("idx", ">=", offset)
       .where("idx", "<", offset + limit)
-      .orderBy("idx")
-      .execute();
-    return rows.map((r) => ({
-      certId: r.cert_id as Bytes32,
-      holder: r.holder as Address,
-      document: r.document,
-      proof: r.proof,
-    }));
-  };
+      .orderBy("idx");
+  const itemOf = <T>(r: { cert_id: string; holder: string; document: T; proof: T }) => ({
+    certId: r.cert_id as Bytes32,
+    holder: r.holder as Address,
+    document: r.document,
+    proof: r.proof,
+  });
+
+  /** A page of a job's stored documents, the document and proof as the JSON text they are stored as. */
+  const documentTexts = async (batchId: string, offset: number, limit: number): Promise<BatchItemText[]> =>
+    (await pageOf(batchId, offset, limit).select(["cert_id", "holder", "document", "proof"]).execute()).map(itemOf);
+
+  /** documentTexts as UTF-8 bytes: the stored text read as a blob, never decoded into a string. */
+  const asBytes = (column: "document" | "proof") =>
+    opts.dialect === "postgres"
+      ? sql<Uint8Array>`convert_to(${sql.ref(column)}, 'UTF8')`.as(column)
+      : sql<Uint8Array>`cast(${sql.ref(column)} as blob)`.as(column);
+  const documentBytes = async (batchId: string, offset: number, limit: number): Promise<BatchItemBytes[]> =>
+    (
+      await pageOf(batchId, offset, limit)
+        .select(["cert_id", "holder", asBytes("document"), asBytes("proof")])
+        .execute()
+    ).map(itemOf);
 
   return {
     put: (job) => live.put(job),
@@ -230,15 +244,14 @@ export function sqlBatchJobs(db: Kysely<Database>, opts: SqlBatchJobsOptions): B
         .where("created_at", "<", opts.now() - retention);
       await db.deleteFrom("batch_documents").where("batch_id", "in", expired).execute();
 
-      // Rows are serialised a transaction's worth at a time: a 100,000-document batch is ~300 MB of JSON.
       const rowsOf = (from: number) =>
         items.slice(from, from + ROWS_PER_TRANSACTION).map((it, k) => ({
           batch_id: job.batchId,
           idx: from + k,
           cert_id: it.certId,
           holder: it.holder,
-          document: JSON.stringify(it.document),
-          proof: JSON.stringify(it.proof),
+          document: it.document,
+          proof: it.proof,
         }));
       for (let t = 0; t < items.length; t += ROWS_PER_TRANSACTION) {
         const part = rowsOf(t);
@@ -265,6 +278,7 @@ export function sqlBatchJobs(db: Kysely<Database>, opts: SqlBatchJobsOptions): B
     },
 
     documentTexts,
+    documentBytes,
 
     async documents(batchId, offset, limit): Promise<BatchItemView[]> {
       return (await documentTexts(batchId, offset, limit)).map((r) => ({

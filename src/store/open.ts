@@ -10,6 +10,7 @@ import path from "node:path";
 import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
 import type { Database } from "./schema";
 import { migrateToLatest, type DialectName } from "./migrations";
+import { BACKSTOP_CHECKPOINT_PAGES, startWalCheckpointer, type WalCheckpointer } from "./walCheckpointer";
 
 export interface StoreOptions {
   /** "sqlite:<file>" (":memory:" for tests), a bare file path, or "postgres://..." */
@@ -26,6 +27,11 @@ export interface StoreOptions {
    * gateway-only state of the last moments (outbox/idempotency rows of work not yet acknowledged).
    */
   fsyncEveryCommit?: boolean;
+  /**
+   * SQLite file: WAL checkpoints run on a thread of their own (src/store/walCheckpointer.ts), not inside
+   * the commits of the event loop. Default true.
+   */
+  backgroundCheckpoints?: boolean;
 }
 
 export interface Store {
@@ -47,6 +53,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   const dialect = dialectOf(opts.url);
   let db: Kysely<Database>;
   let backupTo: Store["backupTo"];
+  let checkpointer: WalCheckpointer | undefined;
   if (dialect === "postgres") {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const pg = require("pg") as typeof import("pg");
@@ -82,6 +89,10 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
       `synchronous = ${opts.fsyncEveryCommit || process.env.CERTLEDGER_SQLITE_FSYNC === "1" ? "FULL" : "NORMAL"}`,
     );
     conn.pragma("busy_timeout = 5000");
+    if (file !== ":memory:" && opts.backgroundCheckpoints !== false) {
+      conn.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
+      checkpointer = startWalCheckpointer({ file: path.resolve(file) });
+    }
     // Kysely prepares every query anew; the same few statements run for every request, so reuse them
     // (preparing costs as much as running a small insert). Long texts (multi-row inserts) are not kept.
     const statements = new Map<string, ReturnType<typeof conn.prepare>>();
@@ -103,5 +114,13 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     if (file !== ":memory:") backupTo = async (to) => void (await conn.backup(to));
   }
   await migrateToLatest(db, dialect);
-  return { db, dialect, backupTo, close: () => db.destroy() };
+  return {
+    db,
+    dialect,
+    backupTo,
+    async close() {
+      await checkpointer?.stop();
+      await db.destroy();
+    },
+  };
 }

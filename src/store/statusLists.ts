@@ -6,9 +6,10 @@
  * A list holds 131,072 entries (the specification's herd) and doubles whenever an agency's
  * certificates would fill more than half of it: indices are drawn from the length at the time, so an
  * index drawn earlier stays inside every later, longer list. Uniqueness is the database's (a unique
- * index on agency, purpose and index): a draw that collides, here or on another replica, is drawn again.
+ * index on agency, purpose and index). Draws are checked against a bitmap of the list's taken indices,
+ * read once; one that collides with another replica's newer draw is skipped by the insert and drawn again.
  */
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import type { Database } from "./schema";
 import type { GroupCommit } from "./groupCommit";
 import { ZERO_ROOT } from "./schema";
@@ -45,8 +46,12 @@ const cryptoRandom: RandomBytes = (n) => {
 };
 
 export class StatusListEntries {
-  /** Entries per agency|purpose as last counted here (another replica's draws show up at the next count). */
-  private readonly counts = new Map<string, number>();
+  /**
+   * The indices taken in each agency|purpose list, read from the store once and kept as a bitmap, so a
+   * draw is checked in memory instead of by inserting and reading back. Another replica's draws are not
+   * in it: an insert that collides with one is skipped by the unique index, and the bitmap is read again.
+   */
+  private readonly taken = new Map<string, TakenIndices>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -67,58 +72,86 @@ export class StatusListEntries {
     const a = agency.toLowerCase();
     const wanted = new Map(certs.map((c) => [c.certId.toLowerCase(), (c.batchRoot ?? ZERO_ROOT).toLowerCase()]));
     const ids = [...wanted.keys()];
-    // First round: insert for every certificate and purpose; read back only if some were skipped. One that had its
-    // entries keeps them (its rows conflict on the key and are skipped); a taken index is drawn again.
+    const createdAt = this.opts.now();
+    // Every certificate and purpose is drawn and inserted; rows that conflict are skipped by the store (a
+    // certificate that had its entries keeps them; an index another replica took is drawn again).
     let missing: { certId: string; purpose: StatusPurpose }[] = ids.flatMap((certId) =>
       STATUS_PURPOSES.map((purpose) => ({ certId, purpose })),
     );
     for (let attempt = 0; ; attempt++) {
-      const rows: Database["status_list_entries"][] = [];
+      const rows: StatusListRow[] = [];
       for (const purpose of STATUS_PURPOSES) {
         const of = missing.filter((m) => m.purpose === purpose);
         if (of.length === 0) continue;
-        const indices = this.draw(of.length, statusListLength((await this.count(a, purpose)) + of.length));
+        const taken = await this.takenIn(a, purpose);
+        const indices = this.draw(of.length, statusListLength(taken.count + of.length), taken);
         of.forEach((m, k) =>
-          rows.push({
-            cert_id: m.certId,
-            purpose,
-            agency: a,
-            list_index: indices[k],
-            batch_root: wanted.get(m.certId)!,
-            created_at: this.opts.now(),
-          }),
+          rows.push({ certId: m.certId, purpose, agency: a, index: indices[k], batchRoot: wanted.get(m.certId)! }),
         );
-        this.counts.set(`${a}|${purpose}`, (this.counts.get(`${a}|${purpose}`) ?? 0) + of.length);
       }
-      // Stay under each engine's bound-parameter limit (6 per row).
-      const chunk = this.opts.dialect === "postgres" ? 5_000 : 2_000;
-      const insert = (db: Kysely<Database>, part: Database["status_list_entries"][]) =>
-        db
-          .insertInto("status_list_entries")
-          .values(part)
-          .onConflict((oc) => oc.doNothing())
-          .executeTakeFirst()
-          .then((r) => Number(r.numInsertedOrUpdatedRows ?? 0));
-      let inserted = 0;
-      if (rows.length <= chunk && this.opts.writes) inserted = await this.opts.writes.run((db) => insert(db, rows));
-      else
-        await this.db.transaction().execute(async (trx) => {
-          for (let i = 0; i < rows.length; i += chunk) inserted += await insert(trx, rows.slice(i, i + chunk));
-        });
+      const inserted = await this.insert(a, createdAt, rows);
       // Nothing skipped (the usual case): the rows are what was drawn, no need to read them back.
-      if (attempt === 0 && inserted === rows.length) return rows.map(rowOf);
+      if (attempt === 0 && inserted === rows.length) return rows;
       if (inserted < rows.length) {
+        // The bitmap marks indices that were not stored (or misses another replica's): read it again.
+        for (const purpose of STATUS_PURPOSES) this.taken.delete(`${a}|${purpose}`);
         const got = new Set(
           (await this.rowsOf([...new Set(missing.map((m) => m.certId))])).map((r) => `${r.certId}|${r.purpose}`),
         );
         missing = missing.filter((m) => !got.has(`${m.certId}|${m.purpose}`));
       } else missing = [];
       if (missing.length === 0) return this.rowsOf(ids);
-      // A list is at most half full, so each entry's draw collides with probability ≤ 1/2 and the missing
-      // shrink by half or more a round: 10,000 certificates need ~15 rounds, and one entry colliding 64
-      // times running (2^-64) means the store refuses it for another reason.
+      // Only an index taken by another replica since the bitmap was read can collide again, so a round
+      // leaves few missing; 64 rounds without progress means the store refuses the rows for another reason.
       if (attempt >= 63) throw new Error(`could not draw free status list indices for ${missing.length} entries`);
     }
+  }
+
+  /**
+   * Inserts the rows in one statement (their values as one JSON or array parameter each: no per-row
+   * parameters to bind or compile), skipping those that conflict. Returns how many were inserted.
+   */
+  private async insert(agency: string, createdAt: number, rows: StatusListRow[]): Promise<number> {
+    if (rows.length === 0) return 0;
+    // In index order: the unique index on (agency, purpose, index) is then written front to back.
+    rows.sort((x, y) => (x.purpose === y.purpose ? x.index - y.index : x.purpose < y.purpose ? -1 : 1));
+    const statement =
+      this.opts.dialect === "postgres"
+        ? sql`insert into status_list_entries (cert_id, purpose, agency, list_index, batch_root, created_at)
+            select r.cert_id, r.purpose, ${agency}::text, r.list_index, r.batch_root, ${createdAt}::bigint
+            from unnest(${rows.map((r) => r.certId)}::text[], ${rows.map((r) => r.purpose)}::text[],
+              ${rows.map((r) => r.index)}::bigint[], ${rows.map((r) => r.batchRoot)}::text[])
+              as r(cert_id, purpose, list_index, batch_root)
+            on conflict do nothing`
+        : sql`insert into status_list_entries (cert_id, purpose, agency, list_index, batch_root, created_at)
+            select json_extract(value, '$[0]'), json_extract(value, '$[1]'), ${agency},
+              json_extract(value, '$[2]'), json_extract(value, '$[3]'), ${createdAt}
+            from json_each(${JSON.stringify(rows.map((r) => [r.certId, r.purpose, r.index, r.batchRoot]))})
+            where true
+            on conflict do nothing`;
+    const run = async (db: Kysely<Database>) => Number((await statement.execute(db)).numAffectedRows ?? 0);
+    // A single issuance's two rows share the commit of the moment's other writes.
+    return rows.length <= 2 && this.opts.writes ? this.opts.writes.run(run) : run(this.db);
+  }
+
+  /** The indices taken in an agency's list of `purpose`, read from the store on first use. */
+  private async takenIn(agency: string, purpose: StatusPurpose): Promise<TakenIndices> {
+    const key = `${agency}|${purpose}`;
+    const known = this.taken.get(key);
+    if (known) return known;
+    const rows = await this.db
+      .selectFrom("status_list_entries")
+      .select("list_index")
+      .where("agency", "=", agency)
+      .where("purpose", "=", purpose)
+      .execute();
+    const taken = new TakenIndices();
+    for (const r of rows) taken.add(Number(r.list_index));
+    // Another call may have read it meanwhile and drawn against it: keep that one.
+    const again = this.taken.get(key);
+    if (again) return again;
+    this.taken.set(key, taken);
+    return taken;
   }
 
   /** A certificate's entries (none when the gateway did not issue it). */
@@ -180,32 +213,51 @@ export class StatusListEntries {
     return r?.m === null || r?.m === undefined ? -1 : Number(r.m);
   }
 
-  private async count(agency: string, purpose: StatusPurpose): Promise<number> {
-    const key = `${agency}|${purpose}`;
-    const known = this.counts.get(key);
-    if (known !== undefined) return known;
-    const r = await this.db
-      .selectFrom("status_list_entries")
-      .select((eb) => eb.fn.countAll<number>().as("n"))
-      .where("agency", "=", agency)
-      .where("purpose", "=", purpose)
-      .executeTakeFirst();
-    const n = Number(r?.n ?? 0);
-    this.counts.set(key, n);
-    return n;
+  /**
+   * `n` distinct uniform indices below `length` (a power of two times 131,072) that `taken` does not
+   * hold, marked taken. Drawing again on a taken index keeps each one uniform over the free indices.
+   */
+  private draw(n: number, length: number, taken: TakenIndices): number[] {
+    const random = this.opts.random ?? cryptoRandom;
+    taken.cover(length);
+    const picked: number[] = [];
+    while (picked.length < n) {
+      const bytes = random(4 * (n - picked.length));
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      for (let i = 0; i + 4 <= bytes.length && picked.length < n; i += 4) {
+        // length is a power of two: masking a uniform 32-bit word keeps it uniform.
+        const index = view.getUint32(i) & (length - 1);
+        if (taken.has(index)) continue;
+        taken.add(index);
+        picked.push(index);
+      }
+    }
+    return picked;
+  }
+}
+
+/** A growable bitmap of the indices taken in one list, with their count. */
+class TakenIndices {
+  private bits = new Uint8Array(STATUS_LIST_MIN_LENGTH / 8);
+  count = 0;
+
+  /** Makes room for indices below `length`. */
+  cover(length: number): void {
+    if (length <= this.bits.length * 8) return;
+    const grown = new Uint8Array(length / 8);
+    grown.set(this.bits);
+    this.bits = grown;
   }
 
-  /** `n` distinct uniform indices below `length` (a power of two times 131,072). */
-  private draw(n: number, length: number): number[] {
-    const random = this.opts.random ?? cryptoRandom;
-    const picked = new Set<number>();
-    while (picked.size < n) {
-      const bytes = random(4 * (n - picked.size));
-      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      // length is a power of two: masking a uniform 32-bit word keeps it uniform.
-      for (let i = 0; i + 4 <= bytes.length && picked.size < n; i += 4) picked.add(view.getUint32(i) & (length - 1));
-    }
-    return [...picked];
+  has(index: number): boolean {
+    return index < this.bits.length * 8 && (this.bits[index >>> 3] & (1 << (index & 7))) !== 0;
+  }
+
+  add(index: number): void {
+    if (this.has(index)) return;
+    this.cover(statusListLengthCovering(index));
+    this.bits[index >>> 3] |= 1 << (index & 7);
+    this.count++;
   }
 }
 

@@ -108,3 +108,43 @@ export function buildOne(input: BuildDocumentInput): {
     documentRoot: lower(r.documentRoot) as Bytes32,
   };
 }
+
+/**
+ * A batch member's document as JSON text around the place its batch proof goes (the end of
+ * `credentialStatus`), with the validity its leaf is computed from. Built where the document is (a
+ * worker), so that the thread holding the batch gets strings, not objects, and adds the proof as text.
+ */
+export interface BatchPart {
+  certId: Bytes32;
+  documentRoot: Bytes32;
+  validFrom: number;
+  validUntil: number;
+  /** The JSON text of the document up to the end of `credentialStatus`'s last member. */
+  head: string;
+  /** The rest of the JSON text, from the end of `credentialStatus`. */
+  tail: string;
+}
+
+/** Builds one batch member (buildOne) as a BatchPart. */
+export function buildBatchPart(input: BuildDocumentInput): BatchPart {
+  const { document, certId, documentRoot } = buildOne(input);
+  // {...status, batch} puts batch last in credentialStatus: the text before and after that point.
+  const { proof, ...rest } = document;
+  const keys = Object.keys(rest);
+  if (keys[keys.length - 1] !== "credentialStatus" || Object.keys(document).pop() !== "proof")
+    throw new Error("a built document does not end with credentialStatus and proof");
+  const restText = JSON.stringify(rest);
+  return {
+    certId,
+    documentRoot,
+    validFrom: Date.parse(document.validFrom as string) / 1000,
+    validUntil: Date.parse(document.validUntil as string) / 1000,
+    head: restText.slice(0, -2),
+    tail: `},"proof":${JSON.stringify(proof)}}`,
+  };
+}
+
+/** The JSON text of withBatchProof(document, batch, i), from the document's BatchPart and its proof. */
+export function batchPartText(part: BatchPart, root: string, proof: readonly string[]): string {
+  return `${part.head},"batch":${JSON.stringify({ root, proof })}${part.tail}`;
+}

@@ -18,7 +18,7 @@
 import path from "node:path";
 import { Worker } from "node:worker_threads";
 import type { BuildDocumentInput, DocumentIntegrity } from "../domain/ports";
-import { buildOne, integrityOf } from "./documentOps";
+import { buildBatchPart, buildOne, integrityOf, type BatchPart } from "./documentOps";
 import type { DocumentReply, DocumentRequest } from "./documentWorker";
 
 export interface DocumentPool {
@@ -33,6 +33,8 @@ export interface DocumentPool {
    * rejects with the same error the main thread gives (the slice is built again here to get it).
    */
   build(inputs: BuildDocumentInput[]): Promise<ReturnType<typeof buildOne>[]>;
+  /** Builds batch members as text (buildBatchPart of each input, in order), like `build`. */
+  buildParts(inputs: BuildDocumentInput[]): Promise<BatchPart[]>;
   /** Workers configured (0: every check runs on the calling thread). */
   readonly size: number;
   /** The running worker threads (operations and tests: a test stops one to see the pool recover). */
@@ -103,6 +105,7 @@ export function createDocumentPool(opts: DocumentPoolOptions): DocumentPool {
       if (slot.pending.size === 0) worker.unref();
       if ("integrity" in m) p.resolve(m.integrity as never);
       else if ("built" in m) p.resolve(m.built as never);
+      else if ("parts" in m) p.resolve(m.parts as never);
       else runHere(p);
     });
     const die = (why: string) => {
@@ -166,11 +169,16 @@ export function createDocumentPool(opts: DocumentPoolOptions): DocumentPool {
     return submit({ id: nextId++, build: inputs }, () => inputs.map(buildOne));
   }
 
+  function buildParts(inputs: BuildDocumentInput[]): Promise<BatchPart[]> {
+    return submit({ id: nextId++, parts: inputs }, () => inputs.map(buildBatchPart));
+  }
+
   return {
     size,
     threads: () => slots.filter((s): s is Slot => s !== undefined).map((s) => s.worker),
     check,
     build,
+    buildParts,
     async close() {
       if (closed) return;
       closed = true;

@@ -18,17 +18,15 @@ import {
   hashRevokeGrant,
   hashRecordCheck,
   verifyBatchProof,
-  withBatchProof,
-  type CertificateDocument as LibDocument,
+  DocumentError,
 } from "../document";
 import { personalMessageDigest } from "../domain/holderAuth";
 import { createDocumentPool } from "./documentPool";
 import { recoverSigner } from "./nativeRecovery";
-import { buildOne, integrityOf, lower } from "./documentOps";
+import { batchPartText, buildOne, integrityOf, lower, type BatchPart } from "./documentOps";
 import type {
   Address,
   Bytes32,
-  CertificateDocument,
   DocumentIntegrity,
   DocumentLibrary,
   LedgerMessage,
@@ -100,9 +98,10 @@ export function documentLibrary(opts: DocumentLibraryOptions = {}): DocumentLibr
     async buildBatch(inputs, onProgress) {
       // A slice at a time through the pool (a worker, when there is one: the event loop stays free for
       // requests), the next slice sent before this one is awaited so that the worker never waits on us.
-      const built: ReturnType<typeof build>[] = new Array(inputs.length);
+      // Members come back as text (strings cross threads as one copy; objects are cloned field by field).
+      const parts: BatchPart[] = new Array(inputs.length);
       const slice = (from: number) => {
-        const p = pool.build(inputs.slice(from, from + BUILD_SLICE));
+        const p = pool.buildParts(inputs.slice(from, from + BUILD_SLICE));
         p.catch(() => undefined); // awaited (and thrown) in its turn, unless an earlier slice failed first
         return p;
       };
@@ -111,20 +110,25 @@ export function documentLibrary(opts: DocumentLibraryOptions = {}): DocumentLibr
         const current = next;
         if (from + BUILD_SLICE < inputs.length) next = slice(from + BUILD_SLICE);
         const out = await current;
-        for (let k = 0; k < out.length; k++) built[from + k] = out[k];
+        for (let k = 0; k < out.length; k++) parts[from + k] = out[k];
         onProgress?.(from + out.length);
         await yieldToRequests();
       }
       const batch = buildBatch(
-        built.map((b, i) => ({ certId: b.certId, validFrom: inputs[i].validFrom, validUntil: inputs[i].validUntil })),
+        parts.map((b, i) => ({ certId: b.certId, validFrom: inputs[i].validFrom, validUntil: inputs[i].validUntil })),
       );
-      const items = new Array(built.length);
-      for (let i = 0; i < built.length; i++) {
-        const b = built[i];
+      const items = new Array(parts.length);
+      for (let i = 0; i < parts.length; i++) {
+        const b = parts[i];
+        // As withBatchProof checks: the leaf is this document's (its certId and validity).
+        if (b.validFrom !== inputs[i].validFrom || b.validUntil !== inputs[i].validUntil)
+          throw new DocumentError("INVALID_BATCH", `batch item ${i} is not this document (certId or validity differ)`);
+        const proof = batch.getProof(i);
         items[i] = {
-          ...b,
-          document: withBatchProof(b.document as unknown as LibDocument, batch, i) as unknown as CertificateDocument,
-          proof: batch.getProof(i).map((x) => x.toLowerCase() as Bytes32),
+          certId: b.certId,
+          documentRoot: b.documentRoot,
+          documentText: batchPartText(b, batch.root, proof),
+          proof: proof.map((x) => x.toLowerCase() as Bytes32),
         };
         if ((i + 1) % (BUILD_SLICE * 4) === 0) await yieldToRequests();
       }

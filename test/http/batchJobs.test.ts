@@ -14,7 +14,7 @@ import request from "supertest";
 import { loadConfig } from "../../src/config";
 import { sampleFields } from "../../src/domain/catalog";
 import type { BatchInput, BatchJob } from "../../src/domain/issuance";
-import type { Address, Bytes32, CertificateDocument } from "../../src/domain/ports";
+import type { Address, Bytes32 } from "../../src/domain/ports";
 import { createHolderWallet, generateMnemonic } from "../../src/document";
 import { sqlBatchJobs } from "../../src/store/batchJobs";
 import { openGateway, type Gateway } from "../../src/wiring/gateway";
@@ -243,8 +243,8 @@ function batchJobsSuite(store: string, database: () => Promise<{ url?: string; d
       const item = {
         certId: `0x${"ab".repeat(32)}` as Bytes32,
         holder: input.items[0].holder as Address,
-        document: { stalled: true } as unknown as CertificateDocument,
-        proof: [],
+        document: JSON.stringify({ stalled: true }),
+        proof: "[]",
       };
       const refused = await stalled.saveDocuments!(job, [item]).then(
         () => undefined,
@@ -265,9 +265,7 @@ function batchJobsSuite(store: string, database: () => Promise<{ url?: string; d
       ).to.deep.equal([]);
 
       // The new owner writes; finishing the job also drops its input.
-      await other.saveDocuments!(claimed[0].job, [
-        { ...item, document: { taken: true } as unknown as CertificateDocument },
-      ]);
+      await other.saveDocuments!(claimed[0].job, [{ ...item, document: JSON.stringify({ taken: true }) }]);
       const failed = { ...claimed[0].job, state: "failed" as const, error: { code: "TEST", message: "test" } };
       expect(await other.persist!(failed)).to.equal(true);
       expect(

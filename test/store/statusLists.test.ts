@@ -85,6 +85,22 @@ function suite(name: string, open: () => Promise<{ store: Store; cleanup(): Prom
       expect(rows.filter((r) => r.purpose === "suspension").map((r) => r.index)).to.not.include(43);
     });
 
+    it("keeps indices unique across two gateways on one database: a draw of an index the other took since is drawn again", async () => {
+      // Gateway B reads its lists (empty) first; gateway A then takes 42 and 43, which B does not know of.
+      const b = entries(scripted([1, 2, 42, 43]));
+      await b.allocate(AGENCY, certIds(1, "b-first"));
+      await entries(scripted([42, 43])).allocate(AGENCY, certIds(1, "a"));
+      const rows = await b.allocate(AGENCY, certIds(1, "b-second"));
+      expect(rows).to.have.length(2);
+      expect(rows.find((r) => r.purpose === "revocation")!.index).to.not.equal(42);
+      expect(rows.find((r) => r.purpose === "suspension")!.index).to.not.equal(43);
+      for (const purpose of ["revocation", "suspension"] as const) {
+        const all = (await entries().listOf(AGENCY, purpose)).map((r) => r.index);
+        expect(all).to.have.length(3);
+        expect(new Set(all).size).to.equal(3);
+      }
+    });
+
     it("gives a certificate its entries once: a retried issuance draws nothing new", async () => {
       const ids = certIds(2, "retry");
       const first = await entries().allocate(AGENCY, ids);

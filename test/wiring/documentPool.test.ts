@@ -8,7 +8,7 @@ import { sampleFields } from "../../src/domain/catalog";
 import { DomainError } from "../../src/domain/errors";
 import type { Address, DocumentIntegrity } from "../../src/domain/ports";
 import { createDocumentPool, type DocumentPool } from "../../src/wiring/documentPool";
-import { integrityOf } from "../../src/wiring/documentOps";
+import { batchPartText, buildBatchPart, integrityOf } from "../../src/wiring/documentOps";
 import { documentLibrary } from "../../src/wiring/documents";
 import { diplomaParams, seededRandom, twentyFields } from "../document/helpers";
 
@@ -144,13 +144,27 @@ describe("document worker pool", function () {
             lib.verifyBatchProof(batch.root, it.certId, 1_767_225_600, 1_924_992_000, it.proof),
             `item ${i}`,
           ).to.equal(true);
-          if (i % 97 === 0) expect(lib.verifyIntegrity(it.document).status).to.equal("OK");
+          if (i % 97 === 0) expect(lib.verifyIntegrity(JSON.parse(it.documentText)).status).to.equal("OK");
         }
       } finally {
         await lib.close();
       }
     });
   }
+
+  it("writes a batch member's text exactly as JSON.stringify of the document withBatchProof gives", function () {
+    const parts = batchInputs(5).map(buildBatchPart);
+    const batch = buildBatch(
+      parts.map((p) => ({ certId: p.certId, validFrom: p.validFrom, validUntil: p.validUntil })),
+    );
+    for (const [i, p] of parts.entries()) {
+      const document = JSON.parse(p.head + p.tail);
+      expect(document.credentialStatus.certId).to.equal(p.certId);
+      expect(batchPartText(p, batch.root, batch.getProof(i))).to.equal(
+        JSON.stringify(withBatchProof(document, batch, i)),
+      );
+    }
+  });
 
   it("refuses a batch input the library refuses with the same 422 error from a worker as on the event loop", async function () {
     const inputs = batchInputs(300);

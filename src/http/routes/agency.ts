@@ -18,6 +18,7 @@ import {
   startBatch,
   validateFields,
   validity,
+  type BatchItemBytes,
   type BatchItemText,
   type BatchItemView,
   type BatchJob,
@@ -44,6 +45,10 @@ import { claimDeps } from "./claims";
 import { pickupDeps } from "./delivery";
 
 const TAG = "agency";
+/** The fixed pieces of a page of stored documents written as bytes. */
+const PROOF_KEY = Buffer.from(`,"proof":`);
+const OBJECT_END = Buffer.from("}");
+const ITEMS_END = Buffer.from("]}");
 /** Largest signed IssueMany: one transaction under the EIP-7825 gas cap (~25,000 gas a certificate). */
 const ISSUE_MANY_MAX = 200;
 
@@ -398,8 +403,30 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
       },
     },
     handler: async ({ principal, params, query }) => {
-      const { job: j, items, texts } = await batchPage(params.batchId, me(principal), query.offset, query.limit, true);
+      const {
+        job: j,
+        items,
+        texts,
+        bytes,
+      } = await batchPage(params.batchId, me(principal), query.offset, query.limit, true);
       const head = { batchId: j.batchId, root: j.root, total: j.total, offset: query.offset };
+      if (bytes) {
+        // As the bytes they are stored as: no string of the page's documents is made at all.
+        const parts: Uint8Array[] = [Buffer.from(`${JSON.stringify(head).slice(0, -1)},"items":[`)];
+        bytes.forEach((b, k) => {
+          parts.push(
+            Buffer.from(
+              `${k > 0 ? "," : ""}{"certId":${JSON.stringify(b.certId)},"holder":${JSON.stringify(b.holder)},"document":`,
+            ),
+            b.document,
+            PROOF_KEY,
+            b.proof,
+            OBJECT_END,
+          );
+        });
+        parts.push(ITEMS_END);
+        return { body: undefined, json: Buffer.concat(parts) };
+      }
       if (!texts) return { body: { ...head, items } };
       // Stored documents go out as the JSON text they are stored as: the same answer without parsing and
       // serialising again the page's documents (a mass issue downloads 100,000 of them).
@@ -451,7 +478,7 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
     offset: number,
     limit: number,
     asText = false,
-  ): Promise<{ job: BatchJob; items: BatchItemView[]; texts?: BatchItemText[] }> {
+  ): Promise<{ job: BatchJob; items: BatchItemView[]; texts?: BatchItemText[]; bytes?: BatchItemBytes[] }> {
     const j = await ownJob(batchId, agency);
     if (j.documentsReleased)
       throw new DomainError(
@@ -468,6 +495,8 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
         retryable: j.state !== "failed",
       });
     if (j.items) return { job: j, items: j.items.slice(offset, offset + limit) };
+    if (asText && deps.batchJobs.documentBytes)
+      return { job: j, items: [], bytes: await deps.batchJobs.documentBytes(j.batchId, offset, limit) };
     if (asText && deps.batchJobs.documentTexts)
       return { job: j, items: [], texts: await deps.batchJobs.documentTexts(j.batchId, offset, limit) };
     return { job: j, items: await deps.batchJobs.documents!(j.batchId, offset, limit) };
