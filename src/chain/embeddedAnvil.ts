@@ -62,6 +62,8 @@ export interface AnvilEngine {
   historyFrom(head: number): number;
   /** Resident memory of the anvil process, bytes (0 when it cannot be read). */
   rss(): number;
+  /** The process id of the anvil process that serves now (a recycle replaces it). */
+  pid(): number;
   /** Why the anvil process is gone, when it ended without being closed. */
   failure(): string | undefined;
   close(): Promise<void>;
@@ -220,6 +222,7 @@ export async function startAnvilEngine(
         ? undefined
         : `the chain node (anvil) exited (${p.exitCode ?? p.signalCode}): ${current.node.stderr().slice(-500)}`;
     },
+    pid: () => current.node.pid,
     rss() {
       try {
         const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${current.node.pid}/status`, "utf8"));

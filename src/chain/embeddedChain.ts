@@ -211,6 +211,8 @@ export interface EmbeddedChain {
   historyFrom(): number;
   /** Resident memory of the node when it runs in its own process (anvil), bytes; 0 for EDR. */
   nodeRss(): number;
+  /** The process id of the node when it runs in its own process (anvil); 0 for EDR. */
+  nodePid(): number;
   /** Why the chain cannot make blocks any more (the journal failed a write, or the node's process ended). */
   failure(): string | undefined;
   /** Size of the checkpoint and of the journal, bytes. */
@@ -432,6 +434,7 @@ export async function openEmbeddedChain(opts: EmbeddedChainOptions): Promise<Emb
       checkpoint: takeCheckpoint,
       historyFrom: () => (anvil ? anvil.historyFrom(producer.durableBlock) : 0),
       nodeRss: () => anvil?.rss() ?? 0,
+      nodePid: () => anvil?.pid() ?? 0,
       failure: () => journal.failure?.message ?? (closed ? undefined : anvil?.failure()),
       durableBytes: () => {
         const f = checkpointFile(opts.dataDir);
