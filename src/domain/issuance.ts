@@ -543,7 +543,12 @@ export async function startBatch(
 ): Promise<{ job: BatchJob; done: Promise<BatchJob> }> {
   const now = deps.clock.now();
   const agency = p.agency.toLowerCase() as Address;
-  requireCustodialAgency(deps, "POST /v1/agency/batches/signed");
+  requireCustodialAgency(
+    deps,
+    p.items.some((i) => i.guardian)
+      ? "POST /v1/agency/batches/signed, then relay each guardian's Delegation, signed with the same key, to ConsentRegistry.delegateInBatchByIssuerSig with its leaf and proof"
+      : "POST /v1/agency/batches/signed",
+  );
   if (p.items.length === 0) throw badRequest("EMPTY_BATCH", "A batch needs at least one item.");
   const type = await prepareType(deps, agency, p.type);
   // Validated in slices, yielding between them: 100,000 items are seconds of CPU other requests should not wait on.

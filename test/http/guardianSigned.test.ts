@@ -129,7 +129,7 @@ describe("HTTP signed issue with a guardian (external key custody)", function ()
     expect(await x.gw.engine.index.certificate(self.certId)).to.equal(undefined);
   });
 
-  it("answers the custodial issue with a guardian 409 AGENCY_SIGNATURE_REQUIRED naming the signed route with `guardian`", async () => {
+  it("answers the custodial issue and batch with a guardian 409 AGENCY_SIGNATURE_REQUIRED naming the signed route with `guardian`, and for a batch delegateInBatchByIssuerSig", async () => {
     const holder = wallets.address(next++);
     const res = await x.http
       .post("/v1/agency/certificates")
@@ -144,5 +144,21 @@ describe("HTTP signed issue with a guardian (external key custody)", function ()
       .expect(409);
     expect(res.body.error.code).to.equal("AGENCY_SIGNATURE_REQUIRED");
     expect(res.body.error.details.instead).to.include("POST /v1/agency/certificates/signed with `guardian`");
+    const batch = await x.http
+      .post("/v1/agency/batches")
+      .set(bearer(x.agency.apiKey))
+      .send({
+        type: "diploma",
+        items: [
+          {
+            holder,
+            fields: sampleFields("diploma", holder),
+            guardian: { delegate: wallets.address(next++), validUntil: now() + 3600 },
+          },
+        ],
+      })
+      .expect(409);
+    expect(batch.body.error.code).to.equal("AGENCY_SIGNATURE_REQUIRED");
+    expect(batch.body.error.details.instead).to.include("delegateInBatchByIssuerSig");
   });
 });
