@@ -529,7 +529,10 @@ export const BatchJob = z
     blockNumber: z.number().int().optional(),
     createdAt: z.number().int(),
     finishedAt: z.number().int().optional(),
-    error: z.object({ code: z.string(), message: z.string() }).optional(),
+    error: z.object({ code: z.string(), message: z.string() }).optional().openapi({
+      description:
+        "Why a failed batch failed; on a done batch, GUARDIAN_NOT_RELAYED: anchored, but a guardian delegation its items named could not be stored.",
+    }),
     claims: z
       .array(ClaimOffer)
       .optional()
