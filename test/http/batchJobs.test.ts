@@ -2,10 +2,10 @@
  * Batch jobs and their documents outlive the gateway process: after a restart the agency still reads
  * the job and downloads every document (which verifies), a job cut off while building is built again
  * from its stored input (one whose input is gone says it was interrupted), guardian delegations a
- * stopped gateway had not handed to the outbox after its root landed are relayed after the restart, once,
- * a stalled owner cannot write
- * over the process that took its job over, and documents are deleted once past their retention while
- * the job's facts remain.
+ * stopped gateway had not handed to the outbox after its root landed are relayed after the restart, once
+ * (one the chain refuses leaves the batch done, saying so), a stalled owner cannot write over the process
+ * that took its job over, and documents are deleted once past their retention while the job's facts
+ * remain.
  */
 import { expect } from "chai";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -36,6 +36,8 @@ function batchJobsSuite(store: string, database: () => Promise<{ url?: string; d
     let db: { url?: string; drop(): Promise<void> };
     let gw: Gateway | undefined;
     let clock = Math.floor(Date.now() / 1000);
+    /** The gateway's time when it seeded the demo (its agencies' keys are valid from then). */
+    const seededAt = clock;
 
     const open = async () => {
       gw = await openGateway(loadConfig({}, { dataDir, port: 0, logLevel: "silent", databaseUrl: db.url }), {
@@ -293,6 +295,41 @@ function batchJobsSuite(store: string, database: () => Promise<{ url?: string; d
       const after = await request(g.app).get(`/v1/agency/batches/${batchId}`).set(auth).expect(200);
       expect(after.body).to.include({ state: "done", txHash: stopped.body.txHash });
       expect(await relays()).to.deep.equal(sent);
+    });
+
+    it("finishes a batch whose guardian delegation the chain refuses as done with GUARDIAN_NOT_RELAYED, the other items' delegations stored", async function () {
+      const g = gw!;
+      const auth = { authorization: `Bearer ${agencyKey(g)}` };
+      const kept = clock;
+      // The gateway's clock behind the chain's (which has run on since the demo was seeded): a guardian's end
+      // the gateway takes for the future has passed on chain.
+      clock = seededAt + 1;
+      while (Date.now() / 1000 < seededAt + 3) await new Promise((r) => setTimeout(r, 200));
+      try {
+        const body = batchBody(2, 700);
+        const items = body.items.map((it, k) => ({
+          ...it,
+          guardian: { delegate: wallet.address(901 + k), validUntil: k === 0 ? seededAt + 2 : seededAt + 86_400 },
+        }));
+        const made = await request(g.app)
+          .post("/v1/agency/batches?wait=true")
+          .set(auth)
+          .send({ ...body, items })
+          .expect(201);
+        expect(made.body.state).to.equal("done");
+        expect(made.body.error.code).to.equal("GUARDIAN_NOT_RELAYED");
+        expect(made.body.error.message).to.contain("1 of its 2").and.contain("item 0");
+        const docs = await request(g.app)
+          .get(`/v1/agency/batches/${made.body.batchId}/documents`)
+          .set(auth)
+          .expect(200);
+        expect(await g.deps.chain.delegation(docs.body.items[0].guardian.delegationId)).to.equal(undefined);
+        expect(await g.deps.chain.delegation(docs.body.items[1].guardian.delegationId)).to.deep.include({
+          certId: docs.body.items[1].certId,
+        });
+      } finally {
+        clock = kept;
+      }
     });
 
     it("lets a stalled owner write nothing once another process has taken its batch over", async function () {
