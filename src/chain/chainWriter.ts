@@ -301,20 +301,26 @@ export function workKinds(d: Omit<ChainWriterDeps, "relayer">): Record<string, W
       result: (p: DelegationPayload) => ({ delegationId: p.delegationId }),
     },
     // The issuing agency names a guardian: its custodial key signs the Delegation's EIP-712 digest (the
-    // delegationId itself) as the work is sent; the relayer pays.
+    // delegationId itself) as the work is sent, unless the agency signed it itself (external custody);
+    // the relayer pays. A batch member's goes with its leaf and proof.
     delegateByIssuer: {
       action: "store the delegation the issuing agency named",
-      tx: (p: IssuerDelegationPayload) =>
-        call(
-          A.consent,
-          d.relayerAddress,
-          consentIface.encodeFunctionData("delegateByIssuerSig", [
-            delegationTuple(p.delegation),
-            p.issuerKey,
-            d.agencySigner(p.issuerKey).sign(p.delegationId).serialized,
-          ]),
-          250_000,
-        ),
+      tx: (p: IssuerDelegationPayload) => {
+        const signature = p.signature ?? d.agencySigner(p.issuerKey).sign(p.delegationId).serialized;
+        const data = p.batch
+          ? consentIface.encodeFunctionData("delegateInBatchByIssuerSig", [
+              delegationTuple(p.delegation),
+              batchLeaf(p.batch),
+              p.issuerKey,
+              signature,
+            ])
+          : consentIface.encodeFunctionData("delegateByIssuerSig", [
+              delegationTuple(p.delegation),
+              p.issuerKey,
+              signature,
+            ]);
+        return call(A.consent, d.relayerAddress, data, 250_000 + 5_000 * (p.batch?.proof.length ?? 0));
+      },
       applied: async (p: IssuerDelegationPayload) =>
         (await readDelegation(d.rpc, A.consent, p.delegationId))
           ? { result: { delegationId: p.delegationId } }
@@ -429,7 +435,10 @@ const issueRequest = (p: { certId: string; typeId: number; validFrom: number; va
 });
 type GrantPayload = GrantRelayRequest & { grantId: string };
 type DelegationPayload = DelegationRelayRequest & { delegationId: string };
-type IssuerDelegationPayload = { issuerKey: string; delegation: DelegationTerms; delegationId: string };
+type IssuerDelegationPayload = Pick<IssuerDelegationRequest, "delegation" | "batch" | "signature"> & {
+  issuerKey: string;
+  delegationId: string;
+};
 type DelegateGrantPayload = DelegateGrantRelayRequest & { grantId: string };
 
 function delegationTuple(t: DelegationTerms) {
@@ -648,11 +657,19 @@ export class EngineChainWriter implements ChainWriter {
 
   async delegateByIssuer(req: IssuerDelegationRequest): Promise<TxReceiptView & { delegationId: Bytes32 }> {
     const delegationId = this.delegationIdOf(req.delegation);
-    const o = await this.d.relayer.execute("delegateByIssuer", req.outboxKey, this.d.relayerAddress, {
-      issuerKey: req.issuerKey.toLowerCase(),
-      delegation: req.delegation,
-      delegationId,
-    });
+    const o = await this.d.relayer.execute(
+      "delegateByIssuer",
+      req.outboxKey,
+      this.d.relayerAddress,
+      {
+        issuerKey: req.issuerKey.toLowerCase(),
+        delegation: req.delegation,
+        delegationId,
+        ...(req.batch ? { batch: req.batch } : {}),
+        ...(req.signature ? { signature: req.signature } : {}),
+      } satisfies IssuerDelegationPayload,
+      { untilLanded: req.untilLanded },
+    );
     return { ...this.receipt(o), delegationId };
   }
 

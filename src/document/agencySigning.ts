@@ -16,15 +16,18 @@
  * with a DocumentError naming the member rather than with a signature the ledger refuses.
  */
 import { DocumentError } from "./errors";
+import { computeDelegationId } from "./grant";
 import { hashAnchorBatch, hashIssue, hashIssueMany, hashStatusChange } from "./ledgerDigest";
 import {
   ANCHOR_BATCH_TYPES,
+  DELEGATION_TYPES,
   ISSUE_CLAIM_TYPES,
   ISSUE_MANY_TYPES,
   ISSUE_TYPES,
   LEDGER_STATUS,
   STATUS_CHANGE_TYPES,
   type AnchorBatchMessage,
+  type DelegationMessage,
   type IssueClaimMessage,
   type IssueManyMessage,
   type IssueMessage,
@@ -128,4 +131,21 @@ export async function signStatusChange(
   }
   hashStatusChange(domain, message);
   return signWrite(signer, domain, STATUS_CHANGE_TYPES, message, message.deadline);
+}
+
+/**
+ * Signs a Delegation as the issuing agency naming a guardian for a minor's certificate, in the
+ * ConsentRegistry's domain (`consentDomain(chainId, consentRegistry)`), with the key that issued the
+ * certificate. Send it with the document to `POST /v1/agency/certificates/signed` as
+ * `guardian: { delegation, signature }`, or relay it with `delegateByIssuerSig(delegation, signer, signature)`
+ * (`delegateInBatchByIssuerSig` with the leaf for a batched certificate). `delegationId` is its EIP-712 digest.
+ */
+export async function signGuardianDelegation(
+  signer: TypedDataSigner,
+  domain: TypedDataDomain,
+  message: DelegationMessage,
+): Promise<SignedWrite & { delegationId: string }> {
+  const delegationId = computeDelegationId(domain, message);
+  const signed = await signWrite(signer, domain, DELEGATION_TYPES, message, message.deadline);
+  return { ...signed, delegationId };
 }

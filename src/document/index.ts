@@ -60,6 +60,7 @@ export {
   signIssueMany,
   signAnchorBatch,
   signStatusChange,
+  signGuardianDelegation,
   mutableTypes,
   type TypedDataSigner,
   type TypedDataField,

@@ -23,6 +23,8 @@ export interface IssueItem {
   fields: Record<string, unknown>;
   validFrom?: number;
   validUntil?: number;
+  /** A batch item's guardian (single issues carry theirs in IssueCertificateParameters). */
+  guardian?: GuardianTerms;
 }
 
 /**
@@ -45,7 +47,6 @@ export interface IssueCertificateParameters extends IssueItem {
   type: string;
   /** The client's Idempotency-Key header. */
   idempotencyKey: string;
-  guardian?: GuardianTerms;
 }
 
 /** The guardian's delegation as relayed: its id (the Delegation's EIP-712 digest), receipt and terms. */
@@ -161,20 +162,50 @@ const ZERO_HASH = `0x${"0".repeat(64)}` as Bytes32;
 const GUARDIAN_RELAY_SECONDS = 7 * 24 * 3600;
 const UINT40_MAX = 2 ** 40 - 1;
 
-/** What the chain would refuse in a guardian's terms, refused before anything is issued. */
-function requireGuardian(g: GuardianTerms, holder: Address, now: number): void {
+/**
+ * What the chain would refuse in a guardian's terms, refused before anything is issued. `index` names a
+ * batch item.
+ */
+export function requireGuardian(
+  g: Pick<GuardianTerms, "delegate" | "validUntil">,
+  holder: Address,
+  now: number,
+  index?: number,
+): void {
+  const at = index === undefined ? "" : ` (item ${index})`;
   if (g.delegate.toLowerCase() === ZERO_ADDRESS)
-    throw badRequest("INVALID_DELEGATION", "The guardian must be a wallet address, not the zero address.");
+    throw badRequest("INVALID_DELEGATION", `The guardian must be a wallet address, not the zero address${at}.`, {
+      index,
+    });
   if (g.delegate.toLowerCase() === holder.toLowerCase())
-    throw badRequest("INVALID_DELEGATION", "The guardian cannot be the certificate's own holder key.");
+    throw badRequest("INVALID_DELEGATION", `The guardian cannot be the certificate's own holder key${at}.`, { index });
   if (g.validUntil <= now)
-    throw badRequest("DELEGATION_EXPIRED", "The guardian's validUntil is in the past.", { validUntil: g.validUntil });
+    throw badRequest("DELEGATION_EXPIRED", `The guardian's validUntil is in the past${at}.`, {
+      index,
+      validUntil: g.validUntil,
+    });
   if (g.validUntil > UINT40_MAX)
-    throw badRequest("INVALID_DELEGATION", "The guardian's validUntil does not fit the registry's 40 bits.");
+    throw badRequest("INVALID_DELEGATION", `The guardian's validUntil does not fit the registry's 40 bits${at}.`, {
+      index,
+    });
 }
 
-/** The Delegation the agency signs; its nonce comes from the idempotency key, so a retry names the same one. */
-function guardianDelegation(certId: Bytes32, g: GuardianTerms, idemKey: string, now: number): DelegationTerms {
+/** A claim offer has no holder key to name a guardian for (single issue and batch items alike). */
+export function guardianNeedsHolder(index?: number): DomainError {
+  return badRequest(
+    "GUARDIAN_NEEDS_HOLDER",
+    `A guardian is named for a certificate issued to a holder key; a claim offer has no holder yet${
+      index === undefined ? "" : ` (item ${index})`
+    }.`,
+    { index },
+  );
+}
+
+/**
+ * The Delegation the agency signs; its nonce comes from `nonceKey` (the idempotency key, or the batch's
+ * outbox key and the item's index), so a retry names the same one.
+ */
+function guardianDelegation(certId: Bytes32, g: GuardianTerms, nonceKey: string, now: number): DelegationTerms {
   return {
     certId,
     delegate: g.delegate.toLowerCase() as Address,
@@ -182,7 +213,7 @@ function guardianDelegation(certId: Bytes32, g: GuardianTerms, idemKey: string, 
     verifier: (g.verifier?.toLowerCase() ?? ZERO_ADDRESS) as Address,
     online: g.online ?? false,
     validUntil: g.validUntil,
-    nonce: BigInt(`0x${sha256Hex(`guardian:${idemKey}`)}`).toString(),
+    nonce: BigInt(`0x${sha256Hex(`guardian:${nonceKey}`)}`).toString(),
     deadline: now + GUARDIAN_RELAY_SECONDS,
   };
 }
@@ -209,7 +240,7 @@ export async function issueCertificate(
   requireCustodialAgency(
     deps,
     p.guardian
-      ? "POST /v1/agency/certificates/signed, then sign the guardian's Delegation with the same key and relay it to ConsentRegistry.delegateByIssuerSig"
+      ? "POST /v1/agency/certificates/signed with `guardian`: the guardian's Delegation signed with the document's issuer key"
       : "POST /v1/agency/certificates/signed",
   );
   // A retry with a known key skips validation: the first request passed it.
@@ -349,10 +380,34 @@ export interface BatchJob {
   /** The failure as thrown, for the log; never sent to clients. */
   cause?: unknown;
   /** Filled when done: each document carries its batch proof in credentialStatus. */
-  items?: { certId: Bytes32; holder: Address; document: CertificateDocument; proof: Bytes32[] }[];
+  items?: {
+    certId: Bytes32;
+    holder: Address;
+    document: CertificateDocument;
+    proof: Bytes32[];
+    guardian?: BatchItemGuardian;
+  }[];
 }
 
 export type BatchItemView = NonNullable<BatchJob["items"]>[number];
+
+/** A batch item's guardian delegation as the agency reads it with the item's document. */
+export interface BatchItemGuardian {
+  delegationId: Bytes32;
+  delegation: DelegationTerms;
+}
+
+/**
+ * A batch item's guardian delegation: fixed and stored with the documents before the root is anchored,
+ * relayed to delegateInBatchByIssuerSig (custodial key) under `outboxKey` once the root has landed.
+ */
+export interface BatchGuardian extends BatchItemGuardian {
+  index: number;
+  certId: Bytes32;
+  outboxKey: string;
+  issuerKey: Address;
+  batch: { root: Bytes32; validFrom: number; validUntil: number; proof: Bytes32[] };
+}
 
 /** What a batch job builds: kept durably while it builds, so that another process can build it again. */
 export interface BatchInput {
@@ -398,6 +453,19 @@ export interface BatchJobs {
   claimStale?(opts?: { all?: boolean }): Promise<{ job: BatchJob; input: BatchInput }[]>;
   /** Durable: a job this process does not hold (it ran before a restart, or on another replica). */
   load?(batchId: string): Promise<BatchJob | undefined>;
+  /**
+   * Durable: replaces whatever guardian delegations the job has stored (a previous owner's) with these,
+   * before its root is anchored. Throws BATCH_TAKEN_OVER if another process owns the job.
+   */
+  saveGuardians?(job: BatchJob, guardians: BatchGuardian[]): Promise<void>;
+  /** Durable: the guardian delegations stored for a page of a job's items (only the items that name one). */
+  guardians?(batchId: string, offset: number, limit: number): Promise<BatchGuardian[]>;
+  /**
+   * Durable: takes over the anchored jobs whose owner stopped (lease run out; every one, with `all`) before
+   * relaying all their guardian delegations, and returns them with all their guardians (the outbox sends
+   * each once: those already relayed answer from it).
+   */
+  claimGuardians?(opts?: { all?: boolean }): Promise<{ job: BatchJob; guardians: BatchGuardian[] }[]>;
   /** Durable: a page of a job's stored documents, in request order. */
   documents?(batchId: string, offset: number, limit: number): Promise<BatchItemView[]>;
   /**
@@ -475,7 +543,12 @@ export async function startBatch(
 ): Promise<{ job: BatchJob; done: Promise<BatchJob> }> {
   const now = deps.clock.now();
   const agency = p.agency.toLowerCase() as Address;
-  requireCustodialAgency(deps, "POST /v1/agency/batches/signed");
+  requireCustodialAgency(
+    deps,
+    p.items.some((i) => i.guardian)
+      ? "POST /v1/agency/batches/signed, then relay each guardian's Delegation, signed with the same key, to ConsentRegistry.delegateInBatchByIssuerSig with its leaf and proof"
+      : "POST /v1/agency/batches/signed",
+  );
   if (p.items.length === 0) throw badRequest("EMPTY_BATCH", "A batch needs at least one item.");
   const type = await prepareType(deps, agency, p.type);
   // Validated in slices, yielding between them: 100,000 items are seconds of CPU other requests should not wait on.
@@ -483,6 +556,8 @@ export async function startBatch(
   for (let i = 0; i < p.items.length; i++) {
     validateFields(deps, p.type, p.items[i].fields, i);
     windows[i] = validity(type, p.items[i], now, i);
+    const g = p.items[i].guardian;
+    if (g) requireGuardian(g, p.items[i].holder, now, i);
     if ((i + 1) % VALIDATE_SLICE === 0) await new Promise((r) => setImmediate(r));
   }
   let batchId = randomId();
@@ -553,7 +628,50 @@ export async function resumeBatches(
     jobs.put(job);
     job.finished = runBatch(deps, jobs, job, input);
   }
-  return claimed.map((c) => c.job);
+  // Anchored, but their process stopped before it had handed every guardian delegation to the outbox.
+  const anchored = (await jobs.claimGuardians?.(opts)) ?? [];
+  for (const { job, guardians } of anchored) {
+    jobs.put(job);
+    job.finished = (async () => {
+      await relayGuardians(deps, job, guardians);
+      job.state = "done";
+      job.finishedAt = deps.clock.now();
+      await jobs.persist?.(job).catch((e: unknown) => void (job.cause ??= e));
+      return job;
+    })();
+  }
+  return [...claimed.map((c) => c.job), ...anchored.map((c) => c.job)];
+}
+
+/**
+ * Relays a batch's guardian delegations (after its root has landed), each under its own outbox key, so a
+ * second call sends nothing again. The registry has no call taking several: they go out together, one
+ * transaction each. A delegation that cannot be relayed leaves the batch done, with `error` saying so.
+ */
+async function relayGuardians(deps: DomainDeps, job: BatchJob, guardians: BatchGuardian[]): Promise<void> {
+  const results = await Promise.allSettled(
+    guardians.map((g) =>
+      deps.chain.delegateByIssuer({
+        issuerKey: g.issuerKey,
+        delegation: g.delegation,
+        batch: g.batch,
+        outboxKey: g.outboxKey,
+        untilLanded: true,
+      }),
+    ),
+  );
+  const failed = results.flatMap((r, k) =>
+    r.status === "rejected" ? [{ index: guardians[k].index, e: r.reason }] : [],
+  );
+  if (failed.length === 0) return;
+  const first = failed[0].e;
+  job.error = {
+    code: "GUARDIAN_NOT_RELAYED",
+    message:
+      `The batch is anchored, but ${failed.length} of its ${guardians.length} guardian delegations could not be stored ` +
+      `(item ${failed[0].index}: ${first instanceof DomainError ? `${first.code}: ${first.message}` : "chain write failed"}).`,
+  };
+  job.cause = first;
 }
 
 /** Builds a job's documents, stores them, and anchors their root once (the outbox key fixes "once"). */
@@ -595,11 +713,30 @@ async function runBatch(deps: DomainDeps, jobs: BatchJobs, job: BatchJob, p: Bat
       job.built = job.total;
       job.root = built.root;
       job.state = "anchoring";
-      // The documents are stored before the root is sent: an anchored batch always has its documents.
+      // Each guardian's Delegation is fixed now, for the certificate just built; the outbox key names the
+      // root, which is anchored once, so its delegation is relayed once.
+      const guardians: BatchGuardian[] = [];
+      const now = deps.clock.now();
+      p.items.forEach((item, i) => {
+        if (!item.guardian) return;
+        const certId = built.items[i].certId;
+        const delegation = guardianDelegation(certId, item.guardian, `${p.outboxKey}:${i}`, now);
+        guardians.push({
+          index: i,
+          certId,
+          delegationId: deps.signatures.delegationId(delegation),
+          delegation,
+          outboxKey: `guardian:${built.root}:${i}`,
+          issuerKey: key.key,
+          batch: { root: built.root, ...windows[i], proof: built.items[i].proof },
+        });
+      });
+      // The documents and guardians are stored before the root is sent: an anchored batch always has them.
       if (jobs.saveDocuments) {
         await jobs.saveDocuments(job, texts);
         job.documentsStored = true;
       }
+      if (guardians.length > 0) await jobs.saveGuardians?.(job, guardians);
       // building -> anchoring only while this process still owns the job: past this point nobody builds it again.
       await persist();
       const receipt = await deps.chain.anchorBatch({
@@ -616,15 +753,23 @@ async function runBatch(deps: DomainDeps, jobs: BatchJobs, job: BatchJob, p: Bat
           validUntil: windows[i].validUntil,
         })),
       });
-      if (!job.documentsStored)
-        job.items = built.items.map((it, i) => ({
-          certId: it.certId,
-          holder: inputs[i].holder,
-          document: JSON.parse(it.documentText) as CertificateDocument,
-          proof: it.proof,
-        }));
       job.txHash = receipt.txHash;
       job.blockNumber = receipt.blockNumber;
+      // The registry refuses a delegation for a certificate it does not know: only now do they go.
+      if (guardians.length > 0) await relayGuardians(deps, job, guardians);
+      if (!job.documentsStored) {
+        const named = new Map(guardians.map((g) => [g.index, g]));
+        job.items = built.items.map((it, i) => {
+          const g = named.get(i);
+          return {
+            certId: it.certId,
+            holder: inputs[i].holder,
+            document: JSON.parse(it.documentText) as CertificateDocument,
+            proof: it.proof,
+            ...(g ? { guardian: { delegationId: g.delegationId, delegation: g.delegation } } : {}),
+          };
+        });
+      }
       // Stored as done before this process shows it done: a client that saw "done" here may read the
       // documents through another gateway replica, which knows the job from the store only.
       // (A failure to store it is no failure of the batch, which is on chain: the write below tries again.)

@@ -392,12 +392,19 @@ export interface DelegationRelayRequest {
 }
 
 /**
- * A delegation the certificate's issuing agency names (a guardian for a minor), signed with the agency's
- * custodial key `issuerKey` as the work is sent and relayed to `delegateByIssuerSig`.
+ * A delegation the certificate's issuing agency names (a guardian for a minor), relayed to
+ * `delegateByIssuerSig` (`delegateInBatchByIssuerSig` with `batch`). Signed with the agency's custodial key
+ * `issuerKey` as the work is sent, unless `signature` is given (the agency signed it with that key itself).
  */
 export interface IssuerDelegationRequest {
   issuerKey: Address;
   delegation: DelegationTerms;
+  /** For a certificate anchored in a batch: the batch root, the leaf's validity and the proof. */
+  batch?: { root: Bytes32; validFrom: number; validUntil: number; proof: Bytes32[] };
+  /** The agency's own signature over the Delegation (external custody); absent: the custodial key signs. */
+  signature?: Hex;
+  /** Wait for it to land even while the node is unreachable (a background job), instead of WRITE_PENDING. */
+  untilLanded?: boolean;
   /** The relayer's outbox key: the same key sends it once. */
   outboxKey: string;
 }
@@ -452,7 +459,7 @@ export interface ChainWriter {
   /** Relays the holder's signed delegation; resolves with its id (the Delegation's EIP-712 digest). */
   relayDelegation(req: DelegationRelayRequest): Promise<TxReceiptView & { delegationId: Bytes32 }>;
   relayRevokeDelegation(req: RevokeDelegationRelayRequest): Promise<TxReceiptView>;
-  /** Signs (custodial agency key) and relays the issuing agency's delegation to `delegateByIssuerSig`. */
+  /** Signs (custodial agency key, unless signed already) and relays the issuing agency's delegation. */
   delegateByIssuer(req: IssuerDelegationRequest): Promise<TxReceiptView & { delegationId: Bytes32 }>;
   /** Relays a grant signed by a delegate under the relayed delegation (`grantByDelegateSig`). */
   relayDelegateGrant(req: DelegateGrantRelayRequest): Promise<TxReceiptView & { grantId: Bytes32 }>;

@@ -7,12 +7,13 @@
  * bad request is refused here with its own code instead of reverting on chain. The relayer only pays.
  */
 import { DomainError, badRequest, conflict, forbidden } from "./errors";
-import { prepareType, validateFields, validity } from "./issuance";
+import { prepareType, requireGuardian, validateFields, validity, type GuardianDelegation } from "./issuance";
 import type {
   Address,
   Bytes32,
   CertificateDocument,
   CertificateTypeView,
+  DelegationTerms,
   DocumentIntegrity,
   DomainDeps,
   Hex,
@@ -46,6 +47,7 @@ interface CheckedDocument {
   validFrom: number;
   validUntil: number;
   issuerKey: Address;
+  holder: Address;
   document: CertificateDocument;
   batch?: { root: Bytes32; proof: Bytes32[] };
 }
@@ -138,6 +140,7 @@ async function checkDocument(
     validFrom,
     validUntil,
     issuerKey: r.issuerKey!.toLowerCase() as Address,
+    holder: r.holder!.toLowerCase() as Address,
     document: document as CertificateDocument,
     batch: r.batch,
     type: t,
@@ -152,12 +155,54 @@ export interface SignedIssueReturnType {
   validUntil: number;
   txHash: Hex;
   blockNumber: number;
+  guardian?: GuardianDelegation;
 }
 
-/** One certificate under an `Issue` signature by the document's issuer key. */
+/** A guardian's Delegation the agency signed with the document's issuer key (EIP-712, ConsentRegistry domain). */
+export interface SignedGuardian {
+  delegation: DelegationTerms;
+  signature: Hex;
+}
+
+/**
+ * What the registry would refuse in an agency-signed guardian's Delegation, refused before the issue: it is
+ * for this certificate, its terms hold, it can still be relayed, and it is signed by the document's issuer key.
+ */
+function checkSignedGuardian(
+  deps: Pick<DomainDeps, "signatures">,
+  g: SignedGuardian,
+  d: { certId: Bytes32; issuerKey: Address; holder: Address },
+  now: number,
+): void {
+  if (g.delegation.certId.toLowerCase() !== d.certId.toLowerCase())
+    throw new DomainError(
+      "GUARDIAN_WRONG_CERTIFICATE",
+      `The guardian's Delegation names certId ${g.delegation.certId}; this document's certId is ${d.certId}.`,
+      { status: 422, details: { certId: d.certId } },
+    );
+  requireGuardian(g.delegation, d.holder, now);
+  if (g.delegation.deadline < now)
+    throw new DomainError(
+      "SIGNATURE_EXPIRED",
+      `The guardian's Delegation deadline ${g.delegation.deadline} has passed; sign it again.`,
+      { status: 422, details: { deadline: g.delegation.deadline, now } },
+    );
+  const recovered = deps.signatures.recoverDelegation(g.delegation, g.signature);
+  if (!recovered || recovered.toLowerCase() !== d.issuerKey.toLowerCase())
+    throw new DomainError(
+      "GUARDIAN_SIGNATURE_INVALID",
+      `The guardian's Delegation is not signed by the document's issuer key ${d.issuerKey} over this chain's consent registry.`,
+      { status: 422, details: { expected: d.issuerKey, recovered: recovered ?? null } },
+    );
+}
+
+/**
+ * One certificate under an `Issue` signature by the document's issuer key; with `guardian`, then the
+ * guardian's Delegation the same key signed, relayed to delegateByIssuerSig once the issue has landed.
+ */
 export async function issueSignedCertificate(
   deps: DomainDeps,
-  p: SignatureParameters & { agency: Address; document: unknown },
+  p: SignatureParameters & { agency: Address; document: unknown; guardian?: SignedGuardian },
 ): Promise<SignedIssueReturnType> {
   const now = deps.clock.now();
   const agency = p.agency.toLowerCase() as Address;
@@ -174,6 +219,8 @@ export async function issueSignedCertificate(
     deadline: p.deadline,
   };
   checkSigner(deps, message, p.signature, d.issuerKey);
+  const guardian = p.guardian;
+  if (guardian) checkSignedGuardian(deps, guardian, d, now);
   const signed: SignedWrite = { signer: d.issuerKey, deadline: p.deadline, signature: p.signature };
   // A certId is issued once: it is its own idempotency key.
   const receipt = await deps.chain.issue({
@@ -186,7 +233,23 @@ export async function issueSignedCertificate(
     outboxKey: `issue-signed:${d.certId}`,
     signed,
   });
-  return { ...out(d), txHash: receipt.txHash, blockNumber: receipt.blockNumber };
+  // After the issue has landed (the registry refuses an unknown certificate); the delegationId, unique on
+  // chain, keys its outbox row, so the same request sent again relays it once.
+  const relayed = guardian && {
+    ...(await deps.chain.delegateByIssuer({
+      issuerKey: d.issuerKey,
+      delegation: guardian.delegation,
+      signature: guardian.signature,
+      outboxKey: `guardian-signed:${deps.signatures.delegationId(guardian.delegation)}`,
+    })),
+    delegation: guardian.delegation,
+  };
+  return {
+    ...out(d),
+    txHash: receipt.txHash,
+    blockNumber: receipt.blockNumber,
+    ...(relayed ? { guardian: relayed } : {}),
+  };
 }
 
 function out(d: CheckedDocument & { type: CertificateTypeView }) {

@@ -190,26 +190,6 @@ const ItemShape = {
   validFrom: UnixTime.optional(),
   validUntil: UnixTime.optional(),
 };
-export const IssueItem = z.strictObject(ItemShape).superRefine(oneTarget).openapi("IssueItem");
-export const DelegationMessage = z
-  .strictObject({
-    certId: Bytes32,
-    delegate: Address.openapi({ description: "The delegate wallet's address (its QR code or link shows it)." }),
-    purpose: Bytes32.openapi({
-      description: "keccak256 of the only purpose code the delegate may grant for; zero: any.",
-    }),
-    verifier: Address.openapi({ description: "The only grantee the delegate may grant to; the zero address: any." }),
-    online: z.boolean().openapi({
-      description:
-        "false: counter presentations only (grants of one use ending within an hour); true: online shares too.",
-    }),
-    validUntil: UnixTime,
-    nonce: Uint256,
-    deadline: UnixTime,
-  })
-  .openapi("DelegationMessage", {
-    description: "The EIP-712 Delegation the holder signs with the certificate's key (src/document/typedData.ts).",
-  });
 export const GuardianBody = z
   .strictObject({
     delegate: Address.openapi({
@@ -227,8 +207,41 @@ export const GuardianBody = z
   .openapi("GuardianBody", {
     description:
       "A guardian delegate the issuing agency names for a minor's certificate: an ordinary delegation (the holder may " +
-      "revoke it) signed with the agency's custodial key and relayed to delegateByIssuerSig right after the issue lands. " +
-      "Needs a holder (not a claim) and custodial agency keys.",
+      "revoke it) signed with the agency's custodial key and relayed to delegateByIssuerSig right after the issue lands " +
+      "(delegateInBatchByIssuerSig for a batch item, once the batch's root has landed). " +
+      "Needs a holder (not a claim: 400 GUARDIAN_NEEDS_HOLDER) and custodial agency keys.",
+  });
+export const IssueItem = z
+  .strictObject({
+    ...ItemShape,
+    guardian: GuardianBody.optional().openapi({
+      description:
+        "A batch item's guardian (POST /v1/agency/batches): relayed once the batch's root has landed; each item's " +
+        "delegationId is in the batch's documents.",
+    }),
+  })
+  .superRefine(oneTarget)
+  .openapi("IssueItem");
+export const DelegationMessage = z
+  .strictObject({
+    certId: Bytes32,
+    delegate: Address.openapi({ description: "The delegate wallet's address (its QR code or link shows it)." }),
+    purpose: Bytes32.openapi({
+      description: "keccak256 of the only purpose code the delegate may grant for; zero: any.",
+    }),
+    verifier: Address.openapi({ description: "The only grantee the delegate may grant to; the zero address: any." }),
+    online: z.boolean().openapi({
+      description:
+        "false: counter presentations only (grants of one use ending within an hour); true: online shares too.",
+    }),
+    validUntil: UnixTime,
+    nonce: Uint256,
+    deadline: UnixTime,
+  })
+  .openapi("DelegationMessage", {
+    description:
+      "The EIP-712 Delegation the holder signs with the certificate's key, or the issuing agency with its issuer key " +
+      "for a guardian (src/document/typedData.ts).",
   });
 export const IssueBody = z
   .strictObject({ type: TypeCode, ...ItemShape, guardian: GuardianBody.optional() })
@@ -516,7 +529,10 @@ export const BatchJob = z
     blockNumber: z.number().int().optional(),
     createdAt: z.number().int(),
     finishedAt: z.number().int().optional(),
-    error: z.object({ code: z.string(), message: z.string() }).optional(),
+    error: z.object({ code: z.string(), message: z.string() }).optional().openapi({
+      description:
+        "Why a failed batch failed; on a done batch, GUARDIAN_NOT_RELAYED: anchored, but a guardian delegation its items named could not be stored.",
+    }),
     claims: z
       .array(ClaimOffer)
       .optional()
@@ -534,7 +550,20 @@ export const BatchDocuments = z
     total: z.number().int(),
     offset: z.number().int(),
     items: z.array(
-      z.object({ certId: Bytes32, holder: Address, proof: z.array(Bytes32), document: CertificateDocument }),
+      z.object({
+        certId: Bytes32,
+        holder: Address,
+        proof: z.array(Bytes32),
+        document: CertificateDocument,
+        guardian: z
+          .object({ delegationId: Bytes32, delegation: DelegationMessage })
+          .optional()
+          .openapi({
+            description:
+              "The guardian's delegation the agency named for this item (when the item had `guardian`): relayed to " +
+              "delegateInBatchByIssuerSig once the root landed; the batch is done once it has landed too.",
+          }),
+      }),
     ),
   })
   .openapi("BatchDocuments");
@@ -900,11 +929,32 @@ export const EmptyQuery = z.strictObject({});
 const Deadline = UnixTime.openapi({ description: "The message's deadline (unix seconds) the signature covers." });
 const SignedDocuments = z.array(CertificateDocument).min(1);
 
+export const SignedGuardian = z
+  .strictObject({
+    delegation: DelegationMessage.openapi({
+      description: "The guardian's Delegation: certId the document's, delegate the guardian wallet's delegate address.",
+    }),
+    signature: Signature.openapi({
+      description:
+        "The EIP-712 signature over `delegation` (the ConsentRegistry's domain) by the document's issuer key.",
+    }),
+  })
+  .openapi("SignedGuardian", {
+    description:
+      "A guardian delegate the agency names for a minor's certificate, signed with the same key as the document " +
+      "(the document library's signGuardianDelegation). Checked before anything is issued; relayed to delegateByIssuerSig once the issue lands.",
+  });
 export const SignedIssueBody = z
-  .strictObject({ document: CertificateDocument, deadline: Deadline, signature: Signature })
+  .strictObject({
+    document: CertificateDocument,
+    deadline: Deadline,
+    signature: Signature,
+    guardian: SignedGuardian.optional(),
+  })
   .openapi("SignedIssueBody", {
     description:
-      "A complete document the agency built, and its signature over Issue(certId, typeId, validFrom, validUntil, deadline) by the document's issuer key.",
+      "A complete document the agency built, and its signature over Issue(certId, typeId, validFrom, validUntil, deadline) by the document's issuer key; " +
+      "optionally the guardian's Delegation signed by the same key.",
   });
 export const SignedIssueManyBody = z
   .strictObject({ documents: SignedDocuments, deadline: Deadline, signature: Signature })
@@ -927,7 +977,14 @@ export const SignedCertificate = z
     validUntil: UnixTime,
   })
   .openapi("SignedCertificate");
-export const SignedIssueResponse = SignedCertificate.extend(Receipt.shape).openapi("SignedIssueResponse");
+export const SignedIssueResponse = SignedCertificate.extend(Receipt.shape)
+  .extend({
+    guardian: z
+      .object({ delegationId: Bytes32, txHash: Bytes32, blockNumber: z.number().int(), delegation: DelegationMessage })
+      .optional()
+      .openapi({ description: "The guardian's delegation as relayed (when the request had `guardian`)." }),
+  })
+  .openapi("SignedIssueResponse");
 export const SignedIssueManyResponse = z
   .object({ certificates: z.array(SignedCertificate), txHash: Bytes32, blockNumber: z.number().int() })
   .openapi("SignedIssueManyResponse");

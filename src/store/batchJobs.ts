@@ -21,6 +21,7 @@ import {
   BATCH_LEASE_RENEW_MS,
   batchTakenOver,
   memoryBatchJobs,
+  type BatchGuardian,
   type BatchInput,
   type BatchItemBytes,
   type BatchItemText,
@@ -48,6 +49,26 @@ const ROWS_PER_INSERT = 1_000;
  * (~3 MB of JSON) take ~100 ms to serialise and write; 5,000 stalled every other request ~600 ms.
  */
 const ROWS_PER_TRANSACTION = 1_000;
+
+const guardianRow = (batchId: string, g: BatchGuardian) => ({
+  batch_id: batchId,
+  idx: g.index,
+  cert_id: g.certId,
+  delegation_id: g.delegationId,
+  outbox_key: g.outboxKey,
+  relay: JSON.stringify({ issuerKey: g.issuerKey, delegation: g.delegation, batch: g.batch }),
+});
+
+const guardianOf = (r: Database["batch_guardians"]): BatchGuardian => {
+  const relay = JSON.parse(r.relay) as Pick<BatchGuardian, "issuerKey" | "delegation" | "batch">;
+  return {
+    index: Number(r.idx),
+    certId: r.cert_id as Bytes32,
+    delegationId: r.delegation_id as Bytes32,
+    outboxKey: r.outbox_key,
+    ...relay,
+  };
+};
 
 export function sqlBatchJobs(db: Kysely<Database>, opts: SqlBatchJobsOptions): BatchJobs {
   const live = memoryBatchJobs();
@@ -119,9 +140,18 @@ export function sqlBatchJobs(db: Kysely<Database>, opts: SqlBatchJobsOptions): B
         .where("root", "=", job.root)
         .executeTakeFirst();
       if (anchored) {
-        job.state = "done";
         job.txHash = (anchored.tx_hash ?? undefined) as Hex | undefined;
         job.blockNumber = Number(anchored.block_number);
+        // Done once its guardian delegations have landed too (a restart relays those still missing).
+        const waiting = await db
+          .selectFrom("batch_guardians as g")
+          .leftJoin("outbox as o", "o.dedup_key", "g.outbox_key")
+          .select("g.idx")
+          .where("g.batch_id", "=", job.batchId)
+          .where((eb) => eb.or([eb("o.id", "is", null), eb("o.state", "in", ["pending", "sent"])]))
+          .limit(1)
+          .executeTakeFirst();
+        if (!waiting) job.state = "done";
       }
     }
     if (job.documentsStored) {
@@ -279,6 +309,68 @@ export function sqlBatchJobs(db: Kysely<Database>, opts: SqlBatchJobsOptions): B
 
     documentTexts,
     documentBytes,
+
+    async saveGuardians(job, guardians) {
+      await db.transaction().execute(async (trx) => {
+        if (!(await hold(trx, job.batchId, ["building"]))) throw batchTakenOver(job.batchId);
+        // A previous owner's guardians (for other certIds) go before ours are written.
+        await trx.deleteFrom("batch_guardians").where("batch_id", "=", job.batchId).execute();
+        for (let i = 0; i < guardians.length; i += ROWS_PER_INSERT) {
+          await trx
+            .insertInto("batch_guardians")
+            .values(guardians.slice(i, i + ROWS_PER_INSERT).map((g) => guardianRow(job.batchId, g)))
+            .execute();
+        }
+      });
+    },
+
+    async guardians(batchId, offset, limit) {
+      const rows = await db
+        .selectFrom("batch_guardians")
+        .selectAll()
+        .where("batch_id", "=", batchId)
+        .where("idx", ">=", offset)
+        .where("idx", "<", offset + limit)
+        .orderBy("idx")
+        .execute();
+      return rows.map(guardianOf);
+    },
+
+    async claimGuardians(o = {}) {
+      const now = opts.now();
+      // Anchored jobs one of whose guardian delegations never reached the outbox: the process stopped
+      // between the root landing and handing them over (rows already in the outbox are the relayer's).
+      let claim = db
+        .updateTable("batch_jobs")
+        .set({ owner, lease_until: now + lease })
+        .where("state", "=", "anchoring")
+        .where("root", "in", db.selectFrom("batches").select("root"))
+        .where((eb) =>
+          eb.exists(
+            eb
+              .selectFrom("batch_guardians as g")
+              .leftJoin("outbox as o", "o.dedup_key", "g.outbox_key")
+              .select("g.idx")
+              .whereRef("g.batch_id", "=", "batch_jobs.batch_id")
+              .where("o.id", "is", null),
+          ),
+        );
+      if (!o.all) claim = claim.where((eb) => eb.or([eb("lease_until", "is", null), eb("lease_until", "<", now)]));
+      const claimed = await claim.returningAll().execute();
+      const out: { job: BatchJob; guardians: BatchGuardian[] }[] = [];
+      for (const r of claimed) {
+        const running = live.get(r.batch_id);
+        if (running && running.state === "anchoring") continue;
+        const rows = await db
+          .selectFrom("batch_guardians")
+          .selectAll()
+          .where("batch_id", "=", r.batch_id)
+          .orderBy("idx")
+          .execute();
+        out.push({ job: await fromRow(r), guardians: rows.map(guardianOf) });
+      }
+      return out;
+    },
 
     async documents(batchId, offset, limit): Promise<BatchItemView[]> {
       return (await documentTexts(batchId, offset, limit)).map((r) => ({

@@ -468,6 +468,22 @@ function migrations(dialect: DialectName): Record<string, Migration> {
         await db.schema.alterTable("delegations").addColumn("named_by_key_id", "integer").execute();
       },
     },
+    "0012_batch_guardians": {
+      async up(db: Db) {
+        // The guardian delegations batch items name: stored before the root is anchored, relayed after it
+        // lands (src/store/batchJobs.ts), so a restart in between relays them then, once.
+        await db.schema
+          .createTable("batch_guardians")
+          .addColumn("batch_id", "text", (c) => c.notNull())
+          .addColumn("idx", "integer", (c) => c.notNull())
+          .addColumn("cert_id", hex, (c) => c.notNull())
+          .addColumn("delegation_id", hex, (c) => c.notNull())
+          .addColumn("outbox_key", "text", (c) => c.notNull())
+          .addColumn("relay", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("batch_guardians_pk", ["batch_id", "idx"])
+          .execute();
+      },
+    },
   };
 }
 

@@ -13,7 +13,7 @@
  *   detection) and the before-images of what it changed (`index_undo`, to rewind a reorg);
  * - the gateway's own: `principals`, `idempotency_keys`, `idempotent_requests`, `replay_guard`, `counter_sessions`,
  *   `batch_members` (the leaves of a batch, known to the gateway only), and `batch_jobs` with
- *   `batch_documents` (src/store/batchJobs.ts).
+ *   `batch_documents` and `batch_guardians` (src/store/batchJobs.ts).
  */
 import type { Generated } from "kysely";
 
@@ -332,6 +332,7 @@ export interface Database {
   batch_jobs: BatchJobsTable;
   batch_documents: BatchDocumentsTable;
   batch_inputs: BatchInputsTable;
+  batch_guardians: BatchGuardiansTable;
   pickups: PickupsTable;
   backups: BackupsTable;
   claim_offers: ClaimOffersTable;
@@ -441,6 +442,22 @@ export interface BatchDocumentsTable {
   document: string;
   /** JSON array of the proof's hashes. */
   proof: string;
+}
+
+/**
+ * The guardian delegations a batch's items name, stored with the documents before the root is anchored and
+ * relayed once it has landed; one whose outbox row is missing after a restart is relayed then.
+ */
+export interface BatchGuardiansTable {
+  batch_id: string;
+  /** Position in the request's items. */
+  idx: number;
+  cert_id: string;
+  delegation_id: string;
+  /** The relayer's outbox key of its delegateInBatchByIssuerSig. */
+  outbox_key: string;
+  /** JSON: the issuer key, the Delegation's terms and the leaf (root, validity, proof) relayed with it. */
+  relay: string;
 }
 
 /** The batch_root of a singly issued certificate. */

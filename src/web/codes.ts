@@ -164,6 +164,10 @@ const zh = {
   "error.DELEGATION_LINK_INVALID": "这个链接打不开委托的证照：请让持证人重新发送",
   "error.DELEGATION_NOT_FOR_THIS_WALLET": "这项委托是给另一个钱包的，不是本钱包的代办地址",
   "error.HELD_ALREADY_YOURS": "这张证照本来就在您的钱包里，无需代办",
+  "error.GUARDIAN_NEEDS_HOLDER": "监护人只能为发给持证人钱包地址的证照指定；领取码方式的证照还没有持证人",
+  "error.GUARDIAN_NOT_RELAYED": "这批证照已上链，但有监护委托没能写入链上：请查看批次的说明后重新指定",
+  "error.GUARDIAN_WRONG_CERTIFICATE": "监护委托写的是另一张证照：请为这份证照重新签署委托",
+  "error.GUARDIAN_SIGNATURE_INVALID": "监护委托不是用这份证照的签发密钥签署的",
 };
 
 const en: Record<keyof typeof zh, string> = {
@@ -331,6 +335,12 @@ const en: Record<keyof typeof zh, string> = {
   "error.DELEGATION_LINK_INVALID": "This link does not open a delegated certificate: ask the holder to send it again",
   "error.DELEGATION_NOT_FOR_THIS_WALLET": "This delegation is for another wallet, not this wallet's delegate address",
   "error.HELD_ALREADY_YOURS": "This certificate is already yours in this wallet: no delegation needed",
+  "error.GUARDIAN_NEEDS_HOLDER":
+    "A guardian is named for a certificate issued to a holder's address; a claim has no holder yet",
+  "error.GUARDIAN_NOT_RELAYED":
+    "The batch is on chain, but a guardian delegation could not be stored: see the batch's message and name it again",
+  "error.GUARDIAN_WRONG_CERTIFICATE": "The guardian's delegation names another certificate: sign it again for this one",
+  "error.GUARDIAN_SIGNATURE_INVALID": "The guardian's delegation is not signed by this certificate's issuing key",
 };
 
 export const CODE_TEXTS: Record<"zh" | "en", Record<string, string>> = {

@@ -238,7 +238,7 @@ async function receivePickup(link: { id: string; key: Uint8Array }): Promise<voi
     } catch {
       throw new ApiError("PICKUP_KEY_INVALID", "the link's key does not open this pickup", 0);
     }
-    const c = importDocument(text);
+    const c = await importDocument(text);
     renderCertificates();
     els.receive.textContent = receiveAddress();
     // Backed up before the gateway is told to delete its copy.
@@ -333,7 +333,7 @@ async function openClaim(code: string, box: HTMLElement): Promise<void> {
             }
             throw e;
           }
-          const c = importDocument(JSON.stringify(res.document));
+          const c = await importDocument(JSON.stringify(res.document));
           renderCertificates();
           els.receive.textContent = receiveAddress();
           clearTimeout(backupTimer);
@@ -502,13 +502,19 @@ function findIndex(holder: string): number | undefined {
   return undefined;
 }
 
-function importDocument(text: string): StoredCertificate {
+async function importDocument(text: string): Promise<StoredCertificate> {
   // MALFORMED (not a certificate file: the wrong file, an empty box) is told apart from TAMPERED.
   const { document: doc, integrity } = readCertificateText(text);
   if (integrity.code !== "OK" || !integrity.holder || !integrity.certId)
     throw new ApiError(integrity.code === "OK" ? "MALFORMED" : integrity.code, integrity.reason ?? "", 0);
   const index = findIndex(integrity.holder);
-  if (index === undefined) throw new Error(t("wallet.notMine"));
+  if (index === undefined) {
+    // The issue answer (or a batch's documents item) naming a guardian, given to the guardian by the
+    // agency: kept as held for the minor when the guardian's delegation names this wallet.
+    const guardian = guardianOfFile(text);
+    if (guardian) return keepHeld({ ...guardian, document: doc }, "MALFORMED");
+    throw new Error(t("wallet.notMine"));
+  }
   const existing = data!.certificates.find((c) => c.certId === integrity.certId!.toLowerCase());
   const cert: StoredCertificate = {
     certId: integrity.certId.toLowerCase(),
@@ -522,6 +528,18 @@ function importDocument(text: string): StoredCertificate {
   data!.nextIndex = Math.max(data!.nextIndex, index + 1);
   persist();
   return cert;
+}
+
+/** The guardian's delegation in a certificate file that wraps the document (`{document, guardian}`). */
+function guardianOfFile(text: string): { delegationId: string; delegation: DelegationTermsJson } | undefined {
+  try {
+    const g = (JSON.parse(text) as { guardian?: { delegationId?: unknown; delegation?: unknown } }).guardian;
+    if (g && typeof g.delegationId === "string" && g.delegation && typeof g.delegation === "object")
+      return { delegationId: g.delegationId, delegation: g.delegation as DelegationTermsJson };
+  } catch {
+    // Not JSON: readCertificateText already said so.
+  }
+  return undefined;
 }
 
 function disclosedFields(doc: unknown): { path: string; value: unknown }[] {
@@ -1678,40 +1696,56 @@ function renderDelegations(): void {
 async function receiveHeld(link: { id: string; key: LinkKey }, box: HTMLElement): Promise<void> {
   await busy(null, box, async () => {
     const share = await get<{ payload: string }>(EP.share(link.id));
-    let sent: { delegationId?: string; delegation?: DelegationTermsJson; document?: unknown };
+    let sent: HeldSent;
     try {
       sent = JSON.parse(await decryptForLink(link.key, share.payload));
     } catch {
       throw new ApiError("DELEGATION_LINK_INVALID", "", 0);
     }
-    const d = sent.delegation;
-    if (!d || !sent.delegationId || !sent.document) throw new ApiError("DELEGATION_LINK_INVALID", "", 0);
-    const { integrity } = readCertificateText(JSON.stringify(sent.document));
-    if (integrity.code !== "OK" || !integrity.certId || !integrity.documentRoot)
-      throw new ApiError(integrity.code === "OK" ? "MALFORMED" : integrity.code, integrity.reason ?? "", 0);
-    if (d.delegate.toLowerCase() !== delegateAddress()) throw new ApiError("DELEGATION_NOT_FOR_THIS_WALLET", "", 0);
-    const delegationId = computeDelegationId(await consentDomain(), delegationMessage(d)).toLowerCase();
-    if (d.certId.toLowerCase() !== integrity.certId.toLowerCase() || delegationId !== sent.delegationId.toLowerCase())
-      throw new ApiError("DELEGATION_MISMATCH", "", 0);
-    const certId = integrity.certId.toLowerCase();
-    if (data!.certificates.some((c) => c.certId === certId && !c.heldFor))
-      throw new ApiError("HELD_ALREADY_YOURS", "", 0);
-    const held: StoredCertificate = {
-      certId,
-      index: -1,
-      typeCode: integrity.certificateType?.code ?? "?",
-      documentRoot: integrity.documentRoot.toLowerCase(),
-      document: sent.document,
-      addedAt: now(),
-      heldFor: { delegationId, delegation: d },
-    };
-    // A newer delegation of the same certificate replaces the one kept.
-    data!.certificates = [...data!.certificates.filter((c) => c.certId !== certId), held];
-    persist();
-    renderCertificates();
+    const held = await keepHeld(sent, "DELEGATION_LINK_INVALID");
     notice(box, "ok", tx("wallet.heldReceived", { type: typeName(held.typeCode) }), "HELD_RECEIVED").dataset.certId =
-      certId;
+      held.certId;
   });
+}
+
+/** What a delegate's wallet is given to hold a certificate for someone else: the document and the delegation. */
+interface HeldSent {
+  delegationId?: string;
+  delegation?: DelegationTermsJson;
+  document?: unknown;
+}
+
+/**
+ * Keeps a certificate as held for someone else once its terms name this wallet's delegate key and the
+ * document's certificate and make the delegation id given; `incomplete` is the code for a piece missing.
+ */
+async function keepHeld(sent: HeldSent, incomplete: string): Promise<StoredCertificate> {
+  const d = sent.delegation;
+  if (!d || !sent.delegationId || !sent.document) throw new ApiError(incomplete, "", 0);
+  const { integrity } = readCertificateText(JSON.stringify(sent.document));
+  if (integrity.code !== "OK" || !integrity.certId || !integrity.documentRoot)
+    throw new ApiError(integrity.code === "OK" ? "MALFORMED" : integrity.code, integrity.reason ?? "", 0);
+  if (d.delegate.toLowerCase() !== delegateAddress()) throw new ApiError("DELEGATION_NOT_FOR_THIS_WALLET", "", 0);
+  const delegationId = computeDelegationId(await consentDomain(), delegationMessage(d)).toLowerCase();
+  if (d.certId.toLowerCase() !== integrity.certId.toLowerCase() || delegationId !== sent.delegationId.toLowerCase())
+    throw new ApiError("DELEGATION_MISMATCH", "", 0);
+  const certId = integrity.certId.toLowerCase();
+  if (data!.certificates.some((c) => c.certId === certId && !c.heldFor))
+    throw new ApiError("HELD_ALREADY_YOURS", "", 0);
+  const held: StoredCertificate = {
+    certId,
+    index: -1,
+    typeCode: integrity.certificateType?.code ?? "?",
+    documentRoot: integrity.documentRoot.toLowerCase(),
+    document: sent.document,
+    addedAt: now(),
+    heldFor: { delegationId, delegation: d },
+  };
+  // A newer delegation of the same certificate replaces the one kept.
+  data!.certificates = [...data!.certificates.filter((c) => c.certId !== certId), held];
+  persist();
+  renderCertificates();
+  return held;
 }
 
 /**
@@ -1988,9 +2022,11 @@ function renderMain(): void {
   const importBtn = h("button", { type: "button", id: "wallet-import", t: "wallet.importDoc" });
   const doImport = (text: string) =>
     busy(importBtn, importBox, async () => {
-      const c = importDocument(text);
+      const c = await importDocument(text);
       docInput.value = "";
-      notice(importBox, "ok", tx("wallet.imported", { type: typeName(c.typeCode) }));
+      if (c.heldFor)
+        notice(importBox, "ok", tx("wallet.heldReceived", { type: typeName(c.typeCode) }), "HELD_RECEIVED");
+      else notice(importBox, "ok", tx("wallet.imported", { type: typeName(c.typeCode) }));
       els.receive.textContent = receiveAddress();
       renderCertificates();
     });

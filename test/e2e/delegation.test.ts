@@ -8,7 +8,7 @@
 import { expect } from "chai";
 import path from "node:path";
 import type { Page } from "playwright-core";
-import { browserSuite, openCounterQr, PHONE, RESULTS_DIR, type Gateway } from "../support/e2e";
+import { browserSuite, newWallet, openCounterQr, PHONE, RESULTS_DIR, type Gateway } from "../support/e2e";
 
 const SHOTS = path.join(RESULTS_DIR, "delegation");
 
@@ -27,13 +27,6 @@ describe("a delegate presents a certificate for its holder at a counter (e2e)", 
   });
 
   const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-
-  async function newWallet(page: Page): Promise<void> {
-    await page.goto(`${gw.url}/wallet`);
-    await page.click("#wallet-create");
-    await page.click("#wallet-mnemonic-done");
-    await page.locator("#wallet-receive-address").waitFor();
-  }
 
   /** The delegate scans the counter's QR code, picks the held certificate and approves; returns the wallet's verdict. */
   async function presentAsDelegate(qr: Buffer, certId: string): Promise<string | null> {
@@ -61,7 +54,7 @@ describe("a delegate presents a certificate for its holder at a counter (e2e)", 
 
   it("presents VALID as the delegate, then after the holder revokes the delegation the next presentation is refused as DELEGATION_REVOKED, and the holder's trail lists the delegate's check", async () => {
     // The holder's wallet and certificate.
-    await newWallet(holder);
+    await newWallet(holder, gw);
     const holderAddress = (await holder.textContent("#wallet-receive-address"))!.trim();
     const issued = await suite.api().issue(holderAddress);
     const fields = JSON.parse(issued.document).credentialSubject as Record<string, string>;
@@ -70,7 +63,7 @@ describe("a delegate presents a certificate for its holder at a counter (e2e)", 
     await holder.locator("#wallet-import-message .notice.ok").waitFor();
 
     // The delegate's wallet shows its delegate address as a QR code and a link.
-    await newWallet(delegate);
+    await newWallet(delegate, gw);
     const delegateAddress = (await delegate.textContent("#wallet-delegate-address"))!.trim();
     expect(delegateAddress).to.match(/^0x[0-9a-f]{40}$/);
     expect(delegateAddress).to.not.equal((await delegate.textContent("#wallet-receive-address"))!.trim());

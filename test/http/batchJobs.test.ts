@@ -1,9 +1,11 @@
 /**
  * Batch jobs and their documents outlive the gateway process: after a restart the agency still reads
  * the job and downloads every document (which verifies), a job cut off while building is built again
- * from its stored input (one whose input is gone says it was interrupted), a stalled owner cannot write
- * over the process that took its job over, and documents are deleted once past their retention while
- * the job's facts remain.
+ * from its stored input (one whose input is gone says it was interrupted), guardian delegations a
+ * stopped gateway had not handed to the outbox after its root landed are relayed after the restart, once
+ * (one the chain refuses leaves the batch done, saying so), a stalled owner cannot write over the process
+ * that took its job over, and documents are deleted once past their retention while the job's facts
+ * remain.
  */
 import { expect } from "chai";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -34,6 +36,8 @@ function batchJobsSuite(store: string, database: () => Promise<{ url?: string; d
     let db: { url?: string; drop(): Promise<void> };
     let gw: Gateway | undefined;
     let clock = Math.floor(Date.now() / 1000);
+    /** The gateway's time when it seeded the demo (its agencies' keys are valid from then). */
+    const seededAt = clock;
 
     const open = async () => {
       gw = await openGateway(loadConfig({}, { dataDir, port: 0, logLevel: "silent", databaseUrl: db.url }), {
@@ -227,6 +231,105 @@ function batchJobsSuite(store: string, database: () => Promise<{ url?: string; d
       expect(
         await g.engine.store.db.selectFrom("outbox").select("id").where("dedup_key", "=", `batch:${RESUMED}`).execute(),
       ).to.have.length(1);
+    });
+
+    it("relays after a restart the guardian delegations of a batch whose gateway stopped once its root had landed, each once", async function () {
+      let g = gw!;
+      const auth = { authorization: `Bearer ${agencyKey(g)}` };
+      const guardian = wallet.address(900).toLowerCase();
+      const body = batchBody(3, 600);
+      const items = body.items.map((it, k) =>
+        k === 1 ? it : { ...it, guardian: { delegate: guardian, validUntil: clock + 30 * 86_400 } },
+      );
+      // The process stops after the root has landed and before it hands the guardians to the outbox: here
+      // the hand-over never returns, and the gateway closes under it.
+      g.deps.chain.delegateByIssuer = () => new Promise(() => undefined);
+      const made = await request(g.app)
+        .post("/v1/agency/batches")
+        .set(auth)
+        .send({ ...body, items })
+        .expect(202);
+      const batchId = made.body.batchId as string;
+      for (let i = 0; i < 200 && !g.deps.batchJobs.get(batchId)?.txHash; i++)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(g.deps.batchJobs.get(batchId)?.txHash).to.be.a("string");
+      const stopped = await request(g.app).get(`/v1/agency/batches/${batchId}`).set(auth).expect(200);
+      expect(stopped.body.state).to.equal("anchoring");
+
+      clock += PAST_LEASE;
+      g = await restart();
+      let job: Record<string, unknown> = {};
+      for (let i = 0; i < 200; i++) {
+        job = (await request(g.app).get(`/v1/agency/batches/${batchId}`).set(auth).expect(200)).body;
+        if (job.state !== "anchoring") break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(job, JSON.stringify(job)).to.include({ state: "done", txHash: stopped.body.txHash });
+      expect(job.error).to.equal(undefined);
+      const docs = await request(g.app).get(`/v1/agency/batches/${batchId}/documents`).set(auth).expect(200);
+      const named = docs.body.items.filter((it: { guardian?: unknown }) => it.guardian);
+      expect(named.map((it: { certId: string }) => it.certId)).to.deep.equal(
+        [docs.body.items[0], docs.body.items[2]].map((it: { certId: string }) => it.certId),
+      );
+      for (const it of named) {
+        const onChain = await g.deps.chain.delegation(it.guardian.delegationId);
+        expect(onChain).to.deep.include({ certId: it.certId, delegate: guardian, revoked: false });
+      }
+      const relays = () =>
+        g.engine.store.db
+          .selectFrom("outbox")
+          .select(["dedup_key", "state"])
+          .where("kind", "=", "delegateByIssuer")
+          .where("dedup_key", "like", `guardian:${stopped.body.root}:%`)
+          .orderBy("dedup_key")
+          .execute();
+      const sent = await relays();
+      expect(sent).to.deep.equal([
+        { dedup_key: `guardian:${stopped.body.root}:0`, state: "done" },
+        { dedup_key: `guardian:${stopped.body.root}:2`, state: "done" },
+      ]);
+
+      // Another restart finds the batch done and sends nothing again.
+      clock += PAST_LEASE;
+      g = await restart();
+      const after = await request(g.app).get(`/v1/agency/batches/${batchId}`).set(auth).expect(200);
+      expect(after.body).to.include({ state: "done", txHash: stopped.body.txHash });
+      expect(await relays()).to.deep.equal(sent);
+    });
+
+    it("finishes a batch whose guardian delegation the chain refuses as done with GUARDIAN_NOT_RELAYED, the other items' delegations stored", async function () {
+      const g = gw!;
+      const auth = { authorization: `Bearer ${agencyKey(g)}` };
+      const kept = clock;
+      // The gateway's clock behind the chain's (which has run on since the demo was seeded): a guardian's end
+      // the gateway takes for the future has passed on chain.
+      clock = seededAt + 1;
+      while (Date.now() / 1000 < seededAt + 3) await new Promise((r) => setTimeout(r, 200));
+      try {
+        const body = batchBody(2, 700);
+        const items = body.items.map((it, k) => ({
+          ...it,
+          guardian: { delegate: wallet.address(901 + k), validUntil: k === 0 ? seededAt + 2 : seededAt + 86_400 },
+        }));
+        const made = await request(g.app)
+          .post("/v1/agency/batches?wait=true")
+          .set(auth)
+          .send({ ...body, items })
+          .expect(201);
+        expect(made.body.state).to.equal("done");
+        expect(made.body.error.code).to.equal("GUARDIAN_NOT_RELAYED");
+        expect(made.body.error.message).to.contain("1 of its 2").and.contain("item 0");
+        const docs = await request(g.app)
+          .get(`/v1/agency/batches/${made.body.batchId}/documents`)
+          .set(auth)
+          .expect(200);
+        expect(await g.deps.chain.delegation(docs.body.items[0].guardian.delegationId)).to.equal(undefined);
+        expect(await g.deps.chain.delegation(docs.body.items[1].guardian.delegationId)).to.deep.include({
+          certId: docs.body.items[1].certId,
+        });
+      } finally {
+        clock = kept;
+      }
     });
 
     it("lets a stalled owner write nothing once another process has taken its batch over", async function () {

@@ -172,7 +172,7 @@ describe("external key custody (embedded chain)", function () {
       .send({ type: "diploma", holder: holders.address(999), fields: sampleFields("diploma", 1), guardian })
       .expect(409);
     expect(r1g.body.error.code).to.equal("AGENCY_SIGNATURE_REQUIRED");
-    expect(r1g.body.error.details.instead).to.match(/delegateByIssuerSig/);
+    expect(r1g.body.error.details.instead).to.match(/^POST \/v1\/agency\/certificates\/signed with `guardian`/);
     const r2 = await http
       .post("/v1/agency/batches")
       .set(bearer(agencyApiKey))

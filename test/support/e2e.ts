@@ -309,6 +309,14 @@ export async function openCounterQr(counter: Page, gw: Gateway, service = "bank"
   return img.screenshot();
 }
 
+/** Opens the wallet page and creates a new wallet (the mnemonic shown and acknowledged). */
+export async function newWallet(page: Page, gw: Pick<Gateway, "url">): Promise<void> {
+  await page.goto(`${gw.url}/wallet`);
+  await page.click("#wallet-create");
+  await page.click("#wallet-mnemonic-done");
+  await page.locator("#wallet-receive-address").waitFor();
+}
+
 export interface BrowserSuite {
   /** The gateway, once the suite's `before` has run. */
   gateway(): Gateway;

@@ -2,7 +2,7 @@
 import express, { type Request, type Router } from "express";
 import { z } from "zod";
 import { getCertificateType } from "../../domain/catalog";
-import { DomainError, badRequest, notFound } from "../../domain/errors";
+import { DomainError, notFound } from "../../domain/errors";
 import {
   agencyClaimOffers,
   checkClaimItems,
@@ -13,12 +13,16 @@ import {
   type ClaimOfferView,
 } from "../../domain/claims";
 import {
+  guardianNeedsHolder,
   issueCertificate,
   prepareType,
+  requireGuardian,
   startBatch,
   validateFields,
   validity,
+  type BatchGuardian,
   type BatchItemBytes,
+  type BatchItemGuardian,
   type BatchItemText,
   type BatchItemView,
   type BatchJob,
@@ -42,6 +46,7 @@ import { defineRoute, type RouteEnv } from "../route";
 import * as S from "../schemas";
 import { originOf } from "./counter";
 import { claimDeps } from "./claims";
+import { delegationTerms } from "./delegations";
 import { pickupDeps } from "./delivery";
 
 const TAG = "agency";
@@ -49,6 +54,22 @@ const TAG = "agency";
 const PROOF_KEY = Buffer.from(`,"proof":`);
 const OBJECT_END = Buffer.from("}");
 const ITEMS_END = Buffer.from("]}");
+
+/** A batch item's guardian as its documents page shows it. */
+const guardianOut = (g: BatchGuardian): BatchItemGuardian => ({
+  delegationId: g.delegationId,
+  delegation: g.delegation,
+});
+
+/** A request's guardian in the domain's terms. */
+const guardianOf = (g: z.infer<typeof S.GuardianBody> | undefined): GuardianTerms | undefined =>
+  g && {
+    delegate: g.delegate as Address,
+    validUntil: g.validUntil,
+    online: g.online,
+    purpose: g.purpose as Bytes32 | undefined,
+    verifier: g.verifier as Address | undefined,
+  };
 /** Largest signed IssueMany: one transaction under the EIP-7825 gas cap (~25,000 gas a certificate). */
 const ISSUE_MANY_MAX = 200;
 
@@ -151,11 +172,7 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
       422: { description: "Fields invalid for the type.", schema: S.ErrorResponse },
     },
     handler: async ({ principal, idempotencyKey, body, req }) => {
-      if (body.claim && body.guardian)
-        throw badRequest(
-          "GUARDIAN_NEEDS_HOLDER",
-          "A guardian is named for a certificate issued to a holder key; a claim offer has no holder yet.",
-        );
+      if (body.claim && body.guardian) throw guardianNeedsHolder();
       if (body.claim) {
         // The Idempotency-Key's token names the offer's origin: a retried request finds its offer again.
         const origin = idempotencyKey!;
@@ -178,7 +195,7 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
         validUntil: body.validUntil,
         // The header is required on this route, so the binding's token is always there.
         idempotencyKey: idempotencyKey!,
-        guardian: body.guardian as GuardianTerms | undefined,
+        guardian: guardianOf(body.guardian),
       });
       // Stored before the answer: should it fail, the request fails (5xx) and keeps its Idempotency-Key
       // binding without an answer, so the retry finishes the same certificate and stores its pickup.
@@ -211,7 +228,10 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
     description:
       "Every item is validated first (a bad row refuses the batch, naming its index). The batch is then built and anchored in the background: " +
       "poll GET /v1/agency/batches/{batchId}, then read the documents with their proofs. With ?wait=true the answer comes when it is anchored. " +
-      "An optional Idempotency-Key makes a retried POST return the same batch (anchored once); with another body, 409.",
+      "An optional Idempotency-Key makes a retried POST return the same batch (anchored once); with another body, 409. " +
+      "An item with `guardian` (a minor's certificate, custodial keys) also gets the guardian's delegation, signed with the batch's " +
+      "issuing key and relayed to delegateInBatchByIssuerSig once the root has landed (the batch is done once they have landed too); " +
+      "each item's delegationId is in its documents. A claim item with `guardian` is 400 GUARDIAN_NEEDS_HOLDER.",
     before: [batchParser],
     headers: S.OptionalIdempotencyHeaders,
     query: S.BatchQuery,
@@ -230,16 +250,21 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
         );
       const claimItems: { item: ClaimItem; index: number }[] = [];
       const holderItems: { item: IssueItem; index: number }[] = [];
-      body.items.forEach((i, index) => {
+      body.items.forEach(({ guardian, ...i }, index) => {
+        if (i.claim && guardian) throw guardianNeedsHolder(index);
         if (i.claim) claimItems.push({ item: { ...i, claim: i.claim }, index });
-        else holderItems.push({ item: { ...i, holder: i.holder as Address }, index });
+        else
+          holderItems.push({
+            item: { ...i, holder: i.holder as Address, ...(guardian ? { guardian: guardianOf(guardian) } : {}) },
+            index,
+          });
       });
       if (claimItems.length > 0)
         return claimBatch(principal, query, body.type, claimItems, holderItems, idempotencyKey, req);
       const { job, done } = await startBatch(deps, deps.batchJobs, {
         agency: me(principal),
         type: body.type,
-        items: body.items.map((i) => ({ ...i, holder: i.holder as Address })),
+        items: holderItems.map((h) => h.item),
         idempotencyKey,
       });
       done.then((j) => {
@@ -308,6 +333,7 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
       for (const { item, index } of holderItems) {
         validateFields(deps, type, item.fields, index);
         validity(t, item, now, index);
+        if (item.guardian) requireGuardian(item.guardian, item.holder, now, index);
       }
       const { job, done } = await startBatch(deps, deps.batchJobs, {
         agency,
@@ -410,6 +436,16 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
         bytes,
       } = await batchPage(params.batchId, me(principal), query.offset, query.limit, true);
       const head = { batchId: j.batchId, root: j.root, total: j.total, offset: query.offset };
+      // A stored batch's guardian delegations are stored apart from its documents (a job held in memory
+      // has them in its items).
+      const named = new Map<number, BatchItemGuardian>();
+      if (!j.items)
+        for (const g of (await deps.batchJobs.guardians?.(j.batchId, query.offset, query.limit)) ?? [])
+          named.set(g.index, guardianOut(g));
+      const guardianAt = (k: number) => {
+        const g = named.get(query.offset + k);
+        return g ? `,"guardian":${JSON.stringify(g)}` : "";
+      };
       if (bytes) {
         // As the bytes they are stored as: no string of the page's documents is made at all.
         const parts: Uint8Array[] = [Buffer.from(`${JSON.stringify(head).slice(0, -1)},"items":[`)];
@@ -421,19 +457,28 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
             b.document,
             PROOF_KEY,
             b.proof,
-            OBJECT_END,
+            named.size > 0 ? Buffer.from(`${guardianAt(k)}}`) : OBJECT_END,
           );
         });
         parts.push(ITEMS_END);
         return { body: undefined, json: Buffer.concat(parts) };
       }
-      if (!texts) return { body: { ...head, items } };
+      if (!texts)
+        return {
+          body: {
+            ...head,
+            items: items.map((it, k) => {
+              const g = named.get(query.offset + k);
+              return g ? { ...it, guardian: g } : it;
+            }),
+          },
+        };
       // Stored documents go out as the JSON text they are stored as: the same answer without parsing and
       // serialising again the page's documents (a mass issue downloads 100,000 of them).
       const json = `${JSON.stringify(head).slice(0, -1)},"items":[${texts
         .map(
-          (t) =>
-            `{"certId":${JSON.stringify(t.certId)},"holder":${JSON.stringify(t.holder)},"document":${t.document},"proof":${t.proof}}`,
+          (t, k) =>
+            `{"certId":${JSON.stringify(t.certId)},"holder":${JSON.stringify(t.holder)},"document":${t.document},"proof":${t.proof}${guardianAt(k)}}`,
         )
         .join(",")}]}`;
       return { body: undefined, json };
@@ -638,7 +683,10 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
       "The agency builds the document with the document library and signs the ledger's EIP-712 Issue(certId, typeId, validFrom, validUntil, deadline) " +
       "with the document's issuer key. The gateway checks the document's integrity, its fields against the type's schema, the validity, " +
       "that the issuer key is a current key of this agency accredited for the type and that the signature is that key's, then relays issueBySig. " +
-      "Sending the same document again answers with the same transaction.",
+      "Sending the same document again answers with the same transaction. " +
+      "With `guardian` (a minor's certificate), the guardian's EIP-712 Delegation (ConsentRegistry domain) signed by the same issuer key: " +
+      "checked before anything is issued (422 GUARDIAN_WRONG_CERTIFICATE, GUARDIAN_SIGNATURE_INVALID or SIGNATURE_EXPIRED; " +
+      "400 INVALID_DELEGATION or DELEGATION_EXPIRED for its terms), then relayed to delegateByIssuerSig once the issue has landed (`guardian` in the answer).",
     body: S.SignedIssueBody,
     responses: { 201: { description: "Issued.", schema: S.SignedIssueResponse }, ...signedErrors },
     handler: async ({ principal, body }) => ({
@@ -648,6 +696,10 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
         document: body.document,
         deadline: body.deadline,
         signature: body.signature as Hex,
+        guardian: body.guardian && {
+          delegation: delegationTerms(body.guardian.delegation),
+          signature: body.guardian.signature as Hex,
+        },
       }),
     }),
   });

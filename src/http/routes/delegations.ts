@@ -13,7 +13,8 @@ import type { z } from "zod";
 
 const TAG = "holder";
 
-function terms(d: z.infer<typeof S.DelegationMessage>): DelegationTerms {
+/** A Delegation as sent, in the domain's terms: addresses and hashes in lower case. */
+export function delegationTerms(d: z.infer<typeof S.DelegationMessage>): DelegationTerms {
   return {
     ...d,
     certId: d.certId.toLowerCase() as Bytes32,
@@ -48,7 +49,7 @@ export function delegationRouter(deps: AppDeps, env: RouteEnv): Router {
     handler: async ({ body }) => ({
       status: 201,
       body: await relayDelegation(deps, {
-        delegation: terms(body.delegation),
+        delegation: delegationTerms(body.delegation),
         signature: body.signature as Hex,
         documentRoot: body.documentRoot.toLowerCase() as Bytes32,
         batch: body.batch && { ...body.batch, root: body.batch.root as Bytes32, proof: body.batch.proof as Bytes32[] },
@@ -116,7 +117,7 @@ export function delegationRouter(deps: AppDeps, env: RouteEnv): Router {
           grantee: body.grant.grantee.toLowerCase() as Address,
           purpose: body.grant.purpose.toLowerCase() as Bytes32,
         },
-        delegation: terms(body.delegation),
+        delegation: delegationTerms(body.delegation),
         signature: body.signature as Hex,
       }),
     }),
