@@ -148,7 +148,11 @@ async function signConsent(engine: Engine, signer: Wallet, types: object, messag
   )) as Bytes32;
 }
 
-/** The holder's Delegation of `certId` to `delegate` (any purpose and verifier, online), for an hour. */
+/**
+ * The holder's Delegation of `certId` to `delegate` (any purpose and verifier, online), for two hours:
+ * longer than the hour of a grant `signGrant` makes, so the delegate's grant signed seconds later still
+ * ends within it (the registry refuses one that outlives its delegation).
+ */
 export async function signDelegation(
   engine: Engine,
   holder: Wallet,
@@ -163,7 +167,7 @@ export async function signDelegation(
     purpose: `0x${"0".repeat(64)}` as Bytes32,
     verifier: `0x${"0".repeat(40)}` as Address,
     online: true,
-    validUntil: now + 3600,
+    validUntil: now + 7200,
     nonce: BigInt(hexlify(randomBytes(16))).toString(),
     deadline: now + 600,
   };
