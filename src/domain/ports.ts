@@ -116,17 +116,8 @@ export interface GrantView {
 }
 
 /** A delegation as the index holds it (DelegationCreated, DelegationRevoked, DelegationNamedByIssuer). */
-export interface DelegationRecord {
+export interface DelegationRecord extends Omit<DelegationTerms, "nonce" | "deadline"> {
   delegationId: Bytes32;
-  certId: Bytes32;
-  delegate: Address;
-  /** keccak256 of the purpose code, or zero: any purpose. */
-  purpose: Bytes32;
-  /** The only verifier the delegate may grant to, or the zero address: any. */
-  verifier: Address;
-  /** True: the delegate may share online too; false: counter presentations only. */
-  online: boolean;
-  validUntil: number;
   revoked: boolean;
   /** Block time of the revocation. */
   revokedAt?: number;
