@@ -71,9 +71,10 @@ export async function agencyKey(
   return k;
 }
 
-function checkDeadline(deadline: number, now: number): void {
+/** A signed message past its deadline is refused; `whose` names the message in the answer. */
+function checkDeadline(deadline: number, now: number, whose = "The signature's"): void {
   if (deadline < now)
-    throw new DomainError("SIGNATURE_EXPIRED", `The signature's deadline ${deadline} has passed; sign again.`, {
+    throw new DomainError("SIGNATURE_EXPIRED", `${whose} deadline ${deadline} has passed; sign again.`, {
       status: 422,
       details: { deadline, now },
     });
@@ -181,12 +182,7 @@ function checkSignedGuardian(
       { status: 422, details: { certId: d.certId } },
     );
   requireGuardian(g.delegation, d.holder, now);
-  if (g.delegation.deadline < now)
-    throw new DomainError(
-      "SIGNATURE_EXPIRED",
-      `The guardian's Delegation deadline ${g.delegation.deadline} has passed; sign it again.`,
-      { status: 422, details: { deadline: g.delegation.deadline, now } },
-    );
+  checkDeadline(g.delegation.deadline, now, "The guardian's Delegation");
   const recovered = deps.signatures.recoverDelegation(g.delegation, g.signature);
   if (!recovered || recovered.toLowerCase() !== d.issuerKey.toLowerCase())
     throw new DomainError(
