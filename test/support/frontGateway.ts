@@ -44,6 +44,16 @@ export interface Front {
   dropDatabase?: () => Promise<void>;
 }
 
+/**
+ * One seeded gateway per test process, shared by the files that call getFront.
+ *
+ * Mocha runs this module's `after` once per process, on the root suite of the first file that loads it.
+ * In a serial run that is the whole run's root, so it ends the gateway last. In a parallel run each
+ * worker process runs several files one after another, and the hook ends after the first of them: the
+ * gateway is then forgotten too, so the next file that asks opens its own (a closed one would refuse
+ * every call). What is open when the process exits is removed then (its chain node exits with the
+ * process).
+ */
 let front: Promise<Front> | undefined;
 let opened: Front | undefined;
 
@@ -53,10 +63,17 @@ export function getFront(): Promise<Front> {
 }
 
 after(async () => {
-  if (opened) {
-    await opened.gw.close();
-    rmSync(opened.dataDir, { recursive: true, force: true });
+  const f = opened;
+  front = undefined;
+  opened = undefined;
+  if (f) {
+    await f.gw.close();
+    rmSync(f.dataDir, { recursive: true, force: true });
   }
+});
+
+process.once("exit", () => {
+  if (opened) rmSync(opened.dataDir, { recursive: true, force: true });
 });
 
 async function open(): Promise<Front> {
