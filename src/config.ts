@@ -131,6 +131,12 @@ const ConfigSchema = z.object({
   indexCacheEntries: z.coerce.number().int().min(100).max(10_000_000).default(10_000),
   /** Days a batch's documents stay in the store for the agency to download (they hold personal data). */
   batchDocumentRetentionDays: z.coerce.number().int().min(1).max(3650).default(30),
+  /**
+   * Seconds a gateway may go without renewing its lease on a batch it builds before another replica (or
+   * the restarted process) takes the batch over and builds it again; the lease is renewed every quarter
+   * of it, and replicas look for lapsed leases every half of it (at most every 30 s).
+   */
+  batchLeaseSeconds: z.coerce.number().int().min(4).max(3600).default(60),
   /** Days an issued document waits, sealed, for its holder's wallet to pick it up; then it is deleted. */
   pickupRetentionDays: z.coerce.number().int().min(1).max(3650).default(30),
   /** Days a claim offer waits for its citizen; then its fields and hashes are deleted. */
@@ -276,6 +282,7 @@ export function loadConfig(
     documentWorkers: e("DOCUMENT_WORKERS"),
     indexCacheEntries: e("INDEX_CACHE_ENTRIES"),
     batchDocumentRetentionDays: e("BATCH_DOCUMENT_RETENTION_DAYS"),
+    batchLeaseSeconds: e("BATCH_LEASE_SECONDS"),
     pickupRetentionDays: e("PICKUP_RETENTION_DAYS"),
     claimOfferDays: e("CLAIM_OFFER_DAYS"),
     claimCodeKeyFile: e("CLAIM_CODE_KEY_FILE"),

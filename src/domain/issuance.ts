@@ -446,6 +446,8 @@ export interface BatchJobs {
   saveDocuments?(job: BatchJob, items: BatchItemText[]): Promise<void>;
   /** Durable: extends this process's lease on a job it is running (and nothing else). */
   renew?(job: BatchJob): Promise<void>;
+  /** Milliseconds between two `renew` calls of a running job: well inside the lease (default BATCH_LEASE_RENEW_MS). */
+  renewEveryMs?: number;
   /**
    * Durable: takes over the building jobs whose owner's lease ran out (every building job, with `all`:
    * a restarted single process owns its whole store) and returns them with their inputs.
@@ -796,7 +798,10 @@ async function runBatch(deps: DomainDeps, jobs: BatchJobs, job: BatchJob, p: Bat
     return job;
   };
   // While it runs, the job's lease is renewed, so no other process takes it over.
-  const renew = setInterval(() => void jobs.renew?.(job).catch(() => undefined), BATCH_LEASE_RENEW_MS);
+  const renew = setInterval(
+    () => void jobs.renew?.(job).catch(() => undefined),
+    jobs.renewEveryMs ?? BATCH_LEASE_RENEW_MS,
+  );
   renew.unref();
   try {
     const done = await run();
@@ -809,5 +814,8 @@ async function runBatch(deps: DomainDeps, jobs: BatchJobs, job: BatchJob, p: Bat
   }
 }
 
-/** How often a running batch job renews its lease (src/store/batchJobs.ts holds it for a minute longer). */
+/**
+ * How often a running batch job renews its lease, by default: a quarter of the default lease
+ * (src/store/batchJobs.ts renews every quarter of whatever lease it is given).
+ */
 export const BATCH_LEASE_RENEW_MS = 15_000;

@@ -38,9 +38,15 @@ export interface SqlBatchJobsOptions {
   now: () => number;
   /** Days a batch's documents are kept, default 30. */
   retentionDays?: number;
-  /** Seconds a running job's owner may go without renewing before another process takes it over, default 60. */
+  /**
+   * Seconds a running job's owner may go without renewing before another process takes it over, default
+   * 60. The owner renews every quarter of it, so three renewals in a row can be late or lost first.
+   */
   leaseSeconds?: number;
 }
+
+/** A running job's lease by default: four renewals of BATCH_LEASE_RENEW_MS. */
+export const DEFAULT_BATCH_LEASE_SECONDS = (4 * BATCH_LEASE_RENEW_MS) / 1000;
 
 /** Rows per INSERT: under SQLite's and PostgreSQL's bound-parameter limits (6 per row). */
 const ROWS_PER_INSERT = 1_000;
@@ -73,7 +79,7 @@ const guardianOf = (r: Database["batch_guardians"]): BatchGuardian => {
 export function sqlBatchJobs(db: Kysely<Database>, opts: SqlBatchJobsOptions): BatchJobs {
   const live = memoryBatchJobs();
   const retention = (opts.retentionDays ?? 30) * 86_400;
-  const lease = opts.leaseSeconds ?? Math.max(60, (4 * BATCH_LEASE_RENEW_MS) / 1000);
+  const lease = opts.leaseSeconds ?? DEFAULT_BATCH_LEASE_SECONDS;
   const owner = randomUUID();
 
   /** Extends the lease on a job this process owns in a state it runs; false when it no longer owns it. */
@@ -207,6 +213,7 @@ export function sqlBatchJobs(db: Kysely<Database>, opts: SqlBatchJobsOptions): B
     trim: () => live.trim?.(),
 
     drop: (id) => live.drop?.(id),
+    renewEveryMs: (lease * 1000) / 4,
 
     async begin(job, input) {
       await db.transaction().execute(async (trx) => {

@@ -59,7 +59,7 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-/** How often a gateway looks for batch jobs another process stopped building. */
+/** How often, at most, a gateway looks for batch jobs another process stopped building (see batchLeaseSeconds). */
 const BATCH_SWEEP_MS = 30_000;
 
 export async function openGateway(config: Config, opts: GatewayOptions = {}): Promise<Gateway> {
@@ -163,6 +163,7 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
         dialect: engine.store.dialect,
         now,
         retentionDays: config.batchDocumentRetentionDays,
+        leaseSeconds: config.batchLeaseSeconds,
       }),
       extraRouters:
         opts.extraRouters ??
@@ -191,8 +192,8 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
       authorityCredentials = await ensureAuthorityPrincipal(domain, engine.authority as Address, config.dataDir);
     const app = buildApp(deps);
     // Batches whose gateway stopped while building them are built again from their stored input: at
-    // start (a restarted gateway owns its SQLite store whole) and every 30 s (a replica takes over
-    // another's once its lease has run out).
+    // start (a restarted gateway owns its SQLite store whole) and every half lease, at most 30 s (a
+    // replica takes over another's once its lease has run out).
     const resume = (all: boolean) =>
       resumeBatches(domain, deps.batchJobs, { all }).then(
         (jobs) => {
@@ -201,7 +202,10 @@ export async function openGateway(config: Config, opts: GatewayOptions = {}): Pr
         (e) => logger.warn({ err: e }, "could not resume interrupted batches"),
       );
     await resume(engine.store.dialect === "sqlite");
-    const sweep = setInterval(() => void resume(false), BATCH_SWEEP_MS);
+    const sweep = setInterval(
+      () => void resume(false),
+      Math.min(BATCH_SWEEP_MS, (config.batchLeaseSeconds * 1000) / 2),
+    );
     sweep.unref();
     const retention: RetentionSettings = {
       idempotencySeconds: config.idempotencyRetentionSeconds,

@@ -7,9 +7,12 @@
  * rules; after every step every view of the contracts must equal the model's. Each ledger write is
  * sent either directly by the agency key or signed by it and relayed by an unrelated account, and a
  * signed status change sometimes carries a spent or future nonce, which the model refuses too.
+ * The views are read after each step in one eth_call (contracts/test/StaticCalls.sol) and compared
+ * with the model's in one assertion that lists every difference.
  */
 import { expect } from "chai";
 import fc from "fast-check";
+import type { BaseContract, Result } from "ethers";
 import hre, { ethers, network } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 import {
@@ -32,6 +35,7 @@ import {
 } from "../support/certledger";
 import { signAnchorBatch, signIssue, signStatusChange } from "../../src/document/agencySigning";
 import { LEDGER_STATUS, statusChangeMessage, type LedgerStatus } from "../../src/document/typedData";
+import { StaticCalls__factory } from "../../typechain-types";
 
 // Instrumented bytecode (npm run coverage) runs several times slower; a few sequences reach every line.
 const COVERAGE = (hre as unknown as { __SOLIDITY_COVERAGE_RUNNING?: boolean }).__SOLIDITY_COVERAGE_RUNNING === true;
@@ -244,7 +248,38 @@ async function propertyFixture() {
   });
   // Delegates only sign (their grants are relayed), so they need no gas.
   const delegates = [ethers.Wallet.createRandom(), ethers.Wallet.createRandom()];
-  return { ...f, base, singles, batches, delegates };
+  const reader = await new StaticCalls__factory(f.deployer).deploy();
+  return { ...f, base, singles, batches, delegates, reader };
+}
+
+/**
+ * Where two trees of plain values differ, one line per leaf ("certificates.7.verdict: chain 3, model 2").
+ * The views are compared this way rather than with chai's deep equality, which under
+ * hardhat-chai-matchers tries every leaf as a big number and took longer than reading the chain.
+ */
+function differences(chain: unknown, model: unknown, path = ""): string[] {
+  if (typeof chain === "object" && chain !== null && typeof model === "object" && model !== null) {
+    const c = chain as Record<string, unknown>;
+    const m = model as Record<string, unknown>;
+    return [...new Set([...Object.keys(c), ...Object.keys(m)])].flatMap((k) =>
+      differences(c[k], m[k], path ? `${path}.${k}` : k),
+    );
+  }
+  return chain === model ? [] : [`${path}: chain ${String(chain)}, model ${String(model)}`];
+}
+
+/** A view function's call, encoded once, and how to decode its answer. */
+interface ViewCall {
+  to: string;
+  data: string;
+  decode(raw: string): Result;
+}
+
+/** `fn(...args)` on `contract`, encoded once (the views are read after every step of every sequence). */
+function viewCall(contract: BaseContract, fn: string, args: unknown[]): ViewCall {
+  const to = contract.target as string;
+  const data = contract.interface.encodeFunctionData(fn, args);
+  return { to, data, decode: (raw) => contract.interface.decodeFunctionResult(fn, raw)[0] as Result };
 }
 
 describe("CertificateLedger and ConsentRegistry against a model", function () {
@@ -255,19 +290,65 @@ describe("CertificateLedger and ConsentRegistry against a model", function () {
     const grantees = [f.verifier, f.other];
     const holdingOf = (c: number): Holding =>
       c < SINGLES ? f.singles[c] : f.batches[Math.floor((c - SINGLES) / PER_BATCH)].entries[(c - SINGLES) % PER_BATCH];
-    const refOf = (c: number): CertRef =>
+    const total = SINGLES + BATCHES * PER_BATCH;
+    // The certificates and their Merkle proofs are the same in every sequence: built once.
+    const refs: CertRef[] = Array.from({ length: total }, (_, c) =>
       c < SINGLES
         ? singleRef(f.singles[c].certId)
-        : f.batches[Math.floor((c - SINGLES) / PER_BATCH)].refOf((c - SINGLES) % PER_BATCH);
-    const total = SINGLES + BATCHES * PER_BATCH;
+        : f.batches[Math.floor((c - SINGLES) / PER_BATCH)].refOf((c - SINGLES) % PER_BATCH),
+    );
+    const refOf = (c: number): CertRef => refs[c];
+    // Each certificate's views, encoded once and read with eth_call after every step of every sequence.
+    const certReads = refs.map((ref, c) => [
+      viewCall(f.ledger, "verdict", [ref]),
+      viewCall(f.ledger, "getStatus", [ref]),
+      viewCall(f.ledger, "statusNonce", [holdingOf(c).certId, ref.batchRoot]),
+    ]);
     const domain = await ledgerDomainOf(f.ledger);
     const relayer = f.ledger.connect(f.other);
     const rootOf = (c: number): string => refOf(c).batchRoot as string;
+    // A grant's and a delegation's views, encoded once per id (within a sequence).
+    const encoded = new Map<string, ViewCall[]>();
+    const once = (key: string, make: () => ViewCall[]) => encoded.get(key) ?? encoded.set(key, make()).get(key)!;
+    const grantReads = (grantId: string) =>
+      once(`grant ${grantId}`, () => [
+        viewCall(f.consent, "getGrant", [grantId]),
+        viewCall(f.consent, "checkVerdict", [grantId, grantees[0].address]),
+        viewCall(f.consent, "checkVerdict", [grantId, grantees[1].address]),
+        viewCall(f.consent, "delegationOf", [grantId]),
+      ]);
+    const delegationReads = (delegationId: string) =>
+      once(`delegation ${delegationId}`, () => [
+        viewCall(f.consent, "getDelegation", [delegationId]),
+        viewCall(f.consent, "delegationVerdict", [delegationId]),
+      ]);
+    /**
+     * Every view in `groups`, in one eth_call through StaticCalls (one eth_call per view was most of the
+     * time), its calldata encoded once per set of views (within a sequence).
+     */
+    const readerData = new Map<string, string>();
+    const readerAddress = f.reader.target as string;
+    async function readAll(groups: ViewCall[][]): Promise<Result[][]> {
+      const calls = groups.flat();
+      const key = calls.map((v) => v.data).join();
+      let data = readerData.get(key);
+      if (data === undefined) {
+        data = f.reader.interface.encodeFunctionData("read", [calls.map((v) => v.to), calls.map((v) => v.data)]);
+        readerData.set(key, data);
+      }
+      const raw: string = await network.provider.send("eth_call", [{ to: readerAddress, data }]);
+      const answers = f.reader.interface.decodeFunctionResult("read", raw)[0] as string[];
+      let i = 0;
+      return groups.map((g) => g.map((v) => v.decode(answers[i++])));
+    }
     let snapshot: string = await network.provider.send("evm_snapshot");
     let nonce = 0n;
 
     await fc.assert(
       fc.asyncProperty(sequenceArb, async (actions) => {
+        // Grants, delegations and their sets of views are new in each sequence.
+        encoded.clear();
+        readerData.clear();
         // evm_revert spends the snapshot: take it again for the next sequence.
         await network.provider.send("evm_revert", [snapshot]);
         snapshot = await network.provider.send("evm_snapshot");
@@ -617,69 +698,63 @@ describe("CertificateLedger and ConsentRegistry against a model", function () {
             }
           }
 
-          // Every view, all at once: the comparisons below do not depend on each other.
-          const certViews = await Promise.all(
-            Array.from({ length: total }, (_, c) =>
-              Promise.all([
-                f.ledger.verdict(refOf(c)),
-                f.ledger.getStatus(refOf(c)),
-                f.ledger.statusNonce(holdingOf(c).certId, rootOf(c)),
-              ]),
-            ),
-          );
-          const grantViews = await Promise.all(
-            grants.map((g) =>
-              Promise.all([
-                f.consent.getGrant(g.grantId),
-                f.consent.checkVerdict(g.grantId, grantees[0].address),
-                f.consent.checkVerdict(g.grantId, grantees[1].address),
-                f.consent.delegationOf(g.grantId),
-              ]),
-            ),
-          );
-          const delegationViews = await Promise.all(
-            delegations.map((d) =>
-              Promise.all([f.consent.getDelegation(d.delegationId), f.consent.delegationVerdict(d.delegationId)]),
-            ),
-          );
-          certViews.forEach(([verdict, status, statusNonce], c) => {
-            expect(Number(statusNonce), `statusNonce of certificate ${c}`).to.equal(certs[c].changes);
-            expect(Number(verdict), `verdict of certificate ${c} after ${a.kind}`).to.equal(verdictOf(c));
-            expect(status.exists).to.equal(certs[c].issued);
-            if (certs[c].issued) {
-              expect(Number(status.status)).to.equal(certs[c].status);
-              expect(status.supersededBy).to.equal(certs[c].supersededBy);
-              expect([status.validFrom, status.validUntil]).to.deep.equal([certs[c].validFrom, certs[c].validUntil]);
-            }
-          });
-          delegationViews.forEach(([state, verdict], i) => {
-            const d = delegations[i];
-            expect([state.certId, state.delegate, state.validUntil, state.online, state.revoked]).to.deep.equal([
-              holdingOf(d.cert).certId,
-              f.delegates[d.delegate].address,
-              d.validUntil,
-              d.online,
-              d.revoked,
-            ]);
-            const expected = d.revoked
-              ? DelegationVerdict.Revoked
-              : now >= d.validUntil
-                ? DelegationVerdict.Expired
-                : DelegationVerdict.Active;
-            expect(Number(verdict), `verdict of delegation ${i}`).to.equal(expected);
-          });
-          grantViews.forEach(([state, v0, v1, delegationId], i) => {
-            const g = grants[i];
-            expect([Number(state.uses), state.revoked, state.certId]).to.deep.equal([
-              g.uses,
-              g.revoked,
-              holdingOf(g.cert).certId,
-            ]);
-            expect([Number(v0), Number(v1)]).to.deep.equal([checkVerdictOf(g, 0), checkVerdictOf(g, 1)]);
-            expect(delegationId).to.equal(
-              g.delegation === undefined ? ethers.ZeroHash : delegations[g.delegation].delegationId,
-            );
-          });
+          // Every view, all at once, against the model's: one comparison, whose diff names what differs.
+          const views = await readAll([
+            ...certReads,
+            ...grants.map((g) => grantReads(g.grantId)),
+            ...delegations.map((d) => delegationReads(d.delegationId)),
+          ]);
+          const certViews = views.slice(0, total);
+          const grantViews = views.slice(total, total + grants.length);
+          const delegationViews = views.slice(total + grants.length);
+          const onChain = {
+            certificates: certViews.map(([verdict, status, statusNonce], c) => ({
+              statusNonce: Number(statusNonce),
+              verdict: Number(verdict),
+              exists: status.exists,
+              // A certificate the model has not issued shows only that it does not exist.
+              ...(certs[c].issued
+                ? {
+                    status: Number(status.status),
+                    supersededBy: status.supersededBy,
+                    validity: [status.validFrom, status.validUntil],
+                  }
+                : {}),
+            })),
+            delegations: delegationViews.map(([state, verdict]) => ({
+              state: [state.certId, state.delegate, state.validUntil, state.online, state.revoked],
+              verdict: Number(verdict),
+            })),
+            grants: grantViews.map(([state, v0, v1, delegationId]) => ({
+              state: [Number(state.uses), state.revoked, state.certId],
+              verdicts: [Number(v0), Number(v1)],
+              delegationId,
+            })),
+          };
+          const model = {
+            certificates: certs.map((m, c) => ({
+              statusNonce: m.changes,
+              verdict: verdictOf(c),
+              exists: m.issued,
+              ...(m.issued
+                ? { status: m.status, supersededBy: m.supersededBy, validity: [m.validFrom, m.validUntil] }
+                : {}),
+            })),
+            delegations: delegations.map((d) => ({
+              state: [holdingOf(d.cert).certId, f.delegates[d.delegate].address, d.validUntil, d.online, d.revoked],
+              verdict: d.revoked
+                ? DelegationVerdict.Revoked
+                : now >= d.validUntil
+                  ? DelegationVerdict.Expired
+                  : DelegationVerdict.Active,
+            })),
+            grants: grants.map((g) => ({
+              state: [g.uses, g.revoked, holdingOf(g.cert).certId],
+              verdicts: [checkVerdictOf(g, 0), checkVerdictOf(g, 1)],
+              delegationId: g.delegation === undefined ? ethers.ZeroHash : delegations[g.delegation].delegationId,
+            })),
+          };
+          expect(differences(onChain, model), `every view after ${a.kind}`).to.deep.equal([]);
         }
       }),
       // FC_SEED and FC_PATH replay a failure that fast-check reported.

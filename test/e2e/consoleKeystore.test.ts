@@ -13,7 +13,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { sampleFields } from "../../src/domain/catalog";
 import type { BrowserContext, Page } from "playwright-core";
-import { ensureChromium, newBrowser } from "../support/e2e";
+import { closeSharedBrowser, ensureChromium, newBrowser } from "../support/e2e";
 import { PASSPHRASE, openExternalCustody, type ExternalCustody } from "../support/externalCustody";
 
 describe("the agency console signing with the agency's keystore (e2e, external key custody)", function () {
@@ -22,7 +22,7 @@ describe("the agency console signing with the agency's keystore (e2e, external k
   let server: Server;
   let url: string;
   let context: BrowserContext;
-  let dir: string;
+  let dir: string | undefined;
   let page: Page;
   const pageErrors: string[] = [];
 
@@ -39,7 +39,8 @@ describe("the agency console signing with the agency's keystore (e2e, external k
   });
   after(async () => {
     await context?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await closeSharedBrowser();
+    if (dir) rmSync(dir, { recursive: true, force: true });
     await new Promise((r) => server.close(r));
     await x.close();
   });

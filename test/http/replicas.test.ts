@@ -111,6 +111,9 @@ describe("two gateway replicas on one PostgreSQL database and one chain node", f
       CERTLEDGER_DATABASE_URL: db.url,
       CERTLEDGER_DATA_DIR: dir,
       CERTLEDGER_LOG_LEVEL: "warn",
+      // A killed replica's batch is taken over once its lease runs out: 6 s here (renewed every 1.5 s),
+      // not the default minute, so the test does not wait out a minute and a half.
+      CERTLEDGER_BATCH_LEASE_SECONDS: "6",
     };
     a = await startReplica("A", env);
     b = await startReplica("B", env);

@@ -14,7 +14,7 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import pino from "pino";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { registerAgency, registerType, registerVerifier } from "../../src/domain/authority";
 import { DEMO_VERIFIER } from "../../src/domain/catalog";
 import { memoryBatchJobs } from "../../src/domain/issuance";
@@ -158,11 +158,38 @@ export function ensureChromium(): void {
   execFileSync("bash", [path.join(__dirname, "..", "..", "scripts", "ensure-chromium.sh")], { stdio: "inherit" });
 }
 
-/** A fresh browser profile (its own localStorage): one per person in the scenario. */
+/**
+ * The test process's one headless Chromium, started on first use: each person is a context of it (a
+ * profile of their own, as separate as two browsers: storage, cookies, permissions). Starting a
+ * Chromium took 2-4 s on the 2-core machine, and a scenario has up to a dozen people.
+ */
+let shared: Promise<Browser> | undefined;
+
+function sharedBrowser(): Promise<Browser> {
+  shared ??= chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS });
+  return shared;
+}
+
+/** Closes the shared Chromium (a suite's `after`, once its people are gone); the next person starts another. */
+export async function closeSharedBrowser(): Promise<void> {
+  const browser = shared;
+  shared = undefined;
+  await (await browser?.catch(() => undefined))?.close();
+}
+
+/**
+ * A fresh browser profile (its own localStorage): one per person in the scenario. A context of the
+ * shared Chromium, or, when it needs launch flags of its own (`extraArgs`: a fake camera), a Chromium
+ * of its own with a profile directory (`dir`).
+ */
 export async function newBrowser(
   viewport = { width: 1280, height: 900 },
   extraArgs: string[] = [],
-): Promise<{ context: BrowserContext; dir: string }> {
+): Promise<{ context: BrowserContext; dir?: string }> {
+  if (extraArgs.length === 0) {
+    const context = await (await sharedBrowser()).newContext({ viewport, locale: "zh-CN" });
+    return { context };
+  }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "certledger-e2e-"));
   const context = await chromium.launchPersistentContext(dir, {
     executablePath: "/usr/bin/chromium",
@@ -347,6 +374,7 @@ export function browserSuite(shotsDir?: string): BrowserSuite {
   });
   after(async function () {
     for (const c of contexts) await c.close().catch(() => undefined);
+    await closeSharedBrowser();
     await gw?.close();
   });
   afterEach(function () {
