@@ -23,7 +23,7 @@ import {
 import { personalMessageDigest } from "../domain/holderAuth";
 import { createDocumentPool } from "./documentPool";
 import { recoverSigner } from "./nativeRecovery";
-import { batchPartText, buildOne, integrityOf, lower, type BatchPart } from "./documentOps";
+import { batchMemberText, buildOne, integrityOf, lower, type BatchPart } from "./documentOps";
 import type {
   Address,
   Bytes32,
@@ -98,7 +98,7 @@ export function documentLibrary(opts: DocumentLibraryOptions = {}): DocumentLibr
     async buildBatch(inputs, onProgress) {
       // A slice at a time through the pool (a worker, when there is one: the event loop stays free for
       // requests), the next slice sent before this one is awaited so that the worker never waits on us.
-      // Members come back as text (strings cross threads as one copy; objects are cloned field by field).
+      // Members come back as UTF-8 bytes (moved from a worker; strings or objects would be copied).
       const parts: BatchPart[] = new Array(inputs.length);
       const slice = (from: number) => {
         const p = pool.buildParts(inputs.slice(from, from + BUILD_SLICE));
@@ -117,20 +117,44 @@ export function documentLibrary(opts: DocumentLibraryOptions = {}): DocumentLibr
       const batch = buildBatch(
         parts.map((b, i) => ({ certId: b.certId, validFrom: inputs[i].validFrom, validUntil: inputs[i].validUntil })),
       );
-      const items = new Array(parts.length);
+      // Every document's UTF-8 JSON text, its batch member (root and proof) put in, one after another in
+      // one buffer outside the heap; each item's is a view of it (stored as it is, never a string here).
+      // The member is batchMemberText: the same prefix for the whole batch, the proof, and "}".
+      const memberPrefix = batchMemberText(JSON.stringify(lower(batch.root)), "");
+      const proofs = new Array<Bytes32[]>(parts.length);
+      const proofTexts = new Array<string>(parts.length);
+      let size = 0;
       for (let i = 0; i < parts.length; i++) {
         const b = parts[i];
         // As withBatchProof checks: the leaf is this document's (its certId and validity).
         if (b.validFrom !== inputs[i].validFrom || b.validUntil !== inputs[i].validUntil)
           throw new DocumentError("INVALID_BATCH", `batch item ${i} is not this document (certId or validity differ)`);
-        const proof = batch.getProof(i);
-        items[i] = {
-          certId: b.certId,
-          documentRoot: b.documentRoot,
-          documentText: batchPartText(b, batch.root, proof),
-          proof: proof.map((x) => x.toLowerCase() as Bytes32),
-        };
+        // getProof's hex is lowercase already; its JSON text goes into the document and the store as it is.
+        proofs[i] = batch.getProof(i) as Bytes32[];
+        proofTexts[i] = JSON.stringify(proofs[i]);
+        size += b.json.byteLength + memberPrefix.length - 1 + proofTexts[i].length + 1;
         if ((i + 1) % (BUILD_SLICE * 4) === 0) await yieldToRequests();
+      }
+      const all = Buffer.allocUnsafe(size);
+      const items = new Array(parts.length);
+      for (let i = 0, at = 0; i < parts.length; i++) {
+        const { json, split } = parts[i];
+        const start = at;
+        all.set(json.subarray(0, split), at);
+        at += split;
+        // Hex, digits and punctuation: one byte a character.
+        at += all.write(memberPrefix, at, memberPrefix.length - 1, "latin1"); // less its closing "}"
+        at += all.write(proofTexts[i], at, "latin1");
+        all[at++] = 0x7d; // "}"
+        all.set(json.subarray(split), at);
+        at += json.byteLength - split;
+        items[i] = {
+          certId: parts[i].certId,
+          documentRoot: parts[i].documentRoot,
+          documentJson: all.subarray(start, at),
+          proof: proofs[i],
+          proofText: proofTexts[i],
+        };
       }
       return { root: lower(batch.root) as Bytes32, items };
     },
