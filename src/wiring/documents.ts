@@ -118,7 +118,8 @@ export function documentLibrary(opts: DocumentLibraryOptions = {}): DocumentLibr
         parts.map((b, i) => ({ certId: b.certId, validFrom: inputs[i].validFrom, validUntil: inputs[i].validUntil })),
       );
       // Every document's UTF-8 JSON text, its batch member (root and proof) put in, one after another in
-      // one buffer outside the heap; each item's is a view of it (stored as it is, never a string here).
+      // one buffer outside the heap; each item's is a view of it (stored as it is, never a string here:
+      // docs/decisions/0025-batch-documents-as-bytes.md).
       // The member is batchMemberText: the same prefix for the whole batch, the proof, and "}".
       const memberPrefix = batchMemberText(JSON.stringify(lower(batch.root)), "");
       const proofs = new Array<Bytes32[]>(parts.length);
