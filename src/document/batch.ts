@@ -95,6 +95,10 @@ export function buildBatch(items: readonly BatchItem[]): Batch {
   }
   const scratch = new Uint8Array(64);
   for (let i = n - 2; i >= 0; i--) tree[i] = hashPair(tree[2 * i + 1], tree[2 * i + 2], scratch);
+  // Nodes near the root are in most proofs: each node's hex is made once, not once per proof it is in
+  // (a batch of 10,000 has 140,000 proof elements and 20,000 nodes).
+  const hexOf: (Hex | undefined)[] = new Array(2 * n - 1);
+  const nodeHex = (t: number): Hex => (hexOf[t] ??= bytesToHex(tree[t]));
   return {
     root: bytesToHex(tree[0]),
     size: n,
@@ -103,7 +107,7 @@ export function buildBatch(items: readonly BatchItem[]): Batch {
       if (!Number.isInteger(index) || index < 0 || index >= n)
         throw new DocumentError("INVALID_BATCH", `no item ${index} in a batch of ${n}`);
       const proof: Hex[] = [];
-      for (let t = treeIndex[index]; t > 0; t = (t - 1) >> 1) proof.push(bytesToHex(tree[t % 2 === 1 ? t + 1 : t - 1]));
+      for (let t = treeIndex[index]; t > 0; t = (t - 1) >> 1) proof.push(nodeHex(t % 2 === 1 ? t + 1 : t - 1));
       return proof;
     },
   };

@@ -27,11 +27,29 @@ import { copyJsonValue, JsonReadError, type JsonObject, type JsonValue } from ".
  */
 export type RandomSource = (length: number) => Uint8Array;
 
-export const defaultRandom: RandomSource = (length) => {
+const RANDOM_POOL_BYTES = 65_536;
+let randomPool: Uint8Array = new Uint8Array(0);
+let randomPoolUsed = 0;
+
+function freshRandom(length: number): Uint8Array {
   const out = new Uint8Array(length);
   // getRandomValues fills at most 65,536 bytes per call.
   for (let o = 0; o < length; o += 65536)
     globalThis.crypto.getRandomValues(out.subarray(o, Math.min(length, o + 65536)));
+  return out;
+}
+
+export const defaultRandom: RandomSource = (length) => {
+  if (length > RANDOM_POOL_BYTES / 8) return freshRandom(length);
+  // A document's salts are a few hundred bytes: one getRandomValues call each (~7 µs) was most of what
+  // drawing them cost in a batch. They are cut from a pool filled 64 kB at a time instead; every byte
+  // is handed out once (a copy), and a spent pool is replaced, never refilled in place.
+  if (randomPoolUsed + length > randomPool.length) {
+    randomPool = freshRandom(RANDOM_POOL_BYTES);
+    randomPoolUsed = 0;
+  }
+  const out = randomPool.slice(randomPoolUsed, randomPoolUsed + length);
+  randomPoolUsed += length;
   return out;
 };
 

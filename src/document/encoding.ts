@@ -82,6 +82,8 @@ export function toChecksumAddress(address: string): Address {
   const out = chars.join("") as Address;
   if (checksumCache.size >= 4096) checksumCache.clear();
   checksumCache.set(address, out);
+  // A document names its holder by the checksummed form again (its did:pkh): that is one keccak less.
+  checksumCache.set(out, out);
   return out;
 }
 

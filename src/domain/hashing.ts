@@ -9,6 +9,14 @@ export function sha256Hex(text: string): string {
   return bytesToHex(sha256(utf8ToBytes(text)));
 }
 
+/**
+ * sha256Hex for long texts (a batch's canonical request, megabytes): the platform's WebCrypto digest,
+ * native and off the calling thread, where the portable sha256 held the event loop ~70 ms per 10,000 items.
+ */
+export async function sha256HexOfLong(text: string): Promise<string> {
+  return bytesToHex(new Uint8Array(await globalThis.crypto.subtle.digest("SHA-256", new TextEncoder().encode(text))));
+}
+
 /** keccak256 of a UTF-8 string as 0x hex: how a purpose code becomes the grant's `purpose`. */
 export function purposeHash(code: string): Bytes32 {
   return `0x${bytesToHex(keccak_256(utf8ToBytes(code)))}`;

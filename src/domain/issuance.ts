@@ -4,7 +4,7 @@
  * validity must fit the type's maximum; the gateway picks the agency's current signing key.
  */
 import { DomainError, badRequest, conflict, forbidden, idempotencyKeyReused, notFound } from "./errors";
-import { canonicalJson, randomId, sha256Hex } from "./hashing";
+import { canonicalJson, randomId, sha256Hex, sha256HexOfLong } from "./hashing";
 import { requireCustodialAgency } from "./custody";
 import type {
   Address,
@@ -443,7 +443,7 @@ export interface BatchJobs {
    * Durable: replaces whatever documents the job has stored (a previous owner's) with these; once it
    * resolves the job no longer holds them in memory. Throws BATCH_TAKEN_OVER if another process owns the job.
    */
-  saveDocuments?(job: BatchJob, items: BatchItemText[]): Promise<void>;
+  saveDocuments?(job: BatchJob, items: BatchItemToStore[]): Promise<void>;
   /** Durable: extends this process's lease on a job it is running (and nothing else). */
   renew?(job: BatchJob): Promise<void>;
   /** Milliseconds between two `renew` calls of a running job: well inside the lease (default BATCH_LEASE_RENEW_MS). */
@@ -489,6 +489,14 @@ export interface BatchItemBytes {
   holder: Address;
   document: Uint8Array;
   proof: Uint8Array;
+}
+
+/** A batch item to store: its document as JSON text, or that text's UTF-8 bytes (as a batch is built). */
+export interface BatchItemToStore {
+  certId: Bytes32;
+  holder: Address;
+  document: string | Uint8Array;
+  proof: string;
 }
 
 /** A stored batch item whose document and proof are JSON text. */
@@ -565,7 +573,7 @@ export async function startBatch(
   let batchId = randomId();
   if (p.idempotencyKey !== undefined) {
     const idemKey = `batch:${agency}:${sha256Hex(p.idempotencyKey)}`;
-    const requestHash = sha256Hex(canonicalJson({ type: p.type, items: p.items }));
+    const requestHash = await sha256HexOfLong(canonicalJson({ type: p.type, items: p.items }));
     const existing =
       (await deps.idempotency.get(idemKey)) ??
       (await deps.idempotency.claim(idemKey, { requestHash, result: { batchId }, done: false, createdAt: now }));
@@ -676,6 +684,8 @@ async function relayGuardians(deps: DomainDeps, job: BatchJob, guardians: BatchG
   job.cause = first;
 }
 
+const utf8Text = new TextDecoder();
+
 /** Builds a job's documents, stores them, and anchors their root once (the outbox key fixes "once"). */
 async function runBatch(deps: DomainDeps, jobs: BatchJobs, job: BatchJob, p: BatchInput): Promise<BatchJob> {
   const agency = job.agency;
@@ -705,12 +715,12 @@ async function runBatch(deps: DomainDeps, jobs: BatchJobs, job: BatchJob, p: Bat
       const built = await deps.documents.buildBatch(inputs, (n) => {
         job.built = n;
       });
-      // As stored and sent: the documents' JSON text (the built batch holds no document objects).
-      const texts: BatchItemText[] = built.items.map((it, i) => ({
+      // As stored and sent: the documents' JSON text, in UTF-8 (the built batch holds no document objects).
+      const texts: BatchItemToStore[] = built.items.map((it, i) => ({
         certId: it.certId,
         holder: inputs[i].holder,
-        document: it.documentText,
-        proof: JSON.stringify(it.proof),
+        document: it.documentJson,
+        proof: it.proofText,
       }));
       job.built = job.total;
       job.root = built.root;
@@ -766,7 +776,7 @@ async function runBatch(deps: DomainDeps, jobs: BatchJobs, job: BatchJob, p: Bat
           return {
             certId: it.certId,
             holder: inputs[i].holder,
-            document: JSON.parse(it.documentText) as CertificateDocument,
+            document: JSON.parse(utf8Text.decode(it.documentJson)) as CertificateDocument,
             proof: it.proof,
             ...(g ? { guardian: { delegationId: g.delegationId, delegation: g.delegation } } : {}),
           };

@@ -773,15 +773,17 @@ export interface DocumentLibrary {
   /**
    * Builds many and a StandardMerkleTree over their leaves; each document carries its proof. Works in
    * slices, yielding to other requests between them (a 100,000-certificate batch is ~15 s of CPU), and
-   * reports how many documents are built so far. Each document comes as its JSON text (what is stored
-   * and sent): 100,000 document objects are most of a mass issue's garbage on the calling thread.
+   * reports how many documents are built so far. Each document comes as its JSON text in UTF-8 (what
+   * is stored and sent): 100,000 document objects, or strings, are most of a mass issue's garbage on the
+   * calling thread.
    */
   buildBatch(
     inputs: BuildDocumentInput[],
     onProgress?: (built: number) => void,
   ): Promise<{
     root: Bytes32;
-    items: { documentText: string; certId: Bytes32; documentRoot: Bytes32; proof: Bytes32[] }[];
+    /** `proofText`: the proof's JSON text, as the document holds it (made once, stored as it is). */
+    items: { documentJson: Uint8Array; certId: Bytes32; documentRoot: Bytes32; proof: Bytes32[]; proofText: string }[];
   }>;
   verifyIntegrity(document: unknown): DocumentIntegrity;
   /** The same answer as verifyIntegrity, possibly computed off the calling thread (verification uses it). */

@@ -110,20 +110,24 @@ export function buildOne(input: BuildDocumentInput): {
 }
 
 /**
- * A batch member's document as JSON text around the place its batch proof goes (the end of
+ * A batch member's document as UTF-8 JSON text around the place its batch proof goes (the end of
  * `credentialStatus`), with the validity its leaf is computed from. Built where the document is (a
- * worker), so that the thread holding the batch gets strings, not objects, and adds the proof as text.
+ * worker), so that the thread holding the batch gets bytes (outside its heap, moved, not copied, from a
+ * worker), not strings or objects, and adds the proof as bytes: the documents of a batch are tens of
+ * megabytes that, as strings, the event loop's garbage collector copied and promoted.
  */
 export interface BatchPart {
   certId: Bytes32;
   documentRoot: Bytes32;
   validFrom: number;
   validUntil: number;
-  /** The JSON text of the document up to the end of `credentialStatus`'s last member. */
-  head: string;
-  /** The rest of the JSON text, from the end of `credentialStatus`. */
-  tail: string;
+  /** The document's JSON text as UTF-8 without its batch member (root and proof). */
+  json: Uint8Array;
+  /** Where in `json` the batch member goes: after the last member of `credentialStatus`. */
+  split: number;
 }
+
+const UTF8 = new TextEncoder();
 
 /** Builds one batch member (buildOne) as a BatchPart. */
 export function buildBatchPart(input: BuildDocumentInput): BatchPart {
@@ -133,18 +137,24 @@ export function buildBatchPart(input: BuildDocumentInput): BatchPart {
   const keys = Object.keys(rest);
   if (keys[keys.length - 1] !== "credentialStatus" || Object.keys(document).pop() !== "proof")
     throw new Error("a built document does not end with credentialStatus and proof");
-  const restText = JSON.stringify(rest);
+  const head = JSON.stringify(rest).slice(0, -2);
   return {
     certId,
     documentRoot,
     validFrom: Date.parse(document.validFrom as string) / 1000,
     validUntil: Date.parse(document.validUntil as string) / 1000,
-    head: restText.slice(0, -2),
-    tail: `},"proof":${JSON.stringify(proof)}}`,
+    json: UTF8.encode(`${head}},"proof":${JSON.stringify(proof)}}`),
+    split: Buffer.byteLength(head),
   };
 }
 
-/** The JSON text of withBatchProof(document, batch, i), from the document's BatchPart and its proof. */
-export function batchPartText(part: BatchPart, root: string, proof: readonly string[]): string {
-  return `${part.head},"batch":${JSON.stringify({ root, proof })}${part.tail}`;
+/** The batch member of a document, `,"batch":{...}`, from the JSON texts of its batch's root and its proof. */
+export function batchMemberText(rootText: string, proofText: string): string {
+  return `,"batch":{"root":${rootText},"proof":${proofText}}`;
+}
+
+/** The JSON text of withBatchProof(document, batch, i), from the document's BatchPart and its batch member. */
+export function batchPartText(part: BatchPart, rootText: string, proofText: string): string {
+  const json = Buffer.from(part.json.buffer, part.json.byteOffset, part.json.byteLength);
+  return `${json.toString("utf8", 0, part.split)}${batchMemberText(rootText, proofText)}${json.toString("utf8", part.split)}`;
 }

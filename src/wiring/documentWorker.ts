@@ -8,6 +8,7 @@
  */
 import { parentPort } from "node:worker_threads";
 import type { BuildDocumentInput, DocumentIntegrity } from "../domain/ports";
+import { keccakReady } from "../document/keccak";
 import { buildBatchPart, buildOne, integrityOf, type BatchPart } from "./documentOps";
 
 export type DocumentRequest =
@@ -23,15 +24,36 @@ export type DocumentReply =
 
 const port = parentPort;
 if (port) {
-  port.on("message", (m: DocumentRequest) => {
+  const answer = (m: DocumentRequest) => {
     let reply: DocumentReply;
+    // A batch's parts are bytes each in an ArrayBuffer of its own: moved to the main thread, not copied.
+    let moved: ArrayBuffer[] = [];
     try {
       if ("build" in m) reply = { id: m.id, built: m.build.map(buildOne) };
-      else if ("parts" in m) reply = { id: m.id, parts: m.parts.map(buildBatchPart) };
-      else reply = { id: m.id, integrity: integrityOf("text" in m ? m.text : m.document) };
+      else if ("parts" in m) {
+        const parts = m.parts.map(buildBatchPart);
+        // (Only a buffer that holds nothing else, once: TextEncoder gives each text one of its own.)
+        moved = [
+          ...new Set(parts.filter((p) => p.json.byteLength === p.json.buffer.byteLength).map((p) => p.json.buffer)),
+        ] as ArrayBuffer[];
+        reply = { id: m.id, parts };
+      } else reply = { id: m.id, integrity: integrityOf("text" in m ? m.text : m.document) };
     } catch {
       reply = { id: m.id, failed: true };
+      moved = [];
     }
-    port.postMessage(reply);
+    port.postMessage(reply, moved);
+  };
+  // The WebAssembly keccak compiles asynchronously; until it answers, js-sha3 (~4x the CPU per hash) would
+  // build the first slices of a batch. Requests wait for it (it never rejects: should it fail, js-sha3 stays).
+  let ready = false;
+  const waiting: DocumentRequest[] = [];
+  void keccakReady.then(() => {
+    ready = true;
+    for (const m of waiting.splice(0)) answer(m);
+  });
+  port.on("message", (m: DocumentRequest) => {
+    if (ready) answer(m);
+    else waiting.push(m);
   });
 }

@@ -23,7 +23,7 @@ import {
 import { personalMessageDigest } from "../domain/holderAuth";
 import { createDocumentPool } from "./documentPool";
 import { recoverSigner } from "./nativeRecovery";
-import { batchPartText, buildOne, integrityOf, lower, type BatchPart } from "./documentOps";
+import { batchMemberText, buildOne, integrityOf, lower, type BatchPart } from "./documentOps";
 import type {
   Address,
   Bytes32,
@@ -78,6 +78,8 @@ function integrityCache(max: number) {
 
 /** Documents built between two turns of the event loop (~30 ms of CPU): a batch never stalls other requests for long. */
 const BUILD_SLICE = 250;
+/** Batch documents written into one buffer (see buildBatch). */
+const DOCUMENTS_PER_BUFFER = 1_000;
 const yieldToRequests = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export interface DocumentLibraryOptions {
@@ -98,7 +100,7 @@ export function documentLibrary(opts: DocumentLibraryOptions = {}): DocumentLibr
     async buildBatch(inputs, onProgress) {
       // A slice at a time through the pool (a worker, when there is one: the event loop stays free for
       // requests), the next slice sent before this one is awaited so that the worker never waits on us.
-      // Members come back as text (strings cross threads as one copy; objects are cloned field by field).
+      // Members come back as UTF-8 bytes (moved from a worker; strings or objects would be copied).
       const parts: BatchPart[] = new Array(inputs.length);
       const slice = (from: number) => {
         const p = pool.buildParts(inputs.slice(from, from + BUILD_SLICE));
@@ -117,20 +119,54 @@ export function documentLibrary(opts: DocumentLibraryOptions = {}): DocumentLibr
       const batch = buildBatch(
         parts.map((b, i) => ({ certId: b.certId, validFrom: inputs[i].validFrom, validUntil: inputs[i].validUntil })),
       );
+      // Every document's UTF-8 JSON text, its batch member (root and proof) put in, one after another in
+      // buffers outside the heap, each item's a view of one (stored as it is, never a string here:
+      // docs/decisions/0025-batch-documents-as-bytes.md). A buffer per 1,000 documents (~3.5 MB): the
+      // allocator hands memory freed by earlier batches back, where a batch-sized one (tens of MB) is
+      // fresh memory every time, whose first touch cost more than the copying.
+      // The member is batchMemberText: the same prefix for the whole batch, the proof, and "}".
+      const memberPrefix = batchMemberText(JSON.stringify(lower(batch.root)), "");
       const items = new Array(parts.length);
-      for (let i = 0; i < parts.length; i++) {
-        const b = parts[i];
-        // As withBatchProof checks: the leaf is this document's (its certId and validity).
-        if (b.validFrom !== inputs[i].validFrom || b.validUntil !== inputs[i].validUntil)
-          throw new DocumentError("INVALID_BATCH", `batch item ${i} is not this document (certId or validity differ)`);
-        const proof = batch.getProof(i);
-        items[i] = {
-          certId: b.certId,
-          documentRoot: b.documentRoot,
-          documentText: batchPartText(b, batch.root, proof),
-          proof: proof.map((x) => x.toLowerCase() as Bytes32),
-        };
-        if ((i + 1) % (BUILD_SLICE * 4) === 0) await yieldToRequests();
+      for (let from = 0; from < parts.length; from += DOCUMENTS_PER_BUFFER) {
+        const to = Math.min(parts.length, from + DOCUMENTS_PER_BUFFER);
+        const proofs = new Array<Bytes32[]>(to - from);
+        const proofTexts = new Array<string>(to - from);
+        let size = 0;
+        for (let i = from; i < to; i++) {
+          const b = parts[i];
+          // As withBatchProof checks: the leaf is this document's (its certId and validity).
+          if (b.validFrom !== inputs[i].validFrom || b.validUntil !== inputs[i].validUntil)
+            throw new DocumentError(
+              "INVALID_BATCH",
+              `batch item ${i} is not this document (certId or validity differ)`,
+            );
+          // getProof's hex is lowercase already; its JSON text goes into the document and the store as it is.
+          proofs[i - from] = batch.getProof(i) as Bytes32[];
+          proofTexts[i - from] = JSON.stringify(proofs[i - from]);
+          size += b.json.byteLength + memberPrefix.length - 1 + proofTexts[i - from].length + 1;
+        }
+        const all = Buffer.allocUnsafe(size);
+        for (let i = from, at = 0; i < to; i++) {
+          const { json, split } = parts[i];
+          const proofText = proofTexts[i - from];
+          const start = at;
+          all.set(json.subarray(0, split), at);
+          at += split;
+          // Hex, digits and punctuation: one byte a character.
+          at += all.write(memberPrefix, at, memberPrefix.length - 1, "latin1"); // less its closing "}"
+          at += all.write(proofText, at, "latin1");
+          all[at++] = 0x7d; // "}"
+          all.set(json.subarray(split), at);
+          at += json.byteLength - split;
+          items[i] = {
+            certId: parts[i].certId,
+            documentRoot: parts[i].documentRoot,
+            documentJson: all.subarray(start, at),
+            proof: proofs[i - from],
+            proofText,
+          };
+        }
+        await yieldToRequests();
       }
       return { root: lower(batch.root) as Bytes32, items };
     },

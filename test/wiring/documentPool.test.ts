@@ -125,7 +125,8 @@ describe("document worker pool", function () {
     it(`builds a batch in slices (${workers ? "in a worker" : "on the event loop"}): progress is reported, other callbacks run between slices, every proof holds`, async function () {
       const lib = documentLibrary({ documentWorkers: workers });
       try {
-        const n = 600;
+        // More than the 1,000 documents written into one buffer: the views of two buffers are checked.
+        const n = 1_100;
         const inputs = batchInputs(n);
         const progress: number[] = [];
         let ticks = 0;
@@ -136,7 +137,7 @@ describe("document worker pool", function () {
         let timer = setImmediate(tick);
         const batch = await lib.buildBatch(inputs, (built) => progress.push(built));
         clearImmediate(timer);
-        expect(progress).to.deep.equal([250, 500, 600]);
+        expect(progress).to.deep.equal([250, 500, 750, 1_000, 1_100]);
         expect(ticks, "turns of the event loop while building").to.be.greaterThan(1);
         expect(batch.items).to.have.length(n);
         for (const [i, it] of batch.items.entries()) {
@@ -144,7 +145,15 @@ describe("document worker pool", function () {
             lib.verifyBatchProof(batch.root, it.certId, 1_767_225_600, 1_924_992_000, it.proof),
             `item ${i}`,
           ).to.equal(true);
-          if (i % 97 === 0) expect(lib.verifyIntegrity(JSON.parse(it.documentText)).status).to.equal("OK");
+          expect(it.proofText, `item ${i}`).to.equal(JSON.stringify(it.proof));
+          if (i % 97 === 0 || i === 999 || i === 1_000) {
+            // The bytes are the UTF-8 of the document's own JSON text, its batch root and proof in place.
+            const text = Buffer.from(it.documentJson).toString("utf8");
+            const document = JSON.parse(text);
+            expect(JSON.stringify(document)).to.equal(text);
+            expect(document.credentialStatus.batch).to.deep.equal({ root: batch.root, proof: it.proof });
+            expect(lib.verifyIntegrity(document).status).to.equal("OK");
+          }
         }
       } finally {
         await lib.close();
@@ -158,9 +167,9 @@ describe("document worker pool", function () {
       parts.map((p) => ({ certId: p.certId, validFrom: p.validFrom, validUntil: p.validUntil })),
     );
     for (const [i, p] of parts.entries()) {
-      const document = JSON.parse(p.head + p.tail);
+      const document = JSON.parse(Buffer.from(p.json).toString("utf8"));
       expect(document.credentialStatus.certId).to.equal(p.certId);
-      expect(batchPartText(p, batch.root, batch.getProof(i))).to.equal(
+      expect(batchPartText(p, JSON.stringify(batch.root), JSON.stringify(batch.getProof(i)))).to.equal(
         JSON.stringify(withBatchProof(document, batch, i)),
       );
     }
