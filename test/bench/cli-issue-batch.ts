@@ -6,7 +6,7 @@
  *     every document written to its own file plus the manifest. Timed from the command's start to its exit;
  *     the documents are counted after. With it, the gateway's (this process's) CPU per 1,000 rows over the
  *     same span: all its threads (user + system, the document worker included) and, on Linux, its main
- *     thread's alone (the event loop, which bounds the rate). CPU time is coloured far less than the
+ *     thread's alone (the event loop, which bounds the rate), and the CLI's (its process, on Linux). CPU time is coloured far less than the
  *     wall-clock rate by a shared machine's load.
  *
  *   node --expose-gc --import tsx test/bench/cli-issue-batch.ts [rows]    (rows: CERTLEDGER_BENCH_ROWS, default 100000)
@@ -40,6 +40,19 @@ function mainThreadCpuMs(): number | undefined {
     return undefined;
   }
 }
+/**
+ * CPU times (user, system), ms, of this process's waited-for children (the CLI), from Linux's
+ * cutime and cstime; undefined elsewhere.
+ */
+function childrenCpuMs(): { user: number; system: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/self/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { user: (Number(f[13]) * 1000) / CLOCK_TICKS, system: (Number(f[14]) * 1000) / CLOCK_TICKS };
+  } catch {
+    return undefined;
+  }
+}
 /** USER_HZ, 100 on every Linux the gateway runs on. */
 const CLOCK_TICKS = 100;
 
@@ -68,6 +81,7 @@ async function main() {
     const started = process.hrtime.bigint();
     const cpu0 = process.cpuUsage();
     const main0 = mainThreadCpuMs();
+    const children0 = childrenCpuMs();
     const child = spawn(
       process.execPath,
       [BIN, "issue-batch", "--type", "diploma", "--file", file, "--out-dir", outDir, "--chunk-size", String(CHUNK)],
@@ -82,6 +96,7 @@ async function main() {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const cpu = process.cpuUsage(cpu0);
     const main1 = mainThreadCpuMs();
+    const children1 = childrenCpuMs();
     const perThousand = (ms: number) => Math.round((ms / (ROWS / 1000)) * 10) / 10;
     if (code !== 0) throw new Error(`issue-batch exited ${code}: ${err.slice(-2000)}`);
     const documents = readdirSync(outDir).filter((f) => /^0x[0-9a-f]{64}\.json$/.test(f)).length;
@@ -99,6 +114,12 @@ async function main() {
       gatewayUserCpuMsPer1000Rows: perThousand(cpu.user / 1000),
       ...(main0 !== undefined && main1 !== undefined
         ? { gatewayMainThreadCpuMsPer1000Rows: perThousand(main1 - main0) }
+        : {}),
+      ...(children0 !== undefined && children1 !== undefined
+        ? {
+            cliCpuMsPer1000Rows: perThousand(children1.user + children1.system - children0.user - children0.system),
+            cliUserCpuMsPer1000Rows: perThousand(children1.user - children0.user),
+          }
         : {}),
       loadAverageAtStart: Math.round(load * 10) / 10,
       cpus: cpus().length,
