@@ -79,6 +79,15 @@ export interface BuildDocumentReturnType {
 
 /** Builds a salted, hashed certificate document and its certId. Throws DocumentError on bad input. */
 export function buildDocument(params: BuildDocumentParameters): BuildDocumentReturnType {
+  const { document, certId, documentRoot } = buildDocumentText(params);
+  return { document, certId, documentRoot };
+}
+
+/**
+ * buildDocument, with the document's JSON text (JSON.stringify's, made once to check its length): a
+ * caller that stores or sends the text takes it rather than serialising the document again.
+ */
+export function buildDocumentText(params: BuildDocumentParameters): BuildDocumentReturnType & { text: string } {
   const { certificateType } = params;
   if (
     typeof certificateType !== "object" ||
@@ -172,8 +181,9 @@ export function buildDocument(params: BuildDocumentParameters): BuildDocumentRet
     credentialStatus: { type: STATUS_TYPE, chainId, ledger, certId },
     proof: { type: PROOF_TYPE, salts, redacted: [] },
   };
-  if (JSON.stringify(document).length > MAX_DOCUMENT_LENGTH) {
+  const text = JSON.stringify(document);
+  if (text.length > MAX_DOCUMENT_LENGTH) {
     throw new DocumentError("INVALID_FIELD", `the document would be larger than ${MAX_DOCUMENT_LENGTH} characters`);
   }
-  return { document, certId, documentRoot };
+  return { document, certId, documentRoot, text };
 }

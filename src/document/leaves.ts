@@ -11,8 +11,15 @@ import type { JsonValue } from "./strictJson";
 
 const ENCODER = new TextEncoder();
 
+/** Node 20+ checks well-formed UTF-16 natively (canonicalize relies on it too). */
+const isWellFormed = (String.prototype as { isWellFormed?: (this: string) => boolean }).isWellFormed;
+
 /** RFC 8785 canonical JSON of a value (the `canonicalize` package, by one of the RFC's authors). */
 export function canonicalJson(value: unknown): string {
+  // Most leaves are strings: canonicalize writes a well-formed one as JSON.stringify does (RFC 8785's
+  // string rules are ECMAScript's), after setting up its walk (a Set, frames) for it. Anything else,
+  // and a string with a lone surrogate (which it refuses), goes through canonicalize itself.
+  if (typeof value === "string" && isWellFormed?.call(value)) return JSON.stringify(value);
   return canonicalize(value) as string;
 }
 

@@ -4,6 +4,7 @@
  */
 import { DomainError } from "../domain/errors";
 import { DocumentError, buildDocument, verifyDocumentIntegrity } from "../document";
+import { buildDocumentText } from "../document/build";
 import type { Address, BuildDocumentInput, Bytes32, CertificateDocument, DocumentIntegrity } from "../domain/ports";
 
 const HEX32 = /^0x[0-9a-fA-F]{64}$/;
@@ -84,24 +85,27 @@ function asDomainError<T>(fn: () => T): T {
   }
 }
 
+/** The library's parameters for a document the gateway builds. */
+function buildParameters(input: BuildDocumentInput) {
+  return {
+    certificateType: { id: input.typeId, code: input.typeCode },
+    issuer: input.issuerKey,
+    holder: input.holder,
+    chainId: input.chainId,
+    ledger: input.ledger,
+    validFrom: input.validFrom,
+    validUntil: input.validUntil,
+    fields: input.fields,
+  };
+}
+
 /** Builds one document (salts, leaves, certId); a refused input throws a 422 DomainError. */
 export function buildOne(input: BuildDocumentInput): {
   document: CertificateDocument;
   certId: Bytes32;
   documentRoot: Bytes32;
 } {
-  const r = asDomainError(() =>
-    buildDocument({
-      certificateType: { id: input.typeId, code: input.typeCode },
-      issuer: input.issuerKey,
-      holder: input.holder,
-      chainId: input.chainId,
-      ledger: input.ledger,
-      validFrom: input.validFrom,
-      validUntil: input.validUntil,
-      fields: input.fields,
-    }),
-  );
+  const r = asDomainError(() => buildDocument(buildParameters(input)));
   return {
     document: r.document as unknown as CertificateDocument,
     certId: lower(r.certId) as Bytes32,
@@ -129,22 +133,27 @@ export interface BatchPart {
 
 const UTF8 = new TextEncoder();
 
+/** What ends a built document's JSON text: its proof, the last member, begins with its type. */
+const PROOF_MEMBER = ',"proof":{"type":';
+
 /** Builds one batch member (buildOne) as a BatchPart. */
 export function buildBatchPart(input: BuildDocumentInput): BatchPart {
-  const { document, certId, documentRoot } = buildOne(input);
-  // {...status, batch} puts batch last in credentialStatus: the text before and after that point.
-  const { proof, ...rest } = document;
-  const keys = Object.keys(rest);
-  if (keys[keys.length - 1] !== "credentialStatus" || Object.keys(document).pop() !== "proof")
+  const { document, certId, documentRoot, text } = asDomainError(() => buildDocumentText(buildParameters(input)));
+  // The text buildDocument checked the length of is the document's: {...status, batch} puts batch last in
+  // credentialStatus, just before the proof (the last member; no string in the text can hold `,"`, so
+  // the last such match is the proof's own).
+  const keys = Object.keys(document);
+  const at = text.lastIndexOf(PROOF_MEMBER);
+  if (keys[keys.length - 1] !== "proof" || keys[keys.length - 2] !== "credentialStatus" || text[at - 1] !== "}")
     throw new Error("a built document does not end with credentialStatus and proof");
-  const head = JSON.stringify(rest).slice(0, -2);
+  const json = UTF8.encode(text);
   return {
-    certId,
-    documentRoot,
+    certId: lower(certId) as Bytes32,
+    documentRoot: lower(documentRoot) as Bytes32,
     validFrom: Date.parse(document.validFrom as string) / 1000,
     validUntil: Date.parse(document.validUntil as string) / 1000,
-    json: UTF8.encode(`${head}},"proof":${JSON.stringify(proof)}}`),
-    split: Buffer.byteLength(head),
+    json,
+    split: json.length - Buffer.byteLength(text.slice(at - 1)),
   };
 }
 
