@@ -109,6 +109,7 @@ export function problemTable(problems: readonly RowProblem[]): string {
  * fs.promises, eight at a time on libuv's pool, a document cost ~4x the CPU in this process (a FileHandle,
  * promises and the pool's hand-offs per file) and more in the kernel; the CPU, not the wait, bounds a
  * mass issue on a small machine. The next page is fetched meanwhile (the socket buffers it).
+ * docs/decisions/0026-cli-writes-documents-synchronously.md
  */
 function writeFiles(files: readonly (readonly [string, string])[]): void {
   for (const [file, text] of files) fs.writeFileSync(file, text);
