@@ -136,7 +136,10 @@ const UTF8 = new TextEncoder();
 /** What ends a built document's JSON text: its proof, the last member, begins with its type. */
 const PROOF_MEMBER = ',"proof":{"type":';
 
-/** Builds one batch member (buildOne) as a BatchPart, serialised once (docs/decisions/0026-cli-writes-documents-synchronously.md). */
+/**
+ * Builds one batch member (buildOne) as a BatchPart, the document serialised once
+ * (docs/decisions/0026-cli-writes-documents-synchronously.md).
+ */
 export function buildBatchPart(input: BuildDocumentInput): BatchPart {
   const { document, certId, documentRoot, text } = asDomainError(() => buildDocumentText(buildParameters(input)));
   // The text buildDocument checked the length of is the document's: {...status, batch} puts batch last in
