@@ -160,13 +160,37 @@ export function buildBatchPart(input: BuildDocumentInput): BatchPart {
   };
 }
 
-/** The batch member of a document, `,"batch":{...}`, from the JSON texts of its batch's root and its proof. */
-export function batchMemberText(rootText: string, proofText: string): string {
-  return `,"batch":{"root":${rootText},"proof":${proofText}}`;
+/**
+ * The batch member of a document, `,"batch":{"root":…,"proof":…}`, as the prefix every member of one
+ * batch shares (its root: hex, ASCII) and what each adds (its proof's JSON text, ASCII, and "}").
+ */
+export function batchMemberPrefix(rootText: string): string {
+  return `,"batch":{"root":${rootText},"proof":`;
 }
 
-/** The JSON text of withBatchProof(document, batch, i), from the document's BatchPart and its batch member. */
-export function batchPartText(part: BatchPart, rootText: string, proofText: string): string {
-  const json = Buffer.from(part.json.buffer, part.json.byteOffset, part.json.byteLength);
-  return `${json.toString("utf8", 0, part.split)}${batchMemberText(rootText, proofText)}${json.toString("utf8", part.split)}`;
+/** Bytes writeBatchPart writes for `part` with that member. */
+export function batchPartLength(part: BatchPart, memberPrefix: string, proofText: string): number {
+  return part.json.byteLength + memberPrefix.length + proofText.length + 1;
+}
+
+/**
+ * Writes the UTF-8 JSON text of withBatchProof(document, batch, i) into `out` at `at`, from the
+ * document's BatchPart, its batch's batchMemberPrefix and its proof's JSON text; returns where it ends.
+ */
+export function writeBatchPart(
+  out: Buffer,
+  at: number,
+  part: BatchPart,
+  memberPrefix: string,
+  proofText: string,
+): number {
+  const { json, split } = part;
+  out.set(json.subarray(0, split), at);
+  at += split;
+  // Hex, digits and punctuation: one byte a character.
+  at += out.write(memberPrefix, at, "latin1");
+  at += out.write(proofText, at, "latin1");
+  out[at++] = 0x7d; // "}"
+  out.set(json.subarray(split), at);
+  return at + json.byteLength - split;
 }

@@ -23,7 +23,15 @@ import {
 import { personalMessageDigest } from "../domain/holderAuth";
 import { createDocumentPool } from "./documentPool";
 import { recoverSigner } from "./nativeRecovery";
-import { batchMemberText, buildOne, integrityOf, lower, type BatchPart } from "./documentOps";
+import {
+  batchMemberPrefix,
+  batchPartLength,
+  buildOne,
+  integrityOf,
+  lower,
+  writeBatchPart,
+  type BatchPart,
+} from "./documentOps";
 import type {
   Address,
   Bytes32,
@@ -124,8 +132,7 @@ export function documentLibrary(opts: DocumentLibraryOptions = {}): DocumentLibr
       // docs/decisions/0025-batch-documents-as-bytes.md). A buffer per 1,000 documents (~3.5 MB): the
       // allocator hands memory freed by earlier batches back, where a batch-sized one (tens of MB) is
       // fresh memory every time, whose first touch cost more than the copying.
-      // The member is batchMemberText: the same prefix for the whole batch, the proof, and "}".
-      const memberPrefix = batchMemberText(JSON.stringify(lower(batch.root)), "");
+      const memberPrefix = batchMemberPrefix(JSON.stringify(lower(batch.root)));
       const items = new Array(parts.length);
       for (let from = 0; from < parts.length; from += DOCUMENTS_PER_BUFFER) {
         const to = Math.min(parts.length, from + DOCUMENTS_PER_BUFFER);
@@ -143,21 +150,13 @@ export function documentLibrary(opts: DocumentLibraryOptions = {}): DocumentLibr
           // getProof's hex is lowercase already; its JSON text goes into the document and the store as it is.
           proofs[i - from] = batch.getProof(i) as Bytes32[];
           proofTexts[i - from] = JSON.stringify(proofs[i - from]);
-          size += b.json.byteLength + memberPrefix.length - 1 + proofTexts[i - from].length + 1;
+          size += batchPartLength(b, memberPrefix, proofTexts[i - from]);
         }
         const all = Buffer.allocUnsafe(size);
         for (let i = from, at = 0; i < to; i++) {
-          const { json, split } = parts[i];
           const proofText = proofTexts[i - from];
           const start = at;
-          all.set(json.subarray(0, split), at);
-          at += split;
-          // Hex, digits and punctuation: one byte a character.
-          at += all.write(memberPrefix, at, memberPrefix.length - 1, "latin1"); // less its closing "}"
-          at += all.write(proofText, at, "latin1");
-          all[at++] = 0x7d; // "}"
-          all.set(json.subarray(split), at);
-          at += json.byteLength - split;
+          at = writeBatchPart(all, at, parts[i], memberPrefix, proofText);
           items[i] = {
             certId: parts[i].certId,
             documentRoot: parts[i].documentRoot,

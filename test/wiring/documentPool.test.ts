@@ -8,7 +8,13 @@ import { sampleFields } from "../../src/domain/catalog";
 import { DomainError } from "../../src/domain/errors";
 import type { Address, DocumentIntegrity } from "../../src/domain/ports";
 import { createDocumentPool, type DocumentPool } from "../../src/wiring/documentPool";
-import { batchPartText, buildBatchPart, integrityOf } from "../../src/wiring/documentOps";
+import {
+  batchMemberPrefix,
+  batchPartLength,
+  buildBatchPart,
+  integrityOf,
+  writeBatchPart,
+} from "../../src/wiring/documentOps";
 import { documentLibrary } from "../../src/wiring/documents";
 import { diplomaParams, seededRandom, twentyFields } from "../document/helpers";
 
@@ -169,9 +175,12 @@ describe("document worker pool", function () {
     for (const [i, p] of parts.entries()) {
       const document = JSON.parse(Buffer.from(p.json).toString("utf8"));
       expect(document.credentialStatus.certId).to.equal(p.certId);
-      expect(batchPartText(p, JSON.stringify(batch.root), JSON.stringify(batch.getProof(i)))).to.equal(
-        JSON.stringify(withBatchProof(document, batch, i)),
-      );
+      // Written as buildBatch writes it, after a byte of something else, into a buffer just long enough.
+      const prefix = batchMemberPrefix(JSON.stringify(batch.root));
+      const proofText = JSON.stringify(batch.getProof(i));
+      const out = Buffer.alloc(1 + batchPartLength(p, prefix, proofText), 0x2a);
+      expect(writeBatchPart(out, 1, p, prefix, proofText)).to.equal(out.length);
+      expect(out.toString("utf8", 1)).to.equal(JSON.stringify(withBatchProof(document, batch, i)));
     }
   });
 
