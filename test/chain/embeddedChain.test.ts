@@ -1,6 +1,5 @@
 import { expect } from "chai";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import {
   EMBEDDED_ENGINES,
@@ -11,13 +10,14 @@ import {
 } from "../../src/chain/embeddedChain";
 import { BlockJournal } from "../../src/chain/journal";
 import { CustodialKeyring } from "../../src/chain/keyring";
+import { scratchDir } from "../support/scratch";
 
 const seed = new Uint8Array(32).fill(7);
 /** EIP-2935's history storage contract. */
 const HISTORY_STORAGE_ADDRESS = "0x0000f90827f1c53a10cb7a02335b175320002935";
 
 function tmpDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), "certledger-chain-"));
+  return scratchDir("certledger-chain-");
 }
 
 async function open(

@@ -11,7 +11,6 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import os from "node:os";
 import path from "node:path";
 import pino from "pino";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
@@ -30,6 +29,7 @@ import { openStore } from "../../src/store/open";
 import type { Database } from "../../src/store/schema";
 import { fakeDeps, memoryIdempotentRequests } from "./frontFakes";
 import { TEST_KEYSTORE_CONFIG } from "./keystore";
+import { scratchDir } from "./scratch";
 
 export interface Gateway {
   url: string;
@@ -99,7 +99,7 @@ async function startInMemory(): Promise<Gateway> {
 async function startReal(): Promise<Gateway> {
   const { loadConfig } = await import("../../src/config");
   const { openGateway } = await import("../../src/wiring/gateway");
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "certledger-e2e-data-"));
+  const dataDir = scratchDir("certledger-e2e-data-");
   const config = loadConfig({}, { dataDir, port: 0, seedDemo: "true", logLevel: "silent", ...TEST_KEYSTORE_CONFIG });
   // openGateway mounts the pages and the counter/share routes itself (src/http/front.ts).
   const g = await openGateway(config, { logger: pino({ level: "silent" }) });
@@ -190,7 +190,7 @@ export async function newBrowser(
     const context = await (await sharedBrowser()).newContext({ viewport, locale: "zh-CN" });
     return { context };
   }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "certledger-e2e-"));
+  const dir = scratchDir("certledger-e2e-");
   const context = await chromium.launchPersistentContext(dir, {
     executablePath: "/usr/bin/chromium",
     headless: true,
@@ -264,7 +264,7 @@ export function fakeCameraFile(png: Buffer): string {
     }
   const chroma = Buffer.alloc((W / 2) * (H / 2), 128);
   const frame = Buffer.concat([Buffer.from("FRAME\n"), y, chroma, chroma]);
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "certledger-camera-")), "qr.y4m");
+  const file = path.join(scratchDir("certledger-camera-"), "qr.y4m");
   fs.writeFileSync(file, Buffer.concat([Buffer.from(`YUV4MPEG2 W${W} H${H} F10:1 Ip A1:1 C420jpeg\n`), frame, frame]));
   return file;
 }

@@ -2,11 +2,9 @@
  * Helpers for the engine tests: a temporary data directory, an engine on it, and a registered type,
  * agency (with a signing key, accredited) and verifier, all sent through the engine itself.
  */
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { Wallet, hexlify, randomBytes } from "ethers";
 import { startEngine, type Engine, type EngineOptions } from "../../src/chain/engine";
+import { scratchDir } from "./scratch";
 import { computeCertId } from "../../src/document/ids";
 import { DELEGATION_TYPES, GRANT_TYPES, REVOKE_DELEGATION_TYPES, consentDomain } from "../../src/document/typedData";
 import type {
@@ -18,8 +16,9 @@ import type {
   TxReceiptView,
 } from "../../src/domain/ports";
 
+/** A fresh data directory, removed when the process exits. */
 export function tmpDataDir(prefix = "certledger-engine-"): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  return scratchDir(prefix);
 }
 
 export const TEST_SEED = "0x" + "42".repeat(32);

@@ -3,9 +3,7 @@
  * seed, in a temporary data dir. Shared by the test/http files (seeding takes a few seconds) and
  * closed by a root after-hook.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
+import { rmSync } from "node:fs";
 import pino from "pino";
 import request from "supertest";
 import { loadConfig } from "../../src/config";
@@ -24,6 +22,7 @@ import {
 } from "../../src/document";
 import { openGateway, type Gateway } from "../../src/wiring/gateway";
 import { TEST_KEYSTORE_CONFIG } from "./keystore";
+import { scratchDir } from "./scratch";
 import type { Database } from "../../src/store/schema";
 import { encryptForLink, newLinkKey, signLinkCheck } from "../../src/web/crypto";
 import { freshPostgresDatabase } from "./postgres";
@@ -72,10 +71,6 @@ after(async () => {
   }
 });
 
-process.once("exit", () => {
-  if (opened) rmSync(opened.dataDir, { recursive: true, force: true });
-});
-
 async function open(): Promise<Front> {
   opened = await openFront();
   return opened;
@@ -94,7 +89,7 @@ export interface FrontOptions {
 
 /** Opens a seeded gateway in a fresh data dir; the caller closes it with `closeFront`. */
 export async function openFront(opts: FrontOptions = {}): Promise<Front> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), "certledger-http-"));
+  const dataDir = scratchDir("certledger-http-");
   const config = loadConfig(
     {},
     { dataDir, port: 0, logLevel: "silent", databaseUrl: opts.databaseUrl, ...TEST_KEYSTORE_CONFIG, ...opts.config },
