@@ -127,8 +127,10 @@ async function build(dataDir: string, n: number): Promise<void> {
   // Time spent making (sending and mining) the blocks since the last checkpoint: what a restart after a kill replays.
   let madeMsAtCheckpoint = 0;
   const producerOf: { madeMs?: () => number } = {};
-  const gw = await openGateway(loadConfig(env(dataDir), { logLevel: "silent" }), {
-    logger: pino({ level: "silent" }),
+  // BENCH_RESTART_LOG_LEVEL=info shows the writer's checkpoints and node replacements on stderr.
+  const level = (process.env.BENCH_RESTART_LOG_LEVEL ?? "silent") as "silent" | "info";
+  const gw = await openGateway(loadConfig(env(dataDir), { logLevel: level }), {
+    logger: pino({ level }, pino.destination(2)),
     embeddedChain: {
       maxTxPerBlock: txPerBlock,
       // The producer is paused while a checkpoint is written: its mining time is the one the checkpoint starts from.
@@ -256,6 +258,15 @@ async function build(dataDir: string, n: number): Promise<void> {
   }
   const secs = (performance.now() - t0) / 1000;
   const [blocks, transactions] = [stats.blocks - blocks0, stats.transactions - txs0];
+  // Every certificate on this chain: more than this writer's when it topped up a kept directory.
+  const certificates = Number(
+    (
+      await engine.store.db
+        .selectFrom("certificates")
+        .select((eb) => eb.fn.countAll<number>().as("n"))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
   if (transactions !== done) throw new Error(`${done} issues made ${transactions} transactions, not one each`);
   global.gc?.();
   await new Promise((r) => setTimeout(r, 500));
@@ -265,6 +276,7 @@ async function build(dataDir: string, n: number): Promise<void> {
     JSON.stringify({
       lastCertId: last,
       issues: done,
+      certificates,
       via,
       writers,
       issuesPerSecond: Math.round(done / secs),
@@ -465,8 +477,9 @@ async function main(): Promise<void> {
 
     const replayOf = (r?: Record<string, number>) =>
       r && { fromBlock: r.fromBlock, blocks: r.blocks, transactions: r.transactions, ms: r.ms };
-    // The figures name the history actually written (BENCH_RESTART_SECONDS may have cut it short).
-    const issues = (built.issues as number | undefined) ?? n;
+    // The figures name the history actually written (BENCH_RESTART_SECONDS may have cut it short): every
+    // certificate on the chain, when the writer topped up a directory that held some already.
+    const issues = Math.max((built.issues as number | undefined) ?? n, (built.certificates as number | undefined) ?? 0);
     emit(`restart_ms_after_${issues}_single_issues`, killed.ms, "ms", {
       engine: built.engine,
       after: "SIGKILL of the writer",
