@@ -150,7 +150,7 @@ export interface EmbeddedChainOptions {
   beforeCheckpoint?: (head: number) => Promise<void>;
   /** Tests: called at each step of writing a checkpoint (a test pauses there and kills the process). */
   checkpointHook?: (phase: CheckpointPhase) => Promise<void>;
-  log?: (msg: string, fields?: Record<string, unknown>) => void;
+  log?: (msg: string, fields?: Record<string, unknown>, level?: "info" | "warn") => void;
 }
 
 export interface BlockHeader {
@@ -190,6 +190,13 @@ export interface CheckpointStats {
   count: number;
   /** Unix ms of the last one written by this process (0: none). */
   at: number;
+  /**
+   * Checkpoints that failed since start (each is tried again 10 s later). While they fail the journal
+   * keeps growing, and with it what a restart after a crash replays.
+   */
+  failures: number;
+  /** Why the last one failed, if one did. */
+  lastError?: string;
 }
 
 export interface EmbeddedChain {
@@ -343,7 +350,7 @@ export async function openEmbeddedChain(opts: EmbeddedChainOptions): Promise<Emb
       const b = (await rpc("eth_getBlockByNumber", ["latest", false])) as any;
       lastTs = Number(BigInt(b.timestamp));
     }
-    const checkpoints: CheckpointStats = { block: start.number, bytes: 0, ms: 0, count: 0, at: 0 };
+    const checkpoints: CheckpointStats = { block: start.number, bytes: 0, ms: 0, count: 0, at: 0, failures: 0 };
     // The journal just replayed counts as mined time: it would be replayed again after a crash.
     const since = { blocks: todo.length, transactions: txCount, at: Date.now(), madeMs: -replay.ms };
     let holds = 0;
@@ -407,7 +414,13 @@ export async function openEmbeddedChain(opts: EmbeddedChainOptions): Promise<Emb
         })
         .catch((e: unknown) => {
           retryAfter = Date.now() + 10_000;
-          opts.log?.("chain checkpoint skipped", { error: (e as Error).message });
+          checkpoints.failures++;
+          checkpoints.lastError = (e as Error).message;
+          opts.log?.(
+            "chain checkpoint skipped",
+            { error: checkpoints.lastError, failures: checkpoints.failures },
+            "warn",
+          );
           throw e;
         })
         .finally(() => (checkpointing = undefined));

@@ -82,6 +82,11 @@ export interface OperationsSource {
   chainStorage?(): Promise<Record<string, number>>;
   /** Resident memory of the embedded chain's node when it runs in its own process (anvil), bytes. */
   chainNodeRss?(): number;
+  /**
+   * The embedded chain's checkpoints (anvil): seconds since the last one was written, and how many
+   * failed since the gateway started.
+   */
+  chainCheckpoints?(): { ageSeconds: number; failures: number };
   /** Batch jobs by state (building, anchoring, done, failed). */
   batchJobs(): Promise<Record<string, number>>;
   /** Unix seconds now, by the clock the chain's block times follow. */
@@ -186,6 +191,25 @@ export function operationsMetrics(registry: Registry, src: OperationsSource): vo
         return setOrDrop(this, async () => nodeRss());
       },
     });
+  const checkpoints = source.chainCheckpoints;
+  if (checkpoints) {
+    new Gauge({
+      name: "certledger_chain_checkpoint_age_seconds",
+      help: "Seconds since the embedded chain's last checkpoint was written: a restart after a crash replays the blocks made since.",
+      registers,
+      collect() {
+        return setOrDrop(this, async () => checkpoints().ageSeconds);
+      },
+    });
+    new Gauge({
+      name: "certledger_chain_checkpoint_failures",
+      help: "Checkpoints of the embedded chain that failed since the gateway started (each is tried again 10 s later).",
+      registers,
+      collect() {
+        return setOrDrop(this, async () => checkpoints().failures);
+      },
+    });
+  }
   new Gauge({
     name: "certledger_batch_jobs",
     help: "Batch jobs this gateway's store holds, by state.",

@@ -1,5 +1,6 @@
 /** Where the operations gauges of /metrics (src/http/metrics.ts) read their values from. */
 import fs from "node:fs";
+import { checkpointFile } from "../chain/embeddedAnvil";
 import type { EmbeddedChain } from "../chain/embeddedChain";
 import type { Engine } from "../chain/engine";
 import type { OperationsSource } from "../http/metrics";
@@ -10,6 +11,19 @@ function chainStorage(embedded: EmbeddedChain): Record<string, number> {
   const genesis = fs.statSync(embedded.journal.genesisFile).size;
   return embedded.engine === "anvil" ? { genesis, journal, checkpoint } : { genesis, journal };
 }
+
+/**
+ * The checkpoints' age (from the last one this process wrote, else from the file a previous process
+ * left; from the start when there is none) and this process's failures.
+ */
+function checkpointHealth(embedded: EmbeddedChain): { ageSeconds: number; failures: number } {
+  const { at, failures } = embedded.checkpoints;
+  const file = checkpointFile(embedded.journal.dir);
+  const written = at > 0 ? at : fs.existsSync(file) ? fs.statSync(file).mtimeMs : startedAt;
+  return { ageSeconds: Math.max(0, Math.round((Date.now() - written) / 1000)), failures };
+}
+
+const startedAt = Date.now();
 
 export function operationsSource(engine: Engine, now: () => number): OperationsSource {
   const embedded = engine.embedded;
@@ -23,6 +37,7 @@ export function operationsSource(engine: Engine, now: () => number): OperationsS
     indexedBlock: () => engine.indexer.cursorBlock(),
     chainStorage: embedded ? async () => chainStorage(embedded) : undefined,
     chainNodeRss: embedded?.engine === "anvil" ? () => embedded.nodeRss() : undefined,
+    chainCheckpoints: embedded?.engine === "anvil" ? () => checkpointHealth(embedded) : undefined,
     async batchJobs() {
       const rows = await engine.store.db
         .selectFrom("batch_jobs")

@@ -201,6 +201,44 @@ describe("embedded chain checkpoints (anvil)", function () {
     await again.close();
   });
 
+  it("counts and warns of a checkpoint that fails, keeps the journal, and takes the next one", async function () {
+    const dir = tmpDir();
+    const keyring = new CustodialKeyring(seed);
+    const from = keyring.addressOf("relayer");
+    const to = keyring.addressOf("someone");
+    const logged: { msg: string; fields?: Record<string, unknown>; level?: string }[] = [];
+    let failNext = true;
+    const chain = await openEmbeddedChain({
+      dataDir: dir,
+      genesisAccounts: [{ address: from, privateKey: keyring.privateKeyOf("relayer"), balanceWei: 10n ** 30n }],
+      signer: (a) => keyring.signer(a),
+      engine: "anvil",
+      checkpoints: { blocks: 1e6, replayMs: 1e9 },
+      log: (msg, fields, level) => logged.push({ msg, fields, level }),
+      // The dump is taken, then (as when anvil's dump is too large to read back) the write fails.
+      checkpointHook: async (phase) => {
+        if (phase === "dumped" && failNext) {
+          failNext = false;
+          throw new Error("the dump could not be read");
+        }
+      },
+    });
+    for (let i = 1; i <= 3; i++) await transfer(chain, from, to, BigInt(i));
+    const journalled = chain.journal.readAll().length;
+    let failed: unknown;
+    await chain.checkpoint().catch((e: unknown) => (failed = e));
+    expect((failed as Error).message).to.equal("the dump could not be read");
+    expect(chain.checkpoints).to.include({ count: 0, failures: 1, lastError: "the dump could not be read" });
+    expect(chain.journal.readAll().length).to.equal(journalled);
+    const warning = logged.find((l) => l.msg === "chain checkpoint skipped");
+    expect(warning).to.deep.include({ level: "warn", fields: { error: "the dump could not be read", failures: 1 } });
+    // The next one is written (a failed one is tried again 10 s later on its own; asked for here).
+    await chain.checkpoint();
+    expect(chain.checkpoints).to.include({ count: 1, failures: 1 });
+    expect(chain.journal.readAll()).to.deep.equal([]);
+    await chain.close();
+  });
+
   it("starts from a checkpoint whose journal was not emptied yet (killed in between), skipping what it holds", async function () {
     const dir = tmpDir();
     const keyring = new CustodialKeyring(seed);

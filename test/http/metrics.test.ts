@@ -82,6 +82,11 @@ describe("/metrics: the operations view", function () {
     if (f.gw.engine.embedded!.engine === "anvil")
       expect(m.get("certledger_chain_node_resident_bytes")).to.be.greaterThan(10e6);
     else expect(m.has("certledger_chain_node_resident_bytes")).to.equal(false);
+    // Checkpoints (anvil only): none failed, and the last is younger than this gateway.
+    if (f.gw.engine.embedded!.engine === "anvil") {
+      expect(m.get("certledger_chain_checkpoint_failures")).to.equal(0);
+      expect(m.get("certledger_chain_checkpoint_age_seconds")).to.be.within(0, 600);
+    } else expect(m.has("certledger_chain_checkpoint_failures")).to.equal(false);
     expect(m.get('certledger_batch_jobs{state="done"}')).to.be.at.least(1);
     expect(m.get('certledger_batch_jobs{state="failed"}')).to.equal(0);
     expect(m.get('certledger_verifications_total{verdict="VALID"}')).to.be.at.least(1);
