@@ -12,7 +12,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
 import type { CertificateType } from "../domain/catalog";
-import type { BatchItem, ParsedRow, ParsedRows, RowProblem, Table } from "../intake";
+import type { BatchItem, Column, ParsedRow, ParsedRows, RowProblem, Table } from "../intake";
 import { gatewayClient, type GatewayClient } from "./gateway";
 import { gatewayOptions, keystoreOptions } from "./issue";
 import { CliError, emit, parseInteger } from "./output";
@@ -130,7 +130,8 @@ export function registerIssueBatch(program: Command): void {
       .requiredOption(
         "--file <file>",
         "CSV or .xlsx whose header names the type's fields by path (address.city) or title (姓名, Name), plus holder/持有人 " +
-          "(or claim.<field> columns), validFrom, validUntil; or JSON ([items] or {type, items})",
+          "(or claim.<field> columns), validFrom, validUntil, and for a minor's guardian guardian/监护人 with guardian.validUntil/监护截止 " +
+          "(guardian.online, guardian.verifier, guardian.purpose optional); or JSON ([items] or {type, items})",
       ),
   )
     .option("--type <code>", "certificate type code (required unless the JSON file names it)")
@@ -169,6 +170,7 @@ export function registerIssueBatch(program: Command): void {
     let parsed: ParsedRows;
     let table: Table | undefined;
     let jsonList: unknown[] | undefined;
+    let columns: Column[] | undefined;
     try {
       if (json) {
         const j = jsonItems(intake.decodeText(bytes, "utf-8").text);
@@ -183,6 +185,7 @@ export function registerIssueBatch(program: Command): void {
           sheet: opts.sheet,
         });
         table = read.table;
+        columns = read.columns;
         parsed = read;
       }
     } catch (e) {
@@ -190,6 +193,15 @@ export function registerIssueBatch(program: Command): void {
       throw e;
     }
     if (parsed.total === 0) throw new CliError("EMPTY_BATCH", `${opts.file} holds no certificates.`);
+    // A guardian's Delegation for a batch member goes to delegateInBatchByIssuerSig, which the gateway
+    // relays only for the batches it signs itself: a chunk signed here would lose its guardians.
+    if (opts.keystore && namesGuardian(jsonList ? { items: jsonList } : { table: table!, columns: columns! }))
+      throw new CliError(
+        "GUARDIAN_NOT_SUPPORTED",
+        `${opts.file} names guardians (guardian/监护人 columns), and --keystore cannot issue them: the gateway relays a guardian's delegation only for a batch it signs. ` +
+          "Issue this file without --keystore (a gateway holding the agency's key), or leave the guardian columns empty.",
+        1,
+      );
     const outDir: string = opts.outDir ?? `certledger-batch-${fileHash.slice(0, 12)}`;
     const errorsFile: string = opts.errors ?? path.join(outDir, "errors.csv");
     const writeErrors = (problems: readonly RowProblem[]) =>
@@ -293,6 +305,13 @@ export function registerIssueBatch(program: Command): void {
       summary: { ...read, errorsFile: problems.length > 0 ? errorsFile : undefined, rejectsFile },
     });
   });
+}
+
+/** Whether any row of the file, valid or not, gives a guardian cell (or a JSON item a `guardian`). */
+function namesGuardian(file: { table: Table; columns: readonly Column[] } | { items: unknown[] }): boolean {
+  if ("items" in file) return file.items.some((it) => it !== null && typeof it === "object" && "guardian" in it);
+  const at = file.columns.flatMap((c, i) => (c.kind === "guardian" ? [i] : []));
+  return file.table.rows.some((r) => at.some((i) => (r.cells[i] ?? "").trim() !== ""));
 }
 
 /** Whether the gateway's batch items take a claim reference instead of a holder (its OpenAPI says). */

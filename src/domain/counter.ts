@@ -190,6 +190,9 @@ function toHex(bytes: Uint8Array): Hex {
   return s as Hex;
 }
 
+/** A purpose code as requests carry it: 1-64 lower-case letters, digits, '.', '_' or '-'. */
+export const PURPOSE_CODE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
 /** keccak256 of the UTF-8 purpose code: what a Grant's `purpose` carries. */
 export function purposeHash(code: string): Bytes32 {
   return toHex(keccak_256(enc.encode(code)));
@@ -266,7 +269,7 @@ export async function openCounterRequest(deps: CounterDeps, input: OpenCounterRe
       status: 400,
       details: { unknown },
     });
-  if (!/^[a-z0-9][a-z0-9._-]{0,63}$/.test(input.purpose))
+  if (!PURPOSE_CODE.test(input.purpose))
     throw new DomainError(
       COUNTER_ERRORS.BAD_REQUEST,
       "The purpose is a code of 1-64 lower-case letters, digits, '.', '_' or '-'.",

@@ -162,6 +162,46 @@ const ZERO_HASH = `0x${"0".repeat(64)}` as Bytes32;
 const GUARDIAN_RELAY_SECONDS = 7 * 24 * 3600;
 const UINT40_MAX = 2 ** 40 - 1;
 
+/** Which of a guardian's terms the chain would refuse, and why (a sentence without its closing stop). */
+export interface GuardianTermsProblem {
+  code: "INVALID_DELEGATION" | "DELEGATION_EXPIRED";
+  /** The term at fault: the guardian's address or its validUntil. */
+  term: "delegate" | "validUntil";
+  reason: string;
+}
+
+/**
+ * What the chain would refuse in a guardian's terms, or undefined: the one list of these checks, used by
+ * the issue and batch routes (requireGuardian) and by an agency's batch file (src/intake/rows.ts).
+ */
+export function guardianTermsProblem(
+  g: Pick<GuardianTerms, "delegate" | "validUntil">,
+  holder: Address,
+  now: number,
+): GuardianTermsProblem | undefined {
+  if (g.delegate.toLowerCase() === ZERO_ADDRESS)
+    return {
+      code: "INVALID_DELEGATION",
+      term: "delegate",
+      reason: "The guardian must be a wallet address, not the zero address",
+    };
+  if (g.delegate.toLowerCase() === holder.toLowerCase())
+    return {
+      code: "INVALID_DELEGATION",
+      term: "delegate",
+      reason: "The guardian cannot be the certificate's own holder key",
+    };
+  if (g.validUntil <= now)
+    return { code: "DELEGATION_EXPIRED", term: "validUntil", reason: "The guardian's validUntil is in the past" };
+  if (g.validUntil > UINT40_MAX)
+    return {
+      code: "INVALID_DELEGATION",
+      term: "validUntil",
+      reason: "The guardian's validUntil does not fit the registry's 40 bits",
+    };
+  return undefined;
+}
+
 /**
  * What the chain would refuse in a guardian's terms, refused before anything is issued. `index` names a
  * batch item.
@@ -172,22 +212,13 @@ export function requireGuardian(
   now: number,
   index?: number,
 ): void {
+  const p = guardianTermsProblem(g, holder, now);
+  if (!p) return;
   const at = index === undefined ? "" : ` (item ${index})`;
-  if (g.delegate.toLowerCase() === ZERO_ADDRESS)
-    throw badRequest("INVALID_DELEGATION", `The guardian must be a wallet address, not the zero address${at}.`, {
-      index,
-    });
-  if (g.delegate.toLowerCase() === holder.toLowerCase())
-    throw badRequest("INVALID_DELEGATION", `The guardian cannot be the certificate's own holder key${at}.`, { index });
-  if (g.validUntil <= now)
-    throw badRequest("DELEGATION_EXPIRED", `The guardian's validUntil is in the past${at}.`, {
-      index,
-      validUntil: g.validUntil,
-    });
-  if (g.validUntil > UINT40_MAX)
-    throw badRequest("INVALID_DELEGATION", `The guardian's validUntil does not fit the registry's 40 bits${at}.`, {
-      index,
-    });
+  throw badRequest(p.code, `${p.reason}${at}.`, {
+    index,
+    ...(p.code === "DELEGATION_EXPIRED" ? { validUntil: g.validUntil } : {}),
+  });
 }
 
 /** A claim offer has no holder key to name a guardian for (single issue and batch items alike). */

@@ -1,9 +1,12 @@
 /**
  * What each header cell of an agency's file names: a field of the certificate type (by its path,
  * `address.city`, or by its title from the type's JSON Schema in Chinese or English, `姓名`, `Name`,
- * `住址.市`), the holder's address, the validity window, or a claim reference (`claim.<field>`, for a
- * citizen who has no wallet address yet). A header that names none of these is refused, all of them
- * named at once, before any row is read.
+ * `住址.市`), the holder's address, the validity window, a claim reference (`claim.<field>`, for a
+ * citizen who has no wallet address yet), or a guardian the agency names for a minor's certificate
+ * (`guardian`, `guardian.validUntil`, ...: the terms of POST /v1/agency/batches' `guardian`). A header
+ * that names none of these is refused, all of them named at once, before any row is read. Reserved
+ * names come before the type's own fields: on a type with a `guardian` field (vaccination-certificate),
+ * `监护人` is the guardian's address and the field is written by its parts (`监护人.姓名`).
  */
 import type { CertificateType } from "../domain/catalog";
 import { parsePath, type PathSegment } from "../document/paths";
@@ -17,6 +20,7 @@ export type Column =
   | { readonly kind: "validFrom"; readonly header: string }
   | { readonly kind: "validUntil"; readonly header: string }
   | { readonly kind: "claim"; readonly header: string; readonly field: string }
+  | { readonly kind: "guardian"; readonly header: string; readonly term: GuardianTerm }
   | { readonly kind: "ignored"; readonly header: string }; // prettier-ignore
 
 /** The reserved columns and their titles, matched like field titles (English ignoring case). */
@@ -25,6 +29,18 @@ export const RESERVED_COLUMNS = {
   validFrom: ["validFrom", "有效期起", "生效日期", "Valid from"],
   validUntil: ["validUntil", "有效期至", "截止日期", "Valid until"],
 } as const;
+
+/** A term of the guardian's delegation (GuardianTerms), one column each. */
+export type GuardianTerm = "delegate" | "validUntil" | "online" | "verifier" | "purpose";
+
+/** The guardian's columns and their titles, matched like the reserved columns. */
+export const GUARDIAN_COLUMNS: Readonly<Record<GuardianTerm, readonly string[]>> = {
+  delegate: ["guardian", "监护人", "监护人地址", "Guardian"],
+  validUntil: ["guardian.validUntil", "监护截止", "监护截止日期", "Guardian valid until"],
+  online: ["guardian.online", "监护人可在线出示", "Guardian online"],
+  verifier: ["guardian.verifier", "监护限定核验方", "Guardian verifier"],
+  purpose: ["guardian.purpose", "监护限定用途", "Guardian purpose"],
+};
 
 const CLAIM = /^claim\.([A-Za-z][A-Za-z0-9_]*)$/;
 
@@ -70,6 +86,9 @@ const reservedOf = new Map<string, "holder" | "validFrom" | "validUntil">(
     names.map((n) => [norm(n), kind as "holder" | "validFrom" | "validUntil"]),
   ),
 );
+const guardianOf = new Map<string, GuardianTerm>(
+  Object.entries(GUARDIAN_COLUMNS).flatMap(([term, names]) => names.map((n) => [norm(n), term as GuardianTerm])),
+);
 
 /**
  * Maps the header to columns. Unknown headers (and two headers naming the same thing) throw one
@@ -91,6 +110,8 @@ export function mapColumns(
     }
     const reserved = reservedOf.get(norm(h));
     if (reserved) return { kind: reserved, header: h };
+    const term = guardianOf.get(norm(h));
+    if (term) return { kind: "guardian", header: h, term };
     const claim = CLAIM.exec(h);
     if (claim) return { kind: "claim", header: h, field: claim[1] };
     let path = aliases.get(norm(h));
@@ -113,13 +134,20 @@ export function mapColumns(
     throw new IntakeError(
       "UNKNOWN_COLUMNS",
       `${unknown.length === 1 ? "A column names" : `${unknown.length} columns name`} nothing of the type ${type.code}: ${unknown.map((u) => JSON.stringify(u)).join(", ")}. ` +
-        `Use its field paths or titles (certledger types ${type.code}), holder/持有人, validFrom, validUntil or claim.<field>.`,
+        `Use its field paths or titles (certledger types ${type.code}), holder/持有人, validFrom, validUntil, claim.<field> or guardian/监护人 (with guardian.validUntil/监护截止).`,
       { columns: unknown },
     );
   const seen = new Map<string, string>();
   const duplicates: string[] = [];
   for (const c of columns) {
-    const key = c.kind === "field" ? `field:${c.path}` : c.kind === "claim" ? `claim:${c.field}` : c.kind;
+    const key =
+      c.kind === "field"
+        ? `field:${c.path}`
+        : c.kind === "claim"
+          ? `claim:${c.field}`
+          : c.kind === "guardian"
+            ? `guardian:${c.term}`
+            : c.kind;
     if (c.kind === "ignored") continue;
     const first = seen.get(key);
     if (first !== undefined) duplicates.push(`${JSON.stringify(first)} and ${JSON.stringify(c.header)}`);

@@ -5,13 +5,21 @@
  */
 import type { CertificateType } from "../domain/catalog";
 import { mapColumns, type Column } from "./columns";
-import { parseRows, type ParsedRows } from "./rows";
+import { parseRows, type ParsedRows, type ParseRowsOptions } from "./rows";
 import { readTable, type ReadTableOptions, type Table } from "./table";
 
 export { decodeText, ENCODING_CHOICES, type DetectedEncoding } from "./decode";
 export { IntakeError } from "./errors";
-export { mapColumns, RESERVED_COLUMNS, type Column } from "./columns";
-export { checkItems, parseRows, parseTimeCell, type ParsedRow, type ParsedRows, type RowProblem } from "./rows";
+export { GUARDIAN_COLUMNS, mapColumns, RESERVED_COLUMNS, type Column, type GuardianTerm } from "./columns";
+export {
+  checkItems,
+  parseRows,
+  parseTimeCell,
+  type ParsedRow,
+  type ParsedRows,
+  type ParseRowsOptions,
+  type RowProblem,
+} from "./rows";
 export { readTable, isWorkbook, type ReadTableOptions, type Table, type TableRow } from "./table";
 export { batchItemOf, recipientOf, CLAIM_NOT_SUPPORTED, type BatchItem } from "./items";
 
@@ -24,10 +32,10 @@ export interface ReadBatchFile extends ParsedRows {
 export async function readBatchFile(
   bytes: Uint8Array,
   type: CertificateType,
-  opts: ReadTableOptions = {},
+  opts: ReadTableOptions & ParseRowsOptions = {},
 ): Promise<ReadBatchFile> {
   const table = await readTable(bytes, opts);
   const columns = mapColumns(table.header, type, (i) => table.rows.some((r) => (r.cells[i] ?? "").trim() !== ""));
-  return { table, columns, ...parseRows(table, columns, type) };
+  return { table, columns, ...parseRows(table, columns, type, { now: opts.now }) };
 }
 export { csvLine, CSV_BOM } from "./csvWrite";

@@ -2,8 +2,10 @@
  * A checked row as an item of POST /v1/agency/batches. A row for a citizen without a wallet address
  * yet carries a claim reference instead of a holder (`claim: { reference: { idNumber, ... } }`); a
  * gateway that does not take claim references gets none: the row is reported CLAIM_NOT_SUPPORTED.
- * This is the one place that decides it.
+ * This is the one place that decides it. A row's guardian goes with its item (the gateway relays the
+ * guardian's delegation once the batch's root has landed).
  */
+import type { GuardianTerms } from "../domain/issuance";
 import type { ParsedRow, RowProblem } from "./rows";
 
 export interface BatchItem {
@@ -12,6 +14,7 @@ export interface BatchItem {
   fields: Record<string, unknown>;
   validFrom?: number;
   validUntil?: number;
+  guardian?: GuardianTerms;
 }
 
 export const CLAIM_NOT_SUPPORTED: Omit<RowProblem, "row"> = {
@@ -29,7 +32,10 @@ export function batchItemOf(
     ...(row.validFrom !== undefined ? { validFrom: row.validFrom } : {}),
     ...(row.validUntil !== undefined ? { validUntil: row.validUntil } : {}),
   };
-  if (row.holder !== undefined) return { item: { holder: row.holder, fields: row.fields, ...window } };
+  if (row.holder !== undefined)
+    return {
+      item: { holder: row.holder, fields: row.fields, ...window, ...(row.guardian ? { guardian: row.guardian } : {}) },
+    };
   if (!claimsAccepted) return { problem: { row: row.row, ...CLAIM_NOT_SUPPORTED } };
   return { item: { claim: { reference: { ...row.claim! } }, fields: row.fields, ...window } };
 }

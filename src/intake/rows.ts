@@ -3,11 +3,15 @@
  * column, code, message) rather than stopping at the first. Cells are text: each is typed by the
  * type's JSON Schema (numbers, yes/no, an enum value or its Chinese/English title), then the row's
  * fields are validated with the catalog's validators, check digits of ID numbers and credit codes
- * included. Messages never repeat a cell's value: it is personal data, and error files travel.
+ * included; a guardian's terms are checked as the issue routes check them (src/domain/issuance.ts).
+ * Messages never repeat a cell's value: it is personal data, and error files travel.
  */
-import { checkValidityPeriod, validateFields, type CertificateType } from "../domain/catalog";
+import { checkValidityPeriod, PURPOSES, validateFields, type CertificateType } from "../domain/catalog";
+import { PURPOSE_CODE, purposeHash } from "../domain/counter";
+import { guardianNeedsHolder, guardianTermsProblem, type GuardianTerms } from "../domain/issuance";
+import type { Address, Bytes32 } from "../domain/ports";
 import { formatPath, type PathSegment } from "../document/paths";
-import type { Column } from "./columns";
+import { GUARDIAN_COLUMNS, type Column, type GuardianTerm } from "./columns";
 import type { Table } from "./table";
 
 type Schema = Record<string, unknown>;
@@ -27,6 +31,14 @@ export interface ParsedRow {
   readonly fields: Record<string, unknown>;
   readonly validFrom?: number;
   readonly validUntil?: number;
+  /** The guardian the agency names for this (minor's) certificate. */
+  readonly guardian?: GuardianTerms;
+}
+
+/** What reading rows needs besides the rows: the time a guardian's validUntil must be after. */
+export interface ParseRowsOptions {
+  /** Unix seconds; default: the clock now. */
+  readonly now?: number;
 }
 
 export interface ParsedRows {
@@ -41,6 +53,7 @@ export interface ParsedRows {
 }
 
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
 const TRUE = new Set(["true", "yes", "y", "1", "是", "√"]);
 const FALSE = new Set(["false", "no", "n", "0", "否", "×"]);
 
@@ -56,6 +69,12 @@ const MESSAGES = {
   VALIDITY_NOT_INTEGER: "The validity times must be whole seconds, not before 1970.",
   VALIDITY_REVERSED: "validUntil must be after validFrom.",
   VALIDITY_TOO_LONG: "The validity is longer than this certificate type allows.",
+  INVALID_GUARDIAN: "Not a guardian address (0x followed by 40 hex digits: the guardian wallet's delegate address).",
+  INVALID_VERIFIER: "Not a verifier address (0x followed by 40 hex digits).",
+  INVALID_PURPOSE:
+    "Not a purpose code (1-64 lower-case letters, digits, '.', '_' or '-', such as school-enrolment) or a purpose's name.",
+  GUARDIAN_VALID_UNTIL_MISSING: "A guardian is named: give when the guardian's delegation ends (guardian.validUntil).",
+  GUARDIAN_TERMS_WITHOUT_GUARDIAN: "This row gives a guardian's terms but names no guardian (guardian column).",
 } as const;
 
 /** Unix seconds from "1767225600", "2030-01-01" (UTC midnight) or an ISO 8601 date-time; undefined if none. */
@@ -64,6 +83,13 @@ export function parseTimeCell(text: string): number | undefined {
   if (!/^\d{4}-\d{2}-\d{2}/.test(text)) return undefined;
   const ms = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text);
   return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000);
+}
+
+/** "school-enrolment", "入学报名" or "School enrolment" → the purpose code; undefined if none. */
+function purposeCodeOf(cell: string): string | undefined {
+  const named = PURPOSES.find((p) => p.nameZh === cell || p.nameEn.toLowerCase() === cell.toLowerCase());
+  if (named) return named.code;
+  return PURPOSE_CODE.test(cell) ? cell : undefined;
 }
 
 function setPath(target: Record<string, unknown>, segments: readonly PathSegment[], value: unknown): void {
@@ -126,7 +152,13 @@ function columnOfPointer(pointer: string, columns: readonly Column[]): string {
 }
 
 /** Reads every row; nothing is thrown for a bad row, it is reported. */
-export function parseRows(table: Pick<Table, "rows">, columns: readonly Column[], type: CertificateType): ParsedRows {
+export function parseRows(
+  table: Pick<Table, "rows">,
+  columns: readonly Column[],
+  type: CertificateType,
+  opts: ParseRowsOptions = {},
+): ParsedRows {
+  const now = opts.now ?? Math.floor(Date.now() / 1000);
   const rows: ParsedRow[] = [];
   const problems: RowProblem[] = [];
   const invalidRows = new Set<number>();
@@ -138,6 +170,7 @@ export function parseRows(table: Pick<Table, "rows">, columns: readonly Column[]
     let claim: Record<string, string> | undefined;
     let validFrom: number | undefined;
     let validUntil: number | undefined;
+    const guardian: GuardianCells = {};
     for (let c = columns.length; c < cells.length; c++)
       if (cells[c].trim() !== "") problem(`(column ${c + 1})`, "EXTRA_CELLS", MESSAGES.EXTRA_CELLS);
     columns.forEach((col, c) => {
@@ -150,6 +183,9 @@ export function parseRows(table: Pick<Table, "rows">, columns: readonly Column[]
           return;
         case "claim":
           (claim ??= {})[col.field] = cell;
+          return;
+        case "guardian":
+          guardianCell(col.term, cell, col.header, guardian, problem);
           return;
         case "validFrom":
         case "validUntil": {
@@ -166,7 +202,10 @@ export function parseRows(table: Pick<Table, "rows">, columns: readonly Column[]
         }
       }
     });
-    const parsed = checkRow({ row, holder, claim, fields, validFrom, validUntil }, columns, type, mine);
+    const parsed = checkRow({ row, holder, claim, fields, validFrom, validUntil }, columns, type, mine, {
+      cells: guardian,
+      now,
+    });
     if (parsed) rows.push(parsed);
     else {
       problems.push(...mine);
@@ -174,6 +213,106 @@ export function parseRows(table: Pick<Table, "rows">, columns: readonly Column[]
     }
   }
   return { rows, problems, total: table.rows.length, invalidRows };
+}
+
+/** A row's guardian cells as read (each term given and well-formed), or marked as given but refused. */
+type GuardianCells = {
+  delegate?: Address;
+  validUntil?: number;
+  online?: boolean;
+  verifier?: Address;
+  /** keccak256 of the purpose code. */
+  purpose?: Bytes32;
+  /** Terms whose cell was given, readable or not. */
+  given?: Set<GuardianTerm>;
+};
+
+/** Reads one guardian cell into `into`, or reports why it cannot be read. */
+function guardianCell(
+  term: GuardianTerm,
+  cell: string,
+  column: string,
+  into: GuardianCells,
+  problem: (column: string, code: string, message: string) => void,
+): void {
+  (into.given ??= new Set()).add(term);
+  const refuse = (code: keyof typeof MESSAGES) => problem(column, code, MESSAGES[code]);
+  switch (term) {
+    case "delegate":
+      if (ADDRESS.test(cell)) into.delegate = cell as Address;
+      else refuse("INVALID_GUARDIAN");
+      return;
+    case "verifier":
+      if (ADDRESS.test(cell)) into.verifier = cell as Address;
+      else refuse("INVALID_VERIFIER");
+      return;
+    case "validUntil": {
+      const t = parseTimeCell(cell);
+      if (t === undefined) refuse("INVALID_TIME");
+      else into.validUntil = t;
+      return;
+    }
+    case "online": {
+      const v = cell.toLowerCase();
+      if (TRUE.has(v)) into.online = true;
+      else if (FALSE.has(v)) into.online = false;
+      else refuse("NOT_A_BOOLEAN");
+      return;
+    }
+    case "purpose": {
+      // A JSON item may carry the hash itself, as POST /v1/agency/batches takes it.
+      if (BYTES32.test(cell)) into.purpose = cell.toLowerCase() as Bytes32;
+      else {
+        const code = purposeCodeOf(cell);
+        if (code === undefined) refuse("INVALID_PURPOSE");
+        else into.purpose = purposeHash(code);
+      }
+    }
+  }
+}
+
+/**
+ * A row's guardian once its cells are read: none without a guardian cell (and then no other guardian
+ * term either), else the terms, checked as the issue routes check them. Reports to `problem`.
+ */
+function checkGuardian(
+  r: { holder?: string; claim?: Record<string, string> },
+  g: GuardianCells,
+  columns: readonly Column[],
+  now: number,
+  problem: (column: string, code: string, message: string) => void,
+): GuardianTerms | undefined {
+  const given = g.given ?? new Set<GuardianTerm>();
+  if (given.size === 0) return undefined;
+  const header = (term: GuardianTerm) =>
+    columns.find((c) => c.kind === "guardian" && c.term === term)?.header ?? `guardian.${term}`;
+  if (!given.has("delegate")) {
+    for (const term of given)
+      problem(header(term), "GUARDIAN_TERMS_WITHOUT_GUARDIAN", MESSAGES.GUARDIAN_TERMS_WITHOUT_GUARDIAN);
+    return undefined;
+  }
+  if (r.holder === undefined && r.claim) {
+    const e = guardianNeedsHolder();
+    problem(header("delegate"), e.code, e.message);
+    return undefined;
+  }
+  if (!given.has("validUntil"))
+    problem(header("validUntil"), "GUARDIAN_VALID_UNTIL_MISSING", MESSAGES.GUARDIAN_VALID_UNTIL_MISSING);
+  // A cell refused for its form was reported where it was read.
+  if (g.delegate === undefined || g.validUntil === undefined || r.holder === undefined) return undefined;
+  const terms: GuardianTerms = {
+    delegate: g.delegate,
+    validUntil: g.validUntil,
+    ...(g.online !== undefined ? { online: g.online } : {}),
+    ...(g.verifier !== undefined ? { verifier: g.verifier } : {}),
+    ...(g.purpose !== undefined ? { purpose: g.purpose } : {}),
+  };
+  const p = guardianTermsProblem(terms, r.holder as Address, now);
+  if (p) {
+    problem(header(p.term), p.code, `${p.reason}.`);
+    return undefined;
+  }
+  return terms;
 }
 
 /**
@@ -185,6 +324,7 @@ function checkRow(
   columns: readonly Column[],
   type: CertificateType,
   problems: RowProblem[],
+  g: { cells: GuardianCells; now: number },
 ): ParsedRow | undefined {
   const problem = (column: string, code: string, message: string) =>
     problems.push({ row: r.row, column, code, message });
@@ -204,10 +344,12 @@ function checkRow(
     if (v && v !== "UNKNOWN_CERTIFICATE_TYPE")
       problem(columns.find((c) => c.kind === "validUntil")?.header ?? "validUntil", v, MESSAGES[v]);
   }
+  const guardian = checkGuardian(r, g.cells, columns, g.now, problem);
   if (problems.length > 0) return undefined;
   return {
     row: r.row,
     fields: r.fields,
+    ...(guardian ? { guardian } : {}),
     ...(r.holder !== undefined ? { holder: r.holder } : {}),
     ...(r.claim ? { claim: r.claim } : {}),
     ...(r.validFrom !== undefined ? { validFrom: r.validFrom } : {}),
@@ -219,7 +361,8 @@ function checkRow(
  * Items of a JSON batch file ({ holder | claim.reference, fields, validFrom?, validUntil? }), checked
  * like rows; an item's "row" is its 1-based position in the file's list, a column is a field path.
  */
-export function checkItems(items: readonly unknown[], type: CertificateType): ParsedRows {
+export function checkItems(items: readonly unknown[], type: CertificateType, opts: ParseRowsOptions = {}): ParsedRows {
+  const now = opts.now ?? Math.floor(Date.now() / 1000);
   const rows: ParsedRow[] = [];
   const problems: RowProblem[] = [];
   const invalidRows = new Set<number>();
@@ -247,11 +390,27 @@ export function checkItems(items: readonly unknown[], type: CertificateType): Pa
     };
     const validFrom = time(it.validFrom, "validFrom");
     const validUntil = time(it.validUntil, "validUntil");
+    // { guardian: { delegate, validUntil, online?, purpose?, verifier? } }, as POST /v1/agency/batches takes it.
+    const guardian: GuardianCells = {};
+    const g = it.guardian;
+    if (g !== undefined && g !== null)
+      for (const term of Object.keys(GUARDIAN_COLUMNS) as GuardianTerm[]) {
+        const v = typeof g === "object" ? (g as Record<string, unknown>)[term] : term === "delegate" ? g : undefined;
+        if (v !== undefined)
+          guardianCell(
+            term,
+            typeof v === "object" ? JSON.stringify(v) : String(v),
+            `guardian.${term}`,
+            guardian,
+            (column, code, message) => mine.push({ row, column, code, message }),
+          );
+      }
     const parsed = checkRow(
       { row, holder, claim, fields: fields as Record<string, unknown>, validFrom, validUntil },
       [],
       type,
       mine,
+      { cells: guardian, now },
     );
     if (parsed) rows.push(parsed);
     else {

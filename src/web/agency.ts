@@ -405,7 +405,9 @@ const csvLine = (cells: (string | number)[]) =>
 /** Every problem of every row, as a table and as a CSV to download. */
 function problemsView(p: BatchPreview): HTMLElement {
   const bad = new Set(p.problems.map((x) => x.row)).size;
-  const text = (x: RowProblem) => (has(`error.${x.code}`) ? t(`error.${x.code}`) : x.message);
+  // A row's own wording first ("row.DELEGATION_EXPIRED": a guardian column, not a holder's delegation).
+  const text = (x: RowProblem) =>
+    has(`row.${x.code}`) ? t(`row.${x.code}`) : has(`error.${x.code}`) ? t(`error.${x.code}`) : x.message;
   const csv =
     "\ufeff" +
     csvLine(["row", "column", "code", "message"]) +
@@ -527,6 +529,9 @@ function batchSection(): HTMLElement {
       const key = await requireKey();
       if (key && items.some((i) => "claim" in i))
         throw new ApiError("CLAIM_NEEDS_CUSTODIAL_KEYS", "claim rows are issued with the gateway's agency key", 0);
+      // The gateway relays a guardian's delegation only for a batch it signs (delegateInBatchByIssuerSig).
+      if (key && items.some((i) => "guardian" in i))
+        throw new ApiError("GUARDIAN_NEEDS_CUSTODIAL_KEYS", "guardians are named with the gateway's agency key", 0);
       if (key) {
         // Built, hashed and signed here; the gateway checks and anchors the root.
         const r = await sendSignedBatch(

@@ -128,6 +128,8 @@ const zh = {
   "error.CLAIM_HOLDER_INVALID": "持证人地址无效：请使用本钱包新生成的地址",
   "error.CLAIM_NEEDS_CUSTODIAL_KEYS":
     "待认领证照由网关在认领时以本机关密钥签发；本网关不保管机关密钥，请改为按持证人地址签发",
+  "error.GUARDIAN_NEEDS_CUSTODIAL_KEYS":
+    "批量文件中的监护人由网关以本机关保管的密钥签署并上链；在本页以自己的签名密钥签发时无法指定，请清空监护人列，或改用网关保管的机关密钥",
   "error.CLAIM_ATTEMPTS_LIMITED": "本设备输错认领码次数过多，请稍后再试",
   "error.BACKUP_NOT_FOUND": "网关上没有这组助记词的备份",
   "error.BACKUP_VERSION_CONFLICT": "另一台设备刚刚更新了备份，请稍后重试",
@@ -299,6 +301,8 @@ const en: Record<keyof typeof zh, string> = {
   "error.CLAIM_HOLDER_INVALID": "The holder address is not valid: use a fresh address of this wallet",
   "error.CLAIM_NEEDS_CUSTODIAL_KEYS":
     "Claim offers are issued with the agency's key when claimed, which this gateway does not hold; issue to holder addresses instead",
+  "error.GUARDIAN_NEEDS_CUSTODIAL_KEYS":
+    "A batch file's guardians are signed and relayed by the gateway with the agency key it holds; a batch signed here with your own key cannot name them: empty the guardian columns, or issue with the gateway's agency key",
   "error.CLAIM_ATTEMPTS_LIMITED": "Too many wrong claim codes from this device; try again later",
   "error.BACKUP_NOT_FOUND": "The gateway has no backup for this mnemonic",
   "error.BACKUP_VERSION_CONFLICT": "Another device has just updated the backup; try again",

@@ -68,7 +68,7 @@ const zh = {
   "agency.document": "证照文件（交付给持证人钱包）",
   "agency.batch": "批量签发（CSV / Excel）",
   "agency.batchHint":
-    "CSV（UTF-8 或 GBK/GB18030）或 Excel（.xlsx）文件，第一行为表头：持有人（holder）列为持证人地址，其余列为字段名称（如 姓名、住址.市）或字段路径；尚无地址的持证人，持有人留空并填写 claim.<字段> 列（如 claim.idNumber、claim.studentNumber）；先检查全部行，有错误时不签发",
+    "CSV（UTF-8 或 GBK/GB18030）或 Excel（.xlsx）文件，第一行为表头：持有人（holder）列为持证人地址，其余列为字段名称（如 姓名、住址.市）或字段路径；尚无地址的持证人，持有人留空并填写 claim.<字段> 列（如 claim.idNumber、claim.studentNumber）；未成年人的证照可填写 监护人（监护人钱包的代办地址）与 监护截止，可选 监护人可在线出示（是/否）、监护限定核验方、监护限定用途；先检查全部行，有错误时不签发",
   "agency.batchEncoding": "CSV 编码",
   "agency.batchEncodingAuto": "自动识别",
   "agency.batchSheet": "工作表（可选）",
@@ -99,6 +99,12 @@ const zh = {
   "error.INVALID_TIME": "不是时间：请填写日期（YYYY-MM-DD）、ISO 8601 时间或 Unix 秒数",
   "error.EXTRA_CELLS": "该行的单元格多于表头的列",
   "error.CLAIM_NOT_SUPPORTED": "该行为认领信息而非持证人地址，本网关暂不支持向认领信息签发",
+  "error.INVALID_GUARDIAN": "不是监护人地址（0x 加 40 位十六进制数字，即监护人钱包的代办地址）",
+  "error.INVALID_VERIFIER": "不是核验方地址（0x 加 40 位十六进制数字）",
+  "error.INVALID_PURPOSE": "不是用途代码（如 school-enrolment）或用途名称（如 入学报名）",
+  "error.GUARDIAN_VALID_UNTIL_MISSING": "已填写监护人：请填写监护截止时间（监护截止 列）",
+  "error.GUARDIAN_TERMS_WITHOUT_GUARDIAN": "该行填写了监护条件，但没有填写监护人地址（监护人 列）",
+  "row.DELEGATION_EXPIRED": "监护截止时间已过",
   "agency.batchProgress": "已处理 {done}/{total}",
   "agency.batchDone": "批量签发完成：{count} 张，Merkle 根 {root}",
   "agency.claimsMade": "已生成 {count} 份待认领证照",
@@ -505,7 +511,7 @@ const en: Dict = {
   "agency.document": "Certificate document (deliver it to the holder's wallet)",
   "agency.batch": "Batch issue (CSV / Excel)",
   "agency.batchHint":
-    "A CSV (UTF-8 or GBK/GB18030) or Excel (.xlsx) file whose first row is the header: a holder column with the holder address (its Chinese title works too), the other columns field titles in either language (Name, Address.City) or paths; for holders without an address yet, leave holder empty and fill claim.<field> columns (e.g. claim.idNumber, claim.studentNumber); every row is checked first, and nothing is issued while any is wrong",
+    "A CSV (UTF-8 or GBK/GB18030) or Excel (.xlsx) file whose first row is the header: a holder column with the holder address (its Chinese title works too), the other columns field titles in either language (Name, Address.City) or paths; for holders without an address yet, leave holder empty and fill claim.<field> columns (e.g. claim.idNumber, claim.studentNumber); for a minor's certificate, guardian (the guardian wallet's delegate address) and guardian.validUntil, optionally guardian.online (yes/no), guardian.verifier and guardian.purpose; every row is checked first, and nothing is issued while any is wrong",
   "agency.batchEncoding": "CSV encoding",
   "agency.batchEncodingAuto": "Detect",
   "agency.batchSheet": "Sheet (optional)",
@@ -535,6 +541,14 @@ const en: Dict = {
   "error.BAD_JSON_CELL": "This column holds a list or an object: write it as JSON",
   "error.INVALID_TIME": "Not a time: write a date (YYYY-MM-DD), an ISO 8601 time or unix seconds",
   "error.EXTRA_CELLS": "This row has more cells than the header has columns",
+  "error.INVALID_GUARDIAN":
+    "Not a guardian address (0x followed by 40 hex digits: the guardian wallet's delegate address)",
+  "error.INVALID_VERIFIER": "Not a verifier address (0x followed by 40 hex digits)",
+  "error.INVALID_PURPOSE": "Not a purpose code (such as school-enrolment) or a purpose's name",
+  "error.GUARDIAN_VALID_UNTIL_MISSING": "A guardian is named: give when the guardianship ends (guardian.validUntil)",
+  "error.GUARDIAN_TERMS_WITHOUT_GUARDIAN":
+    "This row gives a guardian's terms but no guardian address (guardian column)",
+  "row.DELEGATION_EXPIRED": "The guardian's end (guardian.validUntil) has passed",
   "error.CLAIM_NOT_SUPPORTED":
     "This row names a claim reference, not a holder address, and this gateway does not issue to claim references yet",
   "agency.batchProgress": "{done}/{total} processed",

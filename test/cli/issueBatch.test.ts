@@ -12,9 +12,10 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { Contract, JsonRpcProvider } from "ethers";
 import ExcelJS from "exceljs";
+import consentArtifact from "../../artifacts/contracts/interfaces/IConsentRegistry.sol/IConsentRegistry.json";
 import ledgerArtifact from "../../artifacts/contracts/interfaces/ICertificateLedger.sol/ICertificateLedger.json";
 import { verifyDocumentIntegrity } from "../../src/document";
-import { DIPLOMA_ZH, diplomaCsv, diplomaRows, gb18030 } from "../support/batchFiles";
+import { DIPLOMA_ZH, diplomaCsv, diplomaRows, gb18030, holderOf } from "../support/batchFiles";
 import { runCertledger, startGatewayProcess, type Run, type StartedGateway } from "../support/cli";
 
 const MAIN = path.join(__dirname, "..", "..", "src", "cli", "main.ts");
@@ -168,6 +169,84 @@ describe("certledger issue-batch (files agencies have)", function () {
     expect(codes).to.have.length(1);
     expect(codes[0].split(",")[0]).to.equal("3");
     expect(codes[0]).to.match(/,([0-9A-Z]{4}-){6}[0-9A-Z]{4},/);
+  });
+
+  /** A UTF-8 CSV of two diploma rows with guardian columns: row 2 names `guardian` until 2040, row 3 none. */
+  function guardianFile(name: string, guardian: string): { file: string; rows: ReturnType<typeof diplomaRows> } {
+    const rows = diplomaRows(2, 900);
+    const keys = Object.keys(DIPLOMA_ZH);
+    const file = path.join(dir, name);
+    writeFileSync(
+      file,
+      `持有人,监护人,监护截止,监护人可在线出示,${keys.map((k) => DIPLOMA_ZH[k]).join(",")}\n` +
+        `${rows[0].holder},${guardian},2040-01-01,是,${keys.map((k) => rows[0].fields[k]).join(",")}\n` +
+        `${rows[1].holder},,,,${keys.map((k) => rows[1].fields[k]).join(",")}\n`,
+    );
+    return { file, rows };
+  }
+
+  it("issues a file with a guardian column: the guardian's delegation for that row's certificate lands on chain", async () => {
+    const guardian = holderOf(9900).toLowerCase();
+    const { file, rows } = guardianFile("guardians.csv", guardian);
+    const outDir = path.join(dir, "guardians");
+    ok(await runCertledger(["issue-batch", "--type", "diploma", "--file", file, "--out-dir", outDir], env));
+    const m = manifest(outDir);
+    expect(m.map((x) => [x.row, x.holder, x.status])).to.deep.equal([
+      ["2", rows[0].holder, "issued"],
+      ["3", rows[1].holder, "issued"],
+    ]);
+    // The batch's documents name row 2's delegation (and none for row 3), as the gateway relayed it.
+    const docs = await fetch(`${gw.url}/v1/agency/batches/${m[0].batch}/documents?limit=10`, {
+      headers: { authorization: `Bearer ${env.CERTLEDGER_API_KEY}` },
+    });
+    expect(docs.status).to.equal(200);
+    const items = ((await docs.json()) as { items: { certId: string; guardian?: Record<string, unknown> }[] }).items;
+    expect(items.map((i) => i.certId)).to.deep.equal([m[0].certId, m[1].certId]);
+    expect(items[1]).to.not.have.property("guardian");
+    const named = items[0].guardian as { delegationId: string; delegation: Record<string, unknown> };
+    expect(named.delegation).to.deep.include({
+      certId: m[0].certId,
+      delegate: guardian,
+      online: true,
+      validUntil: 2_208_988_800,
+    });
+
+    // The chain: the ConsentRegistry holds the delegation, for row 2's certificate, named by the issuing agency.
+    const info = (await (await fetch(`${gw.url}/v1/public/info`)).json()) as { contracts: { consent: string } };
+    const provider = new JsonRpcProvider(`${gw.url}/rpc`, undefined, { staticNetwork: true });
+    try {
+      const consent = new Contract(info.contracts.consent, consentArtifact.abi, provider);
+      const d = await consent.getDelegation(named.delegationId);
+      expect([d.certId, d.delegate.toLowerCase(), Number(d.validUntil), d.online, d.revoked]).to.deep.equal([
+        m[0].certId,
+        guardian,
+        2_208_988_800,
+        true,
+        false,
+      ]);
+      const byIssuer = await consent.queryFilter(
+        consent.filters.DelegationNamedByIssuer(named.delegationId),
+        0,
+        "latest",
+      );
+      expect(byIssuer).to.have.length(1);
+    } finally {
+      provider.destroy();
+    }
+  });
+
+  it("refuses guardian columns with --keystore before reading the key or sending anything: GUARDIAN_NOT_SUPPORTED", async () => {
+    const { file } = guardianFile("guardians-keystore.csv", holderOf(9901));
+    const outDir = path.join(dir, "guardians-keystore");
+    // No such keystore and no gateway: the refusal comes before either is needed.
+    const args = ["issue-batch", "--type", "diploma", "--file", file, "--out-dir", outDir];
+    const r = await runCertledger([...args, "--keystore", path.join(dir, "none.json")], {
+      CERTLEDGER_GATEWAY: "http://127.0.0.1:1",
+      CERTLEDGER_API_KEY: "clg_none",
+    });
+    expect(r.code, r.stderr).to.equal(1);
+    expect(r.stderr).to.match(/error GUARDIAN_NOT_SUPPORTED: .*--keystore cannot issue them/);
+    expect(existsSync(path.join(outDir, "manifest.csv"))).to.equal(false);
   });
 
   it("issues an .xlsx workbook (exceljs), its Chinese titles mapped to the fields", async () => {

@@ -130,4 +130,26 @@ describe("the agency console signing with the agency's keystore (e2e, external k
     expect(batch!.count).to.equal(3);
     expect(batch!.issuerKey).to.equal(x.agency.address);
   });
+
+  it("refuses a CSV batch naming a guardian before signing it: GUARDIAN_NEEDS_CUSTODIAL_KEYS, nothing anchored", async () => {
+    const fields = sampleFields("diploma", 31);
+    const header = ["holder", "guardian", "guardian.validUntil", ...Object.keys(fields)];
+    const row = [`0x${"31".repeat(20)}`, `0x${"ab".repeat(20)}`, "2040-01-01", ...Object.values(fields).map(String)];
+    const file = path.join(x.outside, "minors.csv");
+    writeFileSync(file, `${header.join(",")}\n${row.join(",")}\n`);
+    const sent: string[] = [];
+    const record = (r: { url(): string; method(): string }) => {
+      if (r.method() === "POST") sent.push(new URL(r.url()).pathname);
+    };
+    page.on("request", record);
+    try {
+      await page.setInputFiles("#agency-batch-file", file);
+      await page.click("#agency-batch-upload");
+      await page.locator('#agency-batch-result .notice.error[data-code="GUARDIAN_NEEDS_CUSTODIAL_KEYS"]').waitFor();
+    } finally {
+      page.off("request", record);
+    }
+    // The file was checked (the preview names the guardian), and no batch was signed or sent.
+    expect(sent).to.deep.equal(["/v1/agency/batches/preview"]);
+  });
 });

@@ -61,6 +61,34 @@ describe("POST /v1/agency/batches/preview", function () {
     expect(after.body, "nothing was issued").to.deep.equal(before.body);
   });
 
+  it("answers a row's guardian columns as its item's guardian, which POST /v1/agency/batches then puts on chain", async () => {
+    const [a, b] = diplomaRows(2, 600);
+    const guardian = `0x${"6c".repeat(20)}`;
+    const keys = Object.keys(DIPLOMA_ZH);
+    const csv =
+      `持有人,监护人,监护截止,${keys.map((k) => DIPLOMA_ZH[k]).join(",")}\n` +
+      `${a.holder},${guardian},2040-01-01,${keys.map((k) => a.fields[k]).join(",")}\n` +
+      `${b.holder},${guardian},2001-01-01,${keys.map((k) => b.fields[k]).join(",")}\n`;
+    const res = await preview(Buffer.from(csv)).expect(200);
+    // "In the past" by the gateway's clock.
+    expect(
+      res.body.problems.map((p: { row: number; column: string; code: string }) => [p.row, p.column, p.code]),
+    ).to.deep.equal([[3, "监护截止", "DELEGATION_EXPIRED"]]);
+    const terms = { delegate: guardian, validUntil: 2_208_988_800 };
+    expect(res.body.items).to.deep.equal([{ row: 2, holder: a.holder, fields: a.fields, guardian: terms }]);
+    // As the console sends the previewed items.
+    const items = res.body.items.map(({ row: _row, ...item }: { row: number }) => item);
+    const made = await request(gw.app)
+      .post("/v1/agency/batches?wait=true")
+      .set(auth)
+      .send({ type: "diploma", items })
+      .expect(201);
+    const docs = await request(gw.app).get(`/v1/agency/batches/${made.body.batchId}/documents`).set(auth).expect(200);
+    const named = docs.body.items[0].guardian;
+    const onChain = await gw.deps.chain.delegation(named.delegationId);
+    expect(onChain).to.deep.include({ certId: docs.body.items[0].certId, ...terms, online: false, revoked: false });
+  });
+
   it("reads the sheet of an .xlsx workbook that the request names", async () => {
     const rows = diplomaRows(2);
     const wb = new ExcelJS.Workbook();

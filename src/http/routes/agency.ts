@@ -76,7 +76,7 @@ const ISSUE_MANY_MAX = 200;
 /** Batch items take a claim reference where the gateway's IssueItem has one; until then such rows are reported. */
 const CLAIMS_ACCEPTED = "claim" in S.IssueItem.shape;
 
-async function previewBatchFile(body: z.infer<typeof S.BatchPreviewBody>) {
+async function previewBatchFile(body: z.infer<typeof S.BatchPreviewBody>, now: number) {
   const type = getCertificateType(body.type);
   if (!type) throw notFound("UNKNOWN_CERTIFICATE_TYPE", `No certificate type ${body.type} in the catalog.`);
   let read: Awaited<ReturnType<typeof readBatchFile>>;
@@ -85,6 +85,7 @@ async function previewBatchFile(body: z.infer<typeof S.BatchPreviewBody>) {
       fileName: body.fileName,
       encoding: body.encoding,
       sheet: body.sheet,
+      now,
     });
   } catch (e) {
     if (e instanceof IntakeError) throw new DomainError(e.code, e.message, { status: 422, details: e.details });
@@ -288,8 +289,9 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
     summary: "Check an agency's batch file (CSV or xlsx) without issuing anything",
     description:
       "Reads the file (CSV in UTF-8 or GB18030/GBK, detected or named; or the first or named sheet of an .xlsx), maps its header cells to the type's fields " +
-      "(field paths, or the Chinese or English titles of the type's JSON Schema; holder/持有人, validFrom, validUntil, claim.<field>), and checks every row " +
-      "against the schema, check digits included. Answers the valid rows as batch items and every problem (row, column, code, message); nothing is issued or stored. " +
+      "(field paths, or the Chinese or English titles of the type's JSON Schema; holder/持有人, validFrom, validUntil, claim.<field>; " +
+      "for a minor's guardian guardian/监护人, guardian.validUntil/监护截止, guardian.online, guardian.verifier, guardian.purpose, each row's `guardian` then), and checks every row " +
+      "against the schema, check digits included, and a guardian's terms as POST /v1/agency/batches does. Answers the valid rows as batch items and every problem (row, column, code, message); nothing is issued or stored. " +
       "A header cell that names nothing is refused (422 UNKNOWN_COLUMNS, naming them).",
     before: [batchParser],
     body: S.BatchPreviewBody,
@@ -301,7 +303,7 @@ export function agencyRouter(deps: AppDeps, env: RouteEnv): Router {
         schema: S.ErrorResponse,
       },
     },
-    handler: async ({ body }) => ({ body: await previewBatchFile(body) }),
+    handler: async ({ body }) => ({ body: await previewBatchFile(body, deps.clock.now()) }),
   });
 
   const withLink = (req: Request, o: ClaimOfferView) =>
