@@ -13,14 +13,16 @@ function chainStorage(embedded: EmbeddedChain): Record<string, number> {
 }
 
 /**
- * The checkpoints' age (from the last one this process wrote, else from the file a previous process
- * left; from the start when there is none) and this process's failures.
+ * The checkpoints' age, from when the file was last written (by this process or an earlier one; from
+ * the start when there is none yet), and this process's failures.
  */
 function checkpointHealth(embedded: EmbeddedChain): { ageSeconds: number; failures: number } {
-  const { at, failures } = embedded.checkpoints;
   const file = checkpointFile(embedded.journal.dir);
-  const written = at > 0 ? at : fs.existsSync(file) ? fs.statSync(file).mtimeMs : startedAt;
-  return { ageSeconds: Math.max(0, Math.round((Date.now() - written) / 1000)), failures };
+  const written = fs.existsSync(file) ? fs.statSync(file).mtimeMs : startedAt;
+  return {
+    ageSeconds: Math.max(0, Math.round((Date.now() - written) / 1000)),
+    failures: embedded.checkpoints.failures,
+  };
 }
 
 const startedAt = Date.now();
