@@ -46,7 +46,8 @@ import pino from "pino";
 import { loadConfig } from "../../src/config";
 import { keepAliveRpc, startAnvil } from "../../src/chain/anvil";
 import { workKinds } from "../../src/chain/chainWriter";
-import { anvilArgs, checkpointFile } from "../../src/chain/embeddedAnvil";
+import { anvilArgs, checkpointFile, forkArgs } from "../../src/chain/embeddedAnvil";
+import { chainStateFile, openChainState, startStateServer } from "../../src/chain/chainState";
 import { checkpointPolicyFromEnv } from "../../src/chain/embeddedChain";
 import { BlockJournal } from "../../src/chain/journal";
 import { openGateway } from "../../src/wiring/gateway";
@@ -296,15 +297,23 @@ async function build(dataDir: string, n: number): Promise<void> {
 }
 
 /**
- * What one more block costs on this chain's state: anvil loaded from the data directory's checkpoint
- * (as the gateway starts it) mines 20 empty blocks. A one-at-a-time issuer pays it for every issue.
+ * What one more block costs on this chain's state: anvil started as the gateway starts it (forked from
+ * the data directory's chain state; loaded from a checkpoint file of the earlier format when that is
+ * all there is) mines 20 empty blocks. A one-at-a-time issuer pays it for every issue.
  */
 async function emptyBlockCost(dataDir: string): Promise<number> {
   const genesis = new BlockJournal(dataDir).readGenesis()!;
+  const state = openChainState(dataDir);
+  const base = state.base();
+  state.close();
+  const server = base ? await startStateServer(chainStateFile(dataDir), genesis.chainId) : undefined;
   const node = await startAnvil({
     quiet: true,
     readyTimeoutMs: 120_000,
-    args: anvilArgs(genesis, 1128, checkpointFile(dataDir)),
+    args:
+      base && server
+        ? forkArgs(genesis, 1128, server.url, base.number)
+        : anvilArgs(genesis, 1128, checkpointFile(dataDir)),
   });
   try {
     const rpc = keepAliveRpc(node.url);
@@ -315,6 +324,7 @@ async function emptyBlockCost(dataDir: string): Promise<number> {
     return (performance.now() - t0) / 20;
   } finally {
     await node.stop();
+    await server?.stop();
   }
 }
 
@@ -453,7 +463,7 @@ async function main(): Promise<void> {
     const rssBuilt = (built.gatewayRss as number) + (built.nodeRss as number);
     const size = (f: string) => mb(fs.existsSync(path.join(dir, f)) ? fs.statSync(path.join(dir, f)).size : 0);
     const durable = {
-      checkpointMB: size("chain-checkpoint.json"),
+      checkpointMB: size("chain-checkpoint.json") + size("chain-state.sqlite"),
       journalMB: size("chain-journal.jsonl"),
       sqliteMB: size("certledger.sqlite"),
     };
