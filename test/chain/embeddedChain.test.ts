@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import fs from "node:fs";
 import path from "node:path";
+import { gunzipSync } from "node:zlib";
 import Database from "better-sqlite3";
 import {
   EMBEDDED_ENGINES,
@@ -279,6 +280,41 @@ describe("embedded chain checkpoints (anvil)", function () {
     expect((await latest(again)).hash).to.equal(head.hash);
     expect(BigInt((await again.rpc("eth_getBalance", [to, "latest"])) as string)).to.equal(8n);
     await again.close();
+  });
+
+  it("moves a data directory of the earlier format (a whole-state checkpoint file) into its state file", async function () {
+    const keyring = new CustodialKeyring(seed);
+    const from = keyring.addressOf("relayer");
+    const to = keyring.addressOf("someone");
+    const chain = await open(tmpDir(), keyring, "anvil", { blocks: 1_000_000, replayMs: 1e9 });
+    for (let i = 1; i <= 6; i++) await transfer(chain, from, to, 1n);
+    // What the earlier code left: anvil's own dump of the whole state at the head, beside the journal.
+    const legacy = tmpDir();
+    await chain.backupTo(legacy);
+    fs.rmSync(path.join(legacy, "chain-state.sqlite"));
+    const dumped = (await chain.rpc("anvil_dumpState", [])) as string;
+    fs.writeFileSync(path.join(legacy, "chain-checkpoint.json"), gunzipSync(Buffer.from(dumped.slice(2), "hex")));
+    const head = await latest(chain);
+    await chain.close();
+
+    const again = await open(legacy, keyring, "anvil", { blocks: 1_000_000, replayMs: 1e9 });
+    expect(again.replay).to.include({ fromBlock: Number(BigInt(head.number)), blocks: 0 });
+    expect((await latest(again)).hash).to.equal(head.hash);
+    await transfer(again, from, to, 1n);
+    await again.checkpoint();
+    // The first checkpoint wrote the whole state to the state file and removed the old file.
+    expect(fs.existsSync(path.join(legacy, "chain-checkpoint.json"))).to.equal(false);
+    expect(stateRows(legacy)).to.be.greaterThan(0);
+    await transfer(again, from, to, 1n);
+    const last = await latest(again);
+    const crashed = tmpDir();
+    await again.backupTo(crashed);
+    await again.close();
+    const third = await open(crashed, keyring, "anvil");
+    expect(third.replay).to.include({ fromBlock: Number(BigInt(last.number)) - 1, blocks: 1 });
+    expect((await latest(third)).hash).to.equal(last.hash);
+    expect(BigInt((await third.rpc("eth_getBalance", [to, "latest"])) as string)).to.equal(8n);
+    await third.close();
   });
 
   it("refuses a journal that does not continue its checkpoint", async function () {
