@@ -200,6 +200,11 @@ export function openChainState(dataDir: string): ChainState {
 export interface StateServer {
   /** http://127.0.0.1:port */
   url: string;
+  /**
+   * The blocks the nodes served now were forked at: state reads name one of them (or a tag). Any other
+   * block is history before the base, which is not kept, and is refused rather than answered wrongly.
+   */
+  forks(blocks: number[]): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -230,7 +235,14 @@ const bytes = (h, size) => {
 const ZERO_WORD = "0x" + "0".repeat(64);
 const word = (b) => "0x" + (b ? b.toString("hex") : "").padStart(64, "0");
 const base = () => JSON.parse(q.meta.get().v);
-const account = (a) => q.account.get(bytes(a, 20));
+// The blocks the live nodes were forked at: the only blocks whose state this file gives (see above).
+let forks = new Set();
+function at(tag) {
+  if (typeof tag !== "string" || !tag.startsWith("0x") || tag.length === 66) return;
+  const n = Number(BigInt(tag));
+  if (!forks.has(n)) throw Object.assign(new Error("the state of block " + n + " is not kept (history is pruned)"), { code: -32000 });
+}
+const account = (a, tag) => (at(tag), q.account.get(bytes(a, 20)));
 function blockNumber(tag) {
   if (tag === "earliest") return 0;
   if (typeof tag === "string" && tag.startsWith("0x")) return Number(BigInt(tag));
@@ -281,14 +293,15 @@ const methods = {
   eth_maxPriorityFeePerGas: () => "0x0",
   eth_getBlockByNumber: (p) => block(p[0], p[1]),
   eth_getBlockByHash: (p) => block(p[0], p[1]),
-  eth_getBalance: (p) => { const a = account(p[0]); return a ? a.balance : "0x0"; },
-  eth_getTransactionCount: (p) => { const a = account(p[0]); return hex(a ? a.nonce : 0); },
-  eth_getCode: (p) => { const a = account(p[0]); return a && a.code.length ? "0x" + a.code.toString("hex") : "0x"; },
+  eth_getBalance: (p) => { const a = account(p[0], p[1]); return a ? a.balance : "0x0"; },
+  eth_getTransactionCount: (p) => { const a = account(p[0], p[1]); return hex(a ? a.nonce : 0); },
+  eth_getCode: (p) => { const a = account(p[0], p[1]); return a && a.code.length ? "0x" + a.code.toString("hex") : "0x"; },
   eth_getAccountInfo: (p) => {
-    const a = account(p[0]);
+    const a = account(p[0], p[1]);
     return { balance: a ? a.balance : "0x0", nonce: hex(a ? a.nonce : 0), code: a && a.code.length ? "0x" + a.code.toString("hex") : "0x" };
   },
   eth_getStorageAt: (p) => {
+    at(p[2]);
     const r = q.slot.get(bytes(p[0], 20), bytes(hex(p[1]), 32));
     return word(r && r.value);
   },
@@ -304,7 +317,7 @@ function answer(m) {
   try {
     return { jsonrpc: "2.0", id: m.id, result: f(m.params || []) };
   } catch (e) {
-    return { jsonrpc: "2.0", id: m.id, error: { code: -32603, message: String(e && e.message ? e.message : e) } };
+    return { jsonrpc: "2.0", id: m.id, error: { code: (e && e.code) || -32603, message: String(e && e.message ? e.message : e) } };
   }
 }
 const server = http.createServer((req, res) => {
@@ -325,6 +338,11 @@ const server = http.createServer((req, res) => {
 server.keepAliveTimeout = 60000;
 server.listen(0, "127.0.0.1", () => parentPort.postMessage({ port: server.address().port }));
 parentPort.on("message", (m) => {
+  if (m && m.forks) {
+    forks = new Set(m.forks);
+    parentPort.postMessage({ forksSet: true });
+    return;
+  }
   if (m !== "stop") return;
   server.close();
   server.closeAllConnections();
@@ -349,6 +367,16 @@ export async function startStateServer(file: string, chainId: number): Promise<S
   let stopped: Promise<void> | undefined;
   return {
     url: `http://127.0.0.1:${port}`,
+    forks: (blocks) =>
+      new Promise<void>((resolve) => {
+        const ack = (m: { forksSet?: boolean }) => {
+          if (!m.forksSet) return;
+          worker.off("message", ack);
+          resolve();
+        };
+        worker.on("message", ack);
+        worker.postMessage({ forks: blocks });
+      }),
     stop() {
       stopped ??= new Promise<void>((resolve) => {
         const done = () => resolve();

@@ -159,8 +159,14 @@ export async function startAnvilEngine(
   if (base && fs.existsSync(legacy)) fs.rmSync(legacy, { force: true });
   const fromLegacy = !base && fs.existsSync(legacy);
   let server: StateServer | undefined;
+  // The fork blocks of the node serving now and of the one it replaced (which may still answer).
+  let forkedAt: number[] = [];
   const launch = async (from: ChainStateBase | undefined) => {
-    if (from) server ??= await startStateServer(state.file, genesis.chainId);
+    if (from) {
+      server ??= await startStateServer(state.file, genesis.chainId);
+      forkedAt = [...forkedAt.slice(-1), from.number];
+      await server.forks(forkedAt);
+    }
     return startAnvil({
       quiet: true,
       dieWithParent: true,

@@ -307,6 +307,7 @@ async function emptyBlockCost(dataDir: string): Promise<number> {
   const base = state.base();
   state.close();
   const server = base ? await startStateServer(chainStateFile(dataDir), genesis.chainId) : undefined;
+  if (base) await server?.forks([base.number]);
   const node = await startAnvil({
     quiet: true,
     readyTimeoutMs: 120_000,
