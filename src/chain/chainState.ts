@@ -197,6 +197,9 @@ export function openChainState(dataDir: string): ChainState {
   };
 }
 
+/** The state server thread's heap limit (old generation). */
+const STATE_SERVER_HEAP_MB = 128;
+
 export interface StateServer {
   /** http://127.0.0.1:port */
   url: string;
@@ -357,6 +360,9 @@ export async function startStateServer(file: string, chainId: number): Promise<S
     eval: true,
     name: "certledger-chain-state",
     workerData: { file, chainId, driver: require.resolve("better-sqlite3") },
+    // It holds almost nothing between requests, but allocates for each one: without a limit of its own
+    // its heap grows to the process's default limit before it collects.
+    resourceLimits: { maxOldGenerationSizeMb: STATE_SERVER_HEAP_MB, maxYoungGenerationSizeMb: 16 },
   });
   worker.unref();
   const port = await new Promise<number>((resolve, reject) => {

@@ -20,9 +20,8 @@
  * BENCH_RESTART_TX_PER_BLOCK of them (default 400, the producer's own limit), as a gateway's group
  * commit packs the single issues that arrive together (checked: N issues, N transactions). One block
  * per issue (BENCH_RESTART_TX_PER_BLOCK=1) is the one-agency-at-a-time case; it is not the default
- * because anvil's cost per block grows with the state (`mineMsPerBlock`), which would take hours for
- * 100,000 here, while the restart depends on the state and on the checkpoint, which bound the replay
- * by mining time, not on how the transactions were packed. With BENCH_RESTART_VIA=relayer,
+ * because it takes far longer to write, while the restart depends on the checkpoint, which bounds the
+ * replay by mining time, not on how the transactions were packed. With BENCH_RESTART_VIA=relayer,
  * `engine.chain.issue` (what POST /v1/agency/certificates does after building the document) is called
  * by BENCH_RESTART_WRITERS agencies (default 8), one issue at a time each.
  *
@@ -511,7 +510,7 @@ async function main(): Promise<void> {
     });
     if (emptyBlockMs !== undefined)
       emit(`anvil_empty_block_ms_after_${issues}_single_issues`, emptyBlockMs, "ms", {
-        why: "anvil computes the whole state root for each block: a one-at-a-time issuer waits for it once per issue",
+        why: "what one more block costs on this state (a forked anvil computes no state root): a one-at-a-time issuer waits for it once per issue",
         loadAverage: os.loadavg().map((l) => Math.round(l * 10) / 10),
       });
     emit(`rss_after_${issues}_single_issues_mb`, mb(rssBuilt), "MB", {
