@@ -115,6 +115,8 @@ export function openChainState(dataDir: string): ChainState {
   db.pragma("journal_mode = WAL");
   // Each merge is a checkpoint the journal is truncated after: it must be on disk when it returns.
   db.pragma("synchronous = FULL");
+  // The first merge of a large data directory writes its whole state through the WAL; truncate it after.
+  db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
   db.exec(SCHEMA);
   const getMeta = db.prepare<[string], { v: string }>("SELECT v FROM meta WHERE k = ?");
   const setMeta = db.prepare("INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v");

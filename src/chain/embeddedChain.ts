@@ -101,9 +101,10 @@ export interface CheckpointPolicy {
   /** The anvil process is replaced from a checkpoint once it holds this many blocks (default 4,096). */
   recycleBlocks: number;
   /**
-   * ... or this many transactions (CERTLEDGER_CHAIN_RECYCLE_TRANSACTIONS, default 20,000): anvil keeps
-   * each kept block's transactions with their receipts and traces (~5 kB each), so full blocks would
-   * otherwise hold hundreds of MB.
+   * ... or this many transactions (CERTLEDGER_CHAIN_RECYCLE_TRANSACTIONS, default 1: at every checkpoint
+   * after a transaction). anvil keeps each kept block's transactions with their receipts and traces
+   * (~5 kB each) and puts them all in its dump, so a checkpoint of a node that holds many costs more
+   * (measured: 0.4 s of dump for 4,000, 1.2 s for 12,000); a fresh fork starts in ~0.15 s.
    */
   recycleTransactions: number;
 }
@@ -119,7 +120,7 @@ export function checkpointPolicyFromEnv(): CheckpointPolicy {
     // have their logs when the index catches up with them.
     keepBlocks: envInt("CERTLEDGER_CHAIN_KEEP_BLOCKS", blocks + 128, 1),
     recycleBlocks: envInt("CERTLEDGER_CHAIN_RECYCLE_BLOCKS", 4096, 1),
-    recycleTransactions: envInt("CERTLEDGER_CHAIN_RECYCLE_TRANSACTIONS", 20_000, 1),
+    recycleTransactions: envInt("CERTLEDGER_CHAIN_RECYCLE_TRANSACTIONS", 1, 1),
   };
 }
 
