@@ -1,37 +1,41 @@
 /**
  * The embedded chain's anvil engine: anvil (src/chain/anvil.ts) as a child process on 127.0.0.1 that
- * only this gateway talks to, mined by the same `BlockProducer` as the in-process EDR engine, and able
- * to write its whole state to a checkpoint file, which EDR cannot (docs/decisions/0017).
+ * only this gateway talks to, mined by the same `BlockProducer` as the in-process EDR engine.
  *
- * The checkpoint (`chain-checkpoint.json`) is anvil's own state format (`anvil_dumpState`, loaded back
- * with `--load-state`) cut down to what a restart needs: every account with its code and storage, the
- * block environment, and only the last `HASH_WINDOW` block headers (with the transactions and receipts
- * anvil still keeps of the last `keepBlocks`). So its size follows the state, not the history.
+ * Its state lives on disk, in the chain state file (src/chain/chainState.ts): the node is forked from
+ * the file's server at the last checkpoint's block, so it starts at once whatever the history, reads
+ * the slots it needs as it needs them, and mines a block in time that follows the block, not the state
+ * (a forked anvil does not recompute a state root). A checkpoint merges into the file what the node
+ * wrote since it was forked.
  *
- * anvil keeps every block header it mined since it started (about 1.6 kB each); after a checkpoint the
- * process is replaced by a fresh one loaded from that checkpoint once it holds `recycleBlocks`, so its
- * memory and the next dump stay bounded too. Readers are moved to the new process at once; the old one
- * ends when its last answer is sent.
+ * A data directory written before the state file has `chain-checkpoint.json` (anvil's own state format,
+ * loaded with `--load-state`); it is loaded once, and its first checkpoint moves it into the state file.
+ *
+ * After a checkpoint the process is replaced by a fresh one forked at the new base once it holds
+ * `recycleBlocks` blocks or `recycleTransactions` transactions, so its memory stays bounded. Readers are
+ * moved to the new process at once; the old one ends when its last answer is sent.
  */
 import fs from "node:fs";
 import path from "node:path";
 import { gunzip } from "node:zlib";
 import { promisify } from "node:util";
 import { keepAliveRpc, startAnvil, type AnvilNode } from "./anvil";
+import {
+  HASH_WINDOW,
+  KEEP_TRANSACTIONS,
+  openChainState,
+  startStateServer,
+  type ChainStateBase,
+  type DumpedAccount,
+  type RpcBlock,
+  type RpcTransaction,
+  type StateServer,
+} from "./chainState";
 import type { GenesisSpec } from "./journal";
 import type { Rpc } from "./submitter";
 
+/** The checkpoint file of the earlier format (the whole state as JSON), read once and then removed. */
 export const CHECKPOINT_FILE = "chain-checkpoint.json";
-/** Block headers a checkpoint keeps: BLOCKHASH reaches back 256 blocks. */
-const HASH_WINDOW = 256;
-/**
- * Transactions (with receipts and traces, ~5 kB each) a checkpoint keeps: those of the newest blocks,
- * whole, up to this many (and always the newest block's), for `POST /rpc` readers of recent receipts.
- * Nothing the gateway needs after a restart is among them: a checkpoint waits until the index has
- * applied its block and every outbox row settled by transaction hash is marked (src/chain/engine.ts).
- * Older blocks keep their headers (and hashes) only.
- */
-const KEEP_TRANSACTIONS = 1024;
 const HARDFORKS_WITH_TX_GAS_CAP = new Set(["osaka", "amsterdam"]);
 
 export interface CheckpointHead {
@@ -56,7 +60,7 @@ export interface AnvilEngine {
   rpc: Rpc;
   /** The block the node started from (the checkpoint's; 0 from genesis) and its hash. */
   start: CheckpointHead;
-  /** Writes the state at `head` (the node's head, between blocks) to the checkpoint file, durably. */
+  /** Writes the state at `head` (the node's head, between blocks) to the chain state file, durably. */
   checkpoint(head: CheckpointHead, hook?: (phase: CheckpointPhase) => Promise<void>): Promise<{ bytes: number }>;
   /** The first block whose transactions, receipts and logs the node still serves. */
   historyFrom(head: number): number;
@@ -66,6 +70,10 @@ export interface AnvilEngine {
   pid(): number;
   /** Why the anvil process is gone, when it ended without being closed. */
   failure(): string | undefined;
+  /** Bytes of the chain state file. */
+  stateBytes(): number;
+  /** An online copy of the chain state file at `dest` (call between blocks, checkpoints held). */
+  backupState(dest: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -114,9 +122,29 @@ async function headOf(rpc: Rpc): Promise<CheckpointHead> {
   return { number: Number(BigInt(b.number)), hash: b.hash };
 }
 
+/** anvil's arguments for a node forked from the chain state server at `block`. */
+export function forkArgs(genesis: GenesisSpec, keepBlocks: number, serverUrl: string, block: number): string[] {
+  return [
+    ...anvilArgs(genesis, keepBlocks),
+    "--fork-url",
+    serverUrl,
+    "--fork-block-number",
+    String(block),
+    "--fork-chain-id",
+    String(genesis.chainId),
+    "--no-rate-limit",
+    "--no-storage-caching",
+    "--retries",
+    "1",
+  ];
+}
+
 /**
- * Starts anvil from the data directory's checkpoint, or from genesis (the genesis accounts funded with
- * anvil_setBalance, the same on every start, so replaying the journal gives the same blocks).
+ * Starts anvil forked from the data directory's chain state (chain-state.sqlite), or, before its first
+ * checkpoint, from a checkpoint file of the earlier format or from genesis (the genesis accounts funded
+ * with anvil_setBalance, the same on every start, so replaying the journal gives the same blocks).
+ * The first checkpoint writes the whole state to the chain state file and moves the chain onto a forked
+ * node at once: every later block is mined (and replayed after a crash) by a forked node.
  */
 export async function startAnvilEngine(
   genesis: GenesisSpec,
@@ -124,32 +152,60 @@ export async function startAnvilEngine(
   opts: AnvilEngineOptions,
 ): Promise<AnvilEngine> {
   removeCheckpointLeftovers(dataDir);
-  const file = checkpointFile(dataDir);
-  const fromCheckpoint = fs.existsSync(file);
-  const launch = () =>
-    startAnvil({
+  const legacy = checkpointFile(dataDir);
+  const state = openChainState(dataDir);
+  const base = state.base();
+  // A kill after the first merge and before the old file was removed leaves it: the state file wins.
+  if (base && fs.existsSync(legacy)) fs.rmSync(legacy, { force: true });
+  const fromLegacy = !base && fs.existsSync(legacy);
+  let server: StateServer | undefined;
+  // The fork blocks of the node serving now and of the one it replaced (which may still answer).
+  let forkedAt: number[] = [];
+  const launch = async (from: ChainStateBase | undefined) => {
+    if (from) {
+      server ??= await startStateServer(state.file, genesis.chainId);
+      forkedAt = [...forkedAt.slice(-1), from.number];
+      await server.forks(forkedAt);
+    }
+    return startAnvil({
       quiet: true,
       dieWithParent: true,
       readyTimeoutMs: 120_000,
-      args: anvilArgs(genesis, opts.keepBlocks, fs.existsSync(file) ? file : undefined),
+      args: from
+        ? forkArgs(genesis, opts.keepBlocks, server!.url, from.number)
+        : anvilArgs(genesis, opts.keepBlocks, fs.existsSync(legacy) ? legacy : undefined),
     });
+  };
   let node: AnvilNode;
   try {
-    node = await launch();
+    node = await launch(base);
   } catch (e) {
+    state.close();
+    await server?.stop();
     throw new Error(
-      fromCheckpoint
-        ? `the chain checkpoint ${file} could not be loaded: ${(e as Error).message.split("\n")[0]}`
-        : (e as Error).message,
+      base
+        ? `the chain could not start from its state ${state.file}: ${(e as Error).message.split("\n")[0]}`
+        : fromLegacy
+          ? `the chain checkpoint ${legacy} could not be loaded: ${(e as Error).message.split("\n")[0]}`
+          : (e as Error).message,
       { cause: e },
     );
   }
   let current = { node, rpc: keepAliveRpc(node.url), inflight: 0, retired: false };
-  if (!fromCheckpoint) {
+  let forked = base !== undefined;
+  if (!base && !fromLegacy) {
     for (const a of genesis.accounts)
       await current.rpc("anvil_setBalance", [a.address, "0x" + BigInt(a.balanceWei).toString(16)]);
   }
   const start = await headOf(current.rpc);
+  if (base && (start.number !== base.number || start.hash !== base.hash)) {
+    await node.stop("SIGKILL");
+    state.close();
+    await server?.stop();
+    throw new Error(
+      `the chain state holds block ${base.number} (${base.hash}) but the node forked from it is at ${start.number} (${start.hash})`,
+    );
+  }
   let blocksInNode = 0;
   let lastHead = start.number;
 
@@ -173,45 +229,68 @@ export async function startAnvilEngine(
     start,
     async checkpoint(head, hook) {
       const dumped = (await current.rpc("anvil_dumpState", [])) as string;
-      const state = JSON.parse(
+      const dump = JSON.parse(
         (await promisify(gunzip)(Buffer.from(dumped.slice(2), "hex"))).toString("utf8"),
       ) as AnvilState;
-      if (Number(state.best_block_number) !== head.number)
-        throw new Error(`checkpoint: the node is at block ${state.best_block_number}, not ${head.number}`);
+      if (Number(dump.best_block_number) !== head.number)
+        throw new Error(`checkpoint: the node is at block ${dump.best_block_number}, not ${head.number}`);
+      // The headers the file does not hold yet: a forked node answers older ones from the file itself.
+      const from = Math.max(forked ? lastHead + 1 : 0, head.number - HASH_WINDOW + 1);
+      const numbers = forked ? [] : [0];
+      for (let n = Math.max(from, 1); n <= head.number; n++) numbers.push(n);
+      const blocks: RpcBlock[] = [];
+      for (const n of numbers)
+        blocks.push((await current.rpc("eth_getBlockByNumber", ["0x" + n.toString(16), false])) as RpcBlock);
+      if (blocks.at(-1)?.hash !== head.hash)
+        throw new Error(`checkpoint: block ${head.number} is ${blocks.at(-1)?.hash}, not ${head.hash}`);
+      // The newest blocks' transactions with their receipts, whole blocks up to KEEP_TRANSACTIONS.
+      const transactions: RpcTransaction[] = [];
+      for (let i = blocks.length - 1; i >= 0; i--) {
+        const b = blocks[i];
+        const count = (b.transactions as unknown[] | undefined)?.length ?? 0;
+        if (count === 0) continue;
+        // Older blocks' bodies are pruned in the node (--transaction-block-keeper).
+        if (Number(BigInt(b.number)) <= head.number - opts.keepBlocks) break;
+        if (transactions.length > 0 && transactions.length + count > KEEP_TRANSACTIONS) break;
+        const full = (await current.rpc("eth_getBlockByNumber", [b.number, true])) as {
+          transactions: RpcTransaction["tx"][];
+        };
+        const receipts = (await current.rpc("eth_getBlockReceipts", [b.number])) as unknown[];
+        full.transactions.forEach((tx, k) => transactions.push({ tx, receipt: receipts[k] }));
+      }
       blocksInNode += head.number - lastHead;
       lastHead = head.number;
-      const held = state.transactions.length;
-      cutDown(state, head.number);
+      const held = dump.transactions.length;
       await hook?.("dumped");
-      const bytes = await writeDurably(file, JSON.stringify(state), hook);
-      // A node that has mined many blocks holds all their headers: replace it by one loaded from the
-      // checkpoint just written, which proves at once that the checkpoint loads into the same head.
-      if (blocksInNode >= opts.recycleBlocks || held >= opts.recycleTransactions) {
-        const fresh = await startAnvil({
-          quiet: true,
-          dieWithParent: true,
-          readyTimeoutMs: 120_000,
-          args: anvilArgs(genesis, opts.keepBlocks, file),
-        });
+      await hook?.("temp-written");
+      state.merge(dump.accounts, blocks, transactions, head);
+      if (fs.existsSync(legacy)) fs.rmSync(legacy, { force: true });
+      await hook?.("renamed");
+      // A node not forked yet (the first checkpoint) must be replaced at once: blocks after this one are
+      // replayed after a crash by a forked node, and must come out the same. A forked node that has
+      // mined many blocks holds all their headers and what it wrote: it is replaced too.
+      if (!forked || blocksInNode >= opts.recycleBlocks || held >= opts.recycleTransactions) {
+        const fresh = await launch(head);
         const freshRpc = keepAliveRpc(fresh.url);
         const got = await headOf(freshRpc).catch((e: unknown) => ({ number: -1, hash: String(e) }));
         if (got.number !== head.number || got.hash !== head.hash) {
           await fresh.stop("SIGKILL");
           throw new Error(
-            `the checkpoint of block ${head.number} (${head.hash}) loads as block ${got.number} (${got.hash})`,
+            `the chain state of block ${head.number} (${head.hash}) forks as block ${got.number} (${got.hash})`,
           );
         }
         const old = current;
         current = { node: fresh, rpc: freshRpc, inflight: 0, retired: false };
         retire(old);
-        opts.log?.("chain node replaced from its checkpoint", {
+        opts.log?.(forked ? "chain node replaced from its state" : "chain node moved onto its state file", {
           block: head.number,
           blocksInOldNode: blocksInNode,
           transactionsInOldNode: held,
         });
+        forked = true;
         blocksInNode = 0;
       }
-      return { bytes };
+      return { bytes: state.bytes() };
     },
     historyFrom(head) {
       return Math.max(0, head - opts.keepBlocks + 1);
@@ -231,76 +310,20 @@ export async function startAnvilEngine(
         return 0;
       }
     },
+    stateBytes: () => state.bytes(),
+    backupState: (dest) => state.backup(dest),
     async close() {
       await current.node.stop();
+      await server?.stop();
+      state.close();
     },
   };
 }
 
-/**
- * Cuts a state dump down to what a restart needs: the last `HASH_WINDOW` block headers, and the
- * transactions of the newest blocks (see KEEP_TRANSACTIONS); the other blocks' bodies are emptied
- * (a header's hash does not depend on the body it is stored with, measured: the loaded chain has the
- * same head hash). So the checkpoint, the load and the loaded node's memory follow the state, not
- * how many transactions the last blocks held.
- */
-export function cutDown(state: AnvilState, head: number): void {
-  const oldest = head - HASH_WINDOW;
-  const numberOf = (b: AnvilState["blocks"][number]) => Number(BigInt(b.header.number));
-  // anvil dumps its blocks in no particular order (a hash map's): newest last from here on.
-  state.blocks = state.blocks.filter((b) => numberOf(b) > oldest).sort((x, y) => numberOf(x) - numberOf(y));
-  const keep = new Set<number>();
-  let kept = 0;
-  for (let i = state.blocks.length - 1; i >= 0; i--) {
-    const b = state.blocks[i];
-    const n = Number(BigInt(b.header.number));
-    const txs = b.transactions?.length ?? 0;
-    if (keep.size > 0 && kept + txs > KEEP_TRANSACTIONS) break;
-    keep.add(n);
-    kept += txs;
-  }
-  for (const b of state.blocks) if (!keep.has(Number(BigInt(b.header.number)))) b.transactions = [];
-  state.transactions = state.transactions.filter((t) => keep.has(Number(t.block_number)));
-  state.historical_states = null;
-}
-
-/** The parts of anvil's state dump that are cut down here; the rest is passed through untouched. */
+/** The parts of anvil's state dump (anvil_dumpState) a checkpoint reads. */
 export interface AnvilState {
   best_block_number: number | string;
-  blocks: { header: { number: string }; transactions?: unknown[] }[];
-  transactions: { block_number: number | string }[];
-  historical_states: unknown;
+  accounts: Record<string, DumpedAccount>;
+  transactions: unknown[];
   [k: string]: unknown;
-}
-
-/**
- * Temp file, fsync, rename, fsync of the directory: a reader (or a restart after a kill at any
- * point) finds the old checkpoint or the new one, whole.
- */
-async function writeDurably(
-  file: string,
-  content: string,
-  hook?: (phase: CheckpointPhase) => Promise<void>,
-): Promise<number> {
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fh = await fs.promises.open(tmp, "w", 0o600);
-  let bytes: number;
-  try {
-    const buf = Buffer.from(content, "utf8");
-    bytes = buf.length;
-    await fh.writeFile(buf);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await hook?.("temp-written");
-  await fs.promises.rename(tmp, file);
-  const dir = await fs.promises.open(path.dirname(file), "r");
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
-  await hook?.("renamed");
-  return bytes;
 }

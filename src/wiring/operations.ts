@@ -1,6 +1,7 @@
 /** Where the operations gauges of /metrics (src/http/metrics.ts) read their values from. */
 import fs from "node:fs";
 import { checkpointFile } from "../chain/embeddedAnvil";
+import { chainStateFile } from "../chain/chainState";
 import type { EmbeddedChain } from "../chain/embeddedChain";
 import type { Engine } from "../chain/engine";
 import type { OperationsSource } from "../http/metrics";
@@ -17,8 +18,13 @@ function chainStorage(embedded: EmbeddedChain): Record<string, number> {
  * the start when there is none yet), and this process's failures.
  */
 function checkpointHealth(embedded: EmbeddedChain): { ageSeconds: number; failures: number } {
-  const file = checkpointFile(embedded.journal.dir);
-  const written = fs.existsSync(file) ? fs.statSync(file).mtimeMs : startedAt;
+  // Every checkpoint commits to the state file (its WAL first); before the first one, a data directory
+  // of the earlier format has its checkpoint file.
+  const dir = embedded.journal.dir;
+  const files = [chainStateFile(dir), `${chainStateFile(dir)}-wal`, checkpointFile(dir)].filter((f) =>
+    fs.existsSync(f),
+  );
+  const written = files.length > 0 ? Math.max(...files.map((f) => fs.statSync(f).mtimeMs)) : startedAt;
   return {
     ageSeconds: Math.max(0, Math.round((Date.now() - written) / 1000)),
     failures: embedded.checkpoints.failures,

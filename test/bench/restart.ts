@@ -20,9 +20,8 @@
  * BENCH_RESTART_TX_PER_BLOCK of them (default 400, the producer's own limit), as a gateway's group
  * commit packs the single issues that arrive together (checked: N issues, N transactions). One block
  * per issue (BENCH_RESTART_TX_PER_BLOCK=1) is the one-agency-at-a-time case; it is not the default
- * because anvil's cost per block grows with the state (`mineMsPerBlock`), which would take hours for
- * 100,000 here, while the restart depends on the state and on the checkpoint, which bound the replay
- * by mining time, not on how the transactions were packed. With BENCH_RESTART_VIA=relayer,
+ * because it takes far longer to write, while the restart depends on the checkpoint, which bounds the
+ * replay by mining time, not on how the transactions were packed. With BENCH_RESTART_VIA=relayer,
  * `engine.chain.issue` (what POST /v1/agency/certificates does after building the document) is called
  * by BENCH_RESTART_WRITERS agencies (default 8), one issue at a time each.
  *
@@ -46,7 +45,8 @@ import pino from "pino";
 import { loadConfig } from "../../src/config";
 import { keepAliveRpc, startAnvil } from "../../src/chain/anvil";
 import { workKinds } from "../../src/chain/chainWriter";
-import { anvilArgs, checkpointFile } from "../../src/chain/embeddedAnvil";
+import { anvilArgs, checkpointFile, forkArgs } from "../../src/chain/embeddedAnvil";
+import { chainStateFile, openChainState, startStateServer } from "../../src/chain/chainState";
 import { checkpointPolicyFromEnv } from "../../src/chain/embeddedChain";
 import { BlockJournal } from "../../src/chain/journal";
 import { openGateway } from "../../src/wiring/gateway";
@@ -296,15 +296,24 @@ async function build(dataDir: string, n: number): Promise<void> {
 }
 
 /**
- * What one more block costs on this chain's state: anvil loaded from the data directory's checkpoint
- * (as the gateway starts it) mines 20 empty blocks. A one-at-a-time issuer pays it for every issue.
+ * What one more block costs on this chain's state: anvil started as the gateway starts it (forked from
+ * the data directory's chain state; loaded from a checkpoint file of the earlier format when that is
+ * all there is) mines 20 empty blocks. A one-at-a-time issuer pays it for every issue.
  */
 async function emptyBlockCost(dataDir: string): Promise<number> {
   const genesis = new BlockJournal(dataDir).readGenesis()!;
+  const state = openChainState(dataDir);
+  const base = state.base();
+  state.close();
+  const server = base ? await startStateServer(chainStateFile(dataDir), genesis.chainId) : undefined;
+  if (base) await server?.forks([base.number]);
   const node = await startAnvil({
     quiet: true,
     readyTimeoutMs: 120_000,
-    args: anvilArgs(genesis, 1128, checkpointFile(dataDir)),
+    args:
+      base && server
+        ? forkArgs(genesis, 1128, server.url, base.number)
+        : anvilArgs(genesis, 1128, checkpointFile(dataDir)),
   });
   try {
     const rpc = keepAliveRpc(node.url);
@@ -315,6 +324,7 @@ async function emptyBlockCost(dataDir: string): Promise<number> {
     return (performance.now() - t0) / 20;
   } finally {
     await node.stop();
+    await server?.stop();
   }
 }
 
@@ -453,7 +463,7 @@ async function main(): Promise<void> {
     const rssBuilt = (built.gatewayRss as number) + (built.nodeRss as number);
     const size = (f: string) => mb(fs.existsSync(path.join(dir, f)) ? fs.statSync(path.join(dir, f)).size : 0);
     const durable = {
-      checkpointMB: size("chain-checkpoint.json"),
+      checkpointMB: size("chain-checkpoint.json") + size("chain-state.sqlite"),
       journalMB: size("chain-journal.jsonl"),
       sqliteMB: size("certledger.sqlite"),
     };
@@ -500,7 +510,7 @@ async function main(): Promise<void> {
     });
     if (emptyBlockMs !== undefined)
       emit(`anvil_empty_block_ms_after_${issues}_single_issues`, emptyBlockMs, "ms", {
-        why: "anvil computes the whole state root for each block: a one-at-a-time issuer waits for it once per issue",
+        why: "what one more block costs on this state (a forked anvil computes no state root): a one-at-a-time issuer waits for it once per issue",
         loadAverage: os.loadavg().map((l) => Math.round(l * 10) / 10),
       });
     emit(`rss_after_${issues}_single_issues_mb`, mb(rssBuilt), "MB", {

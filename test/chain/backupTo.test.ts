@@ -65,7 +65,7 @@ for (const engine of EMBEDDED_ENGINES)
       expect(refused).to.equal(0);
       expect(names.length).to.be.greaterThan(0);
       for (const n of names) expect(fs.existsSync(path.join(copy, n)), n).to.equal(true);
-      if (engine === "anvil") expect(names).to.include("chain-checkpoint.json");
+      if (engine === "anvil") expect(names).to.include("chain-state.sqlite");
 
       const restored = await open(copy, engine);
       // eslint-disable-next-line @typescript-eslint/no-explicit-any

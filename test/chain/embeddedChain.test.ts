@@ -1,6 +1,8 @@
 import { expect } from "chai";
 import fs from "node:fs";
 import path from "node:path";
+import { gunzipSync } from "node:zlib";
+import Database from "better-sqlite3";
 import {
   EMBEDDED_ENGINES,
   openEmbeddedChain,
@@ -34,6 +36,25 @@ async function open(
     engine,
     checkpoints,
   });
+}
+
+/**
+ * Rows of the chain state file: of one table, or the accounts, the slots (but the EIP-2935 ring of
+ * block hashes) and the block headers.
+ */
+function stateRows(dir: string, table?: "tx"): number {
+  const db = new Database(path.join(dir, "chain-state.sqlite"), { readonly: true });
+  try {
+    const count = (sql: string, ...args: unknown[]) => (db.prepare(sql).get(...args) as { n: number }).n;
+    if (table) return count(`SELECT count(*) AS n FROM ${table}`);
+    return (
+      count("SELECT count(*) AS n FROM account") +
+      count("SELECT count(*) AS n FROM slot WHERE address != ?", Buffer.from(HISTORY_STORAGE_ADDRESS.slice(2), "hex")) +
+      count("SELECT count(*) AS n FROM block")
+    );
+  } finally {
+    db.close();
+  }
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -189,7 +210,7 @@ describe("embedded chain checkpoints (anvil)", function () {
     );
     const crashed = tmpDir();
     const files = await chain.backupTo(crashed);
-    expect(files.sort()).to.deep.equal(["chain-checkpoint.json", "chain-genesis.json", "chain-journal.jsonl"]);
+    expect(files.sort()).to.deep.equal(["chain-genesis.json", "chain-journal.jsonl", "chain-state.sqlite"]);
     await chain.close();
 
     const again = await open(crashed, keyring, "anvil", { blocks: 10, replayMs: 1e9 });
@@ -251,14 +272,49 @@ describe("embedded chain checkpoints (anvil)", function () {
     await chain.checkpoint();
     const head = await latest(chain);
     await chain.close();
-    // The new checkpoint with the old, full journal: what a kill between the rename and the truncation leaves.
-    fs.copyFileSync(path.join(dir, "chain-checkpoint.json"), path.join(before, "chain-checkpoint.json"));
+    // The new checkpoint with the old, full journal: what a kill between the commit and the truncation leaves.
+    fs.copyFileSync(path.join(dir, "chain-state.sqlite"), path.join(before, "chain-state.sqlite"));
     const again = await open(before, keyring, "anvil");
     expect(again.replay.fromBlock).to.equal(Number(BigInt(head.number)));
     expect(again.replay.transactions).to.equal(0);
     expect((await latest(again)).hash).to.equal(head.hash);
     expect(BigInt((await again.rpc("eth_getBalance", [to, "latest"])) as string)).to.equal(8n);
     await again.close();
+  });
+
+  it("moves a data directory of the earlier format (a whole-state checkpoint file) into its state file", async function () {
+    const keyring = new CustodialKeyring(seed);
+    const from = keyring.addressOf("relayer");
+    const to = keyring.addressOf("someone");
+    const chain = await open(tmpDir(), keyring, "anvil", { blocks: 1_000_000, replayMs: 1e9 });
+    for (let i = 1; i <= 6; i++) await transfer(chain, from, to, 1n);
+    // What the earlier code left: anvil's own dump of the whole state at the head, beside the journal.
+    const legacy = tmpDir();
+    await chain.backupTo(legacy);
+    fs.rmSync(path.join(legacy, "chain-state.sqlite"));
+    const dumped = (await chain.rpc("anvil_dumpState", [])) as string;
+    fs.writeFileSync(path.join(legacy, "chain-checkpoint.json"), gunzipSync(Buffer.from(dumped.slice(2), "hex")));
+    const head = await latest(chain);
+    await chain.close();
+
+    const again = await open(legacy, keyring, "anvil", { blocks: 1_000_000, replayMs: 1e9 });
+    expect(again.replay).to.include({ fromBlock: Number(BigInt(head.number)), blocks: 0 });
+    expect((await latest(again)).hash).to.equal(head.hash);
+    await transfer(again, from, to, 1n);
+    await again.checkpoint();
+    // The first checkpoint wrote the whole state to the state file and removed the old file.
+    expect(fs.existsSync(path.join(legacy, "chain-checkpoint.json"))).to.equal(false);
+    expect(stateRows(legacy)).to.be.greaterThan(0);
+    await transfer(again, from, to, 1n);
+    const last = await latest(again);
+    const crashed = tmpDir();
+    await again.backupTo(crashed);
+    await again.close();
+    const third = await open(crashed, keyring, "anvil");
+    expect(third.replay).to.include({ fromBlock: Number(BigInt(last.number)) - 1, blocks: 1 });
+    expect((await latest(third)).hash).to.equal(last.hash);
+    expect(BigInt((await third.rpc("eth_getBalance", [to, "latest"])) as string)).to.equal(8n);
+    await third.close();
   });
 
   it("refuses a journal that does not continue its checkpoint", async function () {
@@ -300,12 +356,10 @@ describe("embedded chain checkpoints (anvil)", function () {
       await chain.checkpoint();
       // Leave out the EIP-2935 system contract's ring of block hashes: state that grows with each block
       // up to 8,191 slots (~1.1 MB), then stays.
-      const state = JSON.parse(fs.readFileSync(path.join(dir, "chain-checkpoint.json"), "utf8"));
-      delete state.accounts[HISTORY_STORAGE_ADDRESS].storage;
-      sizes.push(JSON.stringify(state).length);
+      sizes.push(stateRows(dir));
     }
     // Same accounts, same storage: 300 blocks more of history add nothing (256 headers are kept).
-    expect(Math.max(...sizes) - Math.min(...sizes)).to.be.below(sizes[0] / 50);
+    expect(new Set(sizes).size, String(sizes)).to.equal(1);
     const head = Number(BigInt((await latest(chain)).number));
     expect(chain.historyFrom()).to.equal(head - 16 + 1);
     // The node was replaced from a checkpoint: the kept blocks still have their transactions and receipts.
@@ -327,8 +381,7 @@ describe("embedded chain checkpoints (anvil)", function () {
     expect(mined.every((m) => m.status === 1)).to.equal(true);
     const head = await latest(chain);
     await chain.checkpoint();
-    const state = JSON.parse(fs.readFileSync(path.join(dir, "chain-checkpoint.json"), "utf8"));
-    expect(state.transactions.length).to.be.within(1, 1_024);
+    expect(stateRows(dir, "tx")).to.be.within(1, 1_024);
     // The node (which held all 1,800) was replaced by one loaded from that checkpoint: same head, the
     // newest transaction's receipt kept, the oldest one's not, every transfer's effect there.
     expect((await latest(chain)).hash).to.equal(head.hash);

@@ -189,7 +189,7 @@ for (const [engine, engineEnv] of ENGINES)
       expect(out.manifest.chain.kind).to.equal("embedded");
       expect(out.manifest.chain.blockAtLeast).to.be.greaterThan(0);
       if (engine === "anvil")
-        expect(out.manifest.files.map((f: { name: string }) => f.name)).to.include("chain-checkpoint.json");
+        expect(out.manifest.files.map((f: { name: string }) => f.name)).to.include("chain-state.sqlite");
 
       const bDir = path.join(root, "b");
       const restored = await runCertledger(["--json", "restore", archive, "--data-dir", bDir]);

@@ -1,0 +1,404 @@
+/**
+ * The embedded chain's state on disk: every account and storage slot at the last checkpoint, in an
+ * SQLite file of its own (`chain-state.sqlite`), and a small JSON-RPC server on 127.0.0.1 that answers
+ * from it what a forking anvil asks (accounts, code, slots, block headers). The anvil process forks
+ * from that server at the checkpoint's block, so it starts without loading the state and reads a slot
+ * only when a transaction or a call touches it; it holds only what it wrote or read since it started.
+ *
+ * Why not anvil's own state file: anvil loads all of it at start (~6.4 µs per slot) and recomputes
+ * every account's storage root for every block it mines (1.7 ms per 1,000 slots), so both a restart
+ * and each block grew with every certificate ever issued (docs/decisions/0028).
+ *
+ * A checkpoint merges what the node changed since its fork (anvil's dump of a forked node holds only
+ * the accounts and slots it wrote) into the file in one transaction, with the headers of the new blocks
+ * (the last `HASH_WINDOW` are kept for BLOCKHASH and readers), and moves the base to the head.
+ *
+ * The server answers every state read at the base, whatever block the node names: the only node ever
+ * forked from this file is the one whose changes moved the base since its own fork block, and it
+ * answers the slots it changed itself, so a slot it asks for is the same at its fork block and at the
+ * base.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { Worker } from "node:worker_threads";
+
+export const CHAIN_STATE_FILE = "chain-state.sqlite";
+/** Block headers kept: BLOCKHASH reaches back 256 blocks. */
+export const HASH_WINDOW = 256;
+/**
+ * Transactions kept with their receipts (and logs): those of the newest blocks, whole, up to this many
+ * (and always the newest block's), for `POST /rpc` readers of recent receipts after the node is
+ * replaced. Nothing the gateway needs after a restart is among them: a checkpoint waits until the index
+ * has applied its block and every outbox row settled by transaction hash is marked.
+ */
+export const KEEP_TRANSACTIONS = 1024;
+
+export function chainStateFile(dataDir: string): string {
+  return path.join(dataDir, CHAIN_STATE_FILE);
+}
+
+/** What anvil_dumpState gives for an account (balance and values hex, storage keys 32-byte hex). */
+export interface DumpedAccount {
+  nonce: number;
+  balance: string;
+  code: string;
+  storage: Record<string, string>;
+}
+
+/** A transaction as eth_getTransactionByHash answers it, with its receipt. */
+export interface RpcTransaction {
+  tx: { hash: string; blockNumber: string; transactionIndex: string; [k: string]: unknown };
+  receipt: unknown;
+}
+
+/** A block as eth_getBlockByNumber(n, false) answers it. */
+export interface RpcBlock {
+  number: string;
+  hash: string;
+  [k: string]: unknown;
+}
+
+export interface ChainStateBase {
+  number: number;
+  hash: string;
+}
+
+export interface ChainState {
+  readonly file: string;
+  /** The block the file holds the state of; undefined before the first checkpoint. */
+  base(): ChainStateBase | undefined;
+  /**
+   * Writes the accounts and slots a node changed up to `head`, and the headers of its new blocks, and
+   * moves the base to `head`: all in one transaction, synced before it returns.
+   */
+  merge(
+    accounts: Record<string, DumpedAccount>,
+    blocks: RpcBlock[],
+    transactions: RpcTransaction[],
+    head: ChainStateBase,
+  ): void;
+  /** Transactions held with their receipts. */
+  transactionCount(): number;
+  /** Slots held (for figures and tests). */
+  slotCount(): number;
+  /** An online backup of the file (SQLite's backup API) at `dest`. */
+  backup(dest: string): Promise<void>;
+  /** Bytes of the file and its WAL. */
+  bytes(): number;
+  close(): void;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS account (
+  address BLOB PRIMARY KEY, nonce INTEGER NOT NULL, balance TEXT NOT NULL, code BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS slot (
+  address BLOB NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL, PRIMARY KEY (address, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS block (number INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE, json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tx (
+  hash TEXT PRIMARY KEY, block INTEGER NOT NULL, idx INTEGER NOT NULL, json TEXT NOT NULL, receipt TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS tx_block ON tx (block, idx);
+`;
+
+const hexBytes = (h: string, size?: number): Buffer => {
+  const digits = h.startsWith("0x") ? h.slice(2) : h;
+  return Buffer.from(size ? digits.padStart(size * 2, "0") : digits.length % 2 ? "0" + digits : digits, "hex");
+};
+
+export function openChainState(dataDir: string): ChainState {
+  const file = chainStateFile(dataDir);
+  const db = new Database(file);
+  db.pragma("journal_mode = WAL");
+  // Each merge is a checkpoint the journal is truncated after: it must be on disk when it returns.
+  db.pragma("synchronous = FULL");
+  // The first merge of a large data directory writes its whole state through the WAL; truncate it after.
+  db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+  db.exec(SCHEMA);
+  const getMeta = db.prepare<[string], { v: string }>("SELECT v FROM meta WHERE k = ?");
+  const setMeta = db.prepare("INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v");
+  const putAccount = db.prepare(
+    `INSERT INTO account (address, nonce, balance, code) VALUES (?, ?, ?, ?)
+     ON CONFLICT (address) DO UPDATE SET nonce = excluded.nonce, balance = excluded.balance, code = excluded.code`,
+  );
+  const putSlot = db.prepare(
+    "INSERT INTO slot (address, key, value) VALUES (?, ?, ?) ON CONFLICT (address, key) DO UPDATE SET value = excluded.value",
+  );
+  const dropSlot = db.prepare("DELETE FROM slot WHERE address = ? AND key = ?");
+  const putBlock = db.prepare("INSERT OR REPLACE INTO block (number, hash, json) VALUES (?, ?, ?)");
+  const pruneBlocks = db.prepare("DELETE FROM block WHERE number > 0 AND number <= ?");
+  const putTx = db.prepare("INSERT OR REPLACE INTO tx (hash, block, idx, json, receipt) VALUES (?, ?, ?, ?, ?)");
+  const txsByBlock = db.prepare<[], { block: number; n: number }>(
+    "SELECT block, count(*) AS n FROM tx GROUP BY block ORDER BY block DESC",
+  );
+  const pruneTxs = db.prepare("DELETE FROM tx WHERE block < ?");
+  const ZERO = Buffer.alloc(32);
+
+  const write = db.transaction(
+    (
+      accounts: Record<string, DumpedAccount>,
+      blocks: RpcBlock[],
+      transactions: RpcTransaction[],
+      head: ChainStateBase,
+    ) => {
+      for (const [address, a] of Object.entries(accounts)) {
+        const addr = hexBytes(address, 20);
+        putAccount.run(addr, Number(a.nonce), a.balance, hexBytes(a.code ?? "0x"));
+        for (const [key, value] of Object.entries(a.storage ?? {})) {
+          const v = hexBytes(value, 32);
+          if (v.equals(ZERO)) dropSlot.run(addr, hexBytes(key, 32));
+          else putSlot.run(addr, hexBytes(key, 32), v);
+        }
+      }
+      for (const b of blocks) putBlock.run(Number(BigInt(b.number)), b.hash, JSON.stringify(b));
+      pruneBlocks.run(head.number - HASH_WINDOW);
+      for (const t of transactions)
+        putTx.run(
+          t.tx.hash,
+          Number(BigInt(t.tx.blockNumber)),
+          Number(BigInt(t.tx.transactionIndex)),
+          JSON.stringify(t.tx),
+          JSON.stringify(t.receipt),
+        );
+      // Whole blocks, newest first, up to KEEP_TRANSACTIONS (the newest block's always).
+      let kept = 0;
+      let oldest: number | undefined;
+      for (const { block, n } of txsByBlock.all()) {
+        if (oldest !== undefined && kept + n > KEEP_TRANSACTIONS) break;
+        kept += n;
+        oldest = block;
+      }
+      if (oldest !== undefined) pruneTxs.run(oldest);
+      setMeta.run("base", JSON.stringify(head));
+    },
+  );
+
+  return {
+    file,
+    base() {
+      const row = getMeta.get("base");
+      return row ? (JSON.parse(row.v) as ChainStateBase) : undefined;
+    },
+    merge(accounts, blocks, transactions, head) {
+      write.immediate(accounts, blocks, transactions, head);
+    },
+    transactionCount: () => (db.prepare("SELECT count(*) AS n FROM tx").get() as { n: number }).n,
+    slotCount: () => (db.prepare("SELECT count(*) AS n FROM slot").get() as { n: number }).n,
+    async backup(dest) {
+      await db.backup(dest);
+    },
+    bytes() {
+      let n = 0;
+      for (const f of [file, `${file}-wal`]) if (fs.existsSync(f)) n += fs.statSync(f).size;
+      return n;
+    },
+    close: () => db.close(),
+  };
+}
+
+/** The state server thread's heap limit (old generation). */
+const STATE_SERVER_HEAP_MB = 128;
+
+export interface StateServer {
+  /** http://127.0.0.1:port */
+  url: string;
+  /**
+   * The blocks the nodes served now were forked at: state reads name one of them (or a tag). Any other
+   * block is history before the base, which is not kept, and is refused rather than answered wrongly.
+   */
+  forks(blocks: number[]): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The server's code: plain CommonJS on a thread of its own with its own read connection, so that the
+ * node's reads during a block never wait for the gateway's event loop.
+ */
+const SERVER_SOURCE = `
+const { parentPort, workerData } = require("node:worker_threads");
+const http = require("node:http");
+const Database = require(workerData.driver);
+const db = new Database(workerData.file, { readonly: true, fileMustExist: true });
+const q = {
+  meta: db.prepare("SELECT v FROM meta WHERE k = 'base'"),
+  account: db.prepare("SELECT nonce, balance, code FROM account WHERE address = ?"),
+  slot: db.prepare("SELECT value FROM slot WHERE address = ? AND key = ?"),
+  byNumber: db.prepare("SELECT json FROM block WHERE number = ?"),
+  byHash: db.prepare("SELECT json FROM block WHERE hash = ?"),
+  tx: db.prepare("SELECT json, receipt FROM tx WHERE hash = ?"),
+  txsOf: db.prepare("SELECT json, receipt FROM tx WHERE block = ? ORDER BY idx"),
+  txsIn: db.prepare("SELECT receipt FROM tx WHERE block BETWEEN ? AND ? ORDER BY block, idx"),
+};
+const hex = (n) => "0x" + BigInt(n).toString(16);
+const bytes = (h, size) => {
+  const d = String(h).toLowerCase().replace(/^0x/, "");
+  return Buffer.from(size ? d.padStart(size * 2, "0") : d, "hex");
+};
+const ZERO_WORD = "0x" + "0".repeat(64);
+const word = (b) => "0x" + (b ? b.toString("hex") : "").padStart(64, "0");
+const base = () => JSON.parse(q.meta.get().v);
+// The blocks the live nodes were forked at: the only blocks whose state this file gives (see above).
+let forks = new Set();
+function at(tag) {
+  if (typeof tag !== "string" || !tag.startsWith("0x") || tag.length === 66) return;
+  const n = Number(BigInt(tag));
+  if (!forks.has(n)) throw Object.assign(new Error("the state of block " + n + " is not kept (history is pruned)"), { code: -32000 });
+}
+const account = (a, tag) => (at(tag), q.account.get(bytes(a, 20)));
+function blockNumber(tag) {
+  if (tag === "earliest") return 0;
+  if (typeof tag === "string" && tag.startsWith("0x")) return Number(BigInt(tag));
+  if (typeof tag === "number") return tag;
+  return base().number;
+}
+function block(tag, full) {
+  let row;
+  if (typeof tag === "string" && tag.startsWith("0x") && tag.length === 66) row = q.byHash.get(tag.toLowerCase());
+  else {
+    row = q.byNumber.get(blockNumber(tag));
+  }
+  if (!row) return null;
+  const b = JSON.parse(row.json);
+  // anvil forked at a block takes that block's mixHash as the difficulty of the first block it mines
+  // (later ones have 0): a node forked at another checkpoint would then mine different blocks from the
+  // same journal. The block the node forks at is served with a zero mixHash, so every block a forked
+  // node mines has difficulty 0, wherever it was forked (its hash is the one the block was mined with).
+  if (Number(BigInt(b.number)) === base().number) b.mixHash = ZERO_WORD;
+  // Full transactions where they are kept; a block whose transactions are not kept lists none.
+  if (full) b.transactions = q.txsOf.all(Number(BigInt(b.number))).map((t) => JSON.parse(t.json));
+  return b;
+}
+const match = (want, got) => want == null || (Array.isArray(want) ? want.length === 0 || want.some((w) => w && w.toLowerCase() === got) : want.toLowerCase() === got);
+function logs(f) {
+  f = f || {};
+  let from, to;
+  if (f.blockHash) {
+    const b = block(f.blockHash, false);
+    if (!b) return [];
+    from = to = Number(BigInt(b.number));
+  } else {
+    from = blockNumber(f.fromBlock == null ? "latest" : f.fromBlock);
+    to = blockNumber(f.toBlock == null ? "latest" : f.toBlock);
+  }
+  const out = [];
+  for (const row of q.txsIn.all(from, to))
+    for (const l of JSON.parse(row.receipt).logs || [])
+      if (match(f.address, l.address.toLowerCase()) && (f.topics || []).every((t, i) => match(t, l.topics[i] && l.topics[i].toLowerCase())))
+        out.push(l);
+  return out;
+}
+const methods = {
+  eth_chainId: () => hex(workerData.chainId),
+  net_version: () => String(workerData.chainId),
+  eth_blockNumber: () => hex(base().number),
+  eth_gasPrice: () => "0x0",
+  eth_maxPriorityFeePerGas: () => "0x0",
+  eth_getBlockByNumber: (p) => block(p[0], p[1]),
+  eth_getBlockByHash: (p) => block(p[0], p[1]),
+  eth_getBalance: (p) => { const a = account(p[0], p[1]); return a ? a.balance : "0x0"; },
+  eth_getTransactionCount: (p) => { const a = account(p[0], p[1]); return hex(a ? a.nonce : 0); },
+  eth_getCode: (p) => { const a = account(p[0], p[1]); return a && a.code.length ? "0x" + a.code.toString("hex") : "0x"; },
+  eth_getAccountInfo: (p) => {
+    const a = account(p[0], p[1]);
+    return { balance: a ? a.balance : "0x0", nonce: hex(a ? a.nonce : 0), code: a && a.code.length ? "0x" + a.code.toString("hex") : "0x" };
+  },
+  eth_getStorageAt: (p) => {
+    at(p[2]);
+    const r = q.slot.get(bytes(p[0], 20), bytes(hex(p[1]), 32));
+    return word(r && r.value);
+  },
+  // History before the base: only the newest transactions (KEEP_TRANSACTIONS) are kept.
+  eth_getTransactionByHash: (p) => { const t = q.tx.get(String(p[0]).toLowerCase()); return t ? JSON.parse(t.json) : null; },
+  eth_getTransactionReceipt: (p) => { const t = q.tx.get(String(p[0]).toLowerCase()); return t ? JSON.parse(t.receipt) : null; },
+  eth_getBlockReceipts: (p) => { const b = block(p[0], false); return b ? q.txsOf.all(Number(BigInt(b.number))).map((t) => JSON.parse(t.receipt)) : null; },
+  eth_getLogs: (p) => logs(p[0]),
+};
+function answer(m) {
+  const f = methods[m && m.method];
+  if (!f) return { jsonrpc: "2.0", id: m && m.id, error: { code: -32601, message: "not served by the chain state: " + (m && m.method) } };
+  try {
+    return { jsonrpc: "2.0", id: m.id, result: f(m.params || []) };
+  } catch (e) {
+    return { jsonrpc: "2.0", id: m.id, error: { code: (e && e.code) || -32603, message: String(e && e.message ? e.message : e) } };
+  }
+}
+const server = http.createServer((req, res) => {
+  const chunks = [];
+  req.on("data", (c) => chunks.push(c));
+  req.on("end", () => {
+    let body;
+    try {
+      const msg = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+      body = JSON.stringify(Array.isArray(msg) ? msg.map(answer) : answer(msg));
+    } catch (e) {
+      body = JSON.stringify({ jsonrpc: "2.0", id: null, error: { code: -32700, message: "parse error" } });
+    }
+    res.setHeader("content-type", "application/json");
+    res.end(body);
+  });
+});
+server.keepAliveTimeout = 60000;
+server.listen(0, "127.0.0.1", () => parentPort.postMessage({ port: server.address().port }));
+parentPort.on("message", (m) => {
+  if (m && m.forks) {
+    forks = new Set(m.forks);
+    parentPort.postMessage({ forksSet: true });
+    return;
+  }
+  if (m !== "stop") return;
+  server.close();
+  server.closeAllConnections();
+  db.close();
+  parentPort.postMessage({ stopped: true });
+});
+`;
+
+/** Starts the server on 127.0.0.1 (a port the system picks) for the chain state file `file`. */
+export async function startStateServer(file: string, chainId: number): Promise<StateServer> {
+  const worker = new Worker(SERVER_SOURCE, {
+    eval: true,
+    name: "certledger-chain-state",
+    workerData: { file, chainId, driver: require.resolve("better-sqlite3") },
+    // It holds almost nothing between requests, but allocates for each one: without a limit of its own
+    // its heap grows to the process's default limit before it collects.
+    resourceLimits: { maxOldGenerationSizeMb: STATE_SERVER_HEAP_MB, maxYoungGenerationSizeMb: 16 },
+  });
+  worker.unref();
+  const port = await new Promise<number>((resolve, reject) => {
+    worker.once("error", reject);
+    worker.once("exit", (code) => reject(new Error(`the chain state server exited (${code})`)));
+    worker.once("message", (m: { port: number }) => resolve(m.port));
+  });
+  let stopped: Promise<void> | undefined;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    forks: (blocks) =>
+      new Promise<void>((resolve) => {
+        const ack = (m: { forksSet?: boolean }) => {
+          if (!m.forksSet) return;
+          worker.off("message", ack);
+          resolve();
+        };
+        worker.on("message", ack);
+        worker.postMessage({ forks: blocks });
+      }),
+    stop() {
+      stopped ??= new Promise<void>((resolve) => {
+        const done = () => resolve();
+        worker.once("exit", done);
+        worker.on("message", (m: { stopped?: boolean }) => {
+          if (m.stopped) void worker.terminate().then(done, done);
+        });
+        try {
+          worker.postMessage("stop");
+        } catch {
+          void worker.terminate().then(done, done);
+        }
+      });
+      return stopped;
+    },
+  };
+}

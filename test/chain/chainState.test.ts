@@ -1,0 +1,142 @@
+import { expect } from "chai";
+import Database from "better-sqlite3";
+import { keepAliveRpc } from "../../src/chain/anvil";
+import {
+  KEEP_TRANSACTIONS,
+  openChainState,
+  startStateServer,
+  type RpcBlock,
+  type RpcTransaction,
+} from "../../src/chain/chainState";
+import { scratchDir } from "../support/scratch";
+
+const REGISTRY = "0x90bc923c084b22443c626cba10511d8f70f4b2ab";
+const OTHER = "0x0000000000000000000000000000000000000abc";
+const TOPIC = "0x" + "aa".repeat(32);
+const word = (n: number | bigint) => "0x" + BigInt(n).toString(16).padStart(64, "0");
+
+function block(n: number, txs: string[] = []): RpcBlock {
+  return { number: "0x" + n.toString(16), hash: word(1000 + n), mixHash: word(7), transactions: txs };
+}
+
+function tx(n: number, i: number, address = REGISTRY): RpcTransaction {
+  const hash = word(n * 1000 + i);
+  return {
+    tx: { hash, blockNumber: "0x" + n.toString(16), transactionIndex: "0x" + i.toString(16) },
+    receipt: { transactionHash: hash, logs: [{ address, topics: [TOPIC, word(i)], data: "0x" }] },
+  };
+}
+
+describe("chain state file and its server", function () {
+  it("answers a forking node's reads from the last merge, and the kept blocks, receipts and logs", async function () {
+    const state = openChainState(scratchDir("certledger-state-"));
+    expect(state.base()).to.equal(undefined);
+    state.merge(
+      {
+        [REGISTRY]: { nonce: 1, balance: "0x5", code: "0x6080", storage: { [word(1)]: word(42), [word(2)]: word(9) } },
+      },
+      [block(0), block(1), block(2, [word(2000)])],
+      [tx(2, 0)],
+      { number: 2, hash: word(1002) },
+    );
+    // The next merge: one slot changed, one cleared, a new account, two more blocks with transactions.
+    state.merge(
+      {
+        [REGISTRY]: { nonce: 1, balance: "0x5", code: "0x6080", storage: { [word(1)]: word(43), [word(2)]: word(0) } },
+        [OTHER]: { nonce: 3, balance: "0x0", code: "0x", storage: {} },
+      },
+      [block(3, [word(3000), word(3001)]), block(4, [word(4000)])],
+      [tx(3, 0), tx(3, 1, OTHER), tx(4, 0)],
+      { number: 4, hash: word(1004) },
+    );
+    expect(state.base()).to.deep.equal({ number: 4, hash: word(1004) });
+    expect(state.slotCount()).to.equal(1);
+    expect(state.transactionCount()).to.equal(4);
+
+    const server = await startStateServer(state.file, 31337);
+    const rpc = keepAliveRpc(server.url);
+    try {
+      expect(await rpc("eth_chainId", [])).to.equal("0x7a69");
+      expect(await rpc("eth_blockNumber", [])).to.equal("0x4");
+      // Slots by any spelling of the key, at the block a live node was forked at (or a tag).
+      await server.forks([2, 4]);
+      const mixed = REGISTRY.toUpperCase().replace("0X", "0x");
+      expect(await rpc("eth_getStorageAt", [mixed, "0x1", "0x4"])).to.equal(word(43));
+      expect(await rpc("eth_getStorageAt", [REGISTRY, word(1), "0x2"])).to.equal(word(43));
+      // Any other block's state is history, which is not kept: refused, not answered with the base's.
+      let refused: unknown;
+      await rpc("eth_getStorageAt", [REGISTRY, "0x1", "0x3"]).catch((e: unknown) => (refused = e));
+      expect(String(refused)).to.match(/state of block 3 is not kept/);
+      await rpc("eth_getBalance", [REGISTRY, "0x1"]).catch((e: unknown) => (refused = e));
+      expect(String(refused)).to.match(/state of block 1 is not kept/);
+      expect(await rpc("eth_getStorageAt", [REGISTRY, word(2), "latest"])).to.equal(word(0));
+      expect(await rpc("eth_getStorageAt", [OTHER, "0x1", "0x4"])).to.equal(word(0));
+      expect(await rpc("eth_getAccountInfo", [REGISTRY, "0x4"])).to.deep.equal({
+        balance: "0x5",
+        nonce: "0x1",
+        code: "0x6080",
+      });
+      expect(await rpc("eth_getTransactionCount", [OTHER, "0x4"])).to.equal("0x3");
+      expect(await rpc("eth_getCode", ["0x" + "11".repeat(20), "0x4"])).to.equal("0x");
+      // The base block is served with a zero mixHash (the node forked there mines the same blocks as any
+      // other forked node); older ones as they were.
+      const base = (await rpc("eth_getBlockByNumber", ["latest", false])) as RpcBlock;
+      expect(base).to.include({ hash: word(1004), mixHash: word(0) });
+      expect(await rpc("eth_getBlockByHash", [word(1003), false])).to.include({ number: "0x3", mixHash: word(7) });
+      expect(await rpc("eth_getBlockByNumber", ["0x9", false])).to.equal(null);
+      const full = (await rpc("eth_getBlockByNumber", ["0x3", true])) as { transactions: { hash: string }[] };
+      expect(full.transactions.map((t) => t.hash)).to.deep.equal([word(3000), word(3001)]);
+      expect(await rpc("eth_getTransactionReceipt", [word(4000)])).to.deep.include({ transactionHash: word(4000) });
+      expect(await rpc("eth_getTransactionByHash", [word(999)])).to.equal(null);
+      // Logs of the kept transactions, filtered as a node filters them.
+      const logs = (f: object) => rpc("eth_getLogs", [f]) as Promise<{ address: string }[]>;
+      expect(await logs({ fromBlock: "0x0", toBlock: "0x4" })).to.have.length(4);
+      expect(await logs({ fromBlock: "0x3", toBlock: "0x4", address: OTHER })).to.have.length(1);
+      expect(await logs({ fromBlock: "0x0", toBlock: "latest", topics: [TOPIC, word(0)] })).to.have.length(3);
+      expect(await logs({ blockHash: word(1004) })).to.have.length(1);
+      // Batches, and a clear error for what it does not serve.
+      const res = await fetch(server.url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify([
+          { jsonrpc: "2.0", id: 1, method: "eth_blockNumber" },
+          { jsonrpc: "2.0", id: 2, method: "eth_getProof", params: [] },
+        ]),
+      });
+      const [a, b] = (await res.json()) as { id: number; result?: string; error?: { code: number } }[];
+      expect(a).to.include({ id: 1, result: "0x4" });
+      expect(b.error?.code).to.equal(-32601);
+    } finally {
+      await server.stop();
+      state.close();
+    }
+  });
+
+  it("keeps the newest blocks' transactions, whole, up to its limit, and 256 headers", function () {
+    const state = openChainState(scratchDir("certledger-state-"));
+    const perBlock = 300;
+    for (let n = 1; n <= 300; n++) {
+      const txs = n > 295 ? Array.from({ length: perBlock }, (_, i) => tx(n, i)) : [];
+      state.merge(
+        {},
+        [
+          block(
+            n,
+            txs.map((t) => t.tx.hash),
+          ),
+        ],
+        txs,
+        { number: n, hash: word(1000 + n) },
+      );
+    }
+    // 3 whole blocks of 300 fit in 1,024; a 4th would not.
+    expect(state.transactionCount()).to.equal(3 * perBlock);
+    expect(3 * perBlock).to.be.at.most(KEEP_TRANSACTIONS);
+    const file = state.file;
+    state.close();
+    const db = new Database(file, { readonly: true });
+    const blocks = db.prepare("SELECT min(number) AS lo, count(*) AS n FROM block").get();
+    db.close();
+    expect(blocks).to.deep.equal({ lo: 300 - 256 + 1, n: 256 });
+  });
+});
