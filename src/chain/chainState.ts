@@ -22,6 +22,7 @@ import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { Worker } from "node:worker_threads";
+import { workerStopper } from "../store/workerStop";
 
 export const CHAIN_STATE_FILE = "chain-state.sqlite";
 /** Block headers kept: BLOCKHASH reaches back 256 blocks. */
@@ -372,7 +373,6 @@ export async function startStateServer(file: string, chainId: number): Promise<S
     worker.once("exit", (code) => reject(new Error(`the chain state server exited (${code})`)));
     worker.once("message", (m: { port: number }) => resolve(m.port));
   });
-  let stopped: Promise<void> | undefined;
   return {
     url: `http://127.0.0.1:${port}`,
     forks: (blocks) =>
@@ -385,20 +385,6 @@ export async function startStateServer(file: string, chainId: number): Promise<S
         worker.on("message", ack);
         worker.postMessage({ forks: blocks });
       }),
-    stop() {
-      stopped ??= new Promise<void>((resolve) => {
-        const done = () => resolve();
-        worker.once("exit", done);
-        worker.on("message", (m: { stopped?: boolean }) => {
-          if (m.stopped) void worker.terminate().then(done, done);
-        });
-        try {
-          worker.postMessage("stop");
-        } catch {
-          void worker.terminate().then(done, done);
-        }
-      });
-      return stopped;
-    },
+    stop: workerStopper(worker),
   };
 }

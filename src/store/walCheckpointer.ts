@@ -8,6 +8,7 @@
  * as a backstop at a larger size, for when this thread falls behind or stops.
  */
 import { Worker } from "node:worker_threads";
+import { workerStopper } from "./workerStop";
 
 /** WAL pages after which the committing connection checkpoints itself (~64 MB of 4 KiB pages). */
 export const BACKSTOP_CHECKPOINT_PAGES = 16_384;
@@ -52,26 +53,11 @@ export function startWalCheckpointer(opts: {
     workerData: { file: opts.file, everyMs: opts.everyMs ?? 250, driver: require.resolve("better-sqlite3") },
   });
   worker.unref();
-  let stopped: Promise<void> | undefined;
   worker.on("message", (m: { error?: string }) => {
     if (m.error) opts.log?.("background WAL checkpoint failed", { err: m.error });
   });
   worker.on("error", (e) => opts.log?.("WAL checkpoint thread stopped", { err: e.message }));
   return {
-    stop() {
-      stopped ??= new Promise<void>((resolve) => {
-        const done = () => resolve();
-        worker.once("exit", done);
-        worker.on("message", (m: { stopped?: boolean }) => {
-          if (m.stopped) void worker.terminate().then(done, done);
-        });
-        try {
-          worker.postMessage("stop");
-        } catch {
-          void worker.terminate().then(done, done);
-        }
-      });
-      return stopped;
-    },
+    stop: workerStopper(worker),
   };
 }
