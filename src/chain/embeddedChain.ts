@@ -466,7 +466,7 @@ export async function openEmbeddedChain(opts: EmbeddedChainOptions): Promise<Emb
           for (const n of names) await copyDurably(path.join(opts.dataDir, n), path.join(dir, n));
           if (anvil) {
             await anvil.backupState(path.join(dir, CHAIN_STATE_FILE));
-            await copyDurably(path.join(dir, CHAIN_STATE_FILE), path.join(dir, CHAIN_STATE_FILE));
+            await fsyncFile(path.join(dir, CHAIN_STATE_FILE));
             names.push(CHAIN_STATE_FILE);
           }
           await fsyncDir(dir);
@@ -501,7 +501,11 @@ export async function openEmbeddedChain(opts: EmbeddedChainOptions): Promise<Emb
 
 async function copyDurably(from: string, to: string): Promise<void> {
   await fs.promises.copyFile(from, to);
-  const fh = await fs.promises.open(to, "r+");
+  await fsyncFile(to);
+}
+
+async function fsyncFile(file: string): Promise<void> {
+  const fh = await fs.promises.open(file, "r+");
   try {
     await fh.sync();
   } finally {
