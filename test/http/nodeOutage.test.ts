@@ -1,8 +1,8 @@
 /**
  * The chain node goes away for 12 s while issues, grants, checks and verifications keep coming
- * (README.md#when-the-chain-node-is-away). anvil runs in its own process with `--state FILE`; it is
- * stopped with SIGTERM (it dumps its state) and started again on the same port from that file, as an
- * operator restarts a node. While it is away: verification answers from the index and says how old its
+ * (README.md#when-the-chain-node-is-away). anvil runs in its own process with `--state FILE`; it stops
+ * mining, is stopped with SIGTERM (it dumps its state) and is started again on the same port from that
+ * file, as an operator restarts a node. While it is away: verification answers from the index and says how old its
  * view is; writes are answered 202 WRITE_PENDING with the id to follow them; /readyz says the chain is
  * unreachable and /metrics shows it. Once it is back: every write that was acknowledged (201 or 202) is
  * on chain exactly once, and the outbox is empty.
@@ -27,6 +27,33 @@ const TYPE = "diploma";
 // to be logged again with its count (once per 10 s); longer would only wait.
 const OUTAGE_MS = 12_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Stops anvil the way a node that persists its blocks and state together stops: it stops mining, and
+ * once its head stays put it is sent SIGTERM and dumps `--state`; what reached it meanwhile stays in its
+ * pool and is lost with it (the gateway sends the same bytes again). SIGTERM alone while anvil mines
+ * can dump a state holding the last one or two transactions' effects without their receipts (measured
+ * here: the sender's nonce 1-2 ahead of its receipts after the restart, in 6 of 6 stops under a stream
+ * of transfers): a node no real chain is, on which a check sent again under a new signature counts twice.
+ */
+async function stopKeepingWhatItMined(node: AnvilNode): Promise<void> {
+  const rpc = async (method: string, params: unknown[] = []) => {
+    const r = await fetch(node.url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+    });
+    return ((await r.json()) as { result: unknown }).result;
+  };
+  await rpc("evm_setAutomine", [false]);
+  for (let head = Number(await rpc("eth_blockNumber")); ;) {
+    await sleep(100);
+    const now = Number(await rpc("eth_blockNumber"));
+    if (now === head) break;
+    head = now;
+  }
+  await node.stop("SIGTERM");
+}
 
 interface Answer {
   what: "issue" | "grant" | "check" | "verify";
@@ -136,7 +163,7 @@ describe("gateway through a chain node outage (anvil stopped 12 s, restarted fro
 
     await sleep(2_000);
     const stoppedAt = Date.now();
-    await node.stop("SIGTERM");
+    await stopKeepingWhatItMined(node);
     down = true;
 
     // /readyz says so, with the reason.
