@@ -5,9 +5,11 @@
  * Lives under support/ so test/bench/run.ts does not take it for a benchmark.
  *
  *   node --import tsx test/bench/support/cannon.ts '{"url","connections","duration","headers","bodiesFile","overallRate","amount"}'
- * Prints autocannon's result as one JSON object, plus `distinctBodies` and `bodiesSent`.
+ * Prints autocannon's result as one JSON object, plus `distinctBodies` and `bodiesSent`, and with a fixed
+ * rate `afterFirstSecond`: the same run's latencies once every connection is open.
  */
 import { readFileSync } from "node:fs";
+import type { EventEmitter } from "node:events";
 import autocannon from "autocannon";
 
 interface Args {
@@ -53,8 +55,52 @@ async function main() {
       },
     ];
   }
-  const result = await autocannon(opts);
-  process.stdout.write(`${JSON.stringify({ ...result, distinctBodies: bodies.length, bodiesSent: sent })}\n`);
+  const started = Date.now();
+  const answers: { at: number; ms: number }[] = [];
+  // Without a callback autocannon returns its event emitter, made thenable (its types say a Promise).
+  const run = autocannon(opts) as unknown as EventEmitter & Promise<autocannon.Result>;
+  if (args.overallRate)
+    run.on("response", (_client: unknown, _status: number, _bytes: number, ms: number) =>
+      answers.push({ at: Date.now() - started, ms }),
+    );
+  const result = await run;
+  const afterFirstSecond = args.overallRate ? steadyState(answers, 1_000) : undefined;
+  process.stdout.write(
+    `${JSON.stringify({ ...result, distinctBodies: bodies.length, bodiesSent: sent, afterFirstSecond })}\n`,
+  );
+}
+
+/**
+ * The answers given from `fromMs` into the run on, when all connections are open: the run's first
+ * second is mostly connection setup, because the server's event loop (libuv) accepts one new
+ * connection per turn while the connections it already has send their bursts. `p99Corrected` is
+ * recomputed the way autocannon records a latency at a fixed rate (HdrHistogram's expected interval
+ * of 1 ms: an answer of L ms also counts L-1, L-2, ... 1 ms); `p99Raw` counts each answer once.
+ */
+function steadyState(answers: { at: number; ms: number }[], fromMs: number) {
+  const kept = answers.filter((a) => a.at >= fromMs).map((a) => Math.round(a.ms));
+  const raw = [...kept].sort((a, b) => a - b);
+  const weight = new Map<number, number>();
+  for (const ms of kept) for (let v = ms; v >= 1; v--) weight.set(v, (weight.get(v) ?? 0) + 1);
+  const values = [...weight.keys()].sort((a, b) => a - b);
+  const total = values.reduce((n, v) => n + weight.get(v)!, 0);
+  let p99Corrected = 0;
+  for (let seen = 0, i = 0; i < values.length; i++) {
+    seen += weight.get(values[i])!;
+    if (seen >= total * 0.99) {
+      p99Corrected = values[i];
+      break;
+    }
+  }
+  const slowBefore = answers.filter((a) => a.at < fromMs && a.ms > 25).length;
+  return {
+    fromMs,
+    requests: raw.length,
+    p99Corrected,
+    p99Raw: raw[Math.floor((raw.length - 1) * 0.99)] ?? 0,
+    maxRaw: raw[raw.length - 1] ?? 0,
+    answersOver25MsBefore: slowBefore,
+  };
 }
 
 main().catch((e) => {
