@@ -15,8 +15,8 @@
  * thread, so a crash costs time, never an answer. After repeated deaths the pool stops using workers
  * and says so in the log.
  */
-import path from "node:path";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
+import { startModuleWorker } from "../store/moduleWorker";
 import type { BuildDocumentInput, DocumentIntegrity } from "../domain/ports";
 import { buildBatchPart, buildOne, integrityOf, type BatchPart } from "./documentOps";
 import type { DocumentReply, DocumentRequest } from "./documentWorker";
@@ -63,18 +63,9 @@ interface Slot {
 const MAX_DEATHS = 5;
 const DEATH_WINDOW_MS = 60_000;
 
-/** Source runs (tsx, ts-node) load the worker through tsx's require hook; a compiled build loads the .js. */
+/** The worker thread that runs src/wiring/documentWorker.ts. */
 function spawnWorker(): Worker {
-  const ext = path.extname(__filename);
-  const entry = path.join(__dirname, `documentWorker${ext}`);
-  if (ext === ".ts") {
-    const hook = require.resolve("tsx/cjs");
-    return new Worker(`require(${JSON.stringify(hook)}); require(${JSON.stringify(entry)});`, {
-      eval: true,
-      name: "certledger-documents",
-    });
-  }
-  return new Worker(entry, { name: "certledger-documents" });
+  return startModuleWorker(__filename, __dirname, "documentWorker", { name: "certledger-documents" });
 }
 
 /** Works on this thread, settling the caller with the result or the error. */
