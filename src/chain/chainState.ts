@@ -22,6 +22,7 @@ import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { Worker } from "node:worker_threads";
+import { startModuleWorker } from "../store/moduleWorker";
 import { workerStopper } from "../store/workerStop";
 
 export const CHAIN_STATE_FILE = "chain-state.sqlite";
@@ -71,14 +72,26 @@ export interface ChainState {
   base(): ChainStateBase | undefined;
   /**
    * Writes the accounts and slots a node changed up to `head`, and the headers of its new blocks, and
-   * moves the base to `head`: all in one transaction, synced before it returns.
+   * moves the base to `head`: all in one transaction, synced before it resolves. The writing runs on a
+   * thread of its own (src/chain/chainStateWriter.ts), so the event loop does not wait for it.
    */
   merge(
     accounts: Record<string, DumpedAccount>,
     blocks: RpcBlock[],
     transactions: RpcTransaction[],
     head: ChainStateBase,
-  ): void;
+  ): Promise<void>;
+  /**
+   * The same from anvil's own dump of the node (anvil_dumpState: gzip of its JSON), decompressed and
+   * read on that thread too; refused, with nothing written, unless the dump is of block `head`.
+   * Resolves with the number of transactions the node held.
+   */
+  mergeDump(
+    dump: Uint8Array,
+    blocks: RpcBlock[],
+    transactions: RpcTransaction[],
+    head: ChainStateBase,
+  ): Promise<number>;
   /** Transactions held with their receipts. */
   transactionCount(): number;
   /** Slots held (for figures and tests). */
@@ -87,8 +100,27 @@ export interface ChainState {
   backup(dest: string): Promise<void>;
   /** Bytes of the file and its WAL. */
   bytes(): number;
-  close(): void;
+  close(): Promise<void>;
 }
+
+/** What anvil_dumpState gives, in the parts a checkpoint reads. */
+export interface AnvilDump {
+  best_block_number: number | string;
+  accounts: Record<string, DumpedAccount>;
+  transactions: unknown[];
+  [k: string]: unknown;
+}
+
+/** A merge for the writer thread: the accounts themselves, or anvil's dump to take them from. */
+export interface WriterRequest {
+  id: number;
+  accounts?: Record<string, DumpedAccount>;
+  dump?: Uint8Array;
+  blocks: RpcBlock[];
+  transactions: RpcTransaction[];
+  head: ChainStateBase;
+}
+export type WriterReply = { id: number; held: number } | { id: number; error: string };
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;
@@ -110,8 +142,8 @@ const hexBytes = (h: string, size?: number): Buffer => {
   return Buffer.from(size ? digits.padStart(size * 2, "0") : digits.length % 2 ? "0" + digits : digits, "hex");
 };
 
-export function openChainState(dataDir: string): ChainState {
-  const file = chainStateFile(dataDir);
+/** A read-write connection to a chain state file, made and set up if it is new. */
+export function openWritable(file: string): Database.Database {
   const db = new Database(file);
   db.pragma("journal_mode = WAL");
   // Each merge is a checkpoint the journal is truncated after: it must be on disk when it returns.
@@ -119,7 +151,18 @@ export function openChainState(dataDir: string): ChainState {
   // The first merge of a large data directory writes its whole state through the WAL; truncate it after.
   db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
   db.exec(SCHEMA);
-  const getMeta = db.prepare<[string], { v: string }>("SELECT v FROM meta WHERE k = ?");
+  return db;
+}
+
+/** The merge, as one transaction on `db` (see ChainState.merge). */
+export function mergeStatements(
+  db: Database.Database,
+): (
+  accounts: Record<string, DumpedAccount>,
+  blocks: RpcBlock[],
+  transactions: RpcTransaction[],
+  head: ChainStateBase,
+) => void {
   const setMeta = db.prepare("INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v");
   const putAccount = db.prepare(
     `INSERT INTO account (address, nonce, balance, code) VALUES (?, ?, ?, ?)
@@ -138,7 +181,7 @@ export function openChainState(dataDir: string): ChainState {
   const pruneTxs = db.prepare("DELETE FROM tx WHERE block < ?");
   const ZERO = Buffer.alloc(32);
 
-  const write = db.transaction(
+  const merge = db.transaction(
     (
       accounts: Record<string, DumpedAccount>,
       blocks: RpcBlock[],
@@ -176,6 +219,48 @@ export function openChainState(dataDir: string): ChainState {
       setMeta.run("base", JSON.stringify(head));
     },
   );
+  // BEGIN IMMEDIATE: the write lock at once, not at the first write.
+  return (accounts, blocks, transactions, head) => merge.immediate(accounts, blocks, transactions, head);
+}
+
+export function openChainState(dataDir: string): ChainState {
+  const file = chainStateFile(dataDir);
+  const db = openWritable(file);
+  const getMeta = db.prepare<[string], { v: string }>("SELECT v FROM meta WHERE k = ?");
+  let writer: { worker: Worker; pending: Map<number, (r: WriterReply) => void>; stop: () => Promise<void> } | undefined;
+  let nextId = 0;
+  const startWriter = () => {
+    const worker = startModuleWorker(__filename, __dirname, "chainStateWriter", {
+      name: "certledger-chain-state-writer",
+      workerData: { file },
+    });
+    worker.unref();
+    const w = { worker, pending: new Map<number, (r: WriterReply) => void>(), stop: workerStopper(worker) };
+    const fail = (error: string) => {
+      if (writer === w) writer = undefined;
+      for (const [id, settle] of w.pending) settle({ id, error });
+      w.pending.clear();
+    };
+    worker.on("message", (m: WriterReply | { stopped: true }) => {
+      if (!("id" in m)) return;
+      const settle = w.pending.get(m.id);
+      w.pending.delete(m.id);
+      // Idle, it does not keep the process alive.
+      if (w.pending.size === 0) worker.unref();
+      settle?.(m);
+    });
+    worker.on("error", (e) => fail(`the chain state writer failed: ${e.message}`));
+    worker.on("exit", (code) => fail(`the chain state writer exited (${code})`));
+    return w;
+  };
+  const write = (req: Omit<WriterRequest, "id">): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const w = (writer ??= startWriter());
+      const id = ++nextId;
+      w.pending.set(id, (r) => ("error" in r ? reject(new Error(r.error)) : resolve(r.held)));
+      w.worker.ref();
+      w.worker.postMessage({ ...req, id } satisfies WriterRequest);
+    });
 
   return {
     file,
@@ -183,9 +268,10 @@ export function openChainState(dataDir: string): ChainState {
       const row = getMeta.get("base");
       return row ? (JSON.parse(row.v) as ChainStateBase) : undefined;
     },
-    merge(accounts, blocks, transactions, head) {
-      write.immediate(accounts, blocks, transactions, head);
+    async merge(accounts, blocks, transactions, head) {
+      await write({ accounts, blocks, transactions, head });
     },
+    mergeDump: (dump, blocks, transactions, head) => write({ dump, blocks, transactions, head }),
     transactionCount: () => (db.prepare("SELECT count(*) AS n FROM tx").get() as { n: number }).n,
     slotCount: () => (db.prepare("SELECT count(*) AS n FROM slot").get() as { n: number }).n,
     async backup(dest) {
@@ -196,7 +282,10 @@ export function openChainState(dataDir: string): ChainState {
       for (const f of [file, `${file}-wal`]) if (fs.existsSync(f)) n += fs.statSync(f).size;
       return n;
     },
-    close: () => db.close(),
+    async close() {
+      await writer?.stop();
+      db.close();
+    },
   };
 }
 

@@ -17,8 +17,6 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { gunzip } from "node:zlib";
-import { promisify } from "node:util";
 import { keepAliveRpc, startAnvil, type AnvilNode } from "./anvil";
 import {
   HASH_WINDOW,
@@ -26,7 +24,6 @@ import {
   openChainState,
   startStateServer,
   type ChainStateBase,
-  type DumpedAccount,
   type RpcBlock,
   type RpcTransaction,
   type StateServer,
@@ -180,7 +177,7 @@ export async function startAnvilEngine(
   try {
     node = await launch(base);
   } catch (e) {
-    state.close();
+    await state.close();
     await server?.stop();
     throw new Error(
       base
@@ -200,7 +197,7 @@ export async function startAnvilEngine(
   const start = await headOf(current.rpc);
   if (base && (start.number !== base.number || start.hash !== base.hash)) {
     await node.stop("SIGKILL");
-    state.close();
+    await state.close();
     await server?.stop();
     throw new Error(
       `the chain state holds block ${base.number} (${base.hash}) but the node forked from it is at ${start.number} (${start.hash})`,
@@ -228,12 +225,9 @@ export async function startAnvilEngine(
     rpc,
     start,
     async checkpoint(head, hook) {
+      // Read and merged on the state file's writer thread: the gzip of the node's JSON dump, as bytes.
       const dumped = (await current.rpc("anvil_dumpState", [])) as string;
-      const dump = JSON.parse(
-        (await promisify(gunzip)(Buffer.from(dumped.slice(2), "hex"))).toString("utf8"),
-      ) as AnvilState;
-      if (Number(dump.best_block_number) !== head.number)
-        throw new Error(`checkpoint: the node is at block ${dump.best_block_number}, not ${head.number}`);
+      const dump = Buffer.from(dumped.slice(2), "hex");
       // The headers the file does not hold yet: a forked node answers older ones from the file itself.
       const from = Math.max(forked ? lastHead + 1 : 0, head.number - HASH_WINDOW + 1);
       const numbers = forked ? [] : [0];
@@ -258,12 +252,11 @@ export async function startAnvilEngine(
         const receipts = (await current.rpc("eth_getBlockReceipts", [b.number])) as unknown[];
         full.transactions.forEach((tx, k) => transactions.push({ tx, receipt: receipts[k] }));
       }
-      blocksInNode += head.number - lastHead;
-      lastHead = head.number;
-      const held = dump.transactions.length;
       await hook?.("dumped");
       await hook?.("temp-written");
-      state.merge(dump.accounts, blocks, transactions, head);
+      const held = await state.mergeDump(dump, blocks, transactions, head);
+      blocksInNode += head.number - lastHead;
+      lastHead = head.number;
       if (fs.existsSync(legacy)) fs.rmSync(legacy, { force: true });
       await hook?.("renamed");
       // A node not forked yet (the first checkpoint) must be replaced at once: blocks after this one are
@@ -315,15 +308,7 @@ export async function startAnvilEngine(
     async close() {
       await current.node.stop();
       await server?.stop();
-      state.close();
+      await state.close();
     },
   };
-}
-
-/** The parts of anvil's state dump (anvil_dumpState) a checkpoint reads. */
-export interface AnvilState {
-  best_block_number: number | string;
-  accounts: Record<string, DumpedAccount>;
-  transactions: unknown[];
-  [k: string]: unknown;
 }

@@ -2,7 +2,8 @@
  * Issuing through the HTTP API (issue 5 item 8), as JSON lines {"name","value","unit"}:
  * The clients run in a child process (test/bench/support/issueClient.ts), as a real agency's would.
  *   - single issues/s: 50 concurrent clients, each POST /v1/agency/certificates with its own
- *     Idempotency-Key, fields validated, document built, certId on chain and indexed before the answer;
+ *     Idempotency-Key, fields validated, document built, certId on chain and indexed before the answer,
+ *     and the longest the event loop stalled meanwhile (the chain's checkpoints included);
  *   - seconds to issue, anchor and index a batch of 10,000 certificates (POST /v1/agency/batches?wait=true),
  *     and the longest the event loop stalled meanwhile;
  *   - the gateway's resident memory after the singles and `batched` batched certificates.
@@ -35,6 +36,10 @@ async function main() {
       const client = { base, apiKey: agency.apiKey, type: TYPE };
       const rss0 = process.memoryUsage().rss;
 
+      // How long the event loop stalls while singles are issued (checkpoints of the chain included):
+      // what a verification waits at worst meanwhile.
+      const singlesStall = monitorEventLoopDelay({ resolution: 5 });
+      singlesStall.enable();
       const singles = await runClient<{ seconds: number; failed: number }>({
         ...client,
         phase: "singles",
@@ -47,6 +52,12 @@ async function main() {
         failed: singles.failed,
         clientProcess: true,
         target: 300,
+      });
+      singlesStall.disable();
+      emit("event_loop_max_stall_during_single_issues_ms", singlesStall.max / 1e6, "ms", {
+        p99: Math.round(singlesStall.percentile(99) / 1e4) / 100,
+        issues: SINGLES,
+        concurrency: CONCURRENCY,
       });
       emit("rss_after_single_issues_mb", process.memoryUsage().rss / 2 ** 20, "MB", { issues: SINGLES });
 

@@ -304,7 +304,7 @@ async function emptyBlockCost(dataDir: string): Promise<number> {
   const genesis = new BlockJournal(dataDir).readGenesis()!;
   const state = openChainState(dataDir);
   const base = state.base();
-  state.close();
+  await state.close();
   const server = base ? await startStateServer(chainStateFile(dataDir), genesis.chainId) : undefined;
   if (base) await server?.forks([base.number]);
   const node = await startAnvil({

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import Database from "better-sqlite3";
+import { gzipSync } from "node:zlib";
 import { keepAliveRpc } from "../../src/chain/anvil";
 import {
   KEEP_TRANSACTIONS,
@@ -31,7 +32,7 @@ describe("chain state file and its server", function () {
   it("answers a forking node's reads from the last merge, and the kept blocks, receipts and logs", async function () {
     const state = openChainState(scratchDir("certledger-state-"));
     expect(state.base()).to.equal(undefined);
-    state.merge(
+    await state.merge(
       {
         [REGISTRY]: { nonce: 1, balance: "0x5", code: "0x6080", storage: { [word(1)]: word(42), [word(2)]: word(9) } },
       },
@@ -40,7 +41,7 @@ describe("chain state file and its server", function () {
       { number: 2, hash: word(1002) },
     );
     // The next merge: one slot changed, one cleared, a new account, two more blocks with transactions.
-    state.merge(
+    await state.merge(
       {
         [REGISTRY]: { nonce: 1, balance: "0x5", code: "0x6080", storage: { [word(1)]: word(43), [word(2)]: word(0) } },
         [OTHER]: { nonce: 3, balance: "0x0", code: "0x", storage: {} },
@@ -108,16 +109,16 @@ describe("chain state file and its server", function () {
       expect(b.error?.code).to.equal(-32601);
     } finally {
       await server.stop();
-      state.close();
+      await state.close();
     }
   });
 
-  it("keeps the newest blocks' transactions, whole, up to its limit, and 256 headers", function () {
+  it("keeps the newest blocks' transactions, whole, up to its limit, and 256 headers", async function () {
     const state = openChainState(scratchDir("certledger-state-"));
     const perBlock = 300;
     for (let n = 1; n <= 300; n++) {
       const txs = n > 295 ? Array.from({ length: perBlock }, (_, i) => tx(n, i)) : [];
-      state.merge(
+      await state.merge(
         {},
         [
           block(
@@ -133,10 +134,50 @@ describe("chain state file and its server", function () {
     expect(state.transactionCount()).to.equal(3 * perBlock);
     expect(3 * perBlock).to.be.at.most(KEEP_TRANSACTIONS);
     const file = state.file;
-    state.close();
+    await state.close();
     const db = new Database(file, { readonly: true });
     const blocks = db.prepare("SELECT min(number) AS lo, count(*) AS n FROM block").get();
     db.close();
     expect(blocks).to.deep.equal({ lo: 300 - 256 + 1, n: 256 });
+  });
+
+  it("merges anvil's dump of the head on its writer thread, and refuses a dump of another block with nothing written", async function () {
+    const state = openChainState(scratchDir("certledger-state-"));
+    try {
+      const dumpOf = (best: number, value: number) =>
+        gzipSync(
+          JSON.stringify({
+            best_block_number: best,
+            accounts: { [REGISTRY]: { nonce: 1, balance: "0x5", code: "0x6080", storage: { [word(1)]: word(value) } } },
+            transactions: [{}, {}, {}],
+          }),
+        );
+      expect(await state.mergeDump(dumpOf(2, 42), [block(1), block(2)], [], { number: 2, hash: word(1002) })).to.equal(
+        3,
+      );
+      expect(state.base()).to.deep.equal({ number: 2, hash: word(1002) });
+      expect(state.slotCount()).to.equal(1);
+
+      let refused: Error | undefined;
+      await state
+        .mergeDump(dumpOf(2, 43), [block(3)], [], { number: 3, hash: word(1003) })
+        .catch((e: Error) => (refused = e));
+      expect(refused?.message).to.equal("checkpoint: the node is at block 2, not 3");
+      expect(state.base()).to.deep.equal({ number: 2, hash: word(1002) });
+      // A broken dump is refused the same way, and the writer goes on taking the next one.
+      refused = undefined;
+      await state
+        .mergeDump(Buffer.from("not gzip"), [], [], { number: 3, hash: word(1003) })
+        .catch((e: Error) => (refused = e));
+      expect(refused).to.be.instanceOf(Error);
+      expect(await state.mergeDump(dumpOf(3, 44), [block(3)], [], { number: 3, hash: word(1003) })).to.equal(3);
+      expect(state.base()).to.deep.equal({ number: 3, hash: word(1003) });
+    } finally {
+      await state.close();
+    }
+    const db = new Database(state.file, { readonly: true });
+    const slot = db.prepare("SELECT value FROM slot").get() as { value: Buffer };
+    db.close();
+    expect("0x" + slot.value.toString("hex")).to.equal(word(44));
   });
 });
