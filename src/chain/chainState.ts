@@ -92,6 +92,8 @@ export interface ChainState {
     transactions: RpcTransaction[],
     head: ChainStateBase,
   ): Promise<number>;
+  /** The mixHash block `number` was mined with, when its header is kept. */
+  mixHashOf(number: number): string | undefined;
   /** Transactions held with their receipts. */
   transactionCount(): number;
   /** Slots held (for figures and tests). */
@@ -227,6 +229,7 @@ export function openChainState(dataDir: string): ChainState {
   const file = chainStateFile(dataDir);
   const db = openWritable(file);
   const getMeta = db.prepare<[string], { v: string }>("SELECT v FROM meta WHERE k = ?");
+  const getBlock = db.prepare<[number], { json: string }>("SELECT json FROM block WHERE number = ?");
   let writer: { worker: Worker; pending: Map<number, (r: WriterReply) => void>; stop: () => Promise<void> } | undefined;
   let nextId = 0;
   const startWriter = () => {
@@ -272,6 +275,10 @@ export function openChainState(dataDir: string): ChainState {
       await write({ accounts, blocks, transactions, head });
     },
     mergeDump: (dump, blocks, transactions, head) => write({ dump, blocks, transactions, head }),
+    mixHashOf(number) {
+      const row = getBlock.get(number);
+      return row ? (JSON.parse(row.json) as { mixHash?: string }).mixHash : undefined;
+    },
     transactionCount: () => (db.prepare("SELECT count(*) AS n FROM tx").get() as { n: number }).n,
     slotCount: () => (db.prepare("SELECT count(*) AS n FROM slot").get() as { n: number }).n,
     async backup(dest) {

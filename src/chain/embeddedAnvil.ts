@@ -188,7 +188,13 @@ export async function startAnvilEngine(
       { cause: e },
     );
   }
-  let current = { node, rpc: keepAliveRpc(node.url), inflight: 0, retired: false };
+  /**
+   * The block a node was forked at, and the mixHash it was mined with: the node got it with a zero
+   * mixHash (chainState.ts says why) and would show readers that, under the block's unchanged hash.
+   */
+  const forkOf = (b: ChainStateBase | undefined) =>
+    b ? { number: b.number, mixHash: state.mixHashOf(b.number) } : undefined;
+  let current = { node, rpc: keepAliveRpc(node.url), inflight: 0, retired: false, fork: forkOf(base) };
   let forked = base !== undefined;
   if (!base && !fromLegacy) {
     for (const a of genesis.accounts)
@@ -214,7 +220,13 @@ export async function startAnvilEngine(
     const c = current;
     c.inflight++;
     try {
-      return await c.rpc(method, params);
+      const r = await c.rpc(method, params);
+      if (c.fork?.mixHash && (method === "eth_getBlockByNumber" || method === "eth_getBlockByHash")) {
+        const b = r as { number?: string } | null;
+        if (b?.number !== undefined && Number(BigInt(b.number)) === c.fork.number)
+          return { ...b, mixHash: c.fork.mixHash };
+      }
+      return r;
     } finally {
       c.inflight--;
       if (c.retired && c.inflight === 0) void c.node.stop();
@@ -273,7 +285,7 @@ export async function startAnvilEngine(
           );
         }
         const old = current;
-        current = { node: fresh, rpc: freshRpc, inflight: 0, retired: false };
+        current = { node: fresh, rpc: freshRpc, inflight: 0, retired: false, fork: forkOf(head) };
         retire(old);
         opts.log?.(forked ? "chain node replaced from its state" : "chain node moved onto its state file", {
           block: head.number,

@@ -385,6 +385,8 @@ describe("embedded chain checkpoints (anvil)", function () {
     // The node (which held all 1,800) was replaced by one loaded from that checkpoint: same head, the
     // newest transaction's receipt kept, the oldest one's not, every transfer's effect there.
     expect((await latest(chain)).hash).to.equal(head.hash);
+    // The new node was forked at that block; readers still get the block as it was mined (its mixHash).
+    expect((await latest(chain)).mixHash).to.equal(head.mixHash);
     const newest = mined.reduce((a, b) => (b.blockNumber > a.blockNumber ? b : a));
     const oldest = mined.reduce((a, b) => (b.blockNumber < a.blockNumber ? b : a));
     expect(await chain.rpc("eth_getTransactionReceipt", [newest.hash])).to.not.equal(null);
@@ -397,6 +399,7 @@ describe("embedded chain checkpoints (anvil)", function () {
     const again = await open(dir, keyring, "anvil");
     expect(again.replay.blocks).to.equal(0);
     expect((await latest(again)).hash).to.equal(head.hash);
+    expect((await latest(again)).mixHash).to.equal(head.mixHash);
     await again.close();
   });
 });
