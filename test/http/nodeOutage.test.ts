@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import pino from "pino";
 import request from "supertest";
-import { ANVIL_ACCOUNT_0, startAnvil, type AnvilNode } from "../../src/chain/anvil";
+import { ANVIL_ACCOUNT_0, keepAliveRpc, startAnvil, type AnvilNode } from "../../src/chain/anvil";
 import { loadConfig } from "../../src/config";
 import { sampleFields } from "../../src/domain/catalog";
 import { createHolderWallet, generateMnemonic, type HolderWallet } from "../../src/document";
@@ -37,18 +37,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * of transfers): a node no real chain is, on which a check sent again under a new signature counts twice.
  */
 async function stopKeepingWhatItMined(node: AnvilNode): Promise<void> {
-  const rpc = async (method: string, params: unknown[] = []) => {
-    const r = await fetch(node.url, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-    });
-    return ((await r.json()) as { result: unknown }).result;
-  };
+  const rpc = keepAliveRpc(node.url);
   await rpc("evm_setAutomine", [false]);
-  for (let head = Number(await rpc("eth_blockNumber")); ;) {
+  for (let head = Number(await rpc("eth_blockNumber", [])); ;) {
     await sleep(100);
-    const now = Number(await rpc("eth_blockNumber"));
+    const now = Number(await rpc("eth_blockNumber", []));
     if (now === head) break;
     head = now;
   }
