@@ -17,6 +17,7 @@
  */
 import { emit, exitOnFailure, withBenchGateway } from "./support/benchGateway";
 import { runHelper } from "./support/child";
+import { nearestRank } from "./support/quantile";
 
 const SESSIONS = Number(process.argv[2] ?? 500);
 const COUNTERS = Number(process.argv[3] ?? 50);
@@ -28,9 +29,6 @@ const LIMITS = {
   apiKeyRequestsPerMinute: "0",
   eventStreamsPerVerifier: String(COUNTERS),
 };
-
-/** The q-quantile (0..1) of sorted values, nearest rank. */
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
 
 async function main() {
   await withBenchGateway("bench-counter", LIMITS, async ({ gw, base, config }) => {
@@ -59,9 +57,9 @@ async function main() {
       eventsPollMs: config.eventsPollMs,
     };
     emit("counter_sessions_per_s", out.sessions / out.seconds, "sessions/s", { ...common, target: 50 });
-    emit("counter_answer_to_verdict_p50_ms", quantile(sorted, 0.5), "ms", common);
-    emit("counter_answer_to_verdict_p95_ms", quantile(sorted, 0.95), "ms", { ...common, target: 1000 });
-    emit("counter_answer_to_verdict_p99_ms", quantile(sorted, 0.99), "ms", common);
+    emit("counter_answer_to_verdict_p50_ms", nearestRank(sorted, 0.5), "ms", common);
+    emit("counter_answer_to_verdict_p95_ms", nearestRank(sorted, 0.95), "ms", { ...common, target: 1000 });
+    emit("counter_answer_to_verdict_p99_ms", nearestRank(sorted, 0.99), "ms", common);
     if (out.failed > 0) process.exitCode = 1;
   });
 }

@@ -11,6 +11,7 @@
 import { readFileSync } from "node:fs";
 import type { EventEmitter } from "node:events";
 import autocannon from "autocannon";
+import { nearestRank } from "./quantile";
 
 interface Args {
   url: string;
@@ -97,7 +98,7 @@ function steadyState(answers: { at: number; ms: number }[], fromMs: number) {
     fromMs,
     requests: raw.length,
     p99Corrected,
-    p99Raw: raw[Math.floor((raw.length - 1) * 0.99)] ?? 0,
+    p99Raw: raw.length === 0 ? 0 : nearestRank(raw, 0.99),
     maxRaw: raw[raw.length - 1] ?? 0,
     answersOver25MsBefore: slowBefore,
   };

@@ -27,6 +27,7 @@
 import { readFileSync } from "node:fs";
 import net from "node:net";
 import { performance } from "node:perf_hooks";
+import { nearestRank } from "./quantile";
 
 interface Args {
   url: string;
@@ -56,8 +57,7 @@ interface Conn {
 }
 
 function percentile(sorted: Float64Array, q: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+  return sorted.length === 0 ? NaN : nearestRank(sorted, q);
 }
 
 async function main() {
