@@ -1,7 +1,7 @@
 import type { Worker } from "node:worker_threads";
 
 /**
- * How the SQLite worker threads (the WAL checkpointer, the chain state server) are stopped: the thread
+ * How the SQLite worker threads (the WAL checkpointer, the chain state server and writer) are stopped: the thread
  * is asked to close its connection ("stop", answered `{ stopped: true }`) and then terminated; one that
  * cannot be asked any more is terminated at once. The returned function stops it once, however often
  * it is called, and resolves when the thread has exited.
