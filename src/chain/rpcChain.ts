@@ -30,6 +30,17 @@ import type { SigningKey } from "ethers";
 /** Same bytes the node has already (hardhat: "already known"/"known transaction"; anvil: "already imported"). */
 const ALREADY_KNOWN = /already known|known transaction|already imported/i;
 const NONCE_TAKEN = /nonce too low|nonce has already been used|invalid nonce/i;
+/**
+ * Another transaction of this sender with the same nonce waits in the node's pool (geth, anvil, hardhat,
+ * Besu: "replacement transaction underpriced"): another replica got there first, not yet mined.
+ */
+const NONCE_PENDING = /replacement transaction underpriced|replacement_underpriced/i;
+/**
+ * How often one transaction is signed again after another sender's transaction took its nonce. Replicas
+ * sharing a key take turns, so a loser may lose several times in a row; each attempt waits a little
+ * longer, at random, so that they stop colliding.
+ */
+const MAX_RESIGNS = 24;
 
 /**
  * A `hardhat node` answers eth_sendRawTransaction with an error when the transaction it just mined
@@ -175,8 +186,12 @@ export class RpcSubmitter implements TxSubmitter {
           return { hash, raw };
         }
         this.nonces.reset(from);
-        // Someone else used this sender's nonce (another replica, a manual send): re-read and sign again.
-        if (NONCE_TAKEN.test(msg) && resigned < 3) continue;
+        // Someone else used this sender's nonce, or holds it in the pool (another replica, a manual send):
+        // re-read the node's pending count and sign again.
+        if ((NONCE_TAKEN.test(msg) || NONCE_PENDING.test(msg)) && resigned < MAX_RESIGNS) {
+          await sleep(Math.random() * 5 * Math.min(resigned + 1, 10));
+          continue;
+        }
         throw e;
       }
     }
