@@ -6,6 +6,7 @@
  * collide and the node always receives a sender's transactions in nonce order.
  */
 import { Transaction, type SigningKey } from "ethers";
+import { signTransaction } from "./txEncoding";
 
 export type HexString = `0x${string}`;
 
@@ -116,17 +117,10 @@ export function signTx(
   fees: FeeFields,
   key: SigningKey,
 ): { raw: string; hash: string } {
-  const tx = Transaction.from({
-    ...("gasPrice" in fees ? { type: 0, gasPrice: fees.gasPrice } : { type: 2, ...fees }),
-    chainId,
-    nonce,
-    to: req.to,
-    data: req.data,
-    value: req.value ?? 0n,
-    gasLimit: req.gasLimit,
-  });
-  tx.signature = key.sign(tx.unsignedHash);
-  return { raw: tx.serialized, hash: tx.hash! };
+  return signTransaction(
+    { chainId, nonce, to: req.to, data: req.data, value: req.value ?? 0n, gasLimit: req.gasLimit, fees },
+    key,
+  );
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
