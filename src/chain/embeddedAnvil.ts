@@ -244,26 +244,36 @@ export async function startAnvilEngine(
       const from = Math.max(forked ? lastHead + 1 : 0, head.number - HASH_WINDOW + 1);
       const numbers = forked ? [] : [0];
       for (let n = Math.max(from, 1); n <= head.number; n++) numbers.push(n);
-      const blocks: RpcBlock[] = [];
-      for (const n of numbers)
-        blocks.push((await current.rpc("eth_getBlockByNumber", ["0x" + n.toString(16), false])) as RpcBlock);
+      // Read side by side (the node's connection keeps up to 16 requests open): the producer waits
+      // for the whole checkpoint, and one request after the other made this its longest part.
+      const blocks = await Promise.all(
+        numbers.map((n) => current.rpc("eth_getBlockByNumber", ["0x" + n.toString(16), false]) as Promise<RpcBlock>),
+      );
       if (blocks.at(-1)?.hash !== head.hash)
         throw new Error(`checkpoint: block ${head.number} is ${blocks.at(-1)?.hash}, not ${head.hash}`);
       // The newest blocks' transactions with their receipts, whole blocks up to KEEP_TRANSACTIONS.
-      const transactions: RpcTransaction[] = [];
+      const kept: RpcBlock[] = [];
+      let count = 0;
       for (let i = blocks.length - 1; i >= 0; i--) {
         const b = blocks[i];
-        const count = (b.transactions as unknown[] | undefined)?.length ?? 0;
-        if (count === 0) continue;
+        const n = (b.transactions as unknown[] | undefined)?.length ?? 0;
+        if (n === 0) continue;
         // Older blocks' bodies are pruned in the node (--transaction-block-keeper).
         if (Number(BigInt(b.number)) <= head.number - opts.keepBlocks) break;
-        if (transactions.length > 0 && transactions.length + count > KEEP_TRANSACTIONS) break;
-        const full = (await current.rpc("eth_getBlockByNumber", [b.number, true])) as {
-          transactions: RpcTransaction["tx"][];
-        };
-        const receipts = (await current.rpc("eth_getBlockReceipts", [b.number])) as unknown[];
-        full.transactions.forEach((tx, k) => transactions.push({ tx, receipt: receipts[k] }));
+        if (count > 0 && count + n > KEEP_TRANSACTIONS) break;
+        kept.push(b);
+        count += n;
       }
+      const bodies = await Promise.all(
+        kept.map(async (b) => {
+          const [full, receipts] = await Promise.all([
+            current.rpc("eth_getBlockByNumber", [b.number, true]) as Promise<{ transactions: RpcTransaction["tx"][] }>,
+            current.rpc("eth_getBlockReceipts", [b.number]) as Promise<unknown[]>,
+          ]);
+          return full.transactions.map((tx, k) => ({ tx, receipt: receipts[k] }));
+        }),
+      );
+      const transactions: RpcTransaction[] = bodies.flat();
       await hook?.("dumped");
       await hook?.("temp-written");
       const held = await state.mergeDump(dump, blocks, transactions, head);
