@@ -27,6 +27,7 @@ type RlpItem = Buffer | RlpItem[];
 /** The signed transaction's bytes (0x-hex) and its hash. */
 export function signTransaction(tx: UnsignedTx, key: SigningKey): { raw: string; hash: string } {
   const to = tx.to === null ? Buffer.alloc(0) : hexBytes(tx.to);
+  if (tx.to !== null && to.length !== 20) throw new Error(`not an address: ${tx.to}`);
   const data = hexBytes(tx.data);
   if ("gasPrice" in tx.fees) {
     const body = [uint(tx.nonce), uint(tx.fees.gasPrice), uint(tx.gasLimit), to, uint(tx.value), data];

@@ -78,7 +78,7 @@ describe("transaction signing and encoding", function () {
     expect(t.from).to.equal(new Wallet(key.privateKey).address);
   });
 
-  it("refuses calldata that is not whole bytes of hex, and negative numbers", function () {
+  it("refuses calldata that is not whole bytes of hex, an address that is not 20 bytes, and negative numbers", function () {
     const key = new SigningKey(Wallet.createRandom().privateKey);
     const base: UnsignedTx = {
       chainId: 1,
@@ -93,5 +93,7 @@ describe("transaction signing and encoding", function () {
     expect(() => signTransaction({ ...base, data: "abcd" }, key)).to.throw(/not 0x-prefixed hex/);
     expect(() => signTransaction({ ...base, data: "0xzz" }, key)).to.throw(/not 0x-prefixed hex/);
     expect(() => signTransaction({ ...base, value: -1n }, key)).to.throw(/negative/);
+    expect(() => signTransaction({ ...base, to: "0x" + "11".repeat(19) }, key)).to.throw(/not an address/);
+    expect(() => signTransaction({ ...base, to: "0x" }, key)).to.throw(/not an address/);
   });
 });
