@@ -6,7 +6,7 @@
  * (its hex parser reads two characters at a time), which the counter benchmark's profile showed as
  * ~10 % of the event loop; this does it once, natively (`Buffer`), and hashes with the WebAssembly
  * keccak. The bytes are the same as ethers' (a test compares them on random transactions), and the
- * signature is the key's own (RFC 6979, deterministic).
+ * signature is the key's own (RFC 6979, deterministic). See docs/decisions/0029.
  */
 import type { SigningKey } from "ethers";
 import { keccak256 } from "../document/keccak";
