@@ -356,6 +356,22 @@ export interface BrowserSuite {
   person(viewport?: { width: number; height: number }, lang?: "zh" | "en"): Promise<Page>;
 }
 
+/** Screenshots of every open page into test-results/failures/, named after the test; never throws. */
+async function shootFailure(title: string, contexts: BrowserContext[]): Promise<void> {
+  const dir = path.join(RESULTS_DIR, "failures");
+  const stem = title.replace(/[^A-Za-z0-9]+/g, "-").slice(0, 80);
+  fs.mkdirSync(dir, { recursive: true });
+  let n = 0;
+  for (const c of contexts)
+    for (const page of c.pages()) {
+      const file = path.join(dir, `${stem}-${++n}.png`);
+      await page.screenshot({ path: file, fullPage: true, timeout: 10_000 }).then(
+        () => process.stderr.write(`failure screenshot: ${file} (${page.url()})\n`),
+        () => undefined,
+      );
+    }
+}
+
 /**
  * Registers a browser suite's hooks in the calling describe(): Chromium (and CJK fonts) installed when
  * missing, one gateway for the suite, every browser closed after it, no uncaught page error allowed;
@@ -377,7 +393,9 @@ export function browserSuite(shotsDir?: string): BrowserSuite {
     await closeSharedBrowser();
     await gw?.close();
   });
-  afterEach(function () {
+  afterEach(async function () {
+    // A failed step leaves what each person's pages showed then, for a run whose log says only "timeout".
+    if (this.currentTest?.state === "failed") await shootFailure(this.currentTest.fullTitle(), contexts);
     if (pageErrors.length) throw new Error(`uncaught errors in the pages: ${pageErrors.splice(0).join("; ")}`);
   });
   return {
