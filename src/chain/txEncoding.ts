@@ -9,6 +9,7 @@
  * signature is the key's own (RFC 6979, deterministic). See docs/decisions/0029.
  */
 import type { SigningKey } from "ethers";
+import { keccakHex } from "../document/encoding";
 import { keccak256 } from "../document/keccak";
 
 export interface UnsignedTx {
@@ -51,7 +52,7 @@ export function signTransaction(tx: UnsignedTx, key: SigningKey): { raw: string;
 }
 
 function finish(raw: Buffer): { raw: string; hash: string } {
-  return { raw: "0x" + raw.toString("hex"), hash: "0x" + Buffer.from(keccak256(raw)).toString("hex") };
+  return { raw: "0x" + raw.toString("hex"), hash: keccakHex(raw) };
 }
 
 function typed(type: number, payload: Buffer): Buffer {
