@@ -9,13 +9,16 @@
  *     stream delivering the verdict (two grants relayed on chain, two verifications, two checks
  *     recorded on chain, and the stream's watcher noticing the answered session).
  *
+ * Each figure's `checkpointMs` lists the chain checkpoints written during the sessions, ms each: the
+ * block producer waits for all of one, so every answer waiting for a block then waits that long too.
+ *
  * All 50 counters sign in with the demo verifier's one key, so the per-verifier limits are set here
  * for that load, explicitly: counter requests per minute and the per-key request rate off, and 50
  * event streams at once (one per counter). The stream watcher keeps its default poll interval.
  *
  *   node --expose-gc --import tsx test/bench/gateway-counter.ts [sessions=500] [counters=50]
  */
-import { emit, exitOnFailure, withBenchGateway } from "./support/benchGateway";
+import { emit, exitOnFailure, watchCheckpoints, withBenchGateway } from "./support/benchGateway";
 import { runHelper } from "./support/child";
 import { nearestRank } from "./support/quantile";
 
@@ -34,6 +37,7 @@ async function main() {
   await withBenchGateway("bench-counter", LIMITS, async ({ gw, base, config }) => {
     const creds = gw.credentials!;
     const agency = creds.agencies.find((a) => TYPES.every((t) => a.types.includes(t)))!;
+    const checkpoints = watchCheckpoints(gw);
     const out = JSON.parse(
       await runHelper("counterClient.ts", {
         base,
@@ -46,6 +50,7 @@ async function main() {
       }),
     ) as { seconds: number; sessions: number; failed: number; answerToVerdictMs: number[]; failures: string[] };
     if (out.failed > 0) process.stderr.write(`failed sessions, e.g.: ${out.failures.join("\n")}\n`);
+    const chain = checkpoints();
     const sorted = [...out.answerToVerdictMs].sort((x, y) => x - y);
     const common = {
       counters: COUNTERS,
@@ -55,6 +60,7 @@ async function main() {
       clientProcess: true,
       limits: LIMITS,
       eventsPollMs: config.eventsPollMs,
+      ...chain,
     };
     emit("counter_sessions_per_s", out.sessions / out.seconds, "sessions/s", { ...common, target: 50 });
     emit("counter_answer_to_verdict_p50_ms", nearestRank(sorted, 0.5), "ms", common);

@@ -3,12 +3,13 @@
  *   - api_grants_per_s: distinct grants, each signed by its certificate's own holder key, sent by 50
  *     concurrent clients in their own process (test/bench/support/grantClient.ts) through POST /v1/shares,
  *     the route the wallet uses; each answered once its grant is on chain and indexed. The relayer groups
- *     concurrent grants into grantManyBySig transactions (`grantsPerTransaction` says how many).
+ *     concurrent grants into grantManyBySig transactions (`grantsPerTransaction` says how many);
+ *     `checkpointMs` lists the chain checkpoints written meanwhile, ms each (no block is made during one).
  *
  *   node --import tsx test/bench/gateway-grants.ts [grants=3000]
  */
 import path from "node:path";
-import { emit, exitOnFailure, withBenchGateway } from "./support/benchGateway";
+import { emit, exitOnFailure, watchCheckpoints, withBenchGateway } from "./support/benchGateway";
 import { runHelper } from "./support/child";
 
 const GRANTS = Number(process.argv[2] ?? 3_000);
@@ -29,12 +30,14 @@ async function main() {
     };
     await runHelper("grantClient.ts", { ...client, phase: "prepare" });
     const before = { ...gw.engine.relayer.stats };
+    const checkpoints = watchCheckpoints(gw);
     const r = JSON.parse(await runHelper("grantClient.ts", { ...client, phase: "send" })) as {
       seconds: number;
       failed: number;
       firstError?: string;
       grantIds: string[];
     };
+    const chain = checkpoints();
     if (r.firstError) process.stderr.write(`first refused grant: ${r.firstError}\n`);
     // Every answered grant is in the index, once; its transaction says how many shared it.
     const distinct = new Set(r.grantIds);
@@ -55,6 +58,7 @@ async function main() {
       grantsPerTransaction: Math.round((distinct.size / txs.size) * 10) / 10,
       splits: gw.engine.relayer.stats.splits - before.splits,
       target: 300,
+      ...chain,
     });
   });
 }

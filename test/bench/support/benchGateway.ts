@@ -46,3 +46,23 @@ export function exitOnFailure(main: () => Promise<void>): void {
     process.exit(1);
   });
 }
+
+/**
+ * Follows the embedded chain's checkpoints during a run (a poll every 10 ms), for the figures' fields:
+ * how long each one written took, ms. A checkpoint holds the block producer for all of it: no write
+ * waiting for a block is answered meanwhile.
+ */
+export function watchCheckpoints(gw: Gateway): () => { checkpointMs: number[] } {
+  const stats = gw.engine.embedded?.checkpoints;
+  const took: number[] = [];
+  let seen = stats?.count ?? 0;
+  const timer = setInterval(() => {
+    if (!stats || stats.count === seen) return;
+    seen = stats.count;
+    took.push(Math.round(stats.ms));
+  }, 10);
+  return () => {
+    clearInterval(timer);
+    return { checkpointMs: took };
+  };
+}
