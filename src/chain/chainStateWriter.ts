@@ -6,8 +6,7 @@
  * or {id, error} with nothing written; "stop" closes the connection and answers {stopped: true}.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { gunzipSync } from "node:zlib";
-import { mergeStatements, openWritable, type AnvilDump, type WriterReply, type WriterRequest } from "./chainState";
+import { dumpHead, mergeStatements, openWritable, type WriterReply, type WriterRequest } from "./chainState";
 
 const port = parentPort;
 if (port) {
@@ -22,13 +21,13 @@ if (port) {
     let reply: WriterReply;
     try {
       let accounts = m.accounts ?? {};
-      let held = 0;
+      let held: number | undefined = 0;
       if (m.dump) {
-        const dump = JSON.parse(gunzipSync(m.dump).toString("utf8")) as AnvilDump;
+        const dump = dumpHead(m.dump);
         if (Number(dump.best_block_number) !== m.head.number)
           throw new Error(`checkpoint: the node is at block ${dump.best_block_number}, not ${m.head.number}`);
         accounts = dump.accounts;
-        held = dump.transactions.length;
+        held = dump.transactions?.length;
       }
       merge(accounts, m.blocks, m.transactions, m.head);
       reply = { id: m.id, held };

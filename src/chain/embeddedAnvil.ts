@@ -59,6 +59,12 @@ export interface AnvilEngine {
   start: CheckpointHead;
   /** Writes the state at `head` (the node's head, between blocks) to the chain state file, durably. */
   checkpoint(head: CheckpointHead, hook?: (phase: CheckpointPhase) => Promise<void>): Promise<{ bytes: number }>;
+  /**
+   * Reads what a checkpoint at block `upTo` writes besides the state (headers, the newest blocks'
+   * transactions and receipts), while blocks are still being made: a block never changes once mined, so
+   * the checkpoint, which holds the producer, then reads only the blocks mined since. Never throws.
+   */
+  readAhead(upTo: number): Promise<void>;
   /** The first block whose transactions, receipts and logs the node still serves. */
   historyFrom(head: number): number;
   /** Resident memory of the anvil process, bytes (0 when it cannot be read). */
@@ -210,6 +216,7 @@ export async function startAnvilEngine(
     );
   }
   let blocksInNode = 0;
+  let txsInNode = 0;
   let lastHead = start.number;
 
   const retire = (c: typeof current) => {
@@ -233,52 +240,92 @@ export async function startAnvilEngine(
     }
   };
 
+  // Headers and bodies read ahead of a checkpoint (`readAhead`), by block number, from the node serving.
+  const ahead = new Map<string, Promise<unknown>>();
+  const readOnce = <T>(key: string, read: () => Promise<T>): Promise<T> => {
+    let p = ahead.get(key) as Promise<T> | undefined;
+    if (!p) {
+      p = read();
+      ahead.set(key, p);
+      // A failed read is read again next time.
+      p.catch(() => ahead.delete(key));
+    }
+    return p;
+  };
+  /**
+   * The headers a checkpoint at `upTo` writes, the file not holding them yet: a forked node answers
+   * older ones from the file itself. Read side by side (the node's connection keeps up to 16 requests
+   * open).
+   */
+  const headersTo = (upTo: number): Promise<RpcBlock[]> => {
+    const from = Math.max(forked ? lastHead + 1 : 0, upTo - HASH_WINDOW + 1);
+    const numbers = forked ? [] : [0];
+    for (let n = Math.max(from, 1); n <= upTo; n++) numbers.push(n);
+    return Promise.all(
+      numbers.map((n) =>
+        readOnce(
+          `h${n}`,
+          () => current.rpc("eth_getBlockByNumber", ["0x" + n.toString(16), false]) as Promise<RpcBlock>,
+        ),
+      ),
+    );
+  };
+  /** The newest blocks with transactions, whole blocks up to KEEP_TRANSACTIONS, that a checkpoint at `upTo` keeps. */
+  const keptOf = (blocks: RpcBlock[], upTo: number): RpcBlock[] => {
+    const kept: RpcBlock[] = [];
+    let count = 0;
+    for (let i = blocks.length - 1; i >= 0; i--) {
+      const b = blocks[i];
+      const n = (b.transactions as unknown[] | undefined)?.length ?? 0;
+      if (n === 0) continue;
+      // Older blocks' bodies are pruned in the node (--transaction-block-keeper).
+      if (Number(BigInt(b.number)) <= upTo - opts.keepBlocks) break;
+      if (count > 0 && count + n > KEEP_TRANSACTIONS) break;
+      kept.push(b);
+      count += n;
+    }
+    return kept;
+  };
+  /** A block's transactions with their receipts. */
+  const bodyOf = (b: RpcBlock): Promise<RpcTransaction[]> =>
+    readOnce(`b${b.number}`, async () => {
+      const [full, receipts] = await Promise.all([
+        current.rpc("eth_getBlockByNumber", [b.number, true]) as Promise<{ transactions: RpcTransaction["tx"][] }>,
+        current.rpc("eth_getBlockReceipts", [b.number]) as Promise<unknown[]>,
+      ]);
+      return full.transactions.map((tx, k) => ({ tx, receipt: receipts[k] }));
+    });
+
   return {
     rpc,
     start,
+    async readAhead(upTo) {
+      try {
+        const blocks = await headersTo(upTo);
+        await Promise.all(keptOf(blocks, upTo).map(bodyOf));
+      } catch {
+        // The checkpoint reads what is missing.
+      }
+    },
     async checkpoint(head, hook) {
       // Read and merged on the state file's writer thread: the gzip of the node's JSON dump, as bytes.
       const dumped = (await current.rpc("anvil_dumpState", [])) as string;
       const dump = Buffer.from(dumped.slice(2), "hex");
-      // The headers the file does not hold yet: a forked node answers older ones from the file itself.
-      const from = Math.max(forked ? lastHead + 1 : 0, head.number - HASH_WINDOW + 1);
-      const numbers = forked ? [] : [0];
-      for (let n = Math.max(from, 1); n <= head.number; n++) numbers.push(n);
-      // Read side by side (the node's connection keeps up to 16 requests open): the producer waits
-      // for the whole checkpoint, and one request after the other made this its longest part.
-      const blocks = await Promise.all(
-        numbers.map((n) => current.rpc("eth_getBlockByNumber", ["0x" + n.toString(16), false]) as Promise<RpcBlock>),
-      );
+      const blocks = await headersTo(head.number);
       if (blocks.at(-1)?.hash !== head.hash)
         throw new Error(`checkpoint: block ${head.number} is ${blocks.at(-1)?.hash}, not ${head.hash}`);
-      // The newest blocks' transactions with their receipts, whole blocks up to KEEP_TRANSACTIONS.
-      const kept: RpcBlock[] = [];
-      let count = 0;
-      for (let i = blocks.length - 1; i >= 0; i--) {
-        const b = blocks[i];
-        const n = (b.transactions as unknown[] | undefined)?.length ?? 0;
-        if (n === 0) continue;
-        // Older blocks' bodies are pruned in the node (--transaction-block-keeper).
-        if (Number(BigInt(b.number)) <= head.number - opts.keepBlocks) break;
-        if (count > 0 && count + n > KEEP_TRANSACTIONS) break;
-        kept.push(b);
-        count += n;
-      }
-      const bodies = await Promise.all(
-        kept.map(async (b) => {
-          const [full, receipts] = await Promise.all([
-            current.rpc("eth_getBlockByNumber", [b.number, true]) as Promise<{ transactions: RpcTransaction["tx"][] }>,
-            current.rpc("eth_getBlockReceipts", [b.number]) as Promise<unknown[]>,
-          ]);
-          return full.transactions.map((tx, k) => ({ tx, receipt: receipts[k] }));
-        }),
-      );
+      const bodies = await Promise.all(keptOf(blocks, head.number).map(bodyOf));
       const transactions: RpcTransaction[] = bodies.flat();
       await hook?.("dumped");
       await hook?.("temp-written");
-      const held = await state.mergeDump(dump, blocks, transactions, head);
+      const counted = await state.mergeDump(dump, blocks, transactions, head);
+      for (const b of blocks)
+        if (Number(BigInt(b.number)) > lastHead) txsInNode += (b.transactions as unknown[] | undefined)?.length ?? 0;
+      // What the node holds: counted in the dump when it was read whole, else from the blocks it mined.
+      const held = counted ?? txsInNode;
       blocksInNode += head.number - lastHead;
       lastHead = head.number;
+      ahead.clear();
       if (fs.existsSync(legacy)) fs.rmSync(legacy, { force: true });
       await hook?.("renamed");
       // A node not forked yet (the first checkpoint) must be replaced at once: blocks after this one are
@@ -304,6 +351,7 @@ export async function startAnvilEngine(
         });
         forked = true;
         blocksInNode = 0;
+        txsInNode = 0;
       }
       return { bytes: state.bytes() };
     },

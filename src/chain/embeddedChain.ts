@@ -390,31 +390,35 @@ export async function openEmbeddedChain(opts: EmbeddedChainOptions): Promise<Emb
       if (!anvil) return Promise.resolve(undefined);
       if (checkpointing) return checkpointing;
       const node = anvil;
-      checkpointing = producer
-        .between(async () => {
-          if (journal.failure) throw journal.failure;
-          const head = producer.durableBlock;
-          if (head === checkpoints.block) return checkpoints;
-          const tc = performance.now();
-          await opts.beforeCheckpoint?.(head);
-          // eslint-disable-next-line @typescript-eslint/no-explicit-any
-          const b = (await rpc("eth_getBlockByNumber", ["latest", false])) as any;
-          const at = { number: Number(BigInt(b.number)), hash: b.hash as string };
-          if (at.number !== head)
-            throw new Error(`checkpoint: the node is at block ${at.number}, the journal at ${head}`);
-          const { bytes } = await node.checkpoint(at, opts.checkpointHook);
-          await journal.truncate();
-          await opts.checkpointHook?.("journal-truncated");
-          Object.assign(checkpoints, {
-            block: head,
-            bytes,
-            ms: performance.now() - tc,
-            count: checkpoints.count + 1,
-            at: Date.now(),
-          });
-          Object.assign(since, { blocks: 0, transactions: 0, at: Date.now(), madeMs: producer.madeMs() });
-          return { ...checkpoints };
-        })
+      checkpointing = node
+        // What the checkpoint writes of the blocks made so far is read while blocks are still made.
+        .readAhead(producer.durableBlock)
+        .then(() =>
+          producer.between(async () => {
+            if (journal.failure) throw journal.failure;
+            const head = producer.durableBlock;
+            if (head === checkpoints.block) return checkpoints;
+            const tc = performance.now();
+            await opts.beforeCheckpoint?.(head);
+            // eslint-disable-next-line @typescript-eslint/no-explicit-any
+            const b = (await rpc("eth_getBlockByNumber", ["latest", false])) as any;
+            const at = { number: Number(BigInt(b.number)), hash: b.hash as string };
+            if (at.number !== head)
+              throw new Error(`checkpoint: the node is at block ${at.number}, the journal at ${head}`);
+            const { bytes } = await node.checkpoint(at, opts.checkpointHook);
+            await journal.truncate();
+            await opts.checkpointHook?.("journal-truncated");
+            Object.assign(checkpoints, {
+              block: head,
+              bytes,
+              ms: performance.now() - tc,
+              count: checkpoints.count + 1,
+              at: Date.now(),
+            });
+            Object.assign(since, { blocks: 0, transactions: 0, at: Date.now(), madeMs: producer.madeMs() });
+            return { ...checkpoints };
+          }),
+        )
         .catch((e: unknown) => {
           retryAfter = Date.now() + 10_000;
           checkpoints.failures++;

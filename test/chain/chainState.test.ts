@@ -1,8 +1,10 @@
 import { expect } from "chai";
 import Database from "better-sqlite3";
+import { randomBytes } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import { keepAliveRpc } from "../../src/chain/anvil";
 import {
+  dumpHead,
   KEEP_TRANSACTIONS,
   openChainState,
   startStateServer,
@@ -139,6 +141,35 @@ describe("chain state file and its server", function () {
     const blocks = db.prepare("SELECT min(number) AS lo, count(*) AS n FROM block").get();
     db.close();
     expect(blocks).to.deep.equal({ lo: 300 - 256 + 1, n: 256 });
+  });
+
+  it("reads only the head of anvil's dump, in anvil's order, and a dump in any other order whole", function () {
+    const random = (bytes: number) => "0x" + randomBytes(bytes).toString("hex");
+    // Enough accounts that the head alone is more than the first 16 kB inflated.
+    const accounts = Object.fromEntries(
+      Array.from({ length: 400 }, () => [
+        random(20),
+        { nonce: 1, balance: random(8), code: "0x", storage: { [random(32)]: random(32) } },
+      ]),
+    );
+    const transactions = Array.from({ length: 300 }, () => ({ info: { input: random(600) }, receipt: random(200) }));
+    const blocks = Array.from({ length: 50 }, (_, k) => ({ header: { number: k }, transactions: [random(32)] }));
+    // anvil's SerializableState, field by field in its order.
+    const anvil = {
+      block: { number: 77 },
+      accounts,
+      best_block_number: 77,
+      blocks,
+      transactions,
+      historical_states: null,
+    };
+    const head = dumpHead(gzipSync(JSON.stringify(anvil)));
+    expect(head.accounts).to.deep.equal(accounts);
+    expect(head.best_block_number).to.equal(77);
+    expect(head.transactions).to.equal(undefined);
+    const other = { transactions, best_block_number: 78, accounts };
+    const whole = dumpHead(gzipSync(JSON.stringify(other)));
+    expect(whole).to.deep.equal(other);
   });
 
   it("merges anvil's dump of the head on its writer thread, and refuses a dump of another block with nothing written", async function () {
