@@ -8,6 +8,7 @@ import {
   openEmbeddedChain,
   type CheckpointPolicy,
   type EmbeddedChain,
+  type EmbeddedChainOptions,
   type EmbeddedEngine,
 } from "../../src/chain/embeddedChain";
 import { BlockJournal } from "../../src/chain/journal";
@@ -27,6 +28,7 @@ async function open(
   keyring: CustodialKeyring,
   engine: EmbeddedEngine = "anvil",
   checkpoints: Partial<CheckpointPolicy> = {},
+  more: Pick<EmbeddedChainOptions, "log" | "checkpointHook"> = {},
 ): Promise<EmbeddedChain> {
   const funder = keyring.addressOf("relayer");
   return openEmbeddedChain({
@@ -35,6 +37,7 @@ async function open(
     signer: (a) => keyring.signer(a),
     engine,
     checkpoints,
+    ...more,
   });
 }
 
@@ -222,6 +225,43 @@ describe("embedded chain checkpoints (anvil)", function () {
     await again.close();
   });
 
+  it("replaces its node by a spare moved to the checkpoint's block, whose blocks a started node replays the same", async function () {
+    const dir = tmpDir();
+    const keyring = new CustodialKeyring(seed);
+    const from = keyring.addressOf("relayer");
+    const to = keyring.addressOf("someone");
+    const logged: { msg: string; fields?: Record<string, unknown>; level?: string }[] = [];
+    const chain = await open(
+      dir,
+      keyring,
+      "anvil",
+      { blocks: 1e6, replayMs: 1e9 },
+      { log: (msg, fields, level) => logged.push({ msg, fields, level }) },
+    );
+    const pids = [chain.nodePid()];
+    // The first checkpoint starts a node on the state file; each later one moves the spare started after it.
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 3; i++) await transfer(chain, from, to, 1n);
+      await chain.checkpoint();
+      pids.push(chain.nodePid());
+    }
+    for (let i = 0; i < 3; i++) await transfer(chain, from, to, 1n);
+    expect(new Set(pids).size).to.equal(4);
+    const replaced = logged.filter((l) => l.msg === "chain node replaced from its state");
+    expect(replaced.map((l) => l.fields?.spare)).to.deep.equal([true, true]);
+    expect(logged.filter((l) => l.level === "warn")).to.deep.equal([]);
+    const head = await latest(chain);
+    // A restart replays the blocks the moved spare mined into a node started at the checkpoint: same hashes.
+    const crashed = tmpDir();
+    await chain.backupTo(crashed);
+    await chain.close();
+    const again = await open(crashed, keyring, "anvil", { blocks: 1e6, replayMs: 1e9 });
+    expect(again.replay.blocks).to.equal(3);
+    expect((await latest(again)).hash).to.equal(head.hash);
+    expect(BigInt((await again.rpc("eth_getBalance", [to, "latest"])) as string)).to.equal(12n);
+    await again.close();
+  });
+
   it("counts and warns of a checkpoint that fails, keeps the journal, and takes the next one", async function () {
     const dir = tmpDir();
     const keyring = new CustodialKeyring(seed);
@@ -229,21 +269,22 @@ describe("embedded chain checkpoints (anvil)", function () {
     const to = keyring.addressOf("someone");
     const logged: { msg: string; fields?: Record<string, unknown>; level?: string }[] = [];
     let failNext = true;
-    const chain = await openEmbeddedChain({
-      dataDir: dir,
-      genesisAccounts: [{ address: from, privateKey: keyring.privateKeyOf("relayer"), balanceWei: 10n ** 30n }],
-      signer: (a) => keyring.signer(a),
-      engine: "anvil",
-      checkpoints: { blocks: 1e6, replayMs: 1e9 },
-      log: (msg, fields, level) => logged.push({ msg, fields, level }),
-      // The dump is taken, then (as when anvil's dump is too large to read back) the write fails.
-      checkpointHook: async (phase) => {
-        if (phase === "dumped" && failNext) {
-          failNext = false;
-          throw new Error("the dump could not be read");
-        }
+    const chain = await open(
+      dir,
+      keyring,
+      "anvil",
+      { blocks: 1e6, replayMs: 1e9 },
+      {
+        log: (msg, fields, level) => logged.push({ msg, fields, level }),
+        // The dump is taken, then (as when anvil's dump is too large to read back) the write fails.
+        checkpointHook: async (phase) => {
+          if (phase === "dumped" && failNext) {
+            failNext = false;
+            throw new Error("the dump could not be read");
+          }
+        },
       },
-    });
+    );
     for (let i = 1; i <= 3; i++) await transfer(chain, from, to, BigInt(i));
     const journalled = chain.journal.readAll().length;
     let failed: unknown;
