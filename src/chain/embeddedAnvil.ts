@@ -34,6 +34,8 @@ import type { Rpc } from "./submitter";
 /** The checkpoint file of the earlier format (the whole state as JSON), read once and then removed. */
 export const CHECKPOINT_FILE = "chain-checkpoint.json";
 const HARDFORKS_WITH_TX_GAS_CAP = new Set(["osaka", "amsterdam"]);
+/** A spare node is kept after a replacement that came this soon after the one before (see `spare`). */
+const SPARE_WITHIN_MS = 30_000;
 
 export interface CheckpointHead {
   number: number;
@@ -245,9 +247,12 @@ export async function startAnvilEngine(
    * A node forked at the base and left idle, started between checkpoints. The next replacement moves it
    * to its block with anvil_reset (17-28 ms measured) instead of starting a process while the producer
    * waits (71 ms on a quiet machine, 100-160 ms under load). It mines the same blocks as a node started
-   * there (the head is checked, and a replay after a crash, by a started node, checks every hash).
+   * there (the head is checked, and a replay after a crash, by a started node, checks every hash). It is
+   * kept only while replacements come within SPARE_WITHIN_MS of each other, i.e. under load: a gateway
+   * that checkpoints every few minutes does not keep a second process for it.
    */
   let spare: Promise<AnvilNode | undefined> | undefined;
+  let lastReplaced = -Infinity;
   const prepareSpare = (at: number) => {
     if (!server) return;
     const url = server.url;
@@ -276,7 +281,6 @@ export async function startAnvilEngine(
     await s.stop("SIGKILL");
     return undefined;
   };
-  if (base) prepareSpare(base.number);
 
   // Headers and bodies read ahead of a checkpoint (`readAhead`), by block number, from the node serving.
   const ahead = new Map<string, Promise<unknown>>();
@@ -384,7 +388,8 @@ export async function startAnvilEngine(
         current = { node: fresh, rpc: freshRpc, inflight: 0, retired: false, fork: forkOf(head) };
         servingFork = head.number;
         retire(old);
-        prepareSpare(head.number);
+        if (performance.now() - lastReplaced < SPARE_WITHIN_MS) prepareSpare(head.number);
+        lastReplaced = performance.now();
         opts.log?.(forked ? "chain node replaced from its state" : "chain node moved onto its state file", {
           block: head.number,
           blocksInOldNode: blocksInNode,
