@@ -60,7 +60,12 @@ export interface AnvilEngine {
   /** The block the node started from (the checkpoint's; 0 from genesis) and its hash. */
   start: CheckpointHead;
   /** Writes the state at `head` (the node's head, between blocks) to the chain state file, durably. */
-  checkpoint(head: CheckpointHead, hook?: (phase: CheckpointPhase) => Promise<void>): Promise<{ bytes: number }>;
+  /** `last`: the chain is closing, so the node is not replaced (the next start forks from the file). */
+  checkpoint(
+    head: CheckpointHead,
+    hook?: (phase: CheckpointPhase) => Promise<void>,
+    last?: boolean,
+  ): Promise<{ bytes: number }>;
   /**
    * Reads what a checkpoint at block `upTo` writes besides the state (headers, the newest blocks'
    * transactions and receipts), while blocks are still being made: a block never changes once mined, so
@@ -349,7 +354,7 @@ export async function startAnvilEngine(
         // The checkpoint reads what is missing.
       }
     },
-    async checkpoint(head, hook) {
+    async checkpoint(head, hook, last = false) {
       // Read and merged on the state file's writer thread: the gzip of the node's JSON dump, as bytes.
       const dumped = (await current.rpc("anvil_dumpState", [])) as string;
       const dump = Buffer.from(dumped.slice(2), "hex");
@@ -373,7 +378,7 @@ export async function startAnvilEngine(
       // A node not forked yet (the first checkpoint) must be replaced at once: blocks after this one are
       // replayed after a crash by a forked node, and must come out the same. A forked node that has
       // mined many blocks holds all their headers and what it wrote: it is replaced too.
-      if (!forked || blocksInNode >= opts.recycleBlocks || held >= opts.recycleTransactions) {
+      if (!last && (!forked || blocksInNode >= opts.recycleBlocks || held >= opts.recycleTransactions)) {
         const moved = await moveSpare(head);
         const fresh = moved ?? (await launch(head));
         const freshRpc = keepAliveRpc(fresh.url);

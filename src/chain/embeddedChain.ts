@@ -386,7 +386,8 @@ export async function openEmbeddedChain(opts: EmbeddedChainOptions): Promise<Emb
         producer.madeMs() - since.madeMs >= policy.replayMs ||
         Date.now() - since.at >= policy.seconds * 1000);
 
-    const takeCheckpoint = (): Promise<CheckpointStats | undefined> => {
+    /** `last`: on close, the node is not replaced after it (nothing more is mined). */
+    const takeCheckpoint = (last = false): Promise<CheckpointStats | undefined> => {
       if (!anvil) return Promise.resolve(undefined);
       if (checkpointing) return checkpointing;
       const node = anvil;
@@ -405,7 +406,7 @@ export async function openEmbeddedChain(opts: EmbeddedChainOptions): Promise<Emb
             const at = { number: Number(BigInt(b.number)), hash: b.hash as string };
             if (at.number !== head)
               throw new Error(`checkpoint: the node is at block ${at.number}, the journal at ${head}`);
-            const { bytes } = await node.checkpoint(at, opts.checkpointHook);
+            const { bytes } = await node.checkpoint(at, opts.checkpointHook, last);
             await journal.truncate();
             await opts.checkpointHook?.("journal-truncated");
             Object.assign(checkpoints, {
@@ -451,7 +452,7 @@ export async function openEmbeddedChain(opts: EmbeddedChainOptions): Promise<Emb
       genesis,
       replay,
       checkpoints,
-      checkpoint: takeCheckpoint,
+      checkpoint: () => takeCheckpoint(),
       historyFrom: () => (anvil ? anvil.historyFrom(producer.durableBlock) : 0),
       nodeRss: () => anvil?.rss() ?? 0,
       nodePid: () => anvil?.pid() ?? 0,
@@ -491,7 +492,7 @@ export async function openEmbeddedChain(opts: EmbeddedChainOptions): Promise<Emb
         await producer.close();
         // A clean stop leaves a checkpoint at the head, so the next start replays nothing.
         if (anvil && !journal.failure && holds === 0 && producer.durableBlock !== checkpoints.block)
-          await takeCheckpoint().catch(() => undefined);
+          await takeCheckpoint(true).catch(() => undefined);
         await checkpointing?.catch(() => undefined);
         await journal.close();
         await anvil?.close();
