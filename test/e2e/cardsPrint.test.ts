@@ -13,7 +13,7 @@ import path from "node:path";
 import jsQR from "jsqr";
 import { PNG } from "pngjs";
 import type { Page } from "playwright-core";
-import { browserSuite, PHONE, RESULTS_DIR } from "../support/e2e";
+import { browserSuite, PHONE, RESULTS_DIR, shooter } from "../support/e2e";
 
 const SHOTS = path.join(RESULTS_DIR, "cards-print");
 
@@ -74,7 +74,7 @@ describe("certificate cards and printed certificates with a verification QR code
     return { page, verdict: await page.getAttribute("#verify-result .verdict", "data-verdict") };
   }
 
-  const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  const shot = shooter(SHOTS);
 
   for (const lang of ["zh", "en"] as const) {
     it(`shows a certificate as a card on the wallet and the verify page, in ${lang}, within a 390 px phone`, async () => {

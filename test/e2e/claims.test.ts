@@ -9,7 +9,7 @@ import { expect } from "chai";
 import path from "node:path";
 import type { Page } from "playwright-core";
 import { sampleFields } from "../../src/domain/catalog";
-import { batchCsv, browserSuite, type Gateway, PHONE, readQrPng, RESULTS_DIR } from "../support/e2e";
+import { batchCsv, browserSuite, type Gateway, PHONE, readQrPng, RESULTS_DIR, shooter } from "../support/e2e";
 
 const SHOTS = path.join(RESULTS_DIR, "claims");
 
@@ -37,7 +37,7 @@ describe("claiming a certificate with a claim code (e2e)", function () {
   const suite = browserSuite(SHOTS);
   let gw: Gateway;
   before(() => (gw = suite.gateway()));
-  const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  const shot = shooter(SHOTS);
 
   async function newWallet(page: Page): Promise<string> {
     await page.goto(`${gw.url}/wallet`);

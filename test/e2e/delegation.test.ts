@@ -8,7 +8,7 @@
 import { expect } from "chai";
 import path from "node:path";
 import type { Page } from "playwright-core";
-import { browserSuite, newWallet, openCounterQr, PHONE, RESULTS_DIR, type Gateway } from "../support/e2e";
+import { browserSuite, type Gateway, newWallet, openCounterQr, PHONE, RESULTS_DIR, shooter } from "../support/e2e";
 
 const SHOTS = path.join(RESULTS_DIR, "delegation");
 
@@ -26,7 +26,7 @@ describe("a delegate presents a certificate for its holder at a counter (e2e)", 
     counter = await suite.person({ width: 1280, height: 900 }, "en");
   });
 
-  const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  const shot = shooter(SHOTS);
 
   /** The delegate scans the counter's QR code, picks the held certificate and approves; returns the wallet's verdict. */
   async function presentAsDelegate(qr: Buffer, certId: string): Promise<string | null> {

@@ -12,7 +12,7 @@ import type { Page } from "playwright-core";
 import { generateMnemonic, mnemonicSeed } from "../../src/document";
 import { deriveBackupKeys, openBackup } from "../../src/domain/backup";
 import { sampleFields } from "../../src/domain/catalog";
-import { batchCsv, browserSuite, type Gateway, PHONE, readQrPng, RESULTS_DIR } from "../support/e2e";
+import { batchCsv, browserSuite, type Gateway, PHONE, readQrPng, RESULTS_DIR, shooter } from "../support/e2e";
 
 const SHOTS = path.join(RESULTS_DIR, "delivery");
 
@@ -21,7 +21,7 @@ describe("delivery by pickup QR code and the wallet's backup (e2e)", function ()
   const suite = browserSuite(SHOTS);
   let gw: Gateway;
   before(() => (gw = suite.gateway()));
-  const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  const shot = shooter(SHOTS);
 
   async function newWallet(page: Page): Promise<{ mnemonic: string; holder: string }> {
     await page.goto(`${gw.url}/wallet`);

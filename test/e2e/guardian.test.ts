@@ -10,7 +10,7 @@ import { expect } from "chai";
 import path from "node:path";
 import type { Page } from "playwright-core";
 import { sampleFields } from "../../src/domain/catalog";
-import { browserSuite, newWallet, openCounterQr, PHONE, RESULTS_DIR, type Gateway } from "../support/e2e";
+import { browserSuite, type Gateway, newWallet, openCounterQr, PHONE, RESULTS_DIR, shooter } from "../support/e2e";
 
 const SHOTS = path.join(RESULTS_DIR, "guardian");
 
@@ -28,7 +28,7 @@ describe("a guardian the issuing agency named presents a minor's certificate at 
     counter = await suite.person({ width: 1280, height: 900 }, "en");
   });
 
-  const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  const shot = shooter(SHOTS);
 
   async function importText(page: Page, text: string, code: string): Promise<void> {
     await page.fill("#wallet-import-text", text);

@@ -9,7 +9,7 @@
 import { expect } from "chai";
 import path from "node:path";
 import type { Page } from "playwright-core";
-import { browserSuite, type Gateway, PHONE, RESULTS_DIR } from "../support/e2e";
+import { browserSuite, type Gateway, PHONE, RESULTS_DIR, shooter } from "../support/e2e";
 
 const SHOTS = path.join(RESULTS_DIR, "language");
 
@@ -23,6 +23,7 @@ const ALLOWED_LATIN =
 describe("every page in both languages (e2e)", function () {
   this.timeout(300_000);
   const suite = browserSuite(SHOTS);
+  const shot = shooter(SHOTS);
   let gw: Gateway;
   before(() => (gw = suite.gateway()));
   const missingStrings: string[] = [];
@@ -86,7 +87,7 @@ describe("every page in both languages (e2e)", function () {
       },
       { lang, messages: [...serverMessages], allowed: ALLOWED_LATIN.source },
     );
-    await page.screenshot({ path: path.join(SHOTS, `${lang}-${view}.png`), fullPage: true });
+    await shot(page, `${lang}-${view}`);
     expect(problems, `${view} (${lang})`).to.deep.equal([]);
     expect(missingStrings, `strings missing after ${view} (${lang})`).to.deep.equal([]);
   }

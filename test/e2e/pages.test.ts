@@ -13,16 +13,17 @@ import type { BrowserContext, Page } from "playwright-core";
 import { DEMO_VERIFIER, sampleFields } from "../../src/domain/catalog";
 import { gb18030, holderOf, titledCsv } from "../support/batchFiles";
 import {
+  batchCsv,
+  closeSharedBrowser,
   ensureChromium,
   fakeCameraFile,
   type Gateway,
-  closeSharedBrowser,
   newBrowser,
   openCounterQr,
   PHONE,
   RESULTS_DIR,
+  shooter,
   startGateway,
-  batchCsv,
 } from "../support/e2e";
 
 const SHOTS = path.join(RESULTS_DIR, "pages");
@@ -55,7 +56,7 @@ describe("the pages in a real browser (e2e)", function () {
     return verdict.getAttribute("data-verdict");
   }
 
-  const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  const shot = shooter(SHOTS);
 
   before(async function () {
     this.timeout(900_000); // a fresh machine installs chromium (and a CJK font) here

@@ -9,7 +9,7 @@ import { expect } from "chai";
 import path from "node:path";
 import type { Page } from "playwright-core";
 import { withStatusEntries, type CertificateDocument } from "../../src/document";
-import { browserSuite, type Gateway, PHONE, RESULTS_DIR } from "../support/e2e";
+import { browserSuite, type Gateway, PHONE, RESULTS_DIR, shooter } from "../support/e2e";
 
 const SHOTS = path.join(RESULTS_DIR, "verify-status-list");
 const HOLDER = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
@@ -17,6 +17,7 @@ const HOLDER = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
 describe("the verify page: status from status lists fetched whole (e2e)", function () {
   this.timeout(180_000);
   const suite = browserSuite(SHOTS);
+  const shot = shooter(SHOTS);
   let gw: Gateway;
   before(() => (gw = suite.gateway()));
 
@@ -62,7 +63,7 @@ describe("the verify page: status from status lists fetched whole (e2e)", functi
     expect(named, "no request names the certificate").to.deep.equal([]);
     expect(ok.requests.some((r) => r.includes("/v1/public/status-lists/"))).to.equal(true);
     expect(ok.requests.some((r) => r.includes("/v1/public/verify"))).to.equal(false);
-    await page.screenshot({ path: path.join(SHOTS, "valid-from-list.png"), fullPage: true });
+    await shot(page, "valid-from-list");
 
     await suite.api().revoke(c.certId, "ISSUED_IN_ERROR");
     const revoked = await verify(page, c.document);
@@ -153,7 +154,7 @@ describe("the verify page: status from status lists fetched whole (e2e)", functi
     expect(await third.getAttribute("#verify-result", "data-status-checked-by")).to.equal("status-list");
     const named = (r: string) => r.toLowerCase().includes(issued.certId.slice(2).toLowerCase());
     expect(ok.requests.filter(named), "no request names the certificate").to.deep.equal([]);
-    await third.screenshot({ path: path.join(SHOTS, "wallet-shared-valid-from-list.png"), fullPage: true });
+    await shot(third, "wallet-shared-valid-from-list");
 
     await suite.api().revoke(issued.certId, "ISSUED_IN_ERROR");
     const revoked = await verify(third, JSON.stringify(shared));

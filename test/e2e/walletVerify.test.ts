@@ -7,7 +7,7 @@
 import { expect } from "chai";
 import path from "node:path";
 import type { ConsoleMessage, Page } from "playwright-core";
-import { browserSuite, type Gateway, PHONE, RESULTS_DIR } from "../support/e2e";
+import { browserSuite, type Gateway, PHONE, RESULTS_DIR, shooter } from "../support/e2e";
 
 const SHOTS = path.join(RESULTS_DIR, "wallet-verify");
 const PAGES = ["wallet", "verify", "agency", "counter"] as const;
@@ -74,7 +74,7 @@ describe("the wallet and verify pages: wrong input, status, disclosure, phone wi
     });
   }
 
-  const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  const shot = shooter(SHOTS);
 
   it("serves an icon, and every page loads with no failed request and no console error", async () => {
     const page = await person({ width: 1280, height: 900 });

@@ -205,6 +205,21 @@ export const PHONE = { width: 390, height: 844 };
 
 export const RESULTS_DIR = path.join(__dirname, "..", "..", "test-results");
 
+/**
+ * Whether the browser tests keep a full-page screenshot of each view they walk through, in
+ * test-results/<suite>/, for a person reviewing the pages: CERTLEDGER_E2E_SHOTS=1. Off by default: in a
+ * suite run they were a third of the language test's browser CPU time (23 of 79 s). A failing test
+ * leaves its pages' screenshots in test-results/failures/ either way.
+ */
+export const KEEP_SHOTS = process.env.CERTLEDGER_E2E_SHOTS === "1";
+
+/** `shot(page, name)`: the page's full-page screenshot as `dir`/`name`.png when KEEP_SHOTS, else nothing. */
+export function shooter(dir: string): (page: Page, name: string) => Promise<void> {
+  return async (page, name) => {
+    if (KEEP_SHOTS) await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
+  };
+}
+
 /** Nested fields as CSV columns: address.city etc. */
 function flatten(o: Record<string, unknown>, prefix = ""): Record<string, string> {
   const out: Record<string, string> = {};
