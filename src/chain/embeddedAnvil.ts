@@ -268,8 +268,8 @@ export async function startAnvilEngine(
       args: forkArgs(genesis, opts.keepBlocks, url, at),
     }).catch(() => undefined);
   };
-  /** The spare, moved to `head` and checked there; undefined (and stopped) if it cannot be. */
-  const moveSpare = async (head: CheckpointHead): Promise<AnvilNode | undefined> => {
+  /** The spare, moved to `head` and its head checked there; undefined (and stopped) if it cannot be. */
+  const moveSpare = async (head: CheckpointHead): Promise<{ node: AnvilNode; rpc: Rpc } | undefined> => {
     const s = await spare;
     spare = undefined;
     if (!s || !server) return undefined;
@@ -278,13 +278,26 @@ export async function startAnvilEngine(
       const rpc = keepAliveRpc(s.url);
       await rpc("anvil_reset", [{ forking: { jsonRpcUrl: server.url, blockNumber: head.number } }]);
       const got = await headOf(rpc);
-      if (got.number === head.number && got.hash === head.hash) return s;
+      if (got.number === head.number && got.hash === head.hash) return { node: s, rpc };
       opts.log?.("spare chain node forked as another block", { block: head.number, got }, "warn");
     } catch (e) {
       opts.log?.("spare chain node not moved", { block: head.number, error: (e as Error).message }, "warn");
     }
     await s.stop("SIGKILL");
     return undefined;
+  };
+  /** A node started forked at `head`, its head checked: the state file must fork as that very block. */
+  const startAt = async (head: CheckpointHead): Promise<{ node: AnvilNode; rpc: Rpc }> => {
+    const node = await launch(head);
+    const rpc = keepAliveRpc(node.url);
+    const got = await headOf(rpc).catch((e: unknown) => ({ number: -1, hash: String(e) }));
+    if (got.number !== head.number || got.hash !== head.hash) {
+      await node.stop("SIGKILL");
+      throw new Error(
+        `the chain state of block ${head.number} (${head.hash}) forks as block ${got.number} (${got.hash})`,
+      );
+    }
+    return { node, rpc };
   };
 
   // Headers and bodies read ahead of a checkpoint (`readAhead`), by block number, from the node serving.
@@ -379,16 +392,9 @@ export async function startAnvilEngine(
       // replayed after a crash by a forked node, and must come out the same. A forked node that has
       // mined many blocks holds all their headers and what it wrote: it is replaced too.
       if (!last && (!forked || blocksInNode >= opts.recycleBlocks || held >= opts.recycleTransactions)) {
+        // Either way the new node's head is checked once, as it is moved or started.
         const moved = await moveSpare(head);
-        const fresh = moved ?? (await launch(head));
-        const freshRpc = keepAliveRpc(fresh.url);
-        const got = await headOf(freshRpc).catch((e: unknown) => ({ number: -1, hash: String(e) }));
-        if (got.number !== head.number || got.hash !== head.hash) {
-          await fresh.stop("SIGKILL");
-          throw new Error(
-            `the chain state of block ${head.number} (${head.hash}) forks as block ${got.number} (${got.hash})`,
-          );
-        }
+        const { node: fresh, rpc: freshRpc } = moved ?? (await startAt(head));
         const old = current;
         current = { node: fresh, rpc: freshRpc, inflight: 0, retired: false, fork: forkOf(head) };
         servingFork = head.number;
