@@ -1,8 +1,7 @@
 /**
  * The same library in the browser: builds the esbuild bundle, runs it in headless Chromium (Debian's
- * chromium driven by playwright-core) and checks that the page computes exactly what Node computes.
+ * chromium-headless-shell driven by playwright-core) and checks that the page computes exactly what Node computes.
  */
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
@@ -13,9 +12,9 @@ import { Wallet } from "ethers";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { buildBrowserBundle } from "../../scripts/build-browser";
 import * as lib from "../../src/document";
+import { CHROMIUM, CHROMIUM_ARGS, ensureChromium } from "../support/chromium";
 import { diplomaParams, seededRandom, twentyFields } from "./helpers";
 
-const CHROMIUM = "/usr/bin/chromium";
 const ETHERS_UMD = require.resolve("ethers").replace(/lib\.commonjs[\\/]index\.js$/, "dist/ethers.umd.min.js");
 const MNEMONIC = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
 
@@ -27,7 +26,7 @@ describe("the document library in headless Chromium", function () {
 
   before(async function () {
     this.timeout(900_000); // a fresh machine installs chromium from Debian here
-    execFileSync("bash", [path.join(__dirname, "..", "..", "scripts", "ensure-chromium.sh")], { stdio: "inherit" });
+    ensureChromium();
     const bundleFile = await buildBrowserBundle(path.join(os.tmpdir(), `certledger-document-${process.pid}.js`));
     const bundle = fs.readFileSync(bundleFile);
     server = http.createServer((req, res) => {
@@ -47,16 +46,7 @@ describe("the document library in headless Chromium", function () {
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,
       headless: true,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
+      args: CHROMIUM_ARGS,
     });
     page = context.pages()[0] ?? (await context.newPage());
     await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);

@@ -29,7 +29,10 @@ import { openStore } from "../../src/store/open";
 import type { Database } from "../../src/store/schema";
 import { fakeDeps, memoryIdempotentRequests } from "./frontFakes";
 import { TEST_KEYSTORE_CONFIG } from "./keystore";
+import { CHROMIUM, CHROMIUM_ARGS, ensureChromium } from "./chromium";
 import { scratchDir } from "./scratch";
+
+export { CHROMIUM, CHROMIUM_ARGS, ensureChromium } from "./chromium";
 
 export interface Gateway {
   url: string;
@@ -143,21 +146,6 @@ export async function startGateway(): Promise<Gateway> {
   return process.env.CERTLEDGER_E2E_PORTS === "memory" ? startInMemory() : startReal();
 }
 
-export const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
-export function ensureChromium(): void {
-  execFileSync("bash", [path.join(__dirname, "..", "..", "scripts", "ensure-chromium.sh")], { stdio: "inherit" });
-}
-
 /**
  * The test process's one headless Chromium, started on first use: each person is a context of it (a
  * profile of their own, as separate as two browsers: storage, cookies, permissions). Starting a
@@ -166,7 +154,7 @@ export function ensureChromium(): void {
 let shared: Promise<Browser> | undefined;
 
 function sharedBrowser(): Promise<Browser> {
-  shared ??= chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS });
+  shared ??= chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
   return shared;
 }
 
@@ -192,7 +180,7 @@ export async function newBrowser(
   }
   const dir = scratchDir("certledger-e2e-");
   const context = await chromium.launchPersistentContext(dir, {
-    executablePath: "/usr/bin/chromium",
+    executablePath: CHROMIUM,
     headless: true,
     args: [...CHROMIUM_ARGS, ...extraArgs],
     viewport,
