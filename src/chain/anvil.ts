@@ -11,7 +11,7 @@ import http from "node:http";
 import net from "node:net";
 import path from "node:path";
 import readline from "node:readline";
-import type { Rpc } from "./submitter";
+import type { BatchingRpc } from "./submitter";
 
 /** Account #0 of anvil's default mnemonic (the same public test key as `hardhat node`'s). */
 export const ANVIL_ACCOUNT_0 = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
@@ -185,15 +185,16 @@ function freePort(): Promise<number> {
 /**
  * JSON-RPC over node:http with kept-alive connections: about twice as fast per call as fetch against a
  * local anvil (0.2 ms against 0.55 ms for eth_blockNumber, measured here), which matters to a block
- * producer making four calls per block.
+ * producer making several calls per block. `batch` sends several calls as one JSON-RPC batch request:
+ * one round trip and one wake-up of the caller's event loop for all of them.
  */
-export function keepAliveRpc(url: string, timeoutMs = 60_000): Rpc {
+export function keepAliveRpc(url: string, timeoutMs = 60_000): BatchingRpc {
   const u = new URL(url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
   let id = 0;
-  return (method, params = []) =>
+  const post = (label: string, message: unknown): Promise<unknown> =>
     new Promise((resolve, reject) => {
-      const body = JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params });
+      const body = JSON.stringify(message);
       const req = http.request(
         {
           host: u.hostname,
@@ -209,22 +210,55 @@ export function keepAliveRpc(url: string, timeoutMs = 60_000): Rpc {
           res.on("data", (c: Buffer) => chunks.push(c));
           res.on("error", reject);
           res.on("end", () => {
-            let j: { result?: unknown; error?: { code: number; message: string; data?: unknown } };
             try {
-              j = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+              resolve(JSON.parse(Buffer.concat(chunks).toString("utf8")));
             } catch {
-              reject(Object.assign(new Error(`${method}: HTTP ${res.statusCode}, not JSON`), { code: "BAD_RESPONSE" }));
-              return;
+              reject(Object.assign(new Error(`${label}: HTTP ${res.statusCode}, not JSON`), { code: "BAD_RESPONSE" }));
             }
-            if (j.error) reject(Object.assign(new Error(j.error.message), { code: j.error.code, data: j.error.data }));
-            else resolve(j.result);
           });
         },
       );
-      req.on("timeout", () => req.destroy(new Error(`${method}: no answer within ${timeoutMs} ms`)));
+      req.on("timeout", () => req.destroy(new Error(`${label}: no answer within ${timeoutMs} ms`)));
       req.on("error", (e) =>
-        reject(Object.assign(new Error(`${method}: ${e.message}`), { code: "NETWORK_ERROR", cause: e })),
+        reject(Object.assign(new Error(`${label}: ${e.message}`), { code: "NETWORK_ERROR", cause: e })),
       );
       req.end(body);
     });
+  const rpc = (async (method, params = []) => {
+    const j = (await post(method, { jsonrpc: "2.0", id: ++id, method, params })) as JsonRpcAnswer;
+    if (j.error) throw rpcError(j.error);
+    return j.result;
+  }) as BatchingRpc;
+  rpc.batch = async (calls) => {
+    if (calls.length === 0) return [];
+    const first = ++id;
+    id += calls.length - 1;
+    const label = `${calls[0].method} and ${calls.length - 1} more`;
+    const j = await post(
+      label,
+      calls.map((c, i) => ({ jsonrpc: "2.0", id: first + i, method: c.method, params: c.params ?? [] })),
+    );
+    // A batch the node could not take at all is answered with one error object.
+    if (!Array.isArray(j)) {
+      const e = (j as JsonRpcAnswer).error;
+      throw e ? rpcError(e) : Object.assign(new Error(`${label}: not a batch answer`), { code: "BAD_RESPONSE" });
+    }
+    const byId = new Map((j as (JsonRpcAnswer & { id: number })[]).map((a) => [a.id, a]));
+    return calls.map((c, i) => {
+      const a = byId.get(first + i);
+      if (!a)
+        return { error: Object.assign(new Error(`${c.method}: no answer in the batch`), { code: "BAD_RESPONSE" }) };
+      return a.error ? { error: rpcError(a.error) } : { result: a.result };
+    });
+  };
+  return rpc;
+}
+
+interface JsonRpcAnswer {
+  result?: unknown;
+  error?: { code: number; message: string; data?: unknown };
+}
+
+function rpcError(e: NonNullable<JsonRpcAnswer["error"]>): Error {
+  return Object.assign(new Error(e.message), { code: e.code, data: e.data });
 }

@@ -29,7 +29,7 @@ import {
   type StateServer,
 } from "./chainState";
 import type { GenesisSpec } from "./journal";
-import type { Rpc } from "./submitter";
+import type { BatchingRpc, Rpc } from "./submitter";
 
 /** The checkpoint file of the earlier format (the whole state as JSON), read once and then removed. */
 export const CHECKPOINT_FILE = "chain-checkpoint.json";
@@ -56,7 +56,7 @@ export interface AnvilEngineOptions {
 }
 
 export interface AnvilEngine {
-  rpc: Rpc;
+  rpc: BatchingRpc;
   /** The block the node started from (the checkpoint's; 0 from genesis) and its hash. */
   start: CheckpointHead;
   /** Writes the state at `head` (the node's head, between blocks) to the chain state file, durably. */
@@ -231,22 +231,32 @@ export async function startAnvilEngine(
     c.retired = true;
     if (c.inflight === 0) void c.node.stop();
   };
-  const rpc: Rpc = async (method, params) => {
+  /** A block as the chain mined it: the block a node was forked at carries its own mixHash back. */
+  const served = (c: typeof current, method: string, r: unknown): unknown => {
+    if (c.fork?.mixHash && (method === "eth_getBlockByNumber" || method === "eth_getBlockByHash")) {
+      const b = r as { number?: string } | null;
+      if (b?.number !== undefined && Number(BigInt(b.number)) === c.fork.number)
+        return { ...b, mixHash: c.fork.mixHash };
+    }
+    return r;
+  };
+  /** Calls the node serving now; a retired node stops once its last answer is in. */
+  const onCurrent = async <T>(call: (c: typeof current) => Promise<T>): Promise<T> => {
     const c = current;
     c.inflight++;
     try {
-      const r = await c.rpc(method, params);
-      if (c.fork?.mixHash && (method === "eth_getBlockByNumber" || method === "eth_getBlockByHash")) {
-        const b = r as { number?: string } | null;
-        if (b?.number !== undefined && Number(BigInt(b.number)) === c.fork.number)
-          return { ...b, mixHash: c.fork.mixHash };
-      }
-      return r;
+      return await call(c);
     } finally {
       c.inflight--;
       if (c.retired && c.inflight === 0) void c.node.stop();
     }
   };
+  const rpc = ((method, params) =>
+    onCurrent(async (c) => served(c, method, await c.rpc(method, params)))) as BatchingRpc;
+  rpc.batch = (calls) =>
+    onCurrent(async (c) =>
+      (await c.rpc.batch(calls)).map((a, i) => (a.error ? a : { result: served(c, calls[i].method, a.result) })),
+    );
 
   /**
    * A node forked at the base and left idle, started between checkpoints. The next replacement moves it
@@ -269,7 +279,7 @@ export async function startAnvilEngine(
     }).catch(() => undefined);
   };
   /** The spare, moved to `head` and its head checked there; undefined (and stopped) if it cannot be. */
-  const moveSpare = async (head: CheckpointHead): Promise<{ node: AnvilNode; rpc: Rpc } | undefined> => {
+  const moveSpare = async (head: CheckpointHead): Promise<{ node: AnvilNode; rpc: BatchingRpc } | undefined> => {
     const s = await spare;
     spare = undefined;
     if (!s || !server) return undefined;
@@ -287,7 +297,7 @@ export async function startAnvilEngine(
     return undefined;
   };
   /** A node started forked at `head`, its head checked: the state file must fork as that very block. */
-  const startAt = async (head: CheckpointHead): Promise<{ node: AnvilNode; rpc: Rpc }> => {
+  const startAt = async (head: CheckpointHead): Promise<{ node: AnvilNode; rpc: BatchingRpc }> => {
     const node = await launch(head);
     const rpc = keepAliveRpc(node.url);
     const got = await headOf(rpc).catch((e: unknown) => ({ number: -1, hash: String(e) }));

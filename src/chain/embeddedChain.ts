@@ -38,6 +38,8 @@ import {
   toMinedTx,
   type FeeFields,
   type MinedTx,
+  type BatchAnswer,
+  type BatchingRpc,
   type PendingTx,
   type Rpc,
   type TxRequest,
@@ -362,6 +364,7 @@ export async function openEmbeddedChain(opts: EmbeddedChainOptions): Promise<Emb
     let closed = false;
 
     const producer = new BlockProducer(rpc, genesis.chainId, journal, opts.signer, {
+      batch: anvil?.rpc.batch,
       lingerMs: opts.lingerMs ?? 2,
       maxTxPerBlock: opts.maxTxPerBlock ?? 400,
       onBlock: (header, logs, transactions) => {
@@ -547,6 +550,22 @@ async function replayBlock(rpc: Rpc, b: JournalBlock, check: boolean): Promise<v
   }
 }
 
+/** A transaction of the block being made, signed, with the promise its caller holds. */
+interface SignedTx {
+  p: PendingTx;
+  raw: string;
+  hash: string;
+}
+
+/** What the producer reads of a block it mined (hashes only). */
+interface MinedBlock {
+  number: string;
+  hash: string;
+  parentHash: string;
+  timestamp: string;
+  transactions: string[];
+}
+
 /**
  * The embedded chain's only miner (see the file comment). One flush at a time; callers wait at most
  * `lingerMs` plus one block's work.
@@ -583,6 +602,12 @@ export class BlockProducer implements TxSubmitter {
     private readonly journal: BlockJournal,
     private readonly signer: (address: string) => SigningKey,
     private readonly opts: {
+      /**
+       * Sends several calls as one request (anvil over HTTP): a block's transactions are sent, and the
+       * mined block read back, one round trip each instead of one per call. Absent (EDR, in process),
+       * calls are made one by one.
+       */
+      batch?: BatchingRpc["batch"];
       lingerMs: number;
       maxTxPerBlock: number;
       onBlock?: (header: BlockHeader, logs: RawLog[], transactions: number) => void;
@@ -688,7 +713,7 @@ export class BlockProducer implements TxSubmitter {
     // then hand the transactions to the node in nonce order. A transaction that cannot be signed or
     // recorded is refused alone; one the node refuses leaves a nonce gap, so its sender's later
     // transactions in this block are refused too and its nonce is read again from the node.
-    const signed: { p: PendingTx; raw: string; hash: string }[] = [];
+    const signed: SignedTx[] = [];
     for (const p of batch) {
       const from = p.req.from;
       try {
@@ -716,34 +741,31 @@ export class BlockProducer implements TxSubmitter {
       ),
     );
     const broken = new Set<string>();
+    const refuse = (t: SignedTx, e: unknown) => {
+      broken.add(t.p.req.from.toLowerCase());
+      t.p.reject(e);
+    };
+    const toSend: typeof signed = [];
     for (let i = 0; i < signed.length; i++) {
-      const { p, raw, hash } = signed[i];
-      const from = p.req.from.toLowerCase();
-      try {
-        if (broken.has(from)) throw new Error(`an earlier transaction of ${from} in this block was refused`);
-        if (recorded[i] !== undefined) throw recorded[i];
-        await this.rpc("eth_sendRawTransaction", [raw]);
-        this.inPool.set(hash, { raw, p });
-      } catch (e) {
-        broken.add(from);
-        p.reject(e);
-      }
+      const from = signed[i].p.req.from.toLowerCase();
+      if (broken.has(from)) refuse(signed[i], new Error(`an earlier transaction of ${from} in this block was refused`));
+      else if (recorded[i] !== undefined) refuse(signed[i], recorded[i]);
+      else toSend.push(signed[i]);
     }
+    await this.send(toSend, refuse);
     for (const from of broken) this.nonces.reset(from);
     const ts = Math.max(this.lastTimestamp, timestamp ?? this.opts.now());
     const t1 = performance.now();
     await this.rpc("evm_mine", [ts]);
     this.lastTimestamp = ts;
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    const block = (await this.rpc("eth_getBlockByNumber", ["latest", false])) as any;
+    const { block, receiptOf } = await this.readMined();
     const n = Number(BigInt(block.number));
-    const hashes: string[] = block.transactions;
-    const included = hashes.map((h) => {
+    const included = block.transactions.map((h) => {
       const e = this.inPool.get(h);
       if (!e) throw new Error(`block ${n} holds transaction ${h} that the producer did not send`);
       return { h, ...e };
     });
-    const receipts = await Promise.all(included.map((i) => this.rpc("eth_getTransactionReceipt", [i.h])));
+    const receipts = await Promise.all(included.map((i) => receiptOf(i.h)));
     for (const i of included) this.inPool.delete(i.h);
     const t2 = performance.now();
     this.stats.sendMs += t1 - t0;
@@ -775,6 +797,105 @@ export class BlockProducer implements TxSubmitter {
     );
     this.lastDurable = durable.catch(() => undefined);
     return { n, durable };
+  }
+
+  /**
+   * Hands a block's transactions to the node in order; the ones it takes wait in `inPool`. A refused
+   * transaction leaves a nonce gap, so its sender's later transactions are refused too. Sent in one
+   * batch, those have reached the node already and wait behind the gap: the sender's transactions are
+   * taken out of the node's pool and the ones before the refused one sent again, so that none can be
+   * mined later under a nonce the producer gives again.
+   */
+  private async send(txs: SignedTx[], refuse: (t: SignedTx, e: unknown) => void): Promise<void> {
+    const one = async (t: SignedTx) => {
+      await this.rpc("eth_sendRawTransaction", [t.raw]);
+      this.inPool.set(t.hash, { raw: t.raw, p: t.p });
+    };
+    const later = (from: string) => new Error(`an earlier transaction of ${from} in this block was refused`);
+    if (!this.opts.batch || txs.length < 2) {
+      const broken = new Set<string>();
+      for (const t of txs) {
+        const from = t.p.req.from.toLowerCase();
+        try {
+          if (broken.has(from)) throw later(from);
+          await one(t);
+        } catch (e) {
+          broken.add(from);
+          refuse(t, e);
+        }
+      }
+      return;
+    }
+    let answers: BatchAnswer[];
+    try {
+      answers = await this.opts.batch(txs.map((t) => ({ method: "eth_sendRawTransaction", params: [t.raw] })));
+    } catch (e) {
+      for (const t of txs) refuse(t, e);
+      return;
+    }
+    const refused = new Set<string>();
+    /** Per sender with a refusal: its transactions the node took before it, and after it (parked). */
+    const before = new Map<string, SignedTx[]>();
+    const parked = new Map<string, SignedTx[]>();
+    txs.forEach((t, i) => {
+      const from = t.p.req.from.toLowerCase();
+      const a = answers[i];
+      if (a.error && !refused.has(from)) {
+        refused.add(from);
+        before.set(
+          from,
+          txs.slice(0, i).filter((b, j) => b.p.req.from.toLowerCase() === from && !answers[j].error),
+        );
+        refuse(t, a.error);
+      } else if (refused.has(from)) {
+        if (!a.error) parked.set(from, [...(parked.get(from) ?? []), t]);
+        refuse(t, a.error ?? later(from));
+      } else this.inPool.set(t.hash, { raw: t.raw, p: t.p });
+    });
+    for (const [from, waiting] of parked) {
+      const kept = before.get(from)!;
+      for (const t of kept) this.inPool.delete(t.hash);
+      try {
+        await this.rpc("anvil_removePoolTransactions", [from]);
+      } catch (e) {
+        // The parked ones could still be mined: nothing of this block may be.
+        for (const t of waiting) this.inPool.delete(t.hash);
+        throw e;
+      }
+      let broken = false;
+      for (const t of kept) {
+        try {
+          if (broken) throw later(from);
+          await one(t);
+        } catch (e) {
+          broken = true;
+          refuse(t, e);
+        }
+      }
+    }
+  }
+
+  /** The block just mined, and its transactions' receipts (one batch with the node's batch calls). */
+  private async readMined(): Promise<{ block: MinedBlock; receiptOf: (hash: string) => Promise<unknown> }> {
+    if (this.opts.batch) {
+      const [b, r] = await this.opts.batch([
+        { method: "eth_getBlockByNumber", params: ["latest", false] },
+        { method: "eth_getBlockReceipts", params: ["latest"] },
+      ]);
+      if (b.error) throw b.error;
+      const block = b.result as MinedBlock;
+      if (!r.error && Array.isArray(r.result)) {
+        const byHash = new Map((r.result as { transactionHash: string }[]).map((x) => [x.transactionHash, x]));
+        // Both calls read "latest" after the mine and only the producer mines: the same block.
+        return {
+          block,
+          receiptOf: async (h) => byHash.get(h) ?? this.rpc("eth_getTransactionReceipt", [h]),
+        };
+      }
+      return { block, receiptOf: (h) => this.rpc("eth_getTransactionReceipt", [h]) };
+    }
+    const block = (await this.rpc("eth_getBlockByNumber", ["latest", false])) as MinedBlock;
+    return { block, receiptOf: (h) => this.rpc("eth_getTransactionReceipt", [h]) };
   }
 
   async close(): Promise<void> {

@@ -77,6 +77,12 @@ export interface PendingTx {
 
 export type Rpc = (method: string, params?: unknown[]) => Promise<unknown>;
 
+/** One call's answer in a batch: its result, or the node's refusal of that call alone. */
+export type BatchAnswer = { result: unknown; error?: undefined } | { error: Error };
+
+/** An Rpc that can also send several calls as one JSON-RPC batch, answered in the calls' order. */
+export type BatchingRpc = Rpc & { batch(calls: { method: string; params?: unknown[] }[]): Promise<BatchAnswer[]> };
+
 export type FeeFields = { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } | { gasPrice: bigint };
 
 /** One counter per sender, initialised from the node's pending count the first time it is needed. */

@@ -79,6 +79,33 @@ for (const engine of EMBEDDED_ENGINES)
       await chain.close();
     });
 
+    it("refuses, in a block the node refused a transaction of, that sender's later ones, and mines none of them afterwards", async function () {
+      const keyring = new CustodialKeyring(seed);
+      const chain = await open(tmpDir(), keyring, engine);
+      const from = keyring.addressOf("relayer");
+      const to = keyring.addressOf("someone");
+      const transfer = (value: bigint, gasLimit = 21_000n) =>
+        chain.producer.submit({ from, to, data: "0x", gasLimit, value });
+      // One block: the second transfer asks for more gas than a block holds, so the node refuses it; the
+      // third (the next nonce) would wait behind the gap (anvil gets all three in one request).
+      const [first, tooBig, after] = await Promise.allSettled([transfer(1n), transfer(2n, 10n ** 12n), transfer(4n)]);
+      expect(first.status).to.equal("fulfilled");
+      expect(tooBig.status).to.equal("rejected");
+      expect(after.status).to.equal("rejected");
+      expect(String((after as PromiseRejectedResult).reason)).to.match(/earlier transaction of .* was refused/);
+      // The sender's nonce is read again: new work lands, alone in its block, and nothing refused is mined.
+      const next = await transfer(8n);
+      expect(next.status).to.equal(1);
+      await chain.producer.mineEmpty();
+      expect(BigInt((await chain.rpc("eth_getBalance", [to, "latest"])) as string)).to.equal(9n);
+      const block = await chain.rpc("eth_getBlockByNumber", ["0x" + next.blockNumber.toString(16), false]);
+      expect((block as { transactions: string[] }).transactions).to.deep.equal([next.hash]);
+      expect(await chain.rpc("eth_getTransactionCount", [from, "pending"])).to.equal(
+        await chain.rpc("eth_getTransactionCount", [from, "latest"]),
+      );
+      await chain.close();
+    });
+
     it("replays its journal after a restart into the same blocks and state", async function () {
       const dir = tmpDir();
       const keyring = new CustodialKeyring(seed);
