@@ -343,7 +343,7 @@ export async function openEmbeddedChain(opts: EmbeddedChainOptions): Promise<Emb
       );
     let txCount = 0;
     for (const b of todo) {
-      await replayBlock(rpc, b, b === todo[todo.length - 1]);
+      await replayBlock(rpc, b, b === todo[todo.length - 1], anvil?.rpc.batch);
       txCount += b.txs.length;
     }
     const replay = { fromBlock: start.number, blocks: todo.length, transactions: txCount, ms: Date.now() - t0 };
@@ -535,10 +535,21 @@ async function fsyncDir(dir: string): Promise<void> {
  * replay is read back and checked (number, transaction count, hash): a block's hash covers its parent's,
  * so the last one matching proves every block before it matched (one node call per block saved).
  */
-async function replayBlock(rpc: Rpc, b: JournalBlock, check: boolean): Promise<void> {
-  for (const raw of b.txs) await rpc("eth_sendRawTransaction", [raw]);
+/**
+ * Sends a journalled block's transactions and mines it. With `batch` (anvil), a block of three or more
+ * is sent in one request, as the producer sent it: anvil takes a batch's transactions in its order
+ * (measured: 40 senders, shuffled, cold in the fork, 5 of 5 blocks in order), and each such block is
+ * checked against the journal's hash, so a different order stops the start instead of going on unseen.
+ */
+async function replayBlock(rpc: Rpc, b: JournalBlock, check: boolean, batch?: BatchingRpc["batch"]): Promise<void> {
+  const batched = batch !== undefined && b.txs.length >= 3;
+  if (batched) {
+    const answers = await batch(b.txs.map((raw) => ({ method: "eth_sendRawTransaction", params: [raw] })));
+    const refused = answers.find((a) => a.error);
+    if (refused?.error) throw refused.error;
+  } else for (const raw of b.txs) await rpc("eth_sendRawTransaction", [raw]);
   await rpc("evm_mine", [b.ts]);
-  if (!check) return;
+  if (!check && !batched) return;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const block = (await rpc("eth_getBlockByNumber", ["latest", false])) as any;
   const n = Number(BigInt(block.number));
