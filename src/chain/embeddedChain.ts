@@ -534,12 +534,11 @@ async function fsyncDir(dir: string): Promise<void> {
  * Sends a journalled block's transactions and mines it at its timestamp. Only the last block of a
  * replay is read back and checked (number, transaction count, hash): a block's hash covers its parent's,
  * so the last one matching proves every block before it matched (one node call per block saved).
- */
-/**
- * Sends a journalled block's transactions and mines it. With `batch` (anvil), a block of three or more
- * is sent in one request, as the producer sent it: anvil takes a batch's transactions in its order
- * (measured: 40 senders, shuffled, cold in the fork, 5 of 5 blocks in order), and each such block is
- * checked against the journal's hash, so a different order stops the start instead of going on unseen.
+ *
+ * With `batch` (anvil), a block of three or more is sent in one request, as the producer sent it: anvil
+ * takes a batch's transactions in its order (measured: 40 senders, shuffled, cold in the fork, 5 of 5
+ * blocks in order), and each such block is checked too, so a different order stops the start with the
+ * divergence error instead of going on unseen.
  */
 async function replayBlock(rpc: Rpc, b: JournalBlock, check: boolean, batch?: BatchingRpc["batch"]): Promise<void> {
   const batched = batch !== undefined && b.txs.length >= 3;
@@ -863,16 +862,11 @@ export class BlockProducer implements TxSubmitter {
         refuse(t, a.error ?? later(from));
       } else this.inPool.set(t.hash, { raw: t.raw, p: t.p });
     });
-    for (const [from, waiting] of parked) {
+    for (const from of parked.keys()) {
       const kept = before.get(from)!;
       for (const t of kept) this.inPool.delete(t.hash);
-      try {
-        await this.rpc("anvil_removePoolTransactions", [from]);
-      } catch (e) {
-        // The parked ones could still be mined: nothing of this block may be.
-        for (const t of waiting) this.inPool.delete(t.hash);
-        throw e;
-      }
+      // A node that cannot do this fails the block, as any node failure does (its callers are refused).
+      await this.rpc("anvil_removePoolTransactions", [from]);
       let broken = false;
       for (const t of kept) {
         try {
