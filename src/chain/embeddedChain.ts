@@ -246,7 +246,8 @@ export interface EmbeddedChain {
 
 export async function createEdrProvider(genesis: GenesisSpec, privateKeys: string[]): Promise<EIP1193Provider> {
   // Loaded only for the EDR engine: Hardhat's provider modules take a while to load.
-  const { createHardhatNetworkProvider } = await import("hardhat/internal/hardhat-network/provider/provider");
+  const { createHardhatNetworkProvider } =
+    require("hardhat/internal/hardhat-network/provider/provider") as typeof import("hardhat/internal/hardhat-network/provider/provider");
   return createHardhatNetworkProvider(
     {
       hardfork: genesis.hardfork,

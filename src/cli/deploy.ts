@@ -91,8 +91,8 @@ export function registerDeploy(program: Command): void {
         ] as const)
           if (v !== undefined && !ADDRESS.test(v)) throw new CliError("BAD_OPTION", `${name} must be a 0x address.`, 2);
 
-        const { JsonRpcProvider, Wallet, computeAddress, parseEther } = await import("ethers");
-        const { deployCertledger } = await import("../chain/deploy");
+        const { JsonRpcProvider, Wallet, computeAddress, parseEther } = require("ethers") as typeof import("ethers");
+        const { deployCertledger } = require("../chain/deploy") as typeof import("../chain/deploy");
         // cacheTimeout -1: ethers otherwise answers a repeated eth_getTransactionCount from a 250 ms cache, so
         // the second contract would be sent with the first one's nonce right after it is mined.
         const provider = new JsonRpcProvider(opts.rpc, undefined, {
@@ -113,7 +113,8 @@ export function registerDeploy(program: Command): void {
 
           let gatewayKeys: { authority: string; relayer: string } | undefined;
           if (opts.dataDir) {
-            const { AUTHORITY_LABEL, RELAYER_LABEL, derivePrivateKey } = await import("../chain/keyring");
+            const { AUTHORITY_LABEL, RELAYER_LABEL, derivePrivateKey } =
+              require("../chain/keyring") as typeof import("../chain/keyring");
             const seed = await openDataDirSeed(opts.dataDir);
             gatewayKeys = {
               authority: computeAddress(derivePrivateKey(seed, AUTHORITY_LABEL)),
@@ -171,8 +172,9 @@ export function registerDeploy(program: Command): void {
 
 /** The seed of a gateway's data directory, from its keystore (created, or migrated, as the gateway would). */
 async function openDataDirSeed(dataDir: string): Promise<Uint8Array> {
-  const { ConfigError, loadConfig } = await import("../config");
-  const { KeystoreError, openSeedKeystore, seedKeystoreOptions } = await import("../chain/seedKeystore");
+  const { ConfigError, loadConfig } = require("../config") as typeof import("../config");
+  const { KeystoreError, openSeedKeystore, seedKeystoreOptions } =
+    require("../chain/seedKeystore") as typeof import("../chain/seedKeystore");
   try {
     const config = loadConfig(process.env);
     return await openSeedKeystore(

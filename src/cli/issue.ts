@@ -104,8 +104,8 @@ async function issueSigned(
   },
   fields: Record<string, unknown>,
 ): Promise<void> {
-  const { unlockKeystore } = await import("./keystore");
-  const { gatewayInfo, registeredType, signIssue, windowOf } = await import("./signed");
+  const { unlockKeystore } = require("./keystore") as typeof import("./keystore");
+  const { gatewayInfo, registeredType, signIssue, windowOf } = require("./signed") as typeof import("./signed");
   const api = gatewayClient(g, true);
   const wallet = await unlockKeystore(opts, `the agency key ${opts.keystore}`);
   const [info, type] = await Promise.all([gatewayInfo(api), registeredType(api, opts.type)]);

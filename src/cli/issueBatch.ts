@@ -151,8 +151,8 @@ export function registerIssueBatch(program: Command): void {
     const chunkSize = parseInteger(opts.chunkSize, "--chunk-size", 1, 1_000_000);
     const bytes = readBytes(opts.file);
     const fileHash = sha256(bytes);
-    const intake = await import("../intake");
-    const { getCertificateType } = await import("../domain/catalog");
+    const intake = require("../intake") as typeof import("../intake");
+    const { getCertificateType } = require("../domain/catalog") as typeof import("../domain/catalog");
     const typeOf = (code: string | undefined): CertificateType => {
       if (!code) throw new CliError("MISSING_OPTION", "--type <code> is required (the file names no type).", 2);
       const t = getCertificateType(code);
@@ -633,8 +633,8 @@ async function signedChunkRunner({
   progress,
   finished,
 }: RunnerEnv): Promise<(i: number) => Promise<ChunkDone>> {
-  const { unlockKeystore } = await import("./keystore");
-  const { gatewayInfo, registeredType, signBatch, windowOf } = await import("./signed");
+  const { unlockKeystore } = require("./keystore") as typeof import("./keystore");
+  const { gatewayInfo, registeredType, signBatch, windowOf } = require("./signed") as typeof import("./signed");
   const { api, items } = ctx;
   const wallet = await unlockKeystore(
     ctx.opts as { keystore: string; passphraseFile?: string },

@@ -88,8 +88,8 @@ export function registerKeys(program: Command): void {
       const fresh = created.address.toLowerCase();
       let txHash: string;
       if (authority) {
-        const { Transaction } = await import("ethers");
-        const { registryIface, UINT40_MAX } = await import("../chain/contracts");
+        const { Transaction } = require("ethers") as typeof import("ethers");
+        const { registryIface, UINT40_MAX } = require("../chain/contracts") as typeof import("../chain/contracts");
         const p = (
           await api.request<{
             chainId: number;

@@ -29,7 +29,7 @@ export function readKeystoreFile(file: string): string {
 /** The address a keystore file names (no passphrase needed). */
 export async function keystoreAddress(file: string): Promise<string> {
   const text = readKeystoreFile(file);
-  const { getAddress } = await import("ethers");
+  const { getAddress } = require("ethers") as typeof import("ethers");
   const a = (JSON.parse(text) as { address?: string }).address;
   if (typeof a !== "string") throw new CliError("KEYSTORE_INVALID", `${file} names no address.`);
   try {
@@ -68,7 +68,7 @@ export async function readPassphrase(opts: KeystoreOptions, what: string): Promi
 export async function unlockKeystore(opts: KeystoreOptions & { keystore: string }, what = opts.keystore) {
   const text = readKeystoreFile(opts.keystore);
   const passphrase = await readPassphrase(opts, what);
-  const { Wallet } = await import("ethers");
+  const { Wallet } = require("ethers") as typeof import("ethers");
   try {
     const w = await Wallet.fromEncryptedJson(text, passphrase);
     return new Wallet(w.privateKey);
@@ -92,7 +92,7 @@ export async function createKeystore(
     throw new CliError("FILE_EXISTS", `${file} exists already; a keystore is never overwritten.`);
   if (passphrase.length < 8)
     throw new CliError("PASSPHRASE_TOO_SHORT", "The passphrase must be at least 8 characters.");
-  const { Wallet, encryptKeystoreJson } = await import("ethers");
+  const { Wallet, encryptKeystoreJson } = require("ethers") as typeof import("ethers");
   const w = Wallet.createRandom();
   const json = await encryptKeystoreJson(
     { address: w.address, privateKey: w.privateKey },

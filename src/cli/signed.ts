@@ -52,7 +52,7 @@ type Item = { holder: string; fields: Record<string, unknown>; validFrom: number
 
 /** The document of `item`, issued by `wallet` on the gateway's chain and ledger. */
 async function build(wallet: Wallet, info: GatewayInfo, type: PublicType & { typeId: number }, item: Item) {
-  const { buildDocument } = await import("../document");
+  const { buildDocument } = require("../document") as typeof import("../document");
   return buildDocument({
     certificateType: { id: type.typeId, code: type.code },
     issuer: wallet.address,
@@ -69,7 +69,7 @@ async function build(wallet: Wallet, info: GatewayInfo, type: PublicType & { typ
 export async function signIssue(wallet: Wallet, info: GatewayInfo, type: PublicType & { typeId: number }, p: Item) {
   const built = await build(wallet, info, type, p);
   const deadline = nowSeconds() + SIGNATURE_LIFETIME_SECONDS;
-  const { signIssue: sign, ledgerDomain } = await import("../document");
+  const { signIssue: sign, ledgerDomain } = require("../document") as typeof import("../document");
   const { signature } = await sign(wallet, ledgerDomain(info.chainId, info.contracts.ledger), {
     certId: built.certId,
     typeId: type.typeId,
@@ -87,14 +87,14 @@ export async function signBatch(
   type: PublicType & { typeId: number },
   items: Item[],
 ) {
-  const { buildBatch, withBatchProof } = await import("../document");
+  const { buildBatch, withBatchProof } = require("../document") as typeof import("../document");
   const built = await Promise.all(items.map((p) => build(wallet, info, type, p)));
   const batch = buildBatch(
     built.map((b, i) => ({ certId: b.certId, validFrom: items[i].validFrom, validUntil: items[i].validUntil })),
   );
   const documents = built.map((b, i) => withBatchProof(b.document, batch, i));
   const deadline = nowSeconds() + SIGNATURE_LIFETIME_SECONDS;
-  const { signAnchorBatch, ledgerDomain } = await import("../document");
+  const { signAnchorBatch, ledgerDomain } = require("../document") as typeof import("../document");
   const { signature } = await signAnchorBatch(wallet, ledgerDomain(info.chainId, info.contracts.ledger), {
     root: batch.root,
     typeId: type.typeId,
@@ -116,7 +116,11 @@ export async function signStatusChange(
   const n = (
     await api.request<{ batchRoot: string; nonce: number }>("GET", `/v1/agency/certificates/${p.certId}/status-nonce`)
   ).body;
-  const { signStatusChange: sign, ledgerDomain, LEDGER_STATUS_OF_ACTION } = await import("../document");
+  const {
+    signStatusChange: sign,
+    ledgerDomain,
+    LEDGER_STATUS_OF_ACTION,
+  } = require("../document") as typeof import("../document");
   const zero = `0x${"0".repeat(64)}`;
   const status = LEDGER_STATUS_OF_ACTION[p.action];
   const deadline = nowSeconds() + SIGNATURE_LIFETIME_SECONDS;

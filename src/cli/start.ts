@@ -36,13 +36,13 @@ export function registerStart(program: Command): void {
       set("LOG_LEVEL", opts.logLevel);
       if (opts.demo === false) set("SEED_DEMO", "false");
       if (typeof opts.addresses === "string") {
-        const { readAddressesFile } = await import("./deploy");
+        const { readAddressesFile } = require("./deploy") as typeof import("./deploy");
         const a = readAddressesFile(opts.addresses);
         set("REGISTRY_ADDRESS", a.registry);
         set("LEDGER_ADDRESS", a.ledger);
         set("CONSENT_ADDRESS", a.consent);
         set("FROM_BLOCK", String(a.fromBlock));
       }
-      await import("../main");
+      require("../main") as typeof import("../main");
     });
 }

@@ -47,9 +47,9 @@ export function registerStatus(program: Command): void {
       let path = `/v1/agency/certificates/${certId}/${action}`;
       let signer: string | undefined;
       if (opts.keystore) {
-        const { unlockKeystore } = await import("./keystore");
-        const { gatewayInfo, signStatusChange } = await import("./signed");
-        const { STATUS_REASONS } = await import("../domain/reasons");
+        const { unlockKeystore } = require("./keystore") as typeof import("./keystore");
+        const { gatewayInfo, signStatusChange } = require("./signed") as typeof import("./signed");
+        const { STATUS_REASONS } = require("../domain/reasons") as typeof import("../domain/reasons");
         const reason = (STATUS_REASONS[action] as Record<string, number>)[opts.reason];
         if (reason === undefined)
           throw new CliError(

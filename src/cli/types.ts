@@ -54,7 +54,7 @@ export function registerTypes(program: Command): void {
     .argument("[code]", "a type code (e.g. diploma): list its fields instead")
     .action(async (code: string | undefined, _opts, cmd: Command) => {
       const opts = cmd.optsWithGlobals();
-      const { CERTIFICATE_TYPES } = await import("../domain/catalog");
+      const { CERTIFICATE_TYPES } = require("../domain/catalog") as typeof import("../domain/catalog");
       if (code === undefined) {
         const items = CERTIFICATE_TYPES.map((t) => ({
           id: t.id,

@@ -34,7 +34,7 @@ async function fetchWhole(source: string, what: string): Promise<string> {
 
 /** The agency's signing keys (addresses) from its JWT VC issuer metadata (JSON text). */
 async function agencyKeysFrom(text: string, source: string): Promise<string[]> {
-  const { jwkAddress } = await import("../document");
+  const { jwkAddress } = require("../document") as typeof import("../document");
   try {
     const keys = (JSON.parse(text) as { jwks?: { keys?: unknown[] } }).jwks?.keys;
     if (!Array.isArray(keys)) throw new Error("no jwks.keys");
@@ -62,7 +62,7 @@ async function checkFromLists(
   integrity: VerifyDocumentIntegrityReturnType,
   opts: StatusListOptions,
 ): Promise<StatusFromListsReturnType> {
-  const { parseStatusListUrl, statusFromLists } = await import("../document");
+  const { parseStatusListUrl, statusFromLists } = require("../document") as typeof import("../document");
   const entries = integrity.statusEntries?.entries ?? [];
   const sources = [...(opts.statusList ?? [])];
   if (opts.offlineStatus)
@@ -127,7 +127,7 @@ export function registerVerify(program: Command): void {
             `Cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`,
           );
         }
-        const { verifyDocumentIntegrity } = await import("../document");
+        const { verifyDocumentIntegrity } = require("../document") as typeof import("../document");
         const integrity = verifyDocumentIntegrity(new Uint8Array(bytes));
 
         let online: PublicVerdict | undefined;
@@ -240,7 +240,8 @@ export function registerVerify(program: Command): void {
     .option("--out <file>", "where to write the document with its entries (default: the file itself)")
     .action(async (file: string, opts: { gateway?: string; out?: string }, cmd: Command) => {
       const g = cmd.optsWithGlobals();
-      const { verifyDocumentIntegrity, withStatusEntries, StatusListError } = await import("../document");
+      const { verifyDocumentIntegrity, withStatusEntries, StatusListError } =
+        require("../document") as typeof import("../document");
       const text = readTextFile(file, "document");
       const integrity = verifyDocumentIntegrity(text);
       if (integrity.code !== "OK") throw new CliError(`DOCUMENT_${integrity.code}`, `${file}: ${integrity.reason}.`);

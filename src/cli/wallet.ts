@@ -12,7 +12,7 @@ import { CliError, emit, parseDuration, parseInteger, parseTime, required } from
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
 async function openWallet(mnemonic: string | undefined) {
-  const { createHolderWallet } = await import("../document");
+  const { createHolderWallet } = require("../document") as typeof import("../document");
   return createHolderWallet({ mnemonic: required(mnemonic, "--mnemonic <words>", "CERTLEDGER_MNEMONIC") });
 }
 
@@ -35,7 +35,7 @@ export function registerWallet(program: Command): void {
     .option("--words <n>", "12 or 24", "12")
     .action(async (opts: { words: string }, cmd: Command) => {
       if (opts.words !== "12" && opts.words !== "24") throw new CliError("BAD_OPTION", "--words must be 12 or 24.", 2);
-      const { generateMnemonic } = await import("../document");
+      const { generateMnemonic } = require("../document") as typeof import("../document");
       const mnemonic = generateMnemonic(opts.words === "24" ? 256 : 128);
       emit(cmd.optsWithGlobals(), { mnemonic }, () => mnemonic);
     });
@@ -80,7 +80,7 @@ export function registerWallet(program: Command): void {
     .action(async (opts, cmd: Command) => {
       const g = cmd.optsWithGlobals();
       if (!ADDRESS.test(opts.verifier)) throw new CliError("BAD_OPTION", "--verifier must be a 0x address.", 2);
-      const doc = await import("../document");
+      const doc = require("../document") as typeof import("../document");
       const integrity = doc.verifyDocumentIntegrity(readDocument(opts.document));
       if (integrity.code !== "OK")
         throw new CliError(
@@ -184,7 +184,7 @@ export function registerWallet(program: Command): void {
     .requiredOption("--hide <paths...>", "field paths to hide (e.g. idNumber address.street)")
     .option("--out <file>", "write the redacted document here instead of stdout")
     .action(async (file: string, opts: { hide: string[]; out?: string }, cmd: Command) => {
-      const { redactDocument } = await import("../document");
+      const { redactDocument } = require("../document") as typeof import("../document");
       const redacted = redactDocument(readDocument(file), opts.hide.flatMap((p) => p.split(",")).filter(Boolean));
       const text = `${JSON.stringify(redacted, null, 2)}\n`;
       if (opts.out) {

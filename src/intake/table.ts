@@ -98,7 +98,7 @@ function cellText(v: ExcelJS.CellValue): string {
 
 async function readWorkbook(bytes: Uint8Array, sheet?: string): Promise<Table> {
   // Loaded only for a workbook: exceljs takes a second to load, which a CSV run need not pay.
-  const { Workbook } = (await import("exceljs")).default;
+  const { Workbook } = require("exceljs") as typeof import("exceljs");
   const wb = new Workbook();
   try {
     await wb.xlsx.load(Buffer.from(bytes) as unknown as ArrayBuffer);

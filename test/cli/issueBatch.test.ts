@@ -9,7 +9,6 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { Contract, JsonRpcProvider } from "ethers";
 import ExcelJS from "exceljs";
 import consentArtifact from "../../artifacts/contracts/interfaces/IConsentRegistry.sol/IConsentRegistry.json";
@@ -286,9 +285,9 @@ describe("certledger issue-batch (files agencies have)", function () {
       "--chunk-size",
       String(CHUNK),
     ];
-    // The command itself (not bin/certledger's wrapper process), so that SIGKILL stops the process doing the work.
-    const tsx = pathToFileURL(require.resolve("tsx")).href;
-    const child = spawn(process.execPath, ["--import", tsx, MAIN, ...args], {
+    // The command itself (not bin/certledger's wrapper process), so that SIGKILL stops the process doing
+    // the work; under the same tsx hook as the wrapper starts it with.
+    const child = spawn(process.execPath, ["--require", require.resolve("tsx/cjs"), MAIN, ...args], {
       cwd: tmpdir(),
       env: { ...process.env, ...env },
       stdio: ["ignore", "ignore", "pipe"],
