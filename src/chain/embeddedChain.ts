@@ -818,25 +818,23 @@ export class BlockProducer implements TxSubmitter {
    * mined later under a nonce the producer gives again.
    */
   private async send(txs: SignedTx[], refuse: (t: SignedTx, e: unknown) => void): Promise<void> {
-    const one = async (t: SignedTx) => {
-      await this.rpc("eth_sendRawTransaction", [t.raw]);
-      this.inPool.set(t.hash, { raw: t.raw, p: t.p });
-    };
     const later = (from: string) => new Error(`an earlier transaction of ${from} in this block was refused`);
-    if (!this.opts.batch || txs.length < 2) {
+    /** One request each, in order; after a refusal, the sender's later ones are refused unsent. */
+    const oneByOne = async (list: SignedTx[]) => {
       const broken = new Set<string>();
-      for (const t of txs) {
+      for (const t of list) {
         const from = t.p.req.from.toLowerCase();
         try {
           if (broken.has(from)) throw later(from);
-          await one(t);
+          await this.rpc("eth_sendRawTransaction", [t.raw]);
+          this.inPool.set(t.hash, { raw: t.raw, p: t.p });
         } catch (e) {
           broken.add(from);
           refuse(t, e);
         }
       }
-      return;
-    }
+    };
+    if (!this.opts.batch || txs.length < 2) return oneByOne(txs);
     let answers: BatchAnswer[];
     try {
       answers = await this.opts.batch(txs.map((t) => ({ method: "eth_sendRawTransaction", params: [t.raw] })));
@@ -845,9 +843,9 @@ export class BlockProducer implements TxSubmitter {
       return;
     }
     const refused = new Set<string>();
-    /** Per sender with a refusal: its transactions the node took before it, and after it (parked). */
+    /** Per sender with a refusal: its transactions the node took before it; senders with some after (parked). */
     const before = new Map<string, SignedTx[]>();
-    const parked = new Map<string, SignedTx[]>();
+    const parked = new Set<string>();
     txs.forEach((t, i) => {
       const from = t.p.req.from.toLowerCase();
       const a = answers[i];
@@ -859,49 +857,34 @@ export class BlockProducer implements TxSubmitter {
         );
         refuse(t, a.error);
       } else if (refused.has(from)) {
-        if (!a.error) parked.set(from, [...(parked.get(from) ?? []), t]);
+        if (!a.error) parked.add(from);
         refuse(t, a.error ?? later(from));
       } else this.inPool.set(t.hash, { raw: t.raw, p: t.p });
     });
-    for (const from of parked.keys()) {
+    for (const from of parked) {
       const kept = before.get(from)!;
       for (const t of kept) this.inPool.delete(t.hash);
       // A node that cannot do this fails the block, as any node failure does (its callers are refused).
       await this.rpc("anvil_removePoolTransactions", [from]);
-      let broken = false;
-      for (const t of kept) {
-        try {
-          if (broken) throw later(from);
-          await one(t);
-        } catch (e) {
-          broken = true;
-          refuse(t, e);
-        }
-      }
+      await oneByOne(kept);
     }
   }
 
   /** The block just mined, and its transactions' receipts (one batch with the node's batch calls). */
   private async readMined(): Promise<{ block: MinedBlock; receiptOf: (hash: string) => Promise<unknown> }> {
-    if (this.opts.batch) {
-      const [b, r] = await this.opts.batch([
-        { method: "eth_getBlockByNumber", params: ["latest", false] },
-        { method: "eth_getBlockReceipts", params: ["latest"] },
-      ]);
-      if (b.error) throw b.error;
-      const block = b.result as MinedBlock;
-      if (!r.error && Array.isArray(r.result)) {
-        const byHash = new Map((r.result as { transactionHash: string }[]).map((x) => [x.transactionHash, x]));
-        // Both calls read "latest" after the mine and only the producer mines: the same block.
-        return {
-          block,
-          receiptOf: async (h) => byHash.get(h) ?? this.rpc("eth_getTransactionReceipt", [h]),
-        };
-      }
-      return { block, receiptOf: (h) => this.rpc("eth_getTransactionReceipt", [h]) };
+    const alone = (h: string) => this.rpc("eth_getTransactionReceipt", [h]);
+    if (!this.opts.batch) {
+      return { block: (await this.rpc("eth_getBlockByNumber", ["latest", false])) as MinedBlock, receiptOf: alone };
     }
-    const block = (await this.rpc("eth_getBlockByNumber", ["latest", false])) as MinedBlock;
-    return { block, receiptOf: (h) => this.rpc("eth_getTransactionReceipt", [h]) };
+    // Both calls read "latest" after the mine and only the producer mines: the same block.
+    const [b, r] = await this.opts.batch([
+      { method: "eth_getBlockByNumber", params: ["latest", false] },
+      { method: "eth_getBlockReceipts", params: ["latest"] },
+    ]);
+    if (b.error) throw b.error;
+    const receipts = !r.error && Array.isArray(r.result) ? (r.result as { transactionHash: string }[]) : [];
+    const byHash = new Map(receipts.map((x) => [x.transactionHash, x]));
+    return { block: b.result as MinedBlock, receiptOf: async (h) => byHash.get(h) ?? alone(h) };
   }
 
   async close(): Promise<void> {

@@ -32,7 +32,7 @@ import { TEST_KEYSTORE_CONFIG } from "./keystore";
 import { CHROMIUM, CHROMIUM_ARGS, ensureChromium } from "./chromium";
 import { scratchDir } from "./scratch";
 
-export { CHROMIUM, CHROMIUM_ARGS, ensureChromium } from "./chromium";
+export { ensureChromium } from "./chromium";
 
 export interface Gateway {
   url: string;
