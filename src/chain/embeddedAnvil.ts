@@ -183,7 +183,7 @@ export async function startAnvilEngine(
       dieWithParent: true,
       readyTimeoutMs: 120_000,
       args: from
-        ? forkArgs(genesis, opts.keepBlocks, server!.url, from.number)
+        ? forkArgs(genesis, opts.keepBlocks, server!.ipcPath, from.number)
         : anvilArgs(genesis, opts.keepBlocks, fs.existsSync(legacy) ? legacy : undefined),
     });
   };
@@ -270,7 +270,7 @@ export async function startAnvilEngine(
   let lastReplaced = -Infinity;
   const prepareSpare = (at: number) => {
     if (!server) return;
-    const url = server.url;
+    const url = server.ipcPath;
     spare = startAnvil({
       quiet: true,
       dieWithParent: true,
@@ -286,7 +286,7 @@ export async function startAnvilEngine(
     try {
       await serveFork(head.number);
       const rpc = keepAliveRpc(s.url);
-      await rpc("anvil_reset", [{ forking: { jsonRpcUrl: server.url, blockNumber: head.number } }]);
+      await rpc("anvil_reset", [{ forking: { jsonRpcUrl: server.ipcPath, blockNumber: head.number } }]);
       const got = await headOf(rpc);
       if (got.number === head.number && got.hash === head.hash) return { node: s, rpc };
       opts.log?.("spare chain node forked as another block", { block: head.number, got }, "warn");
@@ -379,13 +379,18 @@ export async function startAnvilEngine(
     },
     async checkpoint(head, hook, last = false) {
       // Read and merged on the state file's writer thread: the gzip of the node's JSON dump, as bytes.
-      const dumped = (await current.rpc("anvil_dumpState", [])) as string;
+      // The dump, and the headers and bodies not read ahead, side by side: the node serves reads while
+      // it dumps.
+      const [dumped, { blocks, transactions }] = await Promise.all([
+        current.rpc("anvil_dumpState", []) as Promise<string>,
+        headersTo(head.number).then(async (blocks) => {
+          if (blocks.at(-1)?.hash !== head.hash)
+            throw new Error(`checkpoint: block ${head.number} is ${blocks.at(-1)?.hash}, not ${head.hash}`);
+          const bodies = await Promise.all(keptOf(blocks, head.number).map(bodyOf));
+          return { blocks, transactions: bodies.flat() };
+        }),
+      ]);
       const dump = Buffer.from(dumped.slice(2), "hex");
-      const blocks = await headersTo(head.number);
-      if (blocks.at(-1)?.hash !== head.hash)
-        throw new Error(`checkpoint: block ${head.number} is ${blocks.at(-1)?.hash}, not ${head.hash}`);
-      const bodies = await Promise.all(keptOf(blocks, head.number).map(bodyOf));
-      const transactions: RpcTransaction[] = bodies.flat();
       await hook?.("dumped");
       await hook?.("temp-written");
       const counted = await state.mergeDump(dump, blocks, transactions, head);

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import Database from "better-sqlite3";
 import { randomBytes } from "node:crypto";
+import net from "node:net";
 import { gzipSync } from "node:zlib";
 import { keepAliveRpc } from "../../src/chain/anvil";
 import {
@@ -109,6 +110,36 @@ describe("chain state file and its server", function () {
       const [a, b] = (await res.json()) as { id: number; result?: string; error?: { code: number } }[];
       expect(a).to.include({ id: 1, result: "0x4" });
       expect(b.error?.code).to.equal(-32601);
+
+      // The Unix socket the nodes fork from: JSON values back to back, split anywhere, answered in order.
+      const sock = net.connect(server.ipcPath);
+      let got = "";
+      sock.on("data", (d) => (got += d.toString("utf8")));
+      await new Promise((resolve) => sock.once("connect", resolve));
+      const reqs = [
+        { jsonrpc: "2.0", id: 1, method: "eth_getStorageAt", params: [REGISTRY, "0x1", "0x4"] },
+        [{ jsonrpc: "2.0", id: 2, method: "eth_blockNumber" }],
+        { jsonrpc: "2.0", id: 3, method: "eth_getCode", params: [REGISTRY, "0x4"], note: 'a } and a " in a string' },
+      ]
+        .map((r) => JSON.stringify(r))
+        .join(" \n");
+      for (const part of [reqs.slice(0, 9), reqs.slice(9, 100), reqs.slice(100)]) {
+        sock.write(part);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      while (got.split("\n").length < 4) await new Promise((resolve) => setTimeout(resolve, 10));
+      const answers = got
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as unknown);
+      expect(answers).to.deep.equal([
+        { jsonrpc: "2.0", id: 1, result: word(43) },
+        [{ jsonrpc: "2.0", id: 2, result: "0x4" }],
+        { jsonrpc: "2.0", id: 3, result: "0x6080" },
+      ]);
+      // What is not JSON ends the connection (it could not be told apart from the next request).
+      sock.write("not json");
+      await new Promise((resolve) => sock.once("close", resolve));
     } finally {
       await server.stop();
       await state.close();
