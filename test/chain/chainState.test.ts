@@ -137,6 +137,20 @@ describe("chain state file and its server", function () {
         [{ jsonrpc: "2.0", id: 2, result: "0x4" }],
         { jsonrpc: "2.0", id: 3, result: "0x6080" },
       ]);
+      // A node's first account read sends the three separate reads before eth_getAccountInfo and keeps
+      // to whichever is answered first: the one request is.
+      got = "";
+      sock.write(
+        JSON.stringify({ jsonrpc: "2.0", id: 10, method: "eth_getBalance", params: [REGISTRY, "0x4"] }) +
+          JSON.stringify({ jsonrpc: "2.0", id: 11, method: "eth_getAccountInfo", params: [REGISTRY, "0x4"] }),
+      );
+      while (got.split("\n").length < 3) await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(
+        got
+          .trim()
+          .split("\n")
+          .map((l) => (JSON.parse(l) as { id: number }).id),
+      ).to.deep.equal([11, 10]);
       // What is not JSON ends the connection (it could not be told apart from the next request).
       sock.write("not json");
       await new Promise((resolve) => sock.once("close", resolve));
