@@ -97,6 +97,13 @@ export interface ChainState {
     transactions: RpcTransaction[],
     head: ChainStateBase,
   ): Promise<number | undefined>;
+  /**
+   * Writes transactions of blocks past the base, with their receipts, ahead of the merge that moves the
+   * base past them (read while blocks are still made; the merge then writes only the newer ones). No
+   * node reads them from the file before that merge: a node holds the blocks it mined itself. Pruned
+   * to the newest whole blocks up to KEEP_TRANSACTIONS as a merge prunes.
+   */
+  keepTransactions(transactions: RpcTransaction[]): Promise<void>;
   /** The mixHash block `number` was mined with, when its header is kept. */
   mixHashOf(number: number): string | undefined;
   /** Transactions held with their receipts. */
@@ -142,14 +149,17 @@ export function dumpHead(gz: Uint8Array): AnvilDump {
   }
 }
 
-/** A merge for the writer thread: the accounts themselves, or anvil's dump to take them from. */
+/**
+ * A merge for the writer thread (the accounts themselves, or anvil's dump to take them from), or, with
+ * no head, transactions kept ahead of one.
+ */
 export interface WriterRequest {
   id: number;
   accounts?: Record<string, DumpedAccount>;
   dump?: Uint8Array;
   blocks: RpcBlock[];
   transactions: RpcTransaction[];
-  head: ChainStateBase;
+  head?: ChainStateBase;
 }
 export type WriterReply = { id: number; held?: number } | { id: number; error: string };
 
@@ -185,15 +195,19 @@ export function openWritable(file: string): Database.Database {
   return db;
 }
 
-/** The merge, as one transaction on `db` (see ChainState.merge). */
-export function mergeStatements(
-  db: Database.Database,
-): (
-  accounts: Record<string, DumpedAccount>,
-  blocks: RpcBlock[],
-  transactions: RpcTransaction[],
-  head: ChainStateBase,
-) => void {
+/**
+ * The merge, as one transaction on `db` (see ChainState.merge), and the transactions kept ahead of it,
+ * as another (see ChainState.keepTransactions).
+ */
+export function mergeStatements(db: Database.Database): {
+  merge: (
+    accounts: Record<string, DumpedAccount>,
+    blocks: RpcBlock[],
+    transactions: RpcTransaction[],
+    head: ChainStateBase,
+  ) => void;
+  keep: (transactions: RpcTransaction[]) => void;
+} {
   const setMeta = db.prepare("INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v");
   const putAccount = db.prepare(
     `INSERT INTO account (address, nonce, balance, code) VALUES (?, ?, ?, ?)
@@ -211,6 +225,26 @@ export function mergeStatements(
   );
   const pruneTxs = db.prepare("DELETE FROM tx WHERE block < ?");
   const ZERO = Buffer.alloc(32);
+  const putTransactions = (transactions: RpcTransaction[]) => {
+    for (const t of transactions)
+      putTx.run(
+        t.tx.hash,
+        Number(BigInt(t.tx.blockNumber)),
+        Number(BigInt(t.tx.transactionIndex)),
+        JSON.stringify(t.tx),
+        JSON.stringify(t.receipt),
+      );
+    // Whole blocks, newest first, up to KEEP_TRANSACTIONS (the newest block's always).
+    let kept = 0;
+    let oldest: number | undefined;
+    for (const { block, n } of txsByBlock.all()) {
+      if (oldest !== undefined && kept + n > KEEP_TRANSACTIONS) break;
+      kept += n;
+      oldest = block;
+    }
+    if (oldest !== undefined) pruneTxs.run(oldest);
+  };
+  const keep = db.transaction(putTransactions);
 
   const merge = db.transaction(
     (
@@ -230,28 +264,15 @@ export function mergeStatements(
       }
       for (const b of blocks) putBlock.run(Number(BigInt(b.number)), b.hash, JSON.stringify(b));
       pruneBlocks.run(head.number - HASH_WINDOW);
-      for (const t of transactions)
-        putTx.run(
-          t.tx.hash,
-          Number(BigInt(t.tx.blockNumber)),
-          Number(BigInt(t.tx.transactionIndex)),
-          JSON.stringify(t.tx),
-          JSON.stringify(t.receipt),
-        );
-      // Whole blocks, newest first, up to KEEP_TRANSACTIONS (the newest block's always).
-      let kept = 0;
-      let oldest: number | undefined;
-      for (const { block, n } of txsByBlock.all()) {
-        if (oldest !== undefined && kept + n > KEEP_TRANSACTIONS) break;
-        kept += n;
-        oldest = block;
-      }
-      if (oldest !== undefined) pruneTxs.run(oldest);
+      putTransactions(transactions);
       setMeta.run("base", JSON.stringify(head));
     },
   );
   // BEGIN IMMEDIATE: the write lock at once, not at the first write.
-  return (accounts, blocks, transactions, head) => merge.immediate(accounts, blocks, transactions, head);
+  return {
+    merge: (accounts, blocks, transactions, head) => merge.immediate(accounts, blocks, transactions, head),
+    keep: (transactions) => keep.immediate(transactions),
+  };
 }
 
 export function openChainState(dataDir: string): ChainState {
@@ -304,6 +325,9 @@ export function openChainState(dataDir: string): ChainState {
       await write({ accounts, blocks, transactions, head });
     },
     mergeDump: (dump, blocks, transactions, head) => write({ dump, blocks, transactions, head }),
+    async keepTransactions(transactions) {
+      if (transactions.length > 0) await write({ blocks: [], transactions });
+    },
     mixHashOf(number) {
       const row = getBlock.get(number);
       return row ? (JSON.parse(row.json) as { mixHash?: string }).mixHash : undefined;

@@ -11,7 +11,7 @@ import { dumpHead, mergeStatements, openWritable, type WriterReply, type WriterR
 const port = parentPort;
 if (port) {
   const db = openWritable((workerData as { file: string }).file);
-  const merge = mergeStatements(db);
+  const { merge, keep } = mergeStatements(db);
   port.on("message", (m: WriterRequest | "stop") => {
     if (m === "stop") {
       db.close();
@@ -20,6 +20,11 @@ if (port) {
     }
     let reply: WriterReply;
     try {
+      if (!m.head) {
+        keep(m.transactions);
+        port.postMessage({ id: m.id } satisfies WriterReply);
+        return;
+      }
       let accounts = m.accounts ?? {};
       let held: number | undefined = 0;
       if (m.dump) {

@@ -68,10 +68,12 @@ export interface AnvilEngine {
   ): Promise<{ bytes: number }>;
   /**
    * Reads what a checkpoint at block `upTo` writes besides the state (headers, the newest blocks'
-   * transactions and receipts), while blocks are still being made: a block never changes once mined, so
-   * the checkpoint, which holds the producer, then reads only the blocks mined since. Never throws.
+   * transactions and receipts) and writes those transactions into the file, while blocks are still
+   * being made: a block never changes once mined, so the checkpoint, which holds the producer, then
+   * reads and writes only the blocks mined since. Unless `last` (a closing checkpoint, which replaces
+   * nothing), starts the spare node the checkpoint will move if none is started. Never throws.
    */
-  readAhead(upTo: number): Promise<void>;
+  readAhead(upTo: number, last?: boolean): Promise<void>;
   /** The first block whose transactions, receipts and logs the node still serves. */
   historyFrom(head: number): number;
   /** Resident memory of the anvil process, bytes (0 when it cannot be read). */
@@ -263,8 +265,9 @@ export async function startAnvilEngine(
    * to its block with anvil_reset (17-28 ms measured) instead of starting a process while the producer
    * waits (71 ms on a quiet machine, 100-160 ms under load). It mines the same blocks as a node started
    * there (the head is checked, and a replay after a crash, by a started node, checks every hash). It is
-   * kept only while replacements come within SPARE_WITHIN_MS of each other, i.e. under load: a gateway
-   * that checkpoints every few minutes does not keep a second process for it.
+   * started as a checkpoint begins (readAhead), and kept after a replacement only while replacements
+   * come within SPARE_WITHIN_MS of each other, i.e. under load: a gateway that checkpoints every few
+   * minutes does not keep a second process between its checkpoints.
    */
   let spare: Promise<AnvilNode | undefined> | undefined;
   let lastReplaced = -Infinity;
@@ -356,6 +359,8 @@ export async function startAnvilEngine(
     }
     return kept;
   };
+  /** Blocks (by number, as the node spells it) whose transactions readAhead wrote into the file already. */
+  const bodiesWritten = new Set<string>();
   /** A block's transactions with their receipts. */
   const bodyOf = (b: RpcBlock): Promise<RpcTransaction[]> =>
     readOnce(`b${b.number}`, async () => {
@@ -369,12 +374,19 @@ export async function startAnvilEngine(
   return {
     rpc,
     start,
-    async readAhead(upTo) {
+    async readAhead(upTo, last = false) {
+      // A checkpoint that will replace a forked node moves a spare: one started now is ready sooner than
+      // a process the checkpoint starts while the producer waits (the first replacements under load).
+      if (!last && forked && !spare && servingFork !== undefined && upTo > lastHead) prepareSpare(servingFork);
       try {
         const blocks = await headersTo(upTo);
-        await Promise.all(keptOf(blocks, upTo).map(bodyOf));
+        const kept = keptOf(blocks, upTo).filter((b) => !bodiesWritten.has(b.number));
+        const bodies = await Promise.all(kept.map(bodyOf));
+        // Into the file now, while blocks are still made: the checkpoint writes only the newer ones.
+        await state.keepTransactions(bodies.flat());
+        for (const b of kept) bodiesWritten.add(b.number);
       } catch {
-        // The checkpoint reads what is missing.
+        // The checkpoint reads and writes what is missing.
       }
     },
     async checkpoint(head, hook, last = false) {
@@ -386,7 +398,11 @@ export async function startAnvilEngine(
         headersTo(head.number).then(async (blocks) => {
           if (blocks.at(-1)?.hash !== head.hash)
             throw new Error(`checkpoint: block ${head.number} is ${blocks.at(-1)?.hash}, not ${head.hash}`);
-          const bodies = await Promise.all(keptOf(blocks, head.number).map(bodyOf));
+          const bodies = await Promise.all(
+            keptOf(blocks, head.number)
+              .filter((b) => !bodiesWritten.has(b.number))
+              .map(bodyOf),
+          );
           return { blocks, transactions: bodies.flat() };
         }),
       ]);
@@ -401,6 +417,7 @@ export async function startAnvilEngine(
       blocksInNode += head.number - lastHead;
       lastHead = head.number;
       ahead.clear();
+      bodiesWritten.clear();
       if (fs.existsSync(legacy)) fs.rmSync(legacy, { force: true });
       await hook?.("renamed");
       // A node not forked yet (the first checkpoint) must be replaced at once: blocks after this one are

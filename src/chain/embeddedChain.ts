@@ -397,7 +397,7 @@ export async function openEmbeddedChain(opts: EmbeddedChainOptions): Promise<Emb
       const node = anvil;
       checkpointing = node
         // What the checkpoint writes of the blocks made so far is read while blocks are still made.
-        .readAhead(producer.durableBlock)
+        .readAhead(producer.durableBlock, last)
         .then(() =>
           producer.between(async () => {
             if (journal.failure) throw journal.failure;
