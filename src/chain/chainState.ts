@@ -522,17 +522,20 @@ const ipc = net.createServer((sock) => {
         if (escaped) escaped = false;
         else if (c === 0x5c) escaped = true;
         else if (c === 0x22) inString = false;
+      } else if (c === 0x7b || c === 0x5b) depth++;
+      else if (depth === 0) {
+        // Between requests only whitespace: anything else is not a request, and the connection cannot
+        // be resynchronised.
+        if (c > 0x20) {
+          sock.destroy();
+          return;
+        }
       } else if (c === 0x22) inString = true;
-      else if (c === 0x7b || c === 0x5b) depth++;
       else if (c === 0x7d || c === 0x5d) {
         if (--depth === 0) {
           send(sock, pending.toString("utf8", start, i + 1));
           start = i + 1;
         }
-      } else if (depth === 0 && c > 0x20) {
-        // Not JSON: the connection cannot be resynchronised.
-        sock.destroy();
-        return;
       }
     }
     scanned = pending.length;

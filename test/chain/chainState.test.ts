@@ -151,9 +151,15 @@ describe("chain state file and its server", function () {
           .split("\n")
           .map((l) => (JSON.parse(l) as { id: number }).id),
       ).to.deep.equal([11, 10]);
-      // What is not JSON ends the connection (it could not be told apart from the next request).
-      sock.write("not json");
-      await new Promise((resolve) => sock.once("close", resolve));
+      // What is not a request ends the connection (it could not be told apart from the next one): a
+      // stray closing bracket, a bare string, or text.
+      for (const junk of ["}", '"a string"', "not json"]) {
+        const s = net.connect(server.ipcPath);
+        await new Promise((resolve) => s.once("connect", resolve));
+        s.write(junk);
+        await new Promise((resolve) => s.once("close", resolve));
+      }
+      sock.destroy();
     } finally {
       await server.stop();
       await state.close();
