@@ -3,8 +3,9 @@
  * SQLite file of its own (`chain-state.sqlite`), and a small JSON-RPC server that answers from it what
  * a forking anvil asks (accounts, code, slots, block headers), on a Unix socket for the nodes (one round
  * trip per slot a block reads first: docs/decisions/0031) and on 127.0.0.1 for other readers. The anvil
- * process forks from that server at the checkpoint's block, so it starts without loading the state and reads a slot
- * only when a transaction or a call touches it; it holds only what it wrote or read since it started.
+ * process forks from that server at the checkpoint's block, so it starts without loading the state and
+ * reads a slot only when a transaction or a call touches it; it holds only what it wrote or read since
+ * it started.
  *
  * Why not anvil's own state file: anvil loads all of it at start (~6.4 µs per slot) and recomputes
  * every account's storage root for every block it mines (1.7 ms per 1,000 slots), so both a restart
@@ -574,7 +575,6 @@ parentPort.on("message", (m) => {
 });
 `;
 
-/** Starts the server on 127.0.0.1 (a port the system picks) for the chain state file `file`. */
 /** Sockets of state servers whose process is gone (killed: a clean stop removes its own). */
 function removeStaleSockets(): void {
   try {
@@ -592,6 +592,10 @@ function removeStaleSockets(): void {
   }
 }
 
+/**
+ * Starts the server for the chain state file `file`: on a Unix socket in the system's temporary
+ * directory (the nodes) and on 127.0.0.1, a port the system picks (readers and tests).
+ */
 export async function startStateServer(file: string, chainId: number): Promise<StateServer> {
   removeStaleSockets();
   // In the system's temporary directory: a socket's path is limited to 107 bytes, a data directory's is not.
