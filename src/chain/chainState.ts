@@ -575,16 +575,25 @@ parentPort.on("message", (m) => {
 });
 `;
 
+/**
+ * Where the sockets go: the system's temporary directory, unless its path is too long for a socket's
+ * (107 bytes in all on Linux; a data directory's path has no such limit, so sockets do not go there).
+ */
+function socketDir(): string {
+  return os.tmpdir().length <= 60 ? os.tmpdir() : "/tmp";
+}
+
 /** Sockets of state servers whose process is gone (killed: a clean stop removes its own). */
 function removeStaleSockets(): void {
+  const dir = socketDir();
   try {
-    for (const name of fs.readdirSync(os.tmpdir())) {
+    for (const name of fs.readdirSync(dir)) {
       const pid = /^certledger-state-(\d+)-[0-9a-f]+\.ipc$/.exec(name)?.[1];
       if (!pid || Number(pid) === process.pid) continue;
       try {
         process.kill(Number(pid), 0);
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === "ESRCH") fs.rmSync(path.join(os.tmpdir(), name), { force: true });
+        if ((e as NodeJS.ErrnoException).code === "ESRCH") fs.rmSync(path.join(dir, name), { force: true });
       }
     }
   } catch {
@@ -598,8 +607,7 @@ function removeStaleSockets(): void {
  */
 export async function startStateServer(file: string, chainId: number): Promise<StateServer> {
   removeStaleSockets();
-  // In the system's temporary directory: a socket's path is limited to 107 bytes, a data directory's is not.
-  const ipcPath = path.join(os.tmpdir(), `certledger-state-${process.pid}-${randomBytes(6).toString("hex")}.ipc`);
+  const ipcPath = path.join(socketDir(), `certledger-state-${process.pid}-${randomBytes(6).toString("hex")}.ipc`);
   const worker = new Worker(SERVER_SOURCE, {
     eval: true,
     name: "certledger-chain-state",
