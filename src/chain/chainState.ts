@@ -479,12 +479,14 @@ function answer(m) {
     return { jsonrpc: "2.0", id: m.id, error: { code: (e && e.code) || -32603, message: String(e && e.message ? e.message : e) } };
   }
 }
+// The answer to a request's text, and the request's method (none for a batch).
 const reply = (text) => {
   try {
     const msg = JSON.parse(text);
-    return JSON.stringify(Array.isArray(msg) ? msg.map(answer) : answer(msg));
+    if (Array.isArray(msg)) return { body: JSON.stringify(msg.map(answer)) };
+    return { body: JSON.stringify(answer(msg)), method: msg && msg.method };
   } catch (e) {
-    return JSON.stringify({ jsonrpc: "2.0", id: null, error: { code: -32700, message: "parse error" } });
+    return { body: JSON.stringify({ jsonrpc: "2.0", id: null, error: { code: -32700, message: "parse error" } }) };
   }
 };
 // The node reads over a Unix socket: a slot it has not read yet costs one round trip while a block is
@@ -495,11 +497,12 @@ const reply = (text) => {
 // A node's first account read races eth_getAccountInfo against eth_getBalance, eth_getTransactionCount
 // and eth_getCode, and keeps to whichever answered first: one request per account or three. It sends
 // the three first, so they are answered a moment late and the one request wins.
-const SEPARATE_ACCOUNT_READ = /"method"\\s*:\\s*"eth_get(?:Balance|TransactionCount|Code)"/;
+const SEPARATE_ACCOUNT_READS = new Set(["eth_getBalance", "eth_getTransactionCount", "eth_getCode"]);
 const LATE_MS = 2;
 const send = (sock, text) => {
-  const out = reply(text) + "\\n";
-  if (SEPARATE_ACCOUNT_READ.test(text.slice(0, 200))) setTimeout(() => sock.writable && sock.write(out), LATE_MS);
+  const { body, method } = reply(text);
+  const out = body + "\\n";
+  if (SEPARATE_ACCOUNT_READS.has(method)) setTimeout(() => sock.writable && sock.write(out), LATE_MS);
   else sock.write(out);
 };
 const sockets = new Set();
@@ -551,7 +554,7 @@ const server = http.createServer((req, res) => {
   req.on("data", (c) => chunks.push(c));
   req.on("end", () => {
     res.setHeader("content-type", "application/json");
-    res.end(reply(Buffer.concat(chunks).toString("utf8")));
+    res.end(reply(Buffer.concat(chunks).toString("utf8")).body);
   });
 });
 server.keepAliveTimeout = 60000;
@@ -583,8 +586,14 @@ function socketDir(): string {
   return os.tmpdir().length <= 60 ? os.tmpdir() : "/tmp";
 }
 
-/** Sockets of state servers whose process is gone (killed: a clean stop removes its own). */
+let staleSocketsRemoved = false;
+/**
+ * Sockets of state servers whose process is gone (killed: a clean stop removes its own); looked for
+ * once per process, at its first server.
+ */
 function removeStaleSockets(): void {
+  if (staleSocketsRemoved) return;
+  staleSocketsRemoved = true;
   const dir = socketDir();
   try {
     for (const name of fs.readdirSync(dir)) {

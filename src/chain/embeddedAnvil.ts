@@ -135,11 +135,12 @@ async function headOf(rpc: Rpc): Promise<CheckpointHead> {
 }
 
 /** anvil's arguments for a node forked from the chain state server at `block`. */
-export function forkArgs(genesis: GenesisSpec, keepBlocks: number, serverUrl: string, block: number): string[] {
+/** `source`: what the node forks from, a URL or a Unix socket's path (anvil's --fork-url takes either). */
+export function forkArgs(genesis: GenesisSpec, keepBlocks: number, source: string, block: number): string[] {
   return [
     ...anvilArgs(genesis, keepBlocks),
     "--fork-url",
-    serverUrl,
+    source,
     "--fork-block-number",
     String(block),
     "--fork-chain-id",
@@ -273,12 +274,11 @@ export async function startAnvilEngine(
   let lastReplaced = -Infinity;
   const prepareSpare = (at: number) => {
     if (!server) return;
-    const url = server.ipcPath;
     spare = startAnvil({
       quiet: true,
       dieWithParent: true,
       readyTimeoutMs: 120_000,
-      args: forkArgs(genesis, opts.keepBlocks, url, at),
+      args: forkArgs(genesis, opts.keepBlocks, server.ipcPath, at),
     }).catch(() => undefined);
   };
   /** The spare, moved to `head` and its head checked there; undefined (and stopped) if it cannot be. */
@@ -361,6 +361,9 @@ export async function startAnvilEngine(
   };
   /** Blocks (by number, as the node spells it) whose transactions readAhead wrote into the file already. */
   const bodiesWritten = new Set<string>();
+  /** The kept blocks of a checkpoint at `upTo` whose transactions are not in the file yet. */
+  const unwritten = (blocks: RpcBlock[], upTo: number) =>
+    keptOf(blocks, upTo).filter((b) => !bodiesWritten.has(b.number));
   /** A block's transactions with their receipts. */
   const bodyOf = (b: RpcBlock): Promise<RpcTransaction[]> =>
     readOnce(`b${b.number}`, async () => {
@@ -380,7 +383,7 @@ export async function startAnvilEngine(
       if (!last && forked && !spare && servingFork !== undefined && upTo > lastHead) prepareSpare(servingFork);
       try {
         const blocks = await headersTo(upTo);
-        const kept = keptOf(blocks, upTo).filter((b) => !bodiesWritten.has(b.number));
+        const kept = unwritten(blocks, upTo);
         const bodies = await Promise.all(kept.map(bodyOf));
         // Into the file now, while blocks are still made: the checkpoint writes only the newer ones.
         await state.keepTransactions(bodies.flat());
@@ -398,11 +401,7 @@ export async function startAnvilEngine(
         headersTo(head.number).then(async (blocks) => {
           if (blocks.at(-1)?.hash !== head.hash)
             throw new Error(`checkpoint: block ${head.number} is ${blocks.at(-1)?.hash}, not ${head.hash}`);
-          const bodies = await Promise.all(
-            keptOf(blocks, head.number)
-              .filter((b) => !bodiesWritten.has(b.number))
-              .map(bodyOf),
-          );
+          const bodies = await Promise.all(unwritten(blocks, head.number).map(bodyOf));
           return { blocks, transactions: bodies.flat() };
         }),
       ]);

@@ -87,14 +87,14 @@ export async function signBatch(
   type: PublicType & { typeId: number },
   items: Item[],
 ) {
-  const { buildBatch, withBatchProof } = require("../document") as typeof import("../document");
+  const { buildBatch, withBatchProof, signAnchorBatch, ledgerDomain } =
+    require("../document") as typeof import("../document");
   const built = await Promise.all(items.map((p) => build(wallet, info, type, p)));
   const batch = buildBatch(
     built.map((b, i) => ({ certId: b.certId, validFrom: items[i].validFrom, validUntil: items[i].validUntil })),
   );
   const documents = built.map((b, i) => withBatchProof(b.document, batch, i));
   const deadline = nowSeconds() + SIGNATURE_LIFETIME_SECONDS;
-  const { signAnchorBatch, ledgerDomain } = require("../document") as typeof import("../document");
   const { signature } = await signAnchorBatch(wallet, ledgerDomain(info.chainId, info.contracts.ledger), {
     root: batch.root,
     typeId: type.typeId,

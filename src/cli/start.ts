@@ -43,6 +43,6 @@ export function registerStart(program: Command): void {
         set("CONSENT_ADDRESS", a.consent);
         set("FROM_BLOCK", String(a.fromBlock));
       }
-      require("../main") as typeof import("../main");
+      require("../main");
     });
 }
