@@ -583,6 +583,9 @@ interface MinedBlock {
  */
 export class BlockProducer implements TxSubmitter {
   private queue: PendingTx[] = [];
+  /** Called just before the next block's transactions are taken (`whenTaking`). */
+  private takers: (() => void)[] = [];
+  private collecting = false;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   /** Set while `between` runs: no block is produced. */
@@ -654,6 +657,31 @@ export class BlockProducer implements TxSubmitter {
     return reqs.map((r) => this.submit(r));
   }
 
+  whenTaking(take: () => void): boolean {
+    if (this.closed || !(this.timer || this.flushing || this.gate)) return false;
+    this.takers.push(take);
+    return true;
+  }
+
+  /**
+   * Lets the work waiting for the next block join the queue (each `whenTaking` caller, once). Whoever
+   * collects then takes the queue, so the submits made meanwhile schedule nothing of their own.
+   */
+  private collect(): void {
+    this.collecting = true;
+    try {
+      for (const take of this.takers.splice(0)) {
+        try {
+          take();
+        } catch {
+          // A caller's own failure: it answers its own callers; the block is made without it.
+        }
+      }
+    } finally {
+      this.collecting = false;
+    }
+  }
+
   /** Forgets every nonce counter (after the chain was reverted under the producer, e.g. evm_revert in tests). */
   resetNonces(): void {
     this.nonces.resetAll();
@@ -677,6 +705,7 @@ export class BlockProducer implements TxSubmitter {
       return await run;
     } finally {
       this.gate = undefined;
+      this.collect();
       if (this.queue.length > 0 && !this.closed) this.schedule();
     }
   }
@@ -691,7 +720,7 @@ export class BlockProducer implements TxSubmitter {
   }
 
   private schedule(): void {
-    if (this.timer || this.flushing || this.gate) return;
+    if (this.timer || this.flushing || this.gate || this.collecting) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       if (this.gate) return; // `between` reschedules when it ends
@@ -703,7 +732,10 @@ export class BlockProducer implements TxSubmitter {
   }
 
   private async flushLoop(): Promise<void> {
-    while (this.queue.length > 0 && !this.gate) {
+    for (;;) {
+      if (this.gate) return; // `between` collects the waiting work when it ends
+      this.collect();
+      if (this.queue.length === 0) return;
       const batch = this.queue.splice(0, this.opts.maxTxPerBlock);
       try {
         // Not waiting for the block's fdatasync: the next block is sent and mined while the disk
@@ -888,6 +920,7 @@ export class BlockProducer implements TxSubmitter {
   }
 
   async close(): Promise<void> {
+    this.collect(); // waiting work is made like the queued work, not refused
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;

@@ -4,7 +4,8 @@
  *   execute(kind, dedupKey, sender, payload)
  *     1. outbox row written (or found: same dedupKey = same work, never sent twice)
  *     2. queued per (kind, sender); kinds that can share a transaction (issueMany, recordChecks) are
- *        flushed as one transaction after `lingerMs` or at `max` items (group commit)
+ *        flushed as one transaction after `lingerMs` or at `max` items (group commit), or, while the
+ *        submitter is making a block, when it takes the next one's transactions (`whenTaking`)
  *     3. the submitter signs with its nonce manager, mines/sends, waits for durability/confirmations
  *     4. the indexer applies the block (read-your-writes), the outbox row becomes done, callers resolve
  *
@@ -98,7 +99,10 @@ interface Acked {
 export class Relayer {
   private readonly inflight = new Map<string, Promise<Outcome>>();
   private closed = false;
-  private readonly queues = new Map<string, { kind: string; sender: string; items: Item[]; timer?: NodeJS.Timeout }>();
+  private readonly queues = new Map<
+    string,
+    { kind: string; sender: string; items: Item[]; timer?: NodeJS.Timeout; waiting?: boolean }
+  >();
   private readonly acked = new Map<string, Acked>();
   readonly stats = {
     executed: 0,
@@ -285,8 +289,11 @@ export class Relayer {
     const max = this.kind(kind).group!.max;
     if (q.items.length >= max) {
       this.flush(key);
-    } else if (!q.timer) {
-      q.timer = setTimeout(() => this.flush(key), this.opts.lingerMs ?? 2);
+    } else if (!q.timer && !q.waiting) {
+      // While a block is being made, the group grows until the next block is taken: one transaction
+      // for everything that came meanwhile (lingering alone cut it into a few per block).
+      if (this.submitter.whenTaking?.(() => this.flush(key))) q.waiting = true;
+      else q.timer = setTimeout(() => this.flush(key), this.opts.lingerMs ?? 2);
     }
   }
 

@@ -65,6 +65,13 @@ export interface TxSubmitter {
    * (sent again if needed); throws when it can never land. Absent where the chain never reorgs.
    */
   recheck?(hash: string): Promise<MinedTx>;
+  /**
+   * While a block is being made (or is about to be), registers `take`, called once just before the
+   * submitter takes the next block's transactions: work that waits to be grouped can then join that
+   * block as one transaction instead of several sent while the block was made. False when no block is
+   * under way (the caller sends now; `take` is never called). Absent: the caller never waits.
+   */
+  whenTaking?(take: () => void): boolean;
   close(): Promise<void>;
 }
 

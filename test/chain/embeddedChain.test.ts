@@ -178,6 +178,43 @@ for (const engine of EMBEDDED_ENGINES)
       expect(String(error)).to.match(/wrong seed/);
     });
 
+    it("lets work waiting for the next block join it when the block is taken, also after a pause and at close", async function () {
+      const keyring = new CustodialKeyring(seed);
+      const chain = await open(tmpDir(), keyring, engine);
+      const from = keyring.addressOf("relayer");
+      const to = keyring.addressOf("someone");
+      const transfer = () => chain.producer.submit({ from, to, data: "0x", gasLimit: 21_000n, value: 1n });
+      // Idle: nothing to wait for, the caller sends now.
+      expect(chain.producer.whenTaking(() => expect.fail("an idle producer calls no one"))).to.equal(false);
+
+      // A block about to be made: the waiting work is taken with it, all in that one block.
+      const first = transfer();
+      const joined: ReturnType<typeof transfer>[] = [];
+      expect(chain.producer.whenTaking(() => joined.push(transfer(), transfer(), transfer()))).to.equal(true);
+      expect(joined).to.have.length(0);
+      const mined = [await first];
+      expect(joined).to.have.length(3);
+      mined.push(...(await Promise.all(joined)));
+      expect(new Set(mined.map((m) => m.blockNumber)).size).to.equal(1);
+
+      // Registered during a pause between blocks: taken when the pause ends.
+      let late: ReturnType<typeof transfer> | undefined;
+      await chain.producer.between(async () => {
+        expect(chain.producer.whenTaking(() => (late = transfer()))).to.equal(true);
+        expect(late).to.equal(undefined);
+      });
+      expect(late).to.not.equal(undefined);
+      expect((await late!).blockNumber).to.be.greaterThan(mined[3].blockNumber);
+
+      // Registered while the last block is made: a clean stop makes it, it does not refuse it.
+      const last = transfer();
+      let atClose: ReturnType<typeof transfer> | undefined;
+      expect(chain.producer.whenTaking(() => (atClose = transfer()))).to.equal(true);
+      await chain.close();
+      expect((await last).status).to.equal(1);
+      expect((await atClose!).status).to.equal(1);
+    });
+
     it("answers a block's transactions only once the journal holds it, and in block order", async function () {
       const dir = tmpDir();
       const keyring = new CustodialKeyring(seed);
