@@ -76,7 +76,7 @@ export interface AnvilEngine {
   readAhead(upTo: number, last?: boolean): Promise<void>;
   /** The first block whose transactions, receipts and logs the node still serves. */
   historyFrom(head: number): number;
-  /** Resident memory of the anvil process, bytes (0 when it cannot be read). */
+  /** Resident memory of the anvil processes (the serving one, and the spare once started), bytes. */
   rss(): number;
   /** The process id of the anvil process that serves now (a recycle replaces it). */
   pid(): number;
@@ -135,6 +135,16 @@ async function headOf(rpc: Rpc): Promise<CheckpointHead> {
 }
 
 /** anvil's arguments for a node forked from the chain state server at `block`. */
+/** Resident memory of a process, bytes (0 when it cannot be read: gone, or no /proc). */
+function residentBytes(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** `source`: what the node forks from, a URL or a Unix socket's path (anvil's --fork-url takes either). */
 export function forkArgs(genesis: GenesisSpec, keepBlocks: number, source: string, block: number): string[] {
   return [
@@ -271,20 +281,27 @@ export async function startAnvilEngine(
    * minutes does not keep a second process between its checkpoints.
    */
   let spare: Promise<AnvilNode | undefined> | undefined;
+  /** The spare once started, until it is moved or stopped (its memory counts with the serving node's). */
+  let spareStarted: AnvilNode | undefined;
   let lastReplaced = -Infinity;
   const prepareSpare = (at: number) => {
     if (!server) return;
-    spare = startAnvil({
+    const started = startAnvil({
       quiet: true,
       dieWithParent: true,
       readyTimeoutMs: 120_000,
       args: forkArgs(genesis, opts.keepBlocks, server.ipcPath, at),
     }).catch(() => undefined);
+    spare = started;
+    void started.then((s) => {
+      if (spare === started) spareStarted = s;
+    });
   };
   /** The spare, moved to `head` and its head checked there; undefined (and stopped) if it cannot be. */
   const moveSpare = async (head: CheckpointHead): Promise<{ node: AnvilNode; rpc: BatchingRpc } | undefined> => {
     const s = await spare;
     spare = undefined;
+    spareStarted = undefined;
     if (!s || !server) return undefined;
     try {
       await serveFork(head.number);
@@ -455,19 +472,13 @@ export async function startAnvilEngine(
         : `the chain node (anvil) exited (${p.exitCode ?? p.signalCode}): ${current.node.stderr().slice(-500)}`;
     },
     pid: () => current.node.pid,
-    rss() {
-      try {
-        const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${current.node.pid}/status`, "utf8"));
-        return m ? Number(m[1]) * 1024 : 0;
-      } catch {
-        return 0;
-      }
-    },
+    rss: () => residentBytes(current.node.pid) + (spareStarted ? residentBytes(spareStarted.pid) : 0),
     stateBytes: () => state.bytes(),
     backupState: (dest) => state.backup(dest),
     async close() {
       await (await spare)?.stop("SIGKILL");
       spare = undefined;
+      spareStarted = undefined;
       await current.node.stop();
       await server?.stop();
       await state.close();

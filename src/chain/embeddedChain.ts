@@ -220,7 +220,10 @@ export interface EmbeddedChain {
   checkpoint(): Promise<CheckpointStats | undefined>;
   /** The first block whose transactions, receipts and logs the node still serves. */
   historyFrom(): number;
-  /** Resident memory of the node when it runs in its own process (anvil), bytes; 0 for EDR. */
+  /**
+   * Resident memory of the node when it runs in its own processes (anvil: the serving one and, once
+   * started, the spare the next checkpoint moves), bytes; 0 for EDR.
+   */
   nodeRss(): number;
   /** The process id of the node when it runs in its own process (anvil); 0 for EDR. */
   nodePid(): number;

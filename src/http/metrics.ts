@@ -185,7 +185,7 @@ export function operationsMetrics(registry: Registry, src: OperationsSource): vo
   if (nodeRss)
     new Gauge({
       name: "certledger_chain_node_resident_bytes",
-      help: "Resident memory of the embedded chain's node process (anvil), which certledger_process_resident_memory_bytes leaves out.",
+      help: "Resident memory of the embedded chain's node processes (anvil: the serving one and, once started, its spare), which certledger_process_resident_memory_bytes leaves out.",
       registers,
       collect() {
         return setOrDrop(this, async () => nodeRss());

@@ -318,6 +318,11 @@ describe("embedded chain checkpoints (anvil)", function () {
     const replaced = logged.filter((l) => l.msg === "chain node replaced from its state");
     expect(replaced.map((l) => l.fields?.spare)).to.deep.equal([true, true, true]);
     expect(logged.filter((l) => l.level === "warn")).to.deep.equal([]);
+    // The spare kept for the next checkpoint is memory the gateway holds: counted with the serving node.
+    const serving = () =>
+      Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${chain.nodePid()}/status`, "utf8"))![1]) * 1024;
+    for (let i = 0; i < 200 && chain.nodeRss() < serving() + 10e6; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(chain.nodeRss()).to.be.greaterThan(serving() + 10e6);
     const head = await latest(chain);
     // A restart replays the blocks the moved spare mined into a node started at the checkpoint: same hashes.
     const crashed = tmpDir();
