@@ -169,6 +169,29 @@ describe("engine on the embedded chain", function () {
     await engine.close();
   });
 
+  it("sends the grants that came while no block could be made as one transaction, not one per linger", async function () {
+    const engine = await openEngine(tmpDataDir());
+    const a = await setupActors(engine);
+    const holdings = Array.from({ length: 12 }, () => newHolderCert());
+    await Promise.all(holdings.map((h, i) => issueForADay(engine, a, h.certId, `w${i}`)));
+    const requests = await Promise.all(
+      holdings.map((h) => signGrant(engine, h.holder, h.certId, h.documentRoot, a.verifier)),
+    );
+    const before = { ...engine.relayer.stats };
+    // Three waves 20 ms apart (ten times the relayer's linger) while the producer is held between blocks.
+    let relayed: Promise<unknown>[] = [];
+    await engine.embedded!.producer.between(async () => {
+      for (let wave = 0; wave < 3; wave++) {
+        relayed = relayed.concat(requests.slice(wave * 4, wave * 4 + 4).map((r) => engine.chain.relayGrant(r)));
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    });
+    await Promise.all(relayed);
+    expect(engine.relayer.stats.transactions - before.transactions).to.equal(1);
+    expect(engine.relayer.stats.grouped - before.grouped).to.equal(12);
+    await engine.close();
+  });
+
   it("records a check signed by a link's key, once per signature, and refuses a second signature for the same use", async function () {
     const engine = await openEngine(tmpDataDir());
     const a = await setupActors(engine);
