@@ -10,6 +10,9 @@ export function workerStopper(worker: Worker): () => Promise<void> {
   let stopped: Promise<void> | undefined;
   return () => {
     stopped ??= new Promise<void>((resolve) => {
+      // An idle worker is unreferenced; one being stopped keeps the process alive until it has stopped
+      // (else a caller awaiting the stop, with nothing else pending, sees the process exit under it).
+      worker.ref();
       const done = () => resolve();
       worker.once("exit", done);
       worker.on("message", (m: { stopped?: boolean }) => {

@@ -3,6 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { gunzipSync } from "node:zlib";
 import Database from "better-sqlite3";
+import { spawnSync } from "node:child_process";
 import {
   EMBEDDED_ENGINES,
   openEmbeddedChain,
@@ -16,6 +17,7 @@ import { CustodialKeyring } from "../../src/chain/keyring";
 import { scratchDir } from "../support/scratch";
 
 const seed = new Uint8Array(32).fill(7);
+const CHAIN_CHILD = path.join(__dirname, "../support/chainChild.ts");
 /** EIP-2935's history storage contract. */
 const HISTORY_STORAGE_ADDRESS = "0x0000f90827f1c53a10cb7a02335b175320002935";
 
@@ -213,6 +215,15 @@ for (const engine of EMBEDDED_ENGINES)
       await chain.close();
       expect((await last).status).to.equal(1);
       expect((await atClose!).status).to.equal(1);
+    });
+
+    it("closes in a process that has nothing else to keep it alive", async function () {
+      const r = spawnSync(process.execPath, ["--import", "tsx", CHAIN_CHILD, "close", tmpDir(), engine], {
+        encoding: "utf8",
+        timeout: 60_000,
+      });
+      expect(r.stderr).to.not.match(/chainChild failed/);
+      expect(r.stdout.trim()).to.equal("CLOSED 1");
     });
 
     it("answers a block's transactions only once the journal holds it, and in block order", async function () {
