@@ -134,7 +134,6 @@ async function headOf(rpc: Rpc): Promise<CheckpointHead> {
   return { number: Number(BigInt(b.number)), hash: b.hash };
 }
 
-/** anvil's arguments for a node forked from the chain state server at `block`. */
 /** Resident memory of a process, bytes (0 when it cannot be read: gone, or no /proc). */
 function residentBytes(pid: number): number {
   try {
@@ -145,7 +144,10 @@ function residentBytes(pid: number): number {
   }
 }
 
-/** `source`: what the node forks from, a URL or a Unix socket's path (anvil's --fork-url takes either). */
+/**
+ * anvil's arguments for a node forked from the chain state server at `block`. `source`: what the node
+ * forks from, a URL or a Unix socket's path (anvil's --fork-url takes either).
+ */
 export function forkArgs(genesis: GenesisSpec, keepBlocks: number, source: string, block: number): string[] {
   return [
     ...anvilArgs(genesis, keepBlocks),
