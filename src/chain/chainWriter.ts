@@ -48,6 +48,7 @@ import type { IndexCache } from "../indexer/indexCache";
 import type { Database } from "../store/schema";
 import { ZERO_ROOT } from "../store/schema";
 import { UINT40_MAX, consentIface, ledgerIface, registryIface, type ContractAddresses } from "./contracts";
+import { encodeGrantManyBySig, encodeRecordChecks, type GrantRequestWords } from "./grantCalldata";
 import type { Relayer, WorkKind } from "./relayer";
 import type { Rpc, TxRequest } from "./submitter";
 
@@ -243,22 +244,28 @@ export function workKinds(d: Omit<ChainWriterDeps, "relayer">): Record<string, W
       group: {
         max: GRANT_GROUP_MAX,
         tx: (ps: GrantPayload[], from) => {
-          const compact = (p: GrantPayload) => {
+          const request = (p: GrantPayload): GrantRequestWords => {
             const sig = Signature.from(p.signature);
-            return [grantTuple(p), p.documentRoot, sig.r, sig.yParityAndS];
+            const g = p.grant;
+            return {
+              grant: { ...g, nonce: BigInt(g.nonce) },
+              documentRoot: p.documentRoot,
+              r: sig.r,
+              vs: sig.yParityAndS,
+            };
           };
-          const singles = ps.filter((p) => !p.batch).map(compact);
+          const singles = ps.filter((p) => !p.batch).map(request);
           const batched = ps
             .filter((p) => p.batch)
             .map((p) => {
-              const [g, root, r, vs] = compact(p);
-              return [g, root, batchLeaf(p.batch!), r, vs];
+              const { root, validFrom, validUntil, proof } = p.batch!;
+              return { ...request(p), leaf: { batchRoot: root, validFrom, validUntil, proof } };
             });
           const proofWords = ps.reduce((n, p) => n + (p.batch?.proof.length ?? 0), 0);
           return call(
             A.consent,
             from,
-            consentIface.encodeFunctionData("grantManyBySig", [singles, batched]),
+            encodeGrantManyBySig(singles, batched),
             // ~63,000 gas a single grant, ~90,000 a batched one plus ~600 a proof word: a margin, kept
             // under Osaka's 16,777,216 per transaction (a group that runs out of gas is split anyway).
             Math.min(GRANT_GROUP_GAS_CAP, 80_000 + 100_000 * ps.length + 3_000 * proofWords),
@@ -357,12 +364,7 @@ export function workKinds(d: Omit<ChainWriterDeps, "relayer">): Record<string, W
       group: {
         max: CHECK_GROUP_MAX,
         tx: (ps: { grantId: string }[], from) =>
-          call(
-            A.consent,
-            from,
-            consentIface.encodeFunctionData("recordChecks", [ps.map((p) => p.grantId)]),
-            60_000 + 40_000 * ps.length,
-          ),
+          call(A.consent, from, encodeRecordChecks(ps.map((p) => p.grantId)), 60_000 + 40_000 * ps.length),
       },
       // A check's effect (one use) cannot be told apart from another check's: settle by tx hash.
       recordHash: true,
