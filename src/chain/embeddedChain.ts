@@ -15,8 +15,8 @@
  * timestamps, same block hashes (checked), same state. Anything not in the journal was never acknowledged.
  *
  * Checkpoints (anvil) are taken between blocks, the producer paused: every `checkpointBlocks` blocks,
- * `checkpointTransactions` transactions or `checkpointSeconds` seconds with something new, and on a
- * clean close. The index must have applied the head first (`beforeCheckpoint`): a restart cannot give
+ * `checkpointTransactions` transactions, `replayMs` of making blocks or `checkpointSeconds` seconds with
+ * something new, sooner when no block came for `idleMs` (see CheckpointPolicy), and on a clean close. The index must have applied the head first (`beforeCheckpoint`): a restart cannot give
  * the indexer the logs of blocks older than the checkpoint.
  */
 import fs from "node:fs";
@@ -96,6 +96,14 @@ export interface CheckpointPolicy {
    */
   replayMs: number;
   /**
+   * After this long with no block made (CERTLEDGER_CHECKPOINT_IDLE_MS, default 500; 0: never), once the
+   * blocks since the last checkpoint took `idleReplayMs` to make: a checkpoint holds the block producer,
+   * so one taken while nothing is being made keeps that pause away from the next burst.
+   */
+  idleMs: number;
+  /** See `idleMs` (CERTLEDGER_CHECKPOINT_IDLE_REPLAY_MS, default a quarter of `replayMs`). */
+  idleReplayMs: number;
+  /**
    * Blocks whose transactions, receipts and logs stay readable (CERTLEDGER_CHAIN_KEEP_BLOCKS, default
    * `blocks` + 128).
    */
@@ -113,11 +121,14 @@ export interface CheckpointPolicy {
 
 export function checkpointPolicyFromEnv(): CheckpointPolicy {
   const blocks = envInt("CERTLEDGER_CHECKPOINT_BLOCKS", 1000, 1);
+  const replayMs = envInt("CERTLEDGER_CHECKPOINT_REPLAY_MS", 1000, 1);
   return {
     blocks,
     transactions: envInt("CERTLEDGER_CHECKPOINT_TRANSACTIONS", 4000, 1),
     seconds: envInt("CERTLEDGER_CHECKPOINT_SECONDS", 300, 1),
-    replayMs: envInt("CERTLEDGER_CHECKPOINT_REPLAY_MS", 1000, 1),
+    replayMs,
+    idleMs: envInt("CERTLEDGER_CHECKPOINT_IDLE_MS", 500, 0),
+    idleReplayMs: envInt("CERTLEDGER_CHECKPOINT_IDLE_REPLAY_MS", Math.ceil(replayMs / 4), 1),
     // More than one checkpoint interval: after a crash, the blocks replayed from the journal still
     // have their logs when the index catches up with them.
     keepBlocks: envInt("CERTLEDGER_CHAIN_KEEP_BLOCKS", blocks + 128, 1),
@@ -376,22 +387,30 @@ export async function openEmbeddedChain(opts: EmbeddedChainOptions): Promise<Emb
         since.transactions += transactions;
         opts.onBlock?.(header, logs);
         if (due()) void takeCheckpoint().catch(() => undefined);
+        else idle?.refresh();
       },
       now,
       lastTimestamp: lastTs,
       lastBlock: last?.n ?? start.number,
     });
 
+    const may = () =>
+      anvil !== undefined && !checkpointing && holds === 0 && Date.now() >= retryAfter && since.blocks > 0;
     const due = () =>
-      anvil !== undefined &&
-      !checkpointing &&
-      holds === 0 &&
-      Date.now() >= retryAfter &&
-      since.blocks > 0 &&
+      may() &&
       (since.blocks >= policy.blocks ||
         since.transactions >= policy.transactions ||
         producer.madeMs() - since.madeMs >= policy.replayMs ||
         Date.now() - since.at >= policy.seconds * 1000);
+    // Restarted by every block: fires once no block came for `idleMs`.
+    const idle =
+      anvil && policy.idleMs > 0
+        ? setTimeout(() => {
+            if (may() && producer.madeMs() - since.madeMs >= policy.idleReplayMs)
+              void takeCheckpoint().catch(() => undefined);
+          }, policy.idleMs)
+        : undefined;
+    idle?.unref();
 
     /** `last`: on close, the node is not replaced after it (nothing more is mined). */
     const takeCheckpoint = (last = false): Promise<CheckpointStats | undefined> => {
@@ -496,6 +515,7 @@ export async function openEmbeddedChain(opts: EmbeddedChainOptions): Promise<Emb
       async close() {
         closed = true;
         if (timer) clearInterval(timer);
+        if (idle) clearTimeout(idle);
         await producer.close();
         // A clean stop leaves a checkpoint at the head, so the next start replays nothing.
         if (anvil && !journal.failure && holds === 0 && producer.durableBlock !== checkpoints.block)

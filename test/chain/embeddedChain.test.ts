@@ -270,6 +270,34 @@ describe("embedded chain checkpoints (anvil)", function () {
   const transfer = (chain: EmbeddedChain, from: string, to: string, value: bigint) =>
     chain.producer.submit({ from, to, data: "0x", gasLimit: 21_000n, value });
 
+  it("takes a checkpoint when no block came for a while, once the blocks since took idleReplayMs to make", async function () {
+    const keyring = new CustodialKeyring(seed);
+    const from = keyring.addressOf("relayer");
+    const to = keyring.addressOf("someone");
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    // Made-time no three blocks reach: idle or not, no checkpoint.
+    const quiet = await open(tmpDir(), keyring, "anvil", { replayMs: 1e9, idleMs: 100, idleReplayMs: 1e8 });
+    for (let i = 0; i < 3; i++) await transfer(quiet, from, to, 1n);
+    await sleep(400);
+    expect(quiet.checkpoints.count).to.equal(0);
+    await quiet.close();
+
+    // Any block takes 1 ms to make: the checkpoint comes once 100 ms passed without a block, not before
+    // (replayMs, the trigger under load, is out of reach).
+    const chain = await open(tmpDir(), keyring, "anvil", { replayMs: 1e9, idleMs: 100, idleReplayMs: 1 });
+    await transfer(chain, from, to, 1n);
+    const t0 = Date.now();
+    const head = Number(BigInt((await latest(chain)).number));
+    while (chain.checkpoints.count === 0 && Date.now() - t0 < 10_000) await sleep(20);
+    expect(chain.checkpoints.count).to.equal(1);
+    expect(chain.checkpoints.block).to.equal(head);
+    expect(chain.checkpoints.at - t0).to.be.at.least(90);
+    // Nothing new since: idle is not a reason to take another.
+    await sleep(400);
+    expect(chain.checkpoints.count).to.equal(1);
+    await chain.close();
+  });
+
   it("restarts from its checkpoint and replays only the journal past it, into the same blocks", async function () {
     const dir = tmpDir();
     const keyring = new CustodialKeyring(seed);
