@@ -16,8 +16,9 @@
  *
  * Checkpoints (anvil) are taken between blocks, the producer paused: every `checkpointBlocks` blocks,
  * `checkpointTransactions` transactions, `replayMs` of making blocks or `checkpointSeconds` seconds with
- * something new, sooner when no block came for `idleMs` (see CheckpointPolicy), and on a clean close. The index must have applied the head first (`beforeCheckpoint`): a restart cannot give
- * the indexer the logs of blocks older than the checkpoint.
+ * something new, sooner when no block came for `idleMs` (see CheckpointPolicy), and on a clean close.
+ * The index must have applied the head first (`beforeCheckpoint`): a restart cannot give the indexer
+ * the logs of blocks older than the checkpoint.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -396,18 +397,19 @@ export async function openEmbeddedChain(opts: EmbeddedChainOptions): Promise<Emb
 
     const may = () =>
       anvil !== undefined && !checkpointing && holds === 0 && Date.now() >= retryAfter && since.blocks > 0;
+    /** Time spent making the blocks since the last checkpoint, ms: what a replay after a kill repeats. */
+    const madeSince = () => producer.madeMs() - since.madeMs;
     const due = () =>
       may() &&
       (since.blocks >= policy.blocks ||
         since.transactions >= policy.transactions ||
-        producer.madeMs() - since.madeMs >= policy.replayMs ||
+        madeSince() >= policy.replayMs ||
         Date.now() - since.at >= policy.seconds * 1000);
     // Restarted by every block: fires once no block came for `idleMs`.
     const idle =
       anvil && policy.idleMs > 0
         ? setTimeout(() => {
-            if (may() && producer.madeMs() - since.madeMs >= policy.idleReplayMs)
-              void takeCheckpoint().catch(() => undefined);
+            if (may() && madeSince() >= policy.idleReplayMs) void takeCheckpoint().catch(() => undefined);
           }, policy.idleMs)
         : undefined;
     idle?.unref();

@@ -95,6 +95,21 @@ function issueForADay(
   });
 }
 
+/** `n` certificates issued for a day (outbox keys `<prefix><i>`), each with its holder's grant to the verifier, signed. */
+async function grantsToRelay(
+  engine: Awaited<ReturnType<typeof openEngine>>,
+  a: Awaited<ReturnType<typeof setupActors>>,
+  n: number,
+  prefix: string,
+) {
+  const holdings = Array.from({ length: n }, () => newHolderCert());
+  await Promise.all(holdings.map((h, i) => issueForADay(engine, a, h.certId, `${prefix}${i}`)));
+  const requests = await Promise.all(
+    holdings.map((h) => signGrant(engine, h.holder, h.certId, h.documentRoot, a.verifier)),
+  );
+  return { holdings, requests };
+}
+
 describe("engine on the embedded chain", function () {
   this.timeout(300_000);
 
@@ -134,11 +149,7 @@ describe("engine on the embedded chain", function () {
   it("relays 30 concurrent grants in few grantManyBySig transactions; a bad one fails alone with its own code", async function () {
     const engine = await openEngine(tmpDataDir());
     const a = await setupActors(engine);
-    const holdings = Array.from({ length: 30 }, () => newHolderCert());
-    await Promise.all(holdings.map((h, i) => issueForADay(engine, a, h.certId, `g${i}`)));
-    const requests = await Promise.all(
-      holdings.map((h) => signGrant(engine, h.holder, h.certId, h.documentRoot, a.verifier)),
-    );
+    const { holdings, requests } = await grantsToRelay(engine, a, 30, "g");
     // Signed by another key than the holder's: the registry refuses it (the domain would have, before).
     const stranger = newHolderCert();
     requests[7] = await signGrant(engine, stranger.holder, holdings[7].certId, holdings[7].documentRoot, a.verifier);
@@ -172,11 +183,7 @@ describe("engine on the embedded chain", function () {
   it("sends the grants that came while no block could be made as one transaction, not one per linger", async function () {
     const engine = await openEngine(tmpDataDir());
     const a = await setupActors(engine);
-    const holdings = Array.from({ length: 12 }, () => newHolderCert());
-    await Promise.all(holdings.map((h, i) => issueForADay(engine, a, h.certId, `w${i}`)));
-    const requests = await Promise.all(
-      holdings.map((h) => signGrant(engine, h.holder, h.certId, h.documentRoot, a.verifier)),
-    );
+    const { requests } = await grantsToRelay(engine, a, 12, "w");
     const before = { ...engine.relayer.stats };
     // Three waves 20 ms apart (ten times the relayer's linger) while the producer is held between blocks.
     let relayed: Promise<unknown>[] = [];
